@@ -1,0 +1,291 @@
+//! Accounts: registration, the password check at sign-in, and the operator
+//! actions (lock, unlock, delete, set roles).
+//!
+//! Sign-in answers one generic [`LoginError::InvalidCredentials`] for an
+//! unknown user, a wrong password and an operator-locked account, and does the
+//! same Argon2id work in each case (a dummy hash for unknown users), so neither
+//! the answer nor its timing tells which it was.
+
+use crate::clock::Clock;
+use crate::model::{Email, FieldProblem, NewUser, RoleName, User, UserId, Username};
+use crate::password::{HashPool, PasswordPolicy, PoolBusy};
+use crate::ports::{LoginKey, RepoError, UniqueField, UserRepo};
+use crate::session::{SessionError, SessionService};
+use rampart_crypto::{PasswordHashError, Verification};
+use secrecy::{ExposeSecret, SecretString};
+use std::sync::Arc;
+
+/// A submitted registration, before validation.
+pub struct Registration {
+    /// Requested username.
+    pub username: String,
+    /// E-mail address.
+    pub email: String,
+    /// Chosen password.
+    pub password: SecretString,
+    /// The password typed again (`None` when the caller has no confirmation
+    /// field, as with the CLI's `--password-stdin`).
+    pub password_confirm: Option<SecretString>,
+    /// Roles to grant (operators only; self-registration gets `user`).
+    pub roles: Vec<RoleName>,
+}
+
+/// Why a registration was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    /// One or more fields break the rules; each problem is listed.
+    #[error("the registration has invalid fields")]
+    Invalid(Vec<FieldProblem>),
+    /// Too many password hashes are in progress.
+    #[error(transparent)]
+    Busy(#[from] PoolBusy),
+    /// The database failed.
+    #[error("the account could not be stored")]
+    Store(#[source] RepoError),
+    /// Hashing failed.
+    #[error("the password could not be hashed")]
+    Hash(#[from] PasswordHashError),
+}
+
+/// Why a sign-in was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// Unknown user, wrong password or locked account: deliberately one answer.
+    #[error("invalid username or password")]
+    InvalidCredentials,
+    /// Too many password hashes are in progress.
+    #[error(transparent)]
+    Busy(#[from] PoolBusy),
+    /// The database failed.
+    #[error("the account store is unavailable")]
+    Store(#[from] RepoError),
+    /// Hashing failed.
+    #[error("the password could not be checked")]
+    Hash(#[from] PasswordHashError),
+}
+
+/// Why an operator action failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    /// No account has that username.
+    #[error("no user is called {0:?}")]
+    NoSuchUser(String),
+    /// The database failed.
+    #[error("the account store is unavailable")]
+    Store(#[from] RepoError),
+    /// Ending the user's sessions failed.
+    #[error(transparent)]
+    Sessions(#[from] SessionError),
+}
+
+/// Registration, sign-in and operator actions.
+pub struct AccountService {
+    users: Arc<dyn UserRepo>,
+    sessions: Arc<SessionService>,
+    pool: HashPool,
+    policy: PasswordPolicy,
+    clock: Arc<dyn Clock>,
+    dummy_hash: String,
+}
+
+impl AccountService {
+    /// Builds the service; computes the dummy hash used for unknown users.
+    pub fn new(
+        users: Arc<dyn UserRepo>,
+        sessions: Arc<SessionService>,
+        pool: HashPool,
+        policy: PasswordPolicy,
+        clock: Arc<dyn Clock>,
+        dummy_hash: String,
+    ) -> Self {
+        Self {
+            users,
+            sessions,
+            pool,
+            policy,
+            clock,
+            dummy_hash,
+        }
+    }
+
+    /// The password policy in force.
+    pub fn policy(&self) -> &PasswordPolicy {
+        &self.policy
+    }
+
+    /// Creates an account after checking every rule; reports all problems at
+    /// once. Uniqueness is enforced by the database, so concurrent sign-ups of
+    /// one name create exactly one account.
+    pub async fn register(&self, reg: Registration) -> Result<User, RegisterError> {
+        let mut problems = Vec::new();
+        let username = Username::parse(&reg.username)
+            .map_err(|p| problems.push(p))
+            .ok();
+        let email = Email::parse(&reg.email).map_err(|p| problems.push(p)).ok();
+        problems.extend(self.policy.check(
+            &reg.password,
+            Some(reg.username.as_str()),
+            Some(reg.email.trim()),
+        ));
+        if let Some(confirm) = &reg.password_confirm
+            && confirm.expose_secret() != reg.password.expose_secret()
+        {
+            problems.push(FieldProblem::new(
+                "password_confirm",
+                "The two passwords do not match.",
+            ));
+        }
+        let (Some(username), Some(email), true) = (username, email, problems.is_empty()) else {
+            return Err(RegisterError::Invalid(problems));
+        };
+        let password = reg.password;
+        let hash = self.pool.run(move |h| h.hash(&password)).await??;
+        let mut roles = if reg.roles.is_empty() {
+            vec![RoleName::user()]
+        } else {
+            reg.roles
+        };
+        roles.sort();
+        roles.dedup();
+        let user = User {
+            id: UserId::new(),
+            username,
+            email,
+            email_verified: false,
+            roles,
+            locked: false,
+            created_at: self.clock.now(),
+        };
+        let new = NewUser {
+            user: user.clone(),
+            password_hash: hash,
+        };
+        match self.users.insert_user(&new).await {
+            Ok(()) => {
+                tracing::info!(user_id = %user.id, "user registered");
+                Ok(user)
+            }
+            Err(RepoError::Conflict(field)) => Err(RegisterError::Invalid(vec![match field {
+                UniqueField::Email => FieldProblem::new(
+                    "email",
+                    "An account with this e-mail address already exists; sign in or reset your password instead.",
+                ),
+                _ => FieldProblem::new(
+                    "username",
+                    "This username is already taken; choose another.",
+                ),
+            }])),
+            Err(other) => Err(RegisterError::Store(other)),
+        }
+    }
+
+    /// Checks a login name (username or e-mail) and password.
+    pub async fn authenticate(
+        &self,
+        login: &str,
+        password: SecretString,
+    ) -> Result<User, LoginError> {
+        let login = login.trim();
+        if login.is_empty()
+            || login.len() > 254
+            || password.expose_secret().len() > crate::password::policy::MAX_PASSWORD_BYTES
+        {
+            return Err(LoginError::InvalidCredentials);
+        }
+        let key_text = login.to_lowercase();
+        let key = if key_text.contains('@') {
+            LoginKey::Email(&key_text)
+        } else {
+            LoginKey::Username(&key_text)
+        };
+        let found = self.users.find_credentials(key).await?;
+        let (stored, user) = match found {
+            Some(c) => match c.password_hash {
+                Some(h) => (h, Some(c.user)),
+                None => (self.dummy_hash.clone(), None),
+            },
+            None => (self.dummy_hash.clone(), None),
+        };
+        let verification = self
+            .pool
+            .run(move |h| h.verify(&password, &stored).map(|v| (v, password)))
+            .await??;
+        let (verification, password) = verification;
+        let Some(user) = user else {
+            return Err(LoginError::InvalidCredentials);
+        };
+        if !verification.is_match() || user.locked {
+            return Err(LoginError::InvalidCredentials);
+        }
+        if verification == Verification::MatchNeedsRehash {
+            self.upgrade_hash(user.id, password).await;
+        }
+        Ok(user)
+    }
+
+    async fn upgrade_hash(&self, id: UserId, password: SecretString) {
+        match self.pool.run(move |h| h.hash(&password)).await {
+            Ok(Ok(hash)) => {
+                if let Err(err) = self.users.set_password_hash(id, &hash).await {
+                    tracing::warn!(user_id = %id, error = %err, "could not store the upgraded password hash");
+                } else {
+                    tracing::info!(user_id = %id, "password hash upgraded to current parameters");
+                }
+            }
+            Ok(Err(err)) => {
+                tracing::warn!(user_id = %id, error = %err, "password hash upgrade failed")
+            }
+            Err(PoolBusy) => {} // try again at the next sign-in
+        }
+    }
+
+    async fn find(&self, username: &str) -> Result<User, AdminError> {
+        self.users
+            .find_by_username(&username.to_ascii_lowercase())
+            .await?
+            .ok_or_else(|| AdminError::NoSuchUser(username.to_owned()))
+    }
+
+    /// Every account.
+    pub async fn list(&self) -> Result<Vec<User>, AdminError> {
+        Ok(self.users.list_users().await?)
+    }
+
+    /// Locks an account and ends its sessions at once.
+    pub async fn lock(&self, username: &str) -> Result<User, AdminError> {
+        let user = self.find(username).await?;
+        self.users.set_locked(user.id, true).await?;
+        self.sessions.end_all_for_user(user.id).await?;
+        Ok(user)
+    }
+
+    /// Unlocks an account.
+    pub async fn unlock(&self, username: &str) -> Result<User, AdminError> {
+        let user = self.find(username).await?;
+        self.users.set_locked(user.id, false).await?;
+        Ok(user)
+    }
+
+    /// Deletes an account with its sessions.
+    pub async fn delete(&self, username: &str) -> Result<User, AdminError> {
+        let user = self.find(username).await?;
+        self.sessions.end_all_for_user(user.id).await?;
+        self.users.delete_user(user.id).await?;
+        Ok(user)
+    }
+
+    /// Replaces an account's roles; its sessions end so the change applies at once.
+    pub async fn set_roles(
+        &self,
+        username: &str,
+        roles: Vec<RoleName>,
+    ) -> Result<User, AdminError> {
+        let user = self.find(username).await?;
+        let mut roles = roles;
+        roles.sort();
+        roles.dedup();
+        self.users.set_roles(user.id, &roles).await?;
+        self.sessions.end_all_for_user(user.id).await?;
+        Ok(User { roles, ..user })
+    }
+}

@@ -1,0 +1,17 @@
+//! Rampart's domain: who a user is, how they register and sign in, what a
+//! session is and when it ends. Rules live here; transport (HTTP) and storage
+//! (SQL) do not. The traits this layer needs from the outside world are in
+//! [`ports`]; `rampart-store` implements them, `rampart-web` drives them.
+
+pub mod account;
+pub mod clock;
+pub mod model;
+pub mod password;
+pub mod ports;
+pub mod session;
+
+pub use account::{AccountService, LoginError, RegisterError, Registration};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use model::{Email, FieldProblem, RoleName, User, UserId, Username};
+pub use ports::{RepoError, SessionRepo, UserRepo};
+pub use session::{Session, SessionConfig, SessionId, SessionService};

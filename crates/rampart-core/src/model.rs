@@ -1,0 +1,323 @@
+//! The account model and its parsed newtypes ("parse, don't validate"):
+//! a [`Username`] or [`Email`] that exists has already passed every rule of
+//! API.md, so code further in never re-checks them.
+
+use serde::Serialize;
+use std::fmt;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// A problem with one field of a submitted form, shown next to that field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldProblem {
+    /// The form field's name.
+    pub field: &'static str,
+    /// What is wrong and what to do, as a sentence.
+    pub message: String,
+}
+
+impl FieldProblem {
+    /// A problem with `field`.
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+/// A user's stable identifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct UserId(pub Uuid);
+
+impl UserId {
+    /// A new random identifier.
+    pub fn new() -> Self {
+        Self(Uuid::new_v4())
+    }
+
+    /// Parses the textual form stored in the database.
+    pub fn parse(s: &str) -> Option<Self> {
+        Uuid::parse_str(s).ok().map(Self)
+    }
+}
+
+impl Default for UserId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Display for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A username: 3–32 characters of `A–Z a–z 0–9 _ . -`, starting with a letter
+/// or digit. Unique case-insensitively (see [`Username::key`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Username(String);
+
+impl Username {
+    /// Checks a submitted username against the rules.
+    pub fn parse(raw: &str) -> Result<Self, FieldProblem> {
+        let len = raw.chars().count();
+        if !(3..=32).contains(&len) {
+            return Err(FieldProblem::new(
+                "username",
+                "Username must be 3 to 32 characters long.",
+            ));
+        }
+        let valid_chars = raw
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        let valid_start = raw
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric());
+        if !valid_chars || !valid_start {
+            return Err(FieldProblem::new(
+                "username",
+                "Username may contain only letters, digits, '_', '.' and '-', and must start with a letter or digit.",
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// Trusts a value read back from our own database.
+    pub fn from_trusted(raw: String) -> Self {
+        Self(raw)
+    }
+
+    /// The username as typed at registration.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The case-insensitive key the database keeps unique.
+    pub fn key(&self) -> String {
+        self.0.to_ascii_lowercase()
+    }
+}
+
+impl fmt::Display for Username {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An e-mail address, checked for a plausible shape (the verification mail is
+/// the real test). Unique case-insensitively (see [`Email::key`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Email(String);
+
+impl Email {
+    /// Checks a submitted address.
+    pub fn parse(raw: &str) -> Result<Self, FieldProblem> {
+        let invalid = || {
+            FieldProblem::new(
+                "email",
+                "Enter a valid e-mail address, like name@example.com.",
+            )
+        };
+        let raw = raw.trim();
+        if raw.len() > 254 {
+            return Err(FieldProblem::new(
+                "email",
+                "E-mail address must be at most 254 characters long.",
+            ));
+        }
+        let (local, domain) = raw.rsplit_once('@').ok_or_else(invalid)?;
+        let local_ok = !local.is_empty()
+            && local.len() <= 64
+            && local
+                .chars()
+                .all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c))
+            && !local.starts_with('.')
+            && !local.ends_with('.')
+            && !local.contains("..");
+        let labels: Vec<&str> = domain.split('.').collect();
+        let domain_ok = labels.len() >= 2
+            && labels.iter().all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+            });
+        if local_ok && domain_ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(invalid())
+        }
+    }
+
+    /// Trusts a value read back from our own database.
+    pub fn from_trusted(raw: String) -> Self {
+        Self(raw)
+    }
+
+    /// The address as entered.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The case-insensitive key the database keeps unique.
+    pub fn key(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A role name: `[a-z][a-z0-9_-]{0,31}`. `admin` and `user` are built in.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct RoleName(String);
+
+impl RoleName {
+    /// The built-in role every new account gets.
+    pub fn user() -> Self {
+        Self("user".to_owned())
+    }
+
+    /// Checks a role name.
+    pub fn parse(raw: &str) -> Result<Self, FieldProblem> {
+        let mut chars = raw.chars();
+        let first_ok = chars.next().is_some_and(|c| c.is_ascii_lowercase());
+        let rest_ok =
+            chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+        if first_ok && rest_ok && raw.len() <= 32 {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(FieldProblem::new(
+                "role",
+                format!(
+                    "Role name {raw:?} is invalid: use 1 to 32 characters of a-z, 0-9, '_' and '-', starting with a letter."
+                ),
+            ))
+        }
+    }
+
+    /// Trusts a value read back from our own database.
+    pub fn from_trusted(raw: String) -> Self {
+        Self(raw)
+    }
+
+    /// The role's name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for RoleName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An account as the rest of the system sees it (never with its password hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// Stable identifier.
+    pub id: UserId,
+    /// Display and login name.
+    pub username: Username,
+    /// Contact and login address.
+    pub email: Email,
+    /// Whether the address has been confirmed.
+    pub email_verified: bool,
+    /// Roles, sorted.
+    pub roles: Vec<RoleName>,
+    /// Locked by an operator: cannot sign in.
+    pub locked: bool,
+    /// When the account was created.
+    pub created_at: OffsetDateTime,
+}
+
+/// A user together with the stored password hash, for the login check only.
+#[derive(Clone)]
+pub struct UserCredentials {
+    /// The account.
+    pub user: User,
+    /// Its PHC password hash (absent for accounts without a local password).
+    pub password_hash: Option<String>,
+}
+
+/// What the store needs to create an account.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// The account to create.
+    pub user: User,
+    /// Its PHC password hash.
+    pub password_hash: String,
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_follow_the_contract() {
+        for ok in ["abc", "a.b-c_d", "9lives", &"a".repeat(32)] {
+            assert!(Username::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "ab",
+            "_abc",
+            ".abc",
+            "a b",
+            "a<b",
+            "ab\0c",
+            &"a".repeat(33),
+            "ünï",
+            "' OR 1=1 --",
+        ] {
+            assert!(Username::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(Username::parse("Alice").unwrap().key(), "alice");
+    }
+
+    #[test]
+    fn emails_need_a_plausible_shape() {
+        for ok in [
+            "a@example.com",
+            "first.last+tag@sub.example.org",
+            "ÜSER@bücher.de",
+        ] {
+            assert!(Email::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "a",
+            "a@b",
+            "@b.com",
+            "a@.com",
+            "a b@c.com",
+            "<script>@x.com",
+            "a@b.com\0",
+            "a\"@b.com",
+            "a..b@c.com",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            Email::parse("A@Example.COM").unwrap().key(),
+            "a@example.com"
+        );
+    }
+
+    #[test]
+    fn role_names_follow_the_contract() {
+        assert!(RoleName::parse("admin").is_ok());
+        assert!(RoleName::parse("ops-team_2").is_ok());
+        for bad in ["", "Admin", "1ops", "a b", &"a".repeat(33)] {
+            assert!(RoleName::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

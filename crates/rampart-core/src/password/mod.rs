@@ -1,0 +1,9 @@
+//! Everything about passwords above the raw algorithm: the acceptance policy
+//! (NIST SP 800-63B) and the bounded pool that runs Argon2id off the async
+//! runtime.
+
+pub mod policy;
+pub mod pool;
+
+pub use policy::PasswordPolicy;
+pub use pool::{HashPool, PoolBusy};

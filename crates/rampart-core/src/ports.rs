@@ -1,0 +1,86 @@
+//! The traits the domain needs from the outside world. `rampart-store`
+//! implements the repositories for SQLite and PostgreSQL; tests may implement
+//! them too. Nothing here knows SQL.
+
+use crate::model::{NewUser, RoleName, User, UserCredentials, UserId};
+use crate::session::{NewSession, SessionId, StoredSession};
+use async_trait::async_trait;
+use rampart_crypto::TokenDigest;
+use time::OffsetDateTime;
+
+/// Which unique field a write collided with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UniqueField {
+    /// The case-insensitive username.
+    Username,
+    /// The case-insensitive e-mail address.
+    Email,
+    /// Some other unique key.
+    Other,
+}
+
+/// A storage failure, in terms the domain can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum RepoError {
+    /// A unique constraint refused the write.
+    #[error("a record with the same {0:?} already exists")]
+    Conflict(UniqueField),
+    /// The database could not be reached or failed.
+    #[error("the database is unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// How a login name is looked up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginKey<'a> {
+    /// A lower-cased username.
+    Username(&'a str),
+    /// A lower-cased e-mail address.
+    Email(&'a str),
+}
+
+/// Accounts.
+#[async_trait]
+pub trait UserRepo: Send + Sync + 'static {
+    /// Creates an account; a taken username or e-mail is a
+    /// [`RepoError::Conflict`] raised by the database's unique index.
+    async fn insert_user(&self, new: &NewUser) -> Result<(), RepoError>;
+    /// The account and its password hash for a login name.
+    async fn find_credentials(
+        &self,
+        key: LoginKey<'_>,
+    ) -> Result<Option<UserCredentials>, RepoError>;
+    /// An account by its case-insensitive username.
+    async fn find_by_username(&self, username_key: &str) -> Result<Option<User>, RepoError>;
+    /// Every account, ordered by username.
+    async fn list_users(&self) -> Result<Vec<User>, RepoError>;
+    /// Replaces the password hash.
+    async fn set_password_hash(&self, id: UserId, hash: &str) -> Result<(), RepoError>;
+    /// Locks or unlocks an account.
+    async fn set_locked(&self, id: UserId, locked: bool) -> Result<(), RepoError>;
+    /// Replaces the account's roles.
+    async fn set_roles(&self, id: UserId, roles: &[RoleName]) -> Result<(), RepoError>;
+    /// Deletes the account and everything that hangs off it.
+    async fn delete_user(&self, id: UserId) -> Result<(), RepoError>;
+}
+
+/// Server-side sessions, keyed by the digest of their token.
+#[async_trait]
+pub trait SessionRepo: Send + Sync + 'static {
+    /// Stores a new session.
+    async fn insert_session(&self, new: &NewSession) -> Result<(), RepoError>;
+    /// The session with this token digest, with its user.
+    async fn find_session(&self, digest: &TokenDigest) -> Result<Option<StoredSession>, RepoError>;
+    /// Deletes one session.
+    async fn delete_session(&self, id: &SessionId) -> Result<(), RepoError>;
+    /// Deletes every session of a user; returns how many.
+    async fn delete_user_sessions(&self, user: UserId) -> Result<u64, RepoError>;
+    /// Records when sessions were last seen (write-behind batches).
+    async fn touch_sessions(&self, seen: &[(SessionId, OffsetDateTime)]) -> Result<(), RepoError>;
+    /// Deletes sessions past their absolute expiry or idle since before `idle_cutoff`.
+    async fn delete_expired_sessions(
+        &self,
+        now: OffsetDateTime,
+        idle_cutoff: OffsetDateTime,
+    ) -> Result<u64, RepoError>;
+}

@@ -1,0 +1,384 @@
+//! Server-side sessions: creation at login, the hot-path check of every
+//! request, idle and absolute expiry, and revocation.
+//!
+//! A session is identified by an opaque 256-bit token that only the browser
+//! (or API client) holds; the database stores its SHA-256 digest. Checking a
+//! session is the hottest path in Rampart, so [`SessionService::resolve`]
+//! answers from an in-process cache without touching the database, and
+//! `last_seen` is written behind in batches at most once per
+//! `touch_interval` per session. Revocation on this instance removes the
+//! cache entry at once; other instances (and the CLI) are seen after at most
+//! `cache_ttl`, when the entry is re-read from the database.
+
+use crate::clock::Clock;
+use crate::model::{User, UserId};
+use crate::ports::{RepoError, SessionRepo};
+use rampart_crypto::{TokenDigest, generate_token};
+use secrecy::{ExposeSecret, SecretString};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, RwLock};
+use time::{Duration, OffsetDateTime};
+use tokio::sync::mpsc;
+
+/// A session's public identifier (shown on the sessions page; not a secret).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SessionId(pub String);
+
+impl SessionId {
+    /// A new random identifier.
+    pub fn new() -> Self {
+        Self(uuid::Uuid::new_v4().to_string())
+    }
+}
+
+impl Default for SessionId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Session lifetimes and cache behaviour.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    /// A session unused for this long ends (default 1 h, NIST AAL2).
+    pub idle_timeout: Duration,
+    /// A session ends this long after sign-in, used or not (default 24 h).
+    pub absolute_timeout: Duration,
+    /// `last_seen` is written to the database at most this often per session.
+    pub touch_interval: Duration,
+    /// A cached session is re-read from the database after this long, so
+    /// revocations made elsewhere take effect.
+    pub cache_ttl: Duration,
+    /// The most sessions kept in the cache.
+    pub cache_capacity: usize,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            idle_timeout: Duration::hours(1),
+            absolute_timeout: Duration::hours(24),
+            touch_interval: Duration::minutes(1),
+            cache_ttl: Duration::seconds(10),
+            cache_capacity: 100_000,
+        }
+    }
+}
+
+/// What the store needs to create a session.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    /// Public identifier.
+    pub id: SessionId,
+    /// SHA-256 of the token.
+    pub digest: TokenDigest,
+    /// The signed-in user.
+    pub user_id: UserId,
+    /// Sign-in time.
+    pub created_at: OffsetDateTime,
+    /// Absolute expiry.
+    pub expires_at: OffsetDateTime,
+    /// Client address at sign-in.
+    pub ip: Option<String>,
+    /// Client user agent at sign-in (truncated).
+    pub user_agent: Option<String>,
+}
+
+/// A session as read from the store.
+#[derive(Debug, Clone)]
+pub struct StoredSession {
+    /// The session's fields.
+    pub session: Session,
+    /// When the store last recorded activity.
+    pub last_seen_at: OffsetDateTime,
+}
+
+/// A live, signed-in session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// Public identifier.
+    pub id: SessionId,
+    /// The token digest (the cache key).
+    pub digest: TokenDigest,
+    /// The signed-in user.
+    pub user: User,
+    /// Sign-in time.
+    pub created_at: OffsetDateTime,
+    /// Absolute expiry.
+    pub expires_at: OffsetDateTime,
+    /// Client address at sign-in.
+    pub ip: Option<String>,
+    /// Client user agent at sign-in.
+    pub user_agent: Option<String>,
+}
+
+enum Cached {
+    Live(Arc<Session>),
+    Expired(Arc<Session>),
+    /// Past its cache lifetime: (last seen, last persisted) to carry over.
+    Stale((i64, i64)),
+    Missing,
+}
+
+struct CacheEntry {
+    session: Arc<Session>,
+    fetched_at: i64,
+    last_seen: AtomicI64,
+    persisted_last_seen: AtomicI64,
+}
+
+/// Creates, checks and ends sessions.
+pub struct SessionService {
+    repo: Arc<dyn SessionRepo>,
+    clock: Arc<dyn Clock>,
+    config: SessionConfig,
+    cache: RwLock<HashMap<TokenDigest, CacheEntry>>,
+    touches: mpsc::Sender<(SessionId, OffsetDateTime)>,
+    touch_queue: std::sync::Mutex<Option<mpsc::Receiver<(SessionId, OffsetDateTime)>>>,
+}
+
+/// Why a session operation failed.
+#[derive(Debug, thiserror::Error)]
+#[error("session storage failed")]
+pub struct SessionError(#[from] pub RepoError);
+
+fn unix(t: OffsetDateTime) -> i64 {
+    t.unix_timestamp()
+}
+
+fn from_unix(secs: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+impl SessionService {
+    /// A service over `repo`; call [`SessionService::run_maintenance`] in a
+    /// background task to flush `last_seen` and purge expired sessions.
+    pub fn new(repo: Arc<dyn SessionRepo>, clock: Arc<dyn Clock>, config: SessionConfig) -> Self {
+        let (touches, rx) = mpsc::channel(65_536);
+        Self {
+            repo,
+            clock,
+            config,
+            cache: RwLock::new(HashMap::new()),
+            touches,
+            touch_queue: std::sync::Mutex::new(Some(rx)),
+        }
+    }
+
+    /// The configured lifetimes.
+    pub fn config(&self) -> &SessionConfig {
+        &self.config
+    }
+
+    /// Starts a session for `user`; returns the token to hand to the client
+    /// (once) and the session.
+    pub async fn create(
+        &self,
+        user: User,
+        ip: Option<String>,
+        user_agent: Option<String>,
+    ) -> Result<(SecretString, Arc<Session>), SessionError> {
+        let token = generate_token();
+        let digest = TokenDigest::of(token.expose_secret());
+        let now = self.clock.now();
+        let user_agent = user_agent.map(|ua| ua.chars().take(512).collect::<String>());
+        let new = NewSession {
+            id: SessionId::new(),
+            digest,
+            user_id: user.id,
+            created_at: now,
+            expires_at: now + self.config.absolute_timeout,
+            ip,
+            user_agent,
+        };
+        self.repo.insert_session(&new).await?;
+        let session = Arc::new(Session {
+            id: new.id,
+            digest,
+            user,
+            created_at: new.created_at,
+            expires_at: new.expires_at,
+            ip: new.ip,
+            user_agent: new.user_agent,
+        });
+        self.cache_insert(session.clone(), unix(now), unix(now), unix(now));
+        Ok((token, session))
+    }
+
+    fn is_expired(&self, session: &Session, last_seen: i64, now: i64) -> bool {
+        now >= unix(session.expires_at)
+            || now >= last_seen + self.config.idle_timeout.whole_seconds()
+    }
+
+    /// The live session for a token, or `None` when it is unknown, expired or
+    /// revoked. Expired sessions are deleted on the way.
+    pub async fn resolve(
+        &self,
+        digest: &TokenDigest,
+    ) -> Result<Option<Arc<Session>>, SessionError> {
+        let now = unix(self.clock.now());
+        let previous_last_seen = match self.check_cached(digest, now) {
+            Cached::Live(session) => return Ok(Some(session)),
+            Cached::Expired(session) => {
+                self.end(&session).await?;
+                return Ok(None);
+            }
+            Cached::Stale(seen) => Some(seen),
+            Cached::Missing => None,
+        };
+        let Some(stored) = self.repo.find_session(digest).await? else {
+            self.cache_remove(digest);
+            return Ok(None);
+        };
+        let (cached_seen, persisted) = previous_last_seen.unwrap_or((i64::MIN, i64::MIN));
+        let db_seen = unix(stored.last_seen_at);
+        let last_seen = db_seen.max(cached_seen);
+        let session = Arc::new(stored.session);
+        if self.is_expired(&session, last_seen, now) {
+            self.end(&session).await?;
+            return Ok(None);
+        }
+        self.cache_insert(session.clone(), now, last_seen, db_seen.max(persisted));
+        // Record this request's activity like a cache hit would.
+        let _ = self.check_cached(digest, now);
+        Ok(Some(session))
+    }
+
+    /// The cache's answer for a digest; never awaits, so no lock is held
+    /// across a database call.
+    fn check_cached(&self, digest: &TokenDigest, now: i64) -> Cached {
+        let Ok(cache) = self.cache.read() else {
+            return Cached::Missing;
+        };
+        let Some(entry) = cache.get(digest) else {
+            return Cached::Missing;
+        };
+        let last_seen = entry.last_seen.load(Ordering::Acquire);
+        if now - entry.fetched_at >= self.config.cache_ttl.whole_seconds() {
+            return Cached::Stale((last_seen, entry.persisted_last_seen.load(Ordering::Acquire)));
+        }
+        if self.is_expired(&entry.session, last_seen, now) {
+            return Cached::Expired(entry.session.clone());
+        }
+        entry.last_seen.fetch_max(now, Ordering::AcqRel);
+        self.maybe_touch(entry, now);
+        Cached::Live(entry.session.clone())
+    }
+
+    fn maybe_touch(&self, entry: &CacheEntry, now: i64) {
+        let persisted = entry.persisted_last_seen.load(Ordering::Acquire);
+        if now - persisted < self.config.touch_interval.whole_seconds() {
+            return;
+        }
+        if entry
+            .persisted_last_seen
+            .compare_exchange(persisted, now, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+            && self
+                .touches
+                .try_send((entry.session.id.clone(), from_unix(now)))
+                .is_err()
+        {
+            // Queue full: let a later request try again.
+            entry
+                .persisted_last_seen
+                .store(persisted, Ordering::Release);
+        }
+    }
+
+    fn cache_insert(&self, session: Arc<Session>, fetched_at: i64, last_seen: i64, persisted: i64) {
+        let Ok(mut cache) = self.cache.write() else {
+            return;
+        };
+        if cache.len() >= self.config.cache_capacity {
+            let now = unix(self.clock.now());
+            cache.retain(|_, e| {
+                !self.is_expired(&e.session, e.last_seen.load(Ordering::Acquire), now)
+            });
+            if cache.len() >= self.config.cache_capacity {
+                // Still full of live sessions: start over; misses re-read the store.
+                cache.clear();
+            }
+        }
+        cache.insert(
+            session.digest,
+            CacheEntry {
+                session,
+                fetched_at,
+                last_seen: AtomicI64::new(last_seen),
+                persisted_last_seen: AtomicI64::new(persisted),
+            },
+        );
+    }
+
+    fn cache_remove(&self, digest: &TokenDigest) {
+        if let Ok(mut cache) = self.cache.write() {
+            cache.remove(digest);
+        }
+    }
+
+    /// Ends one session at once (logout, revocation, expiry).
+    pub async fn end(&self, session: &Session) -> Result<(), SessionError> {
+        self.cache_remove(&session.digest);
+        self.repo.delete_session(&session.id).await?;
+        Ok(())
+    }
+
+    /// Ends every session of a user at once (lock, delete, password change).
+    pub async fn end_all_for_user(&self, user: UserId) -> Result<u64, SessionError> {
+        if let Ok(mut cache) = self.cache.write() {
+            cache.retain(|_, e| e.session.user.id != user);
+        }
+        Ok(self.repo.delete_user_sessions(user).await?)
+    }
+
+    /// Flushes `last_seen` updates in batches and purges expired sessions.
+    /// Runs until `shutdown` resolves, then flushes once more.
+    pub async fn run_maintenance(self: Arc<Self>, shutdown: impl std::future::Future<Output = ()>) {
+        let Some(mut rx) = self.touch_queue.lock().ok().and_then(|mut q| q.take()) else {
+            return;
+        };
+        let mut flush = tokio::time::interval(std::time::Duration::from_secs(1));
+        let mut purge = tokio::time::interval(std::time::Duration::from_secs(300));
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                _ = flush.tick() => self.flush_touches(&mut rx).await,
+                _ = purge.tick() => self.purge_expired().await,
+                () = &mut shutdown => {
+                    self.flush_touches(&mut rx).await;
+                    return;
+                }
+            }
+        }
+    }
+
+    async fn flush_touches(&self, rx: &mut mpsc::Receiver<(SessionId, OffsetDateTime)>) {
+        let mut latest: HashMap<SessionId, OffsetDateTime> = HashMap::new();
+        while let Ok((id, seen)) = rx.try_recv() {
+            let slot = latest.entry(id).or_insert(seen);
+            *slot = (*slot).max(seen);
+        }
+        if latest.is_empty() {
+            return;
+        }
+        let batch: Vec<_> = latest.into_iter().collect();
+        if let Err(err) = self.repo.touch_sessions(&batch).await {
+            tracing::warn!(error = %err, count = batch.len(), "could not record session activity; will retry with the next request");
+        }
+    }
+
+    async fn purge_expired(&self) {
+        let now = self.clock.now();
+        match self
+            .repo
+            .delete_expired_sessions(now, now - self.config.idle_timeout)
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(count = n, "purged expired sessions"),
+            Err(err) => tracing::warn!(error = %err, "could not purge expired sessions"),
+        }
+    }
+}

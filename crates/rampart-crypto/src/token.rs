@@ -1,0 +1,89 @@
+//! Opaque random tokens and their digests.
+//!
+//! A token is 256 bits from the operating system's CSPRNG, written as unpadded
+//! base64url. Only its SHA-256 digest is ever stored; the token itself is shown
+//! to its owner once (as a cookie or a response field) and kept in a
+//! [`SecretString`] until then.
+
+use data_encoding::{BASE64URL_NOPAD, HEXLOWER};
+use secrecy::SecretString;
+use sha2::{Digest, Sha256};
+
+/// Length in characters of a token made by [`generate_token`].
+pub const TOKEN_LEN: usize = 43;
+
+/// Fills a buffer with bytes from the operating system's CSPRNG.
+///
+/// The OS generator failing is not something a server can recover from
+/// (getrandom only fails on broken platforms), so this aborts the request's
+/// process rather than hand out predictable bytes.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut buf = [0u8; N];
+    if let Err(err) = getrandom::fill(&mut buf) {
+        // Refuse to continue with predictable output.
+        eprintln!("rampart: the operating system's random generator failed: {err}");
+        std::process::abort();
+    }
+    buf
+}
+
+/// A new 256-bit random token, base64url without padding (43 characters).
+pub fn generate_token() -> SecretString {
+    SecretString::from(BASE64URL_NOPAD.encode(&random_bytes::<32>()))
+}
+
+/// True when `s` has the shape of a token made by [`generate_token`].
+pub fn looks_like_token(s: &str) -> bool {
+    s.len() == TOKEN_LEN
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The SHA-256 digest of a token: what the database stores and looks up.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TokenDigest(pub [u8; 32]);
+
+impl TokenDigest {
+    /// Digest of a token's text.
+    pub fn of(token: &str) -> Self {
+        Self(Sha256::digest(token.as_bytes()).into())
+    }
+
+    /// Lower-case hex, the form stored in the database.
+    pub fn to_hex(&self) -> String {
+        HEXLOWER.encode(&self.0)
+    }
+}
+
+impl std::fmt::Debug for TokenDigest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A digest is not a secret, but an abbreviated form keeps logs readable.
+        write!(f, "TokenDigest({}…)", &self.to_hex()[..8])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    #[test]
+    fn tokens_are_unique_and_well_formed() {
+        let a = generate_token();
+        let b = generate_token();
+        assert_ne!(a.expose_secret(), b.expose_secret());
+        assert!(looks_like_token(a.expose_secret()));
+        assert!(!looks_like_token("short"));
+        assert!(!looks_like_token(
+            &"a".repeat(42).to_owned().replace('a', "=")
+        ));
+    }
+
+    #[test]
+    fn digest_is_sha256_hex() {
+        assert_eq!(
+            TokenDigest::of("abc").to_hex(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

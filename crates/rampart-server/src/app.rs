@@ -1,0 +1,203 @@
+//! Wiring: opens the store, builds the domain services and the router, and
+//! runs the HTTP server with graceful shutdown. The test kit calls [`build`]
+//! with a manual clock and its own listener; `rampart serve` calls [`serve`].
+
+use crate::config::{Config, Mode};
+use anyhow::Context as _;
+use async_trait::async_trait;
+use rampart_core::password::{HashPool, PasswordPolicy};
+use rampart_core::{AccountService, Clock, SessionService};
+use rampart_crypto::{PasswordHasher, hmac_sha256};
+use rampart_store::Store;
+use rampart_web::{AppState, Readiness, Templates, WebSettings};
+use secrecy::ExposeSecret;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use zeroize::Zeroizing;
+
+/// How long in-flight requests may run after a shutdown signal.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// The assembled application.
+pub struct App {
+    /// The HTTP router.
+    pub router: axum::Router,
+    /// The database.
+    pub store: Store,
+    /// Sessions (with their background maintenance).
+    pub sessions: Arc<SessionService>,
+    /// Accounts.
+    pub accounts: Arc<AccountService>,
+}
+
+struct StoreReadiness(Store);
+
+#[async_trait]
+impl Readiness for StoreReadiness {
+    async fn ready(&self) -> bool {
+        self.0.ping().await
+    }
+}
+
+/// Opens and migrates the database named by the configuration.
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let store = Store::connect(&config.database_url).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+/// The account and session services over `store`.
+pub async fn services(
+    config: &Config,
+    store: &Store,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<(Arc<AccountService>, Arc<SessionService>)> {
+    let (m, t, p) = config.argon2;
+    let hasher = PasswordHasher::new(m, t, p).context("the Argon2id parameters are invalid")?;
+    let pool = HashPool::sized_to_cores(hasher);
+    let dummy_hash = pool
+        .run(|h| h.dummy_hash())
+        .await
+        .map_err(anyhow::Error::from)?
+        .context("could not compute the dummy password hash")?;
+    let sessions = Arc::new(SessionService::new(
+        Arc::new(store.clone()),
+        clock.clone(),
+        config.session.clone(),
+    ));
+    let accounts = Arc::new(AccountService::new(
+        Arc::new(store.clone()),
+        sessions.clone(),
+        pool,
+        PasswordPolicy {
+            min_length: config.password_min_length,
+        },
+        clock,
+        dummy_hash,
+    ));
+    Ok((accounts, sessions))
+}
+
+/// Builds the whole application for `config`.
+pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
+    config.ensure_safe()?;
+    let secret = config
+        .secret_key
+        .as_ref()
+        .context("no secret key is configured")?;
+    let store = open_store(config).await?;
+    let (accounts, sessions) = services(config, &store, clock).await?;
+    let templates = Templates::load(config.templates_dir.clone(), &config.site_name)?;
+    let settings = WebSettings {
+        base_url: config.base_url.clone(),
+        https: config.https(),
+        production: config.mode == Mode::Production,
+        csrf_key: Zeroizing::new(hmac_sha256(
+            secret.expose_secret().as_bytes(),
+            &[b"rampart/csrf-key/v1"],
+        )),
+        trusted_proxies: config.trusted_proxies.clone(),
+        registration_open: config.registration_open,
+        site_name: config.site_name.clone(),
+        templates_dir: config.templates_dir.clone(),
+        form_body_limit: 64 * 1024,
+    };
+    let state = AppState {
+        accounts: accounts.clone(),
+        sessions: sessions.clone(),
+        templates: Arc::new(templates),
+        settings: Arc::new(settings),
+        readiness: Arc::new(StoreReadiness(store.clone())),
+    };
+    Ok(App {
+        router: rampart_web::router(state),
+        store,
+        sessions,
+        accounts,
+    })
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves; then stops accepting,
+/// lets in-flight requests finish (at most [`SHUTDOWN_GRACE`]), flushes
+/// session activity and closes the database.
+pub async fn run(
+    listener: TcpListener,
+    app: App,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let maintenance = tokio::spawn(app.sessions.clone().run_maintenance({
+        let mut rx = stop_rx.clone();
+        async move {
+            let _ = rx.wait_for(|stopped| *stopped).await;
+        }
+    }));
+    let server = axum::serve(
+        listener,
+        app.router
+            .into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutting down: no new connections; finishing requests in flight");
+        let _ = stop_tx.send(true);
+    });
+    let mut grace_rx = stop_rx;
+    tokio::select! {
+        result = server => result.context("the HTTP server failed")?,
+        () = async move {
+            let _ = grace_rx.wait_for(|stopped| *stopped).await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } => tracing::warn!("requests still running after {SHUTDOWN_GRACE:?}; stopping anyway"),
+    }
+    let _ = maintenance.await;
+    app.store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on SIGTERM or SIGINT.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+}
+
+/// `rampart serve`.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let app = build(&config, Arc::new(rampart_core::SystemClock)).await?;
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let mode = match config.mode {
+        Mode::Development => "development",
+        Mode::Production => "production",
+    };
+    tracing::info!(
+        mode,
+        database = app.store.backend_name(),
+        "Rampart is listening on {} (open {}login)",
+        config.listen,
+        config.base_url
+    );
+    run(listener, app, shutdown_signal()).await
+}

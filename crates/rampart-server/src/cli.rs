@@ -1,0 +1,294 @@
+//! The command line of API.md. Each command returns `anyhow::Result`; `main`
+//! prints an error as one sentence on stderr and exits non-zero.
+
+use crate::app;
+use crate::config::{Config, new_secret_key};
+use anyhow::{Context as _, bail};
+use clap::{Args, Parser, Subcommand};
+use rampart_core::account::AdminError;
+use rampart_core::{RegisterError, Registration, RoleName, SystemClock};
+use secrecy::{ExposeSecret, SecretString};
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Rampart: a self-hosted authentication server.
+#[derive(Parser, Debug)]
+#[command(name = "rampart", version, about)]
+pub struct Cli {
+    /// Configuration file (TOML); environment variables RAMPART_* override it.
+    #[arg(long, global = true, env = "RAMPART_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the server.
+    Serve,
+    /// Write a commented rampart.toml with fresh random secrets.
+    Init {
+        /// Where to write it.
+        #[arg(long, default_value = "rampart.toml")]
+        output: PathBuf,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Audit the configuration; print each insecure setting; exit 1 if any.
+    Check,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+/// `rampart user …`.
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a user (asks for the password unless --password-stdin).
+    Create(CreateUser),
+    /// List users.
+    List,
+    /// Lock a user: they cannot sign in, and their sessions end.
+    Lock {
+        /// Username.
+        name: String,
+    },
+    /// Unlock a user.
+    Unlock {
+        /// Username.
+        name: String,
+    },
+    /// Delete a user and their sessions.
+    Delete {
+        /// Username.
+        name: String,
+    },
+    /// Replace a user's roles.
+    SetRoles {
+        /// Username.
+        name: String,
+        /// Roles (e.g. admin user).
+        #[arg(required = true)]
+        roles: Vec<String>,
+    },
+}
+
+/// `rampart user create`.
+#[derive(Args, Debug)]
+pub struct CreateUser {
+    /// Username.
+    pub name: String,
+    /// E-mail address.
+    #[arg(long)]
+    pub email: String,
+    /// A role (repeatable); default `user`.
+    #[arg(long = "role")]
+    pub roles: Vec<String>,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Init { output } => init(&output),
+        Command::Serve => {
+            let config = Config::load(cli.config.as_deref())?;
+            crate::logging::init(config.log_format);
+            app::serve(config).await
+        }
+        Command::Migrate => {
+            let config = Config::load(cli.config.as_deref())?;
+            config.ensure_safe()?;
+            let store = app::open_store(&config).await?;
+            store.close().await;
+            println!("The {} database is up to date.", store.backend_name());
+            Ok(())
+        }
+        Command::Check => check(cli.config.as_deref()),
+        Command::User(command) => user(cli.config.as_deref(), command).await,
+    }
+}
+
+fn init(output: &std::path::Path) -> anyhow::Result<()> {
+    let text = format!(
+        r#"# Rampart configuration. Every key can also be set as RAMPART_<KEY>
+# (nested keys with "__", e.g. RAMPART_SESSION__IDLE_TIMEOUT), and every
+# secret read from a file with <KEY>_file / RAMPART_<KEY>_FILE.
+
+# "development" (zero configuration, http allowed) or "production".
+env = "production"
+listen = "127.0.0.1:8080"
+# The public URL users reach Rampart at; must be https in production.
+base_url = "https://auth.example.com"
+# sqlite://PATH (default: rampart-data/rampart.db) or postgres://USER@HOST/DB
+# database_url = "postgres://rampart@127.0.0.1/rampart"
+data_dir = "rampart-data"
+# Generated for this installation; keep it secret. Changing it ends all
+# sign-in forms in progress.
+secret_key = "{secret}"
+# HTTPS terminated by a reverse proxy in front of Rampart:
+# behind_tls_proxy = true
+# trusted_proxies = ["10.0.0.0/8"]
+log_format = "json"
+registration = "open"
+# templates_dir = "/etc/rampart/templates"
+
+[session]
+idle_timeout = "1h"
+absolute_timeout = "24h"
+
+[password]
+# NIST SP 800-63B-4 asks for 15 when passwords are the only factor.
+min_length = 15
+"#,
+        secret = new_secret_key().expose_secret()
+    );
+    write_new_private_file(output, &text)
+        .with_context(|| format!("could not write {}", output.display()))?;
+    println!("Wrote {} with a fresh secret key.", output.display());
+    Ok(())
+}
+
+#[cfg(unix)]
+fn write_new_private_file(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(text.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_new_private_file(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    std::fs::write(path, text)
+}
+
+fn check(file: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let config = Config::load(file)?;
+    let findings = config.audit();
+    if findings.is_empty() {
+        println!("No insecure settings found.");
+        return Ok(());
+    }
+    for finding in &findings {
+        println!("insecure: {finding}");
+    }
+    bail!("{} insecure setting(s) found", findings.len())
+}
+
+fn read_password(from_stdin: bool) -> anyhow::Result<SecretString> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("could not read the password from standard input")?;
+        let password = line.trim_end_matches(['\n', '\r']).to_owned();
+        line.clear();
+        return Ok(SecretString::from(password));
+    }
+    let first = rpassword::prompt_password("Password: ")
+        .context("no terminal to ask for the password on; pass --password-stdin and pipe it in")?;
+    let second = rpassword::prompt_password("Repeat the password: ")
+        .context("no terminal to ask for the password on; pass --password-stdin and pipe it in")?;
+    if first != second {
+        bail!("the two passwords do not match");
+    }
+    Ok(SecretString::from(first))
+}
+
+fn parse_roles(raw: &[String]) -> anyhow::Result<Vec<RoleName>> {
+    raw.iter()
+        .map(|r| RoleName::parse(r).map_err(|p| anyhow::anyhow!(p.message)))
+        .collect()
+}
+
+async fn user(file: Option<&std::path::Path>, command: UserCommand) -> anyhow::Result<()> {
+    let config = Config::load(file)?;
+    config.ensure_safe()?;
+    let store = app::open_store(&config).await?;
+    let (accounts, _) = app::services(&config, &store, Arc::new(SystemClock)).await?;
+    let describe = |e: AdminError| anyhow::anyhow!(e.to_string());
+    let result = match command {
+        UserCommand::Create(args) => {
+            let roles = parse_roles(&args.roles)?;
+            let password = read_password(args.password_stdin)?;
+            let registration = Registration {
+                username: args.name,
+                email: args.email,
+                password,
+                password_confirm: None,
+                roles,
+            };
+            match accounts.register(registration).await {
+                Ok(user) => {
+                    println!("Created user {} ({}).", user.username, user.id);
+                    Ok(())
+                }
+                Err(RegisterError::Invalid(problems)) => Err(anyhow::anyhow!(
+                    "{}",
+                    problems
+                        .iter()
+                        .map(|p| p.message.trim_end_matches('.'))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )),
+                Err(other) => Err(other.into()),
+            }
+        }
+        UserCommand::List => {
+            let users = accounts.list().await.map_err(describe)?;
+            println!(
+                "{:<32} {:<40} {:<16} {}",
+                "USERNAME", "EMAIL", "ROLES", "STATUS"
+            );
+            for u in users {
+                let roles: Vec<&str> = u.roles.iter().map(|r| r.as_str()).collect();
+                println!(
+                    "{:<32} {:<40} {:<16} {}",
+                    u.username.as_str(),
+                    u.email.as_str(),
+                    roles.join(","),
+                    if u.locked { "locked" } else { "active" }
+                );
+            }
+            Ok(())
+        }
+        UserCommand::Lock { name } => accounts
+            .lock(&name)
+            .await
+            .map(|u| println!("Locked {}; their sessions have ended.", u.username))
+            .map_err(describe),
+        UserCommand::Unlock { name } => accounts
+            .unlock(&name)
+            .await
+            .map(|u| println!("Unlocked {}.", u.username))
+            .map_err(describe),
+        UserCommand::Delete { name } => accounts
+            .delete(&name)
+            .await
+            .map(|u| println!("Deleted {} and their sessions.", u.username))
+            .map_err(describe),
+        UserCommand::SetRoles { name, roles } => {
+            let roles = parse_roles(&roles)?;
+            accounts
+                .set_roles(&name, roles)
+                .await
+                .map(|u| {
+                    let names: Vec<&str> = u.roles.iter().map(|r| r.as_str()).collect();
+                    println!("{} now has the roles: {}.", u.username, names.join(", "));
+                })
+                .map_err(describe)
+        }
+    };
+    store.close().await;
+    result
+}

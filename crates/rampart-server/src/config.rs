@@ -1,0 +1,617 @@
+//! Configuration: a TOML file (`--config FILE` or `RAMPART_CONFIG`) overlaid by
+//! `RAMPART_*` environment variables (nested keys with `__`, e.g.
+//! `RAMPART_SESSION__IDLE_TIMEOUT=30m`), with every secret also readable from
+//! a file (`RAMPART_SECRET_KEY_FILE`). [`RawConfig`] is what the sources say;
+//! [`Config`] is the checked result the rest of the program uses.
+//!
+//! Development mode (the default) needs nothing: it creates `./rampart-data/`
+//! with a generated secret key (mode 0600), an SQLite database and an e-mail
+//! outbox. Production mode refuses to start while any unsafe setting remains,
+//! naming every one (see [`Config::production_problems`]).
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use ipnet::IpNet;
+use rampart_core::SessionConfig;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use url::Url;
+
+/// Development or production.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Zero-configuration local use.
+    Development,
+    /// Every unsafe setting refused.
+    Production,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// A list given either as a TOML array or a comma-separated string (env).
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+pub enum StringList {
+    /// `["a", "b"]`
+    List(Vec<String>),
+    /// `"a,b"`
+    Joined(String),
+}
+
+impl StringList {
+    fn items(&self) -> Vec<String> {
+        match self {
+            StringList::List(v) => v.clone(),
+            StringList::Joined(s) => s
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        }
+    }
+}
+
+/// `[session]` settings as written.
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawSession {
+    /// e.g. `"1h"`, `"30m"`.
+    pub idle_timeout: Option<String>,
+    /// e.g. `"24h"`.
+    pub absolute_timeout: Option<String>,
+}
+
+/// `[password]` settings as written.
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawPassword {
+    /// Minimum length in code points (default 8).
+    pub min_length: Option<usize>,
+    /// Argon2id memory cost in KiB (default 19456).
+    pub argon2_m_cost: Option<u32>,
+    /// Argon2id iterations (default 2).
+    pub argon2_t_cost: Option<u32>,
+    /// Argon2id parallelism (default 1).
+    pub argon2_p_cost: Option<u32>,
+}
+
+/// The configuration as the file and environment give it.
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    /// `development` (default) or `production`.
+    pub env: Option<String>,
+    /// Listen address, default `127.0.0.1:8080`.
+    pub listen: Option<String>,
+    /// Public URL, default `http://LISTEN`.
+    pub base_url: Option<String>,
+    /// `sqlite://…` or `postgres://…`.
+    pub database_url: Option<String>,
+    /// Secret key (at least 32 bytes of entropy).
+    pub secret_key: Option<String>,
+    /// File holding the secret key.
+    pub secret_key_file: Option<PathBuf>,
+    /// Data folder, default `./rampart-data`.
+    pub data_dir: Option<PathBuf>,
+    /// SMTP server (used once mail delivery lands).
+    pub smtp_url: Option<String>,
+    /// File holding the SMTP URL (it may carry a password).
+    pub smtp_url_file: Option<PathBuf>,
+    /// Sender address.
+    pub smtp_from: Option<String>,
+    /// Built-in TLS certificate (not available yet).
+    pub tls_cert: Option<PathBuf>,
+    /// Built-in TLS key (not available yet).
+    pub tls_key: Option<PathBuf>,
+    /// CIDRs whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Option<StringList>,
+    /// `pretty` or `json`.
+    pub log_format: Option<String>,
+    /// HTTPS is terminated by a trusted proxy.
+    pub behind_tls_proxy: Option<bool>,
+    /// Folder of templates overriding the built-in ones.
+    pub templates_dir: Option<PathBuf>,
+    /// Debug features (refused in production).
+    pub debug: Option<bool>,
+    /// `open` (default) or `closed`.
+    pub registration: Option<String>,
+    /// Name shown on pages.
+    pub site_name: Option<String>,
+    /// Session lifetimes.
+    pub session: Option<RawSession>,
+    /// Password policy and hashing cost.
+    pub password: Option<RawPassword>,
+}
+
+/// A configuration that cannot be used, with every reason.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The sources could not be read or parsed.
+    #[error("the configuration could not be read: {0}")]
+    Read(String),
+    /// Values are invalid.
+    #[error("the configuration is invalid: {}", .0.join("; "))]
+    Invalid(Vec<String>),
+    /// Production mode with unsafe settings.
+    #[error("refusing to start in production mode: {}", .0.join("; "))]
+    Unsafe(Vec<String>),
+    /// The data folder or secret file could not be written.
+    #[error("could not prepare the data folder {path}: {source}")]
+    DataDir {
+        /// The folder.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The checked configuration.
+pub struct Config {
+    /// Development or production.
+    pub mode: Mode,
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// Public URL.
+    pub base_url: Url,
+    /// Database URL.
+    pub database_url: String,
+    /// Secret key (absent only when production mode will refuse to start).
+    pub secret_key: Option<SecretString>,
+    /// Data folder.
+    pub data_dir: PathBuf,
+    /// Where development mode writes e-mails.
+    pub outbox_dir: PathBuf,
+    /// Trusted proxy networks.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Log format.
+    pub log_format: LogFormat,
+    /// HTTPS terminated by a trusted proxy.
+    pub behind_tls_proxy: bool,
+    /// Template overrides.
+    pub templates_dir: Option<PathBuf>,
+    /// Debug features on.
+    pub debug: bool,
+    /// Open registration.
+    pub registration_open: bool,
+    /// Site name.
+    pub site_name: String,
+    /// Session lifetimes.
+    pub session: SessionConfig,
+    /// Minimum password length.
+    pub password_min_length: usize,
+    /// Argon2id (m, t, p).
+    pub argon2: (u32, u32, u32),
+}
+
+const KNOWN_EXAMPLE_KEYS: &[&str] = &[
+    "changeme",
+    "change-me",
+    "change_me",
+    "secret",
+    "example",
+    "your-secret",
+    "replace-me",
+    "insecure",
+];
+
+/// Parses `"90s"`, `"30m"`, `"1h"`, `"2d"` (or plain seconds).
+pub fn parse_duration(raw: &str) -> Option<time::Duration> {
+    let raw = raw.trim();
+    let split = raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len());
+    let (number, unit) = raw.split_at(split);
+    let n: i64 = number.parse().ok()?;
+    let seconds = match unit.trim() {
+        "" | "s" => n,
+        "m" => n.checked_mul(60)?,
+        "h" => n.checked_mul(3600)?,
+        "d" => n.checked_mul(86_400)?,
+        _ => return None,
+    };
+    (seconds > 0).then(|| time::Duration::seconds(seconds))
+}
+
+fn read_secret_file(path: &Path, what: &str, problems: &mut Vec<String>) -> Option<String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Some(text.trim_end_matches(['\n', '\r']).to_owned()),
+        Err(e) => {
+            problems.push(format!(
+                "{what} file {} cannot be read ({e})",
+                path.display()
+            ));
+            None
+        }
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    std::fs::write(path, contents)
+}
+
+/// Creates a folder readable only by its owner (when it does not exist).
+pub fn create_private_dir(path: &Path) -> std::io::Result<()> {
+    if path.is_dir() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+/// Reads the persisted development secret, creating it on first run.
+fn development_secret(data_dir: &Path) -> Result<SecretString, ConfigError> {
+    let path = data_dir.join("secret.key");
+    let io = |source| ConfigError::DataDir {
+        path: path.clone(),
+        source,
+    };
+    if !path.exists() {
+        let key = rampart_crypto::generate_token();
+        write_private(&path, key.expose_secret()).map_err(io)?;
+    }
+    let text = std::fs::read_to_string(&path).map_err(io)?;
+    Ok(SecretString::from(text.trim().to_owned()))
+}
+
+/// The random secret key format `rampart init` writes: 48 random bytes.
+pub fn new_secret_key() -> SecretString {
+    let bytes = rampart_crypto::random_bytes::<48>();
+    SecretString::from(data_encoding::BASE64URL_NOPAD.encode(&bytes))
+}
+
+impl RawConfig {
+    /// Reads the TOML file (if any) and overlays the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::new();
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(ConfigError::Read(format!(
+                    "the configuration file {} does not exist",
+                    path.display()
+                )));
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        figment = figment.merge(
+            Env::prefixed("RAMPART_")
+                .filter(|key| {
+                    let key = key.as_str();
+                    key != "config" && !key.starts_with("test_") && key != "require_browser"
+                })
+                .split("__"),
+        );
+        figment
+            .extract()
+            .map_err(|e| ConfigError::Read(e.to_string()))
+    }
+}
+
+impl Config {
+    /// Loads and checks the configuration from the file and environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        Self::from_raw(RawConfig::load(file)?)
+    }
+
+    /// Checks raw settings; in development mode prepares the data folder.
+    pub fn from_raw(raw: RawConfig) -> Result<Self, ConfigError> {
+        let mut problems = Vec::new();
+        let mode = match raw.env.as_deref().unwrap_or("development") {
+            "development" => Mode::Development,
+            "production" => Mode::Production,
+            other => {
+                problems.push(format!(
+                    "env must be \"development\" or \"production\", not {other:?}"
+                ));
+                Mode::Development
+            }
+        };
+        let listen_text = raw
+            .listen
+            .clone()
+            .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+        let listen: SocketAddr = listen_text.parse().unwrap_or_else(|_| {
+            problems.push(format!(
+                "listen address {listen_text:?} is not an IP:port such as 127.0.0.1:8080"
+            ));
+            SocketAddr::from(([127, 0, 0, 1], 8080))
+        });
+        let base_text = raw
+            .base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{listen}"));
+        let base_url = match Url::parse(&base_text) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => url,
+            _ => {
+                problems.push(format!("base_url {base_text:?} is not an http(s) URL"));
+                Url::parse("http://127.0.0.1:8080/")
+                    .map_err(|e| ConfigError::Read(e.to_string()))?
+            }
+        };
+        let data_dir = raw
+            .data_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("rampart-data"));
+        let mut secret_key = raw.secret_key.clone().map(SecretString::from);
+        if let Some(path) = &raw.secret_key_file {
+            secret_key =
+                read_secret_file(path, "secret_key", &mut problems).map(SecretString::from);
+        }
+        let trusted_proxies = raw
+            .trusted_proxies
+            .as_ref()
+            .map(StringList::items)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|text| {
+                let parsed = text
+                    .parse::<IpNet>()
+                    .or_else(|_| text.parse::<std::net::IpAddr>().map(IpNet::from));
+                parsed
+                    .map_err(|_| {
+                        problems.push(format!(
+                            "trusted proxy {text:?} is not a CIDR such as 10.0.0.0/8"
+                        ))
+                    })
+                    .ok()
+            })
+            .collect();
+        let log_format = match raw.log_format.as_deref().unwrap_or("pretty") {
+            "pretty" => LogFormat::Pretty,
+            "json" => LogFormat::Json,
+            other => {
+                problems.push(format!(
+                    "log_format must be \"pretty\" or \"json\", not {other:?}"
+                ));
+                LogFormat::Pretty
+            }
+        };
+        let registration_open = match raw.registration.as_deref().unwrap_or("open") {
+            "open" => true,
+            "closed" => false,
+            other => {
+                problems.push(format!(
+                    "registration must be \"open\" or \"closed\", not {other:?}"
+                ));
+                true
+            }
+        };
+        let raw_session = raw.session.clone().unwrap_or_default();
+        let mut session = SessionConfig::default();
+        for (value, slot, name) in [
+            (
+                &raw_session.idle_timeout,
+                &mut session.idle_timeout,
+                "session.idle_timeout",
+            ),
+            (
+                &raw_session.absolute_timeout,
+                &mut session.absolute_timeout,
+                "session.absolute_timeout",
+            ),
+        ] {
+            if let Some(text) = value {
+                match parse_duration(text) {
+                    Some(d) => *slot = d,
+                    None => problems.push(format!(
+                        "{name} {text:?} is not a duration such as 30m, 1h or 24h"
+                    )),
+                }
+            }
+        }
+        let pw = raw.password.clone().unwrap_or_default();
+        let password_min_length = pw.min_length.unwrap_or(8);
+        if password_min_length < 8 {
+            problems.push("password.min_length must be at least 8 (NIST SP 800-63B)".to_owned());
+        }
+        let argon2 = (
+            pw.argon2_m_cost
+                .unwrap_or(rampart_crypto::password::OWASP_M_COST),
+            pw.argon2_t_cost
+                .unwrap_or(rampart_crypto::password::OWASP_T_COST),
+            pw.argon2_p_cost
+                .unwrap_or(rampart_crypto::password::OWASP_P_COST),
+        );
+        if raw.tls_cert.is_some() || raw.tls_key.is_some() {
+            problems.push("built-in TLS (tls_cert, tls_key) is not available in this version yet; terminate TLS at a reverse proxy and set behind_tls_proxy = true".to_owned());
+        }
+        if !problems.is_empty() {
+            return Err(ConfigError::Invalid(problems));
+        }
+        let outbox_dir = data_dir.join("outbox");
+        let database_url = raw
+            .database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("rampart.db").display()));
+        if mode == Mode::Development || database_url.starts_with("sqlite:") {
+            create_private_dir(&data_dir).map_err(|source| ConfigError::DataDir {
+                path: data_dir.clone(),
+                source,
+            })?;
+        }
+        if mode == Mode::Development {
+            create_private_dir(&outbox_dir).map_err(|source| ConfigError::DataDir {
+                path: outbox_dir.clone(),
+                source,
+            })?;
+            if secret_key.is_none() {
+                secret_key = Some(development_secret(&data_dir)?);
+            }
+        }
+        Ok(Config {
+            mode,
+            listen,
+            base_url,
+            database_url,
+            secret_key,
+            data_dir,
+            outbox_dir,
+            trusted_proxies,
+            log_format,
+            behind_tls_proxy: raw.behind_tls_proxy.unwrap_or(false),
+            templates_dir: raw.templates_dir.clone(),
+            debug: raw.debug.unwrap_or(false),
+            registration_open,
+            site_name: raw
+                .site_name
+                .clone()
+                .unwrap_or_else(|| "Rampart".to_owned()),
+            session,
+            password_min_length,
+            argon2,
+        })
+    }
+
+    /// Served over HTTPS, directly or behind a TLS-terminating proxy.
+    pub fn https(&self) -> bool {
+        self.base_url.scheme() == "https" || self.behind_tls_proxy
+    }
+
+    /// Every setting production mode refuses, as sentences.
+    pub fn production_problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        match &self.secret_key {
+            None => problems.push("the secret key is missing: set RAMPART_SECRET_KEY or RAMPART_SECRET_KEY_FILE (rampart init generates one)".to_owned()),
+            Some(key) => {
+                let key = key.expose_secret();
+                let lowered = key.to_lowercase();
+                let distinct = key.chars().collect::<std::collections::HashSet<_>>().len();
+                if key.len() < 32 {
+                    problems.push(format!("the secret key is {} bytes long; it needs at least 32 bytes of randomness (rampart init generates one)", key.len()));
+                } else if KNOWN_EXAMPLE_KEYS.iter().any(|example| lowered.contains(example)) {
+                    problems.push("the secret key is a known example value; generate a new one with rampart init".to_owned());
+                } else if distinct < 16 {
+                    problems.push("the secret key has too few distinct characters to hold 32 bytes of entropy; generate a random one with rampart init".to_owned());
+                }
+            }
+        }
+        if self.base_url.scheme() != "https" && !self.behind_tls_proxy {
+            problems.push(format!("base_url {} is not https; use an https URL, or set behind_tls_proxy = true when a TLS-terminating proxy is in front", self.base_url));
+        }
+        if self.debug {
+            problems.push("debug features are on; set debug = false".to_owned());
+        }
+        problems
+    }
+
+    /// Every insecure setting `rampart check` reports.
+    pub fn audit(&self) -> Vec<String> {
+        let mut findings = Vec::new();
+        if self.mode == Mode::Development {
+            findings.push(
+                "running in development mode; set env = \"production\" for real users".to_owned(),
+            );
+        }
+        findings.extend(self.production_problems());
+        if self.password_min_length < 15 {
+            findings.push(format!("password.min_length is {}; NIST SP 800-63B-4 asks for at least 15 when passwords are the only factor", self.password_min_length));
+        }
+        findings
+    }
+
+    /// Refuses unsafe production settings, naming each.
+    pub fn ensure_safe(&self) -> Result<(), ConfigError> {
+        if self.mode == Mode::Production {
+            let problems = self.production_problems();
+            if !problems.is_empty() {
+                return Err(ConfigError::Unsafe(problems));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30m"), Some(time::Duration::minutes(30)));
+        assert_eq!(parse_duration("24h"), Some(time::Duration::hours(24)));
+        assert_eq!(parse_duration("90"), Some(time::Duration::seconds(90)));
+        assert_eq!(parse_duration("0m"), None);
+        assert_eq!(parse_duration("1y"), None);
+        assert_eq!(parse_duration("h"), None);
+    }
+
+    #[test]
+    fn production_names_every_problem() {
+        let dir = tempfile::tempdir().unwrap();
+        let raw = RawConfig {
+            env: Some("production".into()),
+            secret_key: Some("changeme".into()),
+            debug: Some(true),
+            data_dir: Some(dir.path().to_path_buf()),
+            ..RawConfig::default()
+        };
+        let config = Config::from_raw(raw).unwrap();
+        let err = config.ensure_safe().unwrap_err().to_string();
+        assert!(err.contains("secret key is 8 bytes"), "{err}");
+        assert!(err.contains("not https"), "{err}");
+        assert!(err.contains("debug"), "{err}");
+    }
+
+    #[test]
+    fn production_accepts_a_safe_configuration() {
+        let dir = tempfile::tempdir().unwrap();
+        let raw = RawConfig {
+            env: Some("production".into()),
+            secret_key: Some(new_secret_key().expose_secret().to_owned()),
+            base_url: Some("https://auth.example.com".into()),
+            data_dir: Some(dir.path().to_path_buf()),
+            ..RawConfig::default()
+        };
+        Config::from_raw(raw).unwrap().ensure_safe().unwrap();
+    }
+
+    #[test]
+    fn example_and_low_entropy_keys_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        for (key, expect) in [
+            ("this-is-an-example-secret-key-0123456789", "known example"),
+            (&"ab".repeat(32)[..], "distinct characters"),
+        ] {
+            let raw = RawConfig {
+                env: Some("production".into()),
+                secret_key: Some(key.to_owned()),
+                base_url: Some("https://auth.example.com".into()),
+                data_dir: Some(dir.path().to_path_buf()),
+                ..RawConfig::default()
+            };
+            let err = Config::from_raw(raw)
+                .unwrap()
+                .ensure_safe()
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(expect), "{err}");
+        }
+    }
+}

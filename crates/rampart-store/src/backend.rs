@@ -1,0 +1,110 @@
+//! Opening, tuning and migrating each backend. This is where SQLite and
+//! PostgreSQL differ; the queries themselves are shared.
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// A connection pool to one of the supported databases.
+#[derive(Clone, Debug)]
+pub enum Store {
+    /// Embedded SQLite in WAL mode.
+    Sqlite(SqlitePool),
+    /// PostgreSQL.
+    Postgres(PgPool),
+}
+
+/// Runs the same statement code against whichever pool the store holds.
+///
+/// sqlx's drivers are separate static types; rather than the type-erased
+/// `Any` driver (which loses native types) or one copy of every query per
+/// backend, each call site is expanded once per backend from a single text.
+macro_rules! on_pool {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match $store {
+            $crate::backend::Store::Sqlite($pool) => $body,
+            $crate::backend::Store::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// Why the database could not be opened or migrated.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreOpenError {
+    /// The URL is neither `sqlite:` nor `postgres:`.
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://USER@HOST/DB")]
+    UnsupportedUrl(String),
+    /// The connection failed.
+    #[error("could not connect to the database: {0}")]
+    Connect(#[source] sqlx::Error),
+    /// A migration failed.
+    #[error("could not apply database migrations: {0}")]
+    Migrate(#[source] sqlx::migrate::MigrateError),
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://path` or `postgres://…`). SQLite files are
+    /// created when missing and opened with WAL, foreign keys and a busy timeout.
+    pub async fn connect(url: &str) -> Result<Self, StoreOpenError> {
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(StoreOpenError::Connect)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(options)
+                .await
+                .map_err(StoreOpenError::Connect)?;
+            Ok(Store::Sqlite(pool))
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let options = PgConnectOptions::from_str(url).map_err(StoreOpenError::Connect)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(options)
+                .await
+                .map_err(StoreOpenError::Connect)?;
+            Ok(Store::Postgres(pool))
+        } else {
+            Err(StoreOpenError::UnsupportedUrl(url.to_owned()))
+        }
+    }
+
+    /// Applies pending migrations (idempotent; safe from several instances).
+    pub async fn migrate(&self) -> Result<(), StoreOpenError> {
+        match self {
+            Store::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await,
+            Store::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await,
+        }
+        .map_err(StoreOpenError::Migrate)
+    }
+
+    /// True when the database answers a trivial query.
+    pub async fn ping(&self) -> bool {
+        on_pool!(self, |pool| sqlx::query("SELECT 1")
+            .execute(pool)
+            .await
+            .is_ok())
+    }
+
+    /// Which backend this is, for logs.
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Closes every connection (graceful shutdown).
+    pub async fn close(&self) {
+        on_pool!(self, |pool| pool.close().await)
+    }
+}

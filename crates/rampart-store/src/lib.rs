@@ -1,0 +1,16 @@
+//! The only place Rampart speaks SQL. [`Store`] implements the domain's
+//! repository traits for SQLite (embedded, the zero-configuration default) and
+//! PostgreSQL (several instances sharing one database), with one migrations
+//! folder per backend at the same versions.
+//!
+//! Every statement is parameterized, and the same SQL text serves both
+//! backends (`$1` placeholders work on both). The statements live once, in
+//! [`users`] and [`sessions`]; [`backend`] opens, tunes and migrates each kind
+//! of database.
+
+mod backend;
+mod error;
+mod sessions;
+mod users;
+
+pub use backend::{Store, StoreOpenError};

@@ -1,0 +1,137 @@
+//! Statements on `sessions`.
+
+use crate::backend::{Store, on_pool};
+use crate::error::repo_error;
+use crate::users::UserRow;
+use async_trait::async_trait;
+use rampart_core::UserId;
+use rampart_core::ports::{RepoError, SessionRepo};
+use rampart_core::session::{NewSession, Session, SessionId, StoredSession};
+use rampart_crypto::TokenDigest;
+use time::OffsetDateTime;
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    session_id: String,
+    s_created_at: i64,
+    last_seen_at: i64,
+    expires_at: i64,
+    ip: Option<String>,
+    user_agent: Option<String>,
+    #[sqlx(flatten)]
+    user: UserRow,
+}
+
+fn time_of(secs: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+#[async_trait]
+impl SessionRepo for Store {
+    async fn insert_session(&self, new: &NewSession) -> Result<(), RepoError> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+            "INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, expires_at, ip, user_agent) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        )
+        .bind(&new.id.0)
+        .bind(new.digest.to_hex())
+        .bind(new.user_id.to_string())
+        .bind(new.created_at.unix_timestamp())
+        .bind(new.created_at.unix_timestamp())
+        .bind(new.expires_at.unix_timestamp())
+        .bind(new.ip.as_deref())
+        .bind(new.user_agent.as_deref())
+        .execute(pool)
+        .await
+        .map(|_| ())
+        .map_err(repo_error)
+        })
+    }
+
+    async fn find_session(&self, digest: &TokenDigest) -> Result<Option<StoredSession>, RepoError> {
+        let row: Option<SessionRow> = on_pool!(self, |pool| {
+            sqlx::query_as(
+            "SELECT s.id AS session_id, s.created_at AS s_created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent, \
+                    u.id, u.username, u.email, u.email_verified, u.locked, u.created_at \
+             FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND u.locked = $2"
+        )
+        .bind(digest.to_hex())
+        .bind(false)
+        .fetch_optional(pool)
+        .await
+        .map_err(repo_error)
+        })?;
+        let Some(row) = row else { return Ok(None) };
+        let roles = self.roles_of(&row.user.id).await?;
+        let user = row.user.into_user(roles)?;
+        Ok(Some(StoredSession {
+            session: Session {
+                id: SessionId(row.session_id),
+                digest: *digest,
+                user,
+                created_at: time_of(row.s_created_at),
+                expires_at: time_of(row.expires_at),
+                ip: row.ip,
+                user_agent: row.user_agent,
+            },
+            last_seen_at: time_of(row.last_seen_at),
+        }))
+    }
+
+    async fn delete_session(&self, id: &SessionId) -> Result<(), RepoError> {
+        on_pool!(self, |pool| sqlx::query(
+            "DELETE FROM sessions WHERE id = $1"
+        )
+        .bind(&id.0)
+        .execute(pool)
+        .await
+        .map(|_| ())
+        .map_err(repo_error))
+    }
+
+    async fn delete_user_sessions(&self, user: UserId) -> Result<u64, RepoError> {
+        on_pool!(self, |pool| sqlx::query(
+            "DELETE FROM sessions WHERE user_id = $1"
+        )
+        .bind(user.to_string())
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected())
+        .map_err(repo_error))
+    }
+
+    async fn touch_sessions(&self, seen: &[(SessionId, OffsetDateTime)]) -> Result<(), RepoError> {
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin().await.map_err(repo_error)?;
+            for (id, at) in seen {
+                sqlx::query(
+                    "UPDATE sessions SET last_seen_at = $1 WHERE id = $2 AND last_seen_at < $1",
+                )
+                .bind(at.unix_timestamp())
+                .bind(&id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(repo_error)?;
+            }
+            tx.commit().await.map_err(repo_error)
+        })
+    }
+
+    async fn delete_expired_sessions(
+        &self,
+        now: OffsetDateTime,
+        idle_cutoff: OffsetDateTime,
+    ) -> Result<u64, RepoError> {
+        on_pool!(self, |pool| sqlx::query(
+            "DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2"
+        )
+        .bind(now.unix_timestamp())
+        .bind(idle_cutoff.unix_timestamp())
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected())
+        .map_err(repo_error))
+    }
+}

@@ -1,0 +1,210 @@
+//! Statements on `users` and `user_roles`.
+
+use crate::backend::{Store, on_pool};
+use crate::error::repo_error;
+use async_trait::async_trait;
+use rampart_core::model::{NewUser, UserCredentials};
+use rampart_core::ports::{LoginKey, RepoError, UserRepo};
+use rampart_core::{Email, RoleName, User, UserId, Username};
+use time::OffsetDateTime;
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct UserRow {
+    pub id: String,
+    pub username: String,
+    pub email: String,
+    pub email_verified: bool,
+    pub locked: bool,
+    pub created_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct CredentialsRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    password_hash: Option<String>,
+}
+
+impl UserRow {
+    pub(crate) fn into_user(self, roles: Vec<String>) -> Result<User, RepoError> {
+        let id = UserId::parse(&self.id).ok_or_else(|| {
+            RepoError::Unavailable(format!("corrupt user id {:?} in the database", self.id).into())
+        })?;
+        Ok(User {
+            id,
+            username: Username::from_trusted(self.username),
+            email: Email::from_trusted(self.email),
+            email_verified: self.email_verified,
+            roles: roles.into_iter().map(RoleName::from_trusted).collect(),
+            locked: self.locked,
+            created_at: OffsetDateTime::from_unix_timestamp(self.created_at)
+                .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+        })
+    }
+}
+
+impl Store {
+    pub(crate) async fn roles_of(&self, id: &str) -> Result<Vec<String>, RepoError> {
+        on_pool!(self, |pool| sqlx::query_scalar(
+            "SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role"
+        )
+        .bind(id)
+        .fetch_all(pool)
+        .await
+        .map_err(repo_error))
+    }
+
+    async fn user_with_roles(&self, row: UserRow) -> Result<User, RepoError> {
+        let roles = self.roles_of(&row.id).await?;
+        row.into_user(roles)
+    }
+}
+
+#[async_trait]
+impl UserRepo for Store {
+    async fn insert_user(&self, new: &NewUser) -> Result<(), RepoError> {
+        let u = &new.user;
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin().await.map_err(repo_error)?;
+            sqlx::query(
+                "INSERT INTO users (id, username, username_key, email, email_key, email_verified, password_hash, locked, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(u.id.to_string())
+            .bind(u.username.as_str())
+            .bind(u.username.key())
+            .bind(u.email.as_str())
+            .bind(u.email.key())
+            .bind(u.email_verified)
+            .bind(&new.password_hash)
+            .bind(u.locked)
+            .bind(u.created_at.unix_timestamp())
+            .execute(&mut *tx)
+            .await
+            .map_err(repo_error)?;
+            for role in &u.roles {
+                sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
+                    .bind(u.id.to_string())
+                    .bind(role.as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(repo_error)?;
+            }
+            tx.commit().await.map_err(repo_error)
+        })
+    }
+
+    async fn find_credentials(
+        &self,
+        key: LoginKey<'_>,
+    ) -> Result<Option<UserCredentials>, RepoError> {
+        let (sql, value) = match key {
+            LoginKey::Username(k) => (
+                "SELECT id, username, email, email_verified, locked, created_at, password_hash FROM users WHERE username_key = $1",
+                k,
+            ),
+            LoginKey::Email(k) => (
+                "SELECT id, username, email, email_verified, locked, created_at, password_hash FROM users WHERE email_key = $1",
+                k,
+            ),
+        };
+        let row: Option<CredentialsRow> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(value)
+            .fetch_optional(pool)
+            .await
+            .map_err(repo_error))?;
+        match row {
+            None => Ok(None),
+            Some(row) => Ok(Some(UserCredentials {
+                user: self.user_with_roles(row.user).await?,
+                password_hash: row.password_hash,
+            })),
+        }
+    }
+
+    async fn find_by_username(&self, username_key: &str) -> Result<Option<User>, RepoError> {
+        let row: Option<UserRow> = on_pool!(self, |pool| {
+            sqlx::query_as(
+            "SELECT id, username, email, email_verified, locked, created_at FROM users WHERE username_key = $1"
+        )
+        .bind(username_key)
+        .fetch_optional(pool)
+        .await
+        .map_err(repo_error)
+        })?;
+        match row {
+            None => Ok(None),
+            Some(row) => Ok(Some(self.user_with_roles(row).await?)),
+        }
+    }
+
+    async fn list_users(&self) -> Result<Vec<User>, RepoError> {
+        let rows: Vec<UserRow> = on_pool!(self, |pool| {
+            sqlx::query_as(
+            "SELECT id, username, email, email_verified, locked, created_at FROM users ORDER BY username_key"
+        )
+        .fetch_all(pool)
+        .await
+        .map_err(repo_error)
+        })?;
+        let mut users = Vec::with_capacity(rows.len());
+        for row in rows {
+            users.push(self.user_with_roles(row).await?);
+        }
+        Ok(users)
+    }
+
+    async fn set_password_hash(&self, id: UserId, hash: &str) -> Result<(), RepoError> {
+        on_pool!(self, |pool| sqlx::query(
+            "UPDATE users SET password_hash = $1 WHERE id = $2"
+        )
+        .bind(hash)
+        .bind(id.to_string())
+        .execute(pool)
+        .await
+        .map(|_| ())
+        .map_err(repo_error))
+    }
+
+    async fn set_locked(&self, id: UserId, locked: bool) -> Result<(), RepoError> {
+        on_pool!(self, |pool| sqlx::query(
+            "UPDATE users SET locked = $1 WHERE id = $2"
+        )
+        .bind(locked)
+        .bind(id.to_string())
+        .execute(pool)
+        .await
+        .map(|_| ())
+        .map_err(repo_error))
+    }
+
+    async fn set_roles(&self, id: UserId, roles: &[RoleName]) -> Result<(), RepoError> {
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin().await.map_err(repo_error)?;
+            sqlx::query("DELETE FROM user_roles WHERE user_id = $1")
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(repo_error)?;
+            for role in roles {
+                sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
+                    .bind(id.to_string())
+                    .bind(role.as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(repo_error)?;
+            }
+            tx.commit().await.map_err(repo_error)
+        })
+    }
+
+    async fn delete_user(&self, id: UserId) -> Result<(), RepoError> {
+        // Roles and sessions go with the row (ON DELETE CASCADE), in one statement.
+        on_pool!(self, |pool| sqlx::query("DELETE FROM users WHERE id = $1")
+            .bind(id.to_string())
+            .execute(pool)
+            .await
+            .map(|_| ())
+            .map_err(repo_error))
+    }
+}

@@ -1,0 +1,142 @@
+//! The one place errors become HTTP. Handlers return [`WebError`]; its
+//! [`IntoResponse`] sets the status and attaches an [`ErrorPage`] that the
+//! error-page middleware renders with the site's templates. Internal errors
+//! log their whole `source()` chain once and show the user an opaque message.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use rampart_core::account::{AdminError, LoginError, RegisterError};
+use rampart_core::password::PoolBusy;
+use rampart_core::session::SessionError;
+use std::error::Error as StdError;
+
+/// What the error page shows.
+#[derive(Debug, Clone)]
+pub struct ErrorPage {
+    /// Page heading.
+    pub title: &'static str,
+    /// What happened and what to do, in one or two sentences.
+    pub message: String,
+}
+
+/// An error a handler can return.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    /// 400: the request is malformed.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// 403: refused (CSRF failure, closed registration).
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// 413: body too large.
+    #[error("request body too large")]
+    PayloadTooLarge,
+    /// 415: wrong content type.
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
+    /// 422: the form could not be read.
+    #[error("unprocessable form: {0}")]
+    Unprocessable(String),
+    /// 503 + Retry-After: the password hashing pool is full.
+    #[error(transparent)]
+    Busy(#[from] PoolBusy),
+    /// 500: something on our side failed.
+    #[error("internal error")]
+    Internal(#[source] Box<dyn StdError + Send + Sync>),
+}
+
+impl WebError {
+    /// Wraps an internal failure.
+    pub fn internal(err: impl StdError + Send + Sync + 'static) -> Self {
+        WebError::Internal(Box::new(err))
+    }
+}
+
+impl From<SessionError> for WebError {
+    fn from(err: SessionError) -> Self {
+        WebError::internal(err)
+    }
+}
+
+impl From<LoginError> for WebError {
+    fn from(err: LoginError) -> Self {
+        match err {
+            LoginError::Busy(b) => WebError::Busy(b),
+            other => WebError::internal(other),
+        }
+    }
+}
+
+impl From<RegisterError> for WebError {
+    fn from(err: RegisterError) -> Self {
+        match err {
+            RegisterError::Busy(b) => WebError::Busy(b),
+            RegisterError::Invalid(problems) => WebError::Unprocessable(
+                problems
+                    .into_iter()
+                    .map(|p| p.message)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            other => WebError::internal(other),
+        }
+    }
+}
+
+impl From<AdminError> for WebError {
+    fn from(err: AdminError) -> Self {
+        WebError::internal(err)
+    }
+}
+
+fn chain(err: &(dyn StdError + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let (status, title, message) = match &self {
+            WebError::BadRequest(m) => (StatusCode::BAD_REQUEST, "Bad request", m.clone()),
+            WebError::Forbidden(m) => (StatusCode::FORBIDDEN, "Request refused", m.clone()),
+            WebError::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Request too large",
+                "The submitted data is larger than this server accepts. Shorten the fields and try again.".to_owned(),
+            ),
+            WebError::UnsupportedMediaType(m) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported form encoding", m.clone())
+            }
+            WebError::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, "The form could not be processed", m.clone()),
+            WebError::Busy(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Busy",
+                "The server is handling many sign-ins right now. Wait a moment and try again.".to_owned(),
+            ),
+            WebError::Internal(err) => {
+                tracing::error!(error = %chain(err.as_ref()), "request failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong",
+                    "Something went wrong on our side. Try again in a moment; if it keeps happening, tell the site's operator.".to_owned(),
+                )
+            }
+        };
+        let mut response = status.into_response();
+        if matches!(self, WebError::Busy(_)) {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
+            .extensions_mut()
+            .insert(ErrorPage { title, message });
+        response
+    }
+}

@@ -1,0 +1,98 @@
+//! Who is on the other end: the client's IP address and user agent.
+//!
+//! The address is the socket peer, unless the peer is one of the configured
+//! trusted proxies; then `X-Forwarded-For` is read from the right, skipping
+//! trusted hops, and the first untrusted address is the client. A header sent
+//! from anywhere else is ignored, so it cannot be spoofed.
+
+use crate::state::AppState;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::{HeaderMap, header, request::Parts};
+use ipnet::IpNet;
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
+
+/// The client's address and user agent.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    /// Client address after trusted-proxy resolution.
+    pub ip: Option<IpAddr>,
+    /// The `User-Agent` header, if it is valid text.
+    pub user_agent: Option<String>,
+}
+
+/// Resolves the client address from the peer and the forwarding header.
+pub fn client_ip(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpNet]) -> Option<IpAddr> {
+    let peer = peer?;
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return Some(peer);
+    }
+    let mut client = peer;
+    for value in headers.get_all("x-forwarded-for").iter().rev() {
+        let Ok(text) = value.to_str() else {
+            return Some(client);
+        };
+        for hop in text.rsplit(',') {
+            match hop.trim().parse::<IpAddr>() {
+                Ok(ip) if is_trusted(&ip) => client = ip,
+                Ok(ip) => return Some(ip),
+                Err(_) => return Some(client),
+            }
+        }
+    }
+    Some(client)
+}
+
+impl FromRequestParts<AppState> for ClientInfo {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        Ok(ClientInfo {
+            ip: client_ip(peer, &parts.headers, &state.settings.trusted_proxies),
+            user_agent: parts
+                .headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+        })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn forwarded_header_only_believed_from_trusted_proxies() {
+        let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("6.6.6.6, 1.2.3.4, 10.0.0.2"),
+        );
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let stranger: IpAddr = "9.9.9.9".parse().unwrap();
+        assert_eq!(
+            client_ip(Some(proxy), &headers, &trusted),
+            Some("1.2.3.4".parse().unwrap())
+        );
+        assert_eq!(
+            client_ip(Some(stranger), &headers, &trusted),
+            Some(stranger)
+        );
+        assert_eq!(
+            client_ip(Some(proxy), &HeaderMap::new(), &trusted),
+            Some(proxy)
+        );
+    }
+}

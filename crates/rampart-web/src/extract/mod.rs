@@ -1,0 +1,10 @@
+//! Request extractors: the visitor's session, the client's address and user
+//! agent, and form bodies whose rejections become named 4xx errors.
+
+pub mod client;
+pub mod form;
+pub mod visitor;
+
+pub use client::ClientInfo;
+pub use form::HtmlForm;
+pub use visitor::{SignedIn, Visitor};

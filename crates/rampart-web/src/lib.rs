@@ -1,0 +1,84 @@
+//! Rampart's HTTP surface (axum): the server-rendered browser flows, health
+//! and static assets, with the cross-cutting layers every response passes
+//! through (sessions, CSRF, security headers, error pages, tracing).
+//!
+//! Handlers are thin: extract, call one domain service, render or redirect.
+//! The rules live in `rampart-core`; errors become HTTP in [`error`] alone.
+//! Deny by default: every page route is CSRF-checked, and every route outside
+//! [`routes::public`] requires a signed-in session.
+
+pub mod cookies;
+pub mod error;
+pub mod extract;
+pub mod middleware;
+pub mod next;
+pub mod render;
+pub mod routes;
+pub mod settings;
+pub mod state;
+
+pub use render::Templates;
+pub use settings::WebSettings;
+pub use state::{AppState, Readiness};
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::header;
+use axum::middleware::{from_fn, from_fn_with_state};
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::{
+    SetSensitiveRequestHeadersLayer, SetSensitiveResponseHeadersLayer,
+};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+/// The complete application router.
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.settings.form_body_limit;
+    let pages = routes::public()
+        .merge(routes::protected().route_layer(from_fn(middleware::auth::require_sign_in)))
+        .layer(from_fn_with_state(
+            state.clone(),
+            middleware::csrf::verify_csrf,
+        ))
+        .layer(from_fn_with_state(
+            state.clone(),
+            middleware::session::load_session,
+        ));
+    Router::new()
+        .merge(pages)
+        .merge(routes::unauthenticated())
+        .fallback(routes::not_found)
+        .layer(from_fn_with_state(
+            state.clone(),
+            middleware::errors::render_error_pages,
+        ))
+        .layer(from_fn_with_state(
+            state.clone(),
+            middleware::headers::security_headers,
+        ))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(CatchPanicLayer::custom(middleware::errors::panic_response))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(middleware::trace::make_span as fn(&_) -> _)
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(Level::DEBUG)),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(SetSensitiveResponseHeadersLayer::new([header::SET_COOKIE]))
+        .layer(SetSensitiveRequestHeadersLayer::new([
+            header::COOKIE,
+            header::AUTHORIZATION,
+            header::PROXY_AUTHORIZATION,
+        ]))
+        .with_state(state)
+}

@@ -1,0 +1,84 @@
+//! Turns error statuses into pages rendered with the site's templates: a
+//! [`WebError`](crate::error::WebError) attaches an [`ErrorPage`]; bare 4xx/5xx
+//! responses from the router (404, 405) get a generic one.
+
+use crate::error::ErrorPage;
+use crate::state::AppState;
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct ErrorContext<'a> {
+    title: &'a str,
+    message: &'a str,
+}
+
+fn generic(status: StatusCode) -> ErrorPage {
+    let (title, message) = match status {
+        StatusCode::NOT_FOUND => (
+            "Page not found",
+            "There is no page at this address. Check the link, or go back to the start.",
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "Method not allowed",
+            "This address does not accept that kind of request. Use the site's own links and forms.",
+        ),
+        StatusCode::REQUEST_TIMEOUT => {
+            ("Request timed out", "The request took too long. Try again.")
+        }
+        _ => (
+            "Request failed",
+            "The request could not be completed. Go back and try again.",
+        ),
+    };
+    ErrorPage {
+        title,
+        message: message.to_owned(),
+    }
+}
+
+/// Renders error pages.
+pub async fn render_error_pages(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let response = next.run(req).await;
+    let status = response.status();
+    let page = match response.extensions().get::<ErrorPage>() {
+        Some(page) => page.clone(),
+        None if (status.is_client_error() || status.is_server_error())
+            && !response.headers().contains_key(header::CONTENT_TYPE) =>
+        {
+            generic(status)
+        }
+        None => return response,
+    };
+    let (mut parts, _) = response.into_parts();
+    let rendered = state.templates.page(
+        status,
+        "error.html",
+        ErrorContext {
+            title: page.title,
+            message: &page.message,
+        },
+    );
+    let (rendered_parts, body) = rendered.into_parts();
+    parts.headers.extend(rendered_parts.headers);
+    Response::from_parts(parts, body)
+}
+
+/// The response for a handler that panicked (the panic itself is a bug, and
+/// is logged by the tracing layer as a 500).
+pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    response.extensions_mut().insert(ErrorPage {
+        title: "Something went wrong",
+        message: "Something went wrong on our side. Try again in a moment.".to_owned(),
+    });
+    response
+}

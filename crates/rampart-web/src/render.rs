@@ -1,0 +1,105 @@
+//! Page templates: minijinja with HTML auto-escaping, built into the binary,
+//! each replaceable by a file of the same name in `RAMPART_TEMPLATES_DIR` so
+//! operators can brand the pages without rebuilding.
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use minijinja::{AutoEscape, Environment};
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// The built-in templates, by name.
+pub const BUILT_IN: &[(&str, &str)] = &[
+    ("base.html", include_str!("../templates/base.html")),
+    ("login.html", include_str!("../templates/login.html")),
+    ("register.html", include_str!("../templates/register.html")),
+    ("account.html", include_str!("../templates/account.html")),
+    ("error.html", include_str!("../templates/error.html")),
+];
+
+/// The compiled template set.
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+/// Why the templates could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[error("template {name} is invalid: {source}")]
+pub struct TemplateError {
+    name: String,
+    #[source]
+    source: minijinja::Error,
+}
+
+impl Templates {
+    /// Loads the built-in templates, overridden by files in `override_dir`.
+    /// Every template is compiled now, so a broken override stops start-up
+    /// instead of breaking a page later.
+    pub fn load(override_dir: Option<PathBuf>, site_name: &str) -> Result<Self, TemplateError> {
+        let mut env = Environment::new();
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with(".html") {
+                AutoEscape::Html
+            } else {
+                AutoEscape::None
+            }
+        });
+        env.add_global("site_name", site_name.to_owned());
+        env.set_loader(move |name| {
+            let Some((_, built_in)) = BUILT_IN.iter().find(|(n, _)| *n == name) else {
+                return Ok(None);
+            };
+            if let Some(dir) = &override_dir {
+                let path = dir.join(name);
+                if path.is_file() {
+                    return std::fs::read_to_string(&path).map(Some).map_err(|e| {
+                        minijinja::Error::new(
+                            minijinja::ErrorKind::InvalidOperation,
+                            format!("cannot read {}: {e}", path.display()),
+                        )
+                    });
+                }
+            }
+            Ok(Some((*built_in).to_owned()))
+        });
+        for (name, _) in BUILT_IN {
+            env.get_template(name).map_err(|source| TemplateError {
+                name: (*name).to_owned(),
+                source,
+            })?;
+        }
+        Ok(Self { env })
+    }
+
+    /// Renders a template to a string.
+    pub fn render_to_string(
+        &self,
+        name: &str,
+        ctx: impl Serialize,
+    ) -> Result<String, minijinja::Error> {
+        self.env
+            .get_template(name)?
+            .render(minijinja::value::Serde(ctx))
+    }
+
+    /// Renders a full HTML response with `status`.
+    pub fn page(&self, status: StatusCode, name: &str, ctx: impl Serialize) -> Response {
+        match self.render_to_string(name, ctx) {
+            Ok(html) => (
+                status,
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                html,
+            )
+                .into_response(),
+            Err(err) => {
+                tracing::error!(template = name, error = %err, "template rendering failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                    "The page could not be rendered. The operator has been told.",
+                )
+                    .into_response()
+            }
+        }
+    }
+}

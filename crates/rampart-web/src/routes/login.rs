@@ -1,0 +1,123 @@
+//! `GET /login` and `POST /login`: the sign-in form.
+//!
+//! Success rotates the session (the pre-login token is discarded and a new
+//! one issued, so a planted token is useless) and redirects with 303 to a safe
+//! local `next` or `/account`. Unknown user, wrong password and locked account
+//! all get the same 401 page.
+
+use crate::cookies;
+use crate::error::WebError;
+use crate::extract::{ClientInfo, HtmlForm, Visitor};
+use crate::middleware::csrf::token_for;
+use crate::next::safe_local_path;
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use rampart_core::LoginError;
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+/// The login routes.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/login", get(show).post(submit))
+}
+
+/// The one message for every failed sign-in.
+pub const GENERIC_FAILURE: &str = "The username or password is incorrect, or the account cannot sign in. Check them and try again.";
+
+#[derive(Deserialize)]
+struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    username: String,
+    password: SecretString,
+    #[serde(default)]
+    next: String,
+}
+
+#[derive(Serialize)]
+struct LoginPage<'a> {
+    csrf_token: String,
+    next: Option<&'a str>,
+    error: Option<&'static str>,
+    registration_open: bool,
+}
+
+fn page(
+    state: &AppState,
+    visitor: &Visitor,
+    next: &str,
+    status: StatusCode,
+    error: Option<&'static str>,
+) -> Response {
+    state.templates.page(
+        status,
+        "login.html",
+        LoginPage {
+            csrf_token: token_for(&state.settings.csrf_key, &visitor.digest),
+            next: safe_local_path(next),
+            error,
+            registration_open: state.settings.registration_open,
+        },
+    )
+}
+
+async fn show(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(query): Query<NextQuery>,
+) -> Response {
+    let next = query.next;
+    page(&state, &visitor, &next, StatusCode::OK, None)
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    client: ClientInfo,
+    HtmlForm(form): HtmlForm<LoginForm>,
+) -> Result<Response, WebError> {
+    match state
+        .accounts
+        .authenticate(&form.username, form.password)
+        .await
+    {
+        Ok(user) => {
+            if let Some(previous) = &visitor.session {
+                state.sessions.end(previous).await?;
+            }
+            let user_id = user.id;
+            let (token, _) = state
+                .sessions
+                .create(user, client.ip.map(|ip| ip.to_string()), client.user_agent)
+                .await?;
+            tracing::info!(%user_id, "signed in");
+            let target = safe_local_path(&form.next).unwrap_or("/account");
+            let mut response = Redirect::to(target).into_response();
+            response.headers_mut().append(
+                header::SET_COOKIE,
+                cookies::session_cookie(&state.settings, &token),
+            );
+            Ok(response)
+        }
+        Err(LoginError::InvalidCredentials) => {
+            tracing::info!("sign-in refused");
+            Ok(page(
+                &state,
+                &visitor,
+                &form.next,
+                StatusCode::UNAUTHORIZED,
+                Some(GENERIC_FAILURE),
+            ))
+        }
+        Err(other) => Err(other.into()),
+    }
+}

@@ -1,0 +1,42 @@
+//! Routes, one file per feature, each owning its `router()`. The split below
+//! is the access policy: [`public`] pages work without signing in,
+//! [`unauthenticated`] routes skip sessions and CSRF entirely (GET only), and
+//! everything else goes in [`protected`] and requires a signed-in session.
+
+pub mod account;
+pub mod assets;
+pub mod health;
+pub mod login;
+pub mod logout;
+pub mod register;
+
+use crate::state::AppState;
+use axum::Router;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+
+/// Pages usable without signing in (sessions and CSRF still apply).
+pub fn public() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/account") }))
+        .merge(login::router())
+        .merge(register::router())
+        .merge(logout::router())
+}
+
+/// Pages that require a signed-in session.
+pub fn protected() -> Router<AppState> {
+    Router::new().merge(account::router())
+}
+
+/// Machine endpoints and assets: read-only, no session, no CSRF.
+pub fn unauthenticated() -> Router<AppState> {
+    Router::new()
+        .merge(health::router())
+        .merge(assets::router())
+}
+
+/// The 404 page.
+pub async fn not_found() -> Response {
+    axum::http::StatusCode::NOT_FOUND.into_response()
+}

@@ -1,0 +1,119 @@
+//! `GET /register` and `POST /register`: self-service sign-up. Every problem
+//! is listed at once on a 422 page that keeps what was typed (except the
+//! passwords); success signs the new user in with a fresh session.
+
+use crate::cookies;
+use crate::error::WebError;
+use crate::extract::{ClientInfo, HtmlForm, Visitor};
+use crate::middleware::csrf::token_for;
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use rampart_core::{FieldProblem, RegisterError, Registration};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+/// The registration routes.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/register", get(show).post(submit))
+}
+
+#[derive(Deserialize)]
+struct RegisterForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    email: String,
+    password: SecretString,
+    password_confirm: SecretString,
+}
+
+#[derive(Serialize)]
+struct RegisterPage<'a> {
+    csrf_token: String,
+    username: &'a str,
+    email: &'a str,
+    problems: &'a [FieldProblem],
+    min_password: usize,
+}
+
+fn page(
+    state: &AppState,
+    visitor: &Visitor,
+    status: StatusCode,
+    username: &str,
+    email: &str,
+    problems: &[FieldProblem],
+) -> Response {
+    state.templates.page(
+        status,
+        "register.html",
+        RegisterPage {
+            csrf_token: token_for(&state.settings.csrf_key, &visitor.digest),
+            username,
+            email,
+            problems,
+            min_password: state.accounts.policy().min_length,
+        },
+    )
+}
+
+fn closed() -> WebError {
+    WebError::Forbidden(
+        "Registration is closed on this site. Ask its operator for an account.".to_owned(),
+    )
+}
+
+async fn show(State(state): State<AppState>, visitor: Visitor) -> Result<Response, WebError> {
+    if !state.settings.registration_open {
+        return Err(closed());
+    }
+    Ok(page(&state, &visitor, StatusCode::OK, "", "", &[]))
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    client: ClientInfo,
+    HtmlForm(form): HtmlForm<RegisterForm>,
+) -> Result<Response, WebError> {
+    if !state.settings.registration_open {
+        return Err(closed());
+    }
+    let registration = Registration {
+        username: form.username.clone(),
+        email: form.email.clone(),
+        password: form.password,
+        password_confirm: Some(form.password_confirm),
+        roles: Vec::new(),
+    };
+    match state.accounts.register(registration).await {
+        Ok(user) => {
+            if let Some(previous) = &visitor.session {
+                state.sessions.end(previous).await?;
+            }
+            let (token, _) = state
+                .sessions
+                .create(user, client.ip.map(|ip| ip.to_string()), client.user_agent)
+                .await?;
+            let mut response = Redirect::to("/account").into_response();
+            response.headers_mut().append(
+                header::SET_COOKIE,
+                cookies::session_cookie(&state.settings, &token),
+            );
+            Ok(response)
+        }
+        Err(RegisterError::Invalid(problems)) => Ok(page(
+            &state,
+            &visitor,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form.username,
+            &form.email,
+            &problems,
+        )),
+        Err(other) => Err(other.into()),
+    }
+}

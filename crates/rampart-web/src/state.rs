@@ -1,0 +1,31 @@
+//! The state every handler can reach: the domain services, the templates and
+//! the deployment settings.
+
+use crate::render::Templates;
+use crate::settings::WebSettings;
+use async_trait::async_trait;
+use rampart_core::{AccountService, SessionService};
+use std::sync::Arc;
+
+/// Answers whether the service can take traffic (database reachable,
+/// migrations applied).
+#[async_trait]
+pub trait Readiness: Send + Sync + 'static {
+    /// True when ready.
+    async fn ready(&self) -> bool;
+}
+
+/// Shared application state (cheap to clone).
+#[derive(Clone)]
+pub struct AppState {
+    /// Registration, sign-in, operator actions.
+    pub accounts: Arc<AccountService>,
+    /// Session creation, checks and revocation.
+    pub sessions: Arc<SessionService>,
+    /// Page templates.
+    pub templates: Arc<Templates>,
+    /// Deployment settings.
+    pub settings: Arc<WebSettings>,
+    /// Readiness probe for `/healthz`.
+    pub readiness: Arc<dyn Readiness>,
+}
