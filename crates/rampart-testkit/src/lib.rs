@@ -1,1 +1,310 @@
-//! placeholder
+//! Test kit: the real Rampart application on `127.0.0.1:0` with a fresh
+//! database (an SQLite file in a temporary folder, or a new PostgreSQL
+//! database when `RAMPART_TEST_DATABASE_URL` is set), a manual clock the test
+//! can advance, and typed helpers for the browser flows.
+
+// Test support: failing loudly is the point, so panics are allowed here.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
+use rampart_core::{AccountService, ManualClock, SessionService};
+use rampart_server::app;
+use rampart_server::config::{Config, RawConfig};
+use rampart_store::Store;
+use reqwest::cookie::{CookieStore, Jar};
+use reqwest::{Client, Response, redirect};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tempfile::TempDir;
+use time::OffsetDateTime;
+use tokio::sync::oneshot;
+
+/// A password that meets the policy, used by tests that need one.
+pub const GOOD_PASSWORD: &str = "a long unusual phrase 42";
+
+/// Which database a test runs against.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    /// A fresh SQLite file.
+    Sqlite,
+    /// A fresh database on the PostgreSQL server at this URL.
+    Postgres(String),
+}
+
+impl Backend {
+    /// PostgreSQL from `RAMPART_TEST_DATABASE_URL`, or `None` after saying
+    /// clearly that the test is skipped.
+    pub fn postgres(test: &str) -> Option<Backend> {
+        match std::env::var("RAMPART_TEST_DATABASE_URL") {
+            Ok(url) if !url.is_empty() => Some(Backend::Postgres(url)),
+            _ => {
+                // Written to stderr directly so that libtest's output capture does not hide it.
+                let _ = std::io::Write::write_all(
+                    &mut std::io::stderr(),
+                    format!(
+                        "SKIPPED {test} on PostgreSQL: RAMPART_TEST_DATABASE_URL is not set" + "\n"
+                    )
+                    .as_bytes(),
+                );
+                None
+            }
+        }
+    }
+}
+
+/// Creates a new, empty PostgreSQL database and returns its URL.
+pub async fn fresh_postgres_database(server_url: &str) -> anyhow::Result<String> {
+    use sqlx::Connection;
+    let name = format!("rampart_t_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect(server_url).await?;
+    // The name is generated here from a UUID, never from input.
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+        .execute(&mut conn)
+        .await?;
+    conn.close().await?;
+    let mut url = url::Url::parse(server_url)?;
+    url.set_path(&format!("/{name}"));
+    Ok(url.to_string())
+}
+
+/// A running application.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// The bound address.
+    pub addr: SocketAddr,
+    /// The application's clock.
+    pub clock: Arc<ManualClock>,
+    /// Direct access to the database.
+    pub store: Store,
+    /// The session service (for assertions).
+    pub sessions: Arc<SessionService>,
+    /// The account service (for set-up).
+    pub accounts: Arc<AccountService>,
+    /// The database URL.
+    pub database_url: String,
+    /// The data folder (deleted on drop).
+    pub data_dir: TempDir,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+impl TestApp {
+    /// Starts the application with default settings.
+    pub async fn spawn(backend: &Backend) -> TestApp {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Starts the application after `adjust` has changed the settings.
+    pub async fn spawn_with(backend: &Backend, adjust: impl FnOnce(&mut RawConfig)) -> TestApp {
+        match Self::try_spawn(backend, adjust).await {
+            Ok(app) => app,
+            Err(err) => panic!("the test application did not start: {err:#}"),
+        }
+    }
+
+    async fn try_spawn(
+        backend: &Backend,
+        adjust: impl FnOnce(&mut RawConfig),
+    ) -> anyhow::Result<TestApp> {
+        let data_dir = tempfile::tempdir()?;
+        let database_url = match backend {
+            Backend::Sqlite => format!("sqlite://{}", data_dir.path().join("rampart.db").display()),
+            Backend::Postgres(server) => fresh_postgres_database(server).await?,
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let base = format!("http://{addr}");
+        let mut raw = RawConfig {
+            listen: Some(addr.to_string()),
+            base_url: Some(base.clone()),
+            database_url: Some(database_url.clone()),
+            data_dir: Some(data_dir.path().to_path_buf()),
+            ..RawConfig::default()
+        };
+        adjust(&mut raw);
+        let config = Config::from_raw(raw)?;
+        let clock = Arc::new(ManualClock::new(OffsetDateTime::now_utc()));
+        let built = app::build(&config, clock.clone()).await?;
+        let store = built.store.clone();
+        let sessions = built.sessions.clone();
+        let accounts = built.accounts.clone();
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(app::run(listener, built, async move {
+            let _ = stopped.await;
+        }));
+        Ok(TestApp {
+            base,
+            addr,
+            clock,
+            store,
+            sessions,
+            accounts,
+            database_url,
+            data_dir,
+            stop: Some(stop),
+        })
+    }
+
+    /// The absolute URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Runs a query returning one integer (test assertions on stored state).
+    pub async fn scalar(&self, sql: &'static str, bind: &str) -> i64 {
+        let result = match &self.store {
+            Store::Sqlite(pool) => {
+                sqlx::query_scalar::<_, i64>(sql)
+                    .bind(bind)
+                    .fetch_one(pool)
+                    .await
+            }
+            Store::Postgres(pool) => {
+                sqlx::query_scalar::<_, i64>(sql)
+                    .bind(bind)
+                    .fetch_one(pool)
+                    .await
+            }
+        };
+        result.unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// A browser-like client: its own cookie jar, redirects not followed.
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.base)
+    }
+}
+
+/// A client with a cookie jar, like one browser.
+pub struct Browser {
+    /// The HTTP client.
+    pub client: Client,
+    /// Its cookies.
+    pub jar: Arc<Jar>,
+    base: String,
+}
+
+/// Extracts the `csrf_token` hidden field from a page.
+pub fn csrf_from(html: &str) -> Option<String> {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_owned())
+}
+
+impl Browser {
+    /// A browser for a server running elsewhere (e.g. the real binary).
+    pub fn new(base: &str) -> Browser {
+        let jar = Arc::new(Jar::default());
+        let client = Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(redirect::Policy::none())
+            .build()
+            .unwrap_or_default();
+        Browser {
+            client,
+            jar,
+            base: base.to_owned(),
+        }
+    }
+
+    /// The absolute URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// GET a path.
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap_or_else(|e| fail(e))
+    }
+
+    /// GET a page and return its CSRF token.
+    pub async fn csrf(&self, path: &str) -> String {
+        let html = self.get(path).await.text().await.unwrap_or_default();
+        csrf_from(&html).unwrap_or_else(|| fail(format!("no csrf_token on {path}")))
+    }
+
+    /// POST a form as is (no token added).
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Response {
+        self.client
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .unwrap_or_else(|e| fail(e))
+    }
+
+    /// POST a form with the CSRF token of `page` added.
+    pub async fn submit(&self, page: &str, path: &str, form: &[(&str, &str)]) -> Response {
+        let token = self.csrf(page).await;
+        let mut fields: Vec<(&str, &str)> = form.to_vec();
+        fields.push(("csrf_token", &token));
+        self.post(path, &fields).await
+    }
+
+    /// Registers through `/register`.
+    pub async fn register(&self, username: &str, email: &str, password: &str) -> Response {
+        self.submit(
+            "/register",
+            "/register",
+            &[
+                ("username", username),
+                ("email", email),
+                ("password", password),
+                ("password_confirm", password),
+            ],
+        )
+        .await
+    }
+
+    /// Signs in through `/login`.
+    pub async fn login(&self, username: &str, password: &str) -> Response {
+        self.submit(
+            "/login",
+            "/login",
+            &[("username", username), ("password", password)],
+        )
+        .await
+    }
+
+    /// Signs out through `/logout`.
+    pub async fn logout(&self) -> Response {
+        self.submit("/account", "/logout", &[]).await
+    }
+
+    /// The session cookie's current value in the jar.
+    pub fn session_token(&self) -> Option<String> {
+        let url = url::Url::parse(&self.base).ok()?;
+        let header = self.jar.cookies(&url)?;
+        header
+            .to_str()
+            .ok()?
+            .split(';')
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(name, _)| *name == "rampart_session")
+            .map(|(_, value)| value.to_owned())
+    }
+
+    /// Replaces the session cookie (to replay an old token).
+    pub fn set_session_token(&self, token: &str) {
+        if let Ok(url) = url::Url::parse(&self.base) {
+            self.jar
+                .add_cookie_str(&format!("rampart_session={token}; Path=/"), &url);
+        }
+    }
+}
+
+fn fail<T>(err: impl std::fmt::Display) -> T {
+    panic!("test kit: {err}")
+}

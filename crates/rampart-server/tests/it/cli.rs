@@ -1,0 +1,407 @@
+//! The `rampart` binary itself: init, check, migrate, serve (development
+//! defaults, production refusal, graceful shutdown, logs without secrets) and
+//! the user commands.
+
+use rampart_testkit::{Browser, GOOD_PASSWORD};
+use reqwest::StatusCode;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_rampart");
+
+/// A `rampart` command in `dir` with no RAMPART_* variables inherited.
+fn rampart(dir: &Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(dir);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("RAMPART_") || key == "RUST_LOG" {
+            cmd.env_remove(key);
+        }
+    }
+    cmd
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("rampart runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn create_user(dir: &Path, name: &str, email: &str, password: &str, extra: &[&str]) -> Output {
+    let mut child = rampart(dir)
+        .args(["user", "create", name, "--email", email, "--password-stdin"])
+        .args(extra)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{password}\n").as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(dir: &Path, envs: &[(&str, &str)]) -> Server {
+        let port = free_port();
+        let child = rampart(dir)
+            .arg("serve")
+            .env("RAMPART_LISTEN", format!("127.0.0.1:{port}"))
+            .envs(envs.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "the server did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Server { child, base }
+    }
+
+    /// Sends SIGTERM; returns (exit success, stdout + stderr).
+    fn stop(mut self) -> (bool, String) {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let status = self.child.wait().unwrap();
+        let mut logs = String::new();
+        self.child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut logs)
+            .unwrap();
+        self.child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut logs)
+            .unwrap();
+        (status.success(), logs)
+    }
+}
+
+#[test]
+fn init_writes_a_private_config_with_a_fresh_secret_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(rampart(dir.path()).args(["init"]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let path = dir.path().join("rampart.toml");
+    let config = std::fs::read_to_string(&path).unwrap();
+    assert!(config.contains("secret_key = \""));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let again = run(rampart(dir.path()).args(["init"]));
+    assert!(!again.status.success());
+    let err = text(&again.stderr);
+    assert!(
+        err.starts_with("rampart: could not write rampart.toml"),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "one sentence: {err}");
+    // The generated configuration passes the production audit.
+    let check = run(rampart(dir.path()).args(["--config", "rampart.toml", "check"]));
+    assert!(
+        check.status.success(),
+        "{}{}",
+        text(&check.stdout),
+        text(&check.stderr)
+    );
+}
+
+#[test]
+fn check_reports_each_insecure_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("weak.toml"),
+        "env = \"production\"\nsecret_key = \"changeme\"\nbase_url = \"http://auth.example.com\"\ndebug = true\n",
+    )
+    .unwrap();
+    let out = run(rampart(dir.path()).args(["--config", "weak.toml", "check"]));
+    assert_eq!(out.status.code(), Some(1));
+    let report = text(&out.stdout);
+    for expected in [
+        "secret key is 8 bytes",
+        "not https",
+        "debug features",
+        "password.min_length is 8",
+    ] {
+        assert!(
+            report.contains(expected),
+            "missing {expected:?} in {report}"
+        );
+    }
+    let dev = run(rampart(dir.path()).arg("check"));
+    assert_eq!(dev.status.code(), Some(1));
+    assert!(text(&dev.stdout).contains("development mode"));
+}
+
+#[test]
+fn production_refuses_to_start_naming_every_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(rampart(dir.path())
+        .arg("serve")
+        .env("RAMPART_ENV", "production")
+        .env("RAMPART_DEBUG", "true")
+        .env("RAMPART_LISTEN", "127.0.0.1:0"));
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("refusing to start in production mode"),
+        "{err}"
+    );
+    for expected in [
+        "secret key is missing",
+        "not https",
+        "debug features are on",
+    ] {
+        assert!(err.contains(expected), "missing {expected:?} in {err}");
+    }
+    assert!(
+        !dir.path().join("rampart-data/secret.key").exists(),
+        "production never generates a key"
+    );
+
+    let key_file = dir.path().join("key");
+    std::fs::write(&key_file, "short\n").unwrap();
+    let out = run(rampart(dir.path())
+        .arg("serve")
+        .env("RAMPART_ENV", "production")
+        .env("RAMPART_SECRET_KEY_FILE", &key_file)
+        .env("RAMPART_BASE_URL", "https://auth.example.com"));
+    assert!(
+        text(&out.stderr).contains("secret key is 5 bytes"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = run(rampart(dir.path())
+        .arg("serve")
+        .env("RAMPART_ENV", "staging"));
+    assert!(text(&out.stderr).contains("env must be \"development\" or \"production\""));
+    let out = run(rampart(dir.path())
+        .arg("serve")
+        .env("RAMPART_NO_SUCH_SETTING", "1"));
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("no_such_setting"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn migrate_applies_migrations_to_sqlite_and_postgres() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(rampart(dir.path()).arg("migrate"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("sqlite database is up to date"));
+    assert!(dir.path().join("rampart-data/rampart.db").exists());
+    let again = run(rampart(dir.path()).arg("migrate"));
+    assert!(again.status.success(), "idempotent");
+
+    let Some(rampart_testkit::Backend::Postgres(server)) =
+        rampart_testkit::Backend::postgres("migrate")
+    else {
+        return;
+    };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let url = runtime
+        .block_on(rampart_testkit::fresh_postgres_database(&server))
+        .unwrap();
+    let out = run(rampart(dir.path())
+        .arg("migrate")
+        .env("RAMPART_DATABASE_URL", &url));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("postgres database is up to date"));
+}
+
+#[test]
+fn user_commands_manage_accounts() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = create_user(
+        d,
+        "alice",
+        "alice@example.com",
+        GOOD_PASSWORD,
+        &["--role", "admin", "--role", "user"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).starts_with("Created user alice"));
+
+    let dup = create_user(d, "ALICE", "other@example.com", GOOD_PASSWORD, &[]);
+    assert!(!dup.status.success());
+    assert!(
+        text(&dup.stderr).contains("already taken"),
+        "{}",
+        text(&dup.stderr)
+    );
+    let weak = create_user(d, "bob", "bob@example.com", "password", &[]);
+    assert!(!weak.status.success());
+    assert!(
+        text(&weak.stderr).contains("most common passwords"),
+        "the password policy applies: {}",
+        text(&weak.stderr)
+    );
+    let bad_role = create_user(
+        d,
+        "bob",
+        "bob@example.com",
+        GOOD_PASSWORD,
+        &["--role", "Bad Role"],
+    );
+    assert!(!bad_role.status.success());
+    assert!(text(&bad_role.stderr).contains("Role name"));
+
+    let list = text(&run(rampart(d).args(["user", "list"])).stdout);
+    assert!(
+        list.contains("alice") && list.contains("admin,user") && list.contains("active"),
+        "{list}"
+    );
+
+    assert!(
+        run(rampart(d).args(["user", "lock", "alice"]))
+            .status
+            .success()
+    );
+    assert!(text(&run(rampart(d).args(["user", "list"])).stdout).contains("locked"));
+    assert!(
+        run(rampart(d).args(["user", "unlock", "alice"]))
+            .status
+            .success()
+    );
+    let roles = run(rampart(d).args(["user", "set-roles", "alice", "user", "ops"]));
+    assert!(roles.status.success());
+    assert!(text(&roles.stdout).contains("ops, user"));
+
+    let missing = run(rampart(d).args(["user", "lock", "nobody"]));
+    assert!(!missing.status.success());
+    assert_eq!(
+        text(&missing.stderr).trim(),
+        "rampart: no user is called \"nobody\"."
+    );
+
+    assert!(
+        run(rampart(d).args(["user", "delete", "alice"]))
+            .status
+            .success()
+    );
+    assert!(!text(&run(rampart(d).args(["user", "list"])).stdout).contains("alice"));
+
+    // Without --password-stdin and without a terminal, the prompt fails clearly.
+    let out = rampart(d)
+        .args(["user", "create", "carol", "--email", "carol@example.com"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("--password-stdin"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_in_development_with_no_config_and_logs_no_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        dir.path(),
+        &[("RUST_LOG", "trace"), ("RAMPART_LOG_FORMAT", "json")],
+    );
+    let secret_file = dir.path().join("rampart-data/secret.key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&secret_file)
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777,
+            0o600
+        );
+    }
+    assert!(dir.path().join("rampart-data/outbox").is_dir());
+    assert!(dir.path().join("rampart-data/rampart.db").exists());
+
+    let browser = Browser::new(&server.base);
+    let health = browser.get("/healthz").await;
+    assert_eq!(health.status(), StatusCode::OK);
+    assert_eq!(health.text().await.unwrap(), "ok");
+
+    let mut secrets = vec![GOOD_PASSWORD.to_owned(), "wrong horse battery".to_owned()];
+    secrets.push(browser.csrf("/register").await);
+    secrets.push(browser.session_token().unwrap());
+    assert_eq!(
+        browser
+            .register("alice", "alice@example.com", GOOD_PASSWORD)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    secrets.push(browser.session_token().unwrap());
+    secrets.push(browser.csrf("/account").await);
+    assert_eq!(browser.logout().await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        browser.login("alice", "wrong horse battery").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        browser.login("alice", GOOD_PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    secrets.push(browser.session_token().unwrap());
+    secrets.push(std::fs::read_to_string(&secret_file).unwrap());
+
+    let (clean_exit, logs) = server.stop();
+    assert!(clean_exit, "SIGTERM ends the server with status 0:\n{logs}");
+    assert!(
+        logs.contains("shutting down") && logs.contains("stopped"),
+        "{logs}"
+    );
+    assert!(logs.lines().count() > 20, "trace logging was on");
+    for line in logs.lines().filter(|l| !l.trim().is_empty()) {
+        assert!(
+            serde_json::from_str::<serde_json::Value>(line).is_ok(),
+            "not JSON: {line}"
+        );
+    }
+    for secret in &secrets {
+        assert!(!secret.is_empty());
+        assert!(
+            !logs.contains(secret.as_str()),
+            "a secret reached the logs: {secret}"
+        );
+    }
+}

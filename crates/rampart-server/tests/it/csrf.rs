@@ -1,0 +1,140 @@
+//! CSRF: a state-changing request without a valid token bound to its own
+//! session, or from another origin, is refused with 403 and changes nothing.
+
+use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
+use reqwest::StatusCode;
+
+backend_tests!(
+    logout_without_a_valid_token_changes_nothing,
+    a_token_from_another_session_is_refused,
+    registration_and_login_need_a_token,
+    cross_origin_requests_are_refused,
+);
+
+async fn logout_without_a_valid_token_changes_nothing(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let browser = app.browser();
+    browser
+        .register("alice", "alice@example.com", GOOD_PASSWORD)
+        .await;
+    let missing = browser.post("/logout", &[]).await;
+    assert_eq!(missing.status(), StatusCode::FORBIDDEN);
+    assert!(
+        missing
+            .text()
+            .await
+            .unwrap()
+            .contains("not sent by this site")
+    );
+    let wrong = browser
+        .post(
+            "/logout",
+            &[("csrf_token", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")],
+        )
+        .await;
+    assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
+    let empty = browser.post("/logout", &[("csrf_token", "")]).await;
+    assert_eq!(empty.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        browser.get("/account").await.status(),
+        StatusCode::OK,
+        "still signed in"
+    );
+}
+
+async fn a_token_from_another_session_is_refused(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let victim = app.browser();
+    victim
+        .register("bob", "bob@example.com", GOOD_PASSWORD)
+        .await;
+    let attacker = app.browser();
+    attacker
+        .register("mallory", "mallory@example.com", GOOD_PASSWORD)
+        .await;
+    let attackers_token = attacker.csrf("/account").await;
+    let resp = victim
+        .post("/logout", &[("csrf_token", &attackers_token)])
+        .await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert_eq!(victim.get("/account").await.status(), StatusCode::OK);
+    // The victim's token from before sign-in (another session) is dead too.
+    let fresh = app.browser();
+    let pre_login = fresh.csrf("/login").await;
+    fresh.login("bob", GOOD_PASSWORD).await;
+    assert_eq!(
+        fresh
+            .post("/logout", &[("csrf_token", &pre_login)])
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
+async fn registration_and_login_need_a_token(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let browser = app.browser();
+    browser.get("/register").await;
+    let form = [
+        ("username", "carol"),
+        ("email", "carol@example.com"),
+        ("password", GOOD_PASSWORD),
+        ("password_confirm", GOOD_PASSWORD),
+    ];
+    assert_eq!(
+        browser.post("/register", &form).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert!(
+        app.accounts.list().await.unwrap().is_empty(),
+        "no user was created"
+    );
+    // A client that never received a session cookie cannot post at all.
+    let cookieless = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let resp = cookieless
+        .post(app.url("/login"))
+        .form(&[("username", "x"), ("password", "y"), ("csrf_token", "z")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+}
+
+async fn cross_origin_requests_are_refused(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let browser = app.browser();
+    browser
+        .register("dave", "dave@example.com", GOOD_PASSWORD)
+        .await;
+    let token = browser.csrf("/account").await;
+    for (header, value) in [
+        ("origin", "https://evil.example"),
+        ("origin", "null"),
+        ("sec-fetch-site", "cross-site"),
+        ("sec-fetch-site", "same-site"),
+    ] {
+        let resp = browser
+            .client
+            .post(browser.url("/logout"))
+            .header(header, value)
+            .form(&[("csrf_token", token.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{header}: {value}");
+    }
+    assert_eq!(browser.get("/account").await.status(), StatusCode::OK);
+    let same_origin = browser
+        .client
+        .post(browser.url("/logout"))
+        .header("origin", app.base.as_str())
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("csrf_token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(same_origin.status(), StatusCode::SEE_OTHER);
+}

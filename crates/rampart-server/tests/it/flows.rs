@@ -1,0 +1,424 @@
+//! Every row of API.md's browser-flow table for /login, /register, /logout
+//! and /account.
+
+use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp, csrf_from};
+use reqwest::StatusCode;
+use reqwest::header::{LOCATION, SET_COOKIE};
+
+backend_tests!(
+    register_signs_in_and_greets_by_name,
+    register_problems_are_listed_and_values_kept,
+    login_by_username_or_email_redirects_to_next_or_account,
+    login_issues_a_new_session_token,
+    unknown_user_and_wrong_password_look_the_same,
+    locked_account_gets_the_generic_answer,
+    next_must_be_a_local_path,
+    logout_kills_the_session_server_side,
+    logout_is_post_only,
+    account_requires_sign_in,
+    cookie_has_the_contract_attributes,
+    duplicate_username_and_email_are_refused_case_insensitively,
+    closed_registration_is_refused,
+);
+
+fn location(resp: &reqwest::Response) -> &str {
+    resp.headers()
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+async fn register_signs_in_and_greets_by_name(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let browser = app.browser();
+    assert_eq!(browser.get("/register").await.status(), StatusCode::OK);
+    let resp = browser
+        .register("alice", "alice@example.com", GOOD_PASSWORD)
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&resp), "/account");
+    let page = browser.get("/account").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains("Hello, alice"));
+}
+
+async fn register_problems_are_listed_and_values_kept(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let browser = app.browser();
+    let resp = browser
+        .submit(
+            "/register",
+            "/register",
+            &[
+                ("username", "x"),
+                ("email", "not-an-email"),
+                ("password", "pass"),
+                ("password_confirm", "something else"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = resp.text().await.unwrap();
+    for expected in [
+        "Username must be 3 to 32 characters long.",
+        "Enter a valid e-mail address",
+        "Password must be at least 8 characters long.",
+        "most common passwords",
+        "The two passwords do not match.",
+        "value=\"x\"",
+        "value=\"not-an-email\"",
+    ] {
+        assert!(html.contains(expected), "missing {expected:?} in {html}");
+    }
+    assert!(
+        !html.contains("something else"),
+        "passwords are never echoed"
+    );
+    let resp = browser
+        .submit(
+            "/register",
+            "/register",
+            &[
+                ("username", "alice"),
+                ("email", "alice@example.com"),
+                ("password", "Alice"),
+                ("password_confirm", "Alice"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("must not be the same as your username")
+    );
+    assert!(
+        app.accounts.list().await.unwrap().is_empty(),
+        "nothing was created"
+    );
+}
+
+async fn login_by_username_or_email_redirects_to_next_or_account(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    app.browser()
+        .register("Bob", "Bob@Example.com", GOOD_PASSWORD)
+        .await;
+
+    let by_name = app.browser();
+    let resp = by_name.login("bob", GOOD_PASSWORD).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&resp), "/account");
+
+    let by_mail = app.browser();
+    let resp = by_mail.login("bob@example.COM", GOOD_PASSWORD).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+
+    let with_next = app.browser();
+    let html = with_next
+        .get("/login?next=%2Faccount%3Ftab%3D1")
+        .await
+        .text()
+        .await
+        .unwrap();
+    // minijinja escapes '/' as &#x2f; inside the attribute; browsers decode it.
+    assert!(
+        html.contains("name=\"next\" value=\"&#x2f;account?tab=1\""),
+        "{html}"
+    );
+    let token = csrf_from(&html).unwrap();
+    let resp = with_next
+        .post(
+            "/login",
+            &[
+                ("username", "bob"),
+                ("password", GOOD_PASSWORD),
+                ("next", "/account?tab=1"),
+                ("csrf_token", &token),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&resp), "/account?tab=1");
+}
+
+async fn login_issues_a_new_session_token(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    app.browser()
+        .register("carol", "carol@example.com", GOOD_PASSWORD)
+        .await;
+    let browser = app.browser();
+    browser.get("/login").await;
+    let pre_login = browser.session_token().expect("a pre-login session cookie");
+    let resp = browser.login("carol", GOOD_PASSWORD).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let after = browser.session_token().unwrap();
+    assert_ne!(pre_login, after, "no session fixation");
+    assert!(after.len() >= 22, "at least 128 bits");
+    // The planted pre-login token grants nothing.
+    let attacker = app.browser();
+    attacker.set_session_token(&pre_login);
+    assert_eq!(
+        attacker.get("/account").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    // Signing in again from a signed-in browser rotates too and ends the old session.
+    browser.login("carol", GOOD_PASSWORD).await;
+    let third = browser.session_token().unwrap();
+    assert_ne!(third, after);
+    let replay = app.browser();
+    replay.set_session_token(&after);
+    assert_eq!(replay.get("/account").await.status(), StatusCode::SEE_OTHER);
+}
+
+async fn unknown_user_and_wrong_password_look_the_same(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    app.browser()
+        .register("dave", "dave@example.com", GOOD_PASSWORD)
+        .await;
+    let browser = app.browser();
+    let token = browser.csrf("/login").await;
+    let wrong = browser
+        .post(
+            "/login",
+            &[
+                ("username", "dave"),
+                ("password", "not the password"),
+                ("csrf_token", &token),
+            ],
+        )
+        .await;
+    let wrong_status = wrong.status();
+    let wrong_body = wrong.text().await.unwrap();
+    let unknown = browser
+        .post(
+            "/login",
+            &[
+                ("username", "nobody-here"),
+                ("password", "not the password"),
+                ("csrf_token", &token),
+            ],
+        )
+        .await;
+    assert_eq!(wrong_status, StatusCode::UNAUTHORIZED);
+    assert_eq!(unknown.status(), wrong_status);
+    assert_eq!(unknown.text().await.unwrap(), wrong_body);
+    assert!(wrong_body.contains("The username or password is incorrect"));
+}
+
+async fn locked_account_gets_the_generic_answer(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let victim = app.browser();
+    victim
+        .register("erin", "erin@example.com", GOOD_PASSWORD)
+        .await;
+    assert_eq!(victim.get("/account").await.status(), StatusCode::OK);
+    app.accounts.lock("erin").await.unwrap();
+    assert_eq!(
+        victim.get("/account").await.status(),
+        StatusCode::SEE_OTHER,
+        "locking ends sessions at once"
+    );
+    let browser = app.browser();
+    let resp = browser.login("erin", GOOD_PASSWORD).await;
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("The username or password is incorrect")
+    );
+    app.accounts.unlock("erin").await.unwrap();
+    assert_eq!(
+        browser.login("erin", GOOD_PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+async fn next_must_be_a_local_path(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    app.browser()
+        .register("frank", "frank@example.com", GOOD_PASSWORD)
+        .await;
+    for evil in [
+        "//evil.com",
+        "https://evil.com/x",
+        "/\\evil.com",
+        "\\\\evil.com",
+        "/\t/evil.com",
+        "javascript:alert(1)",
+    ] {
+        let browser = app.browser();
+        let token = browser.csrf("/login").await;
+        let resp = browser
+            .post(
+                "/login",
+                &[
+                    ("username", "frank"),
+                    ("password", GOOD_PASSWORD),
+                    ("next", evil),
+                    ("csrf_token", &token),
+                ],
+            )
+            .await;
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&resp), "/account", "next={evil:?} must be ignored");
+        let html = app
+            .browser()
+            .get(&format!("/login?next={}", urlencode(evil)))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            !html.contains("name=\"next\""),
+            "next={evil:?} must not reach the form"
+        );
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+async fn logout_kills_the_session_server_side(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let browser = app.browser();
+    browser
+        .register("grace", "grace@example.com", GOOD_PASSWORD)
+        .await;
+    let token = browser.session_token().unwrap();
+    let resp = browser.logout().await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&resp), "/login");
+    let cookie = resp
+        .headers()
+        .get(SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.starts_with("rampart_session=;"), "{cookie}");
+    assert!(cookie.contains("Max-Age=0"), "{cookie}");
+    // Replaying the old token does not work: it was deleted server-side.
+    let thief = app.browser();
+    thief.set_session_token(&token);
+    assert_eq!(thief.get("/account").await.status(), StatusCode::SEE_OTHER);
+}
+
+async fn logout_is_post_only(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let browser = app.browser();
+    browser
+        .register("heidi", "heidi@example.com", GOOD_PASSWORD)
+        .await;
+    assert_eq!(
+        browser.get("/logout").await.status(),
+        StatusCode::METHOD_NOT_ALLOWED
+    );
+    assert_eq!(browser.get("/account").await.status(), StatusCode::OK);
+}
+
+async fn account_requires_sign_in(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let resp = app.browser().get("/account").await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&resp), "/login?next=%2Faccount");
+}
+
+async fn cookie_has_the_contract_attributes(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let browser = app.browser();
+    let resp = browser
+        .register("ivan", "ivan@example.com", GOOD_PASSWORD)
+        .await;
+    let cookie = resp
+        .headers()
+        .get(SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.starts_with("rampart_session="), "{cookie}");
+    for attribute in ["HttpOnly", "Path=/", "SameSite=Lax"] {
+        assert!(
+            cookie.contains(attribute),
+            "{attribute} missing in {cookie}"
+        );
+    }
+    assert!(
+        !cookie.contains("Secure"),
+        "plain-HTTP development has no Secure flag: {cookie}"
+    );
+
+    // Over HTTPS (behind a TLS proxy): __Host- prefix and Secure.
+    let https = TestApp::spawn_with(&backend, |raw| raw.behind_tls_proxy = Some(true)).await;
+    let resp = https.browser().get("/login").await;
+    let cookie = resp
+        .headers()
+        .get(SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.starts_with("__Host-rampart_session="), "{cookie}");
+    assert!(cookie.contains("Secure"), "{cookie}");
+}
+
+async fn duplicate_username_and_email_are_refused_case_insensitively(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    assert_eq!(
+        app.browser()
+            .register("judy", "judy@example.com", GOOD_PASSWORD)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let resp = app
+        .browser()
+        .register("JUDY", "other@example.com", GOOD_PASSWORD)
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("This username is already taken")
+    );
+    let resp = app
+        .browser()
+        .register("judy2", "JUDY@EXAMPLE.COM", GOOD_PASSWORD)
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("e-mail address already exists")
+    );
+    assert_eq!(app.accounts.list().await.unwrap().len(), 1);
+}
+
+async fn closed_registration_is_refused(backend: Backend) {
+    let app = TestApp::spawn_with(&backend, |raw| raw.registration = Some("closed".into())).await;
+    let browser = app.browser();
+    assert_eq!(
+        browser.get("/register").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let token = browser.csrf("/login").await;
+    let resp = browser
+        .post(
+            "/register",
+            &[
+                ("username", "kim"),
+                ("email", "kim@example.com"),
+                ("password", GOOD_PASSWORD),
+                ("password_confirm", GOOD_PASSWORD),
+                ("csrf_token", &token),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert!(app.accounts.list().await.unwrap().is_empty());
+}

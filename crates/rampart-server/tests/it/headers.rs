@@ -1,0 +1,73 @@
+//! The security headers of API.md on every response.
+
+use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
+use reqwest::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, HeaderMap};
+
+backend_tests!(
+    every_response_carries_the_security_headers,
+    hsts_only_over_https
+);
+
+fn assert_security_headers(path: &str, headers: &HeaderMap) {
+    let get = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    };
+    let csp = get(CONTENT_SECURITY_POLICY.as_str());
+    assert!(csp.contains("default-src 'none'"), "{path}: {csp}");
+    assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+    assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+    assert_eq!(get("x-frame-options"), "DENY", "{path}");
+    assert_eq!(get("x-content-type-options"), "nosniff", "{path}");
+    assert_eq!(get("referrer-policy"), "same-origin", "{path}");
+    assert!(headers.get("server").is_none(), "{path}: no version banner");
+}
+
+async fn every_response_carries_the_security_headers(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let browser = app.browser();
+    browser
+        .register("alice", "alice@example.com", GOOD_PASSWORD)
+        .await;
+    for path in [
+        "/login",
+        "/register",
+        "/account",
+        "/healthz",
+        "/static/rampart.css",
+        "/no-such-page",
+    ] {
+        let resp = browser.get(path).await;
+        assert_security_headers(path, resp.headers());
+    }
+    let account = browser.get("/account").await;
+    assert_eq!(account.headers().get(CACHE_CONTROL).unwrap(), "no-store");
+    let login = browser.get("/login").await;
+    assert_eq!(login.headers().get(CACHE_CONTROL).unwrap(), "no-store");
+    let refused = browser.post("/logout", &[]).await;
+    assert_security_headers("403", refused.headers());
+    assert!(
+        browser
+            .get("/account")
+            .await
+            .headers()
+            .get("strict-transport-security")
+            .is_none(),
+        "no HSTS over plain HTTP"
+    );
+}
+
+async fn hsts_only_over_https(backend: Backend) {
+    let app = TestApp::spawn_with(&backend, |raw| raw.behind_tls_proxy = Some(true)).await;
+    let resp = app.browser().get("/login").await;
+    let hsts = resp
+        .headers()
+        .get("strict-transport-security")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(hsts.contains("max-age=31536000"), "{hsts}");
+}

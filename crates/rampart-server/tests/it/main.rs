@@ -1,0 +1,38 @@
+//! Integration tests: the real server over real HTTP on a random port, on
+//! SQLite and (when `RAMPART_TEST_DATABASE_URL` is set) PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+/// Instantiates each listed `async fn name(backend: Backend)` once per
+/// backend: `sqlite::name` and `postgres::name` (skipped, saying so, without
+/// `RAMPART_TEST_DATABASE_URL`).
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(rampart_testkit::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(backend) = rampart_testkit::Backend::postgres(stringify!($name)) {
+                        super::$name(backend).await
+                    }
+                }
+            )*
+        }
+    };
+}
+
+mod browser;
+mod cli;
+mod concurrency;
+mod csrf;
+mod flows;
+mod headers;
+mod hostile;
+mod sessions;
