@@ -40,10 +40,8 @@ impl Backend {
                 // Written to stderr directly so that libtest's output capture does not hide it.
                 let _ = std::io::Write::write_all(
                     &mut std::io::stderr(),
-                    format!(
-                        "SKIPPED {test} on PostgreSQL: RAMPART_TEST_DATABASE_URL is not set" + "\n"
-                    )
-                    .as_bytes(),
+                    format!("SKIPPED {test} on PostgreSQL: RAMPART_TEST_DATABASE_URL is not set\n")
+                        .as_bytes(),
                 );
                 None
             }

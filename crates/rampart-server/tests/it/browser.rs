@@ -39,7 +39,7 @@ async fn register_logout_login_in_headless_chromium() {
         // Written to stderr directly so that libtest's output capture does not hide it.
         let _ = std::io::Write::write_all(
             &mut std::io::stderr(),
-            format!("SKIPPED the browser test: {missing}" + "\n").as_bytes(),
+            format!("SKIPPED the browser test: {missing}\n").as_bytes(),
         );
         return;
     }
