@@ -246,10 +246,7 @@ async fn user(file: Option<&std::path::Path>, command: UserCommand) -> anyhow::R
         }
         UserCommand::List => {
             let users = accounts.list().await.map_err(describe)?;
-            println!(
-                "{:<32} {:<40} {:<16} {}",
-                "USERNAME", "EMAIL", "ROLES", "STATUS"
-            );
+            println!("{:<32} {:<40} {:<16} STATUS", "USERNAME", "EMAIL", "ROLES");
             for u in users {
                 let roles: Vec<&str> = u.roles.iter().map(|r| r.as_str()).collect();
                 println!(

@@ -224,7 +224,7 @@ impl Browser {
             .get(self.url(path))
             .send()
             .await
-            .unwrap_or_else(|e| fail(e))
+            .unwrap_or_else(fail)
     }
 
     /// GET a page and return its CSRF token.
@@ -240,7 +240,7 @@ impl Browser {
             .form(form)
             .send()
             .await
-            .unwrap_or_else(|e| fail(e))
+            .unwrap_or_else(fail)
     }
 
     /// POST a form with the CSRF token of `page` added.
