@@ -58,7 +58,7 @@ pub async fn services(
 ) -> anyhow::Result<(Arc<AccountService>, Arc<SessionService>)> {
     let (m, t, p) = config.argon2;
     let hasher = PasswordHasher::new(m, t, p).context("the Argon2id parameters are invalid")?;
-    let pool = HashPool::sized_to_cores(hasher);
+    let pool = HashPool::new(hasher, config.hash_workers, config.hash_queue);
     let dummy_hash = pool
         .run(|h| h.dummy_hash())
         .await

@@ -83,6 +83,10 @@ pub struct RawPassword {
     pub argon2_t_cost: Option<u32>,
     /// Argon2id parallelism (default 1).
     pub argon2_p_cost: Option<u32>,
+    /// Hashes run at once (default: one per core).
+    pub hash_workers: Option<usize>,
+    /// Hashes that may wait for a worker before new ones get 503 (default: 32 per core).
+    pub hash_queue: Option<usize>,
 }
 
 /// The configuration as the file and environment give it.
@@ -192,6 +196,10 @@ pub struct Config {
     pub password_min_length: usize,
     /// Argon2id (m, t, p).
     pub argon2: (u32, u32, u32),
+    /// Concurrent hashes.
+    pub hash_workers: usize,
+    /// Hashes allowed to wait.
+    pub hash_queue: usize,
 }
 
 const KNOWN_EXAMPLE_KEYS: &[&str] = &[
@@ -438,6 +446,12 @@ impl Config {
             pw.argon2_p_cost
                 .unwrap_or(rampart_crypto::password::OWASP_P_COST),
         );
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let hash_workers = pw.hash_workers.unwrap_or(cores);
+        let hash_queue = pw.hash_queue.unwrap_or(cores * 32);
+        if hash_workers == 0 {
+            problems.push("password.hash_workers must be at least 1".to_owned());
+        }
         if raw.tls_cert.is_some() || raw.tls_key.is_some() {
             problems.push("built-in TLS (tls_cert, tls_key) is not available in this version yet; terminate TLS at a reverse proxy and set behind_tls_proxy = true".to_owned());
         }
@@ -485,6 +499,8 @@ impl Config {
             session,
             password_min_length,
             argon2,
+            hash_workers,
+            hash_queue,
         })
     }
 

@@ -56,12 +56,6 @@ impl HashPool {
         }
     }
 
-    /// A pool sized to the machine: one worker per core, 32 waiting per core.
-    pub fn sized_to_cores(hasher: PasswordHasher) -> Self {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        Self::new(hasher, cores, cores * 32)
-    }
-
     /// How many jobs are running or waiting right now.
     pub fn in_flight(&self) -> usize {
         self.admitted.load(Ordering::Acquire)

@@ -35,4 +35,5 @@ mod csrf;
 mod flows;
 mod headers;
 mod hostile;
+mod operations;
 mod sessions;

@@ -1,0 +1,32 @@
+//! Times one Argon2id verification with the OWASP parameters, the unit of work
+//! of a sign-in. Used by `bench/login.sh` to compute the hash-bound limit
+//! (cores ÷ one hash time). Run: `cargo run --release -p rampart-crypto --example hash_time`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use rampart_crypto::PasswordHasher;
+use secrecy::SecretString;
+use std::time::Instant;
+
+fn main() {
+    let hasher = PasswordHasher::owasp();
+    let password = SecretString::from("a long unusual phrase 42");
+    let stored = hasher.hash(&password).unwrap();
+    for _ in 0..5 {
+        hasher.verify(&password, &stored).unwrap();
+    }
+    let rounds = 50;
+    let mut times = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
+        let start = Instant::now();
+        hasher.verify(&password, &stored).unwrap();
+        times.push(start.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    let median = times[rounds / 2];
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!("argon2id m=19456 t=2 p=1 verify: median {median:.2} ms over {rounds} runs");
+    println!(
+        "cores: {cores}; hash-bound limit: {:.1} logins/s",
+        cores as f64 * 1000.0 / median
+    );
+}

@@ -1,0 +1,100 @@
+//! Operating behaviour: the bounded hashing pool answers 503 + Retry-After on
+//! overflow (never a 500, never a stall), and operators can rebrand pages.
+
+use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
+use reqwest::StatusCode;
+
+backend_tests!(
+    hash_pool_overflow_answers_503_with_retry_after,
+    templates_can_be_overridden
+);
+
+async fn hash_pool_overflow_answers_503_with_retry_after(backend: Backend) {
+    let app = TestApp::spawn_with(&backend, |raw| {
+        raw.password = Some(rampart_server::config::RawPassword {
+            hash_workers: Some(1),
+            hash_queue: Some(0),
+            ..Default::default()
+        })
+    })
+    .await;
+    app.browser()
+        .register("alice", "alice@example.com", GOOD_PASSWORD)
+        .await;
+    let mut attempts = Vec::new();
+    for _ in 0..16 {
+        let browser = app.browser();
+        let token = browser.csrf("/login").await;
+        attempts.push(tokio::spawn(async move {
+            let resp = browser
+                .post(
+                    "/login",
+                    &[
+                        ("username", "alice"),
+                        ("password", "wrong password here"),
+                        ("csrf_token", &token),
+                    ],
+                )
+                .await;
+            (
+                resp.status(),
+                resp.headers()
+                    .get("retry-after")
+                    .map(|v| v.to_str().unwrap().to_owned()),
+            )
+        }));
+    }
+    let mut busy = 0;
+    for attempt in attempts {
+        match attempt.await.unwrap() {
+            (StatusCode::SERVICE_UNAVAILABLE, retry_after) => {
+                assert_eq!(retry_after.as_deref(), Some("1"));
+                busy += 1;
+            }
+            (StatusCode::UNAUTHORIZED, _) => {}
+            (other, _) => panic!("unexpected {other}"),
+        }
+    }
+    assert!(
+        busy > 0,
+        "16 simultaneous hashes on one worker with no queue must overflow"
+    );
+    // Signed-in traffic never waits for the pool.
+    let signed_in = app.browser();
+    signed_in.login("alice", GOOD_PASSWORD).await;
+    assert_eq!(signed_in.get("/account").await.status(), StatusCode::OK);
+}
+
+async fn templates_can_be_overridden(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("login.html"),
+        "{% extends \"base.html\" %}{% block content %}<h1>Welcome to ACME</h1><form method=post action=/login><input type=hidden name=csrf_token value=\"{{ csrf_token }}\"></form>{% endblock %}",
+    )
+    .unwrap();
+    let path = dir.path().to_path_buf();
+    let app = TestApp::spawn_with(&backend, |raw| raw.templates_dir = Some(path)).await;
+    let html = app.browser().get("/login").await.text().await.unwrap();
+    assert!(html.contains("Welcome to ACME"), "{html}");
+    assert!(
+        html.contains("rampart.css"),
+        "the built-in base.html still applies"
+    );
+    let register = app.browser().get("/register").await.text().await.unwrap();
+    assert!(register.contains("Create an account"));
+
+    std::fs::write(dir.path().join("account.html"), "{% if %}").unwrap();
+    let config = rampart_server::config::Config::from_raw(rampart_server::config::RawConfig {
+        templates_dir: Some(dir.path().to_path_buf()),
+        data_dir: Some(app.data_dir.path().join("other")),
+        database_url: Some(app.database_url.clone()),
+        ..Default::default()
+    })
+    .unwrap();
+    let clock = std::sync::Arc::new(rampart_core::SystemClock);
+    let err = rampart_server::app::build(&config, clock)
+        .await
+        .err()
+        .expect("a broken template stops start-up");
+    assert!(format!("{err:#}").contains("account.html"), "{err:#}");
+}
