@@ -3,25 +3,32 @@
 //! Argon2id is deliberately slow and memory-hard. Running it on the async
 //! runtime would stall every other request, and running an unbounded number at
 //! once would let a login flood exhaust memory and starve signed-in users. So
-//! at most `workers` hashes run at a time (one per core by default) on tokio's
-//! blocking threads, at most `queue` more wait, and anything beyond that is
-//! refused at once with [`PoolBusy`] (the web layer answers 503 + Retry-After).
+//! exactly `workers` dedicated OS threads (one per core by default) run the
+//! hashes, at most `queue` more jobs wait in a bounded channel, and anything
+//! beyond that is refused at once with [`PoolBusy`] (the web layer answers
+//! 503 + Retry-After).
+//!
+//! Dedicated long-lived threads rather than tokio's `spawn_blocking`: each
+//! Argon2id run allocates its 19 MiB working memory, and a stable thread lets
+//! the allocator reuse it instead of faulting in fresh pages on whichever
+//! blocking thread picked the job up (measured in `docs/benchmarks.md`).
 
 use rampart_crypto::PasswordHasher;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use tokio::sync::Semaphore;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{mpsc, oneshot};
 
 /// The pool is full; try again shortly.
 #[derive(Debug, Clone, Copy, thiserror::Error)]
 #[error("the password hashing pool is at capacity; retry in a moment")]
 pub struct PoolBusy;
 
-/// Runs [`PasswordHasher`] work with bounded concurrency and a bounded queue.
+type Job = Box<dyn FnOnce(&PasswordHasher) + Send>;
+
+/// Runs [`PasswordHasher`] work on dedicated threads with a bounded queue.
 #[derive(Clone)]
 pub struct HashPool {
-    hasher: PasswordHasher,
-    workers: Arc<Semaphore>,
+    jobs: mpsc::Sender<Job>,
     admitted: Arc<AtomicUsize>,
     capacity: usize,
 }
@@ -29,8 +36,8 @@ pub struct HashPool {
 impl std::fmt::Debug for HashPool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HashPool")
-            .field("hasher", &self.hasher)
             .field("capacity", &self.capacity)
+            .field("in_flight", &self.in_flight())
             .finish()
     }
 }
@@ -45,12 +52,35 @@ impl Drop for Admission {
 }
 
 impl HashPool {
-    /// A pool of `workers` concurrent hashes with room for `queue` waiting ones.
+    /// A pool of `workers` threads with room for `queue` waiting jobs. The
+    /// threads end when the last handle to the pool is dropped.
     pub fn new(hasher: PasswordHasher, workers: usize, queue: usize) -> Self {
         let workers = workers.max(1);
+        let (jobs, rx) = mpsc::channel::<Job>(workers + queue);
+        let rx = Arc::new(Mutex::new(rx));
+        for n in 0..workers {
+            let rx = rx.clone();
+            let hasher = hasher.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("rampart-hash-{n}"))
+                .spawn(move || {
+                    loop {
+                        let job = match rx.lock() {
+                            Ok(mut rx) => rx.blocking_recv(),
+                            Err(_) => None,
+                        };
+                        match job {
+                            Some(job) => job(&hasher),
+                            None => return,
+                        }
+                    }
+                });
+            if let Err(err) = spawned {
+                tracing::error!(error = %err, "could not start a password hashing thread");
+            }
+        }
         Self {
-            hasher,
-            workers: Arc::new(Semaphore::new(workers)),
+            jobs,
             admitted: Arc::new(AtomicUsize::new(0)),
             capacity: workers + queue,
         }
@@ -61,8 +91,8 @@ impl HashPool {
         self.admitted.load(Ordering::Acquire)
     }
 
-    /// Runs `job` with the hasher on a blocking thread, or refuses at once when
-    /// the pool and its queue are full.
+    /// Runs `job` with the hasher on a hashing thread, or refuses at once when
+    /// the workers and the queue are full.
     pub async fn run<T, F>(&self, job: F) -> Result<T, PoolBusy>
     where
         F: FnOnce(&PasswordHasher) -> T + Send + 'static,
@@ -73,22 +103,15 @@ impl HashPool {
         if before >= self.capacity {
             return Err(PoolBusy);
         }
-        let permit = self
-            .workers
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| PoolBusy)?;
-        let hasher = self.hasher.clone();
-        // The permit and admission move into the blocking task, so a request
-        // cancelled mid-hash still counts until the hash really ends.
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
+        let (done, result) = oneshot::channel();
+        // The admission moves into the job, so a request cancelled while its
+        // hash runs still counts until the hash really ends.
+        let wrapped: Job = Box::new(move |hasher| {
             let _admission = admission;
-            job(&hasher)
-        })
-        .await
-        .map_err(|_| PoolBusy)
+            let _ = done.send(job(hasher));
+        });
+        self.jobs.try_send(wrapped).map_err(|_| PoolBusy)?;
+        result.await.map_err(|_| PoolBusy)
     }
 }
 

@@ -154,6 +154,17 @@ async fn login_issues_a_new_session_token(backend: Backend) {
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let after = browser.session_token().unwrap();
     assert_ne!(pre_login, after, "no session fixation");
+    assert!(
+        pre_login.starts_with("anon."),
+        "pre-login tokens are marked: {pre_login}"
+    );
+    // Dressing a real session token up as anonymous only makes it anonymous.
+    let dressed = app.browser();
+    dressed.set_session_token(&format!("anon.{after}"));
+    assert_eq!(
+        dressed.get("/account").await.status(),
+        StatusCode::SEE_OTHER
+    );
     assert!(after.len() >= 22, "at least 128 bits");
     // The planted pre-login token grants nothing.
     let attacker = app.browser();
