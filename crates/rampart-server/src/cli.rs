@@ -2,7 +2,7 @@
 //! prints an error as one sentence on stderr and exits non-zero.
 
 use crate::app;
-use crate::config::{Config, new_secret_key};
+use crate::config::{Config, new_secret_key, write_private};
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
 use rampart_core::account::AdminError;
@@ -148,27 +148,10 @@ min_length = 15
 "#,
         secret = new_secret_key().expose_secret()
     );
-    write_new_private_file(output, &text)
+    write_private(output, &text)
         .with_context(|| format!("could not write {}", output.display()))?;
     println!("Wrote {} with a fresh secret key.", output.display());
     Ok(())
-}
-
-#[cfg(unix)]
-fn write_new_private_file(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(text.as_bytes())
-}
-
-#[cfg(not(unix))]
-fn write_new_private_file(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    std::fs::write(path, text)
 }
 
 fn check(file: Option<&std::path::Path>) -> anyhow::Result<()> {

@@ -15,6 +15,7 @@ pub mod next;
 pub mod render;
 pub mod routes;
 pub mod settings;
+pub mod signin;
 pub mod state;
 
 pub use render::Templates;

@@ -16,19 +16,7 @@ async fn register_form(
     email: &str,
     password: &str,
 ) -> (StatusCode, String) {
-    let browser = app.browser();
-    let resp = browser
-        .submit(
-            "/register",
-            "/register",
-            &[
-                ("username", username),
-                ("email", email),
-                ("password", password),
-                ("password_confirm", password),
-            ],
-        )
-        .await;
+    let resp = app.browser().register(username, email, password).await;
     (resp.status(), resp.text().await.unwrap())
 }
 

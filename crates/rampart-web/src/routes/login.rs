@@ -5,16 +5,16 @@
 //! local `next` or `/account`. Unknown user, wrong password and locked account
 //! all get the same 401 page.
 
-use crate::cookies;
 use crate::error::WebError;
 use crate::extract::{ClientInfo, HtmlForm, Visitor};
 use crate::middleware::csrf::token_for;
 use crate::next::safe_local_path;
+use crate::signin::start_session;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::get;
 use rampart_core::LoginError;
 use secrecy::SecretString;
@@ -91,22 +91,8 @@ async fn submit(
         .await
     {
         Ok(user) => {
-            if let Some(previous) = &visitor.session {
-                state.sessions.end(previous).await?;
-            }
-            let user_id = user.id;
-            let (token, _) = state
-                .sessions
-                .create(user, client.ip.map(|ip| ip.to_string()), client.user_agent)
-                .await?;
-            tracing::info!(%user_id, "signed in");
             let target = safe_local_path(&form.next).unwrap_or("/account");
-            let mut response = Redirect::to(target).into_response();
-            response.headers_mut().append(
-                header::SET_COOKIE,
-                cookies::session_cookie(&state.settings, &token),
-            );
-            Ok(response)
+            start_session(&state, &visitor, user, client, target).await
         }
         Err(LoginError::InvalidCredentials) => {
             tracing::info!("sign-in refused");

@@ -2,15 +2,15 @@
 //! is listed at once on a 422 page that keeps what was typed (except the
 //! passwords); success signs the new user in with a fresh session.
 
-use crate::cookies;
 use crate::error::WebError;
 use crate::extract::{ClientInfo, HtmlForm, Visitor};
 use crate::middleware::csrf::token_for;
+use crate::signin::start_session;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::get;
 use rampart_core::{FieldProblem, RegisterError, Registration};
 use secrecy::SecretString;
@@ -91,21 +91,7 @@ async fn submit(
         roles: Vec::new(),
     };
     match state.accounts.register(registration).await {
-        Ok(user) => {
-            if let Some(previous) = &visitor.session {
-                state.sessions.end(previous).await?;
-            }
-            let (token, _) = state
-                .sessions
-                .create(user, client.ip.map(|ip| ip.to_string()), client.user_agent)
-                .await?;
-            let mut response = Redirect::to("/account").into_response();
-            response.headers_mut().append(
-                header::SET_COOKIE,
-                cookies::session_cookie(&state.settings, &token),
-            );
-            Ok(response)
-        }
+        Ok(user) => start_session(&state, &visitor, user, client, "/account").await,
         Err(RegisterError::Invalid(problems)) => Ok(page(
             &state,
             &visitor,
