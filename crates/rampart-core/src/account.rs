@@ -36,6 +36,9 @@ pub enum RegisterError {
     /// One or more fields break the rules; each problem is listed.
     #[error("the registration has invalid fields")]
     Invalid(Vec<FieldProblem>),
+    /// The username or e-mail address belongs to another account.
+    #[error("the username or e-mail address is taken")]
+    Conflict(FieldProblem),
     /// Too many password hashes are in progress.
     #[error(transparent)]
     Busy(#[from] PoolBusy),
@@ -76,6 +79,26 @@ pub enum AdminError {
     /// Ending the user's sessions failed.
     #[error(transparent)]
     Sessions(#[from] SessionError),
+}
+
+/// Why a password change was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangePasswordError {
+    /// The current password is wrong.
+    #[error("the current password is incorrect")]
+    WrongPassword,
+    /// The new password breaks the policy; each problem is listed.
+    #[error("the new password is not acceptable")]
+    Invalid(Vec<FieldProblem>),
+    /// Too many password hashes are in progress.
+    #[error(transparent)]
+    Busy(#[from] PoolBusy),
+    /// The database failed.
+    #[error("the account store is unavailable")]
+    Store(#[from] RepoError),
+    /// Hashing failed.
+    #[error("the password could not be hashed")]
+    Hash(#[from] PasswordHashError),
 }
 
 /// Registration, sign-in and operator actions.
@@ -165,7 +188,7 @@ impl AccountService {
                 tracing::info!(user_id = %user.id, "user registered");
                 Ok(user)
             }
-            Err(RepoError::Conflict(field)) => Err(RegisterError::Invalid(vec![match field {
+            Err(RepoError::Conflict(field)) => Err(RegisterError::Conflict(match field {
                 UniqueField::Email => FieldProblem::new(
                     "email",
                     "An account with this e-mail address already exists; sign in or reset your password instead.",
@@ -174,7 +197,7 @@ impl AccountService {
                     "username",
                     "This username is already taken; choose another.",
                 ),
-            }])),
+            })),
             Err(other) => Err(RegisterError::Store(other)),
         }
     }
@@ -237,6 +260,41 @@ impl AccountService {
             }
             Err(PoolBusy) => {} // try again at the next sign-in
         }
+    }
+
+    /// Changes a signed-in user's password after checking the current one.
+    /// The caller ends the user's other sessions.
+    pub async fn change_password(
+        &self,
+        user: &User,
+        current: SecretString,
+        new: SecretString,
+    ) -> Result<(), ChangePasswordError> {
+        let problems = self.policy.check(
+            &new,
+            Some(user.username.as_str()),
+            Some(user.email.as_str()),
+        );
+        let stored = self
+            .users
+            .find_credentials(LoginKey::Username(&user.username.key()))
+            .await?
+            .and_then(|c| c.password_hash)
+            .unwrap_or_else(|| self.dummy_hash.clone());
+        let verification = self
+            .pool
+            .run(move |h| h.verify(&current, &stored))
+            .await??;
+        if !verification.is_match() {
+            return Err(ChangePasswordError::WrongPassword);
+        }
+        if !problems.is_empty() {
+            return Err(ChangePasswordError::Invalid(problems));
+        }
+        let hash = self.pool.run(move |h| h.hash(&new)).await??;
+        self.users.set_password_hash(user.id, &hash).await?;
+        tracing::info!(user_id = %user.id, "password changed");
+        Ok(())
     }
 
     async fn find(&self, username: &str) -> Result<User, AdminError> {

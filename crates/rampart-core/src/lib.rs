@@ -9,9 +9,11 @@ pub mod model;
 pub mod password;
 pub mod ports;
 pub mod session;
+pub mod token;
 
 pub use account::{AccountService, LoginError, RegisterError, Registration};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use model::{Email, FieldProblem, RoleName, User, UserId, Username};
-pub use ports::{RepoError, SessionRepo, UserRepo};
+pub use ports::{RepoError, SessionRepo, TokenRepo, UserRepo};
 pub use session::{Session, SessionConfig, SessionId, SessionService};
+pub use token::{ApiToken, Scope, TokenService};

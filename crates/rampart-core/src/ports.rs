@@ -4,6 +4,7 @@
 
 use crate::model::{NewUser, RoleName, User, UserCredentials, UserId};
 use crate::session::{NewSession, SessionId, StoredSession};
+use crate::token::{ApiToken, NewApiToken, TokenId, TokenSummary};
 use async_trait::async_trait;
 use rampart_crypto::TokenDigest;
 use time::OffsetDateTime;
@@ -77,10 +78,27 @@ pub trait SessionRepo: Send + Sync + 'static {
     async fn delete_user_sessions(&self, user: UserId) -> Result<u64, RepoError>;
     /// Records when sessions were last seen (write-behind batches).
     async fn touch_sessions(&self, seen: &[(SessionId, OffsetDateTime)]) -> Result<(), RepoError>;
+    /// A user's sessions, most recently seen first.
+    async fn list_user_sessions(&self, user: UserId) -> Result<Vec<StoredSession>, RepoError>;
     /// Deletes sessions past their absolute expiry or idle since before `idle_cutoff`.
     async fn delete_expired_sessions(
         &self,
         now: OffsetDateTime,
         idle_cutoff: OffsetDateTime,
     ) -> Result<u64, RepoError>;
+}
+
+/// Personal access tokens, keyed by the digest of their secret.
+#[async_trait]
+pub trait TokenRepo: Send + Sync + 'static {
+    /// Stores a new token.
+    async fn insert_token(&self, new: &NewApiToken) -> Result<(), RepoError>;
+    /// The token with this digest and its (unlocked) owner.
+    async fn find_token(&self, digest: &TokenDigest) -> Result<Option<ApiToken>, RepoError>;
+    /// A user's tokens, newest first.
+    async fn list_tokens(&self, owner: UserId) -> Result<Vec<TokenSummary>, RepoError>;
+    /// Deletes a token of this owner; false when there was none.
+    async fn delete_token(&self, owner: UserId, id: &str) -> Result<bool, RepoError>;
+    /// Records a use.
+    async fn touch_token(&self, id: &TokenId, at: OffsetDateTime) -> Result<(), RepoError>;
 }

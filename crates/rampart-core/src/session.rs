@@ -333,6 +333,47 @@ impl SessionService {
         Ok(self.repo.delete_user_sessions(user).await?)
     }
 
+    /// A user's live sessions, most recently seen first.
+    pub async fn list_for_user(&self, user: UserId) -> Result<Vec<StoredSession>, SessionError> {
+        let now = unix(self.clock.now());
+        let mut sessions = self.repo.list_user_sessions(user).await?;
+        for stored in &mut sessions {
+            // The cache knows about activity not yet written behind.
+            if let Ok(cache) = self.cache.read()
+                && let Some(entry) = cache.get(&stored.session.digest)
+            {
+                let seen = entry
+                    .last_seen
+                    .load(Ordering::Acquire)
+                    .max(unix(stored.last_seen_at));
+                stored.last_seen_at = from_unix(seen);
+            }
+        }
+        sessions.retain(|s| !self.is_expired(&s.session, unix(s.last_seen_at), now));
+        Ok(sessions)
+    }
+
+    /// Ends the user's session with this id; false when the user has none.
+    pub async fn end_by_id(&self, user: UserId, id: &str) -> Result<bool, SessionError> {
+        let sessions = self.repo.list_user_sessions(user).await?;
+        let Some(found) = sessions.into_iter().find(|s| s.session.id.0 == id) else {
+            return Ok(false);
+        };
+        self.end(&found.session).await?;
+        Ok(true)
+    }
+
+    /// Ends every session of the user except `keep`; returns how many.
+    pub async fn end_others(&self, user: UserId, keep: &SessionId) -> Result<usize, SessionError> {
+        let sessions = self.repo.list_user_sessions(user).await?;
+        let mut ended = 0;
+        for stored in sessions.into_iter().filter(|s| &s.session.id != keep) {
+            self.end(&stored.session).await?;
+            ended += 1;
+        }
+        Ok(ended)
+    }
+
     /// Flushes `last_seen` updates in batches and purges expired sessions.
     /// Runs until `shutdown` resolves, then flushes once more.
     pub async fn run_maintenance(self: Arc<Self>, shutdown: impl std::future::Future<Output = ()>) {

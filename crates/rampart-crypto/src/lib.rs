@@ -11,4 +11,4 @@ pub mod token;
 
 pub use mac::{constant_time_eq, hmac_sha256};
 pub use password::{PasswordHashError, PasswordHasher, Verification};
-pub use token::{TokenDigest, generate_token, random_bytes};
+pub use token::{TokenDigest, generate_pat, generate_token, is_well_formed_pat, random_bytes};

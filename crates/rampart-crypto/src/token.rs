@@ -32,6 +32,39 @@ pub fn generate_token() -> SecretString {
     SecretString::from(BASE64URL_NOPAD.encode(&random_bytes::<32>()))
 }
 
+/// The prefix of personal access tokens, so secret scanners can find them.
+pub const PAT_PREFIX: &str = "rmp_";
+
+fn pat_checksum(body: &str) -> String {
+    HEXLOWER.encode(&Sha256::digest(format!("{PAT_PREFIX}{body}").as_bytes())[..4])
+}
+
+/// A new personal access token: `rmp_`, 256 random bits in hex, and an
+/// 8-hex-digit checksum (a truncated SHA-256 of the rest; it lets scanners and
+/// Rampart reject mistyped or made-up tokens without a lookup; it is not a
+/// security control).
+pub fn generate_pat() -> SecretString {
+    let body = HEXLOWER.encode(&random_bytes::<32>());
+    let checksum = pat_checksum(&body);
+    SecretString::from(format!("{PAT_PREFIX}{body}{checksum}"))
+}
+
+/// True when `s` is shaped like a personal access token with a valid checksum.
+pub fn is_well_formed_pat(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix(PAT_PREFIX) else {
+        return false;
+    };
+    if rest.len() != 72
+        || !rest
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        return false;
+    }
+    let (body, checksum) = rest.split_at(64);
+    crate::mac::constant_time_eq(pat_checksum(body).as_bytes(), checksum.as_bytes())
+}
+
 /// True when `s` has the shape of a token made by [`generate_token`].
 pub fn looks_like_token(s: &str) -> bool {
     s.len() == TOKEN_LEN
@@ -47,6 +80,12 @@ impl TokenDigest {
     /// Digest of a token's text.
     pub fn of(token: &str) -> Self {
         Self(Sha256::digest(token.as_bytes()).into())
+    }
+
+    /// Parses the stored lower-case hex form.
+    pub fn from_hex(hex: &str) -> Option<Self> {
+        let bytes = HEXLOWER.decode(hex.as_bytes()).ok()?;
+        bytes.try_into().ok().map(Self)
     }
 
     /// Lower-case hex, the form stored in the database.
@@ -77,6 +116,20 @@ mod tests {
         assert!(!looks_like_token(
             &"a".repeat(42).to_owned().replace('a', "=")
         ));
+    }
+
+    #[test]
+    fn pats_carry_prefix_and_checksum() {
+        let pat = generate_pat();
+        let text = pat.expose_secret();
+        assert!(text.starts_with("rmp_") && text.len() == 76, "{text}");
+        assert!(is_well_formed_pat(text));
+        let mut tampered = text.to_owned();
+        let last = tampered.pop().unwrap_or('0');
+        tampered.push(if last == '0' { '1' } else { '0' });
+        assert!(!is_well_formed_pat(&tampered));
+        assert!(!is_well_formed_pat("rmp_short"));
+        assert!(!is_well_formed_pat(&text.replace("rmp_", "xyz_")));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use crate::config::{Config, Mode};
 use anyhow::Context as _;
 use async_trait::async_trait;
 use rampart_core::password::{HashPool, PasswordPolicy};
-use rampart_core::{AccountService, Clock, SessionService};
+use rampart_core::{AccountService, Clock, SessionService, TokenService};
 use rampart_crypto::{PasswordHasher, hmac_sha256};
 use rampart_store::Store;
 use rampart_web::{AppState, Readiness, Templates, WebSettings};
@@ -90,7 +90,8 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         .as_ref()
         .context("no secret key is configured")?;
     let store = open_store(config).await?;
-    let (accounts, sessions) = services(config, &store, clock).await?;
+    let (accounts, sessions) = services(config, &store, clock.clone()).await?;
+    let tokens = Arc::new(TokenService::new(Arc::new(store.clone()), clock));
     let templates = Templates::load(config.templates_dir.clone(), &config.site_name)?;
     let settings = WebSettings {
         base_url: config.base_url.clone(),
@@ -109,6 +110,7 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
     let state = AppState {
         accounts: accounts.clone(),
         sessions: sessions.clone(),
+        tokens,
         templates: Arc::new(templates),
         settings: Arc::new(settings),
         readiness: Arc::new(StoreReadiness(store.clone())),

@@ -216,6 +216,9 @@ async fn user(file: Option<&std::path::Path>, command: UserCommand) -> anyhow::R
                     println!("Created user {} ({}).", user.username, user.id);
                     Ok(())
                 }
+                Err(RegisterError::Conflict(problem)) => {
+                    Err(anyhow::anyhow!("{}", problem.message.trim_end_matches('.')))
+                }
                 Err(RegisterError::Invalid(problems)) => Err(anyhow::anyhow!(
                     "{}",
                     problems

@@ -5,12 +5,13 @@
 //!
 //! Every statement is parameterized, and the same SQL text serves both
 //! backends (`$1` placeholders work on both). The statements live once, in
-//! [`users`] and [`sessions`]; [`backend`] opens, tunes and migrates each kind
+//! [`users`], [`sessions`] and [`tokens`]; [`backend`] opens, tunes and migrates each kind
 //! of database.
 
 mod backend;
 mod error;
 mod sessions;
+mod tokens;
 mod users;
 
 pub use backend::{Store, StoreOpenError};

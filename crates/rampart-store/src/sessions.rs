@@ -13,6 +13,7 @@ use time::OffsetDateTime;
 #[derive(sqlx::FromRow)]
 struct SessionRow {
     session_id: String,
+    token_hash: String,
     s_created_at: i64,
     last_seen_at: i64,
     expires_at: i64,
@@ -24,6 +25,28 @@ struct SessionRow {
 
 fn time_of(secs: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+impl SessionRow {
+    fn into_stored(self, roles: Vec<String>) -> Result<StoredSession, RepoError> {
+        let digest = TokenDigest::from_hex(&self.token_hash).ok_or_else(|| {
+            RepoError::Unavailable(
+                format!("corrupt token hash for session {}", self.session_id).into(),
+            )
+        })?;
+        Ok(StoredSession {
+            session: Session {
+                id: SessionId(self.session_id),
+                digest,
+                user: self.user.into_user(roles)?,
+                created_at: time_of(self.s_created_at),
+                expires_at: time_of(self.expires_at),
+                ip: self.ip,
+                user_agent: self.user_agent,
+            },
+            last_seen_at: time_of(self.last_seen_at),
+        })
+    }
 }
 
 #[async_trait]
@@ -52,7 +75,7 @@ impl SessionRepo for Store {
     async fn find_session(&self, digest: &TokenDigest) -> Result<Option<StoredSession>, RepoError> {
         let row: Option<SessionRow> = on_pool!(self, |pool| {
             sqlx::query_as(
-            "SELECT s.id AS session_id, s.created_at AS s_created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent, \
+            "SELECT s.id AS session_id, s.token_hash, s.created_at AS s_created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent, \
                     u.id, u.username, u.email, u.email_verified, u.locked, u.created_at \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND u.locked = $2"
@@ -65,19 +88,26 @@ impl SessionRepo for Store {
         })?;
         let Some(row) = row else { return Ok(None) };
         let roles = self.roles_of(&row.user.id).await?;
-        let user = row.user.into_user(roles)?;
-        Ok(Some(StoredSession {
-            session: Session {
-                id: SessionId(row.session_id),
-                digest: *digest,
-                user,
-                created_at: time_of(row.s_created_at),
-                expires_at: time_of(row.expires_at),
-                ip: row.ip,
-                user_agent: row.user_agent,
-            },
-            last_seen_at: time_of(row.last_seen_at),
-        }))
+        Ok(Some(row.into_stored(roles)?))
+    }
+
+    async fn list_user_sessions(&self, user: UserId) -> Result<Vec<StoredSession>, RepoError> {
+        let rows: Vec<SessionRow> = on_pool!(self, |pool| {
+            sqlx::query_as(
+            "SELECT s.id AS session_id, s.token_hash, s.created_at AS s_created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent, \
+                    u.id, u.username, u.email, u.email_verified, u.locked, u.created_at \
+             FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.user_id = $1 ORDER BY s.last_seen_at DESC, s.id"
+        )
+        .bind(user.to_string())
+        .fetch_all(pool)
+        .await
+        .map_err(repo_error)
+        })?;
+        let roles = self.roles_of(&user.to_string()).await?;
+        rows.into_iter()
+            .map(|row| row.into_stored(roles.clone()))
+            .collect()
     }
 
     async fn delete_session(&self, id: &SessionId) -> Result<(), RepoError> {

@@ -7,6 +7,7 @@
 //! Deny by default: every page route is CSRF-checked, and every route outside
 //! [`routes::public`] requires a signed-in session.
 
+pub mod api;
 pub mod cookies;
 pub mod error;
 pub mod extract;
@@ -49,8 +50,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             middleware::session::load_session,
         ));
+    let (api, _) = api::router();
     Router::new()
         .merge(pages)
+        .nest(api::PREFIX, api)
         .merge(routes::unauthenticated())
         .fallback(routes::not_found)
         .layer(from_fn_with_state(

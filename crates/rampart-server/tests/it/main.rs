@@ -28,6 +28,7 @@ macro_rules! backend_tests {
     };
 }
 
+mod api;
 mod browser;
 mod cli;
 mod concurrency;

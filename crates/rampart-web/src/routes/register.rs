@@ -92,6 +92,14 @@ async fn submit(
     };
     match state.accounts.register(registration).await {
         Ok(user) => start_session(&state, &visitor, user, client, "/account").await,
+        Err(RegisterError::Conflict(problem)) => Ok(page(
+            &state,
+            &visitor,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form.username,
+            &form.email,
+            &[problem],
+        )),
         Err(RegisterError::Invalid(problems)) => Ok(page(
             &state,
             &visitor,

@@ -1,0 +1,280 @@
+//! Personal access tokens for scripts and services: `rmp_…` secrets shown
+//! once, stored as SHA-256 digests, each with a name, scopes, an expiry and a
+//! `last_used_at`. A token never exceeds its owner's current rights: the
+//! `admin` scope only counts while the owner holds the `admin` role, and a
+//! locked owner's tokens stop working.
+//!
+//! Checking a token is on the hot path of forward-auth, so it is cached in
+//! process like sessions; revocation on this instance drops the cache entry at
+//! once, other instances see it within `cache_ttl`.
+
+use crate::clock::Clock;
+use crate::model::{FieldProblem, User, UserId};
+use crate::ports::{RepoError, TokenRepo};
+use rampart_crypto::{TokenDigest, generate_pat, is_well_formed_pat};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use time::{Duration, OffsetDateTime};
+
+/// What a token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Scope {
+    /// Read the owner's account, sessions and tokens.
+    #[serde(rename = "read:me")]
+    ReadMe,
+    /// Change the owner's account (password, sessions, tokens).
+    #[serde(rename = "write:me")]
+    WriteMe,
+    /// Administer users (only while the owner is an admin).
+    #[serde(rename = "admin")]
+    Admin,
+}
+
+impl Scope {
+    /// Every scope, in order.
+    pub const ALL: [Scope; 3] = [Scope::ReadMe, Scope::WriteMe, Scope::Admin];
+
+    /// The scope's wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::ReadMe => "read:me",
+            Scope::WriteMe => "write:me",
+            Scope::Admin => "admin",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(raw: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+}
+
+/// A token's public identifier.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct TokenId(pub String);
+
+/// A token as listed to its owner (never with its secret).
+#[derive(Debug, Clone)]
+pub struct TokenSummary {
+    /// Identifier.
+    pub id: TokenId,
+    /// The owner's label for it.
+    pub name: String,
+    /// What it may do.
+    pub scopes: Vec<Scope>,
+    /// Creation time.
+    pub created_at: OffsetDateTime,
+    /// Expiry.
+    pub expires_at: OffsetDateTime,
+    /// Last successful use, if any.
+    pub last_used_at: Option<OffsetDateTime>,
+}
+
+/// A live token with its owner.
+#[derive(Debug, Clone)]
+pub struct ApiToken {
+    /// The token's fields.
+    pub summary: TokenSummary,
+    /// Its owner, as of the last read.
+    pub user: User,
+}
+
+impl ApiToken {
+    /// The scopes the token can use now: its own, minus `admin` unless the
+    /// owner currently holds the `admin` role.
+    pub fn allows(&self, scope: Scope) -> bool {
+        self.summary.scopes.contains(&scope)
+            && (scope != Scope::Admin || self.user.roles.iter().any(|r| r.as_str() == "admin"))
+    }
+}
+
+/// What the store needs to create a token.
+#[derive(Debug, Clone)]
+pub struct NewApiToken {
+    /// The token's fields.
+    pub summary: TokenSummary,
+    /// Owner.
+    pub user_id: UserId,
+    /// SHA-256 of the secret.
+    pub digest: TokenDigest,
+}
+
+/// Why a token could not be created or revoked.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    /// The request breaks the rules; each problem is listed.
+    #[error("the token request is invalid")]
+    Invalid(Vec<FieldProblem>),
+    /// No such token for this owner.
+    #[error("no such token")]
+    NotFound,
+    /// The database failed.
+    #[error("the token store is unavailable")]
+    Store(#[from] RepoError),
+}
+
+struct Cached {
+    token: Arc<ApiToken>,
+    fetched_at: OffsetDateTime,
+}
+
+/// Creates, checks, lists and revokes personal access tokens.
+pub struct TokenService {
+    repo: Arc<dyn TokenRepo>,
+    clock: Arc<dyn Clock>,
+    cache_ttl: Duration,
+    cache: RwLock<HashMap<TokenDigest, Cached>>,
+}
+
+impl TokenService {
+    /// A service over `repo`.
+    pub fn new(repo: Arc<dyn TokenRepo>, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            repo,
+            clock,
+            cache_ttl: Duration::seconds(10),
+            cache: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// Creates a token for `owner`; returns the secret (to show once).
+    pub async fn create(
+        &self,
+        owner: &User,
+        name: &str,
+        scopes: &[String],
+        expires_in_days: i64,
+    ) -> Result<(SecretString, TokenSummary), TokenError> {
+        let mut problems = Vec::new();
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
+            problems.push(FieldProblem::new(
+                "name",
+                "Give the token a name of 1 to 64 printable characters.",
+            ));
+        }
+        let mut parsed = Vec::new();
+        for raw in scopes {
+            match Scope::parse(raw) {
+                Some(scope) => parsed.push(scope),
+                None => problems.push(FieldProblem::new(
+                    "scopes",
+                    format!("Unknown scope {raw:?}; use read:me, write:me or admin."),
+                )),
+            }
+        }
+        parsed.sort();
+        parsed.dedup();
+        if scopes.is_empty() {
+            problems.push(FieldProblem::new(
+                "scopes",
+                "Choose at least one scope: read:me, write:me or admin.",
+            ));
+        }
+        if parsed.contains(&Scope::Admin) && !owner.roles.iter().any(|r| r.as_str() == "admin") {
+            problems.push(FieldProblem::new(
+                "scopes",
+                "Only administrators can create tokens with the admin scope.",
+            ));
+        }
+        if !(1..=365).contains(&expires_in_days) {
+            problems.push(FieldProblem::new(
+                "expires_in_days",
+                "Tokens expire after 1 to 365 days.",
+            ));
+        }
+        if !problems.is_empty() {
+            return Err(TokenError::Invalid(problems));
+        }
+        let secret = generate_pat();
+        let now = self.clock.now();
+        let summary = TokenSummary {
+            id: TokenId(uuid::Uuid::new_v4().to_string()),
+            name: name.to_owned(),
+            scopes: parsed,
+            created_at: now,
+            expires_at: now + Duration::days(expires_in_days),
+            last_used_at: None,
+        };
+        self.repo
+            .insert_token(&NewApiToken {
+                summary: summary.clone(),
+                user_id: owner.id,
+                digest: TokenDigest::of(secret.expose_secret()),
+            })
+            .await?;
+        tracing::info!(user_id = %owner.id, token_id = %summary.id.0, "personal access token created");
+        Ok((secret, summary))
+    }
+
+    /// The live token for a presented secret, or `None` (malformed, unknown,
+    /// expired, revoked, or its owner locked).
+    pub async fn resolve(&self, presented: &str) -> Result<Option<Arc<ApiToken>>, RepoError> {
+        if !is_well_formed_pat(presented) {
+            return Ok(None);
+        }
+        let digest = TokenDigest::of(presented);
+        let now = self.clock.now();
+        let cached = self.cache.read().ok().and_then(|cache| {
+            cache
+                .get(&digest)
+                .filter(|c| now - c.fetched_at < self.cache_ttl)
+                .map(|c| c.token.clone())
+        });
+        let token = match cached {
+            Some(token) => token,
+            None => {
+                let Some(found) = self.repo.find_token(&digest).await? else {
+                    self.forget(&digest);
+                    return Ok(None);
+                };
+                let token = Arc::new(found);
+                // Recorded at most once per cache lifetime per token.
+                self.repo.touch_token(&token.summary.id, now).await?;
+                if let Ok(mut cache) = self.cache.write() {
+                    if cache.len() > 100_000 {
+                        cache.clear();
+                    }
+                    cache.insert(
+                        digest,
+                        Cached {
+                            token: token.clone(),
+                            fetched_at: now,
+                        },
+                    );
+                }
+                token
+            }
+        };
+        if now >= token.summary.expires_at {
+            self.forget(&digest);
+            return Ok(None);
+        }
+        Ok(Some(token))
+    }
+
+    fn forget(&self, digest: &TokenDigest) {
+        if let Ok(mut cache) = self.cache.write() {
+            cache.remove(digest);
+        }
+    }
+
+    /// The owner's tokens, newest first.
+    pub async fn list(&self, owner: UserId) -> Result<Vec<TokenSummary>, RepoError> {
+        self.repo.list_tokens(owner).await
+    }
+
+    /// Revokes one of the owner's tokens at once.
+    pub async fn revoke(&self, owner: UserId, id: &str) -> Result<(), TokenError> {
+        if !self.repo.delete_token(owner, id).await? {
+            return Err(TokenError::NotFound);
+        }
+        if let Ok(mut cache) = self.cache.write() {
+            cache.retain(|_, c| c.token.summary.id.0 != id);
+        }
+        tracing::info!(user_id = %owner, token_id = id, "personal access token revoked");
+        Ok(())
+    }
+}

@@ -1,0 +1,684 @@
+//! The JSON API: each route's success and documented errors, the error
+//! format everywhere, bearer-only authentication, and personal access tokens.
+
+use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+backend_tests!(
+    signup_login_me_logout,
+    signup_errors_name_each_field,
+    errors_use_one_format_everywhere,
+    cookies_never_authenticate_the_api,
+    password_change_revokes_other_sessions,
+    sessions_can_be_listed_and_revoked,
+    personal_access_tokens_are_shown_once_and_scoped,
+    revoked_and_expired_tokens_fail_at_once,
+    admin_scope_needs_the_admin_role,
+);
+
+struct Api {
+    client: reqwest::Client,
+    base: String,
+}
+
+impl Api {
+    fn new(app: &TestApp) -> Api {
+        Api {
+            client: reqwest::Client::new(),
+            base: format!("{}/api/v1", app.base),
+        }
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.base, path));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+        };
+        (status, value)
+    }
+
+    async fn signup(&self, username: &str) -> Value {
+        let (status, body) = self
+            .call(reqwest::Method::POST, "/users", None, Some(json!({"username": username, "email": format!("{username}@example.com"), "password": GOOD_PASSWORD})))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body
+    }
+
+    async fn login(&self, username: &str) -> String {
+        let (status, body) = self
+            .call(
+                reqwest::Method::POST,
+                "/sessions",
+                None,
+                Some(json!({"username": username, "password": GOOD_PASSWORD})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["token"].as_str().unwrap().to_owned()
+    }
+}
+
+fn code(body: &Value) -> &str {
+    body["error"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error code in {body}"))
+}
+
+use reqwest::Method as M;
+
+async fn signup_login_me_logout(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let api = Api::new(&app);
+    let created = api.signup("alice").await;
+    assert_eq!(created["username"], "alice");
+    assert_eq!(created["email"], "alice@example.com");
+    assert!(created["id"].is_string());
+    assert!(created.get("password").is_none());
+
+    let (status, body) = api
+        .call(
+            M::POST,
+            "/sessions",
+            None,
+            Some(json!({"username": "alice", "password": "nope nope nope"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(code(&body), "invalid_credentials");
+    let (status2, body2) = api
+        .call(
+            M::POST,
+            "/sessions",
+            None,
+            Some(json!({"username": "nobody", "password": "nope nope nope"})),
+        )
+        .await;
+    assert_eq!(
+        (status2, body2),
+        (status, body),
+        "unknown user and wrong password look the same"
+    );
+
+    let token = api.login("ALICE").await;
+    let (status, me) = api.call(M::GET, "/me", Some(&token), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["username"], "alice");
+    assert_eq!(me["roles"], json!(["user"]));
+    assert_eq!(me["email_verified"], false);
+    assert_eq!(me["mfa_enabled"], false);
+    assert!(me["created_at"].as_str().unwrap().contains('T'));
+
+    let (status, _) = api
+        .call(M::DELETE, "/sessions/current", Some(&token), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = api.call(M::GET, "/me", Some(&token), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(code(&body), "invalid_token");
+}
+
+async fn signup_errors_name_each_field(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let api = Api::new(&app);
+    let (status, body) = api
+        .call(
+            M::POST,
+            "/users",
+            None,
+            Some(json!({"username": "x", "email": "bad", "password": "short"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(code(&body), "validation_failed");
+    let fields: Vec<&str> = body["error"]["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"username") && fields.contains(&"email") && fields.contains(&"password"),
+        "{body}"
+    );
+
+    let (status, body) = api.call(M::POST, "/users", None, Some(json!({"username": "bob", "email": "bob@example.com", "password": GOOD_PASSWORD, "admin": true}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body["error"]["details"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown field `admin`"),
+        "{body}"
+    );
+
+    let (status, body) = api
+        .call(
+            M::POST,
+            "/users",
+            None,
+            Some(json!({"username": 42, "email": "bob@example.com", "password": GOOD_PASSWORD})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["details"][0]["field"], "username", "{body}");
+
+    api.signup("bob").await;
+    let (status, body) = api
+        .call(
+            M::POST,
+            "/users",
+            None,
+            Some(
+                json!({"username": "BOB", "email": "other@example.com", "password": GOOD_PASSWORD}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(code(&body), "conflict");
+    assert_eq!(app.accounts.list().await.unwrap().len(), 1);
+
+    let closed =
+        TestApp::spawn_with(&backend, |raw| raw.registration = Some("closed".into())).await;
+    let (status, body) = Api::new(&closed)
+        .call(
+            M::POST,
+            "/users",
+            None,
+            Some(json!({"username": "carol", "email": "c@example.com", "password": GOOD_PASSWORD})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(code(&body), "registration_closed");
+}
+
+async fn errors_use_one_format_everywhere(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let api = Api::new(&app);
+    let client = &api.client;
+    let url = |p: &str| format!("{}{}", api.base, p);
+    let checks: Vec<(reqwest::RequestBuilder, StatusCode, &str)> = vec![
+        (
+            client.get(url("/no-such-route")),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            client.patch(url("/users")),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+        (
+            client.post(url("/users")).body("{}"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+        (
+            client
+                .post(url("/users"))
+                .header("content-type", "application/json")
+                .body("{\"username\": "),
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+        ),
+        (
+            client
+                .post(url("/users"))
+                .header("content-type", "application/json")
+                .body(vec![b' '; 100_000]),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+        ),
+        (
+            client.get(url("/me")),
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+        ),
+        (
+            client.get(url("/me")).bearer_auth("garbage"),
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+        ),
+        (
+            client.get(url("/me")).header("authorization", "Basic YTpi"),
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+        ),
+    ];
+    for (req, status, expected) in checks {
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.status(), status, "{expected}");
+        assert!(
+            resp.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json"),
+            "{expected}"
+        );
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(code(&body), expected);
+        assert!(
+            body["error"]["message"].as_str().unwrap().ends_with('.'),
+            "a sentence: {body}"
+        );
+    }
+    let resp = client.get(url("/me")).send().await.unwrap();
+    assert_eq!(resp.headers()["www-authenticate"], "Bearer");
+}
+
+async fn cookies_never_authenticate_the_api(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let browser = app.browser();
+    browser
+        .register("dave", "dave@example.com", GOOD_PASSWORD)
+        .await;
+    let resp = browser
+        .client
+        .get(app.url("/api/v1/me"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status(),
+        StatusCode::UNAUTHORIZED,
+        "the session cookie alone is ignored"
+    );
+    let cookie = browser.session_token().unwrap();
+    let resp = reqwest::Client::new()
+        .get(app.url("/api/v1/me"))
+        .header("cookie", format!("rampart_session={cookie}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    // The same session as a bearer token works: one session store.
+    let (status, _) = Api::new(&app)
+        .call(M::GET, "/me", Some(&cookie), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+async fn password_change_revokes_other_sessions(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let api = Api::new(&app);
+    api.signup("erin").await;
+    let mine = api.login("erin").await;
+    let other = api.login("erin").await;
+    let (status, body) = api.call(M::PUT, "/me/password", Some(&mine), Some(json!({"current_password": "wrong wrong wrong", "new_password": "another long phrase 7"}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(code(&body), "invalid_password");
+    let (status, body) = api
+        .call(
+            M::PUT,
+            "/me/password",
+            Some(&mine),
+            Some(json!({"current_password": GOOD_PASSWORD, "new_password": "password"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(code(&body), "validation_failed");
+    assert_eq!(body["error"]["details"][0]["field"], "new_password");
+    let (status, _) = api
+        .call(
+            M::PUT,
+            "/me/password",
+            Some(&mine),
+            Some(
+                json!({"current_password": GOOD_PASSWORD, "new_password": "another long phrase 7"}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        api.call(M::GET, "/me", Some(&mine), None).await.0,
+        StatusCode::OK,
+        "this session stays"
+    );
+    assert_eq!(
+        api.call(M::GET, "/me", Some(&other), None).await.0,
+        StatusCode::UNAUTHORIZED,
+        "others end"
+    );
+    let (status, _) = api
+        .call(
+            M::POST,
+            "/sessions",
+            None,
+            Some(json!({"username": "erin", "password": "another long phrase 7"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
+async fn sessions_can_be_listed_and_revoked(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let api = Api::new(&app);
+    api.signup("frank").await;
+    api.signup("grace").await;
+    let mine = api.login("frank").await;
+    let second = api.login("frank").await;
+    let third = api.login("frank").await;
+    let graces = api.login("grace").await;
+    let (status, list) = api.call(M::GET, "/me/sessions", Some(&mine), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let list = list.as_array().unwrap().clone();
+    assert_eq!(list.len(), 3);
+    assert_eq!(list.iter().filter(|s| s["current"] == true).count(), 1);
+    assert_eq!(list[0]["ip"], "127.0.0.1");
+    let other_id = list.iter().find(|s| s["current"] == false).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let (_, grace_list) = api.call(M::GET, "/me/sessions", Some(&graces), None).await;
+    let grace_id = grace_list[0]["id"].as_str().unwrap().to_owned();
+    let (status, body) = api
+        .call(
+            M::DELETE,
+            &format!("/me/sessions/{grace_id}"),
+            Some(&mine),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another user's session");
+    assert_eq!(code(&body), "not_found");
+    assert_eq!(
+        api.call(M::GET, "/me", Some(&graces), None).await.0,
+        StatusCode::OK
+    );
+
+    assert_eq!(
+        api.call(
+            M::DELETE,
+            &format!("/me/sessions/{other_id}"),
+            Some(&mine),
+            None
+        )
+        .await
+        .0,
+        StatusCode::NO_CONTENT
+    );
+    let (_, list) = api.call(M::GET, "/me/sessions", Some(&mine), None).await;
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert_eq!(
+        api.call(M::DELETE, "/me/sessions", Some(&mine), None)
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        api.call(M::GET, "/me", Some(&second), None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        api.call(M::GET, "/me", Some(&third), None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        api.call(M::GET, "/me", Some(&mine), None).await.0,
+        StatusCode::OK
+    );
+}
+
+async fn personal_access_tokens_are_shown_once_and_scoped(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let api = Api::new(&app);
+    api.signup("heidi").await;
+    let session = api.login("heidi").await;
+    let (status, created) = api
+        .call(
+            M::POST,
+            "/me/tokens",
+            Some(&session),
+            Some(json!({"name": "ci", "scopes": ["read:me"], "expires_in_days": 30})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let pat = created["token"].as_str().unwrap().to_owned();
+    assert!(pat.starts_with("rmp_"));
+
+    let (status, me) = api.call(M::GET, "/me", Some(&pat), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["username"], "heidi");
+    let (status, body) = api
+        .call(
+            M::PUT,
+            "/me/password",
+            Some(&pat),
+            Some(
+                json!({"current_password": GOOD_PASSWORD, "new_password": "another long phrase 7"}),
+            ),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a read:me token cannot change the password"
+    );
+    assert_eq!(code(&body), "insufficient_scope");
+    let (status, body) = api
+        .call(
+            M::POST,
+            "/me/tokens",
+            Some(&pat),
+            Some(json!({"name": "more", "scopes": ["read:me"], "expires_in_days": 365})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(code(&body), "session_required");
+
+    let (status, list) = api.call(M::GET, "/me/tokens", Some(&session), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = list.to_string();
+    assert!(
+        !text.contains(&pat) && !text.contains(&pat[4..20]),
+        "listing never shows the secret"
+    );
+    assert_eq!(list[0]["name"], "ci");
+    assert_eq!(list[0]["scopes"], json!(["read:me"]));
+    assert!(
+        list[0]["last_used_at"].is_string(),
+        "use is recorded: {list}"
+    );
+
+    let digest =
+        data_encoding::HEXLOWER.encode(&<sha2::Sha256 as sha2::Digest>::digest(pat.as_bytes()));
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM api_tokens WHERE token_hash = $1",
+            &pat
+        )
+        .await,
+        0,
+        "no token in clear"
+    );
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM api_tokens WHERE token_hash = $1",
+            &digest
+        )
+        .await,
+        1
+    );
+
+    for (body, field) in [
+        (
+            json!({"name": "", "scopes": ["read:me"], "expires_in_days": 30}),
+            "name",
+        ),
+        (
+            json!({"name": "x", "scopes": ["root"], "expires_in_days": 30}),
+            "scopes",
+        ),
+        (
+            json!({"name": "x", "scopes": [], "expires_in_days": 30}),
+            "scopes",
+        ),
+        (
+            json!({"name": "x", "scopes": ["read:me"], "expires_in_days": 0}),
+            "expires_in_days",
+        ),
+        (
+            json!({"name": "x", "scopes": ["read:me"], "expires_in_days": 9999}),
+            "expires_in_days",
+        ),
+    ] {
+        let (status, resp) = api
+            .call(M::POST, "/me/tokens", Some(&session), Some(body))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(resp["error"]["details"][0]["field"], field, "{resp}");
+    }
+    // A tampered token is refused without a lookup.
+    let mut tampered = pat.clone();
+    tampered.replace_range(10..11, if &pat[10..11] == "a" { "b" } else { "a" });
+    assert_eq!(
+        api.call(M::GET, "/me", Some(&tampered), None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+async fn revoked_and_expired_tokens_fail_at_once(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let api = Api::new(&app);
+    api.signup("ivan").await;
+    api.signup("judy").await;
+    let session = api.login("ivan").await;
+    let judy = api.login("judy").await;
+    let (_, created) = api
+        .call(
+            M::POST,
+            "/me/tokens",
+            Some(&session),
+            Some(json!({"name": "a", "scopes": ["read:me", "write:me"], "expires_in_days": 1})),
+        )
+        .await;
+    let pat = created["token"].as_str().unwrap().to_owned();
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        api.call(M::GET, "/me", Some(&pat), None).await.0,
+        StatusCode::OK
+    );
+    let (status, _) = api
+        .call(M::DELETE, &format!("/me/tokens/{id}"), Some(&judy), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another user's token");
+    assert_eq!(
+        api.call(M::GET, "/me", Some(&pat), None).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        api.call(M::DELETE, &format!("/me/tokens/{id}"), Some(&session), None)
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        api.call(M::GET, "/me", Some(&pat), None).await.0,
+        StatusCode::UNAUTHORIZED,
+        "revocation is immediate"
+    );
+
+    let (_, created) = api
+        .call(
+            M::POST,
+            "/me/tokens",
+            Some(&session),
+            Some(json!({"name": "b", "scopes": ["read:me"], "expires_in_days": 1})),
+        )
+        .await;
+    let pat = created["token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        api.call(M::GET, "/me", Some(&pat), None).await.0,
+        StatusCode::OK
+    );
+    app.clock.advance(time::Duration::hours(23));
+    let session = api.login("ivan").await;
+    assert_eq!(
+        api.call(M::GET, "/me", Some(&pat), None).await.0,
+        StatusCode::OK
+    );
+    app.clock.advance(time::Duration::hours(2));
+    assert_eq!(
+        api.call(M::GET, "/me", Some(&pat), None).await.0,
+        StatusCode::UNAUTHORIZED,
+        "expired"
+    );
+    let _ = session;
+
+    let judy = api.login("judy").await;
+    let (_, created) = api
+        .call(
+            M::POST,
+            "/me/tokens",
+            Some(&judy),
+            Some(json!({"name": "c", "scopes": ["read:me"], "expires_in_days": 30})),
+        )
+        .await;
+    let judys_pat = created["token"].as_str().unwrap().to_owned();
+    app.accounts.lock("judy").await.unwrap();
+    app.clock.advance(time::Duration::seconds(11));
+    assert_eq!(
+        api.call(M::GET, "/me", Some(&judys_pat), None).await.0,
+        StatusCode::UNAUTHORIZED,
+        "a locked owner's tokens stop"
+    );
+}
+
+async fn admin_scope_needs_the_admin_role(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let api = Api::new(&app);
+    api.signup("kim").await;
+    let session = api.login("kim").await;
+    let (status, body) = api
+        .call(
+            M::POST,
+            "/me/tokens",
+            Some(&session),
+            Some(json!({"name": "x", "scopes": ["admin"], "expires_in_days": 30})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.to_string().contains("Only administrators"));
+
+    app.accounts
+        .set_roles(
+            "kim",
+            vec![
+                rampart_core::RoleName::parse("admin").unwrap(),
+                rampart_core::RoleName::user(),
+            ],
+        )
+        .await
+        .unwrap();
+    let session = api.login("kim").await;
+    let (status, _) = api
+        .call(
+            M::POST,
+            "/me/tokens",
+            Some(&session),
+            Some(json!({"name": "x", "scopes": ["admin", "read:me"], "expires_in_days": 30})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+}

@@ -1,0 +1,187 @@
+//! API extractors: the bearer-authenticated caller, and JSON bodies whose
+//! problems (syntax, unknown fields, wrong types, size, content type) become
+//! the API's error format with the offending field named.
+
+use super::error::{ApiError, FieldDetail};
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{StatusCode, header, request::Parts};
+use rampart_core::{ApiToken, Scope, Session, User};
+use rampart_crypto::TokenDigest;
+use rampart_crypto::token::{PAT_PREFIX, looks_like_token};
+use serde::de::DeserializeOwned;
+use std::sync::Arc;
+
+/// How the caller authenticated.
+#[derive(Debug, Clone)]
+pub enum Credential {
+    /// A session token (full rights of the user).
+    Session(Arc<Session>),
+    /// A personal access token (its scopes, within the user's rights).
+    Token(Arc<ApiToken>),
+}
+
+/// The authenticated API caller.
+#[derive(Debug, Clone)]
+pub struct ApiCaller {
+    /// The user, as of the credential's last check.
+    pub user: User,
+    /// The credential used.
+    pub credential: Credential,
+}
+
+impl ApiCaller {
+    /// Refuses with 403 `insufficient_scope` when a token lacks `scope`.
+    pub fn require(&self, scope: Scope) -> Result<(), ApiError> {
+        let allowed = match &self.credential {
+            Credential::Session(_) => {
+                scope != Scope::Admin || self.user.roles.iter().any(|r| r.as_str() == "admin")
+            }
+            Credential::Token(token) => token.allows(scope),
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "insufficient_scope",
+                format!("This token does not have the {} scope.", scope.as_str()),
+            ))
+        }
+    }
+
+    /// The session, when the caller used a session token.
+    pub fn session(&self) -> Option<&Arc<Session>> {
+        match &self.credential {
+            Credential::Session(s) => Some(s),
+            Credential::Token(_) => None,
+        }
+    }
+}
+
+/// The bearer token of a request, if it sent one.
+pub fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// Resolves a bearer token (session or personal access token) to a caller.
+pub async fn caller_for(state: &AppState, token: &str) -> Result<Option<ApiCaller>, ApiError> {
+    if token.starts_with(PAT_PREFIX) {
+        let found = state
+            .tokens
+            .resolve(token)
+            .await
+            .map_err(|e| ApiError::internal(&e))?;
+        return Ok(found.map(|t| ApiCaller {
+            user: t.user.clone(),
+            credential: Credential::Token(t),
+        }));
+    }
+    if !looks_like_token(token) {
+        return Ok(None);
+    }
+    let session = state
+        .sessions
+        .resolve(&TokenDigest::of(token))
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    Ok(session.map(|s| ApiCaller {
+        user: s.user.clone(),
+        credential: Credential::Session(s),
+    }))
+}
+
+impl FromRequestParts<AppState> for ApiCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(token) = bearer(parts) else {
+            return Err(ApiError::unauthenticated());
+        };
+        caller_for(state, token).await?.ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_token",
+                "The token is unknown, expired or revoked; sign in again or create a new token.",
+            )
+        })
+    }
+}
+
+/// A JSON request body.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|mime| {
+                let mime = mime.trim().to_ascii_lowercase();
+                mime == "application/json"
+                    || (mime.starts_with("application/") && mime.ends_with("+json"))
+            });
+        if !is_json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Send the body as JSON with `Content-Type: application/json`.",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::from_status(StatusCode::PAYLOAD_TOO_LARGE)
+            } else {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "bad_request",
+                    "The request body could not be read.",
+                )
+            }
+        })?;
+        let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
+        let parsed: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
+        if parsed.is_ok()
+            && let Err(trailing) = deserializer.end()
+        {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                format!("The body is not valid JSON: {trailing}."),
+            ));
+        }
+        match parsed {
+            Ok(value) => Ok(ApiJson(value)),
+            Err(err) => {
+                let inner = err.inner();
+                if inner.is_syntax() || inner.is_eof() {
+                    return Err(ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "malformed_json",
+                        format!("The body is not valid JSON: {inner}."),
+                    ));
+                }
+                let path = err.path().to_string();
+                let field = if path == "." { "body".to_owned() } else { path };
+                let message = inner.to_string();
+                // serde reports "at line L column C"; the field name says more.
+                let message = message
+                    .split(" at line ")
+                    .next()
+                    .unwrap_or(&message)
+                    .to_owned();
+                Err(ApiError::validation([FieldDetail { field, message }]))
+            }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! The JSON API under `/api/v1`: bearer authentication only (session tokens
+//! from `POST /sessions` or personal access tokens; cookies are never read,
+//! so there is no CSRF to defend), JSON bodies, and one error format
+//! (`{"error": {"code", "message", "details"?}}`) for every failure including
+//! 404, 405, 413 and 415.
+//!
+//! Routes and their OpenAPI entries are registered together through
+//! `utoipa_axum::routes!`, so the served document cannot list a route that
+//! does not exist or miss one that does.
+
+pub mod error;
+pub mod extract;
+pub mod me;
+pub mod sessions;
+pub mod tokens;
+pub mod users;
+
+use crate::state::AppState;
+use axum::Json;
+use axum::Router;
+use axum::extract::Request;
+use axum::http::header;
+use axum::middleware::{Next, from_fn};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use error::ApiError;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// Where the API is mounted.
+pub const PREFIX: &str = "/api/v1";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Rampart API", version = "1", description = "Accounts, sessions and personal access tokens. Authenticate with `Authorization: Bearer TOKEN`."),
+    servers((url = "/api/v1")),
+    modifiers(&BearerScheme)
+)]
+struct ApiDoc;
+
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The API routes and their OpenAPI document.
+pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(users::create_user))
+        .routes(routes!(sessions::create_session))
+        .routes(routes!(sessions::delete_current_session))
+        .routes(routes!(me::get_me))
+        .routes(routes!(me::change_password))
+        .routes(routes!(me::list_sessions, me::delete_other_sessions))
+        .routes(routes!(me::delete_session))
+        .routes(routes!(tokens::create_token, tokens::list_tokens))
+        .routes(routes!(tokens::delete_token))
+        .split_for_parts();
+    let served = doc.clone();
+    let router = router
+        .route(
+            "/openapi.json",
+            get(move || {
+                let doc = served.clone();
+                async move { Json(doc) }
+            }),
+        )
+        .fallback(|| async { ApiError::not_found("There is no API route at this address.") })
+        .layer(from_fn(json_errors));
+    (router, doc)
+}
+
+/// Gives bare error responses (405 from the router, timeouts) the API's JSON
+/// error format.
+async fn json_errors(req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
+    let status = response.status();
+    if (status.is_client_error() || status.is_server_error())
+        && !response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        let (parts, _) = response.into_parts();
+        let mut fresh = ApiError::from_status(status).into_response();
+        for (name, value) in parts.headers.iter() {
+            if name != header::CONTENT_LENGTH {
+                fresh.headers_mut().insert(name.clone(), value.clone());
+            }
+        }
+        return fresh;
+    }
+    response
+}
