@@ -36,5 +36,6 @@ mod csrf;
 mod flows;
 mod headers;
 mod hostile;
+mod openapi;
 mod operations;
 mod sessions;
