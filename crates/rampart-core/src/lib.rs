@@ -3,6 +3,7 @@
 //! (SQL) do not. The traits this layer needs from the outside world are in
 //! [`ports`]; `rampart-store` implements them, `rampart-web` drives them.
 
+pub mod access;
 pub mod account;
 pub mod clock;
 pub mod model;

@@ -13,6 +13,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 use ipnet::IpNet;
 use rampart_core::SessionConfig;
+use rampart_core::access::{AccessRules, PathMatch, Policy, Rule};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -69,6 +70,47 @@ pub struct RawSession {
     pub idle_timeout: Option<String>,
     /// e.g. `"24h"`.
     pub absolute_timeout: Option<String>,
+    /// Share the session cookie with every subdomain of this domain (single
+    /// sign-on across subdomains); also the domain `rd` redirects may go to.
+    pub cookie_domain: Option<String>,
+}
+
+/// One `[[access.rules]]` entry as written.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawRule {
+    /// Host pattern; `*` matches one or more labels.
+    pub host: Option<String>,
+    /// Path prefix.
+    pub path: Option<String>,
+    /// Path regular expression (instead of `path`).
+    pub path_regex: Option<String>,
+    /// Methods.
+    pub methods: Option<Vec<String>>,
+    /// Client networks (CIDR).
+    pub networks: Option<Vec<String>>,
+    /// deny | bypass | authenticated | roles
+    pub policy: String,
+    /// With `roles`: any of these.
+    pub roles: Option<Vec<String>>,
+}
+
+/// `[access]` as written.
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawAccess {
+    /// Policy for requests no rule matches (default `deny`).
+    pub default_policy: Option<String>,
+    /// Ordered rules; first match wins.
+    pub rules: Option<Vec<RawRule>>,
+}
+
+/// `[cors]` as written.
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawCors {
+    /// Origins allowed to call `/api/v1` from a browser (none by default).
+    pub allowed_origins: Option<StringList>,
 }
 
 /// `[password]` settings as written.
@@ -135,6 +177,10 @@ pub struct RawConfig {
     pub session: Option<RawSession>,
     /// Password policy and hashing cost.
     pub password: Option<RawPassword>,
+    /// Forward-auth access rules.
+    pub access: Option<RawAccess>,
+    /// Cross-origin API access.
+    pub cors: Option<RawCors>,
 }
 
 /// A configuration that cannot be used, with every reason.
@@ -200,6 +246,12 @@ pub struct Config {
     pub hash_workers: usize,
     /// Hashes allowed to wait.
     pub hash_queue: usize,
+    /// Forward-auth access rules.
+    pub access: AccessRules,
+    /// Session cookie domain for single sign-on across subdomains.
+    pub cookie_domain: Option<String>,
+    /// Origins allowed to call the API cross-origin.
+    pub cors_origins: Vec<String>,
 }
 
 const KNOWN_EXAMPLE_KEYS: &[&str] = &[
@@ -212,6 +264,75 @@ const KNOWN_EXAMPLE_KEYS: &[&str] = &[
     "replace-me",
     "insecure",
 ];
+
+/// Checks `[access]` and builds the rule list, collecting every problem.
+fn parse_access(raw: RawAccess, problems: &mut Vec<String>) -> AccessRules {
+    let default_policy =
+        match Policy::parse(raw.default_policy.as_deref().unwrap_or("deny"), Vec::new()) {
+            Ok(policy) => policy,
+            Err(p) => {
+                problems.push(format!("access.default_policy: {}", p.message));
+                Policy::Deny
+            }
+        };
+    let mut rules = Vec::new();
+    for (n, rule) in raw.rules.unwrap_or_default().into_iter().enumerate() {
+        let at = format!("access.rules[{n}]");
+        let policy = match Policy::parse(&rule.policy, rule.roles.clone().unwrap_or_default()) {
+            Ok(p) => p,
+            Err(p) => {
+                problems.push(format!("{at}: {}", p.message));
+                continue;
+            }
+        };
+        let path = match (rule.path, rule.path_regex) {
+            (Some(_), Some(_)) => {
+                problems.push(format!("{at}: give path or path_regex, not both"));
+                None
+            }
+            (Some(prefix), None) if prefix.starts_with('/') => Some(PathMatch::Prefix(prefix)),
+            (Some(prefix), None) => {
+                problems.push(format!("{at}: path {prefix:?} must start with /"));
+                None
+            }
+            (None, Some(re)) => match regex::Regex::new(&re) {
+                Ok(re) => Some(PathMatch::Regex(re)),
+                Err(e) => {
+                    problems.push(format!("{at}: path_regex is invalid: {e}"));
+                    None
+                }
+            },
+            (None, None) => None,
+        };
+        let networks = rule
+            .networks
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|text| {
+                text.parse::<IpNet>()
+                    .or_else(|_| text.parse::<std::net::IpAddr>().map(IpNet::from))
+                    .map_err(|_| problems.push(format!("{at}: network {text:?} is not a CIDR")))
+                    .ok()
+            })
+            .collect();
+        rules.push(Rule {
+            host: rule.host.map(|h| h.to_ascii_lowercase()),
+            path,
+            methods: rule
+                .methods
+                .unwrap_or_default()
+                .into_iter()
+                .map(|m| m.to_ascii_uppercase())
+                .collect(),
+            networks,
+            policy,
+        });
+    }
+    AccessRules {
+        default_policy,
+        rules,
+    }
+}
 
 /// Parses `"90s"`, `"30m"`, `"1h"`, `"2d"` (or plain seconds).
 pub fn parse_duration(raw: &str) -> Option<time::Duration> {
@@ -454,6 +575,30 @@ impl Config {
         if hash_workers == 0 {
             problems.push("password.hash_workers must be at least 1".to_owned());
         }
+        let access = parse_access(raw.access.clone().unwrap_or_default(), &mut problems);
+        let cookie_domain = raw_session
+            .cookie_domain
+            .as_deref()
+            .map(|d| d.trim().trim_start_matches('.').to_ascii_lowercase())
+            .filter(|d| !d.is_empty());
+        if let Some(domain) = &cookie_domain {
+            let host = base_url.host_str().unwrap_or_default().to_ascii_lowercase();
+            if host != *domain && !host.ends_with(&format!(".{domain}")) {
+                problems.push(format!("session.cookie_domain {domain:?} must be the base_url host {host:?} or a parent domain of it"));
+            }
+        }
+        let cors_origins: Vec<String> = raw
+            .cors
+            .as_ref()
+            .and_then(|c| c.allowed_origins.as_ref())
+            .map(StringList::items)
+            .unwrap_or_default();
+        for origin in &cors_origins {
+            match Url::parse(origin) {
+                Ok(url) if url.origin().ascii_serialization() == *origin => {}
+                _ => problems.push(format!("cors.allowed_origins entry {origin:?} is not an origin such as https://app.example.com")),
+            }
+        }
         if raw.tls_cert.is_some() || raw.tls_key.is_some() {
             problems.push("built-in TLS (tls_cert, tls_key) is not available in this version yet; terminate TLS at a reverse proxy and set behind_tls_proxy = true".to_owned());
         }
@@ -503,6 +648,9 @@ impl Config {
             argon2,
             hash_workers,
             hash_queue,
+            access,
+            cookie_domain,
+            cors_origins,
         })
     }
 

@@ -1,6 +1,8 @@
 //! The session cookie of API.md: `rampart_session` (`__Host-` prefixed over
 //! HTTPS), `HttpOnly; Path=/; SameSite=Lax`, `Secure` over HTTPS and always in
-//! production. No `Max-Age`: the server decides when a session ends.
+//! production. No `Max-Age`: the server decides when a session ends. With
+//! `session.cookie_domain` the cookie carries `Domain` (single sign-on across
+//! subdomains) and, over HTTPS, the `__Secure-` prefix instead of `__Host-`.
 
 use crate::settings::WebSettings;
 use axum::http::{HeaderMap, HeaderValue};
@@ -8,12 +10,16 @@ use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use secrecy::{ExposeSecret, SecretString};
 
 fn base<'a>(settings: &WebSettings, value: String) -> Cookie<'a> {
-    Cookie::build((settings.session_cookie_name(), value))
+    let mut cookie = Cookie::build((settings.session_cookie_name(), value))
         .http_only(true)
         .path("/")
         .same_site(SameSite::Lax)
         .secure(settings.secure_cookies())
-        .build()
+        .build();
+    if let Some(domain) = &settings.cookie_domain {
+        cookie.set_domain(domain.clone());
+    }
+    cookie
 }
 
 /// `Set-Cookie` value carrying a session token.

@@ -25,10 +25,11 @@ pub use state::{AppState, Readiness};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::header;
+use axum::http::{HeaderValue, Method, header};
 use axum::middleware::{from_fn, from_fn_with_state};
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::{
     SetSensitiveRequestHeadersLayer, SetSensitiveResponseHeadersLayer,
@@ -36,6 +37,26 @@ use tower_http::sensitive_headers::{
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
+
+/// CORS for the API only: the configured origins, bearer tokens (no
+/// cookies, so no credentials mode), the API's methods.
+fn api_cors(origins: &[String]) -> CorsLayer {
+    let origins: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .max_age(Duration::from_secs(600))
+}
 
 /// The complete application router.
 pub fn router(state: AppState) -> Router {
@@ -50,7 +71,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             middleware::session::load_session,
         ));
-    let (api, _) = api::router();
+    let (mut api, _) = api::router();
+    if !state.settings.cors_origins.is_empty() {
+        api = api.layer(api_cors(&state.settings.cors_origins));
+    }
     Router::new()
         .merge(pages)
         .nest(api::PREFIX, api)

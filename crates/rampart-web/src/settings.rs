@@ -2,6 +2,7 @@
 //! the server's configuration.
 
 use ipnet::IpNet;
+use rampart_core::access::AccessRules;
 use std::path::PathBuf;
 use url::Url;
 use zeroize::Zeroizing;
@@ -26,6 +27,12 @@ pub struct WebSettings {
     pub templates_dir: Option<PathBuf>,
     /// Largest request body accepted, in bytes.
     pub form_body_limit: usize,
+    /// Forward-auth access rules.
+    pub access: AccessRules,
+    /// Session cookie domain (single sign-on across subdomains).
+    pub cookie_domain: Option<String>,
+    /// Origins allowed to call the API cross-origin.
+    pub cors_origins: Vec<String>,
 }
 
 impl WebSettings {
@@ -34,14 +41,34 @@ impl WebSettings {
         self.https || self.production
     }
 
-    /// `__Host-rampart_session` over HTTPS (the prefix needs `Secure`), else
-    /// `rampart_session`.
+    /// `__Host-rampart_session` over HTTPS (the prefix needs `Secure` and no
+    /// `Domain`), `__Secure-rampart_session` over HTTPS with a cookie domain
+    /// (`__Host-` forbids `Domain`), else `rampart_session`.
     pub fn session_cookie_name(&self) -> &'static str {
-        if self.https {
-            "__Host-rampart_session"
-        } else {
-            "rampart_session"
+        match (self.https, self.cookie_domain.is_some()) {
+            (true, false) => "__Host-rampart_session",
+            (true, true) => "__Secure-rampart_session",
+            (false, _) => "rampart_session",
         }
+    }
+
+    /// True when `url` may be a post-sign-in redirect target: the base URL's
+    /// host, or the cookie domain and its subdomains; https when the site is.
+    pub fn allows_redirect_to(&self, url: &Url) -> bool {
+        let scheme_ok = match url.scheme() {
+            "https" => true,
+            "http" => !self.https,
+            _ => false,
+        };
+        let Some(host) = url.host_str().map(str::to_ascii_lowercase) else {
+            return false;
+        };
+        let host_ok = Some(host.as_str()) == self.base_url.host_str()
+            || self
+                .cookie_domain
+                .as_ref()
+                .is_some_and(|d| host == *d || host.ends_with(&format!(".{d}")));
+        scheme_ok && host_ok && url.username().is_empty() && url.password().is_none()
     }
 
     /// The origin (`scheme://host[:port]`) of the base URL.

@@ -34,6 +34,7 @@ mod cli;
 mod concurrency;
 mod csrf;
 mod flows;
+mod forward_auth;
 mod headers;
 mod hostile;
 mod openapi;

@@ -12,11 +12,28 @@ const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 async fn document_and_routes_agree(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let client = reqwest::Client::new();
-    let doc: Value = client.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let doc: Value = client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."), "{doc}");
     assert_eq!(doc["servers"][0]["url"], "/api/v1");
     let paths = doc["paths"].as_object().unwrap();
-    for expected in ["/users", "/sessions", "/sessions/current", "/me", "/me/password", "/me/sessions", "/me/sessions/{id}", "/me/tokens", "/me/tokens/{id}"] {
+    for expected in [
+        "/users",
+        "/sessions",
+        "/sessions/current",
+        "/me",
+        "/me/password",
+        "/me/sessions",
+        "/me/sessions/{id}",
+        "/me/tokens",
+        "/me/tokens/{id}",
+    ] {
         assert!(paths.contains_key(expected), "{expected} is not documented");
     }
     for (path, item) in paths {
@@ -24,7 +41,10 @@ async fn document_and_routes_agree(backend: Backend) {
         let url = app.url(&format!("/api/v1{concrete}"));
         for method in METHODS {
             let resp = client
-                .request(Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(), &url)
+                .request(
+                    Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(),
+                    &url,
+                )
                 .header("content-type", "application/json")
                 .body("{}")
                 .send()
@@ -35,12 +55,23 @@ async fn document_and_routes_agree(backend: Backend) {
             let documented = item.get(method).is_some();
             if documented {
                 let answered = status != StatusCode::METHOD_NOT_ALLOWED
-                    && !(status == StatusCode::NOT_FOUND && body["error"]["message"] == "There is no API route at this address.");
-                assert!(answered, "{method} {path} is documented but not routed ({status})");
+                    && !(status == StatusCode::NOT_FOUND
+                        && body["error"]["message"] == "There is no API route at this address.");
+                assert!(
+                    answered,
+                    "{method} {path} is documented but not routed ({status})"
+                );
                 let statuses = item[method]["responses"].as_object().unwrap();
-                assert!(statuses.contains_key(status.as_str()), "{method} {path} answered {status}, which its entry does not list");
+                assert!(
+                    statuses.contains_key(status.as_str()),
+                    "{method} {path} answered {status}, which its entry does not list"
+                );
             } else {
-                assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path} answers but is not documented");
+                assert_eq!(
+                    status,
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "{method} {path} answers but is not documented"
+                );
             }
         }
     }

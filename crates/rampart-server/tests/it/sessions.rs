@@ -64,6 +64,7 @@ async fn timeouts_are_configurable(backend: Backend) {
         raw.session = Some(rampart_server::config::RawSession {
             idle_timeout: Some("5m".into()),
             absolute_timeout: Some("2h".into()),
+            ..Default::default()
         })
     })
     .await;

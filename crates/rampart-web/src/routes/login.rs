@@ -32,6 +32,8 @@ pub const GENERIC_FAILURE: &str = "The username or password is incorrect, or the
 struct NextQuery {
     #[serde(default)]
     next: String,
+    #[serde(default)]
+    rd: String,
 }
 
 #[derive(Deserialize)]
@@ -41,20 +43,31 @@ struct LoginForm {
     password: SecretString,
     #[serde(default)]
     next: String,
+    #[serde(default)]
+    rd: String,
 }
 
 #[derive(Serialize)]
 struct LoginPage<'a> {
     csrf_token: String,
     next: Option<&'a str>,
+    rd: Option<&'a str>,
     error: Option<&'static str>,
     registration_open: bool,
+}
+
+/// `rd` (an absolute URL from forward-auth) when it points at this site or
+/// the cookie domain.
+fn safe_rd<'a>(state: &AppState, rd: &'a str) -> Option<&'a str> {
+    let url = url::Url::parse(rd).ok()?;
+    state.settings.allows_redirect_to(&url).then_some(rd)
 }
 
 fn page(
     state: &AppState,
     visitor: &Visitor,
     next: &str,
+    rd: &str,
     status: StatusCode,
     error: Option<&'static str>,
 ) -> Response {
@@ -64,6 +77,7 @@ fn page(
         LoginPage {
             csrf_token: token_for(&state.settings.csrf_key, &visitor.digest),
             next: safe_local_path(next),
+            rd: safe_rd(state, rd),
             error,
             registration_open: state.settings.registration_open,
         },
@@ -75,8 +89,14 @@ async fn show(
     visitor: Visitor,
     Query(query): Query<NextQuery>,
 ) -> Response {
-    let next = query.next;
-    page(&state, &visitor, &next, StatusCode::OK, None)
+    page(
+        &state,
+        &visitor,
+        &query.next,
+        &query.rd,
+        StatusCode::OK,
+        None,
+    )
 }
 
 async fn submit(
@@ -91,7 +111,9 @@ async fn submit(
         .await
     {
         Ok(user) => {
-            let target = safe_local_path(&form.next).unwrap_or("/account");
+            let target = safe_rd(&state, &form.rd)
+                .or_else(|| safe_local_path(&form.next))
+                .unwrap_or("/account");
             start_session(&state, &visitor, user, client, target).await
         }
         Err(LoginError::InvalidCredentials) => {
@@ -100,6 +122,7 @@ async fn submit(
                 &state,
                 &visitor,
                 &form.next,
+                &form.rd,
                 StatusCode::UNAUTHORIZED,
                 Some(GENERIC_FAILURE),
             ))

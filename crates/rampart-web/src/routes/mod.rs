@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod assets;
+pub mod forward_auth;
 pub mod health;
 pub mod login;
 pub mod logout;
@@ -29,11 +30,13 @@ pub fn protected() -> Router<AppState> {
     Router::new().merge(account::router())
 }
 
-/// Machine endpoints and assets: read-only, no session, no CSRF.
+/// Machine endpoints and assets: no state changes, no session middleware,
+/// no CSRF. Forward-auth reads the session cookie itself.
 pub fn unauthenticated() -> Router<AppState> {
     Router::new()
         .merge(health::router())
         .merge(assets::router())
+        .merge(forward_auth::router())
 }
 
 /// The 404 page.
