@@ -182,12 +182,8 @@ impl Rule {
                     return false;
                 }
             }
-            Some(PathMatch::Regex(re)) => {
-                if !re.is_match(path) {
-                    return false;
-                }
-            }
-            None => {}
+            Some(PathMatch::Regex(re)) if !re.is_match(path) => return false,
+            Some(PathMatch::Regex(_)) | None => {}
         }
         if !self.methods.is_empty()
             && !self
