@@ -39,4 +39,5 @@ mod headers;
 mod hostile;
 mod openapi;
 mod operations;
+mod proxies;
 mod sessions;

@@ -138,17 +138,28 @@ async fn verify(State(state): State<AppState>, client: ClientInfo, headers: Head
     match state.settings.access.decide(&request, user.as_ref()) {
         Decision::Allow => {
             let mut response = text(StatusCode::OK, "ok");
-            if let Some(user) = user {
-                let h = response.headers_mut();
-                let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
-                for (name, value) in [
-                    ("remote-user", user.username.as_str().to_owned()),
-                    ("remote-email", user.email.as_str().to_owned()),
-                    ("remote-groups", roles.join(",")),
-                ] {
-                    if let Ok(value) = HeaderValue::from_str(&value) {
-                        h.insert(name, value);
-                    }
+            // Always present, empty for an anonymous visitor on a bypass rule:
+            // proxies that copy them (Caddy 2.6 substitutes a placeholder
+            // text for a missing one) then overwrite whatever the client sent.
+            let (name, email, groups) = match &user {
+                Some(user) => {
+                    let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
+                    (
+                        user.username.as_str().to_owned(),
+                        user.email.as_str().to_owned(),
+                        roles.join(","),
+                    )
+                }
+                None => (String::new(), String::new(), String::new()),
+            };
+            let h = response.headers_mut();
+            for (header_name, value) in [
+                ("remote-user", name),
+                ("remote-email", email),
+                ("remote-groups", groups),
+            ] {
+                if let Ok(value) = HeaderValue::from_str(&value) {
+                    h.insert(header_name, value);
                 }
             }
             response

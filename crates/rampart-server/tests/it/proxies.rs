@@ -1,0 +1,286 @@
+//! Real reverse proxies in front of Rampart: Debian's nginx (`auth_request`)
+//! and Caddy (`forward_auth`) on loopback ports, in front of a tiny upstream
+//! that echoes the identity headers it receives. The proxy configurations are
+//! the ones in `docs/reverse-proxy.md`.
+//!
+//! Skipped, saying so, when nginx or caddy is not installed; `.ci/run`
+//! installs both and sets `RAMPART_REQUIRE_PROXIES=1`.
+
+use rampart_server::config::{RawAccess, RawRule, StringList};
+use rampart_testkit::{Backend, Browser, GOOD_PASSWORD, TestApp};
+use reqwest::StatusCode;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+backend_tests!(nginx_auth_request, caddy_forward_auth);
+
+/// An upstream that answers `user=… groups=… email=…` from the headers the
+/// proxy added.
+async fn upstream() -> SocketAddr {
+    use axum::http::HeaderMap;
+    let app = axum::Router::new().fallback(|headers: HeaderMap| async move {
+        let get = |n: &str| {
+            headers
+                .get(n)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned()
+        };
+        format!(
+            "user={} groups={} email={}",
+            get("remote-user"),
+            get("remote-groups"),
+            get("remote-email")
+        )
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    addr
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Proxy(Child);
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn wait_for(port: u16, child: &mut Child) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("the proxy exited: {status}");
+        }
+        assert!(Instant::now() < deadline, "the proxy did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn available(binary: &str) -> bool {
+    if Command::new(binary).arg("-v").output().is_ok()
+        || Command::new(binary).arg("version").output().is_ok()
+    {
+        return true;
+    }
+    assert!(
+        std::env::var("RAMPART_REQUIRE_PROXIES").is_err(),
+        "{binary} is required but not installed"
+    );
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), format!("SKIPPED the {binary} test: {binary} is not installed (apt-get install nginx-light caddy)\n").as_bytes());
+    false
+}
+
+fn rules(raw: &mut rampart_server::config::RawConfig) {
+    raw.trusted_proxies = Some(StringList::Joined("127.0.0.1/32".into()));
+    raw.access = Some(RawAccess {
+        default_policy: Some("deny".into()),
+        rules: Some(vec![
+            RawRule {
+                host: None,
+                path: Some("/public".into()),
+                path_regex: None,
+                methods: None,
+                networks: None,
+                policy: "bypass".into(),
+                roles: None,
+            },
+            RawRule {
+                host: None,
+                path: Some("/admin".into()),
+                path_regex: None,
+                methods: None,
+                networks: None,
+                policy: "roles".into(),
+                roles: Some(vec!["admin".into()]),
+            },
+            RawRule {
+                host: Some("127.0.0.1".into()),
+                path: None,
+                path_regex: None,
+                methods: None,
+                networks: None,
+                policy: "authenticated".into(),
+                roles: None,
+            },
+        ]),
+    });
+}
+
+/// The scenarios every proxy must pass: anonymous → login page; signed in →
+/// the upstream sees Remote-User; a role rule → 403; spoofed identity headers
+/// never reach the upstream.
+async fn exercise(app: &TestApp, proxy: &str, anonymous_status: StatusCode) {
+    let browser = app.browser();
+    browser
+        .register("alice", "alice@example.com", GOOD_PASSWORD)
+        .await;
+    let session = browser.session_token().unwrap();
+    let through = Browser::new(proxy);
+    through.set_session_token(&session);
+
+    let anonymous = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let resp = anonymous
+        .get(format!("{proxy}/app/page?x=1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status(),
+        anonymous_status,
+        "anonymous visitors are sent to sign in"
+    );
+    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.starts_with(&format!("{}/login?rd=", app.base)),
+        "{location}"
+    );
+    assert!(
+        location.contains("%2Fapp%2Fpage%3Fx%3D1"),
+        "the original URL rides along: {location}"
+    );
+
+    let resp = through.get("/app/page").await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(
+        resp.text().await.unwrap(),
+        "user=alice groups=user email=alice@example.com"
+    );
+
+    assert_eq!(
+        through.get("/admin/panel").await.status(),
+        StatusCode::FORBIDDEN,
+        "role rule"
+    );
+
+    let spoof = anonymous
+        .get(format!("{proxy}/public/x"))
+        .header("remote-user", "admin")
+        .header("remote-groups", "admin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(spoof.status(), StatusCode::OK, "bypass");
+    assert_eq!(
+        spoof.text().await.unwrap(),
+        "user= groups= email=",
+        "client-sent identity headers are dropped"
+    );
+    let spoof = through
+        .client
+        .get(through.url("/app/x"))
+        .header("remote-user", "admin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        spoof.text().await.unwrap(),
+        "user=alice groups=user email=alice@example.com"
+    );
+
+    app.accounts
+        .set_roles(
+            "alice",
+            vec![rampart_core::RoleName::parse("admin").unwrap()],
+        )
+        .await
+        .unwrap();
+    let again = app.browser();
+    again.login("alice", GOOD_PASSWORD).await;
+    through.set_session_token(&again.session_token().unwrap());
+    assert_eq!(through.get("/admin/panel").await.status(), StatusCode::OK);
+}
+
+fn nginx_config(dir: &Path, port: u16, rampart: SocketAddr, upstream: SocketAddr) -> String {
+    let snippet = include_str!("../../../../docs/reverse-proxy/nginx.conf")
+        .replace("auth.internal:8080", &rampart.to_string())
+        .replace("app.internal:3000", &upstream.to_string())
+        .replace("listen 443 ssl;", &format!("listen 127.0.0.1:{port};"))
+        .replace("server_name app.example.com;", "server_name 127.0.0.1;");
+    let d = dir.display();
+    format!(
+        "daemon off;\nmaster_process off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
+         events {{ worker_connections 64; }}\n\
+         http {{\n access_log off;\n client_body_temp_path {d}/body;\n proxy_temp_path {d}/proxy;\n fastcgi_temp_path {d}/fastcgi;\n uwsgi_temp_path {d}/uwsgi;\n scgi_temp_path {d}/scgi;\n{snippet}\n}}\n"
+    )
+}
+
+async fn nginx_auth_request(backend: Backend) {
+    if !available("nginx") {
+        return;
+    }
+    let app = TestApp::spawn_with(&backend, rules).await;
+    let upstream = upstream().await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    std::fs::write(
+        dir.path().join("nginx.conf"),
+        nginx_config(dir.path(), port, app.addr, upstream),
+    )
+    .unwrap();
+    let mut child = Command::new("nginx")
+        .args([
+            "-p",
+            &dir.path().display().to_string(),
+            "-c",
+            &dir.path().join("nginx.conf").display().to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    wait_for(port, &mut child);
+    let _proxy = Proxy(child);
+    exercise(&app, &format!("http://127.0.0.1:{port}"), StatusCode::FOUND).await;
+}
+
+async fn caddy_forward_auth(backend: Backend) {
+    if !available("caddy") {
+        return;
+    }
+    let app = TestApp::spawn_with(&backend, rules).await;
+    let upstream = upstream().await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config = include_str!("../../../../docs/reverse-proxy/Caddyfile")
+        .replace("auth.internal:8080", &app.addr.to_string())
+        .replace("app.internal:3000", &upstream.to_string())
+        .replace(
+            "app.example.com {",
+            &format!("{{\n\tadmin off\n\tauto_https off\n}}\n\nhttp://127.0.0.1:{port} {{"),
+        );
+    std::fs::write(dir.path().join("Caddyfile"), config).unwrap();
+    let mut child = Command::new("caddy")
+        .args(["run", "--adapter", "caddyfile", "--config"])
+        .arg(dir.path().join("Caddyfile"))
+        .env("HOME", dir.path())
+        .env("XDG_DATA_HOME", dir.path())
+        .env("XDG_CONFIG_HOME", dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(port, &mut child);
+    let _proxy = Proxy(child);
+    exercise(
+        &app,
+        &format!("http://127.0.0.1:{port}"),
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+}
