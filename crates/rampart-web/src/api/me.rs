@@ -71,7 +71,7 @@ pub struct PasswordChange {
     #[schema(value_type = String, format = Password)]
     pub current_password: SecretString,
     /// The new password (same rules as at sign-up).
-    #[schema(value_type = String, format = Password)]
+    #[schema(value_type = String, format = Password, min_length = 8, max_length = 1024)]
     pub new_password: SecretString,
 }
 

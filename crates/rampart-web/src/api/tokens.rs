@@ -20,10 +20,13 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
     /// A label, 1–64 characters.
+    #[schema(min_length = 1, max_length = 64)]
     pub name: String,
     /// Any of `read:me`, `write:me`, `admin` (admins only).
+    #[schema(min_items = 1)]
     pub scopes: Vec<String>,
     /// 1–365.
+    #[schema(minimum = 1, maximum = 365)]
     pub expires_in_days: i64,
 }
 

@@ -16,11 +16,13 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     /// 3–32 characters of `A–Z a–z 0–9 _ . -`, starting with a letter or digit.
+    #[schema(pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$")]
     pub username: String,
     /// E-mail address.
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
     /// At least 8 characters, at most 1024 bytes, not a common password.
-    #[schema(value_type = String, format = Password)]
+    #[schema(value_type = String, format = Password, min_length = 8, max_length = 1024)]
     pub password: SecretString,
 }
 
