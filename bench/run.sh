@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Load benchmarks for issue #2, side by side in one run against the release
-# binary on embedded SQLite:
+# Load benchmarks, side by side in one run against the release binary on
+# embedded SQLite:
 #   1. GET /healthz (database ping) vs signed-in GET /account (session check + page)
-#   2. POST /login throughput vs the hash-bound limit (cores / one Argon2id time)
-# Usage: cargo build --release -p rampart-server -p rampart-crypto --examples --bins && bench/run.sh
+#   2. GET /auth/verify with a session cookie and with a personal access token
+#      vs a bare axum handler (examples/bare_handler)
+#   3. POST /login throughput vs the hash-bound limit (cores / one Argon2id time)
+# Usage: cargo build --release -p rampart-server -p rampart-crypto -p rampart-web --examples --bins && bench/run.sh
 # wrk and the server share this machine's cores; figures are for comparison
 # within one run, not absolute capacity.
 set -euo pipefail
@@ -17,7 +19,10 @@ work=$(mktemp -d)
 cd "$work"
 RAMPART_LISTEN="127.0.0.1:$port" RUST_LOG=warn "$bin" serve >"$work/server.log" 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
+bare_port=$((port + 1))
+"$root/target/release/examples/bare_handler" "127.0.0.1:$bare_port" &
+bare_pid=$!
+trap 'kill $pid $bare_pid 2>/dev/null; wait $pid $bare_pid 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
 
 csrf_of() { sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p'; }
@@ -37,6 +42,22 @@ echo "== GET /healthz"
 wrk -t2 -c32 -d"$duration" --latency "$base/healthz"
 echo "== GET /account (signed in)"
 wrk -t2 -c32 -d"$duration" --latency -H "Cookie: rampart_session=$session" "$base/account"
+
+api_token=$(curl -s -H 'content-type: application/json' \
+  -d "{\"username\":\"bench\",\"password\":\"$password\"}" "$base/api/v1/sessions" |
+  sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+pat=$(curl -s -H 'content-type: application/json' -H "Authorization: Bearer $api_token" \
+  -d '{"name":"bench","scopes":["read:me"],"expires_in_days":1}' "$base/api/v1/me/tokens" |
+  sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+fwd=(-H "X-Forwarded-Method: GET" -H "X-Forwarded-Proto: https" -H "X-Forwarded-Host: app.example.com" -H "X-Forwarded-Uri: /page")
+[ "$(curl -s -o /dev/null -w '%{http_code}' "${fwd[@]}" -H "Cookie: rampart_session=$session" "$base/auth/verify")" = 200 ]
+[ "$(curl -s -o /dev/null -w '%{http_code}' "${fwd[@]}" -H "Authorization: Bearer $pat" "$base/auth/verify")" = 200 ]
+echo "== bare axum handler (baseline)"
+wrk -t2 -c32 -d"$duration" --latency "http://127.0.0.1:$bare_port/"
+echo "== GET /auth/verify with the session cookie"
+wrk -t2 -c32 -d"$duration" --latency "${fwd[@]}" -H "Cookie: rampart_session=$session" "$base/auth/verify"
+echo "== GET /auth/verify with a personal access token"
+wrk -t2 -c32 -d"$duration" --latency "${fwd[@]}" -H "Authorization: Bearer $pat" "$base/auth/verify"
 
 anon="$work/anon.jar"
 login_csrf=$(curl -s -c "$anon" -b "$anon" "$base/login" | csrf_of)

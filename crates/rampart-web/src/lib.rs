@@ -108,5 +108,14 @@ pub fn router(state: AppState) -> Router {
             header::AUTHORIZATION,
             header::PROXY_AUTHORIZATION,
         ]))
+        // Forward-auth sits in front of every request of every protected app,
+        // so it skips the page layers (request ids, per-request spans, timers,
+        // security headers for a body no browser sees): proxies read only its
+        // status and Remote-* headers. It changes no state and reads its own
+        // credentials.
+        .merge(
+            routes::forward_auth::router()
+                .layer(CatchPanicLayer::custom(middleware::errors::panic_response)),
+        )
         .with_state(state)
 }

@@ -31,12 +31,11 @@ pub fn protected() -> Router<AppState> {
 }
 
 /// Machine endpoints and assets: no state changes, no session middleware,
-/// no CSRF. Forward-auth reads the session cookie itself.
+/// no CSRF. (Forward-auth is mounted apart, see `crate::router`.)
 pub fn unauthenticated() -> Router<AppState> {
     Router::new()
         .merge(health::router())
         .merge(assets::router())
-        .merge(forward_auth::router())
 }
 
 /// The 404 page.
