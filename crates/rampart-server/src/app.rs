@@ -109,6 +109,8 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         access: config.access.clone(),
         cookie_domain: config.cookie_domain.clone(),
         cors_origins: config.cors_origins.clone(),
+        api_rate_per_second: config.api_rate_per_second,
+        api_burst: config.api_burst,
     };
     let state = AppState {
         accounts: accounts.clone(),

@@ -17,6 +17,7 @@ use rampart_core::access::{AccessRules, PathMatch, Policy, Rule};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use url::Url;
 
@@ -105,6 +106,16 @@ pub struct RawAccess {
     pub rules: Option<Vec<RawRule>>,
 }
 
+/// `[api]` as written.
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawApi {
+    /// Sustained calls per second per caller (token or client address); default 20.
+    pub rate_per_second: Option<u32>,
+    /// Burst per caller; default 100.
+    pub burst: Option<u32>,
+}
+
 /// `[cors]` as written.
 #[derive(Debug, Deserialize, Default, Clone)]
 #[serde(deny_unknown_fields)]
@@ -181,6 +192,8 @@ pub struct RawConfig {
     pub access: Option<RawAccess>,
     /// Cross-origin API access.
     pub cors: Option<RawCors>,
+    /// API rate limits.
+    pub api: Option<RawApi>,
 }
 
 /// A configuration that cannot be used, with every reason.
@@ -252,6 +265,10 @@ pub struct Config {
     pub cookie_domain: Option<String>,
     /// Origins allowed to call the API cross-origin.
     pub cors_origins: Vec<String>,
+    /// API calls per second per caller.
+    pub api_rate_per_second: NonZeroU32,
+    /// API burst per caller.
+    pub api_burst: NonZeroU32,
 }
 
 const KNOWN_EXAMPLE_KEYS: &[&str] = &[
@@ -599,6 +616,16 @@ impl Config {
                 _ => problems.push(format!("cors.allowed_origins entry {origin:?} is not an origin such as https://app.example.com")),
             }
         }
+        let raw_api = raw.api.clone().unwrap_or_default();
+        let api_rate_per_second = NonZeroU32::new(raw_api.rate_per_second.unwrap_or(20))
+            .unwrap_or_else(|| {
+                problems.push("api.rate_per_second must be at least 1".to_owned());
+                NonZeroU32::MIN
+            });
+        let api_burst = NonZeroU32::new(raw_api.burst.unwrap_or(100)).unwrap_or_else(|| {
+            problems.push("api.burst must be at least 1".to_owned());
+            NonZeroU32::MIN
+        });
         if raw.tls_cert.is_some() || raw.tls_key.is_some() {
             problems.push("built-in TLS (tls_cert, tls_key) is not available in this version yet; terminate TLS at a reverse proxy and set behind_tls_proxy = true".to_owned());
         }
@@ -651,6 +678,8 @@ impl Config {
             access,
             cookie_domain,
             cors_origins,
+            api_rate_per_second,
+            api_burst,
         })
     }
 

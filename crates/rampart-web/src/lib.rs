@@ -27,6 +27,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::{from_fn, from_fn_with_state};
+use std::sync::Arc;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -71,7 +72,12 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             middleware::session::load_session,
         ));
-    let (mut api, _) = api::router();
+    let limiter = Arc::new(api::limit::ApiLimiter::new(
+        state.settings.api_rate_per_second,
+        state.settings.api_burst,
+        state.settings.clone(),
+    ));
+    let (mut api, _) = api::router(limiter);
     if !state.settings.cors_origins.is_empty() {
         api = api.layer(api_cors(&state.settings.cors_origins));
     }

@@ -3,6 +3,7 @@
 
 use ipnet::IpNet;
 use rampart_core::access::AccessRules;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use url::Url;
 use zeroize::Zeroizing;
@@ -33,6 +34,10 @@ pub struct WebSettings {
     pub cookie_domain: Option<String>,
     /// Origins allowed to call the API cross-origin.
     pub cors_origins: Vec<String>,
+    /// Sustained API calls per second per caller.
+    pub api_rate_per_second: NonZeroU32,
+    /// API burst size per caller.
+    pub api_burst: NonZeroU32,
 }
 
 impl WebSettings {

@@ -15,6 +15,9 @@ backend_tests!(
     personal_access_tokens_are_shown_once_and_scoped,
     revoked_and_expired_tokens_fail_at_once,
     admin_scope_needs_the_admin_role,
+    every_route_answers_its_documented_errors,
+    rate_limits_answer_429_with_retry_after,
+    a_full_hash_pool_answers_503_busy,
 );
 
 struct Api {
@@ -681,4 +684,228 @@ async fn admin_scope_needs_the_admin_role(backend: Backend) {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED);
+}
+
+/// For every route: 401 without a token (where one is needed), 403 with a
+/// token lacking the scope, and for every route with a body 400 malformed,
+/// 413, 415 and 422 for an unknown field.
+async fn every_route_answers_its_documented_errors(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let api = Api::new(&app);
+    api.signup("lena").await;
+    let session = api.login("lena").await;
+    let (_, created) = api
+        .call(
+            M::POST,
+            "/me/tokens",
+            Some(&session),
+            Some(json!({"name": "none", "scopes": ["admin"], "expires_in_days": 1})),
+        )
+        .await;
+    assert_eq!(created["error"]["code"], "validation_failed");
+    let (_, created) = api
+        .call(
+            M::POST,
+            "/me/tokens",
+            Some(&session),
+            Some(json!({"name": "reader", "scopes": ["read:me"], "expires_in_days": 1})),
+        )
+        .await;
+    let reader = created["token"].as_str().unwrap().to_owned();
+    let (_, created) = api
+        .call(
+            M::POST,
+            "/me/tokens",
+            Some(&session),
+            Some(json!({"name": "writer", "scopes": ["write:me"], "expires_in_days": 1})),
+        )
+        .await;
+    let writer = created["token"].as_str().unwrap().to_owned();
+    let id = "00000000-0000-0000-0000-000000000000";
+    // (method, path, needs a token, scope the `reader`/`writer` token lacks, has a body)
+    let routes: Vec<(M, String, bool, Option<&str>, bool)> = vec![
+        (M::POST, "/users".into(), false, None, true),
+        (M::POST, "/sessions".into(), false, None, true),
+        (M::DELETE, "/sessions/current".into(), true, None, false),
+        (M::GET, "/me".into(), true, Some("writer"), false),
+        (M::PUT, "/me/password".into(), true, Some("reader"), true),
+        (M::GET, "/me/sessions".into(), true, Some("writer"), false),
+        (
+            M::DELETE,
+            "/me/sessions".into(),
+            true,
+            Some("reader"),
+            false,
+        ),
+        (
+            M::DELETE,
+            format!("/me/sessions/{id}"),
+            true,
+            Some("reader"),
+            false,
+        ),
+        (M::POST, "/me/tokens".into(), true, None, true),
+        (M::GET, "/me/tokens".into(), true, Some("writer"), false),
+        (
+            M::DELETE,
+            format!("/me/tokens/{id}"),
+            true,
+            Some("reader"),
+            false,
+        ),
+    ];
+    for (method, path, needs_token, lacking, has_body) in routes {
+        if needs_token {
+            let (status, body) = api.call(method.clone(), &path, None, None).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}");
+            assert_eq!(code(&body), "unauthenticated");
+        }
+        if let Some(which) = lacking {
+            let token = if which == "reader" { &reader } else { &writer };
+            let (status, body) = api.call(method.clone(), &path, Some(token), None).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path}");
+            assert_eq!(code(&body), "insufficient_scope");
+        }
+        if has_body {
+            let url = format!("{}{}", api.base, path);
+            let send = |req: reqwest::RequestBuilder| async {
+                req.bearer_auth(&session).send().await.unwrap()
+            };
+            let resp = send(
+                api.client
+                    .request(method.clone(), &url)
+                    .header("content-type", "application/json")
+                    .body("{"),
+            )
+            .await;
+            assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{method} {path}");
+            let resp = send(
+                api.client
+                    .request(method.clone(), &url)
+                    .header("content-type", "text/plain")
+                    .body("{}"),
+            )
+            .await;
+            assert_eq!(
+                resp.status(),
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "{method} {path}"
+            );
+            let resp = send(
+                api.client
+                    .request(method.clone(), &url)
+                    .header("content-type", "application/json")
+                    .body(vec![b' '; 70_000]),
+            )
+            .await;
+            assert_eq!(
+                resp.status(),
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "{method} {path}"
+            );
+            let resp = send(
+                api.client
+                    .request(method.clone(), &url)
+                    .json(&json!({"unexpected": 1})),
+            )
+            .await;
+            assert_eq!(
+                resp.status(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{method} {path}"
+            );
+            let body: Value = resp.json().await.unwrap();
+            assert_eq!(code(&body), "validation_failed");
+        }
+    }
+    let (status, body) = api
+        .call(M::DELETE, "/sessions/current", Some(&reader), None)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(code(&body), "not_a_session");
+}
+
+async fn rate_limits_answer_429_with_retry_after(backend: Backend) {
+    let app = TestApp::spawn_with(&backend, |raw| {
+        raw.api = Some(rampart_server::config::RawApi {
+            rate_per_second: Some(1),
+            burst: Some(3),
+        })
+    })
+    .await;
+    let client = reqwest::Client::new();
+    let mut limited = None;
+    for _ in 0..6 {
+        let resp = client
+            .get(app.url("/api/v1/me"))
+            .bearer_auth("some-token")
+            .send()
+            .await
+            .unwrap();
+        if resp.status() == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some(resp);
+            break;
+        }
+        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    }
+    let resp = limited.expect("the fourth call within a second is over the burst");
+    assert_eq!(resp.headers()["retry-after"], "1");
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(code(&body), "rate_limited");
+    // Another caller has its own budget.
+    let other = client
+        .get(app.url("/api/v1/me"))
+        .bearer_auth("another-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), StatusCode::UNAUTHORIZED);
+}
+
+async fn a_full_hash_pool_answers_503_busy(backend: Backend) {
+    let app = TestApp::spawn_with(&backend, |raw| {
+        raw.password = Some(rampart_server::config::RawPassword {
+            hash_workers: Some(1),
+            hash_queue: Some(0),
+            ..Default::default()
+        })
+    })
+    .await;
+    let api = Api::new(&app);
+    api.signup("mia").await;
+    let calls: Vec<_> = (0..12)
+        .map(|_| {
+            let client = api.client.clone();
+            let url = format!("{}/sessions", api.base);
+            tokio::spawn(async move {
+                let resp = client
+                    .post(url)
+                    .json(&json!({"username": "mia", "password": "wrong password 1"}))
+                    .send()
+                    .await
+                    .unwrap();
+                let status = resp.status();
+                let retry = resp
+                    .headers()
+                    .get("retry-after")
+                    .map(|v| v.to_str().unwrap().to_owned());
+                let body: Value = resp.json().await.unwrap();
+                (status, retry, body)
+            })
+        })
+        .collect();
+    let mut busy = 0;
+    for call in calls {
+        let (status, retry, body) = call.await.unwrap();
+        match status {
+            StatusCode::SERVICE_UNAVAILABLE => {
+                busy += 1;
+                assert_eq!(retry.as_deref(), Some("1"));
+                assert_eq!(code(&body), "busy");
+            }
+            StatusCode::UNAUTHORIZED => assert_eq!(code(&body), "invalid_credentials"),
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    assert!(busy > 0);
 }

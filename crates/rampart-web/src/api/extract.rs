@@ -114,6 +114,41 @@ impl FromRequestParts<AppState> for ApiCaller {
     }
 }
 
+/// A scope a route requires, as a type (see [`Authorized`]).
+pub trait RequiredScope: Send + Sync + 'static {
+    /// The scope.
+    const SCOPE: Scope;
+}
+
+/// `read:me`.
+pub struct ReadMe;
+impl RequiredScope for ReadMe {
+    const SCOPE: Scope = Scope::ReadMe;
+}
+
+/// `write:me`.
+pub struct WriteMe;
+impl RequiredScope for WriteMe {
+    const SCOPE: Scope = Scope::WriteMe;
+}
+
+/// An authenticated caller whose credential carries scope `S`, checked
+/// before any body is read.
+pub struct Authorized<S>(pub ApiCaller, pub std::marker::PhantomData<S>);
+
+impl<S: RequiredScope> FromRequestParts<AppState> for Authorized<S> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let caller = ApiCaller::from_request_parts(parts, state).await?;
+        caller.require(S::SCOPE)?;
+        Ok(Authorized(caller, std::marker::PhantomData))
+    }
+}
+
 /// A JSON request body.
 pub struct ApiJson<T>(pub T);
 

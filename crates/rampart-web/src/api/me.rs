@@ -2,12 +2,11 @@
 //! session list with revocation.
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::{ApiCaller, ApiJson};
+use super::extract::{ApiJson, Authorized, ReadMe, WriteMe};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use rampart_core::Scope;
 use rampart_core::account::ChangePasswordError;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -49,8 +48,7 @@ pub struct Me {
         (status = 403, description = "Token lacks read:me", body = ErrorBody),
     )
 )]
-pub async fn get_me(caller: ApiCaller) -> Result<Json<Me>, ApiError> {
-    caller.require(Scope::ReadMe)?;
+pub async fn get_me(Authorized(caller, _): Authorized<ReadMe>) -> Result<Json<Me>, ApiError> {
     let u = &caller.user;
     Ok(Json(Me {
         id: u.id.to_string(),
@@ -93,10 +91,9 @@ pub struct PasswordChange {
 )]
 pub async fn change_password(
     State(state): State<AppState>,
-    caller: ApiCaller,
+    Authorized(caller, _): Authorized<WriteMe>,
     ApiJson(body): ApiJson<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
-    caller.require(Scope::WriteMe)?;
     match state
         .accounts
         .change_password(&caller.user, body.current_password, body.new_password)
@@ -168,9 +165,8 @@ pub struct SessionInfo {
 )]
 pub async fn list_sessions(
     State(state): State<AppState>,
-    caller: ApiCaller,
+    Authorized(caller, _): Authorized<ReadMe>,
 ) -> Result<Json<Vec<SessionInfo>>, ApiError> {
-    caller.require(Scope::ReadMe)?;
     let current = caller.session().map(|s| s.id.clone());
     let sessions = state
         .sessions
@@ -206,10 +202,9 @@ pub async fn list_sessions(
 )]
 pub async fn delete_session(
     State(state): State<AppState>,
-    caller: ApiCaller,
+    Authorized(caller, _): Authorized<WriteMe>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    caller.require(Scope::WriteMe)?;
     let ended = state
         .sessions
         .end_by_id(caller.user.id, &id)
@@ -234,9 +229,8 @@ pub async fn delete_session(
 )]
 pub async fn delete_other_sessions(
     State(state): State<AppState>,
-    caller: ApiCaller,
+    Authorized(caller, _): Authorized<WriteMe>,
 ) -> Result<StatusCode, ApiError> {
-    caller.require(Scope::WriteMe)?;
     let result = match caller.session() {
         Some(current) => state
             .sessions

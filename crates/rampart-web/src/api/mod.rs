@@ -10,6 +10,7 @@
 
 pub mod error;
 pub mod extract;
+pub mod limit;
 pub mod me;
 pub mod sessions;
 pub mod tokens;
@@ -23,7 +24,8 @@ use axum::http::header;
 use axum::middleware::{Next, from_fn};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use error::ApiError;
+use error::{ApiError, ErrorBody};
+use std::sync::Arc;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
@@ -36,7 +38,8 @@ pub const PREFIX: &str = "/api/v1";
 #[openapi(
     info(title = "Rampart API", version = "1", description = "Accounts, sessions and personal access tokens. Authenticate with `Authorization: Bearer TOKEN`."),
     servers((url = "/api/v1")),
-    modifiers(&BearerScheme)
+    modifiers(&BearerScheme),
+    components(schemas(ErrorBody))
 )]
 struct ApiDoc;
 
@@ -52,8 +55,39 @@ impl utoipa::Modify for BearerScheme {
     }
 }
 
+/// Every operation can answer 429: the rate limit applies to all of them.
+fn document_rate_limit(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let response = ResponseBuilder::new()
+        .description("rate_limited: too many requests; see Retry-After")
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .build(),
+        )
+        .build();
+    for item in doc.paths.paths.values_mut() {
+        for operation in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            operation
+                .responses
+                .responses
+                .insert("429".to_owned(), response.clone().into());
+        }
+    }
+}
+
 /// The API routes and their OpenAPI document.
-pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+pub fn router(limiter: Arc<limit::ApiLimiter>) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(users::create_user))
         .routes(routes!(sessions::create_session))
@@ -65,6 +99,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tokens::create_token, tokens::list_tokens))
         .routes(routes!(tokens::delete_token))
         .split_for_parts();
+    let mut doc = doc;
+    document_rate_limit(&mut doc);
     let served = doc.clone();
     let router = router
         .route(
@@ -75,6 +111,9 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             }),
         )
         .fallback(|| async { ApiError::not_found("There is no API route at this address.") })
+        .layer(from_fn(move |req, next| {
+            limit::limit(limiter.clone(), req, next)
+        }))
         .layer(from_fn(json_errors));
     (router, doc)
 }

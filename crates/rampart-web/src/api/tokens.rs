@@ -3,13 +3,12 @@
 //! the secrets), `DELETE /me/tokens/{id}`.
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::{ApiCaller, ApiJson};
+use super::extract::{ApiCaller, ApiJson, Authorized, ReadMe, WriteMe};
 use super::me::rfc3339;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use rampart_core::Scope;
 use rampart_core::token::{TokenError, TokenSummary};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
@@ -130,9 +129,8 @@ pub async fn create_token(
 )]
 pub async fn list_tokens(
     State(state): State<AppState>,
-    caller: ApiCaller,
+    Authorized(caller, _): Authorized<ReadMe>,
 ) -> Result<Json<Vec<TokenInfo>>, ApiError> {
-    caller.require(Scope::ReadMe)?;
     let tokens = state
         .tokens
         .list(caller.user.id)
@@ -155,10 +153,9 @@ pub async fn list_tokens(
 )]
 pub async fn delete_token(
     State(state): State<AppState>,
-    caller: ApiCaller,
+    Authorized(caller, _): Authorized<WriteMe>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    caller.require(Scope::WriteMe)?;
     state
         .tokens
         .revoke(caller.user.id, &id)
