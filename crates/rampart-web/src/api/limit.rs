@@ -77,7 +77,11 @@ pub async fn limit(limiter: Arc<ApiLimiter>, req: Request, next: Next) -> Respon
         return response;
     }
     // Forget idle callers now and then so the key map stays small.
-    if limiter.calls.fetch_add(1, Ordering::Relaxed) % 10_000 == 0 {
+    if limiter
+        .calls
+        .fetch_add(1, Ordering::Relaxed)
+        .is_multiple_of(10_000)
+    {
         limiter.limiter.retain_recent();
     }
     next.run(req).await
