@@ -5,7 +5,7 @@
 # Usage: scripts/api-fuzz.sh [path/to/rampart]   (default: target/debug/rampart)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-bin=${1:-$root/target/debug/rampart}
+bin=$(realpath "${1:-$root/target/debug/rampart}")
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"

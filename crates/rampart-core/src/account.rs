@@ -10,7 +10,8 @@ use crate::clock::Clock;
 use crate::model::{Email, FieldProblem, NewUser, RoleName, User, UserId, Username};
 use crate::password::{HashPool, PasswordPolicy, PoolBusy};
 use crate::ports::{LoginKey, RepoError, UniqueField, UserRepo};
-use crate::session::{SessionError, SessionService};
+use crate::recovery::RecoveryService;
+use crate::session::{SessionError, SessionId, SessionService};
 use rampart_crypto::{PasswordHashError, Verification};
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
@@ -99,12 +100,16 @@ pub enum ChangePasswordError {
     /// Hashing failed.
     #[error("the password could not be hashed")]
     Hash(#[from] PasswordHashError),
+    /// The follow-up (ending sessions, notice mail) failed.
+    #[error(transparent)]
+    FollowUp(#[from] crate::recovery::RecoveryError),
 }
 
 /// Registration, sign-in and operator actions.
 pub struct AccountService {
     users: Arc<dyn UserRepo>,
     sessions: Arc<SessionService>,
+    recovery: Arc<RecoveryService>,
     pool: HashPool,
     policy: PasswordPolicy,
     clock: Arc<dyn Clock>,
@@ -116,6 +121,7 @@ impl AccountService {
     pub fn new(
         users: Arc<dyn UserRepo>,
         sessions: Arc<SessionService>,
+        recovery: Arc<RecoveryService>,
         pool: HashPool,
         policy: PasswordPolicy,
         clock: Arc<dyn Clock>,
@@ -124,6 +130,7 @@ impl AccountService {
         Self {
             users,
             sessions,
+            recovery,
             pool,
             policy,
             clock,
@@ -186,6 +193,10 @@ impl AccountService {
         match self.users.insert_user(&new).await {
             Ok(()) => {
                 tracing::info!(user_id = %user.id, "user registered");
+                if let Err(err) = self.recovery.send_verification(&user).await {
+                    // The account exists; the user can ask for the mail again.
+                    tracing::warn!(user_id = %user.id, error = %err, "could not queue the verification mail");
+                }
                 Ok(user)
             }
             Err(RepoError::Conflict(field)) => Err(RegisterError::Conflict(match field {
@@ -262,13 +273,14 @@ impl AccountService {
         }
     }
 
-    /// Changes a signed-in user's password after checking the current one.
-    /// The caller ends the user's other sessions.
+    /// Changes a signed-in user's password after checking the current one;
+    /// every session but `keep` ends, reset links die, the user is told.
     pub async fn change_password(
         &self,
         user: &User,
         current: SecretString,
         new: SecretString,
+        keep: Option<&SessionId>,
     ) -> Result<(), ChangePasswordError> {
         let problems = self.policy.check(
             &new,
@@ -293,6 +305,7 @@ impl AccountService {
         }
         let hash = self.pool.run(move |h| h.hash(&new)).await??;
         self.users.set_password_hash(user.id, &hash).await?;
+        self.recovery.password_changed(user, keep).await?;
         tracing::info!(user_id = %user.id, "password changed");
         Ok(())
     }

@@ -6,15 +6,18 @@
 pub mod access;
 pub mod account;
 pub mod clock;
+pub mod mail;
 pub mod model;
 pub mod password;
 pub mod ports;
+pub mod recovery;
 pub mod session;
 pub mod token;
 
 pub use account::{AccountService, LoginError, RegisterError, Registration};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use model::{Email, FieldProblem, RoleName, User, UserId, Username};
-pub use ports::{RepoError, SessionRepo, TokenRepo, UserRepo};
+pub use ports::{OneTimeTokenRepo, OutboxRepo, RepoError, SessionRepo, TokenRepo, UserRepo};
+pub use recovery::{RecoveryConfig, RecoveryError, RecoveryService};
 pub use session::{Session, SessionConfig, SessionId, SessionService};
 pub use token::{ApiToken, Scope, TokenService};

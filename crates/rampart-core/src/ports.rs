@@ -2,7 +2,9 @@
 //! implements the repositories for SQLite and PostgreSQL; tests may implement
 //! them too. Nothing here knows SQL.
 
+use crate::mail::{OutgoingMail, QueuedMail};
 use crate::model::{NewUser, RoleName, User, UserCredentials, UserId};
+use crate::recovery::{Purpose, Redeemed};
 use crate::session::{NewSession, SessionId, StoredSession};
 use crate::token::{ApiToken, NewApiToken, TokenId, TokenSummary};
 use async_trait::async_trait;
@@ -53,6 +55,10 @@ pub trait UserRepo: Send + Sync + 'static {
     ) -> Result<Option<UserCredentials>, RepoError>;
     /// An account by its case-insensitive username.
     async fn find_by_username(&self, username_key: &str) -> Result<Option<User>, RepoError>;
+    /// An account by id.
+    async fn find_by_id(&self, id: UserId) -> Result<Option<User>, RepoError>;
+    /// Marks the address verified if it is still `email_key`; false otherwise.
+    async fn mark_email_verified(&self, id: UserId, email_key: &str) -> Result<bool, RepoError>;
     /// Every account, ordered by username.
     async fn list_users(&self) -> Result<Vec<User>, RepoError>;
     /// Replaces the password hash.
@@ -101,4 +107,56 @@ pub trait TokenRepo: Send + Sync + 'static {
     async fn delete_token(&self, owner: UserId, id: &str) -> Result<bool, RepoError>;
     /// Records a use.
     async fn touch_token(&self, id: &TokenId, at: OffsetDateTime) -> Result<(), RepoError>;
+}
+
+/// One-time tokens for mailed links, keyed by digest.
+#[async_trait]
+pub trait OneTimeTokenRepo: Send + Sync + 'static {
+    /// Stores a token.
+    async fn insert_one_time(
+        &self,
+        digest: &TokenDigest,
+        purpose: Purpose,
+        user: UserId,
+        email: &str,
+        expires_at: OffsetDateTime,
+    ) -> Result<(), RepoError>;
+    /// The live token's owner, without using it up.
+    async fn peek_one_time(
+        &self,
+        digest: &TokenDigest,
+        purpose: Purpose,
+        now: OffsetDateTime,
+    ) -> Result<Option<Redeemed>, RepoError>;
+    /// Deletes and returns a live token in one statement (single use).
+    async fn take_one_time(
+        &self,
+        digest: &TokenDigest,
+        purpose: Purpose,
+        now: OffsetDateTime,
+    ) -> Result<Option<Redeemed>, RepoError>;
+    /// Deletes every token of a user for a purpose.
+    async fn delete_one_time_for_user(
+        &self,
+        user: UserId,
+        purpose: Purpose,
+    ) -> Result<(), RepoError>;
+}
+
+/// The mail outbox.
+#[async_trait]
+pub trait OutboxRepo: Send + Sync + 'static {
+    /// Queues a mail for delivery as soon as possible.
+    async fn enqueue(&self, mail: &OutgoingMail) -> Result<(), RepoError>;
+    /// Mails due for (another) attempt, oldest first.
+    async fn due(&self, now: OffsetDateTime, limit: i64) -> Result<Vec<QueuedMail>, RepoError>;
+    /// Removes a delivered mail (its link goes with it).
+    async fn delivered(&self, id: &str) -> Result<(), RepoError>;
+    /// Records a failed attempt and when to try again.
+    async fn failed(
+        &self,
+        id: &str,
+        next_attempt_at: OffsetDateTime,
+        error: &str,
+    ) -> Result<(), RepoError>;
 }

@@ -318,6 +318,12 @@ impl SessionService {
         }
     }
 
+    /// Drops a session from the cache so the next request re-reads it (and
+    /// its user) from the store.
+    pub fn forget_cached(&self, digest: &TokenDigest) {
+        self.cache_remove(digest);
+    }
+
     /// Ends one session at once (logout, revocation, expiry).
     pub async fn end(&self, session: &Session) -> Result<(), SessionError> {
         self.cache_remove(&session.digest);

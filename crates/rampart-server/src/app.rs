@@ -6,8 +6,11 @@ use crate::config::{Config, Mode};
 use anyhow::Context as _;
 use async_trait::async_trait;
 use rampart_core::password::{HashPool, PasswordPolicy};
-use rampart_core::{AccountService, Clock, SessionService, TokenService};
+use rampart_core::{
+    AccountService, Clock, RecoveryConfig, RecoveryService, SessionService, TokenService,
+};
 use rampart_crypto::{PasswordHasher, hmac_sha256};
+use rampart_notify::{Destination, Sender};
 use rampart_store::Store;
 use rampart_web::{AppState, Readiness, Templates, WebSettings};
 use secrecy::ExposeSecret;
@@ -32,6 +35,8 @@ pub struct App {
     pub sessions: Arc<SessionService>,
     /// Accounts.
     pub accounts: Arc<AccountService>,
+    /// Delivers the mail outbox in the background.
+    pub mailer: Sender,
 }
 
 struct StoreReadiness(Store);
@@ -50,12 +55,16 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     Ok(store)
 }
 
-/// The account and session services over `store`.
+/// The account, session and recovery services over `store`.
 pub async fn services(
     config: &Config,
     store: &Store,
     clock: Arc<dyn Clock>,
-) -> anyhow::Result<(Arc<AccountService>, Arc<SessionService>)> {
+) -> anyhow::Result<(
+    Arc<AccountService>,
+    Arc<SessionService>,
+    Arc<RecoveryService>,
+)> {
     let (m, t, p) = config.argon2;
     let hasher = PasswordHasher::new(m, t, p).context("the Argon2id parameters are invalid")?;
     let pool = HashPool::new(hasher, config.hash_workers, config.hash_queue);
@@ -69,17 +78,33 @@ pub async fn services(
         clock.clone(),
         config.session.clone(),
     ));
+    let policy = PasswordPolicy {
+        min_length: config.password_min_length,
+    };
+    let recovery = Arc::new(RecoveryService::new(
+        Arc::new(store.clone()),
+        Arc::new(store.clone()),
+        Arc::new(store.clone()),
+        sessions.clone(),
+        pool.clone(),
+        policy.clone(),
+        clock.clone(),
+        RecoveryConfig {
+            reset_ttl: config.reset_link_ttl,
+            verify_ttl: time::Duration::hours(24),
+            base_url: config.base_url.as_str().trim_end_matches('/').to_owned(),
+        },
+    ));
     let accounts = Arc::new(AccountService::new(
         Arc::new(store.clone()),
         sessions.clone(),
+        recovery.clone(),
         pool,
-        PasswordPolicy {
-            min_length: config.password_min_length,
-        },
+        policy,
         clock,
         dummy_hash,
     ));
-    Ok((accounts, sessions))
+    Ok((accounts, sessions, recovery))
 }
 
 /// Builds the whole application for `config`.
@@ -90,8 +115,19 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         .as_ref()
         .context("no secret key is configured")?;
     let store = open_store(config).await?;
-    let (accounts, sessions) = services(config, &store, clock.clone()).await?;
-    let tokens = Arc::new(TokenService::new(Arc::new(store.clone()), clock));
+    let (accounts, sessions, recovery) = services(config, &store, clock.clone()).await?;
+    let tokens = Arc::new(TokenService::new(Arc::new(store.clone()), clock.clone()));
+    let destination = match &config.smtp_url {
+        Some(url) => Destination::Smtp(url.clone()),
+        None => Destination::Folder(config.outbox_dir.clone()),
+    };
+    let mailer = Sender::new(
+        Arc::new(store.clone()),
+        clock,
+        destination,
+        &config.smtp_from,
+        config.templates_dir.clone(),
+    )?;
     let templates = Templates::load(config.templates_dir.clone(), &config.site_name)?;
     let settings = WebSettings {
         base_url: config.base_url.clone(),
@@ -115,6 +151,7 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
     let state = AppState {
         accounts: accounts.clone(),
         sessions: sessions.clone(),
+        recovery,
         tokens,
         templates: Arc::new(templates),
         settings: Arc::new(settings),
@@ -125,6 +162,7 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         store,
         sessions,
         accounts,
+        mailer,
     })
 }
 
@@ -138,6 +176,12 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let maintenance = tokio::spawn(app.sessions.clone().run_maintenance({
+        let mut rx = stop_rx.clone();
+        async move {
+            let _ = rx.wait_for(|stopped| *stopped).await;
+        }
+    }));
+    let mailer = tokio::spawn(app.mailer.run(std::time::Duration::from_millis(500), {
         let mut rx = stop_rx.clone();
         async move {
             let _ = rx.wait_for(|stopped| *stopped).await;
@@ -162,6 +206,7 @@ pub async fn run(
         } => tracing::warn!("requests still running after {SHUTDOWN_GRACE:?}; stopping anyway"),
     }
     let _ = maintenance.await;
+    let _ = mailer.await;
     app.store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -134,6 +134,10 @@ secret_key = "{secret}"
 # HTTPS terminated by a reverse proxy in front of Rampart:
 # behind_tls_proxy = true
 # trusted_proxies = ["10.0.0.0/8"]
+# Mail (verification, password reset): a local MTA here; for a relay use
+# smtp://user:password@host:587?tls=required or smtps://host (or smtp_url_file).
+smtp_url = "smtp://127.0.0.1:25"
+smtp_from = "Rampart <no-reply@example.com>"
 log_format = "json"
 registration = "open"
 # templates_dir = "/etc/rampart/templates"
@@ -198,7 +202,7 @@ async fn user(file: Option<&std::path::Path>, command: UserCommand) -> anyhow::R
     let config = Config::load(file)?;
     config.ensure_safe()?;
     let store = app::open_store(&config).await?;
-    let (accounts, _) = app::services(&config, &store, Arc::new(SystemClock)).await?;
+    let (accounts, _, _) = app::services(&config, &store, Arc::new(SystemClock)).await?;
     let describe = |e: AdminError| anyhow::anyhow!(e.to_string());
     let result = match command {
         UserCommand::Create(args) => {

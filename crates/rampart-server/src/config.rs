@@ -140,6 +140,8 @@ pub struct RawPassword {
     pub hash_workers: Option<usize>,
     /// Hashes that may wait for a worker before new ones get 503 (default: 32 per core).
     pub hash_queue: Option<usize>,
+    /// How long a password reset link works (default `30m`).
+    pub reset_link_ttl: Option<String>,
 }
 
 /// The configuration as the file and environment give it.
@@ -160,7 +162,7 @@ pub struct RawConfig {
     pub secret_key_file: Option<PathBuf>,
     /// Data folder, default `./rampart-data`.
     pub data_dir: Option<PathBuf>,
-    /// SMTP server (used once mail delivery lands).
+    /// SMTP server, e.g. `smtp://127.0.0.1:2525`, `smtp://user:pass@host:587?tls=required`, `smtps://host`.
     pub smtp_url: Option<String>,
     /// File holding the SMTP URL (it may carry a password).
     pub smtp_url_file: Option<PathBuf>,
@@ -259,6 +261,12 @@ pub struct Config {
     pub hash_workers: usize,
     /// Hashes allowed to wait.
     pub hash_queue: usize,
+    /// Password reset link lifetime.
+    pub reset_link_ttl: time::Duration,
+    /// SMTP server URL (None: write `.eml` files to the outbox folder).
+    pub smtp_url: Option<String>,
+    /// Sender address.
+    pub smtp_from: String,
     /// Forward-auth access rules.
     pub access: AccessRules,
     /// Session cookie domain for single sign-on across subdomains.
@@ -451,7 +459,9 @@ impl RawConfig {
             Env::prefixed("RAMPART_")
                 .filter(|key| {
                     let key = key.as_str();
-                    key != "config" && !key.starts_with("test_") && key != "require_browser"
+                    // RAMPART_CONFIG names the file; RAMPART_TEST_* and
+                    // RAMPART_REQUIRE_* steer the test suite, not the server.
+                    key != "config" && !key.starts_with("test_") && !key.starts_with("require_")
                 })
                 .split("__"),
         );
@@ -616,6 +626,23 @@ impl Config {
                 _ => problems.push(format!("cors.allowed_origins entry {origin:?} is not an origin such as https://app.example.com")),
             }
         }
+        let reset_link_ttl = match pw.reset_link_ttl.as_deref() {
+            None => time::Duration::minutes(30),
+            Some(text) => parse_duration(text).unwrap_or_else(|| {
+                problems.push(format!(
+                    "password.reset_link_ttl {text:?} is not a duration such as 30m"
+                ));
+                time::Duration::minutes(30)
+            }),
+        };
+        let mut smtp_url = raw.smtp_url.clone();
+        if let Some(path) = &raw.smtp_url_file {
+            smtp_url = read_secret_file(path, "smtp_url", &mut problems);
+        }
+        let smtp_from = raw
+            .smtp_from
+            .clone()
+            .unwrap_or_else(|| "Rampart <rampart@localhost>".to_owned());
         let raw_api = raw.api.clone().unwrap_or_default();
         let api_rate_per_second = NonZeroU32::new(raw_api.rate_per_second.unwrap_or(20))
             .unwrap_or_else(|| {
@@ -675,6 +702,9 @@ impl Config {
             argon2,
             hash_workers,
             hash_queue,
+            reset_link_ttl,
+            smtp_url,
+            smtp_from,
             access,
             cookie_domain,
             cors_origins,
@@ -724,6 +754,12 @@ impl Config {
             );
         }
         findings.extend(self.production_problems());
+        if self.smtp_url.is_none() {
+            findings.push(format!(
+                "smtp_url is not set: mails (verification, password reset) are only written to {}",
+                self.outbox_dir.display()
+            ));
+        }
         if self.password_min_length < 15 {
             findings.push(format!("password.min_length is {}; NIST SP 800-63B-4 asks for at least 15 when passwords are the only factor", self.password_min_length));
         }

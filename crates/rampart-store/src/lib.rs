@@ -10,6 +10,7 @@
 
 mod backend;
 mod error;
+mod mail;
 mod sessions;
 mod tokens;
 mod users;

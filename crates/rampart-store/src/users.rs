@@ -138,6 +138,35 @@ impl UserRepo for Store {
         }
     }
 
+    async fn find_by_id(&self, id: UserId) -> Result<Option<User>, RepoError> {
+        let row: Option<UserRow> = on_pool!(self, |pool| {
+            sqlx::query_as(
+            "SELECT id, username, email, email_verified, locked, created_at FROM users WHERE id = $1"
+        )
+        .bind(id.to_string())
+        .fetch_optional(pool)
+        .await
+        .map_err(repo_error)
+        })?;
+        match row {
+            None => Ok(None),
+            Some(row) => Ok(Some(self.user_with_roles(row).await?)),
+        }
+    }
+
+    async fn mark_email_verified(&self, id: UserId, email_key: &str) -> Result<bool, RepoError> {
+        on_pool!(self, |pool| sqlx::query(
+            "UPDATE users SET email_verified = $1 WHERE id = $2 AND email_key = $3"
+        )
+        .bind(true)
+        .bind(id.to_string())
+        .bind(email_key)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected() > 0)
+        .map_err(repo_error))
+    }
+
     async fn list_users(&self) -> Result<Vec<User>, RepoError> {
         let rows: Vec<UserRow> = on_pool!(self, |pool| {
             sqlx::query_as(

@@ -6,6 +6,8 @@
 // Test support: failing loudly is the point, so panics are allowed here.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod smtp;
+
 use rampart_core::{AccountService, ManualClock, SessionService};
 use rampart_server::app;
 use rampart_server::config::{Config, RawConfig};

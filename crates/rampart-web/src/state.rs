@@ -4,7 +4,7 @@
 use crate::render::Templates;
 use crate::settings::WebSettings;
 use async_trait::async_trait;
-use rampart_core::{AccountService, SessionService, TokenService};
+use rampart_core::{AccountService, RecoveryService, SessionService, TokenService};
 use std::sync::Arc;
 
 /// Answers whether the service can take traffic (database reachable,
@@ -22,6 +22,8 @@ pub struct AppState {
     pub accounts: Arc<AccountService>,
     /// Session creation, checks and revocation.
     pub sessions: Arc<SessionService>,
+    /// Password reset and e-mail verification.
+    pub recovery: Arc<RecoveryService>,
     /// Personal access tokens.
     pub tokens: Arc<TokenService>,
     /// Page templates.

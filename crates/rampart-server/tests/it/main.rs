@@ -40,4 +40,5 @@ mod hostile;
 mod openapi;
 mod operations;
 mod proxies;
+mod recovery;
 mod sessions;

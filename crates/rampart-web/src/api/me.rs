@@ -94,9 +94,15 @@ pub async fn change_password(
     Authorized(caller, _): Authorized<WriteMe>,
     ApiJson(body): ApiJson<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
+    let keep = caller.session().map(|s| s.id.clone());
     match state
         .accounts
-        .change_password(&caller.user, body.current_password, body.new_password)
+        .change_password(
+            &caller.user,
+            body.current_password,
+            body.new_password,
+            keep.as_ref(),
+        )
         .await
     {
         Ok(()) => {}

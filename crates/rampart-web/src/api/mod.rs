@@ -12,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod limit;
 pub mod me;
+pub mod recovery;
 pub mod sessions;
 pub mod tokens;
 pub mod users;
@@ -98,6 +99,8 @@ pub fn router(limiter: Arc<limit::ApiLimiter>) -> (Router<AppState>, utoipa::ope
         .routes(routes!(me::delete_session))
         .routes(routes!(tokens::create_token, tokens::list_tokens))
         .routes(routes!(tokens::delete_token))
+        .routes(routes!(recovery::request_reset))
+        .routes(routes!(recovery::confirm_reset))
         .split_for_parts();
     let mut doc = doc;
     document_rate_limit(&mut doc);

@@ -1,19 +1,122 @@
 //! `GET /account`: the signed-in user's page.
 
-use crate::extract::{SignedIn, Visitor};
+use crate::error::WebError;
+use crate::extract::{ClientInfo, HtmlForm, SignedIn, Visitor};
 use crate::middleware::csrf::token_for;
+use crate::signin::start_session;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
-use serde::Serialize;
+use rampart_core::FieldProblem;
+use rampart_core::account::ChangePasswordError;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 
 /// The account routes.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/account", get(show))
+    Router::new().route("/account", get(show)).route(
+        "/account/password",
+        get(password_form).post(password_submit),
+    )
+}
+
+#[derive(Serialize)]
+struct PasswordPage<'a> {
+    csrf_token: String,
+    problems: &'a [FieldProblem],
+    min_password: usize,
+}
+
+fn password_page(
+    state: &AppState,
+    visitor: &Visitor,
+    status: StatusCode,
+    problems: &[FieldProblem],
+) -> Response {
+    state.templates.page(
+        status,
+        "account_password.html",
+        PasswordPage {
+            csrf_token: token_for(&state.settings.csrf_key, &visitor.digest),
+            problems,
+            min_password: state.accounts.policy().min_length,
+        },
+    )
+}
+
+async fn password_form(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    SignedIn(_): SignedIn,
+) -> Response {
+    password_page(&state, &visitor, StatusCode::OK, &[])
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    current_password: SecretString,
+    new_password: SecretString,
+    new_password_confirm: SecretString,
+}
+
+/// Changes the password: other sessions end, this one is rotated (a new
+/// token), reset links die, and the user is told by mail.
+async fn password_submit(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    client: ClientInfo,
+    SignedIn(session): SignedIn,
+    HtmlForm(form): HtmlForm<PasswordForm>,
+) -> Result<Response, WebError> {
+    if form.new_password.expose_secret() != form.new_password_confirm.expose_secret() {
+        let problems = [FieldProblem::new(
+            "new_password_confirm",
+            "The two new passwords do not match.",
+        )];
+        return Ok(password_page(
+            &state,
+            &visitor,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &problems,
+        ));
+    }
+    let user = session.user.clone();
+    match state
+        .accounts
+        .change_password(
+            &user,
+            form.current_password,
+            form.new_password,
+            Some(&session.id),
+        )
+        .await
+    {
+        Ok(()) => start_session(&state, &visitor, user, client, "/account").await,
+        Err(ChangePasswordError::WrongPassword) => {
+            let problems = [FieldProblem::new(
+                "current_password",
+                "The current password is incorrect.",
+            )];
+            Ok(password_page(
+                &state,
+                &visitor,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &problems,
+            ))
+        }
+        Err(ChangePasswordError::Invalid(problems)) => Ok(password_page(
+            &state,
+            &visitor,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &problems,
+        )),
+        Err(ChangePasswordError::Busy(b)) => Err(WebError::Busy(b)),
+        Err(other) => Err(WebError::internal(other)),
+    }
 }
 
 #[derive(Serialize)]

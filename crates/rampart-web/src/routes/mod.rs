@@ -9,6 +9,7 @@ pub mod forward_auth;
 pub mod health;
 pub mod login;
 pub mod logout;
+pub mod recovery;
 pub mod register;
 
 use crate::state::AppState;
@@ -23,6 +24,7 @@ pub fn public() -> Router<AppState> {
         .merge(login::router())
         .merge(register::router())
         .merge(logout::router())
+        .merge(recovery::router())
 }
 
 /// Pages that require a signed-in session.

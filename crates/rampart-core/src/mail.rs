@@ -1,0 +1,65 @@
+//! Mail the domain wants sent. Services put an [`OutgoingMail`] in the outbox
+//! (a table, so nothing is lost when SMTP is down or the process restarts);
+//! `rampart-notify` renders and delivers it in the background with retries.
+//! The domain names a template and gives its context; it never formats mail.
+
+use crate::model::{Email, UserId};
+use serde_json::Value;
+
+/// Which mail to send; each has a text and an HTML template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailTemplate {
+    /// "Confirm your e-mail address" with a link.
+    VerifyEmail,
+    /// "Reset your password" with a link.
+    PasswordReset,
+    /// "Your password was changed".
+    PasswordChanged,
+}
+
+impl MailTemplate {
+    /// Every template.
+    pub const ALL: [MailTemplate; 3] = [
+        MailTemplate::VerifyEmail,
+        MailTemplate::PasswordReset,
+        MailTemplate::PasswordChanged,
+    ];
+
+    /// The template's file stem.
+    pub fn name(self) -> &'static str {
+        match self {
+            MailTemplate::VerifyEmail => "verify_email",
+            MailTemplate::PasswordReset => "password_reset",
+            MailTemplate::PasswordChanged => "password_changed",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.name() == name)
+    }
+}
+
+/// A mail waiting in the outbox.
+#[derive(Debug, Clone)]
+pub struct OutgoingMail {
+    /// The account it concerns (its queued mails go when it is deleted).
+    pub user_id: Option<UserId>,
+    /// Recipient.
+    pub to: Email,
+    /// What to send.
+    pub template: MailTemplate,
+    /// Values for the template (`username`, `link`, …).
+    pub context: Value,
+}
+
+/// A queued mail as read back for delivery.
+#[derive(Debug, Clone)]
+pub struct QueuedMail {
+    /// Outbox row id.
+    pub id: String,
+    /// The mail.
+    pub mail: OutgoingMail,
+    /// Delivery attempts so far.
+    pub attempts: i64,
+}

@@ -1,0 +1,311 @@
+//! Mailed one-time links: password reset and e-mail verification.
+//!
+//! Each link carries a 256-bit token of which only the SHA-256 is stored, with
+//! a purpose, an expiry (reset: 30 minutes by default; verification: 24 h) and
+//! the address it was sent to. Redeeming deletes it in the same statement that
+//! reads it, so a link works once even under concurrent clicks. Asking for a
+//! reset answers the same, after the same work, whether or not the account
+//! exists: the lookup and mail happen in a background task.
+
+use crate::clock::Clock;
+use crate::mail::{MailTemplate, OutgoingMail};
+use crate::model::{Email, FieldProblem, User, UserId};
+use crate::password::{HashPool, PasswordPolicy, PoolBusy};
+use crate::ports::{LoginKey, OneTimeTokenRepo, OutboxRepo, RepoError, UserRepo};
+use crate::session::{SessionId, SessionService};
+use rampart_crypto::{PasswordHashError, TokenDigest, generate_token};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
+use std::sync::Arc;
+use time::Duration;
+
+/// What a one-time token is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Reset a forgotten password.
+    PasswordReset,
+    /// Confirm an e-mail address.
+    VerifyEmail,
+}
+
+impl Purpose {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::PasswordReset => "password_reset",
+            Purpose::VerifyEmail => "verify_email",
+        }
+    }
+}
+
+/// A redeemed one-time token.
+#[derive(Debug, Clone)]
+pub struct Redeemed {
+    /// Whose it was.
+    pub user_id: UserId,
+    /// The address the link was sent to.
+    pub email: String,
+}
+
+/// Why a reset or verification failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RecoveryError {
+    /// Unknown, used or expired token.
+    #[error("the link is invalid, already used or expired")]
+    InvalidToken,
+    /// The new password breaks the policy.
+    #[error("the new password is not acceptable")]
+    Invalid(Vec<FieldProblem>),
+    /// Too many hashes in progress.
+    #[error(transparent)]
+    Busy(#[from] PoolBusy),
+    /// The database failed.
+    #[error("the account store is unavailable")]
+    Store(#[from] RepoError),
+    /// Hashing failed.
+    #[error("the password could not be hashed")]
+    Hash(#[from] PasswordHashError),
+    /// Ending sessions failed.
+    #[error(transparent)]
+    Sessions(#[from] crate::session::SessionError),
+}
+
+/// Lifetimes of mailed links.
+#[derive(Debug, Clone)]
+pub struct RecoveryConfig {
+    /// Password reset links (default 30 minutes).
+    pub reset_ttl: Duration,
+    /// Verification links (default 24 hours).
+    pub verify_ttl: Duration,
+    /// The public base URL links point at.
+    pub base_url: String,
+}
+
+/// Password reset and e-mail verification.
+pub struct RecoveryService {
+    users: Arc<dyn UserRepo>,
+    tokens: Arc<dyn OneTimeTokenRepo>,
+    outbox: Arc<dyn OutboxRepo>,
+    sessions: Arc<SessionService>,
+    pool: HashPool,
+    policy: PasswordPolicy,
+    clock: Arc<dyn Clock>,
+    config: RecoveryConfig,
+}
+
+impl RecoveryService {
+    /// Builds the service.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        users: Arc<dyn UserRepo>,
+        tokens: Arc<dyn OneTimeTokenRepo>,
+        outbox: Arc<dyn OutboxRepo>,
+        sessions: Arc<SessionService>,
+        pool: HashPool,
+        policy: PasswordPolicy,
+        clock: Arc<dyn Clock>,
+        config: RecoveryConfig,
+    ) -> Self {
+        Self {
+            users,
+            tokens,
+            outbox,
+            sessions,
+            pool,
+            policy,
+            clock,
+            config,
+        }
+    }
+
+    fn link(&self, path: &str, token: &SecretString) -> String {
+        format!(
+            "{}{path}?token={}",
+            self.config.base_url.trim_end_matches('/'),
+            token.expose_secret()
+        )
+    }
+
+    async fn issue(
+        &self,
+        purpose: Purpose,
+        user: &User,
+        ttl: Duration,
+    ) -> Result<SecretString, RepoError> {
+        let token = generate_token();
+        let expires_at = self.clock.now() + ttl;
+        self.tokens
+            .insert_one_time(
+                &TokenDigest::of(token.expose_secret()),
+                purpose,
+                user.id,
+                user.email.as_str(),
+                expires_at,
+            )
+            .await?;
+        Ok(token)
+    }
+
+    /// Sends the verification link for the user's current address.
+    pub async fn send_verification(&self, user: &User) -> Result<(), RepoError> {
+        let token = self
+            .issue(Purpose::VerifyEmail, user, self.config.verify_ttl)
+            .await?;
+        self.outbox
+            .enqueue(&OutgoingMail {
+                user_id: Some(user.id),
+                to: user.email.clone(),
+                template: MailTemplate::VerifyEmail,
+                context: json!({"username": user.username.as_str(), "link": self.link("/verify-email", &token)}),
+            })
+            .await
+    }
+
+    /// Starts a password reset for `email` in the background and returns at
+    /// once: the caller answers the same whether or not the account exists.
+    pub fn request_reset(self: &Arc<Self>, email: &str) {
+        let this = self.clone();
+        let email = email.trim().to_owned();
+        tokio::spawn(async move {
+            if let Err(err) = this.send_reset(&email).await {
+                tracing::error!(error = %err, "could not queue a password reset mail");
+            }
+        });
+    }
+
+    async fn send_reset(&self, email: &str) -> Result<(), RepoError> {
+        if Email::parse(email).is_err() {
+            return Ok(());
+        }
+        let key = email.to_lowercase();
+        let Some(found) = self.users.find_credentials(LoginKey::Email(&key)).await? else {
+            return Ok(());
+        };
+        let user = found.user;
+        if user.locked {
+            return Ok(());
+        }
+        let token = self
+            .issue(Purpose::PasswordReset, &user, self.config.reset_ttl)
+            .await?;
+        self.outbox
+            .enqueue(&OutgoingMail {
+                user_id: Some(user.id),
+                to: user.email.clone(),
+                template: MailTemplate::PasswordReset,
+                context: json!({
+                    "username": user.username.as_str(),
+                    "link": self.link("/password/reset", &token),
+                    "minutes": self.config.reset_ttl.whole_minutes(),
+                }),
+            })
+            .await?;
+        tracing::info!(user_id = %user.id, "password reset mail queued");
+        Ok(())
+    }
+
+    /// True when `token` is a live reset token (the form is worth showing).
+    pub async fn reset_token_is_live(&self, token: &str) -> Result<bool, RepoError> {
+        Ok(self
+            .tokens
+            .peek_one_time(
+                &TokenDigest::of(token),
+                Purpose::PasswordReset,
+                self.clock.now(),
+            )
+            .await?
+            .is_some())
+    }
+
+    /// Sets a new password with a reset token: the token is used up, every
+    /// other reset token of the user dies, every session ends, and the user
+    /// is told by mail.
+    pub async fn reset_password(
+        &self,
+        token: &str,
+        password: SecretString,
+    ) -> Result<UserId, RecoveryError> {
+        let digest = TokenDigest::of(token);
+        let now = self.clock.now();
+        let Some(pending) = self
+            .tokens
+            .peek_one_time(&digest, Purpose::PasswordReset, now)
+            .await?
+        else {
+            return Err(RecoveryError::InvalidToken);
+        };
+        let Some(user) = self.users.find_by_id(pending.user_id).await? else {
+            return Err(RecoveryError::InvalidToken);
+        };
+        let problems = self.policy.check(
+            &password,
+            Some(user.username.as_str()),
+            Some(user.email.as_str()),
+        );
+        if !problems.is_empty() {
+            // The token stays usable: the user may try another password.
+            return Err(RecoveryError::Invalid(problems));
+        }
+        let hash = self.pool.run(move |h| h.hash(&password)).await??;
+        if self
+            .tokens
+            .take_one_time(&digest, Purpose::PasswordReset, now)
+            .await?
+            .is_none()
+        {
+            return Err(RecoveryError::InvalidToken);
+        }
+        self.users.set_password_hash(user.id, &hash).await?;
+        self.password_changed(&user, None).await?;
+        tracing::info!(user_id = %user.id, "password reset");
+        Ok(user.id)
+    }
+
+    /// What follows any password change: outstanding reset links die, every
+    /// session but `keep` ends, and the owner is told.
+    pub async fn password_changed(
+        &self,
+        user: &User,
+        keep: Option<&SessionId>,
+    ) -> Result<(), RecoveryError> {
+        self.tokens
+            .delete_one_time_for_user(user.id, Purpose::PasswordReset)
+            .await?;
+        match keep {
+            Some(keep) => self.sessions.end_others(user.id, keep).await.map(|_| ())?,
+            None => self.sessions.end_all_for_user(user.id).await.map(|_| ())?,
+        }
+        self.outbox
+            .enqueue(&OutgoingMail {
+                user_id: Some(user.id),
+                to: user.email.clone(),
+                template: MailTemplate::PasswordChanged,
+                context: json!({"username": user.username.as_str(), "base_url": self.config.base_url}),
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Confirms an address with a verification token (once).
+    pub async fn verify_email(&self, token: &str) -> Result<UserId, RecoveryError> {
+        let redeemed = self
+            .tokens
+            .take_one_time(
+                &TokenDigest::of(token),
+                Purpose::VerifyEmail,
+                self.clock.now(),
+            )
+            .await?
+            .ok_or(RecoveryError::InvalidToken)?;
+        if !self
+            .users
+            .mark_email_verified(redeemed.user_id, &redeemed.email.to_lowercase())
+            .await?
+        {
+            // The address changed since the mail was sent.
+            return Err(RecoveryError::InvalidToken);
+        }
+        tracing::info!(user_id = %redeemed.user_id, "e-mail address verified");
+        Ok(redeemed.user_id)
+    }
+}

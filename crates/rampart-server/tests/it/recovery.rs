@@ -1,0 +1,476 @@
+//! Mailed links over a real SMTP conversation: password reset (HTML and
+//! JSON), e-mail verification, password change, and an SMTP outage that loses
+//! nothing.
+
+use rampart_testkit::smtp::{SmtpSink, token_in};
+use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp, csrf_from};
+use reqwest::StatusCode;
+use serde_json::json;
+
+backend_tests!(
+    password_reset_by_mail_works_once,
+    reset_answers_the_same_for_unknown_addresses,
+    reset_links_expire_and_die_after_a_password_change,
+    mail_survives_an_smtp_outage,
+    email_verification_needs_a_post,
+    change_password_rotates_this_session_and_ends_others,
+    json_password_reset,
+);
+
+const NEW_PASSWORD: &str = "a brand new passphrase 9";
+
+async fn app_with_mail(backend: &Backend) -> (TestApp, SmtpSink) {
+    let sink = SmtpSink::start().await;
+    let url = format!("smtp://{}", sink.addr);
+    let app = TestApp::spawn_with(backend, move |raw| raw.smtp_url = Some(url)).await;
+    (app, sink)
+}
+
+async fn password_reset_by_mail_works_once(backend: Backend) {
+    let (app, sink) = app_with_mail(&backend).await;
+    let signed_in = app.browser();
+    signed_in
+        .register("alice", "alice@example.com", GOOD_PASSWORD)
+        .await;
+    let browser = app.browser();
+    let resp = browser
+        .submit(
+            "/password/forgot",
+            "/password/forgot",
+            &[("email", "ALICE@example.com")],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let mail = sink.wait_for_subject("Reset your password").await;
+    assert!(mail.contains("To: alice@example.com"), "{mail}");
+    let token = token_in(&mail, "/password/reset").expect("a reset link");
+    assert!(mail.contains(&format!("{}/password/reset?token=", app.base)));
+
+    let form = browser.get(&format!("/password/reset?token={token}")).await;
+    assert_eq!(form.status(), StatusCode::OK);
+    let csrf = csrf_from(&form.text().await.unwrap()).unwrap();
+    let weak = browser
+        .post(
+            "/password/reset",
+            &[
+                ("token", &token),
+                ("password", "password"),
+                ("password_confirm", "password"),
+                ("csrf_token", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(
+        weak.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the policy applies; the link stays usable"
+    );
+    let resp = browser
+        .post(
+            "/password/reset",
+            &[
+                ("token", &token),
+                ("password", NEW_PASSWORD),
+                ("password_confirm", NEW_PASSWORD),
+                ("csrf_token", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(resp.headers()["location"], "/login");
+
+    assert_eq!(
+        signed_in.get("/account").await.status(),
+        StatusCode::SEE_OTHER,
+        "every session ended"
+    );
+    assert_eq!(
+        app.browser().login("alice", GOOD_PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.browser().login("alice", NEW_PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+
+    let again = browser
+        .post(
+            "/password/reset",
+            &[
+                ("token", &token),
+                ("password", "yet another phrase 5"),
+                ("password_confirm", "yet another phrase 5"),
+                ("csrf_token", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(again.status(), StatusCode::BAD_REQUEST, "single use");
+    assert_eq!(
+        browser
+            .get(&format!("/password/reset?token={token}"))
+            .await
+            .status(),
+        StatusCode::BAD_REQUEST
+    );
+    let notice = sink.wait_for_subject("Your password was changed").await;
+    assert!(notice.contains("alice"));
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM one_time_tokens WHERE token_hash = $1",
+            &token
+        )
+        .await,
+        0,
+        "tokens are never stored in clear"
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM outbox WHERE id <> $1", "")
+            .await,
+        0,
+        "delivered mails leave the outbox"
+    );
+}
+
+async fn reset_answers_the_same_for_unknown_addresses(backend: Backend) {
+    let (app, sink) = app_with_mail(&backend).await;
+    app.browser()
+        .register("bob", "bob@example.com", GOOD_PASSWORD)
+        .await;
+    sink.wait_for_subject("Confirm your e-mail address").await;
+    let browser = app.browser();
+    let known = browser
+        .submit(
+            "/password/forgot",
+            "/password/forgot",
+            &[("email", "bob@example.com")],
+        )
+        .await;
+    let (known_status, known_body) = (known.status(), known.text().await.unwrap());
+    let unknown = browser
+        .submit(
+            "/password/forgot",
+            "/password/forgot",
+            &[("email", "nobody@example.com")],
+        )
+        .await;
+    assert_eq!(unknown.status(), known_status);
+    assert_eq!(unknown.text().await.unwrap(), known_body);
+    let invalid = browser
+        .submit(
+            "/password/forgot",
+            "/password/forgot",
+            &[("email", "not an address")],
+        )
+        .await;
+    assert_eq!(invalid.status(), known_status);
+    sink.wait_for_subject("Reset your password").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let resets = sink
+        .messages()
+        .iter()
+        .filter(|m| m.contains("Subject: Reset your password"))
+        .count();
+    assert_eq!(resets, 1, "only the real account gets a mail");
+}
+
+async fn reset_links_expire_and_die_after_a_password_change(backend: Backend) {
+    let (app, sink) = app_with_mail(&backend).await;
+    let browser = app.browser();
+    browser
+        .register("carol", "carol@example.com", GOOD_PASSWORD)
+        .await;
+    app.browser()
+        .submit(
+            "/password/forgot",
+            "/password/forgot",
+            &[("email", "carol@example.com")],
+        )
+        .await;
+    let token = token_in(
+        &sink.wait_for_subject("Reset your password").await,
+        "/password/reset",
+    )
+    .unwrap();
+    app.clock.advance(time::Duration::minutes(31));
+    assert_eq!(
+        app.browser()
+            .get(&format!("/password/reset?token={token}"))
+            .await
+            .status(),
+        StatusCode::BAD_REQUEST,
+        "expired after 30 minutes"
+    );
+
+    let browser = app.browser();
+    browser.login("carol", GOOD_PASSWORD).await;
+    app.browser()
+        .submit(
+            "/password/forgot",
+            "/password/forgot",
+            &[("email", "carol@example.com")],
+        )
+        .await;
+    let second = loop {
+        let tokens: Vec<String> = sink
+            .messages()
+            .iter()
+            .filter(|m| m.contains("Subject: Reset your password"))
+            .filter_map(|m| {
+                token_in(
+                    &rampart_testkit::smtp::decode_quoted_printable(m),
+                    "/password/reset",
+                )
+            })
+            .collect();
+        if tokens.len() == 2 {
+            break tokens[1].clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(
+        app.browser()
+            .get(&format!("/password/reset?token={second}"))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let resp = browser
+        .submit(
+            "/account/password",
+            "/account/password",
+            &[
+                ("current_password", GOOD_PASSWORD),
+                ("new_password", NEW_PASSWORD),
+                ("new_password_confirm", NEW_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.browser()
+            .get(&format!("/password/reset?token={second}"))
+            .await
+            .status(),
+        StatusCode::BAD_REQUEST,
+        "a password change voids reset links"
+    );
+}
+
+async fn mail_survives_an_smtp_outage(backend: Backend) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let url = format!("smtp://{port}");
+    let app = TestApp::spawn_with(&backend, move |raw| raw.smtp_url = Some(url)).await;
+    let resp = app
+        .browser()
+        .register("dave", "dave@example.com", GOOD_PASSWORD)
+        .await;
+    assert_eq!(
+        resp.status(),
+        StatusCode::SEE_OTHER,
+        "registration succeeds with SMTP down"
+    );
+    let resp = app
+        .browser()
+        .submit(
+            "/password/forgot",
+            "/password/forgot",
+            &[("email", "dave@example.com")],
+        )
+        .await;
+    assert_eq!(
+        resp.status(),
+        StatusCode::OK,
+        "the reset request succeeds with SMTP down"
+    );
+    // Let the sender fail at least once.
+    let mut failed = 0;
+    for _ in 0..100 {
+        failed = app
+            .scalar(
+                "SELECT COUNT(*) FROM outbox WHERE attempts > 0 AND recipient <> $1",
+                "",
+            )
+            .await;
+        if failed >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        failed, 2,
+        "both mails wait in the outbox after a failed attempt"
+    );
+    let sink = SmtpSink::start_on(port).await;
+    app.clock.advance(time::Duration::seconds(10));
+    let mail = sink.wait_for_subject("Reset your password").await;
+    assert!(token_in(&mail, "/password/reset").is_some());
+    sink.wait_for_subject("Confirm your e-mail address").await;
+}
+
+async fn email_verification_needs_a_post(backend: Backend) {
+    let (app, sink) = app_with_mail(&backend).await;
+    let browser = app.browser();
+    browser
+        .register("erin", "erin@example.com", GOOD_PASSWORD)
+        .await;
+    let mail = sink.wait_for_subject("Confirm your e-mail address").await;
+    let token = token_in(&mail, "/verify-email").unwrap();
+    let page = browser.get(&format!("/verify-email?token={token}")).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Confirm my e-mail address"));
+    assert!(
+        browser
+            .get("/account")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("not yet verified"),
+        "GET changed nothing"
+    );
+    let csrf = csrf_from(&html).unwrap();
+    let resp = browser
+        .post("/verify-email", &[("token", &token), ("csrf_token", &csrf)])
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.text().await.unwrap().contains("is confirmed"));
+    assert!(
+        !browser
+            .get("/account")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("not yet verified")
+    );
+    let again = browser
+        .post("/verify-email", &[("token", &token), ("csrf_token", &csrf)])
+        .await;
+    assert_eq!(again.status(), StatusCode::BAD_REQUEST, "single use");
+    let forged = browser
+        .post("/verify-email", &[("token", "nope"), ("csrf_token", &csrf)])
+        .await;
+    assert_eq!(forged.status(), StatusCode::BAD_REQUEST);
+}
+
+async fn change_password_rotates_this_session_and_ends_others(backend: Backend) {
+    let (app, sink) = app_with_mail(&backend).await;
+    let browser = app.browser();
+    browser
+        .register("frank", "frank@example.com", GOOD_PASSWORD)
+        .await;
+    let other = app.browser();
+    other.login("frank", GOOD_PASSWORD).await;
+    let before = browser.session_token().unwrap();
+    let wrong = browser
+        .submit(
+            "/account/password",
+            "/account/password",
+            &[
+                ("current_password", "not it at all"),
+                ("new_password", NEW_PASSWORD),
+                ("new_password_confirm", NEW_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        wrong
+            .text()
+            .await
+            .unwrap()
+            .contains("current password is incorrect")
+    );
+    let resp = browser
+        .submit(
+            "/account/password",
+            "/account/password",
+            &[
+                ("current_password", GOOD_PASSWORD),
+                ("new_password", NEW_PASSWORD),
+                ("new_password_confirm", NEW_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let after = browser.session_token().unwrap();
+    assert_ne!(before, after, "this session was rotated");
+    assert_eq!(browser.get("/account").await.status(), StatusCode::OK);
+    assert_eq!(
+        other.get("/account").await.status(),
+        StatusCode::SEE_OTHER,
+        "other sessions ended"
+    );
+    let replay = app.browser();
+    replay.set_session_token(&before);
+    assert_eq!(
+        replay.get("/account").await.status(),
+        StatusCode::SEE_OTHER,
+        "the old token is dead"
+    );
+    sink.wait_for_subject("Your password was changed").await;
+    assert_eq!(
+        app.browser().get("/account/password").await.status(),
+        StatusCode::SEE_OTHER,
+        "sign-in required"
+    );
+}
+
+async fn json_password_reset(backend: Backend) {
+    let (app, sink) = app_with_mail(&backend).await;
+    let api = reqwest::Client::new();
+    let url = |p: &str| app.url(&format!("/api/v1{p}"));
+    api.post(url("/users"))
+        .json(&json!({"username": "gina", "email": "gina@example.com", "password": GOOD_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    for email in ["gina@example.com", "nobody@example.com"] {
+        let resp = api
+            .post(url("/password-resets"))
+            .json(&json!({"email": email}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::ACCEPTED);
+    }
+    let token = token_in(
+        &sink.wait_for_subject("Reset your password").await,
+        "/password/reset",
+    )
+    .unwrap();
+    let resp = api
+        .post(url("/password-resets/confirm"))
+        .json(&json!({"token": token, "password": "password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let resp = api
+        .post(url("/password-resets/confirm"))
+        .json(&json!({"token": token, "password": NEW_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    let resp = api
+        .post(url("/password-resets/confirm"))
+        .json(&json!({"token": token, "password": NEW_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid_token");
+    let resp = api
+        .post(url("/sessions"))
+        .json(&json!({"username": "gina", "password": NEW_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+}

@@ -1,0 +1,207 @@
+//! Statements on `one_time_tokens` and `outbox`.
+
+use crate::backend::{Store, on_pool};
+use crate::error::repo_error;
+use async_trait::async_trait;
+use rampart_core::mail::{MailTemplate, OutgoingMail, QueuedMail};
+use rampart_core::ports::{OneTimeTokenRepo, OutboxRepo, RepoError};
+use rampart_core::recovery::{Purpose, Redeemed};
+use rampart_core::{Email, UserId};
+use rampart_crypto::TokenDigest;
+use time::OffsetDateTime;
+
+#[derive(sqlx::FromRow)]
+struct RedeemedRow {
+    user_id: String,
+    email: String,
+}
+
+impl RedeemedRow {
+    fn into_redeemed(self) -> Result<Redeemed, RepoError> {
+        let user_id = UserId::parse(&self.user_id).ok_or_else(|| {
+            RepoError::Unavailable(format!("corrupt user id {:?}", self.user_id).into())
+        })?;
+        Ok(Redeemed {
+            user_id,
+            email: self.email,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct OutboxRow {
+    id: String,
+    user_id: Option<String>,
+    recipient: String,
+    template: String,
+    context: String,
+    attempts: i64,
+}
+
+#[async_trait]
+impl OneTimeTokenRepo for Store {
+    async fn insert_one_time(
+        &self,
+        digest: &TokenDigest,
+        purpose: Purpose,
+        user: UserId,
+        email: &str,
+        expires_at: OffsetDateTime,
+    ) -> Result<(), RepoError> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+            "INSERT INTO one_time_tokens (token_hash, purpose, user_id, email, expires_at) VALUES ($1, $2, $3, $4, $5)"
+        )
+        .bind(digest.to_hex())
+        .bind(purpose.as_str())
+        .bind(user.to_string())
+        .bind(email)
+        .bind(expires_at.unix_timestamp())
+        .execute(pool)
+        .await
+        .map(|_| ())
+        .map_err(repo_error)
+        })
+    }
+
+    async fn peek_one_time(
+        &self,
+        digest: &TokenDigest,
+        purpose: Purpose,
+        now: OffsetDateTime,
+    ) -> Result<Option<Redeemed>, RepoError> {
+        let row: Option<RedeemedRow> = on_pool!(self, |pool| {
+            sqlx::query_as(
+            "SELECT user_id, email FROM one_time_tokens WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3"
+        )
+        .bind(digest.to_hex())
+        .bind(purpose.as_str())
+        .bind(now.unix_timestamp())
+        .fetch_optional(pool)
+        .await
+        .map_err(repo_error)
+        })?;
+        row.map(RedeemedRow::into_redeemed).transpose()
+    }
+
+    async fn take_one_time(
+        &self,
+        digest: &TokenDigest,
+        purpose: Purpose,
+        now: OffsetDateTime,
+    ) -> Result<Option<Redeemed>, RepoError> {
+        // DELETE … RETURNING: reading and using up the token is one statement,
+        // so two concurrent clicks cannot both succeed.
+        let row: Option<RedeemedRow> = on_pool!(self, |pool| {
+            sqlx::query_as(
+            "DELETE FROM one_time_tokens WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3 RETURNING user_id, email"
+        )
+        .bind(digest.to_hex())
+        .bind(purpose.as_str())
+        .bind(now.unix_timestamp())
+        .fetch_optional(pool)
+        .await
+        .map_err(repo_error)
+        })?;
+        row.map(RedeemedRow::into_redeemed).transpose()
+    }
+
+    async fn delete_one_time_for_user(
+        &self,
+        user: UserId,
+        purpose: Purpose,
+    ) -> Result<(), RepoError> {
+        on_pool!(self, |pool| sqlx::query(
+            "DELETE FROM one_time_tokens WHERE user_id = $1 AND purpose = $2"
+        )
+        .bind(user.to_string())
+        .bind(purpose.as_str())
+        .execute(pool)
+        .await
+        .map(|_| ())
+        .map_err(repo_error))
+    }
+}
+
+#[async_trait]
+impl OutboxRepo for Store {
+    async fn enqueue(&self, mail: &OutgoingMail) -> Result<(), RepoError> {
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        on_pool!(self, |pool| {
+            sqlx::query(
+            "INSERT INTO outbox (id, user_id, recipient, template, context, created_at, attempts, next_attempt_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        )
+        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(mail.user_id.map(|u| u.to_string()))
+        .bind(mail.to.as_str())
+        .bind(mail.template.name())
+        .bind(mail.context.to_string())
+        .bind(now)
+        .bind(0_i64)
+        // Due at once: the sender compares with its own clock.
+        .bind(i64::MIN / 2)
+        .execute(pool)
+        .await
+        .map(|_| ())
+        .map_err(repo_error)
+        })
+    }
+
+    async fn due(&self, now: OffsetDateTime, limit: i64) -> Result<Vec<QueuedMail>, RepoError> {
+        let rows: Vec<OutboxRow> = on_pool!(self, |pool| sqlx::query_as(
+            "SELECT id, user_id, recipient, template, context, attempts FROM outbox \
+             WHERE next_attempt_at <= $1 ORDER BY created_at, id LIMIT $2"
+        )
+        .bind(now.unix_timestamp())
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+        .map_err(repo_error))?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| {
+                let template = MailTemplate::parse(&row.template)?;
+                Some(QueuedMail {
+                    id: row.id,
+                    attempts: row.attempts,
+                    mail: OutgoingMail {
+                        user_id: row.user_id.as_deref().and_then(UserId::parse),
+                        to: Email::from_trusted(row.recipient),
+                        template,
+                        context: serde_json::from_str(&row.context).unwrap_or_default(),
+                    },
+                })
+            })
+            .collect())
+    }
+
+    async fn delivered(&self, id: &str) -> Result<(), RepoError> {
+        on_pool!(self, |pool| sqlx::query("DELETE FROM outbox WHERE id = $1")
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(|_| ())
+            .map_err(repo_error))
+    }
+
+    async fn failed(
+        &self,
+        id: &str,
+        next_attempt_at: OffsetDateTime,
+        error: &str,
+    ) -> Result<(), RepoError> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2 WHERE id = $3"
+        )
+        .bind(next_attempt_at.unix_timestamp())
+        .bind(error)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|_| ())
+        .map_err(repo_error)
+        })
+    }
+}

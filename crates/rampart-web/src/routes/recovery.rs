@@ -1,0 +1,222 @@
+//! Mailed-link pages: `/password/forgot`, `/password/reset` and
+//! `/verify-email`. The forgot form answers the same page whatever address is
+//! given. A link opened with GET only shows a form (mail scanners open every
+//! link); the change happens on the POST.
+
+use crate::error::WebError;
+use crate::extract::{HtmlForm, Visitor};
+use crate::middleware::csrf::token_for;
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use rampart_core::{FieldProblem, RecoveryError};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+/// The recovery routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/password/forgot", get(forgot_form).post(forgot_submit))
+        .route("/password/reset", get(reset_form).post(reset_submit))
+        .route("/verify-email", get(verify_form).post(verify_submit))
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+#[derive(Serialize)]
+struct ForgotPage {
+    csrf_token: String,
+    sent: bool,
+}
+
+async fn forgot_form(State(state): State<AppState>, visitor: Visitor) -> Response {
+    let csrf_token = token_for(&state.settings.csrf_key, &visitor.digest);
+    state.templates.page(
+        StatusCode::OK,
+        "password_forgot.html",
+        ForgotPage {
+            csrf_token,
+            sent: false,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct ForgotForm {
+    #[serde(default)]
+    email: String,
+}
+
+async fn forgot_submit(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    HtmlForm(form): HtmlForm<ForgotForm>,
+) -> Response {
+    state.recovery.request_reset(&form.email);
+    let csrf_token = token_for(&state.settings.csrf_key, &visitor.digest);
+    state.templates.page(
+        StatusCode::OK,
+        "password_forgot.html",
+        ForgotPage {
+            csrf_token,
+            sent: true,
+        },
+    )
+}
+
+#[derive(Serialize)]
+struct ResetPage<'a> {
+    csrf_token: String,
+    token: &'a str,
+    problems: &'a [FieldProblem],
+    min_password: usize,
+}
+
+fn invalid_link() -> WebError {
+    WebError::BadRequest(
+        "This link is invalid, has already been used, or has expired. Ask for a new one on the \"Forgot your password?\" page.".to_owned(),
+    )
+}
+
+fn reset_page(
+    state: &AppState,
+    visitor: &Visitor,
+    status: StatusCode,
+    token: &str,
+    problems: &[FieldProblem],
+) -> Response {
+    state.templates.page(
+        status,
+        "password_reset.html",
+        ResetPage {
+            csrf_token: token_for(&state.settings.csrf_key, &visitor.digest),
+            token,
+            problems,
+            min_password: state.accounts.policy().min_length,
+        },
+    )
+}
+
+async fn reset_form(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(q): Query<TokenQuery>,
+) -> Result<Response, WebError> {
+    let live = state
+        .recovery
+        .reset_token_is_live(&q.token)
+        .await
+        .map_err(WebError::internal)?;
+    if !live {
+        return Err(invalid_link());
+    }
+    Ok(reset_page(&state, &visitor, StatusCode::OK, &q.token, &[]))
+}
+
+#[derive(Deserialize)]
+struct ResetForm {
+    #[serde(default)]
+    token: String,
+    password: SecretString,
+    password_confirm: SecretString,
+}
+
+async fn reset_submit(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    HtmlForm(form): HtmlForm<ResetForm>,
+) -> Result<Response, WebError> {
+    if form.password.expose_secret() != form.password_confirm.expose_secret() {
+        let problems = [FieldProblem::new(
+            "password_confirm",
+            "The two passwords do not match.",
+        )];
+        return Ok(reset_page(
+            &state,
+            &visitor,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form.token,
+            &problems,
+        ));
+    }
+    match state
+        .recovery
+        .reset_password(&form.token, form.password)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/login").into_response()),
+        Err(RecoveryError::InvalidToken) => Err(invalid_link()),
+        Err(RecoveryError::Invalid(problems)) => Ok(reset_page(
+            &state,
+            &visitor,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form.token,
+            &problems,
+        )),
+        Err(RecoveryError::Busy(b)) => Err(WebError::Busy(b)),
+        Err(other) => Err(WebError::internal(other)),
+    }
+}
+
+#[derive(Serialize)]
+struct VerifyPage<'a> {
+    csrf_token: String,
+    token: &'a str,
+    verified: bool,
+}
+
+async fn verify_form(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(q): Query<TokenQuery>,
+) -> Response {
+    let csrf_token = token_for(&state.settings.csrf_key, &visitor.digest);
+    state.templates.page(
+        StatusCode::OK,
+        "verify_email.html",
+        VerifyPage {
+            csrf_token,
+            token: &q.token,
+            verified: false,
+        },
+    )
+}
+
+async fn verify_submit(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    HtmlForm(form): HtmlForm<TokenQuery>,
+) -> Result<Response, WebError> {
+    match state.recovery.verify_email(&form.token).await {
+        Ok(user_id) => {
+            // A signed-in session of this user re-reads its user on the next cache refresh;
+            // drop it from the cache now so the badge disappears at once.
+            if let Some(session) = &visitor.session
+                && session.user.id == user_id
+            {
+                state.sessions.forget_cached(&session.digest);
+            }
+            let csrf_token = token_for(&state.settings.csrf_key, &visitor.digest);
+            Ok(state.templates.page(
+                StatusCode::OK,
+                "verify_email.html",
+                VerifyPage {
+                    csrf_token,
+                    token: "",
+                    verified: true,
+                },
+            ))
+        }
+        Err(RecoveryError::InvalidToken) => Err(WebError::BadRequest(
+            "This confirmation link is invalid, has already been used, or has expired.".to_owned(),
+        )),
+        Err(other) => Err(WebError::internal(other)),
+    }
+}
