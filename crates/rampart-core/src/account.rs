@@ -337,6 +337,28 @@ impl AccountService {
         Ok(user)
     }
 
+    /// Checks the signed-in user's password again (re-authentication).
+    pub async fn confirm_password(
+        &self,
+        user: &User,
+        password: SecretString,
+    ) -> Result<bool, LoginError> {
+        match self.authenticate(user.username.as_str(), password).await {
+            Ok(found) => Ok(found.id == user.id),
+            Err(LoginError::InvalidCredentials) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Deletes the user's own account and everything that hangs off it
+    /// (sessions, tokens, links, queued mail) at once.
+    pub async fn delete_own_account(&self, user: &User) -> Result<(), AdminError> {
+        self.sessions.end_all_for_user(user.id).await?;
+        self.users.delete_user(user.id).await?;
+        tracing::info!(user_id = %user.id, "account deleted by its owner");
+        Ok(())
+    }
+
     /// Deletes an account with its sessions.
     pub async fn delete(&self, username: &str) -> Result<User, AdminError> {
         let user = self.find(username).await?;

@@ -52,6 +52,9 @@ pub struct SessionConfig {
     pub cache_ttl: Duration,
     /// The most sessions kept in the cache.
     pub cache_capacity: usize,
+    /// Sensitive actions need a sign-in or re-entry of the password within
+    /// this long (default 10 minutes).
+    pub fresh_for: Duration,
 }
 
 impl Default for SessionConfig {
@@ -62,6 +65,7 @@ impl Default for SessionConfig {
             touch_interval: Duration::minutes(1),
             cache_ttl: Duration::seconds(10),
             cache_capacity: 100_000,
+            fresh_for: Duration::minutes(10),
         }
     }
 }
@@ -83,6 +87,13 @@ pub struct NewSession {
     pub ip: Option<String>,
     /// Client user agent at sign-in (truncated).
     pub user_agent: Option<String>,
+}
+
+impl NewSession {
+    /// When the password was last proved: at creation, sign-in time.
+    pub fn fresh_at(&self) -> OffsetDateTime {
+        self.created_at
+    }
 }
 
 /// A session as read from the store.
@@ -111,6 +122,8 @@ pub struct Session {
     pub ip: Option<String>,
     /// Client user agent at sign-in.
     pub user_agent: Option<String>,
+    /// When the password was last proved (sign-in or re-authentication).
+    pub fresh_at: OffsetDateTime,
 }
 
 enum Cached {
@@ -201,6 +214,7 @@ impl SessionService {
             expires_at: new.expires_at,
             ip: new.ip,
             user_agent: new.user_agent,
+            fresh_at: now,
         });
         self.cache_insert(session.clone(), unix(now), unix(now), unix(now));
         Ok((token, session))
@@ -316,6 +330,21 @@ impl SessionService {
         if let Ok(mut cache) = self.cache.write() {
             cache.remove(digest);
         }
+    }
+
+    /// True when the session proved the password recently enough for a
+    /// sensitive action.
+    pub fn is_fresh(&self, session: &Session) -> bool {
+        self.clock.now() - session.fresh_at < self.config.fresh_for
+    }
+
+    /// Records that the session just proved the password again.
+    pub async fn mark_fresh(&self, session: &Session) -> Result<(), SessionError> {
+        self.repo
+            .mark_session_fresh(&session.id, self.clock.now())
+            .await?;
+        self.cache_remove(&session.digest);
+        Ok(())
     }
 
     /// Drops a session from the cache so the next request re-reads it (and

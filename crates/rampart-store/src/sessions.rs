@@ -19,6 +19,7 @@ struct SessionRow {
     expires_at: i64,
     ip: Option<String>,
     user_agent: Option<String>,
+    fresh_at: i64,
     #[sqlx(flatten)]
     user: UserRow,
 }
@@ -43,6 +44,7 @@ impl SessionRow {
                 expires_at: time_of(self.expires_at),
                 ip: self.ip,
                 user_agent: self.user_agent,
+                fresh_at: time_of(self.fresh_at),
             },
             last_seen_at: time_of(self.last_seen_at),
         })
@@ -54,8 +56,8 @@ impl SessionRepo for Store {
     async fn insert_session(&self, new: &NewSession) -> Result<(), RepoError> {
         on_pool!(self, |pool| {
             sqlx::query(
-            "INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, expires_at, ip, user_agent) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            "INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, expires_at, ip, user_agent, fresh_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
         )
         .bind(&new.id.0)
         .bind(new.digest.to_hex())
@@ -65,6 +67,7 @@ impl SessionRepo for Store {
         .bind(new.expires_at.unix_timestamp())
         .bind(new.ip.as_deref())
         .bind(new.user_agent.as_deref())
+        .bind(new.fresh_at().unix_timestamp())
         .execute(pool)
         .await
         .map(|_| ())
@@ -75,7 +78,7 @@ impl SessionRepo for Store {
     async fn find_session(&self, digest: &TokenDigest) -> Result<Option<StoredSession>, RepoError> {
         let row: Option<SessionRow> = on_pool!(self, |pool| {
             sqlx::query_as(
-            "SELECT s.id AS session_id, s.token_hash, s.created_at AS s_created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent, \
+            "SELECT s.id AS session_id, s.token_hash, s.created_at AS s_created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent, s.fresh_at, \
                     u.id, u.username, u.email, u.email_verified, u.locked, u.created_at \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND u.locked = $2"
@@ -94,7 +97,7 @@ impl SessionRepo for Store {
     async fn list_user_sessions(&self, user: UserId) -> Result<Vec<StoredSession>, RepoError> {
         let rows: Vec<SessionRow> = on_pool!(self, |pool| {
             sqlx::query_as(
-            "SELECT s.id AS session_id, s.token_hash, s.created_at AS s_created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent, \
+            "SELECT s.id AS session_id, s.token_hash, s.created_at AS s_created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent, s.fresh_at, \
                     u.id, u.username, u.email, u.email_verified, u.locked, u.created_at \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.user_id = $1 ORDER BY s.last_seen_at DESC, s.id"
@@ -108,6 +111,22 @@ impl SessionRepo for Store {
         rows.into_iter()
             .map(|row| row.into_stored(roles.clone()))
             .collect()
+    }
+
+    async fn mark_session_fresh(
+        &self,
+        id: &SessionId,
+        at: OffsetDateTime,
+    ) -> Result<(), RepoError> {
+        on_pool!(self, |pool| sqlx::query(
+            "UPDATE sessions SET fresh_at = $1 WHERE id = $2"
+        )
+        .bind(at.unix_timestamp())
+        .bind(&id.0)
+        .execute(pool)
+        .await
+        .map(|_| ())
+        .map_err(repo_error))
     }
 
     async fn delete_session(&self, id: &SessionId) -> Result<(), RepoError> {

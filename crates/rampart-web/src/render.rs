@@ -8,30 +8,28 @@ use minijinja::{AutoEscape, Environment};
 use serde::Serialize;
 use std::path::PathBuf;
 
+/// Embeds `templates/NAME` for each name.
+macro_rules! built_in {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../templates/", $name)))),*]
+    };
+}
+
 /// The built-in templates, by name.
-pub const BUILT_IN: &[(&str, &str)] = &[
-    ("base.html", include_str!("../templates/base.html")),
-    ("login.html", include_str!("../templates/login.html")),
-    ("register.html", include_str!("../templates/register.html")),
-    ("account.html", include_str!("../templates/account.html")),
-    ("error.html", include_str!("../templates/error.html")),
-    (
-        "password_forgot.html",
-        include_str!("../templates/password_forgot.html"),
-    ),
-    (
-        "password_reset.html",
-        include_str!("../templates/password_reset.html"),
-    ),
-    (
-        "verify_email.html",
-        include_str!("../templates/verify_email.html"),
-    ),
-    (
-        "account_password.html",
-        include_str!("../templates/account_password.html"),
-    ),
-];
+pub const BUILT_IN: &[(&str, &str)] = built_in!(
+    "base.html",
+    "login.html",
+    "register.html",
+    "account.html",
+    "error.html",
+    "password_forgot.html",
+    "password_reset.html",
+    "verify_email.html",
+    "account_password.html",
+    "reauth.html",
+    "sessions.html",
+    "account_delete.html",
+);
 
 /// The compiled template set.
 pub struct Templates {
@@ -117,5 +115,31 @@ impl Templates {
                     .into_response()
             }
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_file_is_built_in() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            assert!(
+                BUILT_IN.iter().any(|(n, _)| *n == name),
+                "{name} is not in BUILT_IN"
+            );
+        }
+    }
+
+    #[test]
+    fn sessions_page_renders() {
+        let t = Templates::load(None, "Rampart").unwrap();
+        let ctx = serde_json::json!({"csrf_token": "x", "sessions": [{"id": "a", "device": "d", "ip": "1", "created_at": "c", "last_seen_at": "l", "current": true}]});
+        let out = t.render_to_string("sessions.html", ctx);
+        assert!(out.is_ok(), "{out:?}");
     }
 }

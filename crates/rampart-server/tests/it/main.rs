@@ -37,6 +37,7 @@ mod flows;
 mod forward_auth;
 mod headers;
 mod hostile;
+mod lifecycle;
 mod openapi;
 mod operations;
 mod proxies;

@@ -85,7 +85,7 @@ fn token_error(err: TokenError) -> ApiError {
         (status = 201, description = "Created; the secret is shown once", body = CreatedToken),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 403, description = "session_required: personal access tokens cannot create tokens", body = ErrorBody),
+        (status = 403, description = "session_required (a personal access token cannot create tokens) or reauthentication_required (the sign-in is older than 10 minutes)", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 422, description = "Invalid fields", body = ErrorBody),
@@ -96,11 +96,18 @@ pub async fn create_token(
     caller: ApiCaller,
     ApiJson(body): ApiJson<NewToken>,
 ) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
-    if caller.session().is_none() {
+    let Some(session) = caller.session() else {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "session_required",
             "Sign in (POST /sessions) to create tokens; a personal access token cannot create another.",
+        ));
+    };
+    if !state.sessions.is_fresh(session) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "reauthentication_required",
+            "Creating a token needs a recent sign-in; sign in again (POST /sessions) and retry.",
         ));
     }
     let (secret, summary) = state

@@ -7,4 +7,4 @@ pub mod visitor;
 
 pub use client::ClientInfo;
 pub use form::HtmlForm;
-pub use visitor::{SignedIn, Visitor};
+pub use visitor::{FreshSession, SignedIn, Visitor};

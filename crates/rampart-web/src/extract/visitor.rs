@@ -64,3 +64,33 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
         }
     }
 }
+
+/// A signed-in session that proved the password recently (sign-in or
+/// `/reauth` within `session.fresh_for`); others are sent to `/reauth` and
+/// brought back afterwards.
+#[derive(Clone, Debug)]
+pub struct FreshSession(pub Arc<Session>);
+
+impl FromRequestParts<crate::state::AppState> for FreshSession {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &crate::state::AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let SignedIn(session) = SignedIn::from_request_parts(parts, state).await?;
+        if state.sessions.is_fresh(&session) {
+            return Ok(FreshSession(session));
+        }
+        let back = parts
+            .uri
+            .path_and_query()
+            .map_or("/account", |p| p.as_str());
+        let back = next::safe_local_path(back).unwrap_or("/account");
+        let target = format!(
+            "/reauth?next={}",
+            form_urlencoded::byte_serialize(back.as_bytes()).collect::<String>()
+        );
+        Err(Redirect::to(&target).into_response())
+    }
+}

@@ -1,14 +1,15 @@
 //! `GET /account`: the signed-in user's page.
 
+use crate::cookies;
 use crate::error::WebError;
-use crate::extract::{ClientInfo, HtmlForm, SignedIn, Visitor};
+use crate::extract::{ClientInfo, FreshSession, HtmlForm, SignedIn, Visitor};
 use crate::middleware::csrf::token_for;
 use crate::signin::start_session;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use rampart_core::FieldProblem;
 use rampart_core::account::ChangePasswordError;
@@ -18,10 +19,60 @@ use time::format_description::well_known::Rfc3339;
 
 /// The account routes.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/account", get(show)).route(
-        "/account/password",
-        get(password_form).post(password_submit),
+    Router::new()
+        .route("/account", get(show))
+        .route(
+            "/account/password",
+            get(password_form).post(password_submit),
+        )
+        .route("/account/delete", get(delete_form).post(delete_submit))
+}
+
+#[derive(Serialize)]
+struct DeletePage<'a> {
+    csrf_token: String,
+    username: &'a str,
+}
+
+async fn delete_form(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    FreshSession(session): FreshSession,
+) -> Response {
+    state.templates.page(
+        StatusCode::OK,
+        "account_delete.html",
+        DeletePage {
+            csrf_token: token_for(&state.settings.csrf_key, &visitor.digest),
+            username: session.user.username.as_str(),
+        },
     )
+}
+
+#[derive(Deserialize)]
+struct DeleteForm {
+    #[serde(default)]
+    confirm: String,
+}
+
+/// Deletes the account (fresh sign-in required) and signs the browser out.
+async fn delete_submit(
+    State(state): State<AppState>,
+    FreshSession(session): FreshSession,
+    HtmlForm(form): HtmlForm<DeleteForm>,
+) -> Result<Response, WebError> {
+    if form.confirm != "yes" {
+        return Err(WebError::Unprocessable(
+            "Tick the box to confirm that you want to delete your account.".to_owned(),
+        ));
+    }
+    state.accounts.delete_own_account(&session.user).await?;
+    let mut response = Redirect::to("/login").into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        cookies::expired_session_cookie(&state.settings),
+    );
+    Ok(response)
 }
 
 #[derive(Serialize)]
@@ -51,7 +102,7 @@ fn password_page(
 async fn password_form(
     State(state): State<AppState>,
     visitor: Visitor,
-    SignedIn(_): SignedIn,
+    FreshSession(_): FreshSession,
 ) -> Response {
     password_page(&state, &visitor, StatusCode::OK, &[])
 }
@@ -69,7 +120,7 @@ async fn password_submit(
     State(state): State<AppState>,
     visitor: Visitor,
     client: ClientInfo,
-    SignedIn(session): SignedIn,
+    FreshSession(session): FreshSession,
     HtmlForm(form): HtmlForm<PasswordForm>,
 ) -> Result<Response, WebError> {
     if form.new_password.expose_secret() != form.new_password_confirm.expose_secret() {

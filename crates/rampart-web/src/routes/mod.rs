@@ -9,8 +9,10 @@ pub mod forward_auth;
 pub mod health;
 pub mod login;
 pub mod logout;
+pub mod reauth;
 pub mod recovery;
 pub mod register;
+pub mod sessions;
 
 use crate::state::AppState;
 use axum::Router;
@@ -29,7 +31,10 @@ pub fn public() -> Router<AppState> {
 
 /// Pages that require a signed-in session.
 pub fn protected() -> Router<AppState> {
-    Router::new().merge(account::router())
+    Router::new()
+        .merge(account::router())
+        .merge(reauth::router())
+        .merge(sessions::router())
 }
 
 /// Machine endpoints and assets: no state changes, no session middleware,

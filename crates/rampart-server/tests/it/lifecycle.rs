@@ -1,0 +1,331 @@
+//! The account lifecycle pages: sessions list and revocation, fresh login
+//! (`/reauth`) before sensitive actions, and deleting one's own account.
+
+use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use time::Duration;
+
+backend_tests!(
+    sessions_page_lists_and_revokes,
+    sensitive_actions_need_a_fresh_login,
+    deleting_an_account_removes_every_trace,
+);
+
+async fn sessions_page_lists_and_revokes(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let mine = app.browser();
+    mine.register("alice", "alice@example.com", GOOD_PASSWORD)
+        .await;
+    let second = app.browser();
+    second.login("alice", GOOD_PASSWORD).await;
+    let third = app.browser();
+    third.login("alice", GOOD_PASSWORD).await;
+    let stranger = app.browser();
+    stranger
+        .register("mallory", "mallory@example.com", GOOD_PASSWORD)
+        .await;
+
+    let html = mine.get("/account/sessions").await.text().await.unwrap();
+    assert_eq!(
+        html.matches("name=\"session_id\"").count(),
+        3,
+        "two others plus everywhere else: {html}"
+    );
+    assert!(
+        html.contains("this session") && html.contains("IP 127.0.0.1"),
+        "{html}"
+    );
+
+    let (_, strangers): (StatusCode, Value) = {
+        let token = stranger.session_token().unwrap();
+        let resp = reqwest::Client::new()
+            .get(app.url("/api/v1/me/sessions"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        (resp.status(), resp.json().await.unwrap())
+    };
+    let stranger_id = strangers[0]["id"].as_str().unwrap().to_owned();
+    let resp = mine
+        .submit(
+            "/account/sessions",
+            "/account/sessions/revoke",
+            &[("session_id", &stranger_id)],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "not my session");
+    assert_eq!(stranger.get("/account").await.status(), StatusCode::OK);
+
+    let id = html
+        .split("name=\"session_id\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let resp = mine
+        .submit(
+            "/account/sessions",
+            "/account/sessions/revoke",
+            &[("session_id", &id)],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let alive = [
+        second.get("/account").await.status(),
+        third.get("/account").await.status(),
+    ];
+    assert_eq!(
+        alive.iter().filter(|s| **s == StatusCode::OK).count(),
+        1,
+        "exactly one other session ended"
+    );
+
+    let resp = mine
+        .submit(
+            "/account/sessions",
+            "/account/sessions/revoke",
+            &[("session_id", "others")],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(second.get("/account").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(third.get("/account").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(mine.get("/account").await.status(), StatusCode::OK);
+}
+
+async fn sensitive_actions_need_a_fresh_login(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let browser = app.browser();
+    browser
+        .register("bob", "bob@example.com", GOOD_PASSWORD)
+        .await;
+    assert_eq!(
+        browser.get("/account/password").await.status(),
+        StatusCode::OK,
+        "fresh right after sign-in"
+    );
+    app.clock.advance(Duration::minutes(11));
+    let resp = browser.get("/account/password").await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        resp.headers()["location"],
+        "/reauth?next=%2Faccount%2Fpassword"
+    );
+    let resp = browser.get("/account/delete").await;
+    assert_eq!(
+        resp.headers()["location"],
+        "/reauth?next=%2Faccount%2Fdelete"
+    );
+    let resp = browser
+        .submit(
+            "/reauth?next=%2Faccount%2Fpassword",
+            "/account/password",
+            &[
+                ("current_password", GOOD_PASSWORD),
+                ("new_password", "x y z w v u t"),
+                ("new_password_confirm", "x y z w v u t"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        resp.status(),
+        StatusCode::SEE_OTHER,
+        "a stale POST is sent to /reauth too"
+    );
+    assert!(
+        resp.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/reauth")
+    );
+    assert_eq!(
+        app.browser().login("bob", GOOD_PASSWORD).await.status(),
+        StatusCode::SEE_OTHER,
+        "the password did not change"
+    );
+
+    let wrong = browser
+        .submit(
+            "/reauth?next=%2Faccount%2Fpassword",
+            "/reauth",
+            &[
+                ("password", "not my password"),
+                ("next", "/account/password"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let right = browser
+        .submit(
+            "/reauth?next=%2Faccount%2Fpassword",
+            "/reauth",
+            &[("password", GOOD_PASSWORD), ("next", "/account/password")],
+        )
+        .await;
+    assert_eq!(right.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        right.headers()["location"],
+        "/account/password",
+        "back to what they were doing"
+    );
+    assert_eq!(
+        browser.get("/account/password").await.status(),
+        StatusCode::OK
+    );
+    let evil = browser
+        .submit(
+            "/reauth",
+            "/reauth",
+            &[("password", GOOD_PASSWORD), ("next", "//evil.example")],
+        )
+        .await;
+    assert_eq!(evil.headers()["location"], "/account");
+
+    // The API asks for a recent sign-in before minting tokens.
+    let session: Value = reqwest::Client::new()
+        .post(app.url("/api/v1/sessions"))
+        .json(&json!({"username": "bob", "password": GOOD_PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = session["token"].as_str().unwrap();
+    app.clock.advance(Duration::minutes(11));
+    let resp = reqwest::Client::new()
+        .post(app.url("/api/v1/me/tokens"))
+        .bearer_auth(token)
+        .json(&json!({"name": "late", "scopes": ["read:me"], "expires_in_days": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "reauthentication_required");
+}
+
+async fn deleting_an_account_removes_every_trace(backend: Backend) {
+    // SMTP is down, so the verification mail stays queued until the deletion.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let url = format!("smtp://{port}");
+    let app = TestApp::spawn_with(&backend, move |raw| raw.smtp_url = Some(url)).await;
+    let browser = app.browser();
+    browser
+        .register("carol", "carol@example.com", GOOD_PASSWORD)
+        .await;
+    let api_session: Value = reqwest::Client::new()
+        .post(app.url("/api/v1/sessions"))
+        .json(&json!({"username": "carol", "password": GOOD_PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = api_session["token"].as_str().unwrap();
+    reqwest::Client::new()
+        .post(app.url("/api/v1/me/tokens"))
+        .bearer_auth(token)
+        .json(&json!({"name": "carol's script", "scopes": ["read:me"], "expires_in_days": 1}))
+        .send()
+        .await
+        .unwrap();
+    app.browser()
+        .submit(
+            "/password/forgot",
+            "/password/forgot",
+            &[("email", "carol@example.com")],
+        )
+        .await;
+    for _ in 0..100 {
+        if app
+            .scalar(
+                "SELECT COUNT(*) FROM outbox WHERE recipient = $1",
+                "carol@example.com",
+            )
+            .await
+            >= 2
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM outbox WHERE recipient = $1",
+            "carol@example.com"
+        )
+        .await,
+        2
+    );
+
+    let resp = browser
+        .submit("/account/delete", "/account/delete", &[])
+        .await;
+    assert_eq!(
+        resp.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the box must be ticked"
+    );
+    let resp = browser
+        .submit("/account/delete", "/account/delete", &[("confirm", "yes")])
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(resp.headers()["location"], "/login");
+    assert_eq!(
+        browser.get("/account").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.browser().login("carol", GOOD_PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let api = reqwest::Client::new()
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), StatusCode::UNAUTHORIZED);
+
+    for (sql, value) in [
+        (
+            "SELECT COUNT(*) FROM users WHERE username_key = $1 OR email_key = $1",
+            "carol",
+        ),
+        (
+            "SELECT COUNT(*) FROM users WHERE email_key = $1",
+            "carol@example.com",
+        ),
+        (
+            "SELECT COUNT(*) FROM outbox WHERE recipient = $1 OR context LIKE '%carol%'",
+            "carol@example.com",
+        ),
+        (
+            "SELECT COUNT(*) FROM one_time_tokens WHERE email = $1",
+            "carol@example.com",
+        ),
+        (
+            "SELECT COUNT(*) FROM api_tokens WHERE name LIKE $1",
+            "carol%",
+        ),
+        (
+            "SELECT COUNT(*) FROM sessions WHERE user_id NOT IN (SELECT id FROM users) OR user_id = $1",
+            "",
+        ),
+        (
+            "SELECT COUNT(*) FROM user_roles WHERE user_id NOT IN (SELECT id FROM users) OR user_id = $1",
+            "",
+        ),
+    ] {
+        assert_eq!(app.scalar(sql, value).await, 0, "{sql}");
+    }
+}

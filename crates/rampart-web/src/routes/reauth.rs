@@ -1,0 +1,101 @@
+//! `/reauth`: re-entering the password before a sensitive action when the
+//! sign-in is older than `session.fresh_for`; then back to where the user was.
+
+use crate::error::WebError;
+use crate::extract::{HtmlForm, SignedIn, Visitor};
+use crate::middleware::csrf::token_for;
+use crate::next::safe_local_path;
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+/// The re-authentication route (sign-in required).
+pub fn router() -> Router<AppState> {
+    Router::new().route("/reauth", get(form).post(submit))
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+#[derive(Serialize)]
+struct ReauthPage<'a> {
+    csrf_token: String,
+    next: &'a str,
+    username: &'a str,
+    error: Option<&'static str>,
+}
+
+fn page(
+    state: &AppState,
+    visitor: &Visitor,
+    username: &str,
+    next: &str,
+    status: StatusCode,
+    error: Option<&'static str>,
+) -> Response {
+    state.templates.page(
+        status,
+        "reauth.html",
+        ReauthPage {
+            csrf_token: token_for(&state.settings.csrf_key, &visitor.digest),
+            next: safe_local_path(next).unwrap_or("/account"),
+            username,
+            error,
+        },
+    )
+}
+
+async fn form(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    SignedIn(session): SignedIn,
+    Query(q): Query<NextQuery>,
+) -> Response {
+    page(
+        &state,
+        &visitor,
+        session.user.username.as_str(),
+        &q.next,
+        StatusCode::OK,
+        None,
+    )
+}
+
+#[derive(Deserialize)]
+struct ReauthForm {
+    password: SecretString,
+    #[serde(default)]
+    next: String,
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    SignedIn(session): SignedIn,
+    HtmlForm(form): HtmlForm<ReauthForm>,
+) -> Result<Response, WebError> {
+    if !state
+        .accounts
+        .confirm_password(&session.user, form.password)
+        .await?
+    {
+        return Ok(page(
+            &state,
+            &visitor,
+            session.user.username.as_str(),
+            &form.next,
+            StatusCode::UNAUTHORIZED,
+            Some("That is not your password. Try again."),
+        ));
+    }
+    state.sessions.mark_fresh(&session).await?;
+    Ok(Redirect::to(safe_local_path(&form.next).unwrap_or("/account")).into_response())
+}

@@ -1,0 +1,162 @@
+//! `/account/sessions`: where the user is signed in (device, IP, times,
+//! "this session"), with sign-out of one session or all others.
+
+use crate::error::WebError;
+use crate::extract::{HtmlForm, SignedIn, Visitor};
+use crate::middleware::csrf::token_for;
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+
+/// The session-management routes (sign-in required).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/account/sessions", get(list))
+        .route("/account/sessions/revoke", post(revoke))
+}
+
+/// A short description of the device behind a user agent, e.g. "Firefox on
+/// Linux". Deliberately coarse: it helps people recognise their devices, it
+/// is not a security signal.
+pub fn describe_device(user_agent: Option<&str>) -> String {
+    let Some(ua) = user_agent.filter(|ua| !ua.is_empty()) else {
+        return "Unknown device".to_owned();
+    };
+    let browser = [
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("Chromium/", "Chromium"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+        ("curl/", "curl"),
+        ("reqwest", "reqwest"),
+    ]
+    .iter()
+    .find(|(marker, _)| ua.contains(marker))
+    .map_or("A browser", |(_, name)| name);
+    let system = [
+        ("Android", "Android"),
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "macOS"),
+        ("CrOS", "ChromeOS"),
+        ("Linux", "Linux"),
+    ]
+    .iter()
+    .find(|(marker, _)| ua.contains(marker))
+    .map(|(_, name)| *name);
+    match system {
+        Some(system) => format!("{browser} on {system}"),
+        None => browser.to_owned(),
+    }
+}
+
+#[derive(Serialize)]
+struct Row {
+    id: String,
+    device: String,
+    ip: String,
+    created_at: String,
+    last_seen_at: String,
+    current: bool,
+}
+
+#[derive(Serialize)]
+struct SessionsPage {
+    csrf_token: String,
+    sessions: Vec<Row>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    SignedIn(session): SignedIn,
+) -> Result<Response, WebError> {
+    let sessions = state.sessions.list_for_user(session.user.id).await?;
+    let rows = sessions
+        .into_iter()
+        .map(|s| Row {
+            current: s.session.id == session.id,
+            device: describe_device(s.session.user_agent.as_deref()),
+            ip: s.session.ip.clone().unwrap_or_else(|| "unknown".to_owned()),
+            created_at: s.session.created_at.format(&Rfc3339).unwrap_or_default(),
+            last_seen_at: s.last_seen_at.format(&Rfc3339).unwrap_or_default(),
+            id: s.session.id.0,
+        })
+        .collect();
+    Ok(state.templates.page(
+        StatusCode::OK,
+        "sessions.html",
+        SessionsPage {
+            csrf_token: token_for(&state.settings.csrf_key, &visitor.digest),
+            sessions: rows,
+        },
+    ))
+}
+
+#[derive(Deserialize)]
+struct RevokeForm {
+    #[serde(default)]
+    session_id: String,
+}
+
+async fn revoke(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+    HtmlForm(form): HtmlForm<RevokeForm>,
+) -> Result<Response, WebError> {
+    if form.session_id == "others" {
+        state
+            .sessions
+            .end_others(session.user.id, &session.id)
+            .await?;
+    } else if form.session_id == session.id.0 {
+        return Err(WebError::BadRequest(
+            "To end this session, sign out instead.".to_owned(),
+        ));
+    } else if !state
+        .sessions
+        .end_by_id(session.user.id, &form.session_id)
+        .await?
+    {
+        return Err(WebError::BadRequest(
+            "You have no session with this id; it may have ended already.".to_owned(),
+        ));
+    }
+    Ok(Redirect::to("/account/sessions").into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe_device;
+
+    #[test]
+    fn devices_are_recognisable() {
+        assert_eq!(
+            describe_device(Some(
+                "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+            )),
+            "Firefox on Linux"
+        );
+        assert_eq!(
+            describe_device(Some(
+                "Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 Chrome/120 Safari/537.36 Edg/120"
+            )),
+            "Edge on Windows"
+        );
+        assert_eq!(
+            describe_device(Some(
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/604.1"
+            )),
+            "Safari on iPhone"
+        );
+        assert_eq!(describe_device(None), "Unknown device");
+    }
+}
