@@ -317,6 +317,11 @@ impl AccountService {
             .ok_or_else(|| AdminError::NoSuchUser(username.to_owned()))
     }
 
+    /// An account by id.
+    pub async fn user_by_id(&self, id: UserId) -> Result<Option<User>, AdminError> {
+        Ok(self.users.find_by_id(id).await?)
+    }
+
     /// Every account.
     pub async fn list(&self) -> Result<Vec<User>, AdminError> {
         Ok(self.users.list_users().await?)

@@ -11,13 +11,17 @@ pub mod model;
 pub mod password;
 pub mod ports;
 pub mod recovery;
+pub mod remember;
 pub mod session;
 pub mod token;
 
 pub use account::{AccountService, LoginError, RegisterError, Registration};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use model::{Email, FieldProblem, RoleName, User, UserId, Username};
-pub use ports::{OneTimeTokenRepo, OutboxRepo, RepoError, SessionRepo, TokenRepo, UserRepo};
+pub use ports::{
+    OneTimeTokenRepo, OutboxRepo, RememberRepo, RepoError, SessionRepo, TokenRepo, UserRepo,
+};
 pub use recovery::{RecoveryConfig, RecoveryError, RecoveryService};
+pub use remember::{Redemption, RememberService};
 pub use session::{Session, SessionConfig, SessionId, SessionService};
 pub use token::{ApiToken, Scope, TokenService};

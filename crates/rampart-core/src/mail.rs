@@ -15,14 +15,17 @@ pub enum MailTemplate {
     PasswordReset,
     /// "Your password was changed".
     PasswordChanged,
+    /// "Someone used a copy of your sign-in cookie".
+    RememberMeTheft,
 }
 
 impl MailTemplate {
     /// Every template.
-    pub const ALL: [MailTemplate; 3] = [
+    pub const ALL: [MailTemplate; 4] = [
         MailTemplate::VerifyEmail,
         MailTemplate::PasswordReset,
         MailTemplate::PasswordChanged,
+        MailTemplate::RememberMeTheft,
     ];
 
     /// The template's file stem.
@@ -31,6 +34,7 @@ impl MailTemplate {
             MailTemplate::VerifyEmail => "verify_email",
             MailTemplate::PasswordReset => "password_reset",
             MailTemplate::PasswordChanged => "password_changed",
+            MailTemplate::RememberMeTheft => "remember_me_theft",
         }
     }
 
@@ -62,4 +66,22 @@ pub struct QueuedMail {
     pub mail: OutgoingMail,
     /// Delivery attempts so far.
     pub attempts: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MailTemplate;
+
+    #[test]
+    fn every_template_name_parses_back() {
+        for name in [
+            "verify_email",
+            "password_reset",
+            "password_changed",
+            "remember_me_theft",
+        ] {
+            let template = MailTemplate::parse(name);
+            assert_eq!(template.map(MailTemplate::name), Some(name));
+        }
+    }
 }

@@ -5,6 +5,7 @@
 use crate::mail::{OutgoingMail, QueuedMail};
 use crate::model::{NewUser, RoleName, User, UserCredentials, UserId};
 use crate::recovery::{Purpose, Redeemed};
+use crate::remember::RememberRecord;
 use crate::session::{NewSession, SessionId, StoredSession};
 use crate::token::{ApiToken, NewApiToken, TokenId, TokenSummary};
 use async_trait::async_trait;
@@ -162,4 +163,23 @@ pub trait OutboxRepo: Send + Sync + 'static {
         next_attempt_at: OffsetDateTime,
         error: &str,
     ) -> Result<(), RepoError>;
+}
+
+/// Remember-me tokens.
+#[async_trait]
+pub trait RememberRepo: Send + Sync + 'static {
+    /// Stores a token.
+    async fn insert_remember(&self, record: &RememberRecord) -> Result<(), RepoError>;
+    /// The token with this selector.
+    async fn find_remember(&self, selector: &str) -> Result<Option<RememberRecord>, RepoError>;
+    /// Marks a token used; false when it already was.
+    async fn mark_remember_rotated(
+        &self,
+        selector: &str,
+        at: OffsetDateTime,
+    ) -> Result<bool, RepoError>;
+    /// Deletes a whole series.
+    async fn delete_remember_series(&self, series: &str) -> Result<(), RepoError>;
+    /// Deletes every series of a user.
+    async fn delete_remember_for_user(&self, user: UserId) -> Result<(), RepoError>;
 }

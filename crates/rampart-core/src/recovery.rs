@@ -87,6 +87,7 @@ pub struct RecoveryService {
     tokens: Arc<dyn OneTimeTokenRepo>,
     outbox: Arc<dyn OutboxRepo>,
     sessions: Arc<SessionService>,
+    remember: Arc<crate::remember::RememberService>,
     pool: HashPool,
     policy: PasswordPolicy,
     clock: Arc<dyn Clock>,
@@ -101,6 +102,7 @@ impl RecoveryService {
         tokens: Arc<dyn OneTimeTokenRepo>,
         outbox: Arc<dyn OutboxRepo>,
         sessions: Arc<SessionService>,
+        remember: Arc<crate::remember::RememberService>,
         pool: HashPool,
         policy: PasswordPolicy,
         clock: Arc<dyn Clock>,
@@ -111,6 +113,7 @@ impl RecoveryService {
             tokens,
             outbox,
             sessions,
+            remember,
             pool,
             policy,
             clock,
@@ -271,6 +274,8 @@ impl RecoveryService {
         self.tokens
             .delete_one_time_for_user(user.id, Purpose::PasswordReset)
             .await?;
+        // Remember-me cookies die too, this browser's included.
+        self.remember.revoke_all(user.id).await?;
         match keep {
             Some(keep) => self.sessions.end_others(user.id, keep).await.map(|_| ())?,
             None => self.sessions.end_all_for_user(user.id).await.map(|_| ())?,

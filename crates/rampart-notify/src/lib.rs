@@ -18,38 +18,30 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use time::Duration;
 
-const BUILT_IN: &[(&str, &str)] = &[
-    (
-        "verify_email.txt",
-        include_str!("../templates/mail/verify_email.txt"),
-    ),
-    (
-        "verify_email.html",
-        include_str!("../templates/mail/verify_email.html"),
-    ),
-    (
-        "password_reset.txt",
-        include_str!("../templates/mail/password_reset.txt"),
-    ),
-    (
-        "password_reset.html",
-        include_str!("../templates/mail/password_reset.html"),
-    ),
-    (
-        "password_changed.txt",
-        include_str!("../templates/mail/password_changed.txt"),
-    ),
-    (
-        "password_changed.html",
-        include_str!("../templates/mail/password_changed.html"),
-    ),
-];
+/// Embeds `templates/mail/NAME` for each name.
+macro_rules! built_in {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../templates/mail/", $name)))),*]
+    };
+}
+
+const BUILT_IN: &[(&str, &str)] = built_in!(
+    "verify_email.txt",
+    "verify_email.html",
+    "password_reset.txt",
+    "password_reset.html",
+    "password_changed.txt",
+    "password_changed.html",
+    "remember_me_theft.txt",
+    "remember_me_theft.html",
+);
 
 fn subject(template: MailTemplate) -> &'static str {
     match template {
         MailTemplate::VerifyEmail => "Confirm your e-mail address",
         MailTemplate::PasswordReset => "Reset your password",
         MailTemplate::PasswordChanged => "Your password was changed",
+        MailTemplate::RememberMeTheft => "A copy of your sign-in cookie was used",
     }
 }
 

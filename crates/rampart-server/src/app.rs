@@ -5,6 +5,7 @@
 use crate::config::{Config, Mode};
 use anyhow::Context as _;
 use async_trait::async_trait;
+use rampart_core::RememberService;
 use rampart_core::password::{HashPool, PasswordPolicy};
 use rampart_core::{
     AccountService, Clock, RecoveryConfig, RecoveryService, SessionService, TokenService,
@@ -55,16 +56,24 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     Ok(store)
 }
 
-/// The account, session and recovery services over `store`.
+/// The domain services, wired to one store.
+pub struct Services {
+    /// Accounts.
+    pub accounts: Arc<AccountService>,
+    /// Sessions.
+    pub sessions: Arc<SessionService>,
+    /// Mailed links.
+    pub recovery: Arc<RecoveryService>,
+    /// Remember-me cookies.
+    pub remember: Arc<RememberService>,
+}
+
+/// Builds the domain services over `store`.
 pub async fn services(
     config: &Config,
     store: &Store,
     clock: Arc<dyn Clock>,
-) -> anyhow::Result<(
-    Arc<AccountService>,
-    Arc<SessionService>,
-    Arc<RecoveryService>,
-)> {
+) -> anyhow::Result<Services> {
     let (m, t, p) = config.argon2;
     let hasher = PasswordHasher::new(m, t, p).context("the Argon2id parameters are invalid")?;
     let pool = HashPool::new(hasher, config.hash_workers, config.hash_queue);
@@ -73,19 +82,28 @@ pub async fn services(
         .await
         .map_err(anyhow::Error::from)?
         .context("could not compute the dummy password hash")?;
+    let repo = Arc::new(store.clone());
     let sessions = Arc::new(SessionService::new(
-        Arc::new(store.clone()),
+        repo.clone(),
         clock.clone(),
         config.session.clone(),
+    ));
+    let remember = Arc::new(RememberService::new(
+        repo.clone(),
+        repo.clone(),
+        repo.clone(),
+        clock.clone(),
+        config.remember_for,
     ));
     let policy = PasswordPolicy {
         min_length: config.password_min_length,
     };
     let recovery = Arc::new(RecoveryService::new(
-        Arc::new(store.clone()),
-        Arc::new(store.clone()),
-        Arc::new(store.clone()),
+        repo.clone(),
+        repo.clone(),
+        repo.clone(),
         sessions.clone(),
+        remember.clone(),
         pool.clone(),
         policy.clone(),
         clock.clone(),
@@ -96,7 +114,7 @@ pub async fn services(
         },
     ));
     let accounts = Arc::new(AccountService::new(
-        Arc::new(store.clone()),
+        repo,
         sessions.clone(),
         recovery.clone(),
         pool,
@@ -104,7 +122,12 @@ pub async fn services(
         clock,
         dummy_hash,
     ));
-    Ok((accounts, sessions, recovery))
+    Ok(Services {
+        accounts,
+        sessions,
+        recovery,
+        remember,
+    })
 }
 
 /// Builds the whole application for `config`.
@@ -115,7 +138,12 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         .as_ref()
         .context("no secret key is configured")?;
     let store = open_store(config).await?;
-    let (accounts, sessions, recovery) = services(config, &store, clock.clone()).await?;
+    let Services {
+        accounts,
+        sessions,
+        recovery,
+        remember,
+    } = services(config, &store, clock.clone()).await?;
     let tokens = Arc::new(TokenService::new(Arc::new(store.clone()), clock.clone()));
     let destination = match &config.smtp_url {
         Some(url) => Destination::Smtp(url.clone()),
@@ -152,6 +180,7 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         accounts: accounts.clone(),
         sessions: sessions.clone(),
         recovery,
+        remember,
         tokens,
         templates: Arc::new(templates),
         settings: Arc::new(settings),

@@ -202,7 +202,9 @@ async fn user(file: Option<&std::path::Path>, command: UserCommand) -> anyhow::R
     let config = Config::load(file)?;
     config.ensure_safe()?;
     let store = app::open_store(&config).await?;
-    let (accounts, _, _) = app::services(&config, &store, Arc::new(SystemClock)).await?;
+    let accounts = app::services(&config, &store, Arc::new(SystemClock))
+        .await?
+        .accounts;
     let describe = |e: AdminError| anyhow::anyhow!(e.to_string());
     let result = match command {
         UserCommand::Create(args) => {

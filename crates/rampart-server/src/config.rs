@@ -71,6 +71,8 @@ pub struct RawSession {
     pub idle_timeout: Option<String>,
     /// e.g. `"24h"`.
     pub absolute_timeout: Option<String>,
+    /// How long "keep me signed in" lasts (default `14d`).
+    pub remember_for: Option<String>,
     /// Share the session cookie with every subdomain of this domain (single
     /// sign-on across subdomains); also the domain `rd` redirects may go to.
     pub cookie_domain: Option<String>,
@@ -263,6 +265,8 @@ pub struct Config {
     pub hash_queue: usize,
     /// Password reset link lifetime.
     pub reset_link_ttl: time::Duration,
+    /// Remember-me cookie lifetime.
+    pub remember_for: time::Duration,
     /// SMTP server URL (None: write `.eml` files to the outbox folder).
     pub smtp_url: Option<String>,
     /// Sender address.
@@ -635,6 +639,15 @@ impl Config {
                 time::Duration::minutes(30)
             }),
         };
+        let remember_for = match raw_session.remember_for.as_deref() {
+            None => time::Duration::days(14),
+            Some(text) => parse_duration(text).unwrap_or_else(|| {
+                problems.push(format!(
+                    "session.remember_for {text:?} is not a duration such as 14d"
+                ));
+                time::Duration::days(14)
+            }),
+        };
         let mut smtp_url = raw.smtp_url.clone();
         if let Some(path) = &raw.smtp_url_file {
             smtp_url = read_secret_file(path, "smtp_url", &mut problems);
@@ -703,6 +716,7 @@ impl Config {
             hash_workers,
             hash_queue,
             reset_link_ttl,
+            remember_for,
             smtp_url,
             smtp_from,
             access,

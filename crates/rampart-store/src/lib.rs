@@ -11,6 +11,7 @@
 mod backend;
 mod error;
 mod mail;
+mod remember;
 mod sessions;
 mod tokens;
 mod users;

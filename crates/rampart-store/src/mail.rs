@@ -161,7 +161,10 @@ impl OutboxRepo for Store {
         Ok(rows
             .into_iter()
             .filter_map(|row| {
-                let template = MailTemplate::parse(&row.template)?;
+                let Some(template) = MailTemplate::parse(&row.template) else {
+                    tracing::error!(id = %row.id, template = %row.template, "outbox row names an unknown mail template; it stays queued");
+                    return None;
+                };
                 Some(QueuedMail {
                     id: row.id,
                     attempts: row.attempts,

@@ -285,6 +285,11 @@ impl Browser {
 
     /// The session cookie's current value in the jar.
     pub fn session_token(&self) -> Option<String> {
+        self.cookie("rampart_session")
+    }
+
+    /// A cookie's current value in the jar.
+    pub fn cookie(&self, name: &str) -> Option<String> {
         let url = url::Url::parse(&self.base).ok()?;
         let header = self.jar.cookies(&url)?;
         header
@@ -292,15 +297,20 @@ impl Browser {
             .ok()?
             .split(';')
             .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(name, _)| *name == "rampart_session")
+            .find(|(cookie, _)| *cookie == name)
             .map(|(_, value)| value.to_owned())
     }
 
     /// Replaces the session cookie (to replay an old token).
     pub fn set_session_token(&self, token: &str) {
+        self.set_cookie("rampart_session", token);
+    }
+
+    /// Sets a cookie in the jar.
+    pub fn set_cookie(&self, name: &str, value: &str) {
         if let Ok(url) = url::Url::parse(&self.base) {
             self.jar
-                .add_cookie_str(&format!("rampart_session={token}; Path=/"), &url);
+                .add_cookie_str(&format!("{name}={value}; Path=/"), &url);
         }
     }
 }

@@ -4,7 +4,9 @@
 use crate::render::Templates;
 use crate::settings::WebSettings;
 use async_trait::async_trait;
-use rampart_core::{AccountService, RecoveryService, SessionService, TokenService};
+use rampart_core::{
+    AccountService, RecoveryService, RememberService, SessionService, TokenService,
+};
 use std::sync::Arc;
 
 /// Answers whether the service can take traffic (database reachable,
@@ -24,6 +26,8 @@ pub struct AppState {
     pub sessions: Arc<SessionService>,
     /// Password reset and e-mail verification.
     pub recovery: Arc<RecoveryService>,
+    /// Remember-me cookies.
+    pub remember: Arc<RememberService>,
     /// Personal access tokens.
     pub tokens: Arc<TokenService>,
     /// Page templates.

@@ -42,4 +42,5 @@ mod openapi;
 mod operations;
 mod proxies;
 mod recovery;
+mod remember;
 mod sessions;

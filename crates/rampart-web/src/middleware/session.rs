@@ -1,23 +1,30 @@
 //! Establishes the [`Visitor`] of every page request: the session cookie is
 //! hashed and looked up through the session cache (the hot path: no database
-//! round trip on a hit). A visitor without a usable cookie gets a fresh
-//! anonymous pre-login token, set as the session cookie on the response,
-//! which anchors their CSRF token until they sign in (and get a new token).
+//! round trip on a hit). A visitor without a live session but with a
+//! remember-me cookie is signed in again with a fresh session (the cookie
+//! rotates; a copied cookie revokes its series). Anyone else gets an anonymous
+//! pre-login token, set as the session cookie on the response, which anchors
+//! their CSRF token until they sign in (and get a new token).
+//!
 //! Anonymous tokens carry the prefix [`ANONYMOUS_PREFIX`]: they are never
 //! stored, so recognising them spares a database lookup on every visit to the
 //! login and registration pages (a forged prefix only ever yields an anonymous
 //! visitor).
 
 use crate::cookies;
+use crate::error::WebError;
 use crate::extract::Visitor;
+use crate::extract::client::client_ip;
 use crate::state::AppState;
-use axum::extract::{Request, State};
-use axum::http::header;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use rampart_core::Redemption;
 use rampart_crypto::TokenDigest;
 use rampart_crypto::token::{generate_token, looks_like_token};
 use secrecy::{ExposeSecret, SecretString};
+use std::net::{IpAddr, SocketAddr};
 
 /// Marks a pre-login token, which has no session behind it.
 pub const ANONYMOUS_PREFIX: &str = "anon.";
@@ -30,63 +37,141 @@ fn mint_anonymous() -> SecretString {
     ))
 }
 
-/// Loads the session for the request, minting an anonymous token if needed.
+/// The live session for the presented cookie, if any.
+async fn presented_session(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<Visitor>, WebError> {
+    let Some(token) = cookies::session_token(&state.settings, headers) else {
+        return Ok(None);
+    };
+    let text = token.expose_secret();
+    if text
+        .strip_prefix(ANONYMOUS_PREFIX)
+        .is_some_and(looks_like_token)
+    {
+        return Ok(Some(Visitor {
+            digest: TokenDigest::of(text),
+            session: None,
+        }));
+    }
+    if !looks_like_token(text) {
+        return Ok(None);
+    }
+    let digest = TokenDigest::of(text);
+    let session = state.sessions.resolve(&digest).await?;
+    Ok(Some(Visitor { digest, session }))
+}
+
+/// Signs a visitor in again from a remember-me cookie. Returns the new
+/// visitor and the cookies to set, or the cookie to clear.
+async fn remembered(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: Option<IpAddr>,
+    cookie: &SecretString,
+) -> Result<(Option<Visitor>, Vec<HeaderValue>), WebError> {
+    let clear = vec![cookies::expired_remember_cookie(&state.settings)];
+    let redemption = state
+        .remember
+        .redeem(cookie.expose_secret())
+        .await
+        .map_err(WebError::internal)?;
+    let Redemption::SignIn {
+        user_id,
+        cookie: rotated,
+    } = redemption
+    else {
+        return Ok((None, clear));
+    };
+    let Some(user) = state.accounts.user_by_id(user_id).await? else {
+        return Ok((None, clear));
+    };
+    if user.locked {
+        return Ok((None, clear));
+    }
+    let ip = client_ip(peer, headers, &state.settings.trusted_proxies).map(|ip| ip.to_string());
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let (token, session) = state.sessions.create(user, ip, user_agent).await?;
+    tracing::info!(user_id = %user_id, "signed in again with a remember-me cookie");
+    let set = vec![
+        cookies::session_cookie(&state.settings, &token),
+        cookies::remember_cookie(&state.settings, &rotated, state.remember.ttl()),
+    ];
+    let visitor = Visitor {
+        digest: TokenDigest::of(token.expose_secret()),
+        session: Some(session),
+    };
+    Ok((Some(visitor), set))
+}
+
+/// Loads the session for the request, signing in again from a remember-me
+/// cookie or minting an anonymous token when needed.
 pub async fn load_session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let settings = &state.settings;
-    let presented = cookies::session_token(settings, req.headers());
-    let anonymous = presented.as_ref().is_some_and(|t| {
-        t.expose_secret()
-            .strip_prefix(ANONYMOUS_PREFIX)
-            .is_some_and(looks_like_token)
-    });
-    let presented = presented.filter(|t| anonymous || looks_like_token(t.expose_secret()));
-    let (visitor, minted) = match presented {
-        Some(token) if anonymous => {
-            let digest = TokenDigest::of(token.expose_secret());
-            (
-                Visitor {
-                    digest,
-                    session: None,
-                },
-                None,
-            )
-        }
-        Some(token) => {
-            let digest = TokenDigest::of(token.expose_secret());
-            match state.sessions.resolve(&digest).await {
-                Ok(session) => (Visitor { digest, session }, None),
-                Err(err) => return crate::error::WebError::from(err).into_response(),
+    let settings = state.settings.clone();
+    let headers = req.headers().clone();
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let presented = match presented_session(&state, &headers).await {
+        Ok(v) => v,
+        Err(err) => return err.into_response(),
+    };
+    let mut set_cookies = Vec::new();
+    let (mut visitor, anonymous) = match presented {
+        Some(v) if v.session.is_some() => (Some(v), None),
+        other => (None, other),
+    };
+    if visitor.is_none()
+        && let Some(cookie) = cookies::remember_token(&settings, &headers)
+    {
+        match remembered(&state, &headers, peer, &cookie).await {
+            Ok((found, cookies)) => {
+                visitor = found;
+                set_cookies = cookies;
             }
+            Err(err) => return err.into_response(),
         }
-        None => {
-            let token = mint_anonymous();
-            let digest = TokenDigest::of(token.expose_secret());
-            (
+    }
+    let visitor = match visitor {
+        Some(v) => v,
+        None => match anonymous {
+            Some(anonymous) => anonymous,
+            None => {
+                let token = mint_anonymous();
+                set_cookies.push(cookies::session_cookie(&settings, &token));
                 Visitor {
-                    digest,
+                    digest: TokenDigest::of(token.expose_secret()),
                     session: None,
-                },
-                Some(token),
-            )
-        }
+                }
+            }
+        },
     };
     req.extensions_mut().insert(visitor);
     let mut response = next.run(req).await;
-    if let Some(token) = minted {
-        let name = settings.session_cookie_name();
-        let already_set = response
+    let already = |name: &str, response: &Response| {
+        response
             .headers()
             .get_all(header::SET_COOKIE)
             .iter()
             .any(|v| {
                 v.to_str()
                     .is_ok_and(|s| s.starts_with(name) && s[name.len()..].starts_with('='))
-            });
-        if !already_set {
-            response.headers_mut().append(
-                header::SET_COOKIE,
-                cookies::session_cookie(settings, &token),
-            );
+            })
+    };
+    for cookie in set_cookies {
+        let name = cookie
+            .to_str()
+            .ok()
+            .and_then(|s| s.split('=').next())
+            .unwrap_or("")
+            .to_owned();
+        if !already(&name, &response) {
+            response.headers_mut().append(header::SET_COOKIE, cookie);
         }
     }
     response

@@ -5,6 +5,7 @@
 //! local `next` or `/account`. Unknown user, wrong password and locked account
 //! all get the same 401 page.
 
+use crate::cookies;
 use crate::error::WebError;
 use crate::extract::{ClientInfo, HtmlForm, Visitor};
 use crate::middleware::csrf::token_for;
@@ -13,7 +14,7 @@ use crate::signin::start_session;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
 use rampart_core::LoginError;
@@ -45,6 +46,9 @@ struct LoginForm {
     next: String,
     #[serde(default)]
     rd: String,
+    /// `on` when "keep me signed in" is ticked.
+    #[serde(default)]
+    remember: String,
 }
 
 #[derive(Serialize)]
@@ -114,7 +118,20 @@ async fn submit(
             let target = safe_rd(&state, &form.rd)
                 .or_else(|| safe_local_path(&form.next))
                 .unwrap_or("/account");
-            start_session(&state, &visitor, user, client, target).await
+            let user_id = user.id;
+            let mut response = start_session(&state, &visitor, user, client, target).await?;
+            if form.remember == "on" {
+                let cookie = state
+                    .remember
+                    .issue(user_id)
+                    .await
+                    .map_err(WebError::internal)?;
+                response.headers_mut().append(
+                    header::SET_COOKIE,
+                    cookies::remember_cookie(&state.settings, &cookie, state.remember.ttl()),
+                );
+            }
+            Ok(response)
         }
         Err(LoginError::InvalidCredentials) => {
             tracing::info!("sign-in refused");

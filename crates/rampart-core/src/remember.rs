@@ -1,0 +1,193 @@
+//! Remember-me: a long-lived cookie (default 14 days) that signs a browser in
+//! again when its session has ended.
+//!
+//! The cookie is `SELECTOR.VALIDATOR`, two 256-bit random values; the store
+//! keeps the selector and only the SHA-256 of the validator. Every use rotates
+//! it (a new selector and validator in the same series) and keeps the used one
+//! marked. Presenting a used or wrong value means the cookie was copied: the
+//! whole series is revoked, nobody is signed in, and the owner is mailed. A
+//! used value seen again within a few seconds of its rotation is only refused
+//! (parallel requests of one browser), not treated as theft.
+
+use crate::clock::Clock;
+use crate::mail::{MailTemplate, OutgoingMail};
+use crate::model::UserId;
+use crate::ports::{OutboxRepo, RememberRepo, RepoError, UserRepo};
+use rampart_crypto::{TokenDigest, constant_time_eq, generate_token};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
+use std::sync::Arc;
+use time::{Duration, OffsetDateTime};
+
+/// A stored remember-me token.
+#[derive(Debug, Clone)]
+pub struct RememberRecord {
+    /// Public half of the cookie.
+    pub selector: String,
+    /// SHA-256 of the secret half.
+    pub validator_digest: TokenDigest,
+    /// The series (one per sign-in with "keep me signed in").
+    pub series: String,
+    /// Owner.
+    pub user_id: UserId,
+    /// Issue time.
+    pub created_at: OffsetDateTime,
+    /// Expiry.
+    pub expires_at: OffsetDateTime,
+    /// Set once the token has been used (and replaced).
+    pub rotated_at: Option<OffsetDateTime>,
+}
+
+/// What presenting a remember-me cookie led to.
+#[derive(Debug)]
+pub enum Redemption {
+    /// Valid: sign `user_id` in and set `cookie` (the rotated value).
+    SignIn {
+        /// Whom to sign in.
+        user_id: UserId,
+        /// The new cookie value.
+        cookie: SecretString,
+    },
+    /// Unknown, expired or malformed: clear the cookie.
+    Invalid,
+    /// A copied cookie: the series is revoked; clear the cookie.
+    Theft,
+}
+
+/// Issues, redeems and revokes remember-me cookies.
+pub struct RememberService {
+    repo: Arc<dyn RememberRepo>,
+    users: Arc<dyn UserRepo>,
+    outbox: Arc<dyn OutboxRepo>,
+    clock: Arc<dyn Clock>,
+    ttl: Duration,
+}
+
+/// Used values seen again within this long of their rotation are refused
+/// without calling it theft.
+const RACE_GRACE: Duration = Duration::seconds(5);
+
+fn split(cookie: &str) -> Option<(&str, &str)> {
+    let (selector, validator) = cookie.split_once('.')?;
+    let ok = |s: &str| rampart_crypto::token::looks_like_token(s);
+    (ok(selector) && ok(validator)).then_some((selector, validator))
+}
+
+impl RememberService {
+    /// A service; cookies live `ttl` (default 14 days).
+    pub fn new(
+        repo: Arc<dyn RememberRepo>,
+        users: Arc<dyn UserRepo>,
+        outbox: Arc<dyn OutboxRepo>,
+        clock: Arc<dyn Clock>,
+        ttl: Duration,
+    ) -> Self {
+        Self {
+            repo,
+            users,
+            outbox,
+            clock,
+            ttl,
+        }
+    }
+
+    /// How long a cookie lives.
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    async fn issue_in(&self, user_id: UserId, series: String) -> Result<SecretString, RepoError> {
+        let selector = generate_token();
+        let validator = generate_token();
+        let now = self.clock.now();
+        self.repo
+            .insert_remember(&RememberRecord {
+                selector: selector.expose_secret().to_owned(),
+                validator_digest: TokenDigest::of(validator.expose_secret()),
+                series,
+                user_id,
+                created_at: now,
+                expires_at: now + self.ttl,
+                rotated_at: None,
+            })
+            .await?;
+        Ok(SecretString::from(format!(
+            "{}.{}",
+            selector.expose_secret(),
+            validator.expose_secret()
+        )))
+    }
+
+    /// Starts a new series for a sign-in that asked to be remembered.
+    pub async fn issue(&self, user_id: UserId) -> Result<SecretString, RepoError> {
+        self.issue_in(user_id, uuid::Uuid::new_v4().to_string())
+            .await
+    }
+
+    /// Checks a presented cookie, rotating it when valid.
+    pub async fn redeem(&self, cookie: &str) -> Result<Redemption, RepoError> {
+        let Some((selector, validator)) = split(cookie) else {
+            return Ok(Redemption::Invalid);
+        };
+        let Some(record) = self.repo.find_remember(selector).await? else {
+            return Ok(Redemption::Invalid);
+        };
+        let now = self.clock.now();
+        let validator_ok =
+            constant_time_eq(&TokenDigest::of(validator).0, &record.validator_digest.0);
+        if let Some(rotated_at) = record.rotated_at
+            && validator_ok
+            && now - rotated_at < RACE_GRACE
+        {
+            return Ok(Redemption::Invalid);
+        }
+        if record.rotated_at.is_some() || !validator_ok {
+            self.theft(&record).await?;
+            return Ok(Redemption::Theft);
+        }
+        if now >= record.expires_at {
+            self.repo.delete_remember_series(&record.series).await?;
+            return Ok(Redemption::Invalid);
+        }
+        if !self.repo.mark_remember_rotated(selector, now).await? {
+            // A parallel request rotated it first.
+            return Ok(Redemption::Invalid);
+        }
+        let cookie = self.issue_in(record.user_id, record.series.clone()).await?;
+        Ok(Redemption::SignIn {
+            user_id: record.user_id,
+            cookie,
+        })
+    }
+
+    async fn theft(&self, record: &RememberRecord) -> Result<(), RepoError> {
+        self.repo.delete_remember_series(&record.series).await?;
+        tracing::warn!(user_id = %record.user_id, event = "remember_me.theft_detected", "a used remember-me cookie was presented again; its series is revoked");
+        if let Some(user) = self.users.find_by_id(record.user_id).await? {
+            self.outbox
+                .enqueue(&OutgoingMail {
+                    user_id: Some(user.id),
+                    to: user.email.clone(),
+                    template: MailTemplate::RememberMeTheft,
+                    context: json!({"username": user.username.as_str()}),
+                })
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Revokes the series of a presented cookie (sign-out).
+    pub async fn revoke(&self, cookie: &str) -> Result<(), RepoError> {
+        if let Some((selector, _)) = split(cookie)
+            && let Some(record) = self.repo.find_remember(selector).await?
+        {
+            self.repo.delete_remember_series(&record.series).await?;
+        }
+        Ok(())
+    }
+
+    /// Revokes every series of a user (password change or reset).
+    pub async fn revoke_all(&self, user_id: UserId) -> Result<(), RepoError> {
+        self.repo.delete_remember_for_user(user_id).await
+    }
+}

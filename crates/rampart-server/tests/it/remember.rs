@@ -1,0 +1,195 @@
+//! Remember-me: asked for or absent, rotating on every use, and a replayed
+//! old value signing nobody in and ending the whole series.
+
+use rampart_testkit::smtp::SmtpSink;
+use rampart_testkit::{Backend, Browser, GOOD_PASSWORD, TestApp, csrf_from};
+use reqwest::StatusCode;
+use time::Duration;
+
+backend_tests!(
+    remember_me_only_when_asked_and_rotates,
+    a_replayed_cookie_ends_the_series_and_mails_the_owner,
+    logout_and_password_change_revoke_remember_me,
+);
+
+async fn login_remembered(browser: &Browser, username: &str) -> reqwest::Response {
+    let html = browser.get("/login").await.text().await.unwrap();
+    let token = csrf_from(&html).unwrap();
+    browser
+        .post(
+            "/login",
+            &[
+                ("username", username),
+                ("password", GOOD_PASSWORD),
+                ("remember", "on"),
+                ("csrf_token", &token),
+            ],
+        )
+        .await
+}
+
+fn set_cookie_named(resp: &reqwest::Response, name: &str) -> Option<String> {
+    resp.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+/// A browser holding nothing but a remember-me cookie.
+fn fresh_browser_with(app: &TestApp, remember: &str) -> Browser {
+    let browser = app.browser();
+    browser.set_cookie("rampart_remember", remember);
+    browser
+}
+
+async fn remember_me_only_when_asked_and_rotates(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    app.browser()
+        .register("alice", "alice@example.com", GOOD_PASSWORD)
+        .await;
+    let plain = app.browser();
+    let resp = plain.login("alice", GOOD_PASSWORD).await;
+    assert!(
+        set_cookie_named(&resp, "rampart_remember").is_none(),
+        "no cookie unless asked"
+    );
+
+    let browser = app.browser();
+    let resp = login_remembered(&browser, "alice").await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let cookie = set_cookie_named(&resp, "rampart_remember").expect("remember-me cookie");
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=1209600"] {
+        assert!(cookie.contains(attribute), "{attribute} missing: {cookie}");
+    }
+    let first = browser.cookie("rampart_remember").unwrap();
+    let stored = app
+        .scalar(
+            "SELECT COUNT(*) FROM remember_tokens WHERE validator_hash LIKE $1",
+            &format!("%{}%", first.split('.').nth(1).unwrap()),
+        )
+        .await;
+    assert_eq!(stored, 0, "the validator is stored hashed only");
+
+    // A new browser with only that cookie is signed in, and the cookie rotates.
+    let elsewhere = fresh_browser_with(&app, &first);
+    let resp = elsewhere.get("/account").await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.text().await.unwrap().contains("Hello, alice"));
+    let second = elsewhere.cookie("rampart_remember").unwrap();
+    assert_ne!(first, second, "the value changes after use");
+    assert!(
+        elsewhere
+            .session_token()
+            .is_some_and(|t| !t.starts_with("anon.")),
+        "a real session was created"
+    );
+
+    // When that session ends, the rotated cookie signs in again.
+    app.clock.advance(Duration::hours(2));
+    let again = fresh_browser_with(&app, &second);
+    assert_eq!(again.get("/account").await.status(), StatusCode::OK);
+    // After 14 days nothing is remembered.
+    let third = again.cookie("rampart_remember").unwrap();
+    app.clock.advance(Duration::days(15));
+    assert_eq!(
+        fresh_browser_with(&app, &third)
+            .get("/account")
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+async fn a_replayed_cookie_ends_the_series_and_mails_the_owner(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    let url = format!("smtp://{}", sink.addr);
+    let app = TestApp::spawn_with(&backend, move |raw| raw.smtp_url = Some(url)).await;
+    app.browser()
+        .register("bob", "bob@example.com", GOOD_PASSWORD)
+        .await;
+    let victim = app.browser();
+    login_remembered(&victim, "bob").await;
+    let stolen = victim.cookie("rampart_remember").unwrap();
+
+    // The victim's browser uses it after its session ended: it rotates.
+    app.clock.advance(Duration::hours(2));
+    let victim_later = fresh_browser_with(&app, &stolen);
+    assert_eq!(victim_later.get("/account").await.status(), StatusCode::OK);
+    let rotated = victim_later.cookie("rampart_remember").unwrap();
+
+    // The thief replays the old value.
+    app.clock.advance(Duration::seconds(30));
+    let thief = fresh_browser_with(&app, &stolen);
+    let resp = thief.get("/account").await;
+    assert_eq!(
+        resp.status(),
+        StatusCode::SEE_OTHER,
+        "a replayed value signs nobody in"
+    );
+    assert!(
+        set_cookie_named(&resp, "rampart_remember").is_some_and(|c| c.contains("Max-Age=0")),
+        "and is cleared"
+    );
+
+    // The whole series is gone: the victim's current value no longer works either.
+    app.clock.advance(Duration::hours(2));
+    assert_eq!(
+        fresh_browser_with(&app, &rotated)
+            .get("/account")
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let mail = sink
+        .wait_for_subject("A copy of your sign-in cookie was used")
+        .await;
+    assert!(mail.contains("To: bob@example.com"));
+}
+
+async fn logout_and_password_change_revoke_remember_me(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    app.browser()
+        .register("carol", "carol@example.com", GOOD_PASSWORD)
+        .await;
+    let browser = app.browser();
+    login_remembered(&browser, "carol").await;
+    let cookie = browser.cookie("rampart_remember").unwrap();
+    let resp = browser.logout().await;
+    assert!(set_cookie_named(&resp, "rampart_remember").is_some_and(|c| c.contains("Max-Age=0")));
+    assert_eq!(
+        fresh_browser_with(&app, &cookie)
+            .get("/account")
+            .await
+            .status(),
+        StatusCode::SEE_OTHER,
+        "logout revoked the series"
+    );
+
+    let other = app.browser();
+    login_remembered(&other, "carol").await;
+    let remembered = other.cookie("rampart_remember").unwrap();
+    let changer = app.browser();
+    changer.login("carol", GOOD_PASSWORD).await;
+    let resp = changer
+        .submit(
+            "/account/password",
+            "/account/password",
+            &[
+                ("current_password", GOOD_PASSWORD),
+                ("new_password", "a fresh phrase 777"),
+                ("new_password_confirm", "a fresh phrase 777"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        fresh_browser_with(&app, &remembered)
+            .get("/account")
+            .await
+            .status(),
+        StatusCode::SEE_OTHER,
+        "a password change revokes remember-me"
+    );
+}

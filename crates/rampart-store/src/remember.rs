@@ -1,0 +1,109 @@
+//! Statements on `remember_tokens`.
+
+use crate::backend::{Store, on_pool};
+use crate::error::repo_error;
+use async_trait::async_trait;
+use rampart_core::UserId;
+use rampart_core::ports::{RememberRepo, RepoError};
+use rampart_core::remember::RememberRecord;
+use rampart_crypto::TokenDigest;
+use time::OffsetDateTime;
+
+#[derive(sqlx::FromRow)]
+struct RememberRow {
+    selector: String,
+    validator_hash: String,
+    series: String,
+    user_id: String,
+    created_at: i64,
+    expires_at: i64,
+    rotated_at: Option<i64>,
+}
+
+fn time_of(secs: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+#[async_trait]
+impl RememberRepo for Store {
+    async fn insert_remember(&self, r: &RememberRecord) -> Result<(), RepoError> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+            "INSERT INTO remember_tokens (selector, validator_hash, series, user_id, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)"
+        )
+        .bind(&r.selector)
+        .bind(r.validator_digest.to_hex())
+        .bind(&r.series)
+        .bind(r.user_id.to_string())
+        .bind(r.created_at.unix_timestamp())
+        .bind(r.expires_at.unix_timestamp())
+        .execute(pool)
+        .await
+        .map(|_| ())
+        .map_err(repo_error)
+        })
+    }
+
+    async fn find_remember(&self, selector: &str) -> Result<Option<RememberRecord>, RepoError> {
+        let row: Option<RememberRow> = on_pool!(self, |pool| {
+            sqlx::query_as(
+            "SELECT selector, validator_hash, series, user_id, created_at, expires_at, rotated_at FROM remember_tokens WHERE selector = $1"
+        )
+        .bind(selector)
+        .fetch_optional(pool)
+        .await
+        .map_err(repo_error)
+        })?;
+        let Some(row) = row else { return Ok(None) };
+        let corrupt =
+            || RepoError::Unavailable(format!("corrupt remember-me row {:?}", row.series).into());
+        Ok(Some(RememberRecord {
+            validator_digest: TokenDigest::from_hex(&row.validator_hash).ok_or_else(corrupt)?,
+            user_id: UserId::parse(&row.user_id).ok_or_else(corrupt)?,
+            selector: row.selector,
+            series: row.series.clone(),
+            created_at: time_of(row.created_at),
+            expires_at: time_of(row.expires_at),
+            rotated_at: row.rotated_at.map(time_of),
+        }))
+    }
+
+    async fn mark_remember_rotated(
+        &self,
+        selector: &str,
+        at: OffsetDateTime,
+    ) -> Result<bool, RepoError> {
+        on_pool!(self, |pool| sqlx::query(
+            "UPDATE remember_tokens SET rotated_at = $1 WHERE selector = $2 AND rotated_at IS NULL"
+        )
+        .bind(at.unix_timestamp())
+        .bind(selector)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected() == 1)
+        .map_err(repo_error))
+    }
+
+    async fn delete_remember_series(&self, series: &str) -> Result<(), RepoError> {
+        on_pool!(self, |pool| sqlx::query(
+            "DELETE FROM remember_tokens WHERE series = $1"
+        )
+        .bind(series)
+        .execute(pool)
+        .await
+        .map(|_| ())
+        .map_err(repo_error))
+    }
+
+    async fn delete_remember_for_user(&self, user: UserId) -> Result<(), RepoError> {
+        on_pool!(self, |pool| sqlx::query(
+            "DELETE FROM remember_tokens WHERE user_id = $1"
+        )
+        .bind(user.to_string())
+        .execute(pool)
+        .await
+        .map(|_| ())
+        .map_err(repo_error))
+    }
+}
