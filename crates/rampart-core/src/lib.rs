@@ -23,5 +23,7 @@ pub use ports::{
 };
 pub use recovery::{RecoveryConfig, RecoveryError, RecoveryService};
 pub use remember::{Redemption, RememberService};
-pub use session::{Session, SessionConfig, SessionId, SessionService};
+pub use session::{
+    ClientCheck, Protection, Session, SessionConfig, SessionId, SessionService, client_fingerprint,
+};
 pub use token::{ApiToken, Scope, TokenService};

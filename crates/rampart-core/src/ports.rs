@@ -79,9 +79,13 @@ pub trait SessionRepo: Send + Sync + 'static {
     async fn insert_session(&self, new: &NewSession) -> Result<(), RepoError>;
     /// The session with this token digest, with its user.
     async fn find_session(&self, digest: &TokenDigest) -> Result<Option<StoredSession>, RepoError>;
-    /// Records a fresh proof of the password.
-    async fn mark_session_fresh(&self, id: &SessionId, at: OffsetDateTime)
-    -> Result<(), RepoError>;
+    /// Records when the password was last proved, and from which client.
+    async fn set_session_client(
+        &self,
+        id: &SessionId,
+        fresh_at: OffsetDateTime,
+        fingerprint: &str,
+    ) -> Result<(), RepoError>;
     /// Deletes one session.
     async fn delete_session(&self, id: &SessionId) -> Result<(), RepoError>;
     /// Deletes every session of a user; returns how many.

@@ -55,6 +55,52 @@ pub struct SessionConfig {
     /// Sensitive actions need a sign-in or re-entry of the password within
     /// this long (default 10 minutes).
     pub fresh_for: Duration,
+    /// What happens when a session's client changes.
+    pub protection: Protection,
+}
+
+/// Session protection, like Flask-Login's: what happens when a session cookie
+/// arrives from a client (user agent, /24 or /64 network) other than the one
+/// that signed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protection {
+    /// Nothing.
+    Off,
+    /// The session stays, but is no longer fresh: sensitive actions ask for
+    /// the password again (default).
+    Basic,
+    /// The session ends.
+    Strong,
+}
+
+/// The outcome of checking a session's client.
+#[derive(Debug)]
+pub enum ClientCheck {
+    /// Same client, or protection off: use this session.
+    Same(Arc<Session>),
+    /// Another client under `basic`: use this (no longer fresh) session.
+    Stale(Arc<Session>),
+    /// Another client under `strong`: the session has ended.
+    Ended,
+}
+
+/// A digest of a client: its user agent and its network (/24 for IPv4, /64
+/// for IPv6), so a phone moving between addresses of one network keeps its
+/// session.
+pub fn client_fingerprint(user_agent: Option<&str>, ip: Option<std::net::IpAddr>) -> String {
+    use std::net::IpAddr;
+    let network = match ip {
+        Some(IpAddr::V4(v4)) => {
+            let [a, b, c, _] = v4.octets();
+            format!("{a}.{b}.{c}.0/24")
+        }
+        Some(IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        None => String::new(),
+    };
+    TokenDigest::of(&format!("{}\n{network}", user_agent.unwrap_or(""))).to_hex()
 }
 
 impl Default for SessionConfig {
@@ -66,6 +112,7 @@ impl Default for SessionConfig {
             cache_ttl: Duration::seconds(10),
             cache_capacity: 100_000,
             fresh_for: Duration::minutes(10),
+            protection: Protection::Basic,
         }
     }
 }
@@ -87,6 +134,8 @@ pub struct NewSession {
     pub ip: Option<String>,
     /// Client user agent at sign-in (truncated).
     pub user_agent: Option<String>,
+    /// Digest of the client at sign-in.
+    pub fingerprint: String,
 }
 
 impl NewSession {
@@ -124,6 +173,8 @@ pub struct Session {
     pub user_agent: Option<String>,
     /// When the password was last proved (sign-in or re-authentication).
     pub fresh_at: OffsetDateTime,
+    /// Digest of the client that signed in (or last re-authenticated).
+    pub fingerprint: String,
 }
 
 enum Cached {
@@ -195,6 +246,10 @@ impl SessionService {
         let token = generate_token();
         let digest = TokenDigest::of(token.expose_secret());
         let now = self.clock.now();
+        let fingerprint = client_fingerprint(
+            user_agent.as_deref(),
+            ip.as_deref().and_then(|ip| ip.parse().ok()),
+        );
         let user_agent = user_agent.map(|ua| ua.chars().take(512).collect::<String>());
         let new = NewSession {
             id: SessionId::new(),
@@ -204,6 +259,7 @@ impl SessionService {
             expires_at: now + self.config.absolute_timeout,
             ip,
             user_agent,
+            fingerprint,
         };
         self.repo.insert_session(&new).await?;
         let session = Arc::new(Session {
@@ -215,6 +271,7 @@ impl SessionService {
             ip: new.ip,
             user_agent: new.user_agent,
             fresh_at: now,
+            fingerprint: new.fingerprint,
         });
         self.cache_insert(session.clone(), unix(now), unix(now), unix(now));
         Ok((token, session))
@@ -338,13 +395,50 @@ impl SessionService {
         self.clock.now() - session.fresh_at < self.config.fresh_for
     }
 
-    /// Records that the session just proved the password again.
-    pub async fn mark_fresh(&self, session: &Session) -> Result<(), SessionError> {
+    /// Records that the session just proved the password again, from the
+    /// client with `fingerprint` (which becomes the session's client).
+    pub async fn mark_fresh(
+        &self,
+        session: &Session,
+        fingerprint: &str,
+    ) -> Result<(), SessionError> {
         self.repo
-            .mark_session_fresh(&session.id, self.clock.now())
+            .set_session_client(&session.id, self.clock.now(), fingerprint)
             .await?;
         self.cache_remove(&session.digest);
         Ok(())
+    }
+
+    /// Applies session protection to a browser session seen from the client
+    /// with `fingerprint`.
+    pub async fn check_client(
+        &self,
+        session: Arc<Session>,
+        fingerprint: &str,
+    ) -> Result<ClientCheck, SessionError> {
+        if self.config.protection == Protection::Off || session.fingerprint == fingerprint {
+            return Ok(ClientCheck::Same(session));
+        }
+        if self.config.protection == Protection::Strong {
+            tracing::info!(user_id = %session.user.id, "session ended: it came from another client (strong protection)");
+            self.end(&session).await?;
+            return Ok(ClientCheck::Ended);
+        }
+        if session.fresh_at > OffsetDateTime::UNIX_EPOCH {
+            self.repo
+                .set_session_client(
+                    &session.id,
+                    OffsetDateTime::UNIX_EPOCH,
+                    &session.fingerprint,
+                )
+                .await?;
+            self.cache_remove(&session.digest);
+        }
+        let stale = Session {
+            fresh_at: OffsetDateTime::UNIX_EPOCH,
+            ..(*session).clone()
+        };
+        Ok(ClientCheck::Stale(Arc::new(stale)))
     }
 
     /// Drops a session from the cache so the next request re-reads it (and
@@ -456,5 +550,41 @@ impl SessionService {
             Ok(n) => tracing::debug!(count = n, "purged expired sessions"),
             Err(err) => tracing::warn!(error = %err, "could not purge expired sessions"),
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::client_fingerprint;
+
+    #[test]
+    fn fingerprints_follow_user_agent_and_network() {
+        let ua = Some("Firefox/128");
+        let a = client_fingerprint(ua, Some("203.0.113.5".parse().unwrap()));
+        assert_eq!(
+            a,
+            client_fingerprint(ua, Some("203.0.113.200".parse().unwrap())),
+            "same /24"
+        );
+        assert_ne!(
+            a,
+            client_fingerprint(ua, Some("203.0.114.5".parse().unwrap())),
+            "other /24"
+        );
+        assert_ne!(
+            a,
+            client_fingerprint(Some("Chrome/120"), Some("203.0.113.5".parse().unwrap()))
+        );
+        let v6 = client_fingerprint(ua, Some("2001:db8:1:2:aaaa::1".parse().unwrap()));
+        assert_eq!(
+            v6,
+            client_fingerprint(ua, Some("2001:db8:1:2:bbbb::9".parse().unwrap())),
+            "same /64"
+        );
+        assert_ne!(
+            v6,
+            client_fingerprint(ua, Some("2001:db8:1:3::1".parse().unwrap()))
+        );
     }
 }

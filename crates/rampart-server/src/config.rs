@@ -12,8 +12,8 @@
 use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 use ipnet::IpNet;
-use rampart_core::SessionConfig;
 use rampart_core::access::{AccessRules, PathMatch, Policy, Rule};
+use rampart_core::{Protection, SessionConfig};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -73,6 +73,11 @@ pub struct RawSession {
     pub absolute_timeout: Option<String>,
     /// How long "keep me signed in" lasts (default `14d`).
     pub remember_for: Option<String>,
+    /// `off`, `basic` (default) or `strong`: what a session cookie coming
+    /// from another client (user agent, /24 or /64 network) leads to.
+    pub protection: Option<String>,
+    /// How long a sign-in counts as fresh for sensitive actions (default `10m`).
+    pub fresh_for: Option<String>,
     /// Share the session cookie with every subdomain of this domain (single
     /// sign-on across subdomains); also the domain `rd` redirects may go to.
     pub cookie_domain: Option<String>,
@@ -585,6 +590,25 @@ impl Config {
                         "{name} {text:?} is not a duration such as 30m, 1h or 24h"
                     )),
                 }
+            }
+        }
+        session.protection = match raw_session.protection.as_deref().unwrap_or("basic") {
+            "off" => Protection::Off,
+            "basic" => Protection::Basic,
+            "strong" => Protection::Strong,
+            other => {
+                problems.push(format!(
+                    "session.protection must be off, basic or strong, not {other:?}"
+                ));
+                Protection::Basic
+            }
+        };
+        if let Some(text) = &raw_session.fresh_for {
+            match parse_duration(text) {
+                Some(d) => session.fresh_for = d,
+                None => problems.push(format!(
+                    "session.fresh_for {text:?} is not a duration such as 10m"
+                )),
             }
         }
         let pw = raw.password.clone().unwrap_or_default();

@@ -20,6 +20,7 @@ struct SessionRow {
     ip: Option<String>,
     user_agent: Option<String>,
     fresh_at: i64,
+    fingerprint: String,
     #[sqlx(flatten)]
     user: UserRow,
 }
@@ -45,6 +46,7 @@ impl SessionRow {
                 ip: self.ip,
                 user_agent: self.user_agent,
                 fresh_at: time_of(self.fresh_at),
+                fingerprint: self.fingerprint,
             },
             last_seen_at: time_of(self.last_seen_at),
         })
@@ -56,8 +58,8 @@ impl SessionRepo for Store {
     async fn insert_session(&self, new: &NewSession) -> Result<(), RepoError> {
         on_pool!(self, |pool| {
             sqlx::query(
-            "INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, expires_at, ip, user_agent, fresh_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+            "INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, expires_at, ip, user_agent, fresh_at, fingerprint) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
         )
         .bind(&new.id.0)
         .bind(new.digest.to_hex())
@@ -68,6 +70,7 @@ impl SessionRepo for Store {
         .bind(new.ip.as_deref())
         .bind(new.user_agent.as_deref())
         .bind(new.fresh_at().unix_timestamp())
+        .bind(&new.fingerprint)
         .execute(pool)
         .await
         .map(|_| ())
@@ -78,7 +81,7 @@ impl SessionRepo for Store {
     async fn find_session(&self, digest: &TokenDigest) -> Result<Option<StoredSession>, RepoError> {
         let row: Option<SessionRow> = on_pool!(self, |pool| {
             sqlx::query_as(
-            "SELECT s.id AS session_id, s.token_hash, s.created_at AS s_created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent, s.fresh_at, \
+            "SELECT s.id AS session_id, s.token_hash, s.created_at AS s_created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent, s.fresh_at, s.fingerprint, \
                     u.id, u.username, u.email, u.email_verified, u.locked, u.created_at \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND u.locked = $2"
@@ -97,7 +100,7 @@ impl SessionRepo for Store {
     async fn list_user_sessions(&self, user: UserId) -> Result<Vec<StoredSession>, RepoError> {
         let rows: Vec<SessionRow> = on_pool!(self, |pool| {
             sqlx::query_as(
-            "SELECT s.id AS session_id, s.token_hash, s.created_at AS s_created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent, s.fresh_at, \
+            "SELECT s.id AS session_id, s.token_hash, s.created_at AS s_created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent, s.fresh_at, s.fingerprint, \
                     u.id, u.username, u.email, u.email_verified, u.locked, u.created_at \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.user_id = $1 ORDER BY s.last_seen_at DESC, s.id"
@@ -113,15 +116,17 @@ impl SessionRepo for Store {
             .collect()
     }
 
-    async fn mark_session_fresh(
+    async fn set_session_client(
         &self,
         id: &SessionId,
-        at: OffsetDateTime,
+        fresh_at: OffsetDateTime,
+        fingerprint: &str,
     ) -> Result<(), RepoError> {
         on_pool!(self, |pool| sqlx::query(
-            "UPDATE sessions SET fresh_at = $1 WHERE id = $2"
+            "UPDATE sessions SET fresh_at = $1, fingerprint = $2 WHERE id = $3"
         )
-        .bind(at.unix_timestamp())
+        .bind(fresh_at.unix_timestamp())
+        .bind(fingerprint)
         .bind(&id.0)
         .execute(pool)
         .await

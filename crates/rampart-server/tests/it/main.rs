@@ -40,6 +40,7 @@ mod hostile;
 mod lifecycle;
 mod openapi;
 mod operations;
+mod protection;
 mod proxies;
 mod recovery;
 mod remember;

@@ -20,7 +20,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use rampart_core::Redemption;
+use rampart_core::{ClientCheck, Redemption, client_fingerprint};
 use rampart_crypto::TokenDigest;
 use rampart_crypto::token::{generate_token, looks_like_token};
 use secrecy::{ExposeSecret, SecretString};
@@ -108,6 +108,19 @@ async fn remembered(
     Ok((Some(visitor), set))
 }
 
+/// The fingerprint of the client making a request.
+pub fn client_fingerprint_of(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: Option<IpAddr>,
+) -> String {
+    let ip = client_ip(peer, headers, &state.settings.trusted_proxies);
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
+    client_fingerprint(user_agent, ip)
+}
+
 /// Loads the session for the request, signing in again from a remember-me
 /// cookie or minting an anonymous token when needed.
 pub async fn load_session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
@@ -126,6 +139,22 @@ pub async fn load_session(State(state): State<AppState>, mut req: Request, next:
         Some(v) if v.session.is_some() => (Some(v), None),
         other => (None, other),
     };
+    // Session protection: the same cookie from another client.
+    if let Some(Visitor {
+        digest,
+        session: Some(session),
+    }) = visitor.take()
+    {
+        let fingerprint = client_fingerprint_of(&state, &headers, peer);
+        visitor = match state.sessions.check_client(session, &fingerprint).await {
+            Ok(ClientCheck::Same(session) | ClientCheck::Stale(session)) => Some(Visitor {
+                digest,
+                session: Some(session),
+            }),
+            Ok(ClientCheck::Ended) => None,
+            Err(err) => return WebError::from(err).into_response(),
+        };
+    }
     if visitor.is_none()
         && let Some(cookie) = cookies::remember_token(&settings, &headers)
     {

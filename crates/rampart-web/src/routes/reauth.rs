@@ -2,7 +2,7 @@
 //! sign-in is older than `session.fresh_for`; then back to where the user was.
 
 use crate::error::WebError;
-use crate::extract::{HtmlForm, SignedIn, Visitor};
+use crate::extract::{ClientInfo, HtmlForm, SignedIn, Visitor};
 use crate::middleware::csrf::token_for;
 use crate::next::safe_local_path;
 use crate::state::AppState;
@@ -11,6 +11,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use rampart_core::client_fingerprint;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
@@ -78,6 +79,7 @@ struct ReauthForm {
 
 async fn submit(
     State(state): State<AppState>,
+    client: ClientInfo,
     visitor: Visitor,
     SignedIn(session): SignedIn,
     HtmlForm(form): HtmlForm<ReauthForm>,
@@ -96,6 +98,7 @@ async fn submit(
             Some("That is not your password. Try again."),
         ));
     }
-    state.sessions.mark_fresh(&session).await?;
+    let fingerprint = client_fingerprint(client.user_agent.as_deref(), client.ip);
+    state.sessions.mark_fresh(&session, &fingerprint).await?;
     Ok(Redirect::to(safe_local_path(&form.next).unwrap_or("/account")).into_response())
 }

@@ -1,0 +1,112 @@
+//! Session protection: the same session cookie from another client (user
+//! agent here) ends the session under `strong`, and under `basic` keeps it
+//! but asks for the password before sensitive actions.
+
+use rampart_server::config::RawSession;
+use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
+use reqwest::StatusCode;
+
+backend_tests!(
+    strong_protection_ends_a_moved_session,
+    basic_protection_asks_for_the_password_again
+);
+
+async fn from_other_client(app: &TestApp, path: &str, token: &str) -> reqwest::Response {
+    reqwest::Client::builder()
+        .user_agent("SomeOtherBrowser/1.0")
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(app.url(path))
+        .header("cookie", format!("rampart_session={token}"))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn strong_protection_ends_a_moved_session(backend: Backend) {
+    let app = TestApp::spawn_with(&backend, |raw| {
+        raw.session = Some(RawSession {
+            protection: Some("strong".into()),
+            ..Default::default()
+        })
+    })
+    .await;
+    let browser = app.browser();
+    browser
+        .register("alice", "alice@example.com", GOOD_PASSWORD)
+        .await;
+    assert_eq!(browser.get("/account").await.status(), StatusCode::OK);
+    let token = browser.session_token().unwrap();
+    let resp = from_other_client(&app, "/account", &token).await;
+    assert_eq!(
+        resp.status(),
+        StatusCode::SEE_OTHER,
+        "another client is not signed in"
+    );
+    assert_eq!(
+        browser.get("/account").await.status(),
+        StatusCode::SEE_OTHER,
+        "the session ended"
+    );
+}
+
+async fn basic_protection_asks_for_the_password_again(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let browser = app.browser();
+    browser
+        .register("bob", "bob@example.com", GOOD_PASSWORD)
+        .await;
+    let token = browser.session_token().unwrap();
+    assert_eq!(
+        browser.get("/account/password").await.status(),
+        StatusCode::OK,
+        "fresh"
+    );
+    let resp = from_other_client(&app, "/account", &token).await;
+    assert_eq!(resp.status(), StatusCode::OK, "basic keeps the session");
+    let resp = from_other_client(&app, "/account/password", &token).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        resp.headers()["location"],
+        "/reauth?next=%2Faccount%2Fpassword",
+        "but asks for the password"
+    );
+    assert_eq!(
+        browser.get("/account/password").await.status(),
+        StatusCode::SEE_OTHER,
+        "the session as a whole is no longer fresh"
+    );
+    let resp = browser
+        .submit(
+            "/reauth",
+            "/reauth",
+            &[("password", GOOD_PASSWORD), ("next", "/account/password")],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        browser.get("/account/password").await.status(),
+        StatusCode::OK
+    );
+
+    let off = TestApp::spawn_with(&backend, |raw| {
+        raw.session = Some(RawSession {
+            protection: Some("off".into()),
+            ..Default::default()
+        })
+    })
+    .await;
+    let browser = off.browser();
+    browser
+        .register("carol", "carol@example.com", GOOD_PASSWORD)
+        .await;
+    let token = browser.session_token().unwrap();
+    assert_eq!(
+        from_other_client(&off, "/account/password", &token)
+            .await
+            .status(),
+        StatusCode::OK,
+        "off: nothing happens"
+    );
+}
