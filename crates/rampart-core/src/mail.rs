@@ -17,15 +17,21 @@ pub enum MailTemplate {
     PasswordChanged,
     /// "Someone used a copy of your sign-in cookie".
     RememberMeTheft,
+    /// "Confirm your new e-mail address" (to the new address).
+    EmailChangeConfirm,
+    /// "A change of your e-mail address was requested" (to the old address).
+    EmailChangeNotice,
 }
 
 impl MailTemplate {
     /// Every template.
-    pub const ALL: [MailTemplate; 4] = [
+    pub const ALL: [MailTemplate; 6] = [
         MailTemplate::VerifyEmail,
         MailTemplate::PasswordReset,
         MailTemplate::PasswordChanged,
         MailTemplate::RememberMeTheft,
+        MailTemplate::EmailChangeConfirm,
+        MailTemplate::EmailChangeNotice,
     ];
 
     /// The template's file stem.
@@ -35,6 +41,8 @@ impl MailTemplate {
             MailTemplate::PasswordReset => "password_reset",
             MailTemplate::PasswordChanged => "password_changed",
             MailTemplate::RememberMeTheft => "remember_me_theft",
+            MailTemplate::EmailChangeConfirm => "email_change_confirm",
+            MailTemplate::EmailChangeNotice => "email_change_notice",
         }
     }
 
@@ -79,6 +87,8 @@ mod tests {
             "password_reset",
             "password_changed",
             "remember_me_theft",
+            "email_change_confirm",
+            "email_change_notice",
         ] {
             let template = MailTemplate::parse(name);
             assert_eq!(template.map(MailTemplate::name), Some(name));

@@ -3,7 +3,7 @@
 //! them too. Nothing here knows SQL.
 
 use crate::mail::{OutgoingMail, QueuedMail};
-use crate::model::{NewUser, RoleName, User, UserCredentials, UserId};
+use crate::model::{Email, NewUser, RoleName, User, UserCredentials, UserId};
 use crate::recovery::{Purpose, Redeemed};
 use crate::remember::RememberRecord;
 use crate::session::{NewSession, SessionId, StoredSession};
@@ -58,6 +58,8 @@ pub trait UserRepo: Send + Sync + 'static {
     async fn find_by_username(&self, username_key: &str) -> Result<Option<User>, RepoError>;
     /// An account by id.
     async fn find_by_id(&self, id: UserId) -> Result<Option<User>, RepoError>;
+    /// Replaces the address (verified); a taken address is a conflict.
+    async fn change_email(&self, id: UserId, email: &Email) -> Result<(), RepoError>;
     /// Marks the address verified if it is still `email_key`; false otherwise.
     async fn mark_email_verified(&self, id: UserId, email_key: &str) -> Result<bool, RepoError>;
     /// Every account, ordered by username.
@@ -143,6 +145,12 @@ pub trait OneTimeTokenRepo: Send + Sync + 'static {
         purpose: Purpose,
         now: OffsetDateTime,
     ) -> Result<Option<Redeemed>, RepoError>;
+    /// The expiry of the user's newest token for a purpose.
+    async fn newest_one_time_expiry(
+        &self,
+        user: UserId,
+        purpose: Purpose,
+    ) -> Result<Option<OffsetDateTime>, RepoError>;
     /// Deletes every token of a user for a purpose.
     async fn delete_one_time_for_user(
         &self,

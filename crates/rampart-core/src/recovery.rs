@@ -26,6 +26,8 @@ pub enum Purpose {
     PasswordReset,
     /// Confirm an e-mail address.
     VerifyEmail,
+    /// Confirm a new e-mail address (the token's address is the new one).
+    ChangeEmail,
 }
 
 impl Purpose {
@@ -34,6 +36,7 @@ impl Purpose {
         match self {
             Purpose::PasswordReset => "password_reset",
             Purpose::VerifyEmail => "verify_email",
+            Purpose::ChangeEmail => "change_email",
         }
     }
 }
@@ -65,6 +68,9 @@ pub enum RecoveryError {
     /// Hashing failed.
     #[error("the password could not be hashed")]
     Hash(#[from] PasswordHashError),
+    /// Asked again too soon; retry after this many seconds.
+    #[error("a mail was sent moments ago")]
+    Throttled(i64),
     /// Ending sessions failed.
     #[error(transparent)]
     Sessions(#[from] crate::session::SessionError),
@@ -289,6 +295,110 @@ impl RecoveryService {
             })
             .await?;
         Ok(())
+    }
+
+    /// Sends the verification link again, at most once every 5 minutes.
+    pub async fn resend_verification(&self, user: &User) -> Result<(), RecoveryError> {
+        let now = self.clock.now();
+        if let Some(expires_at) = self
+            .tokens
+            .newest_one_time_expiry(user.id, Purpose::VerifyEmail)
+            .await?
+        {
+            let issued_at = expires_at - self.config.verify_ttl;
+            let wait = (issued_at + Duration::minutes(5) - now).whole_seconds();
+            if wait > 0 {
+                return Err(RecoveryError::Throttled(wait));
+            }
+        }
+        self.send_verification(user).await?;
+        Ok(())
+    }
+
+    /// Starts a change of e-mail address: a link to the new address (which
+    /// makes the change when followed) and a notice to the old one.
+    pub async fn request_email_change(
+        &self,
+        user: &User,
+        new_email: &str,
+    ) -> Result<(), RecoveryError> {
+        let new_email = Email::parse(new_email).map_err(|p| RecoveryError::Invalid(vec![p]))?;
+        if new_email.key() == user.email.key() {
+            return Err(RecoveryError::Invalid(vec![FieldProblem::new(
+                "email",
+                "That is already your e-mail address.",
+            )]));
+        }
+        if self
+            .users
+            .find_credentials(LoginKey::Email(&new_email.key()))
+            .await?
+            .is_some()
+        {
+            return Err(RecoveryError::Invalid(vec![FieldProblem::new(
+                "email",
+                "Another account uses that e-mail address.",
+            )]));
+        }
+        let token = generate_token();
+        self.tokens
+            .insert_one_time(
+                &TokenDigest::of(token.expose_secret()),
+                Purpose::ChangeEmail,
+                user.id,
+                new_email.as_str(),
+                self.clock.now() + self.config.verify_ttl,
+            )
+            .await?;
+        self.outbox
+            .enqueue(&OutgoingMail {
+                user_id: Some(user.id),
+                to: new_email.clone(),
+                template: MailTemplate::EmailChangeConfirm,
+                context: json!({"username": user.username.as_str(), "link": self.link("/account/email/confirm", &token)}),
+            })
+            .await?;
+        self.outbox
+            .enqueue(&OutgoingMail {
+                user_id: Some(user.id),
+                to: user.email.clone(),
+                template: MailTemplate::EmailChangeNotice,
+                context: json!({"username": user.username.as_str(), "new_email": new_email.as_str(), "base_url": self.config.base_url}),
+            })
+            .await?;
+        tracing::info!(user_id = %user.id, "e-mail change requested");
+        Ok(())
+    }
+
+    /// Completes a change of e-mail address with the token mailed to the new
+    /// address (once); the new address counts as verified.
+    pub async fn confirm_email_change(&self, token: &str) -> Result<UserId, RecoveryError> {
+        let redeemed = self
+            .tokens
+            .take_one_time(
+                &TokenDigest::of(token),
+                Purpose::ChangeEmail,
+                self.clock.now(),
+            )
+            .await?
+            .ok_or(RecoveryError::InvalidToken)?;
+        let email = Email::from_trusted(redeemed.email);
+        match self.users.change_email(redeemed.user_id, &email).await {
+            Ok(()) => {}
+            Err(RepoError::Conflict(_)) => {
+                return Err(RecoveryError::Invalid(vec![FieldProblem::new(
+                    "email",
+                    "Another account took that e-mail address in the meantime.",
+                )]));
+            }
+            Err(other) => return Err(other.into()),
+        }
+        self.tokens
+            .delete_one_time_for_user(redeemed.user_id, Purpose::VerifyEmail)
+            .await?;
+        self.sessions.forget_user(redeemed.user_id);
+        tracing::info!(user_id = %redeemed.user_id, "e-mail address changed");
+        Ok(redeemed.user_id)
     }
 
     /// Confirms an address with a verification token (once).

@@ -441,6 +441,14 @@ impl SessionService {
         Ok(ClientCheck::Stale(Arc::new(stale)))
     }
 
+    /// Drops every cached session of a user, so their next requests re-read
+    /// the user (after a change of address or roles).
+    pub fn forget_user(&self, user: UserId) {
+        if let Ok(mut cache) = self.cache.write() {
+            cache.retain(|_, e| e.session.user.id != user);
+        }
+    }
+
     /// Drops a session from the cache so the next request re-reads it (and
     /// its user) from the store.
     pub fn forget_cached(&self, digest: &TokenDigest) {

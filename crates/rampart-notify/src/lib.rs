@@ -34,6 +34,10 @@ const BUILT_IN: &[(&str, &str)] = built_in!(
     "password_changed.html",
     "remember_me_theft.txt",
     "remember_me_theft.html",
+    "email_change_confirm.txt",
+    "email_change_confirm.html",
+    "email_change_notice.txt",
+    "email_change_notice.html",
 );
 
 fn subject(template: MailTemplate) -> &'static str {
@@ -42,6 +46,8 @@ fn subject(template: MailTemplate) -> &'static str {
         MailTemplate::PasswordReset => "Reset your password",
         MailTemplate::PasswordChanged => "Your password was changed",
         MailTemplate::RememberMeTheft => "A copy of your sign-in cookie was used",
+        MailTemplate::EmailChangeConfirm => "Confirm your new e-mail address",
+        MailTemplate::EmailChangeNotice => "Your e-mail address is being changed",
     }
 }
 

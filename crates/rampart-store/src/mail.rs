@@ -106,6 +106,22 @@ impl OneTimeTokenRepo for Store {
         row.map(RedeemedRow::into_redeemed).transpose()
     }
 
+    async fn newest_one_time_expiry(
+        &self,
+        user: UserId,
+        purpose: Purpose,
+    ) -> Result<Option<OffsetDateTime>, RepoError> {
+        let newest: Option<i64> = on_pool!(self, |pool| sqlx::query_scalar(
+            "SELECT MAX(expires_at) FROM one_time_tokens WHERE user_id = $1 AND purpose = $2"
+        )
+        .bind(user.to_string())
+        .bind(purpose.as_str())
+        .fetch_one(pool)
+        .await
+        .map_err(repo_error))?;
+        Ok(newest.and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok()))
+    }
+
     async fn delete_one_time_for_user(
         &self,
         user: UserId,

@@ -154,6 +154,20 @@ impl UserRepo for Store {
         }
     }
 
+    async fn change_email(&self, id: UserId, email: &Email) -> Result<(), RepoError> {
+        on_pool!(self, |pool| sqlx::query(
+            "UPDATE users SET email = $1, email_key = $2, email_verified = $3 WHERE id = $4"
+        )
+        .bind(email.as_str())
+        .bind(email.key())
+        .bind(true)
+        .bind(id.to_string())
+        .execute(pool)
+        .await
+        .map(|_| ())
+        .map_err(repo_error))
+    }
+
     async fn mark_email_verified(&self, id: UserId, email_key: &str) -> Result<bool, RepoError> {
         on_pool!(self, |pool| sqlx::query(
             "UPDATE users SET email_verified = $1 WHERE id = $2 AND email_key = $3"

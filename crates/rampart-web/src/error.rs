@@ -37,6 +37,9 @@ pub enum WebError {
     /// 422: the form could not be read.
     #[error("unprocessable form: {0}")]
     Unprocessable(String),
+    /// 429: asked too often (the caller adds Retry-After).
+    #[error("too many requests: {0}")]
+    TooManyRequests(String),
     /// 503 + Retry-After: the password hashing pool is full.
     #[error(transparent)]
     Busy(#[from] PoolBusy),
@@ -113,6 +116,7 @@ impl IntoResponse for WebError {
             WebError::UnsupportedMediaType(m) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported form encoding", m.clone())
             }
+            WebError::TooManyRequests(m) => (StatusCode::TOO_MANY_REQUESTS, "Please wait a moment", m.clone()),
             WebError::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, "The form could not be processed", m.clone()),
             WebError::Busy(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,

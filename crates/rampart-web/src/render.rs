@@ -29,6 +29,8 @@ pub const BUILT_IN: &[(&str, &str)] = built_in!(
     "reauth.html",
     "sessions.html",
     "account_delete.html",
+    "account_email.html",
+    "email_confirm.html",
 );
 
 /// The compiled template set.

@@ -15,6 +15,8 @@ backend_tests!(
     email_verification_needs_a_post,
     change_password_rotates_this_session_and_ends_others,
     json_password_reset,
+    changing_the_email_needs_the_new_address_to_confirm,
+    verification_mail_can_be_resent_but_not_too_often,
 );
 
 const NEW_PASSWORD: &str = "a brand new passphrase 9";
@@ -473,4 +475,127 @@ async fn json_password_reset(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::CREATED);
+}
+
+async fn changing_the_email_needs_the_new_address_to_confirm(backend: Backend) {
+    let (app, sink) = app_with_mail(&backend).await;
+    let browser = app.browser();
+    browser
+        .register("hana", "hana@example.com", GOOD_PASSWORD)
+        .await;
+    app.browser()
+        .register("ivo", "ivo@example.com", GOOD_PASSWORD)
+        .await;
+    let taken = browser
+        .submit(
+            "/account/email",
+            "/account/email",
+            &[("email", "IVO@example.com")],
+        )
+        .await;
+    assert_eq!(taken.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(taken.text().await.unwrap().contains("Another account uses"));
+    let resp = browser
+        .submit(
+            "/account/email",
+            "/account/email",
+            &[("email", "hana.new@example.com")],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let confirm = sink
+        .wait_for_subject("Confirm your new e-mail address")
+        .await;
+    assert!(confirm.contains("To: hana.new@example.com"), "{confirm}");
+    let notice = sink
+        .wait_for_subject("Your e-mail address is being changed")
+        .await;
+    assert!(notice.contains("To: hana@example.com") && notice.contains("hana.new@example.com"));
+    let token = token_in(&confirm, "/account/email/confirm").unwrap();
+
+    let other = app.browser();
+    let page = other
+        .get(&format!("/account/email/confirm?token={token}"))
+        .await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(
+        browser
+            .get("/account")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("hana@example.com"),
+        "GET changed nothing"
+    );
+    let csrf = csrf_from(&page.text().await.unwrap()).unwrap();
+    let done = other
+        .post(
+            "/account/email/confirm",
+            &[("token", &token), ("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(done.status(), StatusCode::OK);
+    let account = browser.get("/account").await.text().await.unwrap();
+    assert!(
+        account.contains("hana.new@example.com") && !account.contains("not yet verified"),
+        "{account}"
+    );
+    let again = other
+        .post(
+            "/account/email/confirm",
+            &[("token", &token), ("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(again.status(), StatusCode::BAD_REQUEST, "single use");
+    assert_eq!(
+        app.browser()
+            .login("hana.new@example.com", GOOD_PASSWORD)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+
+    app.clock.advance(time::Duration::minutes(11));
+    let stale = browser.get("/account/email").await;
+    assert!(
+        stale.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/reauth"),
+        "a fresh sign-in is required"
+    );
+}
+
+async fn verification_mail_can_be_resent_but_not_too_often(backend: Backend) {
+    let (app, sink) = app_with_mail(&backend).await;
+    let browser = app.browser();
+    browser
+        .register("jan", "jan@example.com", GOOD_PASSWORD)
+        .await;
+    sink.wait_for(1).await;
+    let resp = browser
+        .submit("/account", "/account/verify-email/resend", &[])
+        .await;
+    assert_eq!(
+        resp.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "the registration mail went out moments ago"
+    );
+    assert!(resp.headers().get("retry-after").is_some());
+    app.clock.advance(time::Duration::minutes(6));
+    let browser2 = app.browser();
+    browser2.login("jan", GOOD_PASSWORD).await;
+    let resp = browser2
+        .submit("/account", "/account/verify-email/resend", &[])
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let mails = sink.wait_for(2).await;
+    assert_eq!(
+        mails
+            .iter()
+            .filter(|m| m.contains("Subject: Confirm your e-mail address"))
+            .count(),
+        2
+    );
 }

@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod assets;
+pub mod email;
 pub mod forward_auth;
 pub mod health;
 pub mod login;
@@ -27,6 +28,7 @@ pub fn public() -> Router<AppState> {
         .merge(register::router())
         .merge(logout::router())
         .merge(recovery::router())
+        .merge(email::public())
 }
 
 /// Pages that require a signed-in session.
@@ -35,6 +37,7 @@ pub fn protected() -> Router<AppState> {
         .merge(account::router())
         .merge(reauth::router())
         .merge(sessions::router())
+        .merge(email::protected())
 }
 
 /// Machine endpoints and assets: no state changes, no session middleware,
