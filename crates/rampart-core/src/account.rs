@@ -358,8 +358,10 @@ impl AccountService {
     /// Deletes the user's own account and everything that hangs off it
     /// (sessions, tokens, links, queued mail) at once.
     pub async fn delete_own_account(&self, user: &User) -> Result<(), AdminError> {
-        self.sessions.end_all_for_user(user.id).await?;
+        // One DELETE: sessions, tokens, links, remember-me series, roles and
+        // queued mail go with the row (ON DELETE CASCADE), all or nothing.
         self.users.delete_user(user.id).await?;
+        self.sessions.forget_user(user.id);
         tracing::info!(user_id = %user.id, "account deleted by its owner");
         Ok(())
     }

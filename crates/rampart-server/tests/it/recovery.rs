@@ -17,6 +17,7 @@ backend_tests!(
     json_password_reset,
     changing_the_email_needs_the_new_address_to_confirm,
     verification_mail_can_be_resent_but_not_too_often,
+    mail_templates_can_be_overridden,
 );
 
 const NEW_PASSWORD: &str = "a brand new passphrase 9";
@@ -598,4 +599,39 @@ async fn verification_mail_can_be_resent_but_not_too_often(backend: Backend) {
             .count(),
         2
     );
+}
+
+async fn mail_templates_can_be_overridden(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("mail")).unwrap();
+    std::fs::write(
+        dir.path().join("mail/password_reset.txt"),
+        "ACME account desk. Reset here: {{ link }}\n",
+    )
+    .unwrap();
+    let sink = SmtpSink::start().await;
+    let url = format!("smtp://{}", sink.addr);
+    let templates = dir.path().to_path_buf();
+    let app = TestApp::spawn_with(&backend, move |raw| {
+        raw.smtp_url = Some(url);
+        raw.templates_dir = Some(templates);
+    })
+    .await;
+    app.browser()
+        .register("kai", "kai@example.com", GOOD_PASSWORD)
+        .await;
+    app.browser()
+        .submit(
+            "/password/forgot",
+            "/password/forgot",
+            &[("email", "kai@example.com")],
+        )
+        .await;
+    let mail = sink.wait_for_subject("Reset your password").await;
+    assert!(mail.contains("ACME account desk"), "{mail}");
+    assert!(
+        mail.contains("Choose a new password"),
+        "the HTML part is still the built-in one"
+    );
+    assert!(token_in(&mail, "/password/reset").is_some());
 }
