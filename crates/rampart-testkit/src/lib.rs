@@ -176,6 +176,23 @@ impl TestApp {
         result.unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 
+    /// Signs in through the JSON API; returns the bearer session token.
+    pub async fn api_login(&self, username: &str, password: &str) -> String {
+        let body: serde_json::Value = Client::new()
+            .post(self.url("/api/v1/sessions"))
+            .json(&serde_json::json!({"username": username, "password": password}))
+            .send()
+            .await
+            .unwrap_or_else(fail)
+            .json()
+            .await
+            .unwrap_or_else(fail);
+        body["token"]
+            .as_str()
+            .unwrap_or_else(|| fail(format!("no token in {body}")))
+            .to_owned()
+    }
+
     /// A browser-like client: its own cookie jar, redirects not followed.
     pub fn browser(&self) -> Browser {
         Browser::new(&self.base)

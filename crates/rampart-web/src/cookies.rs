@@ -1,16 +1,37 @@
-//! The session cookie of API.md: `rampart_session` (`__Host-` prefixed over
-//! HTTPS), `HttpOnly; Path=/; SameSite=Lax`, `Secure` over HTTPS and always in
-//! production. No `Max-Age`: the server decides when a session ends. With
-//! `session.cookie_domain` the cookie carries `Domain` (single sign-on across
-//! subdomains) and, over HTTPS, the `__Secure-` prefix instead of `__Host-`.
+//! The cookies of API.md: the session cookie `rampart_session` and the
+//! remember-me cookie `rampart_remember`, both `HttpOnly; Path=/;
+//! SameSite=Lax`, `Secure` over HTTPS and always in production, `__Host-`
+//! prefixed over HTTPS. The session cookie has no `Max-Age` (the server decides
+//! when a session ends); the remember-me cookie lives `session.remember_for`.
+//! With `session.cookie_domain` both carry `Domain` (single sign-on across
+//! subdomains) and, over HTTPS, the `__Secure-` prefix instead of `__Host-`
+//! (which forbids `Domain`).
 
 use crate::settings::WebSettings;
 use axum::http::{HeaderMap, HeaderValue};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use secrecy::{ExposeSecret, SecretString};
 
-fn base<'a>(settings: &WebSettings, value: String) -> Cookie<'a> {
-    let mut cookie = Cookie::build((settings.session_cookie_name(), value))
+/// Which of Rampart's cookies.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Session,
+    Remember,
+}
+
+fn name(settings: &WebSettings, kind: Kind) -> &'static str {
+    match (kind, settings.https, settings.cookie_domain.is_some()) {
+        (Kind::Session, true, false) => "__Host-rampart_session",
+        (Kind::Session, true, true) => "__Secure-rampart_session",
+        (Kind::Session, false, _) => "rampart_session",
+        (Kind::Remember, true, false) => "__Host-rampart_remember",
+        (Kind::Remember, true, true) => "__Secure-rampart_remember",
+        (Kind::Remember, false, _) => "rampart_remember",
+    }
+}
+
+fn build<'a>(settings: &WebSettings, kind: Kind, value: String) -> Cookie<'a> {
+    let mut cookie = Cookie::build((name(settings, kind), value))
         .http_only(true)
         .path("/")
         .same_site(SameSite::Lax)
@@ -20,48 +41,46 @@ fn base<'a>(settings: &WebSettings, value: String) -> Cookie<'a> {
         cookie.set_domain(domain.clone());
     }
     cookie
+}
+
+fn header(cookie: Cookie<'_>) -> HeaderValue {
+    HeaderValue::from_str(&cookie.to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+fn removal(settings: &WebSettings, kind: Kind) -> HeaderValue {
+    let mut cookie = build(settings, kind, String::new());
+    cookie.make_removal();
+    header(cookie)
+}
+
+fn read(settings: &WebSettings, kind: Kind, headers: &HeaderMap) -> Option<SecretString> {
+    CookieJar::from_headers(headers)
+        .get(name(settings, kind))
+        .map(|c| SecretString::from(c.value().to_owned()))
+}
+
+/// The session cookie's name for this deployment.
+pub fn session_cookie_name(settings: &WebSettings) -> &'static str {
+    name(settings, Kind::Session)
 }
 
 /// `Set-Cookie` value carrying a session token.
 pub fn session_cookie(settings: &WebSettings, token: &SecretString) -> HeaderValue {
-    let cookie = base(settings, token.expose_secret().to_owned());
-    HeaderValue::from_str(&cookie.to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
+    header(build(
+        settings,
+        Kind::Session,
+        token.expose_secret().to_owned(),
+    ))
 }
 
 /// `Set-Cookie` value that deletes the session cookie.
 pub fn expired_session_cookie(settings: &WebSettings) -> HeaderValue {
-    let mut cookie = base(settings, String::new());
-    cookie.make_removal();
-    HeaderValue::from_str(&cookie.to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
+    removal(settings, Kind::Session)
 }
 
 /// The session token the client sent, if any.
 pub fn session_token(settings: &WebSettings, headers: &HeaderMap) -> Option<SecretString> {
-    CookieJar::from_headers(headers)
-        .get(settings.session_cookie_name())
-        .map(|c| SecretString::from(c.value().to_owned()))
-}
-
-/// The remember-me cookie's name, with the same prefix rules as the session's.
-pub fn remember_cookie_name(settings: &WebSettings) -> &'static str {
-    match (settings.https, settings.cookie_domain.is_some()) {
-        (true, false) => "__Host-rampart_remember",
-        (true, true) => "__Secure-rampart_remember",
-        (false, _) => "rampart_remember",
-    }
-}
-
-fn remember_base<'a>(settings: &WebSettings, value: String) -> Cookie<'a> {
-    let mut cookie = Cookie::build((remember_cookie_name(settings), value))
-        .http_only(true)
-        .path("/")
-        .same_site(SameSite::Lax)
-        .secure(settings.secure_cookies())
-        .build();
-    if let Some(domain) = &settings.cookie_domain {
-        cookie.set_domain(domain.clone());
-    }
-    cookie
+    read(settings, Kind::Session, headers)
 }
 
 /// `Set-Cookie` value carrying a remember-me token for `max_age`.
@@ -70,21 +89,17 @@ pub fn remember_cookie(
     value: &SecretString,
     max_age: time::Duration,
 ) -> HeaderValue {
-    let mut cookie = remember_base(settings, value.expose_secret().to_owned());
+    let mut cookie = build(settings, Kind::Remember, value.expose_secret().to_owned());
     cookie.set_max_age(max_age);
-    HeaderValue::from_str(&cookie.to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
+    header(cookie)
 }
 
 /// `Set-Cookie` value that deletes the remember-me cookie.
 pub fn expired_remember_cookie(settings: &WebSettings) -> HeaderValue {
-    let mut cookie = remember_base(settings, String::new());
-    cookie.make_removal();
-    HeaderValue::from_str(&cookie.to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
+    removal(settings, Kind::Remember)
 }
 
 /// The remember-me value the client sent, if any.
 pub fn remember_token(settings: &WebSettings, headers: &HeaderMap) -> Option<SecretString> {
-    CookieJar::from_headers(headers)
-        .get(remember_cookie_name(settings))
-        .map(|c| SecretString::from(c.value().to_owned()))
+    read(settings, Kind::Remember, headers)
 }

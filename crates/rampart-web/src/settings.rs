@@ -46,17 +46,6 @@ impl WebSettings {
         self.https || self.production
     }
 
-    /// `__Host-rampart_session` over HTTPS (the prefix needs `Secure` and no
-    /// `Domain`), `__Secure-rampart_session` over HTTPS with a cookie domain
-    /// (`__Host-` forbids `Domain`), else `rampart_session`.
-    pub fn session_cookie_name(&self) -> &'static str {
-        match (self.https, self.cookie_domain.is_some()) {
-            (true, false) => "__Host-rampart_session",
-            (true, true) => "__Secure-rampart_session",
-            (false, _) => "rampart_session",
-        }
-    }
-
     /// True when `url` may be a post-sign-in redirect target: the base URL's
     /// host, or the cookie domain and its subdomains; https when the site is.
     pub fn allows_redirect_to(&self, url: &Url) -> bool {

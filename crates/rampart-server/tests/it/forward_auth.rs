@@ -52,19 +52,6 @@ async fn verify(
     req.send().await.unwrap()
 }
 
-async fn api_login(app: &TestApp, username: &str) -> String {
-    let resp: Value = reqwest::Client::new()
-        .post(app.url("/api/v1/sessions"))
-        .json(&json!({"username": username, "password": GOOD_PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    resp["token"].as_str().unwrap().to_owned()
-}
-
 async fn identities_are_passed_upstream(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let browser = app.browser();
@@ -88,7 +75,7 @@ async fn identities_are_passed_upstream(backend: Backend) {
     assert_eq!(resp.headers()["remote-email"], "alice@example.com");
     assert_eq!(resp.headers()["remote-groups"], "user");
 
-    let session = api_login(&app, "alice").await;
+    let session = app.api_login("alice", GOOD_PASSWORD).await;
     let bearer = format!("Bearer {session}");
     let resp = verify(
         &app,

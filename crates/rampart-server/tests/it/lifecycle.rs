@@ -186,16 +186,7 @@ async fn sensitive_actions_need_a_fresh_login(backend: Backend) {
     assert_eq!(evil.headers()["location"], "/account");
 
     // The API asks for a recent sign-in before minting tokens.
-    let session: Value = reqwest::Client::new()
-        .post(app.url("/api/v1/sessions"))
-        .json(&json!({"username": "bob", "password": GOOD_PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = session["token"].as_str().unwrap();
+    let token = &app.api_login("bob", GOOD_PASSWORD).await;
     app.clock.advance(Duration::minutes(11));
     let resp = reqwest::Client::new()
         .post(app.url("/api/v1/me/tokens"))
@@ -221,16 +212,7 @@ async fn deleting_an_account_removes_every_trace(backend: Backend) {
     browser
         .register("carol", "carol@example.com", GOOD_PASSWORD)
         .await;
-    let api_session: Value = reqwest::Client::new()
-        .post(app.url("/api/v1/sessions"))
-        .json(&json!({"username": "carol", "password": GOOD_PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = api_session["token"].as_str().unwrap();
+    let token = &app.api_login("carol", GOOD_PASSWORD).await;
     reqwest::Client::new()
         .post(app.url("/api/v1/me/tokens"))
         .bearer_auth(token)
