@@ -12,8 +12,10 @@ use crate::password::{HashPool, PasswordPolicy, PoolBusy};
 use crate::ports::{LoginKey, RepoError, UniqueField, UserRepo};
 use crate::recovery::RecoveryService;
 use crate::session::{SessionError, SessionId, SessionService};
+use crate::throttle::{Locked, LoginThrottle};
 use rampart_crypto::{PasswordHashError, Verification};
 use secrecy::{ExposeSecret, SecretString};
+use std::net::IpAddr;
 use std::sync::Arc;
 
 /// A submitted registration, before validation.
@@ -57,6 +59,9 @@ pub enum LoginError {
     /// Unknown user, wrong password or locked account: deliberately one answer.
     #[error("invalid username or password")]
     InvalidCredentials,
+    /// Too many failures for this name or address; retry after this long.
+    #[error("too many failed sign-ins")]
+    Throttled(time::Duration),
     /// Too many password hashes are in progress.
     #[error(transparent)]
     Busy(#[from] PoolBusy),
@@ -108,6 +113,7 @@ pub enum ChangePasswordError {
 /// Registration, sign-in and operator actions.
 pub struct AccountService {
     users: Arc<dyn UserRepo>,
+    throttle: Arc<LoginThrottle>,
     sessions: Arc<SessionService>,
     recovery: Arc<RecoveryService>,
     pool: HashPool,
@@ -118,8 +124,10 @@ pub struct AccountService {
 
 impl AccountService {
     /// Builds the service; computes the dummy hash used for unknown users.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         users: Arc<dyn UserRepo>,
+        throttle: Arc<LoginThrottle>,
         sessions: Arc<SessionService>,
         recovery: Arc<RecoveryService>,
         pool: HashPool,
@@ -129,6 +137,7 @@ impl AccountService {
     ) -> Self {
         Self {
             users,
+            throttle,
             sessions,
             recovery,
             pool,
@@ -215,6 +224,28 @@ impl AccountService {
 
     /// Checks a login name (username or e-mail) and password.
     pub async fn authenticate(
+        &self,
+        login: &str,
+        password: SecretString,
+        client: Option<IpAddr>,
+    ) -> Result<User, LoginError> {
+        if let Err(Locked(wait)) = self.throttle.check(login, client).await? {
+            return Err(LoginError::Throttled(wait));
+        }
+        match self.check_credentials(login, password).await {
+            Ok(user) => {
+                self.throttle.succeeded(login, client).await?;
+                Ok(user)
+            }
+            Err(LoginError::InvalidCredentials) => {
+                self.throttle.failed(login, client).await?;
+                Err(LoginError::InvalidCredentials)
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    async fn check_credentials(
         &self,
         login: &str,
         password: SecretString,
@@ -335,10 +366,13 @@ impl AccountService {
         Ok(user)
     }
 
-    /// Unlocks an account.
+    /// Unlocks an account and lifts any brute-force lock-out of its names.
     pub async fn unlock(&self, username: &str) -> Result<User, AdminError> {
         let user = self.find(username).await?;
         self.users.set_locked(user.id, false).await?;
+        // Also lift a brute-force lock-out, whichever name was tried.
+        self.throttle.clear_name(user.username.as_str()).await?;
+        self.throttle.clear_name(user.email.as_str()).await?;
         Ok(user)
     }
 
@@ -348,7 +382,10 @@ impl AccountService {
         user: &User,
         password: SecretString,
     ) -> Result<bool, LoginError> {
-        match self.authenticate(user.username.as_str(), password).await {
+        match self
+            .authenticate(user.username.as_str(), password, None)
+            .await
+        {
             Ok(found) => Ok(found.id == user.id),
             Err(LoginError::InvalidCredentials) => Ok(false),
             Err(other) => Err(other),

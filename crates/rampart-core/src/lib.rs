@@ -13,6 +13,7 @@ pub mod ports;
 pub mod recovery;
 pub mod remember;
 pub mod session;
+pub mod throttle;
 pub mod token;
 
 pub use account::{AccountService, LoginError, RegisterError, Registration};

@@ -195,3 +195,27 @@ pub trait RememberRepo: Send + Sync + 'static {
     /// Deletes every series of a user.
     async fn delete_remember_for_user(&self, user: UserId) -> Result<(), RepoError>;
 }
+
+/// Failed sign-in counters.
+#[async_trait]
+pub trait ThrottleRepo: Send + Sync + 'static {
+    /// The counter under `key`.
+    async fn throttle_counter(
+        &self,
+        key: &str,
+    ) -> Result<Option<crate::throttle::Counter>, RepoError>;
+    /// Counts one more failure under `key` atomically (starting again from 1
+    /// when the last one is older than `forget_before`); returns the count.
+    async fn count_throttle_failure(
+        &self,
+        key: &str,
+        now: OffsetDateTime,
+        forget_before: OffsetDateTime,
+    ) -> Result<i64, RepoError>;
+    /// Locks `key` until `until`.
+    async fn lock_throttle(&self, key: &str, until: OffsetDateTime) -> Result<(), RepoError>;
+    /// Deletes the counter under `key`.
+    async fn clear_throttle_counter(&self, key: &str) -> Result<(), RepoError>;
+    /// Deletes every counter whose key starts with `prefix`.
+    async fn clear_throttle_prefix(&self, prefix: &str) -> Result<(), RepoError>;
+}

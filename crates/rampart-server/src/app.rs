@@ -7,6 +7,7 @@ use anyhow::Context as _;
 use async_trait::async_trait;
 use rampart_core::RememberService;
 use rampart_core::password::{HashPool, PasswordPolicy};
+use rampart_core::throttle::LoginThrottle;
 use rampart_core::{
     AccountService, Clock, RecoveryConfig, RecoveryService, SessionService, TokenService,
 };
@@ -113,8 +114,14 @@ pub async fn services(
             base_url: config.base_url.as_str().trim_end_matches('/').to_owned(),
         },
     ));
+    let throttle = Arc::new(LoginThrottle::new(
+        repo.clone(),
+        clock.clone(),
+        config.throttle.clone(),
+    ));
     let accounts = Arc::new(AccountService::new(
         repo,
+        throttle,
         sessions.clone(),
         recovery.clone(),
         pool,

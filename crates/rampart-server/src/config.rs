@@ -13,6 +13,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 use ipnet::IpNet;
 use rampart_core::access::{AccessRules, PathMatch, Policy, Rule};
+use rampart_core::throttle::ThrottleConfig;
 use rampart_core::{Protection, SessionConfig};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -113,6 +114,18 @@ pub struct RawAccess {
     pub rules: Option<Vec<RawRule>>,
 }
 
+/// `[login]` as written.
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawLogin {
+    /// Failed sign-ins for one name (per network) before lock-outs begin (default 5).
+    pub lockout_after: Option<i64>,
+    /// Failed sign-ins from one address before lock-outs begin (default 50).
+    pub lockout_after_per_address: Option<i64>,
+    /// The longest lock-out (default `1h`).
+    pub max_lockout: Option<String>,
+}
+
 /// `[api]` as written.
 #[derive(Debug, Deserialize, Default, Clone)]
 #[serde(deny_unknown_fields)]
@@ -197,6 +210,8 @@ pub struct RawConfig {
     pub session: Option<RawSession>,
     /// Password policy and hashing cost.
     pub password: Option<RawPassword>,
+    /// Sign-in lock-out.
+    pub login: Option<RawLogin>,
     /// Forward-auth access rules.
     pub access: Option<RawAccess>,
     /// Cross-origin API access.
@@ -276,6 +291,8 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// Sender address.
     pub smtp_from: String,
+    /// Sign-in lock-out thresholds.
+    pub throttle: ThrottleConfig,
     /// Forward-auth access rules.
     pub access: AccessRules,
     /// Session cookie domain for single sign-on across subdomains.
@@ -680,6 +697,28 @@ impl Config {
             .smtp_from
             .clone()
             .unwrap_or_else(|| "Rampart <rampart@localhost>".to_owned());
+        let raw_login = raw.login.clone().unwrap_or_default();
+        let mut throttle = ThrottleConfig::default();
+        if let Some(n) = raw_login.lockout_after {
+            if n < 1 {
+                problems.push("login.lockout_after must be at least 1".to_owned());
+            }
+            throttle.free_failures = n;
+        }
+        if let Some(n) = raw_login.lockout_after_per_address {
+            if n < 1 {
+                problems.push("login.lockout_after_per_address must be at least 1".to_owned());
+            }
+            throttle.free_failures_per_address = n;
+        }
+        if let Some(text) = &raw_login.max_lockout {
+            match parse_duration(text) {
+                Some(d) => throttle.max_lock = d,
+                None => problems.push(format!(
+                    "login.max_lockout {text:?} is not a duration such as 1h"
+                )),
+            }
+        }
         let raw_api = raw.api.clone().unwrap_or_default();
         let api_rate_per_second = NonZeroU32::new(raw_api.rate_per_second.unwrap_or(20))
             .unwrap_or_else(|| {
@@ -743,6 +782,7 @@ impl Config {
             remember_for,
             smtp_url,
             smtp_from,
+            throttle,
             access,
             cookie_domain,
             cors_origins,

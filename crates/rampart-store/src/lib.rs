@@ -13,6 +13,7 @@ mod error;
 mod mail;
 mod remember;
 mod sessions;
+mod throttle;
 mod tokens;
 mod users;
 

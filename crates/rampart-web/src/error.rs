@@ -40,6 +40,9 @@ pub enum WebError {
     /// 429: asked too often (the caller adds Retry-After).
     #[error("too many requests: {0}")]
     TooManyRequests(String),
+    /// 429 + Retry-After (seconds): too many failed sign-ins.
+    #[error("sign-in locked for {0} s")]
+    SignInLocked(i64),
     /// 503 + Retry-After: the password hashing pool is full.
     #[error(transparent)]
     Busy(#[from] PoolBusy),
@@ -65,6 +68,7 @@ impl From<LoginError> for WebError {
     fn from(err: LoginError) -> Self {
         match err {
             LoginError::Busy(b) => WebError::Busy(b),
+            LoginError::Throttled(wait) => WebError::SignInLocked(wait.whole_seconds().max(1)),
             other => WebError::internal(other),
         }
     }
@@ -116,6 +120,14 @@ impl IntoResponse for WebError {
             WebError::UnsupportedMediaType(m) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported form encoding", m.clone())
             }
+            WebError::SignInLocked(seconds) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many attempts",
+                format!(
+                    "There were too many failed sign-ins. Wait {} minute(s) and try again, or reset your password.",
+                    (seconds + 59) / 60
+                ),
+            ),
             WebError::TooManyRequests(m) => (StatusCode::TOO_MANY_REQUESTS, "Please wait a moment", m.clone()),
             WebError::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, "The form could not be processed", m.clone()),
             WebError::Busy(_) => (
@@ -133,10 +145,15 @@ impl IntoResponse for WebError {
             }
         };
         let mut response = status.into_response();
-        if matches!(self, WebError::Busy(_)) {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        let retry_after = match &self {
+            WebError::Busy(_) => Some(1),
+            WebError::SignInLocked(seconds) => Some(*seconds),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after
+            && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
         }
         response
             .extensions_mut()

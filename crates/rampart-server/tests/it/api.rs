@@ -868,6 +868,10 @@ async fn a_full_hash_pool_answers_503_busy(backend: Backend) {
             hash_workers: Some(1),
             hash_queue: Some(0),
             ..Default::default()
+        });
+        raw.login = Some(rampart_server::config::RawLogin {
+            lockout_after: Some(1000),
+            ..Default::default()
         })
     })
     .await;

@@ -38,6 +38,7 @@ mod forward_auth;
 mod headers;
 mod hostile;
 mod lifecycle;
+mod lockout;
 mod openapi;
 mod operations;
 mod protection;

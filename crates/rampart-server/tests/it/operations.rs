@@ -15,6 +15,11 @@ async fn hash_pool_overflow_answers_503_with_retry_after(backend: Backend) {
             hash_workers: Some(1),
             hash_queue: Some(0),
             ..Default::default()
+        });
+        // This test floods one name on purpose; keep lock-outs out of it.
+        raw.login = Some(rampart_server::config::RawLogin {
+            lockout_after: Some(1000),
+            ..Default::default()
         })
     })
     .await;

@@ -42,6 +42,7 @@ pub struct ErrorBody {
 pub struct ApiError {
     status: StatusCode,
     body: ErrorBody,
+    retry_after: Option<i64>,
 }
 
 impl ApiError {
@@ -49,6 +50,7 @@ impl ApiError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
         Self {
             status,
+            retry_after: None,
             body: ErrorBody {
                 error: ErrorObject {
                     code: code.to_owned(),
@@ -123,6 +125,18 @@ impl ApiError {
         )
     }
 
+    /// 429 `rate_limited` with `Retry-After: seconds`.
+    pub fn rate_limited(seconds: i64) -> Self {
+        let seconds = seconds.max(1);
+        let mut err = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("Too many attempts; retry in {seconds} second(s)."),
+        );
+        err.retry_after = Some(seconds);
+        err
+    }
+
     /// The generic error for a bare status.
     pub fn from_status(status: StatusCode) -> Self {
         let (code, message) = match status {
@@ -162,13 +176,14 @@ impl IntoResponse for ApiError {
         let retry = matches!(
             self.status,
             StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
-        );
+        )
+        .then(|| self.retry_after.unwrap_or(1));
         let unauthenticated = self.status == StatusCode::UNAUTHORIZED;
         let mut response = (self.status, Json(self.body)).into_response();
-        if retry {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        if let Some(seconds) = retry
+            && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
         }
         if unauthenticated {
             response

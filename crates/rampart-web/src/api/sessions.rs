@@ -47,6 +47,7 @@ pub struct NewSession {
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "invalid_credentials", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 429, description = "rate_limited: too many failed sign-ins for this name or address; see Retry-After", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 422, description = "Invalid fields", body = ErrorBody),
         (status = 503, description = "Busy; retry", body = ErrorBody),
@@ -60,7 +61,7 @@ pub async fn create_session(
     let _ = body.code;
     let user = match state
         .accounts
-        .authenticate(&body.username, body.password)
+        .authenticate(&body.username, body.password, client.ip)
         .await
     {
         Ok(user) => user,
@@ -70,6 +71,9 @@ pub async fn create_session(
                 "invalid_credentials",
                 "The username or password is incorrect, or the account cannot sign in.",
             ));
+        }
+        Err(LoginError::Throttled(wait)) => {
+            return Err(ApiError::rate_limited(wait.whole_seconds()));
         }
         Err(LoginError::Busy(_)) => return Err(ApiError::busy()),
         Err(other) => return Err(ApiError::internal(&other)),

@@ -111,7 +111,7 @@ async fn submit(
 ) -> Result<Response, WebError> {
     match state
         .accounts
-        .authenticate(&form.username, form.password)
+        .authenticate(&form.username, form.password, client.ip)
         .await
     {
         Ok(user) => {

@@ -1,0 +1,175 @@
+//! Brute-force defence for sign-in: progressive lock-out.
+//!
+//! Two counters are kept for every failed sign-in: one for the login name as
+//! tried from the client's network (/24 or /64), one for the client address
+//! alone. Past `free_failures` failures a counter locks for 30 s, doubling
+//! with each further failure up to `max_lock` (1 h), never for ever; a
+//! successful sign-in clears the name's counter, and a day without failures
+//! forgets both. While locked, every attempt, even with the right password,
+//! gets the same 429 with `Retry-After` before any password is hashed.
+//!
+//! Counting the name per network means an attacker on one network cannot lock
+//! the real user, elsewhere, out of their account; the address counter
+//! (higher threshold) slows one client trying many names. Names are counted
+//! whether or not an account has them, so a lock says nothing about existence.
+
+use crate::clock::Clock;
+use crate::ports::{RepoError, ThrottleRepo};
+use std::net::IpAddr;
+use std::sync::Arc;
+use time::{Duration, OffsetDateTime};
+
+/// Lock-out thresholds.
+#[derive(Debug, Clone)]
+pub struct ThrottleConfig {
+    /// Failures for a login name (per network) before locks begin (default 5).
+    pub free_failures: i64,
+    /// Failures from one address, across names, before locks begin (default 50).
+    pub free_failures_per_address: i64,
+    /// The longest lock (default 1 h).
+    pub max_lock: Duration,
+}
+
+impl Default for ThrottleConfig {
+    fn default() -> Self {
+        Self {
+            free_failures: 5,
+            free_failures_per_address: 50,
+            max_lock: Duration::hours(1),
+        }
+    }
+}
+
+/// A stored counter.
+#[derive(Debug, Clone, Copy)]
+pub struct Counter {
+    /// Failures so far.
+    pub failures: i64,
+    /// Last failure.
+    pub last_failure_at: OffsetDateTime,
+    /// Locked until then.
+    pub locked_until: OffsetDateTime,
+}
+
+/// Sign-in is locked for this long.
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error("too many failed sign-ins; retry in {} s", .0.whole_seconds())]
+pub struct Locked(pub Duration);
+
+/// Counts failed sign-ins and answers whether another attempt may proceed.
+pub struct LoginThrottle {
+    repo: Arc<dyn ThrottleRepo>,
+    clock: Arc<dyn Clock>,
+    config: ThrottleConfig,
+}
+
+fn network(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            format!("{a}.{b}.{c}.0/24")
+        }
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    }
+}
+
+fn keys(login: &str, ip: Option<IpAddr>) -> (String, Option<String>) {
+    let login = login.trim().to_lowercase();
+    match ip {
+        Some(ip) => (
+            format!("name:{login}@{}", network(ip)),
+            Some(format!("addr:{ip}")),
+        ),
+        None => (format!("name:{login}@unknown"), None),
+    }
+}
+
+impl LoginThrottle {
+    /// A throttle over `repo`.
+    pub fn new(repo: Arc<dyn ThrottleRepo>, clock: Arc<dyn Clock>, config: ThrottleConfig) -> Self {
+        Self {
+            repo,
+            clock,
+            config,
+        }
+    }
+
+    /// Refuses when the name (from this network) or the address is locked.
+    pub async fn check(
+        &self,
+        login: &str,
+        ip: Option<IpAddr>,
+    ) -> Result<Result<(), Locked>, RepoError> {
+        let now = self.clock.now();
+        let (name, addr) = keys(login, ip);
+        let mut wait = Duration::ZERO;
+        for key in std::iter::once(name).chain(addr) {
+            if let Some(counter) = self.repo.throttle_counter(&key).await?
+                && counter.locked_until > now
+            {
+                wait = wait.max(counter.locked_until - now);
+            }
+        }
+        // Whole seconds, rounded up, as Retry-After counts them.
+        let whole =
+            Duration::seconds(wait.whole_seconds() + i64::from(wait.subsec_nanoseconds() > 0));
+        Ok(if wait > Duration::ZERO {
+            Err(Locked(whole))
+        } else {
+            Ok(())
+        })
+    }
+
+    fn lock_after(&self, failures: i64, free: i64, now: OffsetDateTime) -> OffsetDateTime {
+        if failures < free {
+            return now;
+        }
+        let doublings = u32::try_from((failures - free).min(20)).unwrap_or(20);
+        let lock =
+            Duration::seconds(30_i64.saturating_mul(1_i64 << doublings)).min(self.config.max_lock);
+        now + lock
+    }
+
+    /// Records a failed attempt.
+    pub async fn failed(&self, login: &str, ip: Option<IpAddr>) -> Result<(), RepoError> {
+        let now = self.clock.now();
+        let (name, addr) = keys(login, ip);
+        let counted = [
+            (Some(name), self.config.free_failures),
+            (addr, self.config.free_failures_per_address),
+        ];
+        for (key, free) in counted {
+            let Some(key) = key else { continue };
+            let failures = self
+                .repo
+                .count_throttle_failure(&key, now, now - Duration::days(1))
+                .await?;
+            let locked_until = self.lock_after(failures, free, now);
+            if locked_until > now {
+                self.repo.lock_throttle(&key, locked_until).await?;
+                tracing::warn!(
+                    failures,
+                    lock_s = (locked_until - now).whole_seconds(),
+                    "sign-in locked after repeated failures"
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Clears the name's counter after a successful sign-in.
+    pub async fn succeeded(&self, login: &str, ip: Option<IpAddr>) -> Result<(), RepoError> {
+        let (name, _) = keys(login, ip);
+        self.repo.clear_throttle_counter(&name).await
+    }
+
+    /// Clears every counter of a login name (operator unlock).
+    pub async fn clear_name(&self, login: &str) -> Result<(), RepoError> {
+        self.repo
+            .clear_throttle_prefix(&format!("name:{}@", login.trim().to_lowercase()))
+            .await
+    }
+}
