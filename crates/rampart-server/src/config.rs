@@ -484,7 +484,7 @@ impl RawConfig {
         figment = figment.merge(
             Env::prefixed("RAMPART_")
                 .filter(|key| {
-                    let key = key.as_str();
+                    let key = key.as_str().to_ascii_lowercase();
                     // RAMPART_CONFIG names the file; RAMPART_TEST_* and
                     // RAMPART_REQUIRE_* steer the test suite, not the server.
                     key != "config" && !key.starts_with("test_") && !key.starts_with("require_")

@@ -337,7 +337,13 @@ async fn serve_in_development_with_no_config_and_logs_no_secrets() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(
         dir.path(),
-        &[("RUST_LOG", "trace"), ("RAMPART_LOG_FORMAT", "json")],
+        &[
+            ("RUST_LOG", "trace"),
+            ("RAMPART_LOG_FORMAT", "json"),
+            // Test-suite switches share the prefix; the server ignores them.
+            ("RAMPART_REQUIRE_BROWSER", "1"),
+            ("RAMPART_TEST_DATABASE_URL", "postgres://ignored"),
+        ],
     );
     let secret_file = dir.path().join("rampart-data/secret.key");
     #[cfg(unix)]
