@@ -229,12 +229,13 @@ impl AccountService {
         password: SecretString,
         client: Option<IpAddr>,
     ) -> Result<User, LoginError> {
-        if let Err(Locked(wait)) = self.throttle.check(login, client).await? {
-            return Err(LoginError::Throttled(wait));
-        }
+        let admitted = match self.throttle.check(login, client).await? {
+            Ok(admitted) => admitted,
+            Err(Locked(wait)) => return Err(LoginError::Throttled(wait)),
+        };
         match self.check_credentials(login, password).await {
             Ok(user) => {
-                self.throttle.succeeded(login, client).await?;
+                self.throttle.succeeded(admitted, login, client).await?;
                 Ok(user)
             }
             Err(LoginError::InvalidCredentials) => {

@@ -51,6 +51,12 @@ pub struct Counter {
     pub locked_until: OffsetDateTime,
 }
 
+/// An attempt may proceed; remembers whether the name had failures to clear.
+#[derive(Debug, Clone, Copy)]
+pub struct Admitted {
+    name_has_failures: bool,
+}
+
 /// Sign-in is locked for this long.
 #[derive(Debug, Clone, Copy, thiserror::Error)]
 #[error("too many failed sign-ins; retry in {} s", .0.whole_seconds())]
@@ -102,15 +108,17 @@ impl LoginThrottle {
         &self,
         login: &str,
         ip: Option<IpAddr>,
-    ) -> Result<Result<(), Locked>, RepoError> {
+    ) -> Result<Result<Admitted, Locked>, RepoError> {
         let now = self.clock.now();
         let (name, addr) = keys(login, ip);
         let mut wait = Duration::ZERO;
-        for key in std::iter::once(name).chain(addr) {
-            if let Some(counter) = self.repo.throttle_counter(&key).await?
-                && counter.locked_until > now
-            {
-                wait = wait.max(counter.locked_until - now);
+        let mut name_has_failures = false;
+        for (n, key) in std::iter::once(name).chain(addr).enumerate() {
+            if let Some(counter) = self.repo.throttle_counter(&key).await? {
+                name_has_failures |= n == 0;
+                if counter.locked_until > now {
+                    wait = wait.max(counter.locked_until - now);
+                }
             }
         }
         // Whole seconds, rounded up, as Retry-After counts them.
@@ -119,7 +127,7 @@ impl LoginThrottle {
         Ok(if wait > Duration::ZERO {
             Err(Locked(whole))
         } else {
-            Ok(())
+            Ok(Admitted { name_has_failures })
         })
     }
 
@@ -161,7 +169,16 @@ impl LoginThrottle {
     }
 
     /// Clears the name's counter after a successful sign-in.
-    pub async fn succeeded(&self, login: &str, ip: Option<IpAddr>) -> Result<(), RepoError> {
+    /// (A write only when there were failures to forget.)
+    pub async fn succeeded(
+        &self,
+        admitted: Admitted,
+        login: &str,
+        ip: Option<IpAddr>,
+    ) -> Result<(), RepoError> {
+        if !admitted.name_has_failures {
+            return Ok(());
+        }
         let (name, _) = keys(login, ip);
         self.repo.clear_throttle_counter(&name).await
     }
