@@ -99,7 +99,12 @@ impl Sender {
         let transport = match destination {
             Destination::Smtp(url) => Transport::Smtp(
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
-                    .map_err(|e| MailError::Config(format!("smtp_url: {e}")))?
+                    // The URL may carry a password: never echo it or its parse error.
+                    .map_err(|_| {
+                        MailError::Config(
+                            "smtp_url is not a usable SMTP URL; use smtp://HOST:PORT, smtp://USER:PASSWORD@HOST:587?tls=required or smtps://HOST".to_owned(),
+                        )
+                    })?
                     .timeout(Some(std::time::Duration::from_secs(20)))
                     .build(),
             ),

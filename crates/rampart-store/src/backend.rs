@@ -36,7 +36,8 @@ pub(crate) use on_pool;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreOpenError {
     /// The URL is neither `sqlite:` nor `postgres:`.
-    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://USER@HOST/DB")]
+    /// (The URL itself is not echoed: it may carry a password.)
+    #[error("unsupported database URL scheme {0:?}: use sqlite://PATH or postgres://USER@HOST/DB")]
     UnsupportedUrl(String),
     /// The connection failed.
     #[error("could not connect to the database: {0}")]
@@ -74,7 +75,14 @@ impl Store {
                 .map_err(StoreOpenError::Connect)?;
             Ok(Store::Postgres(pool))
         } else {
-            Err(StoreOpenError::UnsupportedUrl(url.to_owned()))
+            let scheme = url
+                .split(':')
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .take(20)
+                .collect();
+            Err(StoreOpenError::UnsupportedUrl(scheme))
         }
     }
 
