@@ -199,11 +199,19 @@ pub trait RememberRepo: Send + Sync + 'static {
 /// Failed sign-in counters.
 #[async_trait]
 pub trait ThrottleRepo: Send + Sync + 'static {
-    /// The counter under `key`.
-    async fn throttle_counter(
+    /// The counters under `name` and (if given) `address`, in one query:
+    /// (name's, address's).
+    async fn throttle_counters(
         &self,
-        key: &str,
-    ) -> Result<Option<crate::throttle::Counter>, RepoError>;
+        name: &str,
+        address: Option<&str>,
+    ) -> Result<
+        (
+            Option<crate::throttle::Counter>,
+            Option<crate::throttle::Counter>,
+        ),
+        RepoError,
+    >;
     /// Counts one more failure under `key` atomically (starting again from 1
     /// when the last one is older than `forget_before`); returns the count.
     async fn count_throttle_failure(

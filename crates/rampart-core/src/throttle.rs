@@ -111,16 +111,14 @@ impl LoginThrottle {
     ) -> Result<Result<Admitted, Locked>, RepoError> {
         let now = self.clock.now();
         let (name, addr) = keys(login, ip);
-        let mut wait = Duration::ZERO;
-        let mut name_has_failures = false;
-        for (n, key) in std::iter::once(name).chain(addr).enumerate() {
-            if let Some(counter) = self.repo.throttle_counter(&key).await? {
-                name_has_failures |= n == 0;
-                if counter.locked_until > now {
-                    wait = wait.max(counter.locked_until - now);
-                }
-            }
-        }
+        let (name_counter, addr_counter) =
+            self.repo.throttle_counters(&name, addr.as_deref()).await?;
+        let name_has_failures = name_counter.is_some();
+        let wait = [name_counter, addr_counter]
+            .into_iter()
+            .flatten()
+            .map(|c| c.locked_until - now)
+            .fold(Duration::ZERO, Duration::max);
         // Whole seconds, rounded up, as Retry-After counts them.
         let whole =
             Duration::seconds(wait.whole_seconds() + i64::from(wait.subsec_nanoseconds() > 0));

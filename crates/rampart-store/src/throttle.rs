@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 
 #[derive(sqlx::FromRow)]
 struct CounterRow {
+    key: String,
     failures: i64,
     last_failure_at: i64,
     locked_until: i64,
@@ -21,19 +22,30 @@ fn time_of(secs: i64) -> OffsetDateTime {
 
 #[async_trait]
 impl ThrottleRepo for Store {
-    async fn throttle_counter(&self, key: &str) -> Result<Option<Counter>, RepoError> {
-        let row: Option<CounterRow> = on_pool!(self, |pool| sqlx::query_as(
-            "SELECT failures, last_failure_at, locked_until FROM login_throttle WHERE key = $1"
+    async fn throttle_counters(
+        &self,
+        name: &str,
+        address: Option<&str>,
+    ) -> Result<(Option<Counter>, Option<Counter>), RepoError> {
+        // One round trip for both: this runs before every sign-in.
+        let rows: Vec<CounterRow> = on_pool!(self, |pool| {
+            sqlx::query_as(
+            "SELECT key, failures, last_failure_at, locked_until FROM login_throttle WHERE key = $1 OR key = $2"
         )
-        .bind(key)
-        .fetch_optional(pool)
+        .bind(name)
+        .bind(address.unwrap_or(name))
+        .fetch_all(pool)
         .await
-        .map_err(repo_error))?;
-        Ok(row.map(|r| Counter {
-            failures: r.failures,
-            last_failure_at: time_of(r.last_failure_at),
-            locked_until: time_of(r.locked_until),
-        }))
+        .map_err(repo_error)
+        })?;
+        let find = |key: &str| {
+            rows.iter().find(|r| r.key == key).map(|r| Counter {
+                failures: r.failures,
+                last_failure_at: time_of(r.last_failure_at),
+                locked_until: time_of(r.locked_until),
+            })
+        };
+        Ok((find(name), address.and_then(find)))
     }
 
     async fn count_throttle_failure(
