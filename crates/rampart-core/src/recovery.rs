@@ -282,10 +282,7 @@ impl RecoveryService {
             .await?;
         // Remember-me cookies die too, this browser's included.
         self.remember.revoke_all(user.id).await?;
-        match keep {
-            Some(keep) => self.sessions.end_others(user.id, keep).await.map(|_| ())?,
-            None => self.sessions.end_all_for_user(user.id).await.map(|_| ())?,
-        }
+        self.sessions.end_all_except(user.id, keep).await?;
         self.outbox
             .enqueue(&OutgoingMail {
                 user_id: Some(user.id),

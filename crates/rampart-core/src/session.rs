@@ -511,6 +511,18 @@ impl SessionService {
         Ok(ended)
     }
 
+    /// Ends every session of the user but `keep` (all of them without one).
+    pub async fn end_all_except(
+        &self,
+        user: UserId,
+        keep: Option<&SessionId>,
+    ) -> Result<(), SessionError> {
+        match keep {
+            Some(keep) => self.end_others(user, keep).await.map(|_| ()),
+            None => self.end_all_for_user(user).await.map(|_| ()),
+        }
+    }
+
     /// Flushes `last_seen` updates in batches and purges expired sessions.
     /// Runs until `shutdown` resolves, then flushes once more.
     pub async fn run_maintenance(self: Arc<Self>, shutdown: impl std::future::Future<Output = ()>) {

@@ -96,7 +96,8 @@ impl From<AdminError> for WebError {
     }
 }
 
-fn chain(err: &(dyn StdError + 'static)) -> String {
+/// An error and its `source()` chain as one line, for the log.
+pub fn chain(err: &(dyn StdError + 'static)) -> String {
     let mut text = err.to_string();
     let mut source = err.source();
     while let Some(s) = source {

@@ -101,13 +101,7 @@ impl ApiError {
 
     /// 500 `internal_error`; logs the cause once.
     pub fn internal(err: &(dyn std::error::Error + 'static)) -> Self {
-        let mut text = err.to_string();
-        let mut source = err.source();
-        while let Some(s) = source {
-            text.push_str(": ");
-            text.push_str(&s.to_string());
-            source = s.source();
-        }
+        let text = crate::error::chain(err);
         tracing::error!(error = %text, "API request failed");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -126,19 +126,6 @@ pub async fn change_password(
         Err(ChangePasswordError::Busy(_)) => return Err(ApiError::busy()),
         Err(other) => return Err(ApiError::internal(&other)),
     }
-    let result = match caller.session() {
-        Some(current) => state
-            .sessions
-            .end_others(caller.user.id, &current.id)
-            .await
-            .map(|_| ()),
-        None => state
-            .sessions
-            .end_all_for_user(caller.user.id)
-            .await
-            .map(|_| ()),
-    };
-    result.map_err(|e| ApiError::internal(&e))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -237,18 +224,10 @@ pub async fn delete_other_sessions(
     State(state): State<AppState>,
     Authorized(caller, _): Authorized<WriteMe>,
 ) -> Result<StatusCode, ApiError> {
-    let result = match caller.session() {
-        Some(current) => state
-            .sessions
-            .end_others(caller.user.id, &current.id)
-            .await
-            .map(|_| ()),
-        None => state
-            .sessions
-            .end_all_for_user(caller.user.id)
-            .await
-            .map(|_| ()),
-    };
-    result.map_err(|e| ApiError::internal(&e))?;
+    state
+        .sessions
+        .end_all_except(caller.user.id, caller.session().map(|s| &s.id))
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
     Ok(StatusCode::NO_CONTENT)
 }
