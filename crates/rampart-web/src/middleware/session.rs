@@ -17,7 +17,7 @@ use crate::extract::Visitor;
 use crate::extract::client::client_ip;
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rampart_core::{ClientCheck, Redemption, client_fingerprint};
@@ -37,12 +37,42 @@ fn mint_anonymous() -> SecretString {
     ))
 }
 
+/// What the request carries that this middleware needs, read once before any
+/// await (a `Request` cannot be held across one, and copying its whole header
+/// map on every request would cost more).
+struct Client {
+    session_token: Option<SecretString>,
+    remember_token: Option<SecretString>,
+    ip: Option<IpAddr>,
+    user_agent: Option<String>,
+}
+
+impl Client {
+    fn of(state: &AppState, req: &Request) -> Client {
+        let headers = req.headers();
+        let peer = req
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        Client {
+            session_token: cookies::session_token(&state.settings, headers),
+            remember_token: cookies::remember_token(&state.settings, headers),
+            ip: client_ip(peer, headers, &state.settings.trusted_proxies),
+            user_agent: headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+        }
+    }
+
+    fn fingerprint(&self) -> String {
+        client_fingerprint(self.user_agent.as_deref(), self.ip)
+    }
+}
+
 /// The live session for the presented cookie, if any.
-async fn presented_session(
-    state: &AppState,
-    headers: &HeaderMap,
-) -> Result<Option<Visitor>, WebError> {
-    let Some(token) = cookies::session_token(&state.settings, headers) else {
+async fn presented_session(state: &AppState, client: &Client) -> Result<Option<Visitor>, WebError> {
+    let Some(token) = &client.session_token else {
         return Ok(None);
     };
     let text = token.expose_secret();
@@ -67,8 +97,7 @@ async fn presented_session(
 /// visitor and the cookies to set, or the cookie to clear.
 async fn remembered(
     state: &AppState,
-    headers: &HeaderMap,
-    peer: Option<IpAddr>,
+    client: &Client,
     cookie: &SecretString,
 ) -> Result<(Option<Visitor>, Vec<HeaderValue>), WebError> {
     let clear = vec![cookies::expired_remember_cookie(&state.settings)];
@@ -90,12 +119,11 @@ async fn remembered(
     if user.locked {
         return Ok((None, clear));
     }
-    let ip = client_ip(peer, headers, &state.settings.trusted_proxies).map(|ip| ip.to_string());
-    let user_agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let (token, session) = state.sessions.create(user, ip, user_agent).await?;
+    let ip = client.ip.map(|ip| ip.to_string());
+    let (token, session) = state
+        .sessions
+        .create(user, ip, client.user_agent.clone())
+        .await?;
     tracing::info!(user_id = %user_id, "signed in again with a remember-me cookie");
     let set = vec![
         cookies::session_cookie(&state.settings, &token),
@@ -108,29 +136,12 @@ async fn remembered(
     Ok((Some(visitor), set))
 }
 
-/// The fingerprint of the client making a request.
-pub fn client_fingerprint_of(
-    state: &AppState,
-    headers: &HeaderMap,
-    peer: Option<IpAddr>,
-) -> String {
-    let ip = client_ip(peer, headers, &state.settings.trusted_proxies);
-    let user_agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok());
-    client_fingerprint(user_agent, ip)
-}
-
 /// Loads the session for the request, signing in again from a remember-me
 /// cookie or minting an anonymous token when needed.
 pub async fn load_session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let settings = state.settings.clone();
-    let headers = req.headers().clone();
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
-    let presented = match presented_session(&state, &headers).await {
+    let client = Client::of(&state, &req);
+    let presented = match presented_session(&state, &client).await {
         Ok(v) => v,
         Err(err) => return err.into_response(),
     };
@@ -145,8 +156,11 @@ pub async fn load_session(State(state): State<AppState>, mut req: Request, next:
         session: Some(session),
     }) = visitor.take()
     {
-        let fingerprint = client_fingerprint_of(&state, &headers, peer);
-        visitor = match state.sessions.check_client(session, &fingerprint).await {
+        visitor = match state
+            .sessions
+            .check_client(session, &client.fingerprint())
+            .await
+        {
             Ok(ClientCheck::Same(session) | ClientCheck::Stale(session)) => Some(Visitor {
                 digest,
                 session: Some(session),
@@ -156,9 +170,9 @@ pub async fn load_session(State(state): State<AppState>, mut req: Request, next:
         };
     }
     if visitor.is_none()
-        && let Some(cookie) = cookies::remember_token(&settings, &headers)
+        && let Some(cookie) = &client.remember_token
     {
-        match remembered(&state, &headers, peer, &cookie).await {
+        match remembered(&state, &client, cookie).await {
             Ok((found, cookies)) => {
                 visitor = found;
                 set_cookies = cookies;
