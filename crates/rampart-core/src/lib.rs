@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod account;
+pub mod client;
 pub mod clock;
 pub mod mail;
 pub mod model;

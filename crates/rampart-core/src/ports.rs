@@ -162,8 +162,8 @@ pub trait OneTimeTokenRepo: Send + Sync + 'static {
 /// The mail outbox.
 #[async_trait]
 pub trait OutboxRepo: Send + Sync + 'static {
-    /// Queues a mail for delivery as soon as possible.
-    async fn enqueue(&self, mail: &OutgoingMail) -> Result<(), RepoError>;
+    /// Queues a mail for delivery from `now` on.
+    async fn enqueue(&self, mail: &OutgoingMail, now: OffsetDateTime) -> Result<(), RepoError>;
     /// Mails due for (another) attempt, oldest first.
     async fn due(&self, now: OffsetDateTime, limit: i64) -> Result<Vec<QueuedMail>, RepoError>;
     /// Removes a delivered mail (its link goes with it).

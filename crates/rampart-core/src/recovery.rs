@@ -166,7 +166,7 @@ impl RecoveryService {
                 to: user.email.clone(),
                 template: MailTemplate::VerifyEmail,
                 context: json!({"username": user.username.as_str(), "link": self.link("/verify-email", &token)}),
-            })
+            }, self.clock.now())
             .await
     }
 
@@ -198,16 +198,19 @@ impl RecoveryService {
             .issue(Purpose::PasswordReset, &user, self.config.reset_ttl)
             .await?;
         self.outbox
-            .enqueue(&OutgoingMail {
-                user_id: Some(user.id),
-                to: user.email.clone(),
-                template: MailTemplate::PasswordReset,
-                context: json!({
-                    "username": user.username.as_str(),
-                    "link": self.link("/password/reset", &token),
-                    "minutes": self.config.reset_ttl.whole_minutes(),
-                }),
-            })
+            .enqueue(
+                &OutgoingMail {
+                    user_id: Some(user.id),
+                    to: user.email.clone(),
+                    template: MailTemplate::PasswordReset,
+                    context: json!({
+                        "username": user.username.as_str(),
+                        "link": self.link("/password/reset", &token),
+                        "minutes": self.config.reset_ttl.whole_minutes(),
+                    }),
+                },
+                self.clock.now(),
+            )
             .await?;
         tracing::info!(user_id = %user.id, "password reset mail queued");
         Ok(())
@@ -256,14 +259,7 @@ impl RecoveryService {
             return Err(RecoveryError::Invalid(problems));
         }
         let hash = self.pool.run(move |h| h.hash(&password)).await??;
-        if self
-            .tokens
-            .take_one_time(&digest, Purpose::PasswordReset, now)
-            .await?
-            .is_none()
-        {
-            return Err(RecoveryError::InvalidToken);
-        }
+        self.redeem(token, Purpose::PasswordReset).await?;
         self.users.set_password_hash(user.id, &hash).await?;
         self.password_changed(&user, None).await?;
         tracing::info!(user_id = %user.id, "password reset");
@@ -289,7 +285,7 @@ impl RecoveryService {
                 to: user.email.clone(),
                 template: MailTemplate::PasswordChanged,
                 context: json!({"username": user.username.as_str(), "base_url": self.config.base_url}),
-            })
+            }, self.clock.now())
             .await?;
         Ok(())
     }
@@ -353,7 +349,7 @@ impl RecoveryService {
                 to: new_email.clone(),
                 template: MailTemplate::EmailChangeConfirm,
                 context: json!({"username": user.username.as_str(), "link": self.link("/account/email/confirm", &token)}),
-            })
+            }, self.clock.now())
             .await?;
         self.outbox
             .enqueue(&OutgoingMail {
@@ -361,7 +357,7 @@ impl RecoveryService {
                 to: user.email.clone(),
                 template: MailTemplate::EmailChangeNotice,
                 context: json!({"username": user.username.as_str(), "new_email": new_email.as_str(), "base_url": self.config.base_url}),
-            })
+            }, self.clock.now())
             .await?;
         tracing::info!(user_id = %user.id, "e-mail change requested");
         Ok(())
@@ -370,15 +366,7 @@ impl RecoveryService {
     /// Completes a change of e-mail address with the token mailed to the new
     /// address (once); the new address counts as verified.
     pub async fn confirm_email_change(&self, token: &str) -> Result<UserId, RecoveryError> {
-        let redeemed = self
-            .tokens
-            .take_one_time(
-                &TokenDigest::of(token),
-                Purpose::ChangeEmail,
-                self.clock.now(),
-            )
-            .await?
-            .ok_or(RecoveryError::InvalidToken)?;
+        let redeemed = self.redeem(token, Purpose::ChangeEmail).await?;
         let email = Email::from_trusted(redeemed.email);
         match self.users.change_email(redeemed.user_id, &email).await {
             Ok(()) => {}
@@ -398,17 +386,17 @@ impl RecoveryService {
         Ok(redeemed.user_id)
     }
 
+    /// Uses up a live token of `purpose` (once), or fails with `InvalidToken`.
+    async fn redeem(&self, token: &str, purpose: Purpose) -> Result<Redeemed, RecoveryError> {
+        self.tokens
+            .take_one_time(&TokenDigest::of(token), purpose, self.clock.now())
+            .await?
+            .ok_or(RecoveryError::InvalidToken)
+    }
+
     /// Confirms an address with a verification token (once).
     pub async fn verify_email(&self, token: &str) -> Result<UserId, RecoveryError> {
-        let redeemed = self
-            .tokens
-            .take_one_time(
-                &TokenDigest::of(token),
-                Purpose::VerifyEmail,
-                self.clock.now(),
-            )
-            .await?
-            .ok_or(RecoveryError::InvalidToken)?;
+        let redeemed = self.redeem(token, Purpose::VerifyEmail).await?;
         if !self
             .users
             .mark_email_verified(redeemed.user_id, &redeemed.email.to_lowercase())

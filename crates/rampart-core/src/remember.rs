@@ -165,12 +165,15 @@ impl RememberService {
         tracing::warn!(user_id = %record.user_id, event = "remember_me.theft_detected", "a used remember-me cookie was presented again; its series is revoked");
         if let Some(user) = self.users.find_by_id(record.user_id).await? {
             self.outbox
-                .enqueue(&OutgoingMail {
-                    user_id: Some(user.id),
-                    to: user.email.clone(),
-                    template: MailTemplate::RememberMeTheft,
-                    context: json!({"username": user.username.as_str()}),
-                })
+                .enqueue(
+                    &OutgoingMail {
+                        user_id: Some(user.id),
+                        to: user.email.clone(),
+                        template: MailTemplate::RememberMeTheft,
+                        context: json!({"username": user.username.as_str()}),
+                    },
+                    self.clock.now(),
+                )
                 .await?;
         }
         Ok(())

@@ -88,18 +88,7 @@ pub enum ClientCheck {
 /// for IPv6), so a phone moving between addresses of one network keeps its
 /// session.
 pub fn client_fingerprint(user_agent: Option<&str>, ip: Option<std::net::IpAddr>) -> String {
-    use std::net::IpAddr;
-    let network = match ip {
-        Some(IpAddr::V4(v4)) => {
-            let [a, b, c, _] = v4.octets();
-            format!("{a}.{b}.{c}.0/24")
-        }
-        Some(IpAddr::V6(v6)) => {
-            let s = v6.segments();
-            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-        }
-        None => String::new(),
-    };
+    let network = ip.map(crate::client::network_of).unwrap_or_default();
     TokenDigest::of(&format!("{}\n{network}", user_agent.unwrap_or(""))).to_hex()
 }
 
@@ -410,13 +399,14 @@ impl SessionService {
     }
 
     /// Applies session protection to a browser session seen from the client
-    /// with `fingerprint`.
+    /// whose fingerprint `fingerprint` computes (only when protection is on).
     pub async fn check_client(
         &self,
         session: Arc<Session>,
-        fingerprint: &str,
+        fingerprint: impl FnOnce() -> String,
     ) -> Result<ClientCheck, SessionError> {
-        if self.config.protection == Protection::Off || session.fingerprint == fingerprint {
+        // The fingerprint is only computed when protection is on.
+        if self.config.protection == Protection::Off || session.fingerprint == fingerprint() {
             return Ok(ClientCheck::Same(session));
         }
         if self.config.protection == Protection::Strong {

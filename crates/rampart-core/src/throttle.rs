@@ -40,14 +40,11 @@ impl Default for ThrottleConfig {
     }
 }
 
-/// A stored counter.
+/// A stored counter, as far as the check needs it (the count itself is
+/// kept and incremented by the store).
 #[derive(Debug, Clone, Copy)]
 pub struct Counter {
-    /// Failures so far.
-    pub failures: i64,
-    /// Last failure.
-    pub last_failure_at: OffsetDateTime,
-    /// Locked until then.
+    /// Locked until then (in the past when not locked).
     pub locked_until: OffsetDateTime,
 }
 
@@ -69,24 +66,11 @@ pub struct LoginThrottle {
     config: ThrottleConfig,
 }
 
-fn network(ip: IpAddr) -> String {
-    match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, c, _] = v4.octets();
-            format!("{a}.{b}.{c}.0/24")
-        }
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-        }
-    }
-}
-
 fn keys(login: &str, ip: Option<IpAddr>) -> (String, Option<String>) {
     let login = login.trim().to_lowercase();
     match ip {
         Some(ip) => (
-            format!("name:{login}@{}", network(ip)),
+            format!("name:{login}@{}", crate::client::network_of(ip)),
             Some(format!("addr:{ip}")),
         ),
         None => (format!("name:{login}@unknown"), None),

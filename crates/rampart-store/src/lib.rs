@@ -14,6 +14,7 @@ mod mail;
 mod remember;
 mod sessions;
 mod throttle;
+mod time;
 mod tokens;
 mod users;
 

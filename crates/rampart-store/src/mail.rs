@@ -38,6 +38,26 @@ struct OutboxRow {
     attempts: i64,
 }
 
+impl Store {
+    /// Runs a statement that yields the (user_id, email) of a live token.
+    async fn one_time(
+        &self,
+        sql: &'static str,
+        digest: &TokenDigest,
+        purpose: Purpose,
+        now: OffsetDateTime,
+    ) -> Result<Option<Redeemed>, RepoError> {
+        let row: Option<RedeemedRow> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(digest.to_hex())
+            .bind(purpose.as_str())
+            .bind(now.unix_timestamp())
+            .fetch_optional(pool)
+            .await
+            .map_err(repo_error))?;
+        row.map(RedeemedRow::into_redeemed).transpose()
+    }
+}
+
 #[async_trait]
 impl OneTimeTokenRepo for Store {
     async fn insert_one_time(
@@ -70,18 +90,13 @@ impl OneTimeTokenRepo for Store {
         purpose: Purpose,
         now: OffsetDateTime,
     ) -> Result<Option<Redeemed>, RepoError> {
-        let row: Option<RedeemedRow> = on_pool!(self, |pool| {
-            sqlx::query_as(
-            "SELECT user_id, email FROM one_time_tokens WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3"
+        self.one_time(
+            "SELECT user_id, email FROM one_time_tokens WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3",
+            digest,
+            purpose,
+            now,
         )
-        .bind(digest.to_hex())
-        .bind(purpose.as_str())
-        .bind(now.unix_timestamp())
-        .fetch_optional(pool)
         .await
-        .map_err(repo_error)
-        })?;
-        row.map(RedeemedRow::into_redeemed).transpose()
     }
 
     async fn take_one_time(
@@ -92,18 +107,13 @@ impl OneTimeTokenRepo for Store {
     ) -> Result<Option<Redeemed>, RepoError> {
         // DELETE … RETURNING: reading and using up the token is one statement,
         // so two concurrent clicks cannot both succeed.
-        let row: Option<RedeemedRow> = on_pool!(self, |pool| {
-            sqlx::query_as(
-            "DELETE FROM one_time_tokens WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3 RETURNING user_id, email"
+        self.one_time(
+            "DELETE FROM one_time_tokens WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3 RETURNING user_id, email",
+            digest,
+            purpose,
+            now,
         )
-        .bind(digest.to_hex())
-        .bind(purpose.as_str())
-        .bind(now.unix_timestamp())
-        .fetch_optional(pool)
         .await
-        .map_err(repo_error)
-        })?;
-        row.map(RedeemedRow::into_redeemed).transpose()
     }
 
     async fn newest_one_time_expiry(
@@ -141,8 +151,8 @@ impl OneTimeTokenRepo for Store {
 
 #[async_trait]
 impl OutboxRepo for Store {
-    async fn enqueue(&self, mail: &OutgoingMail) -> Result<(), RepoError> {
-        let now = OffsetDateTime::now_utc().unix_timestamp();
+    async fn enqueue(&self, mail: &OutgoingMail, now: OffsetDateTime) -> Result<(), RepoError> {
+        let now = now.unix_timestamp();
         on_pool!(self, |pool| {
             sqlx::query(
             "INSERT INTO outbox (id, user_id, recipient, template, context, created_at, attempts, next_attempt_at) \
@@ -155,8 +165,7 @@ impl OutboxRepo for Store {
         .bind(mail.context.to_string())
         .bind(now)
         .bind(0_i64)
-        // Due at once: the sender compares with its own clock.
-        .bind(i64::MIN / 2)
+        .bind(now)
         .execute(pool)
         .await
         .map(|_| ())

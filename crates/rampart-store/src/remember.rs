@@ -2,6 +2,7 @@
 
 use crate::backend::{Store, on_pool};
 use crate::error::repo_error;
+use crate::time::time_of;
 use async_trait::async_trait;
 use rampart_core::UserId;
 use rampart_core::ports::{RememberRepo, RepoError};
@@ -18,10 +19,6 @@ struct RememberRow {
     created_at: i64,
     expires_at: i64,
     rotated_at: Option<i64>,
-}
-
-fn time_of(secs: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 #[async_trait]

@@ -2,6 +2,7 @@
 
 use crate::backend::{Store, on_pool};
 use crate::error::repo_error;
+use crate::time::time_of;
 use crate::users::UserRow;
 use async_trait::async_trait;
 use rampart_core::UserId;
@@ -23,10 +24,6 @@ struct SessionRow {
     fingerprint: String,
     #[sqlx(flatten)]
     user: UserRow,
-}
-
-fn time_of(secs: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 impl SessionRow {

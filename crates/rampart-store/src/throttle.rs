@@ -3,6 +3,7 @@
 
 use crate::backend::{Store, on_pool};
 use crate::error::repo_error;
+use crate::time::time_of;
 use async_trait::async_trait;
 use rampart_core::ports::{RepoError, ThrottleRepo};
 use rampart_core::throttle::Counter;
@@ -11,13 +12,7 @@ use time::OffsetDateTime;
 #[derive(sqlx::FromRow)]
 struct CounterRow {
     key: String,
-    failures: i64,
-    last_failure_at: i64,
     locked_until: i64,
-}
-
-fn time_of(secs: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 #[async_trait]
@@ -30,18 +25,16 @@ impl ThrottleRepo for Store {
         // One round trip for both: this runs before every sign-in.
         let rows: Vec<CounterRow> = on_pool!(self, |pool| {
             sqlx::query_as(
-            "SELECT key, failures, last_failure_at, locked_until FROM login_throttle WHERE key = $1 OR key = $2"
-        )
-        .bind(name)
-        .bind(address.unwrap_or(name))
-        .fetch_all(pool)
-        .await
-        .map_err(repo_error)
+                "SELECT key, locked_until FROM login_throttle WHERE key = $1 OR key = $2",
+            )
+            .bind(name)
+            .bind(address.unwrap_or(name))
+            .fetch_all(pool)
+            .await
+            .map_err(repo_error)
         })?;
         let find = |key: &str| {
             rows.iter().find(|r| r.key == key).map(|r| Counter {
-                failures: r.failures,
-                last_failure_at: time_of(r.last_failure_at),
                 locked_until: time_of(r.locked_until),
             })
         };

@@ -2,6 +2,7 @@
 
 use crate::backend::{Store, on_pool};
 use crate::error::repo_error;
+use crate::time::time_of;
 use crate::users::UserRow;
 use async_trait::async_trait;
 use rampart_core::UserId;
@@ -26,10 +27,6 @@ struct TokenRow {
     summary: SummaryRow,
     #[sqlx(flatten)]
     user: UserRow,
-}
-
-fn time_of(secs: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 impl SummaryRow {

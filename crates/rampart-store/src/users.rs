@@ -2,11 +2,11 @@
 
 use crate::backend::{Store, on_pool};
 use crate::error::repo_error;
+use crate::time::time_of;
 use async_trait::async_trait;
 use rampart_core::model::{NewUser, UserCredentials};
 use rampart_core::ports::{LoginKey, RepoError, UserRepo};
 use rampart_core::{Email, RoleName, User, UserId, Username};
-use time::OffsetDateTime;
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct UserRow {
@@ -37,8 +37,7 @@ impl UserRow {
             email_verified: self.email_verified,
             roles: roles.into_iter().map(RoleName::from_trusted).collect(),
             locked: self.locked,
-            created_at: OffsetDateTime::from_unix_timestamp(self.created_at)
-                .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+            created_at: time_of(self.created_at),
         })
     }
 }

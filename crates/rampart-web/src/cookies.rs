@@ -59,11 +59,6 @@ fn read(settings: &WebSettings, kind: Kind, headers: &HeaderMap) -> Option<Secre
         .map(|c| SecretString::from(c.value().to_owned()))
 }
 
-/// The session cookie's name for this deployment.
-pub fn session_cookie_name(settings: &WebSettings) -> &'static str {
-    name(settings, Kind::Session)
-}
-
 /// `Set-Cookie` value carrying a session token.
 pub fn session_cookie(settings: &WebSettings, token: &SecretString) -> HeaderValue {
     header(build(

@@ -37,12 +37,14 @@ pub enum WebError {
     /// 422: the form could not be read.
     #[error("unprocessable form: {0}")]
     Unprocessable(String),
-    /// 429: asked too often (the caller adds Retry-After).
-    #[error("too many requests: {0}")]
-    TooManyRequests(String),
-    /// 429 + Retry-After (seconds): too many failed sign-ins.
-    #[error("sign-in locked for {0} s")]
-    SignInLocked(i64),
+    /// 429 + Retry-After: asked too often; retry after `retry_after` seconds.
+    #[error("too many requests: {message}")]
+    TooManyRequests {
+        /// What happened and what to do.
+        message: String,
+        /// Seconds until a retry may succeed.
+        retry_after: i64,
+    },
     /// 503 + Retry-After: the password hashing pool is full.
     #[error(transparent)]
     Busy(#[from] PoolBusy),
@@ -68,7 +70,16 @@ impl From<LoginError> for WebError {
     fn from(err: LoginError) -> Self {
         match err {
             LoginError::Busy(b) => WebError::Busy(b),
-            LoginError::Throttled(wait) => WebError::SignInLocked(wait.whole_seconds().max(1)),
+            LoginError::Throttled(wait) => {
+                let seconds = wait.whole_seconds().max(1);
+                WebError::TooManyRequests {
+                    message: format!(
+                        "There were too many failed sign-ins. Wait {} minute(s) and try again, or reset your password.",
+                        (seconds + 59) / 60
+                    ),
+                    retry_after: seconds,
+                }
+            }
             other => WebError::internal(other),
         }
     }
@@ -121,15 +132,9 @@ impl IntoResponse for WebError {
             WebError::UnsupportedMediaType(m) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported form encoding", m.clone())
             }
-            WebError::SignInLocked(seconds) => (
-                StatusCode::TOO_MANY_REQUESTS,
-                "Too many attempts",
-                format!(
-                    "There were too many failed sign-ins. Wait {} minute(s) and try again, or reset your password.",
-                    (seconds + 59) / 60
-                ),
-            ),
-            WebError::TooManyRequests(m) => (StatusCode::TOO_MANY_REQUESTS, "Please wait a moment", m.clone()),
+            WebError::TooManyRequests { message, .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, "Please wait a moment", message.clone())
+            }
             WebError::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, "The form could not be processed", m.clone()),
             WebError::Busy(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -148,7 +153,7 @@ impl IntoResponse for WebError {
         let mut response = status.into_response();
         let retry_after = match &self {
             WebError::Busy(_) => Some(1),
-            WebError::SignInLocked(seconds) => Some(*seconds),
+            WebError::TooManyRequests { retry_after, .. } => Some(*retry_after),
             _ => None,
         };
         if let Some(seconds) = retry_after

@@ -119,6 +119,23 @@ async fn a_replayed_cookie_ends_the_series_and_mails_the_owner(backend: Backend)
     assert_eq!(victim_later.get("/account").await.status(), StatusCode::OK);
     let rotated = victim_later.cookie("rampart_remember").unwrap();
 
+    // A parallel request of the same browser, within seconds of the rotation,
+    // is only refused: the series survives.
+    let parallel = fresh_browser_with(&app, &stolen);
+    assert_eq!(
+        parallel.get("/account").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM remember_tokens WHERE rotated_at IS NULL AND series <> $1",
+            ""
+        )
+        .await,
+        1,
+        "the series is still alive"
+    );
+
     // The thief replays the old value.
     app.clock.advance(Duration::seconds(30));
     let thief = fresh_browser_with(&app, &stolen);

@@ -158,7 +158,7 @@ pub async fn load_session(State(state): State<AppState>, mut req: Request, next:
     {
         visitor = match state
             .sessions
-            .check_client(session, &client.fingerprint())
+            .check_client(session, || client.fingerprint())
             .await
         {
             Ok(ClientCheck::Same(session) | ClientCheck::Stale(session)) => Some(Visitor {

@@ -9,7 +9,7 @@ use crate::middleware::csrf::token_for;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use rampart_core::{FieldProblem, RecoveryError};
@@ -153,17 +153,13 @@ async fn resend(
     }
     match state.recovery.resend_verification(&session.user).await {
         Ok(()) => Ok(Redirect::to("/account").into_response()),
-        Err(RecoveryError::Throttled(wait)) => {
-            let mut response = WebError::TooManyRequests(format!(
+        Err(RecoveryError::Throttled(wait)) => Err(WebError::TooManyRequests {
+            message: format!(
                 "A confirmation mail was sent moments ago. Check your inbox, or ask again in {} minute(s).",
                 (wait + 59) / 60
-            ))
-            .into_response();
-            if let Ok(value) = HeaderValue::from_str(&wait.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
-            Ok(response)
-        }
+            ),
+            retry_after: wait,
+        }),
         Err(other) => Err(WebError::internal(other)),
     }
 }
