@@ -1,11 +1,14 @@
 //! Rampart's cryptographic building blocks, kept pure and small so they can be
 //! fuzzed and reviewed on their own: password hashing (Argon2id), random tokens
-//! and their digests, keyed MACs, and constant-time comparison.
+//! and their digests, keyed MACs, constant-time comparison, the key ring that
+//! encrypts columns at rest, and one-time passwords (TOTP, recovery codes).
 //!
 //! Nothing here does I/O, knows about HTTP or a database, or invents a primitive:
 //! every algorithm comes from a RustCrypto crate.
 
+pub mod keyring;
 pub mod mac;
+pub mod otp;
 pub mod password;
 pub mod token;
 
