@@ -5,9 +5,11 @@
 
 pub mod access;
 pub mod account;
+pub mod audit;
 pub mod client;
 pub mod clock;
 pub mod mail;
+pub mod mfa;
 pub mod model;
 pub mod password;
 pub mod ports;
@@ -19,6 +21,8 @@ pub mod token;
 
 pub use account::{AccountService, LoginError, RegisterError, Registration};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use audit::{AuditTrail, ClientMeta, Outcome};
+pub use mfa::{MfaConfig, MfaError, MfaService};
 pub use model::{Email, FieldProblem, RoleName, User, UserId, Username};
 pub use ports::{
     OneTimeTokenRepo, OutboxRepo, RememberRepo, RepoError, SessionRepo, TokenRepo, UserRepo,

@@ -21,17 +21,23 @@ pub enum MailTemplate {
     EmailChangeConfirm,
     /// "A change of your e-mail address was requested" (to the old address).
     EmailChangeNotice,
+    /// "A recovery code was used to sign in".
+    RecoveryCodeUsed,
+    /// "Two-factor authentication was enabled / disabled / reset".
+    MfaChanged,
 }
 
 impl MailTemplate {
     /// Every template.
-    pub const ALL: [MailTemplate; 6] = [
+    pub const ALL: [MailTemplate; 8] = [
         MailTemplate::VerifyEmail,
         MailTemplate::PasswordReset,
         MailTemplate::PasswordChanged,
         MailTemplate::RememberMeTheft,
         MailTemplate::EmailChangeConfirm,
         MailTemplate::EmailChangeNotice,
+        MailTemplate::RecoveryCodeUsed,
+        MailTemplate::MfaChanged,
     ];
 
     /// The template's file stem.
@@ -43,6 +49,8 @@ impl MailTemplate {
             MailTemplate::RememberMeTheft => "remember_me_theft",
             MailTemplate::EmailChangeConfirm => "email_change_confirm",
             MailTemplate::EmailChangeNotice => "email_change_notice",
+            MailTemplate::RecoveryCodeUsed => "recovery_code_used",
+            MailTemplate::MfaChanged => "mfa_changed",
         }
     }
 
@@ -89,6 +97,8 @@ mod tests {
             "remember_me_theft",
             "email_change_confirm",
             "email_change_notice",
+            "recovery_code_used",
+            "mfa_changed",
         ] {
             let template = MailTemplate::parse(name);
             assert_eq!(template.map(MailTemplate::name), Some(name));

@@ -227,3 +227,107 @@ pub trait ThrottleRepo: Send + Sync + 'static {
     /// Deletes every counter whose key starts with `prefix`.
     async fn clear_throttle_prefix(&self, prefix: &str) -> Result<(), RepoError>;
 }
+
+/// The audit trail.
+#[async_trait]
+pub trait AuditRepo: Send + Sync + 'static {
+    /// Appends an event.
+    async fn insert_event(&self, event: &crate::audit::AuditEvent) -> Result<(), RepoError>;
+}
+
+/// Second factors: TOTP enrolments, recovery codes and pending sign-in
+/// challenges.
+#[async_trait]
+pub trait MfaRepo: Send + Sync + 'static {
+    /// The user's TOTP enrolment (pending or enabled).
+    async fn find_totp(&self, user: UserId) -> Result<Option<TotpRecord>, RepoError>;
+    /// Stores a pending (not yet confirmed) secret, replacing a pending one;
+    /// false (and nothing written) when TOTP is already enabled.
+    async fn put_pending_totp(
+        &self,
+        user: UserId,
+        ciphertext: &str,
+        now: OffsetDateTime,
+    ) -> Result<bool, RepoError>;
+    /// Enables the pending enrolment with its first accepted step and
+    /// replaces the recovery codes, in one transaction; false when there was
+    /// no pending enrolment.
+    async fn enable_totp(
+        &self,
+        user: UserId,
+        step: i64,
+        code_hashes: &[String],
+    ) -> Result<bool, RepoError>;
+    /// Records `step` as used if it is newer than the last one; false when
+    /// it is not (a replay), or TOTP is not enabled.
+    async fn advance_totp_step(&self, user: UserId, step: i64) -> Result<bool, RepoError>;
+    /// Uses up a recovery code by its hash; false when it is unknown or used.
+    async fn take_recovery_code(&self, user: UserId, hash: &str) -> Result<bool, RepoError>;
+    /// Replaces every recovery code of the user.
+    async fn replace_recovery_codes(
+        &self,
+        user: UserId,
+        code_hashes: &[String],
+    ) -> Result<(), RepoError>;
+    /// How many unused recovery codes the user has.
+    async fn count_recovery_codes(&self, user: UserId) -> Result<i64, RepoError>;
+    /// Removes the TOTP enrolment and recovery codes; false when there was none.
+    async fn delete_mfa(&self, user: UserId) -> Result<bool, RepoError>;
+    /// Every stored TOTP ciphertext (for key rotation).
+    async fn all_totp_ciphertexts(&self) -> Result<Vec<(UserId, String)>, RepoError>;
+    /// Replaces a ciphertext if it is still `old`; false otherwise.
+    async fn replace_totp_ciphertext(
+        &self,
+        user: UserId,
+        old: &str,
+        new: &str,
+    ) -> Result<bool, RepoError>;
+    /// Stores a pending sign-in challenge.
+    async fn insert_challenge(&self, challenge: &MfaChallenge) -> Result<(), RepoError>;
+    /// The live challenge with this digest.
+    async fn find_challenge(
+        &self,
+        digest: &TokenDigest,
+        now: OffsetDateTime,
+    ) -> Result<Option<MfaChallenge>, RepoError>;
+    /// Deletes a challenge; false when it was already gone (single use).
+    async fn delete_challenge(&self, digest: &TokenDigest) -> Result<bool, RepoError>;
+}
+
+/// A stored TOTP enrolment.
+#[derive(Debug, Clone)]
+pub struct TotpRecord {
+    /// The secret, encrypted by the key ring.
+    pub ciphertext: String,
+    /// Confirmed by a valid code.
+    pub enabled: bool,
+    /// The last time step accepted (replays of it or older are refused).
+    pub last_step: i64,
+}
+
+/// A sign-in waiting for its second factor.
+#[derive(Debug, Clone)]
+pub struct MfaChallenge {
+    /// SHA-256 of the challenge token the browser holds.
+    pub digest: TokenDigest,
+    /// Who proved their password.
+    pub user_id: UserId,
+    /// The challenge dies at this time.
+    pub expires_at: OffsetDateTime,
+    /// Where to go afterwards (a checked local path or allowed URL).
+    pub next: String,
+    /// "Keep me signed in" was ticked.
+    pub remember: bool,
+}
+
+/// Where the encryption key ring comes from (configuration, never the
+/// database).
+pub trait KeySource: Send + Sync + 'static {
+    /// The key ring as configured now.
+    fn key_ring(&self) -> Result<std::sync::Arc<rampart_crypto::keyring::KeyRing>, KeysUnavailable>;
+}
+
+/// The key ring could not be read; the message says why (never a key).
+#[derive(Debug, thiserror::Error)]
+#[error("the encryption keys are unavailable: {0}")]
+pub struct KeysUnavailable(pub String);

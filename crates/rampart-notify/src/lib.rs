@@ -38,6 +38,10 @@ const BUILT_IN: &[(&str, &str)] = built_in!(
     "email_change_confirm.html",
     "email_change_notice.txt",
     "email_change_notice.html",
+    "recovery_code_used.txt",
+    "recovery_code_used.html",
+    "mfa_changed.txt",
+    "mfa_changed.html",
 );
 
 fn subject(template: MailTemplate) -> &'static str {
@@ -48,6 +52,8 @@ fn subject(template: MailTemplate) -> &'static str {
         MailTemplate::RememberMeTheft => "A copy of your sign-in cookie was used",
         MailTemplate::EmailChangeConfirm => "Confirm your new e-mail address",
         MailTemplate::EmailChangeNotice => "Your e-mail address is being changed",
+        MailTemplate::RecoveryCodeUsed => "A recovery code of your account was used",
+        MailTemplate::MfaChanged => "Your two-factor authentication changed",
     }
 }
 

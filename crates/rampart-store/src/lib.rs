@@ -8,9 +8,11 @@
 //! [`users`], [`sessions`] and [`tokens`]; [`backend`] opens, tunes and migrates each kind
 //! of database.
 
+mod audit;
 mod backend;
 mod error;
 mod mail;
+mod mfa;
 mod remember;
 mod sessions;
 mod throttle;

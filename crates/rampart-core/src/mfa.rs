@@ -1,0 +1,605 @@
+//! The second factor: TOTP enrolment and checks, recovery codes, the
+//! half-authenticated step between password and code, "remember this
+//! device", and re-encryption of secrets when keys rotate.
+//!
+//! Rules this module owns:
+//! - a TOTP secret is stored only encrypted by the key ring, bound to its
+//!   user; it is enabled only once the user proves it with a valid code;
+//! - every accepted code advances the user's last step, so a code (or an
+//!   older one) is never accepted twice;
+//! - wrong codes count as failed sign-ins of the account (the same
+//!   progressive lock-out as wrong passwords);
+//! - recovery codes are random, shown once, stored as keyed MACs, single use;
+//! - a password alone never yields a session: it yields a short-lived
+//!   challenge ([`CHALLENGE_PREFIX`] token) that is good for nothing but
+//!   answering it.
+//!
+//! It does not decide how pages look or which password check precedes it.
+
+use crate::audit::{AuditTrail, ClientMeta, Outcome};
+use crate::clock::Clock;
+use crate::mail::{MailTemplate, OutgoingMail};
+use crate::model::{User, UserId};
+use crate::ports::{
+    KeySource, KeysUnavailable, LoginKey, MfaChallenge, MfaRepo, OutboxRepo, RepoError, UserRepo,
+};
+use crate::throttle::{Locked, LoginThrottle};
+use data_encoding::{BASE64URL_NOPAD, HEXLOWER};
+use rampart_crypto::keyring::key_id_of;
+use rampart_crypto::{TokenDigest, constant_time_eq, generate_token, hmac_sha256, otp};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
+use std::sync::Arc;
+use time::{Duration, OffsetDateTime};
+use zeroize::Zeroizing;
+
+/// Marks a challenge token (held in the session cookie between password
+/// and code). It is not a session: every page but `/login/mfa` treats its
+/// holder as anonymous.
+pub const CHALLENGE_PREFIX: &str = "mfa.";
+/// How many recovery codes a set has.
+pub const RECOVERY_CODES: usize = 10;
+
+/// Second-factor settings.
+#[derive(Debug, Clone)]
+pub struct MfaConfig {
+    /// The issuer shown by authenticator apps (default: the site name).
+    pub issuer: String,
+    /// How long a password-verified sign-in may wait for its code.
+    pub challenge_ttl: Duration,
+    /// "Remember this device" lifetime; `None` turns the feature off.
+    pub remember_device_for: Option<Duration>,
+    /// The public URL, for links in mails.
+    pub base_url: String,
+}
+
+/// Why a second-factor action failed.
+#[derive(Debug, thiserror::Error)]
+pub enum MfaError {
+    /// The code is wrong, used already, or outside the time window.
+    #[error("the code is not valid")]
+    InvalidCode,
+    /// Too many failures for this account; retry after this long.
+    #[error("too many failed attempts")]
+    Throttled(Duration),
+    /// TOTP is already on; disable it first.
+    #[error("two-factor authentication is already enabled")]
+    AlreadyEnabled,
+    /// There is no (pending or enabled) enrolment to act on.
+    #[error("two-factor authentication is not set up")]
+    NotEnrolled,
+    /// No account has that username.
+    #[error("no user is called {0:?}")]
+    NoSuchUser(String),
+    /// The database failed.
+    #[error("the second-factor store is unavailable")]
+    Store(#[from] RepoError),
+    /// The key ring could not be read.
+    #[error(transparent)]
+    Keys(#[from] KeysUnavailable),
+    /// A stored secret does not decrypt, or TOTP could not be set up.
+    #[error("a stored second-factor secret is unusable: {0}")]
+    Secret(String),
+}
+
+/// A new enrolment to show the user once.
+pub struct Enrolment {
+    /// The secret in base32, for typing into an app.
+    pub secret: Zeroizing<String>,
+    /// The `otpauth://` URI.
+    pub otpauth_uri: Zeroizing<String>,
+    /// The URI as a QR code, an inline `<svg>`.
+    pub qr_svg: String,
+}
+
+/// Recovery codes in clear, shown once.
+pub struct RecoveryCodes(pub Vec<Zeroizing<String>>);
+
+/// Which factor answered a challenge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Factor {
+    /// A TOTP code.
+    Totp,
+    /// A recovery code; this many are left.
+    RecoveryCode {
+        /// Unused codes after this one.
+        remaining: i64,
+    },
+}
+
+/// What the account page shows.
+#[derive(Debug, Clone, Copy)]
+pub struct MfaStatus {
+    /// TOTP is on.
+    pub enabled: bool,
+    /// Unused recovery codes.
+    pub recovery_codes_left: i64,
+}
+
+/// Everything about second factors.
+pub struct MfaService {
+    repo: Arc<dyn MfaRepo>,
+    users: Arc<dyn UserRepo>,
+    outbox: Arc<dyn OutboxRepo>,
+    throttle: Arc<LoginThrottle>,
+    audit: Arc<AuditTrail>,
+    keys: Arc<dyn KeySource>,
+    clock: Arc<dyn Clock>,
+    mac_key: Zeroizing<[u8; 32]>,
+    config: MfaConfig,
+}
+
+/// The collaborators of [`MfaService`].
+pub struct MfaParts {
+    /// Enrolments, codes and challenges.
+    pub repo: Arc<dyn MfaRepo>,
+    /// Accounts.
+    pub users: Arc<dyn UserRepo>,
+    /// Mail.
+    pub outbox: Arc<dyn OutboxRepo>,
+    /// The sign-in lock-out wrong codes count toward.
+    pub throttle: Arc<LoginThrottle>,
+    /// The audit trail.
+    pub audit: Arc<AuditTrail>,
+    /// The encryption keys.
+    pub keys: Arc<dyn KeySource>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+    /// Keys the recovery-code MACs and device cookies (derived from the
+    /// secret key).
+    pub mac_key: Zeroizing<[u8; 32]>,
+}
+
+fn secret_context(user: UserId) -> Vec<u8> {
+    format!("rampart/totp-secret/v1/{user}").into_bytes()
+}
+
+fn unix_seconds(t: OffsetDateTime) -> u64 {
+    u64::try_from(t.unix_timestamp()).unwrap_or(0)
+}
+
+impl MfaService {
+    /// The service.
+    pub fn new(parts: MfaParts, config: MfaConfig) -> Self {
+        Self {
+            repo: parts.repo,
+            users: parts.users,
+            outbox: parts.outbox,
+            throttle: parts.throttle,
+            audit: parts.audit,
+            keys: parts.keys,
+            clock: parts.clock,
+            mac_key: parts.mac_key,
+            config,
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &MfaConfig {
+        &self.config
+    }
+
+    /// True when the user must give a second factor at sign-in.
+    pub async fn is_enabled(&self, user: UserId) -> Result<bool, MfaError> {
+        Ok(self.repo.find_totp(user).await?.is_some_and(|t| t.enabled))
+    }
+
+    /// Whether TOTP is on, and how many recovery codes are left.
+    pub async fn status(&self, user: UserId) -> Result<MfaStatus, MfaError> {
+        let enabled = self.is_enabled(user).await?;
+        let recovery_codes_left = if enabled {
+            self.repo.count_recovery_codes(user).await?
+        } else {
+            0
+        };
+        Ok(MfaStatus {
+            enabled,
+            recovery_codes_left,
+        })
+    }
+
+    fn decrypt(&self, user: UserId, ciphertext: &str) -> Result<Zeroizing<Vec<u8>>, MfaError> {
+        self.keys
+            .key_ring()?
+            .decrypt(ciphertext, &secret_context(user))
+            .map_err(|e| MfaError::Secret(e.to_string()))
+    }
+
+    /// Starts (or shows again) an enrolment: a pending secret, its URI and QR
+    /// code. Nothing changes for sign-in until [`Self::confirm_enrolment`].
+    pub async fn begin_enrolment(&self, user: &User) -> Result<Enrolment, MfaError> {
+        let secret = match self.repo.find_totp(user.id).await? {
+            Some(t) if t.enabled => return Err(MfaError::AlreadyEnabled),
+            Some(pending) => self.decrypt(user.id, &pending.ciphertext)?,
+            None => {
+                let secret = otp::new_totp_secret();
+                let sealed = self
+                    .keys
+                    .key_ring()?
+                    .encrypt(&secret, &secret_context(user.id))
+                    .map_err(|e| MfaError::Secret(e.to_string()))?;
+                if !self
+                    .repo
+                    .put_pending_totp(user.id, &sealed, self.clock.now())
+                    .await?
+                {
+                    return Err(MfaError::AlreadyEnabled);
+                }
+                secret
+            }
+        };
+        let otpauth_uri = otp::otpauth_uri(&secret, &self.config.issuer, user.username.as_str())
+            .map_err(|e| MfaError::Secret(e.to_string()))?;
+        let qr_svg = otp::qr_svg(&otpauth_uri).map_err(|e| MfaError::Secret(e.to_string()))?;
+        Ok(Enrolment {
+            secret: otp::secret_base32(&secret),
+            otpauth_uri,
+            qr_svg,
+        })
+    }
+
+    /// Enables TOTP when `code` is valid for the pending secret; returns the
+    /// recovery codes (shown once). Remember-me series made with the password
+    /// alone end, so every later sign-in goes through the second factor.
+    pub async fn confirm_enrolment(
+        &self,
+        user: &User,
+        code: &str,
+        client: &ClientMeta,
+    ) -> Result<RecoveryCodes, MfaError> {
+        let pending = match self.repo.find_totp(user.id).await? {
+            Some(t) if t.enabled => return Err(MfaError::AlreadyEnabled),
+            Some(t) => t,
+            None => return Err(MfaError::NotEnrolled),
+        };
+        let secret = self.decrypt(user.id, &pending.ciphertext)?;
+        let Some(step) = otp::matching_step(&secret, code, unix_seconds(self.clock.now())) else {
+            return Err(MfaError::InvalidCode);
+        };
+        let (codes, hashes) = self.new_codes(user.id);
+        let step = i64::try_from(step).unwrap_or(i64::MAX);
+        if !self.repo.enable_totp(user.id, step, &hashes).await? {
+            return Err(MfaError::NotEnrolled);
+        }
+        self.audit
+            .record(
+                "mfa.enabled",
+                user,
+                client,
+                Outcome::Success,
+                json!({"method": "totp"}),
+            )
+            .await?;
+        self.mail_change(user, "enabled").await?;
+        Ok(codes)
+    }
+
+    fn code_hash(&self, user: UserId, code: &str) -> String {
+        HEXLOWER.encode(&hmac_sha256(
+            self.mac_key.as_slice(),
+            &[
+                b"rampart/recovery-code/v1",
+                user.to_string().as_bytes(),
+                code.as_bytes(),
+            ],
+        ))
+    }
+
+    fn new_codes(&self, user: UserId) -> (RecoveryCodes, Vec<String>) {
+        let codes: Vec<_> = (0..RECOVERY_CODES)
+            .map(|_| otp::generate_recovery_code())
+            .collect();
+        let hashes = codes.iter().map(|c| self.code_hash(user, c)).collect();
+        (RecoveryCodes(codes), hashes)
+    }
+
+    /// Checks a second factor (a TOTP code or a recovery code) for `user`.
+    /// Refused while the account is locked out; a failure counts toward the
+    /// lock-out and is audited.
+    pub async fn verify(
+        &self,
+        user: &User,
+        code: &str,
+        client: &ClientMeta,
+    ) -> Result<Factor, MfaError> {
+        let login = user.username.as_str();
+        let admitted = match self.throttle.check(login, client.ip).await? {
+            Ok(admitted) => admitted,
+            Err(Locked(wait)) => return Err(MfaError::Throttled(wait)),
+        };
+        match self.check_code(user, code).await? {
+            Some(factor) => {
+                self.throttle.succeeded(admitted, login, client.ip).await?;
+                if let Factor::RecoveryCode { remaining } = factor {
+                    self.audit
+                        .record(
+                            "recovery_code.used",
+                            user,
+                            client,
+                            Outcome::Success,
+                            json!({"remaining": remaining}),
+                        )
+                        .await?;
+                    self.mail(
+                        user,
+                        MailTemplate::RecoveryCodeUsed,
+                        json!({"remaining": remaining}),
+                    )
+                    .await?;
+                }
+                Ok(factor)
+            }
+            None => {
+                self.throttle.failed(login, client.ip).await?;
+                self.audit
+                    .record("mfa.failed", user, client, Outcome::Failure, json!({}))
+                    .await?;
+                Err(MfaError::InvalidCode)
+            }
+        }
+    }
+
+    async fn check_code(&self, user: &User, code: &str) -> Result<Option<Factor>, MfaError> {
+        let Some(totp) = self.repo.find_totp(user.id).await? else {
+            return Ok(None);
+        };
+        if !totp.enabled {
+            return Ok(None);
+        }
+        let trimmed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+        if trimmed.len() == 6 && trimmed.bytes().all(|b| b.is_ascii_digit()) {
+            let secret = self.decrypt(user.id, &totp.ciphertext)?;
+            let Some(step) =
+                otp::matching_step(&secret, &trimmed, unix_seconds(self.clock.now()))
+            else {
+                return Ok(None);
+            };
+            let step = i64::try_from(step).unwrap_or(i64::MAX);
+            // One statement: accepted only if newer than the last used step.
+            let fresh = self.repo.advance_totp_step(user.id, step).await?;
+            return Ok(fresh.then_some(Factor::Totp));
+        }
+        let Some(canonical) = otp::normalize_recovery_code(code) else {
+            return Ok(None);
+        };
+        let hash = self.code_hash(user.id, &canonical);
+        if !self.repo.take_recovery_code(user.id, &hash).await? {
+            return Ok(None);
+        }
+        let remaining = self.repo.count_recovery_codes(user.id).await?;
+        Ok(Some(Factor::RecoveryCode { remaining }))
+    }
+
+    /// A new set of recovery codes; the old set stops working.
+    pub async fn regenerate_codes(
+        &self,
+        user: &User,
+        client: &ClientMeta,
+    ) -> Result<RecoveryCodes, MfaError> {
+        if !self.is_enabled(user.id).await? {
+            return Err(MfaError::NotEnrolled);
+        }
+        let (codes, hashes) = self.new_codes(user.id);
+        self.repo.replace_recovery_codes(user.id, &hashes).await?;
+        self.audit
+            .record(
+                "recovery_codes.regenerated",
+                user,
+                client,
+                Outcome::Success,
+                json!({"count": RECOVERY_CODES}),
+            )
+            .await?;
+        Ok(codes)
+    }
+
+    /// Turns TOTP off for the user (the caller has checked a fresh sign-in
+    /// and the password).
+    pub async fn disable(&self, user: &User, client: &ClientMeta) -> Result<(), MfaError> {
+        if !self.repo.delete_mfa(user.id).await? {
+            return Err(MfaError::NotEnrolled);
+        }
+        self.audit
+            .record(
+                "mfa.disabled",
+                user,
+                client,
+                Outcome::Success,
+                json!({"by": "user"}),
+            )
+            .await?;
+        self.mail_change(user, "disabled").await
+    }
+
+    /// `rampart user reset-mfa NAME`: an operator removes a user's second
+    /// factor (lost phone and codes).
+    pub async fn reset(&self, username: &str) -> Result<User, MfaError> {
+        let user = self
+            .users
+            .find_by_username(&username.to_ascii_lowercase())
+            .await?
+            .ok_or_else(|| MfaError::NoSuchUser(username.to_owned()))?;
+        if !self.repo.delete_mfa(user.id).await? {
+            return Err(MfaError::NotEnrolled);
+        }
+        self.audit
+            .record(
+                "mfa.disabled",
+                &user,
+                &ClientMeta::operator(),
+                Outcome::Success,
+                json!({"by": "operator"}),
+            )
+            .await?;
+        self.mail_change(&user, "reset by an operator").await?;
+        Ok(user)
+    }
+
+    async fn mail_change(&self, user: &User, change: &str) -> Result<(), MfaError> {
+        self.mail(user, MailTemplate::MfaChanged, json!({"change": change}))
+            .await
+    }
+
+    async fn mail(
+        &self,
+        user: &User,
+        template: MailTemplate,
+        extra: serde_json::Value,
+    ) -> Result<(), MfaError> {
+        let mut context = json!({
+            "username": user.username.as_str(),
+            "base_url": self.config.base_url,
+        });
+        if let (Some(context), Some(extra)) = (context.as_object_mut(), extra.as_object()) {
+            context.extend(extra.clone());
+        }
+        self.outbox
+            .enqueue(
+                &OutgoingMail {
+                    user_id: Some(user.id),
+                    to: user.email.clone(),
+                    template,
+                    context,
+                },
+                self.clock.now(),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// After a correct password: a challenge token (with
+    /// [`CHALLENGE_PREFIX`]) that only the second step accepts.
+    pub async fn start_challenge(
+        &self,
+        user: &User,
+        next: &str,
+        remember: bool,
+    ) -> Result<SecretString, MfaError> {
+        let token = SecretString::from(format!(
+            "{CHALLENGE_PREFIX}{}",
+            generate_token().expose_secret()
+        ));
+        self.repo
+            .insert_challenge(&MfaChallenge {
+                digest: TokenDigest::of(token.expose_secret()),
+                user_id: user.id,
+                expires_at: self.clock.now() + self.config.challenge_ttl,
+                next: next.to_owned(),
+                remember,
+            })
+            .await?;
+        Ok(token)
+    }
+
+    /// The live challenge behind a cookie digest, with its (unlocked) user.
+    pub async fn pending(
+        &self,
+        digest: &TokenDigest,
+    ) -> Result<Option<(MfaChallenge, User)>, MfaError> {
+        let Some(challenge) = self.repo.find_challenge(digest, self.clock.now()).await? else {
+            return Ok(None);
+        };
+        match self.users.find_by_id(challenge.user_id).await? {
+            Some(user) if !user.locked => Ok(Some((challenge, user))),
+            _ => Ok(None),
+        }
+    }
+
+    /// Uses up a challenge; false when another request already did.
+    pub async fn finish_challenge(&self, digest: &TokenDigest) -> Result<bool, MfaError> {
+        Ok(self.repo.delete_challenge(digest).await?)
+    }
+
+    async fn password_binding(&self, user: &User) -> Result<Vec<u8>, MfaError> {
+        let hash = self
+            .users
+            .find_credentials(LoginKey::Username(&user.username.key()))
+            .await?
+            .and_then(|c| c.password_hash)
+            .unwrap_or_default();
+        Ok(TokenDigest::of(&hash).to_hex().into_bytes())
+    }
+
+    fn device_mac(&self, user: UserId, expires: i64, binding: &[u8]) -> [u8; 32] {
+        hmac_sha256(
+            self.mac_key.as_slice(),
+            &[
+                b"rampart/trusted-device/v1",
+                user.to_string().as_bytes(),
+                &expires.to_be_bytes(),
+                binding,
+            ],
+        )
+    }
+
+    /// A "remember this device" cookie value and its lifetime, or `None`
+    /// when the feature is off. It is bound to the user and their current
+    /// password: a password change voids it.
+    pub async fn trusted_device_cookie(
+        &self,
+        user: &User,
+    ) -> Result<Option<(SecretString, Duration)>, MfaError> {
+        let Some(ttl) = self.config.remember_device_for else {
+            return Ok(None);
+        };
+        let expires = (self.clock.now() + ttl).unix_timestamp();
+        let binding = self.password_binding(user).await?;
+        let mac = self.device_mac(user.id, expires, &binding);
+        let value = format!("{}.{expires}.{}", user.id, BASE64URL_NOPAD.encode(&mac));
+        Ok(Some((SecretString::from(value), ttl)))
+    }
+
+    /// True when `cookie` is a live trusted-device cookie of `user`.
+    pub async fn is_trusted_device(&self, user: &User, cookie: &str) -> Result<bool, MfaError> {
+        if self.config.remember_device_for.is_none() {
+            return Ok(false);
+        }
+        let mut parts = cookie.split('.');
+        let (Some(id), Some(expires), Some(mac), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Ok(false);
+        };
+        let (Ok(expires), Ok(mac)) = (
+            expires.parse::<i64>(),
+            BASE64URL_NOPAD.decode(mac.as_bytes()),
+        ) else {
+            return Ok(false);
+        };
+        if id != user.id.to_string() || expires <= self.clock.now().unix_timestamp() {
+            return Ok(false);
+        }
+        let binding = self.password_binding(user).await?;
+        Ok(constant_time_eq(
+            &self.device_mac(user.id, expires, &binding),
+            &mac,
+        ))
+    }
+
+    /// Re-encrypts every TOTP secret not sealed by the active key; returns
+    /// how many rows changed.
+    pub async fn reencrypt_secrets(&self) -> Result<usize, MfaError> {
+        let ring = self.keys.key_ring()?;
+        let mut changed = 0;
+        for (user, ciphertext) in self.repo.all_totp_ciphertexts().await? {
+            if key_id_of(&ciphertext) == Some(ring.active_id()) {
+                continue;
+            }
+            let context = secret_context(user);
+            let plain = ring
+                .decrypt(&ciphertext, &context)
+                .map_err(|e| MfaError::Secret(format!("user {user}: {e}")))?;
+            let sealed = ring
+                .encrypt(&plain, &context)
+                .map_err(|e| MfaError::Secret(e.to_string()))?;
+            if self
+                .repo
+                .replace_totp_ciphertext(user, &ciphertext, &sealed)
+                .await?
+            {
+                changed += 1;
+            }
+        }
+        Ok(changed)
+    }
+}

@@ -1,0 +1,275 @@
+//! Statements on `mfa_totp`, `recovery_codes` and `mfa_challenges`.
+
+use crate::backend::{Store, on_pool};
+use crate::error::repo_error;
+use crate::time::time_of;
+use async_trait::async_trait;
+use rampart_core::UserId;
+use rampart_core::ports::{MfaChallenge, MfaRepo, RepoError, TotpRecord};
+use rampart_crypto::TokenDigest;
+use time::OffsetDateTime;
+
+#[derive(sqlx::FromRow)]
+struct TotpRow {
+    secret: String,
+    enabled: bool,
+    last_step: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct ChallengeRow {
+    user_id: String,
+    expires_at: i64,
+    next: String,
+    remember: bool,
+}
+
+fn corrupt_id(id: &str) -> RepoError {
+    RepoError::Unavailable(format!("corrupt user id {id:?} in the database").into())
+}
+
+#[async_trait]
+impl MfaRepo for Store {
+    async fn find_totp(&self, user: UserId) -> Result<Option<TotpRecord>, RepoError> {
+        let row: Option<TotpRow> = on_pool!(self, |pool| sqlx::query_as(
+            "SELECT secret, enabled, last_step FROM mfa_totp WHERE user_id = $1"
+        )
+        .bind(user.to_string())
+        .fetch_optional(pool)
+        .await
+        .map_err(repo_error))?;
+        Ok(row.map(|r| TotpRecord {
+            ciphertext: r.secret,
+            enabled: r.enabled,
+            last_step: r.last_step,
+        }))
+    }
+
+    async fn put_pending_totp(
+        &self,
+        user: UserId,
+        ciphertext: &str,
+        now: OffsetDateTime,
+    ) -> Result<bool, RepoError> {
+        on_pool!(self, |pool| sqlx::query(
+            "INSERT INTO mfa_totp (user_id, secret, enabled, last_step, created_at) \
+             VALUES ($1, $2, FALSE, 0, $3) \
+             ON CONFLICT (user_id) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at \
+             WHERE mfa_totp.enabled = FALSE"
+        )
+        .bind(user.to_string())
+        .bind(ciphertext)
+        .bind(now.unix_timestamp())
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected() == 1)
+        .map_err(repo_error))
+    }
+
+    async fn enable_totp(
+        &self,
+        user: UserId,
+        step: i64,
+        code_hashes: &[String],
+    ) -> Result<bool, RepoError> {
+        let id = user.to_string();
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin().await.map_err(repo_error)?;
+            let enabled = sqlx::query(
+                "UPDATE mfa_totp SET enabled = TRUE, last_step = $2 WHERE user_id = $1 AND enabled = FALSE",
+            )
+            .bind(&id)
+            .bind(step)
+            .execute(&mut *tx)
+            .await
+            .map_err(repo_error)?
+            .rows_affected();
+            if enabled != 1 {
+                return Ok(false);
+            }
+            sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+                .bind(&id)
+                .execute(&mut *tx)
+                .await
+                .map_err(repo_error)?;
+            for hash in code_hashes {
+                sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+                    .bind(&id)
+                    .bind(hash)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(repo_error)?;
+            }
+            tx.commit().await.map_err(repo_error)?;
+            Ok(true)
+        })
+    }
+
+    async fn advance_totp_step(&self, user: UserId, step: i64) -> Result<bool, RepoError> {
+        on_pool!(self, |pool| sqlx::query(
+            "UPDATE mfa_totp SET last_step = $2 WHERE user_id = $1 AND enabled = TRUE AND last_step < $2"
+        )
+        .bind(user.to_string())
+        .bind(step)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected() == 1)
+        .map_err(repo_error))
+    }
+
+    async fn take_recovery_code(&self, user: UserId, hash: &str) -> Result<bool, RepoError> {
+        on_pool!(self, |pool| sqlx::query(
+            "DELETE FROM recovery_codes WHERE user_id = $1 AND code_hash = $2"
+        )
+        .bind(user.to_string())
+        .bind(hash)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected() == 1)
+        .map_err(repo_error))
+    }
+
+    async fn replace_recovery_codes(
+        &self,
+        user: UserId,
+        code_hashes: &[String],
+    ) -> Result<(), RepoError> {
+        let id = user.to_string();
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin().await.map_err(repo_error)?;
+            sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+                .bind(&id)
+                .execute(&mut *tx)
+                .await
+                .map_err(repo_error)?;
+            for hash in code_hashes {
+                sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+                    .bind(&id)
+                    .bind(hash)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(repo_error)?;
+            }
+            tx.commit().await.map_err(repo_error)
+        })
+    }
+
+    async fn count_recovery_codes(&self, user: UserId) -> Result<i64, RepoError> {
+        on_pool!(self, |pool| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1"
+        )
+        .bind(user.to_string())
+        .fetch_one(pool)
+        .await
+        .map_err(repo_error))
+    }
+
+    async fn delete_mfa(&self, user: UserId) -> Result<bool, RepoError> {
+        let id = user.to_string();
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin().await.map_err(repo_error)?;
+            sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+                .bind(&id)
+                .execute(&mut *tx)
+                .await
+                .map_err(repo_error)?;
+            let removed = sqlx::query("DELETE FROM mfa_totp WHERE user_id = $1")
+                .bind(&id)
+                .execute(&mut *tx)
+                .await
+                .map_err(repo_error)?
+                .rows_affected();
+            tx.commit().await.map_err(repo_error)?;
+            Ok(removed == 1)
+        })
+    }
+
+    async fn all_totp_ciphertexts(&self) -> Result<Vec<(UserId, String)>, RepoError> {
+        let rows: Vec<(String, String)> = on_pool!(self, |pool| sqlx::query_as(
+            "SELECT user_id, secret FROM mfa_totp ORDER BY user_id"
+        )
+        .fetch_all(pool)
+        .await
+        .map_err(repo_error))?;
+        rows.into_iter()
+            .map(|(id, secret)| Ok((UserId::parse(&id).ok_or_else(|| corrupt_id(&id))?, secret)))
+            .collect()
+    }
+
+    async fn replace_totp_ciphertext(
+        &self,
+        user: UserId,
+        old: &str,
+        new: &str,
+    ) -> Result<bool, RepoError> {
+        on_pool!(self, |pool| sqlx::query(
+            "UPDATE mfa_totp SET secret = $3 WHERE user_id = $1 AND secret = $2"
+        )
+        .bind(user.to_string())
+        .bind(old)
+        .bind(new)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected() == 1)
+        .map_err(repo_error))
+    }
+
+    async fn insert_challenge(&self, c: &MfaChallenge) -> Result<(), RepoError> {
+        on_pool!(self, |pool| {
+            // Challenges dead for a day go as new ones come (indexed).
+            sqlx::query("DELETE FROM mfa_challenges WHERE expires_at <= $1")
+                .bind(c.expires_at.unix_timestamp() - 86_400)
+                .execute(pool)
+                .await
+                .map_err(repo_error)?;
+            sqlx::query(
+                "INSERT INTO mfa_challenges (token_hash, user_id, expires_at, next, remember) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(c.digest.to_hex())
+            .bind(c.user_id.to_string())
+            .bind(c.expires_at.unix_timestamp())
+            .bind(&c.next)
+            .bind(c.remember)
+            .execute(pool)
+            .await
+            .map(|_| ())
+            .map_err(repo_error)
+        })
+    }
+
+    async fn find_challenge(
+        &self,
+        digest: &TokenDigest,
+        now: OffsetDateTime,
+    ) -> Result<Option<MfaChallenge>, RepoError> {
+        let row: Option<ChallengeRow> = on_pool!(self, |pool| sqlx::query_as(
+            "SELECT user_id, expires_at, next, remember FROM mfa_challenges \
+             WHERE token_hash = $1 AND expires_at > $2"
+        )
+        .bind(digest.to_hex())
+        .bind(now.unix_timestamp())
+        .fetch_optional(pool)
+        .await
+        .map_err(repo_error))?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(MfaChallenge {
+            digest: *digest,
+            user_id: UserId::parse(&row.user_id).ok_or_else(|| corrupt_id(&row.user_id))?,
+            expires_at: time_of(row.expires_at),
+            next: row.next,
+            remember: row.remember,
+        }))
+    }
+
+    async fn delete_challenge(&self, digest: &TokenDigest) -> Result<bool, RepoError> {
+        on_pool!(self, |pool| sqlx::query(
+            "DELETE FROM mfa_challenges WHERE token_hash = $1"
+        )
+        .bind(digest.to_hex())
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected() == 1)
+        .map_err(repo_error))
+    }
+}
