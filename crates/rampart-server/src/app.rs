@@ -5,11 +5,13 @@
 use crate::config::{Config, Mode};
 use anyhow::Context as _;
 use async_trait::async_trait;
+use crate::keys::FileKeySource;
 use rampart_core::RememberService;
+use rampart_core::mfa::MfaParts;
 use rampart_core::password::{HashPool, PasswordPolicy};
 use rampart_core::throttle::LoginThrottle;
 use rampart_core::{
-    AccountService, Clock, RecoveryConfig, RecoveryService, SessionService, TokenService,
+    AccountService, AuditTrail, Clock, MfaConfig, MfaService, RecoveryConfig, RecoveryService, SessionService, TokenService,
 };
 use rampart_crypto::{PasswordHasher, hmac_sha256};
 use rampart_notify::{Destination, Sender};
@@ -67,6 +69,8 @@ pub struct Services {
     pub recovery: Arc<RecoveryService>,
     /// Remember-me cookies.
     pub remember: Arc<RememberService>,
+    /// Second factors.
+    pub mfa: Arc<MfaService>,
 }
 
 /// Builds the domain services over `store`.
@@ -119,6 +123,35 @@ pub async fn services(
         clock.clone(),
         config.throttle.clone(),
     ));
+    let secret = config
+        .secret_key
+        .as_ref()
+        .context("no secret key is configured")?;
+    let audit = Arc::new(AuditTrail::new(repo.clone(), clock.clone()));
+    let mfa = Arc::new(MfaService::new(
+        MfaParts {
+            repo: repo.clone(),
+            users: repo.clone(),
+            outbox: repo.clone(),
+            throttle: throttle.clone(),
+            audit,
+            keys: Arc::new(FileKeySource::new(
+                secret,
+                config.encryption_keys_file.clone(),
+            )),
+            clock: clock.clone(),
+            mac_key: Zeroizing::new(hmac_sha256(
+                secret.expose_secret().as_bytes(),
+                &[b"rampart/mfa-mac-key/v1"],
+            )),
+        },
+        MfaConfig {
+            issuer: config.mfa_issuer.clone(),
+            challenge_ttl: time::Duration::minutes(5),
+            remember_device_for: config.remember_device_for,
+            base_url: config.base_url.as_str().trim_end_matches('/').to_owned(),
+        },
+    ));
     let accounts = Arc::new(AccountService::new(
         repo,
         throttle,
@@ -134,6 +167,7 @@ pub async fn services(
         sessions,
         recovery,
         remember,
+        mfa,
     })
 }
 
@@ -150,6 +184,7 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         sessions,
         recovery,
         remember,
+        mfa,
     } = services(config, &store, clock.clone()).await?;
     let tokens = Arc::new(TokenService::new(Arc::new(store.clone()), clock.clone()));
     let destination = match &config.smtp_url {
@@ -188,6 +223,7 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         sessions: sessions.clone(),
         recovery,
         remember,
+        mfa,
         tokens,
         templates: Arc::new(templates),
         settings: Arc::new(settings),

@@ -42,6 +42,17 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage the encryption keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+/// `rampart keys …`.
+#[derive(Subcommand, Debug)]
+pub enum KeysCommand {
+    /// Add a new encryption key (it encrypts from now on) and re-encrypt the
+    /// stored secrets under it; older keys keep decrypting.
+    Rotate,
 }
 
 /// `rampart user …`.
@@ -63,6 +74,11 @@ pub enum UserCommand {
     },
     /// Delete a user and their sessions.
     Delete {
+        /// Username.
+        name: String,
+    },
+    /// Remove a user's second factor (TOTP and recovery codes).
+    ResetMfa {
         /// Username.
         name: String,
     },
@@ -111,7 +127,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Check => check(cli.config.as_deref()),
         Command::User(command) => user(cli.config.as_deref(), command).await,
+        Command::Keys(KeysCommand::Rotate) => rotate_keys(cli.config.as_deref()).await,
     }
+}
+
+async fn rotate_keys(file: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let config = Config::load(file)?;
+    config.ensure_safe()?;
+    let id = crate::keys::add_key(&config.encryption_keys_file)?;
+    let store = app::open_store(&config).await?;
+    let mfa = app::services(&config, &store, Arc::new(SystemClock))
+        .await?
+        .mfa;
+    let result = mfa.reencrypt_secrets().await;
+    store.close().await;
+    let changed = result.map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    println!(
+        "Added key {id} to {}; re-encrypted {changed} stored secret(s) under it.",
+        config.encryption_keys_file.display()
+    );
+    Ok(())
 }
 
 fn init(output: &std::path::Path) -> anyhow::Result<()> {
@@ -202,9 +237,8 @@ async fn user(file: Option<&std::path::Path>, command: UserCommand) -> anyhow::R
     let config = Config::load(file)?;
     config.ensure_safe()?;
     let store = app::open_store(&config).await?;
-    let accounts = app::services(&config, &store, Arc::new(SystemClock))
-        .await?
-        .accounts;
+    let services = app::services(&config, &store, Arc::new(SystemClock)).await?;
+    let accounts = services.accounts;
     let describe = |e: AdminError| anyhow::anyhow!(e.to_string());
     let result = match command {
         UserCommand::Create(args) => {
@@ -266,6 +300,17 @@ async fn user(file: Option<&std::path::Path>, command: UserCommand) -> anyhow::R
             .await
             .map(|u| println!("Deleted {} and their sessions.", u.username))
             .map_err(describe),
+        UserCommand::ResetMfa { name } => services
+            .mfa
+            .reset(&name)
+            .await
+            .map(|u| {
+                println!(
+                    "Removed the second factor of {}; they sign in with their password alone until they enrol again.",
+                    u.username
+                )
+            })
+            .map_err(|e| anyhow::anyhow!(e.to_string())),
         UserCommand::SetRoles { name, roles } => {
             let roles = parse_roles(&roles)?;
             accounts

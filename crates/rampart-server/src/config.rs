@@ -164,6 +164,18 @@ pub struct RawPassword {
     pub reset_link_ttl: Option<String>,
 }
 
+/// `[mfa]` settings as written.
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawMfa {
+    /// The issuer name authenticator apps show (default: `site_name`).
+    pub issuer: Option<String>,
+    /// Offer "do not ask again on this browser" at the second step (default false).
+    pub remember_device: Option<bool>,
+    /// How long that lasts (default `30d`).
+    pub remember_device_for: Option<String>,
+}
+
 /// The configuration as the file and environment give it.
 #[derive(Debug, Deserialize, Default, Clone)]
 #[serde(deny_unknown_fields)]
@@ -218,6 +230,11 @@ pub struct RawConfig {
     pub cors: Option<RawCors>,
     /// API rate limits.
     pub api: Option<RawApi>,
+    /// Second factors.
+    pub mfa: Option<RawMfa>,
+    /// Extra encryption keys (`ID BASE64URL` lines; the last one encrypts),
+    /// default `DATA_DIR/encryption.keys`; `rampart keys rotate` appends.
+    pub encryption_keys_file: Option<PathBuf>,
 }
 
 /// A configuration that cannot be used, with every reason.
@@ -303,6 +320,12 @@ pub struct Config {
     pub api_rate_per_second: NonZeroU32,
     /// API burst per caller.
     pub api_burst: NonZeroU32,
+    /// The issuer name in `otpauth://` URIs.
+    pub mfa_issuer: String,
+    /// "Remember this device" lifetime, when offered.
+    pub remember_device_for: Option<time::Duration>,
+    /// The key file of the encryption key ring.
+    pub encryption_keys_file: PathBuf,
 }
 
 const KNOWN_EXAMPLE_KEYS: &[&str] = &[
@@ -729,6 +752,20 @@ impl Config {
             problems.push("api.burst must be at least 1".to_owned());
             NonZeroU32::MIN
         });
+        let raw_mfa = raw.mfa.clone().unwrap_or_default();
+        let remember_device_for = match raw_mfa.remember_device_for.as_deref() {
+            None => time::Duration::days(30),
+            Some(text) => parse_duration(text).unwrap_or_else(|| {
+                problems.push(format!(
+                    "mfa.remember_device_for {text:?} is not a duration such as 30d"
+                ));
+                time::Duration::days(30)
+            }),
+        };
+        let remember_device_for = raw_mfa
+            .remember_device
+            .unwrap_or(false)
+            .then_some(remember_device_for);
         if raw.tls_cert.is_some() || raw.tls_key.is_some() {
             problems.push("built-in TLS (tls_cert, tls_key) is not available in this version yet; terminate TLS at a reverse proxy and set behind_tls_proxy = true".to_owned());
         }
@@ -736,6 +773,10 @@ impl Config {
             return Err(ConfigError::Invalid(problems));
         }
         let outbox_dir = data_dir.join("outbox");
+        let encryption_keys_file = raw
+            .encryption_keys_file
+            .clone()
+            .unwrap_or_else(|| data_dir.join("encryption.keys"));
         let database_url = raw
             .database_url
             .clone()
@@ -788,6 +829,13 @@ impl Config {
             cors_origins,
             api_rate_per_second,
             api_burst,
+            mfa_issuer: raw_mfa.issuer.clone().unwrap_or_else(|| {
+                raw.site_name
+                    .clone()
+                    .unwrap_or_else(|| "Rampart".to_owned())
+            }),
+            remember_device_for,
+            encryption_keys_file,
         })
     }
 

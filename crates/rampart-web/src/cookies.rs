@@ -5,7 +5,9 @@
 //! when a session ends); the remember-me cookie lives `session.remember_for`.
 //! With `session.cookie_domain` both carry `Domain` (single sign-on across
 //! subdomains) and, over HTTPS, the `__Secure-` prefix instead of `__Host-`
-//! (which forbids `Domain`).
+//! (which forbids `Domain`). The "remember this device" cookie
+//! `rampart_device` (second factor skipped on this browser) has the same
+//! attributes and lives `mfa.remember_device_for`.
 
 use crate::settings::WebSettings;
 use axum::http::{HeaderMap, HeaderValue};
@@ -17,6 +19,7 @@ use secrecy::{ExposeSecret, SecretString};
 enum Kind {
     Session,
     Remember,
+    Device,
 }
 
 fn name(settings: &WebSettings, kind: Kind) -> &'static str {
@@ -27,6 +30,9 @@ fn name(settings: &WebSettings, kind: Kind) -> &'static str {
         (Kind::Remember, true, false) => "__Host-rampart_remember",
         (Kind::Remember, true, true) => "__Secure-rampart_remember",
         (Kind::Remember, false, _) => "rampart_remember",
+        (Kind::Device, true, false) => "__Host-rampart_device",
+        (Kind::Device, true, true) => "__Secure-rampart_device",
+        (Kind::Device, false, _) => "rampart_device",
     }
 }
 
@@ -78,15 +84,38 @@ pub fn session_token(settings: &WebSettings, headers: &HeaderMap) -> Option<Secr
     read(settings, Kind::Session, headers)
 }
 
+fn lasting(
+    settings: &WebSettings,
+    kind: Kind,
+    value: &SecretString,
+    max_age: time::Duration,
+) -> HeaderValue {
+    let mut cookie = build(settings, kind, value.expose_secret().to_owned());
+    cookie.set_max_age(max_age);
+    header(cookie)
+}
+
 /// `Set-Cookie` value carrying a remember-me token for `max_age`.
 pub fn remember_cookie(
     settings: &WebSettings,
     value: &SecretString,
     max_age: time::Duration,
 ) -> HeaderValue {
-    let mut cookie = build(settings, Kind::Remember, value.expose_secret().to_owned());
-    cookie.set_max_age(max_age);
-    header(cookie)
+    lasting(settings, Kind::Remember, value, max_age)
+}
+
+/// `Set-Cookie` value carrying a trusted-device mark for `max_age`.
+pub fn device_cookie(
+    settings: &WebSettings,
+    value: &SecretString,
+    max_age: time::Duration,
+) -> HeaderValue {
+    lasting(settings, Kind::Device, value, max_age)
+}
+
+/// The trusted-device value the client sent, if any.
+pub fn device_token(settings: &WebSettings, headers: &HeaderMap) -> Option<SecretString> {
+    read(settings, Kind::Device, headers)
 }
 
 /// `Set-Cookie` value that deletes the remember-me cookie.

@@ -5,6 +5,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use rampart_core::MfaError;
 use rampart_core::account::{AdminError, LoginError, RegisterError};
 use rampart_core::password::PoolBusy;
 use rampart_core::session::SessionError;
@@ -66,20 +67,32 @@ impl From<SessionError> for WebError {
     }
 }
 
+/// The 429 of a locked-out sign-in (password or second factor).
+fn throttled(wait: time::Duration) -> WebError {
+    let seconds = wait.whole_seconds().max(1);
+    WebError::TooManyRequests {
+        message: format!(
+            "There were too many failed sign-ins. Wait {} minute(s) and try again, or reset your password.",
+            (seconds + 59) / 60
+        ),
+        retry_after: seconds,
+    }
+}
+
 impl From<LoginError> for WebError {
     fn from(err: LoginError) -> Self {
         match err {
             LoginError::Busy(b) => WebError::Busy(b),
-            LoginError::Throttled(wait) => {
-                let seconds = wait.whole_seconds().max(1);
-                WebError::TooManyRequests {
-                    message: format!(
-                        "There were too many failed sign-ins. Wait {} minute(s) and try again, or reset your password.",
-                        (seconds + 59) / 60
-                    ),
-                    retry_after: seconds,
-                }
-            }
+            LoginError::Throttled(wait) => throttled(wait),
+            other => WebError::internal(other),
+        }
+    }
+}
+
+impl From<MfaError> for WebError {
+    fn from(err: MfaError) -> Self {
+        match err {
+            MfaError::Throttled(wait) => throttled(wait),
             other => WebError::internal(other),
         }
     }

@@ -31,6 +31,8 @@ pub const BUILT_IN: &[(&str, &str)] = built_in!(
     "account_delete.html",
     "account_email.html",
     "email_confirm.html",
+    "login_mfa.html",
+    "mfa_totp.html",
 );
 
 /// The compiled template set.

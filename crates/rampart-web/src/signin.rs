@@ -2,14 +2,20 @@
 //! the visitor's previous session (if any) ends, a new token is issued (never
 //! the pre-login one: no session fixation), and the browser is redirected with
 //! 303 and the new cookie.
+//!
+//! A correct password of a user with a second factor starts no session: the
+//! cookie then holds a challenge token (good only for `/login/mfa`, for
+//! `mfa.challenge_ttl`), unless this browser carries a valid
+//! "remember this device" mark.
 
 use crate::cookies;
 use crate::error::WebError;
 use crate::extract::{ClientInfo, Visitor};
 use crate::state::AppState;
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use rampart_core::User;
+use secrecy::ExposeSecret;
 
 /// Rotates the visitor into a new session for `user` and redirects to `target`.
 pub async fn start_session(
@@ -34,4 +40,65 @@ pub async fn start_session(
         cookies::session_cookie(&state.settings, &token),
     );
     Ok(response)
+}
+
+/// Every factor is proved: a session, and a remember-me cookie when asked.
+pub async fn complete_sign_in(
+    state: &AppState,
+    visitor: &Visitor,
+    user: User,
+    client: ClientInfo,
+    target: &str,
+    remember: bool,
+) -> Result<Response, WebError> {
+    let user_id = user.id;
+    let mut response = start_session(state, visitor, user, client, target).await?;
+    if remember {
+        let cookie = state
+            .remember
+            .issue(user_id)
+            .await
+            .map_err(WebError::internal)?;
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            cookies::remember_cookie(&state.settings, &cookie, state.remember.ttl()),
+        );
+    }
+    Ok(response)
+}
+
+/// The password was right: sign in, or ask for the second factor.
+pub async fn password_accepted(
+    state: &AppState,
+    visitor: &Visitor,
+    headers: &HeaderMap,
+    user: User,
+    client: ClientInfo,
+    target: &str,
+    remember: bool,
+) -> Result<Response, WebError> {
+    if state.mfa.is_enabled(user.id).await? {
+        let trusted = match cookies::device_token(&state.settings, headers) {
+            Some(mark) => {
+                state
+                    .mfa
+                    .is_trusted_device(&user, mark.expose_secret())
+                    .await?
+            }
+            None => false,
+        };
+        if !trusted {
+            if let Some(previous) = &visitor.session {
+                state.sessions.end(previous).await?;
+            }
+            let token = state.mfa.start_challenge(&user, target, remember).await?;
+            let mut response = Redirect::to("/login/mfa").into_response();
+            response.headers_mut().append(
+                header::SET_COOKIE,
+                cookies::session_cookie(&state.settings, &token),
+            );
+            return Ok(response);
+        }
+    }
+    complete_sign_in(state, visitor, user, client, target, remember).await
 }

@@ -5,7 +5,7 @@ use crate::render::Templates;
 use crate::settings::WebSettings;
 use async_trait::async_trait;
 use rampart_core::{
-    AccountService, RecoveryService, RememberService, SessionService, TokenService,
+    AccountService, MfaService, RecoveryService, RememberService, SessionService, TokenService,
 };
 use std::sync::Arc;
 
@@ -28,6 +28,8 @@ pub struct AppState {
     pub recovery: Arc<RecoveryService>,
     /// Remember-me cookies.
     pub remember: Arc<RememberService>,
+    /// Second factors.
+    pub mfa: Arc<MfaService>,
     /// Personal access tokens.
     pub tokens: Arc<TokenService>,
     /// Page templates.

@@ -39,6 +39,7 @@ mod headers;
 mod hostile;
 mod lifecycle;
 mod lockout;
+mod mfa;
 mod openapi;
 mod operations;
 mod protection;

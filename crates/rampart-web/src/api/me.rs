@@ -48,15 +48,23 @@ pub struct Me {
         (status = 403, description = "Token lacks read:me", body = ErrorBody),
     )
 )]
-pub async fn get_me(Authorized(caller, _): Authorized<ReadMe>) -> Result<Json<Me>, ApiError> {
+pub async fn get_me(
+    State(state): State<AppState>,
+    Authorized(caller, _): Authorized<ReadMe>,
+) -> Result<Json<Me>, ApiError> {
     let u = &caller.user;
+    let mfa_enabled = state
+        .mfa
+        .is_enabled(u.id)
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
     Ok(Json(Me {
         id: u.id.to_string(),
         username: u.username.to_string(),
         email: u.email.to_string(),
         email_verified: u.email_verified,
         roles: u.roles.iter().map(|r| r.to_string()).collect(),
-        mfa_enabled: false,
+        mfa_enabled,
         created_at: rfc3339(u.created_at),
     }))
 }

@@ -12,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod limit;
 pub mod me;
+pub mod mfa;
 pub mod recovery;
 pub mod sessions;
 pub mod tokens;
@@ -97,6 +98,9 @@ pub fn router(limiter: Arc<limit::ApiLimiter>) -> (Router<AppState>, utoipa::ope
         .routes(routes!(me::change_password))
         .routes(routes!(me::list_sessions, me::delete_other_sessions))
         .routes(routes!(me::delete_session))
+        .routes(routes!(mfa::begin_totp, mfa::disable_totp))
+        .routes(routes!(mfa::confirm_totp))
+        .routes(routes!(mfa::regenerate_codes))
         .routes(routes!(tokens::create_token, tokens::list_tokens))
         .routes(routes!(tokens::delete_token))
         .routes(routes!(recovery::request_reset))

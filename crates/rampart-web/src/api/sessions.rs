@@ -9,7 +9,7 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use rampart_core::LoginError;
+use rampart_core::{LoginError, MfaError};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
@@ -45,7 +45,7 @@ pub struct NewSession {
     responses(
         (status = 201, description = "Signed in", body = NewSession),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 401, description = "invalid_credentials", body = ErrorBody),
+        (status = 401, description = "invalid_credentials, mfa_required (send `code` too) or invalid_mfa_code", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 429, description = "rate_limited: too many failed sign-ins for this name or address; see Retry-After", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
@@ -58,7 +58,6 @@ pub async fn create_session(
     client: ClientInfo,
     ApiJson(body): ApiJson<SignIn>,
 ) -> Result<(StatusCode, Json<NewSession>), ApiError> {
-    let _ = body.code;
     let user = match state
         .accounts
         .authenticate(&body.username, body.password, client.ip)
@@ -78,6 +77,7 @@ pub async fn create_session(
         Err(LoginError::Busy(_)) => return Err(ApiError::busy()),
         Err(other) => return Err(ApiError::internal(&other)),
     };
+    second_factor(&state, &user, body.code.as_deref(), &client).await?;
     let (token, session) = state
         .sessions
         .create(user, client.ip.map(|ip| ip.to_string()), client.user_agent)
@@ -90,6 +90,41 @@ pub async fn create_session(
             expires_at: session.expires_at.format(&Rfc3339).unwrap_or_default(),
         }),
     ))
+}
+
+/// With MFA on, the code must come with the password (there is no
+/// half-signed-in API session).
+async fn second_factor(
+    state: &AppState,
+    user: &rampart_core::User,
+    code: Option<&str>,
+    client: &ClientInfo,
+) -> Result<(), ApiError> {
+    let enabled = state
+        .mfa
+        .is_enabled(user.id)
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    if !enabled {
+        return Ok(());
+    }
+    let Some(code) = code else {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "mfa_required",
+            "This account uses two-factor authentication: send the password again with \"code\" (a TOTP or recovery code).",
+        ));
+    };
+    match state.mfa.verify(user, code, &client.meta()).await {
+        Ok(_) => Ok(()),
+        Err(MfaError::InvalidCode) => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_mfa_code",
+            "The code is not valid: use the current code from the app, or an unused recovery code.",
+        )),
+        Err(MfaError::Throttled(wait)) => Err(ApiError::rate_limited(wait.whole_seconds())),
+        Err(other) => Err(ApiError::internal(&other)),
+    }
 }
 
 /// Sign out: end the session whose token authenticated this request.

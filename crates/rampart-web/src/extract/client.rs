@@ -21,6 +21,16 @@ pub struct ClientInfo {
     pub user_agent: Option<String>,
 }
 
+impl ClientInfo {
+    /// What the audit trail records of this client.
+    pub fn meta(&self) -> rampart_core::ClientMeta {
+        rampart_core::ClientMeta {
+            ip: self.ip,
+            user_agent: self.user_agent.clone(),
+        }
+    }
+}
+
 /// Resolves the client address from the peer and the forwarding header.
 pub fn client_ip(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpNet]) -> Option<IpAddr> {
     let peer = peer?;

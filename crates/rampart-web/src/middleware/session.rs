@@ -20,6 +20,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use rampart_core::mfa::CHALLENGE_PREFIX;
 use rampart_core::{ClientCheck, Redemption, client_fingerprint};
 use rampart_crypto::TokenDigest;
 use rampart_crypto::token::{generate_token, looks_like_token};
@@ -76,10 +77,12 @@ async fn presented_session(state: &AppState, client: &Client) -> Result<Option<V
         return Ok(None);
     };
     let text = token.expose_secret();
-    if text
-        .strip_prefix(ANONYMOUS_PREFIX)
-        .is_some_and(looks_like_token)
-    {
+    // Anonymous and half-signed-in (password checked, second factor due)
+    // visitors alike have no session; only `/login/mfa` looks further.
+    let unsigned = [ANONYMOUS_PREFIX, CHALLENGE_PREFIX]
+        .iter()
+        .any(|prefix| text.strip_prefix(prefix).is_some_and(looks_like_token));
+    if unsigned {
         return Ok(Some(Visitor {
             digest: TokenDigest::of(text),
             session: None,

@@ -3,18 +3,18 @@
 //! Success rotates the session (the pre-login token is discarded and a new
 //! one issued, so a planted token is useless) and redirects with 303 to a safe
 //! local `next` or `/account`. Unknown user, wrong password and locked account
-//! all get the same 401 page.
+//! all get the same 401 page. A user with a second factor goes on to
+//! `/login/mfa` (see [`crate::signin`]).
 
-use crate::cookies;
 use crate::error::WebError;
 use crate::extract::{ClientInfo, HtmlForm, Visitor};
 use crate::middleware::csrf::token_for;
 use crate::next::safe_local_path;
-use crate::signin::start_session;
+use crate::signin::password_accepted;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
 use rampart_core::LoginError;
@@ -62,7 +62,7 @@ struct LoginPage<'a> {
 
 /// `rd` (an absolute URL from forward-auth) when it points at this site or
 /// the cookie domain.
-fn safe_rd<'a>(state: &AppState, rd: &'a str) -> Option<&'a str> {
+pub(crate) fn safe_rd<'a>(state: &AppState, rd: &'a str) -> Option<&'a str> {
     let url = url::Url::parse(rd).ok()?;
     state.settings.allows_redirect_to(&url).then_some(rd)
 }
@@ -107,6 +107,7 @@ async fn submit(
     State(state): State<AppState>,
     visitor: Visitor,
     client: ClientInfo,
+    headers: HeaderMap,
     HtmlForm(form): HtmlForm<LoginForm>,
 ) -> Result<Response, WebError> {
     match state
@@ -118,20 +119,16 @@ async fn submit(
             let target = safe_rd(&state, &form.rd)
                 .or_else(|| safe_local_path(&form.next))
                 .unwrap_or("/account");
-            let user_id = user.id;
-            let mut response = start_session(&state, &visitor, user, client, target).await?;
-            if form.remember == "on" {
-                let cookie = state
-                    .remember
-                    .issue(user_id)
-                    .await
-                    .map_err(WebError::internal)?;
-                response.headers_mut().append(
-                    header::SET_COOKIE,
-                    cookies::remember_cookie(&state.settings, &cookie, state.remember.ttl()),
-                );
-            }
-            Ok(response)
+            password_accepted(
+                &state,
+                &visitor,
+                &headers,
+                user,
+                client,
+                target,
+                form.remember == "on",
+            )
+            .await
         }
         Err(LoginError::InvalidCredentials) => {
             tracing::info!("sign-in refused");

@@ -10,6 +10,7 @@ pub mod forward_auth;
 pub mod health;
 pub mod login;
 pub mod logout;
+pub mod mfa;
 pub mod reauth;
 pub mod recovery;
 pub mod register;
@@ -25,6 +26,7 @@ pub fn public() -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/account") }))
         .merge(login::router())
+        .merge(mfa::public())
         .merge(register::router())
         .merge(logout::router())
         .merge(recovery::router())
@@ -37,6 +39,7 @@ pub fn protected() -> Router<AppState> {
         .merge(account::router())
         .merge(reauth::router())
         .merge(sessions::router())
+        .merge(mfa::protected())
         .merge(email::protected())
 }
 

@@ -1,0 +1,633 @@
+//! Two-factor authentication end to end: TOTP enrolment and sign-in through
+//! the pages and the JSON API with codes computed by an independent TOTP
+//! implementation (the `totp-lite` crate), replay and wrong-code refusal,
+//! recovery codes, the half-signed-in state, lock-out, trusted devices,
+//! disabling, the operator reset, encryption at rest and key rotation.
+
+use data_encoding::BASE32_NOPAD;
+use rampart_core::Clock as _;
+use rampart_testkit::smtp::SmtpSink;
+use rampart_testkit::{Backend, Browser, GOOD_PASSWORD, TestApp, csrf_from};
+use reqwest::{Client, StatusCode, header};
+use serde_json::{Value, json};
+use std::process::Command;
+use time::Duration;
+
+backend_tests!(
+    totp_through_the_pages,
+    totp_through_the_api,
+    half_signed_in_visitors_get_nothing,
+    wrong_codes_count_toward_the_lock_out,
+    trusted_device_skips_the_code_until_the_password_changes,
+    secrets_are_encrypted_and_survive_key_rotation,
+    operator_resets_mfa_and_the_user_disables_it,
+);
+
+/// The code an authenticator app would show at the server's current time
+/// plus `steps` steps, computed by `totp-lite`, not by Rampart.
+fn code(app: &TestApp, secret: &str, steps: i64) -> String {
+    let key = BASE32_NOPAD.decode(secret.as_bytes()).unwrap();
+    let at = app.clock.now().unix_timestamp() + steps * 30;
+    totp_lite::totp_custom::<totp_lite::Sha1>(30, 6, &key, u64::try_from(at).unwrap())
+}
+
+fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
+    let from = html.find(start).unwrap_or_else(|| panic!("no {start} in {html}")) + start.len();
+    let len = html[from..].find(end).unwrap();
+    &html[from..from + len]
+}
+
+fn recovery_codes_in(html: &str) -> Vec<String> {
+    let list = between(html, "id=\"recovery-codes\">", "</ul>");
+    list.split("<code>")
+        .skip(1)
+        .map(|c| c.split("</code>").next().unwrap().to_owned())
+        .collect()
+}
+
+/// Registers `name` in the browser and enrols TOTP on the account page;
+/// returns the base32 secret and the recovery codes.
+async fn enrol_in_browser(app: &TestApp, browser: &Browser, name: &str) -> (String, Vec<String>) {
+    browser
+        .register(name, &format!("{name}@example.com"), GOOD_PASSWORD)
+        .await;
+    let page = browser.get("/account/mfa/totp").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<svg"), "the QR code is inline SVG");
+    let secret = between(&html, "id=\"totp-secret\">", "<").to_owned();
+    let uri = between(&html, "id=\"otpauth-uri\">", "<");
+    assert!(uri.starts_with("otpauth://totp/"), "{uri}");
+    assert!(uri.contains(&secret));
+    assert_eq!(BASE32_NOPAD.decode(secret.as_bytes()).unwrap().len(), 20);
+    // Showing the page again shows the same pending secret.
+    let again = browser.get("/account/mfa/totp").await.text().await.unwrap();
+    assert!(again.contains(&secret));
+
+    let csrf = csrf_from(&html).unwrap();
+    let wrong = browser
+        .post(
+            "/account/mfa/totp",
+            &[("code", "000000"), ("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let right = browser
+        .post(
+            "/account/mfa/totp",
+            &[("code", &code(app, &secret, 0)), ("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(right.status(), StatusCode::OK);
+    let codes = recovery_codes_in(&right.text().await.unwrap());
+    assert_eq!(codes.len(), 10);
+    for c in &codes {
+        assert_eq!(c.len(), 11, "{c}");
+        assert_eq!(&c[5..6], "-");
+        assert!(
+            c.chars()
+                .all(|ch| ch == '-' || ch.is_ascii_lowercase() || ch.is_ascii_digit())
+        );
+    }
+    (secret, codes)
+}
+
+fn location(resp: &reqwest::Response) -> String {
+    resp.headers()
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+async fn answer(browser: &Browser, code: &str) -> reqwest::Response {
+    browser
+        .submit("/login/mfa", "/login/mfa", &[("code", code)])
+        .await
+}
+
+async fn totp_through_the_pages(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    let url = format!("smtp://{}", sink.addr);
+    let app = TestApp::spawn_with(&backend, move |raw| raw.smtp_url = Some(url)).await;
+    let browser = app.browser();
+    let (secret, codes) = enrol_in_browser(&app, &browser, "alice").await;
+    sink.wait_for_subject("Your two-factor authentication changed")
+        .await;
+    browser.logout().await;
+
+    // The password alone leads to the second step, not into the account.
+    let resp = browser.login("alice", GOOD_PASSWORD).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&resp), "/login/mfa");
+    assert_eq!(browser.get("/login/mfa").await.status(), StatusCode::OK);
+    // A wrong code is 401; the code already used at enrolment is a replay.
+    assert_eq!(
+        answer(&browser, "123456").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        answer(&browser, &code(&app, &secret, 0)).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "a code of an already used step is refused"
+    );
+    let next = code(&app, &secret, 1);
+    let resp = answer(&browser, &next).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&resp), "/account");
+    assert_eq!(browser.get("/account").await.status(), StatusCode::OK);
+    browser.logout().await;
+
+    // The same code again, in a new sign-in: refused.
+    browser.login("alice", GOOD_PASSWORD).await;
+    assert_eq!(
+        answer(&browser, &next).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    // A recovery code works once (typed in capitals, without the dash).
+    let typed = codes[3].replace('-', "").to_uppercase();
+    let resp = answer(&browser, &typed).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(browser.get("/account").await.status(), StatusCode::OK);
+    let mail = sink
+        .wait_for_subject("A recovery code of your account was used")
+        .await;
+    assert!(mail.contains("9 unused recovery codes"), "{mail}");
+    browser.logout().await;
+    browser.login("alice", GOOD_PASSWORD).await;
+    assert_eq!(
+        answer(&browser, &codes[3]).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "a recovery code is single use"
+    );
+
+    // New recovery codes replace the old set.
+    assert_eq!(
+        answer(&browser, &codes[4]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let fresh = browser
+        .submit("/account/mfa/totp", "/account/mfa/recovery-codes", &[])
+        .await;
+    assert_eq!(fresh.status(), StatusCode::OK);
+    let new_codes = recovery_codes_in(&fresh.text().await.unwrap());
+    assert_eq!(new_codes.len(), 10);
+    browser.logout().await;
+    browser.login("alice", GOOD_PASSWORD).await;
+    assert_eq!(
+        answer(&browser, &codes[5]).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "the old set died"
+    );
+    assert_eq!(
+        answer(&browser, &new_codes[0]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+
+    // Audited, without secrets.
+    for kind in ["mfa.enabled", "mfa.failed", "recovery_code.used"] {
+        assert!(
+            app.scalar("SELECT COUNT(*) FROM audit_events WHERE kind = $1", kind)
+                .await
+                >= 1,
+            "{kind} is recorded"
+        );
+    }
+    for secret_text in [secret.as_str(), codes[3].as_str(), next.as_str()] {
+        assert_eq!(
+            app.scalar(
+                "SELECT COUNT(*) FROM audit_events WHERE details LIKE '%' || $1 || '%'",
+                secret_text
+            )
+            .await,
+            0
+        );
+    }
+}
+
+async fn totp_through_the_api(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let client = Client::new();
+    let created = client
+        .post(app.url("/api/v1/users"))
+        .json(&json!({"username": "bob", "email": "bob@example.com", "password": GOOD_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let token = app.api_login("bob", GOOD_PASSWORD).await;
+    let enrol: Value = client
+        .post(app.url("/api/v1/me/mfa/totp"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let secret = enrol["secret"].as_str().unwrap().to_owned();
+    assert!(
+        enrol["otpauth_uri"]
+            .as_str()
+            .unwrap()
+            .starts_with("otpauth://totp/")
+    );
+    let confirm = |code: String| {
+        client
+            .post(app.url("/api/v1/me/mfa/totp/confirm"))
+            .bearer_auth(&token)
+            .json(&json!({ "code": code }))
+            .send()
+    };
+    let wrong = confirm("000000".into()).await.unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = wrong.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid_mfa_code");
+    let right = confirm(code(&app, &secret, 0)).await.unwrap();
+    assert_eq!(right.status(), StatusCode::OK);
+    let codes: Value = right.json().await.unwrap();
+    assert_eq!(codes["recovery_codes"].as_array().unwrap().len(), 10);
+    let me: Value = client
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["mfa_enabled"], true);
+
+    let sign_in = |body: Value| client.post(app.url("/api/v1/sessions")).json(&body).send();
+    let expect_error = |resp: reqwest::Response, code: &'static str| async move {
+        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["error"]["code"], code, "{body}");
+    };
+    expect_error(
+        sign_in(json!({"username": "bob", "password": GOOD_PASSWORD}))
+            .await
+            .unwrap(),
+        "mfa_required",
+    )
+    .await;
+    expect_error(
+        sign_in(json!({"username": "bob", "password": GOOD_PASSWORD, "code": "999999"}))
+            .await
+            .unwrap(),
+        "invalid_mfa_code",
+    )
+    .await;
+    expect_error(
+        sign_in(json!({"username": "bob", "password": GOOD_PASSWORD, "code": code(&app, &secret, 0)}))
+            .await
+            .unwrap(),
+        "invalid_mfa_code",
+    )
+    .await;
+    // A good code with a wrong password tells nothing about the code.
+    expect_error(
+        sign_in(json!({"username": "bob", "password": "not the password at all", "code": code(&app, &secret, 1)}))
+            .await
+            .unwrap(),
+        "invalid_credentials",
+    )
+    .await;
+    app.clock.advance(Duration::seconds(30));
+    let ok = sign_in(
+        json!({"username": "bob", "password": GOOD_PASSWORD, "code": code(&app, &secret, 0)}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(ok.status(), StatusCode::CREATED);
+    let recovery = codes["recovery_codes"][0].as_str().unwrap().to_owned();
+    let by_recovery =
+        sign_in(json!({"username": "bob", "password": GOOD_PASSWORD, "code": recovery}))
+            .await
+            .unwrap();
+    assert_eq!(by_recovery.status(), StatusCode::CREATED);
+    expect_error(
+        sign_in(json!({"username": "bob", "password": GOOD_PASSWORD, "code": recovery}))
+            .await
+            .unwrap(),
+        "invalid_mfa_code",
+    )
+    .await;
+
+    // Disabling needs the password.
+    let disable = |password: &'static str| {
+        client
+            .delete(app.url("/api/v1/me/mfa/totp"))
+            .bearer_auth(&token)
+            .json(&json!({ "password": password }))
+            .send()
+    };
+    let refused = disable("not the password at all").await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid_password");
+    assert_eq!(
+        disable(GOOD_PASSWORD).await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
+    let plain = sign_in(json!({"username": "bob", "password": GOOD_PASSWORD}))
+        .await
+        .unwrap();
+    assert_eq!(plain.status(), StatusCode::CREATED);
+    assert!(
+        app.scalar(
+            "SELECT COUNT(*) FROM audit_events WHERE kind = $1",
+            "mfa.disabled"
+        )
+        .await
+            == 1
+    );
+}
+
+async fn half_signed_in_visitors_get_nothing(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let browser = app.browser();
+    let (secret, _) = enrol_in_browser(&app, &browser, "carol").await;
+    browser.logout().await;
+    browser.login("carol", GOOD_PASSWORD).await;
+    let challenge = browser.session_token().unwrap();
+    assert!(challenge.starts_with("mfa."), "{challenge}");
+    for page in ["/account", "/account/sessions", "/account/password", "/account/mfa/totp"] {
+        let resp = browser.get(page).await;
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{page}");
+        assert!(location(&resp).starts_with("/login?next="), "{page}");
+    }
+    // Forward-auth and every API route refuse the challenge token.
+    let verify = browser.get("/auth/verify").await;
+    assert_eq!(verify.status(), StatusCode::UNAUTHORIZED);
+    for path in ["/api/v1/me", "/api/v1/me/sessions", "/api/v1/me/tokens"] {
+        let resp = Client::new()
+            .get(app.url(path))
+            .bearer_auth(&challenge)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "{path}");
+    }
+    // The challenge dies after five minutes.
+    app.clock.advance(Duration::minutes(6));
+    let resp = browser.get("/login/mfa").await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&resp), "/login");
+    let csrf = csrf_from(&browser.get("/login").await.text().await.unwrap()).unwrap();
+    let late = browser
+        .post(
+            "/login/mfa",
+            &[("code", &code(&app, &secret, 0)), ("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(location(&late), "/login");
+    assert_eq!(
+        browser.get("/account").await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+async fn wrong_codes_count_toward_the_lock_out(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let browser = app.browser();
+    let (secret, _) = enrol_in_browser(&app, &browser, "dave").await;
+    browser.logout().await;
+    browser.login("dave", GOOD_PASSWORD).await;
+    for _ in 0..5 {
+        assert_eq!(
+            answer(&browser, "111111").await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let locked = answer(&browser, &code(&app, &secret, 1)).await;
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(locked.headers().contains_key(header::RETRY_AFTER));
+    // The password step is locked for the account too.
+    let other = app.browser();
+    assert_eq!(
+        other.login("dave", GOOD_PASSWORD).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    app.clock.advance(Duration::minutes(2));
+    let resp = other.login("dave", GOOD_PASSWORD).await;
+    assert_eq!(location(&resp), "/login/mfa");
+    assert_eq!(
+        answer(&other, &code(&app, &secret, 0)).await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+async fn trusted_device_skips_the_code_until_the_password_changes(backend: Backend) {
+    let app = TestApp::spawn_with(&backend, |raw| {
+        raw.mfa = Some(rampart_server::config::RawMfa {
+            remember_device: Some(true),
+            ..Default::default()
+        })
+    })
+    .await;
+    let browser = app.browser();
+    let (secret, _) = enrol_in_browser(&app, &browser, "erin").await;
+    browser.logout().await;
+    browser.login("erin", GOOD_PASSWORD).await;
+    let page = browser.get("/login/mfa").await.text().await.unwrap();
+    assert!(page.contains("for 30 days"), "{page}");
+    let resp = browser
+        .submit(
+            "/login/mfa",
+            "/login/mfa",
+            &[("code", &code(&app, &secret, 1)), ("trust_device", "on")],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert!(browser.cookie("rampart_device").is_some());
+    browser.logout().await;
+    let resp = browser.login("erin", GOOD_PASSWORD).await;
+    assert_eq!(location(&resp), "/account", "a trusted browser skips the code");
+    // A forged or other user's mark does not work.
+    let stranger = app.browser();
+    stranger.set_cookie("rampart_device", &browser.cookie("rampart_device").unwrap().replace('.', "x"));
+    assert_eq!(
+        location(&stranger.login("erin", GOOD_PASSWORD).await),
+        "/login/mfa"
+    );
+    // A password change voids the mark.
+    let changed = browser
+        .submit(
+            "/account/password",
+            "/account/password",
+            &[
+                ("current_password", GOOD_PASSWORD),
+                ("new_password", "another fine passphrase 5"),
+                ("new_password_confirm", "another fine passphrase 5"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+    browser.logout().await;
+    let resp = browser.login("erin", "another fine passphrase 5").await;
+    assert_eq!(location(&resp), "/login/mfa");
+}
+
+fn rampart_cli(app: &TestApp, args: &[&str]) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rampart"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("RAMPART_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env("RAMPART_DATABASE_URL", &app.database_url)
+        .env("RAMPART_DATA_DIR", app.data_dir.path())
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// Every byte of the SQLite database files (empty for PostgreSQL, whose
+/// rows are checked by query instead).
+fn sqlite_bytes(app: &TestApp) -> Vec<u8> {
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir(app.data_dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.to_string_lossy().contains("rampart.db") {
+            all.extend(std::fs::read(&path).unwrap());
+        }
+    }
+    all
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+async fn secrets_are_encrypted_and_survive_key_rotation(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let browser = app.browser();
+    let (secret, _) = enrol_in_browser(&app, &browser, "frank").await;
+    let raw = BASE32_NOPAD.decode(secret.as_bytes()).unwrap();
+    if matches!(backend, Backend::Sqlite) {
+        let stored = sqlite_bytes(&app);
+        assert!(!stored.is_empty());
+        assert!(!contains(&stored, secret.as_bytes()), "no base32 secret at rest");
+        assert!(!contains(&stored, &raw), "no raw secret at rest");
+        assert!(!contains(&stored, secret.to_lowercase().as_bytes()));
+    }
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM mfa_totp WHERE UPPER(secret) LIKE '%' || $1 || '%'",
+            &secret
+        )
+        .await,
+        0,
+        "no base32 secret in the row"
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM mfa_totp WHERE secret LIKE $1", "k0:%")
+            .await,
+        1
+    );
+
+    let out = rampart_cli(&app, &["keys", "rotate"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("Added key k1"), "{said}");
+    assert!(said.contains("re-encrypted 1"), "{said}");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM mfa_totp WHERE secret LIKE $1", "k1:%")
+            .await,
+        1,
+        "the row carries the new key id"
+    );
+    let key_file = std::fs::read_to_string(app.data_dir.path().join("encryption.keys")).unwrap();
+    let key = key_file.lines().last().unwrap().split(' ').nth(1).unwrap();
+    assert!(!contains(&sqlite_bytes(&app), key.as_bytes()), "no key in the database");
+
+    // The running server signs the user in with TOTP under the new key.
+    browser.logout().await;
+    browser.login("frank", GOOD_PASSWORD).await;
+    assert_eq!(
+        answer(&browser, &code(&app, &secret, 1)).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    // A second rotation re-encrypts again; k1 still decrypts until then.
+    let out = rampart_cli(&app, &["keys", "rotate"]);
+    assert!(out.status.success());
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM mfa_totp WHERE secret LIKE $1", "k2:%")
+            .await,
+        1
+    );
+}
+
+async fn operator_resets_mfa_and_the_user_disables_it(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let browser = app.browser();
+    let (_secret, _) = enrol_in_browser(&app, &browser, "gina").await;
+    browser.logout().await;
+    let out = rampart_cli(&app, &["user", "reset-mfa", "gina"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let resp = browser.login("gina", GOOD_PASSWORD).await;
+    assert_eq!(location(&resp), "/account", "no second step after a reset");
+    let again = rampart_cli(&app, &["user", "reset-mfa", "gina"]);
+    assert!(!again.status.success(), "nothing left to reset is an error");
+    assert_eq!(
+        rampart_cli(&app, &["user", "reset-mfa", "nobody"])
+            .status
+            .success(),
+        false
+    );
+
+    // The user enrols again and turns it off with the password.
+    let page = browser.get("/account/mfa/totp").await.text().await.unwrap();
+    let secret = between(&page, "id=\"totp-secret\">", "<").to_owned();
+    let csrf = csrf_from(&page).unwrap();
+    app.clock.advance(Duration::seconds(60));
+    let on = browser
+        .post(
+            "/account/mfa/totp",
+            &[("code", &code(&app, &secret, 0)), ("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(on.status(), StatusCode::OK);
+    let wrong = browser
+        .submit(
+            "/account/mfa/totp",
+            "/account/mfa/totp/disable",
+            &[("password", "not the password at all")],
+        )
+        .await;
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let off = browser
+        .submit(
+            "/account/mfa/totp",
+            "/account/mfa/totp/disable",
+            &[("password", GOOD_PASSWORD)],
+        )
+        .await;
+    assert_eq!(off.status(), StatusCode::SEE_OTHER);
+    browser.logout().await;
+    assert_eq!(
+        location(&browser.login("gina", GOOD_PASSWORD).await),
+        "/account"
+    );
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM audit_events WHERE kind = $1",
+            "mfa.disabled"
+        )
+        .await,
+        2,
+        "the operator reset and the user's disable are both audited"
+    );
+    // Disabling needs a fresh sign-in.
+    app.clock.advance(Duration::minutes(11));
+    let stale = browser.get("/account/mfa/totp").await;
+    assert!(location(&stale).starts_with("/reauth"));
+}

@@ -1,0 +1,214 @@
+//! The caller's second factor: `POST /me/mfa/totp` (start enrolment),
+//! `POST /me/mfa/totp/confirm` (enable with a code; answers the recovery
+//! codes once), `DELETE /me/mfa/totp` (disable, with the password) and
+//! `POST /me/mfa/recovery-codes` (a new set). Rules: `rampart_core::mfa`.
+
+use super::error::{ApiError, ErrorBody};
+use super::extract::{ApiJson, Authorized, WriteMe};
+use crate::extract::ClientInfo;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use rampart_core::MfaError;
+use rampart_core::mfa::RecoveryCodes;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A pending TOTP enrolment (the secret is shown here and on no later call
+/// but this one's repeats, until confirmed).
+#[derive(Serialize, ToSchema)]
+pub struct TotpEnrolment {
+    /// The base32 secret, for typing into an app.
+    pub secret: String,
+    /// The `otpauth://` URI (what the QR code encodes).
+    pub otpauth_uri: String,
+}
+
+/// A code from the authenticator app.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TotpCode {
+    /// The 6-digit code.
+    #[schema(value_type = String, min_length = 6, max_length = 16)]
+    pub code: SecretString,
+}
+
+/// Recovery codes, shown once.
+#[derive(Serialize, ToSchema)]
+pub struct RecoveryCodeList {
+    /// Ten single-use codes `xxxxx-xxxxx`.
+    pub recovery_codes: Vec<String>,
+}
+
+/// The password, to turn the second factor off.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordProof {
+    /// The current password.
+    #[schema(value_type = String, format = Password)]
+    pub password: SecretString,
+}
+
+fn conflict_enabled() -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "mfa_already_enabled",
+        "Two-factor authentication is already on; disable it first to enrol again.",
+    )
+}
+
+fn not_enrolled() -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "mfa_not_enrolled",
+        "Two-factor authentication is not set up; start with POST /me/mfa/totp.",
+    )
+}
+
+fn codes(codes: RecoveryCodes) -> Json<RecoveryCodeList> {
+    Json(RecoveryCodeList {
+        recovery_codes: codes.0.iter().map(|c| c.as_str().to_owned()).collect(),
+    })
+}
+
+/// Start a TOTP enrolment (or show the pending one again).
+#[utoipa::path(
+    post, path = "/me/mfa/totp", tag = "mfa",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The pending enrolment", body = TotpEnrolment),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Token lacks write:me", body = ErrorBody),
+        (status = 409, description = "mfa_already_enabled", body = ErrorBody),
+    )
+)]
+pub async fn begin_totp(
+    State(state): State<AppState>,
+    Authorized(caller, _): Authorized<WriteMe>,
+) -> Result<Json<TotpEnrolment>, ApiError> {
+    match state.mfa.begin_enrolment(&caller.user).await {
+        Ok(e) => Ok(Json(TotpEnrolment {
+            secret: e.secret.as_str().to_owned(),
+            otpauth_uri: e.otpauth_uri.as_str().to_owned(),
+        })),
+        Err(MfaError::AlreadyEnabled) => Err(conflict_enabled()),
+        Err(other) => Err(ApiError::internal(&other)),
+    }
+}
+
+/// Enable TOTP with a valid code; answers the recovery codes (once).
+#[utoipa::path(
+    post, path = "/me/mfa/totp/confirm", tag = "mfa",
+    security(("bearer" = [])),
+    request_body = TotpCode,
+    responses(
+        (status = 200, description = "Enabled", body = RecoveryCodeList),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Token lacks write:me", body = ErrorBody),
+        (status = 409, description = "mfa_already_enabled or mfa_not_enrolled", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
+        (status = 422, description = "invalid_mfa_code", body = ErrorBody),
+    )
+)]
+pub async fn confirm_totp(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    Authorized(caller, _): Authorized<WriteMe>,
+    ApiJson(body): ApiJson<TotpCode>,
+) -> Result<Json<RecoveryCodeList>, ApiError> {
+    match state
+        .mfa
+        .confirm_enrolment(&caller.user, body.code.expose_secret(), &client.meta())
+        .await
+    {
+        Ok(list) => Ok(codes(list)),
+        Err(MfaError::InvalidCode) => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_mfa_code",
+            "The code is not valid; enter the code the app shows now.",
+        )),
+        Err(MfaError::AlreadyEnabled) => Err(conflict_enabled()),
+        Err(MfaError::NotEnrolled) => Err(not_enrolled()),
+        Err(other) => Err(ApiError::internal(&other)),
+    }
+}
+
+/// Turn TOTP off (the password proves it is the owner).
+#[utoipa::path(
+    delete, path = "/me/mfa/totp", tag = "mfa",
+    security(("bearer" = [])),
+    request_body = PasswordProof,
+    responses(
+        (status = 204, description = "Disabled"),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Token lacks write:me", body = ErrorBody),
+        (status = 409, description = "mfa_not_enrolled", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
+        (status = 422, description = "invalid_password", body = ErrorBody),
+        (status = 503, description = "Busy; retry", body = ErrorBody),
+    )
+)]
+pub async fn disable_totp(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    Authorized(caller, _): Authorized<WriteMe>,
+    ApiJson(body): ApiJson<PasswordProof>,
+) -> Result<StatusCode, ApiError> {
+    let confirmed = match state
+        .accounts
+        .confirm_password(&caller.user, body.password)
+        .await
+    {
+        Ok(confirmed) => confirmed,
+        Err(rampart_core::LoginError::Busy(_)) => return Err(ApiError::busy()),
+        Err(rampart_core::LoginError::Throttled(wait)) => {
+            return Err(ApiError::rate_limited(wait.whole_seconds()));
+        }
+        Err(other) => return Err(ApiError::internal(&other)),
+    };
+    if !confirmed {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_password",
+            "The password is incorrect; two-factor authentication stays on.",
+        ));
+    }
+    match state.mfa.disable(&caller.user, &client.meta()).await {
+        Ok(()) => Ok(StatusCode::NO_CONTENT),
+        Err(MfaError::NotEnrolled) => Err(not_enrolled()),
+        Err(other) => Err(ApiError::internal(&other)),
+    }
+}
+
+/// A new set of recovery codes; the old set stops working.
+#[utoipa::path(
+    post, path = "/me/mfa/recovery-codes", tag = "mfa",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The new codes", body = RecoveryCodeList),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Token lacks write:me", body = ErrorBody),
+        (status = 409, description = "mfa_not_enrolled", body = ErrorBody),
+    )
+)]
+pub async fn regenerate_codes(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    Authorized(caller, _): Authorized<WriteMe>,
+) -> Result<Json<RecoveryCodeList>, ApiError> {
+    match state
+        .mfa
+        .regenerate_codes(&caller.user, &client.meta())
+        .await
+    {
+        Ok(list) => Ok(codes(list)),
+        Err(MfaError::NotEnrolled) => Err(not_enrolled()),
+        Err(other) => Err(ApiError::internal(&other)),
+    }
+}

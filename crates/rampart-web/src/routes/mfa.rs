@@ -1,0 +1,311 @@
+//! Two-factor pages: the second sign-in step (`/login/mfa`, for a visitor
+//! whose cookie holds a challenge) and the TOTP settings
+//! (`/account/mfa/totp`: enrol, confirm, recovery codes, disable), which need
+//! a fresh sign-in. The rules are `rampart_core::mfa`'s; these handlers only
+//! translate.
+
+use crate::cookies;
+use crate::error::WebError;
+use crate::extract::{ClientInfo, FreshSession, HtmlForm, Visitor};
+use crate::middleware::csrf::token_for;
+use crate::signin::complete_sign_in;
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use rampart_core::mfa::{Enrolment, RecoveryCodes};
+use rampart_core::{MfaError, User};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+/// `/login/mfa` (public: the visitor is not signed in yet).
+pub fn public() -> Router<AppState> {
+    Router::new().route("/login/mfa", get(challenge_page).post(answer_challenge))
+}
+
+/// The TOTP settings (sign-in required).
+pub fn protected() -> Router<AppState> {
+    Router::new()
+        .route("/account/mfa/totp", get(settings).post(confirm))
+        .route("/account/mfa/totp/disable", post(disable))
+        .route("/account/mfa/recovery-codes", post(regenerate))
+}
+
+const WRONG_CODE: &str = "That code is not valid. Enter the current code from your app, or an unused recovery code.";
+
+#[derive(Serialize)]
+struct ChallengePage {
+    csrf_token: String,
+    error: Option<&'static str>,
+    trust_days: Option<i64>,
+}
+
+fn challenge_form(
+    state: &AppState,
+    visitor: &Visitor,
+    status: StatusCode,
+    error: Option<&'static str>,
+) -> Response {
+    state.templates.page(
+        status,
+        "login_mfa.html",
+        ChallengePage {
+            csrf_token: token_for(&state.settings.csrf_key, &visitor.digest),
+            error,
+            trust_days: state
+                .mfa
+                .config()
+                .remember_device_for
+                .map(|d| d.whole_days()),
+        },
+    )
+}
+
+async fn challenge_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+) -> Result<Response, WebError> {
+    if state.mfa.pending(&visitor.digest).await?.is_none() {
+        return Ok(Redirect::to("/login").into_response());
+    }
+    Ok(challenge_form(&state, &visitor, StatusCode::OK, None))
+}
+
+#[derive(Deserialize)]
+struct CodeForm {
+    code: SecretString,
+    #[serde(default)]
+    trust_device: String,
+}
+
+async fn answer_challenge(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    client: ClientInfo,
+    HtmlForm(form): HtmlForm<CodeForm>,
+) -> Result<Response, WebError> {
+    let Some((challenge, user)) = state.mfa.pending(&visitor.digest).await? else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    match state
+        .mfa
+        .verify(&user, form.code.expose_secret(), &client.meta())
+        .await
+    {
+        Ok(_) => {}
+        Err(MfaError::InvalidCode) => {
+            return Ok(challenge_form(
+                &state,
+                &visitor,
+                StatusCode::UNAUTHORIZED,
+                Some(WRONG_CODE),
+            ));
+        }
+        Err(other) => return Err(other.into()),
+    }
+    // Single use: of two concurrent answers, one signs in.
+    if !state.mfa.finish_challenge(&visitor.digest).await? {
+        return Ok(Redirect::to("/login").into_response());
+    }
+    let trust = form.trust_device == "on";
+    let device = if trust {
+        state.mfa.trusted_device_cookie(&user).await?
+    } else {
+        None
+    };
+    let mut response = complete_sign_in(
+        &state,
+        &visitor,
+        user,
+        client,
+        &challenge.next,
+        challenge.remember,
+    )
+    .await?;
+    if let Some((mark, ttl)) = device {
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            cookies::device_cookie(&state.settings, &mark, ttl),
+        );
+    }
+    Ok(response)
+}
+
+#[derive(Serialize, Default)]
+struct SettingsPage<'a> {
+    csrf_token: String,
+    username: &'a str,
+    error: Option<&'static str>,
+    enabled: bool,
+    recovery_codes_left: i64,
+    secret: Option<&'a str>,
+    otpauth_uri: Option<&'a str>,
+    qr_svg: Option<&'a str>,
+    recovery_codes: Vec<&'a str>,
+}
+
+fn base<'a>(state: &AppState, visitor: &Visitor, user: &'a User) -> SettingsPage<'a> {
+    SettingsPage {
+        csrf_token: token_for(&state.settings.csrf_key, &visitor.digest),
+        username: user.username.as_str(),
+        ..SettingsPage::default()
+    }
+}
+
+fn enrolment_page(
+    state: &AppState,
+    visitor: &Visitor,
+    user: &User,
+    enrolment: &Enrolment,
+    status: StatusCode,
+    error: Option<&'static str>,
+) -> Response {
+    state.templates.page(
+        status,
+        "mfa_totp.html",
+        SettingsPage {
+            error,
+            secret: Some(enrolment.secret.as_str()),
+            otpauth_uri: Some(enrolment.otpauth_uri.as_str()),
+            qr_svg: Some(&enrolment.qr_svg),
+            ..base(state, visitor, user)
+        },
+    )
+}
+
+fn codes_page(
+    state: &AppState,
+    visitor: &Visitor,
+    user: &User,
+    codes: &RecoveryCodes,
+) -> Response {
+    state.templates.page(
+        StatusCode::OK,
+        "mfa_totp.html",
+        SettingsPage {
+            enabled: true,
+            recovery_codes: codes.0.iter().map(|c| c.as_str()).collect(),
+            ..base(state, visitor, user)
+        },
+    )
+}
+
+async fn status_page(
+    state: &AppState,
+    visitor: &Visitor,
+    user: &User,
+    status: StatusCode,
+    error: Option<&'static str>,
+) -> Result<Response, WebError> {
+    let mfa = state.mfa.status(user.id).await?;
+    Ok(state.templates.page(
+        status,
+        "mfa_totp.html",
+        SettingsPage {
+            error,
+            enabled: mfa.enabled,
+            recovery_codes_left: mfa.recovery_codes_left,
+            ..base(state, visitor, user)
+        },
+    ))
+}
+
+async fn settings(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    FreshSession(session): FreshSession,
+) -> Result<Response, WebError> {
+    let user = &session.user;
+    match state.mfa.begin_enrolment(user).await {
+        Ok(enrolment) => Ok(enrolment_page(
+            &state,
+            &visitor,
+            user,
+            &enrolment,
+            StatusCode::OK,
+            None,
+        )),
+        Err(MfaError::AlreadyEnabled) => {
+            status_page(&state, &visitor, user, StatusCode::OK, None).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn confirm(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    client: ClientInfo,
+    FreshSession(session): FreshSession,
+    HtmlForm(form): HtmlForm<CodeForm>,
+) -> Result<Response, WebError> {
+    let user = &session.user;
+    match state
+        .mfa
+        .confirm_enrolment(user, form.code.expose_secret(), &client.meta())
+        .await
+    {
+        Ok(codes) => Ok(codes_page(&state, &visitor, user, &codes)),
+        Err(MfaError::InvalidCode) => {
+            let enrolment = state.mfa.begin_enrolment(user).await?;
+            Ok(enrolment_page(
+                &state,
+                &visitor,
+                user,
+                &enrolment,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("That code is not valid. Check the time on your phone and enter the code the app shows now."),
+            ))
+        }
+        Err(MfaError::AlreadyEnabled) => Ok(Redirect::to("/account/mfa/totp").into_response()),
+        Err(MfaError::NotEnrolled) => Ok(Redirect::to("/account/mfa/totp").into_response()),
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn regenerate(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    client: ClientInfo,
+    FreshSession(session): FreshSession,
+) -> Result<Response, WebError> {
+    let user = &session.user;
+    match state.mfa.regenerate_codes(user, &client.meta()).await {
+        Ok(codes) => Ok(codes_page(&state, &visitor, user, &codes)),
+        Err(MfaError::NotEnrolled) => Ok(Redirect::to("/account/mfa/totp").into_response()),
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct DisableForm {
+    password: SecretString,
+}
+
+async fn disable(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    client: ClientInfo,
+    FreshSession(session): FreshSession,
+    HtmlForm(form): HtmlForm<DisableForm>,
+) -> Result<Response, WebError> {
+    let user = &session.user;
+    if !state.accounts.confirm_password(user, form.password).await? {
+        return status_page(
+            &state,
+            &visitor,
+            user,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("That is not your password. Two-factor authentication stays on."),
+        )
+        .await;
+    }
+    match state.mfa.disable(user, &client.meta()).await {
+        Ok(()) | Err(MfaError::NotEnrolled) => {
+            Ok(Redirect::to("/account/mfa/totp").into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
+}
