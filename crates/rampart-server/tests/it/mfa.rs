@@ -56,7 +56,9 @@ async fn enrol_in_browser(app: &TestApp, browser: &Browser, name: &str) -> (Stri
     let html = page.text().await.unwrap();
     assert!(html.contains("<svg"), "the QR code is inline SVG");
     let secret = between(&html, "id=\"totp-secret\">", "<").to_owned();
-    let uri = between(&html, "id=\"otpauth-uri\">", "<");
+    let uri = between(&html, "id=\"otpauth-uri\">", "<")
+        .replace("&#x2f;", "/")
+        .replace("&amp;", "&");
     assert!(uri.starts_with("otpauth://totp/"), "{uri}");
     assert!(uri.contains(&secret));
     assert_eq!(BASE32_NOPAD.decode(secret.as_bytes()).unwrap().len(), 20);
@@ -483,13 +485,15 @@ fn rampart_cli(app: &TestApp, args: &[&str]) -> std::process::Output {
 }
 
 /// Every byte of the SQLite database files (empty for PostgreSQL, whose
-/// rows are checked by query instead).
+/// rows are checked by query instead). Read by another process: closing a
+/// descriptor of the database file in this process would drop the server's
+/// POSIX locks on it (SQLite's documented pitfall).
 fn sqlite_bytes(app: &TestApp) -> Vec<u8> {
     let mut all = Vec::new();
     for entry in std::fs::read_dir(app.data_dir.path()).unwrap() {
         let path = entry.unwrap().path();
         if path.to_string_lossy().contains("rampart.db") {
-            all.extend(std::fs::read(&path).unwrap());
+            all.extend(Command::new("cat").arg(&path).output().unwrap().stdout);
         }
     }
     all
