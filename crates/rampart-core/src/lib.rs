@@ -20,8 +20,8 @@ pub mod throttle;
 pub mod token;
 
 pub use account::{AccountService, LoginError, RegisterError, Registration};
-pub use clock::{Clock, ManualClock, SystemClock};
 pub use audit::{AuditTrail, ClientMeta, Outcome};
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use mfa::{MfaConfig, MfaError, MfaService};
 pub use model::{Email, FieldProblem, RoleName, User, UserId, Username};
 pub use ports::{

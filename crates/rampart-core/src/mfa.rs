@@ -349,8 +349,7 @@ impl MfaService {
         let trimmed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
         if trimmed.len() == 6 && trimmed.bytes().all(|b| b.is_ascii_digit()) {
             let secret = self.decrypt(user.id, &totp.ciphertext)?;
-            let Some(step) =
-                otp::matching_step(&secret, &trimmed, unix_seconds(self.clock.now()))
+            let Some(step) = otp::matching_step(&secret, &trimmed, unix_seconds(self.clock.now()))
             else {
                 return Ok(None);
             };

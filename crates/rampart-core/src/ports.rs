@@ -324,7 +324,8 @@ pub struct MfaChallenge {
 /// database).
 pub trait KeySource: Send + Sync + 'static {
     /// The key ring as configured now.
-    fn key_ring(&self) -> Result<std::sync::Arc<rampart_crypto::keyring::KeyRing>, KeysUnavailable>;
+    fn key_ring(&self)
+    -> Result<std::sync::Arc<rampart_crypto::keyring::KeyRing>, KeysUnavailable>;
 }
 
 /// The key ring could not be read; the message says why (never a key).

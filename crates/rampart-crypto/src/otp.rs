@@ -156,7 +156,10 @@ mod tests {
             let code = generate_recovery_code();
             assert_eq!(code.len(), 11);
             assert_eq!(&code[5..6], "-");
-            assert_eq!(normalize_recovery_code(&code).as_deref(), Some(code.as_str()));
+            assert_eq!(
+                normalize_recovery_code(&code).as_deref(),
+                Some(code.as_str())
+            );
         }
         assert_eq!(
             normalize_recovery_code(" ABCDE 12345 ").as_deref(),

@@ -3,15 +3,16 @@
 //! with a manual clock and its own listener; `rampart serve` calls [`serve`].
 
 use crate::config::{Config, Mode};
+use crate::keys::FileKeySource;
 use anyhow::Context as _;
 use async_trait::async_trait;
-use crate::keys::FileKeySource;
 use rampart_core::RememberService;
 use rampart_core::mfa::MfaParts;
 use rampart_core::password::{HashPool, PasswordPolicy};
 use rampart_core::throttle::LoginThrottle;
 use rampart_core::{
-    AccountService, AuditTrail, Clock, MfaConfig, MfaService, RecoveryConfig, RecoveryService, SessionService, TokenService,
+    AccountService, AuditTrail, Clock, MfaConfig, MfaService, RecoveryConfig, RecoveryService,
+    SessionService, TokenService,
 };
 use rampart_crypto::{PasswordHasher, hmac_sha256};
 use rampart_notify::{Destination, Sender};

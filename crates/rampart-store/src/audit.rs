@@ -9,7 +9,8 @@ use rampart_core::ports::{AuditRepo, RepoError};
 #[async_trait]
 impl AuditRepo for Store {
     async fn insert_event(&self, e: &AuditEvent) -> Result<(), RepoError> {
-        on_pool!(self, |pool| sqlx::query(
+        on_pool!(self, |pool| {
+            sqlx::query(
             "INSERT INTO audit_events (id, at, kind, user_id, username, ip, user_agent, outcome, details) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
         )
@@ -25,6 +26,7 @@ impl AuditRepo for Store {
         .execute(pool)
         .await
         .map(|_| ())
-        .map_err(repo_error))
+        .map_err(repo_error)
+        })
     }
 }

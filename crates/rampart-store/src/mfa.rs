@@ -51,7 +51,8 @@ impl MfaRepo for Store {
         ciphertext: &str,
         now: OffsetDateTime,
     ) -> Result<bool, RepoError> {
-        on_pool!(self, |pool| sqlx::query(
+        on_pool!(self, |pool| {
+            sqlx::query(
             "INSERT INTO mfa_totp (user_id, secret, enabled, last_step, created_at) \
              VALUES ($1, $2, FALSE, 0, $3) \
              ON CONFLICT (user_id) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at \
@@ -63,7 +64,8 @@ impl MfaRepo for Store {
         .execute(pool)
         .await
         .map(|r| r.rows_affected() == 1)
-        .map_err(repo_error))
+        .map_err(repo_error)
+        })
     }
 
     async fn enable_totp(
@@ -106,7 +108,8 @@ impl MfaRepo for Store {
     }
 
     async fn advance_totp_step(&self, user: UserId, step: i64) -> Result<bool, RepoError> {
-        on_pool!(self, |pool| sqlx::query(
+        on_pool!(self, |pool| {
+            sqlx::query(
             "UPDATE mfa_totp SET last_step = $2 WHERE user_id = $1 AND enabled = TRUE AND last_step < $2"
         )
         .bind(user.to_string())
@@ -114,7 +117,8 @@ impl MfaRepo for Store {
         .execute(pool)
         .await
         .map(|r| r.rows_affected() == 1)
-        .map_err(repo_error))
+        .map_err(repo_error)
+        })
     }
 
     async fn take_recovery_code(&self, user: UserId, hash: &str) -> Result<bool, RepoError> {

@@ -1,6 +1,7 @@
 //! The browser test: real headless Chromium (Debian `chromium`, driven by
 //! `playwright-core` from `e2e/`) registers, signs out, signs in and sees the
-//! account page, with no JavaScript of ours on the page.
+//! account page, and enrols TOTP then signs in with password + code, with no
+//! JavaScript of ours on the page.
 //!
 //! Skipped, saying so, when Node, the e2e packages or Chromium are missing;
 //! `.ci/run` installs them and sets `RAMPART_REQUIRE_BROWSER=1`, which turns a
@@ -29,8 +30,9 @@ fn missing_prerequisite() -> Option<String> {
     None
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn register_logout_login_in_headless_chromium() {
+/// Runs `node SCRIPT ARGS…` in `e2e/` against a fresh app; `None` when the
+/// prerequisites are missing (and that is allowed).
+async fn run_script(script: &str, app: &TestApp, extra: Vec<String>) -> Option<String> {
     if let Some(missing) = missing_prerequisite() {
         assert!(
             std::env::var("RAMPART_REQUIRE_BROWSER").is_err(),
@@ -39,32 +41,64 @@ async fn register_logout_login_in_headless_chromium() {
         // Written to stderr directly so that libtest's output capture does not hide it.
         let _ = std::io::Write::write_all(
             &mut std::io::stderr(),
-            format!("SKIPPED the browser test: {missing}\n").as_bytes(),
+            format!("SKIPPED the browser test {script}: {missing}\n").as_bytes(),
         );
-        return;
+        return None;
     }
-    let app = TestApp::spawn(&Backend::Sqlite).await;
     let e2e = e2e_dir();
     let base = app.base.clone();
+    let script = script.to_owned();
     let output = tokio::task::spawn_blocking(move || {
         Command::new("node")
-            .arg("register-login.mjs")
+            .arg(script)
             .arg(base)
+            .args(extra)
             .current_dir(e2e)
             .output()
     })
     .await
     .unwrap()
     .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         output.status.success(),
         "browser flow failed:\n{stdout}\n{stderr}"
     );
+    Some(stdout)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn register_logout_login_in_headless_chromium() {
+    let app = TestApp::spawn(&Backend::Sqlite).await;
+    let Some(stdout) = run_script("register-login.mjs", &app, Vec::new()).await else {
+        return;
+    };
     assert!(
         stdout.contains("account page shows Hello, e2e_user"),
         "{stdout}"
     );
     assert_eq!(app.accounts.list().await.unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn totp_enrolment_and_sign_in_in_headless_chromium() {
+    use rampart_core::Clock as _;
+    let app = TestApp::spawn(&Backend::Sqlite).await;
+    let now = app.clock.now().unix_timestamp().to_string();
+    let Some(stdout) = run_script("totp.mjs", &app, vec![now]).await else {
+        return;
+    };
+    assert!(
+        stdout.contains("password + code signs in: Hello, e2e_mfa"),
+        "{stdout}"
+    );
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM mfa_totp WHERE enabled = TRUE AND user_id <> $1",
+            ""
+        )
+        .await,
+        1
+    );
 }

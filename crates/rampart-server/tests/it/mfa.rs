@@ -32,7 +32,10 @@ fn code(app: &TestApp, secret: &str, steps: i64) -> String {
 }
 
 fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
-    let from = html.find(start).unwrap_or_else(|| panic!("no {start} in {html}")) + start.len();
+    let from = html
+        .find(start)
+        .unwrap_or_else(|| panic!("no {start} in {html}"))
+        + start.len();
     let len = html[from..].find(end).unwrap();
     &html[from..from + len]
 }
@@ -280,9 +283,11 @@ async fn totp_through_the_api(backend: Backend) {
     )
     .await;
     expect_error(
-        sign_in(json!({"username": "bob", "password": GOOD_PASSWORD, "code": code(&app, &secret, 0)}))
-            .await
-            .unwrap(),
+        sign_in(
+            json!({"username": "bob", "password": GOOD_PASSWORD, "code": code(&app, &secret, 0)}),
+        )
+        .await
+        .unwrap(),
         "invalid_mfa_code",
     )
     .await;
@@ -353,7 +358,12 @@ async fn half_signed_in_visitors_get_nothing(backend: Backend) {
     browser.login("carol", GOOD_PASSWORD).await;
     let challenge = browser.session_token().unwrap();
     assert!(challenge.starts_with("mfa."), "{challenge}");
-    for page in ["/account", "/account/sessions", "/account/password", "/account/mfa/totp"] {
+    for page in [
+        "/account",
+        "/account/sessions",
+        "/account/password",
+        "/account/mfa/totp",
+    ] {
         let resp = browser.get(page).await;
         assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{page}");
         assert!(location(&resp).starts_with("/login?next="), "{page}");
@@ -444,10 +454,17 @@ async fn trusted_device_skips_the_code_until_the_password_changes(backend: Backe
     assert!(browser.cookie("rampart_device").is_some());
     browser.logout().await;
     let resp = browser.login("erin", GOOD_PASSWORD).await;
-    assert_eq!(location(&resp), "/account", "a trusted browser skips the code");
+    assert_eq!(
+        location(&resp),
+        "/account",
+        "a trusted browser skips the code"
+    );
     // A forged or other user's mark does not work.
     let stranger = app.browser();
-    stranger.set_cookie("rampart_device", &browser.cookie("rampart_device").unwrap().replace('.', "x"));
+    stranger.set_cookie(
+        "rampart_device",
+        &browser.cookie("rampart_device").unwrap().replace('.', "x"),
+    );
     assert_eq!(
         location(&stranger.login("erin", GOOD_PASSWORD).await),
         "/login/mfa"
@@ -511,7 +528,10 @@ async fn secrets_are_encrypted_and_survive_key_rotation(backend: Backend) {
     if matches!(backend, Backend::Sqlite) {
         let stored = sqlite_bytes(&app);
         assert!(!stored.is_empty());
-        assert!(!contains(&stored, secret.as_bytes()), "no base32 secret at rest");
+        assert!(
+            !contains(&stored, secret.as_bytes()),
+            "no base32 secret at rest"
+        );
         assert!(!contains(&stored, &raw), "no raw secret at rest");
         assert!(!contains(&stored, secret.to_lowercase().as_bytes()));
     }
@@ -547,7 +567,10 @@ async fn secrets_are_encrypted_and_survive_key_rotation(backend: Backend) {
     );
     let key_file = std::fs::read_to_string(app.data_dir.path().join("encryption.keys")).unwrap();
     let key = key_file.lines().last().unwrap().split(' ').nth(1).unwrap();
-    assert!(!contains(&sqlite_bytes(&app), key.as_bytes()), "no key in the database");
+    assert!(
+        !contains(&sqlite_bytes(&app), key.as_bytes()),
+        "no key in the database"
+    );
 
     // The running server signs the user in with TOTP under the new key.
     browser.logout().await;

@@ -33,7 +33,8 @@ pub fn protected() -> Router<AppState> {
         .route("/account/mfa/recovery-codes", post(regenerate))
 }
 
-const WRONG_CODE: &str = "That code is not valid. Enter the current code from your app, or an unused recovery code.";
+const WRONG_CODE: &str =
+    "That code is not valid. Enter the current code from your app, or an unused recovery code.";
 
 #[derive(Serialize)]
 struct ChallengePage {
@@ -175,12 +176,7 @@ fn enrolment_page(
     )
 }
 
-fn codes_page(
-    state: &AppState,
-    visitor: &Visitor,
-    user: &User,
-    codes: &RecoveryCodes,
-) -> Response {
+fn codes_page(state: &AppState, visitor: &Visitor, user: &User, codes: &RecoveryCodes) -> Response {
     state.templates.page(
         StatusCode::OK,
         "mfa_totp.html",
@@ -256,7 +252,9 @@ async fn confirm(
                 user,
                 &enrolment,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Some("That code is not valid. Check the time on your phone and enter the code the app shows now."),
+                Some(
+                    "That code is not valid. Check the time on your phone and enter the code the app shows now.",
+                ),
             ))
         }
         Err(MfaError::AlreadyEnabled) => Ok(Redirect::to("/account/mfa/totp").into_response()),
