@@ -208,6 +208,7 @@ pub fn key_id_of(ciphertext: &str) -> Option<&str> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

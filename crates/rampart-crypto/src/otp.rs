@@ -122,6 +122,7 @@ pub fn normalize_recovery_code(typed: &str) -> Option<String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
