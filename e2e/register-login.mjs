@@ -2,7 +2,7 @@
 // Chromium (Debian's /usr/bin/chromium, never a downloaded browser).
 // Usage: node register-login.mjs http://127.0.0.1:PORT
 // JavaScript is disabled in the page: every flow must work without it.
-import { chromium } from "playwright-core";
+import { check, launch } from "./launch.mjs";
 
 const base = process.argv[2];
 if (!base) {
@@ -11,15 +11,7 @@ if (!base) {
 }
 const password = "a quiet walk by the river 7";
 
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-  console.log(`ok: ${message}`);
-}
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-background-networking", "--disable-gpu", "--no-first-run", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 try {
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();

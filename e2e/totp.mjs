@@ -5,7 +5,7 @@
 // SERVER_UNIX_TIME, so enrolment uses that step and sign-in the next one
 // (inside the ±1 step window, and not a replay).
 // Usage: node totp.mjs http://127.0.0.1:PORT SERVER_UNIX_TIME
-import { chromium } from "playwright-core";
+import { check, launch } from "./launch.mjs";
 import * as OTPAuth from "otpauth";
 
 const [base, serverTime] = process.argv.slice(2);
@@ -15,20 +15,12 @@ if (!base || !serverTime) {
 }
 const password = "a quiet walk by the river 7";
 
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-  console.log(`ok: ${message}`);
-}
-
 function codeAt(secret, seconds) {
   const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), algorithm: "SHA1", digits: 6, period: 30 });
   return totp.generate({ timestamp: seconds * 1000 });
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-background-networking", "--disable-gpu", "--no-first-run", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 try {
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();

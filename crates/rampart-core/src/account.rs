@@ -374,6 +374,9 @@ impl AccountService {
         // Also lift a brute-force lock-out, whichever name was tried.
         self.throttle.clear_name(user.username.as_str()).await?;
         self.throttle.clear_name(user.email.as_str()).await?;
+        self.throttle
+            .clear_name(&crate::mfa::second_factor_key(user.username.as_str()))
+            .await?;
         Ok(user)
     }
 

@@ -150,6 +150,12 @@ pub struct MfaParts {
     pub mac_key: Zeroizing<[u8; 32]>,
 }
 
+/// The lock-out counter of second-factor failures of a username (`#` never
+/// occurs in usernames, so it cannot collide with a login name).
+pub fn second_factor_key(username: &str) -> String {
+    format!("{username}#mfa")
+}
+
 fn secret_context(user: UserId) -> Vec<u8> {
     format!("rampart/totp-secret/v1/{user}").into_bytes()
 }
@@ -302,14 +308,24 @@ impl MfaService {
         code: &str,
         client: &ClientMeta,
     ) -> Result<Factor, MfaError> {
+        // Failures count under the account's name (so the password step
+        // locks too) and under a second-factor key that a correct password
+        // does not clear: knowing the password must not reset the count of
+        // guessed codes.
         let login = user.username.as_str();
-        let admitted = match self.throttle.check(login, client.ip).await? {
-            Ok(admitted) => admitted,
-            Err(Locked(wait)) => return Err(MfaError::Throttled(wait)),
-        };
+        let factor_key = second_factor_key(login);
+        let mut admitted = Vec::with_capacity(2);
+        for key in [login, factor_key.as_str()] {
+            match self.throttle.check(key, client.ip).await? {
+                Ok(a) => admitted.push((key, a)),
+                Err(Locked(wait)) => return Err(MfaError::Throttled(wait)),
+            }
+        }
         match self.check_code(user, code).await? {
             Some(factor) => {
-                self.throttle.succeeded(admitted, login, client.ip).await?;
+                for (key, a) in admitted {
+                    self.throttle.succeeded(a, key, client.ip).await?;
+                }
                 if let Factor::RecoveryCode { remaining } = factor {
                     self.audit
                         .record(
@@ -331,6 +347,9 @@ impl MfaService {
             }
             None => {
                 self.throttle.failed(login, client.ip).await?;
+                self.throttle
+                    .failed_name_only(&factor_key, client.ip)
+                    .await?;
                 self.audit
                     .record("mfa.failed", user, client, Outcome::Failure, json!({}))
                     .await?;

@@ -125,14 +125,27 @@ impl LoginThrottle {
 
     /// Records a failed attempt.
     pub async fn failed(&self, login: &str, ip: Option<IpAddr>) -> Result<(), RepoError> {
-        let now = self.clock.now();
         let (name, addr) = keys(login, ip);
-        let counted = [
+        self.count(&[
             (Some(name), self.config.free_failures),
             (addr, self.config.free_failures_per_address),
-        ];
+        ])
+        .await
+    }
+
+    /// Records a failure under `login` (from this network) only, for a
+    /// failure that [`Self::failed`] already counted for the address.
+    pub async fn failed_name_only(&self, login: &str, ip: Option<IpAddr>) -> Result<(), RepoError> {
+        let (name, _) = keys(login, ip);
+        self.count(&[(Some(name), self.config.free_failures)]).await
+    }
+
+    async fn count(&self, counted: &[(Option<String>, i64)]) -> Result<(), RepoError> {
+        let now = self.clock.now();
         for (key, free) in counted {
-            let Some(key) = key else { continue };
+            let (Some(key), free) = (key, *free) else {
+                continue;
+            };
             let failures = self
                 .repo
                 .count_throttle_failure(&key, now, now - Duration::days(1))

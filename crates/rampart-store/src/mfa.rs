@@ -24,6 +24,26 @@ struct ChallengeRow {
     remember: bool,
 }
 
+/// Replaces a user's recovery codes inside the open transaction `$tx`
+/// (expanded per backend, like `on_pool!`).
+macro_rules! replace_codes {
+    ($tx:ident, $id:expr, $hashes:expr) => {
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+            .bind($id)
+            .execute(&mut *$tx)
+            .await
+            .map_err(repo_error)?;
+        for hash in $hashes {
+            sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+                .bind($id)
+                .bind(hash)
+                .execute(&mut *$tx)
+                .await
+                .map_err(repo_error)?;
+        }
+    };
+}
+
 fn corrupt_id(id: &str) -> RepoError {
     RepoError::Unavailable(format!("corrupt user id {id:?} in the database").into())
 }
@@ -89,19 +109,7 @@ impl MfaRepo for Store {
             if enabled != 1 {
                 return Ok(false);
             }
-            sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-                .bind(&id)
-                .execute(&mut *tx)
-                .await
-                .map_err(repo_error)?;
-            for hash in code_hashes {
-                sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
-                    .bind(&id)
-                    .bind(hash)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(repo_error)?;
-            }
+            replace_codes!(tx, &id, code_hashes);
             tx.commit().await.map_err(repo_error)?;
             Ok(true)
         })
@@ -141,19 +149,7 @@ impl MfaRepo for Store {
         let id = user.to_string();
         on_pool!(self, |pool| {
             let mut tx = pool.begin().await.map_err(repo_error)?;
-            sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-                .bind(&id)
-                .execute(&mut *tx)
-                .await
-                .map_err(repo_error)?;
-            for hash in code_hashes {
-                sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
-                    .bind(&id)
-                    .bind(hash)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(repo_error)?;
-            }
+            replace_codes!(tx, &id, code_hashes);
             tx.commit().await.map_err(repo_error)
         })
     }

@@ -18,6 +18,7 @@ backend_tests!(
     totp_through_the_api,
     half_signed_in_visitors_get_nothing,
     wrong_codes_count_toward_the_lock_out,
+    knowing_the_password_does_not_reset_code_guesses,
     trusted_device_skips_the_code_until_the_password_changes,
     secrets_are_encrypted_and_survive_key_rotation,
     operator_resets_mfa_and_the_user_disables_it,
@@ -427,6 +428,40 @@ async fn wrong_codes_count_toward_the_lock_out(backend: Backend) {
         answer(&other, &code(&app, &secret, 0)).await.status(),
         StatusCode::SEE_OTHER
     );
+}
+
+async fn knowing_the_password_does_not_reset_code_guesses(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let owner = app.browser();
+    let (secret, _) = enrol_in_browser(&app, &owner, "hank").await;
+    // An attacker with the password signs in afresh before every guess.
+    for _ in 0..5 {
+        let attacker = app.browser();
+        let resp = attacker.login("hank", GOOD_PASSWORD).await;
+        assert_eq!(location(&resp), "/login/mfa");
+        assert_eq!(
+            answer(&attacker, "222222").await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let attacker = app.browser();
+    let resp = attacker.login("hank", GOOD_PASSWORD).await;
+    let status = if location(&resp) == "/login/mfa" {
+        answer(&attacker, &code(&app, &secret, 1)).await.status()
+    } else {
+        resp.status()
+    };
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    // The same through the API.
+    let api = Client::new()
+        .post(app.url("/api/v1/sessions"))
+        .json(
+            &json!({"username": "hank", "password": GOOD_PASSWORD, "code": code(&app, &secret, 1)}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), StatusCode::TOO_MANY_REQUESTS);
 }
 
 async fn trusted_device_skips_the_code_until_the_password_changes(backend: Backend) {
