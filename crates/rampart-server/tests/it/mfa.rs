@@ -221,6 +221,26 @@ async fn totp_through_the_api(backend: Backend) {
         .unwrap();
     assert_eq!(created.status(), StatusCode::CREATED);
     let token = app.api_login("bob", GOOD_PASSWORD).await;
+    // A personal access token, even with write:me, cannot change the second factor.
+    let pat: Value = client
+        .post(app.url("/api/v1/me/tokens"))
+        .bearer_auth(&token)
+        .json(&json!({"name": "ci", "scopes": ["read:me", "write:me"], "expires_in_days": 30}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let by_pat = client
+        .post(app.url("/api/v1/me/mfa/totp"))
+        .bearer_auth(pat["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_pat.status(), StatusCode::FORBIDDEN);
+    let body: Value = by_pat.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "session_required");
     let enrol: Value = client
         .post(app.url("/api/v1/me/mfa/totp"))
         .bearer_auth(&token)
@@ -349,6 +369,17 @@ async fn totp_through_the_api(backend: Backend) {
         .await
             == 1
     );
+    // An old sign-in cannot change the second factor.
+    app.clock.advance(Duration::minutes(11));
+    let stale = client
+        .post(app.url("/api/v1/me/mfa/totp"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), StatusCode::FORBIDDEN);
+    let body: Value = stale.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "reauthentication_required");
 }
 
 async fn half_signed_in_visitors_get_nothing(backend: Backend) {
@@ -369,18 +400,42 @@ async fn half_signed_in_visitors_get_nothing(backend: Backend) {
         assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{page}");
         assert!(location(&resp).starts_with("/login?next="), "{page}");
     }
-    // Forward-auth and every API route refuse the challenge token.
+    // Forward-auth and every authenticated API route (walked from the
+    // served OpenAPI document) refuse the challenge token.
     let verify = browser.get("/auth/verify").await;
     assert_eq!(verify.status(), StatusCode::UNAUTHORIZED);
-    for path in ["/api/v1/me", "/api/v1/me/sessions", "/api/v1/me/tokens"] {
-        let resp = Client::new()
-            .get(app.url(path))
-            .bearer_auth(&challenge)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "{path}");
+    let client = Client::new();
+    let doc: Value = client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut walked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if op.get("security").is_none() {
+                continue; // sign-up, sign-in, password reset: anonymous by design
+            }
+            let url = app.url(&format!(
+                "/api/v1{}",
+                path.replace("{id}", "00000000-0000-4000-8000-000000000000")
+            ));
+            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let resp = client
+                .request(method.clone(), url)
+                .bearer_auth(&challenge)
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "{method} {path}");
+            walked += 1;
+        }
     }
+    assert!(walked >= 13, "walked {walked} operations");
     // The challenge dies after five minutes.
     app.clock.advance(Duration::minutes(6));
     let resp = browser.get("/login/mfa").await;

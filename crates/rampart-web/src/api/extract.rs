@@ -58,6 +58,35 @@ impl ApiCaller {
             Credential::Token(_) => None,
         }
     }
+
+    /// Refuses unless the caller is a session (not a personal access token)
+    /// signed in within `session.fresh_for`: 403 `session_required` or
+    /// `reauthentication_required`. `action` completes "… needs a recent sign-in".
+    pub fn require_fresh_session(
+        &self,
+        sessions: &rampart_core::SessionService,
+        action: &str,
+    ) -> Result<&Arc<Session>, ApiError> {
+        let Some(session) = self.session() else {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "session_required",
+                format!(
+                    "{action} needs a session: sign in (POST /sessions); a personal access token cannot do it."
+                ),
+            ));
+        };
+        if !sessions.is_fresh(session) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "reauthentication_required",
+                format!(
+                    "{action} needs a recent sign-in; sign in again (POST /sessions) and retry."
+                ),
+            ));
+        }
+        Ok(session)
+    }
 }
 
 /// The bearer token of a request, if it sent one.

@@ -80,7 +80,7 @@ fn codes(codes: RecoveryCodes) -> Json<RecoveryCodeList> {
     responses(
         (status = 200, description = "The pending enrolment", body = TotpEnrolment),
         (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 403, description = "Token lacks write:me", body = ErrorBody),
+        (status = 403, description = "insufficient_scope, session_required (a personal access token cannot change the second factor) or reauthentication_required (the sign-in is older than session.fresh_for)", body = ErrorBody),
         (status = 409, description = "mfa_already_enabled", body = ErrorBody),
     )
 )]
@@ -88,6 +88,7 @@ pub async fn begin_totp(
     State(state): State<AppState>,
     Authorized(caller, _): Authorized<WriteMe>,
 ) -> Result<Json<TotpEnrolment>, ApiError> {
+    caller.require_fresh_session(&state.sessions, "Setting up two-factor authentication")?;
     match state.mfa.begin_enrolment(&caller.user).await {
         Ok(e) => Ok(Json(TotpEnrolment {
             secret: e.secret.as_str().to_owned(),
@@ -107,7 +108,7 @@ pub async fn begin_totp(
         (status = 200, description = "Enabled", body = RecoveryCodeList),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 403, description = "Token lacks write:me", body = ErrorBody),
+        (status = 403, description = "insufficient_scope, session_required (a personal access token cannot change the second factor) or reauthentication_required (the sign-in is older than session.fresh_for)", body = ErrorBody),
         (status = 409, description = "mfa_already_enabled or mfa_not_enrolled", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
@@ -120,6 +121,7 @@ pub async fn confirm_totp(
     Authorized(caller, _): Authorized<WriteMe>,
     ApiJson(body): ApiJson<TotpCode>,
 ) -> Result<Json<RecoveryCodeList>, ApiError> {
+    caller.require_fresh_session(&state.sessions, "Setting up two-factor authentication")?;
     match state
         .mfa
         .confirm_enrolment(&caller.user, body.code.expose_secret(), &client.meta())
@@ -146,7 +148,7 @@ pub async fn confirm_totp(
         (status = 204, description = "Disabled"),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 403, description = "Token lacks write:me", body = ErrorBody),
+        (status = 403, description = "insufficient_scope, session_required (a personal access token cannot change the second factor) or reauthentication_required (the sign-in is older than session.fresh_for)", body = ErrorBody),
         (status = 409, description = "mfa_not_enrolled", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
@@ -160,6 +162,7 @@ pub async fn disable_totp(
     Authorized(caller, _): Authorized<WriteMe>,
     ApiJson(body): ApiJson<PasswordProof>,
 ) -> Result<StatusCode, ApiError> {
+    caller.require_fresh_session(&state.sessions, "Turning two-factor authentication off")?;
     let confirmed = match state
         .accounts
         .confirm_password(&caller.user, body.password)
@@ -193,7 +196,7 @@ pub async fn disable_totp(
     responses(
         (status = 200, description = "The new codes", body = RecoveryCodeList),
         (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 403, description = "Token lacks write:me", body = ErrorBody),
+        (status = 403, description = "insufficient_scope, session_required (a personal access token cannot change the second factor) or reauthentication_required (the sign-in is older than session.fresh_for)", body = ErrorBody),
         (status = 409, description = "mfa_not_enrolled", body = ErrorBody),
     )
 )]
@@ -202,6 +205,7 @@ pub async fn regenerate_codes(
     client: ClientInfo,
     Authorized(caller, _): Authorized<WriteMe>,
 ) -> Result<Json<RecoveryCodeList>, ApiError> {
+    caller.require_fresh_session(&state.sessions, "Creating recovery codes")?;
     match state
         .mfa
         .regenerate_codes(&caller.user, &client.meta())

@@ -96,20 +96,7 @@ pub async fn create_token(
     caller: ApiCaller,
     ApiJson(body): ApiJson<NewToken>,
 ) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
-    let Some(session) = caller.session() else {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "session_required",
-            "Sign in (POST /sessions) to create tokens; a personal access token cannot create another.",
-        ));
-    };
-    if !state.sessions.is_fresh(session) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "reauthentication_required",
-            "Creating a token needs a recent sign-in; sign in again (POST /sessions) and retry.",
-        ));
-    }
+    caller.require_fresh_session(&state.sessions, "Creating a token")?;
     let (secret, summary) = state
         .tokens
         .create(&caller.user, &body.name, &body.scopes, body.expires_in_days)
