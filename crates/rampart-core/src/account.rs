@@ -6,6 +6,7 @@
 //! same Argon2id work in each case (a dummy hash for unknown users), so neither
 //! the answer nor its timing tells which it was.
 
+use crate::audit::{AuditTrail, ClientMeta, Outcome};
 use crate::clock::Clock;
 use crate::model::{Email, FieldProblem, NewUser, RoleName, User, UserId, Username};
 use crate::password::{HashPool, PasswordPolicy, PoolBusy};
@@ -15,7 +16,7 @@ use crate::session::{SessionError, SessionId, SessionService};
 use crate::throttle::{Locked, LoginThrottle};
 use rampart_crypto::{PasswordHashError, Verification};
 use secrecy::{ExposeSecret, SecretString};
-use std::net::IpAddr;
+use serde_json::json;
 use std::sync::Arc;
 
 /// A submitted registration, before validation.
@@ -120,6 +121,7 @@ pub struct AccountService {
     policy: PasswordPolicy,
     clock: Arc<dyn Clock>,
     dummy_hash: String,
+    audit: Arc<AuditTrail>,
 }
 
 impl AccountService {
@@ -134,6 +136,7 @@ impl AccountService {
         policy: PasswordPolicy,
         clock: Arc<dyn Clock>,
         dummy_hash: String,
+        audit: Arc<AuditTrail>,
     ) -> Self {
         Self {
             users,
@@ -144,7 +147,13 @@ impl AccountService {
             policy,
             clock,
             dummy_hash,
+            audit,
         }
+    }
+
+    /// The audit trail this service records to.
+    pub fn audit(&self) -> &AuditTrail {
+        &self.audit
     }
 
     /// The password policy in force.
@@ -155,7 +164,11 @@ impl AccountService {
     /// Creates an account after checking every rule; reports all problems at
     /// once. Uniqueness is enforced by the database, so concurrent sign-ups of
     /// one name create exactly one account.
-    pub async fn register(&self, reg: Registration) -> Result<User, RegisterError> {
+    pub async fn register(
+        &self,
+        reg: Registration,
+        client: &ClientMeta,
+    ) -> Result<User, RegisterError> {
         let mut problems = Vec::new();
         let username = Username::parse(&reg.username)
             .map_err(|p| problems.push(p))
@@ -201,7 +214,16 @@ impl AccountService {
         };
         match self.users.insert_user(&new).await {
             Ok(()) => {
-                tracing::info!(user_id = %user.id, "user registered");
+                self.audit
+                    .record(
+                        "user.registered",
+                        &user,
+                        client,
+                        Outcome::Success,
+                        json!({"roles": user.roles.iter().map(RoleName::as_str).collect::<Vec<_>>()}),
+                    )
+                    .await
+                    .map_err(RegisterError::Store)?;
                 if let Err(err) = self.recovery.send_verification(&user).await {
                     // The account exists; the user can ask for the mail again.
                     tracing::warn!(user_id = %user.id, error = %err, "could not queue the verification mail");
@@ -222,41 +244,90 @@ impl AccountService {
         }
     }
 
-    /// Checks a login name (username or e-mail) and password.
+    /// Checks a login name (username or e-mail) and password. Failures and
+    /// refusals are audited here; a success is audited by [`Self::signed_in`]
+    /// once every factor is proved.
     pub async fn authenticate(
         &self,
         login: &str,
         password: SecretString,
-        client: Option<IpAddr>,
+        client: &ClientMeta,
     ) -> Result<User, LoginError> {
-        let admitted = match self.throttle.check(login, client).await? {
+        let admitted = match self.throttle.check(login, client.ip).await? {
             Ok(admitted) => admitted,
-            Err(Locked(wait)) => return Err(LoginError::Throttled(wait)),
+            Err(Locked(wait)) => {
+                self.audit
+                    .record_about(
+                        "login.throttled",
+                        None,
+                        Some(login.trim()),
+                        client,
+                        Outcome::Failure,
+                        json!({"retry_after_s": wait.whole_seconds()}),
+                    )
+                    .await?;
+                return Err(LoginError::Throttled(wait));
+            }
         };
-        match self.check_credentials(login, password).await {
+        match self.check_credentials(login, password).await? {
             Ok(user) => {
-                self.throttle.succeeded(admitted, login, client).await?;
+                self.throttle.succeeded(admitted, login, client.ip).await?;
                 Ok(user)
             }
-            Err(LoginError::InvalidCredentials) => {
-                self.throttle.failed(login, client).await?;
+            Err(known) => {
+                self.throttle.failed(login, client.ip).await?;
+                let reason = match &known {
+                    None => "unknown_user",
+                    Some(u) if u.locked => "account_locked",
+                    Some(_) => "wrong_password",
+                };
+                self.audit
+                    .record_about(
+                        "login.failed",
+                        known.as_ref().map(|u| u.id),
+                        Some(known.as_ref().map_or(login.trim(), |u| u.username.as_str())),
+                        client,
+                        Outcome::Failure,
+                        json!({"reason": reason}),
+                    )
+                    .await?;
                 Err(LoginError::InvalidCredentials)
             }
-            Err(other) => Err(other),
         }
     }
 
+    /// Records a completed sign-in (every factor proved) by `method`
+    /// (`password`, `password+totp`, `password+recovery_code`, `remember_me`, …).
+    pub async fn signed_in(
+        &self,
+        user: &User,
+        client: &ClientMeta,
+        method: &str,
+    ) -> Result<(), RepoError> {
+        self.audit
+            .record(
+                "login.succeeded",
+                user,
+                client,
+                Outcome::Success,
+                json!({"method": method}),
+            )
+            .await
+    }
+
+    /// `Ok(Err(known))`: refused; `known` is the account when the name
+    /// exists (wrong password or locked), `None` for an unknown name.
     async fn check_credentials(
         &self,
         login: &str,
         password: SecretString,
-    ) -> Result<User, LoginError> {
+    ) -> Result<Result<User, Option<User>>, LoginError> {
         let login = login.trim();
         if login.is_empty()
             || login.len() > 254
             || password.expose_secret().len() > crate::password::policy::MAX_PASSWORD_BYTES
         {
-            return Err(LoginError::InvalidCredentials);
+            return Ok(Err(None));
         }
         let key_text = login.to_lowercase();
         let key = if key_text.contains('@') {
@@ -278,15 +349,15 @@ impl AccountService {
             .await??;
         let (verification, password) = verification;
         let Some(user) = user else {
-            return Err(LoginError::InvalidCredentials);
+            return Ok(Err(None));
         };
         if !verification.is_match() || user.locked {
-            return Err(LoginError::InvalidCredentials);
+            return Ok(Err(Some(user)));
         }
         if verification == Verification::MatchNeedsRehash {
             self.upgrade_hash(user.id, password).await;
         }
-        Ok(user)
+        Ok(Ok(user))
     }
 
     async fn upgrade_hash(&self, id: UserId, password: SecretString) {
@@ -313,6 +384,7 @@ impl AccountService {
         current: SecretString,
         new: SecretString,
         keep: Option<&SessionId>,
+        client: &ClientMeta,
     ) -> Result<(), ChangePasswordError> {
         let problems = self.policy.check(
             &new,
@@ -330,6 +402,15 @@ impl AccountService {
             .run(move |h| h.verify(&current, &stored))
             .await??;
         if !verification.is_match() {
+            self.audit
+                .record(
+                    "password.changed",
+                    user,
+                    client,
+                    Outcome::Failure,
+                    json!({"reason": "wrong_current_password"}),
+                )
+                .await?;
             return Err(ChangePasswordError::WrongPassword);
         }
         if !problems.is_empty() {
@@ -338,7 +419,15 @@ impl AccountService {
         let hash = self.pool.run(move |h| h.hash(&new)).await??;
         self.users.set_password_hash(user.id, &hash).await?;
         self.recovery.password_changed(user, keep).await?;
-        tracing::info!(user_id = %user.id, "password changed");
+        self.audit
+            .record(
+                "password.changed",
+                user,
+                client,
+                Outcome::Success,
+                json!({}),
+            )
+            .await?;
         Ok(())
     }
 
@@ -360,15 +449,18 @@ impl AccountService {
     }
 
     /// Locks an account and ends its sessions at once.
-    pub async fn lock(&self, username: &str) -> Result<User, AdminError> {
+    pub async fn lock(&self, username: &str, by: &ClientMeta) -> Result<User, AdminError> {
         let user = self.find(username).await?;
         self.users.set_locked(user.id, true).await?;
         self.sessions.end_all_for_user(user.id).await?;
+        self.audit
+            .record("user.locked", &user, by, Outcome::Success, json!({}))
+            .await?;
         Ok(user)
     }
 
     /// Unlocks an account and lifts any brute-force lock-out of its names.
-    pub async fn unlock(&self, username: &str) -> Result<User, AdminError> {
+    pub async fn unlock(&self, username: &str, by: &ClientMeta) -> Result<User, AdminError> {
         let user = self.find(username).await?;
         self.users.set_locked(user.id, false).await?;
         // Also lift a brute-force lock-out, whichever name was tried.
@@ -376,6 +468,9 @@ impl AccountService {
         self.throttle.clear_name(user.email.as_str()).await?;
         self.throttle
             .clear_name(&crate::mfa::second_factor_key(user.username.as_str()))
+            .await?;
+        self.audit
+            .record("user.unlocked", &user, by, Outcome::Success, json!({}))
             .await?;
         Ok(user)
     }
@@ -385,9 +480,10 @@ impl AccountService {
         &self,
         user: &User,
         password: SecretString,
+        client: &ClientMeta,
     ) -> Result<bool, LoginError> {
         match self
-            .authenticate(user.username.as_str(), password, None)
+            .authenticate(user.username.as_str(), password, client)
             .await
         {
             Ok(found) => Ok(found.id == user.id),
@@ -398,20 +494,41 @@ impl AccountService {
 
     /// Deletes the user's own account and everything that hangs off it
     /// (sessions, tokens, links, queued mail) at once.
-    pub async fn delete_own_account(&self, user: &User) -> Result<(), AdminError> {
+    pub async fn delete_own_account(
+        &self,
+        user: &User,
+        client: &ClientMeta,
+    ) -> Result<(), AdminError> {
         // One DELETE: sessions, tokens, links, remember-me series, roles and
         // queued mail go with the row (ON DELETE CASCADE), all or nothing.
         self.users.delete_user(user.id).await?;
         self.sessions.forget_user(user.id);
-        tracing::info!(user_id = %user.id, "account deleted by its owner");
+        self.audit
+            .record(
+                "user.deleted",
+                user,
+                client,
+                Outcome::Success,
+                json!({"by": "owner"}),
+            )
+            .await?;
         Ok(())
     }
 
     /// Deletes an account with its sessions.
-    pub async fn delete(&self, username: &str) -> Result<User, AdminError> {
+    pub async fn delete(&self, username: &str, by: &ClientMeta) -> Result<User, AdminError> {
         let user = self.find(username).await?;
         self.sessions.end_all_for_user(user.id).await?;
         self.users.delete_user(user.id).await?;
+        self.audit
+            .record(
+                "user.deleted",
+                &user,
+                by,
+                Outcome::Success,
+                json!({"by": "operator"}),
+            )
+            .await?;
         Ok(user)
     }
 
@@ -420,6 +537,7 @@ impl AccountService {
         &self,
         username: &str,
         roles: Vec<RoleName>,
+        by: &ClientMeta,
     ) -> Result<User, AdminError> {
         let user = self.find(username).await?;
         let mut roles = roles;
@@ -427,6 +545,18 @@ impl AccountService {
         roles.dedup();
         self.users.set_roles(user.id, &roles).await?;
         self.sessions.end_all_for_user(user.id).await?;
+        self.audit
+            .record(
+                "roles.changed",
+                &user,
+                by,
+                Outcome::Success,
+                json!({
+                    "from": user.roles.iter().map(RoleName::as_str).collect::<Vec<_>>(),
+                    "to": roles.iter().map(RoleName::as_str).collect::<Vec<_>>(),
+                }),
+            )
+            .await?;
         Ok(User { roles, ..user })
     }
 }

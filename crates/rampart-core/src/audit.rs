@@ -6,9 +6,9 @@
 //! fixed keys, and the integration tests grep the table for the secrets they
 //! used.
 //!
-//! This module records; reading the trail back (filters, paging, export) is
-//! the admin API's job. An event is written right after the change it records,
-//! not in the same transaction (the repositories do not share one yet).
+//! An event is written right after the change it records, not in the same
+//! transaction (the repositories do not share one yet): a crash between the
+//! two loses the event, never the change.
 
 use crate::clock::Clock;
 use crate::model::{User, UserId};
@@ -95,10 +95,37 @@ impl AuditTrail {
         outcome: Outcome,
         details: Value,
     ) -> Result<(), RepoError> {
+        self.record_about(
+            kind,
+            Some(user.id),
+            Some(user.username.as_str()),
+            client,
+            outcome,
+            details,
+        )
+        .await
+    }
+
+    /// Records `kind` about an account that may not exist (a failed sign-in
+    /// under an unknown name): `username` is what was typed, if it is shaped
+    /// like a username or e-mail address (a password typed into the name
+    /// field is never recorded).
+    pub async fn record_about(
+        &self,
+        kind: &'static str,
+        user_id: Option<UserId>,
+        username: Option<&str>,
+        client: &ClientMeta,
+        outcome: Outcome,
+        details: Value,
+    ) -> Result<(), RepoError> {
+        let username = username.filter(|name| {
+            crate::model::Username::parse(name).is_ok() || crate::model::Email::parse(name).is_ok()
+        });
         let event = AuditEvent {
             kind,
-            user_id: Some(user.id),
-            username: Some(user.username.as_str().to_owned()),
+            user_id,
+            username: username.map(str::to_owned),
             ip: client.ip.map(|ip| ip.to_string()),
             user_agent: client
                 .user_agent
@@ -110,7 +137,7 @@ impl AuditTrail {
         };
         tracing::info!(
             event = kind,
-            user_id = %user.id,
+            user_id = user_id.map(|id| id.to_string()),
             outcome = outcome.as_str(),
             "audit"
         );

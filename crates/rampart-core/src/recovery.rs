@@ -7,6 +7,7 @@
 //! reset answers the same, after the same work, whether or not the account
 //! exists: the lookup and mail happen in a background task.
 
+use crate::audit::{AuditTrail, ClientMeta, Outcome};
 use crate::clock::Clock;
 use crate::mail::{MailTemplate, OutgoingMail};
 use crate::model::{Email, FieldProblem, User, UserId};
@@ -98,6 +99,7 @@ pub struct RecoveryService {
     policy: PasswordPolicy,
     clock: Arc<dyn Clock>,
     config: RecoveryConfig,
+    audit: Arc<AuditTrail>,
 }
 
 impl RecoveryService {
@@ -113,6 +115,7 @@ impl RecoveryService {
         policy: PasswordPolicy,
         clock: Arc<dyn Clock>,
         config: RecoveryConfig,
+        audit: Arc<AuditTrail>,
     ) -> Self {
         Self {
             users,
@@ -124,6 +127,7 @@ impl RecoveryService {
             policy,
             clock,
             config,
+            audit,
         }
     }
 
@@ -172,28 +176,36 @@ impl RecoveryService {
 
     /// Starts a password reset for `email` in the background and returns at
     /// once: the caller answers the same whether or not the account exists.
-    pub fn request_reset(self: &Arc<Self>, email: &str) {
+    pub fn request_reset(self: &Arc<Self>, email: &str, client: &ClientMeta) {
         let this = self.clone();
         let email = email.trim().to_owned();
+        let client = client.clone();
         tokio::spawn(async move {
-            if let Err(err) = this.send_reset(&email).await {
+            if let Err(err) = this.send_reset(&email, &client).await {
                 tracing::error!(error = %err, "could not queue a password reset mail");
             }
         });
     }
 
-    async fn send_reset(&self, email: &str) -> Result<(), RepoError> {
+    async fn send_reset(&self, email: &str, client: &ClientMeta) -> Result<(), RepoError> {
         if Email::parse(email).is_err() {
             return Ok(());
         }
         let key = email.to_lowercase();
-        let Some(found) = self.users.find_credentials(LoginKey::Email(&key)).await? else {
-            return Ok(());
+        let found = self.users.find_credentials(LoginKey::Email(&key)).await?;
+        let Some(user) = found.map(|f| f.user).filter(|u| !u.locked) else {
+            return self
+                .audit
+                .record_about(
+                    "password.reset_requested",
+                    None,
+                    Some(email),
+                    client,
+                    Outcome::Failure,
+                    json!({"reason": "no_such_account"}),
+                )
+                .await;
         };
-        let user = found.user;
-        if user.locked {
-            return Ok(());
-        }
         let token = self
             .issue(Purpose::PasswordReset, &user, self.config.reset_ttl)
             .await?;
@@ -212,8 +224,15 @@ impl RecoveryService {
                 self.clock.now(),
             )
             .await?;
-        tracing::info!(user_id = %user.id, "password reset mail queued");
-        Ok(())
+        self.audit
+            .record(
+                "password.reset_requested",
+                &user,
+                client,
+                Outcome::Success,
+                json!({}),
+            )
+            .await
     }
 
     /// True when `token` is a live reset token (the form is worth showing).
@@ -236,6 +255,7 @@ impl RecoveryService {
         &self,
         token: &str,
         password: SecretString,
+        client: &ClientMeta,
     ) -> Result<UserId, RecoveryError> {
         let digest = TokenDigest::of(token);
         let now = self.clock.now();
@@ -262,7 +282,9 @@ impl RecoveryService {
         self.redeem(token, Purpose::PasswordReset).await?;
         self.users.set_password_hash(user.id, &hash).await?;
         self.password_changed(&user, None).await?;
-        tracing::info!(user_id = %user.id, "password reset");
+        self.audit
+            .record("password.reset", &user, client, Outcome::Success, json!({}))
+            .await?;
         Ok(user.id)
     }
 
@@ -395,7 +417,11 @@ impl RecoveryService {
     }
 
     /// Confirms an address with a verification token (once).
-    pub async fn verify_email(&self, token: &str) -> Result<UserId, RecoveryError> {
+    pub async fn verify_email(
+        &self,
+        token: &str,
+        client: &ClientMeta,
+    ) -> Result<UserId, RecoveryError> {
         let redeemed = self.redeem(token, Purpose::VerifyEmail).await?;
         if !self
             .users
@@ -405,7 +431,16 @@ impl RecoveryService {
             // The address changed since the mail was sent.
             return Err(RecoveryError::InvalidToken);
         }
-        tracing::info!(user_id = %redeemed.user_id, "e-mail address verified");
+        self.audit
+            .record_about(
+                "email.verified",
+                Some(redeemed.user_id),
+                None,
+                client,
+                Outcome::Success,
+                json!({}),
+            )
+            .await?;
         Ok(redeemed.user_id)
     }
 }

@@ -9,6 +9,7 @@
 //! used value seen again within a few seconds of its rotation is only refused
 //! (parallel requests of one browser), not treated as theft.
 
+use crate::audit::{AuditTrail, ClientMeta, Outcome};
 use crate::clock::Clock;
 use crate::mail::{MailTemplate, OutgoingMail};
 use crate::model::UserId;
@@ -61,6 +62,7 @@ pub struct RememberService {
     outbox: Arc<dyn OutboxRepo>,
     clock: Arc<dyn Clock>,
     ttl: Duration,
+    audit: Arc<AuditTrail>,
 }
 
 /// Used values seen again within this long of their rotation are refused
@@ -81,6 +83,7 @@ impl RememberService {
         outbox: Arc<dyn OutboxRepo>,
         clock: Arc<dyn Clock>,
         ttl: Duration,
+        audit: Arc<AuditTrail>,
     ) -> Self {
         Self {
             repo,
@@ -88,6 +91,7 @@ impl RememberService {
             outbox,
             clock,
             ttl,
+            audit,
         }
     }
 
@@ -125,7 +129,7 @@ impl RememberService {
     }
 
     /// Checks a presented cookie, rotating it when valid.
-    pub async fn redeem(&self, cookie: &str) -> Result<Redemption, RepoError> {
+    pub async fn redeem(&self, cookie: &str, client: &ClientMeta) -> Result<Redemption, RepoError> {
         let Some((selector, validator)) = split(cookie) else {
             return Ok(Redemption::Invalid);
         };
@@ -142,7 +146,7 @@ impl RememberService {
             return Ok(Redemption::Invalid);
         }
         if record.rotated_at.is_some() || !validator_ok {
-            self.theft(&record).await?;
+            self.theft(&record, client).await?;
             return Ok(Redemption::Theft);
         }
         if now >= record.expires_at {
@@ -160,10 +164,19 @@ impl RememberService {
         })
     }
 
-    async fn theft(&self, record: &RememberRecord) -> Result<(), RepoError> {
+    async fn theft(&self, record: &RememberRecord, client: &ClientMeta) -> Result<(), RepoError> {
         self.repo.delete_remember_series(&record.series).await?;
-        tracing::warn!(user_id = %record.user_id, event = "remember_me.theft_detected", "a used remember-me cookie was presented again; its series is revoked");
+        tracing::warn!(user_id = %record.user_id, "a used remember-me cookie was presented again; its series is revoked");
         if let Some(user) = self.users.find_by_id(record.user_id).await? {
+            self.audit
+                .record(
+                    "remember_me.theft_detected",
+                    &user,
+                    client,
+                    Outcome::Failure,
+                    json!({"series_revoked": true}),
+                )
+                .await?;
             self.outbox
                 .enqueue(
                     &OutgoingMail {

@@ -10,11 +10,13 @@
 //! cache entry at once; other instances (and the CLI) are seen after at most
 //! `cache_ttl`, when the entry is re-read from the database.
 
+use crate::audit::{AuditTrail, ClientMeta, Outcome};
 use crate::clock::Clock;
 use crate::model::{User, UserId};
 use crate::ports::{RepoError, SessionRepo};
 use rampart_crypto::{TokenDigest, generate_token};
 use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -189,6 +191,7 @@ pub struct SessionService {
     cache: RwLock<HashMap<TokenDigest, CacheEntry>>,
     touches: mpsc::Sender<(SessionId, OffsetDateTime)>,
     touch_queue: std::sync::Mutex<Option<mpsc::Receiver<(SessionId, OffsetDateTime)>>>,
+    audit: Arc<AuditTrail>,
 }
 
 /// Why a session operation failed.
@@ -207,7 +210,12 @@ fn from_unix(secs: i64) -> OffsetDateTime {
 impl SessionService {
     /// A service over `repo`; call [`SessionService::run_maintenance`] in a
     /// background task to flush `last_seen` and purge expired sessions.
-    pub fn new(repo: Arc<dyn SessionRepo>, clock: Arc<dyn Clock>, config: SessionConfig) -> Self {
+    pub fn new(
+        repo: Arc<dyn SessionRepo>,
+        clock: Arc<dyn Clock>,
+        config: SessionConfig,
+        audit: Arc<AuditTrail>,
+    ) -> Self {
         let (touches, rx) = mpsc::channel(65_536);
         Self {
             repo,
@@ -216,7 +224,70 @@ impl SessionService {
             cache: RwLock::new(HashMap::new()),
             touches,
             touch_queue: std::sync::Mutex::new(Some(rx)),
+            audit,
         }
+    }
+
+    /// Signs the session out (its owner asked): ends it and records `logout`.
+    pub async fn sign_out(
+        &self,
+        session: &Session,
+        client: &ClientMeta,
+    ) -> Result<(), SessionError> {
+        self.end(session).await?;
+        self.audit
+            .record(
+                "logout",
+                &session.user,
+                client,
+                Outcome::Success,
+                json!({"session_id": session.id.0}),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Revokes the user's session with this id (`session.revoked`); false
+    /// when the user has none.
+    pub async fn revoke_by_id(
+        &self,
+        user: &User,
+        id: &str,
+        client: &ClientMeta,
+    ) -> Result<bool, SessionError> {
+        if !self.end_by_id(user.id, id).await? {
+            return Ok(false);
+        }
+        self.audit
+            .record(
+                "session.revoked",
+                user,
+                client,
+                Outcome::Success,
+                json!({"session_id": id}),
+            )
+            .await?;
+        Ok(true)
+    }
+
+    /// Revokes every session of the user but `keep` (`session.revoked`).
+    pub async fn revoke_all_except(
+        &self,
+        user: &User,
+        keep: Option<&SessionId>,
+        client: &ClientMeta,
+    ) -> Result<(), SessionError> {
+        self.end_all_except(user.id, keep).await?;
+        self.audit
+            .record(
+                "session.revoked",
+                user,
+                client,
+                Outcome::Success,
+                json!({"scope": if keep.is_some() { "others" } else { "all" }}),
+            )
+            .await?;
+        Ok(())
     }
 
     /// The configured lifetimes.

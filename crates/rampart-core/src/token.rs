@@ -8,12 +8,14 @@
 //! process like sessions; revocation on this instance drops the cache entry at
 //! once, other instances see it within `cache_ttl`.
 
+use crate::audit::{AuditTrail, ClientMeta, Outcome};
 use crate::clock::Clock;
 use crate::model::{FieldProblem, User, UserId};
 use crate::ports::{RepoError, TokenRepo};
 use rampart_crypto::{TokenDigest, generate_pat, is_well_formed_pat};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
+use serde_json::json;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use time::{Duration, OffsetDateTime};
@@ -126,16 +128,18 @@ pub struct TokenService {
     clock: Arc<dyn Clock>,
     cache_ttl: Duration,
     cache: RwLock<HashMap<TokenDigest, Cached>>,
+    audit: Arc<AuditTrail>,
 }
 
 impl TokenService {
     /// A service over `repo`.
-    pub fn new(repo: Arc<dyn TokenRepo>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(repo: Arc<dyn TokenRepo>, clock: Arc<dyn Clock>, audit: Arc<AuditTrail>) -> Self {
         Self {
             repo,
             clock,
             cache_ttl: Duration::seconds(10),
             cache: RwLock::new(HashMap::new()),
+            audit,
         }
     }
 
@@ -146,6 +150,7 @@ impl TokenService {
         name: &str,
         scopes: &[String],
         expires_in_days: i64,
+        client: &ClientMeta,
     ) -> Result<(SecretString, TokenSummary), TokenError> {
         let mut problems = Vec::new();
         let name = name.trim();
@@ -205,7 +210,19 @@ impl TokenService {
                 digest: TokenDigest::of(secret.expose_secret()),
             })
             .await?;
-        tracing::info!(user_id = %owner.id, token_id = %summary.id.0, "personal access token created");
+        self.audit
+            .record(
+                "token.created",
+                owner,
+                client,
+                Outcome::Success,
+                json!({
+                    "token_id": summary.id.0,
+                    "name": summary.name,
+                    "scopes": summary.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+                }),
+            )
+            .await?;
         Ok((secret, summary))
     }
 
@@ -267,14 +284,27 @@ impl TokenService {
     }
 
     /// Revokes one of the owner's tokens at once.
-    pub async fn revoke(&self, owner: UserId, id: &str) -> Result<(), TokenError> {
-        if !self.repo.delete_token(owner, id).await? {
+    pub async fn revoke(
+        &self,
+        owner: &User,
+        id: &str,
+        client: &ClientMeta,
+    ) -> Result<(), TokenError> {
+        if !self.repo.delete_token(owner.id, id).await? {
             return Err(TokenError::NotFound);
         }
         if let Ok(mut cache) = self.cache.write() {
             cache.retain(|_, c| c.token.summary.id.0 != id);
         }
-        tracing::info!(user_id = %owner, token_id = id, "personal access token revoked");
+        self.audit
+            .record(
+                "token.revoked",
+                owner,
+                client,
+                Outcome::Success,
+                json!({"token_id": id}),
+            )
+            .await?;
         Ok(())
     }
 }

@@ -72,6 +72,8 @@ pub struct Services {
     pub remember: Arc<RememberService>,
     /// Second factors.
     pub mfa: Arc<MfaService>,
+    /// The audit trail.
+    pub audit: Arc<AuditTrail>,
 }
 
 /// Builds the domain services over `store`.
@@ -89,10 +91,12 @@ pub async fn services(
         .map_err(anyhow::Error::from)?
         .context("could not compute the dummy password hash")?;
     let repo = Arc::new(store.clone());
+    let audit = Arc::new(AuditTrail::new(repo.clone(), clock.clone()));
     let sessions = Arc::new(SessionService::new(
         repo.clone(),
         clock.clone(),
         config.session.clone(),
+        audit.clone(),
     ));
     let remember = Arc::new(RememberService::new(
         repo.clone(),
@@ -100,6 +104,7 @@ pub async fn services(
         repo.clone(),
         clock.clone(),
         config.remember_for,
+        audit.clone(),
     ));
     let policy = PasswordPolicy {
         min_length: config.password_min_length,
@@ -118,6 +123,7 @@ pub async fn services(
             verify_ttl: time::Duration::hours(24),
             base_url: config.base_url.as_str().trim_end_matches('/').to_owned(),
         },
+        audit.clone(),
     ));
     let throttle = Arc::new(LoginThrottle::new(
         repo.clone(),
@@ -128,14 +134,13 @@ pub async fn services(
         .secret_key
         .as_ref()
         .context("no secret key is configured")?;
-    let audit = Arc::new(AuditTrail::new(repo.clone(), clock.clone()));
     let mfa = Arc::new(MfaService::new(
         MfaParts {
             repo: repo.clone(),
             users: repo.clone(),
             outbox: repo.clone(),
             throttle: throttle.clone(),
-            audit,
+            audit: audit.clone(),
             keys: Arc::new(FileKeySource::new(
                 secret,
                 config.encryption_keys_file.clone(),
@@ -162,6 +167,7 @@ pub async fn services(
         policy,
         clock,
         dummy_hash,
+        audit.clone(),
     ));
     Ok(Services {
         accounts,
@@ -169,6 +175,7 @@ pub async fn services(
         recovery,
         remember,
         mfa,
+        audit,
     })
 }
 
@@ -186,8 +193,13 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         recovery,
         remember,
         mfa,
+        audit,
     } = services(config, &store, clock.clone()).await?;
-    let tokens = Arc::new(TokenService::new(Arc::new(store.clone()), clock.clone()));
+    let tokens = Arc::new(TokenService::new(
+        Arc::new(store.clone()),
+        clock.clone(),
+        audit,
+    ));
     let destination = match &config.smtp_url {
         Some(url) => Destination::Smtp(url.clone()),
         None => Destination::Folder(config.outbox_dir.clone()),

@@ -6,7 +6,7 @@ use crate::config::{Config, new_secret_key, write_private};
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
 use rampart_core::account::AdminError;
-use rampart_core::{RegisterError, Registration, RoleName, SystemClock};
+use rampart_core::{ClientMeta, RegisterError, Registration, RoleName, SystemClock};
 use secrecy::{ExposeSecret, SecretString};
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -240,6 +240,7 @@ async fn user(file: Option<&std::path::Path>, command: UserCommand) -> anyhow::R
     let services = app::services(&config, &store, Arc::new(SystemClock)).await?;
     let accounts = services.accounts;
     let describe = |e: AdminError| anyhow::anyhow!(e.to_string());
+    let operator = ClientMeta::operator();
     let result = match command {
         UserCommand::Create(args) => {
             let roles = parse_roles(&args.roles)?;
@@ -251,7 +252,7 @@ async fn user(file: Option<&std::path::Path>, command: UserCommand) -> anyhow::R
                 password_confirm: None,
                 roles,
             };
-            match accounts.register(registration).await {
+            match accounts.register(registration, &operator).await {
                 Ok(user) => {
                     println!("Created user {} ({}).", user.username, user.id);
                     Ok(())
@@ -286,17 +287,17 @@ async fn user(file: Option<&std::path::Path>, command: UserCommand) -> anyhow::R
             Ok(())
         }
         UserCommand::Lock { name } => accounts
-            .lock(&name)
+            .lock(&name, &operator)
             .await
             .map(|u| println!("Locked {}; their sessions have ended.", u.username))
             .map_err(describe),
         UserCommand::Unlock { name } => accounts
-            .unlock(&name)
+            .unlock(&name, &operator)
             .await
             .map(|u| println!("Unlocked {}.", u.username))
             .map_err(describe),
         UserCommand::Delete { name } => accounts
-            .delete(&name)
+            .delete(&name, &operator)
             .await
             .map(|u| println!("Deleted {} and their sessions.", u.username))
             .map_err(describe),
@@ -314,7 +315,7 @@ async fn user(file: Option<&std::path::Path>, command: UserCommand) -> anyhow::R
         UserCommand::SetRoles { name, roles } => {
             let roles = parse_roles(&roles)?;
             accounts
-                .set_roles(&name, roles)
+                .set_roles(&name, roles, &operator)
                 .await
                 .map(|u| {
                     let names: Vec<&str> = u.roles.iter().map(|r| r.as_str()).collect();

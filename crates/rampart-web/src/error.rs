@@ -89,6 +89,12 @@ impl From<LoginError> for WebError {
     }
 }
 
+impl From<rampart_core::RepoError> for WebError {
+    fn from(err: rampart_core::RepoError) -> Self {
+        WebError::internal(err)
+    }
+}
+
 impl From<MfaError> for WebError {
     fn from(err: MfaError) -> Self {
         match err {

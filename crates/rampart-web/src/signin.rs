@@ -50,8 +50,13 @@ pub async fn complete_sign_in(
     client: ClientInfo,
     target: &str,
     remember: bool,
+    method: &str,
 ) -> Result<Response, WebError> {
     let user_id = user.id;
+    state
+        .accounts
+        .signed_in(&user, &client.meta(), method)
+        .await?;
     let mut response = start_session(state, visitor, user, client, target).await?;
     if remember {
         let cookie = state
@@ -100,5 +105,5 @@ pub async fn password_accepted(
             return Ok(response);
         }
     }
-    complete_sign_in(state, visitor, user, client, target, remember).await
+    complete_sign_in(state, visitor, user, client, target, remember, "password").await
 }

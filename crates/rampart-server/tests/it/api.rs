@@ -639,7 +639,10 @@ async fn revoked_and_expired_tokens_fail_at_once(backend: Backend) {
         )
         .await;
     let judys_pat = created["token"].as_str().unwrap().to_owned();
-    app.accounts.lock("judy").await.unwrap();
+    app.accounts
+        .lock("judy", &rampart_core::ClientMeta::operator())
+        .await
+        .unwrap();
     app.clock.advance(time::Duration::seconds(11));
     assert_eq!(
         api.call(M::GET, "/me", Some(&judys_pat), None).await.0,
@@ -671,6 +674,7 @@ async fn admin_scope_needs_the_admin_role(backend: Backend) {
                 rampart_core::RoleName::parse("admin").unwrap(),
                 rampart_core::RoleName::user(),
             ],
+            &rampart_core::ClientMeta::operator(),
         )
         .await
         .unwrap();

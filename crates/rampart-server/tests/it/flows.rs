@@ -224,7 +224,10 @@ async fn locked_account_gets_the_generic_answer(backend: Backend) {
         .register("erin", "erin@example.com", GOOD_PASSWORD)
         .await;
     assert_eq!(victim.get("/account").await.status(), StatusCode::OK);
-    app.accounts.lock("erin").await.unwrap();
+    app.accounts
+        .lock("erin", &rampart_core::ClientMeta::operator())
+        .await
+        .unwrap();
     assert_eq!(
         victim.get("/account").await.status(),
         StatusCode::SEE_OTHER,
@@ -239,7 +242,10 @@ async fn locked_account_gets_the_generic_answer(backend: Backend) {
             .unwrap()
             .contains("The username or password is incorrect")
     );
-    app.accounts.unlock("erin").await.unwrap();
+    app.accounts
+        .unlock("erin", &rampart_core::ClientMeta::operator())
+        .await
+        .unwrap();
     assert_eq!(
         browser.login("erin", GOOD_PASSWORD).await.status(),
         StatusCode::SEE_OTHER

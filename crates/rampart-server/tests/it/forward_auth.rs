@@ -156,6 +156,7 @@ async fn access_rules_decide_first_match_wins(backend: Backend) {
         .set_roles(
             "carol",
             vec![rampart_core::RoleName::parse("admin").unwrap()],
+            &rampart_core::ClientMeta::operator(),
         )
         .await
         .unwrap();

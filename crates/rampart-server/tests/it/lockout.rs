@@ -110,7 +110,10 @@ async fn failures_lock_progressively_and_never_for_ever(backend: Backend) {
             .status(),
         StatusCode::TOO_MANY_REQUESTS
     );
-    app.accounts.unlock("alice").await.unwrap();
+    app.accounts
+        .unlock("alice", &rampart_core::ClientMeta::operator())
+        .await
+        .unwrap();
     assert_eq!(
         attempt(&app, &browser, "alice", GOOD_PASSWORD, None)
             .await

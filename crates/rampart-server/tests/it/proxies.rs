@@ -197,6 +197,7 @@ async fn exercise(app: &TestApp, proxy: &str, anonymous_status: StatusCode) {
         .set_roles(
             "alice",
             vec![rampart_core::RoleName::parse("admin").unwrap()],
+            &rampart_core::ClientMeta::operator(),
         )
         .await
         .unwrap();

@@ -3,6 +3,7 @@
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, Authorized, ReadMe, WriteMe};
+use crate::extract::ClientInfo;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -99,6 +100,7 @@ pub struct PasswordChange {
 )]
 pub async fn change_password(
     State(state): State<AppState>,
+    client: ClientInfo,
     Authorized(caller, _): Authorized<WriteMe>,
     ApiJson(body): ApiJson<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
@@ -110,6 +112,7 @@ pub async fn change_password(
             body.current_password,
             body.new_password,
             keep.as_ref(),
+            &client.meta(),
         )
         .await
     {
@@ -203,12 +206,13 @@ pub async fn list_sessions(
 )]
 pub async fn delete_session(
     State(state): State<AppState>,
+    client: ClientInfo,
     Authorized(caller, _): Authorized<WriteMe>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let ended = state
         .sessions
-        .end_by_id(caller.user.id, &id)
+        .revoke_by_id(&caller.user, &id, &client.meta())
         .await
         .map_err(|e| ApiError::internal(&e))?;
     if ended {
@@ -230,11 +234,16 @@ pub async fn delete_session(
 )]
 pub async fn delete_other_sessions(
     State(state): State<AppState>,
+    client: ClientInfo,
     Authorized(caller, _): Authorized<WriteMe>,
 ) -> Result<StatusCode, ApiError> {
     state
         .sessions
-        .end_all_except(caller.user.id, caller.session().map(|s| &s.id))
+        .revoke_all_except(
+            &caller.user,
+            caller.session().map(|s| &s.id),
+            &client.meta(),
+        )
         .await
         .map_err(|e| ApiError::internal(&e))?;
     Ok(StatusCode::NO_CONTENT)

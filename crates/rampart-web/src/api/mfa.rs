@@ -165,7 +165,7 @@ pub async fn disable_totp(
     caller.require_fresh_session(&state.sessions, "Turning two-factor authentication off")?;
     let confirmed = match state
         .accounts
-        .confirm_password(&caller.user, body.password)
+        .confirm_password(&caller.user, body.password, &client.meta())
         .await
     {
         Ok(confirmed) => confirmed,

@@ -3,6 +3,7 @@
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
+use crate::extract::ClientInfo;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -34,9 +35,10 @@ pub struct ResetRequest {
 )]
 pub async fn request_reset(
     State(state): State<AppState>,
+    client: ClientInfo,
     ApiJson(body): ApiJson<ResetRequest>,
 ) -> StatusCode {
-    state.recovery.request_reset(&body.email);
+    state.recovery.request_reset(&body.email, &client.meta());
     StatusCode::ACCEPTED
 }
 
@@ -66,11 +68,12 @@ pub struct ResetConfirm {
 )]
 pub async fn confirm_reset(
     State(state): State<AppState>,
+    client: ClientInfo,
     ApiJson(body): ApiJson<ResetConfirm>,
 ) -> Result<StatusCode, ApiError> {
     match state
         .recovery
-        .reset_password(&body.token, body.password)
+        .reset_password(&body.token, body.password, &client.meta())
         .await
     {
         Ok(_) => Ok(StatusCode::NO_CONTENT),

@@ -60,7 +60,7 @@ pub async fn create_session(
 ) -> Result<(StatusCode, Json<NewSession>), ApiError> {
     let user = match state
         .accounts
-        .authenticate(&body.username, body.password, client.ip)
+        .authenticate(&body.username, body.password, &client.meta())
         .await
     {
         Ok(user) => user,
@@ -77,7 +77,12 @@ pub async fn create_session(
         Err(LoginError::Busy(_)) => return Err(ApiError::busy()),
         Err(other) => return Err(ApiError::internal(&other)),
     };
-    second_factor(&state, &user, body.code.as_deref(), &client).await?;
+    let method = second_factor(&state, &user, body.code.as_deref(), &client).await?;
+    state
+        .accounts
+        .signed_in(&user, &client.meta(), method)
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
     let (token, session) = state
         .sessions
         .create(user, client.ip.map(|ip| ip.to_string()), client.user_agent)
@@ -99,14 +104,14 @@ async fn second_factor(
     user: &rampart_core::User,
     code: Option<&str>,
     client: &ClientInfo,
-) -> Result<(), ApiError> {
+) -> Result<&'static str, ApiError> {
     let enabled = state
         .mfa
         .is_enabled(user.id)
         .await
         .map_err(|e| ApiError::internal(&e))?;
     if !enabled {
-        return Ok(());
+        return Ok("password");
     }
     let Some(code) = code else {
         return Err(ApiError::new(
@@ -116,7 +121,8 @@ async fn second_factor(
         ));
     };
     match state.mfa.verify(user, code, &client.meta()).await {
-        Ok(_) => Ok(()),
+        Ok(rampart_core::mfa::Factor::Totp) => Ok("password+totp"),
+        Ok(rampart_core::mfa::Factor::RecoveryCode { .. }) => Ok("password+recovery_code"),
         Err(MfaError::InvalidCode) => Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "invalid_mfa_code",
@@ -139,6 +145,7 @@ async fn second_factor(
 )]
 pub async fn delete_current_session(
     State(state): State<AppState>,
+    client: ClientInfo,
     caller: ApiCaller,
 ) -> Result<StatusCode, ApiError> {
     let Some(session) = caller.session() else {
@@ -150,7 +157,7 @@ pub async fn delete_current_session(
     };
     state
         .sessions
-        .end(session)
+        .sign_out(session, &client.meta())
         .await
         .map_err(|e| ApiError::internal(&e))?;
     Ok(StatusCode::NO_CONTENT)

@@ -5,6 +5,7 @@
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiCaller, ApiJson, Authorized, ReadMe, WriteMe};
 use super::me::rfc3339;
+use crate::extract::ClientInfo;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -93,13 +94,20 @@ fn token_error(err: TokenError) -> ApiError {
 )]
 pub async fn create_token(
     State(state): State<AppState>,
+    client: ClientInfo,
     caller: ApiCaller,
     ApiJson(body): ApiJson<NewToken>,
 ) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
     caller.require_fresh_session(&state.sessions, "Creating a token")?;
     let (secret, summary) = state
         .tokens
-        .create(&caller.user, &body.name, &body.scopes, body.expires_in_days)
+        .create(
+            &caller.user,
+            &body.name,
+            &body.scopes,
+            body.expires_in_days,
+            &client.meta(),
+        )
         .await
         .map_err(token_error)?;
     Ok((
@@ -147,12 +155,13 @@ pub async fn list_tokens(
 )]
 pub async fn delete_token(
     State(state): State<AppState>,
+    client: ClientInfo,
     Authorized(caller, _): Authorized<WriteMe>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     state
         .tokens
-        .revoke(caller.user.id, &id)
+        .revoke(&caller.user, &id, &client.meta())
         .await
         .map_err(token_error)?;
     Ok(StatusCode::NO_CONTENT)

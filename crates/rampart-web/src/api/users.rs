@@ -2,6 +2,7 @@
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
+use crate::extract::ClientInfo;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -83,6 +84,7 @@ pub fn register_error(err: RegisterError) -> ApiError {
 )]
 pub async fn create_user(
     State(state): State<AppState>,
+    client: ClientInfo,
     ApiJson(body): ApiJson<NewUser>,
 ) -> Result<(StatusCode, Json<CreatedUser>), ApiError> {
     if !state.settings.registration_open {
@@ -94,13 +96,16 @@ pub async fn create_user(
     }
     let user = state
         .accounts
-        .register(Registration {
-            username: body.username,
-            email: body.email,
-            password: body.password,
-            password_confirm: None,
-            roles: Vec::new(),
-        })
+        .register(
+            Registration {
+                username: body.username,
+                email: body.email,
+                password: body.password,
+                password_confirm: None,
+                roles: Vec::new(),
+            },
+            &client.meta(),
+        )
         .await
         .map_err(register_error)?;
     Ok((StatusCode::CREATED, Json(CreatedUser::from(&user))))

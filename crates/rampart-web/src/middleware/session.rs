@@ -104,9 +104,13 @@ async fn remembered(
     cookie: &SecretString,
 ) -> Result<(Option<Visitor>, Vec<HeaderValue>), WebError> {
     let clear = vec![cookies::expired_remember_cookie(&state.settings)];
+    let meta = rampart_core::ClientMeta {
+        ip: client.ip,
+        user_agent: client.user_agent.clone(),
+    };
     let redemption = state
         .remember
-        .redeem(cookie.expose_secret())
+        .redeem(cookie.expose_secret(), &meta)
         .await
         .map_err(WebError::internal)?;
     let Redemption::SignIn {
@@ -122,12 +126,15 @@ async fn remembered(
     if user.locked {
         return Ok((None, clear));
     }
+    state
+        .accounts
+        .signed_in(&user, &meta, "remember_me")
+        .await?;
     let ip = client.ip.map(|ip| ip.to_string());
     let (token, session) = state
         .sessions
         .create(user, ip, client.user_agent.clone())
         .await?;
-    tracing::info!(user_id = %user_id, "signed in again with a remember-me cookie");
     let set = vec![
         cookies::session_cookie(&state.settings, &token),
         cookies::remember_cookie(&state.settings, &rotated, state.remember.ttl()),

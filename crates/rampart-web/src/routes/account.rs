@@ -58,6 +58,7 @@ struct DeleteForm {
 /// Deletes the account (fresh sign-in required) and signs the browser out.
 async fn delete_submit(
     State(state): State<AppState>,
+    client: ClientInfo,
     FreshSession(session): FreshSession,
     HtmlForm(form): HtmlForm<DeleteForm>,
 ) -> Result<Response, WebError> {
@@ -66,7 +67,10 @@ async fn delete_submit(
             "Tick the box to confirm that you want to delete your account.".to_owned(),
         ));
     }
-    state.accounts.delete_own_account(&session.user).await?;
+    state
+        .accounts
+        .delete_own_account(&session.user, &client.meta())
+        .await?;
     let mut response = Redirect::to("/login").into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
@@ -143,6 +147,7 @@ async fn password_submit(
             form.current_password,
             form.new_password,
             Some(&session.id),
+            &client.meta(),
         )
         .await
     {

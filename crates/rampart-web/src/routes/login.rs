@@ -112,7 +112,7 @@ async fn submit(
 ) -> Result<Response, WebError> {
     match state
         .accounts
-        .authenticate(&form.username, form.password, client.ip)
+        .authenticate(&form.username, form.password, &client.meta())
         .await
     {
         Ok(user) => {

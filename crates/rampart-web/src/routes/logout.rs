@@ -4,6 +4,7 @@
 
 use crate::cookies;
 use crate::error::WebError;
+use crate::extract::ClientInfo;
 use crate::extract::Visitor;
 use crate::state::AppState;
 use axum::Router;
@@ -20,6 +21,7 @@ pub fn router() -> Router<AppState> {
 
 async fn logout(
     State(state): State<AppState>,
+    client: ClientInfo,
     visitor: Visitor,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
@@ -31,8 +33,7 @@ async fn logout(
             .map_err(WebError::internal)?;
     }
     if let Some(session) = &visitor.session {
-        state.sessions.end(session).await?;
-        tracing::info!(user_id = %session.user.id, "signed out");
+        state.sessions.sign_out(session, &client.meta()).await?;
     }
     let mut response = Redirect::to("/login").into_response();
     let headers = response.headers_mut();

@@ -15,7 +15,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use rampart_core::mfa::{Enrolment, RecoveryCodes};
+use rampart_core::mfa::{Enrolment, Factor, RecoveryCodes};
 use rampart_core::{MfaError, User};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -90,12 +90,13 @@ async fn answer_challenge(
     let Some((challenge, user)) = state.mfa.pending(&visitor.digest).await? else {
         return Ok(Redirect::to("/login").into_response());
     };
-    match state
+    let method = match state
         .mfa
         .verify(&user, form.code.expose_secret(), &client.meta())
         .await
     {
-        Ok(_) => {}
+        Ok(Factor::Totp) => "password+totp",
+        Ok(Factor::RecoveryCode { .. }) => "password+recovery_code",
         Err(MfaError::InvalidCode) => {
             return Ok(challenge_form(
                 &state,
@@ -105,7 +106,7 @@ async fn answer_challenge(
             ));
         }
         Err(other) => return Err(other.into()),
-    }
+    };
     // Single use: of two concurrent answers, one signs in.
     if !state.mfa.finish_challenge(&visitor.digest).await? {
         return Ok(Redirect::to("/login").into_response());
@@ -123,6 +124,7 @@ async fn answer_challenge(
         client,
         &challenge.next,
         challenge.remember,
+        method,
     )
     .await?;
     if let Some((mark, ttl)) = device {
@@ -290,7 +292,11 @@ async fn disable(
     HtmlForm(form): HtmlForm<DisableForm>,
 ) -> Result<Response, WebError> {
     let user = &session.user;
-    if !state.accounts.confirm_password(user, form.password).await? {
+    if !state
+        .accounts
+        .confirm_password(user, form.password, &client.meta())
+        .await?
+    {
         return status_page(
             &state,
             &visitor,

@@ -86,7 +86,7 @@ async fn submit(
 ) -> Result<Response, WebError> {
     if !state
         .accounts
-        .confirm_password(&session.user, form.password)
+        .confirm_password(&session.user, form.password, &client.meta())
         .await?
     {
         return Ok(page(

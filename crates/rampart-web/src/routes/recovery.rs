@@ -4,6 +4,7 @@
 //! link); the change happens on the POST.
 
 use crate::error::WebError;
+use crate::extract::ClientInfo;
 use crate::extract::{HtmlForm, Visitor};
 use crate::middleware::csrf::token_for;
 use crate::state::AppState;
@@ -56,10 +57,11 @@ struct ForgotForm {
 
 async fn forgot_submit(
     State(state): State<AppState>,
+    client: ClientInfo,
     visitor: Visitor,
     HtmlForm(form): HtmlForm<ForgotForm>,
 ) -> Response {
-    state.recovery.request_reset(&form.email);
+    state.recovery.request_reset(&form.email, &client.meta());
     let csrf_token = token_for(&state.settings.csrf_key, &visitor.digest);
     state.templates.page(
         StatusCode::OK,
@@ -130,6 +132,7 @@ struct ResetForm {
 
 async fn reset_submit(
     State(state): State<AppState>,
+    client: ClientInfo,
     visitor: Visitor,
     HtmlForm(form): HtmlForm<ResetForm>,
 ) -> Result<Response, WebError> {
@@ -148,7 +151,7 @@ async fn reset_submit(
     }
     match state
         .recovery
-        .reset_password(&form.token, form.password)
+        .reset_password(&form.token, form.password, &client.meta())
         .await
     {
         Ok(_) => Ok(Redirect::to("/login").into_response()),
@@ -191,10 +194,15 @@ async fn verify_form(
 
 async fn verify_submit(
     State(state): State<AppState>,
+    client: ClientInfo,
     visitor: Visitor,
     HtmlForm(form): HtmlForm<TokenQuery>,
 ) -> Result<Response, WebError> {
-    match state.recovery.verify_email(&form.token).await {
+    match state
+        .recovery
+        .verify_email(&form.token, &client.meta())
+        .await
+    {
         Ok(user_id) => {
             // A signed-in session of this user re-reads its user on the next cache refresh;
             // drop it from the cache now so the badge disappears at once.

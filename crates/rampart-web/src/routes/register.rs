@@ -90,7 +90,7 @@ async fn submit(
         password_confirm: Some(form.password_confirm),
         roles: Vec::new(),
     };
-    match state.accounts.register(registration).await {
+    match state.accounts.register(registration, &client.meta()).await {
         Ok(user) => start_session(&state, &visitor, user, client, "/account").await,
         Err(RegisterError::Conflict(problem)) => Ok(page(
             &state,

@@ -2,6 +2,7 @@
 //! "this session"), with sign-out of one session or all others.
 
 use crate::error::WebError;
+use crate::extract::ClientInfo;
 use crate::extract::{HtmlForm, SignedIn, Visitor};
 use crate::middleware::csrf::token_for;
 use crate::state::AppState;
@@ -109,13 +110,14 @@ struct RevokeForm {
 
 async fn revoke(
     State(state): State<AppState>,
+    client: ClientInfo,
     SignedIn(session): SignedIn,
     HtmlForm(form): HtmlForm<RevokeForm>,
 ) -> Result<Response, WebError> {
     if form.session_id == "others" {
         state
             .sessions
-            .end_others(session.user.id, &session.id)
+            .revoke_all_except(&session.user, Some(&session.id), &client.meta())
             .await?;
     } else if form.session_id == session.id.0 {
         return Err(WebError::BadRequest(
@@ -123,7 +125,7 @@ async fn revoke(
         ));
     } else if !state
         .sessions
-        .end_by_id(session.user.id, &form.session_id)
+        .revoke_by_id(&session.user, &form.session_id, &client.meta())
         .await?
     {
         return Err(WebError::BadRequest(
