@@ -74,6 +74,36 @@ pub struct AuditEvent {
     pub at: OffsetDateTime,
 }
 
+/// An event as read back.
+#[derive(Debug, Clone)]
+pub struct StoredEvent {
+    /// Identifier (the paging cursor).
+    pub id: String,
+    /// The event.
+    pub event: AuditEvent,
+    /// Its type as stored (events read back may be of any type).
+    pub kind: String,
+    /// Its outcome as stored.
+    pub outcome: String,
+}
+
+/// Which events to read: every filter is optional; newest first.
+#[derive(Debug, Clone, Default)]
+pub struct EventQuery {
+    /// Events of this account (by id).
+    pub user_id: Option<UserId>,
+    /// Events recorded under this username (case-insensitive).
+    pub username: Option<String>,
+    /// Events of this type.
+    pub kind: Option<String>,
+    /// Events at or after this time.
+    pub since: Option<OffsetDateTime>,
+    /// Events older than this event (paging cursor).
+    pub before: Option<String>,
+    /// At most this many (1 to 1000).
+    pub limit: i64,
+}
+
 /// Writes events to the trail with the injected clock.
 pub struct AuditTrail {
     repo: Arc<dyn AuditRepo>,
@@ -84,6 +114,19 @@ impl AuditTrail {
     /// A trail over `repo`.
     pub fn new(repo: Arc<dyn AuditRepo>, clock: Arc<dyn Clock>) -> Self {
         Self { repo, clock }
+    }
+
+    /// Events matching `query`, newest first (the limit is clamped to 1–1000).
+    pub async fn events(&self, mut query: EventQuery) -> Result<Vec<StoredEvent>, RepoError> {
+        query.limit = query.limit.clamp(1, 1000);
+        self.repo.list_events(&query).await
+    }
+
+    /// Deletes events older than `retention`; returns how many.
+    pub async fn purge(&self, retention: time::Duration) -> Result<u64, RepoError> {
+        self.repo
+            .delete_events_before(self.clock.now() - retention)
+            .await
     }
 
     /// Records `kind` about `user` from `client`.

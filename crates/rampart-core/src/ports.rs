@@ -233,6 +233,13 @@ pub trait ThrottleRepo: Send + Sync + 'static {
 pub trait AuditRepo: Send + Sync + 'static {
     /// Appends an event.
     async fn insert_event(&self, event: &crate::audit::AuditEvent) -> Result<(), RepoError>;
+    /// Events matching `query`, newest first.
+    async fn list_events(
+        &self,
+        query: &crate::audit::EventQuery,
+    ) -> Result<Vec<crate::audit::StoredEvent>, RepoError>;
+    /// Deletes events older than `cutoff`; returns how many.
+    async fn delete_events_before(&self, cutoff: OffsetDateTime) -> Result<u64, RepoError>;
 }
 
 /// Second factors: TOTP enrolments, recovery codes and pending sign-in

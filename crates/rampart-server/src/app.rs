@@ -42,6 +42,10 @@ pub struct App {
     pub accounts: Arc<AccountService>,
     /// Delivers the mail outbox in the background.
     pub mailer: Sender,
+    /// The audit trail (purged of old events in the background).
+    pub audit: Arc<AuditTrail>,
+    /// How long audit events are kept.
+    pub audit_retention: time::Duration,
 }
 
 struct StoreReadiness(Store);
@@ -198,7 +202,7 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
     let tokens = Arc::new(TokenService::new(
         Arc::new(store.clone()),
         clock.clone(),
-        audit,
+        audit.clone(),
     ));
     let destination = match &config.smtp_url {
         Some(url) => Destination::Smtp(url.clone()),
@@ -248,6 +252,8 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         sessions,
         accounts,
         mailer,
+        audit,
+        audit_retention: config.audit_retention,
     })
 }
 
@@ -272,6 +278,24 @@ pub async fn run(
             let _ = rx.wait_for(|stopped| *stopped).await;
         }
     }));
+    let purge = tokio::spawn({
+        let audit = app.audit.clone();
+        let retention = app.audit_retention;
+        let mut rx = stop_rx.clone();
+        async move {
+            loop {
+                match audit.purge(retention).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(deleted = n, "old audit events purged"),
+                    Err(err) => tracing::warn!(error = %err, "could not purge old audit events"),
+                }
+                tokio::select! {
+                    _ = rx.wait_for(|stopped| *stopped) => break,
+                    () = tokio::time::sleep(Duration::from_secs(3600)) => {}
+                }
+            }
+        }
+    });
     let server = axum::serve(
         listener,
         app.router
@@ -292,6 +316,7 @@ pub async fn run(
     }
     let _ = maintenance.await;
     let _ = mailer.await;
+    let _ = purge.await;
     app.store.close().await;
     tracing::info!("stopped");
     Ok(())

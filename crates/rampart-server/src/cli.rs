@@ -45,6 +45,26 @@ pub enum Command {
     /// Manage the encryption keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Read the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+/// `rampart audit …`.
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Print events as JSON lines, newest first.
+    Export {
+        /// Only events at or after this RFC 3339 time.
+        #[arg(long)]
+        since: Option<String>,
+        /// Only events of this user (username or id).
+        #[arg(long)]
+        user: Option<String>,
+        /// Only events of this type.
+        #[arg(long = "type")]
+        kind: Option<String>,
+    },
 }
 
 /// `rampart keys …`.
@@ -128,7 +148,82 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Check => check(cli.config.as_deref()),
         Command::User(command) => user(cli.config.as_deref(), command).await,
         Command::Keys(KeysCommand::Rotate) => rotate_keys(cli.config.as_deref()).await,
+        Command::Audit(AuditCommand::Export { since, user, kind }) => {
+            export_audit(cli.config.as_deref(), since, user, kind).await
+        }
     }
+}
+
+async fn export_audit(
+    file: Option<&std::path::Path>,
+    since: Option<String>,
+    user: Option<String>,
+    kind: Option<String>,
+) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let since = since
+        .map(|text| {
+            time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339)
+                .map_err(|_| {
+                    anyhow::anyhow!(
+                        "--since {text:?} is not an RFC 3339 time such as 2026-01-31T12:00:00Z"
+                    )
+                })
+        })
+        .transpose()?;
+    let config = Config::load(file)?;
+    config.ensure_safe()?;
+    let store = app::open_store(&config).await?;
+    let audit = app::services(&config, &store, Arc::new(SystemClock))
+        .await?
+        .audit;
+    let (user_id, username) = match user {
+        Some(u) => match rampart_core::UserId::parse(&u) {
+            Some(id) => (Some(id), None),
+            None => (None, Some(u)),
+        },
+        None => (None, None),
+    };
+    let mut before: Option<String> = None;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let result: anyhow::Result<()> = async {
+        loop {
+            let page = audit
+                .events(rampart_core::audit::EventQuery {
+                    user_id,
+                    username: username.clone(),
+                    kind: kind.clone(),
+                    since,
+                    before: before.clone(),
+                    limit: 1000,
+                })
+                .await?;
+            let Some(last) = page.last() else { break };
+            before = Some(last.id.clone());
+            for e in &page {
+                let line = serde_json::json!({
+                    "id": e.id,
+                    "time": e.event.at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+                    "type": e.kind,
+                    "user_id": e.event.user_id.map(|id| id.to_string()),
+                    "username": e.event.username,
+                    "ip": e.event.ip,
+                    "user_agent": e.event.user_agent,
+                    "outcome": e.outcome,
+                    "details": e.event.details,
+                });
+                writeln!(out, "{line}")?;
+            }
+            if page.len() < 1000 {
+                break;
+            }
+        }
+        Ok(())
+    }
+    .await;
+    store.close().await;
+    result
 }
 
 async fn rotate_keys(file: Option<&std::path::Path>) -> anyhow::Result<()> {

@@ -164,6 +164,14 @@ pub struct RawPassword {
     pub reset_link_ttl: Option<String>,
 }
 
+/// `[audit]` settings as written.
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawAudit {
+    /// How long events are kept (default `365d`).
+    pub retention: Option<String>,
+}
+
 /// `[mfa]` settings as written.
 #[derive(Debug, Deserialize, Default, Clone)]
 #[serde(deny_unknown_fields)]
@@ -232,6 +240,8 @@ pub struct RawConfig {
     pub api: Option<RawApi>,
     /// Second factors.
     pub mfa: Option<RawMfa>,
+    /// The audit trail.
+    pub audit: Option<RawAudit>,
     /// Extra encryption keys (`ID BASE64URL` lines; the last one encrypts),
     /// default `DATA_DIR/encryption.keys`; `rampart keys rotate` appends.
     pub encryption_keys_file: Option<PathBuf>,
@@ -326,6 +336,8 @@ pub struct Config {
     pub remember_device_for: Option<time::Duration>,
     /// The key file of the encryption key ring.
     pub encryption_keys_file: PathBuf,
+    /// How long audit events are kept.
+    pub audit_retention: time::Duration,
 }
 
 const KNOWN_EXAMPLE_KEYS: &[&str] = &[
@@ -766,6 +778,18 @@ impl Config {
             .remember_device
             .unwrap_or(false)
             .then_some(remember_device_for);
+        let audit_retention = match raw.audit.as_ref().and_then(|a| a.retention.as_deref()) {
+            None => time::Duration::days(365),
+            Some(text) => match parse_duration(text) {
+                Some(d) if d >= time::Duration::days(1) => d,
+                _ => {
+                    problems.push(format!(
+                        "audit.retention {text:?} is not a duration of at least a day, such as 90d"
+                    ));
+                    time::Duration::days(365)
+                }
+            },
+        };
         if raw.tls_cert.is_some() || raw.tls_key.is_some() {
             problems.push("built-in TLS (tls_cert, tls_key) is not available in this version yet; terminate TLS at a reverse proxy and set behind_tls_proxy = true".to_owned());
         }
@@ -836,6 +860,7 @@ impl Config {
             }),
             remember_device_for,
             encryption_keys_file,
+            audit_retention,
         })
     }
 

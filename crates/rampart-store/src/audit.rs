@@ -1,10 +1,51 @@
-//! Statements on `audit_events`.
+//! Statements on `audit_events`. The listing is one fixed statement whose
+//! filters each fall away when their parameter is NULL.
 
 use crate::backend::{Store, on_pool};
 use crate::error::repo_error;
+use crate::time::time_of;
 use async_trait::async_trait;
-use rampart_core::audit::AuditEvent;
+use rampart_core::UserId;
+use rampart_core::audit::{AuditEvent, EventQuery, Outcome, StoredEvent};
 use rampart_core::ports::{AuditRepo, RepoError};
+use time::OffsetDateTime;
+
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    id: String,
+    at: i64,
+    kind: String,
+    user_id: Option<String>,
+    username: Option<String>,
+    ip: Option<String>,
+    user_agent: Option<String>,
+    outcome: String,
+    details: String,
+}
+
+impl EventRow {
+    fn into_event(self) -> StoredEvent {
+        StoredEvent {
+            event: AuditEvent {
+                kind: "",
+                user_id: self.user_id.as_deref().and_then(UserId::parse),
+                username: self.username,
+                ip: self.ip,
+                user_agent: self.user_agent,
+                outcome: if self.outcome == "success" {
+                    Outcome::Success
+                } else {
+                    Outcome::Failure
+                },
+                details: serde_json::from_str(&self.details).unwrap_or(serde_json::Value::Null),
+                at: time_of(self.at),
+            },
+            id: self.id,
+            kind: self.kind,
+            outcome: self.outcome,
+        }
+    }
+}
 
 #[async_trait]
 impl AuditRepo for Store {
@@ -28,5 +69,39 @@ impl AuditRepo for Store {
         .map(|_| ())
         .map_err(repo_error)
         })
+    }
+
+    async fn list_events(&self, q: &EventQuery) -> Result<Vec<StoredEvent>, RepoError> {
+        let rows: Vec<EventRow> = on_pool!(self, |pool| sqlx::query_as(
+            "SELECT id, at, kind, user_id, username, ip, user_agent, outcome, details \
+             FROM audit_events \
+             WHERE ($1 IS NULL OR user_id = $1) \
+               AND ($2 IS NULL OR LOWER(username) = $2) \
+               AND ($3 IS NULL OR kind = $3) \
+               AND ($4 IS NULL OR at >= $4) \
+               AND ($5 IS NULL OR (at, id) < (SELECT at, id FROM audit_events WHERE id = $5)) \
+             ORDER BY at DESC, id DESC LIMIT $6"
+        )
+        .bind(q.user_id.map(|id| id.to_string()))
+        .bind(q.username.as_ref().map(|n| n.to_lowercase()))
+        .bind(q.kind.as_deref())
+        .bind(q.since.map(|t| t.unix_timestamp()))
+        .bind(q.before.as_deref())
+        .bind(q.limit)
+        .fetch_all(pool)
+        .await
+        .map_err(repo_error))?;
+        Ok(rows.into_iter().map(EventRow::into_event).collect())
+    }
+
+    async fn delete_events_before(&self, cutoff: OffsetDateTime) -> Result<u64, RepoError> {
+        on_pool!(self, |pool| sqlx::query(
+            "DELETE FROM audit_events WHERE at < $1"
+        )
+        .bind(cutoff.unix_timestamp())
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected())
+        .map_err(repo_error))
     }
 }

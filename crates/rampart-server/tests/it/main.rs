@@ -29,6 +29,7 @@ macro_rules! backend_tests {
 }
 
 mod api;
+mod audit;
 mod browser;
 mod cli;
 mod concurrency;

@@ -26,7 +26,7 @@ backend_tests!(
 
 /// The code an authenticator app would show at the server's current time
 /// plus `steps` steps, computed by `totp-lite`, not by Rampart.
-fn code(app: &TestApp, secret: &str, steps: i64) -> String {
+pub(crate) fn code(app: &TestApp, secret: &str, steps: i64) -> String {
     let key = BASE32_NOPAD.decode(secret.as_bytes()).unwrap();
     let at = app.clock.now().unix_timestamp() + steps * 30;
     totp_lite::totp_custom::<totp_lite::Sha1>(30, 6, &key, u64::try_from(at).unwrap())
@@ -51,7 +51,11 @@ fn recovery_codes_in(html: &str) -> Vec<String> {
 
 /// Registers `name` in the browser and enrols TOTP on the account page;
 /// returns the base32 secret and the recovery codes.
-async fn enrol_in_browser(app: &TestApp, browser: &Browser, name: &str) -> (String, Vec<String>) {
+pub(crate) async fn enrol_in_browser(
+    app: &TestApp,
+    browser: &Browser,
+    name: &str,
+) -> (String, Vec<String>) {
     browser
         .register(name, &format!("{name}@example.com"), GOOD_PASSWORD)
         .await;
@@ -105,7 +109,7 @@ fn location(resp: &reqwest::Response) -> String {
         .unwrap_or_default()
 }
 
-async fn answer(browser: &Browser, code: &str) -> reqwest::Response {
+pub(crate) async fn answer(browser: &Browser, code: &str) -> reqwest::Response {
     browser
         .submit("/login/mfa", "/login/mfa", &[("code", code)])
         .await
@@ -577,7 +581,7 @@ async fn trusted_device_skips_the_code_until_the_password_changes(backend: Backe
     assert_eq!(location(&resp), "/login/mfa");
 }
 
-fn rampart_cli(app: &TestApp, args: &[&str]) -> std::process::Output {
+pub(crate) fn rampart_cli(app: &TestApp, args: &[&str]) -> std::process::Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_rampart"));
     for (key, _) in std::env::vars() {
         if key.starts_with("RAMPART_") {

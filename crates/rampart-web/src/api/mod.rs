@@ -8,6 +8,7 @@
 //! `utoipa_axum::routes!`, so the served document cannot list a route that
 //! does not exist or miss one that does.
 
+pub mod admin;
 pub mod error;
 pub mod extract;
 pub mod limit;
@@ -103,6 +104,7 @@ pub fn router(limiter: Arc<limit::ApiLimiter>) -> (Router<AppState>, utoipa::ope
         .routes(routes!(mfa::regenerate_codes))
         .routes(routes!(tokens::create_token, tokens::list_tokens))
         .routes(routes!(tokens::delete_token))
+        .routes(routes!(admin::list_events))
         .routes(routes!(recovery::request_reset))
         .routes(routes!(recovery::confirm_reset))
         .split_for_parts();

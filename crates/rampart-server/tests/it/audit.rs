@@ -1,0 +1,420 @@
+//! The audit trail: every event type of API.md is recorded by the action
+//! that causes it (through the pages, the API and the CLI), none holds a
+//! password, token or code, and administrators read it back through
+//! `GET /api/v1/admin/events` (filters, paging) and `rampart audit export`.
+
+use crate::mfa::{answer, code, enrol_in_browser, rampart_cli};
+use rampart_core::ClientMeta;
+use rampart_core::Clock as _;
+use rampart_testkit::smtp::{SmtpSink, token_in};
+use rampart_testkit::{Backend, Browser, GOOD_PASSWORD, TestApp, csrf_from};
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use time::Duration;
+
+backend_tests!(
+    every_event_type_is_recorded_without_secrets,
+    only_administrators_read_the_trail,
+);
+
+const NEW_PASSWORD: &str = "a brand new passphrase 9";
+
+/// API.md's list of audit events.
+const EVENT_TYPES: &[&str] = &[
+    "login.succeeded",
+    "login.failed",
+    "login.throttled",
+    "logout",
+    "session.revoked",
+    "user.registered",
+    "email.verified",
+    "password.changed",
+    "password.reset_requested",
+    "password.reset",
+    "mfa.enabled",
+    "mfa.disabled",
+    "mfa.failed",
+    "recovery_code.used",
+    "token.created",
+    "token.revoked",
+    "user.locked",
+    "user.unlocked",
+    "roles.changed",
+    "user.deleted",
+    "remember_me.theft_detected",
+];
+
+fn with_cookie(app: &TestApp, name: &str, value: &str) -> Browser {
+    let browser = app.browser();
+    browser.set_cookie(name, value);
+    browser
+}
+
+/// Makes `name` an administrator and signs in through the API.
+async fn admin_token(app: &TestApp, name: &str) -> String {
+    Client::new()
+        .post(app.url("/api/v1/users"))
+        .json(&json!({"username": name, "email": format!("{name}@example.com"), "password": GOOD_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    app.accounts
+        .set_roles(
+            name,
+            vec![rampart_core::RoleName::parse("admin").unwrap()],
+            &ClientMeta::operator(),
+        )
+        .await
+        .unwrap();
+    app.api_login(name, GOOD_PASSWORD).await
+}
+
+async fn events(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
+    let resp = Client::new()
+        .get(app.url(&format!("/api/v1/admin/events{query}")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK, "{query}");
+    resp.json::<Vec<Value>>().await.unwrap()
+}
+
+async fn every_event_type_is_recorded_without_secrets(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    let url = format!("smtp://{}", sink.addr);
+    let app = TestApp::spawn_with(&backend, move |raw| raw.smtp_url = Some(url)).await;
+    let mut secrets: Vec<String> = vec![GOOD_PASSWORD.into(), NEW_PASSWORD.into()];
+
+    // Registration and e-mail verification.
+    let alice = app.browser();
+    alice
+        .register("alice", "alice@example.com", GOOD_PASSWORD)
+        .await;
+    secrets.push(alice.session_token().unwrap());
+    let mail = sink.wait_for_subject("Confirm your e-mail address").await;
+    let verify = token_in(&mail, "/verify-email").unwrap();
+    secrets.push(verify.clone());
+    let page = alice.get(&format!("/verify-email?token={verify}")).await;
+    let csrf = csrf_from(&page.text().await.unwrap()).unwrap();
+    alice
+        .post(
+            "/verify-email",
+            &[("token", &verify), ("csrf_token", &csrf)],
+        )
+        .await;
+
+    // Sign-in outcomes, logout, session revocation.
+    assert_eq!(
+        app.browser()
+            .login("alice", "wrong password here")
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    secrets.push("wrong password here".into());
+    alice.logout().await;
+    let phone = app.browser();
+    phone.login("alice", GOOD_PASSWORD).await;
+    alice
+        .submit(
+            "/login",
+            "/login",
+            &[
+                ("username", "alice"),
+                ("password", GOOD_PASSWORD),
+                ("remember", "on"),
+            ],
+        )
+        .await;
+    let remembered = alice.cookie("rampart_remember").unwrap();
+    secrets.push(remembered.clone());
+    alice
+        .submit(
+            "/account/sessions",
+            "/account/sessions/revoke",
+            &[("session_id", "others")],
+        )
+        .await;
+
+    // Remember-me theft: the value rotates, then the old one comes back.
+    app.clock.advance(Duration::hours(2));
+    let later = with_cookie(&app, "rampart_remember", &remembered);
+    assert_eq!(later.get("/account").await.status(), StatusCode::OK);
+    secrets.push(later.cookie("rampart_remember").unwrap());
+    app.clock.advance(Duration::seconds(30));
+    with_cookie(&app, "rampart_remember", &remembered)
+        .get("/account")
+        .await;
+
+    // Password change, reset request and reset.
+    let alice = app.browser();
+    alice.login("alice", GOOD_PASSWORD).await;
+    alice
+        .submit(
+            "/account/password",
+            "/account/password",
+            &[
+                ("current_password", GOOD_PASSWORD),
+                ("new_password", NEW_PASSWORD),
+                ("new_password_confirm", NEW_PASSWORD),
+            ],
+        )
+        .await;
+    let stranger = app.browser();
+    stranger
+        .submit(
+            "/password/forgot",
+            "/password/forgot",
+            &[("email", "alice@example.com")],
+        )
+        .await;
+    let mail = sink.wait_for_subject("Reset your password").await;
+    let reset = token_in(&mail, "/password/reset").unwrap();
+    secrets.push(reset.clone());
+    let page = stranger
+        .get(&format!("/password/reset?token={reset}"))
+        .await;
+    let csrf = csrf_from(&page.text().await.unwrap()).unwrap();
+    let done = stranger
+        .post(
+            "/password/reset",
+            &[
+                ("token", &reset),
+                ("password", GOOD_PASSWORD),
+                ("password_confirm", GOOD_PASSWORD),
+                ("csrf_token", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+
+    // Personal access tokens.
+    let signed: Value = Client::new()
+        .post(app.url("/api/v1/sessions"))
+        .header("user-agent", "audit-test/1.0")
+        .json(&json!({"username": "alice", "password": GOOD_PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let api = signed["token"].as_str().unwrap().to_owned();
+    secrets.push(api.clone());
+    let created: Value = Client::new()
+        .post(app.url("/api/v1/me/tokens"))
+        .bearer_auth(&api)
+        .json(&json!({"name": "laptop", "scopes": ["read:me"], "expires_in_days": 7}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    secrets.push(created["token"].as_str().unwrap().to_owned());
+    let revoked = Client::new()
+        .delete(app.url(&format!(
+            "/api/v1/me/tokens/{}",
+            created["id"].as_str().unwrap()
+        )))
+        .bearer_auth(&api)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
+
+    // Second factor: enrol, a wrong code, a recovery code, disable.
+    let bob = app.browser();
+    let (secret, codes) = enrol_in_browser(&app, &bob, "bob").await;
+    secrets.push(secret.clone());
+    secrets.extend(codes.iter().cloned());
+    bob.logout().await;
+    bob.login("bob", GOOD_PASSWORD).await;
+    answer(&bob, "000000").await;
+    answer(&bob, &codes[0]).await;
+    let off = bob
+        .submit(
+            "/account/mfa/totp",
+            "/account/mfa/totp/disable",
+            &[("password", GOOD_PASSWORD)],
+        )
+        .await;
+    assert_eq!(off.status(), StatusCode::SEE_OTHER);
+    secrets.push(code(&app, &secret, 0));
+
+    // Operator actions at the command line.
+    for args in [
+        &["user", "lock", "alice"][..],
+        &["user", "unlock", "alice"],
+        &["user", "set-roles", "alice", "user", "editor"],
+    ] {
+        let out = rampart_cli(&app, args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // Lock-out, then deletion.
+    for _ in 0..6 {
+        app.browser().login("carol_unknown", "guessing 12345").await;
+    }
+    let out = rampart_cli(&app, &["user", "delete", "bob"]);
+    assert!(out.status.success());
+
+    // Every type is there, each from its action.
+    let admin = admin_token(&app, "root").await;
+    let all = events(&app, &admin, "?limit=1000").await;
+    let seen: BTreeSet<&str> = all.iter().filter_map(|e| e["type"].as_str()).collect();
+    for kind in EVENT_TYPES {
+        assert!(seen.contains(kind), "{kind} is recorded; saw {seen:?}");
+    }
+    let of = |kind: &str| {
+        all.iter()
+            .filter(|e| e["type"] == kind)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let failed = of("login.failed");
+    assert!(
+        failed
+            .iter()
+            .any(|e| e["username"] == "alice" && e["details"]["reason"] == "wrong_password")
+    );
+    assert!(
+        failed
+            .iter()
+            .any(|e| e["username"] == "carol_unknown" && e["details"]["reason"] == "unknown_user")
+    );
+    assert!(
+        of("login.throttled")
+            .iter()
+            .any(|e| e["outcome"] == "failure")
+    );
+    let sign_ins = of("login.succeeded");
+    let sign_in = sign_ins
+        .iter()
+        .find(|e| e["user_agent"] == "audit-test/1.0")
+        .expect("the API sign-in with its user agent");
+    assert_eq!(sign_in["ip"], "127.0.0.1");
+    assert_eq!(sign_in["username"], "alice");
+    assert_eq!(sign_in["details"]["method"], "password");
+    assert!(sign_in["time"].as_str().unwrap().contains('T'));
+    assert!(
+        of("roles.changed")
+            .iter()
+            .any(|e| e["details"]["to"] == json!(["editor", "user"]))
+    );
+    assert!(
+        of("recovery_code.used")
+            .iter()
+            .all(|e| e["username"] == "bob")
+    );
+
+    // No event holds a secret: neither through the API nor in the export.
+    let text = serde_json::to_string(&all).unwrap();
+    let out = rampart_cli(&app, &["audit", "export"]);
+    assert!(out.status.success());
+    let export = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(export.lines().count(), all.len());
+    for line in export.lines() {
+        serde_json::from_str::<Value>(line).unwrap();
+    }
+    for secret in &secrets {
+        assert!(!text.contains(secret.as_str()), "an event holds {secret:?}");
+        assert!(!export.contains(secret.as_str()));
+    }
+}
+
+async fn only_administrators_read_the_trail(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    for name in ["dana", "eve"] {
+        app.browser()
+            .register(name, &format!("{name}@example.com"), GOOD_PASSWORD)
+            .await;
+    }
+    for _ in 0..3 {
+        app.browser().login("dana", "not her password").await;
+    }
+    let user = app.api_login("eve", GOOD_PASSWORD).await;
+    let refused = Client::new()
+        .get(app.url("/api/v1/admin/events"))
+        .bearer_auth(&user)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "forbidden");
+
+    let admin = admin_token(&app, "root").await;
+    // An admin's personal access token without the admin scope is refused too.
+    let pat: Value = Client::new()
+        .post(app.url("/api/v1/me/tokens"))
+        .bearer_auth(&admin)
+        .json(&json!({"name": "ro", "scopes": ["read:me"], "expires_in_days": 1}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let by_pat = Client::new()
+        .get(app.url("/api/v1/admin/events"))
+        .bearer_auth(pat["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_pat.status(), StatusCode::FORBIDDEN);
+
+    let failed = events(&app, &admin, "?type=login.failed&user=dana").await;
+    assert_eq!(failed.len(), 3);
+    assert!(failed.iter().all(|e| e["username"] == "dana"));
+    let dana_id = failed[0]["user_id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        events(&app, &admin, &format!("?user={dana_id}&type=login.failed"))
+            .await
+            .len(),
+        3,
+        "by id too"
+    );
+    // Newest first, paged with `before`.
+    let first = events(&app, &admin, "?type=login.failed&limit=2").await;
+    assert_eq!(first.len(), 2);
+    let next = events(
+        &app,
+        &admin,
+        &format!(
+            "?type=login.failed&limit=2&before={}",
+            first[1]["id"].as_str().unwrap()
+        ),
+    )
+    .await;
+    assert_eq!(next.len(), 1);
+    assert!(first.iter().all(|e| e["id"] != next[0]["id"]));
+    assert!(first[0]["time"].as_str() >= first[1]["time"].as_str());
+    // `since` in the future finds nothing; bad filters are 422.
+    let future = (app.clock.now() + Duration::days(1))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    assert!(
+        events(
+            &app,
+            &admin,
+            &format!("?since={}", future.replace('+', "%2B"))
+        )
+        .await
+        .is_empty()
+    );
+    for bad in ["?since=yesterday", "?limit=0", "?limit=5000", "?colour=red"] {
+        let resp = Client::new()
+            .get(app.url(&format!("/api/v1/admin/events{bad}")))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+}

@@ -1,0 +1,169 @@
+//! Administration: `GET /admin/events`, the audit trail with filters and
+//! paging. Only callers with the `admin` role (and, for a personal access
+//! token, the `admin` scope) get past [`AdminCaller`]; everyone else is
+//! refused with 403 `forbidden`.
+
+use super::error::{ApiError, ErrorBody, FieldDetail};
+use super::extract::ApiCaller;
+use super::me::rfc3339;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{FromRequestParts, RawQuery, State};
+use axum::http::request::Parts;
+use rampart_core::audit::EventQuery;
+use rampart_core::{Scope, UserId};
+use serde::Serialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use utoipa::{IntoParams, ToSchema};
+
+/// A caller with the admin role (and the admin scope, for a token).
+pub struct AdminCaller(pub ApiCaller);
+
+impl FromRequestParts<AppState> for AdminCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let caller = ApiCaller::from_request_parts(parts, state).await?;
+        let is_admin = caller.user.roles.iter().any(|r| r.as_str() == "admin");
+        if !is_admin || caller.require(Scope::Admin).is_err() {
+            return Err(ApiError::forbidden(
+                "This needs the admin role (and, for a personal access token, the admin scope).",
+            ));
+        }
+        Ok(AdminCaller(caller))
+    }
+}
+
+/// One audit event.
+#[derive(Serialize, ToSchema)]
+pub struct Event {
+    /// Identifier (pass as `before` for the next page).
+    pub id: String,
+    /// RFC 3339.
+    pub time: String,
+    /// Event type, e.g. `login.failed`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The account concerned.
+    pub user_id: Option<String>,
+    /// Its username at the time.
+    pub username: Option<String>,
+    /// Client address.
+    pub ip: Option<String>,
+    /// Client user agent.
+    pub user_agent: Option<String>,
+    /// `success` or `failure`.
+    pub outcome: String,
+    /// Further facts (never a secret).
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+}
+
+/// Filters of the event listing.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct EventFilters {
+    /// A username or user id.
+    user: Option<String>,
+    /// An event type, e.g. `login.failed`.
+    #[param(rename = "type")]
+    kind: Option<String>,
+    /// RFC 3339: events at or after this time.
+    since: Option<String>,
+    /// An event id: events older than it (the next page).
+    before: Option<String>,
+    /// 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<i64>,
+}
+
+fn problem(field: &str, message: &str) -> ApiError {
+    ApiError::validation([FieldDetail {
+        field: field.to_owned(),
+        message: message.to_owned(),
+    }])
+}
+
+fn parse_filters(raw: Option<&str>) -> Result<EventQuery, ApiError> {
+    let mut query = EventQuery {
+        limit: 100,
+        ..EventQuery::default()
+    };
+    for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+        let value = value.into_owned();
+        match key.as_ref() {
+            "user" => match UserId::parse(&value) {
+                Some(id) => query.user_id = Some(id),
+                None => query.username = Some(value),
+            },
+            "type" => query.kind = Some(value),
+            "since" => {
+                query.since = Some(OffsetDateTime::parse(&value, &Rfc3339).map_err(|_| {
+                    problem(
+                        "since",
+                        "Give an RFC 3339 time such as 2026-01-31T12:00:00Z.",
+                    )
+                })?)
+            }
+            "before" => query.before = Some(value),
+            "limit" => match value.parse::<i64>() {
+                Ok(n) if (1..=1000).contains(&n) => query.limit = n,
+                _ => return Err(problem("limit", "Give a whole number from 1 to 1000.")),
+            },
+            other => {
+                return Err(problem(
+                    other,
+                    "Unknown filter; use user, type, since, before or limit.",
+                ));
+            }
+        }
+    }
+    Ok(query)
+}
+
+/// The audit trail, newest first.
+#[utoipa::path(
+    get, path = "/admin/events", tag = "admin",
+    security(("bearer" = [])),
+    params(EventFilters),
+    responses(
+        (status = 200, description = "Events, newest first", body = [Event]),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "forbidden: not an administrator", body = ErrorBody),
+        (status = 422, description = "A filter is invalid", body = ErrorBody),
+    )
+)]
+pub async fn list_events(
+    State(state): State<AppState>,
+    _admin: AdminCaller,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Vec<Event>>, ApiError> {
+    let query = parse_filters(raw.as_deref())?;
+    let events = state
+        .accounts
+        .audit()
+        .events(query)
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    Ok(Json(
+        events
+            .into_iter()
+            .map(|e| Event {
+                id: e.id,
+                time: rfc3339(e.event.at),
+                kind: e.kind,
+                user_id: e.event.user_id.map(|id| id.to_string()),
+                username: e.event.username,
+                ip: e.event.ip,
+                user_agent: e.event.user_agent,
+                outcome: e.outcome,
+                details: e.event.details,
+            })
+            .collect(),
+    ))
+}
