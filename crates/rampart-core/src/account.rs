@@ -151,6 +151,11 @@ impl AccountService {
         }
     }
 
+    /// The password hashing pool (its load is in `/metrics`).
+    pub fn hash_pool(&self) -> &HashPool {
+        &self.pool
+    }
+
     /// The audit trail this service records to.
     pub fn audit(&self) -> &AuditTrail {
         &self.audit

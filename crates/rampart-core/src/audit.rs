@@ -104,16 +104,33 @@ pub struct EventQuery {
     pub limit: i64,
 }
 
+/// Told of every recorded event (the server counts them for `/metrics`).
+pub trait EventObserver: Send + Sync + 'static {
+    /// An event of `kind` with `outcome` was recorded.
+    fn observed(&self, kind: &str, outcome: Outcome);
+}
+
 /// Writes events to the trail with the injected clock.
 pub struct AuditTrail {
     repo: Arc<dyn AuditRepo>,
     clock: Arc<dyn Clock>,
+    observer: std::sync::OnceLock<Arc<dyn EventObserver>>,
 }
 
 impl AuditTrail {
     /// A trail over `repo`.
     pub fn new(repo: Arc<dyn AuditRepo>, clock: Arc<dyn Clock>) -> Self {
-        Self { repo, clock }
+        Self {
+            repo,
+            clock,
+            observer: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Tells `observer` of every event from now on (once; later calls are
+    /// ignored).
+    pub fn observe(&self, observer: Arc<dyn EventObserver>) {
+        let _ = self.observer.set(observer);
     }
 
     /// Events matching `query`, newest first (the limit is clamped to 1–1000).
@@ -184,6 +201,9 @@ impl AuditTrail {
             outcome = outcome.as_str(),
             "audit"
         );
+        if let Some(observer) = self.observer.get() {
+            observer.observed(kind, outcome);
+        }
         self.repo.insert_event(&event).await
     }
 }

@@ -50,6 +50,19 @@ pub struct App {
 
 struct StoreReadiness(Store);
 
+struct StoreCounts(Store, Arc<dyn Clock>);
+
+#[async_trait]
+impl rampart_web::telemetry::StoredCounts for StoreCounts {
+    async fn active_sessions(&self) -> Option<i64> {
+        self.0.count_live_sessions(self.1.now()).await.ok()
+    }
+
+    async fn queued_mail(&self) -> Option<i64> {
+        self.0.count_queued_mail().await.ok()
+    }
+}
+
 #[async_trait]
 impl Readiness for StoreReadiness {
     async fn ready(&self) -> bool {
@@ -210,11 +223,15 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
     };
     let mailer = Sender::new(
         Arc::new(store.clone()),
-        clock,
+        clock.clone(),
         destination,
         &config.smtp_from,
         config.templates_dir.clone(),
     )?;
+    let telemetry = Arc::new(rampart_web::telemetry::Telemetry::new(
+        config.metrics_token.clone(),
+    ));
+    audit.observe(telemetry.clone());
     let templates = Templates::load(config.templates_dir.clone(), &config.site_name)?;
     let settings = WebSettings {
         base_url: config.base_url.clone(),
@@ -245,6 +262,8 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         templates: Arc::new(templates),
         settings: Arc::new(settings),
         readiness: Arc::new(StoreReadiness(store.clone())),
+        telemetry,
+        counts: Arc::new(StoreCounts(store.clone(), clock.clone())),
     };
     Ok(App {
         router: rampart_web::router(state),

@@ -164,6 +164,16 @@ pub struct RawPassword {
     pub reset_link_ttl: Option<String>,
 }
 
+/// `[metrics]` settings as written.
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawMetrics {
+    /// A bearer token that lets remote scrapers read `/metrics`.
+    pub token: Option<String>,
+    /// The token, read from a file.
+    pub token_file: Option<PathBuf>,
+}
+
 /// `[audit]` settings as written.
 #[derive(Debug, Deserialize, Default, Clone)]
 #[serde(deny_unknown_fields)]
@@ -242,6 +252,8 @@ pub struct RawConfig {
     pub mfa: Option<RawMfa>,
     /// The audit trail.
     pub audit: Option<RawAudit>,
+    /// `/metrics` access.
+    pub metrics: Option<RawMetrics>,
     /// Extra encryption keys (`ID BASE64URL` lines; the last one encrypts),
     /// default `DATA_DIR/encryption.keys`; `rampart keys rotate` appends.
     pub encryption_keys_file: Option<PathBuf>,
@@ -338,6 +350,8 @@ pub struct Config {
     pub encryption_keys_file: PathBuf,
     /// How long audit events are kept.
     pub audit_retention: time::Duration,
+    /// Lets remote scrapers read `/metrics` (loopback needs none).
+    pub metrics_token: Option<SecretString>,
 }
 
 const KNOWN_EXAMPLE_KEYS: &[&str] = &[
@@ -790,6 +804,15 @@ impl Config {
                 }
             },
         };
+        let raw_metrics = raw.metrics.clone().unwrap_or_default();
+        let mut metrics_token = raw_metrics.token.clone();
+        if let Some(path) = &raw_metrics.token_file {
+            metrics_token = read_secret_file(path, "metrics.token", &mut problems);
+        }
+        if metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
+            problems.push("metrics.token must be at least 16 characters".to_owned());
+        }
+        let metrics_token = metrics_token.map(SecretString::from);
         if raw.tls_cert.is_some() || raw.tls_key.is_some() {
             problems.push("built-in TLS (tls_cert, tls_key) is not available in this version yet; terminate TLS at a reverse proxy and set behind_tls_proxy = true".to_owned());
         }
@@ -861,6 +884,7 @@ impl Config {
             remember_device_for,
             encryption_keys_file,
             audit_retention,
+            metrics_token,
         })
     }
 

@@ -18,6 +18,7 @@ pub mod routes;
 pub mod settings;
 pub mod signin;
 pub mod state;
+pub mod telemetry;
 
 pub use render::Templates;
 pub use settings::WebSettings;
@@ -76,6 +77,7 @@ pub fn router(state: AppState) -> Router {
         state.settings.api_rate_per_second,
         state.settings.api_burst,
         state.settings.clone(),
+        state.telemetry.clone(),
     ));
     let (mut api, _) = api::router(limiter);
     if !state.settings.cors_origins.is_empty() {
@@ -86,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         .nest(api::PREFIX, api)
         .merge(routes::unauthenticated())
         .fallback(routes::not_found)
+        .layer(from_fn_with_state(state.clone(), telemetry::measure))
         .layer(from_fn_with_state(
             state.clone(),
             middleware::errors::render_error_pages,

@@ -36,6 +36,10 @@ pub struct AppState {
     pub templates: Arc<Templates>,
     /// Deployment settings.
     pub settings: Arc<WebSettings>,
+    /// `/metrics`.
+    pub telemetry: Arc<crate::telemetry::Telemetry>,
+    /// Counts read from the database for `/metrics`.
+    pub counts: Arc<dyn crate::telemetry::StoredCounts>,
     /// Readiness probe for `/healthz`.
     pub readiness: Arc<dyn Readiness>,
 }

@@ -14,7 +14,7 @@
 //! blocking thread picked the job up (measured in `docs/benchmarks.md`).
 
 use rampart_crypto::PasswordHasher;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 
@@ -31,6 +31,32 @@ pub struct HashPool {
     jobs: mpsc::Sender<Job>,
     admitted: Arc<AtomicUsize>,
     capacity: usize,
+    waits: Arc<WaitStats>,
+}
+
+/// How long jobs waited for a hashing thread (for `/metrics`).
+#[derive(Debug, Default)]
+pub struct WaitStats {
+    jobs: AtomicU64,
+    waited_micros: AtomicU64,
+}
+
+impl WaitStats {
+    fn record(&self, waited: std::time::Duration) {
+        self.jobs.fetch_add(1, Ordering::Relaxed);
+        self.waited_micros.fetch_add(
+            u64::try_from(waited.as_micros()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+    }
+
+    /// Jobs started so far, and their total wait in seconds.
+    pub fn totals(&self) -> (u64, f64) {
+        (
+            self.jobs.load(Ordering::Relaxed),
+            self.waited_micros.load(Ordering::Relaxed) as f64 / 1e6,
+        )
+    }
 }
 
 impl std::fmt::Debug for HashPool {
@@ -83,7 +109,18 @@ impl HashPool {
             jobs,
             admitted: Arc::new(AtomicUsize::new(0)),
             capacity: workers + queue,
+            waits: Arc::new(WaitStats::default()),
         }
+    }
+
+    /// Jobs running or waiting at most (workers + queue).
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// How long jobs have waited for a thread.
+    pub fn waits(&self) -> &WaitStats {
+        &self.waits
     }
 
     /// How many jobs are running or waiting right now.
@@ -104,10 +141,13 @@ impl HashPool {
             return Err(PoolBusy);
         }
         let (done, result) = oneshot::channel();
+        let queued_at = std::time::Instant::now();
+        let waits = self.waits.clone();
         // The admission moves into the job, so a request cancelled while its
         // hash runs still counts until the hash really ends.
         let wrapped: Job = Box::new(move |hasher| {
             let _admission = admission;
+            waits.record(queued_at.elapsed());
             let _ = done.send(job(hasher));
         });
         self.jobs.try_send(wrapped).map_err(|_| PoolBusy)?;

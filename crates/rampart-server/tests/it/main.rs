@@ -40,6 +40,7 @@ mod headers;
 mod hostile;
 mod lifecycle;
 mod lockout;
+mod metrics;
 mod mfa;
 mod openapi;
 mod operations;

@@ -25,15 +25,22 @@ pub struct ApiLimiter {
     limiter: DefaultKeyedRateLimiter<String>,
     settings: Arc<WebSettings>,
     calls: AtomicU64,
+    telemetry: Arc<crate::telemetry::Telemetry>,
 }
 
 impl ApiLimiter {
     /// `per_second` sustained calls per caller, bursts up to `burst`.
-    pub fn new(per_second: NonZeroU32, burst: NonZeroU32, settings: Arc<WebSettings>) -> Self {
+    pub fn new(
+        per_second: NonZeroU32,
+        burst: NonZeroU32,
+        settings: Arc<WebSettings>,
+        telemetry: Arc<crate::telemetry::Telemetry>,
+    ) -> Self {
         Self {
             limiter: RateLimiter::keyed(Quota::per_second(per_second).allow_burst(burst)),
             settings,
             calls: AtomicU64::new(0),
+            telemetry,
         }
     }
 
@@ -63,6 +70,7 @@ impl ApiLimiter {
 pub async fn limit(limiter: Arc<ApiLimiter>, req: Request, next: Next) -> Response {
     let key = limiter.key(&req);
     if let Err(not_until) = limiter.limiter.check_key(&key) {
+        limiter.telemetry.rate_limited("api");
         let wait = not_until.wait_time_from(DefaultClock::default().now());
         let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
         let mut response = ApiError::new(

@@ -1,0 +1,208 @@
+//! `/metrics`: Prometheus text from a recorder owned by this application
+//! (`metrics-exporter-prometheus`, not a process-global one, so several
+//! instances in one process — the tests — keep their own counts).
+//!
+//! What is counted: security events by type and outcome (sign-ins by outcome
+//! among them, fed by the audit trail), API rate-limit rejections, request
+//! latency by route; read at scrape time: active sessions, queued mail, the
+//! password hashing pool's load and waits.
+//!
+//! Access: from loopback without a forwarding header, or with
+//! `Authorization: Bearer <metrics.token>` (compared in constant time).
+//! Everyone else gets 404, as if there were nothing here.
+
+use crate::extract::client::client_ip;
+use crate::state::AppState;
+use async_trait::async_trait;
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use metrics::{Key, Label, Level, Metadata, Recorder};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
+use rampart_core::Outcome;
+use rampart_core::audit::EventObserver;
+use rampart_crypto::constant_time_eq;
+use secrecy::{ExposeSecret, SecretString};
+use std::net::SocketAddr;
+use std::time::Instant;
+
+const META: Metadata<'static> = Metadata::new("rampart", Level::INFO, None);
+
+/// Counts read from the database at scrape time.
+#[async_trait]
+pub trait StoredCounts: Send + Sync + 'static {
+    /// Sessions not yet expired.
+    async fn active_sessions(&self) -> Option<i64>;
+    /// Mails waiting in the outbox.
+    async fn queued_mail(&self) -> Option<i64>;
+}
+
+/// This application's metrics.
+pub struct Telemetry {
+    recorder: PrometheusRecorder,
+    handle: PrometheusHandle,
+    token: Option<SecretString>,
+}
+
+impl Telemetry {
+    /// A fresh registry; `token` lets remote scrapers in.
+    pub fn new(token: Option<SecretString>) -> Self {
+        let recorder = PrometheusBuilder::new()
+            .set_buckets(&[
+                0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+            ])
+            .map(PrometheusBuilder::build_recorder)
+            .unwrap_or_else(|_| PrometheusBuilder::new().build_recorder());
+        let handle = recorder.handle();
+        Self {
+            recorder,
+            handle,
+            token,
+        }
+    }
+
+    fn counter(&self, name: &'static str, labels: Vec<Label>, by: u64) {
+        self.recorder
+            .register_counter(&Key::from_parts(name, labels), &META)
+            .increment(by);
+    }
+
+    fn gauge(&self, name: &'static str, value: f64) {
+        self.recorder
+            .register_gauge(&Key::from_name(name), &META)
+            .set(value);
+    }
+
+    fn total(&self, name: &'static str, value: u64) {
+        self.recorder
+            .register_counter(&Key::from_name(name), &META)
+            .absolute(value);
+    }
+
+    /// An API call refused by the rate limiter.
+    pub fn rate_limited(&self, scope: &'static str) {
+        self.counter(
+            "rampart_rate_limited_total",
+            vec![Label::new("scope", scope)],
+            1,
+        );
+    }
+
+    fn request(&self, route: String, method: String, status: u16, seconds: f64) {
+        self.recorder
+            .register_histogram(
+                &Key::from_parts(
+                    "rampart_http_request_duration_seconds",
+                    vec![
+                        Label::new("route", route),
+                        Label::new("method", method),
+                        Label::new("status", status.to_string()),
+                    ],
+                ),
+                &META,
+            )
+            .record(seconds);
+    }
+
+    fn allows(&self, headers: &HeaderMap, loopback_unforwarded: bool) -> bool {
+        if let Some(token) = &self.token {
+            let presented = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .unwrap_or("");
+            if !presented.is_empty()
+                && constant_time_eq(presented.as_bytes(), token.expose_secret().as_bytes())
+            {
+                return true;
+            }
+        }
+        loopback_unforwarded
+    }
+}
+
+impl EventObserver for Telemetry {
+    fn observed(&self, kind: &str, outcome: Outcome) {
+        self.counter(
+            "rampart_security_events_total",
+            vec![
+                Label::new("type", kind.to_owned()),
+                Label::new("outcome", outcome.as_str()),
+            ],
+            1,
+        );
+        let login = match kind {
+            "login.succeeded" => Some("succeeded"),
+            "login.failed" => Some("failed"),
+            "login.throttled" => Some("throttled"),
+            "mfa.failed" => Some("mfa_failed"),
+            _ => None,
+        };
+        if let Some(result) = login {
+            self.counter(
+                "rampart_logins_total",
+                vec![Label::new("outcome", result)],
+                1,
+            );
+        }
+        if kind == "login.throttled" {
+            self.rate_limited("login");
+        }
+    }
+}
+
+/// Times every routed request by its route template (not its raw path, so
+/// ids and tokens never become label values).
+pub async fn measure(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = req.method().as_str().to_owned();
+    let started = Instant::now();
+    let response = next.run(req).await;
+    state.telemetry.request(
+        route,
+        method,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
+    response
+}
+
+/// `GET /metrics`.
+pub async fn metrics(State(state): State<AppState>, req: Request) -> Response {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let headers = req.headers();
+    let forwarded = headers.contains_key("x-forwarded-for") || headers.contains_key("forwarded");
+    let client = client_ip(peer, headers, &state.settings.trusted_proxies);
+    let loopback_unforwarded = !forwarded && client.is_some_and(|ip| ip.is_loopback());
+    let telemetry = &state.telemetry;
+    if !telemetry.allows(headers, loopback_unforwarded) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    if let Some(n) = state.counts.active_sessions().await {
+        telemetry.gauge("rampart_active_sessions", n as f64);
+    }
+    if let Some(n) = state.counts.queued_mail().await {
+        telemetry.gauge("rampart_mail_queue", n as f64);
+    }
+    let pool = state.accounts.hash_pool();
+    telemetry.gauge("rampart_hash_pool_in_flight", pool.in_flight() as f64);
+    telemetry.gauge("rampart_hash_pool_capacity", pool.capacity() as f64);
+    let (jobs, waited) = pool.waits().totals();
+    telemetry.total("rampart_hash_pool_jobs_total", jobs);
+    telemetry.total(
+        "rampart_hash_pool_wait_microseconds_total",
+        (waited * 1e6) as u64,
+    );
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        telemetry.handle.render(),
+    )
+        .into_response()
+}
