@@ -11,8 +11,42 @@ use time::Duration;
 backend_tests!(
     failures_lock_progressively_and_never_for_ever,
     a_lock_from_one_network_spares_others,
-    json_sign_in_is_locked_too
+    json_sign_in_is_locked_too,
+    two_instances_on_one_database_share_a_lock_out,
 );
+
+async fn two_instances_on_one_database_share_a_lock_out(backend: Backend) {
+    let first = TestApp::spawn(&backend).await;
+    let url = first.database_url.clone();
+    let second = TestApp::spawn_with(&backend, move |raw| raw.database_url = Some(url)).await;
+    first
+        .browser()
+        .register("alice", "alice@example.com", GOOD_PASSWORD)
+        .await;
+    // Failures spread over both instances add up.
+    for n in 0..5 {
+        let app = if n % 2 == 0 { &first } else { &second };
+        let resp = attempt(app, &app.browser(), "alice", "wrong guess 1", None).await;
+        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    }
+    for app in [&first, &second] {
+        let locked = attempt(app, &app.browser(), "alice", GOOD_PASSWORD, None).await;
+        assert_eq!(
+            locked.status(),
+            StatusCode::TOO_MANY_REQUESTS,
+            "both instances refuse"
+        );
+        assert!(locked.headers().contains_key("retry-after"));
+    }
+    // An unlock on one instance lifts it on the other.
+    first
+        .accounts
+        .unlock("alice", &rampart_core::ClientMeta::operator())
+        .await
+        .unwrap();
+    let resp = attempt(&second, &second.browser(), "alice", GOOD_PASSWORD, None).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+}
 
 async fn attempt(
     app: &TestApp,
