@@ -280,7 +280,7 @@ impl AccountService {
                 Ok(user)
             }
             Err(known) => {
-                self.throttle.failed(login, client.ip).await?;
+                let failure = self.throttle.failed(login, client.ip).await?;
                 let reason = match &known {
                     None => "unknown_user",
                     Some(u) if u.locked => "account_locked",
@@ -296,6 +296,33 @@ impl AccountService {
                         json!({"reason": reason}),
                     )
                     .await?;
+                if failure.name_locked {
+                    self.audit
+                        .record_about(
+                            "login.locked_out",
+                            known.as_ref().map(|u| u.id),
+                            Some(known.as_ref().map_or(login.trim(), |u| u.username.as_str())),
+                            client,
+                            Outcome::Failure,
+                            json!({"after_failures": self.throttle.free_failures()}),
+                        )
+                        .await?;
+                }
+                if failure.attack_suspected {
+                    self.audit
+                        .record_about(
+                            "attack.suspected",
+                            None,
+                            None,
+                            client,
+                            Outcome::Failure,
+                            json!({
+                                "network": client.ip.map(|ip| crate::client::network_of(ip).to_string()),
+                                "pattern": "failed sign-ins across many names",
+                            }),
+                        )
+                        .await?;
+                }
                 Err(LoginError::InvalidCredentials)
             }
         }

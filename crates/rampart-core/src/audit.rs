@@ -115,6 +115,7 @@ pub struct AuditTrail {
     repo: Arc<dyn AuditRepo>,
     clock: Arc<dyn Clock>,
     observer: std::sync::OnceLock<Arc<dyn EventObserver>>,
+    alerts: std::sync::OnceLock<Arc<crate::alerts::Alerts>>,
 }
 
 impl AuditTrail {
@@ -124,7 +125,13 @@ impl AuditTrail {
             repo,
             clock,
             observer: std::sync::OnceLock::new(),
+            alerts: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Applies the alert rules to every event from now on (once).
+    pub fn alert_with(&self, alerts: Arc<crate::alerts::Alerts>) {
+        let _ = self.alerts.set(alerts);
     }
 
     /// Tells `observer` of every event from now on (once; later calls are
@@ -203,6 +210,12 @@ impl AuditTrail {
         );
         if let Some(observer) = self.observer.get() {
             observer.observed(kind, outcome);
+        }
+        if let Some(alerts) = self.alerts.get()
+            && let Err(err) = alerts.consider(&event).await
+        {
+            // The action happened; a lost alert must not undo it.
+            tracing::error!(event = kind, error = %err, "could not queue the alert for an event");
         }
         self.repo.insert_event(&event).await
     }

@@ -25,11 +25,15 @@ pub enum MailTemplate {
     RecoveryCodeUsed,
     /// "Two-factor authentication was enabled / disabled / reset".
     MfaChanged,
+    /// "Sign-in was paused after repeated failures".
+    AccountLocked,
+    /// "A sign-in from a new device or network".
+    NewSignIn,
 }
 
 impl MailTemplate {
     /// Every template.
-    pub const ALL: [MailTemplate; 8] = [
+    pub const ALL: [MailTemplate; 10] = [
         MailTemplate::VerifyEmail,
         MailTemplate::PasswordReset,
         MailTemplate::PasswordChanged,
@@ -38,6 +42,8 @@ impl MailTemplate {
         MailTemplate::EmailChangeNotice,
         MailTemplate::RecoveryCodeUsed,
         MailTemplate::MfaChanged,
+        MailTemplate::AccountLocked,
+        MailTemplate::NewSignIn,
     ];
 
     /// The template's file stem.
@@ -51,6 +57,8 @@ impl MailTemplate {
             MailTemplate::EmailChangeNotice => "email_change_notice",
             MailTemplate::RecoveryCodeUsed => "recovery_code_used",
             MailTemplate::MfaChanged => "mfa_changed",
+            MailTemplate::AccountLocked => "account_locked",
+            MailTemplate::NewSignIn => "new_sign_in",
         }
     }
 
@@ -99,6 +107,8 @@ mod tests {
             "email_change_notice",
             "recovery_code_used",
             "mfa_changed",
+            "account_locked",
+            "new_sign_in",
         ] {
             let template = MailTemplate::parse(name);
             assert_eq!(template.map(MailTemplate::name), Some(name));

@@ -339,3 +339,50 @@ pub trait KeySource: Send + Sync + 'static {
 #[derive(Debug, thiserror::Error)]
 #[error("the encryption keys are unavailable: {0}")]
 pub struct KeysUnavailable(pub String);
+
+/// A webhook delivery waiting to be sent.
+#[derive(Debug, Clone)]
+pub struct QueuedWebhook {
+    /// Row id (also the delivery id the receiver sees).
+    pub id: String,
+    /// The alert type.
+    pub kind: String,
+    /// The JSON body, exactly as signed and sent.
+    pub body: String,
+    /// Attempts so far.
+    pub attempts: i64,
+}
+
+/// Signed webhook deliveries.
+#[async_trait]
+pub trait WebhookRepo: Send + Sync + 'static {
+    /// Queues a delivery, due at once.
+    async fn enqueue_webhook(
+        &self,
+        id: &str,
+        kind: &str,
+        body: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), RepoError>;
+    /// Deliveries due for (another) attempt, oldest first.
+    async fn due_webhooks(
+        &self,
+        now: OffsetDateTime,
+        limit: i64,
+    ) -> Result<Vec<QueuedWebhook>, RepoError>;
+    /// Records a successful delivery (the row stays, as the log).
+    async fn webhook_delivered(
+        &self,
+        id: &str,
+        at: OffsetDateTime,
+        status: u16,
+    ) -> Result<(), RepoError>;
+    /// Records a failed attempt and when to try again.
+    async fn webhook_failed(
+        &self,
+        id: &str,
+        next_attempt_at: OffsetDateTime,
+        status: Option<u16>,
+        error: &str,
+    ) -> Result<(), RepoError>;
+}

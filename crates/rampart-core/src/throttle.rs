@@ -26,6 +26,9 @@ pub struct ThrottleConfig {
     pub free_failures: i64,
     /// Failures from one address, across names, before locks begin (default 50).
     pub free_failures_per_address: i64,
+    /// Failures from one network (/24 or /64), across names and addresses,
+    /// before the network locks (default 200): credential stuffing.
+    pub free_failures_per_network: i64,
     /// The longest lock (default 1 h).
     pub max_lock: Duration,
 }
@@ -35,6 +38,7 @@ impl Default for ThrottleConfig {
         Self {
             free_failures: 5,
             free_failures_per_address: 50,
+            free_failures_per_network: 200,
             max_lock: Duration::hours(1),
         }
     }
@@ -66,6 +70,21 @@ pub struct LoginThrottle {
     config: ThrottleConfig,
 }
 
+/// What a counted failure set off.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Failure {
+    /// The name (from this network) just became locked for the first time
+    /// in this run of failures.
+    pub name_locked: bool,
+    /// The address or the whole network just became locked: many names
+    /// failing from one place (credential stuffing).
+    pub attack_suspected: bool,
+}
+
+fn network_key(ip: Option<IpAddr>) -> Option<String> {
+    ip.map(|ip| format!("net:{}", crate::client::network_of(ip)))
+}
+
 fn keys(login: &str, ip: Option<IpAddr>) -> (String, Option<String>) {
     let login = login.trim().to_lowercase();
     match ip {
@@ -87,6 +106,11 @@ impl LoginThrottle {
         }
     }
 
+    /// Failures a name may have before its first lock.
+    pub fn free_failures(&self) -> i64 {
+        self.config.free_failures
+    }
+
     /// Refuses when the name (from this network) or the address is locked.
     pub async fn check(
         &self,
@@ -97,8 +121,12 @@ impl LoginThrottle {
         let (name, addr) = keys(login, ip);
         let (name_counter, addr_counter) =
             self.repo.throttle_counters(&name, addr.as_deref()).await?;
+        let net_counter = match network_key(ip) {
+            Some(net) => self.repo.throttle_counters(&net, None).await?.0,
+            None => None,
+        };
         let name_has_failures = name_counter.is_some();
-        let wait = [name_counter, addr_counter]
+        let wait = [name_counter, addr_counter, net_counter]
             .into_iter()
             .flatten()
             .map(|c| c.locked_until - now)
@@ -123,27 +151,39 @@ impl LoginThrottle {
         now + lock
     }
 
-    /// Records a failed attempt.
-    pub async fn failed(&self, login: &str, ip: Option<IpAddr>) -> Result<(), RepoError> {
+    /// Records a failed attempt; says whether it started a lock.
+    pub async fn failed(&self, login: &str, ip: Option<IpAddr>) -> Result<Failure, RepoError> {
         let (name, addr) = keys(login, ip);
-        self.count(&[
-            (Some(name), self.config.free_failures),
-            (addr, self.config.free_failures_per_address),
-        ])
-        .await
+        let started = self
+            .count(&[
+                (Some(name), self.config.free_failures),
+                (addr, self.config.free_failures_per_address),
+                (network_key(ip), self.config.free_failures_per_network),
+            ])
+            .await?;
+        Ok(Failure {
+            name_locked: started[0],
+            attack_suspected: started[1] || started[2],
+        })
     }
 
     /// Records a failure under `login` (from this network) only, for a
     /// failure that [`Self::failed`] already counted for the address.
     pub async fn failed_name_only(&self, login: &str, ip: Option<IpAddr>) -> Result<(), RepoError> {
         let (name, _) = keys(login, ip);
-        self.count(&[(Some(name), self.config.free_failures)]).await
+        self.count(&[(Some(name), self.config.free_failures)])
+            .await
+            .map(|_| ())
     }
 
-    async fn count(&self, counted: &[(Option<String>, i64)]) -> Result<(), RepoError> {
+    /// Counts each failure; for each key, whether this failure started its
+    /// first lock (the count reached the free allowance).
+    async fn count(&self, counted: &[(Option<String>, i64)]) -> Result<Vec<bool>, RepoError> {
         let now = self.clock.now();
+        let mut started = Vec::with_capacity(counted.len());
         for (key, free) in counted {
             let (Some(key), free) = (key, *free) else {
+                started.push(false);
                 continue;
             };
             let failures = self
@@ -159,8 +199,9 @@ impl LoginThrottle {
                     "sign-in locked after repeated failures"
                 );
             }
+            started.push(failures == free);
         }
-        Ok(())
+        Ok(started)
     }
 
     /// Clears the name's counter after a successful sign-in.

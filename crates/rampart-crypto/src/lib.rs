@@ -12,6 +12,6 @@ pub mod otp;
 pub mod password;
 pub mod token;
 
-pub use mac::{constant_time_eq, hmac_sha256};
+pub use mac::{constant_time_eq, hmac_sha256, hmac_sha256_message};
 pub use password::{PasswordHashError, PasswordHasher, Verification};
 pub use token::{TokenDigest, generate_pat, generate_token, is_well_formed_pat, random_bytes};

@@ -22,6 +22,17 @@ pub fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
+/// Plain HMAC-SHA-256 of one message (no length prefixes), for signatures
+/// others verify with any HMAC library, such as webhook bodies.
+pub fn hmac_sha256_message(key: &[u8], message: &[u8]) -> [u8; 32] {
+    let mut mac = match <Hmac<Sha256> as KeyInit>::new_from_slice(key) {
+        Ok(mac) => mac,
+        Err(_) => unreachable_invalid_length(),
+    };
+    mac.update(message);
+    mac.finalize().into_bytes().into()
+}
+
 #[cold]
 fn unreachable_invalid_length() -> Hmac<Sha256> {
     // HMAC's key length is unrestricted; keep a total function without panicking.
@@ -46,6 +57,16 @@ mod tests {
         );
         assert_eq!(hmac_sha256(key, &[b"ab"]), hmac_sha256(key, &[b"ab"]));
         assert_ne!(hmac_sha256(b"k1", &[b"ab"]), hmac_sha256(b"k2", &[b"ab"]));
+    }
+
+    #[test]
+    fn message_mac_matches_rfc4231_case_2() {
+        // RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?".
+        let tag = hmac_sha256_message(b"Jefe", b"what do ya want for nothing?");
+        assert_eq!(
+            data_encoding::HEXLOWER.encode(&tag),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
     }
 
     #[test]

@@ -8,6 +8,8 @@
 //! with exponential back-off (5 s doubling up to 1 h). A request that queues a
 //! mail never waits for SMTP, and an SMTP outage loses nothing.
 
+pub mod webhook;
+
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use minijinja::{AutoEscape, Environment};
@@ -42,6 +44,10 @@ const BUILT_IN: &[(&str, &str)] = built_in!(
     "recovery_code_used.html",
     "mfa_changed.txt",
     "mfa_changed.html",
+    "account_locked.txt",
+    "account_locked.html",
+    "new_sign_in.txt",
+    "new_sign_in.html",
 );
 
 fn subject(template: MailTemplate) -> &'static str {
@@ -54,6 +60,8 @@ fn subject(template: MailTemplate) -> &'static str {
         MailTemplate::EmailChangeNotice => "Your e-mail address is being changed",
         MailTemplate::RecoveryCodeUsed => "A recovery code of your account was used",
         MailTemplate::MfaChanged => "Your two-factor authentication changed",
+        MailTemplate::AccountLocked => "Sign-in to your account was paused",
+        MailTemplate::NewSignIn => "A sign-in from a new device",
     }
 }
 

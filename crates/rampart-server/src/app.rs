@@ -46,6 +46,8 @@ pub struct App {
     pub audit: Arc<AuditTrail>,
     /// How long audit events are kept.
     pub audit_retention: time::Duration,
+    /// Delivers alert webhooks in the background, when configured.
+    pub webhooks: Option<rampart_notify::webhook::WebhookSender>,
 }
 
 struct StoreReadiness(Store);
@@ -232,6 +234,29 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         config.metrics_token.clone(),
     ));
     audit.observe(telemetry.clone());
+    audit.alert_with(Arc::new(rampart_core::alerts::Alerts::new(
+        Arc::new(store.clone()),
+        Arc::new(store.clone()),
+        Arc::new(store.clone()),
+        config
+            .webhook
+            .as_ref()
+            .map(|_| Arc::new(store.clone()) as Arc<dyn rampart_core::ports::WebhookRepo>),
+        clock.clone(),
+        config.base_url.as_str().trim_end_matches('/').to_owned(),
+    )));
+    let webhooks = match &config.webhook {
+        Some(hook) => Some(
+            rampart_notify::webhook::WebhookSender::new(
+                Arc::new(store.clone()),
+                clock.clone(),
+                hook.url.to_string(),
+                hook.secret.expose_secret().as_bytes(),
+            )
+            .map_err(anyhow::Error::from)?,
+        ),
+        None => None,
+    };
     let templates = Templates::load(config.templates_dir.clone(), &config.site_name)?;
     let settings = WebSettings {
         base_url: config.base_url.clone(),
@@ -273,6 +298,7 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         mailer,
         audit,
         audit_retention: config.audit_retention,
+        webhooks,
     })
 }
 
@@ -297,6 +323,14 @@ pub async fn run(
             let _ = rx.wait_for(|stopped| *stopped).await;
         }
     }));
+    let webhooks = app.webhooks.map(|sender| {
+        let mut rx = stop_rx.clone();
+        tokio::spawn(
+            sender.run(std::time::Duration::from_millis(500), async move {
+                let _ = rx.wait_for(|stopped| *stopped).await;
+            }),
+        )
+    });
     let purge = tokio::spawn({
         let audit = app.audit.clone();
         let retention = app.audit_retention;
@@ -336,6 +370,9 @@ pub async fn run(
     let _ = maintenance.await;
     let _ = mailer.await;
     let _ = purge.await;
+    if let Some(webhooks) = webhooks {
+        let _ = webhooks.await;
+    }
     app.store.close().await;
     tracing::info!("stopped");
     Ok(())

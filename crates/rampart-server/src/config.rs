@@ -122,6 +122,8 @@ pub struct RawLogin {
     pub lockout_after: Option<i64>,
     /// Failed sign-ins from one address before lock-outs begin (default 50).
     pub lockout_after_per_address: Option<i64>,
+    /// Failed sign-ins from one network (/24 or /64) before it locks (default 200).
+    pub lockout_after_per_network: Option<i64>,
     /// The longest lock-out (default `1h`).
     pub max_lockout: Option<String>,
 }
@@ -162,6 +164,26 @@ pub struct RawPassword {
     pub hash_queue: Option<usize>,
     /// How long a password reset link works (default `30m`).
     pub reset_link_ttl: Option<String>,
+}
+
+/// `[alerts]` settings as written.
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawAlerts {
+    /// Where alert webhooks go (https; http only to loopback).
+    pub webhook_url: Option<String>,
+    /// The shared secret that signs them (at least 16 characters).
+    pub webhook_secret: Option<String>,
+    /// The secret, read from a file.
+    pub webhook_secret_file: Option<PathBuf>,
+}
+
+/// A configured alert webhook.
+pub struct Webhook {
+    /// Its URL.
+    pub url: Url,
+    /// The signing secret.
+    pub secret: SecretString,
 }
 
 /// `[metrics]` settings as written.
@@ -254,6 +276,8 @@ pub struct RawConfig {
     pub audit: Option<RawAudit>,
     /// `/metrics` access.
     pub metrics: Option<RawMetrics>,
+    /// Alert webhooks.
+    pub alerts: Option<RawAlerts>,
     /// Extra encryption keys (`ID BASE64URL` lines; the last one encrypts),
     /// default `DATA_DIR/encryption.keys`; `rampart keys rotate` appends.
     pub encryption_keys_file: Option<PathBuf>,
@@ -352,6 +376,8 @@ pub struct Config {
     pub audit_retention: time::Duration,
     /// Lets remote scrapers read `/metrics` (loopback needs none).
     pub metrics_token: Option<SecretString>,
+    /// The alert webhook, when configured.
+    pub webhook: Option<Webhook>,
 }
 
 const KNOWN_EXAMPLE_KEYS: &[&str] = &[
@@ -760,6 +786,12 @@ impl Config {
             }
             throttle.free_failures_per_address = n;
         }
+        if let Some(n) = raw_login.lockout_after_per_network {
+            if n < 1 {
+                problems.push("login.lockout_after_per_network must be at least 1".to_owned());
+            }
+            throttle.free_failures_per_network = n;
+        }
         if let Some(text) = &raw_login.max_lockout {
             match parse_duration(text) {
                 Some(d) => throttle.max_lock = d,
@@ -813,6 +845,42 @@ impl Config {
             problems.push("metrics.token must be at least 16 characters".to_owned());
         }
         let metrics_token = metrics_token.map(SecretString::from);
+        let raw_alerts = raw.alerts.clone().unwrap_or_default();
+        let mut webhook_secret = raw_alerts.webhook_secret.clone();
+        if let Some(path) = &raw_alerts.webhook_secret_file {
+            webhook_secret = read_secret_file(path, "alerts.webhook_secret", &mut problems);
+        }
+        let webhook = match (&raw_alerts.webhook_url, webhook_secret) {
+            (None, None) => None,
+            (None, Some(_)) => {
+                problems
+                    .push("alerts.webhook_secret is set but alerts.webhook_url is not".to_owned());
+                None
+            }
+            (Some(text), secret) => {
+                let url = Url::parse(text).ok().filter(|u| {
+                    let loopback = matches!(u.host(), Some(url::Host::Ipv4(ip)) if ip.is_loopback())
+                        || matches!(u.host(), Some(url::Host::Ipv6(ip)) if ip.is_loopback())
+                        || u.host_str() == Some("localhost");
+                    u.scheme() == "https" || (u.scheme() == "http" && loopback)
+                });
+                if url.is_none() {
+                    problems.push(format!(
+                        "alerts.webhook_url {text:?} must be an https URL (http only to loopback)"
+                    ));
+                }
+                match secret {
+                    Some(s) if s.len() >= 16 => url.map(|url| Webhook {
+                        url,
+                        secret: SecretString::from(s),
+                    }),
+                    _ => {
+                        problems.push("alerts.webhook_secret (or _file) of at least 16 characters is needed to sign webhooks".to_owned());
+                        None
+                    }
+                }
+            }
+        };
         if raw.tls_cert.is_some() || raw.tls_key.is_some() {
             problems.push("built-in TLS (tls_cert, tls_key) is not available in this version yet; terminate TLS at a reverse proxy and set behind_tls_proxy = true".to_owned());
         }
@@ -885,6 +953,7 @@ impl Config {
             encryption_keys_file,
             audit_retention,
             metrics_token,
+            webhook,
         })
     }
 

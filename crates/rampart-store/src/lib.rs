@@ -19,5 +19,6 @@ mod throttle;
 mod time;
 mod tokens;
 mod users;
+mod webhooks;
 
 pub use backend::{Store, StoreOpenError};

@@ -113,6 +113,7 @@ impl TestApp {
         backend: &Backend,
         adjust: impl FnOnce(&mut RawConfig),
     ) -> anyhow::Result<TestApp> {
+        install_crypto_provider();
         let data_dir = tempfile::tempdir()?;
         let database_url = match backend {
             Backend::Sqlite => format!("sqlite://{}", data_dir.path().join("rampart.db").display()),
@@ -219,6 +220,7 @@ pub fn csrf_from(html: &str) -> Option<String> {
 impl Browser {
     /// A browser for a server running elsewhere (e.g. the real binary).
     pub fn new(base: &str) -> Browser {
+        install_crypto_provider();
         let jar = Arc::new(Jar::default());
         let client = Client::builder()
             .cookie_provider(jar.clone())
@@ -330,6 +332,12 @@ impl Browser {
                 .add_cookie_str(&format!("{name}={value}; Path=/"), &url);
         }
     }
+}
+
+/// Makes ring rustls's process-wide provider (HTTP clients need one; the
+/// server's `main` does the same). Idempotent.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 fn fail<T>(err: impl std::fmt::Display) -> T {

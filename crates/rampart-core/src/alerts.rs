@@ -1,0 +1,168 @@
+//! Alerts: the default rules that turn audit events into a mail to the user
+//! (events about their account) and a signed webhook call to the operators
+//! (events about the whole installation).
+//!
+//! | event | mail the user | webhook |
+//! |---|---|---|
+//! | `login.locked_out` (repeated failures) | yes | yes |
+//! | `attack.suspected` (credential stuffing) | | yes |
+//! | `remember_me.theft_detected` | (mailed by `remember`) | yes |
+//! | `roles.changed` granting `admin` | | yes |
+//! | `login.succeeded` from a device and network not seen before | yes | |
+//!
+//! Webhooks are queued in the database ([`WebhookRepo`]) and delivered,
+//! signed and retried, by `rampart-notify`; nothing is queued when no
+//! webhook is configured. An alert that cannot be queued is logged and does
+//! not undo the action it reports.
+
+use crate::audit::{AuditEvent, EventQuery};
+use crate::clock::Clock;
+use crate::mail::{MailTemplate, OutgoingMail};
+use crate::ports::{AuditRepo, OutboxRepo, RepoError, UserRepo, WebhookRepo};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use time::format_description::well_known::Rfc3339;
+
+/// How many earlier sign-ins a new one is compared with.
+const KNOWN_SIGN_INS: i64 = 50;
+
+/// Decides and queues alerts.
+pub struct Alerts {
+    users: Arc<dyn UserRepo>,
+    outbox: Arc<dyn OutboxRepo>,
+    events: Arc<dyn AuditRepo>,
+    webhooks: Option<Arc<dyn WebhookRepo>>,
+    clock: Arc<dyn Clock>,
+    base_url: String,
+}
+
+fn network(ip: Option<&str>) -> String {
+    ip.and_then(|ip| ip.parse().ok())
+        .map(|ip| crate::client::network_of(ip).to_string())
+        .unwrap_or_default()
+}
+
+impl Alerts {
+    /// The rules; `webhooks` is `None` when no webhook is configured.
+    pub fn new(
+        users: Arc<dyn UserRepo>,
+        outbox: Arc<dyn OutboxRepo>,
+        events: Arc<dyn AuditRepo>,
+        webhooks: Option<Arc<dyn WebhookRepo>>,
+        clock: Arc<dyn Clock>,
+        base_url: String,
+    ) -> Self {
+        Self {
+            users,
+            outbox,
+            events,
+            webhooks,
+            clock,
+            base_url,
+        }
+    }
+
+    /// Applies the rules to an event about to be recorded.
+    pub async fn consider(&self, event: &AuditEvent) -> Result<(), RepoError> {
+        match event.kind {
+            "login.locked_out" => {
+                self.mail_user(event, MailTemplate::AccountLocked).await?;
+                self.webhook("account_locked", event).await
+            }
+            "attack.suspected" => self.webhook("credential_stuffing", event).await,
+            "remember_me.theft_detected" => self.webhook("remember_me_theft", event).await,
+            "roles.changed" => {
+                let had = |key: &str| {
+                    event.details[key]
+                        .as_array()
+                        .is_some_and(|roles| roles.iter().any(|r| r == "admin"))
+                };
+                if had("to") && !had("from") {
+                    self.webhook("admin_granted", event).await?;
+                }
+                Ok(())
+            }
+            "login.succeeded" => {
+                if self.is_new_device(event).await? {
+                    self.mail_user(event, MailTemplate::NewSignIn).await?;
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// True when the user signed in before, but never from this user agent
+    /// and network.
+    async fn is_new_device(&self, event: &AuditEvent) -> Result<bool, RepoError> {
+        let Some(user_id) = event.user_id else {
+            return Ok(false);
+        };
+        let earlier = self
+            .events
+            .list_events(&EventQuery {
+                user_id: Some(user_id),
+                kind: Some("login.succeeded".to_owned()),
+                limit: KNOWN_SIGN_INS,
+                ..EventQuery::default()
+            })
+            .await?;
+        if earlier.is_empty() {
+            return Ok(false);
+        }
+        let here = network(event.ip.as_deref());
+        Ok(!earlier.iter().any(|e| {
+            network(e.event.ip.as_deref()) == here && e.event.user_agent == event.user_agent
+        }))
+    }
+
+    async fn mail_user(&self, event: &AuditEvent, template: MailTemplate) -> Result<(), RepoError> {
+        let Some(user_id) = event.user_id else {
+            return Ok(());
+        };
+        let Some(user) = self.users.find_by_id(user_id).await? else {
+            return Ok(());
+        };
+        self.outbox
+            .enqueue(
+                &OutgoingMail {
+                    user_id: Some(user.id),
+                    to: user.email.clone(),
+                    template,
+                    context: json!({
+                        "username": user.username.as_str(),
+                        "base_url": self.base_url,
+                        "ip": event.ip,
+                        "user_agent": event.user_agent,
+                        "time": event.at.format(&Rfc3339).unwrap_or_default(),
+                    }),
+                },
+                self.clock.now(),
+            )
+            .await
+    }
+
+    async fn webhook(&self, alert: &str, event: &AuditEvent) -> Result<(), RepoError> {
+        let Some(webhooks) = &self.webhooks else {
+            return Ok(());
+        };
+        let id = uuid::Uuid::new_v4().to_string();
+        let body: Value = json!({
+            "id": id,
+            "alert": alert,
+            "event": {
+                "type": event.kind,
+                "time": event.at.format(&Rfc3339).unwrap_or_default(),
+                "user_id": event.user_id.map(|u| u.to_string()),
+                "username": event.username,
+                "ip": event.ip,
+                "user_agent": event.user_agent,
+                "outcome": event.outcome.as_str(),
+                "details": event.details,
+            },
+        });
+        webhooks
+            .enqueue_webhook(&id, alert, &body.to_string(), self.clock.now())
+            .await
+    }
+}
