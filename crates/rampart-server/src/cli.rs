@@ -48,6 +48,20 @@ pub enum Command {
     /// Read the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Password hashing.
+    #[command(subcommand)]
+    Hash(HashCommand),
+}
+
+/// `rampart hash …`.
+#[derive(Subcommand, Debug)]
+pub enum HashCommand {
+    /// Measure Argon2id here and suggest the cost for a target time per hash.
+    Calibrate {
+        /// Milliseconds one hash should take (OWASP's minimum is kept).
+        #[arg(long, default_value_t = 250)]
+        target_ms: u64,
+    },
 }
 
 /// `rampart audit …`.
@@ -148,6 +162,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Check => check(cli.config.as_deref()),
         Command::User(command) => user(cli.config.as_deref(), command).await,
         Command::Keys(KeysCommand::Rotate) => rotate_keys(cli.config.as_deref()).await,
+        Command::Hash(HashCommand::Calibrate { target_ms }) => {
+            let config = Config::load(cli.config.as_deref())?;
+            let text = tokio::task::spawn_blocking(move || {
+                crate::calibrate::calibrate(target_ms, config.hash_workers)
+            })
+            .await??;
+            print!("{text}");
+            Ok(())
+        }
         Command::Audit(AuditCommand::Export { since, user, kind }) => {
             export_audit(cli.config.as_deref(), since, user, kind).await
         }

@@ -4,6 +4,7 @@
 //! in-process through [`app::build`].
 
 pub mod app;
+pub mod calibrate;
 pub mod cli;
 pub mod config;
 pub mod keys;

@@ -411,3 +411,26 @@ async fn serve_in_development_with_no_config_and_logs_no_secrets() {
         );
     }
 }
+
+#[test]
+fn hash_calibrate_suggests_a_cost_the_configuration_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(rampart(dir.path()).args(["hash", "calibrate", "--target-ms", "60"]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let suggestion = text(&out.stdout);
+    assert!(suggestion.contains("[password]"), "{suggestion}");
+    let t: u32 = suggestion
+        .lines()
+        .find_map(|l| l.strip_prefix("argon2_t_cost = "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(t >= 2, "never below OWASP's minimum");
+    assert!(suggestion.contains("MiB"), "the memory bound is stated");
+    std::fs::write(dir.path().join("rampart.toml"), &suggestion).unwrap();
+    let migrate = run(rampart(dir.path()).args(["--config", "rampart.toml", "migrate"]));
+    assert!(migrate.status.success(), "{}", text(&migrate.stderr));
+    let bad = run(rampart(dir.path()).args(["hash", "calibrate", "--target-ms", "0"]));
+    assert!(!bad.status.success());
+    assert!(text(&bad.stderr).contains("--target-ms"));
+}
