@@ -11,6 +11,7 @@ use crate::clock::Clock;
 use crate::model::{Email, FieldProblem, NewUser, RoleName, User, UserId, Username};
 use crate::password::{HashPool, PasswordPolicy, PoolBusy};
 use crate::ports::{LoginKey, RepoError, UniqueField, UserRepo};
+use crate::rate::{Limited, RateError, RateLimits};
 use crate::recovery::RecoveryService;
 use crate::session::{SessionError, SessionId, SessionService};
 use crate::throttle::{Locked, LoginThrottle};
@@ -46,6 +47,9 @@ pub enum RegisterError {
     /// Too many password hashes are in progress.
     #[error(transparent)]
     Busy(#[from] PoolBusy),
+    /// Too many registrations from this client; retry after this long.
+    #[error("too many registrations from this address")]
+    Throttled(time::Duration),
     /// The database failed.
     #[error("the account could not be stored")]
     Store(#[source] RepoError),
@@ -122,6 +126,7 @@ pub struct AccountService {
     clock: Arc<dyn Clock>,
     dummy_hash: String,
     audit: Arc<AuditTrail>,
+    limits: Arc<RateLimits>,
 }
 
 impl AccountService {
@@ -137,6 +142,7 @@ impl AccountService {
         clock: Arc<dyn Clock>,
         dummy_hash: String,
         audit: Arc<AuditTrail>,
+        limits: Arc<RateLimits>,
     ) -> Self {
         Self {
             users,
@@ -148,6 +154,7 @@ impl AccountService {
             clock,
             dummy_hash,
             audit,
+            limits,
         }
     }
 
@@ -174,6 +181,11 @@ impl AccountService {
         reg: Registration,
         client: &ClientMeta,
     ) -> Result<User, RegisterError> {
+        match self.limits.registration(client.ip).await {
+            Ok(()) => {}
+            Err(RateError::Limited(Limited(wait))) => return Err(RegisterError::Throttled(wait)),
+            Err(RateError::Store(err)) => return Err(RegisterError::Store(err)),
+        }
         let mut problems = Vec::new();
         let username = Username::parse(&reg.username)
             .map_err(|p| problems.push(p))

@@ -14,6 +14,7 @@ pub mod mfa;
 pub mod model;
 pub mod password;
 pub mod ports;
+pub mod rate;
 pub mod recovery;
 pub mod remember;
 pub mod session;

@@ -386,3 +386,17 @@ pub trait WebhookRepo: Send + Sync + 'static {
         error: &str,
     ) -> Result<(), RepoError>;
 }
+
+/// Fixed-window request counters.
+#[async_trait]
+pub trait RateRepo: Send + Sync + 'static {
+    /// Counts one hit under `key` in the window that started at or after
+    /// `window_start_after` (starting a new window at `now` otherwise), in
+    /// one statement; returns (hits in the window, when the window started).
+    async fn hit_rate_window(
+        &self,
+        key: &str,
+        now: OffsetDateTime,
+        window_start_after: OffsetDateTime,
+    ) -> Result<(i64, OffsetDateTime), RepoError>;
+}

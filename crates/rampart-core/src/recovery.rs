@@ -13,6 +13,7 @@ use crate::mail::{MailTemplate, OutgoingMail};
 use crate::model::{Email, FieldProblem, User, UserId};
 use crate::password::{HashPool, PasswordPolicy, PoolBusy};
 use crate::ports::{LoginKey, OneTimeTokenRepo, OutboxRepo, RepoError, UserRepo};
+use crate::rate::{Limited, RateError, RateLimits};
 use crate::session::{SessionId, SessionService};
 use rampart_crypto::{PasswordHashError, TokenDigest, generate_token};
 use secrecy::{ExposeSecret, SecretString};
@@ -100,6 +101,7 @@ pub struct RecoveryService {
     clock: Arc<dyn Clock>,
     config: RecoveryConfig,
     audit: Arc<AuditTrail>,
+    limits: Arc<RateLimits>,
 }
 
 impl RecoveryService {
@@ -116,6 +118,7 @@ impl RecoveryService {
         clock: Arc<dyn Clock>,
         config: RecoveryConfig,
         audit: Arc<AuditTrail>,
+        limits: Arc<RateLimits>,
     ) -> Self {
         Self {
             users,
@@ -128,6 +131,18 @@ impl RecoveryService {
             clock,
             config,
             audit,
+            limits,
+        }
+    }
+
+    /// Counts a mail request against the per-address and per-client limits.
+    async fn mail_allowed(&self, email: &str, client: &ClientMeta) -> Result<(), RecoveryError> {
+        match self.limits.mail(email, client.ip).await {
+            Ok(()) => Ok(()),
+            Err(RateError::Limited(Limited(wait))) => {
+                Err(RecoveryError::Throttled(wait.whole_seconds()))
+            }
+            Err(RateError::Store(err)) => Err(err.into()),
         }
     }
 
@@ -176,7 +191,14 @@ impl RecoveryService {
 
     /// Starts a password reset for `email` in the background and returns at
     /// once: the caller answers the same whether or not the account exists.
-    pub fn request_reset(self: &Arc<Self>, email: &str, client: &ClientMeta) {
+    /// Refused (before anything is looked up) when the address or the client
+    /// asked too often.
+    pub async fn request_reset(
+        self: &Arc<Self>,
+        email: &str,
+        client: &ClientMeta,
+    ) -> Result<(), RecoveryError> {
+        self.mail_allowed(email.trim(), client).await?;
         let this = self.clone();
         let email = email.trim().to_owned();
         let client = client.clone();
@@ -185,6 +207,7 @@ impl RecoveryService {
                 tracing::error!(error = %err, "could not queue a password reset mail");
             }
         });
+        Ok(())
     }
 
     async fn send_reset(&self, email: &str, client: &ClientMeta) -> Result<(), RepoError> {
@@ -313,7 +336,11 @@ impl RecoveryService {
     }
 
     /// Sends the verification link again, at most once every 5 minutes.
-    pub async fn resend_verification(&self, user: &User) -> Result<(), RecoveryError> {
+    pub async fn resend_verification(
+        &self,
+        user: &User,
+        client: &ClientMeta,
+    ) -> Result<(), RecoveryError> {
         let now = self.clock.now();
         if let Some(expires_at) = self
             .tokens
@@ -326,6 +353,7 @@ impl RecoveryService {
                 return Err(RecoveryError::Throttled(wait));
             }
         }
+        self.mail_allowed(user.email.as_str(), client).await?;
         self.send_verification(user).await?;
         Ok(())
     }

@@ -111,6 +111,11 @@ pub async fn services(
         .context("could not compute the dummy password hash")?;
     let repo = Arc::new(store.clone());
     let audit = Arc::new(AuditTrail::new(repo.clone(), clock.clone()));
+    let limits = Arc::new(rampart_core::rate::RateLimits::new(
+        repo.clone(),
+        clock.clone(),
+        config.rate.clone(),
+    ));
     let sessions = Arc::new(SessionService::new(
         repo.clone(),
         clock.clone(),
@@ -143,6 +148,7 @@ pub async fn services(
             base_url: config.base_url.as_str().trim_end_matches('/').to_owned(),
         },
         audit.clone(),
+        limits.clone(),
     ));
     let throttle = Arc::new(LoginThrottle::new(
         repo.clone(),
@@ -187,6 +193,7 @@ pub async fn services(
         clock,
         dummy_hash,
         audit.clone(),
+        limits,
     ));
     Ok(Services {
         accounts,

@@ -166,6 +166,18 @@ pub struct RawPassword {
     pub reset_link_ttl: Option<String>,
 }
 
+/// `[rate]` settings as written (per hour).
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawRate {
+    /// Reset and verification mails to one address (default 5).
+    pub mail_per_address: Option<i64>,
+    /// Mail requests from one client address (default 20).
+    pub mail_per_client: Option<i64>,
+    /// Registrations from one client address (default 10).
+    pub registrations_per_client: Option<i64>,
+}
+
 /// `[alerts]` settings as written.
 #[derive(Debug, Deserialize, Default, Clone)]
 #[serde(deny_unknown_fields)]
@@ -278,6 +290,8 @@ pub struct RawConfig {
     pub metrics: Option<RawMetrics>,
     /// Alert webhooks.
     pub alerts: Option<RawAlerts>,
+    /// Mail and registration limits.
+    pub rate: Option<RawRate>,
     /// Extra encryption keys (`ID BASE64URL` lines; the last one encrypts),
     /// default `DATA_DIR/encryption.keys`; `rampart keys rotate` appends.
     pub encryption_keys_file: Option<PathBuf>,
@@ -378,6 +392,8 @@ pub struct Config {
     pub metrics_token: Option<SecretString>,
     /// The alert webhook, when configured.
     pub webhook: Option<Webhook>,
+    /// Mail and registration limits.
+    pub rate: rampart_core::rate::RateConfig,
 }
 
 const KNOWN_EXAMPLE_KEYS: &[&str] = &[
@@ -845,6 +861,32 @@ impl Config {
             problems.push("metrics.token must be at least 16 characters".to_owned());
         }
         let metrics_token = metrics_token.map(SecretString::from);
+        let raw_rate = raw.rate.clone().unwrap_or_default();
+        let mut rate = rampart_core::rate::RateConfig::default();
+        for (value, slot, name) in [
+            (
+                raw_rate.mail_per_address,
+                &mut rate.mail_per_address,
+                "rate.mail_per_address",
+            ),
+            (
+                raw_rate.mail_per_client,
+                &mut rate.mail_per_client,
+                "rate.mail_per_client",
+            ),
+            (
+                raw_rate.registrations_per_client,
+                &mut rate.registrations_per_client,
+                "rate.registrations_per_client",
+            ),
+        ] {
+            if let Some(n) = value {
+                if n < 1 {
+                    problems.push(format!("{name} must be at least 1"));
+                }
+                *slot = n;
+            }
+        }
         let raw_alerts = raw.alerts.clone().unwrap_or_default();
         let mut webhook_secret = raw_alerts.webhook_secret.clone();
         if let Some(path) = &raw_alerts.webhook_secret_file {
@@ -954,6 +996,7 @@ impl Config {
             audit_retention,
             metrics_token,
             webhook,
+            rate,
         })
     }
 

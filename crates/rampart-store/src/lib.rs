@@ -13,6 +13,7 @@ mod backend;
 mod error;
 mod mail;
 mod mfa;
+mod rate;
 mod remember;
 mod sessions;
 mod throttle;

@@ -108,6 +108,13 @@ impl From<RegisterError> for WebError {
     fn from(err: RegisterError) -> Self {
         match err {
             RegisterError::Busy(b) => WebError::Busy(b),
+            RegisterError::Throttled(wait) => WebError::TooManyRequests {
+                message: format!(
+                    "Too many accounts were created from your network. Try again in {} minute(s).",
+                    (wait.whole_seconds() + 59) / 60
+                ),
+                retry_after: wait.whole_seconds().max(1),
+            },
             RegisterError::Invalid(problems) => WebError::Unprocessable(
                 problems
                     .into_iter()

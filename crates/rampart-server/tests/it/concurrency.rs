@@ -8,7 +8,16 @@ use std::sync::Arc;
 backend_tests!(concurrent_registration_creates_one_user);
 
 async fn concurrent_registration_creates_one_user(backend: Backend) {
-    let app = Arc::new(TestApp::spawn(&backend).await);
+    // All racers share one address; the registration limit is not under test.
+    let app = Arc::new(
+        TestApp::spawn_with(&backend, |raw| {
+            raw.rate = Some(rampart_server::config::RawRate {
+                registrations_per_client: Some(100),
+                ..Default::default()
+            })
+        })
+        .await,
+    );
     let mut browsers = Vec::new();
     for i in 0..20 {
         let browser = app.browser();

@@ -47,6 +47,7 @@ mod openapi;
 mod operations;
 mod protection;
 mod proxies;
+mod ratelimits;
 mod recovery;
 mod remember;
 mod sessions;

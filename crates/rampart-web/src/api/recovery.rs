@@ -37,9 +37,16 @@ pub async fn request_reset(
     State(state): State<AppState>,
     client: ClientInfo,
     ApiJson(body): ApiJson<ResetRequest>,
-) -> StatusCode {
-    state.recovery.request_reset(&body.email, &client.meta());
-    StatusCode::ACCEPTED
+) -> Result<StatusCode, ApiError> {
+    match state
+        .recovery
+        .request_reset(&body.email, &client.meta())
+        .await
+    {
+        Ok(()) => Ok(StatusCode::ACCEPTED),
+        Err(RecoveryError::Throttled(wait)) => Err(ApiError::rate_limited(wait)),
+        Err(other) => Err(ApiError::internal(&other)),
+    }
 }
 
 /// A new password with the token from the mail.

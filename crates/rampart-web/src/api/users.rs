@@ -63,6 +63,7 @@ pub fn register_error(err: RegisterError) -> ApiError {
             error
         }
         RegisterError::Busy(_) => ApiError::busy(),
+        RegisterError::Throttled(wait) => ApiError::rate_limited(wait.whole_seconds()),
         other => ApiError::internal(&other),
     }
 }

@@ -4,7 +4,7 @@
 //! button, for mail scanners). Also `/account/verify-email/resend`.
 
 use crate::error::WebError;
-use crate::extract::{FreshSession, HtmlForm, SignedIn, Visitor};
+use crate::extract::{ClientInfo, FreshSession, HtmlForm, SignedIn, Visitor};
 use crate::middleware::csrf::token_for;
 use crate::state::AppState;
 use axum::Router;
@@ -146,12 +146,17 @@ async fn confirm(
 
 async fn resend(
     State(state): State<AppState>,
+    client: ClientInfo,
     SignedIn(session): SignedIn,
 ) -> Result<Response, WebError> {
     if session.user.email_verified {
         return Ok(Redirect::to("/account").into_response());
     }
-    match state.recovery.resend_verification(&session.user).await {
+    match state
+        .recovery
+        .resend_verification(&session.user, &client.meta())
+        .await
+    {
         Ok(()) => Ok(Redirect::to("/account").into_response()),
         Err(RecoveryError::Throttled(wait)) => Err(WebError::TooManyRequests {
             message: format!(

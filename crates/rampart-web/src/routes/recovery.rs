@@ -60,17 +60,33 @@ async fn forgot_submit(
     client: ClientInfo,
     visitor: Visitor,
     HtmlForm(form): HtmlForm<ForgotForm>,
-) -> Response {
-    state.recovery.request_reset(&form.email, &client.meta());
+) -> Result<Response, WebError> {
+    match state
+        .recovery
+        .request_reset(&form.email, &client.meta())
+        .await
+    {
+        Ok(()) => {}
+        Err(RecoveryError::Throttled(wait)) => {
+            return Err(WebError::TooManyRequests {
+                message: format!(
+                    "Too many reset mails were asked for. Check your inbox, or ask again in {} minute(s).",
+                    (wait + 59) / 60
+                ),
+                retry_after: wait,
+            });
+        }
+        Err(other) => return Err(WebError::internal(other)),
+    }
     let csrf_token = token_for(&state.settings.csrf_key, &visitor.digest);
-    state.templates.page(
+    Ok(state.templates.page(
         StatusCode::OK,
         "password_forgot.html",
         ForgotPage {
             csrf_token,
             sent: true,
         },
-    )
+    ))
 }
 
 #[derive(Serialize)]

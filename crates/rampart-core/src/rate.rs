@@ -1,0 +1,109 @@
+//! Request rate limits that are not sign-ins: mails (password reset and
+//! verification) per e-mail address and per client address, and
+//! registrations per client address. Fixed one-hour windows counted in the
+//! database, so every instance sees the same counts.
+//!
+//! A mail limit counts the address as typed, whether or not an account has
+//! it, so a refusal tells nothing about who is registered.
+
+use crate::clock::Clock;
+use crate::ports::{RateRepo, RepoError};
+use std::net::IpAddr;
+use std::sync::Arc;
+use time::Duration;
+
+/// The limits, per window.
+#[derive(Debug, Clone)]
+pub struct RateConfig {
+    /// Mails to one address (default 5).
+    pub mail_per_address: i64,
+    /// Mail requests from one client address (default 20).
+    pub mail_per_client: i64,
+    /// Registrations from one client address (default 10).
+    pub registrations_per_client: i64,
+    /// The window (default 1 h).
+    pub window: Duration,
+}
+
+impl Default for RateConfig {
+    fn default() -> Self {
+        Self {
+            mail_per_address: 5,
+            mail_per_client: 20,
+            registrations_per_client: 10,
+            window: Duration::hours(1),
+        }
+    }
+}
+
+/// Over the limit; retry after this long.
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error("too many requests; retry in {} s", .0.whole_seconds())]
+pub struct Limited(pub Duration);
+
+/// Checks and counts requests.
+pub struct RateLimits {
+    repo: Arc<dyn RateRepo>,
+    clock: Arc<dyn Clock>,
+    config: RateConfig,
+}
+
+/// Why a rate check failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RateError {
+    /// Over the limit.
+    #[error(transparent)]
+    Limited(#[from] Limited),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] RepoError),
+}
+
+impl RateLimits {
+    /// Limits over `repo`.
+    pub fn new(repo: Arc<dyn RateRepo>, clock: Arc<dyn Clock>, config: RateConfig) -> Self {
+        Self {
+            repo,
+            clock,
+            config,
+        }
+    }
+
+    async fn hit(&self, key: &str, limit: i64) -> Result<(), RateError> {
+        let now = self.clock.now();
+        let window = self.config.window;
+        let (hits, started) = self.repo.hit_rate_window(key, now, now - window).await?;
+        if hits > limit {
+            let wait = (started + window - now).max(Duration::seconds(1));
+            return Err(Limited(Duration::seconds(wait.whole_seconds().max(1))).into());
+        }
+        Ok(())
+    }
+
+    /// One mail (reset or verification) to `email` asked for from `client`.
+    pub async fn mail(&self, email: &str, client: Option<IpAddr>) -> Result<(), RateError> {
+        if let Some(ip) = client {
+            self.hit(&format!("mail-client:{ip}"), self.config.mail_per_client)
+                .await?;
+        }
+        self.hit(
+            &format!("mail-to:{}", email.trim().to_lowercase()),
+            self.config.mail_per_address,
+        )
+        .await
+    }
+
+    /// One registration from `client`.
+    pub async fn registration(&self, client: Option<IpAddr>) -> Result<(), RateError> {
+        match client {
+            Some(ip) => {
+                self.hit(
+                    &format!("register-client:{ip}"),
+                    self.config.registrations_per_client,
+                )
+                .await
+            }
+            None => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! Limits on mails and registrations: per e-mail address and per client
+//! address, counted in the database (shared by instances), 429 with
+//! `Retry-After` beyond them, and the same answer for unknown addresses.
+
+use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
+use reqwest::{Client, StatusCode};
+use serde_json::json;
+use time::Duration;
+
+backend_tests!(
+    reset_mails_are_limited_per_address_and_client,
+    registrations_are_limited_per_client,
+);
+
+async fn forgot(app: &TestApp, email: &str) -> reqwest::Response {
+    app.browser()
+        .submit("/password/forgot", "/password/forgot", &[("email", email)])
+        .await
+}
+
+async fn reset_mails_are_limited_per_address_and_client(backend: Backend) {
+    let app = TestApp::spawn_with(&backend, |raw| {
+        raw.rate = Some(rampart_server::config::RawRate {
+            mail_per_address: Some(3),
+            mail_per_client: Some(6),
+            ..Default::default()
+        })
+    })
+    .await;
+    app.browser()
+        .register("alice", "alice@example.com", GOOD_PASSWORD)
+        .await;
+    // The verification mail at registration is not a request from the form.
+    for _ in 0..3 {
+        assert_eq!(
+            forgot(&app, "alice@example.com").await.status(),
+            StatusCode::OK
+        );
+    }
+    let limited = forgot(&app, "ALICE@example.com").await;
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: i64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=3600).contains(&wait));
+    // An unknown address is counted the same way: no enumeration.
+    for _ in 0..3 {
+        forgot(&app, "nobody@example.com").await;
+    }
+    assert_eq!(
+        forgot(&app, "nobody@example.com").await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // The client's own budget (6) is spent across addresses, API included.
+    let api = Client::new()
+        .post(app.url("/api/v1/password-resets"))
+        .json(&json!({"email": "carol@example.com"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(api.headers().contains_key("retry-after"));
+    // A new window opens after an hour.
+    app.clock.advance(Duration::minutes(61));
+    assert_eq!(
+        forgot(&app, "alice@example.com").await.status(),
+        StatusCode::OK
+    );
+}
+
+async fn registrations_are_limited_per_client(backend: Backend) {
+    let app = TestApp::spawn_with(&backend, |raw| {
+        raw.rate = Some(rampart_server::config::RawRate {
+            registrations_per_client: Some(2),
+            ..Default::default()
+        })
+    })
+    .await;
+    for name in ["one", "two"] {
+        let resp = app
+            .browser()
+            .register(name, &format!("{name}@example.com"), GOOD_PASSWORD)
+            .await;
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    }
+    let third = app
+        .browser()
+        .register("three", "three@example.com", GOOD_PASSWORD)
+        .await;
+    assert_eq!(third.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(third.headers().contains_key("retry-after"));
+    let api = Client::new()
+        .post(app.url("/api/v1/users"))
+        .json(&json!({"username": "four", "email": "four@example.com", "password": GOOD_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM users WHERE username <> $1", "")
+            .await,
+        2,
+        "nothing was written"
+    );
+}
