@@ -223,6 +223,7 @@ impl AccountService {
             email_verified: false,
             roles,
             locked: false,
+            must_change_password: false,
             created_at: self.clock.now(),
         };
         let new = NewUser {
@@ -397,6 +398,13 @@ impl AccountService {
         };
         if !verification.is_match() || user.locked {
             return Ok(Err(Some(user)));
+        }
+        let mut user = user;
+        if !user.must_change_password && self.policy.is_breached(&password) {
+            // Signed in, but sent to choose a new password before anything else.
+            self.users.set_must_change_password(user.id, true).await?;
+            user.must_change_password = true;
+            tracing::warn!(user_id = %user.id, "the password used to sign in is in the breached-password list");
         }
         if verification == Verification::MatchNeedsRehash {
             self.upgrade_hash(user.id, password).await;

@@ -235,6 +235,9 @@ pub struct User {
     pub roles: Vec<RoleName>,
     /// Locked by an operator: cannot sign in.
     pub locked: bool,
+    /// Must choose a new password before anything else (the current one
+    /// turned up in a breach).
+    pub must_change_password: bool,
     /// When the account was created.
     pub created_at: OffsetDateTime,
 }

@@ -66,6 +66,8 @@ pub trait UserRepo: Send + Sync + 'static {
     async fn list_users(&self) -> Result<Vec<User>, RepoError>;
     /// Replaces the password hash.
     async fn set_password_hash(&self, id: UserId, hash: &str) -> Result<(), RepoError>;
+    /// Sets or clears "must choose a new password first".
+    async fn set_must_change_password(&self, id: UserId, must: bool) -> Result<(), RepoError>;
     /// Locks or unlocks an account.
     async fn set_locked(&self, id: UserId, locked: bool) -> Result<(), RepoError>;
     /// Replaces the account's roles.

@@ -318,6 +318,9 @@ impl RecoveryService {
         user: &User,
         keep: Option<&SessionId>,
     ) -> Result<(), RecoveryError> {
+        if user.must_change_password {
+            self.users.set_must_change_password(user.id, false).await?;
+        }
         self.tokens
             .delete_one_time_for_user(user.id, Purpose::PasswordReset)
             .await?;

@@ -130,8 +130,20 @@ pub async fn services(
         config.remember_for,
         audit.clone(),
     ));
+    let breached = match &config.breached_list {
+        Some(path) => Some(Arc::new(
+            rampart_core::password::breached::BreachedList::open(path).with_context(|| {
+                format!(
+                    "the breached-password list {} cannot be used",
+                    path.display()
+                )
+            })?,
+        )),
+        None => None,
+    };
     let policy = PasswordPolicy {
         min_length: config.password_min_length,
+        breached,
     };
     let recovery = Arc::new(RecoveryService::new(
         repo.clone(),

@@ -164,6 +164,8 @@ pub struct RawPassword {
     pub hash_queue: Option<usize>,
     /// How long a password reset link works (default `30m`).
     pub reset_link_ttl: Option<String>,
+    /// An offline breached-password file (Have I Been Pwned SHA-1 format, sorted).
+    pub breached_list: Option<PathBuf>,
 }
 
 /// `[rate]` settings as written (per hour).
@@ -394,6 +396,8 @@ pub struct Config {
     pub webhook: Option<Webhook>,
     /// Mail and registration limits.
     pub rate: rampart_core::rate::RateConfig,
+    /// The offline breached-password file, when configured.
+    pub breached_list: Option<PathBuf>,
 }
 
 const KNOWN_EXAMPLE_KEYS: &[&str] = &[
@@ -997,6 +1001,7 @@ impl Config {
             metrics_token,
             webhook,
             rate,
+            breached_list: pw.breached_list.clone(),
         })
     }
 

@@ -79,7 +79,7 @@ impl SessionRepo for Store {
         let row: Option<SessionRow> = on_pool!(self, |pool| {
             sqlx::query_as(
             "SELECT s.id AS session_id, s.token_hash, s.created_at AS s_created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent, s.fresh_at, s.fingerprint, \
-                    u.id, u.username, u.email, u.email_verified, u.locked, u.created_at \
+                    u.id, u.username, u.email, u.email_verified, u.locked, u.must_change_password, u.created_at \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND u.locked = $2"
         )
@@ -98,7 +98,7 @@ impl SessionRepo for Store {
         let rows: Vec<SessionRow> = on_pool!(self, |pool| {
             sqlx::query_as(
             "SELECT s.id AS session_id, s.token_hash, s.created_at AS s_created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent, s.fresh_at, s.fingerprint, \
-                    u.id, u.username, u.email, u.email_verified, u.locked, u.created_at \
+                    u.id, u.username, u.email, u.email_verified, u.locked, u.must_change_password, u.created_at \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.user_id = $1 ORDER BY s.last_seen_at DESC, s.id"
         )

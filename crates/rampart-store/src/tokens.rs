@@ -74,7 +74,7 @@ impl TokenRepo for Store {
         let row: Option<TokenRow> = on_pool!(self, |pool| {
             sqlx::query_as(
             "SELECT t.id AS token_id, t.name, t.scopes, t.created_at AS t_created_at, t.expires_at, t.last_used_at, \
-                    u.id, u.username, u.email, u.email_verified, u.locked, u.created_at \
+                    u.id, u.username, u.email, u.email_verified, u.locked, u.must_change_password, u.created_at \
              FROM api_tokens t JOIN users u ON u.id = t.user_id \
              WHERE t.token_hash = $1 AND u.locked = $2"
         )

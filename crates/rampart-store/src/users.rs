@@ -15,6 +15,7 @@ pub(crate) struct UserRow {
     pub email: String,
     pub email_verified: bool,
     pub locked: bool,
+    pub must_change_password: bool,
     pub created_at: i64,
 }
 
@@ -37,6 +38,7 @@ impl UserRow {
             email_verified: self.email_verified,
             roles: roles.into_iter().map(RoleName::from_trusted).collect(),
             locked: self.locked,
+            must_change_password: self.must_change_password,
             created_at: time_of(self.created_at),
         })
     }
@@ -99,11 +101,11 @@ impl UserRepo for Store {
     ) -> Result<Option<UserCredentials>, RepoError> {
         let (sql, value) = match key {
             LoginKey::Username(k) => (
-                "SELECT id, username, email, email_verified, locked, created_at, password_hash FROM users WHERE username_key = $1",
+                "SELECT id, username, email, email_verified, locked, must_change_password, created_at, password_hash FROM users WHERE username_key = $1",
                 k,
             ),
             LoginKey::Email(k) => (
-                "SELECT id, username, email, email_verified, locked, created_at, password_hash FROM users WHERE email_key = $1",
+                "SELECT id, username, email, email_verified, locked, must_change_password, created_at, password_hash FROM users WHERE email_key = $1",
                 k,
             ),
         };
@@ -124,7 +126,7 @@ impl UserRepo for Store {
     async fn find_by_username(&self, username_key: &str) -> Result<Option<User>, RepoError> {
         let row: Option<UserRow> = on_pool!(self, |pool| {
             sqlx::query_as(
-            "SELECT id, username, email, email_verified, locked, created_at FROM users WHERE username_key = $1"
+            "SELECT id, username, email, email_verified, locked, must_change_password, created_at FROM users WHERE username_key = $1"
         )
         .bind(username_key)
         .fetch_optional(pool)
@@ -140,7 +142,7 @@ impl UserRepo for Store {
     async fn find_by_id(&self, id: UserId) -> Result<Option<User>, RepoError> {
         let row: Option<UserRow> = on_pool!(self, |pool| {
             sqlx::query_as(
-            "SELECT id, username, email, email_verified, locked, created_at FROM users WHERE id = $1"
+            "SELECT id, username, email, email_verified, locked, must_change_password, created_at FROM users WHERE id = $1"
         )
         .bind(id.to_string())
         .fetch_optional(pool)
@@ -183,7 +185,7 @@ impl UserRepo for Store {
     async fn list_users(&self) -> Result<Vec<User>, RepoError> {
         let rows: Vec<UserRow> = on_pool!(self, |pool| {
             sqlx::query_as(
-            "SELECT id, username, email, email_verified, locked, created_at FROM users ORDER BY username_key"
+            "SELECT id, username, email, email_verified, locked, must_change_password, created_at FROM users ORDER BY username_key"
         )
         .fetch_all(pool)
         .await
@@ -201,6 +203,18 @@ impl UserRepo for Store {
             "UPDATE users SET password_hash = $1 WHERE id = $2"
         )
         .bind(hash)
+        .bind(id.to_string())
+        .execute(pool)
+        .await
+        .map(|_| ())
+        .map_err(repo_error))
+    }
+
+    async fn set_must_change_password(&self, id: UserId, must: bool) -> Result<(), RepoError> {
+        on_pool!(self, |pool| sqlx::query(
+            "UPDATE users SET must_change_password = $1 WHERE id = $2"
+        )
+        .bind(must)
         .bind(id.to_string())
         .execute(pool)
         .await

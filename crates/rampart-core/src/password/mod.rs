@@ -2,6 +2,7 @@
 //! (NIST SP 800-63B) and the bounded pool that runs Argon2id off the async
 //! runtime.
 
+pub mod breached;
 pub mod policy;
 pub mod pool;
 

@@ -31,15 +31,36 @@ pub fn common_password_count() -> usize {
 pub struct PasswordPolicy {
     /// Minimum length in Unicode code points.
     pub min_length: usize,
+    /// The offline breached-password list, when configured.
+    pub breached: Option<std::sync::Arc<super::breached::BreachedList>>,
 }
 
 impl Default for PasswordPolicy {
     fn default() -> Self {
-        Self { min_length: 8 }
+        Self {
+            min_length: 8,
+            breached: None,
+        }
     }
 }
 
 impl PasswordPolicy {
+    /// True when the breached-password list has `password`. A list that
+    /// cannot be read is logged and treated as not listing it (the
+    /// compiled-in common list still applies).
+    pub fn is_breached(&self, password: &SecretString) -> bool {
+        let Some(list) = &self.breached else {
+            return false;
+        };
+        match list.contains(password.expose_secret()) {
+            Ok(found) => found,
+            Err(err) => {
+                tracing::error!(error = %err, "the breached-password list could not be read");
+                false
+            }
+        }
+    }
+
     /// Every problem with `password` for an account called `username` with
     /// address `email` (either may be absent when not yet valid).
     pub fn check(
@@ -71,6 +92,12 @@ impl PasswordPolicy {
             problems.push(FieldProblem::new(
                 "password",
                 "This password is one of the most common passwords; choose one that is harder to guess.",
+            ));
+        }
+        if self.is_breached(password) {
+            problems.push(FieldProblem::new(
+                "password",
+                "This password appears in a list of passwords exposed in data breaches; choose another.",
             ));
         }
         let same_as = |other: Option<&str>| other.is_some_and(|o| o.to_lowercase() == lowered);

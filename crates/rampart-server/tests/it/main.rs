@@ -31,6 +31,7 @@ macro_rules! backend_tests {
 mod alerts;
 mod api;
 mod audit;
+mod breached;
 mod browser;
 mod cli;
 mod concurrency;

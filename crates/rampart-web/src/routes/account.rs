@@ -84,6 +84,7 @@ struct PasswordPage<'a> {
     csrf_token: String,
     problems: &'a [FieldProblem],
     min_password: usize,
+    breached: bool,
 }
 
 fn password_page(
@@ -99,6 +100,10 @@ fn password_page(
             csrf_token: token_for(&state.settings.csrf_key, &visitor.digest),
             problems,
             min_password: state.accounts.policy().min_length,
+            breached: visitor
+                .session
+                .as_ref()
+                .is_some_and(|s| s.user.must_change_password),
         },
     )
 }
@@ -151,7 +156,13 @@ async fn password_submit(
         )
         .await
     {
-        Ok(()) => start_session(&state, &visitor, user, client, "/account").await,
+        Ok(()) => {
+            let user = rampart_core::User {
+                must_change_password: false,
+                ..user
+            };
+            start_session(&state, &visitor, user, client, "/account").await
+        }
         Err(ChangePasswordError::WrongPassword) => {
             let problems = [FieldProblem::new(
                 "current_password",
