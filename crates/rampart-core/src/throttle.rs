@@ -188,11 +188,11 @@ impl LoginThrottle {
             };
             let failures = self
                 .repo
-                .count_throttle_failure(&key, now, now - Duration::days(1))
+                .count_throttle_failure(key, now, now - Duration::days(1))
                 .await?;
             let locked_until = self.lock_after(failures, free, now);
             if locked_until > now {
-                self.repo.lock_throttle(&key, locked_until).await?;
+                self.repo.lock_throttle(key, locked_until).await?;
                 tracing::warn!(
                     failures,
                     lock_s = (locked_until - now).whole_seconds(),
