@@ -389,16 +389,17 @@ pub trait WebhookRepo: Send + Sync + 'static {
     ) -> Result<(), RepoError>;
 }
 
-/// Fixed-window request counters.
+/// GCRA rate-limit state.
 #[async_trait]
 pub trait RateRepo: Send + Sync + 'static {
-    /// Counts one hit under `key` in the window that started at or after
-    /// `window_start_after` (starting a new window at `now` otherwise), in
-    /// one statement; returns (hits in the window, when the window started).
-    async fn hit_rate_window(
+    /// One GCRA step for `key` at `now_ms`, atomically: the request is
+    /// allowed when max(TAT, now) + `interval_ms` − now ≤ `window_ms`, and
+    /// then the TAT advances. Returns (allowed, the TAT after the step).
+    async fn gcra_step(
         &self,
         key: &str,
-        now: OffsetDateTime,
-        window_start_after: OffsetDateTime,
-    ) -> Result<(i64, OffsetDateTime), RepoError>;
+        now_ms: i64,
+        interval_ms: i64,
+        window_ms: i64,
+    ) -> Result<(bool, i64), RepoError>;
 }

@@ -1,7 +1,9 @@
 //! Request rate limits that are not sign-ins: mails (password reset and
 //! verification) per e-mail address and per client address, and
-//! registrations per client address. Fixed one-hour windows counted in the
-//! database, so every instance sees the same counts.
+//! registrations per client address. A GCRA (generic cell rate algorithm,
+//! the token bucket without a timer) per key: `limit` requests per window
+//! sustained, bursts of up to `limit`, with the state (one timestamp per
+//! key) in the database, so every instance shares it.
 //!
 //! A mail limit counts the address as typed, whether or not an account has
 //! it, so a refusal tells nothing about who is registered.
@@ -70,14 +72,21 @@ impl RateLimits {
     }
 
     async fn hit(&self, key: &str, limit: i64) -> Result<(), RateError> {
-        let now = self.clock.now();
-        let window = self.config.window;
-        let (hits, started) = self.repo.hit_rate_window(key, now, now - window).await?;
-        if hits > limit {
-            let wait = (started + window - now).max(Duration::seconds(1));
-            return Err(Limited(Duration::seconds(wait.whole_seconds().max(1))).into());
+        let now_ms = i64::try_from(self.clock.now().unix_timestamp_nanos() / 1_000_000)
+            .unwrap_or(i64::MAX);
+        let window_ms = i64::try_from(self.config.window.whole_milliseconds()).unwrap_or(i64::MAX);
+        let interval_ms = (window_ms / limit.max(1)).max(1);
+        let (allowed, tat_ms) = self
+            .repo
+            .gcra_step(key, now_ms, interval_ms, window_ms)
+            .await?;
+        if allowed {
+            return Ok(());
         }
-        Ok(())
+        // The next request fits once max(TAT, now) + interval − now ≤ window.
+        let wait_ms = tat_ms + interval_ms - window_ms - now_ms;
+        let seconds = (wait_ms + 999) / 1000;
+        Err(Limited(Duration::seconds(seconds.max(1))).into())
     }
 
     /// One mail (reset or verification) to `email` asked for from `client`.

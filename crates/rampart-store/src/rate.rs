@@ -1,35 +1,37 @@
-//! Statements on `rate_windows`.
+//! Statements on `rate_limits`: one GCRA step per request, in one statement.
 
 use crate::backend::{Store, on_pool};
 use crate::error::repo_error;
-use crate::time::time_of;
 use async_trait::async_trait;
 use rampart_core::ports::{RateRepo, RepoError};
-use time::OffsetDateTime;
 
 #[async_trait]
 impl RateRepo for Store {
-    async fn hit_rate_window(
+    async fn gcra_step(
         &self,
         key: &str,
-        now: OffsetDateTime,
-        window_start_after: OffsetDateTime,
-    ) -> Result<(i64, OffsetDateTime), RepoError> {
-        let (hits, started): (i64, i64) = on_pool!(self, |pool| {
-            sqlx::query_as(
-            "INSERT INTO rate_windows (key, window_start, hits) VALUES ($1, $2, 1) \
+        now_ms: i64,
+        interval_ms: i64,
+        window_ms: i64,
+    ) -> Result<(bool, i64), RepoError> {
+        // `base` is max(tat, now); the request fits when base + interval
+        // lies within one window of now. Every SET expression reads the old row.
+        on_pool!(self, |pool| sqlx::query_as(
+            "INSERT INTO rate_limits (key, tat_ms, allowed) VALUES ($1, $2 + $3, TRUE) \
              ON CONFLICT (key) DO UPDATE SET \
-               hits = CASE WHEN rate_windows.window_start <= $3 THEN 1 ELSE rate_windows.hits + 1 END, \
-               window_start = CASE WHEN rate_windows.window_start <= $3 THEN $2 ELSE rate_windows.window_start END \
-             RETURNING hits, window_start"
+               allowed = (CASE WHEN rate_limits.tat_ms > $2 THEN rate_limits.tat_ms ELSE $2 END) + $3 - $2 <= $4, \
+               tat_ms = CASE \
+                 WHEN (CASE WHEN rate_limits.tat_ms > $2 THEN rate_limits.tat_ms ELSE $2 END) + $3 - $2 <= $4 \
+                 THEN (CASE WHEN rate_limits.tat_ms > $2 THEN rate_limits.tat_ms ELSE $2 END) + $3 \
+                 ELSE rate_limits.tat_ms END \
+             RETURNING allowed, tat_ms"
         )
         .bind(key)
-        .bind(now.unix_timestamp())
-        .bind(window_start_after.unix_timestamp())
+        .bind(now_ms)
+        .bind(interval_ms)
+        .bind(window_ms)
         .fetch_one(pool)
         .await
-        .map_err(repo_error)
-        })?;
-        Ok((hits, time_of(started)))
+        .map_err(repo_error))
     }
 }

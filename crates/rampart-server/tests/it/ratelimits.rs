@@ -1,5 +1,5 @@
 //! Limits on mails and registrations: per e-mail address and per client
-//! address, counted in the database (shared by instances), 429 with
+//! address, GCRA state in the database (shared by instances), 429 with
 //! `Retry-After` beyond them, and the same answer for unknown addresses.
 
 use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
@@ -62,11 +62,15 @@ async fn reset_mails_are_limited_per_address_and_client(backend: Backend) {
         .unwrap();
     assert_eq!(api.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(api.headers().contains_key("retry-after"));
-    // A new window opens after an hour.
-    app.clock.advance(Duration::minutes(61));
+    // GCRA: 3 per hour sustained means one more every 20 minutes.
+    app.clock.advance(Duration::minutes(21));
     assert_eq!(
         forgot(&app, "alice@example.com").await.status(),
         StatusCode::OK
+    );
+    assert_eq!(
+        forgot(&app, "alice@example.com").await.status(),
+        StatusCode::TOO_MANY_REQUESTS
     );
 }
 

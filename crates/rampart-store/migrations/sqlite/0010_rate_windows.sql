@@ -1,8 +1,0 @@
--- Fixed-window request counters (sqlite): mails per address and per client
--- address, registrations per client address. In the database, so several
--- instances share them.
-CREATE TABLE rate_windows (
-    key           TEXT PRIMARY KEY NOT NULL,
-    window_start  INTEGER NOT NULL,
-    hits          INTEGER NOT NULL
-);
