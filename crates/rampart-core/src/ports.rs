@@ -402,4 +402,7 @@ pub trait RateRepo: Send + Sync + 'static {
         interval_ms: i64,
         window_ms: i64,
     ) -> Result<(bool, i64), RepoError>;
+    /// Deletes state that has fully drained (TAT before `now_ms`): such a key
+    /// behaves exactly like a new one.
+    async fn purge_drained(&self, now_ms: i64) -> Result<u64, RepoError>;
 }

@@ -71,11 +71,18 @@ impl RateLimits {
         }
     }
 
+    fn now_ms(&self) -> i64 {
+        i64::try_from(self.clock.now().unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+    }
+
     async fn hit(&self, key: &str, limit: i64) -> Result<(), RateError> {
-        let now_ms = i64::try_from(self.clock.now().unix_timestamp_nanos() / 1_000_000)
-            .unwrap_or(i64::MAX);
         let window_ms = i64::try_from(self.config.window.whole_milliseconds()).unwrap_or(i64::MAX);
         let interval_ms = (window_ms / limit.max(1)).max(1);
+        self.step(key, interval_ms, window_ms).await
+    }
+
+    async fn step(&self, key: &str, interval_ms: i64, window_ms: i64) -> Result<(), RateError> {
+        let now_ms = self.now_ms();
         let (allowed, tat_ms) = self
             .repo
             .gcra_step(key, now_ms, interval_ms, window_ms)
@@ -100,6 +107,30 @@ impl RateLimits {
             self.config.mail_per_address,
         )
         .await
+    }
+
+    /// One API call by `caller` (a token digest or client address), shared
+    /// by every instance: `per_second` sustained, bursts of `burst`. The
+    /// in-process limiter in front of it refuses floods without a database
+    /// write.
+    pub async fn api_call(
+        &self,
+        caller: &str,
+        per_second: u32,
+        burst: u32,
+    ) -> Result<(), RateError> {
+        let interval_ms = (1000 / i64::from(per_second.max(1))).max(1);
+        self.step(
+            &format!("api:{caller}"),
+            interval_ms,
+            interval_ms * i64::from(burst.max(1)),
+        )
+        .await
+    }
+
+    /// Forgets keys whose limits have fully recovered.
+    pub async fn purge_drained(&self) -> Result<u64, RepoError> {
+        self.repo.purge_drained(self.now_ms()).await
     }
 
     /// One registration from `client`.

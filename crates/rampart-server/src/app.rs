@@ -46,6 +46,8 @@ pub struct App {
     pub audit: Arc<AuditTrail>,
     /// How long audit events are kept.
     pub audit_retention: time::Duration,
+    /// Shared rate limits (drained keys are purged hourly).
+    pub limits: Arc<rampart_core::rate::RateLimits>,
     /// Delivers alert webhooks in the background, when configured.
     pub webhooks: Option<rampart_notify::webhook::WebhookSender>,
 }
@@ -93,6 +95,8 @@ pub struct Services {
     pub mfa: Arc<MfaService>,
     /// The audit trail.
     pub audit: Arc<AuditTrail>,
+    /// Shared rate limits.
+    pub limits: Arc<rampart_core::rate::RateLimits>,
 }
 
 /// Builds the domain services over `store`.
@@ -205,7 +209,7 @@ pub async fn services(
         clock,
         dummy_hash,
         audit.clone(),
-        limits,
+        limits.clone(),
     ));
     Ok(Services {
         accounts,
@@ -214,6 +218,7 @@ pub async fn services(
         remember,
         mfa,
         audit,
+        limits,
     })
 }
 
@@ -232,6 +237,7 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         remember,
         mfa,
         audit,
+        limits,
     } = services(config, &store, clock.clone()).await?;
     let tokens = Arc::new(TokenService::new(
         Arc::new(store.clone()),
@@ -307,6 +313,7 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         settings: Arc::new(settings),
         readiness: Arc::new(StoreReadiness(store.clone())),
         telemetry,
+        limits: limits.clone(),
         counts: Arc::new(StoreCounts(store.clone(), clock.clone())),
     };
     Ok(App {
@@ -317,6 +324,7 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         mailer,
         audit,
         audit_retention: config.audit_retention,
+        limits,
         webhooks,
     })
 }
@@ -352,6 +360,7 @@ pub async fn run(
     });
     let purge = tokio::spawn({
         let audit = app.audit.clone();
+        let limits = app.limits.clone();
         let retention = app.audit_retention;
         let mut rx = stop_rx.clone();
         async move {
@@ -360,6 +369,9 @@ pub async fn run(
                     Ok(0) => {}
                     Ok(n) => tracing::info!(deleted = n, "old audit events purged"),
                     Err(err) => tracing::warn!(error = %err, "could not purge old audit events"),
+                }
+                if let Err(err) = limits.purge_drained().await {
+                    tracing::warn!(error = %err, "could not purge drained rate limits");
                 }
                 tokio::select! {
                     _ = rx.wait_for(|stopped| *stopped) => break,

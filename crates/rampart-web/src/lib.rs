@@ -78,6 +78,7 @@ pub fn router(state: AppState) -> Router {
         state.settings.api_burst,
         state.settings.clone(),
         state.telemetry.clone(),
+        state.limits.clone(),
     ));
     let (mut api, _) = api::router(limiter);
     if !state.settings.cors_origins.is_empty() {

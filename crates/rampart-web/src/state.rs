@@ -36,6 +36,8 @@ pub struct AppState {
     pub templates: Arc<Templates>,
     /// Deployment settings.
     pub settings: Arc<WebSettings>,
+    /// Shared rate limits (API calls).
+    pub limits: Arc<rampart_core::rate::RateLimits>,
     /// `/metrics`.
     pub telemetry: Arc<crate::telemetry::Telemetry>,
     /// Counts read from the database for `/metrics`.

@@ -10,6 +10,7 @@ use time::Duration;
 backend_tests!(
     reset_mails_are_limited_per_address_and_client,
     registrations_are_limited_per_client,
+    two_instances_share_the_api_budget,
 );
 
 async fn forgot(app: &TestApp, email: &str) -> reqwest::Response {
@@ -108,4 +109,32 @@ async fn registrations_are_limited_per_client(backend: Backend) {
         2,
         "nothing was written"
     );
+}
+
+async fn two_instances_share_the_api_budget(backend: Backend) {
+    let small = |raw: &mut rampart_server::config::RawConfig| {
+        raw.api = Some(rampart_server::config::RawApi {
+            rate_per_second: Some(1),
+            burst: Some(3),
+        })
+    };
+    let first = TestApp::spawn_with(&backend, small).await;
+    let url = first.database_url.clone();
+    let second = TestApp::spawn_with(&backend, move |raw| {
+        small(raw);
+        raw.database_url = Some(url);
+    })
+    .await;
+    let call = |app: &TestApp| Client::new().get(app.url("/api/v1/me")).send();
+    for _ in 0..3 {
+        assert_eq!(
+            call(&first).await.unwrap().status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // The second instance's own limiter has its whole burst left, but the
+    // shared budget of this client is spent.
+    let refused = call(&second).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.headers().contains_key("retry-after"));
 }

@@ -26,6 +26,9 @@ pub struct ApiLimiter {
     settings: Arc<WebSettings>,
     calls: AtomicU64,
     telemetry: Arc<crate::telemetry::Telemetry>,
+    shared: Arc<rampart_core::rate::RateLimits>,
+    per_second: NonZeroU32,
+    burst: NonZeroU32,
 }
 
 impl ApiLimiter {
@@ -35,12 +38,16 @@ impl ApiLimiter {
         burst: NonZeroU32,
         settings: Arc<WebSettings>,
         telemetry: Arc<crate::telemetry::Telemetry>,
+        shared: Arc<rampart_core::rate::RateLimits>,
     ) -> Self {
         Self {
             limiter: RateLimiter::keyed(Quota::per_second(per_second).allow_burst(burst)),
             settings,
             calls: AtomicU64::new(0),
             telemetry,
+            shared,
+            per_second,
+            burst,
         }
     }
 
@@ -67,22 +74,42 @@ impl ApiLimiter {
 }
 
 /// Refuses calls over the caller's budget.
+fn too_many(seconds: u64) -> Response {
+    let mut response = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        format!("Too many requests; retry in {} second(s).", seconds.max(1)),
+    )
+    .into_response();
+    if let Ok(value) = HeaderValue::from_str(&seconds.max(1).to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+/// Refuses calls over the caller's budget: first this instance's limiter
+/// (no I/O), then the budget every instance shares in the database.
 pub async fn limit(limiter: Arc<ApiLimiter>, req: Request, next: Next) -> Response {
     let key = limiter.key(&req);
     if let Err(not_until) = limiter.limiter.check_key(&key) {
         limiter.telemetry.rate_limited("api");
         let wait = not_until.wait_time_from(DefaultClock::default().now());
-        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        let mut response = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            format!("Too many requests; retry in {} second(s).", seconds.max(1)),
-        )
-        .into_response();
-        if let Ok(value) = HeaderValue::from_str(&seconds.max(1).to_string()) {
-            response.headers_mut().insert(header::RETRY_AFTER, value);
+        return too_many(wait.as_secs() + u64::from(wait.subsec_nanos() > 0));
+    }
+    match limiter
+        .shared
+        .api_call(&key, limiter.per_second.get(), limiter.burst.get())
+        .await
+    {
+        Ok(()) => {}
+        Err(rampart_core::rate::RateError::Limited(rampart_core::rate::Limited(wait))) => {
+            limiter.telemetry.rate_limited("api");
+            return too_many(u64::try_from(wait.whole_seconds()).unwrap_or(1));
         }
-        return response;
+        Err(rampart_core::rate::RateError::Store(err)) => {
+            // The local limiter still holds; the request goes on.
+            tracing::warn!(error = %err, "the shared API rate limit could not be checked");
+        }
     }
     // Forget idle callers now and then so the key map stays small.
     if limiter
