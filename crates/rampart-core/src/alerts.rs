@@ -15,7 +15,7 @@
 //! webhook is configured. An alert that cannot be queued is logged and does
 //! not undo the action it reports.
 
-use crate::audit::{AuditEvent, EventQuery};
+use crate::audit::AuditEvent;
 use crate::clock::Clock;
 use crate::mail::{MailTemplate, OutgoingMail};
 use crate::ports::{AuditRepo, OutboxRepo, RepoError, UserRepo, WebhookRepo};
@@ -100,12 +100,7 @@ impl Alerts {
         };
         let earlier = self
             .events
-            .list_events(&EventQuery {
-                user_id: Some(user_id),
-                kind: Some("login.succeeded".to_owned()),
-                limit: KNOWN_SIGN_INS,
-                ..EventQuery::default()
-            })
+            .recent_events_of_user(user_id, "login.succeeded", KNOWN_SIGN_INS)
             .await?;
         if earlier.is_empty() {
             return Ok(false);

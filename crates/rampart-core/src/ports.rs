@@ -201,14 +201,16 @@ pub trait RememberRepo: Send + Sync + 'static {
 /// Failed sign-in counters.
 #[async_trait]
 pub trait ThrottleRepo: Send + Sync + 'static {
-    /// The counters under `name` and (if given) `address`, in one query:
-    /// (name's, address's).
+    /// The counters under `name` and (if given) `address` and `network`, in
+    /// one query: (name's, address's, network's).
     async fn throttle_counters(
         &self,
         name: &str,
         address: Option<&str>,
+        network: Option<&str>,
     ) -> Result<
         (
+            Option<crate::throttle::Counter>,
             Option<crate::throttle::Counter>,
             Option<crate::throttle::Counter>,
         ),
@@ -239,6 +241,14 @@ pub trait AuditRepo: Send + Sync + 'static {
     async fn list_events(
         &self,
         query: &crate::audit::EventQuery,
+    ) -> Result<Vec<crate::audit::StoredEvent>, RepoError>;
+    /// The user's most recent events of one type, newest first (indexed by
+    /// user and time; the alert rules call it at every sign-in).
+    async fn recent_events_of_user(
+        &self,
+        user: UserId,
+        kind: &str,
+        limit: i64,
     ) -> Result<Vec<crate::audit::StoredEvent>, RepoError>;
     /// Deletes events older than `cutoff`; returns how many.
     async fn delete_events_before(&self, cutoff: OffsetDateTime) -> Result<u64, RepoError>;

@@ -119,12 +119,11 @@ impl LoginThrottle {
     ) -> Result<Result<Admitted, Locked>, RepoError> {
         let now = self.clock.now();
         let (name, addr) = keys(login, ip);
-        let (name_counter, addr_counter) =
-            self.repo.throttle_counters(&name, addr.as_deref()).await?;
-        let net_counter = match network_key(ip) {
-            Some(net) => self.repo.throttle_counters(&net, None).await?.0,
-            None => None,
-        };
+        let net = network_key(ip);
+        let (name_counter, addr_counter, net_counter) = self
+            .repo
+            .throttle_counters(&name, addr.as_deref(), net.as_deref())
+            .await?;
         let name_has_failures = name_counter.is_some();
         let wait = [name_counter, addr_counter, net_counter]
             .into_iter()

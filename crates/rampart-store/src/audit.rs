@@ -94,6 +94,26 @@ impl AuditRepo for Store {
         Ok(rows.into_iter().map(EventRow::into_event).collect())
     }
 
+    async fn recent_events_of_user(
+        &self,
+        user: UserId,
+        kind: &str,
+        limit: i64,
+    ) -> Result<Vec<StoredEvent>, RepoError> {
+        let rows: Vec<EventRow> = on_pool!(self, |pool| sqlx::query_as(
+            "SELECT id, at, kind, user_id, username, ip, user_agent, outcome, details \
+             FROM audit_events WHERE user_id = $1 AND kind = $2 \
+             ORDER BY at DESC, id DESC LIMIT $3"
+        )
+        .bind(user.to_string())
+        .bind(kind)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+        .map_err(repo_error))?;
+        Ok(rows.into_iter().map(EventRow::into_event).collect())
+    }
+
     async fn delete_events_before(&self, cutoff: OffsetDateTime) -> Result<u64, RepoError> {
         on_pool!(self, |pool| sqlx::query(
             "DELETE FROM audit_events WHERE at < $1"

@@ -21,14 +21,16 @@ impl ThrottleRepo for Store {
         &self,
         name: &str,
         address: Option<&str>,
-    ) -> Result<(Option<Counter>, Option<Counter>), RepoError> {
-        // One round trip for both: this runs before every sign-in.
+        network: Option<&str>,
+    ) -> Result<(Option<Counter>, Option<Counter>, Option<Counter>), RepoError> {
+        // One round trip for all three: this runs before every sign-in.
         let rows: Vec<CounterRow> = on_pool!(self, |pool| {
             sqlx::query_as(
-                "SELECT key, locked_until FROM login_throttle WHERE key = $1 OR key = $2",
+                "SELECT key, locked_until FROM login_throttle WHERE key = $1 OR key = $2 OR key = $3",
             )
             .bind(name)
             .bind(address.unwrap_or(name))
+            .bind(network.unwrap_or(name))
             .fetch_all(pool)
             .await
             .map_err(repo_error)
@@ -38,7 +40,7 @@ impl ThrottleRepo for Store {
                 locked_until: time_of(r.locked_until),
             })
         };
-        Ok((find(name), address.and_then(find)))
+        Ok((find(name), address.and_then(find), network.and_then(find)))
     }
 
     async fn count_throttle_failure(
