@@ -118,20 +118,14 @@ impl Alerts {
         let Some(user) = self.users.find_by_id(user_id).await? else {
             return Ok(());
         };
+        let facts = json!({
+            "ip": event.ip,
+            "user_agent": event.user_agent,
+            "time": event.at.format(&Rfc3339).unwrap_or_default(),
+        });
         self.outbox
             .enqueue(
-                &OutgoingMail {
-                    user_id: Some(user.id),
-                    to: user.email.clone(),
-                    template,
-                    context: json!({
-                        "username": user.username.as_str(),
-                        "base_url": self.base_url,
-                        "ip": event.ip,
-                        "user_agent": event.user_agent,
-                        "time": event.at.format(&Rfc3339).unwrap_or_default(),
-                    }),
-                },
+                &OutgoingMail::to_user(&user, template, &self.base_url, facts),
                 self.clock.now(),
             )
             .await

@@ -81,6 +81,31 @@ pub struct OutgoingMail {
     pub context: Value,
 }
 
+impl OutgoingMail {
+    /// A mail to `user` at their address, whose context has `username` and
+    /// `base_url` and the fields of `extra`.
+    pub fn to_user(
+        user: &crate::model::User,
+        template: MailTemplate,
+        base_url: &str,
+        extra: Value,
+    ) -> Self {
+        let mut context = serde_json::json!({
+            "username": user.username.as_str(),
+            "base_url": base_url,
+        });
+        if let (Some(context), Value::Object(extra)) = (context.as_object_mut(), extra) {
+            context.extend(extra);
+        }
+        Self {
+            user_id: Some(user.id),
+            to: user.email.clone(),
+            template,
+            context,
+        }
+    }
+}
+
 /// A queued mail as read back for delivery.
 #[derive(Debug, Clone)]
 pub struct QueuedMail {

@@ -464,21 +464,9 @@ impl MfaService {
         template: MailTemplate,
         extra: serde_json::Value,
     ) -> Result<(), MfaError> {
-        let mut context = json!({
-            "username": user.username.as_str(),
-            "base_url": self.config.base_url,
-        });
-        if let (Some(context), Some(extra)) = (context.as_object_mut(), extra.as_object()) {
-            context.extend(extra.clone());
-        }
         self.outbox
             .enqueue(
-                &OutgoingMail {
-                    user_id: Some(user.id),
-                    to: user.email.clone(),
-                    template,
-                    context,
-                },
+                &OutgoingMail::to_user(user, template, &self.config.base_url, extra),
                 self.clock.now(),
             )
             .await?;

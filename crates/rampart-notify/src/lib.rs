@@ -254,13 +254,26 @@ impl Sender {
         interval: std::time::Duration,
         shutdown: impl std::future::Future<Output = ()>,
     ) {
-        tokio::pin!(shutdown);
-        let mut tick = tokio::time::interval(interval);
-        loop {
-            tokio::select! {
-                _ = tick.tick() => { self.deliver_due().await; }
-                () = &mut shutdown => return,
-            }
+        every(interval, shutdown, || self.deliver_due()).await;
+    }
+}
+
+/// Runs `round` every `interval` until `shutdown` resolves (the delivery
+/// loop of mail and webhooks).
+pub(crate) async fn every<F, Fut>(
+    interval: std::time::Duration,
+    shutdown: impl std::future::Future<Output = ()>,
+    mut round: F,
+) where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = usize>,
+{
+    tokio::pin!(shutdown);
+    let mut tick = tokio::time::interval(interval);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => { round().await; }
+            () = &mut shutdown => return,
         }
     }
 }

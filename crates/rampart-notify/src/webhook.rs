@@ -142,16 +142,7 @@ impl WebhookSender {
         interval: std::time::Duration,
         shutdown: impl std::future::Future<Output = ()>,
     ) {
-        tokio::pin!(shutdown);
-        let mut tick = tokio::time::interval(interval);
-        loop {
-            tokio::select! {
-                () = &mut shutdown => break,
-                _ = tick.tick() => {
-                    self.deliver_due().await;
-                }
-            }
-        }
+        crate::every(interval, shutdown, || self.deliver_due()).await;
     }
 }
 
