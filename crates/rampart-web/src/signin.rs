@@ -82,6 +82,7 @@ pub async fn password_accepted(
     target: &str,
     remember: bool,
 ) -> Result<Response, WebError> {
+    let mut method = "password";
     if state.mfa.is_enabled(user.id).await? {
         let trusted = match cookies::device_token(&state.settings, headers) {
             Some(mark) => {
@@ -104,6 +105,7 @@ pub async fn password_accepted(
             );
             return Ok(response);
         }
+        method = "password+trusted_device";
     }
-    complete_sign_in(state, visitor, user, client, target, remember, "password").await
+    complete_sign_in(state, visitor, user, client, target, remember, method).await
 }

@@ -553,6 +553,15 @@ async fn trusted_device_skips_the_code_until_the_password_changes(backend: Backe
         "/account",
         "a trusted browser skips the code"
     );
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM audit_events WHERE kind = 'login.succeeded' AND details LIKE '%' || $1 || '%'",
+            "password+trusted_device"
+        )
+        .await,
+        1,
+        "the audit trail says how the second step was skipped"
+    );
     // A forged or other user's mark does not work.
     let stranger = app.browser();
     stranger.set_cookie(
