@@ -302,6 +302,29 @@ absolute_timeout = "24h"
 [password]
 # NIST SP 800-63B-4 asks for 15 when passwords are the only factor.
 min_length = 15
+# An offline Have I Been Pwned file (SHA1:COUNT lines, sorted):
+# breached_list = "/var/lib/rampart/pwned-passwords-sha1-ordered-by-hash.txt"
+
+# Encryption keys for secrets at rest (TOTP): "ID BASE64URL" lines; the last
+# encrypts. `rampart keys rotate` adds one. Share the file between instances.
+# encryption_keys_file = "rampart-data/encryption.keys"
+
+[mfa]
+# issuer = "Example Corp"
+# Offer "do not ask for a code again on this browser":
+# remember_device = true
+# remember_device_for = "30d"
+
+[audit]
+retention = "365d"
+
+# [alerts]
+# webhook_url = "https://ops.example.com/rampart-alerts"
+# webhook_secret_file = "/run/secrets/rampart-webhook"
+
+# [metrics]
+# Remote scrapers send Authorization: Bearer TOKEN (loopback needs none):
+# token_file = "/run/secrets/rampart-metrics"
 "#,
         secret = new_secret_key().expose_secret()
     );
