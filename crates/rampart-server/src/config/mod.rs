@@ -8,15 +8,22 @@
 //! with a generated secret key (mode 0600), an SQLite database and an e-mail
 //! outbox. Production mode refuses to start while any unsafe setting remains,
 //! naming every one (see [`Config::production_problems`]).
+//!
+//! [`raw`] holds the settings as written; [`files`] the private files
+//! (development secret, `write_private`).
 
-use figment::Figment;
-use figment::providers::{Env, Format, Toml};
+mod files;
+mod raw;
+
+pub use files::{create_private_dir, new_secret_key, write_private};
+use files::{development_secret, read_secret_file};
+pub use raw::*;
+
 use ipnet::IpNet;
 use rampart_core::access::{AccessRules, PathMatch, Policy, Rule};
 use rampart_core::throttle::ThrottleConfig;
 use rampart_core::{Protection, SessionConfig};
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
@@ -40,263 +47,12 @@ pub enum LogFormat {
     Json,
 }
 
-/// A list given either as a TOML array or a comma-separated string (env).
-#[derive(Debug, Deserialize, Clone)]
-#[serde(untagged)]
-pub enum StringList {
-    /// `["a", "b"]`
-    List(Vec<String>),
-    /// `"a,b"`
-    Joined(String),
-}
-
-impl StringList {
-    fn items(&self) -> Vec<String> {
-        match self {
-            StringList::List(v) => v.clone(),
-            StringList::Joined(s) => s
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect(),
-        }
-    }
-}
-
-/// `[session]` settings as written.
-#[derive(Debug, Deserialize, Default, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawSession {
-    /// e.g. `"1h"`, `"30m"`.
-    pub idle_timeout: Option<String>,
-    /// e.g. `"24h"`.
-    pub absolute_timeout: Option<String>,
-    /// How long "keep me signed in" lasts (default `14d`).
-    pub remember_for: Option<String>,
-    /// `off`, `basic` (default) or `strong`: what a session cookie coming
-    /// from another client (user agent, /24 or /64 network) leads to.
-    pub protection: Option<String>,
-    /// How long a sign-in counts as fresh for sensitive actions (default `10m`).
-    pub fresh_for: Option<String>,
-    /// Share the session cookie with every subdomain of this domain (single
-    /// sign-on across subdomains); also the domain `rd` redirects may go to.
-    pub cookie_domain: Option<String>,
-}
-
-/// One `[[access.rules]]` entry as written.
-#[derive(Debug, Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawRule {
-    /// Host pattern; `*` matches one or more labels.
-    pub host: Option<String>,
-    /// Path prefix.
-    pub path: Option<String>,
-    /// Path regular expression (instead of `path`).
-    pub path_regex: Option<String>,
-    /// Methods.
-    pub methods: Option<Vec<String>>,
-    /// Client networks (CIDR).
-    pub networks: Option<Vec<String>>,
-    /// deny | bypass | authenticated | roles
-    pub policy: String,
-    /// With `roles`: any of these.
-    pub roles: Option<Vec<String>>,
-}
-
-/// `[access]` as written.
-#[derive(Debug, Deserialize, Default, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawAccess {
-    /// Policy for requests no rule matches (default `deny`).
-    pub default_policy: Option<String>,
-    /// Ordered rules; first match wins.
-    pub rules: Option<Vec<RawRule>>,
-}
-
-/// `[login]` as written.
-#[derive(Debug, Deserialize, Default, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawLogin {
-    /// Failed sign-ins for one name (per network) before lock-outs begin (default 5).
-    pub lockout_after: Option<i64>,
-    /// Failed sign-ins from one address before lock-outs begin (default 50).
-    pub lockout_after_per_address: Option<i64>,
-    /// Failed sign-ins from one network (/24 or /64) before it locks (default 200).
-    pub lockout_after_per_network: Option<i64>,
-    /// The longest lock-out (default `1h`).
-    pub max_lockout: Option<String>,
-}
-
-/// `[api]` as written.
-#[derive(Debug, Deserialize, Default, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawApi {
-    /// Sustained calls per second per caller (token or client address); default 20.
-    pub rate_per_second: Option<u32>,
-    /// Burst per caller; default 100.
-    pub burst: Option<u32>,
-}
-
-/// `[cors]` as written.
-#[derive(Debug, Deserialize, Default, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawCors {
-    /// Origins allowed to call `/api/v1` from a browser (none by default).
-    pub allowed_origins: Option<StringList>,
-}
-
-/// `[password]` settings as written.
-#[derive(Debug, Deserialize, Default, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawPassword {
-    /// Minimum length in code points (default 8).
-    pub min_length: Option<usize>,
-    /// Argon2id memory cost in KiB (default 19456).
-    pub argon2_m_cost: Option<u32>,
-    /// Argon2id iterations (default 2).
-    pub argon2_t_cost: Option<u32>,
-    /// Argon2id parallelism (default 1).
-    pub argon2_p_cost: Option<u32>,
-    /// Hashes run at once (default: one per core).
-    pub hash_workers: Option<usize>,
-    /// Hashes that may wait for a worker before new ones get 503 (default: 32 per core).
-    pub hash_queue: Option<usize>,
-    /// How long a password reset link works (default `30m`).
-    pub reset_link_ttl: Option<String>,
-    /// An offline breached-password file (Have I Been Pwned SHA-1 format, sorted).
-    pub breached_list: Option<PathBuf>,
-}
-
-/// `[rate]` settings as written (per hour).
-#[derive(Debug, Deserialize, Default, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawRate {
-    /// Reset and verification mails to one address (default 5).
-    pub mail_per_address: Option<i64>,
-    /// Mail requests from one client address (default 20).
-    pub mail_per_client: Option<i64>,
-    /// Registrations from one client address (default 10).
-    pub registrations_per_client: Option<i64>,
-}
-
-/// `[alerts]` settings as written.
-#[derive(Debug, Deserialize, Default, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawAlerts {
-    /// Where alert webhooks go (https; http only to loopback).
-    pub webhook_url: Option<String>,
-    /// The shared secret that signs them (at least 16 characters).
-    pub webhook_secret: Option<String>,
-    /// The secret, read from a file.
-    pub webhook_secret_file: Option<PathBuf>,
-}
-
 /// A configured alert webhook.
 pub struct Webhook {
     /// Its URL.
     pub url: Url,
     /// The signing secret.
     pub secret: SecretString,
-}
-
-/// `[metrics]` settings as written.
-#[derive(Debug, Deserialize, Default, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawMetrics {
-    /// A bearer token that lets remote scrapers read `/metrics`.
-    pub token: Option<String>,
-    /// The token, read from a file.
-    pub token_file: Option<PathBuf>,
-}
-
-/// `[audit]` settings as written.
-#[derive(Debug, Deserialize, Default, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawAudit {
-    /// How long events are kept (default `365d`).
-    pub retention: Option<String>,
-}
-
-/// `[mfa]` settings as written.
-#[derive(Debug, Deserialize, Default, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawMfa {
-    /// The issuer name authenticator apps show (default: `site_name`).
-    pub issuer: Option<String>,
-    /// Offer "do not ask again on this browser" at the second step (default false).
-    pub remember_device: Option<bool>,
-    /// How long that lasts (default `30d`).
-    pub remember_device_for: Option<String>,
-}
-
-/// The configuration as the file and environment give it.
-#[derive(Debug, Deserialize, Default, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawConfig {
-    /// `development` (default) or `production`.
-    pub env: Option<String>,
-    /// Listen address, default `127.0.0.1:8080`.
-    pub listen: Option<String>,
-    /// Public URL, default `http://LISTEN`.
-    pub base_url: Option<String>,
-    /// `sqlite://…` or `postgres://…`.
-    pub database_url: Option<String>,
-    /// Secret key (at least 32 bytes of entropy).
-    pub secret_key: Option<String>,
-    /// File holding the secret key.
-    pub secret_key_file: Option<PathBuf>,
-    /// Data folder, default `./rampart-data`.
-    pub data_dir: Option<PathBuf>,
-    /// SMTP server, e.g. `smtp://127.0.0.1:2525`, `smtp://user:pass@host:587?tls=required`, `smtps://host`.
-    pub smtp_url: Option<String>,
-    /// File holding the SMTP URL (it may carry a password).
-    pub smtp_url_file: Option<PathBuf>,
-    /// Sender address.
-    pub smtp_from: Option<String>,
-    /// Built-in TLS certificate (not available yet).
-    pub tls_cert: Option<PathBuf>,
-    /// Built-in TLS key (not available yet).
-    pub tls_key: Option<PathBuf>,
-    /// CIDRs whose `X-Forwarded-For` is believed.
-    pub trusted_proxies: Option<StringList>,
-    /// `pretty` or `json`.
-    pub log_format: Option<String>,
-    /// HTTPS is terminated by a trusted proxy.
-    pub behind_tls_proxy: Option<bool>,
-    /// Folder of templates overriding the built-in ones.
-    pub templates_dir: Option<PathBuf>,
-    /// Debug features (refused in production).
-    pub debug: Option<bool>,
-    /// `open` (default) or `closed`.
-    pub registration: Option<String>,
-    /// Name shown on pages.
-    pub site_name: Option<String>,
-    /// Session lifetimes.
-    pub session: Option<RawSession>,
-    /// Password policy and hashing cost.
-    pub password: Option<RawPassword>,
-    /// Sign-in lock-out.
-    pub login: Option<RawLogin>,
-    /// Forward-auth access rules.
-    pub access: Option<RawAccess>,
-    /// Cross-origin API access.
-    pub cors: Option<RawCors>,
-    /// API rate limits.
-    pub api: Option<RawApi>,
-    /// Second factors.
-    pub mfa: Option<RawMfa>,
-    /// The audit trail.
-    pub audit: Option<RawAudit>,
-    /// `/metrics` access.
-    pub metrics: Option<RawMetrics>,
-    /// Alert webhooks.
-    pub alerts: Option<RawAlerts>,
-    /// Mail and registration limits.
-    pub rate: Option<RawRate>,
-    /// Extra encryption keys (`ID BASE64URL` lines; the last one encrypts),
-    /// default `DATA_DIR/encryption.keys`; `rampart keys rotate` appends.
-    pub encryption_keys_file: Option<PathBuf>,
 }
 
 /// A configuration that cannot be used, with every reason.
@@ -494,102 +250,6 @@ pub fn parse_duration(raw: &str) -> Option<time::Duration> {
         _ => return None,
     };
     (seconds > 0).then(|| time::Duration::seconds(seconds))
-}
-
-fn read_secret_file(path: &Path, what: &str, problems: &mut Vec<String>) -> Option<String> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Some(text.trim_end_matches(['\n', '\r']).to_owned()),
-        Err(e) => {
-            problems.push(format!(
-                "{what} file {} cannot be read ({e})",
-                path.display()
-            ));
-            None
-        }
-    }
-}
-
-/// Writes a new file readable only by its owner; never overwrites.
-#[cfg(unix)]
-pub fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(contents.as_bytes())
-}
-
-/// Writes a new file (no permission bits off Unix); never overwrites.
-#[cfg(not(unix))]
-pub fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
-    std::fs::write(path, contents)
-}
-
-/// Creates a folder readable only by its owner (when it does not exist).
-pub fn create_private_dir(path: &Path) -> std::io::Result<()> {
-    if path.is_dir() {
-        return Ok(());
-    }
-    std::fs::create_dir_all(path)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))?;
-    }
-    Ok(())
-}
-
-/// Reads the persisted development secret, creating it on first run.
-fn development_secret(data_dir: &Path) -> Result<SecretString, ConfigError> {
-    let path = data_dir.join("secret.key");
-    let io = |source| ConfigError::DataDir {
-        path: path.clone(),
-        source,
-    };
-    if !path.exists() {
-        let key = rampart_crypto::generate_token();
-        write_private(&path, key.expose_secret()).map_err(io)?;
-    }
-    let text = std::fs::read_to_string(&path).map_err(io)?;
-    Ok(SecretString::from(text.trim().to_owned()))
-}
-
-/// The random secret key format `rampart init` writes: 48 random bytes.
-pub fn new_secret_key() -> SecretString {
-    let bytes = rampart_crypto::random_bytes::<48>();
-    SecretString::from(data_encoding::BASE64URL_NOPAD.encode(&bytes))
-}
-
-impl RawConfig {
-    /// Reads the TOML file (if any) and overlays the environment.
-    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
-        let mut figment = Figment::new();
-        if let Some(path) = file {
-            if !path.is_file() {
-                return Err(ConfigError::Read(format!(
-                    "the configuration file {} does not exist",
-                    path.display()
-                )));
-            }
-            figment = figment.merge(Toml::file(path));
-        }
-        figment = figment.merge(
-            Env::prefixed("RAMPART_")
-                .filter(|key| {
-                    let key = key.as_str().to_ascii_lowercase();
-                    // RAMPART_CONFIG names the file; RAMPART_TEST_* and
-                    // RAMPART_REQUIRE_* steer the test suite, not the server.
-                    key != "config" && !key.starts_with("test_") && !key.starts_with("require_")
-                })
-                .split("__"),
-        );
-        figment
-            .extract()
-            .map_err(|e| ConfigError::Read(e.to_string()))
-    }
 }
 
 impl Config {
