@@ -58,6 +58,15 @@ pub enum RegisterError {
     Hash(#[from] PasswordHashError),
 }
 
+/// A correct password: the account, and whether a second factor must follow.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    /// The account.
+    pub user: User,
+    /// TOTP is on: the sign-in is not complete until a code is given.
+    pub mfa_enabled: bool,
+}
+
 /// Why a sign-in was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
@@ -270,7 +279,7 @@ impl AccountService {
         login: &str,
         password: SecretString,
         client: &ClientMeta,
-    ) -> Result<User, LoginError> {
+    ) -> Result<Authenticated, LoginError> {
         let admitted = match self.throttle.check(login, client.ip).await? {
             Ok(admitted) => admitted,
             Err(Locked(wait)) => {
@@ -288,9 +297,9 @@ impl AccountService {
             }
         };
         match self.check_credentials(login, password).await? {
-            Ok(user) => {
+            Ok(found) => {
                 self.throttle.succeeded(admitted, login, client.ip).await?;
-                Ok(user)
+                Ok(found)
             }
             Err(known) => {
                 let failure = self.throttle.failed(login, client.ip).await?;
@@ -366,7 +375,7 @@ impl AccountService {
         &self,
         login: &str,
         password: SecretString,
-    ) -> Result<Result<User, Option<User>>, LoginError> {
+    ) -> Result<Result<Authenticated, Option<User>>, LoginError> {
         let login = login.trim();
         if login.is_empty()
             || login.len() > 254
@@ -381,6 +390,7 @@ impl AccountService {
             LoginKey::Username(&key_text)
         };
         let found = self.users.find_credentials(key).await?;
+        let mfa_enabled = found.as_ref().is_some_and(|c| c.mfa_enabled);
         let (stored, user) = match found {
             Some(c) => match c.password_hash {
                 Some(h) => (h, Some(c.user)),
@@ -409,7 +419,7 @@ impl AccountService {
         if verification == Verification::MatchNeedsRehash {
             self.upgrade_hash(user.id, password).await;
         }
-        Ok(Ok(user))
+        Ok(Ok(Authenticated { user, mfa_enabled }))
     }
 
     async fn upgrade_hash(&self, id: UserId, password: SecretString) {
@@ -538,7 +548,7 @@ impl AccountService {
             .authenticate(user.username.as_str(), password, client)
             .await
         {
-            Ok(found) => Ok(found.id == user.id),
+            Ok(found) => Ok(found.user.id == user.id),
             Err(LoginError::InvalidCredentials) => Ok(false),
             Err(other) => Err(other),
         }

@@ -21,7 +21,7 @@ pub mod session;
 pub mod throttle;
 pub mod token;
 
-pub use account::{AccountService, LoginError, RegisterError, Registration};
+pub use account::{AccountService, Authenticated, LoginError, RegisterError, Registration};
 pub use audit::{AuditTrail, ClientMeta, Outcome};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use mfa::{MfaConfig, MfaError, MfaService};

@@ -249,6 +249,8 @@ pub struct UserCredentials {
     pub user: User,
     /// Its PHC password hash (absent for accounts without a local password).
     pub password_hash: Option<String>,
+    /// A second factor is on (read in the same statement: sign-in needs it).
+    pub mfa_enabled: bool,
 }
 
 /// What the store needs to create an account.

@@ -144,11 +144,6 @@ impl KeyRing {
         self.keys.last().map_or("", |k| k.id.as_str())
     }
 
-    /// True when the ring holds a key with this id.
-    pub fn has(&self, id: &str) -> bool {
-        self.keys.iter().any(|k| k.id == id)
-    }
-
     /// Seals `plaintext` under the active key, bound to `context`.
     pub fn encrypt(&self, plaintext: &[u8], context: &[u8]) -> Result<String, KeyRingError> {
         let key = self.keys.last().ok_or(KeyRingError::Empty)?;

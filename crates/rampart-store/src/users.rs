@@ -24,6 +24,7 @@ struct CredentialsRow {
     #[sqlx(flatten)]
     user: UserRow,
     password_hash: Option<String>,
+    mfa_enabled: bool,
 }
 
 impl UserRow {
@@ -101,11 +102,15 @@ impl UserRepo for Store {
     ) -> Result<Option<UserCredentials>, RepoError> {
         let (sql, value) = match key {
             LoginKey::Username(k) => (
-                "SELECT id, username, email, email_verified, locked, must_change_password, created_at, password_hash FROM users WHERE username_key = $1",
+                "SELECT id, username, email, email_verified, locked, must_change_password, created_at, password_hash, \
+                 EXISTS (SELECT 1 FROM mfa_totp m WHERE m.user_id = users.id AND m.enabled = TRUE) AS mfa_enabled \
+                 FROM users WHERE username_key = $1",
                 k,
             ),
             LoginKey::Email(k) => (
-                "SELECT id, username, email, email_verified, locked, must_change_password, created_at, password_hash FROM users WHERE email_key = $1",
+                "SELECT id, username, email, email_verified, locked, must_change_password, created_at, password_hash, \
+                 EXISTS (SELECT 1 FROM mfa_totp m WHERE m.user_id = users.id AND m.enabled = TRUE) AS mfa_enabled \
+                 FROM users WHERE email_key = $1",
                 k,
             ),
         };
@@ -119,6 +124,7 @@ impl UserRepo for Store {
             Some(row) => Ok(Some(UserCredentials {
                 user: self.user_with_roles(row.user).await?,
                 password_hash: row.password_hash,
+                mfa_enabled: row.mfa_enabled,
             })),
         }
     }

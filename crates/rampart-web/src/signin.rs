@@ -14,7 +14,7 @@ use crate::extract::{ClientInfo, Visitor};
 use crate::state::AppState;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use rampart_core::User;
+use rampart_core::{Authenticated, User};
 use secrecy::ExposeSecret;
 
 /// Rotates the visitor into a new session for `user` and redirects to `target`.
@@ -77,13 +77,14 @@ pub async fn password_accepted(
     state: &AppState,
     visitor: &Visitor,
     headers: &HeaderMap,
-    user: User,
+    signed: Authenticated,
     client: ClientInfo,
     target: &str,
     remember: bool,
 ) -> Result<Response, WebError> {
+    let user = signed.user;
     let mut method = "password";
-    if state.mfa.is_enabled(user.id).await? {
+    if signed.mfa_enabled {
         let trusted = match cookies::device_token(&state.settings, headers) {
             Some(mark) => {
                 state

@@ -562,15 +562,45 @@ async fn trusted_device_skips_the_code_until_the_password_changes(backend: Backe
         1,
         "the audit trail says how the second step was skipped"
     );
-    // A forged or other user's mark does not work.
-    let stranger = app.browser();
-    stranger.set_cookie(
-        "rampart_device",
-        &browser.cookie("rampart_device").unwrap().replace('.', "x"),
-    );
+    // The genuine mark works in another browser; a tampered one (well formed,
+    // so only the MAC can refuse it) or another user's does not.
+    let mark = browser.cookie("rampart_device").unwrap();
+    let parts: Vec<&str> = mark.split('.').collect();
+    assert_eq!(parts.len(), 3, "{mark}");
+    let later: i64 = parts[1].parse::<i64>().unwrap() + 86_400;
+    let flipped = {
+        let mut mac = parts[2].to_owned();
+        let last = mac.pop().unwrap();
+        mac.push(if last == 'A' { 'B' } else { 'A' });
+        mac
+    };
+    let with_mark = |value: &str| {
+        let b = app.browser();
+        b.set_cookie("rampart_device", value);
+        b
+    };
     assert_eq!(
-        location(&stranger.login("erin", GOOD_PASSWORD).await),
-        "/login/mfa"
+        location(&with_mark(&mark).login("erin", GOOD_PASSWORD).await),
+        "/account"
+    );
+    for forged in [
+        format!("{}.{later}.{}", parts[0], parts[2]),
+        format!("{}.{}.{flipped}", parts[0], parts[1]),
+        mark.replace('.', "x"),
+    ] {
+        assert_eq!(
+            location(&with_mark(&forged).login("erin", GOOD_PASSWORD).await),
+            "/login/mfa",
+            "{forged}"
+        );
+    }
+    let other = app.browser();
+    enrol_in_browser(&app, &other, "fred").await;
+    other.logout().await;
+    assert_eq!(
+        location(&with_mark(&mark).login("fred", GOOD_PASSWORD).await),
+        "/login/mfa",
+        "erin's mark is not fred's"
     );
     // A password change voids the mark.
     let changed = browser

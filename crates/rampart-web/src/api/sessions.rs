@@ -58,12 +58,12 @@ pub async fn create_session(
     client: ClientInfo,
     ApiJson(body): ApiJson<SignIn>,
 ) -> Result<(StatusCode, Json<NewSession>), ApiError> {
-    let user = match state
+    let signed = match state
         .accounts
         .authenticate(&body.username, body.password, &client.meta())
         .await
     {
-        Ok(user) => user,
+        Ok(signed) => signed,
         Err(LoginError::InvalidCredentials) => {
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
@@ -77,7 +77,15 @@ pub async fn create_session(
         Err(LoginError::Busy(_)) => return Err(ApiError::busy()),
         Err(other) => return Err(ApiError::internal(&other)),
     };
-    let method = second_factor(&state, &user, body.code.as_deref(), &client).await?;
+    let user = signed.user;
+    let method = second_factor(
+        &state,
+        &user,
+        signed.mfa_enabled,
+        body.code.as_deref(),
+        &client,
+    )
+    .await?;
     state
         .accounts
         .signed_in(&user, &client.meta(), method)
@@ -102,15 +110,11 @@ pub async fn create_session(
 async fn second_factor(
     state: &AppState,
     user: &rampart_core::User,
+    mfa_enabled: bool,
     code: Option<&str>,
     client: &ClientInfo,
 ) -> Result<&'static str, ApiError> {
-    let enabled = state
-        .mfa
-        .is_enabled(user.id)
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
-    if !enabled {
+    if !mfa_enabled {
         return Ok("password");
     }
     let Some(code) = code else {

@@ -66,6 +66,13 @@ impl Client {
         }
     }
 
+    fn meta(&self) -> rampart_core::ClientMeta {
+        rampart_core::ClientMeta {
+            ip: self.ip,
+            user_agent: self.user_agent.clone(),
+        }
+    }
+
     fn fingerprint(&self) -> String {
         client_fingerprint(self.user_agent.as_deref(), self.ip)
     }
@@ -104,10 +111,7 @@ async fn remembered(
     cookie: &SecretString,
 ) -> Result<(Option<Visitor>, Vec<HeaderValue>), WebError> {
     let clear = vec![cookies::expired_remember_cookie(&state.settings)];
-    let meta = rampart_core::ClientMeta {
-        ip: client.ip,
-        user_agent: client.user_agent.clone(),
-    };
+    let meta = client.meta();
     let redemption = state
         .remember
         .redeem(cookie.expose_secret(), &meta)

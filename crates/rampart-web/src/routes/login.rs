@@ -115,7 +115,7 @@ async fn submit(
         .authenticate(&form.username, form.password, &client.meta())
         .await
     {
-        Ok(user) => {
+        Ok(signed) => {
             let target = safe_rd(&state, &form.rd)
                 .or_else(|| safe_local_path(&form.next))
                 .unwrap_or("/account");
@@ -123,7 +123,7 @@ async fn submit(
                 &state,
                 &visitor,
                 &headers,
-                user,
+                signed,
                 client,
                 target,
                 form.remember == "on",
