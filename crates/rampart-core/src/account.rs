@@ -239,18 +239,16 @@ impl AccountService {
             user: user.clone(),
             password_hash: hash,
         };
-        match self.users.insert_user(&new).await {
+        let event = self.audit.event(
+            "user.registered",
+            &user,
+            client,
+            Outcome::Success,
+            json!({"roles": user.roles.iter().map(RoleName::as_str).collect::<Vec<_>>()}),
+        );
+        match self.users.insert_user(&new, &event).await {
             Ok(()) => {
-                self.audit
-                    .record(
-                        "user.registered",
-                        &user,
-                        client,
-                        Outcome::Success,
-                        json!({"roles": user.roles.iter().map(RoleName::as_str).collect::<Vec<_>>()}),
-                    )
-                    .await
-                    .map_err(RegisterError::Store)?;
+                self.audit.committed(&event).await;
                 if let Err(err) = self.recovery.send_verification(&user).await {
                     // The account exists; the user can ask for the mail again.
                     tracing::warn!(user_id = %user.id, error = %err, "could not queue the verification mail");
@@ -272,8 +270,8 @@ impl AccountService {
     }
 
     /// Checks a login name (username or e-mail) and password. Failures and
-    /// refusals are audited here; a success is audited by [`Self::signed_in`]
-    /// once every factor is proved.
+    /// refusals are audited here; a success is audited by
+    /// [`crate::session::SessionService::sign_in`] once every factor is proved.
     pub async fn authenticate(
         &self,
         login: &str,
@@ -350,25 +348,6 @@ impl AccountService {
         }
     }
 
-    /// Records a completed sign-in (every factor proved) by `method`
-    /// (`password`, `password+totp`, `password+recovery_code`, `remember_me`, …).
-    pub async fn signed_in(
-        &self,
-        user: &User,
-        client: &ClientMeta,
-        method: &str,
-    ) -> Result<(), RepoError> {
-        self.audit
-            .record(
-                "login.succeeded",
-                user,
-                client,
-                Outcome::Success,
-                json!({"method": method}),
-            )
-            .await
-    }
-
     /// `Ok(Err(known))`: refused; `known` is the account when the name
     /// exists (wrong password or locked), `None` for an unknown name.
     async fn check_credentials(
@@ -425,7 +404,7 @@ impl AccountService {
     async fn upgrade_hash(&self, id: UserId, password: SecretString) {
         match self.pool.run(move |h| h.hash(&password)).await {
             Ok(Ok(hash)) => {
-                if let Err(err) = self.users.set_password_hash(id, &hash).await {
+                if let Err(err) = self.users.set_password_hash(id, &hash, None).await {
                     tracing::warn!(user_id = %id, error = %err, "could not store the upgraded password hash");
                 } else {
                     tracing::info!(user_id = %id, "password hash upgraded to current parameters");
@@ -479,17 +458,18 @@ impl AccountService {
             return Err(ChangePasswordError::Invalid(problems));
         }
         let hash = self.pool.run(move |h| h.hash(&new)).await??;
-        self.users.set_password_hash(user.id, &hash).await?;
-        self.recovery.password_changed(user, keep).await?;
-        self.audit
-            .record(
-                "password.changed",
-                user,
-                client,
-                Outcome::Success,
-                json!({}),
-            )
+        let event = self.audit.event(
+            "password.changed",
+            user,
+            client,
+            Outcome::Success,
+            json!({}),
+        );
+        self.users
+            .set_password_hash(user.id, &hash, Some(&event))
             .await?;
+        self.audit.committed(&event).await;
+        self.recovery.password_changed(user, keep).await?;
         Ok(())
     }
 
@@ -513,27 +493,30 @@ impl AccountService {
     /// Locks an account and ends its sessions at once.
     pub async fn lock(&self, username: &str, by: &ClientMeta) -> Result<User, AdminError> {
         let user = self.find(username).await?;
-        self.users.set_locked(user.id, true).await?;
-        self.sessions.end_all_for_user(user.id).await?;
-        self.audit
-            .record("user.locked", &user, by, Outcome::Success, json!({}))
-            .await?;
+        let event = self
+            .audit
+            .event("user.locked", &user, by, Outcome::Success, json!({}));
+        // The lock and the end of its sessions are one transaction.
+        self.users.set_locked(user.id, true, &event).await?;
+        self.sessions.forget_user(user.id);
+        self.audit.committed(&event).await;
         Ok(user)
     }
 
     /// Unlocks an account and lifts any brute-force lock-out of its names.
     pub async fn unlock(&self, username: &str, by: &ClientMeta) -> Result<User, AdminError> {
         let user = self.find(username).await?;
-        self.users.set_locked(user.id, false).await?;
+        let event = self
+            .audit
+            .event("user.unlocked", &user, by, Outcome::Success, json!({}));
+        self.users.set_locked(user.id, false, &event).await?;
         // Also lift a brute-force lock-out, whichever name was tried.
         self.throttle.clear_name(user.username.as_str()).await?;
         self.throttle.clear_name(user.email.as_str()).await?;
         self.throttle
             .clear_name(&crate::mfa::second_factor_key(user.username.as_str()))
             .await?;
-        self.audit
-            .record("user.unlocked", &user, by, Outcome::Success, json!({}))
-            .await?;
+        self.audit.committed(&event).await;
         Ok(user)
     }
 
@@ -563,34 +546,33 @@ impl AccountService {
     ) -> Result<(), AdminError> {
         // One DELETE: sessions, tokens, links, remember-me series, roles and
         // queued mail go with the row (ON DELETE CASCADE), all or nothing.
-        self.users.delete_user(user.id).await?;
+        let event = self.audit.event(
+            "user.deleted",
+            user,
+            client,
+            Outcome::Success,
+            json!({"by": "owner"}),
+        );
+        self.users.delete_user(user.id, &event).await?;
         self.sessions.forget_user(user.id);
-        self.audit
-            .record(
-                "user.deleted",
-                user,
-                client,
-                Outcome::Success,
-                json!({"by": "owner"}),
-            )
-            .await?;
+        self.audit.committed(&event).await;
         Ok(())
     }
 
     /// Deletes an account with its sessions.
     pub async fn delete(&self, username: &str, by: &ClientMeta) -> Result<User, AdminError> {
         let user = self.find(username).await?;
-        self.sessions.end_all_for_user(user.id).await?;
-        self.users.delete_user(user.id).await?;
-        self.audit
-            .record(
-                "user.deleted",
-                &user,
-                by,
-                Outcome::Success,
-                json!({"by": "operator"}),
-            )
-            .await?;
+        let event = self.audit.event(
+            "user.deleted",
+            &user,
+            by,
+            Outcome::Success,
+            json!({"by": "operator"}),
+        );
+        // Sessions go with the row (ON DELETE CASCADE).
+        self.users.delete_user(user.id, &event).await?;
+        self.sessions.forget_user(user.id);
+        self.audit.committed(&event).await;
         Ok(user)
     }
 
@@ -605,20 +587,20 @@ impl AccountService {
         let mut roles = roles;
         roles.sort();
         roles.dedup();
-        self.users.set_roles(user.id, &roles).await?;
-        self.sessions.end_all_for_user(user.id).await?;
-        self.audit
-            .record(
-                "roles.changed",
-                &user,
-                by,
-                Outcome::Success,
-                json!({
-                    "from": user.roles.iter().map(RoleName::as_str).collect::<Vec<_>>(),
-                    "to": roles.iter().map(RoleName::as_str).collect::<Vec<_>>(),
-                }),
-            )
-            .await?;
+        let event = self.audit.event(
+            "roles.changed",
+            &user,
+            by,
+            Outcome::Success,
+            json!({
+                "from": user.roles.iter().map(RoleName::as_str).collect::<Vec<_>>(),
+                "to": roles.iter().map(RoleName::as_str).collect::<Vec<_>>(),
+            }),
+        );
+        // The roles and the end of the sessions are one transaction.
+        self.users.set_roles(user.id, &roles, &event).await?;
+        self.sessions.forget_user(user.id);
+        self.audit.committed(&event).await;
         Ok(User { roles, ..user })
     }
 }

@@ -62,7 +62,7 @@ impl Alerts {
         }
     }
 
-    /// Applies the rules to an event about to be recorded.
+    /// Applies the rules to an event just recorded.
     pub async fn consider(&self, event: &AuditEvent) -> Result<(), RepoError> {
         match event.kind {
             "login.locked_out" => {
@@ -98,10 +98,12 @@ impl Alerts {
         let Some(user_id) = event.user_id else {
             return Ok(false);
         };
-        let earlier = self
+        let mut earlier = self
             .events
-            .recent_events_of_user(user_id, "login.succeeded", KNOWN_SIGN_INS)
+            .recent_events_of_user(user_id, "login.succeeded", KNOWN_SIGN_INS + 1)
             .await?;
+        // The event itself is already in the trail.
+        earlier.retain(|e| e.id != event.id);
         if earlier.is_empty() {
             return Ok(false);
         }

@@ -6,9 +6,13 @@
 //! fixed keys, and the integration tests grep the table for the secrets they
 //! used.
 //!
-//! An event is written right after the change it records, not in the same
-//! transaction (the repositories do not share one yet): a crash between the
-//! two loses the event, never the change.
+//! An event that records a change is written in the same transaction as the
+//! change: the domain builds it first ([`AuditTrail::event`]), hands it to the
+//! repository method that makes the change (which inserts it beside its own
+//! statements, or not at all when nothing changed), and, once that has
+//! committed, tells the trail ([`AuditTrail::committed`]) so that the log line,
+//! the metrics and the alert rules follow. A refusal changes nothing; its event
+//! is written alone ([`AuditTrail::record`]).
 
 use crate::clock::Clock;
 use crate::model::{User, UserId};
@@ -56,6 +60,8 @@ impl ClientMeta {
 /// One security event.
 #[derive(Debug, Clone)]
 pub struct AuditEvent {
+    /// Identifier, chosen when the event is built (the row's primary key).
+    pub id: String,
     /// Event type, e.g. `mfa.enabled`.
     pub kind: &'static str,
     /// The account concerned.
@@ -153,7 +159,9 @@ impl AuditTrail {
             .await
     }
 
-    /// Records `kind` about `user` from `client`.
+    /// Records `kind` about `user` from `client`, alone: for events that
+    /// change nothing (refusals). An event about a change goes through
+    /// [`Self::event`] and the repository method that makes the change.
     pub async fn record(
         &self,
         kind: &'static str,
@@ -162,21 +170,12 @@ impl AuditTrail {
         outcome: Outcome,
         details: Value,
     ) -> Result<(), RepoError> {
-        self.record_about(
-            kind,
-            Some(user.id),
-            Some(user.username.as_str()),
-            client,
-            outcome,
-            details,
-        )
-        .await
+        let event = self.event(kind, user, client, outcome, details);
+        self.write_alone(event).await
     }
 
     /// Records `kind` about an account that may not exist (a failed sign-in
-    /// under an unknown name): `username` is what was typed, if it is shaped
-    /// like a username or e-mail address (a password typed into the name
-    /// field is never recorded).
+    /// under an unknown name), alone; see [`Self::event_about`].
     pub async fn record_about(
         &self,
         kind: &'static str,
@@ -186,10 +185,53 @@ impl AuditTrail {
         outcome: Outcome,
         details: Value,
     ) -> Result<(), RepoError> {
+        let event = self.event_about(kind, user_id, username, client, outcome, details);
+        self.write_alone(event).await
+    }
+
+    async fn write_alone(&self, event: AuditEvent) -> Result<(), RepoError> {
+        self.repo.insert_event(&event).await?;
+        self.committed(&event).await;
+        Ok(())
+    }
+
+    /// An event about `user`, stamped now, to be written by the repository
+    /// method that makes the change it records.
+    pub fn event(
+        &self,
+        kind: &'static str,
+        user: &User,
+        client: &ClientMeta,
+        outcome: Outcome,
+        details: Value,
+    ) -> AuditEvent {
+        self.event_about(
+            kind,
+            Some(user.id),
+            Some(user.username.as_str()),
+            client,
+            outcome,
+            details,
+        )
+    }
+
+    /// An event about an account that may not exist: `username` is what was
+    /// typed, kept only if it is shaped like a username or e-mail address (a
+    /// password typed into the name field is never recorded).
+    pub fn event_about(
+        &self,
+        kind: &'static str,
+        user_id: Option<UserId>,
+        username: Option<&str>,
+        client: &ClientMeta,
+        outcome: Outcome,
+        details: Value,
+    ) -> AuditEvent {
         let username = username.filter(|name| {
             crate::model::Username::parse(name).is_ok() || crate::model::Email::parse(name).is_ok()
         });
-        let event = AuditEvent {
+        AuditEvent {
+            id: uuid::Uuid::new_v4().to_string(),
             kind,
             user_id,
             username: username.map(str::to_owned),
@@ -201,22 +243,26 @@ impl AuditTrail {
             outcome,
             details,
             at: self.clock.now(),
-        };
+        }
+    }
+
+    /// The event has been written with its change: log it, count it and
+    /// apply the alert rules. (An alert that cannot be queued is logged; the
+    /// action happened and stays.)
+    pub async fn committed(&self, event: &AuditEvent) {
         tracing::info!(
-            event = kind,
-            user_id = user_id.map(|id| id.to_string()),
-            outcome = outcome.as_str(),
+            event = event.kind,
+            user_id = event.user_id.map(|id| id.to_string()),
+            outcome = event.outcome.as_str(),
             "audit"
         );
         if let Some(observer) = self.observer.get() {
-            observer.observed(kind, outcome);
+            observer.observed(event.kind, event.outcome);
         }
         if let Some(alerts) = self.alerts.get()
-            && let Err(err) = alerts.consider(&event).await
+            && let Err(err) = alerts.consider(event).await
         {
-            // The action happened; a lost alert must not undo it.
-            tracing::error!(event = kind, error = %err, "could not queue the alert for an event");
+            tracing::error!(event = event.kind, error = %err, "could not queue the alert for an event");
         }
-        self.repo.insert_event(&event).await
     }
 }

@@ -264,18 +264,21 @@ impl MfaService {
         };
         let (codes, hashes) = self.new_codes(user.id);
         let step = i64::try_from(step).unwrap_or(i64::MAX);
-        if !self.repo.enable_totp(user.id, step, &hashes).await? {
+        let event = self.audit.event(
+            "mfa.enabled",
+            user,
+            client,
+            Outcome::Success,
+            json!({"method": "totp"}),
+        );
+        if !self
+            .repo
+            .enable_totp(user.id, step, &hashes, &event)
+            .await?
+        {
             return Err(MfaError::NotEnrolled);
         }
-        self.audit
-            .record(
-                "mfa.enabled",
-                user,
-                client,
-                Outcome::Success,
-                json!({"method": "totp"}),
-            )
-            .await?;
+        self.audit.committed(&event).await;
         self.mail_change(user, "enabled").await?;
         Ok(codes)
     }
@@ -321,21 +324,12 @@ impl MfaService {
                 Err(Locked(wait)) => return Err(MfaError::Throttled(wait)),
             }
         }
-        match self.check_code(user, code).await? {
+        match self.check_code(user, code, client).await? {
             Some(factor) => {
                 for (key, a) in admitted {
                     self.throttle.succeeded(a, key, client.ip).await?;
                 }
                 if let Factor::RecoveryCode { remaining } = factor {
-                    self.audit
-                        .record(
-                            "recovery_code.used",
-                            user,
-                            client,
-                            Outcome::Success,
-                            json!({"remaining": remaining}),
-                        )
-                        .await?;
                     self.mail(
                         user,
                         MailTemplate::RecoveryCodeUsed,
@@ -358,7 +352,12 @@ impl MfaService {
         }
     }
 
-    async fn check_code(&self, user: &User, code: &str) -> Result<Option<Factor>, MfaError> {
+    async fn check_code(
+        &self,
+        user: &User,
+        code: &str,
+        client: &ClientMeta,
+    ) -> Result<Option<Factor>, MfaError> {
         let Some(totp) = self.repo.find_totp(user.id).await? else {
             return Ok(None);
         };
@@ -381,10 +380,18 @@ impl MfaService {
             return Ok(None);
         };
         let hash = self.code_hash(user.id, &canonical);
-        if !self.repo.take_recovery_code(user.id, &hash).await? {
+        let remaining = (self.repo.count_recovery_codes(user.id).await? - 1).max(0);
+        let event = self.audit.event(
+            "recovery_code.used",
+            user,
+            client,
+            Outcome::Success,
+            json!({"remaining": remaining}),
+        );
+        if !self.repo.take_recovery_code(user.id, &hash, &event).await? {
             return Ok(None);
         }
-        let remaining = self.repo.count_recovery_codes(user.id).await?;
+        self.audit.committed(&event).await;
         Ok(Some(Factor::RecoveryCode { remaining }))
     }
 
@@ -398,34 +405,34 @@ impl MfaService {
             return Err(MfaError::NotEnrolled);
         }
         let (codes, hashes) = self.new_codes(user.id);
-        self.repo.replace_recovery_codes(user.id, &hashes).await?;
-        self.audit
-            .record(
-                "recovery_codes.regenerated",
-                user,
-                client,
-                Outcome::Success,
-                json!({"count": RECOVERY_CODES}),
-            )
+        let event = self.audit.event(
+            "recovery_codes.regenerated",
+            user,
+            client,
+            Outcome::Success,
+            json!({"count": RECOVERY_CODES}),
+        );
+        self.repo
+            .replace_recovery_codes(user.id, &hashes, &event)
             .await?;
+        self.audit.committed(&event).await;
         Ok(codes)
     }
 
     /// Turns TOTP off for the user (the caller has checked a fresh sign-in
     /// and the password).
     pub async fn disable(&self, user: &User, client: &ClientMeta) -> Result<(), MfaError> {
-        if !self.repo.delete_mfa(user.id).await? {
+        let event = self.audit.event(
+            "mfa.disabled",
+            user,
+            client,
+            Outcome::Success,
+            json!({"by": "user"}),
+        );
+        if !self.repo.delete_mfa(user.id, &event).await? {
             return Err(MfaError::NotEnrolled);
         }
-        self.audit
-            .record(
-                "mfa.disabled",
-                user,
-                client,
-                Outcome::Success,
-                json!({"by": "user"}),
-            )
-            .await?;
+        self.audit.committed(&event).await;
         self.mail_change(user, "disabled").await
     }
 
@@ -437,18 +444,17 @@ impl MfaService {
             .find_by_username(&username.to_ascii_lowercase())
             .await?
             .ok_or_else(|| MfaError::NoSuchUser(username.to_owned()))?;
-        if !self.repo.delete_mfa(user.id).await? {
+        let event = self.audit.event(
+            "mfa.disabled",
+            &user,
+            &ClientMeta::operator(),
+            Outcome::Success,
+            json!({"by": "operator"}),
+        );
+        if !self.repo.delete_mfa(user.id, &event).await? {
             return Err(MfaError::NotEnrolled);
         }
-        self.audit
-            .record(
-                "mfa.disabled",
-                &user,
-                &ClientMeta::operator(),
-                Outcome::Success,
-                json!({"by": "operator"}),
-            )
-            .await?;
+        self.audit.committed(&event).await;
         self.mail_change(&user, "reset by an operator").await?;
         Ok(user)
     }

@@ -1,7 +1,12 @@
 //! The traits the domain needs from the outside world. `rampart-store`
 //! implements the repositories for SQLite and PostgreSQL; tests may implement
 //! them too. Nothing here knows SQL.
+//!
+//! A method that makes an audited change takes the event that records it
+//! (`audit`) and writes it in the same transaction as the change, or not at
+//! all when nothing changed (see [`crate::audit`]).
 
+use crate::audit::AuditEvent;
 use crate::mail::{OutgoingMail, QueuedMail};
 use crate::model::{Email, NewUser, RoleName, User, UserCredentials, UserId};
 use crate::recovery::{Purpose, Redeemed};
@@ -48,7 +53,7 @@ pub enum LoginKey<'a> {
 pub trait UserRepo: Send + Sync + 'static {
     /// Creates an account; a taken username or e-mail is a
     /// [`RepoError::Conflict`] raised by the database's unique index.
-    async fn insert_user(&self, new: &NewUser) -> Result<(), RepoError>;
+    async fn insert_user(&self, new: &NewUser, audit: &AuditEvent) -> Result<(), RepoError>;
     /// The account and its password hash for a login name.
     async fn find_credentials(
         &self,
@@ -61,26 +66,53 @@ pub trait UserRepo: Send + Sync + 'static {
     /// Replaces the address (verified); a taken address is a conflict.
     async fn change_email(&self, id: UserId, email: &Email) -> Result<(), RepoError>;
     /// Marks the address verified if it is still `email_key`; false otherwise.
-    async fn mark_email_verified(&self, id: UserId, email_key: &str) -> Result<bool, RepoError>;
+    async fn mark_email_verified(
+        &self,
+        id: UserId,
+        email_key: &str,
+        audit: &AuditEvent,
+    ) -> Result<bool, RepoError>;
     /// Every account, ordered by username.
     async fn list_users(&self) -> Result<Vec<User>, RepoError>;
-    /// Replaces the password hash.
-    async fn set_password_hash(&self, id: UserId, hash: &str) -> Result<(), RepoError>;
+    /// Replaces the password hash (`audit` is `None` for a silent upgrade of
+    /// the same password to current parameters).
+    async fn set_password_hash(
+        &self,
+        id: UserId,
+        hash: &str,
+        audit: Option<&AuditEvent>,
+    ) -> Result<(), RepoError>;
     /// Sets or clears "must choose a new password first".
     async fn set_must_change_password(&self, id: UserId, must: bool) -> Result<(), RepoError>;
-    /// Locks or unlocks an account.
-    async fn set_locked(&self, id: UserId, locked: bool) -> Result<(), RepoError>;
-    /// Replaces the account's roles.
-    async fn set_roles(&self, id: UserId, roles: &[RoleName]) -> Result<(), RepoError>;
+    /// Locks or unlocks an account; a lock ends its sessions in the same
+    /// transaction.
+    async fn set_locked(
+        &self,
+        id: UserId,
+        locked: bool,
+        audit: &AuditEvent,
+    ) -> Result<(), RepoError>;
+    /// Replaces the account's roles and ends its sessions (so the change
+    /// applies at once), in one transaction.
+    async fn set_roles(
+        &self,
+        id: UserId,
+        roles: &[RoleName],
+        audit: &AuditEvent,
+    ) -> Result<(), RepoError>;
     /// Deletes the account and everything that hangs off it.
-    async fn delete_user(&self, id: UserId) -> Result<(), RepoError>;
+    async fn delete_user(&self, id: UserId, audit: &AuditEvent) -> Result<(), RepoError>;
 }
 
 /// Server-side sessions, keyed by the digest of their token.
 #[async_trait]
 pub trait SessionRepo: Send + Sync + 'static {
-    /// Stores a new session.
-    async fn insert_session(&self, new: &NewSession) -> Result<(), RepoError>;
+    /// Stores a new session (`audit`: the sign-in it starts, if any).
+    async fn insert_session(
+        &self,
+        new: &NewSession,
+        audit: Option<&AuditEvent>,
+    ) -> Result<(), RepoError>;
     /// The session with this token digest, with its user.
     async fn find_session(&self, digest: &TokenDigest) -> Result<Option<StoredSession>, RepoError>;
     /// Records when the password was last proved, and from which client.
@@ -90,10 +122,19 @@ pub trait SessionRepo: Send + Sync + 'static {
         fresh_at: OffsetDateTime,
         fingerprint: &str,
     ) -> Result<(), RepoError>;
-    /// Deletes one session.
-    async fn delete_session(&self, id: &SessionId) -> Result<(), RepoError>;
-    /// Deletes every session of a user; returns how many.
-    async fn delete_user_sessions(&self, user: UserId) -> Result<u64, RepoError>;
+    /// Deletes one session; false when there was none.
+    async fn delete_session(
+        &self,
+        id: &SessionId,
+        audit: Option<&AuditEvent>,
+    ) -> Result<bool, RepoError>;
+    /// Deletes every session of a user but `keep`; returns how many.
+    async fn delete_user_sessions(
+        &self,
+        user: UserId,
+        keep: Option<&SessionId>,
+        audit: Option<&AuditEvent>,
+    ) -> Result<u64, RepoError>;
     /// Records when sessions were last seen (write-behind batches).
     async fn touch_sessions(&self, seen: &[(SessionId, OffsetDateTime)]) -> Result<(), RepoError>;
     /// A user's sessions, most recently seen first.
@@ -110,13 +151,18 @@ pub trait SessionRepo: Send + Sync + 'static {
 #[async_trait]
 pub trait TokenRepo: Send + Sync + 'static {
     /// Stores a new token.
-    async fn insert_token(&self, new: &NewApiToken) -> Result<(), RepoError>;
+    async fn insert_token(&self, new: &NewApiToken, audit: &AuditEvent) -> Result<(), RepoError>;
     /// The token with this digest and its (unlocked) owner.
     async fn find_token(&self, digest: &TokenDigest) -> Result<Option<ApiToken>, RepoError>;
     /// A user's tokens, newest first.
     async fn list_tokens(&self, owner: UserId) -> Result<Vec<TokenSummary>, RepoError>;
     /// Deletes a token of this owner; false when there was none.
-    async fn delete_token(&self, owner: UserId, id: &str) -> Result<bool, RepoError>;
+    async fn delete_token(
+        &self,
+        owner: UserId,
+        id: &str,
+        audit: &AuditEvent,
+    ) -> Result<bool, RepoError>;
     /// Records a use.
     async fn touch_token(&self, id: &TokenId, at: OffsetDateTime) -> Result<(), RepoError>;
 }
@@ -132,6 +178,7 @@ pub trait OneTimeTokenRepo: Send + Sync + 'static {
         user: UserId,
         email: &str,
         expires_at: OffsetDateTime,
+        audit: Option<&AuditEvent>,
     ) -> Result<(), RepoError>;
     /// The live token's owner, without using it up.
     async fn peek_one_time(
@@ -193,7 +240,11 @@ pub trait RememberRepo: Send + Sync + 'static {
         at: OffsetDateTime,
     ) -> Result<bool, RepoError>;
     /// Deletes a whole series.
-    async fn delete_remember_series(&self, series: &str) -> Result<(), RepoError>;
+    async fn delete_remember_series(
+        &self,
+        series: &str,
+        audit: Option<&AuditEvent>,
+    ) -> Result<(), RepoError>;
     /// Deletes every series of a user.
     async fn delete_remember_for_user(&self, user: UserId) -> Result<(), RepoError>;
 }
@@ -276,22 +327,29 @@ pub trait MfaRepo: Send + Sync + 'static {
         user: UserId,
         step: i64,
         code_hashes: &[String],
+        audit: &AuditEvent,
     ) -> Result<bool, RepoError>;
     /// Records `step` as used if it is newer than the last one; false when
     /// it is not (a replay), or TOTP is not enabled.
     async fn advance_totp_step(&self, user: UserId, step: i64) -> Result<bool, RepoError>;
     /// Uses up a recovery code by its hash; false when it is unknown or used.
-    async fn take_recovery_code(&self, user: UserId, hash: &str) -> Result<bool, RepoError>;
+    async fn take_recovery_code(
+        &self,
+        user: UserId,
+        hash: &str,
+        audit: &AuditEvent,
+    ) -> Result<bool, RepoError>;
     /// Replaces every recovery code of the user.
     async fn replace_recovery_codes(
         &self,
         user: UserId,
         code_hashes: &[String],
+        audit: &AuditEvent,
     ) -> Result<(), RepoError>;
     /// How many unused recovery codes the user has.
     async fn count_recovery_codes(&self, user: UserId) -> Result<i64, RepoError>;
     /// Removes the TOTP enrolment and recovery codes; false when there was none.
-    async fn delete_mfa(&self, user: UserId) -> Result<bool, RepoError>;
+    async fn delete_mfa(&self, user: UserId, audit: &AuditEvent) -> Result<bool, RepoError>;
     /// Every stored TOTP ciphertext (for key rotation).
     async fn all_totp_ciphertexts(&self) -> Result<Vec<(UserId, String)>, RepoError>;
     /// Replaces a ciphertext if it is still `old`; false otherwise.

@@ -159,6 +159,7 @@ impl RecoveryService {
         purpose: Purpose,
         user: &User,
         ttl: Duration,
+        audit: Option<&crate::audit::AuditEvent>,
     ) -> Result<SecretString, RepoError> {
         let token = generate_token();
         let expires_at = self.clock.now() + ttl;
@@ -169,6 +170,7 @@ impl RecoveryService {
                 user.id,
                 user.email.as_str(),
                 expires_at,
+                audit,
             )
             .await?;
         Ok(token)
@@ -177,7 +179,7 @@ impl RecoveryService {
     /// Sends the verification link for the user's current address.
     pub async fn send_verification(&self, user: &User) -> Result<(), RepoError> {
         let token = self
-            .issue(Purpose::VerifyEmail, user, self.config.verify_ttl)
+            .issue(Purpose::VerifyEmail, user, self.config.verify_ttl, None)
             .await?;
         self.outbox
             .enqueue(&OutgoingMail {
@@ -229,9 +231,22 @@ impl RecoveryService {
                 )
                 .await;
         };
+        let event = self.audit.event(
+            "password.reset_requested",
+            &user,
+            client,
+            Outcome::Success,
+            json!({}),
+        );
         let token = self
-            .issue(Purpose::PasswordReset, &user, self.config.reset_ttl)
+            .issue(
+                Purpose::PasswordReset,
+                &user,
+                self.config.reset_ttl,
+                Some(&event),
+            )
             .await?;
+        self.audit.committed(&event).await;
         self.outbox
             .enqueue(
                 &OutgoingMail {
@@ -245,15 +260,6 @@ impl RecoveryService {
                     }),
                 },
                 self.clock.now(),
-            )
-            .await?;
-        self.audit
-            .record(
-                "password.reset_requested",
-                &user,
-                client,
-                Outcome::Success,
-                json!({}),
             )
             .await
     }
@@ -303,11 +309,14 @@ impl RecoveryService {
         }
         let hash = self.pool.run(move |h| h.hash(&password)).await??;
         self.redeem(token, Purpose::PasswordReset).await?;
-        self.users.set_password_hash(user.id, &hash).await?;
-        self.password_changed(&user, None).await?;
-        self.audit
-            .record("password.reset", &user, client, Outcome::Success, json!({}))
+        let event = self
+            .audit
+            .event("password.reset", &user, client, Outcome::Success, json!({}));
+        self.users
+            .set_password_hash(user.id, &hash, Some(&event))
             .await?;
+        self.audit.committed(&event).await;
+        self.password_changed(&user, None).await?;
         Ok(user.id)
     }
 
@@ -394,6 +403,7 @@ impl RecoveryService {
                 user.id,
                 new_email.as_str(),
                 self.clock.now() + self.config.verify_ttl,
+                None,
             )
             .await?;
         self.outbox
@@ -454,24 +464,23 @@ impl RecoveryService {
         client: &ClientMeta,
     ) -> Result<UserId, RecoveryError> {
         let redeemed = self.redeem(token, Purpose::VerifyEmail).await?;
+        let event = self.audit.event_about(
+            "email.verified",
+            Some(redeemed.user_id),
+            None,
+            client,
+            Outcome::Success,
+            json!({}),
+        );
         if !self
             .users
-            .mark_email_verified(redeemed.user_id, &redeemed.email.to_lowercase())
+            .mark_email_verified(redeemed.user_id, &redeemed.email.to_lowercase(), &event)
             .await?
         {
             // The address changed since the mail was sent.
             return Err(RecoveryError::InvalidToken);
         }
-        self.audit
-            .record_about(
-                "email.verified",
-                Some(redeemed.user_id),
-                None,
-                client,
-                Outcome::Success,
-                json!({}),
-            )
-            .await?;
+        self.audit.committed(&event).await;
         Ok(redeemed.user_id)
     }
 }

@@ -150,7 +150,9 @@ impl RememberService {
             return Ok(Redemption::Theft);
         }
         if now >= record.expires_at {
-            self.repo.delete_remember_series(&record.series).await?;
+            self.repo
+                .delete_remember_series(&record.series, None)
+                .await?;
             return Ok(Redemption::Invalid);
         }
         if !self.repo.mark_remember_rotated(selector, now).await? {
@@ -165,18 +167,22 @@ impl RememberService {
     }
 
     async fn theft(&self, record: &RememberRecord, client: &ClientMeta) -> Result<(), RepoError> {
-        self.repo.delete_remember_series(&record.series).await?;
         tracing::warn!(user_id = %record.user_id, "a used remember-me cookie was presented again; its series is revoked");
-        if let Some(user) = self.users.find_by_id(record.user_id).await? {
-            self.audit
-                .record(
-                    "remember_me.theft_detected",
-                    &user,
-                    client,
-                    Outcome::Failure,
-                    json!({"series_revoked": true}),
-                )
-                .await?;
+        let user = self.users.find_by_id(record.user_id).await?;
+        let event = user.as_ref().map(|user| {
+            self.audit.event(
+                "remember_me.theft_detected",
+                user,
+                client,
+                Outcome::Failure,
+                json!({"series_revoked": true}),
+            )
+        });
+        self.repo
+            .delete_remember_series(&record.series, event.as_ref())
+            .await?;
+        if let (Some(user), Some(event)) = (user, event) {
+            self.audit.committed(&event).await;
             self.outbox
                 .enqueue(
                     &OutgoingMail {
@@ -197,7 +203,9 @@ impl RememberService {
         if let Some((selector, _)) = split(cookie)
             && let Some(record) = self.repo.find_remember(selector).await?
         {
-            self.repo.delete_remember_series(&record.series).await?;
+            self.repo
+                .delete_remember_series(&record.series, None)
+                .await?;
         }
         Ok(())
     }

@@ -234,16 +234,17 @@ impl SessionService {
         session: &Session,
         client: &ClientMeta,
     ) -> Result<(), SessionError> {
-        self.end(session).await?;
-        self.audit
-            .record(
-                "logout",
-                &session.user,
-                client,
-                Outcome::Success,
-                json!({"session_id": session.id.0}),
-            )
-            .await?;
+        let event = self.audit.event(
+            "logout",
+            &session.user,
+            client,
+            Outcome::Success,
+            json!({"session_id": session.id.0}),
+        );
+        self.cache_remove(&session.digest);
+        if self.repo.delete_session(&session.id, Some(&event)).await? {
+            self.audit.committed(&event).await;
+        }
         Ok(())
     }
 
@@ -255,19 +256,26 @@ impl SessionService {
         id: &str,
         client: &ClientMeta,
     ) -> Result<bool, SessionError> {
-        if !self.end_by_id(user.id, id).await? {
+        let sessions = self.repo.list_user_sessions(user.id).await?;
+        let Some(found) = sessions.into_iter().find(|s| s.session.id.0 == id) else {
             return Ok(false);
-        }
-        self.audit
-            .record(
-                "session.revoked",
-                user,
-                client,
-                Outcome::Success,
-                json!({"session_id": id}),
-            )
+        };
+        let event = self.audit.event(
+            "session.revoked",
+            user,
+            client,
+            Outcome::Success,
+            json!({"session_id": id}),
+        );
+        self.cache_remove(&found.session.digest);
+        let ended = self
+            .repo
+            .delete_session(&found.session.id, Some(&event))
             .await?;
-        Ok(true)
+        if ended {
+            self.audit.committed(&event).await;
+        }
+        Ok(ended)
     }
 
     /// Revokes every session of the user but `keep` (`session.revoked`).
@@ -277,16 +285,18 @@ impl SessionService {
         keep: Option<&SessionId>,
         client: &ClientMeta,
     ) -> Result<(), SessionError> {
-        self.end_all_except(user.id, keep).await?;
-        self.audit
-            .record(
-                "session.revoked",
-                user,
-                client,
-                Outcome::Success,
-                json!({"scope": if keep.is_some() { "others" } else { "all" }}),
-            )
+        let event = self.audit.event(
+            "session.revoked",
+            user,
+            client,
+            Outcome::Success,
+            json!({"scope": if keep.is_some() { "others" } else { "all" }}),
+        );
+        self.repo
+            .delete_user_sessions(user.id, keep, Some(&event))
             .await?;
+        self.forget_user_except(user.id, keep);
+        self.audit.committed(&event).await;
         Ok(())
     }
 
@@ -302,6 +312,44 @@ impl SessionService {
         user: User,
         ip: Option<String>,
         user_agent: Option<String>,
+    ) -> Result<(SecretString, Arc<Session>), SessionError> {
+        self.insert(user, ip, user_agent, None).await
+    }
+
+    /// A completed sign-in (every factor proved) by `method` (`password`,
+    /// `password+totp`, `password+recovery_code`, `remember_me`, …): a new
+    /// session and its `login.succeeded` event, in one transaction.
+    pub async fn sign_in(
+        &self,
+        user: User,
+        client: &ClientMeta,
+        method: &str,
+    ) -> Result<(SecretString, Arc<Session>), SessionError> {
+        let event = self.audit.event(
+            "login.succeeded",
+            &user,
+            client,
+            Outcome::Success,
+            json!({"method": method}),
+        );
+        let started = self
+            .insert(
+                user,
+                client.ip.map(|ip| ip.to_string()),
+                client.user_agent.clone(),
+                Some(&event),
+            )
+            .await?;
+        self.audit.committed(&event).await;
+        Ok(started)
+    }
+
+    async fn insert(
+        &self,
+        user: User,
+        ip: Option<String>,
+        user_agent: Option<String>,
+        event: Option<&crate::audit::AuditEvent>,
     ) -> Result<(SecretString, Arc<Session>), SessionError> {
         let token = generate_token();
         let digest = TokenDigest::of(token.expose_secret());
@@ -321,7 +369,7 @@ impl SessionService {
             user_agent,
             fingerprint,
         };
-        self.repo.insert_session(&new).await?;
+        self.repo.insert_session(&new, event).await?;
         let session = Arc::new(Session {
             id: new.id,
             digest,
@@ -519,16 +567,8 @@ impl SessionService {
     /// Ends one session at once (logout, revocation, expiry).
     pub async fn end(&self, session: &Session) -> Result<(), SessionError> {
         self.cache_remove(&session.digest);
-        self.repo.delete_session(&session.id).await?;
+        self.repo.delete_session(&session.id, None).await?;
         Ok(())
-    }
-
-    /// Ends every session of a user at once (lock, delete, password change).
-    pub async fn end_all_for_user(&self, user: UserId) -> Result<u64, SessionError> {
-        if let Ok(mut cache) = self.cache.write() {
-            cache.retain(|_, e| e.session.user.id != user);
-        }
-        Ok(self.repo.delete_user_sessions(user).await?)
     }
 
     /// A user's live sessions, most recently seen first.
@@ -551,36 +591,21 @@ impl SessionService {
         Ok(sessions)
     }
 
-    /// Ends the user's session with this id; false when the user has none.
-    pub async fn end_by_id(&self, user: UserId, id: &str) -> Result<bool, SessionError> {
-        let sessions = self.repo.list_user_sessions(user).await?;
-        let Some(found) = sessions.into_iter().find(|s| s.session.id.0 == id) else {
-            return Ok(false);
-        };
-        self.end(&found.session).await?;
-        Ok(true)
-    }
-
-    /// Ends every session of the user except `keep`; returns how many.
-    pub async fn end_others(&self, user: UserId, keep: &SessionId) -> Result<usize, SessionError> {
-        let sessions = self.repo.list_user_sessions(user).await?;
-        let mut ended = 0;
-        for stored in sessions.into_iter().filter(|s| &s.session.id != keep) {
-            self.end(&stored.session).await?;
-            ended += 1;
-        }
-        Ok(ended)
-    }
-
-    /// Ends every session of the user but `keep` (all of them without one).
+    /// Ends every session of the user but `keep` (all of them without one);
+    /// returns how many.
     pub async fn end_all_except(
         &self,
         user: UserId,
         keep: Option<&SessionId>,
-    ) -> Result<(), SessionError> {
-        match keep {
-            Some(keep) => self.end_others(user, keep).await.map(|_| ()),
-            None => self.end_all_for_user(user).await.map(|_| ()),
+    ) -> Result<u64, SessionError> {
+        let ended = self.repo.delete_user_sessions(user, keep, None).await?;
+        self.forget_user_except(user, keep);
+        Ok(ended)
+    }
+
+    fn forget_user_except(&self, user: UserId, keep: Option<&SessionId>) {
+        if let Ok(mut cache) = self.cache.write() {
+            cache.retain(|_, e| e.session.user.id != user || Some(&e.session.id) == keep);
         }
     }
 

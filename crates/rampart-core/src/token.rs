@@ -203,26 +203,28 @@ impl TokenService {
             expires_at: now + Duration::days(expires_in_days),
             last_used_at: None,
         };
+        let event = self.audit.event(
+            "token.created",
+            owner,
+            client,
+            Outcome::Success,
+            json!({
+                "token_id": summary.id.0,
+                "name": summary.name,
+                "scopes": summary.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+            }),
+        );
         self.repo
-            .insert_token(&NewApiToken {
-                summary: summary.clone(),
-                user_id: owner.id,
-                digest: TokenDigest::of(secret.expose_secret()),
-            })
-            .await?;
-        self.audit
-            .record(
-                "token.created",
-                owner,
-                client,
-                Outcome::Success,
-                json!({
-                    "token_id": summary.id.0,
-                    "name": summary.name,
-                    "scopes": summary.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
-                }),
+            .insert_token(
+                &NewApiToken {
+                    summary: summary.clone(),
+                    user_id: owner.id,
+                    digest: TokenDigest::of(secret.expose_secret()),
+                },
+                &event,
             )
             .await?;
+        self.audit.committed(&event).await;
         Ok((secret, summary))
     }
 
@@ -290,21 +292,20 @@ impl TokenService {
         id: &str,
         client: &ClientMeta,
     ) -> Result<(), TokenError> {
-        if !self.repo.delete_token(owner.id, id).await? {
+        let event = self.audit.event(
+            "token.revoked",
+            owner,
+            client,
+            Outcome::Success,
+            json!({"token_id": id}),
+        );
+        if !self.repo.delete_token(owner.id, id, &event).await? {
             return Err(TokenError::NotFound);
         }
         if let Ok(mut cache) = self.cache.write() {
             cache.retain(|_, c| c.token.summary.id.0 != id);
         }
-        self.audit
-            .record(
-                "token.revoked",
-                owner,
-                client,
-                Outcome::Success,
-                json!({"token_id": id}),
-            )
-            .await?;
+        self.audit.committed(&event).await;
         Ok(())
     }
 }

@@ -1,5 +1,9 @@
 //! Statements on `audit_events`. The listing is one fixed statement whose
 //! filters each fall away when their parameter is NULL.
+//!
+//! [`audited!`] is how every audited change is written: the change's
+//! statements and the event's row in one transaction, so that neither is
+//! kept without the other.
 
 use crate::backend::{Store, on_pool};
 use crate::error::repo_error;
@@ -9,6 +13,56 @@ use rampart_core::UserId;
 use rampart_core::audit::{AuditEvent, EventQuery, Outcome, StoredEvent};
 use rampart_core::ports::{AuditRepo, RepoError};
 use time::OffsetDateTime;
+
+/// Inserts the event `$e` through `$exec` (a pool, or a transaction's
+/// connection); expanded per backend inside `on_pool!`.
+macro_rules! insert_event {
+    ($exec:expr, $e:expr) => {{
+        let e: &rampart_core::audit::AuditEvent = $e;
+        sqlx::query(
+            "INSERT INTO audit_events (id, at, kind, user_id, username, ip, user_agent, outcome, details) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(e.id.as_str())
+        .bind(e.at.unix_timestamp())
+        .bind(e.kind)
+        .bind(e.user_id.map(|id| id.to_string()))
+        .bind(e.username.as_deref())
+        .bind(e.ip.as_deref())
+        .bind(e.user_agent.as_deref())
+        .bind(e.outcome.as_str())
+        .bind(e.details.to_string())
+        .execute($exec)
+        .await
+        .map(|_| ())
+        .map_err($crate::error::repo_error)
+    }};
+}
+pub(crate) use insert_event;
+
+/// Runs `$body` (statements on the open transaction `$tx`, using
+/// `.map_err(repo_error)?`, and ending in whether anything changed) and, when
+/// it changed something, inserts `$event` (an `Option<&AuditEvent>`) in the
+/// same transaction before committing. Yields `Result<bool, RepoError>`.
+macro_rules! audited {
+    ($store:expr, $event:expr, |$tx:ident| $body:expr) => {
+        $crate::backend::on_pool!($store, |pool| {
+            async {
+                let mut $tx = pool.begin().await.map_err($crate::error::repo_error)?;
+                let changed: bool = $body;
+                if changed {
+                    if let Some(event) = $event {
+                        $crate::audit::insert_event!(&mut *$tx, event)?;
+                    }
+                }
+                $tx.commit().await.map_err($crate::error::repo_error)?;
+                Ok::<bool, rampart_core::ports::RepoError>(changed)
+            }
+            .await
+        })
+    };
+}
+pub(crate) use audited;
 
 #[derive(sqlx::FromRow)]
 struct EventRow {
@@ -27,6 +81,7 @@ impl EventRow {
     fn into_event(self) -> StoredEvent {
         StoredEvent {
             event: AuditEvent {
+                id: self.id.clone(),
                 kind: "",
                 user_id: self.user_id.as_deref().and_then(UserId::parse),
                 username: self.username,
@@ -50,25 +105,7 @@ impl EventRow {
 #[async_trait]
 impl AuditRepo for Store {
     async fn insert_event(&self, e: &AuditEvent) -> Result<(), RepoError> {
-        on_pool!(self, |pool| {
-            sqlx::query(
-            "INSERT INTO audit_events (id, at, kind, user_id, username, ip, user_agent, outcome, details) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-        )
-        .bind(uuid::Uuid::new_v4().to_string())
-        .bind(e.at.unix_timestamp())
-        .bind(e.kind)
-        .bind(e.user_id.map(|id| id.to_string()))
-        .bind(e.username.as_deref())
-        .bind(e.ip.as_deref())
-        .bind(e.user_agent.as_deref())
-        .bind(e.outcome.as_str())
-        .bind(e.details.to_string())
-        .execute(pool)
-        .await
-        .map(|_| ())
-        .map_err(repo_error)
-        })
+        on_pool!(self, |pool| insert_event!(pool, e))
     }
 
     async fn list_events(&self, q: &EventQuery) -> Result<Vec<StoredEvent>, RepoError> {

@@ -1,8 +1,10 @@
 //! Statements on `one_time_tokens` and `outbox`.
 
+use crate::audit::audited;
 use crate::backend::{Store, on_pool};
 use crate::error::repo_error;
 use async_trait::async_trait;
+use rampart_core::audit::AuditEvent;
 use rampart_core::mail::{MailTemplate, OutgoingMail, QueuedMail};
 use rampart_core::ports::{OneTimeTokenRepo, OutboxRepo, RepoError};
 use rampart_core::recovery::{Purpose, Redeemed};
@@ -67,8 +69,9 @@ impl OneTimeTokenRepo for Store {
         user: UserId,
         email: &str,
         expires_at: OffsetDateTime,
+        audit: Option<&AuditEvent>,
     ) -> Result<(), RepoError> {
-        on_pool!(self, |pool| {
+        audited!(self, audit, |tx| {
             sqlx::query(
             "INSERT INTO one_time_tokens (token_hash, purpose, user_id, email, expires_at) VALUES ($1, $2, $3, $4, $5)"
         )
@@ -77,11 +80,12 @@ impl OneTimeTokenRepo for Store {
         .bind(user.to_string())
         .bind(email)
         .bind(expires_at.unix_timestamp())
-        .execute(pool)
+        .execute(&mut *tx)
         .await
-        .map(|_| ())
-        .map_err(repo_error)
+        .map_err(repo_error)?;
+            true
         })
+        .map(|_| ())
     }
 
     async fn peek_one_time(

@@ -1,10 +1,12 @@
 //! Statements on `mfa_totp`, `recovery_codes` and `mfa_challenges`.
 
+use crate::audit::audited;
 use crate::backend::{Store, on_pool};
 use crate::error::repo_error;
 use crate::time::time_of;
 use async_trait::async_trait;
 use rampart_core::UserId;
+use rampart_core::audit::AuditEvent;
 use rampart_core::ports::{MfaChallenge, MfaRepo, RepoError, TotpRecord};
 use rampart_crypto::TokenDigest;
 use time::OffsetDateTime;
@@ -93,10 +95,10 @@ impl MfaRepo for Store {
         user: UserId,
         step: i64,
         code_hashes: &[String],
+        audit: &AuditEvent,
     ) -> Result<bool, RepoError> {
         let id = user.to_string();
-        on_pool!(self, |pool| {
-            let mut tx = pool.begin().await.map_err(repo_error)?;
+        audited!(self, Some(audit), |tx| {
             let enabled = sqlx::query(
                 "UPDATE mfa_totp SET enabled = TRUE, last_step = $2 WHERE user_id = $1 AND enabled = FALSE",
             )
@@ -106,12 +108,10 @@ impl MfaRepo for Store {
             .await
             .map_err(repo_error)?
             .rows_affected();
-            if enabled != 1 {
-                return Ok(false);
+            if enabled == 1 {
+                replace_codes!(tx, &id, code_hashes);
             }
-            replace_codes!(tx, &id, code_hashes);
-            tx.commit().await.map_err(repo_error)?;
-            Ok(true)
+            enabled == 1
         })
     }
 
@@ -129,29 +129,36 @@ impl MfaRepo for Store {
         })
     }
 
-    async fn take_recovery_code(&self, user: UserId, hash: &str) -> Result<bool, RepoError> {
-        on_pool!(self, |pool| sqlx::query(
+    async fn take_recovery_code(
+        &self,
+        user: UserId,
+        hash: &str,
+        audit: &AuditEvent,
+    ) -> Result<bool, RepoError> {
+        audited!(self, Some(audit), |tx| sqlx::query(
             "DELETE FROM recovery_codes WHERE user_id = $1 AND code_hash = $2"
         )
         .bind(user.to_string())
         .bind(hash)
-        .execute(pool)
+        .execute(&mut *tx)
         .await
-        .map(|r| r.rows_affected() == 1)
-        .map_err(repo_error))
+        .map_err(repo_error)?
+        .rows_affected()
+            == 1)
     }
 
     async fn replace_recovery_codes(
         &self,
         user: UserId,
         code_hashes: &[String],
+        audit: &AuditEvent,
     ) -> Result<(), RepoError> {
         let id = user.to_string();
-        on_pool!(self, |pool| {
-            let mut tx = pool.begin().await.map_err(repo_error)?;
+        audited!(self, Some(audit), |tx| {
             replace_codes!(tx, &id, code_hashes);
-            tx.commit().await.map_err(repo_error)
+            true
         })
+        .map(|_| ())
     }
 
     async fn count_recovery_codes(&self, user: UserId) -> Result<i64, RepoError> {
@@ -164,10 +171,9 @@ impl MfaRepo for Store {
         .map_err(repo_error))
     }
 
-    async fn delete_mfa(&self, user: UserId) -> Result<bool, RepoError> {
+    async fn delete_mfa(&self, user: UserId, audit: &AuditEvent) -> Result<bool, RepoError> {
         let id = user.to_string();
-        on_pool!(self, |pool| {
-            let mut tx = pool.begin().await.map_err(repo_error)?;
+        audited!(self, Some(audit), |tx| {
             sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
                 .bind(&id)
                 .execute(&mut *tx)
@@ -179,8 +185,7 @@ impl MfaRepo for Store {
                 .await
                 .map_err(repo_error)?
                 .rows_affected();
-            tx.commit().await.map_err(repo_error)?;
-            Ok(removed == 1)
+            removed == 1
         })
     }
 

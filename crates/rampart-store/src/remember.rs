@@ -1,10 +1,12 @@
 //! Statements on `remember_tokens`.
 
+use crate::audit::audited;
 use crate::backend::{Store, on_pool};
 use crate::error::repo_error;
 use crate::time::time_of;
 use async_trait::async_trait;
 use rampart_core::UserId;
+use rampart_core::audit::AuditEvent;
 use rampart_core::ports::{RememberRepo, RepoError};
 use rampart_core::remember::RememberRecord;
 use rampart_crypto::TokenDigest;
@@ -82,15 +84,20 @@ impl RememberRepo for Store {
         .map_err(repo_error))
     }
 
-    async fn delete_remember_series(&self, series: &str) -> Result<(), RepoError> {
-        on_pool!(self, |pool| sqlx::query(
-            "DELETE FROM remember_tokens WHERE series = $1"
-        )
-        .bind(series)
-        .execute(pool)
-        .await
+    async fn delete_remember_series(
+        &self,
+        series: &str,
+        audit: Option<&AuditEvent>,
+    ) -> Result<(), RepoError> {
+        audited!(self, audit, |tx| {
+            sqlx::query("DELETE FROM remember_tokens WHERE series = $1")
+                .bind(series)
+                .execute(&mut *tx)
+                .await
+                .map_err(repo_error)?;
+            true
+        })
         .map(|_| ())
-        .map_err(repo_error))
     }
 
     async fn delete_remember_for_user(&self, user: UserId) -> Result<(), RepoError> {

@@ -1,11 +1,13 @@
 //! Statements on `sessions`.
 
+use crate::audit::audited;
 use crate::backend::{Store, on_pool};
 use crate::error::repo_error;
 use crate::time::time_of;
 use crate::users::UserRow;
 use async_trait::async_trait;
 use rampart_core::UserId;
+use rampart_core::audit::AuditEvent;
 use rampart_core::ports::{RepoError, SessionRepo};
 use rampart_core::session::{NewSession, Session, SessionId, StoredSession};
 use rampart_crypto::TokenDigest;
@@ -52,8 +54,12 @@ impl SessionRow {
 
 #[async_trait]
 impl SessionRepo for Store {
-    async fn insert_session(&self, new: &NewSession) -> Result<(), RepoError> {
-        on_pool!(self, |pool| {
+    async fn insert_session(
+        &self,
+        new: &NewSession,
+        audit: Option<&AuditEvent>,
+    ) -> Result<(), RepoError> {
+        audited!(self, audit, |tx| {
             sqlx::query(
             "INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, expires_at, ip, user_agent, fresh_at, fingerprint) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
@@ -68,11 +74,12 @@ impl SessionRepo for Store {
         .bind(new.user_agent.as_deref())
         .bind(new.fresh_at().unix_timestamp())
         .bind(&new.fingerprint)
-        .execute(pool)
+        .execute(&mut *tx)
         .await
-        .map(|_| ())
-        .map_err(repo_error)
+        .map_err(repo_error)?;
+            true
         })
+        .map(|_| ())
     }
 
     async fn find_session(&self, digest: &TokenDigest) -> Result<Option<StoredSession>, RepoError> {
@@ -131,26 +138,42 @@ impl SessionRepo for Store {
         .map_err(repo_error))
     }
 
-    async fn delete_session(&self, id: &SessionId) -> Result<(), RepoError> {
-        on_pool!(self, |pool| sqlx::query(
+    async fn delete_session(
+        &self,
+        id: &SessionId,
+        audit: Option<&AuditEvent>,
+    ) -> Result<bool, RepoError> {
+        audited!(self, audit, |tx| sqlx::query(
             "DELETE FROM sessions WHERE id = $1"
         )
         .bind(&id.0)
-        .execute(pool)
+        .execute(&mut *tx)
         .await
-        .map(|_| ())
-        .map_err(repo_error))
+        .map_err(repo_error)?
+        .rows_affected()
+            > 0)
     }
 
-    async fn delete_user_sessions(&self, user: UserId) -> Result<u64, RepoError> {
-        on_pool!(self, |pool| sqlx::query(
-            "DELETE FROM sessions WHERE user_id = $1"
-        )
-        .bind(user.to_string())
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected())
-        .map_err(repo_error))
+    async fn delete_user_sessions(
+        &self,
+        user: UserId,
+        keep: Option<&SessionId>,
+        audit: Option<&AuditEvent>,
+    ) -> Result<u64, RepoError> {
+        let mut ended = 0;
+        audited!(self, audit, |tx| {
+            ended =
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR id <> $2)")
+                    .bind(user.to_string())
+                    .bind(keep.map(|k| k.0.as_str()))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(repo_error)?
+                    .rows_affected();
+            // A revocation is recorded even when there was nothing to end.
+            true
+        })?;
+        Ok(ended)
     }
 
     async fn touch_sessions(&self, seen: &[(SessionId, OffsetDateTime)]) -> Result<(), RepoError> {

@@ -1,11 +1,13 @@
 //! Statements on `api_tokens`. Scopes are stored as one space-separated text.
 
+use crate::audit::audited;
 use crate::backend::{Store, on_pool};
 use crate::error::repo_error;
 use crate::time::time_of;
 use crate::users::UserRow;
 use async_trait::async_trait;
 use rampart_core::UserId;
+use rampart_core::audit::AuditEvent;
 use rampart_core::ports::{RepoError, TokenRepo};
 use rampart_core::token::{ApiToken, NewApiToken, Scope, TokenId, TokenSummary};
 use rampart_crypto::TokenDigest;
@@ -48,10 +50,10 @@ impl SummaryRow {
 
 #[async_trait]
 impl TokenRepo for Store {
-    async fn insert_token(&self, new: &NewApiToken) -> Result<(), RepoError> {
+    async fn insert_token(&self, new: &NewApiToken, audit: &AuditEvent) -> Result<(), RepoError> {
         let s = &new.summary;
         let scopes: Vec<&str> = s.scopes.iter().map(|scope| scope.as_str()).collect();
-        on_pool!(self, |pool| {
+        audited!(self, Some(audit), |tx| {
             sqlx::query(
             "INSERT INTO api_tokens (id, user_id, name, token_hash, scopes, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)"
@@ -63,11 +65,12 @@ impl TokenRepo for Store {
         .bind(scopes.join(" "))
         .bind(s.created_at.unix_timestamp())
         .bind(s.expires_at.unix_timestamp())
-        .execute(pool)
+        .execute(&mut *tx)
         .await
-        .map(|_| ())
-        .map_err(repo_error)
+        .map_err(repo_error)?;
+            true
         })
+        .map(|_| ())
     }
 
     async fn find_token(&self, digest: &TokenDigest) -> Result<Option<ApiToken>, RepoError> {
@@ -106,16 +109,22 @@ impl TokenRepo for Store {
         Ok(rows.into_iter().map(SummaryRow::into_summary).collect())
     }
 
-    async fn delete_token(&self, owner: UserId, id: &str) -> Result<bool, RepoError> {
-        on_pool!(self, |pool| sqlx::query(
+    async fn delete_token(
+        &self,
+        owner: UserId,
+        id: &str,
+        audit: &AuditEvent,
+    ) -> Result<bool, RepoError> {
+        audited!(self, Some(audit), |tx| sqlx::query(
             "DELETE FROM api_tokens WHERE id = $1 AND user_id = $2"
         )
         .bind(id)
         .bind(owner.to_string())
-        .execute(pool)
+        .execute(&mut *tx)
         .await
-        .map(|r| r.rows_affected() > 0)
-        .map_err(repo_error))
+        .map_err(repo_error)?
+        .rows_affected()
+            > 0)
     }
 
     async fn touch_token(&self, id: &TokenId, at: OffsetDateTime) -> Result<(), RepoError> {

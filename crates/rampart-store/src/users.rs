@@ -1,9 +1,11 @@
 //! Statements on `users` and `user_roles`.
 
+use crate::audit::audited;
 use crate::backend::{Store, on_pool};
 use crate::error::repo_error;
 use crate::time::time_of;
 use async_trait::async_trait;
+use rampart_core::audit::AuditEvent;
 use rampart_core::model::{NewUser, UserCredentials};
 use rampart_core::ports::{LoginKey, RepoError, UserRepo};
 use rampart_core::{Email, RoleName, User, UserId, Username};
@@ -64,10 +66,9 @@ impl Store {
 
 #[async_trait]
 impl UserRepo for Store {
-    async fn insert_user(&self, new: &NewUser) -> Result<(), RepoError> {
+    async fn insert_user(&self, new: &NewUser, audit: &AuditEvent) -> Result<(), RepoError> {
         let u = &new.user;
-        on_pool!(self, |pool| {
-            let mut tx = pool.begin().await.map_err(repo_error)?;
+        audited!(self, Some(audit), |tx| {
             sqlx::query(
                 "INSERT INTO users (id, username, username_key, email, email_key, email_verified, password_hash, locked, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -92,8 +93,9 @@ impl UserRepo for Store {
                     .await
                     .map_err(repo_error)?;
             }
-            tx.commit().await.map_err(repo_error)
+            true
         })
+        .map(|_| ())
     }
 
     async fn find_credentials(
@@ -175,17 +177,23 @@ impl UserRepo for Store {
         .map_err(repo_error))
     }
 
-    async fn mark_email_verified(&self, id: UserId, email_key: &str) -> Result<bool, RepoError> {
-        on_pool!(self, |pool| sqlx::query(
+    async fn mark_email_verified(
+        &self,
+        id: UserId,
+        email_key: &str,
+        audit: &AuditEvent,
+    ) -> Result<bool, RepoError> {
+        audited!(self, Some(audit), |tx| sqlx::query(
             "UPDATE users SET email_verified = $1 WHERE id = $2 AND email_key = $3"
         )
         .bind(true)
         .bind(id.to_string())
         .bind(email_key)
-        .execute(pool)
+        .execute(&mut *tx)
         .await
-        .map(|r| r.rows_affected() > 0)
-        .map_err(repo_error))
+        .map_err(repo_error)?
+        .rows_affected()
+            > 0)
     }
 
     async fn list_users(&self) -> Result<Vec<User>, RepoError> {
@@ -204,16 +212,23 @@ impl UserRepo for Store {
         Ok(users)
     }
 
-    async fn set_password_hash(&self, id: UserId, hash: &str) -> Result<(), RepoError> {
-        on_pool!(self, |pool| sqlx::query(
+    async fn set_password_hash(
+        &self,
+        id: UserId,
+        hash: &str,
+        audit: Option<&AuditEvent>,
+    ) -> Result<(), RepoError> {
+        audited!(self, audit, |tx| sqlx::query(
             "UPDATE users SET password_hash = $1 WHERE id = $2"
         )
         .bind(hash)
         .bind(id.to_string())
-        .execute(pool)
+        .execute(&mut *tx)
         .await
+        .map_err(repo_error)?
+        .rows_affected()
+            > 0)
         .map(|_| ())
-        .map_err(repo_error))
     }
 
     async fn set_must_change_password(&self, id: UserId, must: bool) -> Result<(), RepoError> {
@@ -228,21 +243,45 @@ impl UserRepo for Store {
         .map_err(repo_error))
     }
 
-    async fn set_locked(&self, id: UserId, locked: bool) -> Result<(), RepoError> {
-        on_pool!(self, |pool| sqlx::query(
-            "UPDATE users SET locked = $1 WHERE id = $2"
-        )
-        .bind(locked)
-        .bind(id.to_string())
-        .execute(pool)
-        .await
+    async fn set_locked(
+        &self,
+        id: UserId,
+        locked: bool,
+        audit: &AuditEvent,
+    ) -> Result<(), RepoError> {
+        audited!(self, Some(audit), |tx| {
+            let changed = sqlx::query("UPDATE users SET locked = $1 WHERE id = $2")
+                .bind(locked)
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(repo_error)?
+                .rows_affected()
+                > 0;
+            if locked {
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                    .bind(id.to_string())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(repo_error)?;
+            }
+            changed
+        })
         .map(|_| ())
-        .map_err(repo_error))
     }
 
-    async fn set_roles(&self, id: UserId, roles: &[RoleName]) -> Result<(), RepoError> {
-        on_pool!(self, |pool| {
-            let mut tx = pool.begin().await.map_err(repo_error)?;
+    async fn set_roles(
+        &self,
+        id: UserId,
+        roles: &[RoleName],
+        audit: &AuditEvent,
+    ) -> Result<(), RepoError> {
+        audited!(self, Some(audit), |tx| {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(repo_error)?;
             sqlx::query("DELETE FROM user_roles WHERE user_id = $1")
                 .bind(id.to_string())
                 .execute(&mut *tx)
@@ -256,17 +295,22 @@ impl UserRepo for Store {
                     .await
                     .map_err(repo_error)?;
             }
-            tx.commit().await.map_err(repo_error)
+            true
         })
+        .map(|_| ())
     }
 
-    async fn delete_user(&self, id: UserId) -> Result<(), RepoError> {
+    async fn delete_user(&self, id: UserId, audit: &AuditEvent) -> Result<(), RepoError> {
         // Roles and sessions go with the row (ON DELETE CASCADE), in one statement.
-        on_pool!(self, |pool| sqlx::query("DELETE FROM users WHERE id = $1")
-            .bind(id.to_string())
-            .execute(pool)
-            .await
-            .map(|_| ())
-            .map_err(repo_error))
+        audited!(self, Some(audit), |tx| sqlx::query(
+            "DELETE FROM users WHERE id = $1"
+        )
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(repo_error)?
+        .rows_affected()
+            > 0)
+        .map(|_| ())
     }
 }

@@ -177,6 +177,16 @@ impl TestApp {
         result.unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 
+    /// Runs statements that return nothing (test set-up on the database,
+    /// e.g. a trigger); `sqlite` and `postgres` are the texts per backend.
+    pub async fn execute(&self, sqlite: &'static str, postgres: &'static str) {
+        let result = match &self.store {
+            Store::Sqlite(pool) => sqlx::raw_sql(sqlite).execute(pool).await.map(|_| ()),
+            Store::Postgres(pool) => sqlx::raw_sql(postgres).execute(pool).await.map(|_| ()),
+        };
+        result.unwrap_or_else(|e| panic!("{sqlite} / {postgres}: {e}"));
+    }
+
     /// Signs in through the JSON API; returns the bearer session token.
     pub async fn api_login(&self, username: &str, password: &str) -> String {
         let body: serde_json::Value = Client::new()

@@ -25,14 +25,32 @@ pub async fn start_session(
     client: ClientInfo,
     target: &str,
 ) -> Result<Response, WebError> {
+    rotate_into_session(state, visitor, user, client, target, None).await
+}
+
+/// [`start_session`], recording `login.succeeded` by `method` with the new
+/// session when the visitor has just signed in.
+async fn rotate_into_session(
+    state: &AppState,
+    visitor: &Visitor,
+    user: User,
+    client: ClientInfo,
+    target: &str,
+    method: Option<&str>,
+) -> Result<Response, WebError> {
     if let Some(previous) = &visitor.session {
         state.sessions.end(previous).await?;
     }
     let user_id = user.id;
-    let (token, _) = state
-        .sessions
-        .create(user, client.ip.map(|ip| ip.to_string()), client.user_agent)
-        .await?;
+    let (token, _) = match method {
+        Some(method) => state.sessions.sign_in(user, &client.meta(), method).await?,
+        None => {
+            state
+                .sessions
+                .create(user, client.ip.map(|ip| ip.to_string()), client.user_agent)
+                .await?
+        }
+    };
     tracing::info!(%user_id, "signed in");
     let mut response = Redirect::to(target).into_response();
     response.headers_mut().append(
@@ -53,11 +71,8 @@ pub async fn complete_sign_in(
     method: &str,
 ) -> Result<Response, WebError> {
     let user_id = user.id;
-    state
-        .accounts
-        .signed_in(&user, &client.meta(), method)
-        .await?;
-    let mut response = start_session(state, visitor, user, client, target).await?;
+    let mut response =
+        rotate_into_session(state, visitor, user, client, target, Some(method)).await?;
     if remember {
         let cookie = state
             .remember

@@ -20,20 +20,20 @@ backend_tests!(
     a_full_hash_pool_answers_503_busy,
 );
 
-struct Api {
+pub(crate) struct Api {
     client: reqwest::Client,
     base: String,
 }
 
 impl Api {
-    fn new(app: &TestApp) -> Api {
+    pub(crate) fn new(app: &TestApp) -> Api {
         Api {
             client: reqwest::Client::new(),
             base: format!("{}/api/v1", app.base),
         }
     }
 
-    async fn call(
+    pub(crate) async fn call(
         &self,
         method: reqwest::Method,
         path: &str,
@@ -60,7 +60,7 @@ impl Api {
         (status, value)
     }
 
-    async fn signup(&self, username: &str) -> Value {
+    pub(crate) async fn signup(&self, username: &str) -> Value {
         let (status, body) = self
             .call(reqwest::Method::POST, "/users", None, Some(json!({"username": username, "email": format!("{username}@example.com"), "password": GOOD_PASSWORD})))
             .await;
@@ -68,7 +68,7 @@ impl Api {
         body
     }
 
-    async fn login(&self, username: &str) -> String {
+    pub(crate) async fn login(&self, username: &str) -> String {
         let (status, body) = self
             .call(
                 reqwest::Method::POST,

@@ -3,6 +3,7 @@
 //! password, token or code, and administrators read it back through
 //! `GET /api/v1/admin/events` (filters, paging) and `rampart audit export`.
 
+use crate::api::Api;
 use crate::mfa::{answer, code, enrol_in_browser, rampart_cli};
 use rampart_core::ClientMeta;
 use rampart_core::Clock as _;
@@ -14,6 +15,7 @@ use std::collections::BTreeSet;
 use time::Duration;
 
 backend_tests!(
+    a_change_and_its_event_commit_together,
     every_event_type_is_recorded_without_secrets,
     only_administrators_read_the_trail,
 );
@@ -416,5 +418,132 @@ async fn only_administrators_read_the_trail(backend: Backend) {
             .await
             .unwrap();
         assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+}
+
+/// A trigger that makes every insert into `audit_events` fail, as a crash or
+/// a full disk between the change and its event would.
+const REFUSE_EVENTS_SQLITE: &str = "CREATE TRIGGER refuse_events BEFORE INSERT ON audit_events \
+     BEGIN SELECT RAISE(ABORT, 'audit trail refused'); END;";
+const REFUSE_EVENTS_POSTGRES: &str = "CREATE FUNCTION refuse_events() RETURNS trigger LANGUAGE plpgsql AS \
+     $$ BEGIN RAISE EXCEPTION 'audit trail refused'; END $$; \
+     CREATE TRIGGER refuse_events BEFORE INSERT ON audit_events \
+     FOR EACH ROW EXECUTE FUNCTION refuse_events();";
+
+/// When the event cannot be written, the change it records is not made
+/// either: each audited write and its event are one transaction.
+async fn a_change_and_its_event_commit_together(backend: Backend) {
+    use reqwest::Method as M;
+    let app = TestApp::spawn(&backend).await;
+    let api = Api::new(&app);
+    api.signup("alice").await;
+    let session = api.login("alice").await;
+    let operator = ClientMeta::operator();
+    let count = |sql: &'static str| app.scalar(sql, "alice");
+    let sessions = "SELECT COUNT(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username_key = $1";
+    let tokens = "SELECT COUNT(*) FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE u.username_key = $1";
+    let locked = "SELECT COUNT(*) FROM users WHERE username_key = $1 AND locked = TRUE";
+    let admins = "SELECT COUNT(*) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.username_key = $1 AND r.role = 'admin'";
+    let exists = "SELECT COUNT(*) FROM users WHERE username_key = $1";
+    let events = app
+        .scalar("SELECT COUNT(*) FROM audit_events WHERE kind <> $1", "")
+        .await;
+    assert_eq!(count(sessions).await, 1);
+
+    app.execute(REFUSE_EVENTS_SQLITE, REFUSE_EVENTS_POSTGRES)
+        .await;
+
+    // Registration (user.registered): no account without its event.
+    let (status, _) = api
+        .call(
+            M::POST,
+            "/users",
+            None,
+            Some(json!({"username": "bob", "email": "bob@example.com", "password": GOOD_PASSWORD})),
+        )
+        .await;
+    assert!(status.is_server_error(), "{status}");
+    assert_eq!(app.scalar(exists, "bob").await, 0);
+    // Sign-in (login.succeeded): no session.
+    let (status, _) = api
+        .call(
+            M::POST,
+            "/sessions",
+            None,
+            Some(json!({"username": "alice", "password": GOOD_PASSWORD})),
+        )
+        .await;
+    assert!(status.is_server_error(), "{status}");
+    assert_eq!(count(sessions).await, 1);
+    // A personal access token (token.created): not stored.
+    let (status, _) = api
+        .call(
+            M::POST,
+            "/me/tokens",
+            Some(&session),
+            Some(json!({"name": "ci", "scopes": ["read:me"], "expires_in_days": 30})),
+        )
+        .await;
+    assert!(status.is_server_error(), "{status}");
+    assert_eq!(count(tokens).await, 0);
+    // Lock (user.locked): neither the flag nor the end of the sessions.
+    assert!(app.accounts.lock("alice", &operator).await.is_err());
+    assert_eq!(count(locked).await, 0);
+    assert_eq!(count(sessions).await, 1);
+    // Roles (roles.changed): unchanged, sessions kept.
+    let admin = vec![rampart_core::RoleName::parse("admin").unwrap()];
+    assert!(
+        app.accounts
+            .set_roles("alice", admin.clone(), &operator)
+            .await
+            .is_err()
+    );
+    assert_eq!(count(admins).await, 0);
+    // Sign-out (logout): the session stays.
+    let (status, _) = api
+        .call(M::DELETE, "/sessions/current", Some(&session), None)
+        .await;
+    assert!(status.is_server_error(), "{status}");
+    assert_eq!(count(sessions).await, 1);
+    // Deletion (user.deleted): the account stays.
+    assert!(app.accounts.delete("alice", &operator).await.is_err());
+    assert_eq!(count(exists).await, 1);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM audit_events WHERE kind <> $1", "")
+            .await,
+        events,
+        "no event was written"
+    );
+
+    // With the trail writable again, the same actions take effect with their events.
+    app.execute(
+        "DROP TRIGGER refuse_events;",
+        "DROP TRIGGER refuse_events ON audit_events; DROP FUNCTION refuse_events();",
+    )
+    .await;
+    let (status, _) = api
+        .call(
+            M::POST,
+            "/me/tokens",
+            Some(&session),
+            Some(json!({"name": "ci", "scopes": ["read:me"], "expires_in_days": 30})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    app.accounts
+        .set_roles("alice", admin, &operator)
+        .await
+        .unwrap();
+    assert_eq!(count(admins).await, 1);
+    assert_eq!(count(sessions).await, 0, "a role change ends the sessions");
+    app.accounts.lock("alice", &operator).await.unwrap();
+    assert_eq!(count(locked).await, 1);
+    for kind in ["token.created", "roles.changed", "user.locked"] {
+        assert_eq!(
+            app.scalar("SELECT COUNT(*) FROM audit_events WHERE kind = $1", kind)
+                .await,
+            1,
+            "{kind}"
+        );
     }
 }

@@ -86,14 +86,9 @@ pub async fn create_session(
         &client,
     )
     .await?;
-    state
-        .accounts
-        .signed_in(&user, &client.meta(), method)
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
     let (token, session) = state
         .sessions
-        .create(user, client.ip.map(|ip| ip.to_string()), client.user_agent)
+        .sign_in(user, &client.meta(), method)
         .await
         .map_err(|e| ApiError::internal(&e))?;
     Ok((

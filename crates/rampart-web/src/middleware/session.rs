@@ -130,15 +130,7 @@ async fn remembered(
     if user.locked {
         return Ok((None, clear));
     }
-    state
-        .accounts
-        .signed_in(&user, &meta, "remember_me")
-        .await?;
-    let ip = client.ip.map(|ip| ip.to_string());
-    let (token, session) = state
-        .sessions
-        .create(user, ip, client.user_agent.clone())
-        .await?;
+    let (token, session) = state.sessions.sign_in(user, &meta, "remember_me").await?;
     let set = vec![
         cookies::session_cookie(&state.settings, &token),
         cookies::remember_cookie(&state.settings, &rotated, state.remember.ttl()),
