@@ -99,6 +99,15 @@ pub enum AdminError {
     /// Ending the user's sessions failed.
     #[error(transparent)]
     Sessions(#[from] SessionError),
+    /// The request is not acceptable (an unknown role, …).
+    #[error("{}", .0.message)]
+    Invalid(FieldProblem),
+    /// The action would leave no account with the `admin` role.
+    #[error("this would leave no administrator: give another account the admin role first")]
+    LastAdministrator,
+    /// The second factor could not be reset.
+    #[error(transparent)]
+    Mfa(#[from] crate::mfa::MfaError),
 }
 
 /// Why a password change was refused.
@@ -473,13 +482,6 @@ impl AccountService {
         Ok(())
     }
 
-    async fn find(&self, username: &str) -> Result<User, AdminError> {
-        self.users
-            .find_by_username(&username.to_ascii_lowercase())
-            .await?
-            .ok_or_else(|| AdminError::NoSuchUser(username.to_owned()))
-    }
-
     /// An account by id.
     pub async fn user_by_id(&self, id: UserId) -> Result<Option<User>, AdminError> {
         Ok(self.users.find_by_id(id).await?)
@@ -488,36 +490,6 @@ impl AccountService {
     /// Every account.
     pub async fn list(&self) -> Result<Vec<User>, AdminError> {
         Ok(self.users.list_users().await?)
-    }
-
-    /// Locks an account and ends its sessions at once.
-    pub async fn lock(&self, username: &str, by: &ClientMeta) -> Result<User, AdminError> {
-        let user = self.find(username).await?;
-        let event = self
-            .audit
-            .event("user.locked", &user, by, Outcome::Success, json!({}));
-        // The lock and the end of its sessions are one transaction.
-        self.users.set_locked(user.id, true, &event).await?;
-        self.sessions.forget_user(user.id);
-        self.audit.committed(&event).await;
-        Ok(user)
-    }
-
-    /// Unlocks an account and lifts any brute-force lock-out of its names.
-    pub async fn unlock(&self, username: &str, by: &ClientMeta) -> Result<User, AdminError> {
-        let user = self.find(username).await?;
-        let event = self
-            .audit
-            .event("user.unlocked", &user, by, Outcome::Success, json!({}));
-        self.users.set_locked(user.id, false, &event).await?;
-        // Also lift a brute-force lock-out, whichever name was tried.
-        self.throttle.clear_name(user.username.as_str()).await?;
-        self.throttle.clear_name(user.email.as_str()).await?;
-        self.throttle
-            .clear_name(&crate::mfa::second_factor_key(user.username.as_str()))
-            .await?;
-        self.audit.committed(&event).await;
-        Ok(user)
     }
 
     /// Checks the signed-in user's password again (re-authentication).
@@ -544,6 +516,14 @@ impl AccountService {
         user: &User,
         client: &ClientMeta,
     ) -> Result<(), AdminError> {
+        if user
+            .roles
+            .iter()
+            .any(|r| r.as_str() == crate::permission::ADMIN)
+            && self.users.count_with_role(crate::permission::ADMIN).await? <= 1
+        {
+            return Err(AdminError::LastAdministrator);
+        }
         // One DELETE: sessions, tokens, links, remember-me series, roles and
         // queued mail go with the row (ON DELETE CASCADE), all or nothing.
         let event = self.audit.event(
@@ -557,50 +537,5 @@ impl AccountService {
         self.sessions.forget_user(user.id);
         self.audit.committed(&event).await;
         Ok(())
-    }
-
-    /// Deletes an account with its sessions.
-    pub async fn delete(&self, username: &str, by: &ClientMeta) -> Result<User, AdminError> {
-        let user = self.find(username).await?;
-        let event = self.audit.event(
-            "user.deleted",
-            &user,
-            by,
-            Outcome::Success,
-            json!({"by": "operator"}),
-        );
-        // Sessions go with the row (ON DELETE CASCADE).
-        self.users.delete_user(user.id, &event).await?;
-        self.sessions.forget_user(user.id);
-        self.audit.committed(&event).await;
-        Ok(user)
-    }
-
-    /// Replaces an account's roles; its sessions end so the change applies at once.
-    pub async fn set_roles(
-        &self,
-        username: &str,
-        roles: Vec<RoleName>,
-        by: &ClientMeta,
-    ) -> Result<User, AdminError> {
-        let user = self.find(username).await?;
-        let mut roles = roles;
-        roles.sort();
-        roles.dedup();
-        let event = self.audit.event(
-            "roles.changed",
-            &user,
-            by,
-            Outcome::Success,
-            json!({
-                "from": user.roles.iter().map(RoleName::as_str).collect::<Vec<_>>(),
-                "to": roles.iter().map(RoleName::as_str).collect::<Vec<_>>(),
-            }),
-        );
-        // The roles and the end of the sessions are one transaction.
-        self.users.set_roles(user.id, &roles, &event).await?;
-        self.sessions.forget_user(user.id);
-        self.audit.committed(&event).await;
-        Ok(User { roles, ..user })
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod account;
+pub mod admin;
 pub mod alerts;
 pub mod audit;
 pub mod client;
@@ -13,19 +14,23 @@ pub mod mail;
 pub mod mfa;
 pub mod model;
 pub mod password;
+pub mod permission;
 pub mod ports;
 pub mod rate;
 pub mod recovery;
 pub mod remember;
 pub mod session;
+pub mod setup;
 pub mod throttle;
 pub mod token;
 
 pub use account::{AccountService, Authenticated, LoginError, RegisterError, Registration};
+pub use admin::AdminService;
 pub use audit::{AuditTrail, ClientMeta, Outcome};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use mfa::{MfaConfig, MfaError, MfaService};
 pub use model::{Email, FieldProblem, RoleName, User, UserId, Username};
+pub use permission::{Permission, RoleBook};
 pub use ports::{
     OneTimeTokenRepo, OutboxRepo, RememberRepo, RepoError, SessionRepo, TokenRepo, UserRepo,
 };

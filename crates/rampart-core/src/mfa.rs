@@ -444,10 +444,17 @@ impl MfaService {
             .find_by_username(&username.to_ascii_lowercase())
             .await?
             .ok_or_else(|| MfaError::NoSuchUser(username.to_owned()))?;
+        self.reset_for(&user, &ClientMeta::operator()).await?;
+        Ok(user)
+    }
+
+    /// An operator (at the command line or in the admin console, `by`)
+    /// removes the user's second factor; the user is told by mail.
+    pub async fn reset_for(&self, user: &User, by: &ClientMeta) -> Result<(), MfaError> {
         let event = self.audit.event(
             "mfa.disabled",
-            &user,
-            &ClientMeta::operator(),
+            user,
+            by,
             Outcome::Success,
             json!({"by": "operator"}),
         );
@@ -455,8 +462,7 @@ impl MfaService {
             return Err(MfaError::NotEnrolled);
         }
         self.audit.committed(&event).await;
-        self.mail_change(&user, "reset by an operator").await?;
-        Ok(user)
+        self.mail_change(user, "reset by an operator").await
     }
 
     async fn mail_change(&self, user: &User, change: &str) -> Result<(), MfaError> {

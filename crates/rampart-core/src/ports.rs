@@ -48,9 +48,42 @@ pub enum LoginKey<'a> {
     Email(&'a str),
 }
 
+/// An account as the administrators' list shows it.
+#[derive(Debug, Clone)]
+pub struct UserOverview {
+    /// The account.
+    pub user: User,
+    /// Whether a second factor is enabled.
+    pub mfa_enabled: bool,
+}
+
+/// Totals for the administrators' dashboard.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AccountCounts {
+    /// Every account.
+    pub total: i64,
+    /// Accounts locked by an operator.
+    pub locked: i64,
+    /// Accounts with a second factor.
+    pub mfa: i64,
+}
+
 /// Accounts.
 #[async_trait]
 pub trait UserRepo: Send + Sync + 'static {
+    /// Accounts whose username or e-mail contains `search` (case-insensitive;
+    /// every account without one), ordered by username, `limit` from
+    /// `offset`; and how many match in all.
+    async fn search_users(
+        &self,
+        search: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<UserOverview>, i64), RepoError>;
+    /// How many unlocked accounts hold `role`.
+    async fn count_with_role(&self, role: &str) -> Result<i64, RepoError>;
+    /// Totals for the dashboard.
+    async fn account_counts(&self) -> Result<AccountCounts, RepoError>;
     /// Creates an account; a taken username or e-mail is a
     /// [`RepoError::Conflict`] raised by the database's unique index.
     async fn insert_user(&self, new: &NewUser, audit: &AuditEvent) -> Result<(), RepoError>;
@@ -92,8 +125,7 @@ pub trait UserRepo: Send + Sync + 'static {
         locked: bool,
         audit: &AuditEvent,
     ) -> Result<(), RepoError>;
-    /// Replaces the account's roles and ends its sessions (so the change
-    /// applies at once), in one transaction.
+    /// Replaces the account's roles.
     async fn set_roles(
         &self,
         id: UserId,
@@ -139,6 +171,8 @@ pub trait SessionRepo: Send + Sync + 'static {
     async fn touch_sessions(&self, seen: &[(SessionId, OffsetDateTime)]) -> Result<(), RepoError>;
     /// A user's sessions, most recently seen first.
     async fn list_user_sessions(&self, user: UserId) -> Result<Vec<StoredSession>, RepoError>;
+    /// Sessions not past their absolute expiry.
+    async fn count_live_sessions(&self, now: OffsetDateTime) -> Result<i64, RepoError>;
     /// Deletes sessions past their absolute expiry or idle since before `idle_cutoff`.
     async fn delete_expired_sessions(
         &self,
@@ -301,6 +335,13 @@ pub trait AuditRepo: Send + Sync + 'static {
         kind: &str,
         limit: i64,
     ) -> Result<Vec<crate::audit::StoredEvent>, RepoError>;
+    /// Events of these kinds since `since`, counted per hour: (hour as Unix
+    /// seconds, kind, count).
+    async fn count_events_by_hour(
+        &self,
+        kinds: &[&str],
+        since: OffsetDateTime,
+    ) -> Result<Vec<(i64, String, i64)>, RepoError>;
     /// Deletes events older than `cutoff`; returns how many.
     async fn delete_events_before(&self, cutoff: OffsetDateTime) -> Result<u64, RepoError>;
 }
@@ -473,4 +514,27 @@ pub trait RateRepo: Send + Sync + 'static {
     /// Deletes state that has fully drained (TAT before `now_ms`): such a key
     /// behaves exactly like a new one.
     async fn purge_drained(&self, now_ms: i64) -> Result<u64, RepoError>;
+}
+
+/// One-time links that create the first administrator.
+#[async_trait]
+pub trait SetupRepo: Send + Sync + 'static {
+    /// Stores a new link, replacing any earlier one.
+    async fn replace_setup_token(
+        &self,
+        digest: &TokenDigest,
+        expires_at: OffsetDateTime,
+    ) -> Result<(), RepoError>;
+    /// When the live link with this digest expires; `None` when there is none.
+    async fn setup_token_expiry(
+        &self,
+        digest: &TokenDigest,
+        now: OffsetDateTime,
+    ) -> Result<Option<OffsetDateTime>, RepoError>;
+    /// Uses up the live link; false when there was none.
+    async fn take_setup_token(
+        &self,
+        digest: &TokenDigest,
+        now: OffsetDateTime,
+    ) -> Result<bool, RepoError>;
 }

@@ -231,17 +231,28 @@ impl RecoveryService {
                 )
                 .await;
         };
+        self.mail_reset_link(&user, client, "owner").await
+    }
+
+    /// Mails `user` a password-reset link; `by` (`owner` or `operator`) is
+    /// who asked. An operator never sees the link.
+    pub async fn mail_reset_link(
+        &self,
+        user: &User,
+        client: &ClientMeta,
+        by: &str,
+    ) -> Result<(), RepoError> {
         let event = self.audit.event(
             "password.reset_requested",
-            &user,
+            user,
             client,
             Outcome::Success,
-            json!({}),
+            json!({"by": by}),
         );
         let token = self
             .issue(
                 Purpose::PasswordReset,
-                &user,
+                user,
                 self.config.reset_ttl,
                 Some(&event),
             )

@@ -285,6 +285,14 @@ impl TokenService {
         self.repo.list_tokens(owner).await
     }
 
+    /// Drops the user's cached tokens, so the next request re-reads the owner
+    /// (roles changed, account locked).
+    pub fn forget_user(&self, user: UserId) {
+        if let Ok(mut cache) = self.cache.write() {
+            cache.retain(|_, c| c.token.user.id != user);
+        }
+    }
+
     /// Revokes one of the owner's tokens at once.
     pub async fn revoke(
         &self,

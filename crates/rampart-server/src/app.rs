@@ -7,12 +7,14 @@ use crate::keys::FileKeySource;
 use anyhow::Context as _;
 use async_trait::async_trait;
 use rampart_core::RememberService;
+use rampart_core::admin::{AdminRepos, AdminServices};
 use rampart_core::mfa::MfaParts;
 use rampart_core::password::{HashPool, PasswordPolicy};
+use rampart_core::setup::SetupService;
 use rampart_core::throttle::LoginThrottle;
 use rampart_core::{
-    AccountService, AuditTrail, Clock, MfaConfig, MfaService, RecoveryConfig, RecoveryService,
-    SessionService, TokenService,
+    AccountService, AdminService, AuditTrail, Clock, MfaConfig, MfaService, RecoveryConfig,
+    RecoveryService, SessionService, TokenService,
 };
 use rampart_crypto::{PasswordHasher, hmac_sha256};
 use rampart_notify::{Destination, Sender};
@@ -40,6 +42,10 @@ pub struct App {
     pub sessions: Arc<SessionService>,
     /// Accounts.
     pub accounts: Arc<AccountService>,
+    /// Operator actions.
+    pub admin: Arc<AdminService>,
+    /// First-run setup links.
+    pub setup: Arc<SetupService>,
     /// Delivers the mail outbox in the background.
     pub mailer: Sender,
     /// The audit trail (purged of old events in the background).
@@ -59,7 +65,9 @@ struct StoreCounts(Store, Arc<dyn Clock>);
 #[async_trait]
 impl rampart_web::telemetry::StoredCounts for StoreCounts {
     async fn active_sessions(&self) -> Option<i64> {
-        self.0.count_live_sessions(self.1.now()).await.ok()
+        rampart_core::SessionRepo::count_live_sessions(&self.0, self.1.now())
+            .await
+            .ok()
     }
 
     async fn queued_mail(&self) -> Option<i64> {
@@ -97,6 +105,12 @@ pub struct Services {
     pub audit: Arc<AuditTrail>,
     /// Shared rate limits.
     pub limits: Arc<rampart_core::rate::RateLimits>,
+    /// Personal access tokens.
+    pub tokens: Arc<TokenService>,
+    /// Operator actions.
+    pub admin: Arc<AdminService>,
+    /// First-run setup links.
+    pub setup: Arc<SetupService>,
 }
 
 /// Builds the domain services over `store`.
@@ -199,6 +213,28 @@ pub async fn services(
             base_url: config.base_url.as_str().trim_end_matches('/').to_owned(),
         },
     ));
+    let tokens = Arc::new(TokenService::new(
+        Arc::new(store.clone()),
+        clock.clone(),
+        audit.clone(),
+    ));
+    let admin = Arc::new(AdminService::new(
+        AdminRepos {
+            users: repo.clone(),
+            sessions: repo.clone(),
+            events: repo.clone(),
+        },
+        AdminServices {
+            sessions: sessions.clone(),
+            tokens: tokens.clone(),
+            mfa: mfa.clone(),
+            recovery: recovery.clone(),
+            throttle: throttle.clone(),
+            audit: audit.clone(),
+        },
+        config.roles.clone(),
+        clock.clone(),
+    ));
     let accounts = Arc::new(AccountService::new(
         repo,
         throttle,
@@ -206,10 +242,16 @@ pub async fn services(
         recovery.clone(),
         pool,
         policy,
-        clock,
+        clock.clone(),
         dummy_hash,
         audit.clone(),
         limits.clone(),
+    ));
+    let setup = Arc::new(SetupService::new(
+        Arc::new(store.clone()),
+        Arc::new(store.clone()),
+        accounts.clone(),
+        clock,
     ));
     Ok(Services {
         accounts,
@@ -219,6 +261,9 @@ pub async fn services(
         mfa,
         audit,
         limits,
+        tokens,
+        admin,
+        setup,
     })
 }
 
@@ -238,12 +283,10 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         mfa,
         audit,
         limits,
+        tokens,
+        admin,
+        setup,
     } = services(config, &store, clock.clone()).await?;
-    let tokens = Arc::new(TokenService::new(
-        Arc::new(store.clone()),
-        clock.clone(),
-        audit.clone(),
-    ));
     let destination = match &config.smtp_url {
         Some(url) => Destination::Smtp(url.clone()),
         None => Destination::Folder(config.outbox_dir.clone()),
@@ -304,6 +347,8 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
     };
     let state = AppState {
         accounts: accounts.clone(),
+        admin: admin.clone(),
+        setup: setup.clone(),
         sessions: sessions.clone(),
         recovery,
         remember,
@@ -321,6 +366,8 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         store,
         sessions,
         accounts,
+        admin,
+        setup,
         mailer,
         audit,
         audit_retention: config.audit_retention,
@@ -431,6 +478,32 @@ pub async fn shutdown_signal() {
     }
 }
 
+/// Shows the first-run link once, on standard output, outside the tracing
+/// log (which may be shipped elsewhere): one JSON object when the log format
+/// is JSON, so that every line stays JSON. The link dies when used, after an
+/// hour, and as soon as an administrator exists.
+fn print_setup_link(config: &Config, token: &secrecy::SecretString) {
+    let url = format!(
+        "{}setup?token={}",
+        config.base_url,
+        secrecy::ExposeSecret::expose_secret(token)
+    );
+    let minutes = rampart_core::setup::SETUP_LINK_TTL.whole_minutes();
+    match config.log_format {
+        crate::config::LogFormat::Json => println!(
+            "{}",
+            serde_json::json!({
+                "message": "No administrator exists yet; open setup_url to create the first one.",
+                "setup_url": url,
+                "valid_minutes": minutes,
+            })
+        ),
+        crate::config::LogFormat::Pretty => println!(
+            "No administrator exists yet. Create the first one within {minutes} minutes at:\n  {url}"
+        ),
+    }
+}
+
 /// `rampart serve`.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let app = build(&config, Arc::new(rampart_core::SystemClock)).await?;
@@ -448,5 +521,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         config.listen,
         config.base_url
     );
+    if let Some(token) = app.setup.issue_if_needed().await? {
+        print_setup_link(&config, &token);
+    }
     run(listener, app, shutdown_signal()).await
 }

@@ -380,11 +380,16 @@ async fn user(file: Option<&std::path::Path>, command: UserCommand) -> anyhow::R
     let store = app::open_store(&config).await?;
     let services = app::services(&config, &store, Arc::new(SystemClock)).await?;
     let accounts = services.accounts;
+    let admin = services.admin;
     let describe = |e: AdminError| anyhow::anyhow!(e.to_string());
     let operator = ClientMeta::operator();
     let result = match command {
         UserCommand::Create(args) => {
             let roles = parse_roles(&args.roles)?;
+            admin
+                .roles()
+                .check_assignable(&roles)
+                .map_err(|p| anyhow::anyhow!("{}", p.message.trim_end_matches('.')))?;
             let password = read_password(args.password_stdin)?;
             let registration = Registration {
                 username: args.name,
@@ -427,21 +432,30 @@ async fn user(file: Option<&std::path::Path>, command: UserCommand) -> anyhow::R
             }
             Ok(())
         }
-        UserCommand::Lock { name } => accounts
-            .lock(&name, &operator)
-            .await
-            .map(|u| println!("Locked {}; their sessions have ended.", u.username))
-            .map_err(describe),
-        UserCommand::Unlock { name } => accounts
-            .unlock(&name, &operator)
-            .await
-            .map(|u| println!("Unlocked {}.", u.username))
-            .map_err(describe),
-        UserCommand::Delete { name } => accounts
-            .delete(&name, &operator)
-            .await
-            .map(|u| println!("Deleted {} and their sessions.", u.username))
-            .map_err(describe),
+        UserCommand::Lock { name } => {
+            let user = admin.find(&name).await.map_err(describe)?;
+            admin
+                .lock(&user, &operator)
+                .await
+                .map(|()| println!("Locked {}; their sessions have ended.", user.username))
+                .map_err(describe)
+        }
+        UserCommand::Unlock { name } => {
+            let user = admin.find(&name).await.map_err(describe)?;
+            admin
+                .unlock(&user, &operator)
+                .await
+                .map(|()| println!("Unlocked {}.", user.username))
+                .map_err(describe)
+        }
+        UserCommand::Delete { name } => {
+            let user = admin.find(&name).await.map_err(describe)?;
+            admin
+                .delete(&user, &operator)
+                .await
+                .map(|()| println!("Deleted {} and their sessions.", user.username))
+                .map_err(describe)
+        }
         UserCommand::ResetMfa { name } => services
             .mfa
             .reset(&name)
@@ -455,8 +469,9 @@ async fn user(file: Option<&std::path::Path>, command: UserCommand) -> anyhow::R
             .map_err(|e| anyhow::anyhow!(e.to_string())),
         UserCommand::SetRoles { name, roles } => {
             let roles = parse_roles(&roles)?;
-            accounts
-                .set_roles(&name, roles, &operator)
+            let user = admin.find(&name).await.map_err(describe)?;
+            admin
+                .set_roles(&user, roles, &operator)
                 .await
                 .map(|u| {
                     let names: Vec<&str> = u.roles.iter().map(|r| r.as_str()).collect();

@@ -151,6 +151,27 @@ impl AuditRepo for Store {
         Ok(rows.into_iter().map(EventRow::into_event).collect())
     }
 
+    async fn count_events_by_hour(
+        &self,
+        kinds: &[&str],
+        since: OffsetDateTime,
+    ) -> Result<Vec<(i64, String, i64)>, RepoError> {
+        let mut counts = Vec::new();
+        for kind in kinds {
+            let rows: Vec<(i64, i64)> = on_pool!(self, |pool| sqlx::query_as(
+                "SELECT (at / 3600) * 3600 AS hour, COUNT(*) FROM audit_events \
+                 WHERE kind = $1 AND at >= $2 GROUP BY at / 3600 ORDER BY hour"
+            )
+            .bind(*kind)
+            .bind(since.unix_timestamp())
+            .fetch_all(pool)
+            .await
+            .map_err(repo_error))?;
+            counts.extend(rows.into_iter().map(|(h, n)| (h, (*kind).to_owned(), n)));
+        }
+        Ok(counts)
+    }
+
     async fn delete_events_before(&self, cutoff: OffsetDateTime) -> Result<u64, RepoError> {
         on_pool!(self, |pool| sqlx::query(
             "DELETE FROM audit_events WHERE at < $1"

@@ -118,17 +118,6 @@ impl Store {
 }
 
 impl Store {
-    /// Sessions not past their absolute expiry (for `/metrics`; sessions
-    /// idle past their timeout are purged every few minutes).
-    pub async fn count_live_sessions(&self, now: time::OffsetDateTime) -> Result<i64, sqlx::Error> {
-        on_pool!(self, |pool| sqlx::query_scalar(
-            "SELECT COUNT(*) FROM sessions WHERE expires_at > $1"
-        )
-        .bind(now.unix_timestamp())
-        .fetch_one(pool)
-        .await)
-    }
-
     /// Mails waiting in the outbox (for `/metrics`).
     pub async fn count_queued_mail(&self) -> Result<i64, sqlx::Error> {
         on_pool!(self, |pool| sqlx::query_scalar(

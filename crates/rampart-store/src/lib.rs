@@ -16,6 +16,7 @@ mod mfa;
 mod rate;
 mod remember;
 mod sessions;
+mod setup;
 mod throttle;
 mod time;
 mod tokens;

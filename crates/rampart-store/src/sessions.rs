@@ -176,6 +176,16 @@ impl SessionRepo for Store {
         Ok(ended)
     }
 
+    async fn count_live_sessions(&self, now: OffsetDateTime) -> Result<i64, RepoError> {
+        on_pool!(self, |pool| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sessions WHERE expires_at > $1"
+        )
+        .bind(now.unix_timestamp())
+        .fetch_one(pool)
+        .await
+        .map_err(repo_error))
+    }
+
     async fn touch_sessions(&self, seen: &[(SessionId, OffsetDateTime)]) -> Result<(), RepoError> {
         on_pool!(self, |pool| {
             let mut tx = pool.begin().await.map_err(repo_error)?;

@@ -7,7 +7,7 @@ use crate::time::time_of;
 use async_trait::async_trait;
 use rampart_core::audit::AuditEvent;
 use rampart_core::model::{NewUser, UserCredentials};
-use rampart_core::ports::{LoginKey, RepoError, UserRepo};
+use rampart_core::ports::{AccountCounts, LoginKey, RepoError, UserOverview, UserRepo};
 use rampart_core::{Email, RoleName, User, UserId, Username};
 
 #[derive(sqlx::FromRow)]
@@ -19,6 +19,26 @@ pub(crate) struct UserRow {
     pub locked: bool,
     pub must_change_password: bool,
     pub created_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct OverviewRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    mfa_enabled: bool,
+}
+
+/// A LIKE pattern matching `text` anywhere, with `%`, `_` and `\\` taken literally.
+fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
 }
 
 #[derive(sqlx::FromRow)]
@@ -96,6 +116,74 @@ impl UserRepo for Store {
             true
         })
         .map(|_| ())
+    }
+
+    async fn search_users(
+        &self,
+        search: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<UserOverview>, i64), RepoError> {
+        let pattern = search
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(contains_pattern);
+        let rows: Vec<OverviewRow> = on_pool!(self, |pool| {
+            sqlx::query_as(
+            "SELECT id, username, email, email_verified, locked, must_change_password, created_at, \
+             EXISTS (SELECT 1 FROM mfa_totp m WHERE m.user_id = users.id AND m.enabled = TRUE) AS mfa_enabled \
+             FROM users \
+             WHERE ($1 IS NULL OR username_key LIKE $1 ESCAPE '\\' OR email_key LIKE $1 ESCAPE '\\') \
+             ORDER BY username_key LIMIT $2 OFFSET $3"
+        )
+        .bind(pattern.as_deref())
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(pool)
+        .await
+        .map_err(repo_error)
+        })?;
+        let total: i64 = on_pool!(self, |pool| {
+            sqlx::query_scalar(
+            "SELECT COUNT(*) FROM users \
+             WHERE ($1 IS NULL OR username_key LIKE $1 ESCAPE '\\' OR email_key LIKE $1 ESCAPE '\\')"
+        )
+        .bind(pattern.as_deref())
+        .fetch_one(pool)
+        .await
+        .map_err(repo_error)
+        })?;
+        let mut found = Vec::with_capacity(rows.len());
+        for row in rows {
+            found.push(UserOverview {
+                user: self.user_with_roles(row.user).await?,
+                mfa_enabled: row.mfa_enabled,
+            });
+        }
+        Ok((found, total))
+    }
+
+    async fn count_with_role(&self, role: &str) -> Result<i64, RepoError> {
+        on_pool!(self, |pool| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM user_roles r JOIN users u ON u.id = r.user_id \
+             WHERE r.role = $1 AND u.locked = FALSE"
+        )
+        .bind(role)
+        .fetch_one(pool)
+        .await
+        .map_err(repo_error))
+    }
+
+    async fn account_counts(&self) -> Result<AccountCounts, RepoError> {
+        let (total, locked, mfa): (i64, i64, i64) = on_pool!(self, |pool| sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM users), \
+                    (SELECT COUNT(*) FROM users WHERE locked = TRUE), \
+                    (SELECT COUNT(*) FROM mfa_totp WHERE enabled = TRUE)"
+        )
+        .fetch_one(pool)
+        .await
+        .map_err(repo_error))?;
+        Ok(AccountCounts { total, locked, mfa })
     }
 
     async fn find_credentials(
@@ -277,11 +365,6 @@ impl UserRepo for Store {
         audit: &AuditEvent,
     ) -> Result<(), RepoError> {
         audited!(self, Some(audit), |tx| {
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                .bind(id.to_string())
-                .execute(&mut *tx)
-                .await
-                .map_err(repo_error)?;
             sqlx::query("DELETE FROM user_roles WHERE user_id = $1")
                 .bind(id.to_string())
                 .execute(&mut *tx)

@@ -80,6 +80,10 @@ pub struct TestApp {
     pub sessions: Arc<SessionService>,
     /// The account service (for set-up).
     pub accounts: Arc<AccountService>,
+    /// Operator actions.
+    pub admin: Arc<rampart_core::AdminService>,
+    /// First-run setup links.
+    pub setup: Arc<rampart_core::setup::SetupService>,
     /// The database URL.
     pub database_url: String,
     /// The data folder (deleted on drop).
@@ -136,6 +140,8 @@ impl TestApp {
         let store = built.store.clone();
         let sessions = built.sessions.clone();
         let accounts = built.accounts.clone();
+        let admin = built.admin.clone();
+        let setup = built.setup.clone();
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(app::run(listener, built, async move {
             let _ = stopped.await;
@@ -147,6 +153,8 @@ impl TestApp {
             store,
             sessions,
             accounts,
+            admin,
+            setup,
             database_url,
             data_dir,
             stop: Some(stop),
@@ -175,6 +183,47 @@ impl TestApp {
             }
         };
         result.unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// Operator: replaces the roles of the account called `name`.
+    pub async fn set_roles(
+        &self,
+        name: &str,
+        roles: Vec<rampart_core::RoleName>,
+        by: &rampart_core::ClientMeta,
+    ) -> Result<rampart_core::User, rampart_core::account::AdminError> {
+        let user = self.admin.find(name).await?;
+        self.admin.set_roles(&user, roles, by).await
+    }
+
+    /// Operator: locks the account called `name`.
+    pub async fn lock(
+        &self,
+        name: &str,
+        by: &rampart_core::ClientMeta,
+    ) -> Result<rampart_core::User, rampart_core::account::AdminError> {
+        let user = self.admin.find(name).await?;
+        self.admin.lock(&user, by).await.map(|()| user)
+    }
+
+    /// Operator: unlocks the account called `name`.
+    pub async fn unlock(
+        &self,
+        name: &str,
+        by: &rampart_core::ClientMeta,
+    ) -> Result<rampart_core::User, rampart_core::account::AdminError> {
+        let user = self.admin.find(name).await?;
+        self.admin.unlock(&user, by).await.map(|()| user)
+    }
+
+    /// Operator: deletes the account called `name`.
+    pub async fn delete(
+        &self,
+        name: &str,
+        by: &rampart_core::ClientMeta,
+    ) -> Result<rampart_core::User, rampart_core::account::AdminError> {
+        let user = self.admin.find(name).await?;
+        self.admin.delete(&user, by).await.map(|()| user)
     }
 
     /// Runs statements that return nothing (test set-up on the database,

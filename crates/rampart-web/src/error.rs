@@ -29,6 +29,12 @@ pub enum WebError {
     /// 403: refused (CSRF failure, closed registration).
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// 404: no such thing.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// 409: the action conflicts with the current state.
+    #[error("conflict: {0}")]
+    Conflict(String),
     /// 413: body too large.
     #[error("request body too large")]
     PayloadTooLarge,
@@ -129,7 +135,17 @@ impl From<RegisterError> for WebError {
 
 impl From<AdminError> for WebError {
     fn from(err: AdminError) -> Self {
-        WebError::internal(err)
+        match err {
+            AdminError::NoSuchUser(_) => {
+                WebError::NotFound("There is no such account; it may have been deleted.".into())
+            }
+            AdminError::Invalid(p) => WebError::Unprocessable(p.message),
+            AdminError::LastAdministrator => WebError::Conflict(err.to_string()),
+            AdminError::Mfa(MfaError::NotEnrolled) => {
+                WebError::Conflict("This account has no second factor to reset.".into())
+            }
+            other => WebError::internal(other),
+        }
     }
 }
 
@@ -150,6 +166,8 @@ impl IntoResponse for WebError {
         let (status, title, message) = match &self {
             WebError::BadRequest(m) => (StatusCode::BAD_REQUEST, "Bad request", m.clone()),
             WebError::Forbidden(m) => (StatusCode::FORBIDDEN, "Request refused", m.clone()),
+            WebError::NotFound(m) => (StatusCode::NOT_FOUND, "Not found", m.clone()),
+            WebError::Conflict(m) => (StatusCode::CONFLICT, "Not possible", m.clone()),
             WebError::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "Request too large",

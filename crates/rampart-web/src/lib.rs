@@ -8,6 +8,7 @@
 //! [`routes::public`] requires a signed-in session.
 
 pub mod api;
+pub mod charts;
 pub mod cookies;
 pub mod error;
 pub mod extract;

@@ -33,6 +33,10 @@ pub const BUILT_IN: &[(&str, &str)] = built_in!(
     "email_confirm.html",
     "login_mfa.html",
     "mfa_totp.html",
+    "admin_nav.html",
+    "admin_dashboard.html",
+    "admin_users.html",
+    "admin_user.html",
 );
 
 /// The compiled template set.

@@ -20,8 +20,12 @@ pub trait Readiness: Send + Sync + 'static {
 /// Shared application state (cheap to clone).
 #[derive(Clone)]
 pub struct AppState {
-    /// Registration, sign-in, operator actions.
+    /// Registration and sign-in.
     pub accounts: Arc<AccountService>,
+    /// First-run setup links.
+    pub setup: Arc<rampart_core::setup::SetupService>,
+    /// Operator actions on accounts, and the roles.
+    pub admin: Arc<rampart_core::AdminService>,
     /// Session creation, checks and revocation.
     pub sessions: Arc<SessionService>,
     /// Password reset and e-mail verification.

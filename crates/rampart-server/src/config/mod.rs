@@ -130,6 +130,8 @@ pub struct Config {
     pub throttle: ThrottleConfig,
     /// Forward-auth access rules.
     pub access: AccessRules,
+    /// Built-in and configured roles with their permissions.
+    pub roles: std::sync::Arc<rampart_core::RoleBook>,
     /// Session cookie domain for single sign-on across subdomains.
     pub cookie_domain: Option<String>,
     /// Origins allowed to call the API cross-origin.
@@ -403,6 +405,17 @@ impl Config {
             problems.push("password.hash_workers must be at least 1".to_owned());
         }
         let access = parse_access(raw.access.clone().unwrap_or_default(), &mut problems);
+        let role_definitions = raw
+            .roles
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(name, role)| (name, role.permissions))
+            .collect();
+        let roles = rampart_core::RoleBook::new(&role_definitions).unwrap_or_else(|p| {
+            problems.push(format!("roles: {}", p.message));
+            rampart_core::RoleBook::default()
+        });
         let cookie_domain = raw_session
             .cookie_domain
             .as_deref()
@@ -646,6 +659,7 @@ impl Config {
             smtp_from,
             throttle,
             access,
+            roles: std::sync::Arc::new(roles),
             cookie_domain,
             cors_origins,
             api_rate_per_second,

@@ -51,6 +51,15 @@ pub struct RawSession {
     pub cookie_domain: Option<String>,
 }
 
+/// One `[roles.NAME]` table as written.
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawRole {
+    /// Permission names: `users:read`, `users:write`, `roles:write`, `audit:read`.
+    #[serde(default)]
+    pub permissions: Vec<String>,
+}
+
 /// One `[[access.rules]]` entry as written.
 #[derive(Debug, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
@@ -239,6 +248,8 @@ pub struct RawConfig {
     pub login: Option<RawLogin>,
     /// Forward-auth access rules.
     pub access: Option<RawAccess>,
+    /// Custom roles and their permissions (`admin` and `user` are built in).
+    pub roles: Option<std::collections::BTreeMap<String, RawRole>>,
     /// Cross-origin API access.
     pub cors: Option<RawCors>,
     /// API rate limits.

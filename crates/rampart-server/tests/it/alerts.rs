@@ -98,14 +98,13 @@ async fn lock_out_and_admin_grant_reach_a_signed_webhook(backend: Backend) {
     for _ in 0..5 {
         app.browser().login("alice", "wrong guess 1").await;
     }
-    app.accounts
-        .set_roles(
-            "alice",
-            vec![RoleName::parse("admin").unwrap(), RoleName::user()],
-            &ClientMeta::operator(),
-        )
-        .await
-        .unwrap();
+    app.set_roles(
+        "alice",
+        vec![RoleName::parse("admin").unwrap(), RoleName::user()],
+        &ClientMeta::operator(),
+    )
+    .await
+    .unwrap();
     let seen = wait_for(&got, 2).await;
     let alerts: Vec<Value> = seen.iter().map(|(h, b)| verified(h, b)).collect();
     let kinds: Vec<&str> = alerts.iter().filter_map(|a| a["alert"].as_str()).collect();
@@ -147,14 +146,13 @@ async fn a_receiver_that_was_down_gets_the_delivery_later(backend: Backend) {
         .send()
         .await
         .unwrap();
-    app.accounts
-        .set_roles(
-            "bob",
-            vec![RoleName::parse("admin").unwrap()],
-            &ClientMeta::operator(),
-        )
-        .await
-        .unwrap();
+    app.set_roles(
+        "bob",
+        vec![RoleName::parse("admin").unwrap()],
+        &ClientMeta::operator(),
+    )
+    .await
+    .unwrap();
     // Nobody listens: the attempt fails and is rescheduled.
     let deadline = Instant::now() + Duration::from_secs(15);
     while app

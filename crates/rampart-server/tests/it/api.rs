@@ -639,8 +639,7 @@ async fn revoked_and_expired_tokens_fail_at_once(backend: Backend) {
         )
         .await;
     let judys_pat = created["token"].as_str().unwrap().to_owned();
-    app.accounts
-        .lock("judy", &rampart_core::ClientMeta::operator())
+    app.lock("judy", &rampart_core::ClientMeta::operator())
         .await
         .unwrap();
     app.clock.advance(time::Duration::seconds(11));
@@ -667,17 +666,16 @@ async fn admin_scope_needs_the_admin_role(backend: Backend) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.to_string().contains("Only administrators"));
 
-    app.accounts
-        .set_roles(
-            "kim",
-            vec![
-                rampart_core::RoleName::parse("admin").unwrap(),
-                rampart_core::RoleName::user(),
-            ],
-            &rampart_core::ClientMeta::operator(),
-        )
-        .await
-        .unwrap();
+    app.set_roles(
+        "kim",
+        vec![
+            rampart_core::RoleName::parse("admin").unwrap(),
+            rampart_core::RoleName::user(),
+        ],
+        &rampart_core::ClientMeta::operator(),
+    )
+    .await
+    .unwrap();
     let session = api.login("kim").await;
     let (status, _) = api
         .call(

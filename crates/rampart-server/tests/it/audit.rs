@@ -61,14 +61,13 @@ async fn admin_token(app: &TestApp, name: &str) -> String {
         .send()
         .await
         .unwrap();
-    app.accounts
-        .set_roles(
-            name,
-            vec![rampart_core::RoleName::parse("admin").unwrap()],
-            &ClientMeta::operator(),
-        )
-        .await
-        .unwrap();
+    app.set_roles(
+        name,
+        vec![rampart_core::RoleName::parse("admin").unwrap()],
+        &ClientMeta::operator(),
+    )
+    .await
+    .unwrap();
     app.api_login(name, GOOD_PASSWORD).await
 }
 
@@ -487,14 +486,13 @@ async fn a_change_and_its_event_commit_together(backend: Backend) {
     assert!(status.is_server_error(), "{status}");
     assert_eq!(count(tokens).await, 0);
     // Lock (user.locked): neither the flag nor the end of the sessions.
-    assert!(app.accounts.lock("alice", &operator).await.is_err());
+    assert!(app.lock("alice", &operator).await.is_err());
     assert_eq!(count(locked).await, 0);
     assert_eq!(count(sessions).await, 1);
     // Roles (roles.changed): unchanged, sessions kept.
     let admin = vec![rampart_core::RoleName::parse("admin").unwrap()];
     assert!(
-        app.accounts
-            .set_roles("alice", admin.clone(), &operator)
+        app.set_roles("alice", admin.clone(), &operator)
             .await
             .is_err()
     );
@@ -506,7 +504,7 @@ async fn a_change_and_its_event_commit_together(backend: Backend) {
     assert!(status.is_server_error(), "{status}");
     assert_eq!(count(sessions).await, 1);
     // Deletion (user.deleted): the account stays.
-    assert!(app.accounts.delete("alice", &operator).await.is_err());
+    assert!(app.delete("alice", &operator).await.is_err());
     assert_eq!(count(exists).await, 1);
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM audit_events WHERE kind <> $1", "")
@@ -530,19 +528,25 @@ async fn a_change_and_its_event_commit_together(backend: Backend) {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED);
-    app.accounts
-        .set_roles("alice", admin, &operator)
-        .await
-        .unwrap();
+    app.set_roles("alice", admin, &operator).await.unwrap();
     assert_eq!(count(admins).await, 1);
-    assert_eq!(count(sessions).await, 0, "a role change ends the sessions");
-    app.accounts.lock("alice", &operator).await.unwrap();
+    assert_eq!(count(sessions).await, 1, "a role change keeps the sessions");
+    // A second administrator, so that alice is not the last one.
+    api.signup("carol").await;
+    let carol = vec![rampart_core::RoleName::parse("admin").unwrap()];
+    app.set_roles("carol", carol, &operator).await.unwrap();
+    app.lock("alice", &operator).await.unwrap();
     assert_eq!(count(locked).await, 1);
-    for kind in ["token.created", "roles.changed", "user.locked"] {
+    assert_eq!(count(sessions).await, 0, "a lock ends the sessions");
+    for (kind, n) in [
+        ("token.created", 1),
+        ("roles.changed", 2),
+        ("user.locked", 1),
+    ] {
         assert_eq!(
             app.scalar("SELECT COUNT(*) FROM audit_events WHERE kind = $1", kind)
                 .await,
-            1,
+            n,
             "{kind}"
         );
     }

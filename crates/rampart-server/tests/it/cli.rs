@@ -20,6 +20,8 @@ fn rampart(dir: &Path) -> Command {
             cmd.env_remove(key);
         }
     }
+    // A custom role, defined through the environment.
+    cmd.env("RAMPART_ROLES__OPS__PERMISSIONS", r#"["users:read"]"#);
     cmd
 }
 
@@ -289,6 +291,29 @@ fn user_commands_manage_accounts() {
         "{list}"
     );
 
+    // A second administrator: the last one cannot be locked, demoted or deleted.
+    let last = run(rampart(d).args(["user", "lock", "alice"]));
+    assert!(!last.status.success());
+    assert!(
+        text(&last.stderr).contains("no administrator"),
+        "{}",
+        text(&last.stderr)
+    );
+    let root = create_user(
+        d,
+        "root",
+        "root@example.com",
+        GOOD_PASSWORD,
+        &["--role", "admin"],
+    );
+    assert!(root.status.success(), "{}", text(&root.stderr));
+    let unknown = run(rampart(d).args(["user", "set-roles", "alice", "ghost"]));
+    assert!(!unknown.status.success());
+    assert!(
+        text(&unknown.stderr).contains("There is no role \"ghost\""),
+        "{}",
+        text(&unknown.stderr)
+    );
     assert!(
         run(rampart(d).args(["user", "lock", "alice"]))
             .status
@@ -433,4 +458,63 @@ fn hash_calibrate_suggests_a_cost_the_configuration_accepts() {
     let bad = run(rampart(dir.path()).args(["hash", "calibrate", "--target-ms", "0"]));
     assert!(!bad.status.success());
     assert!(text(&bad.stderr).contains("--target-ms"));
+}
+
+/// `rampart serve` with no administrator prints a one-time setup link (as a
+/// JSON object when the log is JSON, outside the tracing log); the link
+/// opens the setup form, and a restart after an administrator exists
+/// prints none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_prints_a_setup_link_while_no_administrator_exists() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(dir.path(), &[("RAMPART_LOG_FORMAT", "json")]);
+    let stdout = server.child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if line.contains("setup_url") {
+                let _ = tx.send(line);
+            }
+        }
+    });
+    let line = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("a setup link is printed");
+    let printed: serde_json::Value = serde_json::from_str(&line).expect("the line is JSON");
+    let url = printed["setup_url"].as_str().unwrap().to_owned();
+    assert!(
+        url.starts_with(&format!("{}/setup?token=", server.base)),
+        "{url}"
+    );
+    let path = &url[server.base.len()..];
+    let browser = Browser::new(&server.base);
+    let form = browser.get(path).await;
+    assert_eq!(form.status(), StatusCode::OK);
+    assert!(
+        form.text()
+            .await
+            .unwrap()
+            .contains("Create the first administrator")
+    );
+    let pid = server.child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    server.child.wait().unwrap();
+
+    let out = create_user(
+        dir.path(),
+        "root",
+        "root@example.com",
+        GOOD_PASSWORD,
+        &["--role", "admin"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let again = Server::start(dir.path(), &[]);
+    let browser = Browser::new(&again.base);
+    assert_eq!(browser.get(path).await.status(), StatusCode::BAD_REQUEST);
+    let (_, logs) = again.stop();
+    assert!(!logs.contains("setup?token="), "{logs}");
 }

@@ -224,8 +224,7 @@ async fn locked_account_gets_the_generic_answer(backend: Backend) {
         .register("erin", "erin@example.com", GOOD_PASSWORD)
         .await;
     assert_eq!(victim.get("/account").await.status(), StatusCode::OK);
-    app.accounts
-        .lock("erin", &rampart_core::ClientMeta::operator())
+    app.lock("erin", &rampart_core::ClientMeta::operator())
         .await
         .unwrap();
     assert_eq!(
@@ -242,8 +241,7 @@ async fn locked_account_gets_the_generic_answer(backend: Backend) {
             .unwrap()
             .contains("The username or password is incorrect")
     );
-    app.accounts
-        .unlock("erin", &rampart_core::ClientMeta::operator())
+    app.unlock("erin", &rampart_core::ClientMeta::operator())
         .await
         .unwrap();
     assert_eq!(

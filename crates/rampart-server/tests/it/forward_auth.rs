@@ -152,14 +152,13 @@ async fn access_rules_decide_first_match_wins(backend: Backend) {
     admin
         .register("carol", "carol@example.com", GOOD_PASSWORD)
         .await;
-    app.accounts
-        .set_roles(
-            "carol",
-            vec![rampart_core::RoleName::parse("admin").unwrap()],
-            &rampart_core::ClientMeta::operator(),
-        )
-        .await
-        .unwrap();
+    app.set_roles(
+        "carol",
+        vec![rampart_core::RoleName::parse("admin").unwrap()],
+        &rampart_core::ClientMeta::operator(),
+    )
+    .await
+    .unwrap();
     admin.login("carol", GOOD_PASSWORD).await;
     let admin_cookie = format!("rampart_session={}", admin.session_token().unwrap());
 

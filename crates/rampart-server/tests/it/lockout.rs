@@ -40,7 +40,6 @@ async fn two_instances_on_one_database_share_a_lock_out(backend: Backend) {
     }
     // An unlock on one instance lifts it on the other.
     first
-        .accounts
         .unlock("alice", &rampart_core::ClientMeta::operator())
         .await
         .unwrap();
@@ -144,8 +143,7 @@ async fn failures_lock_progressively_and_never_for_ever(backend: Backend) {
             .status(),
         StatusCode::TOO_MANY_REQUESTS
     );
-    app.accounts
-        .unlock("alice", &rampart_core::ClientMeta::operator())
+    app.unlock("alice", &rampart_core::ClientMeta::operator())
         .await
         .unwrap();
     assert_eq!(

@@ -628,6 +628,7 @@ pub(crate) fn rampart_cli(app: &TestApp, args: &[&str]) -> std::process::Output 
         }
     }
     cmd.env("RAMPART_DATABASE_URL", &app.database_url)
+        .env("RAMPART_ROLES__EDITOR__PERMISSIONS", r#"["audit:read"]"#)
         .env("RAMPART_DATA_DIR", app.data_dir.path())
         .args(args)
         .output()

@@ -10,7 +10,14 @@ backend_tests!(document_and_routes_agree);
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 
 async fn document_and_routes_agree(backend: Backend) {
-    let app = TestApp::spawn(&backend).await;
+    // Every method on every path: more calls than the default burst.
+    let app = TestApp::spawn_with(&backend, |raw| {
+        raw.api = Some(rampart_server::config::RawApi {
+            rate_per_second: Some(1000),
+            burst: Some(10_000),
+        })
+    })
+    .await;
     let client = reqwest::Client::new();
     let doc: Value = client
         .get(app.url("/api/v1/openapi.json"))

@@ -193,14 +193,13 @@ async fn exercise(app: &TestApp, proxy: &str, anonymous_status: StatusCode) {
         "user=alice groups=user email=alice@example.com"
     );
 
-    app.accounts
-        .set_roles(
-            "alice",
-            vec![rampart_core::RoleName::parse("admin").unwrap()],
-            &rampart_core::ClientMeta::operator(),
-        )
-        .await
-        .unwrap();
+    app.set_roles(
+        "alice",
+        vec![rampart_core::RoleName::parse("admin").unwrap()],
+        &rampart_core::ClientMeta::operator(),
+    )
+    .await
+    .unwrap();
     let again = app.browser();
     again.login("alice", GOOD_PASSWORD).await;
     through.set_session_token(&again.session_token().unwrap());

@@ -1,42 +1,23 @@
 //! Administration: `GET /admin/events`, the audit trail with filters and
-//! paging. Only callers with the `admin` role (and, for a personal access
-//! token, the `admin` scope) get past [`AdminCaller`]; everyone else is
-//! refused with 403 `forbidden`.
+//! paging, for callers whose roles grant `audit:read` (and, for a personal
+//! access token, with the `admin` scope); everyone else is refused with 403
+//! `forbidden` by the route's [`Permit`]. The account routes are in
+//! [`super::admin_users`].
 
 use super::error::{ApiError, ErrorBody, FieldDetail};
 use super::extract::ApiCaller;
 use super::me::rfc3339;
+use crate::extract::Permit;
+use crate::extract::permit::AuditRead;
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{FromRequestParts, RawQuery, State};
-use axum::http::request::Parts;
+use axum::extract::{RawQuery, State};
+use rampart_core::UserId;
 use rampart_core::audit::EventQuery;
-use rampart_core::{Scope, UserId};
 use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use utoipa::{IntoParams, ToSchema};
-
-/// A caller with the admin role (and the admin scope, for a token).
-pub struct AdminCaller(pub ApiCaller);
-
-impl FromRequestParts<AppState> for AdminCaller {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let caller = ApiCaller::from_request_parts(parts, state).await?;
-        let is_admin = caller.user.roles.iter().any(|r| r.as_str() == "admin");
-        if !is_admin || caller.require(Scope::Admin).is_err() {
-            return Err(ApiError::forbidden(
-                "This needs the admin role (and, for a personal access token, the admin scope).",
-            ));
-        }
-        Ok(AdminCaller(caller))
-    }
-}
 
 /// One audit event.
 #[derive(Serialize, ToSchema)]
@@ -82,7 +63,7 @@ pub struct EventFilters {
     limit: Option<i64>,
 }
 
-fn problem(field: &str, message: &str) -> ApiError {
+pub(super) fn problem(field: &str, message: &str) -> ApiError {
     ApiError::validation([FieldDetail {
         field: field.to_owned(),
         message: message.to_owned(),
@@ -134,13 +115,13 @@ fn parse_filters(raw: Option<&str>) -> Result<EventQuery, ApiError> {
     responses(
         (status = 200, description = "Events, newest first", body = [Event]),
         (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 403, description = "forbidden: not an administrator", body = ErrorBody),
+        (status = 403, description = "forbidden: the caller's roles do not grant audit:read", body = ErrorBody),
         (status = 422, description = "A filter is invalid", body = ErrorBody),
     )
 )]
 pub async fn list_events(
     State(state): State<AppState>,
-    _admin: AdminCaller,
+    _permit: Permit<AuditRead, ApiCaller>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Vec<Event>>, ApiError> {
     let query = parse_filters(raw.as_deref())?;

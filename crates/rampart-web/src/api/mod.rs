@@ -9,6 +9,7 @@
 //! does not exist or miss one that does.
 
 pub mod admin;
+pub mod admin_users;
 pub mod error;
 pub mod extract;
 pub mod limit;
@@ -105,6 +106,15 @@ pub fn router(limiter: Arc<limit::ApiLimiter>) -> (Router<AppState>, utoipa::ope
         .routes(routes!(tokens::create_token, tokens::list_tokens))
         .routes(routes!(tokens::delete_token))
         .routes(routes!(admin::list_events))
+        .routes(routes!(admin_users::list_users))
+        .routes(routes!(
+            admin_users::get_user,
+            admin_users::update_user,
+            admin_users::delete_user
+        ))
+        .routes(routes!(admin_users::delete_user_sessions))
+        .routes(routes!(admin_users::reset_user_mfa))
+        .routes(routes!(admin_users::send_user_password_reset))
         .routes(routes!(recovery::request_reset))
         .routes(routes!(recovery::confirm_reset))
         .split_for_parts();

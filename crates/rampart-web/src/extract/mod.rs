@@ -1,10 +1,12 @@
 //! Request extractors: the visitor's session, the client's address and user
-//! agent, and form bodies whose rejections become named 4xx errors.
+//! agent, the permission a route needs, and form bodies whose rejections become named 4xx errors.
 
 pub mod client;
 pub mod form;
+pub mod permit;
 pub mod visitor;
 
 pub use client::ClientInfo;
 pub use form::HtmlForm;
+pub use permit::Permit;
 pub use visitor::{FreshSession, SignedIn, Visitor};

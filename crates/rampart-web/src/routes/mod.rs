@@ -4,6 +4,7 @@
 //! everything else goes in [`protected`] and requires a signed-in session.
 
 pub mod account;
+pub mod admin;
 pub mod assets;
 pub mod email;
 pub mod forward_auth;
@@ -15,6 +16,7 @@ pub mod reauth;
 pub mod recovery;
 pub mod register;
 pub mod sessions;
+pub mod setup;
 
 use crate::state::AppState;
 use axum::Router;
@@ -28,6 +30,7 @@ pub fn public() -> Router<AppState> {
         .merge(login::router())
         .merge(mfa::public())
         .merge(register::router())
+        .merge(setup::router())
         .merge(logout::router())
         .merge(recovery::router())
         .merge(email::public())
@@ -37,6 +40,7 @@ pub fn public() -> Router<AppState> {
 pub fn protected() -> Router<AppState> {
     Router::new()
         .merge(account::router())
+        .merge(admin::router())
         .merge(reauth::router())
         .merge(sessions::router())
         .merge(mfa::protected())

@@ -33,11 +33,24 @@ struct RegisterForm {
 
 #[derive(Serialize)]
 struct RegisterPage<'a> {
+    heading: &'a str,
+    form_action: &'a str,
+    setup_token: Option<&'a str>,
     csrf_token: String,
     username: &'a str,
     email: &'a str,
     problems: &'a [FieldProblem],
     min_password: usize,
+}
+
+/// Which form: self-service sign-up, or the first administrator's setup
+/// (with its link's token).
+#[derive(Clone, Copy)]
+pub enum Purpose<'a> {
+    /// `/register`.
+    SignUp,
+    /// `/setup`.
+    Setup(&'a str),
 }
 
 fn page(
@@ -48,10 +61,36 @@ fn page(
     email: &str,
     problems: &[FieldProblem],
 ) -> Response {
+    form_page(
+        state,
+        visitor,
+        Purpose::SignUp,
+        status,
+        (username, email),
+        problems,
+    )
+}
+
+/// The account form for `purpose`, keeping what was typed (but passwords).
+pub fn form_page(
+    state: &AppState,
+    visitor: &Visitor,
+    purpose: Purpose<'_>,
+    status: StatusCode,
+    (username, email): (&str, &str),
+    problems: &[FieldProblem],
+) -> Response {
+    let (heading, form_action, setup_token) = match purpose {
+        Purpose::SignUp => ("Create an account", "/register", None),
+        Purpose::Setup(token) => ("Create the first administrator", "/setup", Some(token)),
+    };
     state.templates.page(
         status,
         "register.html",
         RegisterPage {
+            heading,
+            form_action,
+            setup_token,
             csrf_token: token_for(&state.settings.csrf_key, &visitor.digest),
             username,
             email,

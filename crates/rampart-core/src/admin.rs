@@ -1,0 +1,311 @@
+//! What operators do to other people's accounts, from the command line, the
+//! admin console and the admin API: find and list accounts, lock and unlock,
+//! end sessions, reset a second factor, send a password reset, change roles,
+//! delete. Every action is audited with who did it (`by`), and none may leave
+//! the deployment without an administrator.
+//!
+//! Who may call what is decided before this layer, by the route's
+//! permission ([`crate::permission`]); the rules here hold for everyone.
+
+use crate::account::AdminError;
+use crate::audit::{AuditTrail, ClientMeta, Outcome};
+use crate::clock::Clock;
+use crate::mfa::MfaService;
+use crate::model::{RoleName, User, UserId};
+use crate::permission::{ADMIN, RoleBook};
+use crate::ports::{AccountCounts, AuditRepo, SessionRepo, UserOverview, UserRepo};
+use crate::recovery::RecoveryService;
+use crate::session::SessionService;
+use crate::throttle::LoginThrottle;
+use crate::token::TokenService;
+use serde_json::json;
+use std::sync::Arc;
+use time::{Duration, OffsetDateTime};
+
+/// The repositories the operator actions read and write.
+pub struct AdminRepos {
+    /// Accounts.
+    pub users: Arc<dyn UserRepo>,
+    /// Sessions (counted for the dashboard).
+    pub sessions: Arc<dyn SessionRepo>,
+    /// The audit trail (charted for the dashboard).
+    pub events: Arc<dyn AuditRepo>,
+}
+
+/// The services operator actions go through.
+pub struct AdminServices {
+    /// Session cache and revocation.
+    pub sessions: Arc<SessionService>,
+    /// Personal access token cache.
+    pub tokens: Arc<TokenService>,
+    /// Second factors.
+    pub mfa: Arc<MfaService>,
+    /// Password-reset mail.
+    pub recovery: Arc<RecoveryService>,
+    /// Brute-force lock-outs (lifted on unlock).
+    pub throttle: Arc<LoginThrottle>,
+    /// The audit trail.
+    pub audit: Arc<AuditTrail>,
+}
+
+/// Sign-ins in one hour, for the dashboard chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HourOfSignIns {
+    /// Start of the hour.
+    pub hour: OffsetDateTime,
+    /// `login.succeeded` events.
+    pub succeeded: i64,
+    /// `login.failed` events.
+    pub failed: i64,
+}
+
+/// What the dashboard shows.
+#[derive(Debug, Clone)]
+pub struct Dashboard {
+    /// The last 7 × 24 hours, oldest first (hours without sign-ins included).
+    pub sign_ins: Vec<HourOfSignIns>,
+    /// Sessions not past their expiry.
+    pub active_sessions: i64,
+    /// Account totals.
+    pub accounts: AccountCounts,
+}
+
+/// A page of accounts.
+#[derive(Debug, Clone)]
+pub struct UserPage {
+    /// The accounts on this page.
+    pub users: Vec<UserOverview>,
+    /// How many accounts match in all.
+    pub total: i64,
+}
+
+/// Operator actions on accounts.
+pub struct AdminService {
+    repos: AdminRepos,
+    services: AdminServices,
+    roles: Arc<RoleBook>,
+    clock: Arc<dyn Clock>,
+}
+
+/// The dashboard's window.
+const CHART_HOURS: i64 = 7 * 24;
+
+impl AdminService {
+    /// The service over `repos` and `services`, with the deployment's roles.
+    pub fn new(
+        repos: AdminRepos,
+        services: AdminServices,
+        roles: Arc<RoleBook>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            repos,
+            services,
+            roles,
+            clock,
+        }
+    }
+
+    /// The deployment's roles and their permissions.
+    pub fn roles(&self) -> &RoleBook {
+        &self.roles
+    }
+
+    /// The account called `username` (case-insensitive).
+    pub async fn find(&self, username: &str) -> Result<User, AdminError> {
+        self.repos
+            .users
+            .find_by_username(&username.to_ascii_lowercase())
+            .await?
+            .ok_or_else(|| AdminError::NoSuchUser(username.to_owned()))
+    }
+
+    /// The account with this id.
+    pub async fn by_id(&self, id: UserId) -> Result<Option<UserOverview>, AdminError> {
+        let Some(user) = self.repos.users.find_by_id(id).await? else {
+            return Ok(None);
+        };
+        let mfa_enabled = self.services.mfa.is_enabled(id).await?;
+        Ok(Some(UserOverview { user, mfa_enabled }))
+    }
+
+    /// Accounts whose username or e-mail contains `search`, `limit` (1–200)
+    /// from `offset`.
+    pub async fn search(
+        &self,
+        search: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<UserPage, AdminError> {
+        let (users, total) = self
+            .repos
+            .users
+            .search_users(search, limit.clamp(1, 200), offset.max(0))
+            .await?;
+        Ok(UserPage { users, total })
+    }
+
+    /// Sign-ins per hour over the last 7 days, live sessions and account totals.
+    pub async fn dashboard(&self) -> Result<Dashboard, AdminError> {
+        let now = self.clock.now();
+        let first = (now.unix_timestamp() / 3600 - (CHART_HOURS - 1)) * 3600;
+        let since = OffsetDateTime::from_unix_timestamp(first).unwrap_or(now);
+        let counts = self
+            .repos
+            .events
+            .count_events_by_hour(&["login.succeeded", "login.failed"], since)
+            .await?;
+        let sign_ins = (0..CHART_HOURS)
+            .map(|i| {
+                let start = first + i * 3600;
+                let of = |kind: &str| {
+                    counts
+                        .iter()
+                        .filter(|(h, k, _)| *h == start && k == kind)
+                        .map(|(_, _, n)| n)
+                        .sum()
+                };
+                HourOfSignIns {
+                    hour: since + Duration::hours(i),
+                    succeeded: of("login.succeeded"),
+                    failed: of("login.failed"),
+                }
+            })
+            .collect();
+        Ok(Dashboard {
+            sign_ins,
+            active_sessions: self.repos.sessions.count_live_sessions(now).await?,
+            accounts: self.repos.users.account_counts().await?,
+        })
+    }
+
+    /// Refuses when `user` is the last administrator and would stop being one.
+    async fn keep_an_administrator(&self, user: &User) -> Result<(), AdminError> {
+        let is_admin = user.roles.iter().any(|r| r.as_str() == ADMIN);
+        if is_admin && self.repos.users.count_with_role(ADMIN).await? <= 1 {
+            return Err(AdminError::LastAdministrator);
+        }
+        Ok(())
+    }
+
+    /// Locks the account: it cannot sign in, its sessions end at once (one
+    /// transaction with the flag) and its tokens stop working.
+    pub async fn lock(&self, user: &User, by: &ClientMeta) -> Result<(), AdminError> {
+        self.keep_an_administrator(user).await?;
+        let audit = &self.services.audit;
+        let event = audit.event("user.locked", user, by, Outcome::Success, json!({}));
+        self.repos.users.set_locked(user.id, true, &event).await?;
+        self.forget(user.id);
+        audit.committed(&event).await;
+        Ok(())
+    }
+
+    /// Unlocks the account and lifts any brute-force lock-out of its names.
+    pub async fn unlock(&self, user: &User, by: &ClientMeta) -> Result<(), AdminError> {
+        let audit = &self.services.audit;
+        let event = audit.event("user.unlocked", user, by, Outcome::Success, json!({}));
+        self.repos.users.set_locked(user.id, false, &event).await?;
+        let throttle = &self.services.throttle;
+        throttle.clear_name(user.username.as_str()).await?;
+        throttle.clear_name(user.email.as_str()).await?;
+        throttle
+            .clear_name(&crate::mfa::second_factor_key(user.username.as_str()))
+            .await?;
+        self.forget(user.id);
+        audit.committed(&event).await;
+        Ok(())
+    }
+
+    /// Replaces the account's roles (each must exist). Sessions stay; the
+    /// next request of any of them sees the new roles.
+    pub async fn set_roles(
+        &self,
+        user: &User,
+        roles: Vec<RoleName>,
+        by: &ClientMeta,
+    ) -> Result<User, AdminError> {
+        let mut roles = roles;
+        roles.sort();
+        roles.dedup();
+        self.roles
+            .check_assignable(&roles)
+            .map_err(AdminError::Invalid)?;
+        if !roles.iter().any(|r| r.as_str() == ADMIN) {
+            self.keep_an_administrator(user).await?;
+        }
+        let names = |roles: &[RoleName]| {
+            roles
+                .iter()
+                .map(RoleName::as_str)
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        };
+        let audit = &self.services.audit;
+        let event = audit.event(
+            "roles.changed",
+            user,
+            by,
+            Outcome::Success,
+            json!({"from": names(&user.roles), "to": names(&roles)}),
+        );
+        self.repos.users.set_roles(user.id, &roles, &event).await?;
+        self.forget(user.id);
+        audit.committed(&event).await;
+        Ok(User {
+            roles,
+            ..user.clone()
+        })
+    }
+
+    /// Ends every session of the account.
+    pub async fn end_sessions(&self, user: &User, by: &ClientMeta) -> Result<(), AdminError> {
+        self.services
+            .sessions
+            .revoke_all_except(user, None, by)
+            .await?;
+        Ok(())
+    }
+
+    /// Removes the account's second factor (lost phone and codes).
+    pub async fn reset_mfa(&self, user: &User, by: &ClientMeta) -> Result<(), AdminError> {
+        Ok(self.services.mfa.reset_for(user, by).await?)
+    }
+
+    /// Mails the account a password-reset link (the operator never sees it).
+    pub async fn send_password_reset(
+        &self,
+        user: &User,
+        by: &ClientMeta,
+    ) -> Result<(), AdminError> {
+        Ok(self
+            .services
+            .recovery
+            .mail_reset_link(user, by, "operator")
+            .await?)
+    }
+
+    /// Deletes the account with everything that hangs off it.
+    pub async fn delete(&self, user: &User, by: &ClientMeta) -> Result<(), AdminError> {
+        self.keep_an_administrator(user).await?;
+        let audit = &self.services.audit;
+        let event = audit.event(
+            "user.deleted",
+            user,
+            by,
+            Outcome::Success,
+            json!({"by": "operator"}),
+        );
+        // Sessions, tokens and roles go with the row (ON DELETE CASCADE).
+        self.repos.users.delete_user(user.id, &event).await?;
+        self.forget(user.id);
+        audit.committed(&event).await;
+        Ok(())
+    }
+
+    /// Drops the account from the session and token caches, so that its
+    /// next request re-reads it.
+    fn forget(&self, user: UserId) {
+        self.services.sessions.forget_user(user);
+        self.services.tokens.forget_user(user);
+    }
+}

@@ -1,0 +1,358 @@
+//! Administration of accounts: `GET /admin/users` (search, paging),
+//! `GET|PATCH|DELETE /admin/users/{id}`, `DELETE /admin/users/{id}/sessions`,
+//! `DELETE /admin/users/{id}/mfa`, `POST /admin/users/{id}/password-reset`.
+//! Each route names its permission in its [`Permit`]; the rules (existing
+//! roles only, never the last administrator) are `rampart_core::admin`'s.
+
+use super::admin::problem;
+use super::error::{ApiError, ErrorBody};
+use super::extract::{ApiCaller, ApiJson};
+use super::me::rfc3339;
+use crate::extract::permit::{UsersRead, UsersWrite};
+use crate::extract::{ClientInfo, Permit};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use rampart_core::account::AdminError;
+use rampart_core::ports::UserOverview;
+use rampart_core::{RoleName, User, UserId};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// An account as administrators see it.
+#[derive(Serialize, ToSchema)]
+pub struct AdminUser {
+    /// Identifier.
+    pub id: String,
+    /// Username.
+    pub username: String,
+    /// E-mail address.
+    pub email: String,
+    /// Whether the address is confirmed.
+    pub email_verified: bool,
+    /// Roles.
+    pub roles: Vec<String>,
+    /// Locked by an operator.
+    pub locked: bool,
+    /// Second factor enabled.
+    pub mfa_enabled: bool,
+    /// RFC 3339.
+    pub created_at: String,
+}
+
+impl From<UserOverview> for AdminUser {
+    fn from(o: UserOverview) -> Self {
+        let u = o.user;
+        AdminUser {
+            id: u.id.to_string(),
+            username: u.username.as_str().to_owned(),
+            email: u.email.as_str().to_owned(),
+            email_verified: u.email_verified,
+            roles: u.roles.iter().map(|r| r.as_str().to_owned()).collect(),
+            locked: u.locked,
+            mfa_enabled: o.mfa_enabled,
+            created_at: rfc3339(u.created_at),
+        }
+    }
+}
+
+/// Filters of the account listing.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct UserFilters {
+    /// Part of a username or e-mail address (case-insensitive).
+    q: Option<String>,
+    /// 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    limit: Option<i64>,
+    /// Accounts to skip (default 0).
+    #[param(minimum = 0)]
+    offset: Option<i64>,
+}
+
+/// A page of accounts.
+#[derive(Serialize, ToSchema)]
+pub struct UserList {
+    /// The accounts, by username.
+    pub users: Vec<AdminUser>,
+    /// How many match in all.
+    pub total: i64,
+}
+
+/// Changes to an account; absent fields stay as they are.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserChange {
+    /// Lock (true) or unlock (false).
+    pub locked: Option<bool>,
+    /// The complete new list of roles (needs `roles:write`).
+    pub roles: Option<Vec<String>>,
+}
+
+/// Maps the domain's refusals to the API's answers.
+pub(super) fn admin_error(err: AdminError) -> ApiError {
+    match err {
+        AdminError::NoSuchUser(_) => ApiError::not_found("There is no account with this id."),
+        AdminError::Invalid(p) => problem(p.field, &p.message),
+        AdminError::LastAdministrator => {
+            ApiError::new(StatusCode::CONFLICT, "last_administrator", err.to_string())
+        }
+        AdminError::Mfa(rampart_core::MfaError::NotEnrolled) => ApiError::new(
+            StatusCode::CONFLICT,
+            "not_enrolled",
+            "This account has no second factor to reset.",
+        ),
+        other => ApiError::internal(&other),
+    }
+}
+
+fn parse_list(raw: Option<&str>) -> Result<(Option<String>, i64, i64), ApiError> {
+    let (mut q, mut limit, mut offset) = (None, 50, 0);
+    for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+        match key.as_ref() {
+            "q" => q = Some(value.into_owned()),
+            "limit" => match value.parse::<i64>() {
+                Ok(n) if (1..=200).contains(&n) => limit = n,
+                _ => return Err(problem("limit", "Give a whole number from 1 to 200.")),
+            },
+            "offset" => match value.parse::<i64>() {
+                Ok(n) if n >= 0 => offset = n,
+                _ => return Err(problem("offset", "Give a whole number, 0 or more.")),
+            },
+            other => {
+                return Err(problem(other, "Unknown filter; use q, limit or offset."));
+            }
+        }
+    }
+    Ok((q, limit, offset))
+}
+
+async fn account(state: &AppState, id: &str) -> Result<UserOverview, ApiError> {
+    let missing = || ApiError::not_found("There is no account with this id.");
+    let id = UserId::parse(id).ok_or_else(missing)?;
+    state
+        .admin
+        .by_id(id)
+        .await
+        .map_err(admin_error)?
+        .ok_or_else(missing)
+}
+
+/// Accounts, by username.
+#[utoipa::path(
+    get, path = "/admin/users", tag = "admin",
+    security(("bearer" = [])),
+    params(UserFilters),
+    responses(
+        (status = 200, description = "A page of accounts", body = UserList),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "forbidden: the caller's roles do not grant users:read", body = ErrorBody),
+        (status = 422, description = "A filter is invalid", body = ErrorBody),
+    )
+)]
+pub async fn list_users(
+    State(state): State<AppState>,
+    _permit: Permit<UsersRead, ApiCaller>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<UserList>, ApiError> {
+    let (q, limit, offset) = parse_list(raw.as_deref())?;
+    let page = state
+        .admin
+        .search(q.as_deref(), limit, offset)
+        .await
+        .map_err(admin_error)?;
+    Ok(Json(UserList {
+        users: page.users.into_iter().map(AdminUser::from).collect(),
+        total: page.total,
+    }))
+}
+
+/// One account.
+#[utoipa::path(
+    get, path = "/admin/users/{id}", tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "User id")),
+    responses(
+        (status = 200, description = "The account", body = AdminUser),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "forbidden: the caller's roles do not grant users:read", body = ErrorBody),
+        (status = 404, description = "No such account", body = ErrorBody),
+    )
+)]
+pub async fn get_user(
+    State(state): State<AppState>,
+    _permit: Permit<UsersRead, ApiCaller>,
+    Path(id): Path<String>,
+) -> Result<Json<AdminUser>, ApiError> {
+    Ok(Json(account(&state, &id).await?.into()))
+}
+
+/// Lock or unlock an account, or replace its roles.
+#[utoipa::path(
+    patch, path = "/admin/users/{id}", tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "User id")),
+    request_body = UserChange,
+    responses(
+        (status = 200, description = "The changed account", body = AdminUser),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "forbidden: the caller's roles do not grant users:write (and roles:write for roles)", body = ErrorBody),
+        (status = 404, description = "No such account", body = ErrorBody),
+        (status = 409, description = "last_administrator: the change would leave no administrator", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
+        (status = 422, description = "An unknown or invalid role", body = ErrorBody),
+    )
+)]
+pub async fn update_user(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    permit: Permit<UsersWrite, ApiCaller>,
+    Path(id): Path<String>,
+    ApiJson(change): ApiJson<UserChange>,
+) -> Result<Json<AdminUser>, ApiError> {
+    let found = account(&state, &id).await?;
+    let by = client.meta();
+    let mut user: User = found.user;
+    if let Some(roles) = &change.roles {
+        if !state
+            .admin
+            .roles()
+            .allows(&permit.via.user, rampart_core::Permission::RolesWrite)
+        {
+            return Err(ApiError::forbidden(
+                "Changing roles needs the roles:write permission, which your roles do not grant.",
+            ));
+        }
+        let roles = roles
+            .iter()
+            .map(|r| RoleName::parse(r))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|p| problem("roles", &p.message))?;
+        user = state
+            .admin
+            .set_roles(&user, roles, &by)
+            .await
+            .map_err(admin_error)?;
+    }
+    match change.locked {
+        Some(true) if !user.locked => state.admin.lock(&user, &by).await,
+        Some(false) if user.locked => state.admin.unlock(&user, &by).await,
+        _ => Ok(()),
+    }
+    .map_err(admin_error)?;
+    Ok(Json(account(&state, &id).await?.into()))
+}
+
+/// Delete an account with everything that hangs off it.
+#[utoipa::path(
+    delete, path = "/admin/users/{id}", tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "User id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "forbidden: the caller's roles do not grant users:write", body = ErrorBody),
+        (status = 404, description = "No such account", body = ErrorBody),
+        (status = 409, description = "last_administrator", body = ErrorBody),
+    )
+)]
+pub async fn delete_user(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    _permit: Permit<UsersWrite, ApiCaller>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let found = account(&state, &id).await?;
+    state
+        .admin
+        .delete(&found.user, &client.meta())
+        .await
+        .map_err(admin_error)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// End every session of an account.
+#[utoipa::path(
+    delete, path = "/admin/users/{id}/sessions", tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "User id")),
+    responses(
+        (status = 204, description = "Every session ended"),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "forbidden: the caller's roles do not grant users:write", body = ErrorBody),
+        (status = 404, description = "No such account", body = ErrorBody),
+    )
+)]
+pub async fn delete_user_sessions(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    _permit: Permit<UsersWrite, ApiCaller>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let found = account(&state, &id).await?;
+    state
+        .admin
+        .end_sessions(&found.user, &client.meta())
+        .await
+        .map_err(admin_error)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Remove an account's second factor.
+#[utoipa::path(
+    delete, path = "/admin/users/{id}/mfa", tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "User id")),
+    responses(
+        (status = 204, description = "The second factor is removed; the user is told by mail"),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "forbidden: the caller's roles do not grant users:write", body = ErrorBody),
+        (status = 404, description = "No such account", body = ErrorBody),
+        (status = 409, description = "not_enrolled: the account has no second factor", body = ErrorBody),
+    )
+)]
+pub async fn reset_user_mfa(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    _permit: Permit<UsersWrite, ApiCaller>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let found = account(&state, &id).await?;
+    state
+        .admin
+        .reset_mfa(&found.user, &client.meta())
+        .await
+        .map_err(admin_error)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Mail the account a password-reset link.
+#[utoipa::path(
+    post, path = "/admin/users/{id}/password-reset", tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "User id")),
+    responses(
+        (status = 202, description = "The link is on its way to the user's address"),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "forbidden: the caller's roles do not grant users:write", body = ErrorBody),
+        (status = 404, description = "No such account", body = ErrorBody),
+    )
+)]
+pub async fn send_user_password_reset(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    _permit: Permit<UsersWrite, ApiCaller>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let found = account(&state, &id).await?;
+    state
+        .admin
+        .send_password_reset(&found.user, &client.meta())
+        .await
+        .map_err(admin_error)?;
+    Ok(StatusCode::ACCEPTED)
+}
