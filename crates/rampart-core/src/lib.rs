@@ -10,6 +10,7 @@ pub mod alerts;
 pub mod audit;
 pub mod client;
 pub mod clock;
+pub mod import;
 pub mod mail;
 pub mod mfa;
 pub mod model;

@@ -87,6 +87,12 @@ pub trait UserRepo: Send + Sync + 'static {
     /// Creates an account; a taken username or e-mail is a
     /// [`RepoError::Conflict`] raised by the database's unique index.
     async fn insert_user(&self, new: &NewUser, audit: &AuditEvent) -> Result<(), RepoError>;
+    /// Creates many accounts, each with its event, in one transaction: a row
+    /// that collides is refused alone (its outcome), the others are kept.
+    async fn insert_users(
+        &self,
+        batch: &[(NewUser, AuditEvent)],
+    ) -> Result<Vec<Result<(), RepoError>>, RepoError>;
     /// The account and its password hash for a login name.
     async fn find_credentials(
         &self,

@@ -55,7 +55,13 @@ impl Verification {
 #[derive(Clone)]
 pub struct PasswordHasher {
     params: Params,
+    unseal: Option<Unseal>,
 }
+
+/// Opens a value the key ring sealed (`ciphertext`, associated data) — the
+/// Flask-Security salt of imported hashes; `None` when it cannot.
+pub type Unseal =
+    std::sync::Arc<dyn Fn(&str, &[u8]) -> Option<zeroize::Zeroizing<Vec<u8>>> + Send + Sync>;
 
 impl std::fmt::Debug for PasswordHasher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -74,13 +80,24 @@ impl PasswordHasher {
     pub fn new(m_cost: u32, t_cost: u32, p_cost: u32) -> Result<Self, PasswordHashError> {
         let params = Params::new(m_cost, t_cost, p_cost, None)
             .map_err(|e| PasswordHashError::Params(e.to_string()))?;
-        Ok(Self { params })
+        Ok(Self {
+            params,
+            unseal: None,
+        })
+    }
+
+    /// Lets the hasher open the sealed salts of imported Flask-Security
+    /// hashes.
+    pub fn with_unseal(mut self, unseal: Unseal) -> Self {
+        self.unseal = Some(unseal);
+        self
     }
 
     /// A hasher with the OWASP parameters.
     pub fn owasp() -> Self {
         Self {
             params: Params::new(OWASP_M_COST, OWASP_T_COST, OWASP_P_COST, None).unwrap_or_default(),
+            unseal: None,
         }
     }
 
@@ -98,10 +115,54 @@ impl PasswordHasher {
         Ok(hash.to_string())
     }
 
-    /// Checks a password against a stored PHC string.
+    /// Checks a password against a stored hash: an Argon2 PHC string, or one
+    /// of the imported formats of [`crate::legacy`] (a match of those always
+    /// asks for a rehash).
     pub fn verify(
         &self,
         password: &SecretString,
+        stored: &str,
+    ) -> Result<Verification, PasswordHashError> {
+        if stored.starts_with("$argon2") {
+            return self.verify_argon2(password.expose_secret().as_bytes(), stored);
+        }
+        let matched = if let Some((sealed, inner)) = crate::legacy::split_flask_security(stored) {
+            let unseal = self
+                .unseal
+                .as_ref()
+                .ok_or(PasswordHashError::UnreadableHash)?;
+            let salt = unseal(sealed, crate::legacy::FLASK_SECURITY_SALT_CONTEXT)
+                .ok_or(PasswordHashError::UnreadableHash)?;
+            let prehashed =
+                crate::legacy::flask_security_prehash(&salt, password.expose_secret().as_bytes());
+            self.verify_bytes(prehashed.as_bytes(), inner)?
+        } else {
+            self.verify_bytes(password.expose_secret().as_bytes(), stored)?
+        };
+        Ok(match matched {
+            Verification::Mismatch => Verification::Mismatch,
+            _ => Verification::MatchNeedsRehash,
+        })
+    }
+
+    fn verify_bytes(
+        &self,
+        password: &[u8],
+        stored: &str,
+    ) -> Result<Verification, PasswordHashError> {
+        if stored.starts_with("$argon2") {
+            return self.verify_argon2(password, stored);
+        }
+        match crate::legacy::verify(stored, password) {
+            Ok(true) => Ok(Verification::MatchNeedsRehash),
+            Ok(false) => Ok(Verification::Mismatch),
+            Err(_) => Err(PasswordHashError::UnreadableHash),
+        }
+    }
+
+    fn verify_argon2(
+        &self,
+        password: &[u8],
         stored: &str,
     ) -> Result<Verification, PasswordHashError> {
         let parsed = PasswordHash::new(stored).map_err(|_| PasswordHashError::UnreadableHash)?;
@@ -116,7 +177,7 @@ impl PasswordHasher {
             .map_err(|_| PasswordHashError::UnreadableHash)?
             .unwrap_or_default();
         let verifier = Argon2::new(algorithm, version, stored_params.clone());
-        match verifier.verify_password(password.expose_secret().as_bytes(), &parsed) {
+        match verifier.verify_password(password, &parsed) {
             Ok(()) => {
                 let current = algorithm == Algorithm::Argon2id
                     && version == Version::V0x13

@@ -119,8 +119,18 @@ pub async fn services(
     store: &Store,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<Services> {
+    let secret = config
+        .secret_key
+        .as_ref()
+        .context("no secret key is configured")?;
+    let keys = Arc::new(FileKeySource::new(
+        secret,
+        config.encryption_keys_file.clone(),
+    ));
     let (m, t, p) = config.argon2;
-    let hasher = PasswordHasher::new(m, t, p).context("the Argon2id parameters are invalid")?;
+    let hasher = PasswordHasher::new(m, t, p)
+        .context("the Argon2id parameters are invalid")?
+        .with_unseal(crate::keys::unsealer(keys.clone()));
     let pool = HashPool::new(hasher, config.hash_workers, config.hash_queue);
     let dummy_hash = pool
         .run(|h| h.dummy_hash())
@@ -185,10 +195,6 @@ pub async fn services(
         clock.clone(),
         config.throttle.clone(),
     ));
-    let secret = config
-        .secret_key
-        .as_ref()
-        .context("no secret key is configured")?;
     let mfa = Arc::new(MfaService::new(
         MfaParts {
             repo: repo.clone(),
@@ -196,10 +202,7 @@ pub async fn services(
             outbox: repo.clone(),
             throttle: throttle.clone(),
             audit: audit.clone(),
-            keys: Arc::new(FileKeySource::new(
-                secret,
-                config.encryption_keys_file.clone(),
-            )),
+            keys,
             clock: clock.clone(),
             mac_key: Zeroizing::new(hmac_sha256(
                 secret.expose_secret().as_bytes(),

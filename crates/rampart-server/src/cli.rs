@@ -11,6 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use std::io::BufRead;
 use std::path::PathBuf;
 use std::sync::Arc;
+use zeroize::Zeroizing;
 
 /// Rampart: a self-hosted authentication server.
 #[derive(Parser, Debug)]
@@ -115,6 +116,27 @@ pub enum UserCommand {
     ResetMfa {
         /// Username.
         name: String,
+    },
+    /// Import users from another application's CSV export: columns
+    /// `username,email,password_hash[,roles]` (roles separated by spaces or
+    /// `;`); an optional header row. Argon2, bcrypt, Werkzeug, passlib and
+    /// Django hashes are accepted and upgraded to Argon2id at each user's
+    /// next sign-in. Refused rows are reported and skipped; the exit status
+    /// is 1 when any row was refused.
+    Import {
+        /// The CSV file (read as a stream: any size).
+        file: std::path::PathBuf,
+        /// Check every row and report, but create nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Flask-Security-Too's SECURITY_PASSWORD_SALT: the hashes are of
+        /// HMAC-SHA512 pre-hashed passwords. Prefer --password-salt-file
+        /// (a command line is visible to other local users).
+        #[arg(long, conflicts_with = "password_salt_file")]
+        password_salt: Option<String>,
+        /// A file holding SECURITY_PASSWORD_SALT (its first line).
+        #[arg(long)]
+        password_salt_file: Option<std::path::PathBuf>,
     },
     /// Replace a user's roles.
     SetRoles {
@@ -467,6 +489,37 @@ async fn user(file: Option<&std::path::Path>, command: UserCommand) -> anyhow::R
                 )
             })
             .map_err(|e| anyhow::anyhow!(e.to_string())),
+        UserCommand::Import {
+            file,
+            dry_run,
+            password_salt,
+            password_salt_file,
+        } => {
+            let salt = match (password_salt, password_salt_file) {
+                (Some(salt), _) => Some(Zeroizing::new(salt)),
+                (None, Some(path)) => Some(Zeroizing::new(
+                    std::fs::read_to_string(&path)
+                        .with_context(|| format!("cannot read {}", path.display()))?
+                        .lines()
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned(),
+                )),
+                (None, None) => None,
+            };
+            let sealed = match salt {
+                Some(salt) => Some(crate::import::seal_salt(&config, salt.as_bytes())?),
+                None => None,
+            };
+            let importer = rampart_core::import::Importer::new(
+                Arc::new(store.clone()),
+                services.audit.clone(),
+                config.roles.clone(),
+                Arc::new(SystemClock),
+                sealed,
+            );
+            crate::import::run(&importer, &file, dry_run).await
+        }
         UserCommand::SetRoles { name, roles } => {
             let roles = parse_roles(&roles)?;
             let user = admin.find(&name).await.map_err(describe)?;

@@ -97,6 +97,15 @@ impl KeySource for FileKeySource {
     }
 }
 
+/// Opens values the key ring sealed (the Flask-Security salt of imported
+/// password hashes) with the keys configured now.
+pub fn unsealer(keys: Arc<FileKeySource>) -> rampart_crypto::Unseal {
+    Arc::new(move |sealed: &str, context: &[u8]| {
+        let ring = keys.key_ring().ok()?;
+        ring.decrypt(sealed, context).ok()
+    })
+}
+
 /// Appends a fresh key to the key file (creating it with mode 0600) and
 /// returns its id. The file is replaced atomically, never edited in place.
 pub fn add_key(path: &Path) -> anyhow::Result<String> {

@@ -7,5 +7,6 @@ pub mod app;
 pub mod calibrate;
 pub mod cli;
 pub mod config;
+pub mod import;
 pub mod keys;
 pub mod logging;

@@ -21,6 +21,39 @@ pub(crate) struct UserRow {
     pub created_at: i64,
 }
 
+/// Inserts the account `$new` and its roles through `$conn` (a
+/// transaction's connection), `?`-returning a `RepoError`.
+macro_rules! insert_user_rows {
+    ($conn:expr, $new:expr) => {{
+        let new: &NewUser = $new;
+        let u = &new.user;
+        sqlx::query(
+            "INSERT INTO users (id, username, username_key, email, email_key, email_verified, password_hash, locked, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(u.id.to_string())
+        .bind(u.username.as_str())
+        .bind(u.username.key())
+        .bind(u.email.as_str())
+        .bind(u.email.key())
+        .bind(u.email_verified)
+        .bind(&new.password_hash)
+        .bind(u.locked)
+        .bind(u.created_at.unix_timestamp())
+        .execute($conn)
+        .await
+        .map_err(repo_error)?;
+        for role in &u.roles {
+            sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
+                .bind(u.id.to_string())
+                .bind(role.as_str())
+                .execute($conn)
+                .await
+                .map_err(repo_error)?;
+        }
+    }};
+}
+
 #[derive(sqlx::FromRow)]
 struct OverviewRow {
     #[sqlx(flatten)]
@@ -87,35 +120,37 @@ impl Store {
 #[async_trait]
 impl UserRepo for Store {
     async fn insert_user(&self, new: &NewUser, audit: &AuditEvent) -> Result<(), RepoError> {
-        let u = &new.user;
         audited!(self, Some(audit), |tx| {
-            sqlx::query(
-                "INSERT INTO users (id, username, username_key, email, email_key, email_verified, password_hash, locked, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
-            .bind(u.id.to_string())
-            .bind(u.username.as_str())
-            .bind(u.username.key())
-            .bind(u.email.as_str())
-            .bind(u.email.key())
-            .bind(u.email_verified)
-            .bind(&new.password_hash)
-            .bind(u.locked)
-            .bind(u.created_at.unix_timestamp())
-            .execute(&mut *tx)
-            .await
-            .map_err(repo_error)?;
-            for role in &u.roles {
-                sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
-                    .bind(u.id.to_string())
-                    .bind(role.as_str())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(repo_error)?;
-            }
+            insert_user_rows!(&mut *tx, new);
             true
         })
         .map(|_| ())
+    }
+
+    async fn insert_users(
+        &self,
+        batch: &[(NewUser, AuditEvent)],
+    ) -> Result<Vec<Result<(), RepoError>>, RepoError> {
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin().await.map_err(repo_error)?;
+            let mut outcomes = Vec::with_capacity(batch.len());
+            for (new, event) in batch {
+                // A savepoint per row: a taken name refuses that row only.
+                let mut row = sqlx::Acquire::begin(&mut *tx).await.map_err(repo_error)?;
+                let written: Result<(), RepoError> = async {
+                    insert_user_rows!(&mut *row, new);
+                    crate::audit::insert_event!(&mut *row, event)
+                }
+                .await;
+                match written {
+                    Ok(()) => row.commit().await.map_err(repo_error)?,
+                    Err(_) => row.rollback().await.map_err(repo_error)?,
+                }
+                outcomes.push(written);
+            }
+            tx.commit().await.map_err(repo_error)?;
+            Ok(outcomes)
+        })
     }
 
     async fn search_users(

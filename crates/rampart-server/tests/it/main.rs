@@ -41,6 +41,7 @@ mod flows;
 mod forward_auth;
 mod headers;
 mod hostile;
+mod import;
 mod lifecycle;
 mod lockout;
 mod metrics;

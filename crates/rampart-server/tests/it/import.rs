@@ -1,0 +1,255 @@
+//! `rampart user import`: fixtures made by the real Python packages
+//! (tests/fixtures/import/make_fixtures.py: bcrypt, werkzeug, passlib,
+//! argon2-cffi, and Flask-Security-Too's HMAC pre-hash) — each user signs in
+//! with the original password and the stored hash is Argon2id afterwards;
+//! refused rows are reported without stopping the import; `--dry-run`
+//! writes nothing; a 100,000-row file streams through.
+
+use crate::api::Api;
+use crate::mfa::rampart_cli;
+use rampart_testkit::{Backend, TestApp};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use std::io::Write as _;
+use std::path::PathBuf;
+
+backend_tests!(
+    users_from_python_apps_sign_in_and_get_argon2id,
+    flask_security_prehashed_passwords_work_with_the_salt,
+    a_dry_run_checks_every_row_and_writes_nothing,
+);
+
+/// The users of users.csv that must import (the rest must be refused).
+const GOOD: &[&str] = &[
+    "bcrypt_2b",
+    "bcrypt_2a",
+    "bcrypt_2y",
+    "wz_pbkdf2_sha256",
+    "wz_pbkdf2_sha512",
+    "wz_scrypt",
+    "passlib_pbkdf2",
+    "django_pbkdf2",
+    "argon2_cffi",
+];
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/import")
+        .join(name)
+}
+
+fn password(name: &str) -> String {
+    format!("fixture pass for {name}")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+async fn stored_hash_is_argon2id(app: &TestApp, name: &str) -> bool {
+    app.scalar(
+        "SELECT COUNT(*) FROM users WHERE username_key = $1 AND password_hash LIKE '$argon2id$v=19$%' \
+         AND password_hash NOT LIKE '%m=8192,t=1%'",
+        name,
+    )
+    .await
+        == 1
+}
+
+async fn sign_in(api: &Api, name: &str, password: &str) -> StatusCode {
+    api.call(
+        Method::POST,
+        "/sessions",
+        None,
+        Some(json!({"username": name, "password": password})),
+    )
+    .await
+    .0
+}
+
+async fn users_from_python_apps_sign_in_and_get_argon2id(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let api = Api::new(&app);
+    let file = fixture("users.csv");
+    let out = rampart_cli(&app, &["user", "import", file.to_str().unwrap()]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(!out.status.success(), "refused rows make the exit status 1");
+    assert!(
+        stdout.contains("imported 9 users") && stdout.contains("5 rows refused"),
+        "{stdout}"
+    );
+    for (line, reason) in [
+        (11, "unrecognised password hash format"),
+        (12, "Username"),
+        (13, "the username is already taken"),
+        (14, "There is no role \"ghost\""),
+        (15, "expected 3 or 4 columns"),
+    ] {
+        assert!(
+            stderr
+                .lines()
+                .any(|l| l.starts_with(&format!("line {line}: ")) && l.contains(reason)),
+            "line {line} ({reason}) in:\n{stderr}"
+        );
+    }
+    assert!(
+        !stderr.contains("$2b$") && !stderr.contains("5f4dcc3b"),
+        "no hash is echoed: {stderr}"
+    );
+
+    for name in GOOD {
+        assert!(
+            !stored_hash_is_argon2id(&app, name).await,
+            "{name} keeps its imported hash until it signs in"
+        );
+        assert_eq!(
+            sign_in(&api, name, "not the password at all").await,
+            StatusCode::UNAUTHORIZED,
+            "{name}"
+        );
+        assert!(
+            !stored_hash_is_argon2id(&app, name).await,
+            "{name}: a wrong password upgrades nothing"
+        );
+        assert_eq!(
+            sign_in(&api, name, &password(name)).await,
+            StatusCode::CREATED,
+            "{name} signs in with the original password"
+        );
+        assert!(
+            stored_hash_is_argon2id(&app, name).await,
+            "{name} now has an Argon2id hash"
+        );
+        assert_eq!(
+            sign_in(&api, name, &password(name)).await,
+            StatusCode::CREATED,
+            "{name} signs in after the upgrade"
+        );
+    }
+    let admin = app.admin.find("bcrypt_2y").await.unwrap();
+    let roles: Vec<&str> = admin.roles.iter().map(|r| r.as_str()).collect();
+    assert_eq!(roles, ["admin", "user"]);
+    let imported = app
+        .scalar(
+            "SELECT COUNT(*) FROM audit_events WHERE kind = 'user.registered' AND details LIKE $1",
+            "%\"by\":\"import\"%",
+        )
+        .await;
+    assert_eq!(imported, 9, "every imported account is audited");
+}
+
+async fn flask_security_prehashed_passwords_work_with_the_salt(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let api = Api::new(&app);
+    let salt_file = app.data_dir.path().join("fs-salt");
+    std::fs::write(&salt_file, "fixture-security-password-salt\n").unwrap();
+    let file = fixture("flask_security.csv");
+    let out = rampart_cli(
+        &app,
+        &[
+            "user",
+            "import",
+            file.to_str().unwrap(),
+            "--password-salt-file",
+            salt_file.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("imported 2 users (2 flask-security-hmac)"));
+    let sealed = app
+        .scalar("SELECT COUNT(*) FROM users WHERE password_hash LIKE '$fshmac$k0:%' AND password_hash NOT LIKE $1", "%fixture-security%")
+        .await;
+    assert_eq!(sealed, 2, "the salt is stored sealed, never in the clear");
+    for name in ["fs_alice", "fs_bob"] {
+        assert_eq!(
+            sign_in(&api, name, "wrong guess of a password").await,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            sign_in(&api, name, &password(name)).await,
+            StatusCode::CREATED,
+            "{name}"
+        );
+        assert!(stored_hash_is_argon2id(&app, name).await, "{name}");
+    }
+
+    // With the wrong salt the same hashes do not match.
+    let other = TestApp::spawn(&backend).await;
+    let out = rampart_cli(
+        &other,
+        &[
+            "user",
+            "import",
+            file.to_str().unwrap(),
+            "--password-salt",
+            "another salt",
+        ],
+    );
+    assert!(out.status.success());
+    assert_eq!(
+        sign_in(&Api::new(&other), "fs_alice", &password("fs_alice")).await,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+async fn a_dry_run_checks_every_row_and_writes_nothing(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    Api::new(&app).signup("bcrypt_2a").await;
+    let file = fixture("users.csv");
+    let out = rampart_cli(
+        &app,
+        &["user", "import", file.to_str().unwrap(), "--dry-run"],
+    );
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("Dry run: would import 8 users") && stdout.contains("6 rows refused"),
+        "{stdout}"
+    );
+    assert!(
+        text(&out.stderr).contains("line 3: the username is already taken"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM users WHERE username_key <> $1",
+            "bcrypt_2a"
+        )
+        .await,
+        0
+    );
+}
+
+/// 100,000 rows: read as a stream, every one imported (SQLite; the figure
+/// for PostgreSQL and the release build are in docs/benchmarks.md).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_thousand_rows_stream_through() {
+    let app = TestApp::spawn(&Backend::Sqlite).await;
+    let path = app.data_dir.path().join("big.csv");
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    // One real bcrypt hash (from users.csv) for every row: the format is checked per row.
+    let hash = "$2b$04$Q9yQc06nDawfkEMdMBNhnetuXC.wCabc6hYFh2jM/q3SWrjSKpulm";
+    writeln!(file, "username,email,password_hash").unwrap();
+    for i in 0..100_000 {
+        writeln!(file, "user{i},user{i}@example.com,{hash}").unwrap();
+    }
+    file.flush().unwrap();
+    drop(file);
+    let out = rampart_cli(&app, &["user", "import", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("imported 100000 users"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM users WHERE username_key <> $1", "")
+            .await,
+        100_000
+    );
+    let api = Api::new(&app);
+    assert_eq!(
+        sign_in(&api, "user99999", &password("bcrypt_2b")).await,
+        StatusCode::CREATED
+    );
+}
