@@ -5,8 +5,8 @@
 use rampart_core::admin::HourOfSignIns;
 use std::fmt::Write as _;
 
-const WIDTH: f64 = 720.0;
-const HEIGHT: f64 = 220.0;
+const WIDTH: f64 = 480.0;
+const HEIGHT: f64 = 200.0;
 const LEFT: f64 = 44.0;
 const RIGHT: f64 = 12.0;
 const TOP: f64 = 16.0;
@@ -88,8 +88,8 @@ pub fn sign_ins(hours: &[HourOfSignIns]) -> String {
         r#"<rect x="{LEFT}" y="{ry}" width="10" height="10" fill="{SUCCEEDED}"/><text x="{t1}" y="{ly}" font-size="12">succeeded ({total_ok})</text><rect x="{r2}" y="{ry}" width="10" height="10" fill="{FAILED}"/><text x="{t2}" y="{ly}" font-size="12">failed ({total_failed})</text></svg>"#,
         ry = ly - 9.0,
         t1 = LEFT + 14.0,
-        r2 = LEFT + 160.0,
-        t2 = LEFT + 174.0,
+        r2 = LEFT + 150.0,
+        t2 = LEFT + 164.0,
     );
     svg
 }
@@ -98,8 +98,8 @@ pub fn sign_ins(hours: &[HourOfSignIns]) -> String {
 pub fn bars(id: &str, title: &str, items: &[(&str, i64)]) -> String {
     let row = 28.0;
     let height = TOP + row * items.len() as f64 + 8.0;
-    let label_w = 150.0;
-    let plot_w = WIDTH - label_w - RIGHT - 60.0;
+    let label_w = 160.0;
+    let plot_w = WIDTH - label_w - RIGHT - 40.0;
     let peak = items.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
     let summary = items
         .iter()

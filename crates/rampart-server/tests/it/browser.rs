@@ -102,3 +102,45 @@ async fn totp_enrolment_and_sign_in_in_headless_chromium() {
         1
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_finds_and_locks_a_user_in_headless_chromium() {
+    let app = TestApp::spawn(&Backend::Sqlite).await;
+    let api = crate::api::Api::new(&app);
+    api.signup("e2e_admin").await;
+    api.signup("victim").await;
+    api.signup("victor").await;
+    let admin = vec![
+        rampart_core::RoleName::parse("admin").unwrap(),
+        rampart_core::RoleName::user(),
+    ];
+    app.set_roles("e2e_admin", admin, &rampart_core::ClientMeta::operator())
+        .await
+        .unwrap();
+    let victim = app.browser();
+    victim.login("victim", rampart_testkit::GOOD_PASSWORD).await;
+    app.browser().login("victim", "a wrong password here").await;
+    assert_eq!(
+        victim.get("/account").await.status(),
+        reqwest::StatusCode::OK
+    );
+    let args = vec![
+        "e2e_admin".to_owned(),
+        rampart_testkit::GOOD_PASSWORD.to_owned(),
+        "victim".to_owned(),
+    ];
+    let Some(stdout) = run_script("admin.mjs", &app, args).await else {
+        return;
+    };
+    assert!(
+        stdout.contains("the account page shows it locked"),
+        "{stdout}"
+    );
+    assert_eq!(
+        victim.get("/account").await.status(),
+        reqwest::StatusCode::SEE_OTHER,
+        "the victim's session ended"
+    );
+    let user = app.admin.find("victim").await.unwrap();
+    assert!(user.locked);
+}

@@ -194,6 +194,7 @@ struct AccountPage<'a> {
     email_verified: bool,
     roles: Vec<&'a str>,
     signed_in_at: String,
+    is_staff: bool,
 }
 
 async fn show(
@@ -212,6 +213,7 @@ async fn show(
             email_verified: user.email_verified,
             roles: user.roles.iter().map(|r| r.as_str()).collect(),
             signed_in_at: session.created_at.format(&Rfc3339).unwrap_or_default(),
+            is_staff: state.admin.roles().is_staff(user),
         },
     )
 }
