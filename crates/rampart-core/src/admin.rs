@@ -79,6 +79,24 @@ pub struct UserPage {
     pub total: i64,
 }
 
+/// An action on one account, as the console's buttons and the API's routes
+/// name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// [`AdminService::lock`].
+    Lock,
+    /// [`AdminService::unlock`].
+    Unlock,
+    /// [`AdminService::end_sessions`].
+    EndSessions,
+    /// [`AdminService::reset_mfa`].
+    ResetMfa,
+    /// [`AdminService::send_password_reset`].
+    SendPasswordReset,
+    /// [`AdminService::delete`].
+    Delete,
+}
+
 /// Operator actions on accounts.
 pub struct AdminService {
     repos: AdminRepos,
@@ -300,6 +318,23 @@ impl AdminService {
         self.forget(user.id);
         audit.committed(&event).await;
         Ok(())
+    }
+
+    /// Carries out `action` on `user`.
+    pub async fn act(
+        &self,
+        action: Action,
+        user: &User,
+        by: &ClientMeta,
+    ) -> Result<(), AdminError> {
+        match action {
+            Action::Lock => self.lock(user, by).await,
+            Action::Unlock => self.unlock(user, by).await,
+            Action::EndSessions => self.end_sessions(user, by).await,
+            Action::ResetMfa => self.reset_mfa(user, by).await,
+            Action::SendPasswordReset => self.send_password_reset(user, by).await,
+            Action::Delete => self.delete(user, by).await,
+        }
     }
 
     /// Drops the account from the session and token caches, so that its

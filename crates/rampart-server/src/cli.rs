@@ -347,6 +347,11 @@ retention = "365d"
 # [metrics]
 # Remote scrapers send Authorization: Bearer TOKEN (loopback needs none):
 # token_file = "/run/secrets/rampart-metrics"
+
+# Custom roles beside the built-in admin (everything) and user (nothing):
+# permissions from users:read, users:write, roles:write, audit:read.
+# [roles.support]
+# permissions = ["users:read", "audit:read"]
 "#,
         secret = new_secret_key().expose_secret()
     );

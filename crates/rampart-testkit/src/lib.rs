@@ -196,14 +196,23 @@ impl TestApp {
         self.admin.set_roles(&user, roles, by).await
     }
 
+    async fn act(
+        &self,
+        name: &str,
+        action: rampart_core::admin::Action,
+        by: &rampart_core::ClientMeta,
+    ) -> Result<rampart_core::User, rampart_core::account::AdminError> {
+        let user = self.admin.find(name).await?;
+        self.admin.act(action, &user, by).await.map(|()| user)
+    }
+
     /// Operator: locks the account called `name`.
     pub async fn lock(
         &self,
         name: &str,
         by: &rampart_core::ClientMeta,
     ) -> Result<rampart_core::User, rampart_core::account::AdminError> {
-        let user = self.admin.find(name).await?;
-        self.admin.lock(&user, by).await.map(|()| user)
+        self.act(name, rampart_core::admin::Action::Lock, by).await
     }
 
     /// Operator: unlocks the account called `name`.
@@ -212,8 +221,8 @@ impl TestApp {
         name: &str,
         by: &rampart_core::ClientMeta,
     ) -> Result<rampart_core::User, rampart_core::account::AdminError> {
-        let user = self.admin.find(name).await?;
-        self.admin.unlock(&user, by).await.map(|()| user)
+        self.act(name, rampart_core::admin::Action::Unlock, by)
+            .await
     }
 
     /// Operator: deletes the account called `name`.
@@ -222,8 +231,8 @@ impl TestApp {
         name: &str,
         by: &rampart_core::ClientMeta,
     ) -> Result<rampart_core::User, rampart_core::account::AdminError> {
-        let user = self.admin.find(name).await?;
-        self.admin.delete(&user, by).await.map(|()| user)
+        self.act(name, rampart_core::admin::Action::Delete, by)
+            .await
     }
 
     /// Runs statements that return nothing (test set-up on the database,

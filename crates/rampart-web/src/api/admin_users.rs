@@ -15,6 +15,7 @@ use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use rampart_core::account::AdminError;
+use rampart_core::admin::Action;
 use rampart_core::ports::UserOverview;
 use rampart_core::{RoleName, User, UserId};
 use serde::{Deserialize, Serialize};
@@ -140,6 +141,21 @@ async fn account(state: &AppState, id: &str) -> Result<UserOverview, ApiError> {
         .ok_or_else(missing)
 }
 
+/// Carries out `action` on the account with this id.
+async fn perform(
+    state: &AppState,
+    client: &ClientInfo,
+    id: &str,
+    action: Action,
+) -> Result<(), ApiError> {
+    let found = account(state, id).await?;
+    state
+        .admin
+        .act(action, &found.user, &client.meta())
+        .await
+        .map_err(admin_error)
+}
+
 /// Accounts, by username.
 #[utoipa::path(
     get, path = "/admin/users", tag = "admin",
@@ -238,12 +254,18 @@ pub async fn update_user(
             .await
             .map_err(admin_error)?;
     }
-    match change.locked {
-        Some(true) if !user.locked => state.admin.lock(&user, &by).await,
-        Some(false) if user.locked => state.admin.unlock(&user, &by).await,
-        _ => Ok(()),
+    let action = match change.locked {
+        Some(true) if !user.locked => Some(Action::Lock),
+        Some(false) if user.locked => Some(Action::Unlock),
+        _ => None,
+    };
+    if let Some(action) = action {
+        state
+            .admin
+            .act(action, &user, &by)
+            .await
+            .map_err(admin_error)?;
     }
-    .map_err(admin_error)?;
     Ok(Json(account(&state, &id).await?.into()))
 }
 
@@ -266,12 +288,7 @@ pub async fn delete_user(
     _permit: Permit<UsersWrite, ApiCaller>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let found = account(&state, &id).await?;
-    state
-        .admin
-        .delete(&found.user, &client.meta())
-        .await
-        .map_err(admin_error)?;
+    perform(&state, &client, &id, Action::Delete).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -293,12 +310,7 @@ pub async fn delete_user_sessions(
     _permit: Permit<UsersWrite, ApiCaller>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let found = account(&state, &id).await?;
-    state
-        .admin
-        .end_sessions(&found.user, &client.meta())
-        .await
-        .map_err(admin_error)?;
+    perform(&state, &client, &id, Action::EndSessions).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -321,12 +333,7 @@ pub async fn reset_user_mfa(
     _permit: Permit<UsersWrite, ApiCaller>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let found = account(&state, &id).await?;
-    state
-        .admin
-        .reset_mfa(&found.user, &client.meta())
-        .await
-        .map_err(admin_error)?;
+    perform(&state, &client, &id, Action::ResetMfa).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -348,11 +355,6 @@ pub async fn send_user_password_reset(
     _permit: Permit<UsersWrite, ApiCaller>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let found = account(&state, &id).await?;
-    state
-        .admin
-        .send_password_reset(&found.user, &client.meta())
-        .await
-        .map_err(admin_error)?;
+    perform(&state, &client, &id, Action::SendPasswordReset).await?;
     Ok(StatusCode::ACCEPTED)
 }

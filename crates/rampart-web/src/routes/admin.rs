@@ -21,6 +21,7 @@ use axum::handler::Handler;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use rampart_core::admin::Action;
 use rampart_core::audit::EventQuery;
 use rampart_core::ports::UserOverview;
 use rampart_core::{Permission, RoleName, UserId};
@@ -346,63 +347,33 @@ fn back_to(id: &str, done: &str) -> Response {
     Redirect::to(&format!("/admin/users/{id}?done={done}")).into_response()
 }
 
-async fn lock(
-    State(state): State<AppState>,
-    client: ClientInfo,
-    _permit: Permit<UsersWrite, FreshSession>,
-    Path(id): Path<String>,
-) -> Result<Response, WebError> {
-    let user = account(&state, &id).await?.user;
-    state.admin.lock(&user, &client.meta()).await?;
-    Ok(back_to(&id, "locked"))
+/// A console form that carries out one action and returns to the account
+/// page with its confirmation.
+macro_rules! action_route {
+    ($name:ident, $need:ty, $action:expr, $done:literal) => {
+        async fn $name(
+            State(state): State<AppState>,
+            client: ClientInfo,
+            _permit: Permit<$need, FreshSession>,
+            Path(id): Path<String>,
+        ) -> Result<Response, WebError> {
+            let user = account(&state, &id).await?.user;
+            state.admin.act($action, &user, &client.meta()).await?;
+            Ok(back_to(&id, $done))
+        }
+    };
 }
 
-async fn unlock(
-    State(state): State<AppState>,
-    client: ClientInfo,
-    _permit: Permit<UsersWrite, FreshSession>,
-    Path(id): Path<String>,
-) -> Result<Response, WebError> {
-    let user = account(&state, &id).await?.user;
-    state.admin.unlock(&user, &client.meta()).await?;
-    Ok(back_to(&id, "unlocked"))
-}
-
-async fn end_sessions(
-    State(state): State<AppState>,
-    client: ClientInfo,
-    _permit: Permit<UsersWrite, FreshSession>,
-    Path(id): Path<String>,
-) -> Result<Response, WebError> {
-    let user = account(&state, &id).await?.user;
-    state.admin.end_sessions(&user, &client.meta()).await?;
-    Ok(back_to(&id, "sessions"))
-}
-
-async fn reset_mfa(
-    State(state): State<AppState>,
-    client: ClientInfo,
-    _permit: Permit<UsersWrite, FreshSession>,
-    Path(id): Path<String>,
-) -> Result<Response, WebError> {
-    let user = account(&state, &id).await?.user;
-    state.admin.reset_mfa(&user, &client.meta()).await?;
-    Ok(back_to(&id, "mfa"))
-}
-
-async fn password_reset(
-    State(state): State<AppState>,
-    client: ClientInfo,
-    _permit: Permit<UsersWrite, FreshSession>,
-    Path(id): Path<String>,
-) -> Result<Response, WebError> {
-    let user = account(&state, &id).await?.user;
-    state
-        .admin
-        .send_password_reset(&user, &client.meta())
-        .await?;
-    Ok(back_to(&id, "reset"))
-}
+action_route!(lock, UsersWrite, Action::Lock, "locked");
+action_route!(unlock, UsersWrite, Action::Unlock, "unlocked");
+action_route!(end_sessions, UsersWrite, Action::EndSessions, "sessions");
+action_route!(reset_mfa, UsersWrite, Action::ResetMfa, "mfa");
+action_route!(
+    password_reset,
+    UsersWrite,
+    Action::SendPasswordReset,
+    "reset"
+);
 
 async fn set_roles(
     State(state): State<AppState>,
@@ -445,6 +416,9 @@ async fn delete(
             "Type the account's username to confirm the deletion.".to_owned(),
         ));
     }
-    state.admin.delete(&user, &client.meta()).await?;
+    state
+        .admin
+        .act(Action::Delete, &user, &client.meta())
+        .await?;
     Ok(Redirect::to("/admin/users").into_response())
 }
