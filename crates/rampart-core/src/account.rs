@@ -386,9 +386,19 @@ impl AccountService {
             },
             None => (self.dummy_hash.clone(), None),
         };
+        // An imported hash (bcrypt, PBKDF2, …) may be far cheaper than
+        // Argon2id: the dummy Argon2id check runs as well, so that an imported
+        // account answers no faster than an unknown name.
+        let equalize = (!stored.starts_with("$argon2")).then(|| self.dummy_hash.clone());
         let verification = self
             .pool
-            .run(move |h| h.verify(&password, &stored).map(|v| (v, password)))
+            .run(move |h| {
+                let verified = h.verify(&password, &stored);
+                if let Some(dummy) = equalize {
+                    let _ = h.verify(&password, &dummy);
+                }
+                verified.map(|v| (v, password))
+            })
             .await??;
         let (verification, password) = verification;
         let Some(user) = user else {
