@@ -10,6 +10,10 @@ work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
 cd "$work"
+password="fuzzing is fun 2026"
+# The fuzzer is an administrator, so the admin routes are explored too.
+printf '%s\n' "$password" | RUST_LOG=warn "$bin" user create fuzzer --email fuzzer@example.com \
+  --role admin --role user --password-stdin >/dev/null
 # A high API rate limit, so the fuzzer explores the API rather than the limiter.
 RAMPART_API__RATE_PER_SECOND=100000 RAMPART_API__BURST=100000 \
   RAMPART_LISTEN="127.0.0.1:$port" RUST_LOG=warn "$bin" serve >"$work/server.log" 2>&1 &
@@ -17,9 +21,6 @@ pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
 
-password="fuzzing is fun 2026"
-curl -sf -o /dev/null -H 'content-type: application/json' \
-  -d "{\"username\":\"fuzzer\",\"email\":\"fuzzer@example.com\",\"password\":\"$password\"}" "$base/api/v1/users"
 token=$(curl -sf -H 'content-type: application/json' \
   -d "{\"username\":\"fuzzer\",\"password\":\"$password\"}" "$base/api/v1/sessions" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')

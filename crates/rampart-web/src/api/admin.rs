@@ -77,6 +77,12 @@ fn parse_filters(raw: Option<&str>) -> Result<EventQuery, ApiError> {
     };
     for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
         let value = value.into_owned();
+        if value.chars().any(char::is_control) {
+            return Err(problem(
+                &key,
+                "Control characters are not allowed in a filter.",
+            ));
+        }
         match key.as_ref() {
             "user" => match UserId::parse(&value) {
                 Some(id) => query.user_id = Some(id),

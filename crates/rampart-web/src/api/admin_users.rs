@@ -113,6 +113,12 @@ fn parse_list(raw: Option<&str>) -> Result<(Option<String>, i64, i64), ApiError>
     let (mut q, mut limit, mut offset) = (None, 50, 0);
     for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
         match key.as_ref() {
+            "q" if value.chars().any(char::is_control) || value.len() > 254 => {
+                return Err(problem(
+                    "q",
+                    "Search for up to 254 characters of a username or e-mail address, without control characters.",
+                ));
+            }
             "q" => q = Some(value.into_owned()),
             "limit" => match value.parse::<i64>() {
                 Ok(n) if (1..=200).contains(&n) => limit = n,
