@@ -558,15 +558,31 @@ async fn the_console_acts_on_accounts_with_csrf_and_audit(backend: Backend) {
         assert_eq!(n, 1, "{kind} recorded with the administrator's address");
     }
 
-    // The console needs a fresh sign-in.
+    // The console needs a fresh sign-in; after it, a form's POST comes back
+    // to the page the form was on, not to the action's address.
     app.clock.advance(time::Duration::minutes(11));
     let stale = ada.get("/admin").await;
     assert_eq!(stale.status(), StatusCode::SEE_OTHER);
-    assert!(
-        stale.headers()["location"]
-            .to_str()
-            .unwrap()
-            .starts_with("/reauth")
+    assert_eq!(stale.headers()["location"], "/reauth?next=%2Fadmin");
+    let page = app.url("/admin/users?q=ad");
+    let stale = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(app.url(&format!("/admin/users/{UUID}/lock")))
+        .header(
+            "cookie",
+            format!("rampart_session={}", ada.session_token().unwrap()),
+        )
+        .header("referer", &page)
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        stale.headers()["location"],
+        "/reauth?next=%2Fadmin%2Fusers%3Fq%3Dad"
     );
 }
 

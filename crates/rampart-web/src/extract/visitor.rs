@@ -65,6 +65,12 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
     }
 }
 
+/// The local path and query of `referer` when it is an address of this site.
+fn url_path(referer: &str, origin: &str) -> Option<String> {
+    let rest = referer.strip_prefix(origin)?;
+    rest.starts_with('/').then(|| rest.to_owned())
+}
+
 /// A signed-in session that proved the password recently (sign-in or
 /// `/reauth` within `session.fresh_for`); others are sent to `/reauth` and
 /// brought back afterwards.
@@ -82,11 +88,23 @@ impl FromRequestParts<crate::state::AppState> for FreshSession {
         if state.sessions.is_fresh(&session) {
             return Ok(FreshSession(session));
         }
-        let back = parts
-            .uri
-            .path_and_query()
-            .map_or("/account", |p| p.as_str());
-        let back = next::safe_local_path(back).unwrap_or("/account");
+        // After re-authenticating, the browser comes back with a GET: for a
+        // form's POST that is the page the form was on (its Referer, when it
+        // is one of ours), never the action's address.
+        let referer_path = parts
+            .headers
+            .get(axum::http::header::REFERER)
+            .and_then(|r| r.to_str().ok())
+            .and_then(|r| url_path(r, &state.settings.origin()));
+        let back = if parts.method == axum::http::Method::GET
+            || parts.method == axum::http::Method::HEAD
+        {
+            parts.uri.path_and_query().map(|p| p.as_str().to_owned())
+        } else {
+            referer_path
+        };
+        let back = back.unwrap_or_else(|| "/account".to_owned());
+        let back = next::safe_local_path(&back).unwrap_or("/account");
         let target = format!(
             "/reauth?next={}",
             form_urlencoded::byte_serialize(back.as_bytes()).collect::<String>()
