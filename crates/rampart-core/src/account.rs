@@ -526,12 +526,7 @@ impl AccountService {
         user: &User,
         client: &ClientMeta,
     ) -> Result<(), AdminError> {
-        if user
-            .roles
-            .iter()
-            .any(|r| r.as_str() == crate::permission::ADMIN)
-            && self.users.count_with_role(crate::permission::ADMIN).await? <= 1
-        {
+        if crate::permission::is_last_administrator(self.users.as_ref(), user).await? {
             return Err(AdminError::LastAdministrator);
         }
         // One DELETE: sessions, tokens, links, remember-me series, roles and

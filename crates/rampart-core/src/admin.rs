@@ -199,8 +199,7 @@ impl AdminService {
 
     /// Refuses when `user` is the last administrator and would stop being one.
     async fn keep_an_administrator(&self, user: &User) -> Result<(), AdminError> {
-        let is_admin = user.roles.iter().any(|r| r.as_str() == ADMIN);
-        if is_admin && self.repos.users.count_with_role(ADMIN).await? <= 1 {
+        if crate::permission::is_last_administrator(self.repos.users.as_ref(), user).await? {
             return Err(AdminError::LastAdministrator);
         }
         Ok(())

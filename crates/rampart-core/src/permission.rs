@@ -53,6 +53,15 @@ pub const ADMIN: &str = "admin";
 /// The built-in role of every new account.
 pub const USER: &str = "user";
 
+/// True when `user` is the last unlocked account holding `admin`: locking,
+/// demoting or deleting them would leave no administrator.
+pub async fn is_last_administrator(
+    users: &dyn crate::ports::UserRepo,
+    user: &User,
+) -> Result<bool, crate::ports::RepoError> {
+    Ok(user.roles.iter().any(|r| r.as_str() == ADMIN) && users.count_with_role(ADMIN).await? <= 1)
+}
+
 /// Which role permits what.
 #[derive(Debug, Clone, Default)]
 pub struct RoleBook {

@@ -553,9 +553,7 @@ impl SessionService {
     /// Drops every cached session of a user, so their next requests re-read
     /// the user (after a change of address or roles).
     pub fn forget_user(&self, user: UserId) {
-        if let Ok(mut cache) = self.cache.write() {
-            cache.retain(|_, e| e.session.user.id != user);
-        }
+        self.forget_user_except(user, None);
     }
 
     /// Drops a session from the cache so the next request re-reads it (and

@@ -361,6 +361,16 @@ async fn administrators_manage_accounts_through_the_api(backend: Backend) {
         .call(Method::DELETE, &at(&ada_id), Some(&ada), None)
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
+    // Nor by deleting their own account.
+    let own = signed_in(&app, "ada").await;
+    let refused = own
+        .submit("/account/delete", "/account/delete", &[("confirm", "yes")])
+        .await;
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    let kept = app
+        .scalar("SELECT COUNT(*) FROM users WHERE id = $1", &ada_id)
+        .await;
+    assert_eq!(kept, 1);
     let (status, body) = api
         .call(
             Method::PATCH,
