@@ -227,23 +227,7 @@ impl AccountService {
         };
         let password = reg.password;
         let hash = self.pool.run(move |h| h.hash(&password)).await??;
-        let mut roles = if reg.roles.is_empty() {
-            vec![RoleName::user()]
-        } else {
-            reg.roles
-        };
-        roles.sort();
-        roles.dedup();
-        let user = User {
-            id: UserId::new(),
-            username,
-            email,
-            email_verified: false,
-            roles,
-            locked: false,
-            must_change_password: false,
-            created_at: self.clock.now(),
-        };
+        let user = User::new_account(username, email, reg.roles, self.clock.now());
         let new = NewUser {
             user: user.clone(),
             password_hash: hash,

@@ -9,7 +9,7 @@
 
 use crate::audit::{AuditTrail, ClientMeta, Outcome};
 use crate::clock::Clock;
-use crate::model::{Email, NewUser, RoleName, User, UserId, Username};
+use crate::model::{Email, NewUser, RoleName, User, Username};
 use crate::permission::RoleBook;
 use crate::ports::{LoginKey, RepoError, UniqueField, UserRepo};
 use rampart_crypto::legacy::{self, FLASK_SECURITY_PREFIX, Family};
@@ -163,17 +163,12 @@ impl Importer {
         let username =
             Username::parse(&row.username).map_err(|p| RowProblem::Invalid(p.message))?;
         let email = Email::parse(&row.email).map_err(|p| RowProblem::Invalid(p.message))?;
-        let mut roles = row
+        let roles = row
             .roles
             .iter()
             .map(|r| RoleName::parse(r))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|p| RowProblem::Invalid(p.message))?;
-        if roles.is_empty() {
-            roles.push(RoleName::user());
-        }
-        roles.sort();
-        roles.dedup();
         self.roles
             .check_assignable(&roles)
             .map_err(|p| RowProblem::Invalid(p.message))?;
@@ -191,16 +186,7 @@ impl Importer {
             ),
             None => (hash.to_owned(), family),
         };
-        let user = User {
-            id: UserId::new(),
-            username,
-            email,
-            email_verified: false,
-            roles,
-            locked: false,
-            must_change_password: false,
-            created_at: self.clock.now(),
-        };
+        let user = User::new_account(username, email, roles, self.clock.now());
         Ok((
             NewUser {
                 user,

@@ -242,6 +242,33 @@ pub struct User {
     pub created_at: OffsetDateTime,
 }
 
+impl User {
+    /// A new, unlocked account with an unverified address. `roles` are sorted
+    /// and deduplicated; none given means `user` alone (least privilege).
+    pub fn new_account(
+        username: Username,
+        email: Email,
+        mut roles: Vec<RoleName>,
+        created_at: time::OffsetDateTime,
+    ) -> Self {
+        if roles.is_empty() {
+            roles.push(RoleName::user());
+        }
+        roles.sort();
+        roles.dedup();
+        User {
+            id: UserId::new(),
+            username,
+            email,
+            email_verified: false,
+            roles,
+            locked: false,
+            must_change_password: false,
+            created_at,
+        }
+    }
+}
+
 /// A user together with the stored password hash, for the login check only.
 #[derive(Clone)]
 pub struct UserCredentials {

@@ -43,15 +43,22 @@ macro_rules! insert_user_rows {
         .execute($conn)
         .await
         .map_err(repo_error)?;
-        for role in &u.roles {
+        insert_roles!($conn, u.id, &u.roles);
+    }};
+}
+
+/// Inserts `$roles` of the account `$id` through `$conn`.
+macro_rules! insert_roles {
+    ($conn:expr, $id:expr, $roles:expr) => {
+        for role in $roles {
             sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
-                .bind(u.id.to_string())
+                .bind($id.to_string())
                 .bind(role.as_str())
                 .execute($conn)
                 .await
                 .map_err(repo_error)?;
         }
-    }};
+    };
 }
 
 #[derive(sqlx::FromRow)]
@@ -405,14 +412,7 @@ impl UserRepo for Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(repo_error)?;
-            for role in roles {
-                sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
-                    .bind(id.to_string())
-                    .bind(role.as_str())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(repo_error)?;
-            }
+            insert_roles!(&mut *tx, id, roles);
             true
         })
         .map(|_| ())

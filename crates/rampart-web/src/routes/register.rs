@@ -21,14 +21,23 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/register", get(show).post(submit))
 }
 
+/// The account form's fields (also the first administrator's, whose form
+/// carries its setup link's `token`).
 #[derive(Deserialize)]
-struct RegisterForm {
+pub struct RegisterForm {
+    /// The setup link's token (`/setup` only).
     #[serde(default)]
-    username: String,
+    pub token: String,
+    /// Username.
     #[serde(default)]
-    email: String,
-    password: SecretString,
-    password_confirm: SecretString,
+    pub username: String,
+    /// E-mail address.
+    #[serde(default)]
+    pub email: String,
+    /// Password.
+    pub password: SecretString,
+    /// The password again.
+    pub password_confirm: SecretString,
 }
 
 #[derive(Serialize)]

@@ -5,7 +5,7 @@
 
 use crate::error::WebError;
 use crate::extract::{ClientInfo, HtmlForm, Visitor};
-use crate::routes::register::{Purpose, form_page};
+use crate::routes::register::{Purpose, RegisterForm, form_page};
 use crate::signin::start_session;
 use crate::state::AppState;
 use axum::Router;
@@ -15,7 +15,6 @@ use axum::response::Response;
 use axum::routing::get;
 use rampart_core::setup::SetupError;
 use rampart_core::{RegisterError, Registration};
-use secrecy::SecretString;
 use serde::Deserialize;
 
 /// The setup routes (public: nobody can sign in yet).
@@ -27,18 +26,6 @@ pub fn router() -> Router<AppState> {
 struct Link {
     #[serde(default)]
     token: String,
-}
-
-#[derive(Deserialize)]
-struct SetupForm {
-    #[serde(default)]
-    token: String,
-    #[serde(default)]
-    username: String,
-    #[serde(default)]
-    email: String,
-    password: SecretString,
-    password_confirm: SecretString,
 }
 
 fn dead_link() -> WebError {
@@ -75,7 +62,7 @@ async fn submit(
     State(state): State<AppState>,
     visitor: Visitor,
     client: ClientInfo,
-    HtmlForm(form): HtmlForm<SetupForm>,
+    HtmlForm(form): HtmlForm<RegisterForm>,
 ) -> Result<Response, WebError> {
     let registration = Registration {
         username: form.username.clone(),
