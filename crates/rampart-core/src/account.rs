@@ -8,9 +8,10 @@
 
 use crate::audit::{AuditTrail, ClientMeta, Outcome};
 use crate::clock::Clock;
+use crate::external::{ExternalError, IdentityService, SourcePolicy};
 use crate::model::{Email, FieldProblem, NewUser, RoleName, User, UserId, Username};
 use crate::password::{HashPool, PasswordPolicy, PoolBusy};
-use crate::ports::{LoginKey, RepoError, UniqueField, UserRepo};
+use crate::ports::{Directory, LoginKey, RepoError, UniqueField, UserRepo};
 use crate::rate::{Limited, RateError, RateLimits};
 use crate::recovery::RecoveryService;
 use crate::session::{SessionError, SessionId, SessionService};
@@ -65,6 +66,37 @@ pub struct Authenticated {
     pub user: User,
     /// TOTP is on: the sign-in is not complete until a code is given.
     pub mfa_enabled: bool,
+    /// Which source proved the password: `local` or `ldap`.
+    pub source: &'static str,
+}
+
+/// A place the login form checks a username and password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginSource {
+    /// Rampart's own accounts and password hashes.
+    Local,
+    /// The LDAP directory (search, then bind as the entry found).
+    Ldap,
+}
+
+impl LoginSource {
+    /// Its name in configuration and audit events.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Local => "local",
+            Self::Ldap => "ldap",
+        }
+    }
+}
+
+/// The directory and how its people become accounts.
+pub struct DirectorySignIn {
+    /// The LDAP directory.
+    pub directory: Arc<dyn Directory>,
+    /// The linking rules.
+    pub identities: Arc<IdentityService>,
+    /// Just-in-time creation (and e-mail trust) for directory users.
+    pub policy: SourcePolicy,
 }
 
 /// Why a sign-in was refused.
@@ -85,6 +117,12 @@ pub enum LoginError {
     /// Hashing failed.
     #[error("the password could not be checked")]
     Hash(#[from] PasswordHashError),
+    /// The password was not accepted by any source, and the directory could
+    /// not be asked.
+    #[error(
+        "the directory service cannot be reached; accounts kept by Rampart itself can still sign in"
+    )]
+    DirectoryUnavailable,
 }
 
 /// Why an operator action failed.
@@ -145,6 +183,8 @@ pub struct AccountService {
     dummy_hash: String,
     audit: Arc<AuditTrail>,
     limits: Arc<RateLimits>,
+    sources: Vec<LoginSource>,
+    directory: Option<DirectorySignIn>,
 }
 
 impl AccountService {
@@ -173,7 +213,26 @@ impl AccountService {
             dummy_hash,
             audit,
             limits,
+            sources: vec![LoginSource::Local],
+            directory: None,
         }
+    }
+
+    /// Sets the sources the login form tries, in order, and the directory
+    /// behind [`LoginSource::Ldap`].
+    pub fn with_sources(
+        mut self,
+        sources: Vec<LoginSource>,
+        directory: Option<DirectorySignIn>,
+    ) -> Self {
+        self.sources = sources;
+        self.directory = directory;
+        self
+    }
+
+    /// The sources the login form tries, in order.
+    pub fn sources(&self) -> &[LoginSource] {
+        &self.sources
     }
 
     /// The password hashing pool (its load is in `/metrics`).
@@ -230,7 +289,7 @@ impl AccountService {
         let user = User::new_account(username, email, reg.roles, self.clock.now());
         let new = NewUser {
             user: user.clone(),
-            password_hash: hash,
+            password_hash: Some(hash),
         };
         let event = self.audit.event(
             "user.registered",
@@ -287,10 +346,24 @@ impl AccountService {
                 return Err(LoginError::Throttled(wait));
             }
         };
-        match self.check_credentials(login, password).await? {
+        let (checked, directory_down) = self.check_sources(login, password, client).await?;
+        match checked {
             Ok(found) => {
                 self.throttle.succeeded(admitted, login, client.ip).await?;
                 Ok(found)
+            }
+            Err(known) if directory_down => {
+                self.audit
+                    .record_about(
+                        "login.failed",
+                        known.as_ref().map(|u| u.id),
+                        Some(known.as_ref().map_or(login.trim(), |u| u.username.as_str())),
+                        client,
+                        Outcome::Failure,
+                        json!({"reason": "directory_unavailable", "sources": self.source_names()}),
+                    )
+                    .await?;
+                Err(LoginError::DirectoryUnavailable)
             }
             Err(known) => {
                 let failure = self.throttle.failed(login, client.ip).await?;
@@ -306,7 +379,7 @@ impl AccountService {
                         Some(known.as_ref().map_or(login.trim(), |u| u.username.as_str())),
                         client,
                         Outcome::Failure,
-                        json!({"reason": reason}),
+                        json!({"reason": reason, "sources": self.source_names()}),
                     )
                     .await?;
                 if failure.name_locked {
@@ -339,6 +412,87 @@ impl AccountService {
                 Err(LoginError::InvalidCredentials)
             }
         }
+    }
+
+    fn source_names(&self) -> Vec<&'static str> {
+        self.sources.iter().map(|s| s.as_str()).collect()
+    }
+
+    /// Tries each configured source in order until one accepts the password.
+    /// A directory that cannot be reached is passed over (so local accounts
+    /// still sign in); the second value says that happened.
+    async fn check_sources(
+        &self,
+        login: &str,
+        password: SecretString,
+        client: &ClientMeta,
+    ) -> Result<(Result<Authenticated, Option<User>>, bool), LoginError> {
+        let mut known = None;
+        let mut directory_down = false;
+        for source in &self.sources {
+            let checked = match source {
+                LoginSource::Local => self.check_credentials(login, password.clone()).await?,
+                LoginSource::Ldap => match self.check_directory(login, &password, client).await {
+                    Ok(checked) => checked,
+                    Err(LoginError::DirectoryUnavailable) => {
+                        directory_down = true;
+                        continue;
+                    }
+                    Err(other) => return Err(other),
+                },
+            };
+            match checked {
+                Ok(found) => return Ok((Ok(found), false)),
+                Err(user) => known = known.or(user),
+            }
+        }
+        Ok((Err(known), directory_down))
+    }
+
+    /// Search-then-bind against the directory, and the account it maps to.
+    async fn check_directory(
+        &self,
+        login: &str,
+        password: &SecretString,
+        client: &ClientMeta,
+    ) -> Result<Result<Authenticated, Option<User>>, LoginError> {
+        let Some(dir) = &self.directory else {
+            return Ok(Err(None));
+        };
+        let login = login.trim();
+        if login.is_empty()
+            || login.len() > 254
+            || password.expose_secret().is_empty()
+            || password.expose_secret().len() > crate::password::policy::MAX_PASSWORD_BYTES
+        {
+            return Ok(Err(None));
+        }
+        let profile = match dir.directory.authenticate(login, password).await {
+            Ok(Some(profile)) => profile,
+            Ok(None) => return Ok(Err(None)),
+            Err(err) => {
+                tracing::warn!(error = %err, "the LDAP directory could not be asked");
+                return Err(LoginError::DirectoryUnavailable);
+            }
+        };
+        let user = match dir.identities.resolve(&profile, dir.policy, client).await {
+            Ok(user) => user,
+            Err(ExternalError::Store(err)) => return Err(err.into()),
+            Err(err) => {
+                tracing::info!(reason = %err, "directory user not admitted");
+                return Ok(Err(None));
+            }
+        };
+        let mfa_enabled = self
+            .users
+            .find_credentials(LoginKey::Username(&user.username.key()))
+            .await?
+            .is_some_and(|c| c.mfa_enabled);
+        Ok(Ok(Authenticated {
+            user,
+            mfa_enabled,
+            source: LoginSource::Ldap.as_str(),
+        }))
     }
 
     /// `Ok(Err(known))`: refused; `known` is the account when the name
@@ -401,7 +555,11 @@ impl AccountService {
         if verification == Verification::MatchNeedsRehash {
             self.upgrade_hash(user.id, password).await;
         }
-        Ok(Ok(Authenticated { user, mfa_enabled }))
+        Ok(Ok(Authenticated {
+            user,
+            mfa_enabled,
+            source: LoginSource::Local.as_str(),
+        }))
     }
 
     async fn upgrade_hash(&self, id: UserId, password: SecretString) {

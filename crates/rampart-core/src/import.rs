@@ -190,7 +190,7 @@ impl Importer {
         Ok((
             NewUser {
                 user,
-                password_hash: stored,
+                password_hash: Some(stored),
             },
             family,
         ))

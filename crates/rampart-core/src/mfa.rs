@@ -492,6 +492,7 @@ impl MfaService {
         user: &User,
         next: &str,
         remember: bool,
+        source: &str,
     ) -> Result<SecretString, MfaError> {
         let token = SecretString::from(format!(
             "{CHALLENGE_PREFIX}{}",
@@ -504,6 +505,7 @@ impl MfaService {
                 expires_at: self.clock.now() + self.config.challenge_ttl,
                 next: next.to_owned(),
                 remember,
+                source: source.to_owned(),
             })
             .await?;
         Ok(token)

@@ -285,8 +285,9 @@ pub struct UserCredentials {
 pub struct NewUser {
     /// The account to create.
     pub user: User,
-    /// Its PHC password hash.
-    pub password_hash: String,
+    /// Its PHC password hash (`None`: it signs in only through an external
+    /// identity).
+    pub password_hash: Option<String>,
 }
 
 #[cfg(test)]

@@ -442,6 +442,8 @@ pub struct MfaChallenge {
     pub next: String,
     /// "Keep me signed in" was ticked.
     pub remember: bool,
+    /// The source that proved the first factor (`local`, `ldap`, `oidc:<id>`).
+    pub source: String,
 }
 
 /// Where the encryption key ring comes from (configuration, never the
@@ -544,3 +546,75 @@ pub trait SetupRepo: Send + Sync + 'static {
         now: OffsetDateTime,
     ) -> Result<bool, RepoError>;
 }
+
+/// Linked external identities, and redirects to providers waiting for their
+/// answer.
+#[async_trait]
+pub trait IdentityRepo: Send + Sync + 'static {
+    /// The account linked to `source` + `subject`.
+    async fn find_identity(&self, source: &str, subject: &str)
+    -> Result<Option<UserId>, RepoError>;
+    /// Every identity linked to `user`, oldest first.
+    async fn list_identities(
+        &self,
+        user: UserId,
+    ) -> Result<Vec<crate::external::LinkedIdentity>, RepoError>;
+    /// Links an identity (`Conflict(Other)` when it is linked already).
+    async fn insert_identity(
+        &self,
+        identity: &crate::external::NewIdentity,
+        audit: &AuditEvent,
+    ) -> Result<(), RepoError>;
+    /// Creates an account and its first identity in one transaction.
+    async fn insert_user_with_identity(
+        &self,
+        new: &NewUser,
+        identity: &crate::external::NewIdentity,
+        audit: &AuditEvent,
+    ) -> Result<(), RepoError>;
+    /// Records a sign-in by the identity (and the address it gave).
+    async fn touch_identity(
+        &self,
+        source: &str,
+        subject: &str,
+        email: Option<&str>,
+        at: OffsetDateTime,
+    ) -> Result<(), RepoError>;
+    /// Unlinks; `false` when no such link existed.
+    async fn delete_identity(
+        &self,
+        user: UserId,
+        source: &str,
+        subject: &str,
+        audit: &AuditEvent,
+    ) -> Result<bool, RepoError>;
+    /// Stores a redirect waiting for its answer.
+    async fn insert_login(&self, login: &crate::provider::PendingLogin) -> Result<(), RepoError>;
+    /// Removes and returns the live redirect with this state digest.
+    async fn take_login(
+        &self,
+        state: &TokenDigest,
+        now: OffsetDateTime,
+    ) -> Result<Option<crate::provider::PendingLogin>, RepoError>;
+    /// Forgets redirects that were never answered.
+    async fn delete_expired_logins(&self, now: OffsetDateTime) -> Result<u64, RepoError>;
+}
+
+/// A directory that checks passwords (LDAP), implemented in
+/// `rampart-federation`.
+#[async_trait]
+pub trait Directory: Send + Sync + 'static {
+    /// Finds `login` and binds as it with `password`: the entry's profile
+    /// when both succeed, `None` when the name is unknown or the password
+    /// wrong.
+    async fn authenticate(
+        &self,
+        login: &str,
+        password: &secrecy::SecretString,
+    ) -> Result<Option<crate::external::ExternalProfile>, DirectoryError>;
+}
+
+/// The directory could not answer; the message says why (never a password).
+#[derive(Debug, thiserror::Error)]
+#[error("the directory is unavailable: {0}")]
+pub struct DirectoryError(pub String);

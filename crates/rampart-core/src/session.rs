@@ -317,20 +317,22 @@ impl SessionService {
     }
 
     /// A completed sign-in (every factor proved) by `method` (`password`,
-    /// `password+totp`, `password+recovery_code`, `remember_me`, …): a new
-    /// session and its `login.succeeded` event, in one transaction.
+    /// `password+totp`, `password+recovery_code`, `remember_me`, `oidc`, …)
+    /// whose first factor `source` proved (`local`, `ldap`, `oidc:<id>`): a
+    /// new session and its `login.succeeded` event, in one transaction.
     pub async fn sign_in(
         &self,
         user: User,
         client: &ClientMeta,
         method: &str,
+        source: &str,
     ) -> Result<(SecretString, Arc<Session>), SessionError> {
         let event = self.audit.event(
             "login.succeeded",
             &user,
             client,
             Outcome::Success,
-            json!({"method": method}),
+            json!({"method": method, "source": source}),
         );
         let started = self
             .insert(

@@ -111,6 +111,10 @@ pub struct Services {
     pub admin: Arc<AdminService>,
     /// First-run setup links.
     pub setup: Arc<SetupService>,
+    /// Linked external identities.
+    pub identities: Arc<rampart_core::external::IdentityService>,
+    /// Sign-in through OpenID Connect / OAuth2 providers.
+    pub providers: Arc<rampart_core::provider::ProviderSignIn>,
 }
 
 /// Builds the domain services over `store`.
@@ -202,7 +206,7 @@ pub async fn services(
             outbox: repo.clone(),
             throttle: throttle.clone(),
             audit: audit.clone(),
-            keys,
+            keys: keys.clone(),
             clock: clock.clone(),
             mac_key: Zeroizing::new(hmac_sha256(
                 secret.expose_secret().as_bytes(),
@@ -238,18 +242,39 @@ pub async fn services(
         config.roles.clone(),
         clock.clone(),
     ));
-    let accounts = Arc::new(AccountService::new(
-        repo,
-        throttle,
-        sessions.clone(),
-        recovery.clone(),
-        pool,
-        policy,
-        clock.clone(),
-        dummy_hash,
+    let identities = Arc::new(rampart_core::external::IdentityService::new(
+        repo.clone(),
+        repo.clone(),
         audit.clone(),
-        limits.clone(),
+        clock.clone(),
     ));
+    let directory = crate::federation::directory(config, identities.clone())?;
+    let providers = Arc::new(rampart_core::provider::ProviderSignIn::new(
+        rampart_core::provider::ProviderSignInParts {
+            providers: crate::federation::providers(config)?,
+            identities: identities.clone(),
+            repo: repo.clone(),
+            users: repo.clone(),
+            keys,
+            audit: audit.clone(),
+            clock: clock.clone(),
+        },
+    ));
+    let accounts = Arc::new(
+        AccountService::new(
+            repo,
+            throttle,
+            sessions.clone(),
+            recovery.clone(),
+            pool,
+            policy,
+            clock.clone(),
+            dummy_hash,
+            audit.clone(),
+            limits.clone(),
+        )
+        .with_sources(config.federation.sources.clone(), directory),
+    );
     let setup = Arc::new(SetupService::new(
         Arc::new(store.clone()),
         Arc::new(store.clone()),
@@ -267,6 +292,8 @@ pub async fn services(
         tokens,
         admin,
         setup,
+        identities,
+        providers,
     })
 }
 
@@ -289,6 +316,8 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         tokens,
         admin,
         setup,
+        identities,
+        providers,
     } = services(config, &store, clock.clone()).await?;
     let destination = match &config.smtp_url {
         Some(url) => Destination::Smtp(url.clone()),
@@ -357,6 +386,8 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         remember,
         mfa,
         tokens,
+        providers,
+        identities,
         templates: Arc::new(templates),
         settings: Arc::new(settings),
         readiness: Arc::new(StoreReadiness(store.clone())),

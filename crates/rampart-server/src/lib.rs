@@ -7,6 +7,7 @@ pub mod app;
 pub mod calibrate;
 pub mod cli;
 pub mod config;
+pub mod federation;
 pub mod import;
 pub mod keys;
 pub mod logging;

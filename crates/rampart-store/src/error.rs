@@ -20,3 +20,8 @@ pub(crate) fn repo_error(err: sqlx::Error) -> RepoError {
     }
     RepoError::Unavailable(Box::new(err))
 }
+
+/// A user id in the database that is not a UUID.
+pub(crate) fn corrupt_id(id: &str) -> RepoError {
+    RepoError::Unavailable(format!("corrupt user id {id:?} in the database").into())
+}

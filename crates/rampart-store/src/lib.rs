@@ -11,6 +11,7 @@
 mod audit;
 mod backend;
 mod error;
+mod identities;
 mod mail;
 mod mfa;
 mod rate;

@@ -2,7 +2,7 @@
 
 use crate::audit::audited;
 use crate::backend::{Store, on_pool};
-use crate::error::repo_error;
+use crate::error::{corrupt_id, repo_error};
 use crate::time::time_of;
 use async_trait::async_trait;
 use rampart_core::UserId;
@@ -24,6 +24,7 @@ struct ChallengeRow {
     expires_at: i64,
     next: String,
     remember: bool,
+    source: String,
 }
 
 /// Replaces a user's recovery codes inside the open transaction `$tx`
@@ -44,10 +45,6 @@ macro_rules! replace_codes {
                 .map_err(repo_error)?;
         }
     };
-}
-
-fn corrupt_id(id: &str) -> RepoError {
-    RepoError::Unavailable(format!("corrupt user id {id:?} in the database").into())
 }
 
 #[async_trait]
@@ -228,14 +225,15 @@ impl MfaRepo for Store {
                 .await
                 .map_err(repo_error)?;
             sqlx::query(
-                "INSERT INTO mfa_challenges (token_hash, user_id, expires_at, next, remember) \
-                 VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO mfa_challenges (token_hash, user_id, expires_at, next, remember, source) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(c.digest.to_hex())
             .bind(c.user_id.to_string())
             .bind(c.expires_at.unix_timestamp())
             .bind(&c.next)
             .bind(c.remember)
+            .bind(&c.source)
             .execute(pool)
             .await
             .map(|_| ())
@@ -249,7 +247,7 @@ impl MfaRepo for Store {
         now: OffsetDateTime,
     ) -> Result<Option<MfaChallenge>, RepoError> {
         let row: Option<ChallengeRow> = on_pool!(self, |pool| sqlx::query_as(
-            "SELECT user_id, expires_at, next, remember FROM mfa_challenges \
+            "SELECT user_id, expires_at, next, remember, source FROM mfa_challenges \
              WHERE token_hash = $1 AND expires_at > $2"
         )
         .bind(digest.to_hex())
@@ -264,6 +262,7 @@ impl MfaRepo for Store {
             expires_at: time_of(row.expires_at),
             next: row.next,
             remember: row.remember,
+            source: row.source,
         }))
     }
 

@@ -43,9 +43,11 @@ macro_rules! insert_user_rows {
         .execute($conn)
         .await
         .map_err(repo_error)?;
-        insert_roles!($conn, u.id, &u.roles);
+        $crate::users::insert_roles!($conn, u.id, &u.roles);
     }};
 }
+
+pub(crate) use insert_user_rows;
 
 /// Inserts `$roles` of the account `$id` through `$conn`.
 macro_rules! insert_roles {
@@ -60,6 +62,7 @@ macro_rules! insert_roles {
         }
     };
 }
+pub(crate) use insert_roles;
 
 #[derive(sqlx::FromRow)]
 struct OverviewRow {

@@ -6,6 +6,7 @@
 // Test support: failing loudly is the point, so panics are allowed here.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod ldap;
 pub mod smtp;
 
 use rampart_core::{AccountService, ManualClock, SessionService};

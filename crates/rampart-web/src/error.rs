@@ -26,6 +26,12 @@ pub enum WebError {
     /// 400: the request is malformed.
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// 401: the sign-in was not accepted (an identity provider's answer).
+    #[error("not signed in: {0}")]
+    Unauthorized(String),
+    /// 502: a service Rampart depends on (an identity provider) failed.
+    #[error("upstream unavailable: {0}")]
+    Upstream(String),
     /// 403: refused (CSRF failure, closed registration).
     #[error("forbidden: {0}")]
     Forbidden(String),
@@ -91,6 +97,43 @@ impl From<LoginError> for WebError {
             LoginError::Busy(b) => WebError::Busy(b),
             LoginError::Throttled(wait) => throttled(wait),
             other => WebError::internal(other),
+        }
+    }
+}
+
+impl From<rampart_core::external::ExternalError> for WebError {
+    fn from(err: rampart_core::external::ExternalError) -> Self {
+        use rampart_core::external::ExternalError as E;
+        match err {
+            E::NotLinked | E::AccountUnavailable => WebError::Forbidden(err.to_string()),
+            E::EmailTaken | E::UsernameTaken | E::LinkedElsewhere | E::LastSignInMethod => {
+                WebError::Conflict(err.to_string())
+            }
+            E::NoEmail => WebError::Unprocessable(err.to_string()),
+            E::NoSuchIdentity => WebError::NotFound(err.to_string()),
+            E::Store(e) => WebError::internal(e),
+        }
+    }
+}
+
+impl From<rampart_core::provider::ProviderSignInError> for WebError {
+    fn from(err: rampart_core::provider::ProviderSignInError) -> Self {
+        use rampart_core::provider::{ProviderError, ProviderSignInError as E};
+        match err {
+            E::UnknownProvider(_) => WebError::NotFound(err.to_string()),
+            E::InvalidState => WebError::BadRequest(err.to_string()),
+            E::Denied(_) => WebError::Unauthorized(err.to_string()),
+            E::Provider(ProviderError::Unavailable(_)) => WebError::Upstream(
+                "The identity provider cannot be reached right now. Try again later, or sign in another way."
+                    .to_owned(),
+            ),
+            E::Provider(_) => WebError::Unauthorized(
+                "The identity provider's answer could not be verified, so you are not signed in. Start again."
+                    .to_owned(),
+            ),
+            E::Account(e) => e.into(),
+            E::Keys(_) => WebError::internal(err),
+            E::Store(e) => WebError::internal(e),
         }
     }
 }
@@ -165,6 +208,8 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let (status, title, message) = match &self {
             WebError::BadRequest(m) => (StatusCode::BAD_REQUEST, "Bad request", m.clone()),
+            WebError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, "Sign-in failed", m.clone()),
+            WebError::Upstream(m) => (StatusCode::BAD_GATEWAY, "Sign-in service unavailable", m.clone()),
             WebError::Forbidden(m) => (StatusCode::FORBIDDEN, "Request refused", m.clone()),
             WebError::NotFound(m) => (StatusCode::NOT_FOUND, "Not found", m.clone()),
             WebError::Conflict(m) => (StatusCode::CONFLICT, "Not possible", m.clone()),

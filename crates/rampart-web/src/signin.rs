@@ -28,22 +28,37 @@ pub async fn start_session(
     rotate_into_session(state, visitor, user, client, target, None).await
 }
 
-/// [`start_session`], recording `login.succeeded` by `method` with the new
-/// session when the visitor has just signed in.
+/// How the first factor was proved: `method` (`password`, `oidc`) by
+/// `source` (`local`, `ldap`, `oidc:<id>`).
+#[derive(Debug, Clone, Copy)]
+pub struct FirstFactor<'a> {
+    /// `password` or `oidc`.
+    pub method: &'static str,
+    /// `local`, `ldap` or `oidc:<id>`.
+    pub source: &'a str,
+}
+
+/// [`start_session`], recording `login.succeeded` by `method` and `source`
+/// with the new session when the visitor has just signed in.
 async fn rotate_into_session(
     state: &AppState,
     visitor: &Visitor,
     user: User,
     client: ClientInfo,
     target: &str,
-    method: Option<&str>,
+    method: Option<(&str, &str)>,
 ) -> Result<Response, WebError> {
     if let Some(previous) = &visitor.session {
         state.sessions.end(previous).await?;
     }
     let user_id = user.id;
     let (token, _) = match method {
-        Some(method) => state.sessions.sign_in(user, &client.meta(), method).await?,
+        Some((method, source)) => {
+            state
+                .sessions
+                .sign_in(user, &client.meta(), method, source)
+                .await?
+        }
         None => {
             state
                 .sessions
@@ -60,7 +75,9 @@ async fn rotate_into_session(
     Ok(response)
 }
 
-/// Every factor is proved: a session, and a remember-me cookie when asked.
+/// Every factor is proved (`method`, the first of them by `source`): a
+/// session, and a remember-me cookie when asked.
+#[allow(clippy::too_many_arguments)]
 pub async fn complete_sign_in(
     state: &AppState,
     visitor: &Visitor,
@@ -69,10 +86,11 @@ pub async fn complete_sign_in(
     target: &str,
     remember: bool,
     method: &str,
+    source: &str,
 ) -> Result<Response, WebError> {
     let user_id = user.id;
     let mut response =
-        rotate_into_session(state, visitor, user, client, target, Some(method)).await?;
+        rotate_into_session(state, visitor, user, client, target, Some((method, source))).await?;
     if remember {
         let cookie = state
             .remember
@@ -97,9 +115,39 @@ pub async fn password_accepted(
     target: &str,
     remember: bool,
 ) -> Result<Response, WebError> {
-    let user = signed.user;
-    let mut method = "password";
-    if signed.mfa_enabled {
+    let first = FirstFactor {
+        method: "password",
+        source: signed.source,
+    };
+    first_factor_accepted(
+        state,
+        visitor,
+        headers,
+        (signed.user, signed.mfa_enabled),
+        first,
+        client,
+        target,
+        remember,
+    )
+    .await
+}
+
+/// The first factor (a password, or an identity provider's answer) is
+/// proved for `user` (`.1`: it has a second factor): sign in, or ask for
+/// the second factor unless this browser is a trusted device.
+#[allow(clippy::too_many_arguments)]
+pub async fn first_factor_accepted(
+    state: &AppState,
+    visitor: &Visitor,
+    headers: &HeaderMap,
+    (user, mfa_enabled): (User, bool),
+    first: FirstFactor<'_>,
+    client: ClientInfo,
+    target: &str,
+    remember: bool,
+) -> Result<Response, WebError> {
+    let mut method = first.method.to_owned();
+    if mfa_enabled {
         let trusted = match cookies::device_token(&state.settings, headers) {
             Some(mark) => {
                 state
@@ -113,7 +161,10 @@ pub async fn password_accepted(
             if let Some(previous) = &visitor.session {
                 state.sessions.end(previous).await?;
             }
-            let token = state.mfa.start_challenge(&user, target, remember).await?;
+            let token = state
+                .mfa
+                .start_challenge(&user, target, remember, first.source)
+                .await?;
             let mut response = Redirect::to("/login/mfa").into_response();
             response.headers_mut().append(
                 header::SET_COOKIE,
@@ -121,7 +172,17 @@ pub async fn password_accepted(
             );
             return Ok(response);
         }
-        method = "password+trusted_device";
+        method.push_str("+trusted_device");
     }
-    complete_sign_in(state, visitor, user, client, target, remember, method).await
+    complete_sign_in(
+        state,
+        visitor,
+        user,
+        client,
+        target,
+        remember,
+        &method,
+        first.source,
+    )
+    .await
 }

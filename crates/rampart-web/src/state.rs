@@ -36,6 +36,10 @@ pub struct AppState {
     pub mfa: Arc<MfaService>,
     /// Personal access tokens.
     pub tokens: Arc<TokenService>,
+    /// Sign-in through OpenID Connect / OAuth2 providers.
+    pub providers: Arc<rampart_core::provider::ProviderSignIn>,
+    /// Linked external identities.
+    pub identities: Arc<rampart_core::external::IdentityService>,
     /// Page templates.
     pub templates: Arc<Templates>,
     /// Deployment settings.

@@ -12,6 +12,7 @@
 //! [`raw`] holds the settings as written; [`files`] the private files
 //! (development secret, `write_private`).
 
+pub mod federation;
 mod files;
 mod raw;
 
@@ -156,6 +157,9 @@ pub struct Config {
     pub rate: rampart_core::rate::RateConfig,
     /// The offline breached-password file, when configured.
     pub breached_list: Option<PathBuf>,
+    /// OpenID Connect / OAuth2 providers, the LDAP directory, and the order
+    /// of sources.
+    pub federation: federation::Federation,
 }
 
 const KNOWN_EXAMPLE_KEYS: &[&str] = &[
@@ -416,6 +420,14 @@ impl Config {
             problems.push(format!("roles: {}", p.message));
             rampart_core::RoleBook::default()
         });
+        let federation = federation::parse(
+            raw.oidc.as_ref(),
+            raw.ldap.as_ref(),
+            raw.login.as_ref().and_then(|l| l.sources.as_ref()),
+            mode,
+            &roles,
+            &mut problems,
+        );
         let cookie_domain = raw_session
             .cookie_domain
             .as_deref()
@@ -676,6 +688,7 @@ impl Config {
             webhook,
             rate,
             breached_list: pw.breached_list.clone(),
+            federation,
         })
     }
 

@@ -102,6 +102,9 @@ pub struct RawLogin {
     pub lockout_after_per_network: Option<i64>,
     /// The longest lock-out (default `1h`).
     pub max_lockout: Option<String>,
+    /// The sources the login form tries, in order: `local`, `ldap`
+    /// (default `local`, then `ldap` when `[ldap]` is configured).
+    pub sources: Option<StringList>,
 }
 
 /// `[api]` as written.
@@ -264,6 +267,10 @@ pub struct RawConfig {
     pub alerts: Option<RawAlerts>,
     /// Mail and registration limits.
     pub rate: Option<RawRate>,
+    /// OpenID Connect / OAuth2 providers.
+    pub oidc: Option<super::federation::RawOidc>,
+    /// The LDAP directory.
+    pub ldap: Option<super::federation::RawLdap>,
     /// Extra encryption keys (`ID BASE64URL` lines; the last one encrypts),
     /// default `DATA_DIR/encryption.keys`; `rampart keys rotate` appends.
     pub encryption_keys_file: Option<PathBuf>,

@@ -42,6 +42,7 @@ mod forward_auth;
 mod headers;
 mod hostile;
 mod import;
+mod ldap;
 mod lifecycle;
 mod lockout;
 mod metrics;

@@ -75,6 +75,13 @@ pub async fn create_session(
             return Err(ApiError::rate_limited(wait.whole_seconds()));
         }
         Err(LoginError::Busy(_)) => return Err(ApiError::busy()),
+        Err(LoginError::DirectoryUnavailable) => {
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "directory_unavailable",
+                LoginError::DirectoryUnavailable.to_string(),
+            ));
+        }
         Err(other) => return Err(ApiError::internal(&other)),
     };
     let user = signed.user;
@@ -88,7 +95,7 @@ pub async fn create_session(
     .await?;
     let (token, session) = state
         .sessions
-        .sign_in(user, &client.meta(), method)
+        .sign_in(user, &client.meta(), method, signed.source)
         .await
         .map_err(|e| ApiError::internal(&e))?;
     Ok((

@@ -130,7 +130,10 @@ async fn remembered(
     if user.locked {
         return Ok((None, clear));
     }
-    let (token, session) = state.sessions.sign_in(user, &meta, "remember_me").await?;
+    let (token, session) = state
+        .sessions
+        .sign_in(user, &meta, "remember_me", "remember_me")
+        .await?;
     let set = vec![
         cookies::session_cookie(&state.settings, &token),
         cookies::remember_cookie(&state.settings, &rotated, state.remember.ttl()),

@@ -195,15 +195,17 @@ struct AccountPage<'a> {
     roles: Vec<&'a str>,
     signed_in_at: String,
     is_staff: bool,
+    methods: super::identities::SignInMethods,
 }
 
 async fn show(
     State(state): State<AppState>,
     visitor: Visitor,
     SignedIn(session): SignedIn,
-) -> Response {
+) -> Result<Response, WebError> {
     let user = &session.user;
-    state.templates.page(
+    let methods = super::identities::sign_in_methods(&state, user).await?;
+    Ok(state.templates.page(
         StatusCode::OK,
         "account.html",
         AccountPage {
@@ -214,6 +216,7 @@ async fn show(
             roles: user.roles.iter().map(|r| r.as_str()).collect(),
             signed_in_at: session.created_at.format(&Rfc3339).unwrap_or_default(),
             is_staff: state.admin.roles().is_staff(user),
+            methods,
         },
-    )
+    ))
 }

@@ -26,6 +26,10 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/login", get(show).post(submit))
 }
 
+/// The answer when no source accepted the password and the directory could
+/// not be asked.
+pub const DIRECTORY_DOWN: &str = "The company directory cannot be reached right now, so directory accounts cannot sign in. Accounts kept by Rampart itself still can. Try again in a few minutes.";
+
 /// The one message for every failed sign-in.
 pub const GENERIC_FAILURE: &str = "The username or password is incorrect, or the account cannot sign in. Check them and try again.";
 
@@ -58,6 +62,7 @@ struct LoginPage<'a> {
     rd: Option<&'a str>,
     error: Option<&'static str>,
     registration_open: bool,
+    providers: Vec<crate::routes::oidc::Button>,
 }
 
 /// `rd` (an absolute URL from forward-auth) when it points at this site or
@@ -84,6 +89,7 @@ fn page(
             rd: safe_rd(state, rd),
             error,
             registration_open: state.settings.registration_open,
+            providers: crate::routes::oidc::buttons(state, "/login/oidc", next),
         },
     )
 }
@@ -129,6 +135,17 @@ async fn submit(
                 form.remember == "on",
             )
             .await
+        }
+        Err(LoginError::DirectoryUnavailable) => {
+            tracing::warn!("sign-in refused: the directory is unavailable");
+            Ok(page(
+                &state,
+                &visitor,
+                &form.next,
+                &form.rd,
+                StatusCode::SERVICE_UNAVAILABLE,
+                Some(DIRECTORY_DOWN),
+            ))
         }
         Err(LoginError::InvalidCredentials) => {
             tracing::info!("sign-in refused");

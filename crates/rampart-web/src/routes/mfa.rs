@@ -95,8 +95,8 @@ async fn answer_challenge(
         .verify(&user, form.code.expose_secret(), &client.meta())
         .await
     {
-        Ok(Factor::Totp) => "password+totp",
-        Ok(Factor::RecoveryCode { .. }) => "password+recovery_code",
+        Ok(Factor::Totp) => "totp",
+        Ok(Factor::RecoveryCode { .. }) => "recovery_code",
         Err(MfaError::InvalidCode) => {
             return Ok(challenge_form(
                 &state,
@@ -124,7 +124,8 @@ async fn answer_challenge(
         client,
         &challenge.next,
         challenge.remember,
-        method,
+        &format!("{}+{method}", first_method(&challenge.source)),
+        &challenge.source,
     )
     .await?;
     if let Some((mark, ttl)) = device {
@@ -311,5 +312,14 @@ async fn disable(
             Ok(Redirect::to("/account/mfa/totp").into_response())
         }
         Err(other) => Err(other.into()),
+    }
+}
+
+/// The first factor's method for a challenge's source.
+fn first_method(source: &str) -> &'static str {
+    if source.starts_with("oidc:") {
+        "oidc"
+    } else {
+        "password"
     }
 }

@@ -9,9 +9,11 @@ pub mod assets;
 pub mod email;
 pub mod forward_auth;
 pub mod health;
+pub mod identities;
 pub mod login;
 pub mod logout;
 pub mod mfa;
+pub mod oidc;
 pub mod reauth;
 pub mod recovery;
 pub mod register;
@@ -28,6 +30,7 @@ pub fn public() -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/account") }))
         .merge(login::router())
+        .merge(oidc::public())
         .merge(mfa::public())
         .merge(register::router())
         .merge(setup::router())
@@ -40,6 +43,8 @@ pub fn public() -> Router<AppState> {
 pub fn protected() -> Router<AppState> {
     Router::new()
         .merge(account::router())
+        .merge(identities::router())
+        .merge(oidc::protected())
         .merge(admin::router())
         .merge(reauth::router())
         .merge(sessions::router())

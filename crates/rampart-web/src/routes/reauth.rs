@@ -32,6 +32,7 @@ struct ReauthPage<'a> {
     next: &'a str,
     username: &'a str,
     error: Option<&'static str>,
+    providers: Vec<crate::routes::oidc::Button>,
 }
 
 fn page(
@@ -50,6 +51,7 @@ fn page(
             next: safe_local_path(next).unwrap_or("/account"),
             username,
             error,
+            providers: crate::routes::oidc::buttons(state, "/reauth/oidc", next),
         },
     )
 }

@@ -1,0 +1,309 @@
+//! Signing in against a real OpenLDAP directory (Debian's slapd, started by
+//! the test kit with a small directory): search-then-bind over LDAPS and
+//! StartTLS with the test CA, group → role mapping, just-in-time accounts
+//! without a stored password, the order of sources, a directory that is
+//! down, and a directory user who never takes over a local account.
+
+use crate::api::Api;
+use rampart_server::config::RawRole;
+use rampart_server::config::federation::RawLdap;
+use rampart_testkit::ldap::{
+    ALICE_PASSWORD, BASE, BOB_PASSWORD, CAROL_PASSWORD, SERVICE_DN, SERVICE_PASSWORD, Slapd,
+};
+use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
+use reqwest::StatusCode;
+use serde_json::json;
+
+backend_tests!(
+    directory_users_sign_in_with_their_groups_roles,
+    a_directory_that_is_down_leaves_local_accounts_working,
+    a_directory_user_never_takes_over_a_local_account,
+);
+
+fn directory(slapd: &Slapd, url: &str) -> RawLdap {
+    RawLdap {
+        url: url.to_owned(),
+        ca_file: Some(slapd.ca_file.clone()),
+        bind_dn: SERVICE_DN.to_owned(),
+        bind_password: Some(SERVICE_PASSWORD.to_owned()),
+        user_base: format!("ou=people,{BASE}"),
+        group_base: Some(format!("ou=groups,{BASE}")),
+        roles: Some(
+            [
+                (format!("cn=admins,ou=groups,{BASE}"), "admin".to_owned()),
+                (format!("CN=Staff, OU=Groups,{BASE}"), "support".to_owned()),
+            ]
+            .into(),
+        ),
+        ..RawLdap::default()
+    }
+}
+
+async fn spawn(backend: &Backend, ldap: RawLdap, sources: Option<&str>) -> TestApp {
+    TestApp::spawn_with(backend, |raw| {
+        raw.roles = Some(
+            [(
+                "support".to_owned(),
+                RawRole {
+                    permissions: vec!["users:read".into()],
+                },
+            )]
+            .into(),
+        );
+        raw.ldap = Some(ldap);
+        if let Some(sources) = sources {
+            raw.login = Some(rampart_server::config::RawLogin {
+                sources: Some(rampart_server::config::StringList::Joined(sources.into())),
+                ..Default::default()
+            });
+        }
+    })
+    .await
+}
+
+async fn roles_of(app: &TestApp, name: &str, password: &str) -> Vec<String> {
+    let api = Api::new(app);
+    let (status, session) = api
+        .call(
+            reqwest::Method::POST,
+            "/sessions",
+            None,
+            Some(json!({"username": name, "password": password})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{session}");
+    let token = session["token"].as_str().unwrap();
+    let (_, me) = api
+        .call(reqwest::Method::GET, "/me", Some(token), None)
+        .await;
+    me["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn directory_users_sign_in_with_their_groups_roles(backend: Backend) {
+    let Some(slapd) = Slapd::start("directory_users_sign_in_with_their_groups_roles") else {
+        return;
+    };
+    let app = spawn(&backend, directory(&slapd, &slapd.ldaps_url), None).await;
+
+    // Alice signs in through the login form: a new account, made just in
+    // time, with the roles her groups map to.
+    let browser = app.browser();
+    let response = browser.login("alice", ALICE_PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()["location"], "/account");
+    let page = browser.get("/account").await.text().await.unwrap();
+    assert!(page.contains("Hello, alice"), "{page}");
+    assert!(page.contains("alice@example.com"));
+    assert!(
+        page.contains("The company directory (LDAP)"),
+        "the link is listed"
+    );
+    assert_eq!(
+        roles_of(&app, "alice", ALICE_PASSWORD).await,
+        ["admin", "support", "user"]
+    );
+    // Bob is in no mapped group.
+    assert_eq!(roles_of(&app, "bob", BOB_PASSWORD).await, ["user"]);
+
+    // The directory password is never stored: no hash, and the text is
+    // nowhere in the database.
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM users WHERE username_key = $1 AND password_hash IS NULL",
+            "alice"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM external_identities WHERE source = $1",
+            "ldap"
+        )
+        .await,
+        2
+    );
+    if let Backend::Sqlite = backend {
+        let db = std::process::Command::new("cat")
+            .arg(app.data_dir.path().join("rampart.db"))
+            .output()
+            .unwrap()
+            .stdout;
+        let text = String::from_utf8_lossy(&db);
+        assert!(!text.contains(ALICE_PASSWORD) && !text.contains(SERVICE_PASSWORD));
+    }
+    // The audit trail says which source proved the password.
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM audit_events WHERE kind = 'login.succeeded' AND username = $1 \
+             AND details LIKE '%\"source\":\"ldap\"%'",
+            "alice"
+        )
+        .await,
+        2
+    );
+
+    // A wrong password, an unknown name, an empty password and a filter
+    // injection are refused with the one generic answer.
+    for (name, password) in [
+        ("alice", "not her password"),
+        ("nobody", ALICE_PASSWORD),
+        ("alice", ""),
+        ("*", ALICE_PASSWORD),
+        ("alice)(uid=*", ALICE_PASSWORD),
+    ] {
+        let browser = app.browser();
+        let refused = browser.login(name, password).await;
+        assert!(
+            refused.status() == StatusCode::UNAUTHORIZED
+                || refused.status() == StatusCode::UNPROCESSABLE_ENTITY,
+            "{name:?}/{password:?}: {}",
+            refused.status()
+        );
+    }
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM audit_events WHERE kind = 'login.failed' AND username = $1 \
+             AND details LIKE '%\"sources\":[\"local\",\"ldap\"]%'",
+            "alice"
+        )
+        .await,
+        2,
+        "the wrong and the empty password"
+    );
+
+    // StartTLS on the plain port, with the same CA, works too; without the
+    // CA the directory's certificate is not trusted, and sign-in says the
+    // directory cannot be reached.
+    let start_tls = RawLdap {
+        start_tls: Some(true),
+        ..directory(&slapd, &slapd.url)
+    };
+    let app2 = spawn(&backend, start_tls, None).await;
+    assert_eq!(
+        app2.browser().login("bob", BOB_PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let untrusted = RawLdap {
+        ca_file: None,
+        ..directory(&slapd, &slapd.ldaps_url)
+    };
+    let app3 = spawn(&backend, untrusted, None).await;
+    assert_eq!(
+        app3.browser().login("bob", BOB_PASSWORD).await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+}
+
+async fn a_directory_that_is_down_leaves_local_accounts_working(backend: Backend) {
+    let Some(mut slapd) = Slapd::start("a_directory_that_is_down_leaves_local_accounts_working")
+    else {
+        return;
+    };
+    // The directory is asked first.
+    let app = spawn(
+        &backend,
+        directory(&slapd, &slapd.ldaps_url),
+        Some("ldap,local"),
+    )
+    .await;
+    let api = Api::new(&app);
+    api.signup("localuser").await;
+    assert_eq!(
+        app.browser().login("bob", BOB_PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+
+    slapd.stop();
+    // Local accounts sign in as before.
+    assert_eq!(
+        app.browser()
+            .login("localuser", GOOD_PASSWORD)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    api.login("localuser").await;
+    // A directory user gets a clear answer, not the generic one, nor a 500.
+    let response = app.browser().login("bob", BOB_PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let page = response.text().await.unwrap();
+    assert!(
+        page.contains("directory cannot be reached"),
+        "the page names the problem: {page}"
+    );
+    let (status, body) = api
+        .call(
+            reqwest::Method::POST,
+            "/sessions",
+            None,
+            Some(json!({"username": "bob", "password": BOB_PASSWORD})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["error"]["code"], "directory_unavailable");
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM audit_events WHERE kind = 'login.failed' \
+             AND details LIKE '%directory_unavailable%' AND username = $1",
+            "bob"
+        )
+        .await,
+        2
+    );
+}
+
+async fn a_directory_user_never_takes_over_a_local_account(backend: Backend) {
+    let Some(slapd) = Slapd::start("a_directory_user_never_takes_over_a_local_account") else {
+        return;
+    };
+    let app = spawn(&backend, directory(&slapd, &slapd.ldaps_url), None).await;
+    let api = Api::new(&app);
+    // A local carol (another person), and a local account holding the
+    // address the directory gives alice.
+    api.signup("carol").await;
+    api.call(
+        reqwest::Method::POST,
+        "/users",
+        None,
+        Some(json!({"username": "alice-local", "email": "alice@example.com", "password": GOOD_PASSWORD})),
+    )
+    .await;
+
+    for (name, password) in [("carol", CAROL_PASSWORD), ("alice", ALICE_PASSWORD)] {
+        let refused = app.browser().login(name, password).await;
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED, "{name}");
+    }
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM external_identities WHERE source = $1",
+            "ldap"
+        )
+        .await,
+        0,
+        "nothing was linked"
+    );
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM users WHERE username_key LIKE $1",
+            "carol%"
+        )
+        .await,
+        1,
+        "no second carol was made"
+    );
+    // The local accounts are untouched.
+    api.login("carol").await;
+    assert_eq!(
+        app.browser()
+            .login("alice-local", GOOD_PASSWORD)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+}

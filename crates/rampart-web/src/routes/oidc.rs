@@ -1,0 +1,194 @@
+//! "Sign in with …": `GET /login/oidc/{id}` sends the browser to provider
+//! `id`; `GET /login/oidc/{id}/callback` takes its answer. Both are public
+//! GETs without a CSRF token: the answer is bound to the browser that
+//! started the flow (the server-side record found by `state` names its
+//! session digest), to its PKCE verifier and nonce, and is single use; see
+//! [`rampart_core::provider`].
+//!
+//! The same callback finishes linking (`GET /account/identities/link/{id}`,
+//! fresh sign-in required) and re-authentication with a linked identity
+//! (`GET /reauth/oidc/{id}`). Starting those is a GET too, because the
+//! page's `form-action 'self'` would stop a form from leaving for the
+//! provider; starting one changes nothing but a pending record.
+
+use crate::error::WebError;
+use crate::extract::{ClientInfo, FreshSession, SignedIn, Visitor};
+use crate::next::safe_local_path;
+use crate::signin::{FirstFactor, first_factor_accepted};
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use rampart_core::client_fingerprint;
+use rampart_core::provider::{Finished, Purpose};
+use serde::Deserialize;
+
+/// The public sign-in routes.
+pub fn public() -> Router<AppState> {
+    Router::new()
+        .route("/login/oidc/{id}", get(begin_sign_in))
+        .route("/login/oidc/{id}/callback", get(callback))
+}
+
+/// The routes that need a signed-in user.
+pub fn protected() -> Router<AppState> {
+    Router::new()
+        .route("/account/identities/link/{id}", get(begin_link))
+        .route("/reauth/oidc/{id}", get(begin_reauth))
+}
+
+/// A "Sign in with …" button.
+#[derive(serde::Serialize)]
+pub struct Button {
+    name: String,
+    href: String,
+}
+
+/// A button per provider to `{prefix}/{id}`, carrying `next` when it is a
+/// safe local path.
+pub fn buttons(state: &AppState, prefix: &str, next: &str) -> Vec<Button> {
+    let next = safe_local_path(next)
+        .map(|n| {
+            format!(
+                "?next={}",
+                form_urlencoded::byte_serialize(n.as_bytes()).collect::<String>()
+            )
+        })
+        .unwrap_or_default();
+    state
+        .providers
+        .buttons()
+        .into_iter()
+        .map(|(id, name)| Button {
+            href: format!("{prefix}/{id}{next}"),
+            name,
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+fn redirect_uri(state: &AppState, id: &str) -> String {
+    let mut url = state.settings.base_url.clone();
+    url.set_query(None);
+    url.set_fragment(None);
+    let base = url.as_str().trim_end_matches('/');
+    let id: String = form_urlencoded::byte_serialize(id.as_bytes()).collect();
+    format!("{base}/login/oidc/{id}/callback")
+}
+
+async fn begin(
+    state: &AppState,
+    visitor: &Visitor,
+    id: &str,
+    next: &str,
+    purpose: Purpose,
+) -> Result<Response, WebError> {
+    let next = safe_local_path(next).unwrap_or("/account");
+    let url = state
+        .providers
+        .begin(id, &redirect_uri(state, id), &visitor.digest, next, purpose)
+        .await?;
+    Ok(Redirect::to(&url).into_response())
+}
+
+async fn begin_sign_in(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, WebError> {
+    begin(&state, &visitor, &id, &q.next, Purpose::SignIn).await
+}
+
+async fn begin_link(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    FreshSession(session): FreshSession,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let purpose = Purpose::Link(session.user.id);
+    begin(&state, &visitor, &id, "/account", purpose).await
+}
+
+async fn begin_reauth(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    SignedIn(session): SignedIn,
+    Path(id): Path<String>,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, WebError> {
+    let purpose = Purpose::Reauth(session.user.id);
+    begin(&state, &visitor, &id, &q.next, purpose).await
+}
+
+#[derive(Deserialize)]
+struct CallbackQuery {
+    #[serde(default)]
+    state: String,
+    code: Option<String>,
+    error: Option<String>,
+}
+
+async fn callback(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    client: ClientInfo,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<CallbackQuery>,
+) -> Result<Response, WebError> {
+    let signed_in = visitor.session.as_ref().map(|s| &s.user);
+    let finished = state
+        .providers
+        .finish(
+            &id,
+            &redirect_uri(&state, &id),
+            &visitor.digest,
+            &q.state,
+            q.code.as_deref(),
+            q.error.as_deref(),
+            signed_in,
+            &client.meta(),
+        )
+        .await?;
+    match finished {
+        Finished::SignedIn {
+            user,
+            mfa_enabled,
+            source,
+            next,
+        } => {
+            let first = FirstFactor {
+                method: "oidc",
+                source: &source,
+            };
+            first_factor_accepted(
+                &state,
+                &visitor,
+                &headers,
+                (user, mfa_enabled),
+                first,
+                client,
+                &next,
+                false,
+            )
+            .await
+        }
+        Finished::Linked { next, .. } | Finished::Confirmed { next, .. } => {
+            // The owner just proved an identity of this account: the
+            // session counts as freshly signed in.
+            if let Some(session) = &visitor.session {
+                let fingerprint = client_fingerprint(client.user_agent.as_deref(), client.ip);
+                state.sessions.mark_fresh(session, &fingerprint).await?;
+            }
+            Ok(Redirect::to(&next).into_response())
+        }
+    }
+}
