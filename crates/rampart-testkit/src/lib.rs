@@ -7,6 +7,7 @@
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod ldap;
+pub mod oidc;
 pub mod smtp;
 
 use rampart_core::{AccountService, ManualClock, SessionService};
@@ -312,6 +313,21 @@ impl Browser {
     pub async fn get(&self, path: &str) -> Response {
         self.client
             .get(self.url(path))
+            .send()
+            .await
+            .unwrap_or_else(fail)
+    }
+
+    /// GET an absolute URL (another server, such as an identity provider).
+    pub async fn get_url(&self, url: &str) -> Response {
+        self.client.get(url).send().await.unwrap_or_else(fail)
+    }
+
+    /// POST a form to an absolute URL.
+    pub async fn post_url(&self, url: &str, form: &[(&str, &str)]) -> Response {
+        self.client
+            .post(url)
+            .form(form)
             .send()
             .await
             .unwrap_or_else(fail)

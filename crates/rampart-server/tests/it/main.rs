@@ -47,6 +47,7 @@ mod lifecycle;
 mod lockout;
 mod metrics;
 mod mfa;
+mod oidc;
 mod openapi;
 mod operations;
 mod protection;

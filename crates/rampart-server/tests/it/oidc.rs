@@ -1,0 +1,400 @@
+//! "Sign in with …" against a real OpenID Provider (npm `oidc-provider`, run
+//! by the test kit on loopback): the whole redirect and callback, PKCE,
+//! `state` and `nonce`; forged answers (wrong or foreign state, a replayed
+//! code, a tampered or mis-addressed ID token) refused; and the linking
+//! rules — an unverified e-mail claim never takes over a local account.
+
+use crate::api::Api;
+use rampart_server::config::federation::{RawOidc, RawProvider};
+use rampart_testkit::oidc::{
+    CLIENT_ID, CLIENT_SECRET, OpenIdProvider, free_port, sign_in_at_provider,
+};
+use rampart_testkit::{Backend, Browser, GOOD_PASSWORD, TestApp};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+backend_tests!(
+    a_person_signs_in_through_the_provider,
+    forged_provider_answers_are_refused,
+    identities_link_only_by_their_owner_or_a_trusted_verified_address,
+);
+
+/// The provider's accounts whose e-mail claims the tests choose.
+fn accounts() -> Value {
+    json!({
+        "mallory": {"email": "victim@example.com", "email_verified": false},
+        "victim-at-corp": {"email": "victim@example.com", "email_verified": true},
+    })
+}
+
+/// A page's text with minijinja's escaped slashes read back.
+fn decoded(html: String) -> String {
+    html.replace("&#x2f;", "/")
+}
+
+struct Setup {
+    app: TestApp,
+    provider: OpenIdProvider,
+}
+
+async fn setup(
+    test: &str,
+    backend: &Backend,
+    create_users: bool,
+    trust_email: bool,
+) -> Option<Setup> {
+    let port = free_port();
+    let app = TestApp::spawn_with(backend, |raw| {
+        raw.oidc = Some(RawOidc {
+            providers: vec![RawProvider {
+                id: "corp".into(),
+                name: Some("Corp SSO".into()),
+                issuer: Some(format!("http://127.0.0.1:{port}")),
+                client_id: CLIENT_ID.into(),
+                client_secret: Some(CLIENT_SECRET.into()),
+                create_users: Some(create_users),
+                trust_email: Some(trust_email),
+                ..RawProvider::default()
+            }],
+        });
+    })
+    .await;
+    let callback = format!("{}/login/oidc/corp/callback", app.base);
+    let provider = OpenIdProvider::start(test, port, &callback, accounts())?;
+    Some(Setup { app, provider })
+}
+
+/// Starts a sign-in at Rampart; returns the provider address it sent to.
+async fn start(browser: &Browser, path: &str) -> String {
+    let response = browser.get(path).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
+    response.headers()["location"].to_str().unwrap().to_owned()
+}
+
+/// The provider's answer for `login`, not yet delivered to Rampart.
+async fn answer_for(browser: &Browser, login: &str) -> String {
+    let to_provider = start(browser, "/login/oidc/corp").await;
+    sign_in_at_provider(browser, &to_provider, login).await
+}
+
+async fn signed_in_as(browser: &Browser) -> Option<String> {
+    let page = browser.get("/account").await;
+    if page.status() != StatusCode::OK {
+        return None;
+    }
+    let html = page.text().await.unwrap();
+    let start = html.find("Hello, ")? + "Hello, ".len();
+    let end = html[start..].find('<')? + start;
+    Some(html[start..end].to_owned())
+}
+
+async fn a_person_signs_in_through_the_provider(backend: Backend) {
+    let Some(Setup {
+        app,
+        provider: _provider,
+    }) = setup(
+        "a_person_signs_in_through_the_provider",
+        &backend,
+        true,
+        false,
+    )
+    .await
+    else {
+        return;
+    };
+    let browser = app.browser();
+    let login_page = decoded(browser.get("/login").await.text().await.unwrap());
+    assert!(login_page.contains("Sign in with Corp SSO"), "{login_page}");
+    assert!(login_page.contains("href=\"/login/oidc/corp\""));
+
+    // The redirect carries PKCE (S256), state and nonce.
+    let to_provider = start(&browser, "/login/oidc/corp?next=/account/sessions").await;
+    let query: std::collections::HashMap<String, String> = url::Url::parse(&to_provider)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect();
+    assert_eq!(query["code_challenge_method"], "S256");
+    assert!(query["code_challenge"].len() >= 43);
+    // 128 bits each, base64url.
+    assert!(query["state"].len() >= 22 && query["nonce"].len() >= 22);
+    assert_eq!(query["client_id"], CLIENT_ID);
+    assert!(query["scope"].contains("openid") && query["scope"].contains("email"));
+    let before = browser.session_token();
+
+    let back = sign_in_at_provider(&browser, &to_provider, "ada").await;
+    let response = browser.get_url(&back).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()["location"], "/account/sessions");
+    assert_ne!(browser.session_token(), before, "a new session token");
+    assert_eq!(signed_in_as(&browser).await.as_deref(), Some("ada"));
+    let account = browser.get("/account").await.text().await.unwrap();
+    assert!(account.contains("Corp SSO") && account.contains("ada@example.com"));
+
+    // A just-in-time account without a password, its identity, and the
+    // source in the trail.
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM users WHERE username_key = $1 AND password_hash IS NULL AND email_verified = TRUE",
+            "ada"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM audit_events WHERE kind = 'login.succeeded' AND username = $1 \
+             AND details LIKE '%\"source\":\"oidc:corp\"%' AND details LIKE '%\"method\":\"oidc\"%'",
+            "ada"
+        )
+        .await,
+        1
+    );
+
+    // Next time, the same account (no second one).
+    let again = app.browser();
+    let back = answer_for(&again, "ada").await;
+    assert_eq!(again.get_url(&back).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(signed_in_as(&again).await.as_deref(), Some("ada"));
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM users WHERE username_key LIKE $1",
+            "ada%"
+        )
+        .await,
+        1
+    );
+    // The password form cannot sign in an account that has none.
+    assert_eq!(
+        app.browser().login("ada", "").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+async fn refused(browser: &Browser, callback: &str) -> StatusCode {
+    let status = browser.get_url(callback).await.status();
+    assert_eq!(signed_in_as(browser).await, None, "{callback} signed in");
+    status
+}
+
+fn with_param(url: &str, name: &str, value: &str) -> String {
+    let mut parsed = url::Url::parse(url).unwrap();
+    let pairs: Vec<(String, String)> = parsed
+        .query_pairs()
+        .into_owned()
+        .map(|(k, v)| {
+            if k == name {
+                (k, value.to_owned())
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    parsed.to_string()
+}
+
+async fn forged_provider_answers_are_refused(backend: Backend) {
+    let Some(Setup { app, provider }) =
+        setup("forged_provider_answers_are_refused", &backend, true, false).await
+    else {
+        return;
+    };
+    // A wrong state is refused and uses nothing up: the true answer still works.
+    let browser = app.browser();
+    let back = answer_for(&browser, "ada").await;
+    let wrong_state = with_param(&back, "state", "forged-state-value-0123456789abcdef");
+    assert_eq!(
+        refused(&browser, &wrong_state).await,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        refused(&browser, &with_param(&back, "state", "")).await,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(browser.get_url(&back).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(signed_in_as(&browser).await.as_deref(), Some("ada"));
+
+    // The same answer again (its state is used up) is refused.
+    let replayer = app.browser();
+    assert_eq!(refused(&replayer, &back).await, StatusCode::BAD_REQUEST);
+
+    // The code replayed under a fresh state of the same browser: the state
+    // is fine, but the provider refuses a used code (and its PKCE verifier
+    // would not match).
+    let used_code = url::Url::parse(&back)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    let fresh = app.browser();
+    let fresh_back = answer_for(&fresh, "ada").await;
+    let replayed = with_param(&fresh_back, "code", &used_code);
+    assert_eq!(refused(&fresh, &replayed).await, StatusCode::UNAUTHORIZED);
+
+    // An answer started in another browser (login CSRF) is refused.
+    let victim = app.browser();
+    let attacker = app.browser();
+    let attackers_answer = answer_for(&attacker, "mallory").await;
+    assert_eq!(
+        refused(&victim, &attackers_answer).await,
+        StatusCode::BAD_REQUEST
+    );
+
+    // Altered ID tokens: a changed payload under the old signature, a
+    // validly signed token for another client, another nonce, expired.
+    for mode in ["signature", "audience", "nonce", "expired"] {
+        let browser = app.browser();
+        let back = answer_for(&browser, "ada").await;
+        provider.tamper_next_token(mode).await;
+        assert_eq!(
+            refused(&browser, &back).await,
+            StatusCode::UNAUTHORIZED,
+            "{mode}"
+        );
+    }
+    // The provider's own refusal.
+    let browser = app.browser();
+    let back = answer_for(&browser, "ada").await;
+    let denied = with_param(&back, "code", "").replace("code=&", "error=access_denied&");
+    assert_eq!(refused(&browser, &denied).await, StatusCode::UNAUTHORIZED);
+
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM audit_events WHERE kind = 'login.failed' \
+             AND details LIKE $1",
+            "%\"reason\":\"id_token_invalid\"%"
+        )
+        .await,
+        4
+    );
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM audit_events WHERE kind = 'login.failed' AND details LIKE $1",
+            "%\"reason\":\"code_refused\"%"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM users WHERE username_key LIKE $1",
+            "someone%"
+        )
+        .await,
+        0,
+        "the forged subject got no account"
+    );
+}
+
+async fn identities_link_only_by_their_owner_or_a_trusted_verified_address(backend: Backend) {
+    let Some(Setup {
+        app,
+        provider: _provider,
+    }) = setup(
+        "identities_link_only_by_their_owner_or_a_trusted_verified_address",
+        &backend,
+        true,
+        true,
+    )
+    .await
+    else {
+        return;
+    };
+    let api = Api::new(&app);
+    api.call(
+        reqwest::Method::POST,
+        "/users",
+        None,
+        Some(
+            json!({"username": "victim", "email": "victim@example.com", "password": GOOD_PASSWORD}),
+        ),
+    )
+    .await;
+
+    // Mallory's provider account claims the victim's address, unverified:
+    // no link, and no new account with it either.
+    let browser = app.browser();
+    let back = answer_for(&browser, "mallory").await;
+    assert_eq!(refused(&browser, &back).await, StatusCode::CONFLICT);
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM external_identities e JOIN users u ON u.id = e.user_id WHERE u.username_key = $1",
+            "victim"
+        )
+        .await,
+        0
+    );
+
+    // The same address, verified, from a provider trusted for it: linked.
+    let browser = app.browser();
+    let back = answer_for(&browser, "victim-at-corp").await;
+    assert_eq!(browser.get_url(&back).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(signed_in_as(&browser).await.as_deref(), Some("victim"));
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM audit_events WHERE kind = 'identity.linked' AND details LIKE $1",
+            "%verified_email%"
+        )
+        .await,
+        1
+    );
+
+    // A signed-in user links their own provider account from the account
+    // page; afterwards it signs them in.
+    let lena = app.browser();
+    lena.register("lena", "lena@example.com", GOOD_PASSWORD)
+        .await;
+    let account = decoded(lena.get("/account").await.text().await.unwrap());
+    assert!(
+        account.contains("href=\"/account/identities/link/corp\""),
+        "{account}"
+    );
+    let to_provider = start(&lena, "/account/identities/link/corp").await;
+    let back = sign_in_at_provider(&lena, &to_provider, "lena-at-corp").await;
+    let linked = lena.get_url(&back).await;
+    assert_eq!(linked.status(), StatusCode::SEE_OTHER);
+    assert_eq!(linked.headers()["location"], "/account");
+    let account = lena.get("/account").await.text().await.unwrap();
+    assert!(account.contains("Corp SSO") && account.contains("lena-at-corp@example.com"));
+    let later = app.browser();
+    let back = answer_for(&later, "lena-at-corp").await;
+    later.get_url(&back).await;
+    assert_eq!(signed_in_as(&later).await.as_deref(), Some("lena"));
+
+    // Someone else cannot link the identity lena has.
+    let other = app.browser();
+    other
+        .register("otto", "otto@example.com", GOOD_PASSWORD)
+        .await;
+    let to_provider = start(&other, "/account/identities/link/corp").await;
+    let back = sign_in_at_provider(&other, &to_provider, "lena-at-corp").await;
+    assert_eq!(other.get_url(&back).await.status(), StatusCode::CONFLICT);
+
+    // Unlinking: refused for an account with no other way in; allowed for
+    // lena, who has a password.
+    let ada = app.browser();
+    let back = answer_for(&ada, "ada").await;
+    ada.get_url(&back).await;
+    let last = ada
+        .submit(
+            "/account",
+            "/account/identities/unlink",
+            &[("source", "oidc:corp"), ("subject", "ada")],
+        )
+        .await;
+    assert_eq!(last.status(), StatusCode::CONFLICT);
+    let unlinked = lena
+        .submit(
+            "/account",
+            "/account/identities/unlink",
+            &[("source", "oidc:corp"), ("subject", "lena-at-corp")],
+        )
+        .await;
+    assert_eq!(unlinked.status(), StatusCode::SEE_OTHER);
+    let account = decoded(lena.get("/account").await.text().await.unwrap());
+    assert!(!account.contains("lena-at-corp@example.com"));
+    assert!(account.contains("href=\"/account/identities/link/corp\""));
+}
