@@ -298,7 +298,7 @@ impl ProviderSignIn {
         self.repo
             .insert_login(&PendingLogin {
                 state_digest,
-                visitor_digest: visitor.clone(),
+                visitor_digest: *visitor,
                 provider: id.to_owned(),
                 sealed,
                 next: next.to_owned(),

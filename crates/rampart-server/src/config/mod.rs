@@ -742,6 +742,9 @@ impl Config {
         if self.password_min_length < 15 {
             findings.push(format!("password.min_length is {}; NIST SP 800-63B-4 asks for at least 15 when passwords are the only factor", self.password_min_length));
         }
+        if self.federation.ldap_plain {
+            findings.push("ldap.allow_plain is on: directory passwords cross the network unencrypted; use ldaps:// or start_tls = true".to_owned());
+        }
         findings
     }
 

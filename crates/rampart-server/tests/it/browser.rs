@@ -144,3 +144,22 @@ async fn an_admin_finds_and_locks_a_user_in_headless_chromium() {
     let user = app.admin.find("victim").await.unwrap();
     assert!(user.locked);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_with_an_openid_provider_in_headless_chromium() {
+    let test = "sign_in_with_an_openid_provider_in_headless_chromium";
+    let Some(crate::oidc::Setup {
+        app,
+        provider: _provider,
+    }) = crate::oidc::setup(test, &Backend::Sqlite, true, false).await
+    else {
+        return;
+    };
+    let Some(stdout) = run_script("oidc.mjs", &app, vec!["Corp SSO".to_owned()]).await else {
+        return;
+    };
+    assert!(
+        stdout.contains("ok: signing in again reaches the same account"),
+        "{stdout}"
+    );
+}

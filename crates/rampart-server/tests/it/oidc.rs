@@ -17,6 +17,7 @@ backend_tests!(
     a_person_signs_in_through_the_provider,
     forged_provider_answers_are_refused,
     identities_link_only_by_their_owner_or_a_trusted_verified_address,
+    the_second_factor_still_applies_after_the_provider,
 );
 
 /// The provider's accounts whose e-mail claims the tests choose.
@@ -32,12 +33,12 @@ fn decoded(html: String) -> String {
     html.replace("&#x2f;", "/")
 }
 
-struct Setup {
-    app: TestApp,
-    provider: OpenIdProvider,
+pub(crate) struct Setup {
+    pub(crate) app: TestApp,
+    pub(crate) provider: OpenIdProvider,
 }
 
-async fn setup(
+pub(crate) async fn setup(
     test: &str,
     backend: &Backend,
     create_users: bool,
@@ -397,4 +398,49 @@ async fn identities_link_only_by_their_owner_or_a_trusted_verified_address(backe
     let account = decoded(lena.get("/account").await.text().await.unwrap());
     assert!(!account.contains("lena-at-corp@example.com"));
     assert!(account.contains("href=\"/account/identities/link/corp\""));
+}
+
+async fn the_second_factor_still_applies_after_the_provider(backend: Backend) {
+    let Some(Setup {
+        app,
+        provider: _provider,
+    }) = setup(
+        "the_second_factor_still_applies_after_the_provider",
+        &backend,
+        false,
+        false,
+    )
+    .await
+    else {
+        return;
+    };
+    let browser = app.browser();
+    let (secret, _) = crate::mfa::enrol_in_browser(&app, &browser, "mina").await;
+    let to_provider = start(&browser, "/account/identities/link/corp").await;
+    let back = sign_in_at_provider(&browser, &to_provider, "mina-at-corp").await;
+    assert_eq!(browser.get_url(&back).await.status(), StatusCode::SEE_OTHER);
+
+    // Signing in through the provider asks for the code before any session.
+    let later = app.browser();
+    let back = answer_for(&later, "mina-at-corp").await;
+    let response = later.get_url(&back).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()["location"], "/login/mfa");
+    assert_eq!(signed_in_as(&later).await, None);
+    let done = crate::mfa::answer(&later, &crate::mfa::code(&app, &secret, 1)).await;
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    assert_eq!(signed_in_as(&later).await.as_deref(), Some("mina"));
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM audit_events WHERE kind = 'login.succeeded' AND username = $1 \
+             AND details LIKE '%\"method\":\"oidc+totp\"%' AND details LIKE '%oidc:corp%'",
+            "mina"
+        )
+        .await,
+        1
+    );
+    // Without create_users, an identity nobody linked is refused.
+    let stranger = app.browser();
+    let back = answer_for(&stranger, "stranger").await;
+    assert_eq!(refused(&stranger, &back).await, StatusCode::FORBIDDEN);
 }

@@ -50,7 +50,7 @@ pub struct NewSession {
         (status = 429, description = "rate_limited: too many failed sign-ins for this name or address; see Retry-After", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 422, description = "Invalid fields", body = ErrorBody),
-        (status = 503, description = "Busy; retry", body = ErrorBody),
+        (status = 503, description = "Busy; retry. Or directory_unavailable: no source accepted the password and the LDAP directory cannot be reached", body = ErrorBody),
     )
 )]
 pub async fn create_session(
