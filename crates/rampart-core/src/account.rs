@@ -352,46 +352,22 @@ impl AccountService {
                 self.throttle.succeeded(admitted, login, client.ip).await?;
                 Ok(found)
             }
-            Err(known) if directory_down => {
-                self.audit
-                    .record_about(
-                        "login.failed",
-                        known.as_ref().map(|u| u.id),
-                        Some(known.as_ref().map_or(login.trim(), |u| u.username.as_str())),
-                        client,
-                        Outcome::Failure,
-                        json!({"reason": "directory_unavailable", "sources": self.source_names()}),
-                    )
-                    .await?;
-                Err(LoginError::DirectoryUnavailable)
-            }
             Err(known) => {
+                // A directory that is down does not stop the count: the
+                // local check did run and fail.
                 let failure = self.throttle.failed(login, client.ip).await?;
                 let reason = match &known {
+                    _ if directory_down => "directory_unavailable",
                     None => "unknown_user",
                     Some(u) if u.locked => "account_locked",
                     Some(_) => "wrong_password",
                 };
-                self.audit
-                    .record_about(
-                        "login.failed",
-                        known.as_ref().map(|u| u.id),
-                        Some(known.as_ref().map_or(login.trim(), |u| u.username.as_str())),
-                        client,
-                        Outcome::Failure,
-                        json!({"reason": reason, "sources": self.source_names()}),
-                    )
+                let details = json!({"reason": reason, "sources": self.source_names()});
+                self.record_attempt("login.failed", known.as_ref(), login, client, details)
                     .await?;
                 if failure.name_locked {
-                    self.audit
-                        .record_about(
-                            "login.locked_out",
-                            known.as_ref().map(|u| u.id),
-                            Some(known.as_ref().map_or(login.trim(), |u| u.username.as_str())),
-                            client,
-                            Outcome::Failure,
-                            json!({"after_failures": self.throttle.free_failures()}),
-                        )
+                    let details = json!({"after_failures": self.throttle.free_failures()});
+                    self.record_attempt("login.locked_out", known.as_ref(), login, client, details)
                         .await?;
                 }
                 if failure.attack_suspected {
@@ -409,9 +385,33 @@ impl AccountService {
                         )
                         .await?;
                 }
+                if directory_down {
+                    return Err(LoginError::DirectoryUnavailable);
+                }
                 Err(LoginError::InvalidCredentials)
             }
         }
+    }
+
+    /// Records a refused attempt about `known` (or the name as typed).
+    async fn record_attempt(
+        &self,
+        kind: &'static str,
+        known: Option<&User>,
+        login: &str,
+        client: &ClientMeta,
+        details: serde_json::Value,
+    ) -> Result<(), RepoError> {
+        self.audit
+            .record_about(
+                kind,
+                known.map(|u| u.id),
+                Some(known.map_or(login.trim(), |u| u.username.as_str())),
+                client,
+                Outcome::Failure,
+                details,
+            )
+            .await
     }
 
     fn source_names(&self) -> Vec<&'static str> {

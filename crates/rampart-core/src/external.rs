@@ -91,6 +91,19 @@ pub struct NewIdentity {
     pub at: OffsetDateTime,
 }
 
+impl NewIdentity {
+    /// The link of `profile` to account `user_id`, made `at`.
+    pub fn of(user_id: UserId, profile: &ExternalProfile, at: OffsetDateTime) -> Self {
+        Self {
+            user_id,
+            source: profile.source.clone(),
+            subject: profile.subject.clone(),
+            email: profile.email.clone(),
+            at,
+        }
+    }
+}
+
 /// Why an external sign-in or a link change was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum ExternalError {
@@ -249,13 +262,7 @@ impl IdentityService {
                 user: user.clone(),
                 password_hash: None,
             };
-            let identity = NewIdentity {
-                user_id: user.id,
-                source: profile.source.clone(),
-                subject: profile.subject.clone(),
-                email: profile.email.clone(),
-                at: now,
-            };
+            let identity = NewIdentity::of(user.id, profile, now);
             let event = self.audit.event(
                 "user.registered",
                 &user,
@@ -354,13 +361,7 @@ impl IdentityService {
         client: &ClientMeta,
         now: OffsetDateTime,
     ) -> Result<(), ExternalError> {
-        let identity = NewIdentity {
-            user_id: user.id,
-            source: profile.source.clone(),
-            subject: profile.subject.clone(),
-            email: profile.email.clone(),
-            at: now,
-        };
+        let identity = NewIdentity::of(user.id, profile, now);
         let event = self.audit.event(
             "identity.linked",
             user,

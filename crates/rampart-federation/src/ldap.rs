@@ -102,11 +102,8 @@ impl LdapDirectory {
         Ok(ldap)
     }
 
-    async fn find_user(
-        &self,
-        ldap: &mut ldap3::Ldap,
-        login: &str,
-    ) -> Result<Option<SearchEntry>, DirectoryError> {
+    /// Binds as the service account.
+    async fn bind_service(&self, ldap: &mut ldap3::Ldap) -> Result<(), DirectoryError> {
         ldap.with_timeout(TIMEOUT)
             .simple_bind(
                 &self.settings.bind_dn,
@@ -114,7 +111,16 @@ impl LdapDirectory {
             )
             .await
             .and_then(|r| r.success())
-            .map_err(|e| DirectoryError(format!("the service account cannot bind: {e}")))?;
+            .map(|_| ())
+            .map_err(|e| DirectoryError(format!("the service account cannot bind: {e}")))
+    }
+
+    async fn find_user(
+        &self,
+        ldap: &mut ldap3::Ldap,
+        login: &str,
+    ) -> Result<Option<SearchEntry>, DirectoryError> {
+        self.bind_service(ldap).await?;
         let filter = self
             .settings
             .user_filter
@@ -230,14 +236,7 @@ impl Directory for LdapDirectory {
             return Ok(None);
         }
         // Groups are read as the service account, whatever the user may see.
-        ldap.with_timeout(TIMEOUT)
-            .simple_bind(
-                &self.settings.bind_dn,
-                self.settings.bind_password.expose_secret(),
-            )
-            .await
-            .and_then(|r| r.success())
-            .map_err(|e| DirectoryError(format!("the service account cannot bind: {e}")))?;
+        self.bind_service(&mut ldap).await?;
         let groups = self.groups_of(&mut ldap, &entry.dn).await?;
         let _ = ldap.unbind().await;
         Ok(Some(self.profile(&entry, &groups)))
