@@ -51,6 +51,8 @@ pub struct RawProvider {
     pub client_secret: Option<String>,
     /// File holding the client secret.
     pub client_secret_file: Option<PathBuf>,
+    /// Name of an environment variable holding the client secret.
+    pub client_secret_env: Option<String>,
     /// Scopes (default `openid email profile`; GitHub `read:user user:email`).
     pub scopes: Option<Vec<String>>,
     /// Just-in-time accounts (default false).
@@ -252,8 +254,26 @@ fn provider(
     mode: Mode,
     problems: &mut Vec<String>,
 ) -> Option<ProviderSettings> {
+    let inline = match &raw.client_secret_env {
+        Some(name) if raw.client_secret.is_none() => match std::env::var(name) {
+            Ok(value) => Some(value),
+            Err(_) => {
+                problems.push(format!(
+                    "{at}.client_secret_env names {name}, which is not set"
+                ));
+                return None;
+            }
+        },
+        Some(_) => {
+            problems.push(format!(
+                "{at}: give client_secret or client_secret_env, not both"
+            ));
+            return None;
+        }
+        None => raw.client_secret.clone(),
+    };
     let client_secret = secret(
-        &raw.client_secret,
+        &inline,
         &raw.client_secret_file,
         &format!("{at}.client_secret"),
         problems,

@@ -62,6 +62,7 @@ fn free_port() -> u16 {
 struct Server {
     child: Child,
     base: String,
+    drained: Vec<std::thread::JoinHandle<String>>,
 }
 
 impl Server {
@@ -81,11 +82,37 @@ impl Server {
             assert!(Instant::now() < deadline, "the server did not start");
             std::thread::sleep(Duration::from_millis(50));
         }
-        Server { child, base }
+        Server {
+            child,
+            base,
+            drained: Vec::new(),
+        }
+    }
+
+    /// Reads stdout and stderr as they come (a chatty server must not block
+    /// on a full pipe); [`Self::stop`] then returns what was read.
+    fn drain(&mut self) {
+        let out = self.child.stdout.take().unwrap();
+        let err = self.child.stderr.take().unwrap();
+        let read = |mut pipe: Box<dyn Read + Send>| {
+            std::thread::spawn(move || {
+                let mut text = String::new();
+                let _ = pipe.read_to_string(&mut text);
+                text
+            })
+        };
+        self.drained = vec![read(Box::new(out)), read(Box::new(err))];
     }
 
     /// Sends SIGTERM; returns (exit success, stdout + stderr).
     fn stop(mut self) -> (bool, String) {
+        if !self.drained.is_empty() {
+            let pid = self.child.id().to_string();
+            Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+            let status = self.child.wait().unwrap();
+            let logs = self.drained.drain(..).map(|t| t.join().unwrap()).collect();
+            return (status.success(), logs);
+        }
         let pid = self.child.id().to_string();
         Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         let status = self.child.wait().unwrap();
@@ -517,4 +544,117 @@ async fn serve_prints_a_setup_link_while_no_administrator_exists() {
     assert_eq!(browser.get(path).await.status(), StatusCode::BAD_REQUEST);
     let (_, logs) = again.stop();
     assert!(!logs.contains("setup?token="), "{logs}");
+}
+
+/// The real binary with an LDAP directory (real slapd) and an OpenID
+/// Provider (npm oidc-provider), every log line at trace level: directory
+/// users and provider users sign in, and no password, secret, code, state,
+/// nonce or session token reaches the logs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_with_ldap_and_oidc_logs_no_secrets() {
+    use rampart_testkit::ldap::{ALICE_PASSWORD, BASE, SERVICE_DN, SERVICE_PASSWORD, Slapd};
+    use rampart_testkit::oidc::{self, CLIENT_ID, CLIENT_SECRET, OpenIdProvider};
+    let test = "serve_with_ldap_and_oidc_logs_no_secrets";
+    let Some(slapd) = Slapd::start(test) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ldap.secret"), SERVICE_PASSWORD).unwrap();
+    let provider_port = oidc::free_port();
+    let config = format!(
+        r#"
+[[oidc.providers]]
+id = "corp"
+name = "Corp SSO"
+issuer = "http://127.0.0.1:{provider_port}"
+client_id = "{CLIENT_ID}"
+client_secret_env = "CORP_CLIENT_SECRET"
+create_users = true
+
+[ldap]
+url = "{ldaps}"
+ca_file = "{ca}"
+bind_dn = "{SERVICE_DN}"
+bind_password_file = "ldap.secret"
+user_base = "ou=people,{BASE}"
+group_base = "ou=groups,{BASE}"
+roles = {{ "cn=admins,ou=groups,{BASE}" = "admin" }}
+
+[login]
+sources = ["local", "ldap"]
+"#,
+        ldaps = slapd.ldaps_url,
+        ca = slapd.ca_file.display(),
+    );
+    std::fs::write(dir.path().join("rampart.toml"), config).unwrap();
+    let mut server = Server::start(
+        dir.path(),
+        &[
+            ("RUST_LOG", "trace"),
+            ("RAMPART_LOG_FORMAT", "json"),
+            ("RAMPART_CONFIG", "rampart.toml"),
+            ("CORP_CLIENT_SECRET", CLIENT_SECRET),
+        ],
+    );
+    server.drain();
+    let callback = format!("{}/login/oidc/corp/callback", server.base);
+    let Some(_provider) =
+        OpenIdProvider::start(test, provider_port, &callback, serde_json::json!({}))
+    else {
+        server.stop();
+        return;
+    };
+    let mut secrets = vec![
+        ALICE_PASSWORD.to_owned(),
+        SERVICE_PASSWORD.to_owned(),
+        CLIENT_SECRET.to_owned(),
+        "not alice's password".to_owned(),
+    ];
+
+    let browser = Browser::new(&server.base);
+    assert_eq!(
+        browser
+            .login("alice", "not alice's password")
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        browser.login("alice", ALICE_PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    secrets.push(browser.session_token().unwrap());
+
+    let person = Browser::new(&server.base);
+    let to_provider = person.get("/login/oidc/corp").await;
+    let to_provider = to_provider.headers()["location"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let back = oidc::sign_in_at_provider(&person, &to_provider, "grace").await;
+    for (name, value) in url::Url::parse(&back)
+        .unwrap()
+        .query_pairs()
+        .chain(url::Url::parse(&to_provider).unwrap().query_pairs())
+    {
+        if ["code", "state", "nonce", "code_challenge"].contains(&name.as_ref()) {
+            secrets.push(value.into_owned());
+        }
+    }
+    assert_eq!(person.get_url(&back).await.status(), StatusCode::SEE_OTHER);
+    let account = person.get("/account").await.text().await.unwrap();
+    assert!(account.contains("Hello, grace"), "{account}");
+    secrets.push(person.session_token().unwrap());
+
+    let (clean_exit, logs) = server.stop();
+    assert!(clean_exit, "{logs}");
+    assert!(logs.lines().count() > 20, "trace logging was on");
+    assert!(logs.matches("signed in").count() >= 2, "both sign-ins were logged");
+    for secret in &secrets {
+        assert!(secret.len() >= 8);
+        assert!(
+            !logs.contains(secret.as_str()),
+            "a secret reached the logs: {secret}"
+        );
+    }
 }
