@@ -649,7 +649,10 @@ sources = ["local", "ldap"]
     let (clean_exit, logs) = server.stop();
     assert!(clean_exit, "{logs}");
     assert!(logs.lines().count() > 20, "trace logging was on");
-    assert!(logs.matches("signed in").count() >= 2, "both sign-ins were logged");
+    assert!(
+        logs.matches("signed in").count() >= 2,
+        "both sign-ins were logged"
+    );
     for secret in &secrets {
         assert!(secret.len() >= 8);
         assert!(

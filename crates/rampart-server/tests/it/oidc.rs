@@ -18,6 +18,7 @@ backend_tests!(
     forged_provider_answers_are_refused,
     identities_link_only_by_their_owner_or_a_trusted_verified_address,
     the_second_factor_still_applies_after_the_provider,
+    a_linked_identity_confirms_a_stale_session,
 );
 
 /// The provider's accounts whose e-mail claims the tests choose.
@@ -443,4 +444,69 @@ async fn the_second_factor_still_applies_after_the_provider(backend: Backend) {
     let stranger = app.browser();
     let back = answer_for(&stranger, "stranger").await;
     assert_eq!(refused(&stranger, &back).await, StatusCode::FORBIDDEN);
+}
+
+async fn a_linked_identity_confirms_a_stale_session(backend: Backend) {
+    let Some(Setup {
+        app,
+        provider: _provider,
+    }) = setup(
+        "a_linked_identity_confirms_a_stale_session",
+        &backend,
+        true,
+        false,
+    )
+    .await
+    else {
+        return;
+    };
+    // Ada has no password: her provider confirms it is her.
+    let ada = app.browser();
+    let back = answer_for(&ada, "ada").await;
+    ada.get_url(&back).await;
+    app.clock.advance(time::Duration::minutes(11));
+    let stale = ada.get("/account/delete").await;
+    assert_eq!(stale.status(), StatusCode::SEE_OTHER);
+    let reauth = stale.headers()["location"].to_str().unwrap().to_owned();
+    assert!(reauth.starts_with("/reauth?next="), "{reauth}");
+    let page = decoded(ada.get(&reauth).await.text().await.unwrap());
+    assert!(page.contains("Confirm with Corp SSO"), "{page}");
+    let to_provider = start(&ada, "/reauth/oidc/corp?next=/account/delete").await;
+    let back = sign_in_at_provider(&ada, &to_provider, "ada").await;
+    let confirmed = ada.get_url(&back).await;
+    assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
+    assert_eq!(confirmed.headers()["location"], "/account/delete");
+    assert_eq!(ada.get("/account/delete").await.status(), StatusCode::OK);
+
+    // Someone else's provider account does not confirm Ada's session.
+    app.clock.advance(time::Duration::minutes(11));
+    // (Forget the provider's own session, so that it asks who is there.)
+    ada.set_cookie("_session", "signed-out");
+    let to_provider = start(&ada, "/reauth/oidc/corp?next=/account/delete").await;
+    let back = sign_in_at_provider(&ada, &to_provider, "eve").await;
+    assert_eq!(ada.get_url(&back).await.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        ada.get("/account/delete").await.status(),
+        StatusCode::SEE_OTHER,
+        "still stale"
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM users WHERE username_key = $1", "eve")
+            .await,
+        0,
+        "re-authentication creates no account"
+    );
+
+    // A password account without a link is offered no provider.
+    let lena = app.browser();
+    lena.register("lena", "lena@example.com", GOOD_PASSWORD)
+        .await;
+    let page = decoded(
+        lena.get("/reauth?next=/account")
+            .await
+            .text()
+            .await
+            .unwrap(),
+    );
+    assert!(!page.contains("Confirm with Corp SSO"));
 }

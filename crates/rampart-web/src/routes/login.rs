@@ -89,7 +89,7 @@ fn page(
             rd: safe_rd(state, rd),
             error,
             registration_open: state.settings.registration_open,
-            providers: crate::routes::oidc::buttons(state, "/login/oidc", next),
+            providers: crate::routes::oidc::buttons(state, "/login/oidc", next, None),
         },
     )
 }

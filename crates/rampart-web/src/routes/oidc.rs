@@ -46,9 +46,9 @@ pub struct Button {
     href: String,
 }
 
-/// A button per provider to `{prefix}/{id}`, carrying `next` when it is a
-/// safe local path.
-pub fn buttons(state: &AppState, prefix: &str, next: &str) -> Vec<Button> {
+/// A button per provider (of those in `only`, when given) to
+/// `{prefix}/{id}`, carrying `next` when it is a safe local path.
+pub fn buttons(state: &AppState, prefix: &str, next: &str, only: Option<&[String]>) -> Vec<Button> {
     let next = safe_local_path(next)
         .map(|n| {
             format!(
@@ -61,6 +61,7 @@ pub fn buttons(state: &AppState, prefix: &str, next: &str) -> Vec<Button> {
         .providers
         .buttons()
         .into_iter()
+        .filter(|(id, _)| only.is_none_or(|sources| sources.contains(&format!("oidc:{id}"))))
         .map(|(id, name)| Button {
             href: format!("{prefix}/{id}{next}"),
             name,

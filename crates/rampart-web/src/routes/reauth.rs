@@ -35,15 +35,24 @@ struct ReauthPage<'a> {
     providers: Vec<crate::routes::oidc::Button>,
 }
 
-fn page(
+/// The form; it offers the providers linked to the account as well.
+async fn page(
     state: &AppState,
     visitor: &Visitor,
-    username: &str,
+    user: &rampart_core::User,
     next: &str,
     status: StatusCode,
     error: Option<&'static str>,
-) -> Response {
-    state.templates.page(
+) -> Result<Response, WebError> {
+    let linked: Vec<String> = state
+        .identities
+        .list(user.id)
+        .await?
+        .into_iter()
+        .map(|i| i.source)
+        .collect();
+    let username = user.username.as_str();
+    Ok(state.templates.page(
         status,
         "reauth.html",
         ReauthPage {
@@ -51,9 +60,9 @@ fn page(
             next: safe_local_path(next).unwrap_or("/account"),
             username,
             error,
-            providers: crate::routes::oidc::buttons(state, "/reauth/oidc", next),
+            providers: crate::routes::oidc::buttons(state, "/reauth/oidc", next, Some(&linked)),
         },
-    )
+    ))
 }
 
 async fn form(
@@ -61,15 +70,16 @@ async fn form(
     visitor: Visitor,
     SignedIn(session): SignedIn,
     Query(q): Query<NextQuery>,
-) -> Response {
+) -> Result<Response, WebError> {
     page(
         &state,
         &visitor,
-        session.user.username.as_str(),
+        &session.user,
         &q.next,
         StatusCode::OK,
         None,
     )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -91,14 +101,15 @@ async fn submit(
         .confirm_password(&session.user, form.password, &client.meta())
         .await?
     {
-        return Ok(page(
+        return page(
             &state,
             &visitor,
-            session.user.username.as_str(),
+            &session.user,
             &form.next,
             StatusCode::UNAUTHORIZED,
             Some("That is not your password. Try again."),
-        ));
+        )
+        .await;
     }
     let fingerprint = client_fingerprint(client.user_agent.as_deref(), client.ip);
     state.sessions.mark_fresh(&session, &fingerprint).await?;
