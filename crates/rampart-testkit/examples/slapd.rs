@@ -9,7 +9,12 @@ use std::io::Read;
 
 fn main() {
     let slapd = Slapd::start("the slapd example").expect("slapd is not installed");
-    println!("{} {} {}", slapd.url, slapd.ldaps_url, slapd.ca_file.display());
+    println!(
+        "{} {} {}",
+        slapd.url,
+        slapd.ldaps_url,
+        slapd.ca_file.display()
+    );
     let _ = std::io::stdin().read_to_end(&mut Vec::new());
     drop(slapd);
 }
