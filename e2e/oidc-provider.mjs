@@ -66,7 +66,7 @@ provider.use(async (ctx, next) => {
   if (ctx.path === "/token" && tamper && ctx.body && ctx.body.id_token) {
     const mode = tamper;
     tamper = null;
-    const [header, payload, signature] = ctx.body.id_token.split(".");
+    const [header, , signature] = ctx.body.id_token.split(".");
     const claims = decodeJwt(ctx.body.id_token);
     const resign = (changes) =>
       new SignJWT({ ...claims, ...changes }).setProtectedHeader({ alg: "RS256", kid: "test-key", typ: "JWT" }).sign(privateKey);
@@ -81,7 +81,6 @@ provider.use(async (ctx, next) => {
       const now = Math.floor(Date.now() / 1000);
       ctx.body = { ...ctx.body, id_token: await resign({ iat: now - 7200, exp: now - 3600 }) };
     }
-    void payload;
   }
 });
 

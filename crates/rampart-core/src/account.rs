@@ -171,6 +171,14 @@ pub enum ChangePasswordError {
     FollowUp(#[from] crate::recovery::RecoveryError),
 }
 
+/// A login name and password worth checking at all (anything else is
+/// refused like a wrong password, without asking any source).
+fn plausible(login: &str, password: &SecretString) -> bool {
+    !login.is_empty()
+        && login.len() <= 254
+        && password.expose_secret().len() <= crate::password::policy::MAX_PASSWORD_BYTES
+}
+
 /// Registration, sign-in and operator actions.
 pub struct AccountService {
     users: Arc<dyn UserRepo>,
@@ -228,11 +236,6 @@ impl AccountService {
         self.sources = sources;
         self.directory = directory;
         self
-    }
-
-    /// The sources the login form tries, in order.
-    pub fn sources(&self) -> &[LoginSource] {
-        &self.sources
     }
 
     /// The password hashing pool (its load is in `/metrics`).
@@ -460,11 +463,8 @@ impl AccountService {
             return Ok(Err(None));
         };
         let login = login.trim();
-        if login.is_empty()
-            || login.len() > 254
-            || password.expose_secret().is_empty()
-            || password.expose_secret().len() > crate::password::policy::MAX_PASSWORD_BYTES
-        {
+        // An empty password would be an LDAP "unauthenticated bind".
+        if !plausible(login, password) || password.expose_secret().is_empty() {
             return Ok(Err(None));
         }
         let profile = match dir.directory.authenticate(login, password).await {
@@ -483,11 +483,7 @@ impl AccountService {
                 return Ok(Err(None));
             }
         };
-        let mfa_enabled = self
-            .users
-            .find_credentials(LoginKey::Username(&user.username.key()))
-            .await?
-            .is_some_and(|c| c.mfa_enabled);
+        let mfa_enabled = dir.identities.has_second_factor(&user).await?;
         Ok(Ok(Authenticated {
             user,
             mfa_enabled,
@@ -503,10 +499,7 @@ impl AccountService {
         password: SecretString,
     ) -> Result<Result<Authenticated, Option<User>>, LoginError> {
         let login = login.trim();
-        if login.is_empty()
-            || login.len() > 254
-            || password.expose_secret().len() > crate::password::policy::MAX_PASSWORD_BYTES
-        {
+        if !plausible(login, &password) {
             return Ok(Err(None));
         }
         let key_text = login.to_lowercase();

@@ -331,6 +331,15 @@ impl IdentityService {
         Ok(User { roles, ..user })
     }
 
+    /// Whether `user` has a second factor that sign-in must ask for.
+    pub async fn has_second_factor(&self, user: &User) -> Result<bool, RepoError> {
+        Ok(self
+            .users
+            .find_credentials(LoginKey::Username(&user.username.key()))
+            .await?
+            .is_some_and(|c| c.mfa_enabled))
+    }
+
     /// Links `profile` to the signed-in `user` (who has just signed in
     /// again); linking it twice to the same account changes nothing.
     pub async fn link(

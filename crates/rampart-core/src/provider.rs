@@ -15,9 +15,9 @@ use crate::audit::{AuditTrail, ClientMeta, Outcome};
 use crate::clock::Clock;
 use crate::external::{ExternalError, ExternalProfile, IdentityService, SourcePolicy};
 use crate::model::{User, UserId};
-use crate::ports::{IdentityRepo, KeySource, LoginKey, RepoError, UserRepo};
+use crate::ports::{IdentityRepo, KeySource, RepoError};
 use async_trait::async_trait;
-use rampart_crypto::{TokenDigest, constant_time_eq, generate_token};
+use rampart_crypto::{TokenDigest, constant_time_eq};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -202,7 +202,6 @@ pub struct ProviderSignIn {
     providers: BTreeMap<String, Arc<dyn ExternalProvider>>,
     identities: Arc<IdentityService>,
     repo: Arc<dyn IdentityRepo>,
-    users: Arc<dyn UserRepo>,
     keys: Arc<dyn KeySource>,
     audit: Arc<AuditTrail>,
     clock: Arc<dyn Clock>,
@@ -216,14 +215,19 @@ pub struct ProviderSignInParts {
     pub identities: Arc<IdentityService>,
     /// Pending redirects.
     pub repo: Arc<dyn IdentityRepo>,
-    /// Accounts (for the second-factor flag).
-    pub users: Arc<dyn UserRepo>,
     /// Seals the flow secrets.
     pub keys: Arc<dyn KeySource>,
     /// The audit trail.
     pub audit: Arc<AuditTrail>,
     /// Time.
     pub clock: Arc<dyn Clock>,
+}
+
+/// The flow secrets as sealed in `oidc_logins.sealed`.
+#[derive(serde::Serialize, serde::Deserialize, zeroize::ZeroizeOnDrop)]
+struct Sealed {
+    nonce: String,
+    pkce: String,
 }
 
 fn seal_context(state_digest: &TokenDigest) -> Vec<u8> {
@@ -241,7 +245,6 @@ impl ProviderSignIn {
                 .collect(),
             identities: parts.identities,
             repo: parts.repo,
-            users: parts.users,
             keys: parts.keys,
             audit: parts.audit,
             clock: parts.clock,
@@ -281,10 +284,10 @@ impl ProviderSignIn {
         let provider = self.provider(id)?;
         let auth = provider.authorize(redirect_uri).await?;
         let state_digest = TokenDigest::of(auth.state.expose_secret());
-        let secrets = serde_json::to_vec(&json!({
-            "nonce": auth.secrets.nonce.expose_secret(),
-            "pkce": auth.secrets.pkce_verifier.expose_secret(),
-        }))
+        let secrets = serde_json::to_vec(&Sealed {
+            nonce: auth.secrets.nonce.expose_secret().to_owned(),
+            pkce: auth.secrets.pkce_verifier.expose_secret().to_owned(),
+        })
         .map_err(|e| ProviderSignInError::Keys(e.to_string()))?;
         let secrets = zeroize::Zeroizing::new(secrets);
         let sealed = self
@@ -411,11 +414,7 @@ impl ProviderSignIn {
                 return Err(err.into());
             }
         };
-        let mfa_enabled = self
-            .users
-            .find_credentials(LoginKey::Username(&user.username.key()))
-            .await?
-            .is_some_and(|c| c.mfa_enabled);
+        let mfa_enabled = self.identities.has_second_factor(&user).await?;
         Ok(Finished::SignedIn {
             user,
             mfa_enabled,
@@ -432,16 +431,11 @@ impl ProviderSignIn {
         let opened = ring
             .decrypt(&pending.sealed, &seal_context(&pending.state_digest))
             .map_err(|e| ProviderSignInError::Keys(e.to_string()))?;
-        #[derive(serde::Deserialize)]
-        struct Sealed {
-            nonce: String,
-            pkce: String,
-        }
         let sealed: Sealed = serde_json::from_slice(&opened)
             .map_err(|e| ProviderSignInError::Keys(e.to_string()))?;
         Ok(FlowSecrets {
-            nonce: SecretString::from(sealed.nonce),
-            pkce_verifier: SecretString::from(sealed.pkce),
+            nonce: SecretString::from(sealed.nonce.clone()),
+            pkce_verifier: SecretString::from(sealed.pkce.clone()),
         })
     }
 
@@ -462,9 +456,4 @@ impl ProviderSignIn {
             )
             .await
     }
-}
-
-/// A fresh random `state` or nonce.
-pub fn random_state() -> SecretString {
-    generate_token()
 }

@@ -254,7 +254,6 @@ pub async fn services(
             providers: crate::federation::providers(config)?,
             identities: identities.clone(),
             repo: repo.clone(),
-            users: repo.clone(),
             keys,
             audit: audit.clone(),
             clock: clock.clone(),

@@ -6,6 +6,7 @@
 //! Without `/usr/sbin/slapd` the test says `SKIPPED` and why, unless
 //! `RAMPART_REQUIRE_SLAPD` is set (as `.ci/run` does), which makes it fail.
 
+use crate::free_port;
 use std::io::Write;
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -45,13 +46,6 @@ impl Drop for Slapd {
     fn drop(&mut self) {
         self.stop();
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("no free port")
 }
 
 fn ldif() -> String {

@@ -22,6 +22,15 @@ use tempfile::TempDir;
 use time::OffsetDateTime;
 use tokio::sync::oneshot;
 
+/// A loopback port nothing listens on now (for a server a test starts
+/// itself, or an address that must be known before its server starts).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("no free port")
+}
+
 /// A password that meets the policy, used by tests that need one.
 pub const GOOD_PASSWORD: &str = "a long unusual phrase 42";
 

@@ -36,15 +36,6 @@ fn e2e_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../e2e")
 }
 
-/// A port nothing listens on now (for the issuer URL, before the provider
-/// starts: Rampart discovers the provider at the first sign-in).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("no free port")
-}
-
 impl OpenIdProvider {
     /// Starts the provider on `port` for a client whose callback is
     /// `redirect_uri`; `accounts` maps login names to e-mail claims.

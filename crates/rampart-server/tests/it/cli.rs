@@ -51,14 +51,6 @@ fn create_user(dir: &Path, name: &str, email: &str, password: &str, extra: &[&st
     child.wait_with_output().unwrap()
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 struct Server {
     child: Child,
     base: String,
@@ -67,7 +59,7 @@ struct Server {
 
 impl Server {
     fn start(dir: &Path, envs: &[(&str, &str)]) -> Server {
-        let port = free_port();
+        let port = rampart_testkit::free_port();
         let child = rampart(dir)
             .arg("serve")
             .env("RAMPART_LISTEN", format!("127.0.0.1:{port}"))
@@ -560,7 +552,7 @@ async fn serve_with_ldap_and_oidc_logs_no_secrets() {
     };
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("ldap.secret"), SERVICE_PASSWORD).unwrap();
-    let provider_port = oidc::free_port();
+    let provider_port = rampart_testkit::free_port();
     let config = format!(
         r#"
 [[oidc.providers]]

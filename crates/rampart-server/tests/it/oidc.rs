@@ -6,9 +6,7 @@
 
 use crate::api::Api;
 use rampart_server::config::federation::{RawOidc, RawProvider};
-use rampart_testkit::oidc::{
-    CLIENT_ID, CLIENT_SECRET, OpenIdProvider, free_port, sign_in_at_provider,
-};
+use rampart_testkit::oidc::{CLIENT_ID, CLIENT_SECRET, OpenIdProvider, sign_in_at_provider};
 use rampart_testkit::{Backend, Browser, GOOD_PASSWORD, TestApp};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -45,7 +43,7 @@ pub(crate) async fn setup(
     create_users: bool,
     trust_email: bool,
 ) -> Option<Setup> {
-    let port = free_port();
+    let port = rampart_testkit::free_port();
     let app = TestApp::spawn_with(backend, |raw| {
         raw.oidc = Some(RawOidc {
             providers: vec![RawProvider {
@@ -260,8 +258,22 @@ async fn forged_provider_answers_are_refused(backend: Backend) {
     // The provider's own refusal.
     let browser = app.browser();
     let back = answer_for(&browser, "ada").await;
-    let denied = with_param(&back, "code", "").replace("code=&", "error=access_denied&");
-    assert_eq!(refused(&browser, &denied).await, StatusCode::UNAUTHORIZED);
+    let mut denied = url::Url::parse(&back).unwrap();
+    let state = denied
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .into_owned();
+    denied
+        .query_pairs_mut()
+        .clear()
+        .append_pair("error", "access_denied")
+        .append_pair("state", &state);
+    assert_eq!(
+        refused(&browser, denied.as_str()).await,
+        StatusCode::UNAUTHORIZED
+    );
 
     assert_eq!(
         app.scalar(
@@ -279,6 +291,15 @@ async fn forged_provider_answers_are_refused(backend: Backend) {
         )
         .await,
         1
+    );
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM audit_events WHERE kind = 'login.failed' AND details LIKE $1",
+            "%\"reason\":\"access_denied\"%"
+        )
+        .await,
+        1,
+        "the provider's refusal is recorded as such"
     );
     assert_eq!(
         app.scalar(

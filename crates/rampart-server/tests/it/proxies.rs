@@ -41,14 +41,6 @@ async fn upstream() -> SocketAddr {
     addr
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 struct Proxy(Child);
 
 impl Drop for Proxy {
@@ -227,7 +219,7 @@ async fn nginx_auth_request(backend: Backend) {
     let app = TestApp::spawn_with(&backend, rules).await;
     let upstream = upstream().await;
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
+    let port = rampart_testkit::free_port();
     std::fs::write(
         dir.path().join("nginx.conf"),
         nginx_config(dir.path(), port, app.addr, upstream),
@@ -256,7 +248,7 @@ async fn caddy_forward_auth(backend: Backend) {
     let app = TestApp::spawn_with(&backend, rules).await;
     let upstream = upstream().await;
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
+    let port = rampart_testkit::free_port();
     let config = include_str!("../../../../docs/reverse-proxy/Caddyfile")
         .replace("auth.internal:8080", &app.addr.to_string())
         .replace("app.internal:3000", &upstream.to_string())
@@ -292,7 +284,7 @@ async fn traefik_forward_auth(backend: Backend) {
     let app = TestApp::spawn_with(&backend, rules).await;
     let upstream = upstream().await;
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
+    let port = rampart_testkit::free_port();
     let dynamic = include_str!("../../../../docs/reverse-proxy/traefik.yml")
         .replace("auth.internal:8080", &app.addr.to_string())
         .replace("app.internal:3000", &upstream.to_string())
