@@ -40,6 +40,7 @@ pub use ports::{
 pub use recovery::{RecoveryConfig, RecoveryError, RecoveryService};
 pub use remember::{Redemption, RememberService};
 pub use session::{
-    ClientCheck, Protection, Session, SessionConfig, SessionId, SessionService, client_fingerprint,
+    API_SESSION_PREFIX, ClientCheck, Protection, Session, SessionConfig, SessionId, SessionKind,
+    SessionService, client_fingerprint,
 };
 pub use token::{ApiToken, Scope, TokenService};

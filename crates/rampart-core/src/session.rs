@@ -40,6 +40,33 @@ impl Default for SessionId {
     }
 }
 
+/// Marks the token of a session started through the JSON API, so a browser
+/// session's cookie value is never accepted as a bearer token (nor an API
+/// token as a cookie): the prefix is covered by the stored digest, so it
+/// cannot be added to or removed from a stolen token.
+pub const API_SESSION_PREFIX: &str = "rms_";
+
+/// Who holds a session's token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    /// A browser, in the session cookie (session protection applies).
+    Browser,
+    /// An API client, as `Authorization: Bearer rms_…`.
+    Api,
+}
+
+impl SessionKind {
+    /// The kind of a presented token, when it is shaped like a session token.
+    pub fn of_token(token: &str) -> Option<SessionKind> {
+        match token.strip_prefix(API_SESSION_PREFIX) {
+            Some(rest) if rampart_crypto::token::looks_like_token(rest) => Some(SessionKind::Api),
+            Some(_) => None,
+            None if rampart_crypto::token::looks_like_token(token) => Some(SessionKind::Browser),
+            None => None,
+        }
+    }
+}
+
 /// Session lifetimes and cache behaviour.
 #[derive(Debug, Clone)]
 pub struct SessionConfig {
@@ -313,19 +340,22 @@ impl SessionService {
         ip: Option<String>,
         user_agent: Option<String>,
     ) -> Result<(SecretString, Arc<Session>), SessionError> {
-        self.insert(user, ip, user_agent, None).await
+        self.insert(user, ip, user_agent, None, SessionKind::Browser)
+            .await
     }
 
     /// A completed sign-in (every factor proved) by `method` (`password`,
     /// `password+totp`, `password+recovery_code`, `remember_me`, `oidc`, …)
     /// whose first factor `source` proved (`local`, `ldap`, `oidc:<id>`): a
     /// new session and its `login.succeeded` event, in one transaction.
+    /// `kind` says who will hold the token (its shape differs).
     pub async fn sign_in(
         &self,
         user: User,
         client: &ClientMeta,
         method: &str,
         source: &str,
+        kind: SessionKind,
     ) -> Result<(SecretString, Arc<Session>), SessionError> {
         let event = self.audit.event(
             "login.succeeded",
@@ -340,6 +370,7 @@ impl SessionService {
                 client.ip.map(|ip| ip.to_string()),
                 client.user_agent.clone(),
                 Some(&event),
+                kind,
             )
             .await?;
         self.audit.committed(&event).await;
@@ -352,8 +383,15 @@ impl SessionService {
         ip: Option<String>,
         user_agent: Option<String>,
         event: Option<&crate::audit::AuditEvent>,
+        kind: SessionKind,
     ) -> Result<(SecretString, Arc<Session>), SessionError> {
-        let token = generate_token();
+        let token = match kind {
+            SessionKind::Browser => generate_token(),
+            SessionKind::Api => SecretString::from(format!(
+                "{API_SESSION_PREFIX}{}",
+                generate_token().expose_secret()
+            )),
+        };
         let digest = TokenDigest::of(token.expose_secret());
         let now = self.clock.now();
         let fingerprint = client_fingerprint(

@@ -32,11 +32,16 @@ pub enum Scope {
     /// Administer users (only while the owner is an admin).
     #[serde(rename = "admin")]
     Admin,
+    /// Pass forward authentication (`/auth/verify`) as the owner. No other
+    /// scope does: a token made to read an account is not a key to every
+    /// application behind the proxy.
+    #[serde(rename = "proxy")]
+    Proxy,
 }
 
 impl Scope {
     /// Every scope, in order.
-    pub const ALL: [Scope; 3] = [Scope::ReadMe, Scope::WriteMe, Scope::Admin];
+    pub const ALL: [Scope; 4] = [Scope::ReadMe, Scope::WriteMe, Scope::Admin, Scope::Proxy];
 
     /// The scope's wire name.
     pub fn as_str(self) -> &'static str {
@@ -44,6 +49,7 @@ impl Scope {
             Scope::ReadMe => "read:me",
             Scope::WriteMe => "write:me",
             Scope::Admin => "admin",
+            Scope::Proxy => "proxy",
         }
     }
 
@@ -166,7 +172,7 @@ impl TokenService {
                 Some(scope) => parsed.push(scope),
                 None => problems.push(FieldProblem::new(
                     "scopes",
-                    format!("Unknown scope {raw:?}; use read:me, write:me or admin."),
+                    format!("Unknown scope {raw:?}; use read:me, write:me, admin or proxy."),
                 )),
             }
         }
@@ -175,7 +181,7 @@ impl TokenService {
         if scopes.is_empty() {
             problems.push(FieldProblem::new(
                 "scopes",
-                "Choose at least one scope: read:me, write:me or admin.",
+                "Choose at least one scope: read:me, write:me, admin or proxy.",
             ));
         }
         if parsed.contains(&Scope::Admin) && !owner.roles.iter().any(|r| r.as_str() == "admin") {

@@ -81,7 +81,7 @@ pub fn router(state: AppState) -> Router {
         state.telemetry.clone(),
         state.limits.clone(),
     ));
-    let (mut api, _) = api::router(limiter);
+    let (mut api, _) = api::router(limiter, state.clone());
     if !state.settings.cors_origins.is_empty() {
         api = api.layer(api_cors(&state.settings.cors_origins));
     }

@@ -46,23 +46,34 @@ impl WebSettings {
         self.https || self.production
     }
 
-    /// True when `url` may be a post-sign-in redirect target: the base URL's
-    /// host, or the cookie domain and its subdomains; https when the site is.
-    pub fn allows_redirect_to(&self, url: &Url) -> bool {
-        let scheme_ok = match url.scheme() {
-            "https" => true,
-            "http" => !self.https,
-            _ => false,
-        };
-        let Some(host) = url.host_str().map(str::to_ascii_lowercase) else {
-            return false;
-        };
-        let host_ok = Some(host.as_str()) == self.base_url.host_str()
-            || self
+    /// The URL to send a browser to after sign-in for a requested `rd`, or
+    /// `None` when it may not go there: only the base URL's own origin, and,
+    /// with `session.cookie_domain`, hosts under that domain on the base
+    /// URL's scheme and default port. No userinfo, and nothing with a
+    /// control character, white space or a backslash (which browsers strip
+    /// or reinterpret before following).
+    pub fn redirect_target(&self, raw: &str) -> Option<String> {
+        let clean = raw.len() <= 4096
+            && !raw.chars().any(|c| c.is_control() || c.is_whitespace())
+            && !raw.contains('\\');
+        if !clean {
+            return None;
+        }
+        let url = Url::parse(raw).ok()?;
+        if url.scheme() != self.base_url.scheme()
+            || !url.username().is_empty()
+            || url.password().is_some()
+        {
+            return None;
+        }
+        let host = url.host_str()?.to_ascii_lowercase();
+        let same_origin = url.origin() == self.base_url.origin();
+        let under_domain = url.port().is_none()
+            && self
                 .cookie_domain
                 .as_ref()
                 .is_some_and(|d| host == *d || host.ends_with(&format!(".{d}")));
-        scheme_ok && host_ok && url.username().is_empty() && url.password().is_none()
+        (same_origin || under_domain).then(|| url.to_string())
     }
 
     /// The origin (`scheme://host[:port]`) of the base URL.

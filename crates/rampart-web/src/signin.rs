@@ -14,7 +14,7 @@ use crate::extract::{ClientInfo, Visitor};
 use crate::state::AppState;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use rampart_core::{Authenticated, User};
+use rampart_core::{Authenticated, SessionKind, User};
 use secrecy::ExposeSecret;
 
 /// Rotates the visitor into a new session for `user` and redirects to `target`.
@@ -56,7 +56,7 @@ async fn rotate_into_session(
         Some((method, source)) => {
             state
                 .sessions
-                .sign_in(user, &client.meta(), method, source)
+                .sign_in(user, &client.meta(), method, source, SessionKind::Browser)
                 .await?
         }
         None => {

@@ -21,7 +21,7 @@ use files::{development_secret, read_secret_file};
 pub use raw::*;
 
 use ipnet::IpNet;
-use rampart_core::access::{AccessRules, PathMatch, Policy, Rule};
+use rampart_core::access::{AccessRules, PathMatch, Policy, RequestSource, Rule};
 use rampart_core::throttle::ThrottleConfig;
 use rampart_core::{Protection, SessionConfig};
 use secrecy::{ExposeSecret, SecretString};
@@ -183,6 +183,12 @@ fn parse_access(raw: RawAccess, problems: &mut Vec<String>) -> AccessRules {
                 Policy::Deny
             }
         };
+    let source =
+        RequestSource::parse(raw.source.as_deref().unwrap_or("forwarded")).unwrap_or_else(|p| {
+            problems.push(format!("access.{}", p.message));
+            RequestSource::Forwarded
+        });
+    let case_sensitive = raw.case_sensitive.unwrap_or(false);
     let mut rules = Vec::new();
     for (n, rule) in raw.rules.unwrap_or_default().into_iter().enumerate() {
         let at = format!("access.rules[{n}]");
@@ -198,12 +204,21 @@ fn parse_access(raw: RawAccess, problems: &mut Vec<String>) -> AccessRules {
                 problems.push(format!("{at}: give path or path_regex, not both"));
                 None
             }
-            (Some(prefix), None) if prefix.starts_with('/') => Some(PathMatch::Prefix(prefix)),
-            (Some(prefix), None) => {
-                problems.push(format!("{at}: path {prefix:?} must start with /"));
-                None
-            }
-            (None, Some(re)) => match regex::Regex::new(&re) {
+            (Some(prefix), None) => match PathMatch::prefix(&prefix, case_sensitive) {
+                Ok(path) => Some(path),
+                Err(problem) => {
+                    problems.push(format!(
+                        "{at}: path {prefix:?} cannot be used: {problem} (write it as a plain path starting with /)"
+                    ));
+                    None
+                }
+            },
+            // The regular expression sees the canonical path, which is in
+            // lower case unless case_sensitive is set.
+            (None, Some(re)) => match regex::RegexBuilder::new(&re)
+                .case_insensitive(!case_sensitive)
+                .build()
+            {
                 Ok(re) => Some(PathMatch::Regex(re)),
                 Err(e) => {
                     problems.push(format!("{at}: path_regex is invalid: {e}"));
@@ -239,6 +254,8 @@ fn parse_access(raw: RawAccess, problems: &mut Vec<String>) -> AccessRules {
     AccessRules {
         default_policy,
         rules,
+        case_sensitive,
+        source,
     }
 }
 

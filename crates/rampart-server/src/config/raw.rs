@@ -88,6 +88,11 @@ pub struct RawAccess {
     pub default_policy: Option<String>,
     /// Ordered rules; first match wins.
     pub rules: Option<Vec<RawRule>>,
+    /// `forwarded` (default) or `original-url`: the headers that describe
+    /// the original request.
+    pub source: Option<String>,
+    /// Compare paths with their case (default false).
+    pub case_sensitive: Option<bool>,
 }
 
 /// `[login]` as written.

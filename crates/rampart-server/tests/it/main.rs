@@ -34,6 +34,7 @@ mod api;
 mod audit;
 mod breached;
 mod browser;
+mod bypass;
 mod cli;
 mod concurrency;
 mod csrf;

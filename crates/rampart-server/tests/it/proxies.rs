@@ -108,6 +108,7 @@ fn rules(raw: &mut rampart_server::config::RawConfig) {
                 roles: None,
             },
         ]),
+        ..Default::default()
     });
 }
 
@@ -184,6 +185,48 @@ async fn exercise(app: &TestApp, proxy: &str, anonymous_status: StatusCode) {
         spoof.text().await.unwrap(),
         "user=alice groups=user email=alice@example.com"
     );
+
+    // Forged original-request headers never steer the decision: whatever
+    // the client claims, the proxy's own description of /admin/panel wins.
+    let forge = |req: reqwest::RequestBuilder| {
+        req.header("x-original-url", format!("{proxy}/public/x"))
+            .header("x-original-method", "GET")
+            .header("x-forwarded-uri", "/public/x")
+            .header("x-forwarded-host", "127.0.0.1")
+            .header("x-forwarded-proto", "https")
+            .header("x-forwarded-method", "GET")
+    };
+    let resp = forge(anonymous.get(format!("{proxy}/admin/panel")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), anonymous_status, "anonymous forger");
+    let resp = forge(through.client.get(through.url("/admin/panel")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN, "signed-in forger");
+    for path in [
+        "/ADMIN/panel",
+        "/admin;x/panel",
+        "/public/..;/admin/panel",
+        "/admin%3bx",
+    ] {
+        let resp = forge(through.client.get(through.url(path)))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            [
+                StatusCode::FORBIDDEN,
+                StatusCode::BAD_REQUEST,
+                StatusCode::NOT_FOUND
+            ]
+            .contains(&resp.status())
+                && !resp.text().await.unwrap().contains("user=alice"),
+            "{path} must not reach the app"
+        );
+    }
 
     app.set_roles(
         "alice",

@@ -7,9 +7,9 @@ use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{StatusCode, header, request::Parts};
-use rampart_core::{ApiToken, Scope, Session, User};
+use rampart_core::{ApiToken, Scope, Session, SessionKind, User};
 use rampart_crypto::TokenDigest;
-use rampart_crypto::token::{PAT_PREFIX, looks_like_token};
+use rampart_crypto::token::PAT_PREFIX;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
 
@@ -96,7 +96,10 @@ pub fn bearer(parts: &Parts) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
-/// Resolves a bearer token (session or personal access token) to a caller.
+/// Resolves a bearer token (an API session token or a personal access
+/// token) to a caller. A browser session's token is not a bearer token: a
+/// stolen cookie cannot be replayed here, and this answers `None` for it
+/// without a lookup.
 pub async fn caller_for(state: &AppState, token: &str) -> Result<Option<ApiCaller>, ApiError> {
     if token.starts_with(PAT_PREFIX) {
         let found = state
@@ -109,7 +112,7 @@ pub async fn caller_for(state: &AppState, token: &str) -> Result<Option<ApiCalle
             credential: Credential::Token(t),
         }));
     }
-    if !looks_like_token(token) {
+    if SessionKind::of_token(token) != Some(SessionKind::Api) {
         return Ok(None);
     }
     let session = state
@@ -130,6 +133,9 @@ impl FromRequestParts<AppState> for ApiCaller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        if let Some(super::limit::Resolved(caller)) = parts.extensions.get() {
+            return Ok(caller.clone());
+        }
         let Some(token) = bearer(parts) else {
             return Err(ApiError::unauthenticated());
         };

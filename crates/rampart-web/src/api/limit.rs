@@ -1,24 +1,34 @@
 //! Request-rate limit for the API: a GCRA limiter (governor) per caller,
-//! keyed by the digest of the bearer token, or by the client address for
-//! anonymous calls. Over the limit: 429 `rate_limited` with `Retry-After`.
+//! keyed by the verified caller (the account behind a valid bearer token),
+//! or by the client address for anonymous calls and for bearer values that
+//! are unknown, so made-up tokens neither escape the limit nor write a
+//! budget row each. Over the limit: 429 `rate_limited` with `Retry-After`.
+//!
+//! The caller resolved here (from the session and token caches) is kept in
+//! the request, so the route's extractor does not resolve it again.
 //!
 //! In-process only: with several instances each enforces its own budget.
 //! (Brute-force defence for sign-in has its own, stricter rules.)
 
 use super::error::ApiError;
+use super::extract::{ApiCaller, caller_for};
 use crate::extract::client::client_ip;
 use crate::settings::WebSettings;
+use crate::state::AppState;
 use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use rampart_crypto::TokenDigest;
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The caller the limiter resolved, for the route's extractor.
+#[derive(Clone)]
+pub struct Resolved(pub ApiCaller);
 
 /// The limiter shared by all API requests.
 pub struct ApiLimiter {
@@ -51,16 +61,22 @@ impl ApiLimiter {
         }
     }
 
-    fn key(&self, req: &Request) -> String {
+    /// The budget key of a request: `u:` and the account id for a verified
+    /// caller (whose resolution is stored in the request), else `ip:`.
+    async fn key(&self, state: &AppState, req: &mut Request) -> String {
         let bearer = req
             .headers()
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split_once(' '))
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim());
-        if let Some(token) = bearer {
-            return format!("t:{}", TokenDigest::of(token).to_hex());
+            .map(|(_, token)| token.trim().to_owned());
+        if let Some(token) = bearer
+            && let Ok(Some(caller)) = caller_for(state, &token).await
+        {
+            let key = format!("u:{}", caller.user.id);
+            req.extensions_mut().insert(Resolved(caller));
+            return key;
         }
         let peer = req
             .extensions()
@@ -89,8 +105,13 @@ fn too_many(seconds: u64) -> Response {
 
 /// Refuses calls over the caller's budget: first this instance's limiter
 /// (no I/O), then the budget every instance shares in the database.
-pub async fn limit(limiter: Arc<ApiLimiter>, req: Request, next: Next) -> Response {
-    let key = limiter.key(&req);
+pub async fn limit(
+    limiter: Arc<ApiLimiter>,
+    state: AppState,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let key = limiter.key(&state, &mut req).await;
     if let Err(not_until) = limiter.limiter.check_key(&key) {
         limiter.telemetry.rate_limited("api");
         let wait = not_until.wait_time_from(DefaultClock::default().now());

@@ -91,7 +91,10 @@ fn document_rate_limit(doc: &mut utoipa::openapi::OpenApi) {
 }
 
 /// The API routes and their OpenAPI document.
-pub fn router(limiter: Arc<limit::ApiLimiter>) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+pub fn router(
+    limiter: Arc<limit::ApiLimiter>,
+    state: AppState,
+) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(users::create_user))
         .routes(routes!(sessions::create_session))
@@ -131,7 +134,7 @@ pub fn router(limiter: Arc<limit::ApiLimiter>) -> (Router<AppState>, utoipa::ope
         )
         .fallback(|| async { ApiError::not_found("There is no API route at this address.") })
         .layer(from_fn(move |req, next| {
-            limit::limit(limiter.clone(), req, next)
+            limit::limit(limiter.clone(), state.clone(), req, next)
         }))
         .layer(from_fn(json_errors));
     (router, doc)

@@ -9,7 +9,7 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use rampart_core::{LoginError, MfaError};
+use rampart_core::{LoginError, MfaError, SessionKind};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
@@ -95,7 +95,13 @@ pub async fn create_session(
     .await?;
     let (token, session) = state
         .sessions
-        .sign_in(user, &client.meta(), method, signed.source)
+        .sign_in(
+            user,
+            &client.meta(),
+            method,
+            signed.source,
+            SessionKind::Api,
+        )
         .await
         .map_err(|e| ApiError::internal(&e))?;
     Ok((

@@ -22,7 +22,8 @@ pub struct NewToken {
     /// A label, 1–64 characters.
     #[schema(min_length = 1, max_length = 64)]
     pub name: String,
-    /// Any of `read:me`, `write:me`, `admin` (admins only).
+    /// Any of `read:me`, `write:me`, `admin` (admins only), `proxy` (accepted
+    /// by forward authentication, `/auth/verify`).
     #[schema(min_items = 1)]
     pub scopes: Vec<String>,
     /// 1–365.

@@ -32,8 +32,13 @@ impl ClientInfo {
 }
 
 /// Resolves the client address from the peer and the forwarding header.
+///
+/// Every address is given in one form: an IPv4-mapped IPv6 address
+/// (`::ffff:a.b.c.d`, how a dual-stack listener sees IPv4 clients) becomes
+/// the IPv4 address, for limits, `trusted_proxies`, the audit trail and
+/// session lists alike.
 pub fn client_ip(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpNet]) -> Option<IpAddr> {
-    let peer = peer?;
+    let peer = peer?.to_canonical();
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
     if !is_trusted(&peer) {
         return Some(peer);
@@ -44,7 +49,7 @@ pub fn client_ip(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpNet]) -
             return Some(client);
         };
         for hop in text.rsplit(',') {
-            match hop.trim().parse::<IpAddr>() {
+            match hop.trim().parse::<IpAddr>().map(|ip| ip.to_canonical()) {
                 Ok(ip) if is_trusted(&ip) => client = ip,
                 Ok(ip) => return Some(ip),
                 Err(_) => return Some(client),

@@ -21,7 +21,7 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rampart_core::mfa::CHALLENGE_PREFIX;
-use rampart_core::{ClientCheck, Redemption, client_fingerprint};
+use rampart_core::{ClientCheck, Redemption, SessionKind, client_fingerprint};
 use rampart_crypto::TokenDigest;
 use rampart_crypto::token::{generate_token, looks_like_token};
 use secrecy::{ExposeSecret, SecretString};
@@ -132,7 +132,13 @@ async fn remembered(
     }
     let (token, session) = state
         .sessions
-        .sign_in(user, &meta, "remember_me", "remember_me")
+        .sign_in(
+            user,
+            &meta,
+            "remember_me",
+            "remember_me",
+            SessionKind::Browser,
+        )
         .await?;
     let set = vec![
         cookies::session_cookie(&state.settings, &token),

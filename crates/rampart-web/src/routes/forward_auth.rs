@@ -1,13 +1,18 @@
 //! `GET /auth/verify`: forward authentication for nginx `auth_request`, Caddy
 //! `forward_auth` and Traefik `ForwardAuth`.
 //!
-//! The proxy describes the original request in `X-Forwarded-Method`,
-//! `-Proto`, `-Host`, `-Uri` (or `X-Original-URL`); the caller is the session
-//! cookie or an `Authorization: Bearer` session token or personal access
-//! token. The access rules decide: 200 with `Remote-User`, `Remote-Email` and
-//! `Remote-Groups`; 401 with `Location` to the login page carrying the
-//! original URL as `rd`; or 403. Nothing changes state here, so any method is
-//! accepted and no CSRF token is needed.
+//! The caller is the session cookie (a browser session, with session
+//! protection applied as on pages) or `Authorization: Bearer` with an API
+//! session token or a personal access token holding the `proxy` scope. The
+//! original request is read from exactly one source, `access.source`
+//! ([`original`]): the other source's headers are ignored, a header sent
+//! twice is refused, and nothing falls back to another header, because a
+//! client can add any header its proxy does not set. The access rules then
+//! decide on the path's canonical form: 200 with `Remote-User`,
+//! `Remote-Email` and `Remote-Groups`; 401 with `Location` to the login page
+//! carrying the original URL as `rd`; 403; or, for a signed-in caller whose
+//! original request cannot be read, 400. Nothing changes state here, so any
+//! method is accepted and no CSRF token is needed.
 
 use crate::api::extract::caller_for;
 use crate::cookies;
@@ -18,10 +23,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
-use rampart_core::User;
-use rampart_core::access::{AccessRequest, Decision};
+use rampart_core::access::{AccessRequest, Decision, RequestSource};
+use rampart_core::{ClientCheck, Scope, SessionKind, User, client_fingerprint};
 use rampart_crypto::TokenDigest;
-use rampart_crypto::token::looks_like_token;
 use secrecy::ExposeSecret;
 
 /// The forward-auth route.
@@ -30,60 +34,177 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The original request as the proxy reports it.
-struct Original {
-    scheme: String,
-    host: String,
-    uri: String,
-    method: String,
+#[derive(Debug, PartialEq, Eq)]
+pub struct Original {
+    /// `http` or `https`.
+    pub scheme: String,
+    /// Host, with a port when one was given.
+    pub host: String,
+    /// Host without port, lower case.
+    pub hostname: String,
+    /// Path and query as sent.
+    pub uri: String,
+    /// Upper-case method.
+    pub method: String,
 }
 
-fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
+/// Why the original request cannot be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum OriginalProblem {
+    /// A header the source needs is missing.
+    #[error("the {0} header is missing")]
+    Missing(&'static str),
+    /// A header came more than once.
+    #[error("the {0} header was sent more than once")]
+    Repeated(&'static str),
+    /// A header's value is not what it should be.
+    #[error("the {0} header is not valid")]
+    Invalid(&'static str),
+}
+
+/// The one value of `name`: absent, or refused when repeated or not text.
+fn single<'a>(
+    headers: &'a HeaderMap,
+    name: &'static str,
+) -> Result<Option<&'a str>, OriginalProblem> {
+    let mut values = headers.get_all(name).iter();
+    let Some(first) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(OriginalProblem::Repeated(name));
+    }
+    let text = first
+        .to_str()
+        .map_err(|_| OriginalProblem::Invalid(name))?
+        .trim();
+    if text.chars().any(char::is_control) {
+        return Err(OriginalProblem::Invalid(name));
+    }
+    Ok(Some(text))
+}
+
+fn required<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<&'a str, OriginalProblem> {
+    single(headers, name)?
         .filter(|v| !v.is_empty())
+        .ok_or(OriginalProblem::Missing(name))
 }
 
-fn original(headers: &HeaderMap) -> Original {
-    let method = header_text(headers, "x-forwarded-method")
-        .unwrap_or("GET")
-        .to_ascii_uppercase();
-    if let Some(url) = header_text(headers, "x-original-url").and_then(|u| url::Url::parse(u).ok())
-    {
-        let mut uri = url.path().to_owned();
-        if let Some(q) = url.query() {
-            uri.push('?');
-            uri.push_str(q);
+fn scheme(raw: &str, name: &'static str) -> Result<String, OriginalProblem> {
+    let scheme = raw.to_ascii_lowercase();
+    match scheme.as_str() {
+        "http" | "https" => Ok(scheme),
+        _ => Err(OriginalProblem::Invalid(name)),
+    }
+}
+
+/// `host[:port]`: a DNS name, an IPv4 address or a bracketed IPv6 address,
+/// and an optional port; returns the host without its port, lower case.
+fn hostname(raw: &str, name: &'static str) -> Result<String, OriginalProblem> {
+    let bad = || OriginalProblem::Invalid(name);
+    let (host, port) = if let Some(rest) = raw.strip_prefix('[') {
+        let (inside, after) = rest.split_once(']').ok_or_else(bad)?;
+        let port = match after {
+            "" => None,
+            p => Some(p.strip_prefix(':').ok_or_else(bad)?),
+        };
+        (&raw[..inside.len() + 2], port)
+    } else {
+        match raw.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (raw, None),
         }
-        let host = match url.port() {
-            Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
-            None => url.host_str().unwrap_or_default().to_owned(),
-        };
-        return Original {
-            scheme: url.scheme().to_owned(),
-            host,
-            uri,
-            method,
-        };
+    };
+    if let Some(port) = port
+        && (port.is_empty()
+            || !port.bytes().all(|b| b.is_ascii_digit())
+            || port.parse::<u16>().is_err())
+    {
+        return Err(bad());
     }
-    Original {
-        scheme: header_text(headers, "x-forwarded-proto")
-            .unwrap_or("http")
-            .to_ascii_lowercase(),
-        host: header_text(headers, "x-forwarded-host")
-            .or_else(|| header_text(headers, header::HOST.as_str()))
-            .unwrap_or_default()
-            .to_owned(),
-        uri: header_text(headers, "x-forwarded-uri")
-            .unwrap_or("/")
-            .to_owned(),
-        method,
+    let valid = !host.is_empty()
+        && host.len() <= 253
+        && host.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'[' | b']' | b':')
+        })
+        && url::Host::parse(host).is_ok();
+    if !valid {
+        return Err(bad());
+    }
+    Ok(host.trim_end_matches('.').to_ascii_lowercase())
+}
+
+fn method(raw: &str, name: &'static str) -> Result<String, OriginalProblem> {
+    let ok = !raw.is_empty() && raw.len() <= 32 && raw.bytes().all(|b| b.is_ascii_alphabetic());
+    if ok {
+        Ok(raw.to_ascii_uppercase())
+    } else {
+        Err(OriginalProblem::Invalid(name))
     }
 }
 
-async fn signed_in_user(state: &AppState, headers: &HeaderMap) -> Result<Option<User>, Response> {
-    let bearer = header_text(headers, header::AUTHORIZATION.as_str())
+fn target(raw: &str, name: &'static str) -> Result<String, OriginalProblem> {
+    if raw.starts_with('/') {
+        Ok(raw.to_owned())
+    } else {
+        Err(OriginalProblem::Invalid(name))
+    }
+}
+
+/// Reads the original request from `source` and from nowhere else.
+pub fn original(headers: &HeaderMap, source: RequestSource) -> Result<Original, OriginalProblem> {
+    match source {
+        RequestSource::Forwarded => {
+            let host = required(headers, "x-forwarded-host")?;
+            Ok(Original {
+                scheme: scheme(required(headers, "x-forwarded-proto")?, "x-forwarded-proto")?,
+                hostname: hostname(host, "x-forwarded-host")?,
+                host: host.to_owned(),
+                uri: target(required(headers, "x-forwarded-uri")?, "x-forwarded-uri")?,
+                method: method(
+                    required(headers, "x-forwarded-method")?,
+                    "x-forwarded-method",
+                )?,
+            })
+        }
+        RequestSource::OriginalUrl => {
+            const URL: &str = "x-original-url";
+            let raw = required(headers, URL)?;
+            // Split by hand: a URL parser would resolve dot segments, turn
+            // backslashes into slashes and drop tabs before the rules see
+            // the path, which is the canonicaliser's job (and refusal's).
+            let (scheme_text, rest) = raw.split_once("://").ok_or(OriginalProblem::Invalid(URL))?;
+            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            let (host, path) = rest.split_at(end);
+            if host.contains('@') {
+                return Err(OriginalProblem::Invalid(URL));
+            }
+            let uri = if path.is_empty() {
+                "/".to_owned()
+            } else {
+                target(path, URL)?
+            };
+            Ok(Original {
+                scheme: scheme(scheme_text, URL)?,
+                hostname: hostname(host, URL)?,
+                host: host.to_owned(),
+                uri,
+                method: method(required(headers, "x-original-method")?, "x-original-method")?,
+            })
+        }
+    }
+}
+
+/// The signed-in caller: a bearer credential, or the browser session
+/// cookie under session protection.
+async fn signed_in_user(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: &ClientInfo,
+) -> Result<Option<User>, Response> {
+    let bearer = single(headers, header::AUTHORIZATION.as_str())
+        .ok()
+        .flatten()
         .and_then(|v| v.split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, token)| token.trim().to_owned());
@@ -91,21 +212,35 @@ async fn signed_in_user(state: &AppState, headers: &HeaderMap) -> Result<Option<
         let caller = caller_for(state, &token)
             .await
             .map_err(IntoResponse::into_response)?;
-        return Ok(caller.map(|c| c.user));
+        // A personal access token passes only with the `proxy` scope.
+        return Ok(caller
+            .filter(|c| c.session().is_some() || c.require(Scope::Proxy).is_ok())
+            .map(|c| c.user));
     }
     let Some(token) = cookies::session_token(&state.settings, headers) else {
         return Ok(None);
     };
-    if !looks_like_token(token.expose_secret()) {
+    if SessionKind::of_token(token.expose_secret()) != Some(SessionKind::Browser) {
         return Ok(None);
     }
-    match state
+    let web = |err| crate::error::WebError::from(err).into_response();
+    let Some(session) = state
         .sessions
         .resolve(&TokenDigest::of(token.expose_secret()))
         .await
+        .map_err(web)?
+    else {
+        return Ok(None);
+    };
+    let fingerprint = || client_fingerprint(client.user_agent.as_deref(), client.ip);
+    match state
+        .sessions
+        .check_client(session, fingerprint)
+        .await
+        .map_err(web)?
     {
-        Ok(session) => Ok(session.map(|s| s.user.clone())),
-        Err(err) => Err(crate::error::WebError::from(err).into_response()),
+        ClientCheck::Same(session) | ClientCheck::Stale(session) => Ok(Some(session.user.clone())),
+        ClientCheck::Ended => Ok(None),
     }
 }
 
@@ -118,67 +253,220 @@ fn text(status: StatusCode, body: &'static str) -> Response {
         .into_response()
 }
 
+/// 401 with `Location` to the login page, carrying the original URL as `rd`
+/// when Rampart may send the browser back there.
+fn sign_in_first(state: &AppState, original: Option<&Original>) -> Response {
+    let mut response = text(StatusCode::UNAUTHORIZED, "sign in first");
+    let mut login = state.settings.base_url.clone();
+    login.set_path("/login");
+    if let Some(original) = original {
+        let target = format!("{}://{}{}", original.scheme, original.host, original.uri);
+        if let Some(rd) = state.settings.redirect_target(&target) {
+            login.query_pairs_mut().append_pair("rd", &rd);
+        }
+    }
+    if let Ok(value) = HeaderValue::from_str(login.as_str()) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+fn allowed(user: Option<&User>) -> Response {
+    let mut response = text(StatusCode::OK, "ok");
+    // Always present, empty for an anonymous visitor on a bypass rule:
+    // proxies that copy them (Caddy 2.6 substitutes a placeholder text for
+    // a missing one) then overwrite whatever the client sent.
+    let (name, email, groups) = match user {
+        Some(user) => {
+            let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
+            (
+                user.username.as_str().to_owned(),
+                user.email.as_str().to_owned(),
+                roles.join(","),
+            )
+        }
+        None => (String::new(), String::new(), String::new()),
+    };
+    let h = response.headers_mut();
+    for (header_name, value) in [
+        ("remote-user", name),
+        ("remote-email", email),
+        ("remote-groups", groups),
+    ] {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            h.insert(header_name, value);
+        }
+    }
+    response
+}
+
 async fn verify(State(state): State<AppState>, client: ClientInfo, headers: HeaderMap) -> Response {
-    let original = original(&headers);
-    let host = original
-        .host
-        .rsplit_once(':')
-        .filter(|(_, port)| port.parse::<u16>().is_ok())
-        .map_or(original.host.as_str(), |(h, _)| h);
-    let user = match signed_in_user(&state, &headers).await {
+    let user = match signed_in_user(&state, &headers, &client).await {
         Ok(user) => user,
         Err(response) => return response,
     };
+    let original = match original(&headers, state.settings.access.source) {
+        Ok(original) => original,
+        Err(_) if user.is_none() => return sign_in_first(&state, None),
+        Err(problem) => {
+            tracing::info!(%problem, "forward-auth: the original request cannot be read");
+            return text(
+                StatusCode::BAD_REQUEST,
+                "the original request cannot be read",
+            );
+        }
+    };
     let request = AccessRequest {
-        host,
+        host: &original.hostname,
         path: &original.uri,
         method: &original.method,
         client: client.ip,
     };
     match state.settings.access.decide(&request, user.as_ref()) {
-        Decision::Allow => {
-            let mut response = text(StatusCode::OK, "ok");
-            // Always present, empty for an anonymous visitor on a bypass rule:
-            // proxies that copy them (Caddy 2.6 substitutes a placeholder
-            // text for a missing one) then overwrite whatever the client sent.
-            let (name, email, groups) = match &user {
-                Some(user) => {
-                    let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
-                    (
-                        user.username.as_str().to_owned(),
-                        user.email.as_str().to_owned(),
-                        roles.join(","),
-                    )
-                }
-                None => (String::new(), String::new(), String::new()),
-            };
-            let h = response.headers_mut();
-            for (header_name, value) in [
-                ("remote-user", name),
-                ("remote-email", email),
-                ("remote-groups", groups),
-            ] {
-                if let Ok(value) = HeaderValue::from_str(&value) {
-                    h.insert(header_name, value);
-                }
-            }
-            response
+        Ok(Decision::Allow) => allowed(user.as_ref()),
+        Ok(Decision::Forbidden) => text(StatusCode::FORBIDDEN, "forbidden"),
+        Ok(Decision::Unauthenticated) => sign_in_first(&state, Some(&original)),
+        Err(_) if user.is_none() => sign_in_first(&state, None),
+        Err(problem) => {
+            tracing::info!(%problem, "forward-auth: the path cannot be decided");
+            text(StatusCode::BAD_REQUEST, "the path cannot be decided")
         }
-        Decision::Forbidden => text(StatusCode::FORBIDDEN, "forbidden"),
-        Decision::Unauthenticated => {
-            let mut response = text(StatusCode::UNAUTHORIZED, "sign in first");
-            let target = format!("{}://{}{}", original.scheme, original.host, original.uri);
-            let mut login = state.settings.base_url.clone();
-            login.set_path("/login");
-            let allowed =
-                url::Url::parse(&target).is_ok_and(|u| state.settings.allows_redirect_to(&u));
-            if allowed {
-                login.query_pairs_mut().append_pair("rd", &target);
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(*name, HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    const FORWARDED: [(&str, &str); 4] = [
+        ("x-forwarded-proto", "https"),
+        ("x-forwarded-host", "App.example.com:8443"),
+        ("x-forwarded-uri", "/admin/x?y=1"),
+        ("x-forwarded-method", "get"),
+    ];
+
+    #[test]
+    fn each_source_reads_only_its_own_headers() {
+        let mut pairs = FORWARDED.to_vec();
+        pairs.push(("x-original-url", "https://app.example.com/public/x"));
+        pairs.push(("x-original-method", "GET"));
+        let h = headers(&pairs);
+        let forwarded = original(&h, RequestSource::Forwarded).unwrap();
+        assert_eq!(forwarded.uri, "/admin/x?y=1");
+        assert_eq!(forwarded.hostname, "app.example.com");
+        assert_eq!(forwarded.method, "GET");
+        let by_url = original(&h, RequestSource::OriginalUrl).unwrap();
+        assert_eq!(by_url.uri, "/public/x");
+
+        // No fallback: the other source's headers never stand in.
+        let only_url = headers(&[
+            ("x-original-url", "https://app.example.com/public/x"),
+            ("x-original-method", "GET"),
+        ]);
+        assert!(original(&only_url, RequestSource::Forwarded).is_err());
+        assert!(original(&headers(&FORWARDED), RequestSource::OriginalUrl).is_err());
+    }
+
+    #[test]
+    fn unreadable_originals_are_refused() {
+        let with = |name: &'static str, value: &str| {
+            let mut pairs: Vec<(&'static str, &str)> = FORWARDED
+                .iter()
+                .filter(|(n, _)| *n != name)
+                .copied()
+                .collect();
+            pairs.push((name, value));
+            original(&headers(&pairs), RequestSource::Forwarded)
+        };
+        for (name, value) in [
+            ("x-forwarded-host", "app.example.com:abc"),
+            ("x-forwarded-host", "a b"),
+            ("x-forwarded-host", "evil.com/x"),
+            ("x-forwarded-host", "user@app.example.com"),
+            ("x-forwarded-host", "a.example.com, b.example.com"),
+            ("x-forwarded-proto", "javascript"),
+            ("x-forwarded-uri", "admin"),
+            ("x-forwarded-uri", "http://app/admin"),
+            ("x-forwarded-method", "G T"),
+            ("x-forwarded-method", ""),
+        ] {
+            assert!(with(name, value).is_err(), "{name}: {value:?}");
+        }
+        let mut twice = FORWARDED.to_vec();
+        twice.push(("x-forwarded-uri", "/public"));
+        assert_eq!(
+            original(&headers(&twice), RequestSource::Forwarded),
+            Err(OriginalProblem::Repeated("x-forwarded-uri"))
+        );
+        for url in [
+            "https://app.example.com:abc/admin",
+            "app.example.com/admin",
+            "ftp://app.example.com/admin",
+            "https://user@app.example.com/admin",
+            "https:///admin",
+        ] {
+            let h = headers(&[("x-original-url", url), ("x-original-method", "GET")]);
+            assert!(original(&h, RequestSource::OriginalUrl).is_err(), "{url}");
+        }
+        let h = headers(&[
+            ("x-original-url", "https://app.example.com/public/..;/admin"),
+            ("x-original-method", "GET"),
+        ]);
+        assert_eq!(
+            original(&h, RequestSource::OriginalUrl).unwrap().uri,
+            "/public/..;/admin",
+            "the path is passed on as sent, for the canonicaliser"
+        );
+        let h = headers(&[
+            ("x-original-url", "https://[::1]:8443"),
+            ("x-original-method", "GET"),
+        ]);
+        assert_eq!(
+            original(&h, RequestSource::OriginalUrl).unwrap().hostname,
+            "[::1]"
+        );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Any header values: an answer or a named refusal, never a panic.
+        #[test]
+        fn any_header_values_are_answered(
+            host in "\\PC{0,40}",
+            uri in "\\PC{0,60}",
+            url in "\\PC{0,80}",
+            method_text in "\\PC{0,10}",
+        ) {
+            let mut map = HeaderMap::new();
+            for (name, value) in [
+                ("x-forwarded-host", &host),
+                ("x-forwarded-uri", &uri),
+                ("x-forwarded-proto", &"https".to_owned()),
+                ("x-forwarded-method", &method_text),
+                ("x-original-url", &url),
+                ("x-original-method", &method_text),
+            ] {
+                if let Ok(value) = HeaderValue::from_str(value) {
+                    map.append(name, value);
+                }
             }
-            if let Ok(value) = HeaderValue::from_str(login.as_str()) {
-                response.headers_mut().insert(header::LOCATION, value);
+            for source in [RequestSource::Forwarded, RequestSource::OriginalUrl] {
+                if let Ok(found) = original(&map, source) {
+                    prop_assert!(found.uri.starts_with('/'));
+                    prop_assert!(!found.hostname.is_empty());
+                }
             }
-            response
         }
     }
 }

@@ -59,17 +59,16 @@ struct LoginForm {
 struct LoginPage<'a> {
     csrf_token: String,
     next: Option<&'a str>,
-    rd: Option<&'a str>,
+    rd: Option<String>,
     error: Option<&'static str>,
     registration_open: bool,
     providers: Vec<crate::routes::oidc::Button>,
 }
 
 /// `rd` (an absolute URL from forward-auth) when it points at this site or
-/// the cookie domain.
-pub(crate) fn safe_rd<'a>(state: &AppState, rd: &'a str) -> Option<&'a str> {
-    let url = url::Url::parse(rd).ok()?;
-    state.settings.allows_redirect_to(&url).then_some(rd)
+/// the cookie domain (see [`crate::settings::WebSettings::redirect_target`]).
+pub(crate) fn safe_rd(state: &AppState, rd: &str) -> Option<String> {
+    state.settings.redirect_target(rd)
 }
 
 fn page(
@@ -122,7 +121,9 @@ async fn submit(
         .await
     {
         Ok(signed) => {
-            let target = safe_rd(&state, &form.rd)
+            let rd = safe_rd(&state, &form.rd);
+            let target = rd
+                .as_deref()
                 .or_else(|| safe_local_path(&form.next))
                 .unwrap_or("/account");
             password_accepted(

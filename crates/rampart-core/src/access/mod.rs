@@ -5,13 +5,18 @@
 //!
 //! With no rule configured every signed-in user passes; once rules exist, a
 //! request no rule matches gets the default policy (`deny` unless configured).
-//! Paths are normalised before matching (percent-decoding, `.`/`..` segments,
-//! repeated slashes) so `/public/../admin` cannot slip past an `/admin` rule.
+//! Every decision is made on the path's one canonical form ([`path`]), so
+//! `/public/..;/admin`, `/ADMIN` or `/admin%3bx` cannot slip past an `/admin`
+//! rule; a path that cannot be given one meaning is refused.
+
+pub mod path;
 
 use crate::model::{FieldProblem, User};
 use ipnet::IpNet;
 use regex::Regex;
 use std::net::IpAddr;
+
+pub use path::{PathProblem, canonical_path};
 
 /// What a matching rule decides.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,10 +54,18 @@ impl Policy {
 /// How a rule matches paths.
 #[derive(Debug, Clone)]
 pub enum PathMatch {
-    /// The path equals this prefix or continues it with `/`.
+    /// The canonical path equals this prefix or continues it with `/`
+    /// (build it with [`PathMatch::prefix`], which makes it canonical too).
     Prefix(String),
     /// The regular expression matches the normalised path.
     Regex(Regex),
+}
+
+impl PathMatch {
+    /// A prefix rule for `raw`, in the canonical form paths are compared in.
+    pub fn prefix(raw: &str, case_sensitive: bool) -> Result<PathMatch, PathProblem> {
+        canonical_path(raw, case_sensitive).map(PathMatch::Prefix)
+    }
 }
 
 /// One access rule.
@@ -75,7 +88,7 @@ pub struct Rule {
 pub struct AccessRequest<'a> {
     /// Host without port.
     pub host: &'a str,
-    /// Path (with or without query string).
+    /// Path as the proxy reports it (with or without query string).
     pub path: &'a str,
     /// Method.
     pub method: &'a str,
@@ -101,6 +114,36 @@ pub struct AccessRules {
     pub default_policy: Policy,
     /// First match wins.
     pub rules: Vec<Rule>,
+    /// Compare paths with their case (`access.case_sensitive`, default false).
+    pub case_sensitive: bool,
+    /// Where the proxy describes the original request (`access.source`).
+    pub source: RequestSource,
+}
+
+/// The one place the original request is read from; the other is ignored,
+/// so a client cannot add the headers its proxy does not set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RequestSource {
+    /// `X-Forwarded-Method`, `-Proto`, `-Host`, `-Uri` (Traefik, Caddy,
+    /// nginx with those headers set): the default.
+    #[default]
+    Forwarded,
+    /// `X-Original-URL` and `X-Original-Method` (nginx `auth_request`).
+    OriginalUrl,
+}
+
+impl RequestSource {
+    /// Parses `forwarded` or `original-url`.
+    pub fn parse(raw: &str) -> Result<RequestSource, FieldProblem> {
+        match raw {
+            "forwarded" => Ok(RequestSource::Forwarded),
+            "original-url" => Ok(RequestSource::OriginalUrl),
+            other => Err(FieldProblem::new(
+                "access",
+                format!("source {other:?} is not one of forwarded, original-url"),
+            )),
+        }
+    }
 }
 
 impl Default for AccessRules {
@@ -108,6 +151,8 @@ impl Default for AccessRules {
         Self {
             default_policy: Policy::Deny,
             rules: Vec::new(),
+            case_sensitive: false,
+            source: RequestSource::Forwarded,
         }
     }
 }
@@ -119,50 +164,6 @@ pub fn host_matches(pattern: &str, host: &str) -> bool {
         Some(suffix) => host.len() > suffix.len() + 1 && host.ends_with(&format!(".{suffix}")),
         None => host == pattern,
     }
-}
-
-fn percent_decode(input: &str) -> String {
-    let bytes = input.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%'
-            && let (Some(hi), Some(lo)) = (
-                bytes.get(i + 1).copied().and_then(hex),
-                bytes.get(i + 2).copied().and_then(hex),
-            )
-        {
-            out.push((hi * 16 + lo) as u8);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// The path as an upstream would see it: no query, percent-decoded,
-/// backslashes as slashes, `.`/`..` resolved, repeated slashes merged.
-pub fn normalize_path(raw: &str) -> String {
-    let without_query = raw.split(['?', '#']).next().unwrap_or("");
-    let decoded = percent_decode(without_query).replace('\\', "/");
-    let mut segments: Vec<&str> = Vec::new();
-    for segment in decoded.split('/') {
-        match segment {
-            "" | "." => {}
-            ".." => {
-                segments.pop();
-            }
-            s => segments.push(s),
-        }
-    }
-    let mut path = format!("/{}", segments.join("/"));
-    if decoded.ends_with('/') && path != "/" {
-        path.push('/');
-    }
-    path
 }
 
 impl Rule {
@@ -204,21 +205,27 @@ impl Rule {
 }
 
 impl AccessRules {
-    /// The policy that applies to a request.
-    pub fn policy_for(&self, req: &AccessRequest<'_>) -> &Policy {
+    /// The policy that applies to a request, or why its path cannot be
+    /// decided (refused even when no rule is configured).
+    pub fn policy_for(&self, req: &AccessRequest<'_>) -> Result<&Policy, PathProblem> {
+        let path = canonical_path(req.path, self.case_sensitive)?;
         if self.rules.is_empty() {
-            return &Policy::Authenticated;
+            return Ok(&Policy::Authenticated);
         }
-        let path = normalize_path(req.path);
-        self.rules
+        Ok(self
+            .rules
             .iter()
             .find(|rule| rule.matches(req, &path))
-            .map_or(&self.default_policy, |rule| &rule.policy)
+            .map_or(&self.default_policy, |rule| &rule.policy))
     }
 
     /// The decision for a request by `user` (None: not signed in).
-    pub fn decide(&self, req: &AccessRequest<'_>, user: Option<&User>) -> Decision {
-        match (self.policy_for(req), user) {
+    pub fn decide(
+        &self,
+        req: &AccessRequest<'_>,
+        user: Option<&User>,
+    ) -> Result<Decision, PathProblem> {
+        Ok(match (self.policy_for(req)?, user) {
             (Policy::Bypass, _) => Decision::Allow,
             (Policy::Deny, _) => Decision::Forbidden,
             (_, None) => Decision::Unauthenticated,
@@ -234,7 +241,7 @@ impl AccessRules {
                     Decision::Forbidden
                 }
             }
-        }
+        })
     }
 }
 
@@ -272,18 +279,11 @@ mod tests {
     }
 
     #[test]
-    fn paths_are_normalised_before_matching() {
-        assert_eq!(normalize_path("/public/../admin?x=1"), "/admin");
-        assert_eq!(normalize_path("/public/%2e%2e/admin"), "/admin");
-        assert_eq!(normalize_path("//admin//x/"), "/admin/x/");
-        assert_eq!(normalize_path("/public\\..\\admin"), "/admin");
-        assert_eq!(normalize_path(""), "/");
-    }
-
-    #[test]
     fn first_match_wins_and_default_applies() {
         let rules = AccessRules {
             default_policy: Policy::Deny,
+            case_sensitive: false,
+            source: RequestSource::Forwarded,
             rules: vec![
                 rule(
                     None,
@@ -300,28 +300,115 @@ mod tests {
         };
         assert_eq!(
             rules.policy_for(&req("a.example.com", "/public/x", "GET")),
-            &Policy::Bypass
+            Ok(&Policy::Bypass)
         );
         assert_eq!(
             rules.policy_for(&req("a.example.com", "/publicity", "GET")),
-            &Policy::Authenticated
+            Ok(&Policy::Authenticated)
         );
         assert_eq!(
             rules.policy_for(&req("a.example.com", "/public/../admin", "GET")),
-            &Policy::Roles(vec!["admin".into()])
+            Ok(&Policy::Roles(vec!["admin".into()]))
         );
         assert_eq!(
             rules.policy_for(&req("other.org", "/x", "GET")),
-            &Policy::Deny
+            Ok(&Policy::Deny)
         );
         assert_eq!(
             rules.decide(&req("a.example.com", "/x", "GET"), None),
-            Decision::Unauthenticated
+            Ok(Decision::Unauthenticated)
         );
         assert_eq!(
             AccessRules::default().policy_for(&req("x", "/", "GET")),
-            &Policy::Authenticated
+            Ok(&Policy::Authenticated)
         );
+        assert_eq!(
+            AccessRules::default().policy_for(&req("x", "/a%2fb", "GET")),
+            Err(PathProblem::EncodedSlash),
+            "refused even with no rules"
+        );
+    }
+
+    fn review_rules() -> AccessRules {
+        AccessRules {
+            default_policy: Policy::Authenticated,
+            case_sensitive: false,
+            source: RequestSource::Forwarded,
+            rules: vec![
+                rule(
+                    None,
+                    Some(PathMatch::prefix("/Public", false).unwrap()),
+                    Policy::Bypass,
+                ),
+                rule(
+                    None,
+                    Some(PathMatch::prefix("/admin/", false).unwrap()),
+                    Policy::Roles(vec!["admin".into()]),
+                ),
+            ],
+        }
+    }
+
+    /// The requests the security review sent, each decided as `/admin` is.
+    #[test]
+    fn the_review_s_spellings_reach_the_admin_rule() {
+        let rules = review_rules();
+        let admin = Ok(&Policy::Roles(vec!["admin".into()]));
+        for path in [
+            "/Admin",
+            "/ADMIN/x",
+            "/admin;x",
+            "/admin%3bx",
+            "/admin%20",
+            "/admin.",
+            "/public/..;/admin",
+            "/public/%2e%2e;/admin",
+        ] {
+            assert_eq!(rules.policy_for(&req("h", path, "GET")), admin, "{path}");
+        }
+        assert_eq!(
+            rules.policy_for(&req("h", "/admin%00", "GET")),
+            Err(PathProblem::Control)
+        );
+        let mut sensitive = review_rules();
+        sensitive.case_sensitive = true;
+        sensitive.rules[1].path = Some(PathMatch::prefix("/admin", true).unwrap());
+        assert_eq!(
+            sensitive.policy_for(&req("h", "/Admin", "GET")),
+            Ok(&Policy::Authenticated),
+            "case_sensitive = true compares case"
+        );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
+
+        /// A path and its encodings, case variants, `;` parameters and dot
+        /// segments always reach the decision the plain path reaches.
+        #[test]
+        fn spellings_reach_the_same_decision(
+            first in proptest::sample::select(vec!["public", "admin", "home", "Admin", "PUBLIC"]),
+            rest in "[a-z]{0,6}",
+            how in 0u8..8,
+        ) {
+            let plain = format!("/{first}/{rest}");
+            let spelled = match how {
+                0 => plain.to_uppercase(),
+                1 => format!("/{}/{rest}", first.bytes().map(|b| format!("%{b:02X}")).collect::<String>()),
+                2 => format!("/{first};x=1/{rest}"),
+                3 => format!("/{first}%3bx/{rest}"),
+                4 => format!("/zzz/..;/{first}/./{rest}"),
+                5 => format!("/zzz/%2e%2e/{first}//{rest}"),
+                6 => format!("/{first}./{rest}%20"),
+                _ => format!("/{first}/{rest}?q=/admin"),
+            };
+            let rules = review_rules();
+            let user = None;
+            proptest::prop_assert_eq!(
+                rules.decide(&req("h", &spelled, "GET"), user),
+                rules.decide(&req("h", &plain, "GET"), user)
+            );
+        }
     }
 
     #[test]
@@ -335,18 +422,20 @@ mod tests {
         };
         let rules = AccessRules {
             default_policy: Policy::Bypass,
+            case_sensitive: false,
+            source: RequestSource::Forwarded,
             rules: vec![r],
         };
         assert_eq!(
             rules.policy_for(&req("h", "/api/v2/admin/x", "post")),
-            &Policy::Deny
+            Ok(&Policy::Deny)
         );
         assert_eq!(
             rules.policy_for(&req("h", "/api/v2/admin/x", "GET")),
-            &Policy::Bypass
+            Ok(&Policy::Bypass)
         );
         let mut outside = req("h", "/api/v2/admin", "POST");
         outside.client = Some("192.168.1.1".parse().unwrap());
-        assert_eq!(rules.policy_for(&outside), &Policy::Bypass);
+        assert_eq!(rules.policy_for(&outside), Ok(&Policy::Bypass));
     }
 }
