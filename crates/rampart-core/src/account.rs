@@ -140,6 +140,10 @@ pub enum AdminError {
     /// The request is not acceptable (an unknown role, …).
     #[error("{}", .0.message)]
     Invalid(FieldProblem),
+    /// The operator may not act on this account, or grant these roles: the
+    /// account (or the role) holds a permission the operator lacks.
+    #[error("{0}")]
+    Forbidden(String),
     /// The action would leave no account with the `admin` role.
     #[error("this would leave no administrator: give another account the admin role first")]
     LastAdministrator,

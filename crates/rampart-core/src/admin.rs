@@ -4,8 +4,13 @@
 //! delete. Every action is audited with who did it (`by`), and none may leave
 //! the deployment without an administrator.
 //!
-//! Who may call what is decided before this layer, by the route's
-//! permission ([`crate::permission`]); the rules here hold for everyone.
+//! Who may call a route is decided before this layer, by the route's
+//! permission ([`crate::permission`]). Here, on top: no escalation. An
+//! operator account may act on another account only when every permission
+//! that account holds is one of its own, and may grant only roles whose
+//! permissions it holds, so a role with `users:write` cannot lock or delete
+//! an administrator, nor make itself one. The host's command line
+//! ([`Operator::Host`]) is not restricted.
 
 use crate::account::AdminError;
 use crate::audit::{AuditTrail, ClientMeta, Outcome};
@@ -77,6 +82,16 @@ pub struct UserPage {
     pub users: Vec<UserOverview>,
     /// How many accounts match in all.
     pub total: i64,
+}
+
+/// Who carries out an operator action.
+#[derive(Debug, Clone, Copy)]
+pub enum Operator<'a> {
+    /// The host's command line (`rampart user …`): unrestricted.
+    Host,
+    /// A signed-in account, through the console or the API: restricted to
+    /// accounts and roles within its own permissions.
+    Account(&'a User),
 }
 
 /// An action on one account, as the console's buttons and the API's routes
@@ -197,6 +212,56 @@ impl AdminService {
         })
     }
 
+    /// The roles to suggest when assigning: the declared ones and every
+    /// role some account holds, sorted, without repeats.
+    pub async fn role_suggestions(&self) -> Result<Vec<String>, AdminError> {
+        let mut names = self.roles.names();
+        names.extend(self.repos.users.roles_in_use().await?);
+        names.sort();
+        names.dedup();
+        Ok(names)
+    }
+
+    /// Refuses unless `operator` holds every permission `target` holds.
+    pub fn may_act_on(&self, operator: Operator<'_>, target: &User) -> Result<(), AdminError> {
+        let Operator::Account(by) = operator else {
+            return Ok(());
+        };
+        let own = self.roles.permissions_of(by);
+        let missing: Vec<&str> = self
+            .roles
+            .permissions_of(target)
+            .difference(&own)
+            .map(|p| p.as_str())
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        Err(AdminError::Forbidden(format!(
+            "This account holds permissions your roles do not grant ({}), so you cannot act on it.",
+            missing.join(", ")
+        )))
+    }
+
+    /// Refuses unless `operator` holds every permission of every role in
+    /// `roles`.
+    fn may_grant(&self, operator: Operator<'_>, roles: &[RoleName]) -> Result<(), AdminError> {
+        let Operator::Account(by) = operator else {
+            return Ok(());
+        };
+        let own = self.roles.permissions_of(by);
+        for role in roles {
+            let carried = self.roles.permissions_of_role(role.as_str());
+            if !carried.is_subset(&own) {
+                return Err(AdminError::Forbidden(format!(
+                    "The role {:?} carries permissions your roles do not grant, so you cannot give it.",
+                    role.as_str()
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// Refuses when `user` is the last administrator and would stop being one.
     async fn keep_an_administrator(&self, user: &User) -> Result<(), AdminError> {
         if crate::permission::is_last_administrator(self.repos.users.as_ref(), user).await? {
@@ -207,7 +272,7 @@ impl AdminService {
 
     /// Locks the account: it cannot sign in, its sessions end at once (one
     /// transaction with the flag) and its tokens stop working.
-    pub async fn lock(&self, user: &User, by: &ClientMeta) -> Result<(), AdminError> {
+    async fn lock(&self, user: &User, by: &ClientMeta) -> Result<(), AdminError> {
         self.keep_an_administrator(user).await?;
         let audit = &self.services.audit;
         let event = audit.event("user.locked", user, by, Outcome::Success, json!({}));
@@ -218,7 +283,7 @@ impl AdminService {
     }
 
     /// Unlocks the account and lifts any brute-force lock-out of its names.
-    pub async fn unlock(&self, user: &User, by: &ClientMeta) -> Result<(), AdminError> {
+    async fn unlock(&self, user: &User, by: &ClientMeta) -> Result<(), AdminError> {
         let audit = &self.services.audit;
         let event = audit.event("user.unlocked", user, by, Outcome::Success, json!({}));
         self.repos.users.set_locked(user.id, false, &event).await?;
@@ -233,20 +298,22 @@ impl AdminService {
         Ok(())
     }
 
-    /// Replaces the account's roles (each must exist). Sessions stay; the
-    /// next request of any of them sees the new roles.
+    /// Replaces the account's roles, as `operator` (see the module: no
+    /// escalation). Any well-formed role name may be given: declared roles
+    /// carry their permissions, others none. Sessions stay; the next request
+    /// of any of them sees the new roles.
     pub async fn set_roles(
         &self,
         user: &User,
         roles: Vec<RoleName>,
+        operator: Operator<'_>,
         by: &ClientMeta,
     ) -> Result<User, AdminError> {
         let mut roles = roles;
         roles.sort();
         roles.dedup();
-        self.roles
-            .check_assignable(&roles)
-            .map_err(AdminError::Invalid)?;
+        self.may_act_on(operator, user)?;
+        self.may_grant(operator, &roles)?;
         if !roles.iter().any(|r| r.as_str() == ADMIN) {
             self.keep_an_administrator(user).await?;
         }
@@ -275,7 +342,7 @@ impl AdminService {
     }
 
     /// Ends every session of the account.
-    pub async fn end_sessions(&self, user: &User, by: &ClientMeta) -> Result<(), AdminError> {
+    async fn end_sessions(&self, user: &User, by: &ClientMeta) -> Result<(), AdminError> {
         self.services
             .sessions
             .revoke_all_except(user, None, by)
@@ -284,16 +351,12 @@ impl AdminService {
     }
 
     /// Removes the account's second factor (lost phone and codes).
-    pub async fn reset_mfa(&self, user: &User, by: &ClientMeta) -> Result<(), AdminError> {
+    async fn reset_mfa(&self, user: &User, by: &ClientMeta) -> Result<(), AdminError> {
         Ok(self.services.mfa.reset_for(user, by).await?)
     }
 
     /// Mails the account a password-reset link (the operator never sees it).
-    pub async fn send_password_reset(
-        &self,
-        user: &User,
-        by: &ClientMeta,
-    ) -> Result<(), AdminError> {
+    async fn send_password_reset(&self, user: &User, by: &ClientMeta) -> Result<(), AdminError> {
         Ok(self
             .services
             .recovery
@@ -302,7 +365,7 @@ impl AdminService {
     }
 
     /// Deletes the account with everything that hangs off it.
-    pub async fn delete(&self, user: &User, by: &ClientMeta) -> Result<(), AdminError> {
+    async fn delete(&self, user: &User, by: &ClientMeta) -> Result<(), AdminError> {
         self.keep_an_administrator(user).await?;
         let audit = &self.services.audit;
         let event = audit.event(
@@ -319,13 +382,16 @@ impl AdminService {
         Ok(())
     }
 
-    /// Carries out `action` on `user`.
+    /// Carries out `action` on `user`, as `operator` (see the module: no
+    /// escalation).
     pub async fn act(
         &self,
         action: Action,
         user: &User,
+        operator: Operator<'_>,
         by: &ClientMeta,
     ) -> Result<(), AdminError> {
+        self.may_act_on(operator, user)?;
         match action {
             Action::Lock => self.lock(user, by).await,
             Action::Unlock => self.unlock(user, by).await,

@@ -96,9 +96,11 @@ pub struct StoredEvent {
 /// Which events to read: every filter is optional; newest first.
 #[derive(Debug, Clone, Default)]
 pub struct EventQuery {
-    /// Events of this account (by id).
+    /// Events of this account (by id); with `username` too, events matching
+    /// either.
     pub user_id: Option<UserId>,
-    /// Events recorded under this username (case-insensitive).
+    /// Events recorded under this username (case-insensitive); with
+    /// `user_id` too, events matching either.
     pub username: Option<String>,
     /// Events of this type.
     pub kind: Option<String>,

@@ -10,7 +10,6 @@
 use crate::audit::{AuditTrail, ClientMeta, Outcome};
 use crate::clock::Clock;
 use crate::model::{Email, NewUser, RoleName, User, Username};
-use crate::permission::RoleBook;
 use crate::ports::{LoginKey, RepoError, UniqueField, UserRepo};
 use rampart_crypto::legacy::{self, FLASK_SECURITY_PREFIX, Family};
 use serde_json::json;
@@ -47,7 +46,6 @@ pub enum RowProblem {
 pub struct Importer {
     users: Arc<dyn UserRepo>,
     audit: Arc<AuditTrail>,
-    roles: Arc<RoleBook>,
     clock: Arc<dyn Clock>,
     /// The key-ring-sealed Flask-Security salt, when the hashes are
     /// pre-hashed with one.
@@ -63,14 +61,12 @@ impl Importer {
     pub fn new(
         users: Arc<dyn UserRepo>,
         audit: Arc<AuditTrail>,
-        roles: Arc<RoleBook>,
         clock: Arc<dyn Clock>,
         sealed_salt: Option<String>,
     ) -> Self {
         Self {
             users,
             audit,
-            roles,
             clock,
             sealed_salt,
             seen: Default::default(),
@@ -168,9 +164,6 @@ impl Importer {
             .iter()
             .map(|r| RoleName::parse(r))
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|p| RowProblem::Invalid(p.message))?;
-        self.roles
-            .check_assignable(&roles)
             .map_err(|p| RowProblem::Invalid(p.message))?;
         let hash = row.password_hash.trim();
         if hash.starts_with(FLASK_SECURITY_PREFIX) {

@@ -3,8 +3,9 @@
 //! account, which needs no permission). Operators define further roles in the
 //! configuration (`[roles.support] permissions = ["users:read", "audit:read"]`).
 //!
-//! Least privilege: a new account has `user` only; a role that is not
-//! defined permits nothing and cannot be assigned.
+//! Least privilege: a new account has `user` only. Any well-formed role name
+//! can be assigned (it reaches applications through `Remote-Groups` and the
+//! access rules); a role that is not declared permits nothing.
 
 use crate::model::{FieldProblem, RoleName, User};
 use std::collections::{BTreeMap, BTreeSet};
@@ -138,21 +139,6 @@ impl RoleBook {
     pub fn is_staff(&self, user: &User) -> bool {
         !self.permissions_of(user).is_empty()
     }
-
-    /// Checks roles to assign: each must exist.
-    pub fn check_assignable(&self, roles: &[RoleName]) -> Result<(), FieldProblem> {
-        match roles.iter().find(|r| !self.knows(r.as_str())) {
-            Some(unknown) => Err(FieldProblem::new(
-                "roles",
-                format!(
-                    "There is no role {:?}; the roles are {}.",
-                    unknown.as_str(),
-                    self.names().join(", ")
-                ),
-            )),
-            None => Ok(()),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -189,10 +175,7 @@ mod tests {
         assert!(book.allows(&support, Permission::UsersRead));
         assert!(!book.allows(&support, Permission::UsersWrite));
         assert!(!book.allows(&user(&["ghost"]), Permission::UsersRead));
-        assert!(
-            book.check_assignable(&[RoleName::parse("ghost").unwrap()])
-                .is_err()
-        );
+        assert!(book.permissions_of(&user(&["ghost"])).is_empty());
     }
 
     #[test]

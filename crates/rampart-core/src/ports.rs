@@ -82,6 +82,8 @@ pub trait UserRepo: Send + Sync + 'static {
     ) -> Result<(Vec<UserOverview>, i64), RepoError>;
     /// How many unlocked accounts hold `role`.
     async fn count_with_role(&self, role: &str) -> Result<i64, RepoError>;
+    /// The role names some account holds, sorted (at most 200).
+    async fn roles_in_use(&self) -> Result<Vec<String>, RepoError>;
     /// Totals for the dashboard.
     async fn account_counts(&self) -> Result<AccountCounts, RepoError>;
     /// Creates an account; a taken username or e-mail is a

@@ -475,14 +475,14 @@ impl RecoveryService {
         client: &ClientMeta,
     ) -> Result<UserId, RecoveryError> {
         let redeemed = self.redeem(token, Purpose::VerifyEmail).await?;
-        let event = self.audit.event_about(
-            "email.verified",
-            Some(redeemed.user_id),
-            None,
-            client,
-            Outcome::Success,
-            json!({}),
-        );
+        // The event names the account by id and by username, like every
+        // event about an existing account.
+        let Some(user) = self.users.find_by_id(redeemed.user_id).await? else {
+            return Err(RecoveryError::InvalidToken);
+        };
+        let event = self
+            .audit
+            .event("email.verified", &user, client, Outcome::Success, json!({}));
         if !self
             .users
             .mark_email_verified(redeemed.user_id, &redeemed.email.to_lowercase(), &event)

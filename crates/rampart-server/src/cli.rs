@@ -6,6 +6,7 @@ use crate::config::{Config, new_secret_key, write_private};
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
 use rampart_core::account::AdminError;
+use rampart_core::admin::{Action, Operator};
 use rampart_core::{ClientMeta, RegisterError, Registration, RoleName, SystemClock};
 use secrecy::{ExposeSecret, SecretString};
 use std::io::BufRead;
@@ -413,10 +414,6 @@ async fn user(file: Option<&std::path::Path>, command: UserCommand) -> anyhow::R
     let result = match command {
         UserCommand::Create(args) => {
             let roles = parse_roles(&args.roles)?;
-            admin
-                .roles()
-                .check_assignable(&roles)
-                .map_err(|p| anyhow::anyhow!("{}", p.message.trim_end_matches('.')))?;
             let password = read_password(args.password_stdin)?;
             let registration = Registration {
                 username: args.name,
@@ -462,7 +459,7 @@ async fn user(file: Option<&std::path::Path>, command: UserCommand) -> anyhow::R
         UserCommand::Lock { name } => {
             let user = admin.find(&name).await.map_err(describe)?;
             admin
-                .lock(&user, &operator)
+                .act(Action::Lock, &user, Operator::Host, &operator)
                 .await
                 .map(|()| println!("Locked {}; their sessions have ended.", user.username))
                 .map_err(describe)
@@ -470,7 +467,7 @@ async fn user(file: Option<&std::path::Path>, command: UserCommand) -> anyhow::R
         UserCommand::Unlock { name } => {
             let user = admin.find(&name).await.map_err(describe)?;
             admin
-                .unlock(&user, &operator)
+                .act(Action::Unlock, &user, Operator::Host, &operator)
                 .await
                 .map(|()| println!("Unlocked {}.", user.username))
                 .map_err(describe)
@@ -478,7 +475,7 @@ async fn user(file: Option<&std::path::Path>, command: UserCommand) -> anyhow::R
         UserCommand::Delete { name } => {
             let user = admin.find(&name).await.map_err(describe)?;
             admin
-                .delete(&user, &operator)
+                .act(Action::Delete, &user, Operator::Host, &operator)
                 .await
                 .map(|()| println!("Deleted {} and their sessions.", user.username))
                 .map_err(describe)
@@ -519,7 +516,6 @@ async fn user(file: Option<&std::path::Path>, command: UserCommand) -> anyhow::R
             let importer = rampart_core::import::Importer::new(
                 Arc::new(store.clone()),
                 services.audit.clone(),
-                config.roles.clone(),
                 Arc::new(SystemClock),
                 sealed,
             );
@@ -529,7 +525,7 @@ async fn user(file: Option<&std::path::Path>, command: UserCommand) -> anyhow::R
             let roles = parse_roles(&roles)?;
             let user = admin.find(&name).await.map_err(describe)?;
             admin
-                .set_roles(&user, roles, &operator)
+                .set_roles(&user, roles, Operator::Host, &operator)
                 .await
                 .map(|u| {
                     let names: Vec<&str> = u.roles.iter().map(|r| r.as_str()).collect();

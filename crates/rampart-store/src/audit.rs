@@ -112,8 +112,7 @@ impl AuditRepo for Store {
         let rows: Vec<EventRow> = on_pool!(self, |pool| sqlx::query_as(
             "SELECT id, at, kind, user_id, username, ip, user_agent, outcome, details \
              FROM audit_events \
-             WHERE ($1 IS NULL OR user_id = $1) \
-               AND ($2 IS NULL OR LOWER(username) = $2) \
+             WHERE (($1 IS NULL AND $2 IS NULL) OR user_id = $1 OR LOWER(username) = $2) \
                AND ($3 IS NULL OR kind = $3) \
                AND ($4 IS NULL OR at >= $4) \
                AND ($5 IS NULL OR (at, id) < (SELECT at, id FROM audit_events WHERE id = $5)) \

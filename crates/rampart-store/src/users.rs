@@ -219,6 +219,15 @@ impl UserRepo for Store {
         .map_err(repo_error))
     }
 
+    async fn roles_in_use(&self) -> Result<Vec<String>, RepoError> {
+        on_pool!(self, |pool| sqlx::query_scalar(
+            "SELECT DISTINCT role FROM user_roles ORDER BY role LIMIT 200"
+        )
+        .fetch_all(pool)
+        .await
+        .map_err(repo_error))
+    }
+
     async fn account_counts(&self) -> Result<AccountCounts, RepoError> {
         let (total, locked, mfa): (i64, i64, i64) = on_pool!(self, |pool| sqlx::query_as(
             "SELECT (SELECT COUNT(*) FROM users), \

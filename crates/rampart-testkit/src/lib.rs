@@ -204,7 +204,9 @@ impl TestApp {
         by: &rampart_core::ClientMeta,
     ) -> Result<rampart_core::User, rampart_core::account::AdminError> {
         let user = self.admin.find(name).await?;
-        self.admin.set_roles(&user, roles, by).await
+        self.admin
+            .set_roles(&user, roles, rampart_core::admin::Operator::Host, by)
+            .await
     }
 
     async fn act(
@@ -214,7 +216,10 @@ impl TestApp {
         by: &rampart_core::ClientMeta,
     ) -> Result<rampart_core::User, rampart_core::account::AdminError> {
         let user = self.admin.find(name).await?;
-        self.admin.act(action, &user, by).await.map(|()| user)
+        self.admin
+            .act(action, &user, rampart_core::admin::Operator::Host, by)
+            .await
+            .map(|()| user)
     }
 
     /// Operator: locks the account called `name`.

@@ -184,6 +184,7 @@ impl From<AdminError> for WebError {
             }
             AdminError::Invalid(p) => WebError::Unprocessable(p.message),
             AdminError::LastAdministrator => WebError::Conflict(err.to_string()),
+            AdminError::Forbidden(message) => WebError::Forbidden(message),
             AdminError::Mfa(MfaError::NotEnrolled) => {
                 WebError::Conflict("This account has no second factor to reset.".into())
             }

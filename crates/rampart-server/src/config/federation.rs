@@ -181,7 +181,6 @@ pub fn parse(
     ldap: Option<&RawLdap>,
     sources: Option<&StringList>,
     mode: Mode,
-    roles: &rampart_core::RoleBook,
     problems: &mut Vec<String>,
 ) -> Federation {
     let mut out = Federation::default();
@@ -210,7 +209,7 @@ pub fn parse(
         out.ldap_plain = raw.url.starts_with("ldap://")
             && !raw.start_tls.unwrap_or(false)
             && raw.allow_plain.unwrap_or(false);
-        out.ldap = directory(raw, roles, problems);
+        out.ldap = directory(raw, problems);
     }
     out.sources = match sources {
         None if out.ldap.is_some() => vec![LoginSource::Local, LoginSource::Ldap],
@@ -364,11 +363,7 @@ fn provider(
     }))
 }
 
-fn directory(
-    raw: &RawLdap,
-    roles: &rampart_core::RoleBook,
-    problems: &mut Vec<String>,
-) -> Option<LdapSettings> {
+fn directory(raw: &RawLdap, problems: &mut Vec<String>) -> Option<LdapSettings> {
     let start_tls = raw.start_tls.unwrap_or(false);
     match Url::parse(&raw.url) {
         Ok(u) if u.scheme() == "ldaps" && !start_tls => {}
@@ -400,11 +395,12 @@ fn directory(
     let mut mapped = BTreeMap::new();
     for (dn, role) in raw.roles.clone().unwrap_or_default() {
         match RoleName::parse(&role) {
-            Ok(name) if roles.knows(name.as_str()) => {
+            Ok(name) => {
                 mapped.insert(dn, name);
             }
-            _ => problems.push(format!(
-                "ldap.roles: {role:?} (for {dn}) is not a configured role"
+            Err(problem) => problems.push(format!(
+                "ldap.roles: {role:?} (for {dn}): {}",
+                problem.message
             )),
         }
     }
@@ -450,14 +446,7 @@ mod tests {
     fn check(raw_ldap: Option<&RawLdap>, providers: Vec<RawProvider>, mode: Mode) -> Vec<String> {
         let mut problems = Vec::new();
         let oidc = RawOidc { providers };
-        parse(
-            Some(&oidc),
-            raw_ldap,
-            None,
-            mode,
-            &rampart_core::RoleBook::default(),
-            &mut problems,
-        );
+        parse(Some(&oidc), raw_ldap, None, mode, &mut problems);
         problems
     }
 

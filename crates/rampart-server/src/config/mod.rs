@@ -442,7 +442,6 @@ impl Config {
             raw.ldap.as_ref(),
             raw.login.as_ref().and_then(|l| l.sources.as_ref()),
             mode,
-            &roles,
             &mut problems,
         );
         let cookie_domain = raw_session

@@ -41,7 +41,7 @@ async fn spawn(backend: &Backend) -> TestApp {
 }
 
 /// Signs `name` up with `roles` (beside `user`); returns their user id.
-async fn person(app: &TestApp, api: &Api, name: &str, roles: &[&str]) -> String {
+pub(crate) async fn person(app: &TestApp, api: &Api, name: &str, roles: &[&str]) -> String {
     let created = api.signup(name).await;
     if !roles.is_empty() {
         let mut all: Vec<RoleName> = roles.iter().map(|r| RoleName::parse(r).unwrap()).collect();
@@ -53,7 +53,7 @@ async fn person(app: &TestApp, api: &Api, name: &str, roles: &[&str]) -> String 
     created["id"].as_str().unwrap().to_owned()
 }
 
-async fn signed_in(app: &TestApp, name: &str) -> Browser {
+pub(crate) async fn signed_in(app: &TestApp, name: &str) -> Browser {
     let browser = app.browser();
     assert_eq!(
         browser.login(name, GOOD_PASSWORD).await.status(),
@@ -325,14 +325,28 @@ async fn administrators_manage_accounts_through_the_api(backend: Backend) {
         (Some("tom"), Some(false))
     );
 
-    // Roles: only existing ones; roles:write needed; never the last administrator.
+    // Roles: any well-formed name; roles:write needed; never the last administrator.
     let at = |id: &str| format!("/admin/users/{id}");
     let (status, body) = api
         .call(
             Method::PATCH,
             &at(&tom),
             Some(&ada),
-            Some(json!({"roles": ["ghost"]})),
+            Some(json!({"roles": ["user", "ghost"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["roles"],
+        json!(["ghost", "user"]),
+        "an undeclared role is kept"
+    );
+    let (status, body) = api
+        .call(
+            Method::PATCH,
+            &at(&tom),
+            Some(&ada),
+            Some(json!({"roles": ["Ghost!"]})),
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");

@@ -314,6 +314,39 @@ async fn every_event_type_is_recorded_without_secrets(backend: Backend) {
             .all(|e| e["username"] == "bob")
     );
 
+    // Every event about an existing account names it by id and username,
+    // and `?user=` finds an account's events by either.
+    let alice_id = app.admin.find("alice").await.unwrap().id.to_string();
+    let about_alice: Vec<&Value> = all
+        .iter()
+        .filter(|e| e["user_id"] == alice_id.as_str())
+        .collect();
+    assert!(about_alice.iter().any(|e| e["type"] == "email.verified"));
+    for event in &about_alice {
+        assert_eq!(event["username"], "alice", "{event}");
+    }
+    for filter in [
+        "?user=alice&limit=1000".to_owned(),
+        format!("?user={alice_id}&limit=1000"),
+    ] {
+        let found = events(&app, &admin, &filter).await;
+        let kinds: BTreeSet<&str> = found.iter().filter_map(|e| e["type"].as_str()).collect();
+        for kind in [
+            "email.verified",
+            "user.registered",
+            "login.failed",
+            "user.locked",
+        ] {
+            assert!(kinds.contains(kind), "{filter} finds {kind}: {kinds:?}");
+        }
+        assert!(
+            found
+                .iter()
+                .all(|e| e["user_id"].is_null() || e["user_id"] == alice_id.as_str()),
+            "{filter} finds only alice's events"
+        );
+    }
+
     // No event holds a secret: neither through the API nor in the export.
     let text = serde_json::to_string(&all).unwrap();
     let out = rampart_cli(&app, &["audit", "export"]);

@@ -38,6 +38,7 @@ mod bypass;
 mod cli;
 mod concurrency;
 mod csrf;
+mod escalation;
 mod flows;
 mod forward_auth;
 mod headers;

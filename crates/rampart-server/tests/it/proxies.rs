@@ -75,7 +75,11 @@ fn available(binary: &str) -> bool {
     false
 }
 
-fn rules(raw: &mut rampart_server::config::RawConfig) {
+/// The access rules, with Rampart's public address on the proxy's origin
+/// (as `auth.example.com` and `app.example.com` would share a cookie domain),
+/// so `rd` may lead back to the application.
+fn rules(raw: &mut rampart_server::config::RawConfig, proxy_port: u16) {
+    raw.base_url = Some(format!("http://127.0.0.1:{proxy_port}"));
     raw.trusted_proxies = Some(StringList::Joined("127.0.0.1/32".into()));
     raw.access = Some(RawAccess {
         default_policy: Some("deny".into()),
@@ -140,7 +144,7 @@ async fn exercise(app: &TestApp, proxy: &str, anonymous_status: StatusCode) {
     );
     let location = resp.headers()["location"].to_str().unwrap().to_owned();
     assert!(
-        location.starts_with(&format!("{}/login?rd=", app.base)),
+        location.starts_with(&format!("{proxy}/login?rd=")),
         "{location}"
     );
     assert!(
@@ -259,10 +263,10 @@ async fn nginx_auth_request(backend: Backend) {
     if !available("nginx") {
         return;
     }
-    let app = TestApp::spawn_with(&backend, rules).await;
+    let port = rampart_testkit::free_port();
+    let app = TestApp::spawn_with(&backend, |raw| rules(raw, port)).await;
     let upstream = upstream().await;
     let dir = tempfile::tempdir().unwrap();
-    let port = rampart_testkit::free_port();
     std::fs::write(
         dir.path().join("nginx.conf"),
         nginx_config(dir.path(), port, app.addr, upstream),
@@ -288,10 +292,10 @@ async fn caddy_forward_auth(backend: Backend) {
     if !available("caddy") {
         return;
     }
-    let app = TestApp::spawn_with(&backend, rules).await;
+    let port = rampart_testkit::free_port();
+    let app = TestApp::spawn_with(&backend, |raw| rules(raw, port)).await;
     let upstream = upstream().await;
     let dir = tempfile::tempdir().unwrap();
-    let port = rampart_testkit::free_port();
     let config = include_str!("../../../../docs/reverse-proxy/Caddyfile")
         .replace("auth.internal:8080", &app.addr.to_string())
         .replace("app.internal:3000", &upstream.to_string())
@@ -324,10 +328,10 @@ async fn traefik_forward_auth(backend: Backend) {
     if !available("traefik") {
         return;
     }
-    let app = TestApp::spawn_with(&backend, rules).await;
+    let port = rampart_testkit::free_port();
+    let app = TestApp::spawn_with(&backend, |raw| rules(raw, port)).await;
     let upstream = upstream().await;
     let dir = tempfile::tempdir().unwrap();
-    let port = rampart_testkit::free_port();
     let dynamic = include_str!("../../../../docs/reverse-proxy/traefik.yml")
         .replace("auth.internal:8080", &app.addr.to_string())
         .replace("app.internal:3000", &upstream.to_string())

@@ -70,7 +70,7 @@ pub(super) fn problem(field: &str, message: &str) -> ApiError {
     }])
 }
 
-fn parse_filters(raw: Option<&str>) -> Result<EventQuery, ApiError> {
+async fn parse_filters(state: &AppState, raw: Option<&str>) -> Result<EventQuery, ApiError> {
     let mut query = EventQuery {
         limit: 100,
         ..EventQuery::default()
@@ -84,9 +84,24 @@ fn parse_filters(raw: Option<&str>) -> Result<EventQuery, ApiError> {
             ));
         }
         match key.as_ref() {
+            // An account's events by its id or its username, whichever the
+            // event recorded; a name no account has still finds the events
+            // recorded under it (failed sign-ins).
             "user" => match UserId::parse(&value) {
-                Some(id) => query.user_id = Some(id),
-                None => query.username = Some(value),
+                Some(id) => {
+                    query.username = state
+                        .admin
+                        .by_id(id)
+                        .await
+                        .ok()
+                        .flatten()
+                        .map(|found| found.user.username.as_str().to_owned());
+                    query.user_id = Some(id);
+                }
+                None => {
+                    query.user_id = state.admin.find(&value).await.ok().map(|u| u.id);
+                    query.username = Some(value);
+                }
             },
             "type" => query.kind = Some(value),
             "since" => {
@@ -130,7 +145,7 @@ pub async fn list_events(
     _permit: Permit<AuditRead, ApiCaller>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Vec<Event>>, ApiError> {
-    let query = parse_filters(raw.as_deref())?;
+    let query = parse_filters(&state, raw.as_deref()).await?;
     let events = state
         .accounts
         .audit()

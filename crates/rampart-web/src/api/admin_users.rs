@@ -15,7 +15,7 @@ use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use rampart_core::account::AdminError;
-use rampart_core::admin::Action;
+use rampart_core::admin::{Action, Operator};
 use rampart_core::ports::UserOverview;
 use rampart_core::{RoleName, User, UserId};
 use serde::{Deserialize, Serialize};
@@ -97,6 +97,7 @@ pub(super) fn admin_error(err: AdminError) -> ApiError {
     match err {
         AdminError::NoSuchUser(_) => ApiError::not_found("There is no account with this id."),
         AdminError::Invalid(p) => problem(p.field, &p.message),
+        AdminError::Forbidden(message) => ApiError::forbidden(&message),
         AdminError::LastAdministrator => {
             ApiError::new(StatusCode::CONFLICT, "last_administrator", err.to_string())
         }
@@ -147,17 +148,23 @@ async fn account(state: &AppState, id: &str) -> Result<UserOverview, ApiError> {
         .ok_or_else(missing)
 }
 
-/// Carries out `action` on the account with this id.
+/// Carries out `action` on the account with this id, as `caller`.
 async fn perform(
     state: &AppState,
     client: &ClientInfo,
+    caller: &ApiCaller,
     id: &str,
     action: Action,
 ) -> Result<(), ApiError> {
     let found = account(state, id).await?;
     state
         .admin
-        .act(action, &found.user, &client.meta())
+        .act(
+            action,
+            &found.user,
+            Operator::Account(&caller.user),
+            &client.meta(),
+        )
         .await
         .map_err(admin_error)
 }
@@ -256,7 +263,7 @@ pub async fn update_user(
             .map_err(|p| problem("roles", &p.message))?;
         user = state
             .admin
-            .set_roles(&user, roles, &by)
+            .set_roles(&user, roles, Operator::Account(&permit.via.user), &by)
             .await
             .map_err(admin_error)?;
     }
@@ -268,7 +275,7 @@ pub async fn update_user(
     if let Some(action) = action {
         state
             .admin
-            .act(action, &user, &by)
+            .act(action, &user, Operator::Account(&permit.via.user), &by)
             .await
             .map_err(admin_error)?;
     }
@@ -291,10 +298,10 @@ pub async fn update_user(
 pub async fn delete_user(
     State(state): State<AppState>,
     client: ClientInfo,
-    _permit: Permit<UsersWrite, ApiCaller>,
+    permit: Permit<UsersWrite, ApiCaller>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    perform(&state, &client, &id, Action::Delete).await?;
+    perform(&state, &client, &permit.via, &id, Action::Delete).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -313,10 +320,10 @@ pub async fn delete_user(
 pub async fn delete_user_sessions(
     State(state): State<AppState>,
     client: ClientInfo,
-    _permit: Permit<UsersWrite, ApiCaller>,
+    permit: Permit<UsersWrite, ApiCaller>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    perform(&state, &client, &id, Action::EndSessions).await?;
+    perform(&state, &client, &permit.via, &id, Action::EndSessions).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -336,10 +343,10 @@ pub async fn delete_user_sessions(
 pub async fn reset_user_mfa(
     State(state): State<AppState>,
     client: ClientInfo,
-    _permit: Permit<UsersWrite, ApiCaller>,
+    permit: Permit<UsersWrite, ApiCaller>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    perform(&state, &client, &id, Action::ResetMfa).await?;
+    perform(&state, &client, &permit.via, &id, Action::ResetMfa).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -358,9 +365,9 @@ pub async fn reset_user_mfa(
 pub async fn send_user_password_reset(
     State(state): State<AppState>,
     client: ClientInfo,
-    _permit: Permit<UsersWrite, ApiCaller>,
+    permit: Permit<UsersWrite, ApiCaller>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    perform(&state, &client, &id, Action::SendPasswordReset).await?;
+    perform(&state, &client, &permit.via, &id, Action::SendPasswordReset).await?;
     Ok(StatusCode::ACCEPTED)
 }

@@ -21,7 +21,7 @@ use axum::handler::Handler;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use rampart_core::admin::Action;
+use rampart_core::admin::{Action, Operator};
 use rampart_core::audit::EventQuery;
 use rampart_core::ports::UserOverview;
 use rampart_core::{Permission, RoleName, UserId};
@@ -319,8 +319,8 @@ async fn user_page(
     };
     let roles = state
         .admin
-        .roles()
-        .names()
+        .role_suggestions()
+        .await?
         .into_iter()
         .map(|name| RoleChoice {
             held: found.user.roles.iter().any(|r| r.as_str() == name),
@@ -354,11 +354,15 @@ macro_rules! action_route {
         async fn $name(
             State(state): State<AppState>,
             client: ClientInfo,
-            _permit: Permit<$need, FreshSession>,
+            permit: Permit<$need, FreshSession>,
             Path(id): Path<String>,
         ) -> Result<Response, WebError> {
             let user = account(&state, &id).await?.user;
-            state.admin.act($action, &user, &client.meta()).await?;
+            let operator = Operator::Account(&permit.via.0.user);
+            state
+                .admin
+                .act($action, &user, operator, &client.meta())
+                .await?;
             Ok(back_to(&id, $done))
         }
     };
@@ -378,18 +382,31 @@ action_route!(
 async fn set_roles(
     State(state): State<AppState>,
     client: ClientInfo,
-    _permit: Permit<RolesWrite, FreshSession>,
+    permit: Permit<RolesWrite, FreshSession>,
     Path(id): Path<String>,
     HtmlForm(form): HtmlForm<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     let user = account(&state, &id).await?.user;
     let roles = form
         .iter()
-        .filter(|(key, _)| key == "role")
-        .map(|(_, value)| RoleName::parse(value))
+        // Ticked boxes, and free text (`more_roles`: names separated by
+        // commas or spaces) for roles not yet in use.
+        .flat_map(|(key, value)| match key.as_str() {
+            "role" => vec![value.as_str()],
+            "more_roles" => value
+                .split([',', ' '])
+                .filter(|name| !name.is_empty())
+                .collect(),
+            _ => Vec::new(),
+        })
+        .map(RoleName::parse)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|p| WebError::Unprocessable(p.message))?;
-    state.admin.set_roles(&user, roles, &client.meta()).await?;
+    let operator = Operator::Account(&permit.via.0.user);
+    state
+        .admin
+        .set_roles(&user, roles, operator, &client.meta())
+        .await?;
     Ok(back_to(&id, "roles"))
 }
 
@@ -402,7 +419,7 @@ struct DeleteForm {
 async fn delete(
     State(state): State<AppState>,
     client: ClientInfo,
-    _permit: Permit<UsersWrite, FreshSession>,
+    permit: Permit<UsersWrite, FreshSession>,
     Path(id): Path<String>,
     HtmlForm(form): HtmlForm<DeleteForm>,
 ) -> Result<Response, WebError> {
@@ -418,7 +435,12 @@ async fn delete(
     }
     state
         .admin
-        .act(Action::Delete, &user, &client.meta())
+        .act(
+            Action::Delete,
+            &user,
+            Operator::Account(&permit.via.0.user),
+            &client.meta(),
+        )
         .await?;
     Ok(Redirect::to("/admin/users").into_response())
 }
