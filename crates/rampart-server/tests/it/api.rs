@@ -314,11 +314,15 @@ async fn cookies_never_authenticate_the_api(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
-    // The same session as a bearer token works: one session store.
-    let (status, _) = Api::new(&app)
+    // Nor is the browser session's token a bearer token: a stolen cookie
+    // cannot be replayed against the API.
+    let (status, body) = Api::new(&app)
         .call(M::GET, "/me", Some(&cookie), None)
         .await;
-    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::UNAUTHORIZED, "invalid_token")
+    );
 }
 
 async fn password_change_revokes_other_sessions(backend: Backend) {
@@ -835,6 +839,10 @@ async fn rate_limits_answer_429_with_retry_after(backend: Backend) {
         })
     })
     .await;
+    app.browser()
+        .register("rita", "rita@example.com", GOOD_PASSWORD)
+        .await;
+    let rita = app.api_login("rita", GOOD_PASSWORD).await;
     let client = reqwest::Client::new();
     let mut limited = None;
     for _ in 0..6 {
@@ -854,14 +862,22 @@ async fn rate_limits_answer_429_with_retry_after(backend: Backend) {
     assert_eq!(resp.headers()["retry-after"], "1");
     let body: Value = resp.json().await.unwrap();
     assert_eq!(code(&body), "rate_limited");
-    // Another caller has its own budget.
+    // Made-up tokens share the address's budget; a verified caller has its
+    // own.
     let other = client
         .get(app.url("/api/v1/me"))
         .bearer_auth("another-token")
         .send()
         .await
         .unwrap();
-    assert_eq!(other.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(other.status(), StatusCode::TOO_MANY_REQUESTS);
+    let verified = client
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(&rita)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(verified.status(), StatusCode::OK);
 }
 
 async fn a_full_hash_pool_answers_503_busy(backend: Backend) {

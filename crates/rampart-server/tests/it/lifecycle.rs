@@ -37,8 +37,9 @@ async fn sessions_page_lists_and_revokes(backend: Backend) {
         "{html}"
     );
 
+    // Mallory's browser session's id, as her API session lists it.
     let (_, strangers): (StatusCode, Value) = {
-        let token = stranger.session_token().unwrap();
+        let token = app.api_login("mallory", GOOD_PASSWORD).await;
         let resp = reqwest::Client::new()
             .get(app.url("/api/v1/me/sessions"))
             .bearer_auth(token)
@@ -47,7 +48,15 @@ async fn sessions_page_lists_and_revokes(backend: Backend) {
             .unwrap();
         (resp.status(), resp.json().await.unwrap())
     };
-    let stranger_id = strangers[0]["id"].as_str().unwrap().to_owned();
+    let stranger_id = strangers
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["current"] == false)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let resp = mine
         .submit(
             "/account/sessions",

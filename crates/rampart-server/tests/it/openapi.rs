@@ -29,6 +29,14 @@ async fn document_and_routes_agree(backend: Backend) {
         .unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."), "{doc}");
     assert_eq!(doc["servers"][0]["url"], "/api/v1");
+    // The scope list names every scope, `proxy` (forward-auth) included.
+    let scopes = &doc["components"]["schemas"]["ScopeName"]["enum"];
+    assert_eq!(
+        scopes,
+        &serde_json::json!(["read:me", "write:me", "admin", "proxy"]),
+        "{}",
+        doc["components"]["schemas"]
+    );
     let paths = doc["paths"].as_object().unwrap();
     for expected in [
         "/users",

@@ -24,11 +24,30 @@ pub struct NewToken {
     pub name: String,
     /// Any of `read:me`, `write:me`, `admin` (admins only), `proxy` (accepted
     /// by forward authentication, `/auth/verify`).
-    #[schema(min_items = 1)]
+    #[schema(min_items = 1, value_type = Vec<ScopeName>)]
     pub scopes: Vec<String>,
     /// 1–365.
     #[schema(minimum = 1, maximum = 365)]
     pub expires_in_days: i64,
+}
+
+/// A scope a personal access token can carry (the document's list; the
+/// handler parses the names with [`rampart_core::Scope::parse`]).
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)] // only its schema is used
+pub enum ScopeName {
+    /// Read the owner's account, sessions and tokens.
+    #[serde(rename = "read:me")]
+    ReadMe,
+    /// Change the owner's account.
+    #[serde(rename = "write:me")]
+    WriteMe,
+    /// The admin API, while the owner holds the admin role.
+    #[serde(rename = "admin")]
+    Admin,
+    /// Forward authentication (`/auth/verify`) as the owner.
+    #[serde(rename = "proxy")]
+    Proxy,
 }
 
 /// A created token; the secret is shown this once.
