@@ -28,6 +28,7 @@ pub const BUILT_IN: &[(&str, &str)] = built_in!(
     "account_password.html",
     "reauth.html",
     "sessions.html",
+    "tokens.html",
     "account_delete.html",
     "account_email.html",
     "email_confirm.html",

@@ -16,6 +16,7 @@ backend_tests!(
     cookies_and_bearer_tokens_stay_apart,
     hostile_rd_values_are_dropped,
     junk_bearer_tokens_count_against_the_address,
+    the_account_page_makes_proxy_tokens,
 );
 
 fn review_rules(raw: &mut RawConfig) {
@@ -580,4 +581,93 @@ async fn junk_bearer_tokens_count_against_the_address(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
+}
+
+/// The secret shown on the page that answers the token form.
+fn shown_secret(html: &str) -> Option<String> {
+    let start = html.find("<code id=\"token-secret\">")? + "<code id=\"token-secret\">".len();
+    let end = html[start..].find('<')? + start;
+    Some(html[start..end].to_owned())
+}
+
+async fn the_account_page_makes_proxy_tokens(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let browser = app.browser();
+    browser
+        .register("jill", "jill@example.com", GOOD_PASSWORD)
+        .await;
+    let page = browser.get("/account/tokens").await.text().await.unwrap();
+    assert!(
+        page.contains("value=\"proxy\""),
+        "the form offers proxy: {page}"
+    );
+    assert!(
+        !page.contains("value=\"admin\""),
+        "admin only for administrators"
+    );
+    let make = |scope: &'static str| {
+        let browser = &browser;
+        async move {
+            let html = browser
+                .submit(
+                    "/account/tokens",
+                    "/account/tokens",
+                    &[
+                        ("name", "gateway"),
+                        ("scope", scope),
+                        ("expires_in_days", "7"),
+                    ],
+                )
+                .await
+                .text()
+                .await
+                .unwrap();
+            shown_secret(&html).unwrap_or_else(|| panic!("no secret shown: {html}"))
+        }
+    };
+    let proxy = make("proxy").await;
+    let reader = make("read:me").await;
+    assert!(proxy.starts_with("rmp_"));
+    let at_verify = |token: &str| {
+        let bearer = format!("Bearer {token}");
+        let app = &app;
+        async move {
+            ask(app, &forwarded("/x", &[("authorization", bearer.as_str())]))
+                .await
+                .status()
+        }
+    };
+    assert_eq!(at_verify(&proxy).await, StatusCode::OK);
+    assert_eq!(at_verify(&reader).await, StatusCode::UNAUTHORIZED);
+    let listed = browser.get("/account/tokens").await.text().await.unwrap();
+    assert!(!listed.contains(&proxy), "the secret is shown once only");
+    let ids: Vec<String> = listed
+        .split("name=\"token_id\" value=\"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    for id in &ids {
+        let resp = browser
+            .submit(
+                "/account/tokens",
+                "/account/tokens/revoke",
+                &[("token_id", id)],
+            )
+            .await;
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    }
+    let still = [at_verify(&proxy).await, at_verify(&reader).await];
+    assert!(
+        still.iter().all(|s| *s == StatusCode::UNAUTHORIZED),
+        "revoked tokens pass no more: {still:?}"
+    );
+    let bad = browser
+        .submit(
+            "/account/tokens",
+            "/account/tokens",
+            &[("name", "x"), ("scope", "root"), ("expires_in_days", "7")],
+        )
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }

@@ -19,6 +19,7 @@ pub mod recovery;
 pub mod register;
 pub mod sessions;
 pub mod setup;
+pub mod tokens;
 
 use crate::state::AppState;
 use axum::Router;
@@ -48,6 +49,7 @@ pub fn protected() -> Router<AppState> {
         .merge(admin::router())
         .merge(reauth::router())
         .merge(sessions::router())
+        .merge(tokens::router())
         .merge(mfa::protected())
         .merge(email::protected())
 }
