@@ -207,6 +207,8 @@ pub trait TokenRepo: Send + Sync + 'static {
     ) -> Result<bool, RepoError>;
     /// Records a use.
     async fn touch_token(&self, id: &TokenId, at: OffsetDateTime) -> Result<(), RepoError>;
+    /// Deletes every token of this owner; returns how many there were.
+    async fn delete_user_tokens(&self, owner: UserId) -> Result<u64, RepoError>;
 }
 
 /// One-time tokens for mailed links, keyed by digest.

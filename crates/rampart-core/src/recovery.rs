@@ -102,6 +102,7 @@ pub struct RecoveryService {
     config: RecoveryConfig,
     audit: Arc<AuditTrail>,
     limits: Arc<RateLimits>,
+    api_tokens: Arc<crate::token::TokenService>,
 }
 
 impl RecoveryService {
@@ -119,8 +120,10 @@ impl RecoveryService {
         config: RecoveryConfig,
         audit: Arc<AuditTrail>,
         limits: Arc<RateLimits>,
+        api_tokens: Arc<crate::token::TokenService>,
     ) -> Self {
         Self {
+            api_tokens,
             users,
             tokens,
             outbox,
@@ -289,8 +292,10 @@ impl RecoveryService {
     }
 
     /// Sets a new password with a reset token: the token is used up, every
-    /// other reset token of the user dies, every session ends, and the user
-    /// is told by mail.
+    /// other reset token of the user dies, and everything that could still
+    /// act as the account ends (every session, remember-me series, known
+    /// device and personal access token: whoever took the account over
+    /// keeps nothing); the user is told by mail.
     pub async fn reset_password(
         &self,
         token: &str,
@@ -320,23 +325,38 @@ impl RecoveryService {
         }
         let hash = self.pool.run(move |h| h.hash(&password)).await??;
         self.redeem(token, Purpose::PasswordReset).await?;
-        let event = self
-            .audit
-            .event("password.reset", &user, client, Outcome::Success, json!({}));
+        let event = self.audit.event(
+            "password.reset",
+            &user,
+            client,
+            Outcome::Success,
+            json!({"ended": ["sessions", "remember_me", "known_devices", "tokens"]}),
+        );
         self.users
             .set_password_hash(user.id, &hash, Some(&event))
             .await?;
         self.audit.committed(&event).await;
-        self.password_changed(&user, None).await?;
+        self.api_tokens.revoke_all(user.id).await?;
+        self.ended_everything(&user, None, true).await?;
         Ok(user.id)
     }
 
     /// What follows any password change: outstanding reset links die, every
-    /// session but `keep` ends, and the owner is told.
+    /// remember-me series and every session but `keep` ends, and the owner is
+    /// told.
     pub async fn password_changed(
         &self,
         user: &User,
         keep: Option<&SessionId>,
+    ) -> Result<(), RecoveryError> {
+        self.ended_everything(user, keep, false).await
+    }
+
+    async fn ended_everything(
+        &self,
+        user: &User,
+        keep: Option<&SessionId>,
+        reset: bool,
     ) -> Result<(), RecoveryError> {
         if user.must_change_password {
             self.users.set_must_change_password(user.id, false).await?;
@@ -352,7 +372,7 @@ impl RecoveryService {
                 user_id: Some(user.id),
                 to: user.email.clone(),
                 template: MailTemplate::PasswordChanged,
-                context: json!({"username": user.username.as_str(), "base_url": self.config.base_url}),
+                context: json!({"username": user.username.as_str(), "base_url": self.config.base_url, "reset": reset}),
             }, self.clock.now())
             .await?;
         Ok(())

@@ -299,6 +299,14 @@ impl TokenService {
         }
     }
 
+    /// Revokes every token of the owner at once (a password reset); returns
+    /// how many there were.
+    pub async fn revoke_all(&self, owner: UserId) -> Result<u64, RepoError> {
+        let ended = self.repo.delete_user_tokens(owner).await?;
+        self.forget_user(owner);
+        Ok(ended)
+    }
+
     /// Revokes one of the owner's tokens at once.
     pub async fn revoke(
         &self,

@@ -177,6 +177,11 @@ pub async fn services(
         min_length: config.password_min_length,
         breached,
     };
+    let tokens = Arc::new(TokenService::new(
+        Arc::new(store.clone()),
+        clock.clone(),
+        audit.clone(),
+    ));
     let recovery = Arc::new(RecoveryService::new(
         repo.clone(),
         repo.clone(),
@@ -193,6 +198,7 @@ pub async fn services(
         },
         audit.clone(),
         limits.clone(),
+        tokens.clone(),
     ));
     let throttle = Arc::new(LoginThrottle::new(
         repo.clone(),
@@ -219,11 +225,6 @@ pub async fn services(
             remember_device_for: config.remember_device_for,
             base_url: config.base_url.as_str().trim_end_matches('/').to_owned(),
         },
-    ));
-    let tokens = Arc::new(TokenService::new(
-        Arc::new(store.clone()),
-        clock.clone(),
-        audit.clone(),
     ));
     let admin = Arc::new(AdminService::new(
         AdminRepos {

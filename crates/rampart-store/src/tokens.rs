@@ -127,6 +127,17 @@ impl TokenRepo for Store {
             > 0)
     }
 
+    async fn delete_user_tokens(&self, owner: UserId) -> Result<u64, RepoError> {
+        on_pool!(self, |pool| sqlx::query(
+            "DELETE FROM api_tokens WHERE user_id = $1"
+        )
+        .bind(owner.to_string())
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected())
+        .map_err(repo_error))
+    }
+
     async fn touch_token(&self, id: &TokenId, at: OffsetDateTime) -> Result<(), RepoError> {
         on_pool!(self, |pool| sqlx::query(
             "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2"

@@ -35,6 +35,40 @@ async fn password_reset_by_mail_works_once(backend: Backend) {
     signed_in
         .register("alice", "alice@example.com", GOOD_PASSWORD)
         .await;
+    // What else could act as alice: a remember-me browser and a token.
+    let remembered = app.browser();
+    remembered
+        .submit(
+            "/login",
+            "/login",
+            &[
+                ("username", "alice"),
+                ("password", GOOD_PASSWORD),
+                ("remember", "on"),
+            ],
+        )
+        .await;
+    assert!(remembered.cookie("rampart_remember").is_some());
+    let session = app.api_login("alice", GOOD_PASSWORD).await;
+    let created: serde_json::Value = reqwest::Client::new()
+        .post(app.url("/api/v1/me/tokens"))
+        .bearer_auth(&session)
+        .json(&serde_json::json!({"name": "ci", "scopes": ["read:me", "proxy"], "expires_in_days": 30}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let pat = created["token"].as_str().unwrap().to_owned();
+    let me_with = |token: String| {
+        reqwest::Client::new()
+            .get(app.url("/api/v1/me"))
+            .bearer_auth(token)
+            .send()
+    };
+    assert_eq!(me_with(pat.clone()).await.unwrap().status(), StatusCode::OK);
+
     let browser = app.browser();
     let resp = browser
         .submit(
@@ -88,6 +122,37 @@ async fn password_reset_by_mail_works_once(backend: Backend) {
         "every session ended"
     );
     assert_eq!(
+        me_with(session).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED,
+        "API sessions too"
+    );
+    assert_eq!(
+        me_with(pat.clone()).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED,
+        "personal access tokens end with a reset"
+    );
+    let verify = reqwest::Client::new()
+        .get(app.url("/auth/verify"))
+        .header("x-forwarded-method", "GET")
+        .header("x-forwarded-proto", "http")
+        .header("x-forwarded-host", "app.example.com")
+        .header("x-forwarded-uri", "/")
+        .bearer_auth(&pat)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        verify.status(),
+        StatusCode::UNAUTHORIZED,
+        "and at forward-auth"
+    );
+    remembered.set_session_token("stale");
+    assert_eq!(
+        remembered.get("/account").await.status(),
+        StatusCode::SEE_OTHER,
+        "the remember-me series ended"
+    );
+    assert_eq!(
         app.browser().login("alice", GOOD_PASSWORD).await.status(),
         StatusCode::UNAUTHORIZED
     );
@@ -117,6 +182,10 @@ async fn password_reset_by_mail_works_once(backend: Backend) {
     );
     let notice = sink.wait_for_subject("Your password was changed").await;
     assert!(notice.contains("alice"));
+    assert!(
+        notice.contains("personal access token") && notice.contains("known device"),
+        "the notice says what ended: {notice}"
+    );
     assert_eq!(
         app.scalar(
             "SELECT COUNT(*) FROM one_time_tokens WHERE token_hash = $1",
