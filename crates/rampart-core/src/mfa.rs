@@ -127,6 +127,7 @@ pub struct MfaService {
     clock: Arc<dyn Clock>,
     mac_key: Zeroizing<[u8; 32]>,
     config: MfaConfig,
+    remember: Arc<crate::remember::RememberService>,
 }
 
 /// The collaborators of [`MfaService`].
@@ -148,6 +149,9 @@ pub struct MfaParts {
     /// Keys the recovery-code MACs and device cookies (derived from the
     /// secret key).
     pub mac_key: Zeroizing<[u8; 32]>,
+    /// Remember-me series, which end when a second factor is turned on
+    /// (they proved only a password).
+    pub remember: Arc<crate::remember::RememberService>,
 }
 
 /// The lock-out counter of second-factor failures of a username (`#` never
@@ -168,6 +172,7 @@ impl MfaService {
     /// The service.
     pub fn new(parts: MfaParts, config: MfaConfig) -> Self {
         Self {
+            remember: parts.remember,
             repo: parts.repo,
             users: parts.users,
             outbox: parts.outbox,
@@ -279,6 +284,9 @@ impl MfaService {
             return Err(MfaError::NotEnrolled);
         }
         self.audit.committed(&event).await;
+        // Every remember-me series proved a password only: from now on a
+        // sign-in needs the second factor too, so they end.
+        self.remember.revoke_all(user.id).await?;
         self.mail_change(user, "enabled").await?;
         Ok(codes)
     }

@@ -179,6 +179,9 @@ pub trait SessionRepo: Send + Sync + 'static {
     async fn touch_sessions(&self, seen: &[(SessionId, OffsetDateTime)]) -> Result<(), RepoError>;
     /// A user's sessions, most recently seen first.
     async fn list_user_sessions(&self, user: UserId) -> Result<Vec<StoredSession>, RepoError>;
+    /// Deletes the sessions of `user` that the remember-me `series` started;
+    /// returns how many.
+    async fn delete_series_sessions(&self, user: UserId, series: &str) -> Result<u64, RepoError>;
     /// Sessions not past their absolute expiry.
     async fn count_live_sessions(&self, now: OffsetDateTime) -> Result<i64, RepoError>;
     /// Deletes sessions past their absolute expiry or idle since before `idle_cutoff`.

@@ -7,7 +7,14 @@
 //! marked. Presenting a used or wrong value means the cookie was copied: the
 //! whole series is revoked, nobody is signed in, and the owner is mailed. A
 //! used value seen again within a few seconds of its rotation is only refused
-//! (parallel requests of one browser), not treated as theft.
+//! (parallel requests of one browser), not treated as theft. Theft also ends
+//! every session the series started.
+//!
+//! A series' lifetime is absolute: it runs from the sign-in that started it
+//! and is not extended by use, so a cookie used every day still ends. A
+//! session restored from it is not fresh (see
+//! [`crate::session::SessionService::restore`]). Turning on a second factor,
+//! changing or resetting the password end every series of the account.
 
 use crate::audit::{AuditTrail, ClientMeta, Outcome};
 use crate::clock::Clock;
@@ -48,6 +55,10 @@ pub enum Redemption {
         user_id: UserId,
         /// The new cookie value.
         cookie: SecretString,
+        /// The series (the restored session records it).
+        series: String,
+        /// The series' end, unchanged by this use.
+        expires_at: OffsetDateTime,
     },
     /// Unknown, expired or malformed: clear the cookie.
     Invalid,
@@ -63,6 +74,7 @@ pub struct RememberService {
     clock: Arc<dyn Clock>,
     ttl: Duration,
     audit: Arc<AuditTrail>,
+    sessions: Arc<crate::session::SessionService>,
 }
 
 /// Used values seen again within this long of their rotation are refused
@@ -84,8 +96,10 @@ impl RememberService {
         clock: Arc<dyn Clock>,
         ttl: Duration,
         audit: Arc<AuditTrail>,
+        sessions: Arc<crate::session::SessionService>,
     ) -> Self {
         Self {
+            sessions,
             repo,
             users,
             outbox,
@@ -100,7 +114,17 @@ impl RememberService {
         self.ttl
     }
 
-    async fn issue_in(&self, user_id: UserId, series: String) -> Result<SecretString, RepoError> {
+    /// The service's clock time (a cookie's remaining life is counted from it).
+    pub fn now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+
+    async fn issue_in(
+        &self,
+        user_id: UserId,
+        series: String,
+        expires_at: OffsetDateTime,
+    ) -> Result<SecretString, RepoError> {
         let selector = generate_token();
         let validator = generate_token();
         let now = self.clock.now();
@@ -111,7 +135,7 @@ impl RememberService {
                 series,
                 user_id,
                 created_at: now,
-                expires_at: now + self.ttl,
+                expires_at,
                 rotated_at: None,
             })
             .await?;
@@ -124,7 +148,8 @@ impl RememberService {
 
     /// Starts a new series for a sign-in that asked to be remembered.
     pub async fn issue(&self, user_id: UserId) -> Result<SecretString, RepoError> {
-        self.issue_in(user_id, uuid::Uuid::new_v4().to_string())
+        let expires_at = self.clock.now() + self.ttl;
+        self.issue_in(user_id, uuid::Uuid::new_v4().to_string(), expires_at)
             .await
     }
 
@@ -159,10 +184,14 @@ impl RememberService {
             // A parallel request rotated it first.
             return Ok(Redemption::Invalid);
         }
-        let cookie = self.issue_in(record.user_id, record.series.clone()).await?;
+        let cookie = self
+            .issue_in(record.user_id, record.series.clone(), record.expires_at)
+            .await?;
         Ok(Redemption::SignIn {
             user_id: record.user_id,
             cookie,
+            series: record.series,
+            expires_at: record.expires_at,
         })
     }
 
@@ -181,6 +210,12 @@ impl RememberService {
         self.repo
             .delete_remember_series(&record.series, event.as_ref())
             .await?;
+        let ended = self
+            .sessions
+            .end_series(record.user_id, &record.series)
+            .await
+            .map_err(|e| e.0)?;
+        tracing::warn!(user_id = %record.user_id, sessions = ended, "the sessions the stolen series started have ended");
         if let (Some(user), Some(event)) = (user, event) {
             self.audit.committed(&event).await;
             self.outbox

@@ -67,6 +67,13 @@ impl SessionKind {
     }
 }
 
+/// How a session comes to be: who holds its token, and the remember-me
+/// series that restored it, if one did.
+struct Origin {
+    kind: SessionKind,
+    remember_series: Option<String>,
+}
+
 /// Session lifetimes and cache behaviour.
 #[derive(Debug, Clone)]
 pub struct SessionConfig {
@@ -154,12 +161,23 @@ pub struct NewSession {
     pub user_agent: Option<String>,
     /// Digest of the client at sign-in.
     pub fingerprint: String,
+    /// False for a session restored from a remember-me cookie: nothing was
+    /// proved, so sensitive actions ask for `/reauth`.
+    pub fresh: bool,
+    /// The remember-me series that started it, if one did (theft of the
+    /// series ends the sessions it started).
+    pub remember_series: Option<String>,
 }
 
 impl NewSession {
-    /// When the password was last proved: at creation, sign-in time.
+    /// When the password was last proved: sign-in time, or never for a
+    /// session restored from a remember-me cookie.
     pub fn fresh_at(&self) -> OffsetDateTime {
-        self.created_at
+        if self.fresh {
+            self.created_at
+        } else {
+            OffsetDateTime::UNIX_EPOCH
+        }
     }
 }
 
@@ -340,8 +358,58 @@ impl SessionService {
         ip: Option<String>,
         user_agent: Option<String>,
     ) -> Result<(SecretString, Arc<Session>), SessionError> {
-        self.insert(user, ip, user_agent, None, SessionKind::Browser)
-            .await
+        self.insert(
+            user,
+            ip,
+            user_agent,
+            None,
+            Origin {
+                kind: SessionKind::Browser,
+                remember_series: None,
+            },
+        )
+        .await
+    }
+
+    /// Signs a browser in again from a remember-me `series`: a new session
+    /// that is not fresh (a cookie proved nothing; sensitive actions ask for
+    /// the password) and remembers its series; `login.succeeded` by
+    /// `remember_me` is written with it.
+    pub async fn restore(
+        &self,
+        user: User,
+        client: &ClientMeta,
+        series: &str,
+    ) -> Result<(SecretString, Arc<Session>), SessionError> {
+        let event = self.audit.event(
+            "login.succeeded",
+            &user,
+            client,
+            Outcome::Success,
+            json!({"method": "remember_me", "source": "remember_me"}),
+        );
+        let started = self
+            .insert(
+                user,
+                client.ip.map(|ip| ip.to_string()),
+                client.user_agent.clone(),
+                Some(&event),
+                Origin {
+                    kind: SessionKind::Browser,
+                    remember_series: Some(series.to_owned()),
+                },
+            )
+            .await?;
+        self.audit.committed(&event).await;
+        Ok(started)
+    }
+
+    /// Ends every session the remember-me `series` of `user` started (the
+    /// series was stolen).
+    pub async fn end_series(&self, user: UserId, series: &str) -> Result<u64, SessionError> {
+        let ended = self.repo.delete_series_sessions(user, series).await?;
+        self.forget_user(user);
+        Ok(ended)
     }
 
     /// A completed sign-in (every factor proved) by `method` (`password`,
@@ -370,7 +438,10 @@ impl SessionService {
                 client.ip.map(|ip| ip.to_string()),
                 client.user_agent.clone(),
                 Some(&event),
-                kind,
+                Origin {
+                    kind,
+                    remember_series: None,
+                },
             )
             .await?;
         self.audit.committed(&event).await;
@@ -383,9 +454,9 @@ impl SessionService {
         ip: Option<String>,
         user_agent: Option<String>,
         event: Option<&crate::audit::AuditEvent>,
-        kind: SessionKind,
+        origin: Origin,
     ) -> Result<(SecretString, Arc<Session>), SessionError> {
-        let token = match kind {
+        let token = match origin.kind {
             SessionKind::Browser => generate_token(),
             SessionKind::Api => SecretString::from(format!(
                 "{API_SESSION_PREFIX}{}",
@@ -408,8 +479,11 @@ impl SessionService {
             ip,
             user_agent,
             fingerprint,
+            fresh: origin.remember_series.is_none(),
+            remember_series: origin.remember_series,
         };
         self.repo.insert_session(&new, event).await?;
+        let fresh_at = new.fresh_at();
         let session = Arc::new(Session {
             id: new.id,
             digest,
@@ -418,7 +492,7 @@ impl SessionService {
             expires_at: new.expires_at,
             ip: new.ip,
             user_agent: new.user_agent,
-            fresh_at: now,
+            fresh_at,
             fingerprint: new.fingerprint,
         });
         self.cache_insert(session.clone(), unix(now), unix(now), unix(now));

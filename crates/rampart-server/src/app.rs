@@ -161,6 +161,7 @@ pub async fn services(
         clock.clone(),
         config.remember_for,
         audit.clone(),
+        sessions.clone(),
     ));
     let breached = match &config.breached_list {
         Some(path) => Some(Arc::new(
@@ -218,6 +219,7 @@ pub async fn services(
                 secret.expose_secret().as_bytes(),
                 &[b"rampart/mfa-mac-key/v1"],
             )),
+            remember: remember.clone(),
         },
         MfaConfig {
             issuer: config.mfa_issuer.clone(),

@@ -61,8 +61,8 @@ impl SessionRepo for Store {
     ) -> Result<(), RepoError> {
         audited!(self, audit, |tx| {
             sqlx::query(
-            "INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, expires_at, ip, user_agent, fresh_at, fingerprint) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+            "INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, expires_at, ip, user_agent, fresh_at, fingerprint, remember_series) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
         )
         .bind(&new.id.0)
         .bind(new.digest.to_hex())
@@ -74,12 +74,25 @@ impl SessionRepo for Store {
         .bind(new.user_agent.as_deref())
         .bind(new.fresh_at().unix_timestamp())
         .bind(&new.fingerprint)
+        .bind(new.remember_series.as_deref())
         .execute(&mut *tx)
         .await
         .map_err(repo_error)?;
             true
         })
         .map(|_| ())
+    }
+
+    async fn delete_series_sessions(&self, user: UserId, series: &str) -> Result<u64, RepoError> {
+        on_pool!(self, |pool| sqlx::query(
+            "DELETE FROM sessions WHERE user_id = $1 AND remember_series = $2"
+        )
+        .bind(user.to_string())
+        .bind(series)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected())
+        .map_err(repo_error))
     }
 
     async fn find_session(&self, digest: &TokenDigest) -> Result<Option<StoredSession>, RepoError> {

@@ -10,6 +10,10 @@ backend_tests!(
     remember_me_only_when_asked_and_rotates,
     a_replayed_cookie_ends_the_series_and_mails_the_owner,
     logout_and_password_change_revoke_remember_me,
+    a_series_ends_on_time_however_often_it_is_used,
+    a_restored_session_is_not_fresh,
+    turning_on_a_second_factor_ends_every_series,
+    theft_ends_the_sessions_the_series_started,
 );
 
 async fn login_remembered(browser: &Browser, username: &str) -> reqwest::Response {
@@ -209,4 +213,155 @@ async fn logout_and_password_change_revoke_remember_me(backend: Backend) {
         StatusCode::SEE_OTHER,
         "a password change revokes remember-me"
     );
+}
+
+async fn a_series_ends_on_time_however_often_it_is_used(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    app.browser()
+        .register("cleo", "cleo@example.com", GOOD_PASSWORD)
+        .await;
+    let browser = app.browser();
+    login_remembered(&browser, "cleo").await;
+    let mut cookie = browser.cookie("rampart_remember").unwrap();
+    // Used every day (each time after the session ended): each rotation
+    // keeps the series' end, 14 days after the first sign-in.
+    for day in 1..=13 {
+        app.clock.advance(Duration::days(1));
+        let daily = fresh_browser_with(&app, &cookie);
+        let resp = daily.get("/account").await;
+        assert_eq!(resp.status(), StatusCode::OK, "day {day}");
+        let set = set_cookie_named(&resp, "rampart_remember").unwrap();
+        let left = (14 - day) * 86_400;
+        let max_age: i64 = set
+            .split("Max-Age=")
+            .nth(1)
+            .and_then(|rest| rest.split(';').next())
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap();
+        assert!(
+            (left - 2..=left).contains(&max_age),
+            "day {day}: the cookie lives {left} s more (whole seconds): {set}"
+        );
+        cookie = daily.cookie("rampart_remember").unwrap();
+    }
+    app.clock.advance(Duration::days(1) + Duration::seconds(1));
+    assert_eq!(
+        fresh_browser_with(&app, &cookie)
+            .get("/account")
+            .await
+            .status(),
+        StatusCode::SEE_OTHER,
+        "14 days after the first sign-in the series has ended"
+    );
+}
+
+async fn a_restored_session_is_not_fresh(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    app.browser()
+        .register("dora", "dora@example.com", GOOD_PASSWORD)
+        .await;
+    let browser = app.browser();
+    login_remembered(&browser, "dora").await;
+    let cookie = browser.cookie("rampart_remember").unwrap();
+    app.clock.advance(Duration::hours(2));
+    let restored = fresh_browser_with(&app, &cookie);
+    assert_eq!(restored.get("/account").await.status(), StatusCode::OK);
+    let resp = restored.get("/account/password").await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert!(
+        resp.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/reauth"),
+        "a sensitive page asks for the password first"
+    );
+    let events = app
+        .scalar(
+            "SELECT COUNT(*) FROM audit_events WHERE kind = 'login.succeeded' AND details LIKE $1",
+            "%remember_me%",
+        )
+        .await;
+    assert_eq!(events, 1, "the restored sign-in is audited");
+}
+
+async fn turning_on_a_second_factor_ends_every_series(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    app.browser()
+        .register("erik", "erik@example.com", GOOD_PASSWORD)
+        .await;
+    let other = app.browser();
+    login_remembered(&other, "erik").await;
+    let cookie = other.cookie("rampart_remember").unwrap();
+    // Turn on TOTP through the API (a fresh API session).
+    let token = app.api_login("erik", GOOD_PASSWORD).await;
+    let client = reqwest::Client::new();
+    let begun: serde_json::Value = client
+        .post(app.url("/api/v1/me/mfa/totp"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let secret = begun["secret"].as_str().unwrap();
+    let code = crate::mfa::code(&app, secret, 0);
+    let resp = client
+        .post(app.url("/api/v1/me/mfa/totp/confirm"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"code": code}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    app.clock.advance(Duration::hours(2));
+    assert_eq!(
+        fresh_browser_with(&app, &cookie)
+            .get("/account")
+            .await
+            .status(),
+        StatusCode::SEE_OTHER,
+        "a password-only series no longer signs in"
+    );
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM remember_tokens WHERE series <> $1",
+            ""
+        )
+        .await,
+        0
+    );
+}
+
+async fn theft_ends_the_sessions_the_series_started(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    app.browser()
+        .register("finn", "finn@example.com", GOOD_PASSWORD)
+        .await;
+    let owner = app.browser();
+    login_remembered(&owner, "finn").await;
+    let stolen = owner.cookie("rampart_remember").unwrap();
+    let elsewhere = app.browser();
+    elsewhere.login("finn", GOOD_PASSWORD).await;
+
+    // The thief uses the copy first: the series rotates, a session starts.
+    app.clock.advance(Duration::hours(2));
+    let thief = fresh_browser_with(&app, &stolen);
+    assert_eq!(thief.get("/account").await.status(), StatusCode::OK);
+    let thief_session = thief.session_token().unwrap();
+    // The owner's browser presents the (now used) value: theft.
+    app.clock.advance(Duration::seconds(30));
+    let owner_again = fresh_browser_with(&app, &stolen);
+    assert_eq!(
+        owner_again.get("/account").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let replay = app.browser();
+    replay.set_session_token(&thief_session);
+    assert_eq!(
+        replay.get("/account").await.status(),
+        StatusCode::SEE_OTHER,
+        "the session the stolen series started has ended"
+    );
+    let _ = elsewhere;
 }

@@ -21,7 +21,7 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rampart_core::mfa::CHALLENGE_PREFIX;
-use rampart_core::{ClientCheck, Redemption, SessionKind, client_fingerprint};
+use rampart_core::{ClientCheck, Redemption, client_fingerprint};
 use rampart_crypto::TokenDigest;
 use rampart_crypto::token::{generate_token, looks_like_token};
 use secrecy::{ExposeSecret, SecretString};
@@ -120,6 +120,8 @@ async fn remembered(
     let Redemption::SignIn {
         user_id,
         cookie: rotated,
+        series,
+        expires_at,
     } = redemption
     else {
         return Ok((None, clear));
@@ -130,19 +132,13 @@ async fn remembered(
     if user.locked {
         return Ok((None, clear));
     }
-    let (token, session) = state
-        .sessions
-        .sign_in(
-            user,
-            &meta,
-            "remember_me",
-            "remember_me",
-            SessionKind::Browser,
-        )
-        .await?;
+    // Not fresh: a cookie proved nothing (see SessionService::restore).
+    let (token, session) = state.sessions.restore(user, &meta, &series).await?;
+    // The rotated cookie ends when its series does: use never extends it.
+    let left = expires_at - state.remember.now();
     let set = vec![
         cookies::session_cookie(&state.settings, &token),
-        cookies::remember_cookie(&state.settings, &rotated, state.remember.ttl()),
+        cookies::remember_cookie(&state.settings, &rotated, left),
     ];
     let visitor = Visitor {
         digest: TokenDigest::of(token.expose_secret()),
