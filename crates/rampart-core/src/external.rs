@@ -222,6 +222,9 @@ impl IdentityService {
                 .users
                 .find_credentials(LoginKey::Email(&email.key()))
                 .await?
+            // Only an address its owner proved: whoever registered someone
+            // else's address first must not receive their provider sign-in.
+            && found.user.email_verified
         {
             self.insert_link(&found.user, profile, "verified_email", client, now)
                 .await?;

@@ -71,6 +71,16 @@ async fn start(browser: &Browser, path: &str) -> String {
     response.headers()["location"].to_str().unwrap().to_owned()
 }
 
+/// Starts linking the provider from the account page (a POST with its
+/// CSRF token); returns the provider's address.
+async fn begin_link(browser: &Browser) -> String {
+    let response = browser
+        .submit("/account", "/account/identities/link/corp", &[])
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    response.headers()["location"].to_str().unwrap().to_owned()
+}
+
 /// The provider's answer for `login`, not yet delivered to Rampart.
 async fn answer_for(browser: &Browser, login: &str) -> String {
     let to_provider = start(browser, "/login/oidc/corp").await;
@@ -351,7 +361,20 @@ async fn identities_link_only_by_their_owner_or_a_trusted_verified_address(backe
         0
     );
 
-    // The same address, verified, from a provider trusted for it: linked.
+    // The same address, verified by the provider, while the local account
+    // never proved it (someone may have registered the victim's address
+    // first): no link, no sign-in.
+    let browser = app.browser();
+    let back = answer_for(&browser, "victim-at-corp").await;
+    assert_eq!(refused(&browser, &back).await, StatusCode::CONFLICT);
+    assert_eq!(signed_in_as(&browser).await, None);
+    app.execute(
+        "UPDATE users SET email_verified = 1 WHERE username_key = 'victim'",
+        "UPDATE users SET email_verified = TRUE WHERE username_key = 'victim'",
+    )
+    .await;
+
+    // Verified on both sides, from a provider trusted for it: linked.
     let browser = app.browser();
     let back = answer_for(&browser, "victim-at-corp").await;
     assert_eq!(browser.get_url(&back).await.status(), StatusCode::SEE_OTHER);
@@ -372,10 +395,22 @@ async fn identities_link_only_by_their_owner_or_a_trusted_verified_address(backe
         .await;
     let account = decoded(lena.get("/account").await.text().await.unwrap());
     assert!(
-        account.contains("href=\"/account/identities/link/corp\""),
+        account.contains("action=\"/account/identities/link/corp\""),
         "{account}"
     );
-    let to_provider = start(&lena, "/account/identities/link/corp").await;
+    // Linking starts with a POST carrying the CSRF token: not from a link
+    // on another site, nor a form without the token.
+    assert_eq!(
+        lena.get("/account/identities/link/corp").await.status(),
+        StatusCode::METHOD_NOT_ALLOWED
+    );
+    assert_eq!(
+        lena.post("/account/identities/link/corp", &[])
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let to_provider = begin_link(&lena).await;
     let back = sign_in_at_provider(&lena, &to_provider, "lena-at-corp").await;
     let linked = lena.get_url(&back).await;
     assert_eq!(linked.status(), StatusCode::SEE_OTHER);
@@ -392,7 +427,7 @@ async fn identities_link_only_by_their_owner_or_a_trusted_verified_address(backe
     other
         .register("otto", "otto@example.com", GOOD_PASSWORD)
         .await;
-    let to_provider = start(&other, "/account/identities/link/corp").await;
+    let to_provider = begin_link(&other).await;
     let back = sign_in_at_provider(&other, &to_provider, "lena-at-corp").await;
     assert_eq!(other.get_url(&back).await.status(), StatusCode::CONFLICT);
 
@@ -419,7 +454,7 @@ async fn identities_link_only_by_their_owner_or_a_trusted_verified_address(backe
     assert_eq!(unlinked.status(), StatusCode::SEE_OTHER);
     let account = decoded(lena.get("/account").await.text().await.unwrap());
     assert!(!account.contains("lena-at-corp@example.com"));
-    assert!(account.contains("href=\"/account/identities/link/corp\""));
+    assert!(account.contains("action=\"/account/identities/link/corp\""));
 }
 
 async fn the_second_factor_still_applies_after_the_provider(backend: Backend) {
@@ -438,7 +473,7 @@ async fn the_second_factor_still_applies_after_the_provider(backend: Backend) {
     };
     let browser = app.browser();
     let (secret, _) = crate::mfa::enrol_in_browser(&app, &browser, "mina").await;
-    let to_provider = start(&browser, "/account/identities/link/corp").await;
+    let to_provider = begin_link(&browser).await;
     let back = sign_in_at_provider(&browser, &to_provider, "mina-at-corp").await;
     assert_eq!(browser.get_url(&back).await.status(), StatusCode::SEE_OTHER);
 

@@ -20,7 +20,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use rampart_core::client_fingerprint;
 use rampart_core::provider::{Finished, Purpose};
 use serde::Deserialize;
@@ -35,7 +35,8 @@ pub fn public() -> Router<AppState> {
 /// The routes that need a signed-in user.
 pub fn protected() -> Router<AppState> {
     Router::new()
-        .route("/account/identities/link/{id}", get(begin_link))
+        // A POST with the CSRF token: another site cannot start a link.
+        .route("/account/identities/link/{id}", post(begin_link))
         .route("/reauth/oidc/{id}", get(begin_reauth))
 }
 
