@@ -118,7 +118,25 @@ impl TestApp {
 
     /// Starts the application after `adjust` has changed the settings.
     pub async fn spawn_with(backend: &Backend, adjust: impl FnOnce(&mut RawConfig)) -> TestApp {
-        match Self::try_spawn(backend, adjust).await {
+        Self::spawn_on(backend, "127.0.0.1:0", adjust).await
+    }
+
+    /// Starts the application on a dual-stack listener (`[::]:0`), where
+    /// IPv4 clients arrive as IPv4-mapped IPv6 addresses; `base` still uses
+    /// `127.0.0.1`.
+    pub async fn spawn_dual_stack(
+        backend: &Backend,
+        adjust: impl FnOnce(&mut RawConfig),
+    ) -> TestApp {
+        Self::spawn_on(backend, "[::]:0", adjust).await
+    }
+
+    async fn spawn_on(
+        backend: &Backend,
+        bind: &str,
+        adjust: impl FnOnce(&mut RawConfig),
+    ) -> TestApp {
+        match Self::try_spawn(backend, bind, adjust).await {
             Ok(app) => app,
             Err(err) => panic!("the test application did not start: {err:#}"),
         }
@@ -126,6 +144,7 @@ impl TestApp {
 
     async fn try_spawn(
         backend: &Backend,
+        bind: &str,
         adjust: impl FnOnce(&mut RawConfig),
     ) -> anyhow::Result<TestApp> {
         install_crypto_provider();
@@ -134,8 +153,8 @@ impl TestApp {
             Backend::Sqlite => format!("sqlite://{}", data_dir.path().join("rampart.db").display()),
             Backend::Postgres(server) => fresh_postgres_database(server).await?,
         };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
+        let listener = tokio::net::TcpListener::bind(bind).await?;
+        let addr = SocketAddr::from(([127, 0, 0, 1], listener.local_addr()?.port()));
         let base = format!("http://{addr}");
         let mut raw = RawConfig {
             listen: Some(addr.to_string()),

@@ -28,6 +28,7 @@ macro_rules! backend_tests {
     };
 }
 
+mod addresses;
 mod admin;
 mod alerts;
 mod api;
