@@ -243,13 +243,35 @@ impl AdminService {
         )))
     }
 
-    /// Refuses unless `operator` holds every permission of every role in
-    /// `roles`.
-    fn may_grant(&self, operator: Operator<'_>, roles: &[RoleName]) -> Result<(), AdminError> {
+    /// Refuses unless `operator` may give `target` the roles `roles`: it
+    /// acts on the account (see [`Self::may_act_on`]), holds every permission
+    /// of every role, and, on its own account, adds no role it does not hold
+    /// unless it holds every permission (a role without permissions may
+    /// still open applications through the access rules). Checks only;
+    /// nothing is written.
+    pub fn may_set_roles(
+        &self,
+        operator: Operator<'_>,
+        target: &User,
+        roles: &[RoleName],
+    ) -> Result<(), AdminError> {
+        self.may_act_on(operator, target)?;
         let Operator::Account(by) = operator else {
             return Ok(());
         };
         let own = self.roles.permissions_of(by);
+        let everything = crate::permission::Permission::ALL
+            .iter()
+            .all(|p| own.contains(p));
+        if by.id == target.id
+            && !everything
+            && let Some(added) = roles.iter().find(|r| !by.roles.contains(r))
+        {
+            return Err(AdminError::Forbidden(format!(
+                "You cannot give yourself the role {:?}; ask an administrator.",
+                added.as_str()
+            )));
+        }
         for role in roles {
             let carried = self.roles.permissions_of_role(role.as_str());
             if !carried.is_subset(&own) {
@@ -312,8 +334,7 @@ impl AdminService {
         let mut roles = roles;
         roles.sort();
         roles.dedup();
-        self.may_act_on(operator, user)?;
-        self.may_grant(operator, &roles)?;
+        self.may_set_roles(operator, user, &roles)?;
         if !roles.iter().any(|r| r.as_str() == ADMIN) {
             self.keep_an_administrator(user).await?;
         }

@@ -60,7 +60,10 @@ pub async fn is_last_administrator(
     users: &dyn crate::ports::UserRepo,
     user: &User,
 ) -> Result<bool, crate::ports::RepoError> {
-    Ok(user.roles.iter().any(|r| r.as_str() == ADMIN) && users.count_with_role(ADMIN).await? <= 1)
+    // A locked administrator is not counted, so it is never the last one.
+    Ok(!user.locked
+        && user.roles.iter().any(|r| r.as_str() == ADMIN)
+        && users.count_with_role(ADMIN).await? <= 1)
 }
 
 /// Which role permits what.

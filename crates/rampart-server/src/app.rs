@@ -22,7 +22,6 @@ use rampart_store::Store;
 use rampart_web::{AppState, Readiness, Templates, WebSettings};
 use secrecy::ExposeSecret;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -52,6 +51,8 @@ pub struct App {
     pub audit: Arc<AuditTrail>,
     /// How long audit events are kept.
     pub audit_retention: time::Duration,
+    /// Connection limits of the listener.
+    pub connections: crate::serve::Limits,
     /// Shared rate limits (drained keys are purged hourly).
     pub limits: Arc<rampart_core::rate::RateLimits>,
     /// Delivers alert webhooks in the background, when configured.
@@ -407,6 +408,7 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         mailer,
         audit,
         audit_retention: config.audit_retention,
+        connections: config.connections,
         limits,
         webhooks,
     })
@@ -463,12 +465,7 @@ pub async fn run(
             }
         }
     });
-    let server = axum::serve(
-        listener,
-        app.router
-            .into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    let server = crate::serve::serve(listener, app.router, app.connections, async move {
         shutdown.await;
         tracing::info!("shutting down: no new connections; finishing requests in flight");
         let _ = stop_tx.send(true);

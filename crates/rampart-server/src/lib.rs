@@ -11,3 +11,4 @@ pub mod federation;
 pub mod import;
 pub mod keys;
 pub mod logging;
+pub mod serve;

@@ -33,7 +33,27 @@ pub enum PathProblem {
     /// A `%XX` sequence left after decoding once.
     #[error("the path is encoded twice")]
     DoubleEncoded,
+    /// A `%` that is not followed by two hex digits (`%u002e` is a dot to
+    /// IIS), or bytes that are not UTF-8 after decoding (overlong forms such
+    /// as `%c0%ae`).
+    #[error("the path has a malformed escape")]
+    MalformedEscape,
+    /// A segment that only some servers read as `.` or `..` (`..;x`,
+    /// `..%20`): Tomcat and IIS go up a level, nginx and Node do not.
+    #[error("the path has a segment that servers read differently")]
+    Ambiguous,
+    /// A `#` (never part of a request's path) or a character that Windows
+    /// maps to `.`, `/` or `\` (fullwidth and look-alike forms).
+    #[error("the path has a character servers read differently")]
+    LookAlike,
 }
+
+/// Characters that Windows' best-fit mapping or Unicode normalisation turns
+/// into `.`, `/` or `\\`.
+const LOOK_ALIKES: [char; 11] = [
+    '\u{ff0e}', '\u{ff0f}', '\u{ff3c}', '\u{2024}', '\u{fe52}', '\u{2215}', '\u{2044}', '\u{29f5}',
+    '\u{fe68}', '\u{2216}', '#',
+];
 
 /// The longest path considered (longer ones are refused as not absolute
 /// paths a proxy would send).
@@ -50,8 +70,13 @@ fn decode_once(raw: &str) -> Result<String, PathProblem> {
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        let escaped = match (b, bytes.get(i + 1), bytes.get(i + 2)) {
-            (b'%', Some(&h), Some(&l)) => hex(h).zip(hex(l)).map(|(h, l)| h * 16 + l),
+        if b != b'%' {
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        let escaped = match (bytes.get(i + 1), bytes.get(i + 2)) {
+            (Some(&h), Some(&l)) => hex(h).zip(hex(l)).map(|(h, l)| h * 16 + l),
             _ => None,
         };
         match escaped {
@@ -60,18 +85,18 @@ fn decode_once(raw: &str) -> Result<String, PathProblem> {
                 out.push(decoded);
                 i += 3;
             }
-            None => {
-                out.push(b);
-                i += 1;
-            }
+            None => return Err(PathProblem::MalformedEscape),
         }
     }
-    let text = String::from_utf8_lossy(&out).into_owned();
+    let text = String::from_utf8(out).map_err(|_| PathProblem::MalformedEscape)?;
     if text.chars().any(char::is_control) {
         return Err(PathProblem::Control);
     }
     if text.contains('\\') {
         return Err(PathProblem::Backslash);
+    }
+    if text.contains(LOOK_ALIKES) {
+        return Err(PathProblem::LookAlike);
     }
     let still_encoded = text
         .as_bytes()
@@ -87,7 +112,7 @@ fn decode_once(raw: &str) -> Result<String, PathProblem> {
 /// query or fragment, which are dropped): see the module documentation.
 /// The result starts with `/` and never ends with one, except the root.
 pub fn canonical_path(raw: &str, case_sensitive: bool) -> Result<String, PathProblem> {
-    let path = raw.split(['?', '#']).next().unwrap_or("");
+    let path = raw.split('?').next().unwrap_or("");
     if path.len() > MAX_PATH {
         return Err(PathProblem::NotAbsolute);
     }
@@ -106,19 +131,26 @@ pub fn canonical_path(raw: &str, case_sensitive: bool) -> Result<String, PathPro
         // `;` parameters belong to the segment (RFC 3986 §3.3); servers that
         // honour them route on what comes before.
         let name = segment.split(';').next().unwrap_or("");
-        match name.trim_end_matches(' ') {
-            "." => {}
+        match segment {
+            "." => continue,
             ".." => {
                 segments.pop();
+                continue;
             }
-            _ => {
-                let other = name;
-                // Windows servers ignore trailing dots and spaces.
-                let trimmed = other.trim_end_matches(['.', ' ']);
-                if !trimmed.is_empty() {
-                    segments.push(trimmed);
-                }
-            }
+            _ => {}
+        }
+        // What only some servers read as `.` or `..` is refused: resolving it
+        // either way lets one side see a path the other does not.
+        // So is a segment of parameters only (`/;x/`), which Tomcat drops and
+        // nginx keeps (and would resolve a following `..` against).
+        if name.trim_matches(' ').trim_end_matches('.').is_empty() && !segment.is_empty() {
+            return Err(PathProblem::Ambiguous);
+        }
+        // Windows servers ignore trailing dots and spaces; legacy Spring
+        // trims leading spaces.
+        let trimmed = name.trim_end_matches(['.', ' ']).trim_start_matches(' ');
+        if !trimmed.is_empty() {
+            segments.push(trimmed);
         }
     }
     let joined = format!("/{}", segments.join("/"));
@@ -149,18 +181,15 @@ mod tests {
             "/admin%20",
             "/admin.",
             "/admin. .",
-            "/public/.. /admin",
+            "/%20admin",
             "/admin/",
             "//admin",
             "/./admin",
             "/public/../admin",
-            "/public/..;/admin",
-            "/public/%2e%2e;/admin",
             "/public/%2E%2E/admin",
             "/public/.%2e/admin",
             "/x/y/../../admin?z=1",
             "/%61dmin",
-            "/admin#frag",
             "/../../admin",
         ] {
             assert_eq!(canonical_path(raw, false).as_deref(), Ok("/admin"), "{raw}");
@@ -184,6 +213,23 @@ mod tests {
             ("/public%5c..%5cadmin", PathProblem::EncodedSlash),
             ("/public\\..\\admin", PathProblem::Backslash),
             ("/public/%252e%252e/admin", PathProblem::DoubleEncoded),
+            ("/public/..;/admin", PathProblem::Ambiguous),
+            ("/public/%2e%2e;/admin", PathProblem::Ambiguous),
+            ("/admin/..;/public", PathProblem::Ambiguous),
+            ("/admin/..%3bx/public", PathProblem::Ambiguous),
+            ("/admin/..%20/public", PathProblem::Ambiguous),
+            ("/admin/.. /public", PathProblem::Ambiguous),
+            ("/admin/...", PathProblem::Ambiguous),
+            ("/admin/.;x", PathProblem::Ambiguous),
+            ("/admin/;x/../public", PathProblem::Ambiguous),
+            ("/admin/%3bx/../public", PathProblem::Ambiguous),
+            ("/public/%u002e%u002e/admin", PathProblem::MalformedEscape),
+            ("/admin%", PathProblem::MalformedEscape),
+            ("/admin%2", PathProblem::MalformedEscape),
+            ("/public/%c0%ae%c0%ae/admin", PathProblem::MalformedEscape),
+            ("/public#/../admin", PathProblem::LookAlike),
+            ("/public/\u{ff0e}\u{ff0e}/admin", PathProblem::LookAlike),
+            ("/public\u{ff0f}..\u{ff0f}admin", PathProblem::LookAlike),
             ("admin", PathProblem::NotAbsolute),
             ("http://x/admin", PathProblem::NotAbsolute),
         ] {
@@ -207,7 +253,7 @@ mod tests {
             4 => format!("{seg}%3b{pick}"),
             5 => format!("{seg}."),
             6 => format!("{seg}%20"),
-            _ => format!("x{pick}/..;/{seg}"),
+            _ => format!("x{pick}/../{seg}"),
         })
     }
 

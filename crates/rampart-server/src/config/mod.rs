@@ -149,6 +149,8 @@ pub struct Config {
     pub encryption_keys_file: PathBuf,
     /// How long audit events are kept.
     pub audit_retention: time::Duration,
+    /// Connection limits of the listener.
+    pub connections: crate::serve::Limits,
     /// Lets remote scrapers read `/metrics` (loopback needs none).
     pub metrics_token: Option<SecretString>,
     /// The alert webhook, when configured.
@@ -257,6 +259,38 @@ fn parse_access(raw: RawAccess, problems: &mut Vec<String>) -> AccessRules {
         case_sensitive,
         source,
     }
+}
+
+/// `max_connections` and `[connections]`, with the contract's defaults.
+fn parse_connections(raw: &RawConfig, problems: &mut Vec<String>) -> crate::serve::Limits {
+    let mut limits = crate::serve::Limits::default();
+    match raw.max_connections {
+        Some(0) => problems.push("max_connections must be at least 1".to_owned()),
+        Some(n) => limits.max_connections = n,
+        None => {}
+    }
+    let timeouts = raw.connections.clone().unwrap_or_default();
+    for (name, text, slot) in [
+        (
+            "header_timeout",
+            timeouts.header_timeout,
+            &mut limits.header_timeout,
+        ),
+        (
+            "idle_timeout",
+            timeouts.idle_timeout,
+            &mut limits.idle_timeout,
+        ),
+    ] {
+        let Some(text) = text else { continue };
+        match parse_duration(&text).and_then(|d| std::time::Duration::try_from(d).ok()) {
+            Some(d) if !d.is_zero() => *slot = d,
+            _ => problems.push(format!(
+                "connections.{name} {text:?} is not a duration such as 10s"
+            )),
+        }
+    }
+    limits
 }
 
 /// Parses `"90s"`, `"30m"`, `"1h"`, `"2d"` (or plain seconds).
@@ -557,6 +591,7 @@ impl Config {
                 }
             },
         };
+        let connections = parse_connections(&raw, &mut problems);
         let raw_metrics = raw.metrics.clone().unwrap_or_default();
         let mut metrics_token = raw_metrics.token.clone();
         if let Some(path) = &raw_metrics.token_file {
@@ -700,6 +735,7 @@ impl Config {
             remember_device_for,
             encryption_keys_file,
             audit_retention,
+            connections,
             metrics_token,
             webhook,
             rate,

@@ -279,6 +279,20 @@ pub struct RawConfig {
     /// Extra encryption keys (`ID BASE64URL` lines; the last one encrypts),
     /// default `DATA_DIR/encryption.keys`; `rampart keys rotate` appends.
     pub encryption_keys_file: Option<PathBuf>,
+    /// Connections served at once (default 4096).
+    pub max_connections: Option<usize>,
+    /// Connection timeouts.
+    pub connections: Option<RawConnections>,
+}
+
+/// `[connections]` as written.
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawConnections {
+    /// A client must send its request headers within this long (default `10s`).
+    pub header_timeout: Option<String>,
+    /// A connection with no traffic for this long is closed (default `60s`).
+    pub idle_timeout: Option<String>,
 }
 
 impl RawConfig {

@@ -16,6 +16,7 @@ backend_tests!(
     the_api_refuses_every_action_on_a_stronger_account,
     the_console_refuses_every_action_on_a_stronger_account,
     roles_are_granted_only_within_the_operator_s_own,
+    a_refused_change_changes_nothing,
 );
 
 /// `helpdesk` acts on accounts; `rolemgr` may also change roles; neither
@@ -224,4 +225,65 @@ async fn roles_are_granted_only_within_the_operator_s_own(backend: Backend) {
     let tom_user = app.admin.find("tom").await.unwrap();
     let names: Vec<&str> = tom_user.roles.iter().map(|r| r.as_str()).collect();
     assert_eq!(names, ["editor", "user", "wiki-ops"]);
+}
+
+async fn a_refused_change_changes_nothing(backend: Backend) {
+    let app = TestApp::spawn_with(&backend, roles).await;
+    let api = Api::new(&app);
+    let ada_id = person(&app, &api, "ada", &["admin"]).await;
+    let rex_id = person(&app, &api, "rex", &["rolemgr"]).await;
+    let ada = api.login("ada").await;
+    let rex = api.login("rex").await;
+
+    // No one gives themselves a role they do not hold, not even one that
+    // carries no permission (it may open applications through access rules).
+    let (status, body) = api
+        .call(
+            Method::PATCH,
+            &format!("/admin/users/{rex_id}"),
+            Some(&rex),
+            Some(json!({"roles": ["rolemgr", "user", "grafana-admin"]})),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::FORBIDDEN, "forbidden"),
+        "{body}"
+    );
+
+    // The last administrator: roles and lock in one PATCH; the lock is
+    // refused, and the roles are not half-applied.
+    let (status, body) = api
+        .call(
+            Method::PATCH,
+            &format!("/admin/users/{ada_id}"),
+            Some(&ada),
+            Some(json!({"roles": ["admin", "user", "wiki"], "locked": true})),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::CONFLICT, "last_administrator"),
+        "{body}"
+    );
+    let unchanged = app.admin.find("ada").await.unwrap();
+    assert!(
+        !unchanged.roles.iter().any(|r| r.as_str() == "wiki"),
+        "{:?}",
+        unchanged.roles
+    );
+    assert!(!unchanged.locked);
+
+    // A locked administrator is not the last one: it can be deleted.
+    let bea_id = person(&app, &api, "bea", &["admin"]).await;
+    app.lock("bea", &ClientMeta::operator()).await.unwrap();
+    let (status, body) = api
+        .call(
+            Method::DELETE,
+            &format!("/admin/users/{bea_id}"),
+            Some(&ada),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
 }

@@ -245,28 +245,33 @@ pub async fn update_user(
 ) -> Result<Json<AdminUser>, ApiError> {
     let found = account(&state, &id).await?;
     let by = client.meta();
-    let mut user: User = found.user;
-    if let Some(roles) = &change.roles {
-        if !state
-            .admin
-            .roles()
-            .allows(&permit.via.user, rampart_core::Permission::RolesWrite)
-        {
-            return Err(ApiError::forbidden(
-                "Changing roles needs the roles:write permission, which your roles do not grant.",
-            ));
+    let operator = Operator::Account(&permit.via.user);
+    let user: User = found.user;
+    // Every check before any write, so a refused part changes nothing.
+    let roles = match &change.roles {
+        Some(roles) => {
+            if !state
+                .admin
+                .roles()
+                .allows(&permit.via.user, rampart_core::Permission::RolesWrite)
+            {
+                return Err(ApiError::forbidden(
+                    "Changing roles needs the roles:write permission, which your roles do not grant.",
+                ));
+            }
+            let roles = roles
+                .iter()
+                .map(|r| RoleName::parse(r))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|p| problem("roles", &p.message))?;
+            state
+                .admin
+                .may_set_roles(operator, &user, &roles)
+                .map_err(admin_error)?;
+            Some(roles)
         }
-        let roles = roles
-            .iter()
-            .map(|r| RoleName::parse(r))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|p| problem("roles", &p.message))?;
-        user = state
-            .admin
-            .set_roles(&user, roles, Operator::Account(&permit.via.user), &by)
-            .await
-            .map_err(admin_error)?;
-    }
+        None => None,
+    };
     let action = match change.locked {
         Some(true) if !user.locked => Some(Action::Lock),
         Some(false) if user.locked => Some(Action::Unlock),
@@ -275,7 +280,14 @@ pub async fn update_user(
     if let Some(action) = action {
         state
             .admin
-            .act(action, &user, Operator::Account(&permit.via.user), &by)
+            .act(action, &user, operator, &by)
+            .await
+            .map_err(admin_error)?;
+    }
+    if let Some(roles) = roles {
+        state
+            .admin
+            .set_roles(&user, roles, operator, &by)
             .await
             .map_err(admin_error)?;
     }
