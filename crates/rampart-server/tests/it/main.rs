@@ -38,6 +38,7 @@ mod browser;
 mod bypass;
 mod cli;
 mod concurrency;
+mod connections;
 mod csrf;
 mod escalation;
 mod flows;
