@@ -15,7 +15,7 @@ use crate::ports::{Directory, LoginKey, RepoError, UniqueField, UserRepo};
 use crate::rate::{Limited, RateError, RateLimits};
 use crate::recovery::RecoveryService;
 use crate::session::{SessionError, SessionId, SessionService};
-use crate::throttle::{Locked, LoginThrottle};
+use crate::throttle::{Failure, Locked, LoginThrottle, Target};
 use rampart_crypto::{PasswordHashError, Verification};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
@@ -158,6 +158,10 @@ pub enum ChangePasswordError {
     /// The current password is wrong.
     #[error("the current password is incorrect")]
     WrongPassword,
+    /// Too many wrong passwords (a wrong current password counts as a
+    /// failed sign-in); retry after this long, nothing was checked.
+    #[error("too many failed attempts; retry in {} s", .0.whole_seconds())]
+    Throttled(time::Duration),
     /// The new password breaks the policy; each problem is listed.
     #[error("the new password is not acceptable")]
     Invalid(Vec<FieldProblem>),
@@ -337,8 +341,10 @@ impl AccountService {
         password: SecretString,
         client: &ClientMeta,
     ) -> Result<Authenticated, LoginError> {
-        let admitted = match self.throttle.check(login, client.ip).await? {
-            Ok(admitted) => admitted,
+        let target = self.target_of(login).await?;
+        // Counted before anything is hashed (see `throttle`).
+        let attempt = match self.throttle.attempt(login, client.ip, &target).await? {
+            Ok(attempt) => attempt,
             Err(Locked(wait)) => {
                 self.audit
                     .record_about(
@@ -353,16 +359,26 @@ impl AccountService {
                 return Err(LoginError::Throttled(wait));
             }
         };
-        let (checked, directory_down) = self.check_sources(login, password, client).await?;
+        let (checked, directory_down) = match self.check_sources(login, password, client).await {
+            Ok(checked) => checked,
+            Err(err) => {
+                // Not checked (busy, storage failure): not counted.
+                self.throttle.cancel(attempt).await?;
+                return Err(err);
+            }
+        };
         match checked {
             Ok(found) => {
-                self.throttle.succeeded(admitted, login, client.ip).await?;
+                // A second factor still to come keeps the account's count.
+                self.throttle
+                    .succeeded(attempt, !found.mfa_enabled)
+                    .await?;
                 Ok(found)
             }
             Err(known) => {
                 // A directory that is down does not stop the count: the
                 // local check did run and fail.
-                let failure = self.throttle.failed(login, client.ip).await?;
+                let failure = self.throttle.failed(attempt);
                 let reason = match &known {
                     _ if directory_down => "directory_unavailable",
                     None => "unknown_user",
@@ -377,6 +393,8 @@ impl AccountService {
                     self.record_attempt("login.locked_out", known.as_ref(), login, client, details)
                         .await?;
                 }
+                self.account_lock_started(failure, known.as_ref(), login, client)
+                    .await?;
                 if failure.attack_suspected {
                     self.audit
                         .record_about(
@@ -398,6 +416,46 @@ impl AccountService {
                 Err(LoginError::InvalidCredentials)
             }
         }
+    }
+
+    /// Whom a sign-in with `login` is about: the account's id when a local
+    /// account has that username or address (one counter for both names).
+    async fn target_of(&self, login: &str) -> Result<Target, RepoError> {
+        let login = login.trim();
+        if login.is_empty() || login.len() > 254 {
+            return Ok(Target::default());
+        }
+        let key_text = login.to_lowercase();
+        let key = if key_text.contains('@') {
+            LoginKey::Email(&key_text)
+        } else {
+            LoginKey::Username(&key_text)
+        };
+        let found = self.users.find_credentials(key).await?;
+        Ok(Target {
+            account: found.map(|c| c.user.id.to_string()),
+            ..Target::default()
+        })
+    }
+
+    /// Records `account.locked_out` when a failure started the account-wide
+    /// lock (or barred the account): the alert rules mail the owner.
+    pub async fn account_lock_started(
+        &self,
+        failure: Failure,
+        known: Option<&User>,
+        login: &str,
+        client: &ClientMeta,
+    ) -> Result<(), RepoError> {
+        if !failure.account_locked && !failure.account_barred {
+            return Ok(());
+        }
+        let details = json!({
+            "after_failures": self.throttle.free_failures_per_account(),
+            "barred": failure.account_barred,
+        });
+        self.record_attempt("account.locked_out", known, login, client, details)
+            .await
     }
 
     /// Records a refused attempt about `known` (or the name as typed).
@@ -590,17 +648,41 @@ impl AccountService {
             Some(user.username.as_str()),
             Some(user.email.as_str()),
         );
+        // The current password is a guess like any sign-in: counted first,
+        // toward the account's limit too, so this is no unthrottled oracle.
+        let target = Target {
+            account: Some(user.id.to_string()),
+            ..Target::default()
+        };
+        let attempt = match self
+            .throttle
+            .attempt(user.username.as_str(), client.ip, &target)
+            .await?
+        {
+            Ok(attempt) => attempt,
+            Err(Locked(wait)) => return Err(ChangePasswordError::Throttled(wait)),
+        };
         let stored = self
             .users
             .find_credentials(LoginKey::Username(&user.username.key()))
             .await?
             .and_then(|c| c.password_hash)
             .unwrap_or_else(|| self.dummy_hash.clone());
-        let verification = self
-            .pool
-            .run(move |h| h.verify(&current, &stored))
-            .await??;
+        let verification = match self.pool.run(move |h| h.verify(&current, &stored)).await {
+            Ok(Ok(verification)) => verification,
+            Ok(Err(err)) => {
+                self.throttle.cancel(attempt).await?;
+                return Err(err.into());
+            }
+            Err(busy) => {
+                self.throttle.cancel(attempt).await?;
+                return Err(busy.into());
+            }
+        };
         if !verification.is_match() {
+            let failure = self.throttle.failed(attempt);
+            self.account_lock_started(failure, Some(user), user.username.as_str(), client)
+                .await?;
             self.audit
                 .record(
                     "password.changed",
@@ -612,6 +694,7 @@ impl AccountService {
                 .await?;
             return Err(ChangePasswordError::WrongPassword);
         }
+        self.throttle.succeeded(attempt, true).await?;
         if !problems.is_empty() {
             return Err(ChangePasswordError::Invalid(problems));
         }

@@ -315,6 +315,7 @@ impl AdminService {
         throttle
             .clear_name(&crate::mfa::second_factor_key(user.username.as_str()))
             .await?;
+        throttle.clear_account(&user.id.to_string()).await?;
         self.forget(user.id);
         audit.committed(&event).await;
         Ok(())

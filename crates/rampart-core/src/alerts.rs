@@ -5,6 +5,7 @@
 //! | event | mail the user | webhook |
 //! |---|---|---|
 //! | `login.locked_out` (repeated failures) | yes | yes |
+//! | `account.locked_out` (the account-wide limit) | yes | yes |
 //! | `attack.suspected` (credential stuffing) | | yes |
 //! | `remember_me.theft_detected` | (mailed by `remember`) | yes |
 //! | `roles.changed` granting `admin` | | yes |
@@ -65,7 +66,7 @@ impl Alerts {
     /// Applies the rules to an event just recorded.
     pub async fn consider(&self, event: &AuditEvent) -> Result<(), RepoError> {
         match event.kind {
-            "login.locked_out" => {
+            "login.locked_out" | "account.locked_out" => {
                 self.mail_user(event, MailTemplate::AccountLocked).await?;
                 self.webhook("account_locked", event).await
             }

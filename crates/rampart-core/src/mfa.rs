@@ -23,7 +23,7 @@ use crate::model::{User, UserId};
 use crate::ports::{
     KeySource, KeysUnavailable, LoginKey, MfaChallenge, MfaRepo, OutboxRepo, RepoError, UserRepo,
 };
-use crate::throttle::{Locked, LoginThrottle};
+use crate::throttle::{Locked, LoginThrottle, Target};
 use data_encoding::{BASE64URL_NOPAD, HEXLOWER};
 use rampart_crypto::keyring::key_id_of;
 use rampart_crypto::{TokenDigest, constant_time_eq, generate_token, hmac_sha256, otp};
@@ -319,24 +319,33 @@ impl MfaService {
         code: &str,
         client: &ClientMeta,
     ) -> Result<Factor, MfaError> {
-        // Failures count under the account's name (so the password step
-        // locks too) and under a second-factor key that a correct password
-        // does not clear: knowing the password must not reset the count of
-        // guessed codes.
-        let login = user.username.as_str();
-        let factor_key = second_factor_key(login);
-        let mut admitted = Vec::with_capacity(2);
-        for key in [login, factor_key.as_str()] {
-            match self.throttle.check(key, client.ip).await? {
-                Ok(a) => admitted.push((key, a)),
-                Err(Locked(wait)) => return Err(MfaError::Throttled(wait)),
+        // Counted before the check, under a second-factor key that a correct
+        // password does not clear and under the account across every
+        // network: knowing the password must not reset the count of guessed
+        // codes.
+        let target = Target {
+            account: Some(user.id.to_string()),
+            device: None,
+            second_factor: true,
+        };
+        let attempt = match self
+            .throttle
+            .attempt(user.username.as_str(), client.ip, &target)
+            .await?
+        {
+            Ok(attempt) => attempt,
+            Err(Locked(wait)) => return Err(MfaError::Throttled(wait)),
+        };
+        let checked = match self.check_code(user, code, client).await {
+            Ok(checked) => checked,
+            Err(err) => {
+                self.throttle.cancel(attempt).await?;
+                return Err(err);
             }
-        }
-        match self.check_code(user, code, client).await? {
+        };
+        match checked {
             Some(factor) => {
-                for (key, a) in admitted {
-                    self.throttle.succeeded(a, key, client.ip).await?;
-                }
+                self.throttle.succeeded(attempt, true).await?;
                 if let Factor::RecoveryCode { remaining } = factor {
                     self.mail(
                         user,
@@ -348,13 +357,19 @@ impl MfaService {
                 Ok(factor)
             }
             None => {
-                self.throttle.failed(login, client.ip).await?;
-                self.throttle
-                    .failed_name_only(&factor_key, client.ip)
-                    .await?;
+                let failure = self.throttle.failed(attempt);
                 self.audit
                     .record("mfa.failed", user, client, Outcome::Failure, json!({}))
                     .await?;
+                if failure.account_locked || failure.account_barred {
+                    let details = json!({
+                        "after_failures": self.throttle.free_failures_per_account(),
+                        "barred": failure.account_barred,
+                    });
+                    self.audit
+                        .record("account.locked_out", user, client, Outcome::Failure, details)
+                        .await?;
+                }
                 Err(MfaError::InvalidCode)
             }
         }

@@ -299,31 +299,28 @@ pub trait RememberRepo: Send + Sync + 'static {
 /// Failed sign-in counters.
 #[async_trait]
 pub trait ThrottleRepo: Send + Sync + 'static {
-    /// The counters under `name` and (if given) `address` and `network`, in
-    /// one query: (name's, address's, network's).
+    /// The counters under `keys` (at most 6), in one query.
     async fn throttle_counters(
         &self,
-        name: &str,
-        address: Option<&str>,
-        network: Option<&str>,
-    ) -> Result<
-        (
-            Option<crate::throttle::Counter>,
-            Option<crate::throttle::Counter>,
-            Option<crate::throttle::Counter>,
-        ),
-        RepoError,
-    >;
-    /// Counts one more failure under `key` atomically (starting again from 1
-    /// when the last one is older than `forget_before`); returns the count.
-    async fn count_throttle_failure(
+        keys: &[&str],
+    ) -> Result<Vec<(String, crate::throttle::Counter)>, RepoError>;
+    /// Replaces the counter under `key` with `new` if it still is
+    /// `expected` (`None`: if there is none); false when another attempt
+    /// changed it first (compare-and-swap).
+    async fn swap_throttle(
         &self,
         key: &str,
-        now: OffsetDateTime,
-        forget_before: OffsetDateTime,
-    ) -> Result<i64, RepoError>;
-    /// Locks `key` until `until`.
-    async fn lock_throttle(&self, key: &str, until: OffsetDateTime) -> Result<(), RepoError>;
+        expected: Option<crate::throttle::Counter>,
+        new: crate::throttle::Counter,
+    ) -> Result<bool, RepoError>;
+    /// Takes one attempt back from `key`; its lock goes back to `previous`
+    /// if it still is `set` (the one the attempt set).
+    async fn undo_throttle(
+        &self,
+        key: &str,
+        set: OffsetDateTime,
+        previous: OffsetDateTime,
+    ) -> Result<(), RepoError>;
     /// Deletes the counter under `key`.
     async fn clear_throttle_counter(&self, key: &str) -> Result<(), RepoError>;
     /// Deletes every counter whose key starts with `prefix`.

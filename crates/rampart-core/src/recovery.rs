@@ -103,6 +103,7 @@ pub struct RecoveryService {
     audit: Arc<AuditTrail>,
     limits: Arc<RateLimits>,
     api_tokens: Arc<crate::token::TokenService>,
+    throttle: Arc<crate::throttle::LoginThrottle>,
 }
 
 impl RecoveryService {
@@ -121,8 +122,10 @@ impl RecoveryService {
         audit: Arc<AuditTrail>,
         limits: Arc<RateLimits>,
         api_tokens: Arc<crate::token::TokenService>,
+        throttle: Arc<crate::throttle::LoginThrottle>,
     ) -> Self {
         Self {
+            throttle,
             api_tokens,
             users,
             tokens,
@@ -337,6 +340,8 @@ impl RecoveryService {
             .await?;
         self.audit.committed(&event).await;
         self.api_tokens.revoke_all(user.id).await?;
+        // The owner proved the mailbox: the account-wide lock ends.
+        self.throttle.clear_account(&user.id.to_string()).await?;
         self.ended_everything(&user, None, true).await?;
         Ok(user.id)
     }

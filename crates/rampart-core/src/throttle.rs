@@ -1,17 +1,34 @@
-//! Brute-force defence for sign-in: progressive lock-out.
+//! Brute-force defence for sign-in: progressive lock-out, counted before the
+//! check.
 //!
-//! Two counters are kept for every failed sign-in: one for the login name as
-//! tried from the client's network (/24 or /64), one for the client address
-//! alone. Past `free_failures` failures a counter locks for 30 s, doubling
-//! with each further failure up to `max_lock` (1 h), never for ever; a
-//! successful sign-in clears the name's counter, and a day without failures
-//! forgets both. While locked, every attempt, even with the right password,
-//! gets the same 429 with `Retry-After` before any password is hashed.
+//! Every attempt (a password, a second-factor code, the current password of
+//! a password change) is counted under several keys at once:
 //!
-//! Counting the name per network means an attacker on one network cannot lock
-//! the real user, elsewhere, out of their account; the address counter
-//! (higher threshold) slows one client trying many names. Names are counted
-//! whether or not an account has them, so a lock says nothing about existence.
+//! - the login name as tried from the client's network (/24 or /64), so an
+//!   attacker on one network cannot lock the real user out elsewhere;
+//! - the client address, and the client network, across names (credential
+//!   stuffing);
+//! - the account, across every network (`acct:`), so guesses spread over
+//!   many networks still stop; a browser that is a known device of the
+//!   account is not held back by this counter, but by one of its own
+//!   (`dev:`), so the owner still signs in while a botnet is locked out.
+//!
+//! Past its free allowance a counter locks for 30 s, doubling with each
+//! further failure up to `max_lock`. After `max_consecutive_failures` the
+//! account counter locks until it is cleared: by a complete sign-in from a
+//! known device, a password reset or an operator's unlock.
+//!
+//! **Counted first.** An attempt is reserved, as if it failed, before any
+//! password is hashed: each counter is read and then written with a
+//! compare-and-swap, so of N concurrent guesses exactly as many pass as N
+//! sequential ones would; the lock a failure would set is set by the
+//! reservation. A success takes its reservation back (the name, device and,
+//! for a complete sign-in, account counters are cleared; the address and
+//! network ones are decremented). A refused attempt is not counted.
+//!
+//! Names are counted whether or not an account has them, and an unknown
+//! name gets an account counter of its own, so a lock says nothing about
+//! existence.
 
 use crate::clock::Clock;
 use crate::ports::{RepoError, ThrottleRepo};
@@ -29,6 +46,13 @@ pub struct ThrottleConfig {
     /// Failures from one network (/24 or /64), across names and addresses,
     /// before the network locks (default 200): credential stuffing.
     pub free_failures_per_network: i64,
+    /// Failures of one account, across every network, before it locks
+    /// (default 10; `login.lockout_after_per_account`).
+    pub free_failures_per_account: i64,
+    /// Consecutive failures of one account after which only a known device,
+    /// a password reset or an operator's unlock lets it in (default 100,
+    /// NIST SP 800-63B-4; `login.max_consecutive_failures`).
+    pub max_consecutive_failures: i64,
     /// The longest lock (default 1 h).
     pub max_lock: Duration,
 }
@@ -39,23 +63,22 @@ impl Default for ThrottleConfig {
             free_failures: 5,
             free_failures_per_address: 50,
             free_failures_per_network: 200,
+            free_failures_per_account: 10,
+            max_consecutive_failures: 100,
             max_lock: Duration::hours(1),
         }
     }
 }
 
-/// A stored counter, as far as the check needs it (the count itself is
-/// kept and incremented by the store).
-#[derive(Debug, Clone, Copy)]
+/// A stored counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Counter {
+    /// Failures (and reserved attempts) in the current run.
+    pub failures: i64,
     /// Locked until then (in the past when not locked).
     pub locked_until: OffsetDateTime,
-}
-
-/// An attempt may proceed; remembers whether the name had failures to clear.
-#[derive(Debug, Clone, Copy)]
-pub struct Admitted {
-    name_has_failures: bool,
+    /// The last failure (or reservation).
+    pub last_failure_at: OffsetDateTime,
 }
 
 /// Sign-in is locked for this long.
@@ -63,11 +86,48 @@ pub struct Admitted {
 #[error("too many failed sign-ins; retry in {} s", .0.whole_seconds())]
 pub struct Locked(pub Duration);
 
-/// Counts failed sign-ins and answers whether another attempt may proceed.
-pub struct LoginThrottle {
-    repo: Arc<dyn ThrottleRepo>,
-    clock: Arc<dyn Clock>,
-    config: ThrottleConfig,
+/// What a key counts, which decides its allowance and how a success
+/// settles it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Name,
+    Address,
+    Network,
+    Account,
+    Device,
+}
+
+/// Whom an attempt is about, beyond its login name and address.
+#[derive(Debug, Clone, Default)]
+pub struct Target {
+    /// The account's key (its id) when the name belongs to one; `None`
+    /// counts the name itself account-wide.
+    pub account: Option<String>,
+    /// The known device the browser proved for that account, if any.
+    pub device: Option<String>,
+    /// A second-factor code: also counted under `NAME#mfa` (per network),
+    /// which a correct password does not clear.
+    pub second_factor: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Reserved {
+    key: String,
+    kind: Kind,
+    free: i64,
+    /// The count this attempt made it.
+    count: i64,
+    /// The lock before this attempt, and the one it set: taking the
+    /// attempt back restores the first if the second is still in place.
+    locks: (OffsetDateTime, OffsetDateTime),
+}
+
+/// An attempt that has been counted: settle it with
+/// [`LoginThrottle::succeeded`] or [`LoginThrottle::failed`].
+#[derive(Debug)]
+#[must_use = "an attempt stays counted as a failure until it is settled"]
+pub struct Attempt {
+    reserved: Vec<Reserved>,
 }
 
 /// What a counted failure set off.
@@ -79,20 +139,35 @@ pub struct Failure {
     /// The address or the whole network just became locked: many names
     /// failing from one place (credential stuffing).
     pub attack_suspected: bool,
+    /// The account-wide counter just started locking (mail the owner).
+    pub account_locked: bool,
+    /// The account just reached `max_consecutive_failures`: only a known
+    /// device, a reset or an unlock lets it in now.
+    pub account_barred: bool,
 }
 
-fn network_key(ip: Option<IpAddr>) -> Option<String> {
-    ip.map(|ip| format!("net:{}", crate::client::network_of(ip)))
+/// Counts failed sign-ins and answers whether another attempt may proceed.
+pub struct LoginThrottle {
+    repo: Arc<dyn ThrottleRepo>,
+    clock: Arc<dyn Clock>,
+    config: ThrottleConfig,
 }
 
-fn keys(login: &str, ip: Option<IpAddr>) -> (String, Option<String>) {
-    let login = login.trim().to_lowercase();
-    match ip {
-        Some(ip) => (
-            format!("name:{login}@{}", crate::client::network_of(ip)),
-            Some(format!("addr:{ip}")),
-        ),
-        None => (format!("name:{login}@unknown"), None),
+/// How many times a counter is re-read when another attempt changed it
+/// between the read and the write.
+const SWAP_TRIES: usize = 64;
+
+/// A lock that only a reset, an unlock or a known device lifts.
+fn barred_until() -> OffsetDateTime {
+    OffsetDateTime::UNIX_EPOCH + Duration::days(365 * 8000)
+}
+
+/// The account-wide key of an account (or, for a name no account has, of
+/// the name).
+pub fn account_key(account: Option<&str>, login: &str) -> String {
+    match account {
+        Some(id) => format!("acct:{id}"),
+        None => format!("acct:name:{}", login.trim().to_lowercase()),
     }
 }
 
@@ -111,111 +186,209 @@ impl LoginThrottle {
         self.config.free_failures
     }
 
-    /// Refuses when the name (from this network) or the address is locked.
-    pub async fn check(
-        &self,
-        login: &str,
-        ip: Option<IpAddr>,
-    ) -> Result<Result<Admitted, Locked>, RepoError> {
-        let now = self.clock.now();
-        let (name, addr) = keys(login, ip);
-        let net = network_key(ip);
-        let (name_counter, addr_counter, net_counter) = self
-            .repo
-            .throttle_counters(&name, addr.as_deref(), net.as_deref())
-            .await?;
-        let name_has_failures = name_counter.is_some();
-        let wait = [name_counter, addr_counter, net_counter]
-            .into_iter()
-            .flatten()
-            .map(|c| c.locked_until - now)
-            .fold(Duration::ZERO, Duration::max);
-        // Whole seconds, rounded up, as Retry-After counts them.
-        let whole =
-            Duration::seconds(wait.whole_seconds() + i64::from(wait.subsec_nanoseconds() > 0));
-        Ok(if wait > Duration::ZERO {
-            Err(Locked(whole))
-        } else {
-            Ok(Admitted { name_has_failures })
-        })
+    /// Failures an account may have before its first account-wide lock.
+    pub fn free_failures_per_account(&self) -> i64 {
+        self.config.free_failures_per_account
     }
 
-    fn lock_after(&self, failures: i64, free: i64, now: OffsetDateTime) -> OffsetDateTime {
-        if failures < free {
-            return now;
-        }
-        let doublings = u32::try_from((failures - free).min(20)).unwrap_or(20);
-        let lock =
-            Duration::seconds(30_i64.saturating_mul(1_i64 << doublings)).min(self.config.max_lock);
-        now + lock
-    }
-
-    /// Records a failed attempt; says whether it started a lock.
-    pub async fn failed(&self, login: &str, ip: Option<IpAddr>) -> Result<Failure, RepoError> {
-        let (name, addr) = keys(login, ip);
-        let started = self
-            .count(&[
-                (Some(name), self.config.free_failures),
-                (addr, self.config.free_failures_per_address),
-                (network_key(ip), self.config.free_failures_per_network),
-            ])
-            .await?;
-        Ok(Failure {
-            name_locked: started[0],
-            attack_suspected: started[1] || started[2],
-        })
-    }
-
-    /// Records a failure under `login` (from this network) only, for a
-    /// failure that [`Self::failed`] already counted for the address.
-    pub async fn failed_name_only(&self, login: &str, ip: Option<IpAddr>) -> Result<(), RepoError> {
-        let (name, _) = keys(login, ip);
-        self.count(&[(Some(name), self.config.free_failures)])
-            .await
-            .map(|_| ())
-    }
-
-    /// Counts each failure; for each key, whether this failure started its
-    /// first lock (the count reached the free allowance).
-    async fn count(&self, counted: &[(Option<String>, i64)]) -> Result<Vec<bool>, RepoError> {
-        let now = self.clock.now();
-        let mut started = Vec::with_capacity(counted.len());
-        for (key, free) in counted {
-            let (Some(key), free) = (key, *free) else {
-                started.push(false);
-                continue;
-            };
-            let failures = self
-                .repo
-                .count_throttle_failure(key, now, now - Duration::days(1))
-                .await?;
-            let locked_until = self.lock_after(failures, free, now);
-            if locked_until > now {
-                self.repo.lock_throttle(key, locked_until).await?;
-                tracing::warn!(
-                    failures,
-                    lock_s = (locked_until - now).whole_seconds(),
-                    "sign-in locked after repeated failures"
-                );
+    fn keys(&self, login: &str, ip: Option<IpAddr>, target: &Target) -> Vec<Reserved> {
+        let c = &self.config;
+        let login = login.trim().to_lowercase();
+        let key = |key: String, kind: Kind, free: i64| Reserved {
+            key,
+            kind,
+            free,
+            count: 0,
+            locks: (OffsetDateTime::UNIX_EPOCH, OffsetDateTime::UNIX_EPOCH),
+        };
+        let mut keys = Vec::with_capacity(5);
+        match ip {
+            Some(ip) => {
+                let network = crate::client::network_of(ip);
+                keys.push(key(
+                    format!("name:{login}@{network}"),
+                    Kind::Name,
+                    c.free_failures,
+                ));
+                keys.push(key(
+                    format!("addr:{ip}"),
+                    Kind::Address,
+                    c.free_failures_per_address,
+                ));
+                keys.push(key(
+                    format!("net:{network}"),
+                    Kind::Network,
+                    c.free_failures_per_network,
+                ));
             }
-            started.push(failures == free);
+            None => keys.push(key(
+                format!("name:{login}@unknown"),
+                Kind::Name,
+                c.free_failures,
+            )),
         }
-        Ok(started)
+        keys.push(key(
+            account_key(target.account.as_deref(), &login),
+            Kind::Account,
+            c.free_failures_per_account,
+        ));
+        if target.second_factor {
+            let network = ip.map_or_else(
+                || "unknown".to_owned(),
+                |ip| crate::client::network_of(ip).to_string(),
+            );
+            keys.push(key(
+                format!("name:{login}#mfa@{network}"),
+                Kind::Name,
+                c.free_failures,
+            ));
+        }
+        if let Some(device) = &target.device {
+            keys.push(key(format!("dev:{device}"), Kind::Device, c.free_failures));
+        }
+        keys
     }
 
-    /// Clears the name's counter after a successful sign-in.
-    /// (A write only when there were failures to forget.)
-    pub async fn succeeded(
+    fn lock_for(&self, count: i64, free: i64) -> Duration {
+        let doublings = u32::try_from((count - free).clamp(0, 20)).unwrap_or(20);
+        Duration::seconds(30_i64.saturating_mul(1_i64 << doublings)).min(self.config.max_lock)
+    }
+
+    /// The counter after one more attempt at `now`.
+    fn next(&self, old: Option<Counter>, reserved: &Reserved, now: OffsetDateTime) -> Counter {
+        // Name, address and network counters forget a day without failures;
+        // the account counter counts consecutive failures until a success.
+        let stale = old.is_none_or(|o| {
+            reserved.kind != Kind::Account && o.last_failure_at < now - Duration::days(1)
+        });
+        let failures = if stale {
+            1
+        } else {
+            old.map_or(1, |o| o.failures + 1)
+        };
+        let previous_lock = old.map_or(OffsetDateTime::UNIX_EPOCH, |o| o.locked_until);
+        let locked_until = if reserved.kind == Kind::Account
+            && failures >= self.config.max_consecutive_failures
+        {
+            barred_until()
+        } else if failures >= reserved.free {
+            now + self.lock_for(failures, reserved.free)
+        } else {
+            previous_lock
+        };
+        Counter {
+            failures,
+            locked_until,
+            last_failure_at: now,
+        }
+    }
+
+    /// Counts an attempt at `login` from `ip` (about `target`) before it is
+    /// checked; `Err(Locked)` when a counter is locked (nothing counted),
+    /// else the attempt, to settle once the check is done.
+    pub async fn attempt(
         &self,
-        admitted: Admitted,
         login: &str,
         ip: Option<IpAddr>,
-    ) -> Result<(), RepoError> {
-        if !admitted.name_has_failures {
-            return Ok(());
+        target: &Target,
+    ) -> Result<Result<Attempt, Locked>, RepoError> {
+        let mut keys = self.keys(login, ip, target);
+        let known_device = target.device.is_some();
+        let mut done: Vec<Reserved> = Vec::with_capacity(keys.len());
+        let names: Vec<&str> = keys.iter().map(|k| k.key.as_str()).collect();
+        let mut rows = self.repo.throttle_counters(&names).await?;
+        for mut reserved in keys.drain(..) {
+            let mut tries = 0;
+            loop {
+                let now = self.clock.now();
+                let old = rows
+                    .iter()
+                    .find(|(k, _)| *k == reserved.key)
+                    .map(|(_, c)| *c);
+                // A known device is not held back by the account's lock.
+                let exempt = reserved.kind == Kind::Account && known_device;
+                if let Some(o) = old
+                    && o.locked_until > now
+                    && !exempt
+                {
+                    self.undo(&done).await?;
+                    return Ok(Err(Locked(whole_seconds(o.locked_until - now))));
+                }
+                let new = self.next(old, &reserved, now);
+                if self.repo.swap_throttle(&reserved.key, old, new).await? {
+                    reserved.count = new.failures;
+                    let before = old.map_or(OffsetDateTime::UNIX_EPOCH, |o| o.locked_until);
+                    reserved.locks = (before, new.locked_until);
+                    break;
+                }
+                tries += 1;
+                if tries >= SWAP_TRIES {
+                    // Contended beyond reason: refuse rather than guess.
+                    self.undo(&done).await?;
+                    return Ok(Err(Locked(Duration::seconds(1))));
+                }
+                // Another attempt changed the counter: read it again.
+                let fresh = self.repo.throttle_counters(&[reserved.key.as_str()]).await?;
+                rows.retain(|(k, _)| *k != reserved.key);
+                rows.extend(fresh);
+            }
+            done.push(reserved);
         }
-        let (name, _) = keys(login, ip);
-        self.repo.clear_throttle_counter(&name).await
+        Ok(Ok(Attempt { reserved: done }))
+    }
+
+    /// Takes back reservations of an attempt that will not be made.
+    async fn undo(&self, reserved: &[Reserved]) -> Result<(), RepoError> {
+        for r in reserved {
+            self.repo.undo_throttle(&r.key, r.locks.1, r.locks.0).await?;
+        }
+        Ok(())
+    }
+
+    /// The attempt was not checked after all (busy, storage failure): its
+    /// reservations are taken back.
+    pub async fn cancel(&self, attempt: Attempt) -> Result<(), RepoError> {
+        self.undo(&attempt.reserved).await
+    }
+
+    /// The attempt succeeded: its reservation is taken back. `complete` is
+    /// true when every factor is proved; a password that still needs its
+    /// second factor does not clear the account's counter, so knowing the
+    /// password never resets the count of guessed codes.
+    pub async fn succeeded(&self, attempt: Attempt, complete: bool) -> Result<(), RepoError> {
+        let mut cleared = Vec::new();
+        for r in &attempt.reserved {
+            match r.kind {
+                Kind::Name | Kind::Device => cleared.push(r.key.as_str()),
+                Kind::Account if complete => cleared.push(r.key.as_str()),
+                Kind::Account | Kind::Address | Kind::Network => {
+                    self.repo.undo_throttle(&r.key, r.locks.1, r.locks.0).await?;
+                }
+            }
+        }
+        for key in cleared {
+            self.repo.clear_throttle_counter(key).await?;
+        }
+        Ok(())
+    }
+
+    /// The attempt failed: it stays counted (its lock, if any, is already
+    /// set); says what it set off.
+    pub fn failed(&self, attempt: Attempt) -> Failure {
+        let reached = |kind: Kind| {
+            attempt
+                .reserved
+                .iter()
+                .any(|r| r.kind == kind && r.count == r.free)
+        };
+        Failure {
+            name_locked: reached(Kind::Name),
+            attack_suspected: reached(Kind::Address) || reached(Kind::Network),
+            account_locked: reached(Kind::Account),
+            account_barred: attempt.reserved.iter().any(|r| {
+                r.kind == Kind::Account && r.count == self.config.max_consecutive_failures
+            }),
+        }
     }
 
     /// Clears every counter of a login name (operator unlock).
@@ -224,4 +397,17 @@ impl LoginThrottle {
             .clear_throttle_prefix(&format!("name:{}@", login.trim().to_lowercase()))
             .await
     }
+
+    /// Clears the account-wide counter of an account (operator unlock,
+    /// password reset).
+    pub async fn clear_account(&self, account: &str) -> Result<(), RepoError> {
+        self.repo
+            .clear_throttle_counter(&account_key(Some(account), ""))
+            .await
+    }
+}
+
+/// Whole seconds, rounded up, as `Retry-After` counts them.
+fn whole_seconds(wait: Duration) -> Duration {
+    Duration::seconds(wait.whole_seconds() + i64::from(wait.subsec_nanoseconds() > 0))
 }

@@ -184,6 +184,11 @@ pub async fn services(
         clock.clone(),
         audit.clone(),
     ));
+    let throttle = Arc::new(LoginThrottle::new(
+        repo.clone(),
+        clock.clone(),
+        config.throttle.clone(),
+    ));
     let recovery = Arc::new(RecoveryService::new(
         repo.clone(),
         repo.clone(),
@@ -201,11 +206,7 @@ pub async fn services(
         audit.clone(),
         limits.clone(),
         tokens.clone(),
-    ));
-    let throttle = Arc::new(LoginThrottle::new(
-        repo.clone(),
-        clock.clone(),
-        config.throttle.clone(),
+        throttle.clone(),
     ));
     let mfa = Arc::new(MfaService::new(
         MfaParts {

@@ -1,5 +1,6 @@
-//! Statements on `login_throttle`. The failure count is incremented in one
-//! upsert, so concurrent failures are all counted.
+//! Statements on `login_throttle`. Counters change by compare-and-swap (the
+//! domain reads, decides and writes only if nothing changed in between), so
+//! concurrent attempts are all counted.
 
 use crate::backend::{Store, on_pool};
 use crate::error::repo_error;
@@ -12,66 +13,100 @@ use time::OffsetDateTime;
 #[derive(sqlx::FromRow)]
 struct CounterRow {
     key: String,
+    failures: i64,
+    last_failure_at: i64,
     locked_until: i64,
 }
 
 #[async_trait]
 impl ThrottleRepo for Store {
-    async fn throttle_counters(
-        &self,
-        name: &str,
-        address: Option<&str>,
-        network: Option<&str>,
-    ) -> Result<(Option<Counter>, Option<Counter>, Option<Counter>), RepoError> {
-        // One round trip for all three: this runs before every sign-in.
+    async fn throttle_counters(&self, keys: &[&str]) -> Result<Vec<(String, Counter)>, RepoError> {
+        let Some(first) = keys.first() else {
+            return Ok(Vec::new());
+        };
+        // One round trip for all of them: this runs before every sign-in.
+        let key = |n: usize| keys.get(n).copied().unwrap_or(first);
         let rows: Vec<CounterRow> = on_pool!(self, |pool| {
             sqlx::query_as(
-                "SELECT key, locked_until FROM login_throttle WHERE key = $1 OR key = $2 OR key = $3",
+                "SELECT key, failures, last_failure_at, locked_until FROM login_throttle \
+                 WHERE key IN ($1, $2, $3, $4, $5, $6)",
             )
-            .bind(name)
-            .bind(address.unwrap_or(name))
-            .bind(network.unwrap_or(name))
+            .bind(key(0))
+            .bind(key(1))
+            .bind(key(2))
+            .bind(key(3))
+            .bind(key(4))
+            .bind(key(5))
             .fetch_all(pool)
             .await
             .map_err(repo_error)
         })?;
-        let find = |key: &str| {
-            rows.iter().find(|r| r.key == key).map(|r| Counter {
-                locked_until: time_of(r.locked_until),
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let counter = Counter {
+                    failures: r.failures,
+                    locked_until: time_of(r.locked_until),
+                    last_failure_at: time_of(r.last_failure_at),
+                };
+                (r.key, counter)
             })
-        };
-        Ok((find(name), address.and_then(find), network.and_then(find)))
+            .collect())
     }
 
-    async fn count_throttle_failure(
+    async fn swap_throttle(
         &self,
         key: &str,
-        now: OffsetDateTime,
-        forget_before: OffsetDateTime,
-    ) -> Result<i64, RepoError> {
-        on_pool!(self, |pool| {
-            sqlx::query_scalar(
-            "INSERT INTO login_throttle (key, failures, last_failure_at, locked_until) VALUES ($1, 1, $2, 0) \
-             ON CONFLICT (key) DO UPDATE SET \
-               failures = CASE WHEN login_throttle.last_failure_at < $3 THEN 1 ELSE login_throttle.failures + 1 END, \
-               last_failure_at = $2 \
-             RETURNING failures"
-        )
-        .bind(key)
-        .bind(now.unix_timestamp())
-        .bind(forget_before.unix_timestamp())
-        .fetch_one(pool)
-        .await
-        .map_err(repo_error)
-        })
+        expected: Option<Counter>,
+        new: Counter,
+    ) -> Result<bool, RepoError> {
+        let changed = match expected {
+            None => on_pool!(self, |pool| sqlx::query(
+                "INSERT INTO login_throttle (key, failures, last_failure_at, locked_until) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING"
+            )
+            .bind(key)
+            .bind(new.failures)
+            .bind(new.last_failure_at.unix_timestamp())
+            .bind(new.locked_until.unix_timestamp())
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+            .map_err(repo_error))?,
+            Some(old) => on_pool!(self, |pool| sqlx::query(
+                "UPDATE login_throttle SET failures = $1, last_failure_at = $2, locked_until = $3 \
+                 WHERE key = $4 AND failures = $5 AND last_failure_at = $6 AND locked_until = $7"
+            )
+            .bind(new.failures)
+            .bind(new.last_failure_at.unix_timestamp())
+            .bind(new.locked_until.unix_timestamp())
+            .bind(key)
+            .bind(old.failures)
+            .bind(old.last_failure_at.unix_timestamp())
+            .bind(old.locked_until.unix_timestamp())
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+            .map_err(repo_error))?,
+        };
+        Ok(changed == 1)
     }
 
-    async fn lock_throttle(&self, key: &str, until: OffsetDateTime) -> Result<(), RepoError> {
+    async fn undo_throttle(
+        &self,
+        key: &str,
+        set: OffsetDateTime,
+        previous: OffsetDateTime,
+    ) -> Result<(), RepoError> {
         on_pool!(self, |pool| sqlx::query(
-            "UPDATE login_throttle SET locked_until = $1 WHERE key = $2"
+            "UPDATE login_throttle SET \
+               failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END, \
+               locked_until = CASE WHEN locked_until = $2 THEN $3 ELSE locked_until END \
+             WHERE key = $1"
         )
-        .bind(until.unix_timestamp())
         .bind(key)
+        .bind(set.unix_timestamp())
+        .bind(previous.unix_timestamp())
         .execute(pool)
         .await
         .map(|_| ())

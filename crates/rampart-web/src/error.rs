@@ -80,7 +80,7 @@ impl From<SessionError> for WebError {
 }
 
 /// The 429 of a locked-out sign-in (password or second factor).
-fn throttled(wait: time::Duration) -> WebError {
+pub(crate) fn throttled(wait: time::Duration) -> WebError {
     let seconds = wait.whole_seconds().max(1);
     WebError::TooManyRequests {
         message: format!(

@@ -529,23 +529,35 @@ impl Config {
             .unwrap_or_else(|| "Rampart <rampart@localhost>".to_owned());
         let raw_login = raw.login.clone().unwrap_or_default();
         let mut throttle = ThrottleConfig::default();
-        if let Some(n) = raw_login.lockout_after {
-            if n < 1 {
-                problems.push("login.lockout_after must be at least 1".to_owned());
+        for (name, value, slot) in [
+            ("lockout_after", raw_login.lockout_after, &mut throttle.free_failures),
+            (
+                "lockout_after_per_address",
+                raw_login.lockout_after_per_address,
+                &mut throttle.free_failures_per_address,
+            ),
+            (
+                "lockout_after_per_network",
+                raw_login.lockout_after_per_network,
+                &mut throttle.free_failures_per_network,
+            ),
+            (
+                "lockout_after_per_account",
+                raw_login.lockout_after_per_account,
+                &mut throttle.free_failures_per_account,
+            ),
+            (
+                "max_consecutive_failures",
+                raw_login.max_consecutive_failures,
+                &mut throttle.max_consecutive_failures,
+            ),
+        ] {
+            if let Some(n) = value {
+                if n < 1 {
+                    problems.push(format!("login.{name} must be at least 1"));
+                }
+                *slot = n;
             }
-            throttle.free_failures = n;
-        }
-        if let Some(n) = raw_login.lockout_after_per_address {
-            if n < 1 {
-                problems.push("login.lockout_after_per_address must be at least 1".to_owned());
-            }
-            throttle.free_failures_per_address = n;
-        }
-        if let Some(n) = raw_login.lockout_after_per_network {
-            if n < 1 {
-                problems.push("login.lockout_after_per_network must be at least 1".to_owned());
-            }
-            throttle.free_failures_per_network = n;
         }
         if let Some(text) = &raw_login.max_lockout {
             match parse_duration(text) {

@@ -105,6 +105,12 @@ pub struct RawLogin {
     pub lockout_after_per_address: Option<i64>,
     /// Failed sign-ins from one network (/24 or /64) before it locks (default 200).
     pub lockout_after_per_network: Option<i64>,
+    /// Failed sign-ins of one account, across networks, before it locks for
+    /// browsers that are not its known devices (default 10).
+    pub lockout_after_per_account: Option<i64>,
+    /// Consecutive failures after which the account signs in only from a
+    /// known device, after a reset or an operator's unlock (default 100).
+    pub max_consecutive_failures: Option<i64>,
     /// The longest lock-out (default `1h`).
     pub max_lockout: Option<String>,
     /// The sources the login form tries, in order: `local`, `ldap`

@@ -135,6 +135,9 @@ pub async fn change_password(
             return Err(ApiError::from_problems(problems));
         }
         Err(ChangePasswordError::Busy(_)) => return Err(ApiError::busy()),
+        Err(ChangePasswordError::Throttled(wait)) => {
+            return Err(ApiError::rate_limited(wait.whole_seconds()));
+        }
         Err(other) => return Err(ApiError::internal(&other)),
     }
     Ok(StatusCode::NO_CONTENT)

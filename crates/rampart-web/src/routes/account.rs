@@ -182,6 +182,7 @@ async fn password_submit(
             &problems,
         )),
         Err(ChangePasswordError::Busy(b)) => Err(WebError::Busy(b)),
+        Err(ChangePasswordError::Throttled(wait)) => Err(crate::error::throttled(wait)),
         Err(other) => Err(WebError::internal(other)),
     }
 }
