@@ -370,9 +370,7 @@ impl AccountService {
         match checked {
             Ok(found) => {
                 // A second factor still to come keeps the account's count.
-                self.throttle
-                    .succeeded(attempt, !found.mfa_enabled)
-                    .await?;
+                self.throttle.succeeded(attempt, !found.mfa_enabled).await?;
                 Ok(found)
             }
             Err(known) => {

@@ -367,7 +367,13 @@ impl MfaService {
                         "barred": failure.account_barred,
                     });
                     self.audit
-                        .record("account.locked_out", user, client, Outcome::Failure, details)
+                        .record(
+                            "account.locked_out",
+                            user,
+                            client,
+                            Outcome::Failure,
+                            details,
+                        )
                         .await?;
                 }
                 Err(MfaError::InvalidCode)

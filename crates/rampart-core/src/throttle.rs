@@ -267,15 +267,14 @@ impl LoginThrottle {
             old.map_or(1, |o| o.failures + 1)
         };
         let previous_lock = old.map_or(OffsetDateTime::UNIX_EPOCH, |o| o.locked_until);
-        let locked_until = if reserved.kind == Kind::Account
-            && failures >= self.config.max_consecutive_failures
-        {
-            barred_until()
-        } else if failures >= reserved.free {
-            now + self.lock_for(failures, reserved.free)
-        } else {
-            previous_lock
-        };
+        let locked_until =
+            if reserved.kind == Kind::Account && failures >= self.config.max_consecutive_failures {
+                barred_until()
+            } else if failures >= reserved.free {
+                now + self.lock_for(failures, reserved.free)
+            } else {
+                previous_lock
+            };
         Counter {
             failures,
             locked_until,
@@ -328,7 +327,10 @@ impl LoginThrottle {
                     return Ok(Err(Locked(Duration::seconds(1))));
                 }
                 // Another attempt changed the counter: read it again.
-                let fresh = self.repo.throttle_counters(&[reserved.key.as_str()]).await?;
+                let fresh = self
+                    .repo
+                    .throttle_counters(&[reserved.key.as_str()])
+                    .await?;
                 rows.retain(|(k, _)| *k != reserved.key);
                 rows.extend(fresh);
             }
@@ -340,7 +342,9 @@ impl LoginThrottle {
     /// Takes back reservations of an attempt that will not be made.
     async fn undo(&self, reserved: &[Reserved]) -> Result<(), RepoError> {
         for r in reserved {
-            self.repo.undo_throttle(&r.key, r.locks.1, r.locks.0).await?;
+            self.repo
+                .undo_throttle(&r.key, r.locks.1, r.locks.0)
+                .await?;
         }
         Ok(())
     }
@@ -362,7 +366,9 @@ impl LoginThrottle {
                 Kind::Name | Kind::Device => cleared.push(r.key.as_str()),
                 Kind::Account if complete => cleared.push(r.key.as_str()),
                 Kind::Account | Kind::Address | Kind::Network => {
-                    self.repo.undo_throttle(&r.key, r.locks.1, r.locks.0).await?;
+                    self.repo
+                        .undo_throttle(&r.key, r.locks.1, r.locks.0)
+                        .await?;
                 }
             }
         }

@@ -73,7 +73,8 @@ impl ThrottleRepo for Store {
             .await
             .map(|done| done.rows_affected())
             .map_err(repo_error))?,
-            Some(old) => on_pool!(self, |pool| sqlx::query(
+            Some(old) => on_pool!(self, |pool| {
+                sqlx::query(
                 "UPDATE login_throttle SET failures = $1, last_failure_at = $2, locked_until = $3 \
                  WHERE key = $4 AND failures = $5 AND last_failure_at = $6 AND locked_until = $7"
             )
@@ -87,7 +88,8 @@ impl ThrottleRepo for Store {
             .execute(pool)
             .await
             .map(|done| done.rows_affected())
-            .map_err(repo_error))?,
+            .map_err(repo_error)
+            })?,
         };
         Ok(changed == 1)
     }

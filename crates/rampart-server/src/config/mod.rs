@@ -530,7 +530,11 @@ impl Config {
         let raw_login = raw.login.clone().unwrap_or_default();
         let mut throttle = ThrottleConfig::default();
         for (name, value, slot) in [
-            ("lockout_after", raw_login.lockout_after, &mut throttle.free_failures),
+            (
+                "lockout_after",
+                raw_login.lockout_after,
+                &mut throttle.free_failures,
+            ),
             (
                 "lockout_after_per_address",
                 raw_login.lockout_after_per_address,

@@ -35,6 +35,7 @@ mod api;
 mod audit;
 mod breached;
 mod browser;
+mod brute_force;
 mod bypass;
 mod cli;
 mod concurrency;

@@ -1,0 +1,248 @@
+//! The account-wide lock-out and counting before checking, as an attacker
+//! would test them: guesses fired concurrently, guesses spread over many
+//! networks (through a trusted proxy's X-Forwarded-For), second-factor codes
+//! guessed from many networks with the password known, and the
+//! password-change endpoint used as an oracle.
+
+use rampart_server::config::{RawLogin, StringList};
+use rampart_testkit::smtp::SmtpSink;
+use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
+use reqwest::StatusCode;
+use serde_json::json;
+
+backend_tests!(
+    concurrent_guesses_are_limited_like_sequential_ones,
+    guesses_spread_over_networks_lock_the_account,
+    guessed_codes_count_toward_the_account,
+    consecutive_failures_bar_the_account_until_unlock,
+    the_password_change_is_no_oracle,
+);
+
+/// An API sign-in from `network` (a /24, as seen through the proxy).
+async fn api_sign_in(app: &TestApp, password: &str, from: &str, code: Option<&str>) -> StatusCode {
+    let mut body = json!({"username": "vic", "password": password});
+    if let Some(code) = code {
+        body["code"] = json!(code);
+    }
+    reqwest::Client::new()
+        .post(app.url("/api/v1/sessions"))
+        .header("x-forwarded-for", from)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+fn behind_proxy(raw: &mut rampart_server::config::RawConfig) {
+    raw.trusted_proxies = Some(StringList::Joined("127.0.0.1/32".into()));
+}
+
+async fn with_vic(app: &TestApp) {
+    app.browser()
+        .register("vic", "vic@example.com", GOOD_PASSWORD)
+        .await;
+}
+
+async fn concurrent_guesses_are_limited_like_sequential_ones(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    with_vic(&app).await;
+    let guesses = (0..15).map(|n| {
+        let app = &app;
+        async move { api_sign_in(app, &format!("wrong guess {n}"), "198.51.100.7", None).await }
+    });
+    let answers = futures_join_all(guesses).await;
+    let refused = answers
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let limited = answers
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(
+        (refused, limited),
+        (5, 10),
+        "as five sequential guesses would: {answers:?}"
+    );
+    assert_eq!(
+        api_sign_in(&app, GOOD_PASSWORD, "198.51.100.7", None).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password, before any hashing"
+    );
+}
+
+/// Runs the futures concurrently on this task; their outputs in order.
+async fn futures_join_all<F: std::future::Future>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<F::Output> {
+    let mut pending: Vec<_> = futures.map(|f| Some(Box::pin(f))).collect();
+    let mut results: Vec<Option<F::Output>> = (0..pending.len()).map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut all = true;
+        for (slot, fut) in pending.iter_mut().enumerate() {
+            if let Some(f) = fut {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => {
+                        results[slot] = Some(v);
+                        *fut = None;
+                    }
+                    std::task::Poll::Pending => all = false,
+                }
+            }
+        }
+        if all {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    results.into_iter().flatten().collect()
+}
+
+async fn guesses_spread_over_networks_lock_the_account(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    let url = format!("smtp://{}", sink.addr);
+    let app = TestApp::spawn_with(&backend, move |raw| {
+        behind_proxy(raw);
+        raw.smtp_url = Some(url);
+    })
+    .await;
+    with_vic(&app).await;
+    // One guess from each of ten networks: each under its network's limit.
+    for n in 0..10 {
+        assert_eq!(
+            api_sign_in(&app, "wrong guess 1", &format!("10.0.{n}.1"), None).await,
+            StatusCode::UNAUTHORIZED,
+            "guess {n}"
+        );
+    }
+    // The account-wide limit: an eleventh network is held back, the owner
+    // too when not on a known device, and IPv6 networks likewise.
+    for from in ["10.0.99.1", "2001:db8:1::1", "203.0.113.5"] {
+        assert_eq!(
+            api_sign_in(&app, GOOD_PASSWORD, from, None).await,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{from}"
+        );
+    }
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM audit_events WHERE kind = $1",
+            "account.locked_out"
+        )
+        .await,
+        1
+    );
+    let mail = sink
+        .wait_for_subject("Sign-in to your account was paused")
+        .await;
+    assert!(mail.contains("To: vic@example.com"), "{mail}");
+    // The lock is progressive, not for ever.
+    app.clock.advance(time::Duration::minutes(2));
+    assert_eq!(
+        api_sign_in(&app, GOOD_PASSWORD, "203.0.113.5", None).await,
+        StatusCode::CREATED
+    );
+}
+
+async fn guessed_codes_count_toward_the_account(backend: Backend) {
+    let app = TestApp::spawn_with(&backend, behind_proxy).await;
+    let browser = app.browser();
+    let (secret, _) = crate::mfa::enrol_in_browser(&app, &browser, "vic").await;
+    // The attacker knows the password and guesses codes, one per network.
+    for n in 0..10 {
+        assert_eq!(
+            api_sign_in(&app, GOOD_PASSWORD, &format!("10.1.{n}.1"), Some("000000")).await,
+            StatusCode::UNAUTHORIZED,
+            "code guess {n}"
+        );
+    }
+    let right = crate::mfa::code(&app, &secret, 0);
+    assert_eq!(
+        api_sign_in(&app, GOOD_PASSWORD, "10.1.99.1", Some(&right)).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "knowing the password does not reset the count of guessed codes"
+    );
+}
+
+async fn consecutive_failures_bar_the_account_until_unlock(backend: Backend) {
+    let app = TestApp::spawn_with(&backend, |raw| {
+        behind_proxy(raw);
+        raw.login = Some(RawLogin {
+            lockout_after_per_account: Some(2),
+            max_consecutive_failures: Some(4),
+            ..Default::default()
+        });
+    })
+    .await;
+    with_vic(&app).await;
+    for n in 0..4 {
+        assert_eq!(
+            api_sign_in(&app, "wrong guess 1", &format!("10.2.{n}.1"), None).await,
+            StatusCode::UNAUTHORIZED,
+            "guess {n}"
+        );
+        app.clock.advance(time::Duration::hours(2));
+    }
+    // A day later the account still signs in only after an unlock.
+    app.clock.advance(time::Duration::days(1));
+    assert_eq!(
+        api_sign_in(&app, GOOD_PASSWORD, "203.0.113.5", None).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM audit_events WHERE kind = 'account.locked_out' AND details LIKE $1",
+            "%\"barred\":true%"
+        )
+        .await,
+        1
+    );
+    app.unlock("vic", &rampart_core::ClientMeta::operator())
+        .await
+        .unwrap();
+    assert_eq!(
+        api_sign_in(&app, GOOD_PASSWORD, "203.0.113.5", None).await,
+        StatusCode::CREATED
+    );
+}
+
+async fn the_password_change_is_no_oracle(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    with_vic(&app).await;
+    let token = app.api_login("vic", GOOD_PASSWORD).await;
+    let change = |current: String| {
+        let token = token.clone();
+        let app = &app;
+        async move {
+            reqwest::Client::new()
+                .put(app.url("/api/v1/me/password"))
+                .bearer_auth(token)
+                .json(&json!({"current_password": current, "new_password": "short"}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    let answers = futures_join_all((0..12).map(|n| change(format!("wrong guess {n}")))).await;
+    let wrong = answers
+        .iter()
+        .filter(|s| **s == StatusCode::UNPROCESSABLE_ENTITY)
+        .count();
+    assert_eq!(wrong, 5, "five guesses, then 429: {answers:?}");
+    assert!(answers.iter().all(|s| {
+        [
+            StatusCode::UNPROCESSABLE_ENTITY,
+            StatusCode::TOO_MANY_REQUESTS,
+        ]
+        .contains(s)
+    }));
+    // The right password with a bad new one now says nothing either.
+    assert_eq!(
+        change(GOOD_PASSWORD.to_owned()).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
