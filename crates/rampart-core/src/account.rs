@@ -201,6 +201,7 @@ pub struct AccountService {
     limits: Arc<RateLimits>,
     sources: Vec<LoginSource>,
     directory: Option<DirectorySignIn>,
+    devices: Option<Arc<crate::device::KnownDevices>>,
 }
 
 impl AccountService {
@@ -231,6 +232,7 @@ impl AccountService {
             limits,
             sources: vec![LoginSource::Local],
             directory: None,
+            devices: None,
         }
     }
 
@@ -243,6 +245,13 @@ impl AccountService {
     ) -> Self {
         self.sources = sources;
         self.directory = directory;
+        self
+    }
+
+    /// Checks known-device cookies, which exempt a browser from the
+    /// account-wide lock-out.
+    pub fn with_known_devices(mut self, devices: Arc<crate::device::KnownDevices>) -> Self {
+        self.devices = Some(devices);
         self
     }
 
@@ -341,7 +350,7 @@ impl AccountService {
         password: SecretString,
         client: &ClientMeta,
     ) -> Result<Authenticated, LoginError> {
-        let target = self.target_of(login).await?;
+        let target = self.target_of(login, client).await?;
         // Counted before anything is hashed (see `throttle`).
         let attempt = match self.throttle.attempt(login, client.ip, &target).await? {
             Ok(attempt) => attempt,
@@ -418,7 +427,7 @@ impl AccountService {
 
     /// Whom a sign-in with `login` is about: the account's id when a local
     /// account has that username or address (one counter for both names).
-    async fn target_of(&self, login: &str) -> Result<Target, RepoError> {
+    async fn target_of(&self, login: &str, client: &ClientMeta) -> Result<Target, RepoError> {
         let login = login.trim();
         if login.is_empty() || login.len() > 254 {
             return Ok(Target::default());
@@ -429,10 +438,21 @@ impl AccountService {
         } else {
             LoginKey::Username(&key_text)
         };
-        let found = self.users.find_credentials(key).await?;
+        let Some(found) = self.users.find_credentials(key).await? else {
+            return Ok(Target::default());
+        };
+        let device = match (&self.devices, &client.known_device) {
+            (Some(devices), Some(cookie)) => {
+                devices
+                    .device_of(found.user.id, cookie.expose_secret())
+                    .await?
+            }
+            _ => None,
+        };
         Ok(Target {
-            account: found.map(|c| c.user.id.to_string()),
-            ..Target::default()
+            account: Some(found.user.id.to_string()),
+            device,
+            second_factor: false,
         })
     }
 

@@ -48,6 +48,9 @@ pub struct ClientMeta {
     pub ip: Option<IpAddr>,
     /// User agent, as sent.
     pub user_agent: Option<String>,
+    /// The known-device cookie the browser presented, unchecked (see
+    /// [`crate::device`]); never written to the trail.
+    pub known_device: Option<secrecy::SecretString>,
 }
 
 impl ClientMeta {

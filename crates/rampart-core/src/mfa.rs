@@ -128,6 +128,7 @@ pub struct MfaService {
     mac_key: Zeroizing<[u8; 32]>,
     config: MfaConfig,
     remember: Arc<crate::remember::RememberService>,
+    devices: Arc<crate::device::KnownDevices>,
 }
 
 /// The collaborators of [`MfaService`].
@@ -152,6 +153,8 @@ pub struct MfaParts {
     /// Remember-me series, which end when a second factor is turned on
     /// (they proved only a password).
     pub remember: Arc<crate::remember::RememberService>,
+    /// Known devices, exempt from the account-wide lock-out.
+    pub devices: Arc<crate::device::KnownDevices>,
 }
 
 /// The lock-out counter of second-factor failures of a username (`#` never
@@ -172,6 +175,7 @@ impl MfaService {
     /// The service.
     pub fn new(parts: MfaParts, config: MfaConfig) -> Self {
         Self {
+            devices: parts.devices,
             remember: parts.remember,
             repo: parts.repo,
             users: parts.users,
@@ -323,9 +327,17 @@ impl MfaService {
         // password does not clear and under the account across every
         // network: knowing the password must not reset the count of guessed
         // codes.
+        let device = match &client.known_device {
+            Some(cookie) => {
+                self.devices
+                    .device_of(user.id, cookie.expose_secret())
+                    .await?
+            }
+            None => None,
+        };
         let target = Target {
             account: Some(user.id.to_string()),
-            device: None,
+            device,
             second_factor: true,
         };
         let attempt = match self

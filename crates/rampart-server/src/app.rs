@@ -116,6 +116,8 @@ pub struct Services {
     pub identities: Arc<rampart_core::external::IdentityService>,
     /// Sign-in through OpenID Connect / OAuth2 providers.
     pub providers: Arc<rampart_core::provider::ProviderSignIn>,
+    /// Known-device cookies.
+    pub devices: Arc<rampart_core::device::KnownDevices>,
 }
 
 /// Builds the domain services over `store`.
@@ -208,6 +210,15 @@ pub async fn services(
         tokens.clone(),
         throttle.clone(),
     ));
+    let devices = Arc::new(rampart_core::device::KnownDevices::new(
+        repo.clone(),
+        clock.clone(),
+        Zeroizing::new(hmac_sha256(
+            secret.expose_secret().as_bytes(),
+            &[b"rampart/known-device-key/v1"],
+        )),
+        time::Duration::days(365),
+    ));
     let mfa = Arc::new(MfaService::new(
         MfaParts {
             repo: repo.clone(),
@@ -222,6 +233,7 @@ pub async fn services(
                 &[b"rampart/mfa-mac-key/v1"],
             )),
             remember: remember.clone(),
+            devices: devices.clone(),
         },
         MfaConfig {
             issuer: config.mfa_issuer.clone(),
@@ -277,7 +289,8 @@ pub async fn services(
             audit.clone(),
             limits.clone(),
         )
-        .with_sources(config.federation.sources.clone(), directory),
+        .with_sources(config.federation.sources.clone(), directory)
+        .with_known_devices(devices.clone()),
     );
     let setup = Arc::new(SetupService::new(
         Arc::new(store.clone()),
@@ -298,6 +311,7 @@ pub async fn services(
         setup,
         identities,
         providers,
+        devices,
     })
 }
 
@@ -322,6 +336,7 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         setup,
         identities,
         providers,
+        devices,
     } = services(config, &store, clock.clone()).await?;
     let destination = match &config.smtp_url {
         Some(url) => Destination::Smtp(url.clone()),
@@ -392,6 +407,7 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         tokens,
         providers,
         identities,
+        devices,
         templates: Arc::new(templates),
         settings: Arc::new(settings),
         readiness: Arc::new(StoreReadiness(store.clone())),

@@ -6,8 +6,10 @@
 //! With `session.cookie_domain` both carry `Domain` (single sign-on across
 //! subdomains) and, over HTTPS, the `__Secure-` prefix instead of `__Host-`
 //! (which forbids `Domain`). The "remember this device" cookie
-//! `rampart_device` (second factor skipped on this browser) has the same
-//! attributes and lives `mfa.remember_device_for`.
+//! `rampart_trusted` (second factor skipped on this browser) has the same
+//! attributes and lives `mfa.remember_device_for`; the known-device cookie
+//! `rampart_device` (exempt from the account-wide lock-out) is set at every
+//! complete sign-in and lives a year.
 
 use crate::settings::WebSettings;
 use axum::http::{HeaderMap, HeaderValue};
@@ -19,7 +21,8 @@ use secrecy::{ExposeSecret, SecretString};
 enum Kind {
     Session,
     Remember,
-    Device,
+    Trusted,
+    Known,
 }
 
 fn name(settings: &WebSettings, kind: Kind) -> &'static str {
@@ -30,9 +33,12 @@ fn name(settings: &WebSettings, kind: Kind) -> &'static str {
         (Kind::Remember, true, false) => "__Host-rampart_remember",
         (Kind::Remember, true, true) => "__Secure-rampart_remember",
         (Kind::Remember, false, _) => "rampart_remember",
-        (Kind::Device, true, false) => "__Host-rampart_device",
-        (Kind::Device, true, true) => "__Secure-rampart_device",
-        (Kind::Device, false, _) => "rampart_device",
+        (Kind::Trusted, true, false) => "__Host-rampart_trusted",
+        (Kind::Trusted, true, true) => "__Secure-rampart_trusted",
+        (Kind::Trusted, false, _) => "rampart_trusted",
+        (Kind::Known, true, false) => "__Host-rampart_device",
+        (Kind::Known, true, true) => "__Secure-rampart_device",
+        (Kind::Known, false, _) => "rampart_device",
     }
 }
 
@@ -110,12 +116,26 @@ pub fn device_cookie(
     value: &SecretString,
     max_age: time::Duration,
 ) -> HeaderValue {
-    lasting(settings, Kind::Device, value, max_age)
+    lasting(settings, Kind::Trusted, value, max_age)
+}
+
+/// `Set-Cookie` value carrying a known-device mark for `max_age`.
+pub fn known_device_cookie(
+    settings: &WebSettings,
+    value: &SecretString,
+    max_age: time::Duration,
+) -> HeaderValue {
+    lasting(settings, Kind::Known, value, max_age)
+}
+
+/// The known-device value the client sent, if any.
+pub fn known_device_token(settings: &WebSettings, headers: &HeaderMap) -> Option<SecretString> {
+    read(settings, Kind::Known, headers)
 }
 
 /// The trusted-device value the client sent, if any.
 pub fn device_token(settings: &WebSettings, headers: &HeaderMap) -> Option<SecretString> {
-    read(settings, Kind::Device, headers)
+    read(settings, Kind::Trusted, headers)
 }
 
 /// `Set-Cookie` value that deletes the remember-me cookie.

@@ -52,7 +52,7 @@ async fn rotate_into_session(
         state.sessions.end(previous).await?;
     }
     let user_id = user.id;
-    let (token, _) = match method {
+    let (token, session) = match method {
         Some((method, source)) => {
             state
                 .sessions
@@ -72,6 +72,19 @@ async fn rotate_into_session(
         header::SET_COOKIE,
         cookies::session_cookie(&state.settings, &token),
     );
+    if method.is_some() {
+        // Every complete sign-in makes this browser a known device of the
+        // account (exempt from the account-wide lock-out).
+        let device = state
+            .devices
+            .issue(&session.user)
+            .await
+            .map_err(WebError::internal)?;
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            cookies::known_device_cookie(&state.settings, &device, state.devices.ttl()),
+        );
+    }
     Ok(response)
 }
 

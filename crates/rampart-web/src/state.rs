@@ -40,6 +40,8 @@ pub struct AppState {
     pub providers: Arc<rampart_core::provider::ProviderSignIn>,
     /// Linked external identities.
     pub identities: Arc<rampart_core::external::IdentityService>,
+    /// Known-device cookies (set at every complete sign-in).
+    pub devices: Arc<rampart_core::device::KnownDevices>,
     /// Page templates.
     pub templates: Arc<Templates>,
     /// Deployment settings.

@@ -6,7 +6,7 @@
 
 use rampart_server::config::{RawLogin, StringList};
 use rampart_testkit::smtp::SmtpSink;
-use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
+use rampart_testkit::{Backend, Browser, GOOD_PASSWORD, TestApp, csrf_from};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -16,6 +16,7 @@ backend_tests!(
     guessed_codes_count_toward_the_account,
     consecutive_failures_bar_the_account_until_unlock,
     the_password_change_is_no_oracle,
+    a_known_device_still_signs_in,
 );
 
 /// An API sign-in from `network` (a /24, as seen through the proxy).
@@ -244,5 +245,79 @@ async fn the_password_change_is_no_oracle(backend: Backend) {
     assert_eq!(
         change(GOOD_PASSWORD.to_owned()).await,
         StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+/// A sign-in through the login page of `browser`, from `from` (as the
+/// trusted proxy reports it).
+async fn page_sign_in(app: &TestApp, browser: &Browser, password: &str, from: &str) -> StatusCode {
+    let csrf = csrf_from(&browser.get("/login").await.text().await.unwrap()).unwrap();
+    browser
+        .client
+        .post(app.url("/login"))
+        .header("x-forwarded-for", from)
+        .form(&[
+            ("username", "vic"),
+            ("password", password),
+            ("csrf_token", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+async fn a_known_device_still_signs_in(backend: Backend) {
+    let app = TestApp::spawn_with(&backend, behind_proxy).await;
+    with_vic(&app).await;
+    // The owner signs in once on their laptop: it becomes a known device.
+    let laptop = app.browser();
+    assert_eq!(
+        page_sign_in(&app, &laptop, GOOD_PASSWORD, "192.0.2.10").await,
+        StatusCode::SEE_OTHER
+    );
+    let device = laptop
+        .cookie("rampart_device")
+        .expect("a known-device cookie");
+    laptop.logout().await;
+    // A botnet spreads guesses over ten networks: the account locks.
+    for n in 0..10 {
+        assert_eq!(
+            api_sign_in(&app, "wrong guess 1", &format!("10.3.{n}.1"), None).await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let stranger = app.browser();
+    assert_eq!(
+        page_sign_in(&app, &stranger, GOOD_PASSWORD, "192.0.2.10").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a browser that never signed in is held back"
+    );
+    // A forged or copied-to-another-account cookie does not help.
+    let forger = app.browser();
+    forger.set_cookie("rampart_device", &device.replace('.', "x"));
+    assert_eq!(
+        page_sign_in(&app, &forger, GOOD_PASSWORD, "192.0.2.11").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // The owner's laptop still gets in.
+    assert_eq!(
+        page_sign_in(&app, &laptop, GOOD_PASSWORD, "192.0.2.10").await,
+        StatusCode::SEE_OTHER,
+        "the known device is not held back by the account-wide lock"
+    );
+    laptop.logout().await;
+    // Its own counter still applies: five wrong passwords from five
+    // networks lock that device.
+    for n in 0..5 {
+        assert_eq!(
+            page_sign_in(&app, &laptop, "wrong guess 2", &format!("10.4.{n}.1")).await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        page_sign_in(&app, &laptop, GOOD_PASSWORD, "10.4.99.1").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the device's own counter"
     );
 }

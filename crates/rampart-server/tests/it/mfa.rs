@@ -545,7 +545,7 @@ async fn trusted_device_skips_the_code_until_the_password_changes(backend: Backe
         )
         .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    assert!(browser.cookie("rampart_device").is_some());
+    assert!(browser.cookie("rampart_trusted").is_some());
     browser.logout().await;
     let resp = browser.login("erin", GOOD_PASSWORD).await;
     assert_eq!(
@@ -564,7 +564,7 @@ async fn trusted_device_skips_the_code_until_the_password_changes(backend: Backe
     );
     // The genuine mark works in another browser; a tampered one (well formed,
     // so only the MAC can refuse it) or another user's does not.
-    let mark = browser.cookie("rampart_device").unwrap();
+    let mark = browser.cookie("rampart_trusted").unwrap();
     let parts: Vec<&str> = mark.split('.').collect();
     assert_eq!(parts.len(), 3, "{mark}");
     let later: i64 = parts[1].parse::<i64>().unwrap() + 86_400;
@@ -576,7 +576,7 @@ async fn trusted_device_skips_the_code_until_the_password_changes(backend: Backe
     };
     let with_mark = |value: &str| {
         let b = app.browser();
-        b.set_cookie("rampart_device", value);
+        b.set_cookie("rampart_trusted", value);
         b
     };
     assert_eq!(

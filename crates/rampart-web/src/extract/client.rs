@@ -19,6 +19,9 @@ pub struct ClientInfo {
     pub ip: Option<IpAddr>,
     /// The `User-Agent` header, if it is valid text.
     pub user_agent: Option<String>,
+    /// The known-device cookie, if the browser sent one (checked by the
+    /// domain against the account signing in).
+    pub known_device: Option<secrecy::SecretString>,
 }
 
 impl ClientInfo {
@@ -27,6 +30,7 @@ impl ClientInfo {
         rampart_core::ClientMeta {
             ip: self.ip,
             user_agent: self.user_agent.clone(),
+            known_device: self.known_device.clone(),
         }
     }
 }
@@ -77,6 +81,7 @@ impl FromRequestParts<AppState> for ClientInfo {
                 .get(header::USER_AGENT)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
+            known_device: crate::cookies::known_device_token(&state.settings, &parts.headers),
         })
     }
 }

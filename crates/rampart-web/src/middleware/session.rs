@@ -70,6 +70,7 @@ impl Client {
         rampart_core::ClientMeta {
             ip: self.ip,
             user_agent: self.user_agent.clone(),
+            known_device: None,
         }
     }
 

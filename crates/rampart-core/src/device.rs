@@ -1,0 +1,126 @@
+//! Known devices (OWASP "device cookies"): every complete sign-in leaves the
+//! browser a `rampart_device` cookie, signed and bound to the account, that
+//! later exempts it from the account-wide lock-out (its own per-device
+//! counter still applies). So a botnet spread over many networks locks the
+//! account for everyone else while the owner, on a browser that signed in
+//! before, still gets in.
+//!
+//! The cookie is `USER.DEVICE.EXPIRES.MAC`: a random device id and an
+//! HMAC-SHA-256 over the account, the device, the expiry and a digest of
+//! the account's password hash. It is not a secret that signs anyone in by
+//! itself (a password is still needed), it cannot be made for another
+//! account, and a password change or reset voids every device of the
+//! account, because the digest changes.
+
+use crate::clock::Clock;
+use crate::model::{User, UserId};
+use crate::ports::{LoginKey, RepoError, UserRepo};
+use data_encoding::{BASE64URL_NOPAD, HEXLOWER};
+use rampart_crypto::{TokenDigest, constant_time_eq, hmac_sha256};
+use secrecy::SecretString;
+use std::sync::Arc;
+use time::Duration;
+use zeroize::Zeroizing;
+
+/// Issues and checks known-device cookies.
+pub struct KnownDevices {
+    users: Arc<dyn UserRepo>,
+    clock: Arc<dyn Clock>,
+    mac_key: Zeroizing<[u8; 32]>,
+    ttl: Duration,
+}
+
+impl KnownDevices {
+    /// Devices signed with `mac_key` (derived from the secret key), known for
+    /// `ttl` after their last sign-in.
+    pub fn new(
+        users: Arc<dyn UserRepo>,
+        clock: Arc<dyn Clock>,
+        mac_key: Zeroizing<[u8; 32]>,
+        ttl: Duration,
+    ) -> Self {
+        Self {
+            users,
+            clock,
+            mac_key,
+            ttl,
+        }
+    }
+
+    /// How long a cookie lives.
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    async fn binding(&self, user: UserId) -> Result<String, RepoError> {
+        let Some(found) = self.users.find_by_id(user).await? else {
+            return Ok(String::new());
+        };
+        let hash = self
+            .users
+            .find_credentials(LoginKey::Username(&found.username.key()))
+            .await?
+            .and_then(|c| c.password_hash)
+            .unwrap_or_default();
+        Ok(TokenDigest::of(&hash).to_hex())
+    }
+
+    fn mac(&self, user: UserId, device: &str, expires: i64, binding: &str) -> [u8; 32] {
+        hmac_sha256(
+            self.mac_key.as_slice(),
+            &[
+                b"rampart/known-device/v1",
+                user.to_string().as_bytes(),
+                device.as_bytes(),
+                &expires.to_be_bytes(),
+                binding.as_bytes(),
+            ],
+        )
+    }
+
+    /// A new known-device cookie value for `user` (a fresh device id).
+    pub async fn issue(&self, user: &User) -> Result<SecretString, RepoError> {
+        let device = HEXLOWER.encode(&rampart_crypto::token::random_bytes::<16>());
+        let expires = (self.clock.now() + self.ttl).unix_timestamp();
+        let binding = self.binding(user.id).await?;
+        let mac = self.mac(user.id, &device, expires, &binding);
+        Ok(SecretString::from(format!(
+            "{}.{device}.{expires}.{}",
+            user.id,
+            BASE64URL_NOPAD.encode(&mac)
+        )))
+    }
+
+    /// The device id when `presented` is a live known-device cookie of
+    /// `user`; `None` for anything else (another account's, expired,
+    /// forged, voided by a password change).
+    pub async fn device_of(
+        &self,
+        user: UserId,
+        presented: &str,
+    ) -> Result<Option<String>, RepoError> {
+        let mut parts = presented.split('.');
+        let (Some(id), Some(device), Some(expires), Some(mac), None) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            return Ok(None);
+        };
+        let (Ok(expires), Ok(mac)) = (
+            expires.parse::<i64>(),
+            BASE64URL_NOPAD.decode(mac.as_bytes()),
+        ) else {
+            return Ok(None);
+        };
+        let well_formed = device.len() == 32 && device.bytes().all(|b| b.is_ascii_hexdigit());
+        if id != user.to_string() || !well_formed || expires <= self.clock.now().unix_timestamp() {
+            return Ok(None);
+        }
+        let binding = self.binding(user).await?;
+        let expected = self.mac(user, device, expires, &binding);
+        Ok(constant_time_eq(&expected, &mac).then(|| device.to_owned()))
+    }
+}
