@@ -47,7 +47,7 @@ api_token=$(curl -s -H 'content-type: application/json' \
   -d "{\"username\":\"bench\",\"password\":\"$password\"}" "$base/api/v1/sessions" |
   sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
 pat=$(curl -s -H 'content-type: application/json' -H "Authorization: Bearer $api_token" \
-  -d '{"name":"bench","scopes":["read:me"],"expires_in_days":1}' "$base/api/v1/me/tokens" |
+  -d '{"name":"bench","scopes":["proxy"],"expires_in_days":1}' "$base/api/v1/me/tokens" |
   sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
 fwd=(-H "X-Forwarded-Method: GET" -H "X-Forwarded-Proto: https" -H "X-Forwarded-Host: app.example.com" -H "X-Forwarded-Uri: /page")
 [ "$(curl -s -o /dev/null -w '%{http_code}' "${fwd[@]}" -H "Cookie: rampart_session=$session" "$base/auth/verify")" = 200 ]
