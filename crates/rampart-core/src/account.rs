@@ -350,6 +350,11 @@ impl AccountService {
         password: SecretString,
         client: &ClientMeta,
     ) -> Result<Authenticated, LoginError> {
+        if login.trim().len() > 254 {
+            // No account can have such a name: refused without a counter
+            // row (nothing to guess, nothing to store).
+            return Err(LoginError::InvalidCredentials);
+        }
         let target = self.target_of(login, client).await?;
         // Counted before anything is hashed (see `throttle`).
         let attempt = match self.throttle.attempt(login, client.ip, &target).await? {
@@ -668,9 +673,16 @@ impl AccountService {
         );
         // The current password is a guess like any sign-in: counted first,
         // toward the account's limit too, so this is no unthrottled oracle.
+        let device = match (&self.devices, &client.known_device) {
+            (Some(devices), Some(cookie)) => {
+                devices.device_of(user.id, cookie.expose_secret()).await?
+            }
+            _ => None,
+        };
         let target = Target {
             account: Some(user.id.to_string()),
-            ..Target::default()
+            device,
+            second_factor: false,
         };
         let attempt = match self
             .throttle
@@ -680,12 +692,19 @@ impl AccountService {
             Ok(attempt) => attempt,
             Err(Locked(wait)) => return Err(ChangePasswordError::Throttled(wait)),
         };
-        let stored = self
+        let stored = match self
             .users
             .find_credentials(LoginKey::Username(&user.username.key()))
-            .await?
-            .and_then(|c| c.password_hash)
-            .unwrap_or_else(|| self.dummy_hash.clone());
+            .await
+        {
+            Ok(found) => found
+                .and_then(|c| c.password_hash)
+                .unwrap_or_else(|| self.dummy_hash.clone()),
+            Err(err) => {
+                self.throttle.cancel(attempt).await?;
+                return Err(err.into());
+            }
+        };
         let verification = match self.pool.run(move |h| h.verify(&current, &stored)).await {
             Ok(Ok(verification)) => verification,
             Ok(Err(err)) => {

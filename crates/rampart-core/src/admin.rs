@@ -315,7 +315,12 @@ impl AdminService {
         throttle
             .clear_name(&crate::mfa::second_factor_key(user.username.as_str()))
             .await?;
-        throttle.clear_account(&user.id.to_string()).await?;
+        throttle
+            .clear_account(
+                &user.id.to_string(),
+                &[user.username.as_str(), user.email.as_str()],
+            )
+            .await?;
         self.forget(user.id);
         audit.committed(&event).await;
         Ok(())

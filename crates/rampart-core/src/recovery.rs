@@ -341,7 +341,12 @@ impl RecoveryService {
         self.audit.committed(&event).await;
         self.api_tokens.revoke_all(user.id).await?;
         // The owner proved the mailbox: the account-wide lock ends.
-        self.throttle.clear_account(&user.id.to_string()).await?;
+        self.throttle
+            .clear_account(
+                &user.id.to_string(),
+                &[user.username.as_str(), user.email.as_str()],
+            )
+            .await?;
         self.ended_everything(&user, None, true).await?;
         Ok(user.id)
     }

@@ -381,27 +381,12 @@ impl SessionService {
         client: &ClientMeta,
         series: &str,
     ) -> Result<(SecretString, Arc<Session>), SessionError> {
-        let event = self.audit.event(
-            "login.succeeded",
-            &user,
-            client,
-            Outcome::Success,
-            json!({"method": "remember_me", "source": "remember_me"}),
-        );
-        let started = self
-            .insert(
-                user,
-                client.ip.map(|ip| ip.to_string()),
-                client.user_agent.clone(),
-                Some(&event),
-                Origin {
-                    kind: SessionKind::Browser,
-                    remember_series: Some(series.to_owned()),
-                },
-            )
-            .await?;
-        self.audit.committed(&event).await;
-        Ok(started)
+        let origin = Origin {
+            kind: SessionKind::Browser,
+            remember_series: Some(series.to_owned()),
+        };
+        self.signed_in(user, client, "remember_me", "remember_me", origin)
+            .await
     }
 
     /// Ends every session the remember-me `series` of `user` started (the
@@ -425,6 +410,23 @@ impl SessionService {
         source: &str,
         kind: SessionKind,
     ) -> Result<(SecretString, Arc<Session>), SessionError> {
+        let origin = Origin {
+            kind,
+            remember_series: None,
+        };
+        self.signed_in(user, client, method, source, origin).await
+    }
+
+    /// A new session of `origin` and its `login.succeeded` event, in one
+    /// transaction.
+    async fn signed_in(
+        &self,
+        user: User,
+        client: &ClientMeta,
+        method: &str,
+        source: &str,
+        origin: Origin,
+    ) -> Result<(SecretString, Arc<Session>), SessionError> {
         let event = self.audit.event(
             "login.succeeded",
             &user,
@@ -438,10 +440,7 @@ impl SessionService {
                 client.ip.map(|ip| ip.to_string()),
                 client.user_agent.clone(),
                 Some(&event),
-                Origin {
-                    kind,
-                    remember_series: None,
-                },
+                origin,
             )
             .await?;
         self.audit.committed(&event).await;

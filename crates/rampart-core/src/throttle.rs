@@ -243,8 +243,12 @@ impl LoginThrottle {
                 c.free_failures,
             ));
         }
-        if let Some(device) = &target.device {
-            keys.push(key(format!("dev:{device}"), Kind::Device, c.free_failures));
+        if let (Some(account), Some(device)) = (&target.account, &target.device) {
+            keys.push(key(
+                format!("dev:{account}:{device}"),
+                Kind::Device,
+                c.free_failures,
+            ));
         }
         keys
     }
@@ -258,23 +262,23 @@ impl LoginThrottle {
     fn next(&self, old: Option<Counter>, reserved: &Reserved, now: OffsetDateTime) -> Counter {
         // Name, address and network counters forget a day without failures;
         // the account counter counts consecutive failures until a success.
-        let stale = old.is_none_or(|o| {
-            reserved.kind != Kind::Account && o.last_failure_at < now - Duration::days(1)
-        });
+        // A known device, like the account, is not forgiven by time either:
+        // a stolen device cookie must not yield guesses every day for ever.
+        let consecutive = matches!(reserved.kind, Kind::Account | Kind::Device);
+        let stale = old.is_none_or(|o| !consecutive && o.last_failure_at < now - Duration::days(1));
         let failures = if stale {
             1
         } else {
             old.map_or(1, |o| o.failures + 1)
         };
         let previous_lock = old.map_or(OffsetDateTime::UNIX_EPOCH, |o| o.locked_until);
-        let locked_until =
-            if reserved.kind == Kind::Account && failures >= self.config.max_consecutive_failures {
-                barred_until()
-            } else if failures >= reserved.free {
-                now + self.lock_for(failures, reserved.free)
-            } else {
-                previous_lock
-            };
+        let locked_until = if consecutive && failures >= self.config.max_consecutive_failures {
+            barred_until()
+        } else if failures >= reserved.free {
+            now + self.lock_for(failures, reserved.free)
+        } else {
+            previous_lock
+        };
         Counter {
             failures,
             locked_until,
@@ -291,12 +295,46 @@ impl LoginThrottle {
         ip: Option<IpAddr>,
         target: &Target,
     ) -> Result<Result<Attempt, Locked>, RepoError> {
-        let mut keys = self.keys(login, ip, target);
+        let keys = self.keys(login, ip, target);
         let known_device = target.device.is_some();
-        let mut done: Vec<Reserved> = Vec::with_capacity(keys.len());
         let names: Vec<&str> = keys.iter().map(|k| k.key.as_str()).collect();
-        let mut rows = self.repo.throttle_counters(&names).await?;
-        for mut reserved in keys.drain(..) {
+        let rows = self.repo.throttle_counters(&names).await?;
+        // Every lock first: a refused attempt writes nothing.
+        let now = self.clock.now();
+        let wait = keys
+            .iter()
+            .filter(|k| !(k.kind == Kind::Account && known_device))
+            .filter_map(|k| rows.iter().find(|(key, _)| *key == k.key))
+            .map(|(_, c)| c.locked_until - now)
+            .fold(Duration::ZERO, Duration::max);
+        if wait > Duration::ZERO {
+            return Ok(Err(Locked(whole_seconds(wait))));
+        }
+        let mut done: Vec<Reserved> = Vec::with_capacity(keys.len());
+        match self.reserve(keys, rows, known_device, &mut done).await {
+            Ok(Ok(())) => Ok(Ok(Attempt { reserved: done })),
+            Ok(Err(locked)) => {
+                self.undo(&done).await?;
+                Ok(Err(locked))
+            }
+            Err(err) => {
+                // Take back what was reserved (best effort), then report.
+                let _ = self.undo(&done).await;
+                Err(err)
+            }
+        }
+    }
+
+    /// Reserves each key in turn; what was reserved is in `done` whatever
+    /// the outcome.
+    async fn reserve(
+        &self,
+        keys: Vec<Reserved>,
+        mut rows: Vec<(String, Counter)>,
+        known_device: bool,
+        done: &mut Vec<Reserved>,
+    ) -> Result<Result<(), Locked>, RepoError> {
+        for mut reserved in keys {
             let mut tries = 0;
             loop {
                 let now = self.clock.now();
@@ -310,7 +348,6 @@ impl LoginThrottle {
                     && o.locked_until > now
                     && !exempt
                 {
-                    self.undo(&done).await?;
                     return Ok(Err(Locked(whole_seconds(o.locked_until - now))));
                 }
                 let new = self.next(old, &reserved, now);
@@ -323,7 +360,6 @@ impl LoginThrottle {
                 tries += 1;
                 if tries >= SWAP_TRIES {
                     // Contended beyond reason: refuse rather than guess.
-                    self.undo(&done).await?;
                     return Ok(Err(Locked(Duration::seconds(1))));
                 }
                 // Another attempt changed the counter: read it again.
@@ -336,7 +372,7 @@ impl LoginThrottle {
             }
             done.push(reserved);
         }
-        Ok(Ok(Attempt { reserved: done }))
+        Ok(Ok(()))
     }
 
     /// Takes back reservations of an attempt that will not be made.
@@ -360,22 +396,22 @@ impl LoginThrottle {
     /// second factor does not clear the account's counter, so knowing the
     /// password never resets the count of guessed codes.
     pub async fn succeeded(&self, attempt: Attempt, complete: bool) -> Result<(), RepoError> {
-        let mut cleared = Vec::new();
+        // Every key is settled even if one write fails; the first error is
+        // reported after.
+        let mut first_error = None;
         for r in &attempt.reserved {
-            match r.kind {
-                Kind::Name | Kind::Device => cleared.push(r.key.as_str()),
-                Kind::Account if complete => cleared.push(r.key.as_str()),
+            let settled = match r.kind {
+                Kind::Name | Kind::Device => self.repo.clear_throttle_counter(&r.key).await,
+                Kind::Account if complete => self.repo.clear_throttle_counter(&r.key).await,
                 Kind::Account | Kind::Address | Kind::Network => {
-                    self.repo
-                        .undo_throttle(&r.key, r.locks.1, r.locks.0)
-                        .await?;
+                    self.repo.undo_throttle(&r.key, r.locks.1, r.locks.0).await
                 }
+            };
+            if let Err(err) = settled {
+                first_error.get_or_insert(err);
             }
         }
-        for key in cleared {
-            self.repo.clear_throttle_counter(key).await?;
-        }
-        Ok(())
+        first_error.map_or(Ok(()), Err)
     }
 
     /// The attempt failed: it stays counted (its lock, if any, is already
@@ -404,12 +440,22 @@ impl LoginThrottle {
             .await
     }
 
-    /// Clears the account-wide counter of an account (operator unlock,
-    /// password reset).
-    pub async fn clear_account(&self, account: &str) -> Result<(), RepoError> {
+    /// Clears the account-wide counters of an account (operator unlock,
+    /// password reset): its own, and those counted under its names before
+    /// it existed locally (a directory user's first sign-ins).
+    pub async fn clear_account(&self, account: &str, names: &[&str]) -> Result<(), RepoError> {
         self.repo
             .clear_throttle_counter(&account_key(Some(account), ""))
-            .await
+            .await?;
+        self.repo
+            .clear_throttle_prefix(&format!("dev:{account}:"))
+            .await?;
+        for name in names {
+            self.repo
+                .clear_throttle_counter(&account_key(None, name))
+                .await?;
+        }
+        Ok(())
     }
 }
 

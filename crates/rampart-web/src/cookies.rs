@@ -37,7 +37,7 @@ fn name(settings: &WebSettings, kind: Kind) -> &'static str {
         (Kind::Trusted, true, true) => "__Secure-rampart_trusted",
         (Kind::Trusted, false, _) => "rampart_trusted",
         (Kind::Known, true, false) => "__Host-rampart_device",
-        (Kind::Known, true, true) => "__Secure-rampart_device",
+        (Kind::Known, true, true) => "__Host-rampart_device",
         (Kind::Known, false, _) => "rampart_device",
     }
 }
@@ -97,6 +97,10 @@ fn lasting(
     max_age: time::Duration,
 ) -> HeaderValue {
     let mut cookie = build(settings, kind, value.expose_secret().to_owned());
+    if matches!(kind, Kind::Known) {
+        // Host-only: a known device is this site's, not every subdomain's.
+        cookie.unset_domain();
+    }
     cookie.set_max_age(max_age);
     header(cookie)
 }

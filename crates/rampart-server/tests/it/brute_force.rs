@@ -17,6 +17,7 @@ backend_tests!(
     consecutive_failures_bar_the_account_until_unlock,
     the_password_change_is_no_oracle,
     a_known_device_still_signs_in,
+    the_owner_changes_the_password_during_an_attack,
 );
 
 /// An API sign-in from `network` (a /24, as seen through the proxy).
@@ -320,4 +321,31 @@ async fn a_known_device_still_signs_in(backend: Backend) {
         StatusCode::TOO_MANY_REQUESTS,
         "the device's own counter"
     );
+}
+
+async fn the_owner_changes_the_password_during_an_attack(backend: Backend) {
+    let app = TestApp::spawn_with(&backend, behind_proxy).await;
+    with_vic(&app).await;
+    let laptop = app.browser();
+    assert_eq!(
+        page_sign_in(&app, &laptop, GOOD_PASSWORD, "127.0.0.1").await,
+        StatusCode::SEE_OTHER
+    );
+    for n in 0..10 {
+        api_sign_in(&app, "wrong guess 1", &format!("10.5.{n}.1"), None).await;
+    }
+    // Signed in on a known device, the owner is not held back from
+    // choosing a new password while the account is locked for others.
+    let resp = laptop
+        .submit(
+            "/account/password",
+            "/account/password",
+            &[
+                ("current_password", GOOD_PASSWORD),
+                ("new_password", "another long phrase 7"),
+                ("new_password_confirm", "another long phrase 7"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
 }
