@@ -889,6 +889,7 @@ async fn a_full_hash_pool_answers_503_busy(backend: Backend) {
         });
         raw.login = Some(rampart_server::config::RawLogin {
             lockout_after: Some(1000),
+            lockout_after_per_account: Some(1000),
             ..Default::default()
         })
     })

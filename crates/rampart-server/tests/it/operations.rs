@@ -19,6 +19,7 @@ async fn hash_pool_overflow_answers_503_with_retry_after(backend: Backend) {
         // This test floods one name on purpose; keep lock-outs out of it.
         raw.login = Some(rampart_server::config::RawLogin {
             lockout_after: Some(1000),
+            lockout_after_per_account: Some(1000),
             ..Default::default()
         })
     })
