@@ -145,10 +145,13 @@ impl HashPool {
         let waits = self.waits.clone();
         // The admission moves into the job, so a request cancelled while its
         // hash runs still counts until the hash really ends.
+        // The slot is given back before the answer is sent, so a caller that
+        // has its answer never sees its own job still counted.
         let wrapped: Job = Box::new(move |hasher| {
-            let _admission = admission;
             waits.record(queued_at.elapsed());
-            let _ = done.send(job(hasher));
+            let answer = job(hasher);
+            drop(admission);
+            let _ = done.send(answer);
         });
         self.jobs.try_send(wrapped).map_err(|_| PoolBusy)?;
         result.await.map_err(|_| PoolBusy)
