@@ -1,8 +1,11 @@
 //! Bringing users over from another application (`rampart user import`):
 //! one CSV row at a time, each checked like a registration (username,
 //! e-mail, roles), its password hash recognised (`rampart_crypto::legacy`)
-//! and stored as it is. The user signs in with their old password; that
-//! sign-in replaces the hash with Argon2id. A refused row is reported and
+//! and wrapped in Argon2id (`PasswordHasher::wrap_legacy`), so a stolen
+//! database holds no bare bcrypt, pbkdf2, scrypt or HMAC hash even for
+//! accounts nobody signs in to again. The user signs in with their old
+//! password (the legacy function, then Argon2id); that sign-in replaces the
+//! hash with plain Argon2id. A refused row is reported and
 //! the import goes on (rows go in batches, one transaction each, with a
 //! savepoint per row); every imported account is audited (`user.registered`,
 //! `by: import`) in the transaction that creates it.
@@ -10,6 +13,7 @@
 use crate::audit::{AuditTrail, ClientMeta, Outcome};
 use crate::clock::Clock;
 use crate::model::{Email, NewUser, RoleName, User, Username};
+use crate::password::HashPool;
 use crate::ports::{LoginKey, RepoError, UniqueField, UserRepo};
 use rampart_crypto::legacy::{self, FLASK_SECURITY_PREFIX, Family};
 use serde_json::json;
@@ -45,6 +49,7 @@ pub enum RowProblem {
 /// Imports rows.
 pub struct Importer {
     users: Arc<dyn UserRepo>,
+    pool: HashPool,
     audit: Arc<AuditTrail>,
     clock: Arc<dyn Clock>,
     /// The key-ring-sealed Flask-Security salt, when the hashes are
@@ -60,12 +65,14 @@ impl Importer {
     /// pre-hashed with that (sealed) salt.
     pub fn new(
         users: Arc<dyn UserRepo>,
+        pool: HashPool,
         audit: Arc<AuditTrail>,
         clock: Arc<dyn Clock>,
         sealed_salt: Option<String>,
     ) -> Self {
         Self {
             users,
+            pool,
             audit,
             clock,
             sealed_salt,
@@ -101,6 +108,33 @@ impl Importer {
         if batch.is_empty() {
             return Ok(outcomes);
         }
+        let hashes = batch
+            .iter()
+            .map(|(new, _)| new.password_hash.clone().unwrap_or_default())
+            .collect();
+        let mut wrapped_batch = Vec::with_capacity(batch.len());
+        let mut kept = Vec::with_capacity(slots.len());
+        for (((new, event), slot), wrapped) in
+            batch.into_iter().zip(slots).zip(self.wrap(hashes).await)
+        {
+            match wrapped {
+                Ok(hash) => {
+                    wrapped_batch.push((
+                        NewUser {
+                            password_hash: Some(hash),
+                            ..new
+                        },
+                        event,
+                    ));
+                    kept.push(slot);
+                }
+                Err(problem) => outcomes[slot.0] = Err(problem),
+            }
+        }
+        let (batch, slots) = (wrapped_batch, kept);
+        if batch.is_empty() {
+            return Ok(outcomes);
+        }
         let written = self.users.insert_users(&batch).await?;
         for (((slot, _), result), (_, event)) in slots.iter().zip(written).zip(&batch) {
             match result {
@@ -115,6 +149,45 @@ impl Importer {
             }
         }
         Ok(outcomes)
+    }
+
+    /// Wraps every hash in Argon2id, spread over the hashing threads (one
+    /// job per thread, so the pool never refuses), answers in order.
+    async fn wrap(&self, hashes: Vec<String>) -> Vec<Result<String, RowProblem>> {
+        let per_job = hashes.len().div_ceil(self.pool.workers()).max(1);
+        let mut jobs = Vec::new();
+        let mut hashes = hashes.into_iter().peekable();
+        while hashes.peek().is_some() {
+            let chunk: Vec<String> = hashes.by_ref().take(per_job).collect();
+            let (pool, count) = (self.pool.clone(), chunk.len());
+            let job = tokio::spawn(async move {
+                pool.run(move |hasher| {
+                    chunk
+                        .iter()
+                        .map(|hash| hasher.wrap_legacy(hash).map_err(|e| e.to_string()))
+                        .collect::<Vec<_>>()
+                })
+                .await
+            });
+            jobs.push((job, count));
+        }
+        let mut answers = Vec::new();
+        for (job, count) in jobs {
+            match job.await {
+                Ok(Ok(wrapped)) => answers.extend(wrapped.into_iter().map(|w| {
+                    w.map_err(|e| {
+                        RowProblem::Invalid(format!("cannot wrap the password hash: {e}"))
+                    })
+                })),
+                Ok(Err(busy)) => {
+                    answers.extend((0..count).map(|_| Err(RowProblem::Invalid(busy.to_string()))))
+                }
+                Err(_) => answers.extend(
+                    (0..count).map(|_| Err(RowProblem::Invalid("the hashing job failed".into()))),
+                ),
+            }
+        }
+        answers
     }
 
     /// A dry run's check against the database and the rows before it.

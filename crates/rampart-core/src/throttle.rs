@@ -26,15 +26,26 @@
 //! for a complete sign-in, account counters are cleared; the address and
 //! network ones are decremented). A refused attempt is not counted.
 //!
+//! **Waiting, not refusing, for attempts in flight.** A reservation that
+//! would set a lock while other attempts on the same counter are still being
+//! checked in this process waits (up to 10 s) for them to settle, then reads
+//! the counter again: they may succeed and clear it. So N concurrent correct
+//! sign-ins of one account pass like N sequential ones, and N concurrent
+//! guesses are still held to the sequential allowance. Across instances the
+//! reservation alone decides (an instance cannot see another's attempts in
+//! flight), which errs towards refusing.
+//!
 //! Names are counted whether or not an account has them, and an unknown
 //! name gets an account counter of its own, so a lock says nothing about
 //! existence.
 
 use crate::clock::Clock;
 use crate::ports::{RepoError, ThrottleRepo};
+use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use time::{Duration, OffsetDateTime};
+use tokio::sync::Notify;
 
 /// Lock-out thresholds.
 #[derive(Debug, Clone)]
@@ -128,7 +139,69 @@ struct Reserved {
 #[must_use = "an attempt stays counted as a failure until it is settled"]
 pub struct Attempt {
     reserved: Vec<Reserved>,
+    /// Leaves the in-flight count of each key when the attempt is settled
+    /// or dropped.
+    _flight: Flight,
 }
+
+/// The attempts of this process whose reservations are not settled yet,
+/// per counter key.
+#[derive(Debug, Default)]
+struct InFlight {
+    keys: Mutex<HashMap<String, usize>>,
+    settled: Notify,
+}
+
+impl InFlight {
+    fn count(&self, key: &str) -> usize {
+        self.keys
+            .lock()
+            .map_or(0, |keys| keys.get(key).copied().unwrap_or(0))
+    }
+
+    fn enter(&self, key: &str) {
+        if let Ok(mut keys) = self.keys.lock() {
+            *keys.entry(key.to_owned()).or_default() += 1;
+        }
+    }
+
+    fn leave(&self, key: &str) {
+        if let Ok(mut keys) = self.keys.lock()
+            && let Some(n) = keys.get_mut(key)
+        {
+            *n -= 1;
+            if *n == 0 {
+                keys.remove(key);
+            }
+        }
+        self.settled.notify_waiters();
+    }
+}
+
+/// The keys one attempt is in flight on; leaves them when dropped.
+#[derive(Debug)]
+struct Flight {
+    registry: Arc<InFlight>,
+    keys: Vec<String>,
+}
+
+impl Flight {
+    fn enter(&mut self, key: &str) {
+        self.registry.enter(key);
+        self.keys.push(key.to_owned());
+    }
+}
+
+impl Drop for Flight {
+    fn drop(&mut self) {
+        for key in &self.keys {
+            self.registry.leave(key);
+        }
+    }
+}
+
+/// How long a reservation waits for attempts in flight before it is refused.
+const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// What a counted failure set off.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -151,6 +224,7 @@ pub struct LoginThrottle {
     repo: Arc<dyn ThrottleRepo>,
     clock: Arc<dyn Clock>,
     config: ThrottleConfig,
+    in_flight: Arc<InFlight>,
 }
 
 /// How many times a counter is re-read when another attempt changed it
@@ -178,6 +252,7 @@ impl LoginThrottle {
             repo,
             clock,
             config,
+            in_flight: Arc::default(),
         }
     }
 
@@ -311,8 +386,18 @@ impl LoginThrottle {
             return Ok(Err(Locked(whole_seconds(wait))));
         }
         let mut done: Vec<Reserved> = Vec::with_capacity(keys.len());
-        match self.reserve(keys, rows, known_device, &mut done).await {
-            Ok(Ok(())) => Ok(Ok(Attempt { reserved: done })),
+        let mut flight = Flight {
+            registry: self.in_flight.clone(),
+            keys: Vec::with_capacity(keys.len()),
+        };
+        match self
+            .reserve(keys, rows, known_device, &mut done, &mut flight)
+            .await
+        {
+            Ok(Ok(())) => Ok(Ok(Attempt {
+                reserved: done,
+                _flight: flight,
+            })),
             Ok(Err(locked)) => {
                 self.undo(&done).await?;
                 Ok(Err(locked))
@@ -333,7 +418,9 @@ impl LoginThrottle {
         mut rows: Vec<(String, Counter)>,
         known_device: bool,
         done: &mut Vec<Reserved>,
+        flight: &mut Flight,
     ) -> Result<Result<(), Locked>, RepoError> {
+        let deadline = tokio::time::Instant::now() + MAX_WAIT;
         for mut reserved in keys {
             let mut tries = 0;
             loop {
@@ -351,7 +438,24 @@ impl LoginThrottle {
                     return Ok(Err(Locked(whole_seconds(o.locked_until - now))));
                 }
                 let new = self.next(old, &reserved, now);
+                // This reservation would set a lock while other attempts on
+                // the counter are being checked: wait for them to settle
+                // (they may succeed and clear it), then read it again.
+                let settled = self.in_flight.settled.notified();
+                if new.locked_until > now && !exempt && self.in_flight.count(&reserved.key) > 0 {
+                    if tokio::time::timeout_at(deadline, settled).await.is_err() {
+                        return Ok(Err(Locked(Duration::seconds(1))));
+                    }
+                    let fresh = self
+                        .repo
+                        .throttle_counters(&[reserved.key.as_str()])
+                        .await?;
+                    rows.retain(|(k, _)| *k != reserved.key);
+                    rows.extend(fresh);
+                    continue;
+                }
                 if self.repo.swap_throttle(&reserved.key, old, new).await? {
+                    flight.enter(&reserved.key);
                     reserved.count = new.failures;
                     let before = old.map_or(OffsetDateTime::UNIX_EPOCH, |o| o.locked_until);
                     reserved.locks = (before, new.locked_until);

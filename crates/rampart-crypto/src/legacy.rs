@@ -13,7 +13,7 @@
 //! Every comparison of derived bytes is constant-time; the algorithms are
 //! the `bcrypt`, `pbkdf2`, `scrypt` and `hmac` crates'.
 
-use data_encoding::{BASE64, BASE64_NOPAD, HEXLOWER_PERMISSIVE};
+use data_encoding::{BASE64, BASE64_NOPAD, BASE64URL_NOPAD, HEXLOWER, HEXLOWER_PERMISSIVE};
 use hmac::{KeyInit, Mac};
 use sha2::{Sha256, Sha512};
 use subtle::ConstantTimeEq;
@@ -74,6 +74,9 @@ impl Family {
 /// Iteration counts above this are refused (a hostile file could otherwise
 /// make one sign-in take hours).
 const MAX_ITERATIONS: u32 = 10_000_000;
+/// The bcrypt cost above which a hash is refused, for the same reason (cost
+/// 20 is already about a minute per sign-in).
+const MAX_BCRYPT_COST: u32 = 20;
 
 /// Recognises `stored` and checks its fields (nothing is derived).
 pub fn identify(stored: &str) -> Result<Family, LegacyHashError> {
@@ -97,12 +100,13 @@ pub fn identify(stored: &str) -> Result<Family, LegacyHashError> {
         return Ok(Family::FlaskSecurity);
     }
     if stored.starts_with("$2a$") || stored.starts_with("$2b$") || stored.starts_with("$2y$") {
-        return if stored.len() == 60 {
+        let cost = stored.get(4..6).and_then(|c| c.parse::<u32>().ok());
+        return if stored.len() == 60 && cost.is_some_and(|c| (4..=MAX_BCRYPT_COST).contains(&c)) {
             Ok(Family::Bcrypt)
         } else {
             Err(LegacyHashError::Malformed(
                 "bcrypt",
-                "a bcrypt hash has 60 characters",
+                "a bcrypt hash has 60 characters and a cost from 04 to 20",
             ))
         };
     }
@@ -143,44 +147,207 @@ pub fn flask_security_prehash(salt: &[u8], password: &[u8]) -> Zeroizing<String>
     Zeroizing::new(BASE64.encode(&digest))
 }
 
+/// How a legacy hash is computed: its parameters, its salt and the output
+/// it stored. Parsed once; [`Recipe::derive`] recomputes the output.
+enum Recipe {
+    Bcrypt {
+        cost: u32,
+        salt: [u8; 16],
+        /// The 31 characters of bcrypt's own base64 after the salt.
+        expected: Vec<u8>,
+    },
+    Pbkdf2 {
+        sha512: bool,
+        rounds: u32,
+        salt: Vec<u8>,
+        expected: Vec<u8>,
+    },
+    Scrypt {
+        params: scrypt::Params,
+        salt: Vec<u8>,
+        expected: Vec<u8>,
+    },
+}
+
+/// Where bcrypt's output starts (`$2b$NN$` and a 22-character salt).
+const BCRYPT_OUTPUT: usize = 29;
+
+impl Recipe {
+    fn of(stored: &str) -> Result<(Family, Recipe), LegacyHashError> {
+        let family = identify(stored)?;
+        let recipe = match family {
+            Family::Argon2 | Family::FlaskSecurity => return Err(LegacyHashError::Unknown),
+            Family::Bcrypt => {
+                let parts: bcrypt::HashParts = stored
+                    .parse()
+                    .map_err(|_| LegacyHashError::Malformed("bcrypt", "unreadable"))?;
+                Recipe::Bcrypt {
+                    cost: parts.get_cost(),
+                    salt: parts.get_salt_raw(),
+                    expected: stored.as_bytes()[BCRYPT_OUTPUT..].to_vec(),
+                }
+            }
+            Family::WerkzeugPbkdf2 => {
+                let (sha512, rounds, salt, expected) = werkzeug_pbkdf2(stored)?;
+                Recipe::Pbkdf2 {
+                    sha512,
+                    rounds,
+                    salt: salt.as_bytes().to_vec(),
+                    expected,
+                }
+            }
+            Family::WerkzeugScrypt => {
+                let (log_n, r, p, salt, expected) = werkzeug_scrypt(stored)?;
+                let params = scrypt::Params::new(log_n, r, p)
+                    .map_err(|_| LegacyHashError::Malformed("scrypt", "bad cost parameters"))?;
+                Recipe::Scrypt {
+                    params,
+                    salt: salt.as_bytes().to_vec(),
+                    expected,
+                }
+            }
+            Family::PasslibPbkdf2 => {
+                let (rounds, salt, expected) = passlib_pbkdf2(stored)?;
+                Recipe::Pbkdf2 {
+                    sha512: false,
+                    rounds,
+                    salt,
+                    expected,
+                }
+            }
+            Family::DjangoPbkdf2 => {
+                let (rounds, salt, expected) = django_pbkdf2(stored)?;
+                Recipe::Pbkdf2 {
+                    sha512: false,
+                    rounds,
+                    salt: salt.as_bytes().to_vec(),
+                    expected,
+                }
+            }
+        };
+        Ok((family, recipe))
+    }
+
+    fn expected(&self) -> &[u8] {
+        match self {
+            Recipe::Bcrypt { expected, .. }
+            | Recipe::Pbkdf2 { expected, .. }
+            | Recipe::Scrypt { expected, .. } => expected,
+        }
+    }
+
+    /// The output this recipe gives for `password`.
+    fn derive(&self, password: &[u8]) -> Result<Zeroizing<Vec<u8>>, LegacyHashError> {
+        match self {
+            Recipe::Bcrypt { cost, salt, .. } => {
+                let full = Zeroizing::new(
+                    bcrypt::hash_with_salt(password, *cost, *salt)
+                        .map_err(|_| LegacyHashError::Malformed("bcrypt", "bad cost"))?
+                        .format_for_version(bcrypt::Version::TwoB),
+                );
+                Ok(Zeroizing::new(full.as_bytes()[BCRYPT_OUTPUT..].to_vec()))
+            }
+            Recipe::Pbkdf2 {
+                sha512,
+                rounds,
+                salt,
+                expected,
+            } => Ok(pbkdf2(*sha512, password, salt, *rounds, expected.len())),
+            Recipe::Scrypt {
+                params,
+                salt,
+                expected,
+            } => {
+                let mut out = Zeroizing::new(vec![0u8; expected.len()]);
+                scrypt::scrypt(password, salt, params, &mut out)
+                    .map_err(|_| LegacyHashError::Malformed("scrypt", "bad output length"))?;
+                Ok(out)
+            }
+        }
+    }
+}
+
 /// Checks `password` against a non-Argon2 `stored` hash (the Flask-Security
 /// form must be unwrapped by the caller, who holds the key ring).
 pub fn verify(stored: &str, password: &[u8]) -> Result<bool, LegacyHashError> {
-    match identify(stored)? {
-        Family::Argon2 | Family::FlaskSecurity => Err(LegacyHashError::Unknown),
-        Family::Bcrypt => bcrypt::verify(password, stored)
-            .map_err(|_| LegacyHashError::Malformed("bcrypt", "unreadable")),
-        Family::WerkzeugPbkdf2 => {
-            let (sha512, rounds, salt, expected) = werkzeug_pbkdf2(stored)?;
-            Ok(equal(
-                &pbkdf2(sha512, password, salt.as_bytes(), rounds, expected.len()),
-                &expected,
-            ))
+    let (_, recipe) = Recipe::of(stored)?;
+    Ok(equal(&recipe.derive(password)?, recipe.expected()))
+}
+
+/// The prefix of a legacy hash wrapped in Argon2id at import.
+pub const WRAPPED_PREFIX: &str = "$wrapped$";
+
+/// A legacy hash taken apart for wrapping (OWASP "upgrading legacy
+/// hashes"): the `template` is the hash with its output zeroed, which keeps
+/// the algorithm, parameters and salt needed to recompute the output but
+/// not the output itself; `input` is what Argon2id is computed over: the
+/// template and the output. [`recompute`] rebuilds the same input from a
+/// password, so only the right password gives the input Argon2id was
+/// computed over.
+#[derive(Debug)]
+pub struct Unwrapped {
+    /// The legacy hash with its output zeroed.
+    pub template: String,
+    /// The Argon2id input (secret: it is as good as the legacy hash).
+    pub input: Zeroizing<String>,
+}
+
+/// Takes a bare legacy hash apart for wrapping.
+pub fn take_apart(stored: &str) -> Result<Unwrapped, LegacyHashError> {
+    let (family, recipe) = Recipe::of(stored)?;
+    let template = zeroed(family, stored, recipe.expected().len());
+    let input = wrap_input(&template, recipe.expected());
+    Ok(Unwrapped { template, input })
+}
+
+/// The Argon2id input for `password` under `template` (see [`take_apart`]).
+pub fn recompute(template: &str, password: &[u8]) -> Result<Zeroizing<String>, LegacyHashError> {
+    let (_, recipe) = Recipe::of(template)?;
+    Ok(wrap_input(template, &recipe.derive(password)?))
+}
+
+/// `$wrapped$TEMPLATE$argon2id$…` → (template, the Argon2 PHC string).
+pub fn split_wrapped(stored: &str) -> Option<(String, &str)> {
+    let rest = stored.strip_prefix(WRAPPED_PREFIX)?;
+    let (template, phc) = rest.split_at(rest.find('$')?);
+    let template = BASE64URL_NOPAD.decode(template.as_bytes()).ok()?;
+    Some((String::from_utf8(template).ok()?, phc))
+}
+
+/// `$wrapped$` + the template (base64url, as it may hold `$`) + the PHC string.
+pub fn join_wrapped(template: &str, phc: &str) -> String {
+    format!(
+        "{WRAPPED_PREFIX}{}{phc}",
+        BASE64URL_NOPAD.encode(template.as_bytes())
+    )
+}
+
+fn wrap_input(template: &str, output: &[u8]) -> Zeroizing<String> {
+    Zeroizing::new(format!("{template}${}", HEXLOWER.encode(output)))
+}
+
+/// `stored` with its `len`-byte output replaced by zeros in the family's
+/// own encoding (so the template still parses as a hash of that family).
+fn zeroed(family: Family, stored: &str, len: usize) -> String {
+    let zeros = vec![0u8; len];
+    let (prefix, output) = match family {
+        Family::Bcrypt => (&stored[..BCRYPT_OUTPUT], ".".repeat(len)),
+        Family::WerkzeugPbkdf2 | Family::WerkzeugScrypt => {
+            (output_prefix(stored), HEXLOWER.encode(&zeros))
         }
-        Family::WerkzeugScrypt => {
-            let (log_n, r, p, salt, expected) = werkzeug_scrypt(stored)?;
-            let params = scrypt::Params::new(log_n, r, p)
-                .map_err(|_| LegacyHashError::Malformed("scrypt", "bad cost parameters"))?;
-            let mut out = Zeroizing::new(vec![0u8; expected.len()]);
-            scrypt::scrypt(password, salt.as_bytes(), &params, &mut out)
-                .map_err(|_| LegacyHashError::Malformed("scrypt", "bad output length"))?;
-            Ok(equal(&out, &expected))
-        }
-        Family::PasslibPbkdf2 => {
-            let (rounds, salt, expected) = passlib_pbkdf2(stored)?;
-            Ok(equal(
-                &pbkdf2(false, password, &salt, rounds, expected.len()),
-                &expected,
-            ))
-        }
-        Family::DjangoPbkdf2 => {
-            let (rounds, salt, expected) = django_pbkdf2(stored)?;
-            Ok(equal(
-                &pbkdf2(false, password, salt.as_bytes(), rounds, expected.len()),
-                &expected,
-            ))
-        }
-    }
+        Family::PasslibPbkdf2 => (
+            output_prefix(stored),
+            BASE64_NOPAD.encode(&zeros).replace('+', "."),
+        ),
+        Family::DjangoPbkdf2 => (output_prefix(stored), BASE64.encode(&zeros)),
+        Family::Argon2 | Family::FlaskSecurity => (stored, String::new()),
+    };
+    format!("{prefix}{output}")
+}
+
+/// Everything up to and including the last `$`.
+fn output_prefix(stored: &str) -> &str {
+    stored.rfind('$').map_or(stored, |at| &stored[..=at])
 }
 
 fn equal(derived: &[u8], expected: &[u8]) -> bool {

@@ -107,10 +107,38 @@ impl PasswordHasher {
 
     /// Hashes a password with a fresh 128-bit salt; returns a PHC string.
     pub fn hash(&self, password: &SecretString) -> Result<String, PasswordHashError> {
+        self.hash_bytes(password.expose_secret().as_bytes())
+    }
+
+    /// Wraps an imported hash in Argon2id with this hasher's parameters, so
+    /// the database never holds a bare legacy hash (OWASP "upgrading legacy
+    /// hashes"): `$wrapped$TEMPLATE$argon2id$…`, where the template keeps the
+    /// legacy algorithm, parameters and salt but not its output. An Argon2
+    /// hash is kept as it is; a Flask-Security form keeps its sealed salt and
+    /// wraps its inner hash. [`Self::verify`] recomputes the legacy function,
+    /// then Argon2id.
+    pub fn wrap_legacy(&self, stored: &str) -> Result<String, PasswordHashError> {
+        if stored.starts_with("$argon2") {
+            return Ok(stored.to_owned());
+        }
+        if let Some((sealed, inner)) = crate::legacy::split_flask_security(stored) {
+            let inner = self.wrap_legacy(inner)?;
+            return Ok(format!(
+                "{}{sealed}${inner}",
+                crate::legacy::FLASK_SECURITY_PREFIX
+            ));
+        }
+        let parts =
+            crate::legacy::take_apart(stored).map_err(|_| PasswordHashError::UnreadableHash)?;
+        let phc = self.hash_bytes(parts.input.as_bytes())?;
+        Ok(crate::legacy::join_wrapped(&parts.template, &phc))
+    }
+
+    fn hash_bytes(&self, input: &[u8]) -> Result<String, PasswordHashError> {
         let salt = crate::token::random_bytes::<16>();
         let hash = self
             .argon2(self.params.clone())
-            .hash_password_with_salt(password.expose_secret().as_bytes(), &salt)
+            .hash_password_with_salt(input, &salt)
             .map_err(|e| PasswordHashError::Hashing(e.to_string()))?;
         Ok(hash.to_string())
     }
@@ -152,6 +180,13 @@ impl PasswordHasher {
     ) -> Result<Verification, PasswordHashError> {
         if stored.starts_with("$argon2") {
             return self.verify_argon2(password, stored);
+        }
+        if stored.starts_with(crate::legacy::WRAPPED_PREFIX) {
+            let (template, phc) =
+                crate::legacy::split_wrapped(stored).ok_or(PasswordHashError::UnreadableHash)?;
+            let input = crate::legacy::recompute(&template, password)
+                .map_err(|_| PasswordHashError::UnreadableHash)?;
+            return self.verify_argon2(input.as_bytes(), phc);
         }
         match crate::legacy::verify(stored, password) {
             Ok(true) => Ok(Verification::MatchNeedsRehash),
@@ -244,6 +279,109 @@ mod tests {
             cheap().verify(&pw, &old).unwrap(),
             Verification::MatchNeedsRehash
         );
+    }
+
+    /// Hashes made by the real Python packages (the import fixtures), each
+    /// of the password `fixture pass for NAME`.
+    const LEGACY: &[(&str, &str)] = &[
+        (
+            "bcrypt_2b",
+            "$2b$04$9Po3edoHiZE16p1IGWLodO0j6/XEP0lYPOD5YAjPIUktokcjXo8fG",
+        ),
+        (
+            "bcrypt_2a",
+            "$2a$04$qF9bU./CAiKZipJRtunspO8BwGJye.3Od1j8u1e4yGLEx2LtwK9.i",
+        ),
+        (
+            "bcrypt_2y",
+            "$2y$04$5jJGl9l/xlvZLhO/kVc84uw4Yf/hZaMb4vws4F3ffkGUSnFyWOA9m",
+        ),
+        (
+            "wz_pbkdf2_sha256",
+            "pbkdf2:sha256:1000$XxPIUsAnjtDHL0m1$96711ead303e2cae281469b90c2eaabd19bd55bfd515c10338bef4b7ba93a6af",
+        ),
+        (
+            "wz_pbkdf2_sha512",
+            "pbkdf2:sha512:1000$fmGh5oHqusBW0Hr8$fc365dd3a6d02cbfbd329aaf3811178669dd92263b4efa508c2cc32949097a134d4d8188da5bfd3be2816780f6e4921edb447f9c5353a153d10e20b6b39c69cf",
+        ),
+        (
+            "wz_scrypt",
+            "scrypt:1024:8:1$9dWQ8VMFc0wQNGGm$6dd33a6584a439e13684a2e8fb677670b4eb2fb572a9f20d2f3a86f1f243a83b0b17f99f8fb29d811daadeb3d68fa414b65252786ca2d43bca4ba22bba9e3647",
+        ),
+        (
+            "passlib_pbkdf2",
+            "$pbkdf2-sha256$1000$EOJ8D.Fcay2FsPZeyzkHYA$Cn5RfsRsp/n5aXRKZK7MX73qjpoxNiW5DuqvZmWdsvU",
+        ),
+        (
+            "django_pbkdf2",
+            "pbkdf2_sha256$1000$ZRYQmqXn4Hpp$11CrJJmbLiUvmvw+tG5hib6g1AMprwowGI8+G79GTq8=",
+        ),
+    ];
+
+    #[test]
+    fn wrapped_legacy_hashes_hold_no_legacy_output_and_verify() {
+        let h = cheap();
+        for (name, legacy) in LEGACY {
+            let right = SecretString::from(format!("fixture pass for {name}"));
+            let wrong = SecretString::from(format!("fixture pass for {name}!"));
+            assert_eq!(
+                h.verify(&right, legacy).unwrap(),
+                Verification::MatchNeedsRehash,
+                "{name}: the bare hash verifies"
+            );
+            let wrapped = h.wrap_legacy(legacy).unwrap();
+            assert!(wrapped.starts_with("$wrapped$"), "{wrapped}");
+            assert!(
+                wrapped.contains("$argon2id$v=19$m=64,t=1,p=1$"),
+                "{wrapped}"
+            );
+            // The legacy output (the last 20 characters of every format) is
+            // nowhere in what is stored, in the clear or in the template.
+            let output = &legacy[legacy.len() - 20..];
+            let (template, _) = crate::legacy::split_wrapped(&wrapped).unwrap();
+            assert!(
+                !wrapped.contains(output) && !template.contains(output),
+                "{name}"
+            );
+            assert_eq!(
+                h.verify(&right, &wrapped).unwrap(),
+                Verification::MatchNeedsRehash,
+                "{name}: the right password opens the wrapped hash"
+            );
+            assert_eq!(
+                h.verify(&wrong, &wrapped).unwrap(),
+                Verification::Mismatch,
+                "{name}"
+            );
+            // Two wraps of one hash differ (a fresh Argon2 salt each).
+            assert_ne!(h.wrap_legacy(legacy).unwrap(), wrapped);
+        }
+    }
+
+    #[test]
+    fn tampered_wrapped_hashes_do_not_match() {
+        let h = cheap();
+        let (name, legacy) = LEGACY[0];
+        let right = SecretString::from(format!("fixture pass for {name}"));
+        let wrapped = h.wrap_legacy(legacy).unwrap();
+        let (template, phc) = crate::legacy::split_wrapped(&wrapped).unwrap();
+        // Another salt in the template: the recomputed input differs.
+        let other_salt = template.replacen("9Po3", "9Po4", 1);
+        let moved = crate::legacy::join_wrapped(&other_salt, phc);
+        assert_eq!(h.verify(&right, &moved).unwrap(), Verification::Mismatch);
+        // A cheaper cost in the template is refused or does not match.
+        let cheaper = crate::legacy::join_wrapped(&template.replacen("$04$", "$05$", 1), phc);
+        assert_eq!(h.verify(&right, &cheaper).unwrap(), Verification::Mismatch);
+        for broken in [
+            "$wrapped$",
+            "$wrapped$!!!$argon2id$v=19$m=64",
+            "$wrapped$YWJj",
+        ] {
+            assert!(h.verify(&right, broken).is_err(), "{broken}");
+        }
+        // An Argon2 hash is kept as it is.
+        let argon = h.hash(&right).unwrap();
+        assert_eq!(h.wrap_legacy(&argon).unwrap(), argon);
     }
 
     #[test]

@@ -118,6 +118,8 @@ pub struct Services {
     pub providers: Arc<rampart_core::provider::ProviderSignIn>,
     /// Known-device cookies.
     pub devices: Arc<rampart_core::device::KnownDevices>,
+    /// The password-hashing threads.
+    pub pool: HashPool,
 }
 
 /// Builds the domain services over `store`.
@@ -282,7 +284,7 @@ pub async fn services(
             throttle,
             sessions.clone(),
             recovery.clone(),
-            pool,
+            pool.clone(),
             policy,
             clock.clone(),
             dummy_hash,
@@ -312,6 +314,7 @@ pub async fn services(
         identities,
         providers,
         devices,
+        pool,
     })
 }
 
@@ -337,6 +340,7 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         identities,
         providers,
         devices,
+        pool: _,
     } = services(config, &store, clock.clone()).await?;
     let destination = match &config.smtp_url {
         Some(url) => Destination::Smtp(url.clone()),

@@ -515,6 +515,7 @@ async fn user(file: Option<&std::path::Path>, command: UserCommand) -> anyhow::R
             };
             let importer = rampart_core::import::Importer::new(
                 Arc::new(store.clone()),
+                services.pool.clone(),
                 services.audit.clone(),
                 Arc::new(SystemClock),
                 sealed,

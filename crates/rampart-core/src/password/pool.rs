@@ -31,6 +31,7 @@ pub struct HashPool {
     jobs: mpsc::Sender<Job>,
     admitted: Arc<AtomicUsize>,
     capacity: usize,
+    workers: usize,
     waits: Arc<WaitStats>,
 }
 
@@ -109,6 +110,7 @@ impl HashPool {
             jobs,
             admitted: Arc::new(AtomicUsize::new(0)),
             capacity: workers + queue,
+            workers,
             waits: Arc::new(WaitStats::default()),
         }
     }
@@ -116,6 +118,11 @@ impl HashPool {
     /// Jobs running or waiting at most (workers + queue).
     pub fn capacity(&self) -> usize {
         self.capacity
+    }
+
+    /// How many hashing threads run jobs.
+    pub fn workers(&self) -> usize {
+        self.workers
     }
 
     /// How long jobs have waited for a thread.

@@ -12,6 +12,7 @@ use serde_json::json;
 
 backend_tests!(
     concurrent_guesses_are_limited_like_sequential_ones,
+    concurrent_sign_ins_of_the_owner_all_pass,
     guesses_spread_over_networks_lock_the_account,
     guessed_codes_count_toward_the_account,
     consecutive_failures_bar_the_account_until_unlock,
@@ -71,6 +72,41 @@ async fn concurrent_guesses_are_limited_like_sequential_ones(backend: Backend) {
         api_sign_in(&app, GOOD_PASSWORD, "198.51.100.7", None).await,
         StatusCode::TOO_MANY_REQUESTS,
         "even the right password, before any hashing"
+    );
+}
+
+/// Counting first must not refuse the owner: twelve correct sign-ins fired
+/// at once (more than every allowance of the name) all pass, as twelve
+/// sequential ones would; reservations that would lock wait for the ones in
+/// flight, which succeed and clear the counters.
+async fn concurrent_sign_ins_of_the_owner_all_pass(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    with_vic(&app).await;
+    let sign_ins =
+        (0..12).map(|_| async { api_sign_in(&app, GOOD_PASSWORD, "198.51.100.7", None).await });
+    let answers = futures_join_all(sign_ins).await;
+    assert!(
+        answers.iter().all(|s| *s == StatusCode::CREATED),
+        "{answers:?}"
+    );
+    // Mixed: three wrong guesses in flight with six of the owner's sign-ins;
+    // the guesses fail as guesses, the owner is not held back.
+    let mixed = (0..9).map(|n| {
+        let app = &app;
+        async move {
+            let password = if n < 3 {
+                format!("wrong guess {n}")
+            } else {
+                GOOD_PASSWORD.to_owned()
+            };
+            api_sign_in(app, &password, "198.51.100.7", None).await
+        }
+    });
+    let answers = futures_join_all(mixed).await;
+    assert!(
+        answers[..3].iter().all(|s| *s == StatusCode::UNAUTHORIZED)
+            && answers[3..].iter().all(|s| *s == StatusCode::CREATED),
+        "{answers:?}"
     );
 }
 

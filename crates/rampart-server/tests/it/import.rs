@@ -2,11 +2,12 @@
 //! (tests/fixtures/import/make_fixtures.py: bcrypt, werkzeug, passlib,
 //! argon2-cffi, and Flask-Security-Too's HMAC pre-hash) — each user signs in
 //! with the original password and the stored hash is Argon2id afterwards;
-//! refused rows are reported without stopping the import; `--dry-run`
-//! writes nothing; a 100,000-row file streams through.
+//! until then the database holds the legacy hash only wrapped in Argon2id,
+//! never bare; refused rows are reported without stopping the import;
+//! `--dry-run` writes nothing; a 100,000-row file streams through.
 
 use crate::api::Api;
-use crate::mfa::rampart_cli;
+use crate::mfa::{rampart_cli, rampart_cli_with};
 use rampart_testkit::{Backend, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -50,6 +51,48 @@ async fn stored_hash_is_argon2id(app: &TestApp, name: &str) -> bool {
     app.scalar(
         "SELECT COUNT(*) FROM users WHERE username_key = $1 AND password_hash LIKE '$argon2id$v=19$%' \
          AND password_hash NOT LIKE '%m=8192,t=1%'",
+        name,
+    )
+    .await
+        == 1
+}
+
+/// Every legacy hash of a fixture file (the third column, argon2 aside).
+fn legacy_hashes(file: &str) -> Vec<String> {
+    std::fs::read_to_string(fixture(file))
+        .unwrap()
+        .lines()
+        .filter_map(|line| line.split(',').nth(2))
+        .filter(|hash| *hash != "password_hash")
+        .filter(|hash| hash.starts_with('$') || hash.contains(':') || hash.contains('_'))
+        .filter(|hash| !hash.starts_with("\"$argon2"))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The database holds no legacy hash's output: in the clear, or anywhere
+/// inside a stored password hash.
+async fn no_bare_legacy_hash(app: &TestApp, file: &str) {
+    let hashes = legacy_hashes(file);
+    assert!(hashes.len() >= 2, "{hashes:?}");
+    for hash in hashes {
+        let output = &hash[hash.len() - 20..];
+        assert_eq!(
+            app.scalar(
+                "SELECT COUNT(*) FROM users WHERE password_hash LIKE '%' || $1 || '%'",
+                output
+            )
+            .await,
+            0,
+            "the output of {hash} is stored"
+        );
+    }
+}
+
+async fn is_wrapped(app: &TestApp, name: &str) -> bool {
+    app.scalar(
+        "SELECT COUNT(*) FROM users WHERE username_key = $1 \
+         AND password_hash LIKE '%$wrapped$%$argon2id$v=19$m=19456,t=2,p=1$%'",
         name,
     )
     .await
@@ -104,10 +147,16 @@ async fn users_from_python_apps_sign_in_and_get_argon2id(backend: Backend) {
         ghost.roles
     );
 
+    no_bare_legacy_hash(&app, "users.csv").await;
     for name in GOOD {
         assert!(
             !stored_hash_is_argon2id(&app, name).await,
             "{name} keeps its imported hash until it signs in"
+        );
+        assert_eq!(
+            is_wrapped(&app, name).await,
+            *name != "argon2_cffi",
+            "{name}: a legacy hash is stored wrapped in Argon2id (an Argon2 one as it is)"
         );
         assert_eq!(
             sign_in(&api, name, "not the password at all").await,
@@ -118,6 +167,7 @@ async fn users_from_python_apps_sign_in_and_get_argon2id(backend: Backend) {
             !stored_hash_is_argon2id(&app, name).await,
             "{name}: a wrong password upgrades nothing"
         );
+        assert_eq!(is_wrapped(&app, name).await, *name != "argon2_cffi");
         assert_eq!(
             sign_in(&api, name, &password(name)).await,
             StatusCode::CREATED,
@@ -167,6 +217,13 @@ async fn flask_security_prehashed_passwords_work_with_the_salt(backend: Backend)
         .scalar("SELECT COUNT(*) FROM users WHERE password_hash LIKE '$fshmac$k0:%' AND password_hash NOT LIKE $1", "%fixture-security%")
         .await;
     assert_eq!(sealed, 2, "the salt is stored sealed, never in the clear");
+    no_bare_legacy_hash(&app, "flask_security.csv").await;
+    for name in ["fs_alice", "fs_bob"] {
+        assert!(
+            is_wrapped(&app, name).await,
+            "{name}: the inner hash is wrapped"
+        );
+    }
     for name in ["fs_alice", "fs_bob"] {
         assert_eq!(
             sign_in(&api, name, "wrong guess of a password").await,
@@ -242,7 +299,16 @@ async fn a_hundred_thousand_rows_stream_through() {
     }
     file.flush().unwrap();
     drop(file);
-    let out = rampart_cli(&app, &["user", "import", path.to_str().unwrap()]);
+    // Every row is wrapped in Argon2id: with the cheapest parameters here,
+    // so the test measures the streaming, not 100,000 real hashes.
+    let out = rampart_cli_with(
+        &app,
+        &["user", "import", path.to_str().unwrap()],
+        &[
+            ("RAMPART_PASSWORD__ARGON2_M_COST", "64"),
+            ("RAMPART_PASSWORD__ARGON2_T_COST", "1"),
+        ],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
         text(&out.stdout).contains("imported 100000 users"),
@@ -253,6 +319,15 @@ async fn a_hundred_thousand_rows_stream_through() {
         app.scalar("SELECT COUNT(*) FROM users WHERE username_key <> $1", "")
             .await,
         100_000
+    );
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM users WHERE password_hash LIKE '$wrapped$%$argon2id$v=19$m=64,t=1,p=1$%' AND username_key <> $1",
+            ""
+        )
+        .await,
+        100_000,
+        "every row is wrapped"
     );
     let api = Api::new(&app);
     assert_eq!(

@@ -621,6 +621,15 @@ async fn trusted_device_skips_the_code_until_the_password_changes(backend: Backe
 }
 
 pub(crate) fn rampart_cli(app: &TestApp, args: &[&str]) -> std::process::Output {
+    rampart_cli_with(app, args, &[])
+}
+
+/// [`rampart_cli`] with more `RAMPART_*` settings.
+pub(crate) fn rampart_cli_with(
+    app: &TestApp,
+    args: &[&str],
+    settings: &[(&str, &str)],
+) -> std::process::Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_rampart"));
     for (key, _) in std::env::vars() {
         if key.starts_with("RAMPART_") {
@@ -630,6 +639,7 @@ pub(crate) fn rampart_cli(app: &TestApp, args: &[&str]) -> std::process::Output 
     cmd.env("RAMPART_DATABASE_URL", &app.database_url)
         .env("RAMPART_ROLES__EDITOR__PERMISSIONS", r#"["audit:read"]"#)
         .env("RAMPART_DATA_DIR", app.data_dir.path())
+        .envs(settings.iter().copied())
         .args(args)
         .output()
         .unwrap()
