@@ -602,10 +602,13 @@ impl AccountService {
             },
             None => (self.dummy_hash.clone(), None),
         };
-        // An imported hash (bcrypt, PBKDF2, …) may be far cheaper than
-        // Argon2id: the dummy Argon2id check runs as well, so that an imported
-        // account answers no faster than an unknown name.
-        let equalize = (!stored.starts_with("$argon2")).then(|| self.dummy_hash.clone());
+        // A bare imported hash (bcrypt, PBKDF2, …, from before hashes were
+        // wrapped at import) may be far cheaper than Argon2id: the dummy
+        // Argon2id check runs as well, so that such an account answers no
+        // faster than an unknown name. A wrapped one already runs Argon2id.
+        let holds_argon2 = stored.starts_with("$argon2")
+            || stored.contains(rampart_crypto::legacy::WRAPPED_PREFIX);
+        let equalize = (!holds_argon2).then(|| self.dummy_hash.clone());
         let verification = self
             .pool
             .run(move |h| {

@@ -313,9 +313,6 @@ impl AdminService {
         throttle.clear_name(user.username.as_str()).await?;
         throttle.clear_name(user.email.as_str()).await?;
         throttle
-            .clear_name(&crate::mfa::second_factor_key(user.username.as_str()))
-            .await?;
-        throttle
             .clear_account(
                 &user.id.to_string(),
                 &[user.username.as_str(), user.email.as_str()],

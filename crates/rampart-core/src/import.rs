@@ -244,7 +244,7 @@ impl Importer {
                 "the password hash uses Rampart's internal Flask-Security form; give the original hash".into(),
             ));
         }
-        let family = legacy::identify(hash).map_err(|e| RowProblem::Invalid(e.to_string()))?;
+        let family = legacy::importable(hash).map_err(|e| RowProblem::Invalid(e.to_string()))?;
         let (stored, family) = match &self.sealed_salt {
             Some(sealed) => (
                 format!("{FLASK_SECURITY_PREFIX}{sealed}${hash}"),

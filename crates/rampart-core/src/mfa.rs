@@ -157,12 +157,6 @@ pub struct MfaParts {
     pub devices: Arc<crate::device::KnownDevices>,
 }
 
-/// The lock-out counter of second-factor failures of a username (`#` never
-/// occurs in usernames, so it cannot collide with a login name).
-pub fn second_factor_key(username: &str) -> String {
-    format!("{username}#mfa")
-}
-
 fn secret_context(user: UserId) -> Vec<u8> {
     format!("rampart/totp-secret/v1/{user}").into_bytes()
 }

@@ -116,7 +116,7 @@ pub struct Target {
     pub account: Option<String>,
     /// The known device the browser proved for that account, if any.
     pub device: Option<String>,
-    /// A second-factor code: also counted under `NAME#mfa` (per network),
+    /// A second-factor code: also counted under `mfa:NAME@NETWORK`,
     /// which a correct password does not clear.
     pub second_factor: bool,
 }
@@ -145,36 +145,36 @@ pub struct Attempt {
 }
 
 /// The attempts of this process whose reservations are not settled yet,
-/// per counter key.
+/// per counter key, each key with the signal its waiters wait on.
 #[derive(Debug, Default)]
 struct InFlight {
-    keys: Mutex<HashMap<String, usize>>,
-    settled: Notify,
+    keys: Mutex<HashMap<String, (usize, Arc<Notify>)>>,
 }
 
 impl InFlight {
-    fn count(&self, key: &str) -> usize {
-        self.keys
-            .lock()
-            .map_or(0, |keys| keys.get(key).copied().unwrap_or(0))
+    /// The signal of `key` when attempts are in flight on it.
+    fn busy(&self, key: &str) -> Option<Arc<Notify>> {
+        let keys = self.keys.lock().ok()?;
+        keys.get(key).map(|(_, settled)| settled.clone())
     }
 
     fn enter(&self, key: &str) {
         if let Ok(mut keys) = self.keys.lock() {
-            *keys.entry(key.to_owned()).or_default() += 1;
+            keys.entry(key.to_owned()).or_default().0 += 1;
         }
     }
 
     fn leave(&self, key: &str) {
-        if let Ok(mut keys) = self.keys.lock()
-            && let Some(n) = keys.get_mut(key)
-        {
-            *n -= 1;
-            if *n == 0 {
+        let Ok(mut keys) = self.keys.lock() else {
+            return;
+        };
+        if let Some((count, settled)) = keys.get_mut(key) {
+            *count -= 1;
+            settled.notify_waiters();
+            if *count == 0 {
                 keys.remove(key);
             }
         }
-        self.settled.notify_waiters();
     }
 }
 
@@ -190,12 +190,51 @@ impl Flight {
         self.registry.enter(key);
         self.keys.push(key.to_owned());
     }
+
+    /// Leaves the key entered last (its reservation did not happen).
+    fn back_out(&mut self) {
+        if let Some(key) = self.keys.pop() {
+            self.registry.leave(&key);
+        }
+    }
 }
 
 impl Drop for Flight {
     fn drop(&mut self) {
         for key in &self.keys {
             self.registry.leave(key);
+        }
+    }
+}
+
+/// Reservations made so far by an attempt that is still reserving: if the
+/// attempt is dropped before it is settled (the client went away while it
+/// waited), they are taken back in the background.
+struct Reserving {
+    repo: Arc<dyn ThrottleRepo>,
+    done: Vec<Reserved>,
+}
+
+impl Reserving {
+    /// The reservations, now owned by the caller.
+    fn take(mut self) -> Vec<Reserved> {
+        std::mem::take(&mut self.done)
+    }
+}
+
+impl Drop for Reserving {
+    fn drop(&mut self) {
+        let done = std::mem::take(&mut self.done);
+        if done.is_empty() {
+            return;
+        }
+        let repo = self.repo.clone();
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                for r in done {
+                    let _ = repo.undo_throttle(&r.key, r.locks.1, r.locks.0).await;
+                }
+            });
         }
     }
 }
@@ -313,7 +352,7 @@ impl LoginThrottle {
                 |ip| crate::client::network_of(ip).to_string(),
             );
             keys.push(key(
-                format!("name:{login}#mfa@{network}"),
+                format!("mfa:{login}@{network}"),
                 Kind::Name,
                 c.free_failures,
             ));
@@ -385,15 +424,19 @@ impl LoginThrottle {
         if wait > Duration::ZERO {
             return Ok(Err(Locked(whole_seconds(wait))));
         }
-        let mut done: Vec<Reserved> = Vec::with_capacity(keys.len());
         let mut flight = Flight {
             registry: self.in_flight.clone(),
             keys: Vec::with_capacity(keys.len()),
         };
-        match self
-            .reserve(keys, rows, known_device, &mut done, &mut flight)
-            .await
-        {
+        let mut reserving = Reserving {
+            repo: self.repo.clone(),
+            done: Vec::with_capacity(keys.len()),
+        };
+        let reserved = self
+            .reserve(keys, rows, known_device, &mut reserving.done, &mut flight)
+            .await;
+        let done = reserving.take();
+        match reserved {
             Ok(Ok(())) => Ok(Ok(Attempt {
                 reserved: done,
                 _flight: flight,
@@ -441,9 +484,16 @@ impl LoginThrottle {
                 // This reservation would set a lock while other attempts on
                 // the counter are being checked: wait for them to settle
                 // (they may succeed and clear it), then read it again.
-                let settled = self.in_flight.settled.notified();
-                if new.locked_until > now && !exempt && self.in_flight.count(&reserved.key) > 0 {
-                    if tokio::time::timeout_at(deadline, settled).await.is_err() {
+                let busy = (new.locked_until > now && !exempt)
+                    .then(|| self.in_flight.busy(&reserved.key))
+                    .flatten();
+                if let Some(settled) = busy {
+                    let settled = settled.notified();
+                    // Still busy once the waiter is registered (no wake-up
+                    // can be missed between the check and the wait).
+                    if self.in_flight.busy(&reserved.key).is_some()
+                        && tokio::time::timeout_at(deadline, settled).await.is_err()
+                    {
                         return Ok(Err(Locked(Duration::seconds(1))));
                     }
                     let fresh = self
@@ -454,8 +504,14 @@ impl LoginThrottle {
                     rows.extend(fresh);
                     continue;
                 }
-                if self.repo.swap_throttle(&reserved.key, old, new).await? {
-                    flight.enter(&reserved.key);
+                // In flight before the write: an attempt that reads the
+                // new count also sees this one in flight, and waits.
+                flight.enter(&reserved.key);
+                let swapped = self.repo.swap_throttle(&reserved.key, old, new).await;
+                if !matches!(swapped, Ok(true)) {
+                    flight.back_out();
+                }
+                if swapped? {
                     reserved.count = new.failures;
                     let before = old.map_or(OffsetDateTime::UNIX_EPOCH, |o| o.locked_until);
                     reserved.locks = (before, new.locked_until);
@@ -537,10 +593,15 @@ impl LoginThrottle {
         }
     }
 
-    /// Clears every counter of a login name (operator unlock).
+    /// Clears every counter of a login name (operator unlock): its
+    /// password and second-factor counters, from every network.
     pub async fn clear_name(&self, login: &str) -> Result<(), RepoError> {
+        let login = login.trim().to_lowercase();
         self.repo
-            .clear_throttle_prefix(&format!("name:{}@", login.trim().to_lowercase()))
+            .clear_throttle_prefix(&format!("name:{login}@"))
+            .await?;
+        self.repo
+            .clear_throttle_prefix(&format!("mfa:{login}@"))
             .await
     }
 

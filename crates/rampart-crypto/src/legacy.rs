@@ -100,13 +100,12 @@ pub fn identify(stored: &str) -> Result<Family, LegacyHashError> {
         return Ok(Family::FlaskSecurity);
     }
     if stored.starts_with("$2a$") || stored.starts_with("$2b$") || stored.starts_with("$2y$") {
-        let cost = stored.get(4..6).and_then(|c| c.parse::<u32>().ok());
-        return if stored.len() == 60 && cost.is_some_and(|c| (4..=MAX_BCRYPT_COST).contains(&c)) {
+        return if stored.len() == 60 {
             Ok(Family::Bcrypt)
         } else {
             Err(LegacyHashError::Malformed(
                 "bcrypt",
-                "a bcrypt hash has 60 characters and a cost from 04 to 20",
+                "a bcrypt hash has 60 characters",
             ))
         };
     }
@@ -128,6 +127,56 @@ pub fn identify(stored: &str) -> Result<Family, LegacyHashError> {
     }
     Err(LegacyHashError::Unknown)
 }
+
+/// [`identify`], and also refuses costs that would let one imported row
+/// exhaust the server at its owner's sign-in: bcrypt above cost 20, scrypt
+/// above 256 MiB or 2^24 block operations, Argon2 above 256 MiB or 10
+/// passes. Used at import (hashes already stored stay readable).
+pub fn importable(stored: &str) -> Result<Family, LegacyHashError> {
+    let family = identify(stored)?;
+    match family {
+        Family::Bcrypt => {
+            let cost = stored.get(4..6).and_then(|c| c.parse::<u32>().ok());
+            if !cost.is_some_and(|c| (4..=MAX_BCRYPT_COST).contains(&c)) {
+                return Err(LegacyHashError::Malformed(
+                    "bcrypt",
+                    "the cost must be from 04 to 20",
+                ));
+            }
+        }
+        Family::WerkzeugScrypt => {
+            let (log_n, r, p, _, _) = werkzeug_scrypt(stored)?;
+            let (n, r, p) = (1u64 << log_n, u64::from(r), u64::from(p));
+            if 128 * n * r > MAX_IMPORT_MEMORY || n * r * p > 1 << 24 {
+                return Err(LegacyHashError::Malformed(
+                    "werkzeug scrypt",
+                    "the cost is above 256 MiB or 2^24 block operations",
+                ));
+            }
+        }
+        Family::Argon2 => {
+            let parsed = argon2::PasswordHash::new(stored)
+                .map_err(|_| LegacyHashError::Malformed("argon2", "not a valid PHC string"))?;
+            let param = |name: &str| parsed.params.get_decimal(name).unwrap_or(0);
+            if u64::from(param("m")) * 1024 > MAX_IMPORT_MEMORY || param("t") > 10 {
+                return Err(LegacyHashError::Malformed(
+                    "argon2",
+                    "the cost is above 256 MiB or 10 passes",
+                ));
+            }
+        }
+        Family::FlaskSecurity => {
+            if let Some((_, inner)) = split_flask_security(stored) {
+                importable(inner)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(family)
+}
+
+/// The most memory one imported hash may take to check.
+const MAX_IMPORT_MEMORY: u64 = 256 << 20;
 
 /// The inner hash of a Flask-Security form, and its sealed salt.
 pub fn split_flask_security(stored: &str) -> Option<(&str, &str)> {
