@@ -57,6 +57,12 @@ pub struct App {
     pub limits: Arc<rampart_core::rate::RateLimits>,
     /// Delivers alert webhooks in the background, when configured.
     pub webhooks: Option<rampart_notify::webhook::WebhookSender>,
+    /// Built-in HTTPS: the pair in service (re-read in the background).
+    pub tls: Option<Arc<crate::tls::Certificates>>,
+    /// Where plain HTTP is redirected to the https base URL, if anywhere.
+    pub redirect_http: Option<(std::net::SocketAddr, url::Url)>,
+    /// This application's metrics.
+    pub telemetry: Arc<rampart_web::telemetry::Telemetry>,
 }
 
 struct StoreReadiness(Store);
@@ -321,6 +327,10 @@ pub async fn services(
 /// Builds the whole application for `config`.
 pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
     config.ensure_safe()?;
+    let tls = match &config.tls {
+        Some(files) => Some(crate::tls::Certificates::open(files.clone())?),
+        None => None,
+    };
     let secret = config
         .secret_key
         .as_ref()
@@ -415,7 +425,7 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         templates: Arc::new(templates),
         settings: Arc::new(settings),
         readiness: Arc::new(StoreReadiness(store.clone())),
-        telemetry,
+        telemetry: telemetry.clone(),
         limits: limits.clone(),
         counts: Arc::new(StoreCounts(store.clone(), clock.clone())),
     };
@@ -432,6 +442,11 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         connections: config.connections,
         limits,
         webhooks,
+        tls,
+        redirect_http: config
+            .redirect_http_listen
+            .map(|addr| (addr, config.base_url.clone())),
+        telemetry,
     })
 }
 
@@ -486,7 +501,46 @@ pub async fn run(
             }
         }
     });
-    let server = crate::serve::serve(listener, app.router, app.connections, async move {
+    let tls = match &app.tls {
+        Some(certs) => {
+            let config = certs
+                .server_config()
+                .context("the TLS configuration cannot be built")?;
+            let (certs, telemetry) = (certs.clone(), app.telemetry.clone());
+            let mut rx = stop_rx.clone();
+            tokio::spawn(certs.watch(
+                async move {
+                    let _ = rx.wait_for(|stopped| *stopped).await;
+                },
+                move |certs| {
+                    let pair = certs.current();
+                    telemetry.gauge(
+                        "rampart_tls_certificate_expiry_timestamp_seconds",
+                        pair.not_after.unix_timestamp() as f64,
+                    );
+                    telemetry.total("rampart_tls_reload_failures_total", certs.reload_failures());
+                },
+            ));
+            Some(config)
+        }
+        None => None,
+    };
+    if let Some((addr, base)) = app.redirect_http.clone() {
+        let redirect = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr} (redirect_http_listen)"))?;
+        let mut rx = stop_rx.clone();
+        tokio::spawn(crate::serve::serve(
+            redirect,
+            crate::serve::redirect_router(base),
+            app.connections,
+            None,
+            async move {
+                let _ = rx.wait_for(|stopped| *stopped).await;
+            },
+        ));
+    }
+    let server = crate::serve::serve(listener, app.router, app.connections, tls, async move {
         shutdown.await;
         tracing::info!("shutting down: no new connections; finishing requests in flight");
         let _ = stop_tx.send(true);

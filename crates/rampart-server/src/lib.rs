@@ -12,3 +12,4 @@ pub mod import;
 pub mod keys;
 pub mod logging;
 pub mod serve;
+pub mod tls;

@@ -11,12 +11,17 @@
 //! - at most `max_connections` (4096) are served at once: past that, new
 //!   connections wait in the kernel's backlog until one closes.
 //!
+//! - with built-in HTTPS (`tls.rs`), a TLS handshake must finish within
+//!   `header_timeout` too; HTTP/2 or HTTP/1.1 is chosen by ALPN (and a plain
+//!   connection may speak HTTP/2 with prior knowledge).
+//!
 //! Shutdown stops accepting and lets open connections finish their requests.
 
 use axum::Router;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use std::future::Future;
 use std::io;
@@ -106,15 +111,20 @@ impl AsyncWrite for Tracked {
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves, then waits for
-/// open connections to finish (the caller bounds that wait).
+/// open connections to finish (the caller bounds that wait). With `tls`,
+/// every connection first completes a TLS handshake within
+/// `header_timeout` (one that never finishes is dropped, and holds its slot
+/// only that long); HTTP/2 and HTTP/1.1 are then served by what ALPN chose.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: Limits,
+    tls: Option<Arc<rustls::ServerConfig>>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
+    let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
     tokio::pin!(shutdown);
     loop {
         // A free slot first: past the cap, connections wait in the backlog.
@@ -139,40 +149,36 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let peer = SocketAddr::new(peer.ip().to_canonical(), peer.port());
-        let last = Arc::new(AtomicU64::new(0));
-        let opened = Instant::now();
-        let io = TokioIo::new(Tracked {
+        let traffic = Traffic {
+            opened: Instant::now(),
+            last: Arc::new(AtomicU64::new(0)),
+            requests: Arc::new(AtomicU64::new(0)),
+        };
+        let tracked = Tracked {
             inner: stream,
-            opened,
-            last: last.clone(),
-        });
-        let app = router.clone();
-        let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
-            req.extensions_mut().insert(ConnectInfo(peer));
-            app.clone().oneshot(req.map(axum::body::Body::new))
-        });
-        let connection = hyper::server::conn::http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(limits.header_timeout)
-            .keep_alive(true)
-            .serve_connection(io, service);
-        let connection = graceful.watch(connection);
-        let idle = limits.idle_timeout;
+            opened: traffic.opened,
+            last: traffic.last.clone(),
+        };
+        let (router, watcher, acceptor) = (router.clone(), graceful.watcher(), acceptor.clone());
         tokio::spawn(async move {
             let _slot = permit;
-            tokio::pin!(connection);
-            let mut watchdog = tokio::time::interval(idle / 4);
-            loop {
-                tokio::select! {
-                    _ = &mut connection => break,
-                    _ = watchdog.tick() => {
-                        let quiet_ms = u64::try_from(opened.elapsed().as_millis())
-                            .unwrap_or(u64::MAX)
-                            .saturating_sub(last.load(Ordering::Relaxed));
-                        if Duration::from_millis(quiet_ms) >= idle {
-                            // Dropping the connection closes the socket.
-                            break;
-                        }
+            match acceptor {
+                None => {
+                    drive(
+                        TokioIo::new(tracked),
+                        router,
+                        peer,
+                        limits,
+                        traffic,
+                        watcher,
+                    )
+                    .await
+                }
+                Some(acceptor) => {
+                    let handshake =
+                        tokio::time::timeout(limits.header_timeout, acceptor.accept(tracked)).await;
+                    if let Ok(Ok(stream)) = handshake {
+                        drive(TokioIo::new(stream), router, peer, limits, traffic, watcher).await;
                     }
                 }
             }
@@ -181,4 +187,77 @@ pub async fn serve(
     drop(listener);
     graceful.shutdown().await;
     Ok(())
+}
+
+/// When a connection opened, last carried a byte, and how many requests it
+/// has begun.
+struct Traffic {
+    opened: Instant,
+    last: Arc<AtomicU64>,
+    requests: Arc<AtomicU64>,
+}
+
+/// Serves one connection (plain or after its handshake) until it ends, its
+/// first request is late, or it has been quiet for `idle_timeout`.
+async fn drive<I>(
+    io: TokioIo<I>,
+    router: Router,
+    peer: SocketAddr,
+    limits: Limits,
+    traffic: Traffic,
+    watcher: hyper_util::server::graceful::Watcher,
+) where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let requests = traffic.requests.clone();
+    let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+        requests.fetch_add(1, Ordering::Relaxed);
+        req.extensions_mut().insert(ConnectInfo(peer));
+        router.clone().oneshot(req.map(axum::body::Body::new))
+    });
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .keep_alive(true);
+    builder.http2().timer(TokioTimer::new());
+    let connection = watcher.watch(builder.serve_connection(io, service));
+    tokio::pin!(connection);
+    let mut watchdog = tokio::time::interval(limits.header_timeout.min(limits.idle_timeout) / 4);
+    loop {
+        tokio::select! {
+            _ = &mut connection => break,
+            _ = watchdog.tick() => {
+                let open = traffic.opened.elapsed();
+                let quiet = open.saturating_sub(Duration::from_millis(traffic.last.load(Ordering::Relaxed)));
+                // HTTP/1 has hyper's header-read timeout; this also covers
+                // an HTTP/2 connection that never begins a request.
+                let no_request = traffic.requests.load(Ordering::Relaxed) == 0
+                    && open >= limits.header_timeout;
+                if quiet >= limits.idle_timeout || no_request {
+                    // Dropping the connection closes the socket.
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// The plain-HTTP listener's only answer (`redirect_http_listen`): a 308 to
+/// the same path and query under the https base URL. The client's Host
+/// header is never used, so the redirect cannot be pointed elsewhere.
+pub fn redirect_router(base: url::Url) -> Router {
+    let base = base.as_str().trim_end_matches('/').to_owned();
+    Router::new().fallback(move |uri: axum::http::Uri| {
+        let base = base.clone();
+        async move {
+            let path = uri.path_and_query().map_or("/", |p| p.as_str());
+            let location = format!("{base}{path}");
+            (
+                axum::http::StatusCode::PERMANENT_REDIRECT,
+                [(axum::http::header::LOCATION, location)],
+            )
+        }
+    })
 }

@@ -104,23 +104,9 @@ fn config(dir: &Path) -> String {
 }
 
 fn certificates(dir: &Path) -> anyhow::Result<PathBuf> {
-    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
-    let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "Rampart test CA");
-    let ca_key = KeyPair::generate()?;
-    let ca_cert = ca_params.self_signed(&ca_key)?;
-    let issuer = Issuer::new(ca_params, ca_key);
-    let params = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])?;
-    let key = KeyPair::generate()?;
-    let cert = params.signed_by(&key, &issuer)?;
-    std::fs::write(dir.join("server.pem"), cert.pem())?;
-    std::fs::write(dir.join("server.key"), key.serialize_pem())?;
-    let ca_file = dir.join("ca.pem");
-    std::fs::write(&ca_file, ca_cert.pem())?;
-    Ok(ca_file)
+    let ca = crate::tls::TestCa::new();
+    ca.server_files(dir, 1);
+    Ok(ca.write(dir))
 }
 
 impl Slapd {

@@ -9,6 +9,7 @@
 pub mod ldap;
 pub mod oidc;
 pub mod smtp;
+pub mod tls;
 
 use rampart_core::{AccountService, ManualClock, SessionService};
 use rampart_server::app;
@@ -164,6 +165,12 @@ impl TestApp {
             ..RawConfig::default()
         };
         adjust(&mut raw);
+        // Built-in HTTPS: the site is reached over https on the same port.
+        let mut base = base;
+        if raw.tls_cert.is_some() && raw.base_url.as_deref() == Some(base.as_str()) {
+            base = format!("https://{addr}");
+            raw.base_url = Some(base.clone());
+        }
         let config = Config::from_raw(raw)?;
         let clock = Arc::new(ManualClock::new(OffsetDateTime::now_utc()));
         let built = app::build(&config, clock.clone()).await?;

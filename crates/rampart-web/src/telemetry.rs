@@ -68,13 +68,16 @@ impl Telemetry {
             .increment(by);
     }
 
-    fn gauge(&self, name: &'static str, value: f64) {
+    /// Sets a gauge (also for values the server reads, such as the TLS
+    /// certificate's expiry).
+    pub fn gauge(&self, name: &'static str, value: f64) {
         self.recorder
             .register_gauge(&Key::from_name(name), &META)
             .set(value);
     }
 
-    fn total(&self, name: &'static str, value: u64) {
+    /// Sets a counter to a running total kept elsewhere.
+    pub fn total(&self, name: &'static str, value: u64) {
         self.recorder
             .register_counter(&Key::from_name(name), &META)
             .absolute(value);

@@ -151,6 +151,10 @@ pub struct Config {
     pub audit_retention: time::Duration,
     /// Connection limits of the listener.
     pub connections: crate::serve::Limits,
+    /// Built-in HTTPS: the certificate and key files, when configured.
+    pub tls: Option<crate::tls::TlsFiles>,
+    /// With built-in HTTPS, where plain HTTP is answered with a redirect.
+    pub redirect_http_listen: Option<SocketAddr>,
     /// Lets remote scrapers read `/metrics` (loopback needs none).
     pub metrics_token: Option<SecretString>,
     /// The alert webhook, when configured.
@@ -338,10 +342,24 @@ impl Config {
             ));
             SocketAddr::from(([127, 0, 0, 1], 8080))
         });
-        let base_text = raw
-            .base_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{listen}"));
+        let tls = match (&raw.tls_cert, &raw.tls_key) {
+            (Some(cert), Some(key)) => Some(crate::tls::TlsFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+            }),
+            (None, None) => None,
+            _ => {
+                problems.push(
+                    "tls_cert and tls_key go together: set both for built-in HTTPS, or neither"
+                        .to_owned(),
+                );
+                None
+            }
+        };
+        let base_text = raw.base_url.clone().unwrap_or_else(|| {
+            let scheme = if tls.is_some() { "https" } else { "http" };
+            format!("{scheme}://{listen}")
+        });
         let base_url = match Url::parse(&base_text) {
             Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => url,
             _ => {
@@ -679,9 +697,29 @@ impl Config {
                 }
             }
         };
-        if raw.tls_cert.is_some() || raw.tls_key.is_some() {
-            problems.push("built-in TLS (tls_cert, tls_key) is not available in this version yet; terminate TLS at a reverse proxy and set behind_tls_proxy = true".to_owned());
+        if tls.is_some() && base_url.scheme() != "https" {
+            problems.push(format!(
+                "base_url {base_url} is not https, but built-in HTTPS is on (tls_cert, tls_key); use an https URL"
+            ));
         }
+        let redirect_http_listen = match &raw.redirect_http_listen {
+            None => None,
+            Some(text) => match text.parse::<SocketAddr>() {
+                Ok(addr) if tls.is_some() => Some(addr),
+                Ok(_) => {
+                    problems.push(
+                        "redirect_http_listen needs built-in HTTPS (tls_cert, tls_key)".to_owned(),
+                    );
+                    None
+                }
+                Err(_) => {
+                    problems.push(format!(
+                        "redirect_http_listen {text:?} is not an IP:port such as 0.0.0.0:80"
+                    ));
+                    None
+                }
+            },
+        };
         if !problems.is_empty() {
             return Err(ConfigError::Invalid(problems));
         }
@@ -712,6 +750,8 @@ impl Config {
         Ok(Config {
             mode,
             listen,
+            tls,
+            redirect_http_listen,
             base_url,
             database_url,
             secret_key,
@@ -760,9 +800,10 @@ impl Config {
         })
     }
 
-    /// Served over HTTPS, directly or behind a TLS-terminating proxy.
+    /// Served over HTTPS: by the built-in listener, or behind a
+    /// TLS-terminating proxy.
     pub fn https(&self) -> bool {
-        self.base_url.scheme() == "https" || self.behind_tls_proxy
+        self.base_url.scheme() == "https" || self.behind_tls_proxy || self.tls.is_some()
     }
 
     /// Every setting production mode refuses, as sentences.
@@ -784,7 +825,7 @@ impl Config {
             }
         }
         if self.base_url.scheme() != "https" && !self.behind_tls_proxy {
-            problems.push(format!("base_url {} is not https; use an https URL, or set behind_tls_proxy = true when a TLS-terminating proxy is in front", self.base_url));
+            problems.push(format!("base_url {} is not https; use an https URL with built-in HTTPS (tls_cert, tls_key), or set behind_tls_proxy = true when a TLS-terminating proxy is in front", self.base_url));
         }
         if self.debug {
             problems.push("debug features are on; set debug = false".to_owned());
@@ -809,6 +850,9 @@ impl Config {
         }
         if self.password_min_length < 15 {
             findings.push(format!("password.min_length is {}; NIST SP 800-63B-4 asks for at least 15 when passwords are the only factor", self.password_min_length));
+        }
+        if let Some(files) = &self.tls {
+            findings.extend(crate::tls::findings(files, &self.base_url));
         }
         if self.federation.ldap_plain {
             findings.push("ldap.allow_plain is on: directory passwords cross the network unencrypted; use ldaps:// or start_tls = true".to_owned());

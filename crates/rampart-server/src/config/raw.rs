@@ -236,10 +236,13 @@ pub struct RawConfig {
     pub smtp_url_file: Option<PathBuf>,
     /// Sender address.
     pub smtp_from: Option<String>,
-    /// Built-in TLS certificate (not available yet).
+    /// Built-in HTTPS: the certificate chain (PEM), leaf first.
     pub tls_cert: Option<PathBuf>,
-    /// Built-in TLS key (not available yet).
+    /// Built-in HTTPS: the private key (PEM).
     pub tls_key: Option<PathBuf>,
+    /// With built-in HTTPS, a plain-HTTP listener that answers every
+    /// request with a redirect to the https base URL.
+    pub redirect_http_listen: Option<String>,
     /// CIDRs whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Option<StringList>,
     /// `pretty` or `json`.

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_rampart");
 
 /// A `rampart` command in `dir` with no RAMPART_* variables inherited.
-fn rampart(dir: &Path) -> Command {
+pub(crate) fn rampart(dir: &Path) -> Command {
     let mut cmd = Command::new(BIN);
     cmd.current_dir(dir);
     for (key, _) in std::env::vars() {
@@ -29,7 +29,7 @@ fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("rampart runs")
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
@@ -51,24 +51,30 @@ fn create_user(dir: &Path, name: &str, email: &str, password: &str, extra: &[&st
     child.wait_with_output().unwrap()
 }
 
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    base: String,
+    pub(crate) base: String,
     drained: Vec<std::thread::JoinHandle<String>>,
 }
 
 impl Server {
     fn start(dir: &Path, envs: &[(&str, &str)]) -> Server {
         let port = rampart_testkit::free_port();
-        let child = rampart(dir)
-            .arg("serve")
+        let mut cmd = rampart(dir);
+        cmd.arg("serve")
             .env("RAMPART_LISTEN", format!("127.0.0.1:{port}"))
-            .envs(envs.iter().copied())
+            .envs(envs.iter().copied());
+        Self::spawn(&mut cmd, port, format!("http://127.0.0.1:{port}"))
+    }
+
+    /// Runs `cmd` (a `rampart serve` listening on `port`) and waits until
+    /// the port accepts connections.
+    pub(crate) fn spawn(cmd: &mut Command, port: u16, base: String) -> Server {
+        let child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let base = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(30);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(Instant::now() < deadline, "the server did not start");
@@ -83,7 +89,7 @@ impl Server {
 
     /// Reads stdout and stderr as they come (a chatty server must not block
     /// on a full pipe); [`Self::stop`] then returns what was read.
-    fn drain(&mut self) {
+    pub(crate) fn drain(&mut self) {
         let out = self.child.stdout.take().unwrap();
         let err = self.child.stderr.take().unwrap();
         let read = |mut pipe: Box<dyn Read + Send>| {
@@ -96,8 +102,14 @@ impl Server {
         self.drained = vec![read(Box::new(out)), read(Box::new(err))];
     }
 
+    /// Sends a signal (`-HUP`, …) to the server.
+    pub(crate) fn signal(&self, signal: &str) {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args([signal, &pid]).status().unwrap();
+    }
+
     /// Sends SIGTERM; returns (exit success, stdout + stderr).
-    fn stop(mut self) -> (bool, String) {
+    pub(crate) fn stop(mut self) -> (bool, String) {
         if !self.drained.is_empty() {
             let pid = self.child.id().to_string();
             Command::new("kill").args(["-TERM", &pid]).status().unwrap();

@@ -46,6 +46,7 @@ mod flows;
 mod forward_auth;
 mod headers;
 mod hostile;
+mod https;
 mod import;
 mod ldap;
 mod lifecycle;
