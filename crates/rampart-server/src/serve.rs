@@ -153,6 +153,8 @@ pub async fn serve(
             opened: Instant::now(),
             last: Arc::new(AtomicU64::new(0)),
             requests: Arc::new(AtomicU64::new(0)),
+            running: Arc::new(AtomicU64::new(0)),
+            last_request: Arc::new(AtomicU64::new(0)),
         };
         let tracked = Tracked {
             inner: stream,
@@ -189,12 +191,36 @@ pub async fn serve(
     Ok(())
 }
 
-/// When a connection opened, last carried a byte, and how many requests it
-/// has begun.
+/// When a connection opened and last carried a byte (ms since it opened),
+/// how many requests it has begun, how many are running, and when the last
+/// one began or ended.
 struct Traffic {
     opened: Instant,
     last: Arc<AtomicU64>,
     requests: Arc<AtomicU64>,
+    running: Arc<AtomicU64>,
+    last_request: Arc<AtomicU64>,
+}
+
+impl Traffic {
+    fn millis(&self) -> u64 {
+        u64::try_from(self.opened.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+}
+
+/// Counts a request as running until it is answered (or dropped).
+struct Running {
+    running: Arc<AtomicU64>,
+    last_request: Arc<AtomicU64>,
+    opened: Instant,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.running.fetch_sub(1, Ordering::Relaxed);
+        let ms = u64::try_from(self.opened.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_request.store(ms, Ordering::Relaxed);
+    }
 }
 
 /// Serves one connection (plain or after its handshake) until it ends, its
@@ -209,11 +235,26 @@ async fn drive<I>(
 ) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let requests = traffic.requests.clone();
+    let (requests, running, last_request, opened) = (
+        traffic.requests.clone(),
+        traffic.running.clone(),
+        traffic.last_request.clone(),
+        traffic.opened,
+    );
     let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         requests.fetch_add(1, Ordering::Relaxed);
+        running.fetch_add(1, Ordering::Relaxed);
+        let guard = Running {
+            running: running.clone(),
+            last_request: last_request.clone(),
+            opened,
+        };
         req.extensions_mut().insert(ConnectInfo(peer));
-        router.clone().oneshot(req.map(axum::body::Body::new))
+        let answer = router.clone().oneshot(req.map(axum::body::Body::new));
+        async move {
+            let _running = guard;
+            answer.await
+        }
     });
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
@@ -221,7 +262,15 @@ async fn drive<I>(
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
         .keep_alive(true);
-    builder.http2().timer(TokioTimer::new());
+    // HTTP/2 multiplies what one connection may ask for; these bound it
+    // (hyper's defaults: 200 streams, 1 MiB windows).
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(64)
+        .initial_stream_window_size(256 * 1024)
+        .initial_connection_window_size(512 * 1024)
+        .max_header_list_size(32 * 1024);
     let connection = watcher.watch(builder.serve_connection(io, service));
     tokio::pin!(connection);
     let mut watchdog = tokio::time::interval(limits.header_timeout.min(limits.idle_timeout) / 4);
@@ -229,13 +278,20 @@ async fn drive<I>(
         tokio::select! {
             _ = &mut connection => break,
             _ = watchdog.tick() => {
+                let now = traffic.millis();
+                let since = |ms: &AtomicU64| Duration::from_millis(now.saturating_sub(ms.load(Ordering::Relaxed)));
                 let open = traffic.opened.elapsed();
-                let quiet = open.saturating_sub(Duration::from_millis(traffic.last.load(Ordering::Relaxed)));
+                // No byte either way for the idle timeout.
+                let quiet = since(&traffic.last) >= limits.idle_timeout;
                 // HTTP/1 has hyper's header-read timeout; this also covers
                 // an HTTP/2 connection that never begins a request.
                 let no_request = traffic.requests.load(Ordering::Relaxed) == 0
                     && open >= limits.header_timeout;
-                if quiet >= limits.idle_timeout || no_request {
+                // Nothing asked for the idle timeout: bytes alone (HTTP/2
+                // PING, WINDOW_UPDATE, SETTINGS) do not keep a slot.
+                let unused = traffic.running.load(Ordering::Relaxed) == 0
+                    && since(&traffic.last_request) >= limits.idle_timeout;
+                if quiet || no_request || unused {
                     // Dropping the connection closes the socket.
                     break;
                 }
@@ -248,11 +304,17 @@ async fn drive<I>(
 /// the same path and query under the https base URL. The client's Host
 /// header is never used, so the redirect cannot be pointed elsewhere.
 pub fn redirect_router(base: url::Url) -> Router {
-    let base = base.as_str().trim_end_matches('/').to_owned();
+    let base = base.origin().ascii_serialization();
     Router::new().fallback(move |uri: axum::http::Uri| {
         let base = base.clone();
         async move {
-            let path = uri.path_and_query().map_or("/", |p| p.as_str());
+            // Only a path stays (an absolute-form target gives its path;
+            // `OPTIONS *` gives `/`).
+            let path = uri
+                .path_and_query()
+                .map(|p| p.as_str())
+                .filter(|p| p.starts_with('/'))
+                .unwrap_or("/");
             let location = format!("{base}{path}");
             (
                 axum::http::StatusCode::PERMANENT_REDIRECT,

@@ -100,8 +100,10 @@ pub struct Pair {
     pub key: Arc<CertifiedKey>,
     /// The leaf's `notAfter`.
     pub not_after: OffsetDateTime,
-    /// The leaf's DNS names and IP addresses (subject alternative names).
+    /// The leaf's DNS names (subject alternative names).
     pub names: Vec<String>,
+    /// The leaf's IP addresses (subject alternative names).
+    pub addresses: Vec<std::net::IpAddr>,
     /// The leaf's serial number, in hexadecimal.
     pub serial: String,
 }
@@ -110,13 +112,21 @@ impl Pair {
     /// Whether the leaf covers `host` (a DNS name, with one `*.` label
     /// allowed, or an IP address).
     pub fn covers(&self, host: &str) -> bool {
+        // An address host needs an address name (as browsers check it).
+        if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+            return self.addresses.contains(&ip);
+        }
         let host = host.trim_end_matches('.').to_ascii_lowercase();
         self.names.iter().any(|name| {
             let name = name.to_ascii_lowercase();
             match name.strip_prefix("*.") {
-                Some(parent) => host
-                    .split_once('.')
-                    .is_some_and(|(label, rest)| !label.is_empty() && rest == parent),
+                // A wildcard covers one label, under a parent of two or more.
+                Some(parent) => {
+                    parent.contains('.')
+                        && host
+                            .split_once('.')
+                            .is_some_and(|(label, rest)| !label.is_empty() && rest == parent)
+                }
                 None => name == host,
             }
         })
@@ -141,10 +151,11 @@ pub fn load(files: &TlsFiles) -> Result<Pair, TlsError> {
     let leaf = chain.first().ok_or_else(|| TlsError::NoCertificate {
         path: files.cert.clone(),
     })?;
-    let (not_after, names, serial) = describe(leaf).map_err(|reason| TlsError::BadCertificate {
-        path: files.cert.clone(),
-        reason,
-    })?;
+    let (not_after, (names, addresses), serial) =
+        describe(leaf).map_err(|reason| TlsError::BadCertificate {
+            path: files.cert.clone(),
+            reason,
+        })?;
     let key_pem = zeroize::Zeroizing::new(read(&files.key)?);
     let key = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|_| TlsError::NoKey {
         path: files.key.clone(),
@@ -166,37 +177,39 @@ pub fn load(files: &TlsFiles) -> Result<Pair, TlsError> {
         key: Arc::new(certified),
         not_after,
         names,
+        addresses,
         serial,
     })
 }
 
+/// The leaf's DNS names and addresses.
+type Names = (Vec<String>, Vec<std::net::IpAddr>);
+
 /// The leaf's `notAfter`, names and serial.
-fn describe(leaf: &CertificateDer<'_>) -> Result<(OffsetDateTime, Vec<String>, String), String> {
+fn describe(leaf: &CertificateDer<'_>) -> Result<(OffsetDateTime, Names, String), String> {
     use x509_parser::extensions::GeneralName;
     let (_, cert) = x509_parser::parse_x509_certificate(leaf).map_err(|e| e.to_string())?;
     let not_after = cert.validity().not_after.to_datetime();
-    let mut names = Vec::new();
+    let (mut names, mut addresses) = (Vec::new(), Vec::new());
     if let Ok(Some(san)) = cert.subject_alternative_name() {
         for name in &san.value.general_names {
             match name {
                 GeneralName::DNSName(dns) => names.push((*dns).to_owned()),
                 GeneralName::IPAddress(bytes) => {
                     let ip = match bytes.len() {
-                        4 => <[u8; 4]>::try_from(*bytes)
-                            .ok()
-                            .map(|b| std::net::IpAddr::from(b).to_string()),
+                        4 => <[u8; 4]>::try_from(*bytes).ok().map(std::net::IpAddr::from),
                         16 => <[u8; 16]>::try_from(*bytes)
                             .ok()
-                            .map(|b| std::net::IpAddr::from(b).to_string()),
+                            .map(std::net::IpAddr::from),
                         _ => None,
                     };
-                    names.extend(ip);
+                    addresses.extend(ip);
                 }
                 _ => {}
             }
         }
     }
-    Ok((not_after, names, cert.raw_serial_as_string()))
+    Ok((not_after, (names, addresses), cert.raw_serial_as_string()))
 }
 
 /// What `rampart check` reports about the pair: one that cannot be served,
@@ -211,7 +224,7 @@ pub fn findings(files: &TlsFiles, base_url: &url::Url) -> Vec<String> {
         let mode = meta.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
             findings.push(format!(
-                "{}: the TLS private key is readable by group or others (mode {mode:o}); chmod 600 it",
+                "{}: the TLS private key is open to group or others (mode {mode:o}); chmod 600 it",
                 files.key.display()
             ));
         }
@@ -244,10 +257,18 @@ pub fn findings(files: &TlsFiles, base_url: &url::Url) -> Vec<String> {
             findings.push(format!(
                 "{}: the TLS certificate does not cover the base URL's host {host} (it names {})",
                 files.cert.display(),
-                if pair.names.is_empty() {
-                    "no DNS name or address".to_owned()
-                } else {
-                    pair.names.join(", ")
+                {
+                    let all: Vec<String> = pair
+                        .names
+                        .iter()
+                        .cloned()
+                        .chain(pair.addresses.iter().map(ToString::to_string))
+                        .collect();
+                    if all.is_empty() {
+                        "no DNS name or address".to_owned()
+                    } else {
+                        all.join(", ")
+                    }
                 }
             ));
         }
@@ -259,7 +280,7 @@ pub fn findings(files: &TlsFiles, base_url: &url::Url) -> Vec<String> {
 #[derive(Debug)]
 pub struct Certificates {
     files: TlsFiles,
-    current: RwLock<Pair>,
+    current: RwLock<Arc<Pair>>,
     failures: AtomicU64,
 }
 
@@ -277,13 +298,13 @@ impl Certificates {
         }
         Ok(Arc::new(Self {
             files,
-            current: RwLock::new(pair),
+            current: RwLock::new(Arc::new(pair)),
             failures: AtomicU64::new(0),
         }))
     }
 
     /// The pair in service.
-    pub fn current(&self) -> Pair {
+    pub fn current(&self) -> Arc<Pair> {
         match self.current.read() {
             Ok(pair) => pair.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
@@ -311,6 +332,7 @@ impl Certificates {
             }));
         }
         tracing::info!(serial = %pair.serial, not_after = %pair.not_after, "TLS certificate reloaded");
+        let pair = Arc::new(pair);
         match self.current.write() {
             Ok(mut current) => *current = pair,
             Err(poisoned) => *poisoned.into_inner() = pair,
@@ -341,6 +363,7 @@ impl Certificates {
     ) {
         report(&self);
         let mut seen = self.stamp();
+        let mut changed = false;
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         #[cfg(unix)]
         let mut hangup =
@@ -362,15 +385,19 @@ impl Certificates {
                 () = &mut stop => return,
                 () = hung_up => {
                     seen = self.stamp();
+                    changed = false;
                     let _ = self.reload();
                     report(&self);
                 }
                 _ = tick.tick() => {
+                    // Read once the files have stopped changing for a tick:
+                    // a renewal that writes the key, then the certificate,
+                    // is read once, whole.
                     let now = self.stamp();
                     if now != seen {
                         seen = now;
-                        // A writer may still be filling the file: a pair
-                        // that does not load yet is tried again next change.
+                        changed = true;
+                    } else if std::mem::take(&mut changed) {
                         let _ = self.reload();
                         report(&self);
                     }
@@ -379,12 +406,16 @@ impl Certificates {
         }
     }
 
-    /// Size and modification time of both files (changed by a renewal).
-    fn stamp(&self) -> [Option<(u64, SystemTime)>; 2] {
+    /// Size, modification time and inode of both files (changed by a
+    /// renewal, in place or by renaming a new file over the old).
+    fn stamp(&self) -> [Option<(u64, SystemTime, u64)>; 2] {
         let of = |path: &Path| {
-            std::fs::metadata(path)
-                .ok()
-                .and_then(|m| Some((m.len(), m.modified().ok()?)))
+            let meta = std::fs::metadata(path).ok()?;
+            #[cfg(unix)]
+            let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+            #[cfg(not(unix))]
+            let inode = 0;
+            Some((meta.len(), meta.modified().ok()?, inode))
         };
         [of(&self.files.cert), of(&self.files.key)]
     }
@@ -392,7 +423,7 @@ impl Certificates {
 
 impl ResolvesServerCert for Certificates {
     fn resolve(&self, _hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
-        Some(self.current().key)
+        Some(self.current().key.clone())
     }
 }
 
@@ -415,13 +446,19 @@ mod tests {
             ),
             not_after: OffsetDateTime::now_utc(),
             names: names.iter().map(|n| (*n).to_owned()).collect(),
+            addresses: vec!["192.0.2.7".parse().unwrap()],
             serial: String::new(),
         }
     }
 
     #[test]
     fn names_cover_hosts_like_browsers_match_them() {
-        let p = pair(&["auth.example.com", "*.apps.example.com", "192.0.2.7"]);
+        let p = pair(&[
+            "auth.example.com",
+            "*.apps.example.com",
+            "*.com",
+            "192.0.2.8",
+        ]);
         for host in [
             "auth.example.com",
             "AUTH.example.com.",

@@ -9,6 +9,7 @@ backend_tests!(
     signup_login_me_logout,
     signup_errors_name_each_field,
     errors_use_one_format_everywhere,
+    json_bodies_must_be_objects,
     cookies_never_authenticate_the_api,
     password_change_revokes_other_sessions,
     sessions_can_be_listed_and_revoked,
@@ -287,6 +288,76 @@ async fn errors_use_one_format_everywhere(backend: Backend) {
     }
     let resp = client.get(url("/me")).send().await.unwrap();
     assert_eq!(resp.headers()["www-authenticate"], "Bearer");
+}
+
+/// A body that is not a JSON object (an array serde would read as a struct,
+/// a string, `null`, a number, nothing at all) is refused with 422 on a POST
+/// and on a PATCH, and changes nothing.
+async fn json_bodies_must_be_objects(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let api = Api::new(&app);
+    api.signup("olga").await;
+    make_admin(&app, "olga").await;
+    let token = api.login("olga").await;
+    let target = api.signup("pete").await;
+    let patch = format!("/admin/users/{}", target["id"].as_str().unwrap());
+    let before = api.call(M::GET, &patch, Some(&token), None).await.1;
+    for body in [
+        "[null, null]",
+        "[\"quinn\", \"q@example.com\", \"long enough password\"]",
+        "\"text\"",
+        "null",
+        "42",
+        "",
+        "  ",
+    ] {
+        for (method, path, auth) in [
+            (M::POST, "/users", None),
+            (M::PATCH, patch.as_str(), Some(token.as_str())),
+        ] {
+            let mut req = api
+                .client
+                .request(method.clone(), format!("{}{path}", api.base))
+                .header("content-type", "application/json")
+                .body(body.to_owned());
+            if let Some(auth) = auth {
+                req = req.bearer_auth(auth);
+            }
+            let resp = req.send().await.unwrap();
+            assert_eq!(
+                resp.status(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{method} {path} {body:?}"
+            );
+            let answer: Value = resp.json().await.unwrap();
+            assert_eq!(code(&answer), "validation_failed", "{answer}");
+            assert_eq!(answer["error"]["details"][0]["field"], "body", "{answer}");
+        }
+    }
+    assert_eq!(
+        api.call(M::GET, &patch, Some(&token), None).await.1,
+        before,
+        "nothing changed"
+    );
+    assert_eq!(
+        app.accounts.list().await.unwrap().len(),
+        2,
+        "nobody registered"
+    );
+}
+
+/// Gives `name` the roles `admin` and `user` (operator action).
+async fn make_admin(app: &TestApp, name: &str) {
+    app.set_roles(
+        name,
+        vec![
+            rampart_core::RoleName::parse("admin").unwrap(),
+            rampart_core::RoleName::user(),
+        ],
+        &rampart_core::ClientMeta::operator(),
+    )
+    .await
+    .unwrap();
 }
 
 async fn cookies_never_authenticate_the_api(backend: Backend) {
@@ -670,16 +741,7 @@ async fn admin_scope_needs_the_admin_role(backend: Backend) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.to_string().contains("Only administrators"));
 
-    app.set_roles(
-        "kim",
-        vec![
-            rampart_core::RoleName::parse("admin").unwrap(),
-            rampart_core::RoleName::user(),
-        ],
-        &rampart_core::ClientMeta::operator(),
-    )
-    .await
-    .unwrap();
+    make_admin(&app, "kim").await;
     let session = api.login("kim").await;
     let (status, _) = api
         .call(

@@ -55,7 +55,7 @@ fn forwarded<'a>(uri: &'a str, who: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a 
 }
 
 /// A plain user and an administrator, each with a session cookie header.
-async fn people(app: &TestApp) -> (String, String) {
+pub(crate) async fn people(app: &TestApp) -> (String, String) {
     let user = app.browser();
     user.register("bob", "bob@example.com", GOOD_PASSWORD).await;
     let admin = app.browser();

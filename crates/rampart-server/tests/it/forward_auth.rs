@@ -170,22 +170,7 @@ async fn access_rules_decide_first_match_wins(backend: Backend) {
         })
     })
     .await;
-    let user = app.browser();
-    user.register("bob", "bob@example.com", GOOD_PASSWORD).await;
-    let user_cookie = format!("rampart_session={}", user.session_token().unwrap());
-    let admin = app.browser();
-    admin
-        .register("carol", "carol@example.com", GOOD_PASSWORD)
-        .await;
-    app.set_roles(
-        "carol",
-        vec![rampart_core::RoleName::parse("admin").unwrap()],
-        &rampart_core::ClientMeta::operator(),
-    )
-    .await
-    .unwrap();
-    admin.login("carol", GOOD_PASSWORD).await;
-    let admin_cookie = format!("rampart_session={}", admin.session_token().unwrap());
+    let (user_cookie, admin_cookie) = crate::bypass::people(&app).await;
 
     let anon = None;
     let u = Some(("cookie", user_cookie.as_str()));

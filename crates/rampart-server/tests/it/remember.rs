@@ -48,6 +48,14 @@ fn fresh_browser_with(app: &TestApp, remember: &str) -> Browser {
     browser
 }
 
+/// What `/account` answers a browser holding only the remember-me cookie.
+async fn account_with(app: &TestApp, remember: &str) -> StatusCode {
+    fresh_browser_with(app, remember)
+        .get("/account")
+        .await
+        .status()
+}
+
 async fn remember_me_only_when_asked_and_rotates(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     app.browser()
@@ -97,13 +105,7 @@ async fn remember_me_only_when_asked_and_rotates(backend: Backend) {
     // After 14 days nothing is remembered.
     let third = again.cookie("rampart_remember").unwrap();
     app.clock.advance(Duration::days(15));
-    assert_eq!(
-        fresh_browser_with(&app, &third)
-            .get("/account")
-            .await
-            .status(),
-        StatusCode::SEE_OTHER
-    );
+    assert_eq!(account_with(&app, &third).await, StatusCode::SEE_OTHER);
 }
 
 async fn a_replayed_cookie_ends_the_series_and_mails_the_owner(backend: Backend) {
@@ -156,13 +158,7 @@ async fn a_replayed_cookie_ends_the_series_and_mails_the_owner(backend: Backend)
 
     // The whole series is gone: the victim's current value no longer works either.
     app.clock.advance(Duration::hours(2));
-    assert_eq!(
-        fresh_browser_with(&app, &rotated)
-            .get("/account")
-            .await
-            .status(),
-        StatusCode::SEE_OTHER
-    );
+    assert_eq!(account_with(&app, &rotated).await, StatusCode::SEE_OTHER);
     let mail = sink
         .wait_for_subject("A copy of your sign-in cookie was used")
         .await;
@@ -180,10 +176,7 @@ async fn logout_and_password_change_revoke_remember_me(backend: Backend) {
     let resp = browser.logout().await;
     assert!(set_cookie_named(&resp, "rampart_remember").is_some_and(|c| c.contains("Max-Age=0")));
     assert_eq!(
-        fresh_browser_with(&app, &cookie)
-            .get("/account")
-            .await
-            .status(),
+        account_with(&app, &cookie).await,
         StatusCode::SEE_OTHER,
         "logout revoked the series"
     );
@@ -206,10 +199,7 @@ async fn logout_and_password_change_revoke_remember_me(backend: Backend) {
         .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(
-        fresh_browser_with(&app, &remembered)
-            .get("/account")
-            .await
-            .status(),
+        account_with(&app, &remembered).await,
         StatusCode::SEE_OTHER,
         "a password change revokes remember-me"
     );
@@ -246,10 +236,7 @@ async fn a_series_ends_on_time_however_often_it_is_used(backend: Backend) {
     }
     app.clock.advance(Duration::days(1) + Duration::seconds(1));
     assert_eq!(
-        fresh_browser_with(&app, &cookie)
-            .get("/account")
-            .await
-            .status(),
+        account_with(&app, &cookie).await,
         StatusCode::SEE_OTHER,
         "14 days after the first sign-in the series has ended"
     );
@@ -316,10 +303,7 @@ async fn turning_on_a_second_factor_ends_every_series(backend: Backend) {
     assert_eq!(resp.status(), StatusCode::OK);
     app.clock.advance(Duration::hours(2));
     assert_eq!(
-        fresh_browser_with(&app, &cookie)
-            .get("/account")
-            .await
-            .status(),
+        account_with(&app, &cookie).await,
         StatusCode::SEE_OTHER,
         "a password-only series no longer signs in"
     );

@@ -219,6 +219,25 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 )
             }
         })?;
+        // Every body is a JSON object: serde would take an array for a
+        // struct (its fields in order) and `null` for one of optional
+        // fields, so anything else is refused before it is read.
+        let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+        if first != Some(&b'{') {
+            let well_formed =
+                first.is_some() && serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok();
+            if first.is_some() && !well_formed {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "malformed_json",
+                    "The body is not valid JSON.",
+                ));
+            }
+            return Err(ApiError::validation([FieldDetail {
+                field: "body".to_owned(),
+                message: "Send a JSON object.".to_owned(),
+            }]));
+        }
         let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
         let parsed: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
         if parsed.is_ok()

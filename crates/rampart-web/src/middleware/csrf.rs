@@ -38,7 +38,11 @@ fn refused(reason: &str) -> Response {
     .into_response()
 }
 
-fn cross_origin(headers: &HeaderMap, state: &AppState) -> Option<&'static str> {
+fn cross_origin(
+    headers: &HeaderMap,
+    authority: Option<&str>,
+    state: &AppState,
+) -> Option<&'static str> {
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
         && !matches!(site, "same-origin" | "none")
     {
@@ -47,9 +51,11 @@ fn cross_origin(headers: &HeaderMap, state: &AppState) -> Option<&'static str> {
     let origin = headers.get(header::ORIGIN)?.to_str().unwrap_or("null");
     let configured = state.settings.origin();
     let scheme = state.settings.base_url.scheme();
+    // HTTP/2 carries the host as `:authority` (the URI's), not `Host`.
     let own_host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
+        .or(authority)
         .map(|host| format!("{scheme}://{host}"));
     if origin == configured || own_host.as_deref() == Some(origin) {
         None
@@ -63,7 +69,8 @@ pub async fn verify_csrf(State(state): State<AppState>, req: Request, next: Next
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
-    if let Some(reason) = cross_origin(req.headers(), &state) {
+    let authority = req.uri().authority().map(|a| a.as_str().to_owned());
+    if let Some(reason) = cross_origin(req.headers(), authority.as_deref(), &state) {
         return refused(reason);
     }
     let Some(visitor) = req.extensions().get::<Visitor>().cloned() else {
