@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Schema-driven fuzzing of the JSON API with schemathesis: every operation of
-# the served OpenAPI document, with generated (valid and invalid) inputs. Fails
-# on any 5xx and on any response the document does not describe.
+# Schema-driven fuzzing of the JSON API with schemathesis, every check: every
+# operation of the served OpenAPI document, with generated (valid and
+# invalid) inputs and the stateful phase. Fails on any 5xx, any response the
+# document does not describe, valid data refused or invalid data accepted.
 # Usage: scripts/api-fuzz.sh [path/to/rampart]   (default: target/debug/rampart)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,17 +22,44 @@ pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
 
-token=$(curl -sf -H 'content-type: application/json' \
-  -d "{\"username\":\"fuzzer\",\"password\":\"$password\"}" "$base/api/v1/sessions" |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+# A fresh session for each run: a generated request may end the fuzzer's own
+# sessions (it is an administrator acting on every account, its own too).
+# One user agent for the sign-in and the fuzzing: a session used from another
+# browser is no longer fresh, and fresh-only routes would answer 401.
+token() {
+  curl -sf -A rampart-fuzz -H 'content-type: application/json' \
+    -d "{\"username\":\"fuzzer\",\"password\":\"$password\"}" "$base/api/v1/sessions" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
+}
 
-st run "$base/api/v1/openapi.json" \
-  --header "Authorization: Bearer $token" \
-  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance \
-  --exclude-path /sessions/current \
-  --max-examples "${MAX_EXAMPLES:-25}" \
-  --seed 1 \
-  --no-color
+# Operations whose well-formed requests may be refused for a business
+# reason the document describes (a wrong current password, a wrong or used
+# code, an unknown reset token): a generated request cannot know the secret,
+# so only the positive_data_acceptance check is left out for them, and every
+# other check still runs on them.
+business=(
+  "PUT /me/password"            # 422 invalid_password
+  "DELETE /me/mfa/totp"         # 422 invalid_password
+  "POST /me/mfa/totp/confirm"   # 422 invalid_mfa_code
+  "POST /password-resets/confirm" # 400 invalid_token
+)
+# Ends the session it is called with when given that session's own id
+# (links in the stateful phase find it): fuzzed last, on its own session.
+own_session="DELETE /me/sessions/{id}"
+filters_in=() filters_out=(--exclude-name "$own_session")
+for op in "${business[@]}"; do filters_in+=(--include-name "$op"); filters_out+=(--exclude-name "$op"); done
+
+common=(--header "User-Agent: rampart-fuzz" --exclude-path /sessions/current --max-examples "${MAX_EXAMPLES:-25}" --seed 1 --no-color)
+# Every check, every phase (examples, coverage, fuzzing, stateful).
+st run "$base/api/v1/openapi.json" --header "Authorization: Bearer $(token)" \
+  --checks all "${filters_out[@]}" "${common[@]}"
+# (The last run's session is taken first: the business run's wrong current
+# passwords lock the account's sign-in, as they should.)
+last=$(token)
+st run "$base/api/v1/openapi.json" --header "Authorization: Bearer $(token)" \
+  --checks all --exclude-checks positive_data_acceptance "${filters_in[@]}" "${common[@]}"
+st run "$base/api/v1/openapi.json" --header "Authorization: Bearer $last" \
+  --checks all --include-name "$own_session" "${common[@]}"
 if grep -q '"level":"ERROR"\|ERROR' "$work/server.log"; then
   echo "the server logged errors during fuzzing:" >&2
   cat "$work/server.log" >&2

@@ -60,6 +60,10 @@ impl fmt::Display for UserId {
 pub struct Username(String);
 
 impl Username {
+    /// The rules of [`Username::parse`] as a regular expression, for the
+    /// API document (a test keeps the two in agreement).
+    pub const PATTERN: &'static str = "^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$";
+
     /// Checks a submitted username against the rules.
     pub fn parse(raw: &str) -> Result<Self, FieldProblem> {
         let len = raw.chars().count();
@@ -184,6 +188,10 @@ impl RoleName {
     pub fn user() -> Self {
         Self("user".to_owned())
     }
+
+    /// The rules of [`RoleName::parse`] as a regular expression, for the
+    /// API document (a test keeps the two in agreement).
+    pub const PATTERN: &'static str = "^[a-z][a-z0-9_-]{0,31}$";
 
     /// Checks a role name.
     pub fn parse(raw: &str) -> Result<Self, FieldProblem> {
@@ -343,6 +351,17 @@ mod tests {
             Email::parse("A@Example.COM").unwrap().key(),
             "a@example.com"
         );
+    }
+
+    proptest::proptest! {
+        /// The documented patterns accept exactly what the parsers accept.
+        #[test]
+        fn patterns_agree_with_the_parsers(raw in "[ -~]{0,40}|[a-z0-9_.-]{0,34}|\\PC{0,6}") {
+            let user = regex::Regex::new(Username::PATTERN).unwrap();
+            let role = regex::Regex::new(RoleName::PATTERN).unwrap();
+            proptest::prop_assert_eq!(user.is_match(&raw), Username::parse(&raw).is_ok(), "{:?}", raw);
+            proptest::prop_assert_eq!(role.is_match(&raw), RoleName::parse(&raw).is_ok(), "{:?}", raw);
+        }
     }
 
     #[test]

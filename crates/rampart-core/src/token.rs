@@ -159,8 +159,11 @@ impl TokenService {
         client: &ClientMeta,
     ) -> Result<(SecretString, TokenSummary), TokenError> {
         let mut problems = Vec::new();
+        // At most 64 characters as sent (what the API document says), not
+        // only blank, no control characters; kept without the blanks around.
+        let too_long = name.chars().count() > 64;
         let name = name.trim();
-        if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
+        if name.is_empty() || too_long || name.chars().any(char::is_control) {
             problems.push(FieldProblem::new(
                 "name",
                 "Give the token a name of 1 to 64 printable characters.",

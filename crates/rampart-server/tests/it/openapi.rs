@@ -37,7 +37,54 @@ async fn document_and_routes_agree(backend: Backend) {
         "{}",
         doc["components"]["schemas"]
     );
+    // Constraints come from the rules that validate: the patterns are the
+    // domain's (whose parsers a property test keeps equal to them).
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(
+        schemas["NewUser"]["properties"]["username"]["pattern"],
+        rampart_core::Username::PATTERN
+    );
+    assert_eq!(
+        schemas["RoleNameText"]["pattern"],
+        rampart_core::RoleName::PATTERN,
+        "{schemas}"
+    );
+    // One shared error schema whose code lists every code the API answers.
+    let codes = schemas["ErrorCode"]["enum"].as_array().unwrap();
+    for code in [
+        "validation_failed",
+        "invalid_password",
+        "invalid_mfa_code",
+        "invalid_token",
+        "rate_limited",
+        "busy",
+        "malformed_json",
+    ] {
+        assert!(codes.iter().any(|c| c == code), "{code} in {codes:?}");
+    }
+    assert_eq!(
+        schemas["ErrorObject"]["properties"]["code"]["$ref"],
+        "#/components/schemas/ErrorCode"
+    );
     let paths = doc["paths"].as_object().unwrap();
+    // Business refusals are documented with their code and an example.
+    for (path, method, status, code) in [
+        ("/me/password", "put", "422", "invalid_password"),
+        ("/me/mfa/totp", "delete", "422", "invalid_password"),
+        ("/me/mfa/totp/confirm", "post", "422", "invalid_mfa_code"),
+        ("/password-resets/confirm", "post", "400", "invalid_token"),
+    ] {
+        let response = &paths[path][method]["responses"][status];
+        let example = &response["content"]["application/json"]["examples"][code]["value"];
+        assert_eq!(
+            example["error"]["code"], code,
+            "{method} {path}: {response}"
+        );
+        assert!(
+            response["description"].as_str().unwrap().contains(code),
+            "{method} {path}"
+        );
+    }
     for expected in [
         "/users",
         "/sessions",

@@ -50,13 +50,16 @@ pub struct Event {
 #[allow(dead_code)]
 pub struct EventFilters {
     /// A username or user id.
+    #[param(pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     user: Option<String>,
     /// An event type, e.g. `login.failed`.
-    #[param(rename = "type")]
+    #[param(rename = "type", pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     kind: Option<String>,
     /// RFC 3339: events at or after this time.
+    #[param(format = DateTime)]
     since: Option<String>,
     /// An event id: events older than it (the next page).
+    #[param(pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     before: Option<String>,
     /// 1 to 1000 (default 100).
     #[param(minimum = 1, maximum = 1000)]

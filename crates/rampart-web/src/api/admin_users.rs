@@ -5,7 +5,7 @@
 //! roles only, never the last administrator) are `rampart_core::admin`'s.
 
 use super::admin::problem;
-use super::error::{ApiError, ErrorBody};
+use super::error::{ApiError, ErrorBody, ErrorCode};
 use super::extract::{ApiCaller, ApiJson};
 use super::me::rfc3339;
 use crate::extract::permit::{UsersRead, UsersWrite};
@@ -63,7 +63,9 @@ impl From<UserOverview> for AdminUser {
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct UserFilters {
-    /// Part of a username or e-mail address (case-insensitive).
+    /// Part of a username or e-mail address (case-insensitive): up to 254
+    /// characters, no control characters.
+    #[param(max_length = 254, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     q: Option<String>,
     /// 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
@@ -89,8 +91,16 @@ pub struct UserChange {
     /// Lock (true) or unlock (false).
     pub locked: Option<bool>,
     /// The complete new list of roles (needs `roles:write`).
+    #[schema(value_type = Option<Vec<RoleNameText>>)]
     pub roles: Option<Vec<String>>,
 }
+
+/// A role name: 1 to 32 characters of `a-z 0-9 _ -`, starting with a
+/// letter (`rampart_core::RoleName::PATTERN`; a test keeps them equal).
+#[derive(ToSchema)]
+#[schema(pattern = "^[a-z][a-z0-9_-]{0,31}$")]
+#[allow(dead_code)] // only its schema is used
+pub struct RoleNameText(String);
 
 /// Maps the domain's refusals to the API's answers.
 pub(super) fn admin_error(err: AdminError) -> ApiError {
@@ -98,12 +108,14 @@ pub(super) fn admin_error(err: AdminError) -> ApiError {
         AdminError::NoSuchUser(_) => ApiError::not_found("There is no account with this id."),
         AdminError::Invalid(p) => problem(p.field, &p.message),
         AdminError::Forbidden(message) => ApiError::forbidden(&message),
-        AdminError::LastAdministrator => {
-            ApiError::new(StatusCode::CONFLICT, "last_administrator", err.to_string())
-        }
+        AdminError::LastAdministrator => ApiError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::LastAdministrator,
+            err.to_string(),
+        ),
         AdminError::Mfa(rampart_core::MfaError::NotEnrolled) => ApiError::new(
             StatusCode::CONFLICT,
-            "not_enrolled",
+            ErrorCode::NotEnrolled,
             "This account has no second factor to reset.",
         ),
         other => ApiError::internal(&other),
@@ -114,7 +126,7 @@ fn parse_list(raw: Option<&str>) -> Result<(Option<String>, i64, i64), ApiError>
     let (mut q, mut limit, mut offset) = (None, 50, 0);
     for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
         match key.as_ref() {
-            "q" if value.chars().any(char::is_control) || value.len() > 254 => {
+            "q" if value.chars().any(char::is_control) || value.chars().count() > 254 => {
                 return Err(problem(
                     "q",
                     "Search for up to 254 characters of a username or e-mail address, without control characters.",

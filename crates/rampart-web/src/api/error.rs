@@ -18,11 +18,75 @@ pub struct FieldDetail {
     pub message: String,
 }
 
+/// Every code the API answers with (the document's `code` enum).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The request could not be processed.
+    BadRequest,
+    /// The password hashing pool is full; retry after `Retry-After`.
+    Busy,
+    /// The username or e-mail address is taken, or the state does not allow it.
+    Conflict,
+    /// The LDAP directory cannot be reached.
+    DirectoryUnavailable,
+    /// The caller's roles or token do not allow this.
+    Forbidden,
+    /// The token lacks a scope this route needs.
+    InsufficientScope,
+    /// Something failed on the server.
+    InternalError,
+    /// Unknown user or wrong password (one answer for both).
+    InvalidCredentials,
+    /// The second-factor code is wrong or already used.
+    InvalidMfaCode,
+    /// The current password is wrong.
+    InvalidPassword,
+    /// The bearer token or the mailed token is unknown, expired or revoked.
+    InvalidToken,
+    /// The change would leave no active administrator.
+    LastAdministrator,
+    /// The body is not valid JSON.
+    MalformedJson,
+    /// The route does not accept this method.
+    MethodNotAllowed,
+    /// Two-factor authentication is already on.
+    MfaAlreadyEnabled,
+    /// No second factor is being set up.
+    MfaNotEnrolled,
+    /// The account needs its second factor: send `code`.
+    MfaRequired,
+    /// The token is a personal access token, not a session.
+    NotASession,
+    /// Two-factor authentication is off.
+    NotEnrolled,
+    /// No such route or resource.
+    NotFound,
+    /// The body is larger than 64 KiB.
+    PayloadTooLarge,
+    /// Too many requests; retry after `Retry-After`.
+    RateLimited,
+    /// This needs a recent sign-in.
+    ReauthenticationRequired,
+    /// Self-service sign-up is off.
+    RegistrationClosed,
+    /// This needs a session, not a personal access token.
+    SessionRequired,
+    /// The request took too long.
+    Timeout,
+    /// No valid bearer token.
+    Unauthenticated,
+    /// The body is not `application/json`.
+    UnsupportedMediaType,
+    /// Fields break the rules; see `details`.
+    ValidationFailed,
+}
+
 /// The error object.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ErrorObject {
     /// Machine-readable code, e.g. `validation_failed`.
-    pub code: String,
+    pub code: ErrorCode,
     /// A sentence for humans.
     pub message: String,
     /// Per-field problems, for `validation_failed`.
@@ -47,13 +111,13 @@ pub struct ApiError {
 
 impl ApiError {
     /// An error with a status, code and message.
-    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             status,
             retry_after: None,
             body: ErrorBody {
                 error: ErrorObject {
-                    code: code.to_owned(),
+                    code,
                     message: message.into(),
                     details: Vec::new(),
                 },
@@ -65,7 +129,7 @@ impl ApiError {
     pub fn validation(problems: impl IntoIterator<Item = FieldDetail>) -> Self {
         let mut err = Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
+            ErrorCode::ValidationFailed,
             "The request body has invalid fields; see details.",
         );
         err.body.error.details = problems.into_iter().collect();
@@ -82,21 +146,21 @@ impl ApiError {
 
     /// 404 `not_found`.
     pub fn not_found(message: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+        Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message)
     }
 
     /// 401 `unauthenticated`.
     pub fn unauthenticated() -> Self {
         Self::new(
             StatusCode::UNAUTHORIZED,
-            "unauthenticated",
+            ErrorCode::Unauthenticated,
             "Send a valid token as `Authorization: Bearer TOKEN`.",
         )
     }
 
     /// 403 `forbidden`.
     pub fn forbidden(message: &str) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+        Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, message)
     }
 
     /// 500 `internal_error`; logs the cause once.
@@ -105,7 +169,7 @@ impl ApiError {
         tracing::error!(error = %text, "API request failed");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
+            ErrorCode::InternalError,
             "Something went wrong on our side; try again in a moment.",
         )
     }
@@ -114,7 +178,7 @@ impl ApiError {
     pub fn busy() -> Self {
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "busy",
+            ErrorCode::Busy,
             "The server is handling many sign-ins right now; retry after the Retry-After delay.",
         )
     }
@@ -124,7 +188,7 @@ impl ApiError {
         let seconds = seconds.max(1);
         let mut err = Self::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
+            ErrorCode::RateLimited,
             format!("Too many attempts; retry in {seconds} second(s)."),
         );
         err.retry_after = Some(seconds);
@@ -134,21 +198,24 @@ impl ApiError {
     /// The generic error for a bare status.
     pub fn from_status(status: StatusCode) -> Self {
         let (code, message) = match status {
-            StatusCode::NOT_FOUND => ("not_found", "There is no API route at this address."),
+            StatusCode::NOT_FOUND => (
+                ErrorCode::NotFound,
+                "There is no API route at this address.",
+            ),
             StatusCode::METHOD_NOT_ALLOWED => (
-                "method_not_allowed",
+                ErrorCode::MethodNotAllowed,
                 "This route does not accept that HTTP method.",
             ),
             StatusCode::PAYLOAD_TOO_LARGE => (
-                "payload_too_large",
+                ErrorCode::PayloadTooLarge,
                 "The request body is larger than 64 KiB.",
             ),
-            StatusCode::REQUEST_TIMEOUT => ("timeout", "The request took too long."),
+            StatusCode::REQUEST_TIMEOUT => (ErrorCode::Timeout, "The request took too long."),
             s if s.is_server_error() => (
-                "internal_error",
+                ErrorCode::InternalError,
                 "Something went wrong on our side; try again in a moment.",
             ),
-            _ => ("bad_request", "The request could not be processed."),
+            _ => (ErrorCode::BadRequest, "The request could not be processed."),
         };
         Self::new(status, code, message)
     }

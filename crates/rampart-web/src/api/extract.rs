@@ -2,7 +2,7 @@
 //! problems (syntax, unknown fields, wrong types, size, content type) become
 //! the API's error format with the offending field named.
 
-use super::error::{ApiError, FieldDetail};
+use super::error::{ApiError, ErrorCode, FieldDetail};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -10,6 +10,7 @@ use axum::http::{StatusCode, header, request::Parts};
 use rampart_core::{ApiToken, Scope, Session, SessionKind, User};
 use rampart_crypto::TokenDigest;
 use rampart_crypto::token::PAT_PREFIX;
+use serde::Deserialize as _;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
 
@@ -45,7 +46,7 @@ impl ApiCaller {
         } else {
             Err(ApiError::new(
                 StatusCode::FORBIDDEN,
-                "insufficient_scope",
+                ErrorCode::InsufficientScope,
                 format!("This token does not have the {} scope.", scope.as_str()),
             ))
         }
@@ -70,7 +71,7 @@ impl ApiCaller {
         let Some(session) = self.session() else {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
-                "session_required",
+                ErrorCode::SessionRequired,
                 format!(
                     "{action} needs a session: sign in (POST /sessions); a personal access token cannot do it."
                 ),
@@ -79,7 +80,7 @@ impl ApiCaller {
         if !sessions.is_fresh(session) {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
-                "reauthentication_required",
+                ErrorCode::ReauthenticationRequired,
                 format!(
                     "{action} needs a recent sign-in; sign in again (POST /sessions) and retry."
                 ),
@@ -142,7 +143,7 @@ impl FromRequestParts<AppState> for ApiCaller {
         caller_for(state, token).await?.ok_or_else(|| {
             ApiError::new(
                 StatusCode::UNAUTHORIZED,
-                "invalid_token",
+                ErrorCode::InvalidToken,
                 "The token is unknown, expired or revoked; sign in again or create a new token.",
             )
         })
@@ -204,7 +205,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         if !is_json {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
+                ErrorCode::UnsupportedMediaType,
                 "Send the body as JSON with `Content-Type: application/json`.",
             ));
         }
@@ -214,7 +215,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             } else {
                 ApiError::new(
                     StatusCode::BAD_REQUEST,
-                    "bad_request",
+                    ErrorCode::BadRequest,
                     "The request body could not be read.",
                 )
             }
@@ -229,7 +230,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             if first.is_some() && !well_formed {
                 return Err(ApiError::new(
                     StatusCode::BAD_REQUEST,
-                    "malformed_json",
+                    ErrorCode::MalformedJson,
                     "The body is not valid JSON.",
                 ));
             }
@@ -245,7 +246,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
-                "malformed_json",
+                ErrorCode::MalformedJson,
                 format!("The body is not valid JSON: {trailing}."),
             ));
         }
@@ -256,7 +257,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 if inner.is_syntax() || inner.is_eof() {
                     return Err(ApiError::new(
                         StatusCode::BAD_REQUEST,
-                        "malformed_json",
+                        ErrorCode::MalformedJson,
                         format!("The body is not valid JSON: {inner}."),
                     ));
                 }
@@ -272,5 +273,18 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 Err(ApiError::validation([FieldDetail { field, message }]))
             }
         }
+    }
+}
+
+/// An integer field as JSON Schema counts integers: `318` and `318.0` alike
+/// (a number with no fractional part), anything else refused.
+pub fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    let number = serde_json::Number::deserialize(deserializer)?;
+    if let Some(n) = number.as_i64() {
+        return Ok(n);
+    }
+    match number.as_f64() {
+        Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(f as i64),
+        _ => Err(serde::de::Error::custom("expected a whole number")),
     }
 }

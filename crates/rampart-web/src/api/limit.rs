@@ -10,7 +10,7 @@
 //! In-process only: with several instances each enforces its own budget.
 //! (Brute-force defence for sign-in has its own, stricter rules.)
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorCode};
 use super::extract::{ApiCaller, caller_for};
 use crate::extract::client::client_ip;
 use crate::settings::WebSettings;
@@ -93,7 +93,7 @@ impl ApiLimiter {
 fn too_many(seconds: u64) -> Response {
     let mut response = ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
-        "rate_limited",
+        ErrorCode::RateLimited,
         format!("Too many requests; retry in {} second(s).", seconds.max(1)),
     )
     .into_response();

@@ -1,7 +1,7 @@
 //! The caller's own account: `GET /me`, `PUT /me/password`, and the
 //! session list with revocation.
 
-use super::error::{ApiError, ErrorBody};
+use super::error::{ApiError, ErrorBody, ErrorCode};
 use super::extract::{ApiJson, Authorized, ReadMe, WriteMe};
 use crate::extract::ClientInfo;
 use crate::state::AppState;
@@ -94,7 +94,7 @@ pub struct PasswordChange {
         (status = 403, description = "Token lacks write:me", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
-        (status = 422, description = "invalid_password or validation_failed", body = ErrorBody),
+        (status = 422, description = "Business refusal `invalid_password`: the current password is wrong (counted toward the sign-in lock-out); or `validation_failed`: the new password breaks the policy", body = ErrorBody, examples(("invalid_password" = (summary = "invalid_password", value = json!({"error": {"code": "invalid_password", "message": "The current password is incorrect."}}))), ("validation_failed" = (summary = "validation_failed", value = json!({"error": {"code": "validation_failed", "message": "The request body has invalid fields; see details.", "details": [{"field": "new_password", "message": "Use at least 8 characters."}]}}))))),
         (status = 503, description = "Busy; retry", body = ErrorBody),
     )
 )]
@@ -120,7 +120,7 @@ pub async fn change_password(
         Err(ChangePasswordError::WrongPassword) => {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_password",
+                ErrorCode::InvalidPassword,
                 "The current password is incorrect.",
             ));
         }

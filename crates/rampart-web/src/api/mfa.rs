@@ -3,7 +3,7 @@
 //! codes once), `DELETE /me/mfa/totp` (disable, with the password) and
 //! `POST /me/mfa/recovery-codes` (a new set). Rules: `rampart_core::mfa`.
 
-use super::error::{ApiError, ErrorBody};
+use super::error::{ApiError, ErrorBody, ErrorCode};
 use super::extract::{ApiJson, Authorized, WriteMe};
 use crate::extract::ClientInfo;
 use crate::state::AppState;
@@ -30,8 +30,8 @@ pub struct TotpEnrolment {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TotpCode {
-    /// The 6-digit code.
-    #[schema(value_type = String, min_length = 6, max_length = 16)]
+    /// The 6-digit code, digits only.
+    #[schema(value_type = String, pattern = "^[0-9]{6}$")]
     pub code: SecretString,
 }
 
@@ -54,7 +54,7 @@ pub struct PasswordProof {
 fn conflict_enabled() -> ApiError {
     ApiError::new(
         StatusCode::CONFLICT,
-        "mfa_already_enabled",
+        ErrorCode::MfaAlreadyEnabled,
         "Two-factor authentication is already on; disable it first to enrol again.",
     )
 }
@@ -62,7 +62,7 @@ fn conflict_enabled() -> ApiError {
 fn not_enrolled() -> ApiError {
     ApiError::new(
         StatusCode::CONFLICT,
-        "mfa_not_enrolled",
+        ErrorCode::MfaNotEnrolled,
         "Two-factor authentication is not set up; start with POST /me/mfa/totp.",
     )
 }
@@ -112,7 +112,7 @@ pub async fn begin_totp(
         (status = 409, description = "mfa_already_enabled or mfa_not_enrolled", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
-        (status = 422, description = "invalid_mfa_code", body = ErrorBody),
+        (status = 422, description = "Business refusal `invalid_mfa_code`: the code is not the one the app shows now, or was used already; or `validation_failed`: not six digits", body = ErrorBody, examples(("invalid_mfa_code" = (summary = "invalid_mfa_code", value = json!({"error": {"code": "invalid_mfa_code", "message": "The code is not valid; enter the code the app shows now."}}))))),
     )
 )]
 pub async fn confirm_totp(
@@ -121,16 +121,23 @@ pub async fn confirm_totp(
     Authorized(caller, _): Authorized<WriteMe>,
     ApiJson(body): ApiJson<TotpCode>,
 ) -> Result<Json<RecoveryCodeList>, ApiError> {
+    let code = body.code.expose_secret();
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(super::admin::problem(
+            "code",
+            "Give the 6 digits the authenticator app shows.",
+        ));
+    }
     caller.require_fresh_session(&state.sessions, "Setting up two-factor authentication")?;
     match state
         .mfa
-        .confirm_enrolment(&caller.user, body.code.expose_secret(), &client.meta())
+        .confirm_enrolment(&caller.user, code, &client.meta())
         .await
     {
         Ok(list) => Ok(codes(list)),
         Err(MfaError::InvalidCode) => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_mfa_code",
+            ErrorCode::InvalidMfaCode,
             "The code is not valid; enter the code the app shows now.",
         )),
         Err(MfaError::AlreadyEnabled) => Err(conflict_enabled()),
@@ -152,7 +159,7 @@ pub async fn confirm_totp(
         (status = 409, description = "mfa_not_enrolled", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
-        (status = 422, description = "invalid_password", body = ErrorBody),
+        (status = 422, description = "Business refusal `invalid_password`: the password is wrong; two-factor authentication stays on", body = ErrorBody, examples(("invalid_password" = (summary = "invalid_password", value = json!({"error": {"code": "invalid_password", "message": "The password is incorrect; two-factor authentication stays on."}}))))),
         (status = 503, description = "Busy; retry", body = ErrorBody),
     )
 )]
@@ -178,7 +185,7 @@ pub async fn disable_totp(
     if !confirmed {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_password",
+            ErrorCode::InvalidPassword,
             "The password is incorrect; two-factor authentication stays on.",
         ));
     }

@@ -1,7 +1,7 @@
 //! `POST /password-resets` (always 202, same work for any address) and
 //! `POST /password-resets/confirm`.
 
-use super::error::{ApiError, ErrorBody};
+use super::error::{ApiError, ErrorBody, ErrorCode};
 use super::extract::ApiJson;
 use crate::extract::ClientInfo;
 use crate::state::AppState;
@@ -66,7 +66,7 @@ pub struct ResetConfirm {
     request_body = ResetConfirm,
     responses(
         (status = 204, description = "Password changed"),
-        (status = 400, description = "invalid_token, or malformed JSON", body = ErrorBody),
+        (status = 400, description = "Business refusal `invalid_token`: the reset token is unknown, used or expired; or `malformed_json`", body = ErrorBody, examples(("invalid_token" = (summary = "invalid_token", value = json!({"error": {"code": "invalid_token", "message": "The reset token is unknown, already used or expired; ask for a new one."}}))))),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 422, description = "The new password is not acceptable", body = ErrorBody),
@@ -86,7 +86,7 @@ pub async fn confirm_reset(
         Ok(_) => Ok(StatusCode::NO_CONTENT),
         Err(RecoveryError::InvalidToken) => Err(ApiError::new(
             StatusCode::BAD_REQUEST,
-            "invalid_token",
+            ErrorCode::InvalidToken,
             "The reset token is unknown, already used or expired; ask for a new one.",
         )),
         Err(RecoveryError::Invalid(problems)) => Err(ApiError::from_problems(problems)),

@@ -2,7 +2,7 @@
 //! `DELETE /sessions/current` (sign out). API sessions are ordinary sessions:
 //! same store, timeouts and revocation as browser sessions.
 
-use super::error::{ApiError, ErrorBody};
+use super::error::{ApiError, ErrorBody, ErrorCode};
 use super::extract::{ApiCaller, ApiJson};
 use crate::extract::ClientInfo;
 use crate::state::AppState;
@@ -67,7 +67,7 @@ pub async fn create_session(
         Err(LoginError::InvalidCredentials) => {
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
-                "invalid_credentials",
+                ErrorCode::InvalidCredentials,
                 "The username or password is incorrect, or the account cannot sign in.",
             ));
         }
@@ -78,7 +78,7 @@ pub async fn create_session(
         Err(LoginError::DirectoryUnavailable) => {
             return Err(ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "directory_unavailable",
+                ErrorCode::DirectoryUnavailable,
                 LoginError::DirectoryUnavailable.to_string(),
             ));
         }
@@ -128,7 +128,7 @@ async fn second_factor(
     let Some(code) = code else {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "mfa_required",
+            ErrorCode::MfaRequired,
             "This account uses two-factor authentication: send the password again with \"code\" (a TOTP or recovery code).",
         ));
     };
@@ -137,7 +137,7 @@ async fn second_factor(
         Ok(rampart_core::mfa::Factor::RecoveryCode { .. }) => Ok("password+recovery_code"),
         Err(MfaError::InvalidCode) => Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "invalid_mfa_code",
+            ErrorCode::InvalidMfaCode,
             "The code is not valid: use the current code from the app, or an unused recovery code.",
         )),
         Err(MfaError::Throttled(wait)) => Err(ApiError::rate_limited(wait.whole_seconds())),
@@ -163,7 +163,7 @@ pub async fn delete_current_session(
     let Some(session) = caller.session() else {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
-            "not_a_session",
+            ErrorCode::NotASession,
             "This request used a personal access token; revoke it with DELETE /me/tokens/{id}.",
         ));
     };

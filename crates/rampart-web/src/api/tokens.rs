@@ -19,8 +19,12 @@ use utoipa::ToSchema;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
-    /// A label, 1–64 characters.
-    #[schema(min_length = 1, max_length = 64)]
+    /// A label: 1–64 characters, not only blanks, no control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub name: String,
     /// Any of `read:me`, `write:me`, `admin` (admins only), `proxy` (accepted
     /// by forward authentication, `/auth/verify`).
@@ -28,6 +32,7 @@ pub struct NewToken {
     pub scopes: Vec<String>,
     /// 1–365.
     #[schema(minimum = 1, maximum = 365)]
+    #[serde(deserialize_with = "super::extract::whole_number")]
     pub expires_in_days: i64,
 }
 

@@ -1,6 +1,6 @@
 //! `POST /users`: anonymous sign-up when registration is open.
 
-use super::error::{ApiError, ErrorBody};
+use super::error::{ApiError, ErrorBody, ErrorCode};
 use super::extract::ApiJson;
 use crate::extract::ClientInfo;
 use crate::state::AppState;
@@ -56,7 +56,7 @@ pub fn register_error(err: RegisterError) -> ApiError {
             let mut error = ApiError::from_problems(vec![problem]);
             error = ApiError::new(
                 StatusCode::CONFLICT,
-                "conflict",
+                ErrorCode::Conflict,
                 "An account with this username or e-mail address already exists.",
             )
             .with_details_of(error);
@@ -91,7 +91,7 @@ pub async fn create_user(
     if !state.settings.registration_open {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            "registration_closed",
+            ErrorCode::RegistrationClosed,
             "Registration is closed on this site.",
         ));
     }
