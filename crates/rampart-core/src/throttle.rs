@@ -496,12 +496,7 @@ impl LoginThrottle {
                     {
                         return Ok(Err(Locked(Duration::seconds(1))));
                     }
-                    let fresh = self
-                        .repo
-                        .throttle_counters(&[reserved.key.as_str()])
-                        .await?;
-                    rows.retain(|(k, _)| *k != reserved.key);
-                    rows.extend(fresh);
+                    self.reread(&reserved.key, &mut rows).await?;
                     continue;
                 }
                 // In flight before the write: an attempt that reads the
@@ -523,16 +518,19 @@ impl LoginThrottle {
                     return Ok(Err(Locked(Duration::seconds(1))));
                 }
                 // Another attempt changed the counter: read it again.
-                let fresh = self
-                    .repo
-                    .throttle_counters(&[reserved.key.as_str()])
-                    .await?;
-                rows.retain(|(k, _)| *k != reserved.key);
-                rows.extend(fresh);
+                self.reread(&reserved.key, &mut rows).await?;
             }
             done.push(reserved);
         }
         Ok(Ok(()))
+    }
+
+    /// Reads one counter again into `rows`.
+    async fn reread(&self, key: &str, rows: &mut Vec<(String, Counter)>) -> Result<(), RepoError> {
+        let fresh = self.repo.throttle_counters(&[key]).await?;
+        rows.retain(|(k, _)| k != key);
+        rows.extend(fresh);
+        Ok(())
     }
 
     /// Takes back reservations of an attempt that will not be made.

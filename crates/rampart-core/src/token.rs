@@ -162,8 +162,10 @@ impl TokenService {
         // At most 64 characters as sent (what the API document says), not
         // only blank, no control characters; kept without the blanks around.
         let too_long = name.chars().count() > 64;
-        let name = name.trim();
-        if name.is_empty() || too_long || name.chars().any(char::is_control) {
+        let control = name.chars().any(char::is_control);
+        // Blank as the API document's `\s` is: Unicode spaces and U+FEFF.
+        let name = name.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+        if name.is_empty() || too_long || control {
             problems.push(FieldProblem::new(
                 "name",
                 "Give the token a name of 1 to 64 printable characters.",

@@ -464,13 +464,16 @@ fn check_reports_certificate_problems() {
         use std::os::unix::fs::PermissionsExt as _;
         std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
     }
-    let out = rampart(dir.path())
-        .arg("check")
-        .env("RAMPART_TLS_CERT", &cert)
-        .env("RAMPART_TLS_KEY", &key)
-        .env("RAMPART_BASE_URL", "https://login.example.org")
-        .output()
-        .unwrap();
+    let check = || {
+        rampart(dir.path())
+            .arg("check")
+            .env("RAMPART_TLS_CERT", &cert)
+            .env("RAMPART_TLS_KEY", &key)
+            .env("RAMPART_BASE_URL", "https://login.example.org")
+            .output()
+            .unwrap()
+    };
+    let out = check();
     assert_eq!(out.status.code(), Some(1));
     let report = text(&out.stdout);
     for expected in [
@@ -487,14 +490,7 @@ fn check_reports_certificate_problems() {
         OffsetDateTime::now_utc() + time::Duration::days(60),
     )
     .write(&cert, &key);
-    let out = rampart(dir.path())
-        .arg("check")
-        .env("RAMPART_TLS_CERT", &cert)
-        .env("RAMPART_TLS_KEY", &key)
-        .env("RAMPART_BASE_URL", "https://login.example.org")
-        .output()
-        .unwrap();
-    let report = text(&out.stdout);
+    let report = text(&check().stdout);
     assert!(!report.contains("TLS"), "{report}");
 }
 

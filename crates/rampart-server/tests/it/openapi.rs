@@ -37,6 +37,12 @@ async fn document_and_routes_agree(backend: Backend) {
         "{}",
         doc["components"]["schemas"]
     );
+    // ... exactly the domain's scopes.
+    let domain: Vec<&str> = rampart_core::Scope::ALL
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+    assert_eq!(scopes, &serde_json::json!(domain));
     // Constraints come from the rules that validate: the patterns are the
     // domain's (whose parsers a property test keeps equal to them).
     let schemas = &doc["components"]["schemas"];

@@ -108,7 +108,13 @@ async fn parse_filters(state: &AppState, raw: Option<&str>) -> Result<EventQuery
             },
             "type" => query.kind = Some(value),
             "since" => {
-                query.since = Some(OffsetDateTime::parse(&value, &Rfc3339).map_err(|_| {
+                // RFC 3339's date-time: `T` (or `t`) between date and time
+                // (the parser would take any byte there).
+                let separated = matches!(value.as_bytes().get(10), Some(b'T' | b't'));
+                let parsed = OffsetDateTime::parse(&value, &Rfc3339)
+                    .ok()
+                    .filter(|_| separated);
+                query.since = Some(parsed.ok_or(()).map_err(|()| {
                     problem(
                         "since",
                         "Give an RFC 3339 time such as 2026-01-31T12:00:00Z.",
@@ -116,8 +122,8 @@ async fn parse_filters(state: &AppState, raw: Option<&str>) -> Result<EventQuery
                 })?)
             }
             "before" => query.before = Some(value),
-            "limit" => match value.parse::<i64>() {
-                Ok(n) if (1..=1000).contains(&n) => query.limit = n,
+            "limit" => match super::extract::whole(&value) {
+                Some(n) if (1..=1000).contains(&n) => query.limit = n,
                 _ => return Err(problem("limit", "Give a whole number from 1 to 1000.")),
             },
             other => {

@@ -71,7 +71,7 @@ pub struct UserFilters {
     #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
     /// Accounts to skip (default 0).
-    #[param(minimum = 0)]
+    #[param(minimum = 0, maximum = 9_223_372_036_854_775_807_i64)]
     offset: Option<i64>,
 }
 
@@ -133,12 +133,12 @@ fn parse_list(raw: Option<&str>) -> Result<(Option<String>, i64, i64), ApiError>
                 ));
             }
             "q" => q = Some(value.into_owned()),
-            "limit" => match value.parse::<i64>() {
-                Ok(n) if (1..=200).contains(&n) => limit = n,
+            "limit" => match super::extract::whole(&value) {
+                Some(n) if (1..=200).contains(&n) => limit = n,
                 _ => return Err(problem("limit", "Give a whole number from 1 to 200.")),
             },
-            "offset" => match value.parse::<i64>() {
-                Ok(n) if n >= 0 => offset = n,
+            "offset" => match super::extract::whole(&value) {
+                Some(n) if n >= 0 => offset = n,
                 _ => return Err(problem("offset", "Give a whole number, 0 or more.")),
             },
             other => {

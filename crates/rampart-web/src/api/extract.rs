@@ -288,3 +288,13 @@ pub fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result
         _ => Err(serde::de::Error::custom("expected a whole number")),
     }
 }
+
+/// A query integer as the document writes one: ASCII digits only (no sign,
+/// no spaces), no leading zero, within `i64`.
+pub fn whole(text: &str) -> Option<i64> {
+    let digits_only = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    let canonical = text == "0" || !text.starts_with('0');
+    (digits_only && canonical)
+        .then(|| text.parse().ok())
+        .flatten()
+}

@@ -79,7 +79,7 @@ pub fn register_error(err: RegisterError) -> ApiError {
         (status = 409, description = "Username or e-mail taken", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
-        (status = 422, description = "Invalid fields", body = ErrorBody),
+        (status = 422, description = "Invalid fields; also the business refusal `validation_failed` on `password` for a well-formed password that is common, breached, or contains the username or address", body = ErrorBody, examples(("validation_failed" = (summary = "a common password", value = json!({"error": {"code": "validation_failed", "message": "The request body has invalid fields; see details.", "details": [{"field": "password", "message": "This password is too common; choose another."}]}}))))),
         (status = 503, description = "Busy; retry", body = ErrorBody),
     )
 )]
