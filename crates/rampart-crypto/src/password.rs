@@ -6,9 +6,8 @@
 //! This module is CPU-bound and synchronous on purpose: scheduling it on a
 //! bounded pool is the caller's job (`rampart-core`'s `password::HashPool`).
 
-use argon2::{
-    Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier, Version,
-};
+use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, Version};
+use data_encoding::BASE64_NOPAD;
 use secrecy::{ExposeSecret, SecretString};
 
 /// The OWASP-recommended Argon2id memory cost in KiB.
@@ -101,10 +100,6 @@ impl PasswordHasher {
         }
     }
 
-    fn argon2(&self, params: Params) -> Argon2<'static> {
-        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-    }
-
     /// Hashes a password with a fresh 128-bit salt; returns a PHC string.
     pub fn hash(&self, password: &SecretString) -> Result<String, PasswordHashError> {
         self.hash_bytes(password.expose_secret().as_bytes())
@@ -136,11 +131,25 @@ impl PasswordHasher {
 
     fn hash_bytes(&self, input: &[u8]) -> Result<String, PasswordHashError> {
         let salt = crate::token::random_bytes::<16>();
-        let hash = self
-            .argon2(self.params.clone())
-            .hash_password_with_salt(input, &salt)
-            .map_err(|e| PasswordHashError::Hashing(e.to_string()))?;
-        Ok(hash.to_string())
+        let mut out = zeroize::Zeroizing::new([0u8; 32]);
+        compute(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            self.params.clone(),
+            input,
+            &salt,
+            &mut out[..],
+        )?;
+        // The PHC string format (base64 without padding), as the argon2
+        // crate writes it; `verify` reads it back with that crate's parser.
+        Ok(format!(
+            "$argon2id$v=19$m={},t={},p={}${}${}",
+            self.params.m_cost(),
+            self.params.t_cost(),
+            self.params.p_cost(),
+            BASE64_NOPAD.encode(&salt),
+            BASE64_NOPAD.encode(&out[..])
+        ))
     }
 
     /// Checks a password against a stored hash: an Argon2 PHC string, or one
@@ -211,9 +220,21 @@ impl PasswordHasher {
             .transpose()
             .map_err(|_| PasswordHashError::UnreadableHash)?
             .unwrap_or_default();
-        let verifier = Argon2::new(algorithm, version, stored_params.clone());
-        match verifier.verify_password(password, &parsed) {
-            Ok(()) => {
+        let (Some(salt), Some(expected)) = (&parsed.salt, &parsed.hash) else {
+            return Err(PasswordHashError::UnreadableHash);
+        };
+        let mut out = zeroize::Zeroizing::new(vec![0u8; expected.len()]);
+        compute(
+            algorithm,
+            version,
+            stored_params.clone(),
+            password,
+            salt.as_ref(),
+            &mut out,
+        )?;
+        let matched = bool::from(subtle::ConstantTimeEq::ct_eq(&out[..], expected.as_bytes()));
+        match matched {
+            true => {
                 let current = algorithm == Algorithm::Argon2id
                     && version == Version::V0x13
                     && stored_params.m_cost() == self.params.m_cost()
@@ -225,8 +246,7 @@ impl PasswordHasher {
                     Verification::MatchNeedsRehash
                 })
             }
-            Err(argon2::password_hash::Error::PasswordInvalid) => Ok(Verification::Mismatch),
-            Err(e) => Err(PasswordHashError::Hashing(e.to_string())),
+            false => Ok(Verification::Mismatch),
         }
     }
 
@@ -236,6 +256,36 @@ impl PasswordHasher {
         let random = crate::token::generate_token();
         self.hash(&random)
     }
+}
+
+thread_local! {
+    /// This thread's Argon2 working memory, reused by every hash and
+    /// verification it runs. Allocated afresh each time, the 19 MiB blocks
+    /// stayed with the allocator and resident memory climbed with every
+    /// hash (to ~400 MiB); the pool's threads now own theirs for good
+    /// (`workers` × Argon2id memory in all).
+    static MEMORY: std::cell::RefCell<Vec<Block>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs Argon2 into `out` on this thread's reused working memory.
+fn compute(
+    algorithm: Algorithm,
+    version: Version,
+    params: Params,
+    input: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+) -> Result<(), PasswordHashError> {
+    let needed = params.block_count();
+    MEMORY.with(|memory| {
+        let mut blocks = memory.borrow_mut();
+        if blocks.len() < needed {
+            blocks.resize(needed, Block::default());
+        }
+        Argon2::new(algorithm, version, params)
+            .hash_password_into_with_memory(input, salt, out, &mut blocks[..needed])
+            .map_err(|e| PasswordHashError::Hashing(e.to_string()))
+    })
 }
 
 #[cfg(test)]
@@ -256,6 +306,32 @@ mod tests {
         assert_eq!(h.verify(&pw, &stored).unwrap(), Verification::Match);
         assert_eq!(
             h.verify(&SecretString::from("wrong"), &stored).unwrap(),
+            Verification::Mismatch
+        );
+    }
+
+    #[test]
+    fn hashes_are_the_argon2_crates_own_format() {
+        use argon2::{PasswordHasher as _, PasswordVerifier as _};
+        let h = cheap();
+        let pw = SecretString::from("same format both ways");
+        // Ours verified by the crate's own verifier...
+        let ours = h.hash(&pw).unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        let crate_verifier = Argon2::new(Algorithm::Argon2id, Version::V0x13, h.params.clone());
+        assert!(
+            crate_verifier
+                .verify_password(pw.expose_secret().as_bytes(), &parsed)
+                .is_ok()
+        );
+        // ... and the crate's own hash verified by ours.
+        let theirs = crate_verifier
+            .hash_password_with_salt(pw.expose_secret().as_bytes(), b"sixteen byte sal")
+            .unwrap()
+            .to_string();
+        assert_eq!(h.verify(&pw, &theirs).unwrap(), Verification::Match);
+        assert_eq!(
+            h.verify(&SecretString::from("other"), &theirs).unwrap(),
             Verification::Mismatch
         );
     }

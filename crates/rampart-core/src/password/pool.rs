@@ -9,9 +9,10 @@
 //! 503 + Retry-After).
 //!
 //! Dedicated long-lived threads rather than tokio's `spawn_blocking`: each
-//! Argon2id run allocates its 19 MiB working memory, and a stable thread lets
-//! the allocator reuse it instead of faulting in fresh pages on whichever
-//! blocking thread picked the job up (measured in `docs/benchmarks.md`).
+//! thread owns its Argon2id working memory (19 MiB, `rampart_crypto`'s
+//! per-thread blocks) and reuses it for every hash and verification, so the
+//! pool's memory is `workers` × Argon2id memory whatever the load
+//! (`tests/hash_memory.rs`; figures in `docs/benchmarks.md`).
 
 use rampart_crypto::PasswordHasher;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
