@@ -9,7 +9,9 @@
 use crate::audit::{AuditTrail, ClientMeta, Outcome};
 use crate::clock::Clock;
 use crate::external::{ExternalError, IdentityService, SourcePolicy};
-use crate::model::{Email, FieldProblem, NewUser, RoleName, User, UserId, Username};
+use crate::model::{
+    Email, FieldProblem, NewUser, RoleName, User, UserCredentials, UserId, Username,
+};
 use crate::password::{HashPool, PasswordPolicy, PoolBusy};
 use crate::ports::{Directory, LoginKey, RepoError, UniqueField, UserRepo};
 use crate::rate::{Limited, RateError, RateLimits};
@@ -355,7 +357,10 @@ impl AccountService {
             // row (nothing to guess, nothing to store).
             return Err(LoginError::InvalidCredentials);
         }
-        let target = self.target_of(login, client).await?;
+        // Read once: whom the attempt is counted for, and what it is checked
+        // against.
+        let found = self.credentials_for(login).await?;
+        let target = self.target_of(found.as_ref(), client).await?;
         // Counted before anything is hashed (see `throttle`).
         let attempt = match self.throttle.attempt(login, client.ip, &target).await? {
             Ok(attempt) => attempt,
@@ -373,7 +378,8 @@ impl AccountService {
                 return Err(LoginError::Throttled(wait));
             }
         };
-        let (checked, directory_down) = match self.check_sources(login, password, client).await {
+        let checked = self.check_sources(login, found, password, client).await;
+        let (checked, directory_down) = match checked {
             Ok(checked) => checked,
             Err(err) => {
                 // Not checked (busy, storage failure): not counted.
@@ -432,10 +438,39 @@ impl AccountService {
 
     /// Whom a sign-in with `login` is about: the account's id when a local
     /// account has that username or address (one counter for both names).
-    async fn target_of(&self, login: &str, client: &ClientMeta) -> Result<Target, RepoError> {
+    async fn target_of(
+        &self,
+        found: Option<&UserCredentials>,
+        client: &ClientMeta,
+    ) -> Result<Target, RepoError> {
+        let Some(found) = found else {
+            return Ok(Target::default());
+        };
+        Ok(Target {
+            account: Some(found.user.id.to_string()),
+            device: self.device_of(found.user.id, client).await?,
+            second_factor: false,
+        })
+    }
+
+    /// The known device the browser proved for `user`, if any.
+    async fn device_of(
+        &self,
+        user: UserId,
+        client: &ClientMeta,
+    ) -> Result<Option<String>, RepoError> {
+        match (&self.devices, &client.known_device) {
+            (Some(devices), Some(cookie)) => devices.device_of(user, cookie.expose_secret()).await,
+            _ => Ok(None),
+        }
+    }
+
+    /// The local account (and its hash) a login name or address names; none
+    /// for a name that cannot be one.
+    async fn credentials_for(&self, login: &str) -> Result<Option<UserCredentials>, RepoError> {
         let login = login.trim();
         if login.is_empty() || login.len() > 254 {
-            return Ok(Target::default());
+            return Ok(None);
         }
         let key_text = login.to_lowercase();
         let key = if key_text.contains('@') {
@@ -443,22 +478,7 @@ impl AccountService {
         } else {
             LoginKey::Username(&key_text)
         };
-        let Some(found) = self.users.find_credentials(key).await? else {
-            return Ok(Target::default());
-        };
-        let device = match (&self.devices, &client.known_device) {
-            (Some(devices), Some(cookie)) => {
-                devices
-                    .device_of(found.user.id, cookie.expose_secret())
-                    .await?
-            }
-            _ => None,
-        };
-        Ok(Target {
-            account: Some(found.user.id.to_string()),
-            device,
-            second_factor: false,
-        })
+        self.users.find_credentials(key).await
     }
 
     /// Records `account.locked_out` when a failure started the account-wide
@@ -512,6 +532,7 @@ impl AccountService {
     async fn check_sources(
         &self,
         login: &str,
+        mut found: Option<UserCredentials>,
         password: SecretString,
         client: &ClientMeta,
     ) -> Result<(Result<Authenticated, Option<User>>, bool), LoginError> {
@@ -519,7 +540,10 @@ impl AccountService {
         let mut directory_down = false;
         for source in &self.sources {
             let checked = match source {
-                LoginSource::Local => self.check_credentials(login, password.clone()).await?,
+                LoginSource::Local => {
+                    self.check_credentials(login, found.take(), password.clone())
+                        .await?
+                }
                 LoginSource::Ldap => match self.check_directory(login, &password, client).await {
                     Ok(checked) => checked,
                     Err(LoginError::DirectoryUnavailable) => {
@@ -581,19 +605,12 @@ impl AccountService {
     async fn check_credentials(
         &self,
         login: &str,
+        found: Option<UserCredentials>,
         password: SecretString,
     ) -> Result<Result<Authenticated, Option<User>>, LoginError> {
-        let login = login.trim();
-        if !plausible(login, &password) {
+        if !plausible(login.trim(), &password) {
             return Ok(Err(None));
         }
-        let key_text = login.to_lowercase();
-        let key = if key_text.contains('@') {
-            LoginKey::Email(&key_text)
-        } else {
-            LoginKey::Username(&key_text)
-        };
-        let found = self.users.find_credentials(key).await?;
         let mfa_enabled = found.as_ref().is_some_and(|c| c.mfa_enabled);
         let (stored, user) = match found {
             Some(c) => match c.password_hash {
@@ -676,15 +693,9 @@ impl AccountService {
         );
         // The current password is a guess like any sign-in: counted first,
         // toward the account's limit too, so this is no unthrottled oracle.
-        let device = match (&self.devices, &client.known_device) {
-            (Some(devices), Some(cookie)) => {
-                devices.device_of(user.id, cookie.expose_secret()).await?
-            }
-            _ => None,
-        };
         let target = Target {
             account: Some(user.id.to_string()),
-            device,
+            device: self.device_of(user.id, client).await?,
             second_factor: false,
         };
         let attempt = match self
