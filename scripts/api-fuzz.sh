@@ -48,23 +48,32 @@ business=(
   "POST /password-resets/confirm" # 400 invalid_token
   "POST /users"                 # 422 validation_failed on password: common, breached, or the username
 )
-# Ends the session it is called with when given that session's own id
-# (links in the stateful phase find it): fuzzed last, on its own session.
-own_session="DELETE /me/sessions/{id}"
-filters_in=() filters_out=(--exclude-name "$own_session")
+# Operations that end the session they are called with when the stateful
+# phase links them to the caller's own id (its own session, its own
+# account's sessions, a lock of its own account). Each runs alone, last, on a
+# session of its own, so no other operation is left answering only 401.
+self_ending=(
+  "DELETE /me/sessions/{id}"
+  "DELETE /admin/users/{id}/sessions"
+  "PATCH /admin/users/{id}"
+)
+filters_in=() filters_out=()
+for op in "${self_ending[@]}"; do filters_out+=(--exclude-name "$op"); done
 for op in "${business[@]}"; do filters_in+=(--include-name "$op"); filters_out+=(--exclude-name "$op"); done
 
 common=(--header "User-Agent: rampart-fuzz" --exclude-path /sessions/current --max-examples "${MAX_EXAMPLES:-25}" --seed 1 --no-color)
 # Every check, every phase (examples, coverage, fuzzing, stateful).
 st run "$base/api/v1/openapi.json" --header "Authorization: Bearer $(token)" \
   --checks all "${filters_out[@]}" "${common[@]}"
-# (The last run's session is taken first: the business run's wrong current
-# passwords lock the account's sign-in, as they should.)
-last=$(token)
 st run "$base/api/v1/openapi.json" --header "Authorization: Bearer $(token)" \
   --checks all --exclude-checks positive_data_acceptance "${filters_in[@]}" "${common[@]}"
-st run "$base/api/v1/openapi.json" --header "Authorization: Bearer $last" \
-  --checks all --include-name "$own_session" "${common[@]}"
+# Each with the operations whose answers link it to real ids (the caller's
+# own id and sessions, new accounts), so it is not left guessing 404s.
+providers=(--include-name "GET /me" --include-name "GET /me/sessions" --include-name "POST /users")
+for op in "${self_ending[@]}"; do
+  st run "$base/api/v1/openapi.json" --header "Authorization: Bearer $(token)" \
+    --checks all --include-name "$op" "${providers[@]}" "${common[@]}"
+done
 if grep -q '"level":"ERROR"\|ERROR' "$work/server.log"; then
   echo "the server logged errors during fuzzing:" >&2
   cat "$work/server.log" >&2

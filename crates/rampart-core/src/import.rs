@@ -231,7 +231,7 @@ impl Importer {
     fn check(&self, row: ImportRow) -> Result<(NewUser, Family), RowProblem> {
         let username =
             Username::parse(&row.username).map_err(|p| RowProblem::Invalid(p.message))?;
-        let email = Email::parse(&row.email).map_err(|p| RowProblem::Invalid(p.message))?;
+        let email = Email::parse(row.email.trim()).map_err(|p| RowProblem::Invalid(p.message))?;
         let roles = row
             .roles
             .iter()

@@ -113,10 +113,32 @@ impl fmt::Display for Username {
 
 /// An e-mail address, checked for a plausible shape (the verification mail is
 /// the real test). Unique case-insensitively (see [`Email::key`]).
+///
+/// The rule is the HTML form's (`<input type="email">`) and what the API
+/// document's `format: email` means: an ASCII dot-atom of at most 64
+/// characters (RFC 5321), `@`, and two or more host-name labels. An international domain is entered in its `xn--` form,
+/// since browsers send it that way and mail without SMTPUTF8 needs it.
+/// Nothing is trimmed here: the page forms trim what people typed, and the
+/// API takes a value exactly as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Email(String);
 
+/// The characters of an address's local part besides letters and digits.
+const LOCAL_SPECIALS: &str = "!#$%&'*+/=?^_`{|}~-";
+
 impl Email {
+    /// The longest address a mail path carries (RFC 5321).
+    pub const MAX_LEN: usize = 254;
+
+    /// The longest local part (before the `@`) a mail path carries (RFC 5321).
+    pub const MAX_LOCAL_LEN: usize = 64;
+
+    /// The rules of [`Email::parse`] as a regular expression, for the API
+    /// document, where `maxLength` ([`Email::MAX_LEN`]) and `format: email`
+    /// (a local part of at most [`Email::MAX_LOCAL_LEN`]) complete it; a test
+    /// keeps them in agreement with the parser.
+    pub const PATTERN: &'static str = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$";
+
     /// Checks a submitted address.
     pub fn parse(raw: &str) -> Result<Self, FieldProblem> {
         let invalid = || {
@@ -125,30 +147,33 @@ impl Email {
                 "Enter a valid e-mail address, like name@example.com.",
             )
         };
-        let raw = raw.trim();
-        if raw.len() > 254 {
+        if raw.chars().count() > Self::MAX_LEN {
             return Err(FieldProblem::new(
                 "email",
                 "E-mail address must be at most 254 characters long.",
             ));
         }
-        let (local, domain) = raw.rsplit_once('@').ok_or_else(invalid)?;
-        let local_ok = !local.is_empty()
-            && local.len() <= 64
-            && local
-                .chars()
-                .all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c))
-            && !local.starts_with('.')
-            && !local.ends_with('.')
-            && !local.contains("..");
+        if !raw.is_ascii() {
+            return Err(FieldProblem::new(
+                "email",
+                "Enter the address in plain letters; for an international domain, use its xn-- form.",
+            ));
+        }
+        let (local, domain) = raw.split_once('@').ok_or_else(invalid)?;
+        let local_ok = local.len() <= Self::MAX_LOCAL_LEN
+            && local.split('.').all(|atom| {
+                !atom.is_empty()
+                    && atom
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || LOCAL_SPECIALS.contains(c))
+            });
         let labels: Vec<&str> = domain.split('.').collect();
         let domain_ok = labels.len() >= 2
             && labels.iter().all(|label| {
-                !label.is_empty()
-                    && label.len() <= 63
+                (1..=63).contains(&label.len())
                     && !label.starts_with('-')
                     && !label.ends_with('-')
-                    && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+                    && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
             });
         if local_ok && domain_ok {
             Ok(Self(raw.to_owned()))
@@ -329,7 +354,7 @@ mod tests {
         for ok in [
             "a@example.com",
             "first.last+tag@sub.example.org",
-            "ÜSER@bücher.de",
+            "user@xn--bcher-kva.de",
         ] {
             assert!(Email::parse(ok).is_ok(), "{ok}");
         }
@@ -344,6 +369,10 @@ mod tests {
             "a@b.com\0",
             "a\"@b.com",
             "a..b@c.com",
+            "ÜSER@bücher.de",
+            " a@example.com",
+            "a@example.com\n",
+            "a@-x.com",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
@@ -361,6 +390,18 @@ mod tests {
             let role = regex::Regex::new(RoleName::PATTERN).unwrap();
             proptest::prop_assert_eq!(user.is_match(&raw), Username::parse(&raw).is_ok(), "{:?}", raw);
             proptest::prop_assert_eq!(role.is_match(&raw), RoleName::parse(&raw).is_ok(), "{:?}", raw);
+        }
+
+        /// The documented address pattern and length accept exactly what
+        /// [`Email::parse`] accepts, around the length limit too.
+        #[test]
+        fn email_pattern_agrees_with_the_parser(
+            raw in "[A-Za-z0-9.!#~@-]{0,8}@[A-Za-z0-9.@-]{0,12}|[a-z]{1,250}@[a-z-]{1,3}\\.[a-z0-9]{1,3}|[a-z.]{60,70}@ab\\.cd|\\PC{0,4}@\\PC{0,6}|[ -~]{0,30}"
+        ) {
+            let email = regex::Regex::new(Email::PATTERN).unwrap();
+            let local_fits = raw.split('@').next().is_some_and(|l| l.len() <= Email::MAX_LOCAL_LEN);
+            let fits = email.is_match(&raw) && raw.chars().count() <= Email::MAX_LEN && local_fits;
+            proptest::prop_assert_eq!(fits, Email::parse(&raw).is_ok(), "{:?}", raw);
         }
     }
 

@@ -404,6 +404,7 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         site_name: config.site_name.clone(),
         templates_dir: config.templates_dir.clone(),
         form_body_limit: 64 * 1024,
+        request_timeout: config.connections.request_timeout,
         access: config.access.clone(),
         cookie_domain: config.cookie_domain.clone(),
         cors_origins: config.cors_origins.clone(),

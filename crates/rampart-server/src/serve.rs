@@ -45,6 +45,9 @@ pub struct Limits {
     pub idle_timeout: Duration,
     /// Connections served at once.
     pub max_connections: usize,
+    /// A request not answered within this long (its body included) is
+    /// answered 408.
+    pub request_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -53,6 +56,7 @@ impl Default for Limits {
             header_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
             max_connections: 4096,
+            request_timeout: Duration::from_secs(30),
         }
     }
 }

@@ -91,6 +91,13 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::unauthenticated())
         .fallback(routes::not_found)
         .layer(from_fn_with_state(state.clone(), telemetry::measure))
+        // Timeouts and panics inside the error layer, so they are answered
+        // as a page, or in the API's JSON format under /api/v1.
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            state.settings.request_timeout,
+        ))
+        .layer(CatchPanicLayer::custom(middleware::errors::panic_response))
         .layer(from_fn_with_state(
             state.clone(),
             middleware::errors::render_error_pages,
@@ -100,10 +107,7 @@ pub fn router(state: AppState) -> Router {
             middleware::headers::security_headers,
         ))
         .layer(DefaultBodyLimit::max(body_limit))
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
-        ))
+        // The last resort, for a panic in the layers above.
         .layer(CatchPanicLayer::custom(middleware::errors::panic_response))
         .layer(
             TraceLayer::new_for_http()

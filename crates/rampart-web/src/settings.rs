@@ -28,6 +28,8 @@ pub struct WebSettings {
     pub templates_dir: Option<PathBuf>,
     /// Largest request body accepted, in bytes.
     pub form_body_limit: usize,
+    /// A request not answered within this long is answered 408.
+    pub request_timeout: std::time::Duration,
     /// Forward-auth access rules.
     pub access: AccessRules,
     /// Session cookie domain (single sign-on across subdomains).

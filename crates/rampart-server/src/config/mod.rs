@@ -285,6 +285,11 @@ fn parse_connections(raw: &RawConfig, problems: &mut Vec<String>) -> crate::serv
             timeouts.idle_timeout,
             &mut limits.idle_timeout,
         ),
+        (
+            "request_timeout",
+            timeouts.request_timeout,
+            &mut limits.request_timeout,
+        ),
     ] {
         let Some(text) = text else { continue };
         match parse_duration(&text).and_then(|d| std::time::Duration::try_from(d).ok()) {

@@ -302,6 +302,9 @@ pub struct RawConnections {
     pub header_timeout: Option<String>,
     /// A connection with no traffic for this long is closed (default `60s`).
     pub idle_timeout: Option<String>,
+    /// A request not answered within this long, its body included, is
+    /// answered 408 (default `30s`).
+    pub request_timeout: Option<String>,
 }
 
 impl RawConfig {

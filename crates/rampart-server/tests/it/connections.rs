@@ -14,6 +14,7 @@ backend_tests!(
     slow_and_idle_clients_are_disconnected,
     a_sign_in_succeeds_while_500_slow_connections_are_open,
     max_connections_caps_what_is_served,
+    a_body_sent_too_slowly_is_answered_408,
 );
 
 fn timeouts(header: &str, idle: &str) -> impl FnOnce(&mut RawConfig) {
@@ -22,6 +23,7 @@ fn timeouts(header: &str, idle: &str) -> impl FnOnce(&mut RawConfig) {
         raw.connections = Some(RawConnections {
             header_timeout: Some(header),
             idle_timeout: Some(idle),
+            request_timeout: None,
         });
     }
 }
@@ -142,4 +144,49 @@ async fn max_connections_caps_what_is_served(backend: Backend) {
     let client = reqwest::Client::new();
     let resp = client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK, "served once they close");
+}
+
+/// A request whose body never finishes is answered 408 once
+/// `connections.request_timeout` passes: as a page on a page route, and in
+/// the API's JSON error format under `/api/v1` (never a bare status).
+async fn a_body_sent_too_slowly_is_answered_408(backend: Backend) {
+    let app = TestApp::spawn_with(&backend, |raw| {
+        raw.connections = Some(RawConnections {
+            request_timeout: Some("1s".to_owned()),
+            ..Default::default()
+        });
+    })
+    .await;
+    for (path, content_type) in [
+        ("/api/v1/users", "application/json"),
+        ("/login", "application/x-www-form-urlencoded"),
+    ] {
+        let mut stream = TcpStream::connect(app.addr).await.unwrap();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: {content_type}\r\nContent-Length: 400\r\n\r\n{{"
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let mut answer = Vec::new();
+        let mut buf = [0u8; 4096];
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while !String::from_utf8_lossy(&answer).contains("\r\n\r\n") {
+            match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
+                Ok(Ok(n)) if n > 0 => answer.extend_from_slice(&buf[..n]),
+                other => panic!("no answer on {path}: {other:?}"),
+            }
+        }
+        // The rest of the body, as far as it came.
+        let _ = tokio::time::timeout(Duration::from_millis(500), stream.read(&mut buf))
+            .await
+            .map(|r| r.map(|n| answer.extend_from_slice(&buf[..n])));
+        let text = String::from_utf8_lossy(&answer).to_lowercase();
+        assert!(text.starts_with("http/1.1 408"), "{path}: {text}");
+        if path.starts_with("/api/") {
+            assert!(text.contains("content-type: application/json"), "{text}");
+            assert!(text.contains("\"code\":\"timeout\""), "{text}");
+        } else {
+            assert!(text.contains("content-type: text/html"), "{text}");
+            assert!(text.contains("request timed out"), "{text}");
+        }
+    }
 }

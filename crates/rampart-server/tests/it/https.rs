@@ -346,6 +346,7 @@ async fn handshakes_that_never_finish_are_dropped() {
         raw.connections = Some(RawConnections {
             header_timeout: Some("1s".into()),
             idle_timeout: Some("5s".into()),
+            request_timeout: None,
         });
         raw.max_connections = Some(20);
     })

@@ -15,7 +15,9 @@ async fn document_and_routes_agree(backend: Backend) {
         raw.api = Some(rampart_server::config::RawApi {
             rate_per_second: Some(1000),
             burst: Some(10_000),
-        })
+        });
+        // The document states the configured minimum, not a default.
+        raw.password.get_or_insert_with(Default::default).min_length = Some(12);
     })
     .await;
     let client = reqwest::Client::new();
@@ -47,7 +49,11 @@ async fn document_and_routes_agree(backend: Backend) {
     // domain's (whose parsers a property test keeps equal to them).
     let schemas = &doc["components"]["schemas"];
     assert_eq!(
-        schemas["NewUser"]["properties"]["username"]["pattern"],
+        schemas["NewUser"]["properties"]["username"]["$ref"],
+        "#/components/schemas/UsernameText"
+    );
+    assert_eq!(
+        schemas["UsernameText"]["pattern"],
         rampart_core::Username::PATTERN
     );
     assert_eq!(
@@ -55,6 +61,24 @@ async fn document_and_routes_agree(backend: Backend) {
         rampart_core::RoleName::PATTERN,
         "{schemas}"
     );
+    assert_eq!(
+        schemas["EmailText"]["pattern"],
+        rampart_core::Email::PATTERN
+    );
+    assert_eq!(schemas["EmailText"]["format"], "email");
+    assert_eq!(schemas["EmailText"]["maxLength"], 254);
+    assert_eq!(schemas["NewPasswordText"]["minLength"], 12, "{schemas}");
+    assert_eq!(schemas["NewPasswordText"]["x-max-bytes"], 1024);
+    for (schema, field) in [
+        ("NewUser", "password"),
+        ("PasswordChange", "new_password"),
+        ("ResetConfirm", "password"),
+    ] {
+        assert_eq!(
+            schemas[schema]["properties"][field]["$ref"], "#/components/schemas/NewPasswordText",
+            "{schema}.{field}"
+        );
+    }
     // One shared error schema whose code lists every code the API answers.
     let codes = schemas["ErrorCode"]["enum"].as_array().unwrap();
     for code in [
@@ -79,6 +103,17 @@ async fn document_and_routes_agree(backend: Backend) {
         ("/me/mfa/totp", "delete", "422", "invalid_password"),
         ("/me/mfa/totp/confirm", "post", "422", "invalid_mfa_code"),
         ("/password-resets/confirm", "post", "400", "invalid_token"),
+        ("/users", "post", "403", "registration_closed"),
+        ("/users", "post", "409", "conflict"),
+        ("/sessions", "post", "401", "invalid_credentials"),
+        ("/sessions", "post", "401", "mfa_required"),
+        ("/sessions", "post", "401", "invalid_mfa_code"),
+        ("/me/mfa/totp", "post", "409", "mfa_already_enabled"),
+        ("/me/mfa/totp/confirm", "post", "409", "mfa_not_enrolled"),
+        ("/me/mfa/recovery-codes", "post", "409", "mfa_not_enrolled"),
+        ("/admin/users/{id}", "patch", "409", "last_administrator"),
+        ("/admin/users/{id}", "delete", "409", "last_administrator"),
+        ("/admin/users/{id}/mfa", "delete", "409", "not_enrolled"),
     ] {
         let response = &paths[path][method]["responses"][status];
         let example = &response["content"]["application/json"]["examples"][code]["value"];
@@ -90,6 +125,14 @@ async fn document_and_routes_agree(backend: Backend) {
             response["description"].as_str().unwrap().contains(code),
             "{method} {path}"
         );
+    }
+    // ... and so is every refusal the API's table documents.
+    for (path, method, refusal) in rampart_web::api::refusal::DOCUMENTED {
+        let error = refusal();
+        let status = error.status().as_u16().to_string();
+        let example = &paths[*path][*method]["responses"][&status]["content"]["application/json"]["examples"]
+            [error.code_text()]["value"];
+        assert_eq!(example, &error.body_json(), "{method} {path}");
     }
     for expected in [
         "/users",

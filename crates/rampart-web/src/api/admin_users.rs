@@ -5,9 +5,10 @@
 //! roles only, never the last administrator) are `rampart_core::admin`'s.
 
 use super::admin::problem;
-use super::error::{ApiError, ErrorBody, ErrorCode};
+use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiCaller, ApiJson};
 use super::me::rfc3339;
+use super::refusal;
 use crate::extract::permit::{UsersRead, UsersWrite};
 use crate::extract::{ClientInfo, Permit};
 use crate::state::AppState;
@@ -91,16 +92,9 @@ pub struct UserChange {
     /// Lock (true) or unlock (false).
     pub locked: Option<bool>,
     /// The complete new list of roles (needs `roles:write`).
-    #[schema(value_type = Option<Vec<RoleNameText>>)]
+    #[schema(value_type = Option<Vec<super::schema::RoleNameText>>)]
     pub roles: Option<Vec<String>>,
 }
-
-/// A role name: 1 to 32 characters of `a-z 0-9 _ -`, starting with a
-/// letter (`rampart_core::RoleName::PATTERN`; a test keeps them equal).
-#[derive(ToSchema)]
-#[schema(pattern = "^[a-z][a-z0-9_-]{0,31}$")]
-#[allow(dead_code)] // only its schema is used
-pub struct RoleNameText(String);
 
 /// Maps the domain's refusals to the API's answers.
 pub(super) fn admin_error(err: AdminError) -> ApiError {
@@ -108,16 +102,8 @@ pub(super) fn admin_error(err: AdminError) -> ApiError {
         AdminError::NoSuchUser(_) => ApiError::not_found("There is no account with this id."),
         AdminError::Invalid(p) => problem(p.field, &p.message),
         AdminError::Forbidden(message) => ApiError::forbidden(&message),
-        AdminError::LastAdministrator => ApiError::new(
-            StatusCode::CONFLICT,
-            ErrorCode::LastAdministrator,
-            err.to_string(),
-        ),
-        AdminError::Mfa(rampart_core::MfaError::NotEnrolled) => ApiError::new(
-            StatusCode::CONFLICT,
-            ErrorCode::NotEnrolled,
-            "This account has no second factor to reset.",
-        ),
+        AdminError::LastAdministrator => refusal::last_administrator(),
+        AdminError::Mfa(rampart_core::MfaError::NotEnrolled) => refusal::nothing_to_reset(),
         other => ApiError::internal(&other),
     }
 }

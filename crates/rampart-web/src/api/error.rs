@@ -230,6 +230,24 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         self.status
     }
+
+    /// The code as it is sent (`snake_case`).
+    pub fn code_text(&self) -> String {
+        serde_json::to_value(self.body.error.code)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    /// The sentence for humans.
+    pub fn message(&self) -> &str {
+        &self.body.error.message
+    }
+
+    /// The body as it is sent.
+    pub fn body_json(&self) -> serde_json::Value {
+        serde_json::to_value(&self.body).unwrap_or_default()
+    }
 }
 
 impl IntoResponse for ApiError {

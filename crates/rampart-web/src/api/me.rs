@@ -1,8 +1,9 @@
 //! The caller's own account: `GET /me`, `PUT /me/password`, and the
 //! session list with revocation.
 
-use super::error::{ApiError, ErrorBody, ErrorCode};
+use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, Authorized, ReadMe, WriteMe};
+use super::refusal;
 use crate::extract::ClientInfo;
 use crate::state::AppState;
 use axum::Json;
@@ -78,7 +79,7 @@ pub struct PasswordChange {
     #[schema(value_type = String, format = Password)]
     pub current_password: SecretString,
     /// The new password (same rules as at sign-up).
-    #[schema(value_type = String, format = Password, min_length = 8, max_length = 1024)]
+    #[schema(value_type = super::schema::NewPasswordText)]
     pub new_password: SecretString,
 }
 
@@ -94,7 +95,7 @@ pub struct PasswordChange {
         (status = 403, description = "Token lacks write:me", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
-        (status = 422, description = "Business refusal `invalid_password`: the current password is wrong (counted toward the sign-in lock-out); or `validation_failed`: the new password breaks the policy", body = ErrorBody, examples(("invalid_password" = (summary = "invalid_password", value = json!({"error": {"code": "invalid_password", "message": "The current password is incorrect."}}))), ("validation_failed" = (summary = "validation_failed", value = json!({"error": {"code": "validation_failed", "message": "The request body has invalid fields; see details.", "details": [{"field": "new_password", "message": "Use at least 8 characters."}]}}))))),
+        (status = 422, description = "Business refusal `invalid_password`: the current password is wrong (counted toward the sign-in lock-out); or `validation_failed`: the new password breaks the policy", body = ErrorBody),
         (status = 503, description = "Busy; retry", body = ErrorBody),
     )
 )]
@@ -118,11 +119,7 @@ pub async fn change_password(
     {
         Ok(()) => {}
         Err(ChangePasswordError::WrongPassword) => {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                ErrorCode::InvalidPassword,
-                "The current password is incorrect.",
-            ));
+            return Err(refusal::wrong_current_password());
         }
         Err(ChangePasswordError::Invalid(problems)) => {
             let problems = problems

@@ -3,8 +3,9 @@
 //! codes once), `DELETE /me/mfa/totp` (disable, with the password) and
 //! `POST /me/mfa/recovery-codes` (a new set). Rules: `rampart_core::mfa`.
 
-use super::error::{ApiError, ErrorBody, ErrorCode};
+use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, Authorized, WriteMe};
+use super::refusal;
 use crate::extract::ClientInfo;
 use crate::state::AppState;
 use axum::Json;
@@ -51,22 +52,6 @@ pub struct PasswordProof {
     pub password: SecretString,
 }
 
-fn conflict_enabled() -> ApiError {
-    ApiError::new(
-        StatusCode::CONFLICT,
-        ErrorCode::MfaAlreadyEnabled,
-        "Two-factor authentication is already on; disable it first to enrol again.",
-    )
-}
-
-fn not_enrolled() -> ApiError {
-    ApiError::new(
-        StatusCode::CONFLICT,
-        ErrorCode::MfaNotEnrolled,
-        "Two-factor authentication is not set up; start with POST /me/mfa/totp.",
-    )
-}
-
 fn codes(codes: RecoveryCodes) -> Json<RecoveryCodeList> {
     Json(RecoveryCodeList {
         recovery_codes: codes.0.iter().map(|c| c.as_str().to_owned()).collect(),
@@ -94,7 +79,7 @@ pub async fn begin_totp(
             secret: e.secret.as_str().to_owned(),
             otpauth_uri: e.otpauth_uri.as_str().to_owned(),
         })),
-        Err(MfaError::AlreadyEnabled) => Err(conflict_enabled()),
+        Err(MfaError::AlreadyEnabled) => Err(refusal::mfa_already_enabled()),
         Err(other) => Err(ApiError::internal(&other)),
     }
 }
@@ -112,7 +97,7 @@ pub async fn begin_totp(
         (status = 409, description = "mfa_already_enabled or mfa_not_enrolled", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
-        (status = 422, description = "Business refusal `invalid_mfa_code`: the code is not the one the app shows now, or was used already; or `validation_failed`: not six digits", body = ErrorBody, examples(("invalid_mfa_code" = (summary = "invalid_mfa_code", value = json!({"error": {"code": "invalid_mfa_code", "message": "The code is not valid; enter the code the app shows now."}}))))),
+        (status = 422, description = "Business refusal `invalid_mfa_code`: the code is not the one the app shows now, or was used already; or `validation_failed`: not six digits", body = ErrorBody),
     )
 )]
 pub async fn confirm_totp(
@@ -135,13 +120,9 @@ pub async fn confirm_totp(
         .await
     {
         Ok(list) => Ok(codes(list)),
-        Err(MfaError::InvalidCode) => Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::InvalidMfaCode,
-            "The code is not valid; enter the code the app shows now.",
-        )),
-        Err(MfaError::AlreadyEnabled) => Err(conflict_enabled()),
-        Err(MfaError::NotEnrolled) => Err(not_enrolled()),
+        Err(MfaError::InvalidCode) => Err(refusal::invalid_enrolment_code()),
+        Err(MfaError::AlreadyEnabled) => Err(refusal::mfa_already_enabled()),
+        Err(MfaError::NotEnrolled) => Err(refusal::mfa_not_enrolled()),
         Err(other) => Err(ApiError::internal(&other)),
     }
 }
@@ -159,7 +140,7 @@ pub async fn confirm_totp(
         (status = 409, description = "mfa_not_enrolled", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
-        (status = 422, description = "Business refusal `invalid_password`: the password is wrong; two-factor authentication stays on", body = ErrorBody, examples(("invalid_password" = (summary = "invalid_password", value = json!({"error": {"code": "invalid_password", "message": "The password is incorrect; two-factor authentication stays on."}}))))),
+        (status = 422, description = "Business refusal `invalid_password`: the password is wrong; two-factor authentication stays on", body = ErrorBody),
         (status = 503, description = "Busy; retry", body = ErrorBody),
     )
 )]
@@ -183,15 +164,11 @@ pub async fn disable_totp(
         Err(other) => return Err(ApiError::internal(&other)),
     };
     if !confirmed {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::InvalidPassword,
-            "The password is incorrect; two-factor authentication stays on.",
-        ));
+        return Err(refusal::wrong_password_mfa_stays());
     }
     match state.mfa.disable(&caller.user, &client.meta()).await {
         Ok(()) => Ok(StatusCode::NO_CONTENT),
-        Err(MfaError::NotEnrolled) => Err(not_enrolled()),
+        Err(MfaError::NotEnrolled) => Err(refusal::mfa_not_enrolled()),
         Err(other) => Err(ApiError::internal(&other)),
     }
 }
@@ -219,7 +196,7 @@ pub async fn regenerate_codes(
         .await
     {
         Ok(list) => Ok(codes(list)),
-        Err(MfaError::NotEnrolled) => Err(not_enrolled()),
+        Err(MfaError::NotEnrolled) => Err(refusal::mfa_not_enrolled()),
         Err(other) => Err(ApiError::internal(&other)),
     }
 }

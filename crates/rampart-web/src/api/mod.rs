@@ -16,6 +16,8 @@ pub mod limit;
 pub mod me;
 pub mod mfa;
 pub mod recovery;
+pub mod refusal;
+pub mod schema;
 pub mod sessions;
 pub mod tokens;
 pub mod users;
@@ -123,6 +125,8 @@ pub fn router(
         .split_for_parts();
     let mut doc = doc;
     document_rate_limit(&mut doc);
+    refusal::document(&mut doc);
+    schema::set_password_minimum(&mut doc, state.accounts.policy().min_length);
     let served = doc.clone();
     let router = router
         .route(
@@ -140,10 +144,21 @@ pub fn router(
     (router, doc)
 }
 
-/// Gives bare error responses (405 from the router, timeouts) the API's JSON
-/// error format.
+/// True for a path under [`PREFIX`].
+pub fn is_api_path(path: &str) -> bool {
+    path.strip_prefix(PREFIX)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// Gives bare error responses (405 from the router) the API's JSON error
+/// format.
 async fn json_errors(req: Request, next: Next) -> Response {
-    let response = next.run(req).await;
+    bare_error_as_json(next.run(req).await)
+}
+
+/// Gives a bare error response (no body type: the router's 405, a timeout, a
+/// panic) the API's JSON error format; other responses pass unchanged.
+pub fn bare_error_as_json(response: Response) -> Response {
     let status = response.status();
     if (status.is_client_error() || status.is_server_error())
         && !response.headers().contains_key(header::CONTENT_TYPE)

@@ -1,8 +1,9 @@
 //! `POST /password-resets` (always 202, same work for any address) and
 //! `POST /password-resets/confirm`.
 
-use super::error::{ApiError, ErrorBody, ErrorCode};
+use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
+use super::refusal;
 use crate::extract::ClientInfo;
 use crate::state::AppState;
 use axum::extract::State;
@@ -56,7 +57,7 @@ pub struct ResetConfirm {
     /// The token from the mailed link.
     pub token: String,
     /// The new password.
-    #[schema(value_type = String, format = Password, min_length = 8, max_length = 1024)]
+    #[schema(value_type = super::schema::NewPasswordText)]
     pub password: SecretString,
 }
 
@@ -66,7 +67,7 @@ pub struct ResetConfirm {
     request_body = ResetConfirm,
     responses(
         (status = 204, description = "Password changed"),
-        (status = 400, description = "Business refusal `invalid_token`: the reset token is unknown, used or expired; or `malformed_json`", body = ErrorBody, examples(("invalid_token" = (summary = "invalid_token", value = json!({"error": {"code": "invalid_token", "message": "The reset token is unknown, already used or expired; ask for a new one."}}))))),
+        (status = 400, description = "Business refusal `invalid_token`: the reset token is unknown, used or expired; or `malformed_json`", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 422, description = "The new password is not acceptable", body = ErrorBody),
@@ -84,11 +85,7 @@ pub async fn confirm_reset(
         .await
     {
         Ok(_) => Ok(StatusCode::NO_CONTENT),
-        Err(RecoveryError::InvalidToken) => Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::InvalidToken,
-            "The reset token is unknown, already used or expired; ask for a new one.",
-        )),
+        Err(RecoveryError::InvalidToken) => Err(refusal::invalid_reset_token()),
         Err(RecoveryError::Invalid(problems)) => Err(ApiError::from_problems(problems)),
         Err(RecoveryError::Busy(_)) => Err(ApiError::busy()),
         Err(other) => Err(ApiError::internal(&other)),

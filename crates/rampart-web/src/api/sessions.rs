@@ -4,6 +4,7 @@
 
 use super::error::{ApiError, ErrorBody, ErrorCode};
 use super::extract::{ApiCaller, ApiJson};
+use super::refusal;
 use crate::extract::ClientInfo;
 use crate::state::AppState;
 use axum::Json;
@@ -65,11 +66,7 @@ pub async fn create_session(
     {
         Ok(signed) => signed,
         Err(LoginError::InvalidCredentials) => {
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                ErrorCode::InvalidCredentials,
-                "The username or password is incorrect, or the account cannot sign in.",
-            ));
+            return Err(refusal::invalid_credentials());
         }
         Err(LoginError::Throttled(wait)) => {
             return Err(ApiError::rate_limited(wait.whole_seconds()));
@@ -126,20 +123,12 @@ async fn second_factor(
         return Ok("password");
     }
     let Some(code) = code else {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            ErrorCode::MfaRequired,
-            "This account uses two-factor authentication: send the password again with \"code\" (a TOTP or recovery code).",
-        ));
+        return Err(refusal::mfa_required());
     };
     match state.mfa.verify(user, code, &client.meta()).await {
         Ok(rampart_core::mfa::Factor::Totp) => Ok("password+totp"),
         Ok(rampart_core::mfa::Factor::RecoveryCode { .. }) => Ok("password+recovery_code"),
-        Err(MfaError::InvalidCode) => Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            ErrorCode::InvalidMfaCode,
-            "The code is not valid: use the current code from the app, or an unused recovery code.",
-        )),
+        Err(MfaError::InvalidCode) => Err(refusal::invalid_sign_in_code()),
         Err(MfaError::Throttled(wait)) => Err(ApiError::rate_limited(wait.whole_seconds())),
         Err(other) => Err(ApiError::internal(&other)),
     }

@@ -1,7 +1,9 @@
 //! `POST /users`: anonymous sign-up when registration is open.
 
-use super::error::{ApiError, ErrorBody, ErrorCode};
+use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
+use super::refusal;
+use super::schema::{EmailText, NewPasswordText, UsernameText};
 use crate::extract::ClientInfo;
 use crate::state::AppState;
 use axum::Json;
@@ -17,13 +19,13 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     /// 3–32 characters of `A–Z a–z 0–9 _ . -`, starting with a letter or digit.
-    #[schema(pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$")]
+    #[schema(value_type = UsernameText)]
     pub username: String,
     /// E-mail address.
-    #[schema(format = Email, max_length = 254)]
+    #[schema(value_type = EmailText)]
     pub email: String,
-    /// At least 8 characters, at most 1024 bytes, not a common password.
-    #[schema(value_type = String, format = Password, min_length = 8, max_length = 1024)]
+    /// The password (see `NewPasswordText`).
+    #[schema(value_type = NewPasswordText)]
     pub password: SecretString,
 }
 
@@ -53,14 +55,7 @@ pub fn register_error(err: RegisterError) -> ApiError {
     match err {
         RegisterError::Invalid(problems) => ApiError::from_problems(problems),
         RegisterError::Conflict(problem) => {
-            let mut error = ApiError::from_problems(vec![problem]);
-            error = ApiError::new(
-                StatusCode::CONFLICT,
-                ErrorCode::Conflict,
-                "An account with this username or e-mail address already exists.",
-            )
-            .with_details_of(error);
-            error
+            refusal::account_exists().with_details_of(ApiError::from_problems(vec![problem]))
         }
         RegisterError::Busy(_) => ApiError::busy(),
         RegisterError::Throttled(wait) => ApiError::rate_limited(wait.whole_seconds()),
@@ -79,7 +74,7 @@ pub fn register_error(err: RegisterError) -> ApiError {
         (status = 409, description = "Username or e-mail taken", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
-        (status = 422, description = "Invalid fields; also the business refusal `validation_failed` on `password` for a well-formed password that is common, breached, or contains the username or address", body = ErrorBody, examples(("validation_failed" = (summary = "a common password", value = json!({"error": {"code": "validation_failed", "message": "The request body has invalid fields; see details.", "details": [{"field": "password", "message": "This password is too common; choose another."}]}}))))),
+        (status = 422, description = "Invalid fields; also the business refusal `validation_failed` on `password` for a well-formed password that is common, breached, or contains the username or address", body = ErrorBody),
         (status = 503, description = "Busy; retry", body = ErrorBody),
     )
 )]
@@ -89,11 +84,7 @@ pub async fn create_user(
     ApiJson(body): ApiJson<NewUser>,
 ) -> Result<(StatusCode, Json<CreatedUser>), ApiError> {
     if !state.settings.registration_open {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            ErrorCode::RegistrationClosed,
-            "Registration is closed on this site.",
-        ));
+        return Err(refusal::registration_closed());
     }
     let user = state
         .accounts

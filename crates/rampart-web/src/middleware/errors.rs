@@ -46,7 +46,11 @@ pub async fn render_error_pages(
     req: Request,
     next: Next,
 ) -> Response {
+    let api = crate::api::is_api_path(req.uri().path());
     let response = next.run(req).await;
+    if api {
+        return crate::api::bare_error_as_json(response);
+    }
     let status = response.status();
     let page = match response.extensions().get::<ErrorPage>() {
         Some(page) => page.clone(),

@@ -133,7 +133,8 @@ async fn submit(
     }
     let registration = Registration {
         username: form.username.clone(),
-        email: form.email.clone(),
+        // People type spaces around an address; the API takes it as sent.
+        email: form.email.trim().to_owned(),
         password: form.password,
         password_confirm: Some(form.password_confirm),
         roles: Vec::new(),
