@@ -59,6 +59,27 @@ impl Scope {
     }
 }
 
+/// The longest token name, in characters as sent.
+pub const NAME_MAX_CHARS: usize = 64;
+
+/// The token-name rule of [`name_is_valid`] as a regular expression, for the
+/// API document (with [`NAME_MAX_CHARS`] as its `maxLength`): not only blank,
+/// no control characters. A property test keeps the two in agreement.
+pub const NAME_PATTERN: &str = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\uFEFF\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$";
+
+/// Blank as the API document's `\s` is: Unicode spaces and U+FEFF.
+fn is_blank(c: char) -> bool {
+    c.is_whitespace() || c == '\u{feff}'
+}
+
+/// A token name is 1 to [`NAME_MAX_CHARS`] characters as sent, not only
+/// blank, with no control characters.
+pub fn name_is_valid(name: &str) -> bool {
+    name.chars().count() <= NAME_MAX_CHARS
+        && !name.chars().any(char::is_control)
+        && name.chars().any(|c| !is_blank(c))
+}
+
 /// A token's public identifier.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct TokenId(pub String);
@@ -159,13 +180,10 @@ impl TokenService {
         client: &ClientMeta,
     ) -> Result<(SecretString, TokenSummary), TokenError> {
         let mut problems = Vec::new();
-        // At most 64 characters as sent (what the API document says), not
-        // only blank, no control characters; kept without the blanks around.
-        let too_long = name.chars().count() > 64;
-        let control = name.chars().any(char::is_control);
-        // Blank as the API document's `\s` is: Unicode spaces and U+FEFF.
-        let name = name.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
-        if name.is_empty() || too_long || control {
+        let valid = name_is_valid(name);
+        // Kept without the blanks around.
+        let name = name.trim_matches(is_blank);
+        if !valid {
             problems.push(FieldProblem::new(
                 "name",
                 "Give the token a name of 1 to 64 printable characters.",
@@ -334,5 +352,20 @@ impl TokenService {
         }
         self.audit.committed(&event).await;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    proptest::proptest! {
+        /// The documented name pattern and length accept exactly what the
+        /// service accepts.
+        #[test]
+        fn name_pattern_agrees_with_the_rule(raw in "\\PC{0,70}|[ \u{feff}\u{3000}\t\n\u{7f}\u{85}a]{0,5}|\\p{Cc}{0,3}[a-z]{0,3}") {
+            let pattern = regex::Regex::new(super::NAME_PATTERN).unwrap();
+            let fits = pattern.is_match(&raw) && raw.chars().count() <= super::NAME_MAX_CHARS;
+            proptest::prop_assert_eq!(fits, super::name_is_valid(&raw), "{:?}", raw);
+        }
     }
 }

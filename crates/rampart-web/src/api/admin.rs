@@ -50,16 +50,16 @@ pub struct Event {
 #[allow(dead_code)]
 pub struct EventFilters {
     /// A username or user id.
-    #[param(pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
+    #[param(inline, value_type = Option<super::schema::PlainText>)]
     user: Option<String>,
     /// An event type, e.g. `login.failed`.
-    #[param(rename = "type", pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
+    #[param(rename = "type", inline, value_type = Option<super::schema::PlainText>)]
     kind: Option<String>,
     /// RFC 3339: events at or after this time.
     #[param(format = DateTime)]
     since: Option<String>,
     /// An event id: events older than it (the next page).
-    #[param(pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
+    #[param(inline, value_type = Option<super::schema::PlainText>)]
     before: Option<String>,
     /// 1 to 1000 (default 100).
     #[param(minimum = 1, maximum = 1000)]
@@ -80,7 +80,7 @@ async fn parse_filters(state: &AppState, raw: Option<&str>) -> Result<EventQuery
     };
     for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
         let value = value.into_owned();
-        if value.chars().any(char::is_control) {
+        if !super::schema::is_plain(&value) {
             return Err(problem(
                 &key,
                 "Control characters are not allowed in a filter.",

@@ -66,7 +66,7 @@ impl From<UserOverview> for AdminUser {
 pub struct UserFilters {
     /// Part of a username or e-mail address (case-insensitive): up to 254
     /// characters, no control characters.
-    #[param(max_length = 254, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
+    #[param(inline, value_type = Option<super::schema::SearchText>)]
     q: Option<String>,
     /// 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
@@ -112,7 +112,9 @@ fn parse_list(raw: Option<&str>) -> Result<(Option<String>, i64, i64), ApiError>
     let (mut q, mut limit, mut offset) = (None, 50, 0);
     for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
         match key.as_ref() {
-            "q" if value.chars().any(char::is_control) || value.chars().count() > 254 => {
+            "q" if !super::schema::is_plain(&value)
+                || value.chars().count() > super::schema::SEARCH_MAX_CHARS =>
+            {
                 return Err(problem(
                     "q",
                     "Search for up to 254 characters of a username or e-mail address, without control characters.",

@@ -32,7 +32,7 @@ pub struct TotpEnrolment {
 #[serde(deny_unknown_fields)]
 pub struct TotpCode {
     /// The 6-digit code, digits only.
-    #[schema(value_type = String, pattern = "^[0-9]{6}$")]
+    #[schema(value_type = super::schema::SixDigitCode)]
     pub code: SecretString,
 }
 
@@ -107,7 +107,7 @@ pub async fn confirm_totp(
     ApiJson(body): ApiJson<TotpCode>,
 ) -> Result<Json<RecoveryCodeList>, ApiError> {
     let code = body.code.expose_secret();
-    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+    if !super::schema::is_six_digits(code) {
         return Err(super::admin::problem(
             "code",
             "Give the 6 digits the authenticator app shows.",

@@ -71,6 +71,52 @@ text_schema! {
         .extensions(Some(ExtensionsBuilder::new().add("x-max-bytes", MAX_PASSWORD_BYTES).build()))
 }
 
+/// Text without control characters, as a regular expression ([`is_plain`]).
+pub const PLAIN_PATTERN: &str = r"^[^\u0000-\u001F\u007F-\u009F]*$";
+
+/// True when `text` has no control characters (the rule of [`PLAIN_PATTERN`]).
+pub fn is_plain(text: &str) -> bool {
+    !text.chars().any(char::is_control)
+}
+
+/// The longest admin search, in characters.
+pub const SEARCH_MAX_CHARS: usize = 254;
+
+/// Six digits, as a regular expression ([`is_six_digits`]).
+pub const SIX_DIGITS_PATTERN: &str = "^[0-9]{6}$";
+
+/// True for exactly six ASCII digits (the rule of [`SIX_DIGITS_PATTERN`]).
+pub fn is_six_digits(code: &str) -> bool {
+    code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit())
+}
+
+text_schema! {
+    /// A filter value: any text without control characters.
+    PlainText => text("Any text without control characters.")
+        .pattern(Some(PLAIN_PATTERN))
+}
+
+text_schema! {
+    /// An account search.
+    SearchText => text("Part of a username or e-mail address: at most 254 characters, no control characters.")
+        .pattern(Some(PLAIN_PATTERN))
+        .max_length(Some(SEARCH_MAX_CHARS))
+}
+
+text_schema! {
+    /// A token name (`rampart_core::token::name_is_valid`).
+    TokenNameText => text("A label: 1–64 characters, not only blanks, no control characters.")
+        .pattern(Some(rampart_core::token::NAME_PATTERN))
+        .min_length(Some(1))
+        .max_length(Some(rampart_core::token::NAME_MAX_CHARS))
+}
+
+text_schema! {
+    /// The code an authenticator app shows.
+    SixDigitCode => text("The 6-digit code the authenticator app shows, digits only.")
+        .pattern(Some(SIX_DIGITS_PATTERN))
+}
+
 /// Writes the configured minimum password length into the served document.
 pub fn set_password_minimum(doc: &mut utoipa::openapi::OpenApi, min_length: usize) {
     let schema = doc.components.as_mut().and_then(|c| {
@@ -79,5 +125,22 @@ pub fn set_password_minimum(doc: &mut utoipa::openapi::OpenApi, min_length: usiz
     });
     if let Some(RefOr::T(Schema::Object(object))) = schema {
         object.min_length = Some(min_length);
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// Each documented pattern accepts exactly what its check accepts.
+        #[test]
+        fn patterns_agree_with_the_checks(raw in "\\PC{0,8}|\\p{Cc}{0,2}[a-z0-9]{0,7}|[0-9]{5,7}|[0-9\u{660}-\u{669}]{6}") {
+            let plain = regex::Regex::new(PLAIN_PATTERN).unwrap();
+            let digits = regex::Regex::new(SIX_DIGITS_PATTERN).unwrap();
+            proptest::prop_assert_eq!(plain.is_match(&raw), is_plain(&raw), "{:?}", raw);
+            proptest::prop_assert_eq!(digits.is_match(&raw), is_six_digits(&raw), "{:?}", raw);
+        }
     }
 }

@@ -20,11 +20,7 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
     /// A label: 1–64 characters, not only blanks, no control characters.
-    #[schema(
-        min_length = 1,
-        max_length = 64,
-        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u001F\\u007F-\\u009F]*$"
-    )]
+    #[schema(value_type = super::schema::TokenNameText)]
     pub name: String,
     /// Any of `read:me`, `write:me`, `admin` (admins only), `proxy` (accepted
     /// by forward authentication, `/auth/verify`).
