@@ -105,6 +105,7 @@ async fn document_and_routes_agree(backend: Backend) {
         ("/password-resets/confirm", "post", "400", "invalid_token"),
         ("/users", "post", "403", "registration_closed"),
         ("/users", "post", "409", "conflict"),
+        ("/users", "post", "422", "validation_failed"),
         ("/sessions", "post", "401", "invalid_credentials"),
         ("/sessions", "post", "401", "mfa_required"),
         ("/sessions", "post", "401", "invalid_mfa_code"),

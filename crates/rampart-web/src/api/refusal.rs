@@ -126,6 +126,14 @@ pub fn last_administrator() -> ApiError {
     )
 }
 
+/// 422 `validation_failed` for a well-formed new password the policy
+/// refuses (here a common one: the policy's own answer for `password`).
+pub fn common_password() -> ApiError {
+    let policy = rampart_core::password::PasswordPolicy::default();
+    let password = secrecy::SecretString::from("password");
+    ApiError::from_problems(policy.check(&password, None, None))
+}
+
 /// Builds one refusal.
 pub type Refusal = fn() -> ApiError;
 
@@ -134,6 +142,9 @@ pub type Refusal = fn() -> ApiError;
 pub const DOCUMENTED: &[(&str, &str, Refusal)] = &[
     ("/users", "post", registration_closed),
     ("/users", "post", account_exists),
+    ("/users", "post", common_password),
+    ("/me/password", "put", common_password),
+    ("/password-resets/confirm", "post", common_password),
     ("/sessions", "post", invalid_credentials),
     ("/sessions", "post", mfa_required),
     ("/sessions", "post", invalid_sign_in_code),
