@@ -10,6 +10,7 @@ pub mod alerts;
 pub mod audit;
 pub mod client;
 pub mod clock;
+pub mod coherence;
 pub mod device;
 pub mod external;
 pub mod import;

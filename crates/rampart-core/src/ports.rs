@@ -260,8 +260,15 @@ pub trait OneTimeTokenRepo: Send + Sync + 'static {
 pub trait OutboxRepo: Send + Sync + 'static {
     /// Queues a mail for delivery from `now` on.
     async fn enqueue(&self, mail: &OutgoingMail, now: OffsetDateTime) -> Result<(), RepoError>;
-    /// Mails due for (another) attempt, oldest first.
-    async fn due(&self, now: OffsetDateTime, limit: i64) -> Result<Vec<QueuedMail>, RepoError>;
+    /// Claims mails due for (another) attempt, oldest first: each is hidden
+    /// from every other claimer (other instances) until `lease_until`, so one
+    /// sender sends it; a claimer that vanishes leaves it for a retry then.
+    async fn claim_due(
+        &self,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+        limit: i64,
+    ) -> Result<Vec<QueuedMail>, RepoError>;
     /// Removes a delivered mail (its link goes with it).
     async fn delivered(&self, id: &str) -> Result<(), RepoError>;
     /// Records a failed attempt and when to try again.
@@ -487,10 +494,12 @@ pub trait WebhookRepo: Send + Sync + 'static {
         body: &str,
         now: OffsetDateTime,
     ) -> Result<(), RepoError>;
-    /// Deliveries due for (another) attempt, oldest first.
-    async fn due_webhooks(
+    /// Claims deliveries due for (another) attempt, oldest first, hidden from
+    /// other claimers until `lease_until` (as [`OutboxRepo::claim_due`]).
+    async fn claim_due_webhooks(
         &self,
         now: OffsetDateTime,
+        lease_until: OffsetDateTime,
         limit: i64,
     ) -> Result<Vec<QueuedWebhook>, RepoError>;
     /// Records a successful delivery (the row stays, as the log).

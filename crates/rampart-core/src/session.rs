@@ -12,6 +12,7 @@
 
 use crate::audit::{AuditTrail, ClientMeta, Outcome};
 use crate::clock::Clock;
+use crate::coherence::CacheGate;
 use crate::model::{User, UserId};
 use crate::ports::{RepoError, SessionRepo};
 use rampart_crypto::{TokenDigest, generate_token};
@@ -234,6 +235,7 @@ pub struct SessionService {
     clock: Arc<dyn Clock>,
     config: SessionConfig,
     cache: RwLock<HashMap<TokenDigest, CacheEntry>>,
+    gate: CacheGate,
     touches: mpsc::Sender<(SessionId, OffsetDateTime)>,
     touch_queue: std::sync::Mutex<Option<mpsc::Receiver<(SessionId, OffsetDateTime)>>>,
     audit: Arc<AuditTrail>,
@@ -267,6 +269,7 @@ impl SessionService {
             clock,
             config,
             cache: RwLock::new(HashMap::new()),
+            gate: CacheGate::default(),
             touches,
             touch_queue: std::sync::Mutex::new(Some(rx)),
             audit,
@@ -494,7 +497,8 @@ impl SessionService {
             fresh_at,
             fingerprint: new.fingerprint,
         });
-        self.cache_insert(session.clone(), unix(now), unix(now), unix(now));
+        let ticket = self.gate.ticket();
+        self.cache_insert(ticket, session.clone(), unix(now), unix(now), unix(now));
         Ok((token, session))
     }
 
@@ -519,6 +523,7 @@ impl SessionService {
             Cached::Stale(seen) => Some(seen),
             Cached::Missing => None,
         };
+        let ticket = self.gate.ticket();
         let Some(stored) = self.repo.find_session(digest).await? else {
             self.cache_remove(digest);
             return Ok(None);
@@ -531,7 +536,13 @@ impl SessionService {
             self.end(&session).await?;
             return Ok(None);
         }
-        self.cache_insert(session.clone(), now, last_seen, db_seen.max(persisted));
+        self.cache_insert(
+            ticket,
+            session.clone(),
+            now,
+            last_seen,
+            db_seen.max(persisted),
+        );
         // Record this request's activity like a cache hit would.
         let _ = self.check_cached(digest, now);
         Ok(Some(session))
@@ -540,6 +551,9 @@ impl SessionService {
     /// The cache's answer for a digest; never awaits, so no lock is held
     /// across a database call.
     fn check_cached(&self, digest: &TokenDigest, now: i64) -> Cached {
+        if !self.gate.is_on() {
+            return Cached::Missing;
+        }
         let Ok(cache) = self.cache.read() else {
             return Cached::Missing;
         };
@@ -579,10 +593,22 @@ impl SessionService {
         }
     }
 
-    fn cache_insert(&self, session: Arc<Session>, fetched_at: i64, last_seen: i64, persisted: i64) {
+    /// Caches a session read under `ticket` (unless the cache was
+    /// invalidated or turned off since).
+    fn cache_insert(
+        &self,
+        ticket: u64,
+        session: Arc<Session>,
+        fetched_at: i64,
+        last_seen: i64,
+        persisted: i64,
+    ) {
         let Ok(mut cache) = self.cache.write() else {
             return;
         };
+        if !self.gate.admits(ticket) {
+            return;
+        }
         if cache.len() >= self.config.cache_capacity {
             let now = unix(self.clock.now());
             cache.retain(|_, e| {
@@ -663,6 +689,15 @@ impl SessionService {
         Ok(ClientCheck::Stale(Arc::new(stale)))
     }
 
+    /// Turns the cache on or off (off while changes made elsewhere cannot be
+    /// heard); it starts empty either way.
+    pub fn set_caching(&self, on: bool) {
+        if let Ok(mut cache) = self.cache.write() {
+            self.gate.set_on(on);
+            cache.clear();
+        }
+    }
+
     /// Drops every cached session of a user, so their next requests re-read
     /// the user (after a change of address or roles).
     pub fn forget_user(&self, user: UserId) {
@@ -716,6 +751,7 @@ impl SessionService {
 
     fn forget_user_except(&self, user: UserId, keep: Option<&SessionId>) {
         if let Ok(mut cache) = self.cache.write() {
+            self.gate.invalidate();
             cache.retain(|_, e| e.session.user.id != user || Some(&e.session.id) == keep);
         }
     }

@@ -10,6 +10,7 @@
 
 use crate::audit::{AuditTrail, ClientMeta, Outcome};
 use crate::clock::Clock;
+use crate::coherence::CacheGate;
 use crate::model::{FieldProblem, User, UserId};
 use crate::ports::{RepoError, TokenRepo};
 use rampart_crypto::{TokenDigest, generate_pat, is_well_formed_pat};
@@ -155,6 +156,7 @@ pub struct TokenService {
     clock: Arc<dyn Clock>,
     cache_ttl: Duration,
     cache: RwLock<HashMap<TokenDigest, Cached>>,
+    gate: CacheGate,
     audit: Arc<AuditTrail>,
 }
 
@@ -166,6 +168,7 @@ impl TokenService {
             clock,
             cache_ttl: Duration::seconds(10),
             cache: RwLock::new(HashMap::new()),
+            gate: CacheGate::default(),
             audit,
         }
     }
@@ -265,12 +268,18 @@ impl TokenService {
         }
         let digest = TokenDigest::of(presented);
         let now = self.clock.now();
-        let cached = self.cache.read().ok().and_then(|cache| {
-            cache
-                .get(&digest)
-                .filter(|c| now - c.fetched_at < self.cache_ttl)
-                .map(|c| c.token.clone())
-        });
+        let ticket = self.gate.ticket();
+        let cached = self
+            .cache
+            .read()
+            .ok()
+            .filter(|_| self.gate.is_on())
+            .and_then(|cache| {
+                cache
+                    .get(&digest)
+                    .filter(|c| now - c.fetched_at < self.cache_ttl)
+                    .map(|c| c.token.clone())
+            });
         let token = match cached {
             Some(token) => token,
             None => {
@@ -281,7 +290,9 @@ impl TokenService {
                 let token = Arc::new(found);
                 // Recorded at most once per cache lifetime per token.
                 self.repo.touch_token(&token.summary.id, now).await?;
-                if let Ok(mut cache) = self.cache.write() {
+                if let Ok(mut cache) = self.cache.write()
+                    && self.gate.admits(ticket)
+                {
                     if cache.len() > 100_000 {
                         cache.clear();
                     }
@@ -318,7 +329,17 @@ impl TokenService {
     /// (roles changed, account locked).
     pub fn forget_user(&self, user: UserId) {
         if let Ok(mut cache) = self.cache.write() {
+            self.gate.invalidate();
             cache.retain(|_, c| c.token.user.id != user);
+        }
+    }
+
+    /// Turns the cache on or off (off while changes made elsewhere cannot be
+    /// heard); it starts empty either way.
+    pub fn set_caching(&self, on: bool) {
+        if let Ok(mut cache) = self.cache.write() {
+            self.gate.set_on(on);
+            cache.clear();
         }
     }
 

@@ -27,6 +27,10 @@ macro_rules! built_in {
     };
 }
 
+/// How long a claimed mail or webhook stays hidden from other instances: a
+/// sender that vanishes mid-delivery leaves it for a retry after this.
+pub(crate) const CLAIM_LEASE: Duration = Duration::minutes(10);
+
 const BUILT_IN: &[(&str, &str)] = built_in!(
     "verify_email.txt",
     "verify_email.html",
@@ -207,10 +211,11 @@ impl Sender {
         }
     }
 
-    /// Delivers every due mail once; returns how many went out.
+    /// Delivers every due mail once (claimed, so no other instance sends
+    /// it); returns how many went out.
     pub async fn deliver_due(&self) -> usize {
         let now = self.clock.now();
-        let due = match self.outbox.due(now, 50).await {
+        let due = match self.outbox.claim_due(now, now + CLAIM_LEASE, 50).await {
             Ok(due) => due,
             Err(err) => {
                 tracing::warn!(error = %err, "could not read the mail outbox");

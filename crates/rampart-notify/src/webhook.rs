@@ -102,7 +102,11 @@ impl WebhookSender {
     /// Attempts every due delivery once; returns how many succeeded.
     pub async fn deliver_due(&self) -> usize {
         let now = self.clock.now();
-        let due = match self.repo.due_webhooks(now, 50).await {
+        let due = match self
+            .repo
+            .claim_due_webhooks(now, now + crate::CLAIM_LEASE, 50)
+            .await
+        {
             Ok(due) => due,
             Err(err) => {
                 tracing::warn!(error = %err, "could not read the webhook queue");

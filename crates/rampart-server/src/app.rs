@@ -63,6 +63,8 @@ pub struct App {
     pub redirect_http: Option<(std::net::SocketAddr, url::Url)>,
     /// This application's metrics.
     pub telemetry: Arc<rampart_web::telemetry::Telemetry>,
+    /// Keeps the caches true to changes made by other instances and the CLI.
+    pub coherence: Arc<rampart_core::coherence::CacheCoherence>,
 }
 
 struct StoreReadiness(Store);
@@ -419,7 +421,7 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         recovery,
         remember,
         mfa,
-        tokens,
+        tokens: tokens.clone(),
         providers,
         identities,
         devices,
@@ -430,7 +432,12 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         limits: limits.clone(),
         counts: Arc::new(StoreCounts(store.clone(), clock.clone())),
     };
+    let coherence = Arc::new(rampart_core::coherence::CacheCoherence::new(
+        sessions.clone(),
+        tokens.clone(),
+    ));
     Ok(App {
+        coherence,
         router: rampart_web::router(state),
         store,
         sessions,
@@ -450,6 +457,9 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         telemetry,
     })
 }
+
+/// The `/metrics` counter of lost invalidation feeds.
+const FEED_LOSSES: &str = "rampart_cache_invalidation_feed_losses_total";
 
 /// Serves `app` on `listener` until `shutdown` resolves; then stops accepting,
 /// lets in-flight requests finish (at most [`SHUTDOWN_GRACE`]), flushes
@@ -479,6 +489,24 @@ pub async fn run(
                 let _ = rx.wait_for(|stopped| *stopped).await;
             }),
         )
+    });
+    let invalidations = tokio::spawn({
+        let (store, coherence) = (app.store.clone(), app.coherence.clone());
+        let telemetry = app.telemetry.clone();
+        let mut rx = stop_rx.clone();
+        telemetry.total(FEED_LOSSES, 0);
+        async move {
+            let losses = coherence.clone();
+            store
+                .follow_invalidations(
+                    coherence,
+                    move || telemetry.total(FEED_LOSSES, losses.feed_losses()),
+                    async move {
+                        let _ = rx.wait_for(|stopped| *stopped).await;
+                    },
+                )
+                .await;
+        }
     });
     let purge = tokio::spawn({
         let audit = app.audit.clone();
@@ -557,6 +585,7 @@ pub async fn run(
     let _ = maintenance.await;
     let _ = mailer.await;
     let _ = purge.await;
+    let _ = invalidations.await;
     if let Some(webhooks) = webhooks {
         let _ = webhooks.await;
     }

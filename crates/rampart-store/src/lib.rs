@@ -12,6 +12,7 @@ mod audit;
 mod backend;
 mod error;
 mod identities;
+pub mod invalidation;
 mod mail;
 mod mfa;
 mod rate;

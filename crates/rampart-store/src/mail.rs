@@ -38,6 +38,7 @@ struct OutboxRow {
     template: String,
     context: String,
     attempts: i64,
+    created_at: i64,
 }
 
 impl Store {
@@ -177,16 +178,37 @@ impl OutboxRepo for Store {
         })
     }
 
-    async fn due(&self, now: OffsetDateTime, limit: i64) -> Result<Vec<QueuedMail>, RepoError> {
-        let rows: Vec<OutboxRow> = on_pool!(self, |pool| sqlx::query_as(
-            "SELECT id, user_id, recipient, template, context, attempts FROM outbox \
-             WHERE next_attempt_at <= $1 ORDER BY created_at, id LIMIT $2"
-        )
-        .bind(now.unix_timestamp())
-        .bind(limit)
-        .fetch_all(pool)
-        .await
-        .map_err(repo_error))?;
+    async fn claim_due(
+        &self,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+        limit: i64,
+    ) -> Result<Vec<QueuedMail>, RepoError> {
+        // One statement claims: the rows' next attempt moves to the lease's
+        // end. PostgreSQL skips rows another instance is claiming; SQLite
+        // has one writer at a time.
+        let sql = match self {
+            Store::Postgres(_) => {
+                "UPDATE outbox SET next_attempt_at = $1 WHERE id IN \
+                 (SELECT id FROM outbox WHERE next_attempt_at <= $2 \
+                  ORDER BY created_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) \
+                 RETURNING id, user_id, recipient, template, context, attempts, created_at"
+            }
+            Store::Sqlite(_) => {
+                "UPDATE outbox SET next_attempt_at = $1 WHERE id IN \
+                 (SELECT id FROM outbox WHERE next_attempt_at <= $2 \
+                  ORDER BY created_at, id LIMIT $3) \
+                 RETURNING id, user_id, recipient, template, context, attempts, created_at"
+            }
+        };
+        let mut rows: Vec<OutboxRow> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(lease_until.unix_timestamp())
+            .bind(now.unix_timestamp())
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+            .map_err(repo_error))?;
+        rows.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         Ok(rows
             .into_iter()
             .filter_map(|row| {

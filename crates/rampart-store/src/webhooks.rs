@@ -12,6 +12,7 @@ struct Row {
     kind: String,
     body: String,
     attempts: i64,
+    created_at: i64,
 }
 
 #[async_trait]
@@ -40,21 +41,37 @@ impl WebhookRepo for Store {
         })
     }
 
-    async fn due_webhooks(
+    async fn claim_due_webhooks(
         &self,
         now: OffsetDateTime,
+        lease_until: OffsetDateTime,
         limit: i64,
     ) -> Result<Vec<QueuedWebhook>, RepoError> {
-        let rows: Vec<Row> = on_pool!(self, |pool| sqlx::query_as(
-            "SELECT id, kind, body, attempts FROM webhook_deliveries \
-             WHERE delivered_at IS NULL AND next_attempt_at <= $1 \
-             ORDER BY created_at, id LIMIT $2"
-        )
-        .bind(now.unix_timestamp())
-        .bind(limit)
-        .fetch_all(pool)
-        .await
-        .map_err(repo_error))?;
+        // Claimed as the mail outbox is (see `claim_due`).
+        let sql = match self {
+            Store::Postgres(_) => {
+                "UPDATE webhook_deliveries SET next_attempt_at = $1 WHERE id IN \
+                 (SELECT id FROM webhook_deliveries \
+                  WHERE delivered_at IS NULL AND next_attempt_at <= $2 \
+                  ORDER BY created_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) \
+                 RETURNING id, kind, body, attempts, created_at"
+            }
+            Store::Sqlite(_) => {
+                "UPDATE webhook_deliveries SET next_attempt_at = $1 WHERE id IN \
+                 (SELECT id FROM webhook_deliveries \
+                  WHERE delivered_at IS NULL AND next_attempt_at <= $2 \
+                  ORDER BY created_at, id LIMIT $3) \
+                 RETURNING id, kind, body, attempts, created_at"
+            }
+        };
+        let mut rows: Vec<Row> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(lease_until.unix_timestamp())
+            .bind(now.unix_timestamp())
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+            .map_err(repo_error))?;
+        rows.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         Ok(rows
             .into_iter()
             .map(|r| QueuedWebhook {

@@ -61,4 +61,5 @@ mod proxies;
 mod ratelimits;
 mod recovery;
 mod remember;
+mod scale_out;
 mod sessions;

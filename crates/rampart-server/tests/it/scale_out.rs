@@ -1,0 +1,343 @@
+//! Several instances on one database behave as one: a change made on one
+//! (or through the CLI) reaches every other's cache within a second, the
+//! invalidation feed survives a killed connection without serving anything
+//! stale, background mail goes out once, and instances starting together
+//! migrate once. Asserted with deadlines, never sleeps.
+
+use crate::api::Api;
+use crate::cli::{rampart, text};
+use rampart_core::{ClientMeta, RoleName};
+use rampart_testkit::smtp::SmtpSink;
+use rampart_testkit::{Backend, TestApp};
+use reqwest::{Method as M, StatusCode};
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+backend_tests!(the_cli_reaches_the_running_server_within_a_second);
+
+/// A second instance on `first`'s database and secret.
+async fn second_instance(backend: &Backend, first: &TestApp) -> TestApp {
+    let (url, dir) = (first.database_url.clone(), first.data_dir.path().to_owned());
+    TestApp::spawn_with(backend, move |raw| {
+        raw.database_url = Some(url);
+        raw.data_dir = Some(dir);
+    })
+    .await
+}
+
+/// Waits until `check` answers `want` on `app`; panics after one second.
+/// Returns how long it took.
+async fn within_a_second(api: &Api, token: &str, want: StatusCode, what: &str) -> Duration {
+    let start = Instant::now();
+    loop {
+        let (status, body) = api.call(M::GET, "/me", Some(token), None).await;
+        if status == want {
+            return start.elapsed();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(1),
+            "{what}: still {status} after a second: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Signs in on `a` and checks the token on `b`, so `b` has it cached.
+async fn signed_in_and_cached(a: &Api, b: &Api, name: &str) -> String {
+    let token = a.login(name).await;
+    let (status, body) = b.call(M::GET, "/me", Some(&token), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    token
+}
+
+fn host() -> ClientMeta {
+    ClientMeta::default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_see_each_others_changes_within_a_second() {
+    let Some(backend) = Backend::postgres("two_instances_see_each_others_changes_within_a_second")
+    else {
+        return;
+    };
+    let a_app = TestApp::spawn(&backend).await;
+    let b_app = second_instance(&backend, &a_app).await;
+    let (a, b) = (Api::new(&a_app), Api::new(&b_app));
+    a.signup("ann").await;
+    let mut took = Vec::new();
+
+    // A session revoked on A.
+    let token = signed_in_and_cached(&a, &b, "ann").await;
+    let (status, _) = a
+        .call(M::DELETE, "/sessions/current", Some(&token), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    took.push(within_a_second(&b, &token, StatusCode::UNAUTHORIZED, "revoked on A").await);
+
+    // An account locked by an operator on A.
+    let token = signed_in_and_cached(&a, &b, "ann").await;
+    a_app.lock("ann", &host()).await.unwrap();
+    took.push(within_a_second(&b, &token, StatusCode::UNAUTHORIZED, "locked on A").await);
+    a_app.unlock("ann", &host()).await.unwrap();
+
+    // A role given on A.
+    let token = signed_in_and_cached(&a, &b, "ann").await;
+    let roles = vec![
+        RoleName::parse("user").unwrap(),
+        RoleName::parse("admin").unwrap(),
+    ];
+    a_app.set_roles("ann", roles, &host()).await.unwrap();
+    let start = Instant::now();
+    loop {
+        let (_, me) = b.call(M::GET, "/me", Some(&token), None).await;
+        if me["roles"]
+            .as_array()
+            .is_some_and(|r| r.contains(&json!("admin")))
+        {
+            took.push(start.elapsed());
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(1), "roles on B: {me}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // A personal access token revoked on A.
+    let (status, created) = a
+        .call(
+            M::POST,
+            "/me/tokens",
+            Some(&token),
+            Some(json!({"name": "ci", "scopes": ["read:me"], "expires_in_days": 1})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let pat = created["token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        b.call(M::GET, "/me", Some(&pat), None).await.0,
+        StatusCode::OK
+    );
+    let id = created["id"].as_str().unwrap();
+    let (status, _) = a
+        .call(M::DELETE, &format!("/me/tokens/{id}"), Some(&token), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    took.push(within_a_second(&b, &pat, StatusCode::UNAUTHORIZED, "token revoked on A").await);
+    eprintln!("instance B saw A's changes after {took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_listener_serves_nothing_stale_and_comes_back() {
+    let Some(backend) = Backend::postgres("a_killed_listener_serves_nothing_stale_and_comes_back")
+    else {
+        return;
+    };
+    let a_app = TestApp::spawn(&backend).await;
+    let b_app = second_instance(&backend, &a_app).await;
+    let (a, b) = (Api::new(&a_app), Api::new(&b_app));
+    a.signup("bea").await;
+    let listeners = || async {
+        a_app
+            .scalar(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
+                 AND query ILIKE 'LISTEN%' AND $1 <> ''",
+                "-",
+            )
+            .await
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while listeners().await < 2 {
+        assert!(Instant::now() < deadline, "both instances listen");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let token = signed_in_and_cached(&a, &b, "bea").await;
+    // Kill every listening connection, then revoke at once: B must not
+    // answer from its cache while it cannot hear.
+    let killed = a_app
+        .scalar(
+            "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity \
+             WHERE datname = current_database() AND query ILIKE 'LISTEN%' AND $1 <> ''",
+            "-",
+        )
+        .await;
+    assert_eq!(killed, 2);
+    let (status, _) = a
+        .call(M::DELETE, "/sessions/current", Some(&token), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    within_a_second(
+        &b,
+        &token,
+        StatusCode::UNAUTHORIZED,
+        "revoked while B was deaf",
+    )
+    .await;
+    // The feed comes back, the loss is counted, and changes are heard again.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while listeners().await < 2 {
+        assert!(Instant::now() < deadline, "the listeners reconnect");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let metrics = reqwest::get(b_app.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let losses = metrics
+        .lines()
+        .find(|l| l.starts_with("rampart_cache_invalidation_feed_losses_total "))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse::<f64>().ok());
+    assert!(losses.is_some_and(|n| n >= 1.0), "{metrics}");
+    let token = signed_in_and_cached(&a, &b, "bea").await;
+    // Served from B's cache again (the same answer twice)...
+    assert_eq!(
+        b.call(M::GET, "/me", Some(&token), None).await.0,
+        StatusCode::OK
+    );
+    let (status, _) = a
+        .call(M::DELETE, "/sessions/current", Some(&token), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    within_a_second(
+        &b,
+        &token,
+        StatusCode::UNAUTHORIZED,
+        "revoked after the reconnect",
+    )
+    .await;
+}
+
+/// `rampart user lock` run beside the server, on the same database: the
+/// server stops accepting the account's cached session within a second.
+async fn the_cli_reaches_the_running_server_within_a_second(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let api = Api::new(&app);
+    api.signup("cid").await;
+    let token = api.login("cid").await;
+    assert_eq!(
+        api.call(M::GET, "/me", Some(&token), None).await.0,
+        StatusCode::OK
+    );
+    let out = rampart(app.data_dir.path())
+        .env("RAMPART_DATABASE_URL", &app.database_url)
+        .env("RAMPART_DATA_DIR", app.data_dir.path())
+        .args(["user", "lock", "cid"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let took = within_a_second(&api, &token, StatusCode::UNAUTHORIZED, "locked by the CLI").await;
+    eprintln!("the server saw the CLI's lock after {took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reset_request_is_one_mail_with_two_instances() {
+    let Some(backend) = Backend::postgres("a_reset_request_is_one_mail_with_two_instances") else {
+        return;
+    };
+    let sink = SmtpSink::start().await;
+    let smtp = format!("smtp://{}", sink.addr);
+    let a_app = TestApp::spawn_with(&backend, {
+        let smtp = smtp.clone();
+        move |raw| raw.smtp_url = Some(smtp)
+    })
+    .await;
+    let (url, dir) = (a_app.database_url.clone(), a_app.data_dir.path().to_owned());
+    let b_app = TestApp::spawn_with(&backend, move |raw| {
+        raw.database_url = Some(url);
+        raw.data_dir = Some(dir);
+        raw.smtp_url = Some(smtp);
+    })
+    .await;
+    let a = Api::new(&a_app);
+    let names = ["dan", "dee", "dot", "dov", "dru"];
+    for name in names {
+        a.signup(name).await;
+    }
+    // Both instances' mailers (A's and B's) poll the one outbox every 500 ms.
+    assert!(b_app.base != a_app.base);
+    for name in names {
+        let (status, body) = a
+            .call(
+                M::POST,
+                "/password-resets",
+                None,
+                Some(json!({"email": format!("{name}@example.com")})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    }
+    // A confirmation mail from each sign-up and a reset mail each.
+    sink.wait_for(2 * names.len()).await;
+    let outbox = || async {
+        a_app
+            .scalar("SELECT COUNT(*) FROM outbox WHERE $1 <> ''", "-")
+            .await
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while outbox().await > 0 {
+        assert!(Instant::now() < deadline, "the outbox empties");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Several more polls of both mailers: nothing is sent twice.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let mails = sink.messages();
+    for name in names {
+        for subject in ["Reset your password", "Confirm your e-mail address"] {
+            let count = mails
+                .iter()
+                .filter(|m| {
+                    m.contains(&format!("To: {name}@example.com\r\n"))
+                        && m.contains(&format!("Subject: {subject}\r\n"))
+                })
+                .count();
+            assert_eq!(
+                count,
+                1,
+                "{subject} to {name}: {} mails in all",
+                mails.len()
+            );
+        }
+    }
+    assert_eq!(mails.len(), 2 * names.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn instances_starting_together_migrate_once() {
+    let Some(Backend::Postgres(server)) =
+        Backend::postgres("instances_starting_together_migrate_once")
+    else {
+        return;
+    };
+    let url = rampart_testkit::fresh_postgres_database(&server)
+        .await
+        .unwrap();
+    let starts = (0..4).map(|_| {
+        let url = url.clone();
+        tokio::spawn(async move {
+            let store = rampart_store::Store::connect(&url).await?;
+            store.migrate().await?;
+            Ok::<_, rampart_store::StoreOpenError>(store)
+        })
+    });
+    let mut stores = Vec::new();
+    for start in starts {
+        stores.push(start.await.unwrap().expect("every instance starts"));
+    }
+    let rampart_store::Store::Postgres(pool) = &stores[0] else {
+        unreachable!()
+    };
+    let (applied, distinct): (i64, i64) =
+        sqlx::query_as("SELECT COUNT(*), COUNT(DISTINCT version) FROM _sqlx_migrations")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!(applied, distinct, "each migration is recorded once");
+    let files = std::fs::read_dir(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../rampart-store/migrations/postgres"
+    ))
+    .unwrap()
+    .count();
+    assert_eq!(applied, files as i64);
+}
