@@ -39,6 +39,11 @@ pub enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Copy the SQLite database, consistently, while the server runs.
+    Backup {
+        /// The new file to write (never overwritten).
+        file: PathBuf,
+    },
     /// Audit the configuration; print each insecure setting; exit 1 if any.
     Check,
     /// Manage users.
@@ -180,6 +185,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = app::open_store(&config).await?;
             store.close().await;
             println!("The {} database is up to date.", store.backend_name());
+            Ok(())
+        }
+        Command::Backup { file } => {
+            let config = Config::load(cli.config.as_deref())?;
+            let store = app::open_store(&config).await?;
+            let result = store.backup(&file).await;
+            store.close().await;
+            result?;
+            println!("Backed up to {}.", file.display());
             Ok(())
         }
         Command::Check => check(cli.config.as_deref()),

@@ -10,6 +10,7 @@
 
 mod audit;
 mod backend;
+mod backup;
 mod error;
 mod identities;
 pub mod invalidation;
@@ -26,3 +27,4 @@ mod users;
 mod webhooks;
 
 pub use backend::{Store, StoreOpenError};
+pub use backup::BackupError;

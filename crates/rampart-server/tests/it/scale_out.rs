@@ -13,7 +13,10 @@ use reqwest::{Method as M, StatusCode};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-backend_tests!(the_cli_reaches_the_running_server_within_a_second);
+backend_tests!(
+    the_cli_reaches_the_running_server_within_a_second,
+    a_backup_is_an_online_copy_on_sqlite_and_names_pg_dump_on_postgres,
+);
 
 /// A second instance on `first`'s database and secret.
 async fn second_instance(backend: &Backend, first: &TestApp) -> TestApp {
@@ -340,4 +343,68 @@ async fn instances_starting_together_migrate_once() {
     .unwrap()
     .count();
     assert_eq!(applied, files as i64);
+}
+
+/// `rampart backup FILE` beside the running server: on SQLite a copy that
+/// opens and holds the accounts, never over an existing file; on PostgreSQL
+/// a refusal that names pg_dump.
+async fn a_backup_is_an_online_copy_on_sqlite_and_names_pg_dump_on_postgres(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let api = Api::new(&app);
+    api.signup("bob").await;
+    let token = api.login("bob").await;
+    let target = app.data_dir.path().join("copy.db");
+    let backup = || {
+        rampart(app.data_dir.path())
+            .env("RAMPART_DATABASE_URL", &app.database_url)
+            .env("RAMPART_DATA_DIR", app.data_dir.path())
+            .arg("backup")
+            .arg(&target)
+            .output()
+            .unwrap()
+    };
+    let out = backup();
+    if matches!(backend, Backend::Postgres(_)) {
+        assert!(!out.status.success());
+        assert!(
+            text(&out.stderr).contains("pg_dump"),
+            "{}",
+            text(&out.stderr)
+        );
+        assert!(!target.exists());
+        return;
+    }
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // The server kept serving, and the copy is a database with the account.
+    assert_eq!(
+        api.call(M::GET, "/me", Some(&token), None).await.0,
+        StatusCode::OK
+    );
+    let copy = rampart_store::Store::connect(&format!("sqlite://{}", target.display()))
+        .await
+        .unwrap();
+    let rampart_store::Store::Sqlite(pool) = &copy else {
+        unreachable!()
+    };
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE username = 'bob'")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(users, 1);
+    let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(check, "ok");
+    copy.close().await;
+    // A second backup to the same file is refused and leaves it alone.
+    let size = std::fs::metadata(&target).unwrap().len();
+    let again = backup();
+    assert!(!again.status.success());
+    assert!(
+        text(&again.stderr).contains("already exists"),
+        "{}",
+        text(&again.stderr)
+    );
+    assert_eq!(std::fs::metadata(&target).unwrap().len(), size);
 }
