@@ -498,7 +498,7 @@ impl SessionService {
             fingerprint: new.fingerprint,
         });
         let ticket = self.gate.ticket();
-        self.cache_insert(ticket, session.clone(), unix(now), unix(now), unix(now));
+        let _ = self.cache_insert(ticket, session.clone(), unix(now), unix(now), unix(now));
         Ok((token, session))
     }
 
@@ -536,24 +536,26 @@ impl SessionService {
             self.end(&session).await?;
             return Ok(None);
         }
-        self.cache_insert(
+        if self.cache_insert(
             ticket,
             session.clone(),
             now,
             last_seen,
             db_seen.max(persisted),
-        );
-        // Record this request's activity like a cache hit would.
-        let _ = self.check_cached(digest, now);
+        ) {
+            // Record this request's activity like a cache hit would.
+            let _ = self.check_cached(digest, now);
+        } else {
+            // Not cached (an invalidation raced this read, or the cache is
+            // off): the activity goes to the database directly.
+            let _ = self.touches.try_send((session.id.clone(), from_unix(now)));
+        }
         Ok(Some(session))
     }
 
     /// The cache's answer for a digest; never awaits, so no lock is held
     /// across a database call.
     fn check_cached(&self, digest: &TokenDigest, now: i64) -> Cached {
-        if !self.gate.is_on() {
-            return Cached::Missing;
-        }
         let Ok(cache) = self.cache.read() else {
             return Cached::Missing;
         };
@@ -561,7 +563,11 @@ impl SessionService {
             return Cached::Missing;
         };
         let last_seen = entry.last_seen.load(Ordering::Acquire);
-        if now - entry.fetched_at >= self.config.cache_ttl.whole_seconds() {
+        // Past its lifetime, marked stale by an invalidation, or the cache is
+        // off: re-read, carrying over the activity only the cache knows.
+        if !self.gate.is_on()
+            || now.saturating_sub(entry.fetched_at) >= self.config.cache_ttl.whole_seconds()
+        {
             return Cached::Stale((last_seen, entry.persisted_last_seen.load(Ordering::Acquire)));
         }
         if self.is_expired(&entry.session, last_seen, now) {
@@ -594,7 +600,7 @@ impl SessionService {
     }
 
     /// Caches a session read under `ticket` (unless the cache was
-    /// invalidated or turned off since).
+    /// invalidated or turned off since); true when it did.
     fn cache_insert(
         &self,
         ticket: u64,
@@ -602,12 +608,12 @@ impl SessionService {
         fetched_at: i64,
         last_seen: i64,
         persisted: i64,
-    ) {
+    ) -> bool {
         let Ok(mut cache) = self.cache.write() else {
-            return;
+            return false;
         };
         if !self.gate.admits(ticket) {
-            return;
+            return false;
         }
         if cache.len() >= self.config.cache_capacity {
             let now = unix(self.clock.now());
@@ -628,6 +634,7 @@ impl SessionService {
                 persisted_last_seen: AtomicI64::new(persisted),
             },
         );
+        true
     }
 
     fn cache_remove(&self, digest: &TokenDigest) {
@@ -694,7 +701,11 @@ impl SessionService {
     pub fn set_caching(&self, on: bool) {
         if let Ok(mut cache) = self.cache.write() {
             self.gate.set_on(on);
-            cache.clear();
+            // Stale, not dropped: the next request re-reads each session and
+            // keeps the activity only the cache has seen.
+            for entry in cache.values_mut() {
+                entry.fetched_at = i64::MIN;
+            }
         }
     }
 
@@ -749,10 +760,18 @@ impl SessionService {
         Ok(ended)
     }
 
+    /// Marks a user's cached sessions stale (all but `keep`): the next
+    /// request re-reads each (ended, locked, new roles…) and keeps the
+    /// activity only the cache has seen, so the user's other sessions do
+    /// not lose their idle time.
     fn forget_user_except(&self, user: UserId, keep: Option<&SessionId>) {
         if let Ok(mut cache) = self.cache.write() {
             self.gate.invalidate();
-            cache.retain(|_, e| e.session.user.id != user || Some(&e.session.id) == keep);
+            for entry in cache.values_mut() {
+                if entry.session.user.id == user && Some(&entry.session.id) != keep {
+                    entry.fetched_at = i64::MIN;
+                }
+            }
         }
     }
 

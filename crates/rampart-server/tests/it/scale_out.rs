@@ -28,6 +28,14 @@ async fn second_instance(backend: &Backend, first: &TestApp) -> TestApp {
     .await
 }
 
+/// Two instances on one fresh PostgreSQL database (`None` without one).
+async fn two_instances(test: &str) -> Option<(TestApp, TestApp)> {
+    let backend = Backend::postgres(test)?;
+    let first = TestApp::spawn(&backend).await;
+    let second = second_instance(&backend, &first).await;
+    Some((first, second))
+}
+
 /// Waits until `check` answers `want` on `app`; panics after one second.
 /// Returns how long it took.
 async fn within_a_second(api: &Api, token: &str, want: StatusCode, what: &str) -> Duration {
@@ -59,12 +67,11 @@ fn host() -> ClientMeta {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_see_each_others_changes_within_a_second() {
-    let Some(backend) = Backend::postgres("two_instances_see_each_others_changes_within_a_second")
+    let Some((a_app, b_app)) =
+        two_instances("two_instances_see_each_others_changes_within_a_second").await
     else {
         return;
     };
-    let a_app = TestApp::spawn(&backend).await;
-    let b_app = second_instance(&backend, &a_app).await;
     let (a, b) = (Api::new(&a_app), Api::new(&b_app));
     a.signup("ann").await;
     let mut took = Vec::new();
@@ -130,12 +137,11 @@ async fn two_instances_see_each_others_changes_within_a_second() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_listener_serves_nothing_stale_and_comes_back() {
-    let Some(backend) = Backend::postgres("a_killed_listener_serves_nothing_stale_and_comes_back")
+    let Some((a_app, b_app)) =
+        two_instances("a_killed_listener_serves_nothing_stale_and_comes_back").await
     else {
         return;
     };
-    let a_app = TestApp::spawn(&backend).await;
-    let b_app = second_instance(&backend, &a_app).await;
     let (a, b) = (Api::new(&a_app), Api::new(&b_app));
     a.signup("bea").await;
     let listeners = || async {
