@@ -359,7 +359,7 @@ impl AccountService {
         }
         // Read once: whom the attempt is counted for, and what it is checked
         // against.
-        let found = self.credentials_for(login).await?;
+        let mut found = self.credentials_for(login).await?;
         let target = self.target_of(found.as_ref(), client).await?;
         // Counted before anything is hashed (see `throttle`).
         let attempt = match self.throttle.attempt(login, client.ip, &target).await? {
@@ -378,6 +378,11 @@ impl AccountService {
                 return Err(LoginError::Throttled(wait));
             }
         };
+        if attempt.waited {
+            // Other attempts settled meanwhile (a password change or a lock
+            // may have come with them): check against the account as it is.
+            found = self.credentials_for(login).await?;
+        }
         let checked = self.check_sources(login, found, password, client).await;
         let (checked, directory_down) = match checked {
             Ok(checked) => checked,
@@ -619,6 +624,7 @@ impl AccountService {
             },
             None => (self.dummy_hash.clone(), None),
         };
+        let checked_hash = stored.clone();
         // A bare imported hash (bcrypt, PBKDF2, …, from before hashes were
         // wrapped at import) may be far cheaper than Argon2id: the dummy
         // Argon2id check runs as well, so that such an account answers no
@@ -651,7 +657,7 @@ impl AccountService {
             tracing::warn!(user_id = %user.id, "the password used to sign in is in the breached-password list");
         }
         if verification == Verification::MatchNeedsRehash {
-            self.upgrade_hash(user.id, password).await;
+            self.upgrade_hash(user.id, &checked_hash, password).await;
         }
         Ok(Ok(Authenticated {
             user,
@@ -660,15 +666,21 @@ impl AccountService {
         }))
     }
 
-    async fn upgrade_hash(&self, id: UserId, password: SecretString) {
+    /// Re-hashes with the current parameters, replacing `checked` (the hash
+    /// the password was just checked against) only if it is still stored.
+    async fn upgrade_hash(&self, id: UserId, checked: &str, password: SecretString) {
         match self.pool.run(move |h| h.hash(&password)).await {
-            Ok(Ok(hash)) => {
-                if let Err(err) = self.users.set_password_hash(id, &hash, None).await {
-                    tracing::warn!(user_id = %id, error = %err, "could not store the upgraded password hash");
-                } else {
-                    tracing::info!(user_id = %id, "password hash upgraded to current parameters");
+            Ok(Ok(hash)) => match self.users.upgrade_password_hash(id, checked, &hash).await {
+                Ok(true) => {
+                    tracing::info!(user_id = %id, "password hash upgraded to current parameters")
                 }
-            }
+                Ok(false) => {
+                    tracing::info!(user_id = %id, "password hash not upgraded: it changed meanwhile")
+                }
+                Err(err) => {
+                    tracing::warn!(user_id = %id, error = %err, "could not store the upgraded password hash")
+                }
+            },
             Ok(Err(err)) => {
                 tracing::warn!(user_id = %id, error = %err, "password hash upgrade failed")
             }

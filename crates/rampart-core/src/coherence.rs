@@ -67,7 +67,8 @@ impl CacheCoherence {
         }
     }
 
-    /// An account changed: its cached sessions and tokens are dropped, so
+    /// An account changed: its cached sessions are marked stale (re-read,
+    /// keeping their unwritten activity) and its cached tokens dropped, so
     /// the next request re-reads them.
     pub fn account_changed(&self, user: UserId) {
         self.sessions.forget_user(user);
@@ -82,7 +83,8 @@ impl CacheCoherence {
         self.tokens.set_caching(false);
     }
 
-    /// The feed is back (or started): the caches start empty and answer again.
+    /// The feed is back (or started): every cached entry is re-read before
+    /// it answers again.
     pub fn feed_restored(&self) {
         self.sessions.set_caching(true);
         self.tokens.set_caching(true);

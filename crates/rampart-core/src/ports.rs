@@ -123,6 +123,15 @@ pub trait UserRepo: Send + Sync + 'static {
         hash: &str,
         audit: Option<&AuditEvent>,
     ) -> Result<(), RepoError>;
+    /// Replaces the password hash only while it is still `old` (a re-hash
+    /// after sign-in must not undo a password changed meanwhile); true when
+    /// it did.
+    async fn upgrade_password_hash(
+        &self,
+        id: UserId,
+        old: &str,
+        new: &str,
+    ) -> Result<bool, RepoError>;
     /// Sets or clears "must choose a new password first".
     async fn set_must_change_password(&self, id: UserId, must: bool) -> Result<(), RepoError>;
     /// Locks or unlocks an account; a lock ends its sessions in the same

@@ -497,8 +497,9 @@ impl SessionService {
             fresh_at,
             fingerprint: new.fingerprint,
         });
-        let ticket = self.gate.ticket();
-        let _ = self.cache_insert(ticket, session.clone(), unix(now), unix(now), unix(now));
+        // Not cached here: the user was read before the password check (or
+        // the second factor), and a lock or a role change may have landed
+        // since. The first request reads the session with its user afresh.
         Ok((token, session))
     }
 
@@ -697,7 +698,7 @@ impl SessionService {
     }
 
     /// Turns the cache on or off (off while changes made elsewhere cannot be
-    /// heard); it starts empty either way.
+    /// heard); either way every entry is re-read before it answers again.
     pub fn set_caching(&self, on: bool) {
         if let Ok(mut cache) = self.cache.write() {
             self.gate.set_on(on);
@@ -709,7 +710,7 @@ impl SessionService {
         }
     }
 
-    /// Drops every cached session of a user, so their next requests re-read
+    /// Marks every cached session of a user stale, so their next requests re-read
     /// the user (after a change of address or roles).
     pub fn forget_user(&self, user: UserId) {
         self.forget_user_except(user, None);

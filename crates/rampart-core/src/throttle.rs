@@ -46,6 +46,7 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use time::{Duration, OffsetDateTime};
 use tokio::sync::Notify;
+use tokio::sync::futures::OwnedNotified;
 
 /// Lock-out thresholds.
 #[derive(Debug, Clone)]
@@ -139,6 +140,9 @@ struct Reserved {
 #[must_use = "an attempt stays counted as a failure until it is settled"]
 pub struct Attempt {
     reserved: Vec<Reserved>,
+    /// It waited for other attempts to settle: what was read about the
+    /// account before it may have changed meanwhile.
+    pub waited: bool,
     /// Leaves the in-flight count of each key when the attempt is settled
     /// or dropped.
     _flight: Flight,
@@ -152,10 +156,14 @@ struct InFlight {
 }
 
 impl InFlight {
-    /// The signal of `key` when attempts are in flight on it.
-    fn busy(&self, key: &str) -> Option<Arc<Notify>> {
+    /// When attempts are in flight on `key`, a wait for the next of them to
+    /// settle. It is made under the lock that `leave` takes, so no
+    /// settlement after this check can be missed (a `Notified` receives
+    /// `notify_waiters` from its creation on, polled or not).
+    fn settled(&self, key: &str) -> Option<OwnedNotified> {
         let keys = self.keys.lock().ok()?;
-        keys.get(key).map(|(_, settled)| settled.clone())
+        keys.get(key)
+            .map(|(_, settled)| settled.clone().notified_owned())
     }
 
     fn enter(&self, key: &str) {
@@ -432,13 +440,22 @@ impl LoginThrottle {
             repo: self.repo.clone(),
             done: Vec::with_capacity(keys.len()),
         };
+        let mut waited = false;
         let reserved = self
-            .reserve(keys, rows, known_device, &mut reserving.done, &mut flight)
+            .reserve(
+                keys,
+                rows,
+                known_device,
+                &mut reserving.done,
+                &mut flight,
+                &mut waited,
+            )
             .await;
         let done = reserving.take();
         match reserved {
             Ok(Ok(())) => Ok(Ok(Attempt {
                 reserved: done,
+                waited,
                 _flight: flight,
             })),
             Ok(Err(locked)) => {
@@ -462,6 +479,7 @@ impl LoginThrottle {
         known_device: bool,
         done: &mut Vec<Reserved>,
         flight: &mut Flight,
+        waited: &mut bool,
     ) -> Result<Result<(), Locked>, RepoError> {
         let deadline = tokio::time::Instant::now() + MAX_WAIT;
         for mut reserved in keys {
@@ -484,18 +502,14 @@ impl LoginThrottle {
                 // This reservation would set a lock while other attempts on
                 // the counter are being checked: wait for them to settle
                 // (they may succeed and clear it), then read it again.
-                let busy = (new.locked_until > now && !exempt)
-                    .then(|| self.in_flight.busy(&reserved.key))
+                let settled = (new.locked_until > now && !exempt)
+                    .then(|| self.in_flight.settled(&reserved.key))
                     .flatten();
-                if let Some(settled) = busy {
-                    let settled = settled.notified();
-                    // Still busy once the waiter is registered (no wake-up
-                    // can be missed between the check and the wait).
-                    if self.in_flight.busy(&reserved.key).is_some()
-                        && tokio::time::timeout_at(deadline, settled).await.is_err()
-                    {
+                if let Some(settled) = settled {
+                    if tokio::time::timeout_at(deadline, settled).await.is_err() {
                         return Ok(Err(Locked(Duration::seconds(1))));
                     }
+                    *waited = true;
                     self.reread(&reserved.key, &mut rows).await?;
                     continue;
                 }

@@ -333,12 +333,21 @@ pub const WRAPPED_PREFIX: &str = "$wrapped$";
 /// template and the output. [`recompute`] rebuilds the same input from a
 /// password, so only the right password gives the input Argon2id was
 /// computed over.
-#[derive(Debug)]
 pub struct Unwrapped {
     /// The legacy hash with its output zeroed.
     pub template: String,
     /// The Argon2id input (secret: it is as good as the legacy hash).
     pub input: Zeroizing<String>,
+}
+
+impl std::fmt::Debug for Unwrapped {
+    /// The template only: the input is as good as the legacy hash.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Unwrapped")
+            .field("template", &self.template)
+            .field("input", &"[redacted]")
+            .finish()
+    }
 }
 
 /// Takes a bare legacy hash apart for wrapping.
@@ -372,7 +381,14 @@ pub fn join_wrapped(template: &str, phc: &str) -> String {
 }
 
 fn wrap_input(template: &str, output: &[u8]) -> Zeroizing<String> {
-    Zeroizing::new(format!("{template}${}", HEXLOWER.encode(output)))
+    let mut input = Zeroizing::new(String::with_capacity(
+        template.len() + 1 + HEXLOWER.encode_len(output.len()),
+    ));
+    input.push_str(template);
+    input.push('$');
+    // Encoded straight into the zeroized buffer (no copy left behind).
+    HEXLOWER.encode_append(output, &mut input);
+    input
 }
 
 /// `stored` with its `len`-byte output replaced by zeros in the family's

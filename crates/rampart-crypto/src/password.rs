@@ -136,6 +136,7 @@ impl PasswordHasher {
             Algorithm::Argon2id,
             Version::V0x13,
             self.params.clone(),
+            self.params.block_count(),
             input,
             &salt,
             &mut out[..],
@@ -228,6 +229,7 @@ impl PasswordHasher {
             algorithm,
             version,
             stored_params.clone(),
+            self.params.block_count(),
             password,
             salt.as_ref(),
             &mut out,
@@ -276,24 +278,41 @@ thread_local! {
     static MEMORY: std::cell::RefCell<Vec<Block>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Runs Argon2 into `out` on this thread's reused working memory.
+/// Runs Argon2 into `out` on this thread's reused working memory, which is
+/// wiped after each run. A stored hash that needs more memory than the
+/// configured cost (`keep` blocks), such as an imported one, runs on memory
+/// of its own that is given back, so no thread keeps more than `keep`; an
+/// allocation that fails is an error, not an abort.
 fn compute(
     algorithm: Algorithm,
     version: Version,
     params: Params,
+    keep: usize,
     input: &[u8],
     salt: &[u8],
     out: &mut [u8],
 ) -> Result<(), PasswordHashError> {
     let needed = params.block_count();
+    let argon2 = Argon2::new(algorithm, version, params);
+    let failed = |e: argon2::Error| PasswordHashError::Hashing(e.to_string());
+    if needed > keep {
+        return argon2.hash_password_into(input, salt, out).map_err(failed);
+    }
     MEMORY.with(|memory| {
         let mut blocks = memory.borrow_mut();
-        if blocks.len() < needed {
+        let missing = needed.saturating_sub(blocks.len());
+        if missing > 0 {
+            blocks
+                .try_reserve_exact(missing)
+                .map_err(|e| PasswordHashError::Hashing(e.to_string()))?;
             blocks.resize(needed, Block::default());
         }
-        Argon2::new(algorithm, version, params)
-            .hash_password_into_with_memory(input, salt, out, &mut blocks[..needed])
-            .map_err(|e| PasswordHashError::Hashing(e.to_string()))
+        let run = argon2.hash_password_into_with_memory(input, salt, out, &mut blocks[..needed]);
+        // Wiped: blocks derived from the password stay in no memory.
+        blocks[..needed]
+            .iter_mut()
+            .for_each(zeroize::Zeroize::zeroize);
+        run.map_err(failed)
     })
 }
 
@@ -304,6 +323,41 @@ mod tests {
 
     fn cheap() -> PasswordHasher {
         PasswordHasher::new(64, 1, 1).unwrap()
+    }
+
+    /// A stored hash costlier than the configured one (an imported Argon2
+    /// row) verifies on memory of its own: the thread keeps no more than
+    /// the configured cost, and its memory is wiped after each run.
+    #[test]
+    fn costlier_stored_hashes_do_not_grow_the_kept_memory() {
+        // Hashed on a thread of its own (which keeps its own memory).
+        let stored = std::thread::spawn(|| {
+            let costly = PasswordHasher::new(256, 1, 1).unwrap();
+            costly.hash(&SecretString::from("pw")).unwrap()
+        })
+        .join()
+        .unwrap();
+        let hasher = cheap();
+        let own = hasher.hash(&SecretString::from("pw")).unwrap();
+        assert!(
+            hasher
+                .verify(&SecretString::from("pw"), &own)
+                .unwrap()
+                .is_match()
+        );
+        assert!(
+            hasher
+                .verify(&SecretString::from("pw"), &stored)
+                .unwrap()
+                .is_match()
+        );
+        let (kept, wiped) = MEMORY.with(|m| {
+            let m = m.borrow();
+            let zero = Block::default();
+            (m.len(), m.iter().all(|b| b.as_ref() == zero.as_ref()))
+        });
+        assert_eq!(kept, cheap().params.block_count());
+        assert!(wiped, "the working memory is wiped after a run");
     }
 
     #[test]

@@ -189,7 +189,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Backup { file } => {
             let config = Config::load(cli.config.as_deref())?;
-            let store = app::open_store(&config).await?;
+            // Not migrated: a backup taken before an upgrade stays the old
+            // schema, to restore if the upgrade goes wrong.
+            let store = rampart_store::Store::connect(&config.database_url).await?;
             let result = store.backup(&file).await;
             store.close().await;
             result?;

@@ -160,9 +160,7 @@ pub fn load(files: &TlsFiles) -> Result<Pair, TlsError> {
     let key = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|_| TlsError::NoKey {
         path: files.key.clone(),
     })?;
-    let provider = CryptoProvider::get_default()
-        .cloned()
-        .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
+    let provider = provider();
     let certified = CertifiedKey::from_der(chain, key, &provider).map_err(|err| match err {
         rustls::Error::InconsistentKeys(_) => TlsError::Mismatch {
             cert: files.cert.clone(),
@@ -343,9 +341,7 @@ impl Certificates {
     /// The rustls configuration that serves this pair: TLS 1.2 and 1.3,
     /// HTTP/2 then HTTP/1.1 by ALPN.
     pub fn server_config(self: &Arc<Self>) -> Result<Arc<rustls::ServerConfig>, rustls::Error> {
-        let provider = CryptoProvider::get_default()
-            .cloned()
-            .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
+        let provider = provider();
         let mut config = rustls::ServerConfig::builder_with_provider(provider)
             .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
             .with_no_client_auth()
@@ -425,6 +421,13 @@ impl ResolvesServerCert for Certificates {
     fn resolve(&self, _hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
         Some(self.current().key.clone())
     }
+}
+
+/// The process's crypto provider (ring, installed at start), or ring.
+fn provider() -> Arc<CryptoProvider> {
+    CryptoProvider::get_default()
+        .cloned()
+        .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()))
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //! `LISTEN rampart_invalidate` connection, on SQLite a poll of the
 //! `cache_invalidations` table. Both are filled by triggers in the changing
 //! transaction (migration 0015). When the feed is lost the caches go off,
-//! and the feed reconnects with back-off; when it is back they start empty.
+//! and the feed reconnects with back-off; when it is back every cached
+//! entry is re-read before it answers again.
 
 use crate::backend::Store;
 use rampart_core::UserId;
@@ -15,6 +16,9 @@ use std::time::Duration;
 
 /// The PostgreSQL channel the triggers notify.
 pub const CHANNEL: &str = "rampart_invalidate";
+
+/// The most rows of SQLite's table read at once.
+const BATCH: i64 = 1000;
 
 /// How often SQLite's table is read.
 const POLL_EVERY: Duration = Duration::from_millis(200);
@@ -82,6 +86,9 @@ fn changed(caches: &CacheCoherence, payload: &str) {
 async fn listener(pool: &PgPool) -> Option<PgListener> {
     let attempt = async {
         let mut listener = PgListener::connect_with(pool).await?;
+        // A lost connection is reported at once (not silently re-made
+        // inside `try_recv`), so the caches go off before anything is missed.
+        listener.eager_reconnect(false);
         listener.listen(CHANNEL).await?;
         Ok::<_, sqlx::Error>(listener)
     };
@@ -106,7 +113,7 @@ async fn listen(pool: &PgPool, caches: &CacheCoherence, on_loss: &(impl Fn() + S
             tokio::time::sleep(backoff.next()).await;
             continue;
         };
-        // Changes made before LISTEN took effect were not heard: start empty.
+        // Changes made before LISTEN took effect were not heard: re-read all.
         caches.feed_restored();
         if !first {
             tracing::info!("listening for cache invalidations again");
@@ -152,9 +159,10 @@ async fn poll(pool: &SqlitePool, caches: &CacheCoherence, on_loss: &(impl Fn() +
                 }
             };
             let rows: Vec<(i64, String)> = sqlx::query_as(
-                "SELECT seq, user_id FROM cache_invalidations WHERE seq > $1 ORDER BY seq LIMIT 1000",
+                "SELECT seq, user_id FROM cache_invalidations WHERE seq > $1 ORDER BY seq LIMIT $2",
             )
             .bind(since)
+            .bind(BATCH)
             .fetch_all(pool)
             .await?;
             Ok::<_, sqlx::Error>((since, rows))
@@ -169,8 +177,14 @@ async fn poll(pool: &SqlitePool, caches: &CacheCoherence, on_loss: &(impl Fn() +
                     backoff = Backoff::new();
                 }
                 last = Some(rows.last().map_or(since, |(seq, _)| *seq));
-                for (_, user) in &rows {
+                let accounts: std::collections::BTreeSet<&str> =
+                    rows.iter().map(|(_, user)| user.as_str()).collect();
+                for user in accounts {
                     changed(caches, user);
+                }
+                if rows.len() == BATCH as usize {
+                    // A burst (a purge of many sessions): read on at once.
+                    continue;
                 }
             }
             Err(err) => {

@@ -373,6 +373,24 @@ impl UserRepo for Store {
         .map(|_| ())
     }
 
+    async fn upgrade_password_hash(
+        &self,
+        id: UserId,
+        old: &str,
+        new: &str,
+    ) -> Result<bool, RepoError> {
+        on_pool!(self, |pool| sqlx::query(
+            "UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3"
+        )
+        .bind(new)
+        .bind(id.to_string())
+        .bind(old)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected() > 0)
+        .map_err(repo_error))
+    }
+
     async fn set_must_change_password(&self, id: UserId, must: bool) -> Result<(), RepoError> {
         on_pool!(self, |pool| sqlx::query(
             "UPDATE users SET must_change_password = $1 WHERE id = $2"

@@ -808,7 +808,8 @@ impl Config {
     /// Served over HTTPS: by the built-in listener, or behind a
     /// TLS-terminating proxy.
     pub fn https(&self) -> bool {
-        self.base_url.scheme() == "https" || self.behind_tls_proxy || self.tls.is_some()
+        // (Built-in TLS needs an https base_url: `from_raw` refuses it otherwise.)
+        self.base_url.scheme() == "https" || self.behind_tls_proxy
     }
 
     /// Every setting production mode refuses, as sentences.

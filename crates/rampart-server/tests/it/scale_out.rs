@@ -94,7 +94,7 @@ async fn two_instances_see_each_others_changes_within_a_second() {
     let token = signed_in_and_cached(&a, &b, "ann").await;
     let roles = vec![
         RoleName::parse("user").unwrap(),
-        RoleName::parse("admin").unwrap(),
+        RoleName::parse("ops").unwrap(),
     ];
     a_app.set_roles("ann", roles, &host()).await.unwrap();
     let start = Instant::now();
@@ -102,7 +102,23 @@ async fn two_instances_see_each_others_changes_within_a_second() {
         let (_, me) = b.call(M::GET, "/me", Some(&token), None).await;
         if me["roles"]
             .as_array()
-            .is_some_and(|r| r.contains(&json!("admin")))
+            .is_some_and(|r| r.contains(&json!("ops")))
+        {
+            took.push(start.elapsed());
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(1), "roles on B: {me}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // ... and taken away again.
+    let roles = vec![RoleName::parse("user").unwrap()];
+    a_app.set_roles("ann", roles, &host()).await.unwrap();
+    let start = Instant::now();
+    loop {
+        let (_, me) = b.call(M::GET, "/me", Some(&token), None).await;
+        if me["roles"]
+            .as_array()
+            .is_some_and(|r| !r.contains(&json!("ops")))
         {
             took.push(start.elapsed());
             break;
@@ -132,6 +148,33 @@ async fn two_instances_see_each_others_changes_within_a_second() {
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     took.push(within_a_second(&b, &pat, StatusCode::UNAUTHORIZED, "token revoked on A").await);
+
+    // A lock of an account with no session left (so only the account's row
+    // changes): its personal access token stops on B.
+    let (status, created) = a
+        .call(
+            M::POST,
+            "/me/tokens",
+            Some(&token),
+            Some(json!({"name": "ci2", "scopes": ["read:me"], "expires_in_days": 1})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let pat = created["token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        b.call(M::GET, "/me", Some(&pat), None).await.0,
+        StatusCode::OK
+    );
+    let (status, _) = a
+        .call(M::DELETE, "/sessions/current", Some(&token), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let sessions = a_app
+        .scalar("SELECT COUNT(*) FROM sessions WHERE $1 <> ''", "-")
+        .await;
+    assert_eq!(sessions, 0);
+    a_app.lock("ann", &host()).await.unwrap();
+    took.push(within_a_second(&b, &pat, StatusCode::UNAUTHORIZED, "locked, token on B").await);
     eprintln!("instance B saw A's changes after {took:?}");
 }
 
@@ -381,6 +424,10 @@ async fn a_backup_is_an_online_copy_on_sqlite_and_names_pg_dump_on_postgres(back
         return;
     }
     assert!(out.status.success(), "{}", text(&out.stderr));
+    // Readable by its owner only: it holds password hashes and live links.
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{mode:o}");
     // The server kept serving, and the copy is a database with the account.
     assert_eq!(
         api.call(M::GET, "/me", Some(&token), None).await.0,
@@ -413,4 +460,80 @@ async fn a_backup_is_an_online_copy_on_sqlite_and_names_pg_dump_on_postgres(back
         text(&again.stderr)
     );
     assert_eq!(std::fs::metadata(&target).unwrap().len(), size);
+    // A symlink, even a dangling one, is never followed.
+    let elsewhere = app.data_dir.path().join("elsewhere.db");
+    let link = app.data_dir.path().join("link.db");
+    std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
+    let through_link = rampart(app.data_dir.path())
+        .env("RAMPART_DATABASE_URL", &app.database_url)
+        .env("RAMPART_DATA_DIR", app.data_dir.path())
+        .arg("backup")
+        .arg(&link)
+        .output()
+        .unwrap();
+    assert!(!through_link.status.success());
+    assert!(!elsewhere.exists());
+}
+
+/// Two instances claiming the one outbox at once never claim the same mail,
+/// and between them claim every one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_claims_never_overlap() {
+    use rampart_core::ports::OutboxRepo as _;
+    let Some(Backend::Postgres(server)) = Backend::postgres("concurrent_claims_never_overlap")
+    else {
+        return;
+    };
+    let url = rampart_testkit::fresh_postgres_database(&server)
+        .await
+        .unwrap();
+    let first = rampart_store::Store::connect(&url).await.unwrap();
+    first.migrate().await.unwrap();
+    let rampart_store::Store::Postgres(pool) = &first else {
+        unreachable!()
+    };
+    const MAILS: usize = 400;
+    for n in 0..MAILS {
+        sqlx::query(
+            "INSERT INTO outbox (id, recipient, template, context, created_at, next_attempt_at) \
+             VALUES ($1, 'x@example.com', 'password_reset', '{}', $2, 0)",
+        )
+        .bind(format!("m{n:04}"))
+        .bind(n as i64)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+    let claimers = (0..4).map(|_| {
+        let url = url.clone();
+        tokio::spawn(async move {
+            let store = rampart_store::Store::connect(&url).await.unwrap();
+            let now = time::OffsetDateTime::now_utc();
+            let mut mine = Vec::new();
+            loop {
+                let claimed = store
+                    .claim_due(now, now + time::Duration::minutes(10), 7)
+                    .await
+                    .unwrap();
+                if claimed.is_empty() {
+                    return mine;
+                }
+                mine.extend(claimed.into_iter().map(|m| m.id));
+            }
+        })
+    });
+    let mut all = Vec::new();
+    let mut per_claimer = Vec::new();
+    for claimer in claimers {
+        let mine = claimer.await.unwrap();
+        per_claimer.push(mine.len());
+        all.extend(mine);
+    }
+    let distinct: std::collections::HashSet<&String> = all.iter().collect();
+    assert_eq!(all.len(), MAILS, "claimed per claimer: {per_claimer:?}");
+    assert_eq!(
+        distinct.len(),
+        MAILS,
+        "a mail was claimed twice: {per_claimer:?}"
+    );
 }

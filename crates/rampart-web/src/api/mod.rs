@@ -25,9 +25,8 @@ pub mod users;
 use crate::state::AppState;
 use axum::Json;
 use axum::Router;
-use axum::extract::Request;
 use axum::http::header;
-use axum::middleware::{Next, from_fn};
+use axum::middleware::from_fn;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use error::{ApiError, ErrorBody};
@@ -139,8 +138,7 @@ pub fn router(
         .fallback(|| async { ApiError::not_found("There is no API route at this address.") })
         .layer(from_fn(move |req, next| {
             limit::limit(limiter.clone(), state.clone(), req, next)
-        }))
-        .layer(from_fn(json_errors));
+        }));
     (router, doc)
 }
 
@@ -150,14 +148,9 @@ pub fn is_api_path(path: &str) -> bool {
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
-/// Gives bare error responses (405 from the router) the API's JSON error
-/// format.
-async fn json_errors(req: Request, next: Next) -> Response {
-    bare_error_as_json(next.run(req).await)
-}
-
 /// Gives a bare error response (no body type: the router's 405, a timeout, a
-/// panic) the API's JSON error format; other responses pass unchanged.
+/// panic) the API's JSON error format; other responses pass unchanged. The
+/// error-page layer calls it for every response under [`PREFIX`].
 pub fn bare_error_as_json(response: Response) -> Response {
     let status = response.status();
     if (status.is_client_error() || status.is_server_error())
