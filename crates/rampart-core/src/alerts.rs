@@ -18,8 +18,8 @@
 
 use crate::audit::AuditEvent;
 use crate::clock::Clock;
-use crate::mail::{MailTemplate, OutgoingMail};
-use crate::ports::{AuditRepo, OutboxRepo, RepoError, UserRepo, WebhookRepo};
+use crate::model::mail::{MailTemplate, OutgoingMail};
+use crate::ports::{AuditRepo, EventRules, OutboxRepo, RepoError, UserRepo, WebhookRepo};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use time::format_description::well_known::Rfc3339;
@@ -60,36 +60,6 @@ impl Alerts {
             webhooks,
             clock,
             base_url,
-        }
-    }
-
-    /// Applies the rules to an event just recorded.
-    pub async fn consider(&self, event: &AuditEvent) -> Result<(), RepoError> {
-        match event.kind {
-            "login.locked_out" | "account.locked_out" => {
-                self.mail_user(event, MailTemplate::AccountLocked).await?;
-                self.webhook("account_locked", event).await
-            }
-            "attack.suspected" => self.webhook("credential_stuffing", event).await,
-            "remember_me.theft_detected" => self.webhook("remember_me_theft", event).await,
-            "roles.changed" => {
-                let had = |key: &str| {
-                    event.details[key]
-                        .as_array()
-                        .is_some_and(|roles| roles.iter().any(|r| r == "admin"))
-                };
-                if had("to") && !had("from") {
-                    self.webhook("admin_granted", event).await?;
-                }
-                Ok(())
-            }
-            "login.succeeded" => {
-                if self.is_new_device(event).await? {
-                    self.mail_user(event, MailTemplate::NewSignIn).await?;
-                }
-                Ok(())
-            }
-            _ => Ok(()),
         }
     }
 
@@ -156,5 +126,38 @@ impl Alerts {
         webhooks
             .enqueue_webhook(&id, alert, &body.to_string(), self.clock.now())
             .await
+    }
+}
+
+#[async_trait::async_trait]
+impl EventRules for Alerts {
+    /// Applies the rules to an event just recorded.
+    async fn consider(&self, event: &AuditEvent) -> Result<(), RepoError> {
+        match event.kind {
+            "login.locked_out" | "account.locked_out" => {
+                self.mail_user(event, MailTemplate::AccountLocked).await?;
+                self.webhook("account_locked", event).await
+            }
+            "attack.suspected" => self.webhook("credential_stuffing", event).await,
+            "remember_me.theft_detected" => self.webhook("remember_me_theft", event).await,
+            "roles.changed" => {
+                let had = |key: &str| {
+                    event.details[key]
+                        .as_array()
+                        .is_some_and(|roles| roles.iter().any(|r| r == "admin"))
+                };
+                if had("to") && !had("from") {
+                    self.webhook("admin_granted", event).await?;
+                }
+                Ok(())
+            }
+            "login.succeeded" => {
+                if self.is_new_device(event).await? {
+                    self.mail_user(event, MailTemplate::NewSignIn).await?;
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
     }
 }

@@ -10,45 +10,7 @@ use crate::model::UserId;
 use crate::session::SessionService;
 use crate::token::TokenService;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-
-/// Whether a cache may keep entries, and a count of invalidations, so a
-/// database read that started before an invalidation cannot put back what
-/// the invalidation removed: take a [`CacheGate::ticket`] before reading,
-/// and store the result only if [`CacheGate::admits`] it.
-#[derive(Debug, Default)]
-pub struct CacheGate {
-    off: AtomicBool,
-    generation: AtomicU64,
-}
-
-impl CacheGate {
-    /// The state before a database read.
-    pub fn ticket(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
-    }
-
-    /// True when what was read under `ticket` may be cached.
-    pub fn admits(&self, ticket: u64) -> bool {
-        !self.off.load(Ordering::Acquire) && self.generation.load(Ordering::Acquire) == ticket
-    }
-
-    /// True while the cache may answer.
-    pub fn is_on(&self) -> bool {
-        !self.off.load(Ordering::Acquire)
-    }
-
-    /// Marks an invalidation (reads in flight are not cached).
-    pub fn invalidate(&self) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
-    }
-
-    /// Turns the cache on or off; either way, reads in flight are not cached.
-    pub fn set_on(&self, on: bool) {
-        self.off.store(!on, Ordering::Release);
-        self.invalidate();
-    }
-}
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The caches an invalidation feed keeps true.
 pub struct CacheCoherence {
@@ -93,25 +55,5 @@ impl CacheCoherence {
     /// How often the feed was lost since start (for `/metrics`).
     pub fn feed_losses(&self) -> u64 {
         self.feed_losses.load(Ordering::Acquire)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::CacheGate;
-
-    #[test]
-    fn a_read_from_before_an_invalidation_is_not_cached() {
-        let gate = CacheGate::default();
-        let ticket = gate.ticket();
-        assert!(gate.admits(ticket));
-        gate.invalidate();
-        assert!(!gate.admits(ticket));
-        assert!(gate.admits(gate.ticket()));
-        gate.set_on(false);
-        assert!(!gate.admits(gate.ticket()));
-        assert!(!gate.is_on());
-        gate.set_on(true);
-        assert!(gate.admits(gate.ticket()));
     }
 }

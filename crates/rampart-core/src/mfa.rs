@@ -18,7 +18,7 @@
 
 use crate::audit::{AuditTrail, ClientMeta, Outcome};
 use crate::clock::Clock;
-use crate::mail::{MailTemplate, OutgoingMail};
+use crate::model::mail::{MailTemplate, OutgoingMail};
 use crate::model::{User, UserId};
 use crate::ports::{
     KeySource, KeysUnavailable, LoginKey, MfaChallenge, MfaRepo, OutboxRepo, RepoError, UserRepo,

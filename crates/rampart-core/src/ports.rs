@@ -6,16 +6,28 @@
 //! (`audit`) and writes it in the same transaction as the change, or not at
 //! all when nothing changed (see [`crate::audit`]).
 
-use crate::audit::AuditEvent;
-use crate::mail::{OutgoingMail, QueuedMail};
+use crate::model::audit::{AuditEvent, EventQuery, StoredEvent};
+use crate::model::identity::{ExternalProfile, LinkedIdentity, NewIdentity};
+use crate::model::mail::{OutgoingMail, QueuedMail};
+use crate::model::provider::PendingLogin;
+use crate::model::recovery::{Purpose, Redeemed};
+use crate::model::remember::RememberRecord;
+use crate::model::session::{NewSession, SessionId, StoredSession};
+use crate::model::throttle::Counter;
+use crate::model::token::{ApiToken, NewApiToken, TokenId, TokenSummary};
 use crate::model::{Email, NewUser, RoleName, User, UserCredentials, UserId};
-use crate::recovery::{Purpose, Redeemed};
-use crate::remember::RememberRecord;
-use crate::session::{NewSession, SessionId, StoredSession};
-use crate::token::{ApiToken, NewApiToken, TokenId, TokenSummary};
 use async_trait::async_trait;
 use rampart_crypto::TokenDigest;
 use time::OffsetDateTime;
+
+/// Rules applied to every committed audit event (the alerts mail the
+/// owner of a locked account, a new sign-in, …). The trail calls them
+/// through this trait, so it does not depend on what they do.
+#[async_trait]
+pub trait EventRules: Send + Sync + 'static {
+    /// Acts on `event` (queues a mail or a webhook, or nothing).
+    async fn consider(&self, event: &AuditEvent) -> Result<(), RepoError>;
+}
 
 /// Which unique field a write collided with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -316,18 +328,15 @@ pub trait RememberRepo: Send + Sync + 'static {
 #[async_trait]
 pub trait ThrottleRepo: Send + Sync + 'static {
     /// The counters under `keys` (at most 6), in one query.
-    async fn throttle_counters(
-        &self,
-        keys: &[&str],
-    ) -> Result<Vec<(String, crate::throttle::Counter)>, RepoError>;
+    async fn throttle_counters(&self, keys: &[&str]) -> Result<Vec<(String, Counter)>, RepoError>;
     /// Replaces the counter under `key` with `new` if it still is
     /// `expected` (`None`: if there is none); false when another attempt
     /// changed it first (compare-and-swap).
     async fn swap_throttle(
         &self,
         key: &str,
-        expected: Option<crate::throttle::Counter>,
-        new: crate::throttle::Counter,
+        expected: Option<Counter>,
+        new: Counter,
     ) -> Result<bool, RepoError>;
     /// Takes one attempt back from `key`; its lock goes back to `previous`
     /// if it still is `set` (the one the attempt set).
@@ -347,12 +356,9 @@ pub trait ThrottleRepo: Send + Sync + 'static {
 #[async_trait]
 pub trait AuditRepo: Send + Sync + 'static {
     /// Appends an event.
-    async fn insert_event(&self, event: &crate::audit::AuditEvent) -> Result<(), RepoError>;
+    async fn insert_event(&self, event: &AuditEvent) -> Result<(), RepoError>;
     /// Events matching `query`, newest first.
-    async fn list_events(
-        &self,
-        query: &crate::audit::EventQuery,
-    ) -> Result<Vec<crate::audit::StoredEvent>, RepoError>;
+    async fn list_events(&self, query: &EventQuery) -> Result<Vec<StoredEvent>, RepoError>;
     /// The user's most recent events of one type, newest first (indexed by
     /// user and time; the alert rules call it at every sign-in).
     async fn recent_events_of_user(
@@ -360,7 +366,7 @@ pub trait AuditRepo: Send + Sync + 'static {
         user: UserId,
         kind: &str,
         limit: i64,
-    ) -> Result<Vec<crate::audit::StoredEvent>, RepoError>;
+    ) -> Result<Vec<StoredEvent>, RepoError>;
     /// Events of these kinds since `since`, counted per hour: (hour as Unix
     /// seconds, kind, count).
     async fn count_events_by_hour(
@@ -577,21 +583,18 @@ pub trait IdentityRepo: Send + Sync + 'static {
     async fn find_identity(&self, source: &str, subject: &str)
     -> Result<Option<UserId>, RepoError>;
     /// Every identity linked to `user`, oldest first.
-    async fn list_identities(
-        &self,
-        user: UserId,
-    ) -> Result<Vec<crate::external::LinkedIdentity>, RepoError>;
+    async fn list_identities(&self, user: UserId) -> Result<Vec<LinkedIdentity>, RepoError>;
     /// Links an identity (`Conflict(Other)` when it is linked already).
     async fn insert_identity(
         &self,
-        identity: &crate::external::NewIdentity,
+        identity: &NewIdentity,
         audit: &AuditEvent,
     ) -> Result<(), RepoError>;
     /// Creates an account and its first identity in one transaction.
     async fn insert_user_with_identity(
         &self,
         new: &NewUser,
-        identity: &crate::external::NewIdentity,
+        identity: &NewIdentity,
         audit: &AuditEvent,
     ) -> Result<(), RepoError>;
     /// Records a sign-in by the identity (and the address it gave).
@@ -611,13 +614,13 @@ pub trait IdentityRepo: Send + Sync + 'static {
         audit: &AuditEvent,
     ) -> Result<bool, RepoError>;
     /// Stores a redirect waiting for its answer.
-    async fn insert_login(&self, login: &crate::provider::PendingLogin) -> Result<(), RepoError>;
+    async fn insert_login(&self, login: &PendingLogin) -> Result<(), RepoError>;
     /// Removes and returns the live redirect with this state digest.
     async fn take_login(
         &self,
         state: &TokenDigest,
         now: OffsetDateTime,
-    ) -> Result<Option<crate::provider::PendingLogin>, RepoError>;
+    ) -> Result<Option<PendingLogin>, RepoError>;
     /// Forgets redirects that were never answered.
     async fn delete_expired_logins(&self, now: OffsetDateTime) -> Result<u64, RepoError>;
 }
@@ -633,7 +636,7 @@ pub trait Directory: Send + Sync + 'static {
         &self,
         login: &str,
         password: &secrecy::SecretString,
-    ) -> Result<Option<crate::external::ExternalProfile>, DirectoryError>;
+    ) -> Result<Option<ExternalProfile>, DirectoryError>;
 }
 
 /// The directory could not answer; the message says why (never a password).

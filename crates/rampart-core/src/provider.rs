@@ -14,7 +14,8 @@
 use crate::audit::{AuditTrail, ClientMeta, Outcome};
 use crate::clock::Clock;
 use crate::external::{ExternalError, ExternalProfile, IdentityService, SourcePolicy};
-use crate::model::{User, UserId};
+use crate::model::User;
+pub use crate::model::provider::{PendingLogin, Purpose};
 use crate::ports::{IdentityRepo, KeySource, RepoError};
 use async_trait::async_trait;
 use rampart_crypto::{TokenDigest, constant_time_eq};
@@ -22,7 +23,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 
 /// How long a redirect to a provider may take to come back.
 pub const LOGIN_TTL: Duration = Duration::minutes(10);
@@ -79,67 +80,6 @@ pub trait ExternalProvider: Send + Sync + 'static {
         secrets: FlowSecrets,
         redirect_uri: &str,
     ) -> Result<ExternalProfile, ProviderError>;
-}
-
-/// A redirect waiting for its answer, as stored.
-#[derive(Debug, Clone)]
-pub struct PendingLogin {
-    /// Digest of `state`.
-    pub state_digest: TokenDigest,
-    /// Digest of the session token of the browser that started it.
-    pub visitor_digest: TokenDigest,
-    /// The provider's id.
-    pub provider: String,
-    /// The nonce and PKCE verifier, sealed by the key ring.
-    pub sealed: String,
-    /// Where to go afterwards (a checked local path).
-    pub next: String,
-    /// What the redirect is for.
-    pub purpose: Purpose,
-    /// Dies at this time.
-    pub expires_at: OffsetDateTime,
-}
-
-/// What a redirect to a provider is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Purpose {
-    /// Signing in (or up).
-    SignIn,
-    /// Linking the identity to this signed-in account.
-    Link(UserId),
-    /// Proving again, with an identity already linked, that this signed-in
-    /// account's owner is here (instead of the password, before a sensitive
-    /// action).
-    Reauth(UserId),
-}
-
-impl Purpose {
-    /// Its name in the database.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::SignIn => "sign_in",
-            Self::Link(_) => "link",
-            Self::Reauth(_) => "reauth",
-        }
-    }
-
-    /// The account a link or re-authentication is for.
-    pub fn user(self) -> Option<UserId> {
-        match self {
-            Self::SignIn => None,
-            Self::Link(u) | Self::Reauth(u) => Some(u),
-        }
-    }
-
-    /// Rebuilt from the database.
-    pub fn from_parts(name: &str, user: Option<UserId>) -> Option<Self> {
-        match (name, user) {
-            ("sign_in", None) => Some(Self::SignIn),
-            ("link", Some(u)) => Some(Self::Link(u)),
-            ("reauth", Some(u)) => Some(Self::Reauth(u)),
-            _ => None,
-        }
-    }
 }
 
 /// Why a provider sign-in was refused.

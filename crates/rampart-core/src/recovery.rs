@@ -9,7 +9,8 @@
 
 use crate::audit::{AuditTrail, ClientMeta, Outcome};
 use crate::clock::Clock;
-use crate::mail::{MailTemplate, OutgoingMail};
+use crate::model::mail::{MailTemplate, OutgoingMail};
+pub use crate::model::recovery::{Purpose, Redeemed};
 use crate::model::{Email, FieldProblem, User, UserId};
 use crate::password::{HashPool, PasswordPolicy, PoolBusy};
 use crate::ports::{LoginKey, OneTimeTokenRepo, OutboxRepo, RepoError, UserRepo};
@@ -20,37 +21,6 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use std::sync::Arc;
 use time::Duration;
-
-/// What a one-time token is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Purpose {
-    /// Reset a forgotten password.
-    PasswordReset,
-    /// Confirm an e-mail address.
-    VerifyEmail,
-    /// Confirm a new e-mail address (the token's address is the new one).
-    ChangeEmail,
-}
-
-impl Purpose {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Purpose::PasswordReset => "password_reset",
-            Purpose::VerifyEmail => "verify_email",
-            Purpose::ChangeEmail => "change_email",
-        }
-    }
-}
-
-/// A redeemed one-time token.
-#[derive(Debug, Clone)]
-pub struct Redeemed {
-    /// Whose it was.
-    pub user_id: UserId,
-    /// The address the link was sent to.
-    pub email: String,
-}
 
 /// Why a reset or verification failed.
 #[derive(Debug, thiserror::Error)]

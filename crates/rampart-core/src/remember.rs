@@ -18,33 +18,15 @@
 
 use crate::audit::{AuditTrail, ClientMeta, Outcome};
 use crate::clock::Clock;
-use crate::mail::{MailTemplate, OutgoingMail};
 use crate::model::UserId;
+use crate::model::mail::{MailTemplate, OutgoingMail};
+pub use crate::model::remember::RememberRecord;
 use crate::ports::{OutboxRepo, RememberRepo, RepoError, UserRepo};
 use rampart_crypto::{TokenDigest, constant_time_eq, generate_token};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
-
-/// A stored remember-me token.
-#[derive(Debug, Clone)]
-pub struct RememberRecord {
-    /// Public half of the cookie.
-    pub selector: String,
-    /// SHA-256 of the secret half.
-    pub validator_digest: TokenDigest,
-    /// The series (one per sign-in with "keep me signed in").
-    pub series: String,
-    /// Owner.
-    pub user_id: UserId,
-    /// Issue time.
-    pub created_at: OffsetDateTime,
-    /// Expiry.
-    pub expires_at: OffsetDateTime,
-    /// Set once the token has been used (and replaced).
-    pub rotated_at: Option<OffsetDateTime>,
-}
 
 /// What presenting a remember-me cookie led to.
 #[derive(Debug)]

@@ -11,8 +11,9 @@
 //! `cache_ttl`, when the entry is re-read from the database.
 
 use crate::audit::{AuditTrail, ClientMeta, Outcome};
+use crate::cache::CacheGate;
 use crate::clock::Clock;
-use crate::coherence::CacheGate;
+pub use crate::model::session::{NewSession, Session, SessionId, StoredSession};
 use crate::model::{User, UserId};
 use crate::ports::{RepoError, SessionRepo};
 use rampart_crypto::{TokenDigest, generate_token};
@@ -23,23 +24,6 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 use time::{Duration, OffsetDateTime};
 use tokio::sync::mpsc;
-
-/// A session's public identifier (shown on the sessions page; not a secret).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct SessionId(pub String);
-
-impl SessionId {
-    /// A new random identifier.
-    pub fn new() -> Self {
-        Self(uuid::Uuid::new_v4().to_string())
-    }
-}
-
-impl Default for SessionId {
-    fn default() -> Self {
-        Self::new()
-    }
-}
 
 /// Marks the token of a session started through the JSON API, so a browser
 /// session's cookie value is never accepted as a bearer token (nor an API
@@ -141,77 +125,6 @@ impl Default for SessionConfig {
             protection: Protection::Basic,
         }
     }
-}
-
-/// What the store needs to create a session.
-#[derive(Debug, Clone)]
-pub struct NewSession {
-    /// Public identifier.
-    pub id: SessionId,
-    /// SHA-256 of the token.
-    pub digest: TokenDigest,
-    /// The signed-in user.
-    pub user_id: UserId,
-    /// Sign-in time.
-    pub created_at: OffsetDateTime,
-    /// Absolute expiry.
-    pub expires_at: OffsetDateTime,
-    /// Client address at sign-in.
-    pub ip: Option<String>,
-    /// Client user agent at sign-in (truncated).
-    pub user_agent: Option<String>,
-    /// Digest of the client at sign-in.
-    pub fingerprint: String,
-    /// False for a session restored from a remember-me cookie: nothing was
-    /// proved, so sensitive actions ask for `/reauth`.
-    pub fresh: bool,
-    /// The remember-me series that started it, if one did (theft of the
-    /// series ends the sessions it started).
-    pub remember_series: Option<String>,
-}
-
-impl NewSession {
-    /// When the password was last proved: sign-in time, or never for a
-    /// session restored from a remember-me cookie.
-    pub fn fresh_at(&self) -> OffsetDateTime {
-        if self.fresh {
-            self.created_at
-        } else {
-            OffsetDateTime::UNIX_EPOCH
-        }
-    }
-}
-
-/// A session as read from the store.
-#[derive(Debug, Clone)]
-pub struct StoredSession {
-    /// The session's fields.
-    pub session: Session,
-    /// When the store last recorded activity.
-    pub last_seen_at: OffsetDateTime,
-}
-
-/// A live, signed-in session.
-#[derive(Debug, Clone)]
-pub struct Session {
-    /// Public identifier.
-    pub id: SessionId,
-    /// The token digest (the cache key).
-    pub digest: TokenDigest,
-    /// The signed-in user.
-    pub user: User,
-    /// Sign-in time.
-    pub created_at: OffsetDateTime,
-    /// Absolute expiry.
-    pub expires_at: OffsetDateTime,
-    /// Client address at sign-in.
-    pub ip: Option<String>,
-    /// Client user agent at sign-in.
-    pub user_agent: Option<String>,
-    /// When the password was last proved (sign-in or re-authentication).
-    pub fresh_at: OffsetDateTime,
-    /// Digest of the client that signed in (or last re-authenticated).
-    pub fingerprint: String,
 }
 
 enum Cached {
@@ -548,8 +461,12 @@ impl SessionService {
             let _ = self.check_cached(digest, now);
         } else {
             // Not cached (an invalidation raced this read, or the cache is
-            // off): the activity goes to the database directly.
-            let _ = self.touches.try_send((session.id.clone(), from_unix(now)));
+            // off): the activity is written now, not behind, or the next read
+            // (which finds no cache entry either) would miss it and could end
+            // the session as idle.
+            self.repo
+                .touch_sessions(&[(session.id.clone(), from_unix(now))])
+                .await?;
         }
         Ok(Some(session))
     }

@@ -40,6 +40,7 @@
 //! existence.
 
 use crate::clock::Clock;
+pub use crate::model::throttle::Counter;
 use crate::ports::{RepoError, ThrottleRepo};
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -80,17 +81,6 @@ impl Default for ThrottleConfig {
             max_lock: Duration::hours(1),
         }
     }
-}
-
-/// A stored counter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Counter {
-    /// Failures (and reserved attempts) in the current run.
-    pub failures: i64,
-    /// Locked until then (in the past when not locked).
-    pub locked_until: OffsetDateTime,
-    /// The last failure (or reservation).
-    pub last_failure_at: OffsetDateTime,
 }
 
 /// Sign-in is locked for this long.

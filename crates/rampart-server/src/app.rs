@@ -126,6 +126,8 @@ pub struct Services {
     pub providers: Arc<rampart_core::provider::ProviderSignIn>,
     /// Known-device cookies.
     pub devices: Arc<rampart_core::device::KnownDevices>,
+    /// The sign-in state machine.
+    pub signin: Arc<rampart_core::authn::SignInService>,
     /// The password-hashing threads.
     pub pool: HashPool,
 }
@@ -308,6 +310,16 @@ pub async fn services(
         accounts.clone(),
         clock,
     ));
+    let signin = Arc::new(rampart_core::authn::SignInService::new(
+        rampart_core::authn::SignInParts {
+            accounts: accounts.clone(),
+            sessions: sessions.clone(),
+            mfa: mfa.clone(),
+            remember: remember.clone(),
+            devices: devices.clone(),
+            users: Arc::new(store.clone()),
+        },
+    ));
     Ok(Services {
         accounts,
         sessions,
@@ -322,6 +334,7 @@ pub async fn services(
         identities,
         providers,
         devices,
+        signin,
         pool,
     })
 }
@@ -352,6 +365,7 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         identities,
         providers,
         devices,
+        signin,
         pool: _,
     } = services(config, &store, clock.clone()).await?;
     let destination = match &config.smtp_url {
@@ -425,6 +439,7 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         providers,
         identities,
         devices,
+        signin,
         templates: Arc::new(templates),
         settings: Arc::new(settings),
         readiness: Arc::new(StoreReadiness(store.clone())),

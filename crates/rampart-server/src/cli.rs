@@ -1,4 +1,4 @@
-//! The command line of API.md. Each command returns `anyhow::Result`; `main`
+//! The command line of `docs/api.md`. Each command returns `anyhow::Result`; `main`
 //! prints an error as one sentence on stderr and exits non-zero.
 
 use crate::app;
@@ -307,71 +307,7 @@ async fn rotate_keys(file: Option<&std::path::Path>) -> anyhow::Result<()> {
 }
 
 fn init(output: &std::path::Path) -> anyhow::Result<()> {
-    let text = format!(
-        r#"# Rampart configuration. Every key can also be set as RAMPART_<KEY>
-# (nested keys with "__", e.g. RAMPART_SESSION__IDLE_TIMEOUT), and every
-# secret read from a file with <KEY>_file / RAMPART_<KEY>_FILE.
-
-# "development" (zero configuration, http allowed) or "production".
-env = "production"
-listen = "127.0.0.1:8080"
-# The public URL users reach Rampart at; must be https in production.
-base_url = "https://auth.example.com"
-# sqlite://PATH (default: rampart-data/rampart.db) or postgres://USER@HOST/DB
-# database_url = "postgres://rampart@127.0.0.1/rampart"
-data_dir = "rampart-data"
-# Generated for this installation; keep it secret. Changing it ends all
-# sign-in forms in progress.
-secret_key = "{secret}"
-# HTTPS terminated by a reverse proxy in front of Rampart:
-# behind_tls_proxy = true
-# trusted_proxies = ["10.0.0.0/8"]
-# Mail (verification, password reset): a local MTA here; for a relay use
-# smtp://user:password@host:587?tls=required or smtps://host (or smtp_url_file).
-smtp_url = "smtp://127.0.0.1:25"
-smtp_from = "Rampart <no-reply@example.com>"
-log_format = "json"
-registration = "open"
-# templates_dir = "/etc/rampart/templates"
-
-[session]
-idle_timeout = "1h"
-absolute_timeout = "24h"
-
-[password]
-# NIST SP 800-63B-4 asks for 15 when passwords are the only factor.
-min_length = 15
-# An offline Have I Been Pwned file (SHA1:COUNT lines, sorted):
-# breached_list = "/var/lib/rampart/pwned-passwords-sha1-ordered-by-hash.txt"
-
-# Encryption keys for secrets at rest (TOTP): "ID BASE64URL" lines; the last
-# encrypts. `rampart keys rotate` adds one. Share the file between instances.
-# encryption_keys_file = "rampart-data/encryption.keys"
-
-[mfa]
-# issuer = "Example Corp"
-# Offer "do not ask for a code again on this browser":
-# remember_device = true
-# remember_device_for = "30d"
-
-[audit]
-retention = "365d"
-
-# [alerts]
-# webhook_url = "https://ops.example.com/rampart-alerts"
-# webhook_secret_file = "/run/secrets/rampart-webhook"
-
-# [metrics]
-# Remote scrapers send Authorization: Bearer TOKEN (loopback needs none):
-# token_file = "/run/secrets/rampart-metrics"
-
-# Custom roles beside the built-in admin (everything) and user (nothing):
-# permissions from users:read, users:write, roles:write, audit:read.
-# [roles.support]
-# permissions = ["users:read", "audit:read"]
-"#,
-        secret = new_secret_key().expose_secret()
-    );
+    let text = crate::config::init_template(new_secret_key().expose_secret());
     write_private(output, &text)
         .with_context(|| format!("could not write {}", output.display()))?;
     println!("Wrote {} with a fresh secret key.", output.display());

@@ -135,6 +135,12 @@ impl Pair {
 
 /// Reads and checks the pair (an expired certificate is not refused here;
 /// see [`Certificates::reload`]).
+/// Now, by the wall clock: certificates are judged by real time, as the
+/// clients that check them do (not by an injected test clock).
+fn real_time() -> OffsetDateTime {
+    rampart_core::Clock::now(&rampart_core::SystemClock)
+}
+
 pub fn load(files: &TlsFiles) -> Result<Pair, TlsError> {
     let read = |path: &Path| {
         std::fs::read(path).map_err(|source| TlsError::Unreadable {
@@ -234,7 +240,7 @@ pub fn findings(files: &TlsFiles, base_url: &url::Url) -> Vec<String> {
             return findings;
         }
     };
-    let left = pair.not_after - OffsetDateTime::now_utc();
+    let left = pair.not_after - real_time();
     if left <= time::Duration::ZERO {
         findings.push(format!(
             "{}: the TLS certificate expired on {}",
@@ -287,7 +293,7 @@ impl Certificates {
     /// expired certificate is fatal).
     pub fn open(files: TlsFiles) -> Result<Arc<Self>, TlsError> {
         let pair = load(&files)?;
-        if pair.not_after <= OffsetDateTime::now_utc() {
+        if pair.not_after <= real_time() {
             tracing::warn!(
                 file = %files.cert.display(),
                 not_after = %pair.not_after,
@@ -323,7 +329,7 @@ impl Certificates {
             err
         };
         let pair = load(&self.files).map_err(refused)?;
-        if pair.not_after <= OffsetDateTime::now_utc() {
+        if pair.not_after <= real_time() {
             return Err(refused(TlsError::Expired {
                 path: self.files.cert.clone(),
                 when: pair.not_after.to_string(),
@@ -447,7 +453,7 @@ mod tests {
             key: Arc::new(
                 CertifiedKey::from_der(vec![cert.der().clone()], der, &provider).unwrap(),
             ),
-            not_after: OffsetDateTime::now_utc(),
+            not_after: real_time(),
             names: names.iter().map(|n| (*n).to_owned()).collect(),
             addresses: vec!["192.0.2.7".parse().unwrap()],
             serial: String::new(),

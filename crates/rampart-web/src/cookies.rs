@@ -1,4 +1,4 @@
-//! The cookies of API.md: the session cookie `rampart_session` and the
+//! The cookies of `docs/api.md`: the session cookie `rampart_session` and the
 //! remember-me cookie `rampart_remember`, both `HttpOnly; Path=/;
 //! SameSite=Lax`, `Secure` over HTTPS and always in production, `__Host-`
 //! prefixed over HTTPS. The session cookie has no `Max-Age` (the server decides

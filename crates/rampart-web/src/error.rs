@@ -138,6 +138,19 @@ impl From<rampart_core::provider::ProviderSignInError> for WebError {
     }
 }
 
+impl From<rampart_core::authn::SignInError> for WebError {
+    fn from(err: rampart_core::authn::SignInError) -> Self {
+        use rampart_core::authn::SignInError as E;
+        match err {
+            E::Login(e) => e.into(),
+            E::SecondFactor(e) => e.into(),
+            E::Session(e) => e.into(),
+            E::Store(e) => e.into(),
+            E::SecondFactorRequired => WebError::internal(err),
+        }
+    }
+}
+
 impl From<rampart_core::RepoError> for WebError {
     fn from(err: rampart_core::RepoError) -> Self {
         WebError::internal(err)

@@ -42,6 +42,8 @@ pub struct AppState {
     pub identities: Arc<rampart_core::external::IdentityService>,
     /// Known-device cookies (set at every complete sign-in).
     pub devices: Arc<rampart_core::device::KnownDevices>,
+    /// The sign-in state machine (every sign-in goes through it).
+    pub signin: Arc<rampart_core::authn::SignInService>,
     /// Page templates.
     pub templates: Arc<Templates>,
     /// Deployment settings.

@@ -1,4 +1,4 @@
-//! The password acceptance policy of API.md, after NIST SP 800-63B: a minimum
+//! The password acceptance policy of `docs/api.md`, after NIST SP 800-63B: a minimum
 //! length counted in Unicode code points (8 by default), at most 1024 bytes,
 //! never truncated, no composition rules, and refused when it is a common or
 //! breached password or equals the username or e-mail address.

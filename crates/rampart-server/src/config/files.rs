@@ -6,6 +6,8 @@ use super::ConfigError;
 use secrecy::{ExposeSecret, SecretString};
 use std::path::Path;
 
+/// The secret in the file at `path` (one trailing line break dropped), or
+/// a problem naming `what`.
 pub(super) fn read_secret_file(
     path: &Path,
     what: &str,

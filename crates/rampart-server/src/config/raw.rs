@@ -1,7 +1,10 @@
 //! The configuration as the sources say it: the TOML file overlaid by
 //! `RAMPART_*` variables, before any check. Unknown keys are refused by name.
 
-use super::ConfigError;
+use super::{
+    ConfigError, RawAccess, RawAlerts, RawApi, RawAudit, RawConnections, RawCors, RawLogin,
+    RawMetrics, RawMfa, RawPassword, RawRate, RawRole, RawSession,
+};
 use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 use serde::Deserialize;
@@ -29,187 +32,6 @@ impl StringList {
                 .collect(),
         }
     }
-}
-
-/// `[session]` settings as written.
-#[derive(Debug, Deserialize, Default, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawSession {
-    /// e.g. `"1h"`, `"30m"`.
-    pub idle_timeout: Option<String>,
-    /// e.g. `"24h"`.
-    pub absolute_timeout: Option<String>,
-    /// How long "keep me signed in" lasts (default `14d`).
-    pub remember_for: Option<String>,
-    /// `off`, `basic` (default) or `strong`: what a session cookie coming
-    /// from another client (user agent, /24 or /64 network) leads to.
-    pub protection: Option<String>,
-    /// How long a sign-in counts as fresh for sensitive actions (default `10m`).
-    pub fresh_for: Option<String>,
-    /// Share the session cookie with every subdomain of this domain (single
-    /// sign-on across subdomains); also the domain `rd` redirects may go to.
-    pub cookie_domain: Option<String>,
-}
-
-/// One `[roles.NAME]` table as written.
-#[derive(Debug, Deserialize, Default, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawRole {
-    /// Permission names: `users:read`, `users:write`, `roles:write`, `audit:read`.
-    #[serde(default)]
-    pub permissions: Vec<String>,
-}
-
-/// One `[[access.rules]]` entry as written.
-#[derive(Debug, Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawRule {
-    /// Host pattern; `*` matches one or more labels.
-    pub host: Option<String>,
-    /// Path prefix.
-    pub path: Option<String>,
-    /// Path regular expression (instead of `path`).
-    pub path_regex: Option<String>,
-    /// Methods.
-    pub methods: Option<Vec<String>>,
-    /// Client networks (CIDR).
-    pub networks: Option<Vec<String>>,
-    /// deny | bypass | authenticated | roles
-    pub policy: String,
-    /// With `roles`: any of these.
-    pub roles: Option<Vec<String>>,
-}
-
-/// `[access]` as written.
-#[derive(Debug, Deserialize, Default, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawAccess {
-    /// Policy for requests no rule matches (default `deny`).
-    pub default_policy: Option<String>,
-    /// Ordered rules; first match wins.
-    pub rules: Option<Vec<RawRule>>,
-    /// `forwarded` (default) or `original-url`: the headers that describe
-    /// the original request.
-    pub source: Option<String>,
-    /// Compare paths with their case (default false).
-    pub case_sensitive: Option<bool>,
-}
-
-/// `[login]` as written.
-#[derive(Debug, Deserialize, Default, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawLogin {
-    /// Failed sign-ins for one name (per network) before lock-outs begin (default 5).
-    pub lockout_after: Option<i64>,
-    /// Failed sign-ins from one address before lock-outs begin (default 50).
-    pub lockout_after_per_address: Option<i64>,
-    /// Failed sign-ins from one network (/24 or /64) before it locks (default 200).
-    pub lockout_after_per_network: Option<i64>,
-    /// Failed sign-ins of one account, across networks, before it locks for
-    /// browsers that are not its known devices (default 10).
-    pub lockout_after_per_account: Option<i64>,
-    /// Consecutive failures after which the account signs in only from a
-    /// known device, after a reset or an operator's unlock (default 100).
-    pub max_consecutive_failures: Option<i64>,
-    /// The longest lock-out (default `1h`).
-    pub max_lockout: Option<String>,
-    /// The sources the login form tries, in order: `local`, `ldap`
-    /// (default `local`, then `ldap` when `[ldap]` is configured).
-    pub sources: Option<StringList>,
-}
-
-/// `[api]` as written.
-#[derive(Debug, Deserialize, Default, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawApi {
-    /// Sustained calls per second per caller (token or client address); default 20.
-    pub rate_per_second: Option<u32>,
-    /// Burst per caller; default 100.
-    pub burst: Option<u32>,
-}
-
-/// `[cors]` as written.
-#[derive(Debug, Deserialize, Default, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawCors {
-    /// Origins allowed to call `/api/v1` from a browser (none by default).
-    pub allowed_origins: Option<StringList>,
-}
-
-/// `[password]` settings as written.
-#[derive(Debug, Deserialize, Default, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawPassword {
-    /// Minimum length in code points (default 8).
-    pub min_length: Option<usize>,
-    /// Argon2id memory cost in KiB (default 19456).
-    pub argon2_m_cost: Option<u32>,
-    /// Argon2id iterations (default 2).
-    pub argon2_t_cost: Option<u32>,
-    /// Argon2id parallelism (default 1).
-    pub argon2_p_cost: Option<u32>,
-    /// Hashes run at once (default: one per core).
-    pub hash_workers: Option<usize>,
-    /// Hashes that may wait for a worker before new ones get 503 (default: 32 per core).
-    pub hash_queue: Option<usize>,
-    /// How long a password reset link works (default `30m`).
-    pub reset_link_ttl: Option<String>,
-    /// An offline breached-password file (Have I Been Pwned SHA-1 format, sorted).
-    pub breached_list: Option<PathBuf>,
-}
-
-/// `[rate]` settings as written (per hour).
-#[derive(Debug, Deserialize, Default, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawRate {
-    /// Reset and verification mails to one address (default 5).
-    pub mail_per_address: Option<i64>,
-    /// Mail requests from one client address (default 20).
-    pub mail_per_client: Option<i64>,
-    /// Registrations from one client address (default 10).
-    pub registrations_per_client: Option<i64>,
-}
-
-/// `[alerts]` settings as written.
-#[derive(Debug, Deserialize, Default, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawAlerts {
-    /// Where alert webhooks go (https; http only to loopback).
-    pub webhook_url: Option<String>,
-    /// The shared secret that signs them (at least 16 characters).
-    pub webhook_secret: Option<String>,
-    /// The secret, read from a file.
-    pub webhook_secret_file: Option<PathBuf>,
-}
-
-/// `[metrics]` settings as written.
-#[derive(Debug, Deserialize, Default, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawMetrics {
-    /// A bearer token that lets remote scrapers read `/metrics`.
-    pub token: Option<String>,
-    /// The token, read from a file.
-    pub token_file: Option<PathBuf>,
-}
-
-/// `[audit]` settings as written.
-#[derive(Debug, Deserialize, Default, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawAudit {
-    /// How long events are kept (default `365d`).
-    pub retention: Option<String>,
-}
-
-/// `[mfa]` settings as written.
-#[derive(Debug, Deserialize, Default, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawMfa {
-    /// The issuer name authenticator apps show (default: `site_name`).
-    pub issuer: Option<String>,
-    /// Offer "do not ask again on this browser" at the second step (default false).
-    pub remember_device: Option<bool>,
-    /// How long that lasts (default `30d`).
-    pub remember_device_for: Option<String>,
 }
 
 /// The configuration as the file and environment give it.
@@ -292,19 +114,6 @@ pub struct RawConfig {
     pub max_connections: Option<usize>,
     /// Connection timeouts.
     pub connections: Option<RawConnections>,
-}
-
-/// `[connections]` as written.
-#[derive(Debug, Deserialize, Default, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawConnections {
-    /// A client must send its request headers within this long (default `10s`).
-    pub header_timeout: Option<String>,
-    /// A connection with no traffic for this long is closed (default `60s`).
-    pub idle_timeout: Option<String>,
-    /// A request not answered within this long, its body included, is
-    /// answered 408 (default `30s`).
-    pub request_timeout: Option<String>,
 }
 
 impl RawConfig {

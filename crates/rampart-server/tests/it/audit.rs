@@ -1,4 +1,4 @@
-//! The audit trail: every event type of API.md is recorded by the action
+//! The audit trail: every event type of `docs/api.md` is recorded by the action
 //! that causes it (through the pages, the API and the CLI), none holds a
 //! password, token or code, and administrators read it back through
 //! `GET /api/v1/admin/events` (filters, paging) and `rampart audit export`.
@@ -22,7 +22,7 @@ backend_tests!(
 
 const NEW_PASSWORD: &str = "a brand new passphrase 9";
 
-/// API.md's list of audit events.
+/// The audit events of `docs/api.md`.
 const EVENT_TYPES: &[&str] = &[
     "login.succeeded",
     "login.failed",

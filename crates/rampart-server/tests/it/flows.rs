@@ -1,4 +1,4 @@
-//! Every row of API.md's browser-flow table for /login, /register, /logout
+//! The page flows of `docs/api.md` for /login, /register, /logout
 //! and /account.
 
 use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp, csrf_from};

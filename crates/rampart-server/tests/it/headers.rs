@@ -1,4 +1,4 @@
-//! The security headers of API.md on every response.
+//! The security headers of `docs/api.md` on every response.
 
 use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
 use reqwest::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, HeaderMap};

@@ -1,6 +1,8 @@
 //! Integration tests: the real server over real HTTP on a random port, on
 //! SQLite and (when `RAMPART_TEST_DATABASE_URL` is set) PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// Tests compare what the server did with the real time (see clippy.toml).
+#![allow(clippy::disallowed_methods)]
 
 /// Instantiates each listed `async fn name(backend: Backend)` once per
 /// backend: `sqlite::name` and `postgres::name` (skipped, saying so, without

@@ -4,7 +4,7 @@
 //! `forbidden` by the route's [`Permit`]. The account routes are in
 //! [`super::admin_users`].
 
-use super::error::{ApiError, ErrorBody, FieldDetail};
+use super::error::{ApiError, ErrorBody};
 use super::extract::ApiCaller;
 use super::me::rfc3339;
 use crate::extract::Permit;
@@ -66,13 +66,6 @@ pub struct EventFilters {
     limit: Option<i64>,
 }
 
-pub(super) fn problem(field: &str, message: &str) -> ApiError {
-    ApiError::validation([FieldDetail {
-        field: field.to_owned(),
-        message: message.to_owned(),
-    }])
-}
-
 async fn parse_filters(state: &AppState, raw: Option<&str>) -> Result<EventQuery, ApiError> {
     let mut query = EventQuery {
         limit: 100,
@@ -81,7 +74,7 @@ async fn parse_filters(state: &AppState, raw: Option<&str>) -> Result<EventQuery
     for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
         let value = value.into_owned();
         if !super::schema::is_plain(&value) {
-            return Err(problem(
+            return Err(ApiError::problem(
                 &key,
                 "Control characters are not allowed in a filter.",
             ));
@@ -115,7 +108,7 @@ async fn parse_filters(state: &AppState, raw: Option<&str>) -> Result<EventQuery
                     .ok()
                     .filter(|_| separated);
                 query.since = Some(parsed.ok_or(()).map_err(|()| {
-                    problem(
+                    ApiError::problem(
                         "since",
                         "Give an RFC 3339 time such as 2026-01-31T12:00:00Z.",
                     )
@@ -124,10 +117,15 @@ async fn parse_filters(state: &AppState, raw: Option<&str>) -> Result<EventQuery
             "before" => query.before = Some(value),
             "limit" => match super::extract::whole(&value) {
                 Some(n) if (1..=1000).contains(&n) => query.limit = n,
-                _ => return Err(problem("limit", "Give a whole number from 1 to 1000.")),
+                _ => {
+                    return Err(ApiError::problem(
+                        "limit",
+                        "Give a whole number from 1 to 1000.",
+                    ));
+                }
             },
             other => {
-                return Err(problem(
+                return Err(ApiError::problem(
                     other,
                     "Unknown filter; use user, type, since, before or limit.",
                 ));
@@ -155,12 +153,7 @@ pub async fn list_events(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Vec<Event>>, ApiError> {
     let query = parse_filters(&state, raw.as_deref()).await?;
-    let events = state
-        .accounts
-        .audit()
-        .events(query)
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
+    let events = state.accounts.audit().events(query).await?;
     Ok(Json(
         events
             .into_iter()

@@ -4,18 +4,15 @@
 //! Each route names its permission in its [`Permit`]; the rules (existing
 //! roles only, never the last administrator) are `rampart_core::admin`'s.
 
-use super::admin::problem;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiCaller, ApiJson};
 use super::me::rfc3339;
-use super::refusal;
 use crate::extract::permit::{UsersRead, UsersWrite};
 use crate::extract::{ClientInfo, Permit};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use rampart_core::account::AdminError;
 use rampart_core::admin::{Action, Operator};
 use rampart_core::ports::UserOverview;
 use rampart_core::{RoleName, User, UserId};
@@ -96,18 +93,6 @@ pub struct UserChange {
     pub roles: Option<Vec<String>>,
 }
 
-/// Maps the domain's refusals to the API's answers.
-pub(super) fn admin_error(err: AdminError) -> ApiError {
-    match err {
-        AdminError::NoSuchUser(_) => ApiError::not_found("There is no account with this id."),
-        AdminError::Invalid(p) => problem(p.field, &p.message),
-        AdminError::Forbidden(message) => ApiError::forbidden(&message),
-        AdminError::LastAdministrator => refusal::last_administrator(),
-        AdminError::Mfa(rampart_core::MfaError::NotEnrolled) => refusal::nothing_to_reset(),
-        other => ApiError::internal(&other),
-    }
-}
-
 fn parse_list(raw: Option<&str>) -> Result<(Option<String>, i64, i64), ApiError> {
     let (mut q, mut limit, mut offset) = (None, 50, 0);
     for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
@@ -115,7 +100,7 @@ fn parse_list(raw: Option<&str>) -> Result<(Option<String>, i64, i64), ApiError>
             "q" if !super::schema::is_plain(&value)
                 || value.chars().count() > super::schema::SEARCH_MAX_CHARS =>
             {
-                return Err(problem(
+                return Err(ApiError::problem(
                     "q",
                     "Search for up to 254 characters of a username or e-mail address, without control characters.",
                 ));
@@ -123,14 +108,27 @@ fn parse_list(raw: Option<&str>) -> Result<(Option<String>, i64, i64), ApiError>
             "q" => q = Some(value.into_owned()),
             "limit" => match super::extract::whole(&value) {
                 Some(n) if (1..=200).contains(&n) => limit = n,
-                _ => return Err(problem("limit", "Give a whole number from 1 to 200.")),
+                _ => {
+                    return Err(ApiError::problem(
+                        "limit",
+                        "Give a whole number from 1 to 200.",
+                    ));
+                }
             },
             "offset" => match super::extract::whole(&value) {
                 Some(n) if n >= 0 => offset = n,
-                _ => return Err(problem("offset", "Give a whole number, 0 or more.")),
+                _ => {
+                    return Err(ApiError::problem(
+                        "offset",
+                        "Give a whole number, 0 or more.",
+                    ));
+                }
             },
             other => {
-                return Err(problem(other, "Unknown filter; use q, limit or offset."));
+                return Err(ApiError::problem(
+                    other,
+                    "Unknown filter; use q, limit or offset.",
+                ));
             }
         }
     }
@@ -140,12 +138,7 @@ fn parse_list(raw: Option<&str>) -> Result<(Option<String>, i64, i64), ApiError>
 async fn account(state: &AppState, id: &str) -> Result<UserOverview, ApiError> {
     let missing = || ApiError::not_found("There is no account with this id.");
     let id = UserId::parse(id).ok_or_else(missing)?;
-    state
-        .admin
-        .by_id(id)
-        .await
-        .map_err(admin_error)?
-        .ok_or_else(missing)
+    state.admin.by_id(id).await?.ok_or_else(missing)
 }
 
 /// Carries out `action` on the account with this id, as `caller`.
@@ -166,7 +159,7 @@ async fn perform(
             &client.meta(),
         )
         .await
-        .map_err(admin_error)
+        .map_err(ApiError::from)
 }
 
 /// Accounts, by username.
@@ -187,11 +180,7 @@ pub async fn list_users(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<UserList>, ApiError> {
     let (q, limit, offset) = parse_list(raw.as_deref())?;
-    let page = state
-        .admin
-        .search(q.as_deref(), limit, offset)
-        .await
-        .map_err(admin_error)?;
+    let page = state.admin.search(q.as_deref(), limit, offset).await?;
     Ok(Json(UserList {
         users: page.users.into_iter().map(AdminUser::from).collect(),
         total: page.total,
@@ -263,11 +252,8 @@ pub async fn update_user(
                 .iter()
                 .map(|r| RoleName::parse(r))
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|p| problem("roles", &p.message))?;
-            state
-                .admin
-                .may_set_roles(operator, &user, &roles)
-                .map_err(admin_error)?;
+                .map_err(|p| ApiError::problem("roles", &p.message))?;
+            state.admin.may_set_roles(operator, &user, &roles)?;
             Some(roles)
         }
         None => None,
@@ -278,18 +264,10 @@ pub async fn update_user(
         _ => None,
     };
     if let Some(action) = action {
-        state
-            .admin
-            .act(action, &user, operator, &by)
-            .await
-            .map_err(admin_error)?;
+        state.admin.act(action, &user, operator, &by).await?;
     }
     if let Some(roles) = roles {
-        state
-            .admin
-            .set_roles(&user, roles, operator, &by)
-            .await
-            .map_err(admin_error)?;
+        state.admin.set_roles(&user, roles, operator, &by).await?;
     }
     Ok(Json(account(&state, &id).await?.into()))
 }

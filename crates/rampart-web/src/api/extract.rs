@@ -103,11 +103,7 @@ pub fn bearer(parts: &Parts) -> Option<&str> {
 /// without a lookup.
 pub async fn caller_for(state: &AppState, token: &str) -> Result<Option<ApiCaller>, ApiError> {
     if token.starts_with(PAT_PREFIX) {
-        let found = state
-            .tokens
-            .resolve(token)
-            .await
-            .map_err(|e| ApiError::internal(&e))?;
+        let found = state.tokens.resolve(token).await?;
         return Ok(found.map(|t| ApiCaller {
             user: t.user.clone(),
             credential: Credential::Token(t),
@@ -116,11 +112,7 @@ pub async fn caller_for(state: &AppState, token: &str) -> Result<Option<ApiCalle
     if SessionKind::of_token(token) != Some(SessionKind::Api) {
         return Ok(None);
     }
-    let session = state
-        .sessions
-        .resolve(&TokenDigest::of(token))
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
+    let session = state.sessions.resolve(&TokenDigest::of(token)).await?;
     Ok(session.map(|s| ApiCaller {
         user: s.user.clone(),
         credential: Credential::Session(s),

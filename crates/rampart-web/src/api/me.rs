@@ -3,13 +3,11 @@
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, Authorized, ReadMe, WriteMe};
-use super::refusal;
 use crate::extract::ClientInfo;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use rampart_core::account::ChangePasswordError;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -55,11 +53,7 @@ pub async fn get_me(
     Authorized(caller, _): Authorized<ReadMe>,
 ) -> Result<Json<Me>, ApiError> {
     let u = &caller.user;
-    let mfa_enabled = state
-        .mfa
-        .is_enabled(u.id)
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
+    let mfa_enabled = state.mfa.is_enabled(u.id).await?;
     Ok(Json(Me {
         id: u.id.to_string(),
         username: u.username.to_string(),
@@ -106,7 +100,7 @@ pub async fn change_password(
     ApiJson(body): ApiJson<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
     let keep = caller.session().map(|s| s.id.clone());
-    match state
+    state
         .accounts
         .change_password(
             &caller.user,
@@ -115,28 +109,7 @@ pub async fn change_password(
             keep.as_ref(),
             &client.meta(),
         )
-        .await
-    {
-        Ok(()) => {}
-        Err(ChangePasswordError::WrongPassword) => {
-            return Err(refusal::wrong_current_password());
-        }
-        Err(ChangePasswordError::Invalid(problems)) => {
-            let problems = problems
-                .into_iter()
-                .map(|mut p| {
-                    p.field = "new_password";
-                    p
-                })
-                .collect();
-            return Err(ApiError::from_problems(problems));
-        }
-        Err(ChangePasswordError::Busy(_)) => return Err(ApiError::busy()),
-        Err(ChangePasswordError::Throttled(wait)) => {
-            return Err(ApiError::rate_limited(wait.whole_seconds()));
-        }
-        Err(other) => return Err(ApiError::internal(&other)),
-    }
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -172,11 +145,7 @@ pub async fn list_sessions(
     Authorized(caller, _): Authorized<ReadMe>,
 ) -> Result<Json<Vec<SessionInfo>>, ApiError> {
     let current = caller.session().map(|s| s.id.clone());
-    let sessions = state
-        .sessions
-        .list_for_user(caller.user.id)
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
+    let sessions = state.sessions.list_for_user(caller.user.id).await?;
     Ok(Json(
         sessions
             .into_iter()
@@ -213,8 +182,7 @@ pub async fn delete_session(
     let ended = state
         .sessions
         .revoke_by_id(&caller.user, &id, &client.meta())
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
+        .await?;
     if ended {
         Ok(StatusCode::NO_CONTENT)
     } else {
@@ -244,7 +212,6 @@ pub async fn delete_other_sessions(
             caller.session().map(|s| &s.id),
             &client.meta(),
         )
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

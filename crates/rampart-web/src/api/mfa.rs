@@ -11,7 +11,6 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use rampart_core::MfaError;
 use rampart_core::mfa::RecoveryCodes;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -74,14 +73,11 @@ pub async fn begin_totp(
     Authorized(caller, _): Authorized<WriteMe>,
 ) -> Result<Json<TotpEnrolment>, ApiError> {
     caller.require_fresh_session(&state.sessions, "Setting up two-factor authentication")?;
-    match state.mfa.begin_enrolment(&caller.user).await {
-        Ok(e) => Ok(Json(TotpEnrolment {
-            secret: e.secret.as_str().to_owned(),
-            otpauth_uri: e.otpauth_uri.as_str().to_owned(),
-        })),
-        Err(MfaError::AlreadyEnabled) => Err(refusal::mfa_already_enabled()),
-        Err(other) => Err(ApiError::internal(&other)),
-    }
+    let e = state.mfa.begin_enrolment(&caller.user).await?;
+    Ok(Json(TotpEnrolment {
+        secret: e.secret.as_str().to_owned(),
+        otpauth_uri: e.otpauth_uri.as_str().to_owned(),
+    }))
 }
 
 /// Enable TOTP with a valid code; answers the recovery codes (once).
@@ -108,23 +104,17 @@ pub async fn confirm_totp(
 ) -> Result<Json<RecoveryCodeList>, ApiError> {
     let code = body.code.expose_secret();
     if !super::schema::is_six_digits(code) {
-        return Err(super::admin::problem(
+        return Err(ApiError::problem(
             "code",
             "Give the 6 digits the authenticator app shows.",
         ));
     }
     caller.require_fresh_session(&state.sessions, "Setting up two-factor authentication")?;
-    match state
+    let list = state
         .mfa
         .confirm_enrolment(&caller.user, code, &client.meta())
-        .await
-    {
-        Ok(list) => Ok(codes(list)),
-        Err(MfaError::InvalidCode) => Err(refusal::invalid_enrolment_code()),
-        Err(MfaError::AlreadyEnabled) => Err(refusal::mfa_already_enabled()),
-        Err(MfaError::NotEnrolled) => Err(refusal::mfa_not_enrolled()),
-        Err(other) => Err(ApiError::internal(&other)),
-    }
+        .await?;
+    Ok(codes(list))
 }
 
 /// Turn TOTP off (the password proves it is the owner).
@@ -141,7 +131,7 @@ pub async fn confirm_totp(
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 422, description = "Business refusal `invalid_password`: the password is wrong; two-factor authentication stays on", body = ErrorBody),
-        (status = 503, description = "Busy; retry", body = ErrorBody),
+        (status = 503, description = "Busy; retry. Or directory_unavailable: the password of a directory account cannot be checked now", body = ErrorBody),
     )
 )]
 pub async fn disable_totp(
@@ -151,26 +141,15 @@ pub async fn disable_totp(
     ApiJson(body): ApiJson<PasswordProof>,
 ) -> Result<StatusCode, ApiError> {
     caller.require_fresh_session(&state.sessions, "Turning two-factor authentication off")?;
-    let confirmed = match state
+    let confirmed = state
         .accounts
         .confirm_password(&caller.user, body.password, &client.meta())
-        .await
-    {
-        Ok(confirmed) => confirmed,
-        Err(rampart_core::LoginError::Busy(_)) => return Err(ApiError::busy()),
-        Err(rampart_core::LoginError::Throttled(wait)) => {
-            return Err(ApiError::rate_limited(wait.whole_seconds()));
-        }
-        Err(other) => return Err(ApiError::internal(&other)),
-    };
+        .await?;
     if !confirmed {
         return Err(refusal::wrong_password_mfa_stays());
     }
-    match state.mfa.disable(&caller.user, &client.meta()).await {
-        Ok(()) => Ok(StatusCode::NO_CONTENT),
-        Err(MfaError::NotEnrolled) => Err(refusal::mfa_not_enrolled()),
-        Err(other) => Err(ApiError::internal(&other)),
-    }
+    state.mfa.disable(&caller.user, &client.meta()).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// A new set of recovery codes; the old set stops working.
@@ -190,13 +169,9 @@ pub async fn regenerate_codes(
     Authorized(caller, _): Authorized<WriteMe>,
 ) -> Result<Json<RecoveryCodeList>, ApiError> {
     caller.require_fresh_session(&state.sessions, "Creating recovery codes")?;
-    match state
+    let list = state
         .mfa
         .regenerate_codes(&caller.user, &client.meta())
-        .await
-    {
-        Ok(list) => Ok(codes(list)),
-        Err(MfaError::NotEnrolled) => Err(refusal::mfa_not_enrolled()),
-        Err(other) => Err(ApiError::internal(&other)),
-    }
+        .await?;
+    Ok(codes(list))
 }

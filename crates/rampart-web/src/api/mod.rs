@@ -10,6 +10,7 @@
 
 pub mod admin;
 pub mod admin_users;
+pub mod domain_errors;
 pub mod error;
 pub mod extract;
 pub mod limit;

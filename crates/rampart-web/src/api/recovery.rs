@@ -3,12 +3,10 @@
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
-use super::refusal;
 use crate::extract::ClientInfo;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use rampart_core::RecoveryError;
 use secrecy::SecretString;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -39,15 +37,11 @@ pub async fn request_reset(
     client: ClientInfo,
     ApiJson(body): ApiJson<ResetRequest>,
 ) -> Result<StatusCode, ApiError> {
-    match state
+    state
         .recovery
         .request_reset(&body.email, &client.meta())
-        .await
-    {
-        Ok(()) => Ok(StatusCode::ACCEPTED),
-        Err(RecoveryError::Throttled(wait)) => Err(ApiError::rate_limited(wait)),
-        Err(other) => Err(ApiError::internal(&other)),
-    }
+        .await?;
+    Ok(StatusCode::ACCEPTED)
 }
 
 /// A new password with the token from the mail.
@@ -79,15 +73,9 @@ pub async fn confirm_reset(
     client: ClientInfo,
     ApiJson(body): ApiJson<ResetConfirm>,
 ) -> Result<StatusCode, ApiError> {
-    match state
+    state
         .recovery
         .reset_password(&body.token, body.password, &client.meta())
-        .await
-    {
-        Ok(_) => Ok(StatusCode::NO_CONTENT),
-        Err(RecoveryError::InvalidToken) => Err(refusal::invalid_reset_token()),
-        Err(RecoveryError::Invalid(problems)) => Err(ApiError::from_problems(problems)),
-        Err(RecoveryError::Busy(_)) => Err(ApiError::busy()),
-        Err(other) => Err(ApiError::internal(&other)),
-    }
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

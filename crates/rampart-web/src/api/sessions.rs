@@ -4,13 +4,11 @@
 
 use super::error::{ApiError, ErrorBody, ErrorCode};
 use super::extract::{ApiCaller, ApiJson};
-use super::refusal;
 use crate::extract::ClientInfo;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use rampart_core::{LoginError, MfaError, SessionKind};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
@@ -59,48 +57,16 @@ pub async fn create_session(
     client: ClientInfo,
     ApiJson(body): ApiJson<SignIn>,
 ) -> Result<(StatusCode, Json<NewSession>), ApiError> {
-    let signed = match state
-        .accounts
-        .authenticate(&body.username, body.password, &client.meta())
-        .await
-    {
-        Ok(signed) => signed,
-        Err(LoginError::InvalidCredentials) => {
-            return Err(refusal::invalid_credentials());
-        }
-        Err(LoginError::Throttled(wait)) => {
-            return Err(ApiError::rate_limited(wait.whole_seconds()));
-        }
-        Err(LoginError::Busy(_)) => return Err(ApiError::busy()),
-        Err(LoginError::DirectoryUnavailable) => {
-            return Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                ErrorCode::DirectoryUnavailable,
-                LoginError::DirectoryUnavailable.to_string(),
-            ));
-        }
-        Err(other) => return Err(ApiError::internal(&other)),
-    };
-    let user = signed.user;
-    let method = second_factor(
-        &state,
-        &user,
-        signed.mfa_enabled,
-        body.code.as_deref(),
-        &client,
-    )
-    .await?;
-    let (token, session) = state
-        .sessions
-        .sign_in(
-            user,
+    let started = state
+        .signin
+        .api_password(
+            &body.username,
+            body.password,
+            body.code.as_deref(),
             &client.meta(),
-            method,
-            signed.source,
-            SessionKind::Api,
         )
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
+        .await?;
+    let (token, session) = (started.token, started.session);
     Ok((
         StatusCode::CREATED,
         Json(NewSession {
@@ -108,30 +74,6 @@ pub async fn create_session(
             expires_at: session.expires_at.format(&Rfc3339).unwrap_or_default(),
         }),
     ))
-}
-
-/// With MFA on, the code must come with the password (there is no
-/// half-signed-in API session).
-async fn second_factor(
-    state: &AppState,
-    user: &rampart_core::User,
-    mfa_enabled: bool,
-    code: Option<&str>,
-    client: &ClientInfo,
-) -> Result<&'static str, ApiError> {
-    if !mfa_enabled {
-        return Ok("password");
-    }
-    let Some(code) = code else {
-        return Err(refusal::mfa_required());
-    };
-    match state.mfa.verify(user, code, &client.meta()).await {
-        Ok(rampart_core::mfa::Factor::Totp) => Ok("password+totp"),
-        Ok(rampart_core::mfa::Factor::RecoveryCode { .. }) => Ok("password+recovery_code"),
-        Err(MfaError::InvalidCode) => Err(refusal::invalid_sign_in_code()),
-        Err(MfaError::Throttled(wait)) => Err(ApiError::rate_limited(wait.whole_seconds())),
-        Err(other) => Err(ApiError::internal(&other)),
-    }
 }
 
 /// Sign out: end the session whose token authenticated this request.
@@ -156,10 +98,6 @@ pub async fn delete_current_session(
             "This request used a personal access token; revoke it with DELETE /me/tokens/{id}.",
         ));
     };
-    state
-        .sessions
-        .sign_out(session, &client.meta())
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
+    state.sessions.sign_out(session, &client.meta()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -10,7 +10,7 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use rampart_core::token::{TokenError, TokenSummary};
+use rampart_core::token::TokenSummary;
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -90,14 +90,6 @@ impl From<TokenSummary> for TokenInfo {
     }
 }
 
-fn token_error(err: TokenError) -> ApiError {
-    match err {
-        TokenError::Invalid(problems) => ApiError::from_problems(problems),
-        TokenError::NotFound => ApiError::not_found("You have no token with this id."),
-        other => ApiError::internal(&other),
-    }
-}
-
 /// Create a personal access token.
 #[utoipa::path(
     post, path = "/me/tokens", tag = "tokens",
@@ -129,8 +121,7 @@ pub async fn create_token(
             body.expires_in_days,
             &client.meta(),
         )
-        .await
-        .map_err(token_error)?;
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedToken {
@@ -154,11 +145,7 @@ pub async fn list_tokens(
     State(state): State<AppState>,
     Authorized(caller, _): Authorized<ReadMe>,
 ) -> Result<Json<Vec<TokenInfo>>, ApiError> {
-    let tokens = state
-        .tokens
-        .list(caller.user.id)
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
+    let tokens = state.tokens.list(caller.user.id).await?;
     Ok(Json(tokens.into_iter().map(TokenInfo::from).collect()))
 }
 
@@ -183,7 +170,6 @@ pub async fn delete_token(
     state
         .tokens
         .revoke(&caller.user, &id, &client.meta())
-        .await
-        .map_err(token_error)?;
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -9,7 +9,7 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use rampart_core::{RegisterError, Registration, User};
+use rampart_core::{Registration, User};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -50,19 +50,6 @@ impl From<&User> for CreatedUser {
     }
 }
 
-/// Maps a registration failure.
-pub fn register_error(err: RegisterError) -> ApiError {
-    match err {
-        RegisterError::Invalid(problems) => ApiError::from_problems(problems),
-        RegisterError::Conflict(problem) => {
-            refusal::account_exists().with_details_of(ApiError::from_problems(vec![problem]))
-        }
-        RegisterError::Busy(_) => ApiError::busy(),
-        RegisterError::Throttled(wait) => ApiError::rate_limited(wait.whole_seconds()),
-        other => ApiError::internal(&other),
-    }
-}
-
 /// Create an account.
 #[utoipa::path(
     post, path = "/users", tag = "users",
@@ -98,7 +85,6 @@ pub async fn create_user(
             },
             &client.meta(),
         )
-        .await
-        .map_err(register_error)?;
+        .await?;
     Ok((StatusCode::CREATED, Json(CreatedUser::from(&user))))
 }

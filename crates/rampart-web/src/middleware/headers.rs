@@ -1,4 +1,4 @@
-//! Security headers on every response (API.md): a strict CSP without
+//! Security headers on every response (listed in `docs/api.md`): a strict CSP without
 //! `unsafe-inline` (Rampart's pages use no script at all), frame denial,
 //! nosniff, a same-origin referrer policy, HSTS over HTTPS, and
 //! `Cache-Control: no-store` unless a route chose its own caching (only

@@ -21,7 +21,7 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rampart_core::mfa::CHALLENGE_PREFIX;
-use rampart_core::{ClientCheck, Redemption, client_fingerprint};
+use rampart_core::{ClientCheck, client_fingerprint};
 use rampart_crypto::TokenDigest;
 use rampart_crypto::token::{generate_token, looks_like_token};
 use secrecy::{ExposeSecret, SecretString};
@@ -111,39 +111,20 @@ async fn remembered(
     client: &Client,
     cookie: &SecretString,
 ) -> Result<(Option<Visitor>, Vec<HeaderValue>), WebError> {
-    let clear = vec![cookies::expired_remember_cookie(&state.settings)];
-    let meta = client.meta();
-    let redemption = state
-        .remember
-        .redeem(cookie.expose_secret(), &meta)
-        .await
-        .map_err(WebError::internal)?;
-    let Redemption::SignIn {
-        user_id,
-        cookie: rotated,
-        series,
-        expires_at,
-    } = redemption
-    else {
-        return Ok((None, clear));
+    let Some(restored) = state.signin.restore(cookie, &client.meta()).await? else {
+        return Ok((
+            None,
+            vec![cookies::expired_remember_cookie(&state.settings)],
+        ));
     };
-    let Some(user) = state.accounts.user_by_id(user_id).await? else {
-        return Ok((None, clear));
-    };
-    if user.locked {
-        return Ok((None, clear));
-    }
-    // Not fresh: a cookie proved nothing (see SessionService::restore).
-    let (token, session) = state.sessions.restore(user, &meta, &series).await?;
-    // The rotated cookie ends when its series does: use never extends it.
-    let left = expires_at - state.remember.now();
+    let (rotated, left) = &restored.cookie;
     let set = vec![
-        cookies::session_cookie(&state.settings, &token),
-        cookies::remember_cookie(&state.settings, &rotated, left),
+        cookies::session_cookie(&state.settings, &restored.token),
+        cookies::remember_cookie(&state.settings, rotated, *left),
     ];
     let visitor = Visitor {
-        digest: TokenDigest::of(token.expose_secret()),
-        session: Some(session),
+        digest: TokenDigest::of(restored.token.expose_secret()),
+        session: Some(restored.session),
     };
     Ok((Some(visitor), set))
 }

@@ -10,7 +10,7 @@ use crate::error::WebError;
 use crate::extract::{ClientInfo, HtmlForm, Visitor};
 use crate::middleware::csrf::token_for;
 use crate::next::safe_local_path;
-use crate::signin::password_accepted;
+use crate::signin;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -18,6 +18,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
 use rampart_core::LoginError;
+use rampart_core::authn::SignInError;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
@@ -115,29 +116,20 @@ async fn submit(
     headers: HeaderMap,
     HtmlForm(form): HtmlForm<LoginForm>,
 ) -> Result<Response, WebError> {
+    let rd = safe_rd(&state, &form.rd);
+    let target = rd
+        .as_deref()
+        .or_else(|| safe_local_path(&form.next))
+        .unwrap_or("/account");
+    let mark = signin::device_mark(&state, &headers);
+    let browser = signin::browser(&visitor, mark.as_ref(), target, form.remember == "on");
     match state
-        .accounts
-        .authenticate(&form.username, form.password, &client.meta())
+        .signin
+        .password(&form.username, form.password, &client.meta(), browser)
         .await
     {
-        Ok(signed) => {
-            let rd = safe_rd(&state, &form.rd);
-            let target = rd
-                .as_deref()
-                .or_else(|| safe_local_path(&form.next))
-                .unwrap_or("/account");
-            password_accepted(
-                &state,
-                &visitor,
-                &headers,
-                signed,
-                client,
-                target,
-                form.remember == "on",
-            )
-            .await
-        }
-        Err(LoginError::DirectoryUnavailable) => {
+        Ok(decision) => Ok(signin::respond(&state, decision)),
+        Err(SignInError::Login(LoginError::DirectoryUnavailable)) => {
             tracing::warn!("sign-in refused: the directory is unavailable");
             Ok(page(
                 &state,
@@ -148,7 +140,7 @@ async fn submit(
                 Some(DIRECTORY_DOWN),
             ))
         }
-        Err(LoginError::InvalidCredentials) => {
+        Err(SignInError::Login(LoginError::InvalidCredentials)) => {
             tracing::info!("sign-in refused");
             Ok(page(
                 &state,

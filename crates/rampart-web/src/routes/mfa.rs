@@ -4,18 +4,18 @@
 //! a fresh sign-in. The rules are `rampart_core::mfa`'s; these handlers only
 //! translate.
 
-use crate::cookies;
 use crate::error::WebError;
 use crate::extract::{ClientInfo, FreshSession, HtmlForm, Visitor};
 use crate::middleware::csrf::token_for;
-use crate::signin::complete_sign_in;
+use crate::signin;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use rampart_core::mfa::{Enrolment, Factor, RecoveryCodes};
+use rampart_core::authn::SecondStep;
+use rampart_core::mfa::{Enrolment, RecoveryCodes};
 use rampart_core::{MfaError, User};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -87,54 +87,22 @@ async fn answer_challenge(
     client: ClientInfo,
     HtmlForm(form): HtmlForm<CodeForm>,
 ) -> Result<Response, WebError> {
-    let Some((challenge, user)) = state.mfa.pending(&visitor.digest).await? else {
-        return Ok(Redirect::to("/login").into_response());
-    };
-    let method = match state
-        .mfa
-        .verify(&user, form.code.expose_secret(), &client.meta())
-        .await
-    {
-        Ok(Factor::Totp) => "totp",
-        Ok(Factor::RecoveryCode { .. }) => "recovery_code",
-        Err(MfaError::InvalidCode) => {
-            return Ok(challenge_form(
-                &state,
-                &visitor,
-                StatusCode::UNAUTHORIZED,
-                Some(WRONG_CODE),
-            ));
+    let step = state
+        .signin
+        .second_factor(
+            &visitor.digest,
+            form.code.expose_secret(),
+            form.trust_device == "on",
+            &client.meta(),
+        )
+        .await?;
+    Ok(match step {
+        SecondStep::SignedIn(started) => signin::signed_in(&state, started),
+        SecondStep::WrongCode => {
+            challenge_form(&state, &visitor, StatusCode::UNAUTHORIZED, Some(WRONG_CODE))
         }
-        Err(other) => return Err(other.into()),
-    };
-    // Single use: of two concurrent answers, one signs in.
-    if !state.mfa.finish_challenge(&visitor.digest).await? {
-        return Ok(Redirect::to("/login").into_response());
-    }
-    let trust = form.trust_device == "on";
-    let device = if trust {
-        state.mfa.trusted_device_cookie(&user).await?
-    } else {
-        None
-    };
-    let mut response = complete_sign_in(
-        &state,
-        &visitor,
-        user,
-        client,
-        &challenge.next,
-        challenge.remember,
-        &format!("{}+{method}", first_method(&challenge.source)),
-        &challenge.source,
-    )
-    .await?;
-    if let Some((mark, ttl)) = device {
-        response.headers_mut().append(
-            header::SET_COOKIE,
-            cookies::device_cookie(&state.settings, &mark, ttl),
-        );
-    }
-    Ok(response)
+        SecondStep::NoChallenge => Redirect::to("/login").into_response(),
+    })
 }
 
 #[derive(Serialize, Default)]
@@ -312,14 +280,5 @@ async fn disable(
             Ok(Redirect::to("/account/mfa/totp").into_response())
         }
         Err(other) => Err(other.into()),
-    }
-}
-
-/// The first factor's method for a challenge's source.
-fn first_method(source: &str) -> &'static str {
-    if source.starts_with("oidc:") {
-        "oidc"
-    } else {
-        "password"
     }
 }

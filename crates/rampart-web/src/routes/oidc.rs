@@ -14,14 +14,13 @@
 use crate::error::WebError;
 use crate::extract::{ClientInfo, FreshSession, SignedIn, Visitor};
 use crate::next::safe_local_path;
-use crate::signin::{FirstFactor, first_factor_accepted};
+use crate::signin;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use rampart_core::client_fingerprint;
 use rampart_core::provider::{Finished, Purpose};
 use serde::Deserialize;
 
@@ -167,28 +166,19 @@ async fn callback(
             source,
             next,
         } => {
-            let first = FirstFactor {
-                method: "oidc",
-                source: &source,
-            };
-            first_factor_accepted(
-                &state,
-                &visitor,
-                &headers,
-                (user, mfa_enabled),
-                first,
-                client,
-                &next,
-                false,
-            )
-            .await
+            let mark = signin::device_mark(&state, &headers);
+            let browser = signin::browser(&visitor, mark.as_ref(), &next, false);
+            let decision = state
+                .signin
+                .provider_proved(user, mfa_enabled, &source, &client.meta(), browser)
+                .await?;
+            Ok(signin::respond(&state, decision))
         }
         Finished::Linked { next, .. } | Finished::Confirmed { next, .. } => {
             // The owner just proved an identity of this account: the
             // session counts as freshly signed in.
             if let Some(session) = &visitor.session {
-                let fingerprint = client_fingerprint(client.user_agent.as_deref(), client.ip);
-                state.sessions.mark_fresh(session, &fingerprint).await?;
+                state.signin.proved_again(session, &client.meta()).await?;
             }
             Ok(Redirect::to(&next).into_response())
         }

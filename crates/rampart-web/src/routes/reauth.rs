@@ -11,7 +11,6 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use rampart_core::client_fingerprint;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
@@ -97,8 +96,8 @@ async fn submit(
     HtmlForm(form): HtmlForm<ReauthForm>,
 ) -> Result<Response, WebError> {
     if !state
-        .accounts
-        .confirm_password(&session.user, form.password, &client.meta())
+        .signin
+        .reauthenticate(&session, form.password, &client.meta())
         .await?
     {
         return page(
@@ -111,7 +110,5 @@ async fn submit(
         )
         .await;
     }
-    let fingerprint = client_fingerprint(client.user_agent.as_deref(), client.ip);
-    state.sessions.mark_fresh(&session, &fingerprint).await?;
     Ok(Redirect::to(safe_local_path(&form.next).unwrap_or("/account")).into_response())
 }

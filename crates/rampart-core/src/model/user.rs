@@ -1,6 +1,6 @@
 //! The account model and its parsed newtypes ("parse, don't validate"):
-//! a [`Username`] or [`Email`] that exists has already passed every rule of
-//! API.md, so code further in never re-checks them.
+//! a [`Username`] or [`Email`] that exists has already passed every account
+//! rule of `docs/api.md`, so code further in never re-checks them.
 
 use serde::Serialize;
 use std::fmt;

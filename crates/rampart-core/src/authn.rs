@@ -1,0 +1,558 @@
+//! Sign-in, as one state machine: a first factor (a password checked by
+//! Rampart or the directory, or an identity provider's answer) leads to a
+//! [`Decision`]: a session, or a second-factor challenge; the challenge's
+//! answer leads to a session. A remember-me cookie restores a session; a
+//! signed-in person proves themselves again before a sensitive action.
+//!
+//! The ordering rules live here, not in handlers:
+//! - the visitor's previous session ends before a new one starts, and a new
+//!   session always gets a new token (no fixation);
+//! - a challenge is used up before its session starts, so of two concurrent
+//!   answers one signs in;
+//! - a trusted-device mark is bound to the account's current password and
+//!   replaces the second factor only while that password stands;
+//! - a remember-me cookie never restores a locked account, and its session is
+//!   not fresh;
+//! - every complete sign-in records `login.succeeded` with the
+//!   [`SignInMethod`] in the session's own transaction.
+//!
+//! Page handlers, API handlers and the session middleware each make one call
+//! here and render what comes back.
+
+use crate::account::{AccountService, Authenticated, LoginError};
+use crate::device::KnownDevices;
+use crate::mfa::{Factor, MfaError, MfaService};
+use crate::model::User;
+use crate::model::audit::ClientMeta;
+use crate::ports::{RepoError, UserRepo};
+use crate::remember::{Redemption, RememberService};
+use crate::session::{Session, SessionError, SessionKind, SessionService, client_fingerprint};
+use rampart_crypto::TokenDigest;
+use secrecy::{ExposeSecret, SecretString};
+use std::sync::Arc;
+use time::Duration;
+
+/// How the first factor was proved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FirstFactor {
+    /// A password, checked by Rampart or the directory.
+    Password,
+    /// An identity provider's answer (OpenID Connect, GitHub).
+    Provider,
+}
+
+impl FirstFactor {
+    /// The first factor a source proves: `oidc:<id>` is a provider, `local`
+    /// and `ldap` check a password.
+    pub fn of_source(source: &str) -> Self {
+        if source.starts_with("oidc:") {
+            Self::Provider
+        } else {
+            Self::Password
+        }
+    }
+}
+
+/// What took the place of, or was, the second factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecondFactor {
+    /// A TOTP code.
+    Totp,
+    /// A recovery code.
+    RecoveryCode,
+    /// The browser's "remember this device" mark.
+    TrustedDevice,
+}
+
+impl From<Factor> for SecondFactor {
+    fn from(factor: Factor) -> Self {
+        match factor {
+            Factor::Totp => Self::Totp,
+            Factor::RecoveryCode { .. } => Self::RecoveryCode,
+        }
+    }
+}
+
+/// How a session was signed in: the audit trail's `method`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInMethod {
+    /// A first factor, and a second when the account has one.
+    Factors(FirstFactor, Option<SecondFactor>),
+    /// A remember-me cookie (proves nothing fresh).
+    RememberMe,
+}
+
+impl SignInMethod {
+    /// The word recorded as the event's `method` (`password+totp`, …).
+    pub fn as_str(self) -> &'static str {
+        use FirstFactor::{Password, Provider};
+        use SecondFactor::{RecoveryCode, Totp, TrustedDevice};
+        match self {
+            Self::Factors(Password, None) => "password",
+            Self::Factors(Password, Some(Totp)) => "password+totp",
+            Self::Factors(Password, Some(RecoveryCode)) => "password+recovery_code",
+            Self::Factors(Password, Some(TrustedDevice)) => "password+trusted_device",
+            Self::Factors(Provider, None) => "oidc",
+            Self::Factors(Provider, Some(Totp)) => "oidc+totp",
+            Self::Factors(Provider, Some(RecoveryCode)) => "oidc+recovery_code",
+            Self::Factors(Provider, Some(TrustedDevice)) => "oidc+trusted_device",
+            Self::RememberMe => "remember_me",
+        }
+    }
+}
+
+/// A browser signing in: what it carries and asked for.
+#[derive(Clone, Copy)]
+pub struct Browser<'a> {
+    /// The session the browser had (ended when a new one starts).
+    pub previous: Option<&'a Session>,
+    /// Where to go once signed in (a checked target).
+    pub next: &'a str,
+    /// "Keep me signed in" was ticked.
+    pub remember: bool,
+    /// The "remember this device" mark the browser presented, unchecked.
+    pub device_mark: Option<&'a SecretString>,
+}
+
+/// A session just started.
+pub struct Started {
+    /// Its token, shown to the client once.
+    pub token: SecretString,
+    /// The session.
+    pub session: Arc<Session>,
+    /// Where the browser goes next.
+    pub next: String,
+    /// A remember-me cookie and its lifetime, when asked for.
+    pub remember: Option<(SecretString, Duration)>,
+    /// The known-device mark this browser now carries, and its lifetime.
+    pub known_device: Option<(SecretString, Duration)>,
+    /// A "remember this device" mark, when asked for and enabled.
+    pub trusted_device: Option<(SecretString, Duration)>,
+}
+
+/// What follows a proved first factor.
+pub enum Decision {
+    /// Signed in.
+    SignedIn(Started),
+    /// A second factor is due: the browser carries this challenge token
+    /// (good only for the second step) instead of a session.
+    SecondFactorDue {
+        /// The challenge token.
+        challenge: SecretString,
+    },
+}
+
+/// What the answer to a challenge led to.
+pub enum SecondStep {
+    /// Signed in.
+    SignedIn(Started),
+    /// The code was wrong; the challenge stands.
+    WrongCode,
+    /// No live challenge (expired, used by a concurrent answer, or its
+    /// account locked meanwhile): start again.
+    NoChallenge,
+}
+
+/// A session restored from a remember-me cookie.
+pub struct Restored {
+    /// The new session's token.
+    pub token: SecretString,
+    /// The session (not fresh).
+    pub session: Arc<Session>,
+    /// The rotated cookie, and how long it has left (use never extends the
+    /// series).
+    pub cookie: (SecretString, Duration),
+}
+
+/// Why a sign-in did not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    /// The first factor was refused (or could not be checked).
+    #[error(transparent)]
+    Login(#[from] LoginError),
+    /// The second factor was refused (or could not be checked).
+    #[error(transparent)]
+    SecondFactor(#[from] MfaError),
+    /// The account has a second factor and the API caller sent no code.
+    #[error("this account has two-factor authentication: send the code too")]
+    SecondFactorRequired,
+    /// The session could not be stored.
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    /// The database failed.
+    #[error("the account store is unavailable")]
+    Store(#[from] RepoError),
+}
+
+/// The services a sign-in passes through.
+pub struct SignInParts {
+    /// Password checks (Rampart's own and the directory's).
+    pub accounts: Arc<AccountService>,
+    /// Sessions.
+    pub sessions: Arc<SessionService>,
+    /// Second factors, challenges and trusted devices.
+    pub mfa: Arc<MfaService>,
+    /// Remember-me cookies.
+    pub remember: Arc<RememberService>,
+    /// Known devices (exempt from the account-wide lock-out).
+    pub devices: Arc<KnownDevices>,
+    /// Accounts, read when a cookie restores one.
+    pub users: Arc<dyn UserRepo>,
+}
+
+/// The sign-in state machine.
+pub struct SignInService {
+    parts: SignInParts,
+}
+
+impl SignInService {
+    /// Sign-in over these services.
+    pub fn new(parts: SignInParts) -> Self {
+        Self { parts }
+    }
+
+    /// A login name and password on the sign-in page: a session, or the
+    /// second factor the account has.
+    pub async fn password(
+        &self,
+        login: &str,
+        password: SecretString,
+        client: &ClientMeta,
+        browser: Browser<'_>,
+    ) -> Result<Decision, SignInError> {
+        let Authenticated {
+            user,
+            mfa_enabled,
+            source,
+        } = self
+            .parts
+            .accounts
+            .authenticate(login, password, client)
+            .await?;
+        self.first_factor_proved(user, mfa_enabled, source, client, browser)
+            .await
+    }
+
+    /// A login name and password through the JSON API. There is no
+    /// half-signed-in API session: an account with a second factor must send
+    /// its `code` with the password.
+    pub async fn api_password(
+        &self,
+        login: &str,
+        password: SecretString,
+        code: Option<&str>,
+        client: &ClientMeta,
+    ) -> Result<Started, SignInError> {
+        let Authenticated {
+            user,
+            mfa_enabled,
+            source,
+        } = self
+            .parts
+            .accounts
+            .authenticate(login, password, client)
+            .await?;
+        let second = if mfa_enabled {
+            let code = code.ok_or(SignInError::SecondFactorRequired)?;
+            let factor = self.parts.mfa.verify(&user, code, client).await?;
+            Some(SecondFactor::from(factor))
+        } else {
+            None
+        };
+        let method = SignInMethod::Factors(FirstFactor::of_source(source), second);
+        let (token, session) = self
+            .parts
+            .sessions
+            .sign_in(user, client, method.as_str(), source, SessionKind::Api)
+            .await?;
+        Ok(Started {
+            token,
+            session,
+            next: String::new(),
+            remember: None,
+            known_device: None,
+            trusted_device: None,
+        })
+    }
+
+    /// An identity provider proved who `user` is (by `source`,
+    /// `oidc:<id>`): a session, or the second factor the account has.
+    pub async fn provider_proved(
+        &self,
+        user: User,
+        mfa_enabled: bool,
+        source: &str,
+        client: &ClientMeta,
+        browser: Browser<'_>,
+    ) -> Result<Decision, SignInError> {
+        self.first_factor_proved(user, mfa_enabled, source, client, browser)
+            .await
+    }
+
+    async fn first_factor_proved(
+        &self,
+        user: User,
+        mfa_enabled: bool,
+        source: &str,
+        client: &ClientMeta,
+        browser: Browser<'_>,
+    ) -> Result<Decision, SignInError> {
+        let mut second = None;
+        if mfa_enabled {
+            if !self.is_trusted_device(&user, browser.device_mark).await? {
+                self.end_previous(browser.previous).await?;
+                let challenge = self
+                    .parts
+                    .mfa
+                    .start_challenge(&user, browser.next, browser.remember, source)
+                    .await?;
+                return Ok(Decision::SecondFactorDue { challenge });
+            }
+            second = Some(SecondFactor::TrustedDevice);
+        }
+        let method = SignInMethod::Factors(FirstFactor::of_source(source), second);
+        let started = self
+            .complete(user, client, browser, method, source, None)
+            .await?;
+        Ok(Decision::SignedIn(started))
+    }
+
+    async fn is_trusted_device(
+        &self,
+        user: &User,
+        mark: Option<&SecretString>,
+    ) -> Result<bool, MfaError> {
+        match mark {
+            Some(mark) => {
+                self.parts
+                    .mfa
+                    .is_trusted_device(user, mark.expose_secret())
+                    .await
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// The answer to the challenge whose cookie digest is `challenge`; a
+    /// correct code uses the challenge up and signs in (with a "remember
+    /// this device" mark when `trust_device`).
+    pub async fn second_factor(
+        &self,
+        challenge: &TokenDigest,
+        code: &str,
+        trust_device: bool,
+        client: &ClientMeta,
+    ) -> Result<SecondStep, SignInError> {
+        let Some((pending, user)) = self.parts.mfa.pending(challenge).await? else {
+            return Ok(SecondStep::NoChallenge);
+        };
+        let factor = match self.parts.mfa.verify(&user, code, client).await {
+            Ok(factor) => factor,
+            Err(MfaError::InvalidCode) => return Ok(SecondStep::WrongCode),
+            Err(other) => return Err(other.into()),
+        };
+        // Single use: of two concurrent answers, one signs in.
+        if !self.parts.mfa.finish_challenge(challenge).await? {
+            return Ok(SecondStep::NoChallenge);
+        }
+        let trusted = if trust_device {
+            self.parts.mfa.trusted_device_cookie(&user).await?
+        } else {
+            None
+        };
+        let method =
+            SignInMethod::Factors(FirstFactor::of_source(&pending.source), Some(factor.into()));
+        let browser = Browser {
+            previous: None,
+            next: &pending.next,
+            remember: pending.remember,
+            device_mark: None,
+        };
+        let started = self
+            .complete(user, client, browser, method, &pending.source, trusted)
+            .await?;
+        Ok(SecondStep::SignedIn(started))
+    }
+
+    /// Every factor is proved: the previous session ends, a new one starts
+    /// with its `login.succeeded`, the browser becomes a known device, and
+    /// gets a remember-me cookie when it asked.
+    async fn complete(
+        &self,
+        user: User,
+        client: &ClientMeta,
+        browser: Browser<'_>,
+        method: SignInMethod,
+        source: &str,
+        trusted_device: Option<(SecretString, Duration)>,
+    ) -> Result<Started, SignInError> {
+        self.end_previous(browser.previous).await?;
+        let user_id = user.id;
+        let (token, session) = self
+            .parts
+            .sessions
+            .sign_in(user, client, method.as_str(), source, SessionKind::Browser)
+            .await?;
+        tracing::info!(%user_id, method = method.as_str(), "signed in");
+        // Every complete sign-in makes this browser a known device of the
+        // account (exempt from the account-wide lock-out).
+        let device = self.parts.devices.issue(&session.user).await?;
+        let remember = if browser.remember {
+            let cookie = self.parts.remember.issue(user_id).await?;
+            Some((cookie, self.parts.remember.ttl()))
+        } else {
+            None
+        };
+        Ok(Started {
+            token,
+            session,
+            next: browser.next.to_owned(),
+            remember,
+            known_device: Some((device, self.parts.devices.ttl())),
+            trusted_device,
+        })
+    }
+
+    /// A session for an account that has just been made or has just
+    /// proved itself otherwise (registration, first set-up, a password
+    /// change): the previous session ends; no `login.succeeded` is recorded.
+    pub async fn start_session(
+        &self,
+        user: User,
+        client: &ClientMeta,
+        previous: Option<&Session>,
+        next: &str,
+    ) -> Result<Started, SignInError> {
+        self.end_previous(previous).await?;
+        let user_id = user.id;
+        let (token, session) = self
+            .parts
+            .sessions
+            .create(
+                user,
+                client.ip.map(|ip| ip.to_string()),
+                client.user_agent.clone(),
+            )
+            .await?;
+        tracing::info!(%user_id, "signed in");
+        Ok(Started {
+            token,
+            session,
+            next: next.to_owned(),
+            remember: None,
+            known_device: None,
+            trusted_device: None,
+        })
+    }
+
+    /// Signs a browser in again from its remember-me cookie: `None` when the
+    /// cookie is unknown, expired, stolen (its series then ends) or its
+    /// account is gone or locked; the cookie should then be cleared.
+    pub async fn restore(
+        &self,
+        cookie: &SecretString,
+        client: &ClientMeta,
+    ) -> Result<Option<Restored>, SignInError> {
+        let redemption = self
+            .parts
+            .remember
+            .redeem(cookie.expose_secret(), client)
+            .await?;
+        let Redemption::SignIn {
+            user_id,
+            cookie: rotated,
+            series,
+            expires_at,
+        } = redemption
+        else {
+            return Ok(None);
+        };
+        let Some(user) = self.parts.users.find_by_id(user_id).await? else {
+            return Ok(None);
+        };
+        if user.locked {
+            return Ok(None);
+        }
+        // Not fresh: a cookie proved nothing (see SessionService::restore).
+        let (token, session) = self.parts.sessions.restore(user, client, &series).await?;
+        let left = expires_at - self.parts.remember.now();
+        Ok(Some(Restored {
+            token,
+            session,
+            cookie: (rotated, left),
+        }))
+    }
+
+    /// A signed-in person re-entered their password before a sensitive
+    /// action: true (and the session is fresh again) when it was theirs.
+    pub async fn reauthenticate(
+        &self,
+        session: &Session,
+        password: SecretString,
+        client: &ClientMeta,
+    ) -> Result<bool, SignInError> {
+        let confirmed = self
+            .parts
+            .accounts
+            .confirm_password(&session.user, password, client)
+            .await?;
+        if confirmed {
+            self.proved_again(session, client).await?;
+        }
+        Ok(confirmed)
+    }
+
+    /// The session's owner proved themselves again another way (an identity
+    /// already linked to the account): the session is fresh.
+    pub async fn proved_again(
+        &self,
+        session: &Session,
+        client: &ClientMeta,
+    ) -> Result<(), SignInError> {
+        let fingerprint = client_fingerprint(client.user_agent.as_deref(), client.ip);
+        self.parts
+            .sessions
+            .mark_fresh(session, &fingerprint)
+            .await?;
+        Ok(())
+    }
+
+    async fn end_previous(&self, previous: Option<&Session>) -> Result<(), SessionError> {
+        if let Some(previous) = previous {
+            self.parts.sessions.end(previous).await?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_method_names_are_the_audit_trails() {
+        use FirstFactor::*;
+        use SecondFactor::*;
+        let cases = [
+            (SignInMethod::Factors(Password, None), "password"),
+            (SignInMethod::Factors(Password, Some(Totp)), "password+totp"),
+            (
+                SignInMethod::Factors(Password, Some(RecoveryCode)),
+                "password+recovery_code",
+            ),
+            (
+                SignInMethod::Factors(Password, Some(TrustedDevice)),
+                "password+trusted_device",
+            ),
+            (SignInMethod::Factors(Provider, None), "oidc"),
+            (SignInMethod::Factors(Provider, Some(Totp)), "oidc+totp"),
+            (SignInMethod::RememberMe, "remember_me"),
+        ];
+        for (method, word) in cases {
+            assert_eq!(method.as_str(), word);
+        }
+        assert_eq!(FirstFactor::of_source("oidc:corp"), Provider);
+        assert_eq!(FirstFactor::of_source("ldap"), Password);
+        assert_eq!(FirstFactor::of_source("local"), Password);
+    }
+}

@@ -1,0 +1,43 @@
+//! `[mfa]`: the issuer authenticator apps show, and "do not ask again on
+//! this browser".
+
+use super::{Problems, defaults};
+use serde::Deserialize;
+
+/// `[mfa]` settings as written.
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawMfa {
+    /// The issuer name authenticator apps show.
+    pub issuer: Option<String>,
+    /// Offer "do not ask again on this browser" at the second step.
+    pub remember_device: Option<bool>,
+    /// How long that lasts.
+    pub remember_device_for: Option<String>,
+}
+
+/// `[mfa]`, checked.
+pub struct MfaSection {
+    /// The issuer name in `otpauth://` URIs.
+    pub issuer: String,
+    /// How long "remember this device" lasts, when offered.
+    pub remember_device_for: Option<time::Duration>,
+}
+
+/// Checks `[mfa]`; the issuer defaults to the site's name.
+pub fn check(raw: RawMfa, site_name: &str, p: &mut Problems) -> MfaSection {
+    let RawMfa {
+        issuer,
+        remember_device,
+        remember_device_for,
+    } = raw;
+    let lasts = p.duration(
+        "mfa.remember_device_for",
+        remember_device_for.as_deref(),
+        defaults::REMEMBER_DEVICE_FOR,
+    );
+    MfaSection {
+        issuer: issuer.unwrap_or_else(|| site_name.to_owned()),
+        remember_device_for: remember_device.unwrap_or(false).then_some(lasts),
+    }
+}
