@@ -9,6 +9,7 @@
 use crate::audit::{AuditTrail, ClientMeta, Outcome};
 use crate::clock::Clock;
 use crate::external::{ExternalError, IdentityService, SourcePolicy};
+use crate::model::audit::AuditKind;
 use crate::model::{
     Email, FieldProblem, NewUser, RoleName, User, UserCredentials, UserId, Username,
 };
@@ -314,7 +315,7 @@ impl AccountService {
             password_hash: Some(hash),
         };
         let event = self.audit.event(
-            "user.registered",
+            AuditKind::UserRegistered,
             &user,
             client,
             Outcome::Success,
@@ -367,7 +368,7 @@ impl AccountService {
             Err(Locked(wait)) => {
                 self.audit
                     .record_about(
-                        "login.throttled",
+                        AuditKind::LoginThrottled,
                         None,
                         Some(login.trim()),
                         client,
@@ -409,19 +410,31 @@ impl AccountService {
                     Some(_) => "wrong_password",
                 };
                 let details = json!({"reason": reason, "sources": self.source_names()});
-                self.record_attempt("login.failed", known.as_ref(), login, client, details)
-                    .await?;
+                self.record_attempt(
+                    AuditKind::LoginFailed,
+                    known.as_ref(),
+                    login,
+                    client,
+                    details,
+                )
+                .await?;
                 if failure.name_locked {
                     let details = json!({"after_failures": self.throttle.free_failures()});
-                    self.record_attempt("login.locked_out", known.as_ref(), login, client, details)
-                        .await?;
+                    self.record_attempt(
+                        AuditKind::LoginLockedOut,
+                        known.as_ref(),
+                        login,
+                        client,
+                        details,
+                    )
+                    .await?;
                 }
                 self.account_lock_started(failure, known.as_ref(), login, client)
                     .await?;
                 if failure.attack_suspected {
                     self.audit
                         .record_about(
-                            "attack.suspected",
+                            AuditKind::AttackSuspected,
                             None,
                             None,
                             client,
@@ -502,14 +515,14 @@ impl AccountService {
             "after_failures": self.throttle.free_failures_per_account(),
             "barred": failure.account_barred,
         });
-        self.record_attempt("account.locked_out", known, login, client, details)
+        self.record_attempt(AuditKind::AccountLockedOut, known, login, client, details)
             .await
     }
 
     /// Records a refused attempt about `known` (or the name as typed).
     async fn record_attempt(
         &self,
-        kind: &'static str,
+        kind: AuditKind,
         known: Option<&User>,
         login: &str,
         client: &ClientMeta,
@@ -748,7 +761,7 @@ impl AccountService {
                 .await?;
             self.audit
                 .record(
-                    "password.changed",
+                    AuditKind::PasswordChanged,
                     user,
                     client,
                     Outcome::Failure,
@@ -763,7 +776,7 @@ impl AccountService {
         }
         let hash = self.pool.run(move |h| h.hash(&new)).await??;
         let event = self.audit.event(
-            "password.changed",
+            AuditKind::PasswordChanged,
             user,
             client,
             Outcome::Success,
@@ -817,7 +830,7 @@ impl AccountService {
         // One DELETE: sessions, tokens, links, remember-me series, roles and
         // queued mail go with the row (ON DELETE CASCADE), all or nothing.
         let event = self.audit.event(
-            "user.deleted",
+            AuditKind::UserDeleted,
             user,
             client,
             Outcome::Success,

@@ -16,6 +16,7 @@ use crate::account::AdminError;
 use crate::audit::{AuditTrail, ClientMeta, Outcome};
 use crate::clock::Clock;
 use crate::mfa::MfaService;
+use crate::model::audit::AuditKind;
 use crate::model::{RoleName, User, UserId};
 use crate::permission::{ADMIN, RoleBook};
 use crate::ports::{AccountCounts, AuditRepo, SessionRepo, UserOverview, UserRepo};
@@ -186,22 +187,22 @@ impl AdminService {
         let counts = self
             .repos
             .events
-            .count_events_by_hour(&["login.succeeded", "login.failed"], since)
+            .count_events_by_hour(&[AuditKind::LoginSucceeded, AuditKind::LoginFailed], since)
             .await?;
         let sign_ins = (0..CHART_HOURS)
             .map(|i| {
                 let start = first + i * 3600;
-                let of = |kind: &str| {
+                let of = |kind: AuditKind| {
                     counts
                         .iter()
-                        .filter(|(h, k, _)| *h == start && k == kind)
+                        .filter(|(h, k, _)| *h == start && *k == kind)
                         .map(|(_, _, n)| n)
                         .sum()
                 };
                 HourOfSignIns {
                     hour: since + Duration::hours(i),
-                    succeeded: of("login.succeeded"),
-                    failed: of("login.failed"),
+                    succeeded: of(AuditKind::LoginSucceeded),
+                    failed: of(AuditKind::LoginFailed),
                 }
             })
             .collect();
@@ -297,7 +298,7 @@ impl AdminService {
     async fn lock(&self, user: &User, by: &ClientMeta) -> Result<(), AdminError> {
         self.keep_an_administrator(user).await?;
         let audit = &self.services.audit;
-        let event = audit.event("user.locked", user, by, Outcome::Success, json!({}));
+        let event = audit.event(AuditKind::UserLocked, user, by, Outcome::Success, json!({}));
         self.repos.users.set_locked(user.id, true, &event).await?;
         self.forget(user.id);
         audit.committed(&event).await;
@@ -307,7 +308,13 @@ impl AdminService {
     /// Unlocks the account and lifts any brute-force lock-out of its names.
     async fn unlock(&self, user: &User, by: &ClientMeta) -> Result<(), AdminError> {
         let audit = &self.services.audit;
-        let event = audit.event("user.unlocked", user, by, Outcome::Success, json!({}));
+        let event = audit.event(
+            AuditKind::UserUnlocked,
+            user,
+            by,
+            Outcome::Success,
+            json!({}),
+        );
         self.repos.users.set_locked(user.id, false, &event).await?;
         let throttle = &self.services.throttle;
         throttle.clear_name(user.username.as_str()).await?;
@@ -350,7 +357,7 @@ impl AdminService {
         };
         let audit = &self.services.audit;
         let event = audit.event(
-            "roles.changed",
+            AuditKind::RolesChanged,
             user,
             by,
             Outcome::Success,
@@ -393,7 +400,7 @@ impl AdminService {
         self.keep_an_administrator(user).await?;
         let audit = &self.services.audit;
         let event = audit.event(
-            "user.deleted",
+            AuditKind::UserDeleted,
             user,
             by,
             Outcome::Success,

@@ -18,6 +18,7 @@
 
 use crate::audit::AuditEvent;
 use crate::clock::Clock;
+use crate::model::audit::AuditKind;
 use crate::model::mail::{MailTemplate, OutgoingMail};
 use crate::ports::{AuditRepo, EventRules, OutboxRepo, RepoError, UserRepo, WebhookRepo};
 use serde_json::{Value, json};
@@ -71,7 +72,7 @@ impl Alerts {
         };
         let mut earlier = self
             .events
-            .recent_events_of_user(user_id, "login.succeeded", KNOWN_SIGN_INS + 1)
+            .recent_events_of_user(user_id, AuditKind::LoginSucceeded, KNOWN_SIGN_INS + 1)
             .await?;
         // The event itself is already in the trail.
         earlier.retain(|e| e.id != event.id);
@@ -79,9 +80,9 @@ impl Alerts {
             return Ok(false);
         }
         let here = network(event.ip.as_deref());
-        Ok(!earlier.iter().any(|e| {
-            network(e.event.ip.as_deref()) == here && e.event.user_agent == event.user_agent
-        }))
+        Ok(!earlier
+            .iter()
+            .any(|e| network(e.ip.as_deref()) == here && e.user_agent == event.user_agent))
     }
 
     async fn mail_user(&self, event: &AuditEvent, template: MailTemplate) -> Result<(), RepoError> {
@@ -113,7 +114,7 @@ impl Alerts {
             "id": id,
             "alert": alert,
             "event": {
-                "type": event.kind,
+                "type": event.kind.as_str(),
                 "time": event.at.format(&Rfc3339).unwrap_or_default(),
                 "user_id": event.user_id.map(|u| u.to_string()),
                 "username": event.username,
@@ -134,13 +135,13 @@ impl EventRules for Alerts {
     /// Applies the rules to an event just recorded.
     async fn consider(&self, event: &AuditEvent) -> Result<(), RepoError> {
         match event.kind {
-            "login.locked_out" | "account.locked_out" => {
+            AuditKind::LoginLockedOut | AuditKind::AccountLockedOut => {
                 self.mail_user(event, MailTemplate::AccountLocked).await?;
                 self.webhook("account_locked", event).await
             }
-            "attack.suspected" => self.webhook("credential_stuffing", event).await,
-            "remember_me.theft_detected" => self.webhook("remember_me_theft", event).await,
-            "roles.changed" => {
+            AuditKind::AttackSuspected => self.webhook("credential_stuffing", event).await,
+            AuditKind::RememberMeTheftDetected => self.webhook("remember_me_theft", event).await,
+            AuditKind::RolesChanged => {
                 let had = |key: &str| {
                     event.details[key]
                         .as_array()
@@ -151,7 +152,7 @@ impl EventRules for Alerts {
                 }
                 Ok(())
             }
-            "login.succeeded" => {
+            AuditKind::LoginSucceeded => {
                 if self.is_new_device(event).await? {
                     self.mail_user(event, MailTemplate::NewSignIn).await?;
                 }

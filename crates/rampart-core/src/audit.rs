@@ -15,7 +15,9 @@
 //! is written alone ([`AuditTrail::record`]).
 
 use crate::clock::Clock;
-pub use crate::model::audit::{AuditEvent, ClientMeta, EventQuery, Outcome, StoredEvent};
+pub use crate::model::audit::{
+    AuditEvent, AuditKind, ClientMeta, EventQuery, Outcome, StoredEvent,
+};
 use crate::model::{User, UserId};
 use crate::ports::{AuditRepo, EventRules, RepoError};
 use serde_json::Value;
@@ -75,7 +77,7 @@ impl AuditTrail {
     /// [`Self::event`] and the repository method that makes the change.
     pub async fn record(
         &self,
-        kind: &'static str,
+        kind: AuditKind,
         user: &User,
         client: &ClientMeta,
         outcome: Outcome,
@@ -89,7 +91,7 @@ impl AuditTrail {
     /// under an unknown name), alone; see [`Self::event_about`].
     pub async fn record_about(
         &self,
-        kind: &'static str,
+        kind: AuditKind,
         user_id: Option<UserId>,
         username: Option<&str>,
         client: &ClientMeta,
@@ -110,7 +112,7 @@ impl AuditTrail {
     /// method that makes the change it records.
     pub fn event(
         &self,
-        kind: &'static str,
+        kind: AuditKind,
         user: &User,
         client: &ClientMeta,
         outcome: Outcome,
@@ -131,7 +133,7 @@ impl AuditTrail {
     /// password typed into the name field is never recorded).
     pub fn event_about(
         &self,
-        kind: &'static str,
+        kind: AuditKind,
         user_id: Option<UserId>,
         username: Option<&str>,
         client: &ClientMeta,
@@ -162,18 +164,18 @@ impl AuditTrail {
     /// action happened and stays.)
     pub async fn committed(&self, event: &AuditEvent) {
         tracing::info!(
-            event = event.kind,
+            event = event.kind.as_str(),
             user_id = event.user_id.map(|id| id.to_string()),
             outcome = event.outcome.as_str(),
             "audit"
         );
         if let Some(observer) = self.observer.get() {
-            observer.observed(event.kind, event.outcome);
+            observer.observed(event.kind.as_str(), event.outcome);
         }
         if let Some(alerts) = self.alerts.get()
             && let Err(err) = alerts.consider(event).await
         {
-            tracing::error!(event = event.kind, error = %err, "could not queue the alert for an event");
+            tracing::error!(event = event.kind.as_str(), error = %err, "could not queue the alert for an event");
         }
     }
 }

@@ -24,6 +24,7 @@ use crate::device::KnownDevices;
 use crate::mfa::{Factor, MfaError, MfaService};
 use crate::model::User;
 use crate::model::audit::ClientMeta;
+pub use crate::model::authn::{FirstFactor, SecondFactor, SignInMethod};
 use crate::ports::{RepoError, UserRepo};
 use crate::remember::{Redemption, RememberService};
 use crate::session::{Session, SessionError, SessionKind, SessionService, client_fingerprint};
@@ -32,71 +33,11 @@ use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 use time::Duration;
 
-/// How the first factor was proved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FirstFactor {
-    /// A password, checked by Rampart or the directory.
-    Password,
-    /// An identity provider's answer (OpenID Connect, GitHub).
-    Provider,
-}
-
-impl FirstFactor {
-    /// The first factor a source proves: `oidc:<id>` is a provider, `local`
-    /// and `ldap` check a password.
-    pub fn of_source(source: &str) -> Self {
-        if source.starts_with("oidc:") {
-            Self::Provider
-        } else {
-            Self::Password
-        }
-    }
-}
-
-/// What took the place of, or was, the second factor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SecondFactor {
-    /// A TOTP code.
-    Totp,
-    /// A recovery code.
-    RecoveryCode,
-    /// The browser's "remember this device" mark.
-    TrustedDevice,
-}
-
 impl From<Factor> for SecondFactor {
     fn from(factor: Factor) -> Self {
         match factor {
             Factor::Totp => Self::Totp,
             Factor::RecoveryCode { .. } => Self::RecoveryCode,
-        }
-    }
-}
-
-/// How a session was signed in: the audit trail's `method`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SignInMethod {
-    /// A first factor, and a second when the account has one.
-    Factors(FirstFactor, Option<SecondFactor>),
-    /// A remember-me cookie (proves nothing fresh).
-    RememberMe,
-}
-
-impl SignInMethod {
-    /// The word recorded as the event's `method` (`password+totp`, …).
-    pub fn as_str(self) -> &'static str {
-        use FirstFactor::{Password, Provider};
-        use SecondFactor::{RecoveryCode, Totp, TrustedDevice};
-        match self {
-            Self::Factors(Password, None) => "password",
-            Self::Factors(Password, Some(Totp)) => "password+totp",
-            Self::Factors(Password, Some(RecoveryCode)) => "password+recovery_code",
-            Self::Factors(Password, Some(TrustedDevice)) => "password+trusted_device",
-            Self::Factors(Provider, None) => "oidc",
-            Self::Factors(Provider, Some(Totp)) => "oidc+totp",
-            Self::Factors(Provider, Some(RecoveryCode)) => "oidc+recovery_code",
-            Self::Factors(Provider, Some(TrustedDevice)) => "oidc+trusted_device",
-            Self::RememberMe => "remember_me",
         }
     }
 }
@@ -263,7 +204,7 @@ impl SignInService {
         let (token, session) = self
             .parts
             .sessions
-            .sign_in(user, client, method.as_str(), source, SessionKind::Api)
+            .sign_in(user, client, method, source, SessionKind::Api)
             .await?;
         Ok(Started {
             token,
@@ -391,7 +332,7 @@ impl SignInService {
         let (token, session) = self
             .parts
             .sessions
-            .sign_in(user, client, method.as_str(), source, SessionKind::Browser)
+            .sign_in(user, client, method, source, SessionKind::Browser)
             .await?;
         tracing::info!(%user_id, method = method.as_str(), "signed in");
         // Every complete sign-in makes this browser a known device of the
@@ -546,6 +487,14 @@ mod tests {
             ),
             (SignInMethod::Factors(Provider, None), "oidc"),
             (SignInMethod::Factors(Provider, Some(Totp)), "oidc+totp"),
+            (
+                SignInMethod::Factors(Provider, Some(RecoveryCode)),
+                "oidc+recovery_code",
+            ),
+            (
+                SignInMethod::Factors(Provider, Some(TrustedDevice)),
+                "oidc+trusted_device",
+            ),
             (SignInMethod::RememberMe, "remember_me"),
         ];
         for (method, word) in cases {

@@ -17,6 +17,7 @@
 
 use crate::audit::{AuditTrail, ClientMeta, Outcome};
 use crate::clock::Clock;
+use crate::model::audit::AuditKind;
 pub use crate::model::identity::{ExternalProfile, LinkedIdentity, NewIdentity, RoleSync};
 use crate::model::{Email, NewUser, RoleName, User, UserId, Username};
 use crate::ports::{IdentityRepo, LoginKey, RepoError, UniqueField, UserRepo};
@@ -196,7 +197,7 @@ impl IdentityService {
             };
             let identity = NewIdentity::of(user.id, profile, now);
             let event = self.audit.event(
-                "user.registered",
+                AuditKind::UserRegistered,
                 &user,
                 client,
                 Outcome::Success,
@@ -248,7 +249,7 @@ impl IdentityService {
             return Ok(user);
         }
         let event = self.audit.event(
-            "roles.changed",
+            AuditKind::RolesChanged,
             &user,
             client,
             Outcome::Success,
@@ -304,7 +305,7 @@ impl IdentityService {
     ) -> Result<(), ExternalError> {
         let identity = NewIdentity::of(user.id, profile, now);
         let event = self.audit.event(
-            "identity.linked",
+            AuditKind::IdentityLinked,
             user,
             client,
             Outcome::Success,
@@ -349,7 +350,7 @@ impl IdentityService {
             return Err(ExternalError::LastSignInMethod);
         }
         let event = self.audit.event(
-            "identity.unlinked",
+            AuditKind::IdentityUnlinked,
             user,
             client,
             Outcome::Success,

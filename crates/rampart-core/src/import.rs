@@ -12,6 +12,7 @@
 
 use crate::audit::{AuditTrail, ClientMeta, Outcome};
 use crate::clock::Clock;
+use crate::model::audit::AuditKind;
 use crate::model::{Email, NewUser, RoleName, User, Username};
 use crate::password::HashPool;
 use crate::ports::{LoginKey, RepoError, UniqueField, UserRepo};
@@ -215,7 +216,7 @@ impl Importer {
 
     fn event_for(&self, user: &User, family: Family) -> crate::audit::AuditEvent {
         self.audit.event(
-            "user.registered",
+            AuditKind::UserRegistered,
             user,
             &ClientMeta::operator(),
             Outcome::Success,

@@ -2,6 +2,7 @@
 //! session is and when it ends. Rules live here; transport (HTTP) and storage
 //! (SQL) do not. The traits this layer needs from the outside world are in
 //! [`ports`]; `rampart-store` implements them, `rampart-web` drives them.
+#![warn(missing_docs)]
 
 pub mod access;
 pub mod account;

@@ -18,6 +18,7 @@
 
 use crate::audit::{AuditTrail, ClientMeta, Outcome};
 use crate::clock::Clock;
+use crate::model::audit::AuditKind;
 use crate::model::mail::{MailTemplate, OutgoingMail};
 use crate::model::{User, UserId};
 use crate::ports::{
@@ -268,7 +269,7 @@ impl MfaService {
         let (codes, hashes) = self.new_codes(user.id);
         let step = i64::try_from(step).unwrap_or(i64::MAX);
         let event = self.audit.event(
-            "mfa.enabled",
+            AuditKind::MfaEnabled,
             user,
             client,
             Outcome::Success,
@@ -365,7 +366,13 @@ impl MfaService {
             None => {
                 let failure = self.throttle.failed(attempt);
                 self.audit
-                    .record("mfa.failed", user, client, Outcome::Failure, json!({}))
+                    .record(
+                        AuditKind::MfaFailed,
+                        user,
+                        client,
+                        Outcome::Failure,
+                        json!({}),
+                    )
                     .await?;
                 if failure.account_locked || failure.account_barred {
                     let details = json!({
@@ -374,7 +381,7 @@ impl MfaService {
                     });
                     self.audit
                         .record(
-                            "account.locked_out",
+                            AuditKind::AccountLockedOut,
                             user,
                             client,
                             Outcome::Failure,
@@ -417,7 +424,7 @@ impl MfaService {
         let hash = self.code_hash(user.id, &canonical);
         let remaining = (self.repo.count_recovery_codes(user.id).await? - 1).max(0);
         let event = self.audit.event(
-            "recovery_code.used",
+            AuditKind::RecoveryCodeUsed,
             user,
             client,
             Outcome::Success,
@@ -441,7 +448,7 @@ impl MfaService {
         }
         let (codes, hashes) = self.new_codes(user.id);
         let event = self.audit.event(
-            "recovery_codes.regenerated",
+            AuditKind::RecoveryCodesRegenerated,
             user,
             client,
             Outcome::Success,
@@ -458,7 +465,7 @@ impl MfaService {
     /// and the password).
     pub async fn disable(&self, user: &User, client: &ClientMeta) -> Result<(), MfaError> {
         let event = self.audit.event(
-            "mfa.disabled",
+            AuditKind::MfaDisabled,
             user,
             client,
             Outcome::Success,
@@ -487,7 +494,7 @@ impl MfaService {
     /// removes the user's second factor; the user is told by mail.
     pub async fn reset_for(&self, user: &User, by: &ClientMeta) -> Result<(), MfaError> {
         let event = self.audit.event(
-            "mfa.disabled",
+            AuditKind::MfaDisabled,
             user,
             by,
             Outcome::Success,

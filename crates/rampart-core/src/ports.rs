@@ -6,7 +6,7 @@
 //! (`audit`) and writes it in the same transaction as the change, or not at
 //! all when nothing changed (see [`crate::audit`]).
 
-use crate::model::audit::{AuditEvent, EventQuery, StoredEvent};
+use crate::model::audit::{AuditEvent, AuditKind, EventQuery, StoredEvent};
 use crate::model::identity::{ExternalProfile, LinkedIdentity, NewIdentity};
 use crate::model::mail::{OutgoingMail, QueuedMail};
 use crate::model::provider::PendingLogin;
@@ -226,7 +226,7 @@ pub trait TokenRepo: Send + Sync + 'static {
     async fn delete_token(
         &self,
         owner: UserId,
-        id: &str,
+        id: &TokenId,
         audit: &AuditEvent,
     ) -> Result<bool, RepoError>;
     /// Records a use.
@@ -364,16 +364,16 @@ pub trait AuditRepo: Send + Sync + 'static {
     async fn recent_events_of_user(
         &self,
         user: UserId,
-        kind: &str,
+        kind: AuditKind,
         limit: i64,
     ) -> Result<Vec<StoredEvent>, RepoError>;
     /// Events of these kinds since `since`, counted per hour: (hour as Unix
     /// seconds, kind, count).
     async fn count_events_by_hour(
         &self,
-        kinds: &[&str],
+        kinds: &[AuditKind],
         since: OffsetDateTime,
-    ) -> Result<Vec<(i64, String, i64)>, RepoError>;
+    ) -> Result<Vec<(i64, AuditKind, i64)>, RepoError>;
     /// Deletes events older than `cutoff`; returns how many.
     async fn delete_events_before(&self, cutoff: OffsetDateTime) -> Result<u64, RepoError>;
 }

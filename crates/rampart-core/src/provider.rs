@@ -15,6 +15,7 @@ use crate::audit::{AuditTrail, ClientMeta, Outcome};
 use crate::clock::Clock;
 use crate::external::{ExternalError, ExternalProfile, IdentityService, SourcePolicy};
 use crate::model::User;
+use crate::model::audit::AuditKind;
 pub use crate::model::provider::{PendingLogin, Purpose};
 use crate::ports::{IdentityRepo, KeySource, RepoError};
 use async_trait::async_trait;
@@ -387,7 +388,7 @@ impl ProviderSignIn {
     ) -> Result<(), RepoError> {
         self.audit
             .record_about(
-                "login.failed",
+                AuditKind::LoginFailed,
                 None,
                 None,
                 client,

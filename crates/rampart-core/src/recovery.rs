@@ -9,6 +9,7 @@
 
 use crate::audit::{AuditTrail, ClientMeta, Outcome};
 use crate::clock::Clock;
+use crate::model::audit::AuditKind;
 use crate::model::mail::{MailTemplate, OutgoingMail};
 pub use crate::model::recovery::{Purpose, Redeemed};
 use crate::model::{Email, FieldProblem, User, UserId};
@@ -198,7 +199,7 @@ impl RecoveryService {
             return self
                 .audit
                 .record_about(
-                    "password.reset_requested",
+                    AuditKind::PasswordResetRequested,
                     None,
                     Some(email),
                     client,
@@ -219,7 +220,7 @@ impl RecoveryService {
         by: &str,
     ) -> Result<(), RepoError> {
         let event = self.audit.event(
-            "password.reset_requested",
+            AuditKind::PasswordResetRequested,
             user,
             client,
             Outcome::Success,
@@ -299,7 +300,7 @@ impl RecoveryService {
         let hash = self.pool.run(move |h| h.hash(&password)).await??;
         self.redeem(token, Purpose::PasswordReset).await?;
         let event = self.audit.event(
-            "password.reset",
+            AuditKind::PasswordReset,
             &user,
             client,
             Outcome::Success,
@@ -480,9 +481,13 @@ impl RecoveryService {
         let Some(user) = self.users.find_by_id(redeemed.user_id).await? else {
             return Err(RecoveryError::InvalidToken);
         };
-        let event = self
-            .audit
-            .event("email.verified", &user, client, Outcome::Success, json!({}));
+        let event = self.audit.event(
+            AuditKind::EmailVerified,
+            &user,
+            client,
+            Outcome::Success,
+            json!({}),
+        );
         if !self
             .users
             .mark_email_verified(redeemed.user_id, &redeemed.email.to_lowercase(), &event)

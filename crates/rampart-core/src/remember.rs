@@ -19,6 +19,7 @@
 use crate::audit::{AuditTrail, ClientMeta, Outcome};
 use crate::clock::Clock;
 use crate::model::UserId;
+use crate::model::audit::AuditKind;
 use crate::model::mail::{MailTemplate, OutgoingMail};
 pub use crate::model::remember::RememberRecord;
 use crate::ports::{OutboxRepo, RememberRepo, RepoError, UserRepo};
@@ -182,7 +183,7 @@ impl RememberService {
         let user = self.users.find_by_id(record.user_id).await?;
         let event = user.as_ref().map(|user| {
             self.audit.event(
-                "remember_me.theft_detected",
+                AuditKind::RememberMeTheftDetected,
                 user,
                 client,
                 Outcome::Failure,

@@ -13,6 +13,8 @@
 use crate::audit::{AuditTrail, ClientMeta, Outcome};
 use crate::cache::CacheGate;
 use crate::clock::Clock;
+use crate::model::audit::AuditKind;
+use crate::model::authn::SignInMethod;
 pub use crate::model::session::{NewSession, Session, SessionId, StoredSession};
 use crate::model::{User, UserId};
 use crate::ports::{RepoError, SessionRepo};
@@ -196,7 +198,7 @@ impl SessionService {
         client: &ClientMeta,
     ) -> Result<(), SessionError> {
         let event = self.audit.event(
-            "logout",
+            AuditKind::Logout,
             &session.user,
             client,
             Outcome::Success,
@@ -214,19 +216,19 @@ impl SessionService {
     pub async fn revoke_by_id(
         &self,
         user: &User,
-        id: &str,
+        id: &SessionId,
         client: &ClientMeta,
     ) -> Result<bool, SessionError> {
         let sessions = self.repo.list_user_sessions(user.id).await?;
-        let Some(found) = sessions.into_iter().find(|s| s.session.id.0 == id) else {
+        let Some(found) = sessions.into_iter().find(|s| s.session.id == *id) else {
             return Ok(false);
         };
         let event = self.audit.event(
-            "session.revoked",
+            AuditKind::SessionRevoked,
             user,
             client,
             Outcome::Success,
-            json!({"session_id": id}),
+            json!({"session_id": id.0}),
         );
         self.cache_remove(&found.session.digest);
         let ended = self
@@ -247,7 +249,7 @@ impl SessionService {
         client: &ClientMeta,
     ) -> Result<(), SessionError> {
         let event = self.audit.event(
-            "session.revoked",
+            AuditKind::SessionRevoked,
             user,
             client,
             Outcome::Success,
@@ -301,8 +303,14 @@ impl SessionService {
             kind: SessionKind::Browser,
             remember_series: Some(series.to_owned()),
         };
-        self.signed_in(user, client, "remember_me", "remember_me", origin)
-            .await
+        self.signed_in(
+            user,
+            client,
+            SignInMethod::RememberMe,
+            "remember_me",
+            origin,
+        )
+        .await
     }
 
     /// Ends every session the remember-me `series` of `user` started (the
@@ -322,7 +330,7 @@ impl SessionService {
         &self,
         user: User,
         client: &ClientMeta,
-        method: &str,
+        method: SignInMethod,
         source: &str,
         kind: SessionKind,
     ) -> Result<(SecretString, Arc<Session>), SessionError> {
@@ -339,16 +347,16 @@ impl SessionService {
         &self,
         user: User,
         client: &ClientMeta,
-        method: &str,
+        method: SignInMethod,
         source: &str,
         origin: Origin,
     ) -> Result<(SecretString, Arc<Session>), SessionError> {
         let event = self.audit.event(
-            "login.succeeded",
+            AuditKind::LoginSucceeded,
             &user,
             client,
             Outcome::Success,
-            json!({"method": method, "source": source}),
+            json!({"method": method.as_str(), "source": source}),
         );
         let started = self
             .insert(
@@ -459,14 +467,18 @@ impl SessionService {
         ) {
             // Record this request's activity like a cache hit would.
             let _ = self.check_cached(digest, now);
-        } else {
+        } else if now - db_seen >= self.config.touch_interval.whole_seconds() {
             // Not cached (an invalidation raced this read, or the cache is
-            // off): the activity is written now, not behind, or the next read
-            // (which finds no cache entry either) would miss it and could end
-            // the session as idle.
-            self.repo
-                .touch_sessions(&[(session.id.clone(), from_unix(now))])
-                .await?;
+            // off) and the stored activity is old: it is written now, not
+            // behind, or the next read (which finds no cache entry either)
+            // would miss it and could end the session as idle. At most once
+            // per touch interval per session, and a failed write only delays
+            // it (the request itself was answered from a good read).
+            let seen = [(session.id.clone(), from_unix(now))];
+            if let Err(err) = self.repo.touch_sessions(&seen).await {
+                tracing::warn!(error = %err, "could not record a session's activity; queued");
+                let _ = self.touches.try_send(seen[0].clone());
+            }
         }
         Ok(Some(session))
     }

@@ -11,8 +11,10 @@
 use crate::audit::{AuditTrail, ClientMeta, Outcome};
 use crate::cache::CacheGate;
 use crate::clock::Clock;
+use crate::model::audit::AuditKind;
 pub use crate::model::token::{ApiToken, NewApiToken, Scope, TokenId, TokenSummary};
 use crate::model::{FieldProblem, User, UserId};
+use crate::permission::RoleBook;
 use crate::ports::{RepoError, TokenRepo};
 use rampart_crypto::{TokenDigest, generate_pat, is_well_formed_pat};
 use secrecy::{ExposeSecret, SecretString};
@@ -63,6 +65,7 @@ struct Cached {
 
 /// Creates, checks, lists and revokes personal access tokens.
 pub struct TokenService {
+    roles: Arc<RoleBook>,
     repo: Arc<dyn TokenRepo>,
     clock: Arc<dyn Clock>,
     cache_ttl: Duration,
@@ -73,8 +76,14 @@ pub struct TokenService {
 
 impl TokenService {
     /// A service over `repo`.
-    pub fn new(repo: Arc<dyn TokenRepo>, clock: Arc<dyn Clock>, audit: Arc<AuditTrail>) -> Self {
+    pub fn new(
+        repo: Arc<dyn TokenRepo>,
+        clock: Arc<dyn Clock>,
+        audit: Arc<AuditTrail>,
+        roles: Arc<RoleBook>,
+    ) -> Self {
         Self {
+            roles,
             repo,
             clock,
             cache_ttl: Duration::seconds(10),
@@ -82,6 +91,12 @@ impl TokenService {
             gate: CacheGate::default(),
             audit,
         }
+    }
+
+    /// True when `user` may hold tokens with the `admin` scope: they have
+    /// an administrative permission (asked of the role book).
+    pub fn may_administer(&self, user: &User) -> bool {
+        self.roles.is_staff(user)
     }
 
     /// Creates a token for `owner`; returns the secret (to show once).
@@ -121,10 +136,10 @@ impl TokenService {
                 "Choose at least one scope: read:me, write:me, admin or proxy.",
             ));
         }
-        if parsed.contains(&Scope::Admin) && !owner.roles.iter().any(|r| r.as_str() == "admin") {
+        if parsed.contains(&Scope::Admin) && !self.may_administer(owner) {
             problems.push(FieldProblem::new(
                 "scopes",
-                "Only administrators can create tokens with the admin scope.",
+                "Only administrators and staff (an account with an administrative permission) can create tokens with the admin scope.",
             ));
         }
         if !(1..=365).contains(&expires_in_days) {
@@ -147,7 +162,7 @@ impl TokenService {
             last_used_at: None,
         };
         let event = self.audit.event(
-            "token.created",
+            AuditKind::TokenCreated,
             owner,
             client,
             Outcome::Success,
@@ -266,21 +281,21 @@ impl TokenService {
     pub async fn revoke(
         &self,
         owner: &User,
-        id: &str,
+        id: &TokenId,
         client: &ClientMeta,
     ) -> Result<(), TokenError> {
         let event = self.audit.event(
-            "token.revoked",
+            AuditKind::TokenRevoked,
             owner,
             client,
             Outcome::Success,
-            json!({"token_id": id}),
+            json!({"token_id": id.0}),
         );
         if !self.repo.delete_token(owner.id, id, &event).await? {
             return Err(TokenError::NotFound);
         }
         if let Ok(mut cache) = self.cache.write() {
-            cache.retain(|_, c| c.token.summary.id.0 != id);
+            cache.retain(|_, c| c.token.summary.id != *id);
         }
         self.audit.committed(&event).await;
         Ok(())

@@ -197,6 +197,7 @@ pub async fn services(
         Arc::new(store.clone()),
         clock.clone(),
         audit.clone(),
+        config.roles.clone(),
     ));
     let throttle = Arc::new(LoginThrottle::new(
         repo.clone(),

@@ -266,14 +266,14 @@ async fn export_audit(
             for e in &page {
                 let line = serde_json::json!({
                     "id": e.id,
-                    "time": e.event.at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+                    "time": e.at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
                     "type": e.kind,
-                    "user_id": e.event.user_id.map(|id| id.to_string()),
-                    "username": e.event.username,
-                    "ip": e.event.ip,
-                    "user_agent": e.event.user_agent,
+                    "user_id": e.user_id.map(|id| id.to_string()),
+                    "username": e.username,
+                    "ip": e.ip,
+                    "user_agent": e.user_agent,
                     "outcome": e.outcome,
-                    "details": e.event.details,
+                    "details": e.details,
                 });
                 writeln!(out, "{line}")?;
             }

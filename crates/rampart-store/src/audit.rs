@@ -10,7 +10,7 @@ use crate::error::repo_error;
 use crate::time::time_of;
 use async_trait::async_trait;
 use rampart_core::UserId;
-use rampart_core::audit::{AuditEvent, EventQuery, Outcome, StoredEvent};
+use rampart_core::audit::{AuditEvent, AuditKind, EventQuery, StoredEvent};
 use rampart_core::ports::{AuditRepo, RepoError};
 use time::OffsetDateTime;
 
@@ -25,7 +25,7 @@ macro_rules! insert_event {
         )
         .bind(e.id.as_str())
         .bind(e.at.unix_timestamp())
-        .bind(e.kind)
+        .bind(e.kind.as_str())
         .bind(e.user_id.map(|id| id.to_string()))
         .bind(e.username.as_deref())
         .bind(e.ip.as_deref())
@@ -80,24 +80,15 @@ struct EventRow {
 impl EventRow {
     fn into_event(self) -> StoredEvent {
         StoredEvent {
-            event: AuditEvent {
-                id: self.id.clone(),
-                kind: "",
-                user_id: self.user_id.as_deref().and_then(UserId::parse),
-                username: self.username,
-                ip: self.ip,
-                user_agent: self.user_agent,
-                outcome: if self.outcome == "success" {
-                    Outcome::Success
-                } else {
-                    Outcome::Failure
-                },
-                details: serde_json::from_str(&self.details).unwrap_or(serde_json::Value::Null),
-                at: time_of(self.at),
-            },
             id: self.id,
             kind: self.kind,
             outcome: self.outcome,
+            user_id: self.user_id.as_deref().and_then(UserId::parse),
+            username: self.username,
+            ip: self.ip,
+            user_agent: self.user_agent,
+            details: serde_json::from_str(&self.details).unwrap_or(serde_json::Value::Null),
+            at: time_of(self.at),
         }
     }
 }
@@ -133,7 +124,7 @@ impl AuditRepo for Store {
     async fn recent_events_of_user(
         &self,
         user: UserId,
-        kind: &str,
+        kind: AuditKind,
         limit: i64,
     ) -> Result<Vec<StoredEvent>, RepoError> {
         let rows: Vec<EventRow> = on_pool!(self, |pool| sqlx::query_as(
@@ -142,7 +133,7 @@ impl AuditRepo for Store {
              ORDER BY at DESC, id DESC LIMIT $3"
         )
         .bind(user.to_string())
-        .bind(kind)
+        .bind(kind.as_str())
         .bind(limit)
         .fetch_all(pool)
         .await
@@ -152,21 +143,21 @@ impl AuditRepo for Store {
 
     async fn count_events_by_hour(
         &self,
-        kinds: &[&str],
+        kinds: &[AuditKind],
         since: OffsetDateTime,
-    ) -> Result<Vec<(i64, String, i64)>, RepoError> {
+    ) -> Result<Vec<(i64, AuditKind, i64)>, RepoError> {
         let mut counts = Vec::new();
         for kind in kinds {
             let rows: Vec<(i64, i64)> = on_pool!(self, |pool| sqlx::query_as(
                 "SELECT (at / 3600) * 3600 AS hour, COUNT(*) FROM audit_events \
                  WHERE kind = $1 AND at >= $2 GROUP BY at / 3600 ORDER BY hour"
             )
-            .bind(*kind)
+            .bind(kind.as_str())
             .bind(since.unix_timestamp())
             .fetch_all(pool)
             .await
             .map_err(repo_error))?;
-            counts.extend(rows.into_iter().map(|(h, n)| (h, (*kind).to_owned(), n)));
+            counts.extend(rows.into_iter().map(|(h, n)| (h, *kind, n)));
         }
         Ok(counts)
     }

@@ -112,13 +112,13 @@ impl TokenRepo for Store {
     async fn delete_token(
         &self,
         owner: UserId,
-        id: &str,
+        id: &TokenId,
         audit: &AuditEvent,
     ) -> Result<bool, RepoError> {
         audited!(self, Some(audit), |tx| sqlx::query(
             "DELETE FROM api_tokens WHERE id = $1 AND user_id = $2"
         )
-        .bind(id)
+        .bind(&id.0)
         .bind(owner.to_string())
         .execute(&mut *tx)
         .await

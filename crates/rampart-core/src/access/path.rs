@@ -42,17 +42,19 @@ pub enum PathProblem {
     /// `..%20`): Tomcat and IIS go up a level, nginx and Node do not.
     #[error("the path has a segment that servers read differently")]
     Ambiguous,
-    /// A `#` (never part of a request's path) or a character that Windows
-    /// maps to `.`, `/` or `\` (fullwidth and look-alike forms).
+    /// A `#` or an encoded `?` (neither is ever part of a request's path; a
+    /// server that decodes before it splits off the query reads them as its
+    /// start) or a character that Windows maps to `.`, `/` or `\`
+    /// (fullwidth and look-alike forms).
     #[error("the path has a character servers read differently")]
     LookAlike,
 }
 
 /// Characters that Windows' best-fit mapping or Unicode normalisation turns
 /// into `.`, `/` or `\\`.
-const LOOK_ALIKES: [char; 11] = [
+const LOOK_ALIKES: [char; 12] = [
     '\u{ff0e}', '\u{ff0f}', '\u{ff3c}', '\u{2024}', '\u{fe52}', '\u{2215}', '\u{2044}', '\u{29f5}',
-    '\u{fe68}', '\u{2216}', '#',
+    '\u{fe68}', '\u{2216}', '#', '?',
 ];
 
 /// The longest path considered (longer ones are refused as not absolute
@@ -285,6 +287,14 @@ mod tests {
             (spelled, plain) in proptest::collection::vec(segment(), 1..5).prop_flat_map(spelled_path)
         ) {
             prop_assert_eq!(canonical_path(&spelled, false), Ok(plain));
+        }
+
+        /// An encoded `?` is refused, not made into a path that reads as a
+        /// query once decoded (found by the property below).
+        #[test]
+        fn an_encoded_question_mark_is_refused(case in 0usize..4) {
+            let raw = ["/%3f", "/a%3Fb", "/admin%3f/x", "/%3f%3f"][case];
+            prop_assert_eq!(canonical_path(raw, false), Err(PathProblem::LookAlike));
         }
 
         /// Whatever arrives, the answer is a path or a named refusal, never a

@@ -44,13 +44,144 @@ impl ClientMeta {
     }
 }
 
+/// Every kind of security event the trail records (the names of
+/// `docs/api.md`); stored and exported as [`AuditKind::as_str`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuditKind {
+    /// `account.locked_out`.
+    AccountLockedOut,
+    /// `attack.suspected`.
+    AttackSuspected,
+    /// `email.verified`.
+    EmailVerified,
+    /// `identity.linked`.
+    IdentityLinked,
+    /// `identity.unlinked`.
+    IdentityUnlinked,
+    /// `login.failed`.
+    LoginFailed,
+    /// `login.locked_out`.
+    LoginLockedOut,
+    /// `login.succeeded`.
+    LoginSucceeded,
+    /// `login.throttled`.
+    LoginThrottled,
+    /// `logout`.
+    Logout,
+    /// `mfa.disabled`.
+    MfaDisabled,
+    /// `mfa.enabled`.
+    MfaEnabled,
+    /// `mfa.failed`.
+    MfaFailed,
+    /// `password.changed`.
+    PasswordChanged,
+    /// `password.reset`.
+    PasswordReset,
+    /// `password.reset_requested`.
+    PasswordResetRequested,
+    /// `recovery_code.used`.
+    RecoveryCodeUsed,
+    /// `recovery_codes.regenerated`.
+    RecoveryCodesRegenerated,
+    /// `remember_me.theft_detected`.
+    RememberMeTheftDetected,
+    /// `roles.changed`.
+    RolesChanged,
+    /// `session.revoked`.
+    SessionRevoked,
+    /// `token.created`.
+    TokenCreated,
+    /// `token.revoked`.
+    TokenRevoked,
+    /// `user.deleted`.
+    UserDeleted,
+    /// `user.locked`.
+    UserLocked,
+    /// `user.registered`.
+    UserRegistered,
+    /// `user.unlocked`.
+    UserUnlocked,
+}
+
+impl AuditKind {
+    /// Every kind.
+    pub const ALL: [AuditKind; 27] = [
+        AuditKind::AccountLockedOut,
+        AuditKind::AttackSuspected,
+        AuditKind::EmailVerified,
+        AuditKind::IdentityLinked,
+        AuditKind::IdentityUnlinked,
+        AuditKind::LoginFailed,
+        AuditKind::LoginLockedOut,
+        AuditKind::LoginSucceeded,
+        AuditKind::LoginThrottled,
+        AuditKind::Logout,
+        AuditKind::MfaDisabled,
+        AuditKind::MfaEnabled,
+        AuditKind::MfaFailed,
+        AuditKind::PasswordChanged,
+        AuditKind::PasswordReset,
+        AuditKind::PasswordResetRequested,
+        AuditKind::RecoveryCodeUsed,
+        AuditKind::RecoveryCodesRegenerated,
+        AuditKind::RememberMeTheftDetected,
+        AuditKind::RolesChanged,
+        AuditKind::SessionRevoked,
+        AuditKind::TokenCreated,
+        AuditKind::TokenRevoked,
+        AuditKind::UserDeleted,
+        AuditKind::UserLocked,
+        AuditKind::UserRegistered,
+        AuditKind::UserUnlocked,
+    ];
+
+    /// The stored name, e.g. `login.succeeded`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditKind::AccountLockedOut => "account.locked_out",
+            AuditKind::AttackSuspected => "attack.suspected",
+            AuditKind::EmailVerified => "email.verified",
+            AuditKind::IdentityLinked => "identity.linked",
+            AuditKind::IdentityUnlinked => "identity.unlinked",
+            AuditKind::LoginFailed => "login.failed",
+            AuditKind::LoginLockedOut => "login.locked_out",
+            AuditKind::LoginSucceeded => "login.succeeded",
+            AuditKind::LoginThrottled => "login.throttled",
+            AuditKind::Logout => "logout",
+            AuditKind::MfaDisabled => "mfa.disabled",
+            AuditKind::MfaEnabled => "mfa.enabled",
+            AuditKind::MfaFailed => "mfa.failed",
+            AuditKind::PasswordChanged => "password.changed",
+            AuditKind::PasswordReset => "password.reset",
+            AuditKind::PasswordResetRequested => "password.reset_requested",
+            AuditKind::RecoveryCodeUsed => "recovery_code.used",
+            AuditKind::RecoveryCodesRegenerated => "recovery_codes.regenerated",
+            AuditKind::RememberMeTheftDetected => "remember_me.theft_detected",
+            AuditKind::RolesChanged => "roles.changed",
+            AuditKind::SessionRevoked => "session.revoked",
+            AuditKind::TokenCreated => "token.created",
+            AuditKind::TokenRevoked => "token.revoked",
+            AuditKind::UserDeleted => "user.deleted",
+            AuditKind::UserLocked => "user.locked",
+            AuditKind::UserRegistered => "user.registered",
+            AuditKind::UserUnlocked => "user.unlocked",
+        }
+    }
+
+    /// The kind a stored name names.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
 /// One security event.
 #[derive(Debug, Clone)]
 pub struct AuditEvent {
     /// Identifier, chosen when the event is built (the row's primary key).
     pub id: String,
-    /// Event type, e.g. `mfa.enabled`.
-    pub kind: &'static str,
+    /// Event type.
+    pub kind: AuditKind,
     /// The account concerned.
     pub user_id: Option<UserId>,
     /// Its username at the time.
@@ -72,12 +203,23 @@ pub struct AuditEvent {
 pub struct StoredEvent {
     /// Identifier (the paging cursor).
     pub id: String,
-    /// The event.
-    pub event: AuditEvent,
-    /// Its type as stored (events read back may be of any type).
+    /// Its type as stored (a trail may hold types this version does not
+    /// record any more).
     pub kind: String,
     /// Its outcome as stored.
     pub outcome: String,
+    /// The account concerned.
+    pub user_id: Option<UserId>,
+    /// Its username at the time.
+    pub username: Option<String>,
+    /// Client address.
+    pub ip: Option<String>,
+    /// Client user agent.
+    pub user_agent: Option<String>,
+    /// Further facts.
+    pub details: Value,
+    /// When.
+    pub at: OffsetDateTime,
 }
 
 /// Which events to read: every filter is optional; newest first.

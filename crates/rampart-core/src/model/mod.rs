@@ -3,6 +3,7 @@
 //! module can use it without a cycle (checked by `tests/import_graph.rs`).
 
 pub mod audit;
+pub mod authn;
 pub mod identity;
 pub mod mail;
 pub mod provider;

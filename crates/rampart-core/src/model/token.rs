@@ -75,11 +75,11 @@ pub struct ApiToken {
 }
 
 impl ApiToken {
-    /// The scopes the token can use now: its own, minus `admin` unless the
-    /// owner currently holds the `admin` role.
+    /// True when the token carries `scope`. (The `admin` scope only lets a
+    /// token act with its owner's administrative permissions, which every
+    /// admin route checks through the role book at each request.)
     pub fn allows(&self, scope: Scope) -> bool {
         self.summary.scopes.contains(&scope)
-            && (scope != Scope::Admin || self.user.roles.iter().any(|r| r.as_str() == "admin"))
     }
 }
 

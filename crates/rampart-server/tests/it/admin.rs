@@ -17,6 +17,7 @@ backend_tests!(
     administrators_manage_accounts_through_the_api,
     the_console_acts_on_accounts_with_csrf_and_audit,
     the_setup_link_creates_the_first_administrator_once,
+    staff_tokens_carry_their_roles_permissions_and_no_more,
 );
 
 const UUID: &str = "00000000-0000-0000-0000-000000000000";
@@ -700,5 +701,54 @@ async fn the_setup_link_creates_the_first_administrator_once(backend: Backend) {
             .await
             .status(),
         StatusCode::BAD_REQUEST
+    );
+}
+
+/// The `admin` scope is for staff (any administrative permission, asked of
+/// the role book): a `support` token reads accounts but cannot act on them,
+/// and loses even that when the role is taken away.
+async fn staff_tokens_carry_their_roles_permissions_and_no_more(backend: Backend) {
+    let app = spawn(&backend).await;
+    let api = Api::new(&app);
+    let target = person(&app, &api, "tom", &[]).await;
+    person(&app, &api, "pat", &[]).await;
+    person(&app, &api, "sue", &["support"]).await;
+    let admin_token = |bearer: String| {
+        let api = &api;
+        async move {
+            api.call(
+                Method::POST,
+                "/me/tokens",
+                Some(&bearer),
+                Some(json!({"name": "ci", "scopes": ["admin"], "expires_in_days": 1})),
+            )
+            .await
+        }
+    };
+    let (status, body) = admin_token(api.login("pat").await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, created) = admin_token(api.login("sue").await).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let token = created["token"].as_str().unwrap().to_owned();
+    let account = format!("/admin/users/{target}");
+    let (status, _) = api.call(Method::GET, &account, Some(&token), None).await;
+    assert_eq!(status, StatusCode::OK, "support reads accounts");
+    let (status, body) = api
+        .call(
+            Method::PATCH,
+            &account,
+            Some(&token),
+            Some(json!({"locked": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    app.set_roles("sue", vec![RoleName::user()], &ClientMeta::operator())
+        .await
+        .unwrap();
+    let (status, _) = api.call(Method::GET, &account, Some(&token), None).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "the role is gone, and with it the token's reach"
     );
 }

@@ -159,14 +159,14 @@ pub async fn list_events(
             .into_iter()
             .map(|e| Event {
                 id: e.id,
-                time: rfc3339(e.event.at),
+                time: rfc3339(e.at),
                 kind: e.kind,
-                user_id: e.event.user_id.map(|id| id.to_string()),
-                username: e.event.username,
-                ip: e.event.ip,
-                user_agent: e.event.user_agent,
+                user_id: e.user_id.map(|id| id.to_string()),
+                username: e.username,
+                ip: e.ip,
+                user_agent: e.user_agent,
                 outcome: e.outcome,
-                details: e.event.details,
+                details: e.details,
             })
             .collect(),
     ))

@@ -8,6 +8,7 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use rampart_core::session::SessionId;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -181,7 +182,7 @@ pub async fn delete_session(
 ) -> Result<StatusCode, ApiError> {
     let ended = state
         .sessions
-        .revoke_by_id(&caller.user, &id, &client.meta())
+        .revoke_by_id(&caller.user, &SessionId(id), &client.meta())
         .await?;
     if ended {
         Ok(StatusCode::NO_CONTENT)

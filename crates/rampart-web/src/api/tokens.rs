@@ -10,7 +10,7 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use rampart_core::token::TokenSummary;
+use rampart_core::token::{TokenId, TokenSummary};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -169,7 +169,7 @@ pub async fn delete_token(
 ) -> Result<StatusCode, ApiError> {
     state
         .tokens
-        .revoke(&caller.user, &id, &client.meta())
+        .revoke(&caller.user, &TokenId(id), &client.meta())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

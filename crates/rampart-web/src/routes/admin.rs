@@ -308,10 +308,10 @@ async fn user_page(
             .map_err(WebError::internal)?
             .into_iter()
             .map(|e| EventRow {
-                time: when(e.event.at),
+                time: when(e.at),
                 kind: e.kind,
                 outcome: e.outcome,
-                ip: e.event.ip.unwrap_or_default(),
+                ip: e.ip.unwrap_or_default(),
             })
             .collect()
     } else {

@@ -11,6 +11,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use rampart_core::session::SessionId;
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 
@@ -125,7 +126,11 @@ async fn revoke(
         ));
     } else if !state
         .sessions
-        .revoke_by_id(&session.user, &form.session_id, &client.meta())
+        .revoke_by_id(
+            &session.user,
+            &SessionId(form.session_id.clone()),
+            &client.meta(),
+        )
         .await?
     {
         return Err(WebError::BadRequest(

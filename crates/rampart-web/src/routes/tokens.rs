@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use rampart_core::token::{TokenError, TokenSummary};
+use rampart_core::token::{TokenError, TokenId, TokenSummary};
 use rampart_core::{Scope, User};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
@@ -67,11 +67,11 @@ fn row(t: TokenSummary) -> Row {
     }
 }
 
-/// The scopes this account may give a token (`admin` only to administrators).
-fn choices(user: &User) -> Vec<Choice> {
+/// The scopes this account may give a token (`admin` only to staff).
+fn choices(state: &AppState, user: &User) -> Vec<Choice> {
     Scope::ALL
         .into_iter()
-        .filter(|s| *s != Scope::Admin || user.roles.iter().any(|r| r.as_str() == "admin"))
+        .filter(|s| *s != Scope::Admin || state.tokens.may_administer(user))
         .map(|s| Choice {
             name: s.as_str(),
             help: match s {
@@ -105,7 +105,7 @@ async fn page(
         TokensPage {
             csrf_token: token_for(&state.settings.csrf_key, &visitor.digest),
             tokens: tokens.into_iter().map(row).collect(),
-            scopes: choices(user),
+            scopes: choices(state, user),
             created: created.map(|s| s.expose_secret().to_owned()),
             problems,
         },
@@ -191,7 +191,11 @@ async fn revoke(
         .find(|(k, _)| k == "token_id")
         .map(|(_, v)| v.as_str())
         .unwrap_or("");
-    match state.tokens.revoke(&session.user, id, &client.meta()).await {
+    match state
+        .tokens
+        .revoke(&session.user, &TokenId(id.to_owned()), &client.meta())
+        .await
+    {
         Ok(()) => Ok(Redirect::to("/account/tokens").into_response()),
         Err(TokenError::NotFound) => Err(WebError::BadRequest(
             "You have no token with this id; it may have been revoked already.".to_owned(),
