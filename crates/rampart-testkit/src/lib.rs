@@ -1,13 +1,18 @@
 //! Test kit: the real Rampart application on `127.0.0.1:0` with a fresh
 //! database (an SQLite file in a temporary folder, or a new PostgreSQL
 //! database when `RAMPART_TEST_DATABASE_URL` is set), a manual clock the test
-//! can advance, and typed helpers for the browser flows.
+//! can advance, and the actions tests share: browser flows (`Browser`:
+//! register, sign in, change the password, sign out), the JSON API
+//! ([`api::Api`]: sign up, sign in, tokens, error codes), operator actions
+//! (roles, locks) and authenticator codes ([`TestApp::totp_code`]). Test
+//! files use these instead of their own copies.
 
 // Test support: failing loudly is the point, so panics are allowed here.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 // Tests compare what the server did with the real time (see clippy.toml).
 #![allow(clippy::disallowed_methods)]
 
+pub mod api;
 pub mod ldap;
 pub mod oidc;
 pub mod smtp;
@@ -306,6 +311,44 @@ impl TestApp {
             .to_owned()
     }
 
+    /// Operator: gives `name` the roles `roles` beside `user`.
+    pub async fn grant(&self, name: &str, roles: &[&str]) {
+        let mut all: Vec<rampart_core::RoleName> = roles
+            .iter()
+            .map(|r| rampart_core::RoleName::parse(r).unwrap_or_else(|p| fail(p.message)))
+            .collect();
+        all.push(rampart_core::RoleName::user());
+        self.set_roles(name, all, &rampart_core::ClientMeta::operator())
+            .await
+            .unwrap_or_else(fail);
+    }
+
+    /// Operator: makes `name` an administrator (roles `admin` and `user`).
+    pub async fn make_admin(&self, name: &str) {
+        self.grant(name, &["admin"]).await;
+    }
+
+    /// The code an authenticator app would show for the base32 `secret` at
+    /// the server's clock plus `steps` 30-second steps (computed by
+    /// `totp-lite`, not by Rampart).
+    pub fn totp_code(&self, secret: &str, steps: i64) -> String {
+        let key = data_encoding::BASE32_NOPAD
+            .decode(secret.as_bytes())
+            .unwrap_or_else(fail);
+        let at = rampart_core::Clock::now(self.clock.as_ref()).unix_timestamp() + steps * 30;
+        totp_lite::totp_custom::<totp_lite::Sha1>(
+            30,
+            6,
+            &key,
+            u64::try_from(at).unwrap_or_else(fail),
+        )
+    }
+
+    /// A client of the JSON API.
+    pub fn api(&self) -> api::Api {
+        api::Api::new(self)
+    }
+
     /// A browser-like client: its own cookie jar, redirects not followed.
     pub fn browser(&self) -> Browser {
         Browser::new(&self.base)
@@ -420,6 +463,21 @@ impl Browser {
             "/login",
             "/login",
             &[("username", username), ("password", password)],
+        )
+        .await
+    }
+
+    /// Changes the password through `/account/password` (a fresh sign-in
+    /// is needed).
+    pub async fn change_password(&self, current: &str, new: &str) -> Response {
+        self.submit(
+            "/account/password",
+            "/account/password",
+            &[
+                ("current_password", current),
+                ("new_password", new),
+                ("new_password_confirm", new),
+            ],
         )
         .await
     }

@@ -240,3 +240,33 @@ pub struct EventQuery {
     /// At most this many (1 to 1000).
     pub limit: i64,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::AuditKind;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn every_kind_is_documented_and_every_documented_kind_exists() {
+        let doc = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/api.md"));
+        let section = doc
+            .split("## Audit events")
+            .nth(1)
+            .and_then(|rest| rest.split("\n## ").next())
+            .unwrap_or_default();
+        let documented: BTreeSet<&str> = section
+            .lines()
+            .filter_map(|line| line.strip_prefix("| `"))
+            .filter_map(|rest| rest.split('`').next())
+            .collect();
+        let kinds: BTreeSet<&str> = AuditKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(
+            documented, kinds,
+            "docs/api.md's audit events and AuditKind differ"
+        );
+        for kind in AuditKind::ALL {
+            assert_eq!(AuditKind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(AuditKind::parse("login.success"), None);
+    }
+}

@@ -4,9 +4,9 @@
 //! its permission; locks end sessions at once; role changes apply at the
 //! next request; the last administrator cannot be removed.
 
-use crate::api::Api;
 use rampart_core::{ClientMeta, RoleName};
 use rampart_server::config::{RawConfig, RawRole};
+use rampart_testkit::api::{Api, error_code};
 use rampart_testkit::{Backend, Browser, GOOD_PASSWORD, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -45,11 +45,7 @@ async fn spawn(backend: &Backend) -> TestApp {
 pub(crate) async fn person(app: &TestApp, api: &Api, name: &str, roles: &[&str]) -> String {
     let created = api.signup(name).await;
     if !roles.is_empty() {
-        let mut all: Vec<RoleName> = roles.iter().map(|r| RoleName::parse(r).unwrap()).collect();
-        all.push(RoleName::user());
-        app.set_roles(name, all, &ClientMeta::operator())
-            .await
-            .unwrap();
+        app.grant(name, roles).await;
     }
     created["id"].as_str().unwrap().to_owned()
 }
@@ -61,10 +57,6 @@ pub(crate) async fn signed_in(app: &TestApp, name: &str) -> Browser {
         StatusCode::SEE_OTHER
     );
     browser
-}
-
-fn code(body: &Value) -> &str {
-    body["error"]["code"].as_str().unwrap_or_default()
 }
 
 /// The permission an operation's 403 answer names in the document.
@@ -117,7 +109,7 @@ async fn every_admin_route_refuses_callers_without_its_permission(backend: Backe
                 StatusCode::FORBIDDEN,
                 "{method} {path} as a user: {answer}"
             );
-            assert_eq!(code(&answer), "forbidden", "{method} {path}");
+            assert_eq!(error_code(&answer), "forbidden", "{method} {path}");
             let (status, _) = api
                 .call(m.clone(), &concrete, Some(&narrow_pat), body.clone())
                 .await;
@@ -369,7 +361,7 @@ async fn administrators_manage_accounts_through_the_api(backend: Backend) {
         )
         .await;
     assert_eq!(
-        (status, code(&body)),
+        (status, error_code(&body)),
         (StatusCode::CONFLICT, "last_administrator")
     );
     let (status, _) = api
@@ -437,7 +429,7 @@ async fn administrators_manage_accounts_through_the_api(backend: Backend) {
         )
         .await;
     assert_eq!(
-        (status, code(&body)),
+        (status, error_code(&body)),
         (StatusCode::CONFLICT, "not_enrolled")
     );
     let (status, body) = api

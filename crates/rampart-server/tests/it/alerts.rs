@@ -3,7 +3,7 @@
 //! receiver that was down, and mails to users about their accounts.
 
 use hmac::{KeyInit, Mac};
-use rampart_core::{ClientMeta, Clock as _, RoleName};
+use rampart_core::Clock as _;
 use rampart_testkit::smtp::SmtpSink;
 use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
 use reqwest::{Client, StatusCode};
@@ -98,13 +98,7 @@ async fn lock_out_and_admin_grant_reach_a_signed_webhook(backend: Backend) {
     for _ in 0..5 {
         app.browser().login("alice", "wrong guess 1").await;
     }
-    app.set_roles(
-        "alice",
-        vec![RoleName::parse("admin").unwrap(), RoleName::user()],
-        &ClientMeta::operator(),
-    )
-    .await
-    .unwrap();
+    app.make_admin("alice").await;
     let seen = wait_for(&got, 2).await;
     let alerts: Vec<Value> = seen.iter().map(|(h, b)| verified(h, b)).collect();
     let kinds: Vec<&str> = alerts.iter().filter_map(|a| a["alert"].as_str()).collect();
@@ -146,13 +140,7 @@ async fn a_receiver_that_was_down_gets_the_delivery_later(backend: Backend) {
         .send()
         .await
         .unwrap();
-    app.set_roles(
-        "bob",
-        vec![RoleName::parse("admin").unwrap()],
-        &ClientMeta::operator(),
-    )
-    .await
-    .unwrap();
+    app.make_admin("bob").await;
     // Nobody listens: the attempt fails and is rescheduled.
     let deadline = Instant::now() + Duration::from_secs(15);
     while app

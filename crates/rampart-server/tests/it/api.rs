@@ -1,6 +1,7 @@
 //! The JSON API: each route's success and documented errors, the error
 //! format everywhere, bearer-only authentication, and personal access tokens.
 
+use rampart_testkit::api::{Api, error_code};
 use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -20,74 +21,6 @@ backend_tests!(
     rate_limits_answer_429_with_retry_after,
     a_full_hash_pool_answers_503_busy,
 );
-
-pub(crate) struct Api {
-    client: reqwest::Client,
-    base: String,
-}
-
-impl Api {
-    pub(crate) fn new(app: &TestApp) -> Api {
-        Api {
-            client: reqwest::Client::new(),
-            base: format!("{}/api/v1", app.base),
-        }
-    }
-
-    pub(crate) async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut req = self
-            .client
-            .request(method, format!("{}{}", self.base, path));
-        if let Some(token) = token {
-            req = req.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status();
-        let text = resp.text().await.unwrap();
-        let value = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
-        };
-        (status, value)
-    }
-
-    pub(crate) async fn signup(&self, username: &str) -> Value {
-        let (status, body) = self
-            .call(reqwest::Method::POST, "/users", None, Some(json!({"username": username, "email": format!("{username}@example.com"), "password": GOOD_PASSWORD})))
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-        body
-    }
-
-    pub(crate) async fn login(&self, username: &str) -> String {
-        let (status, body) = self
-            .call(
-                reqwest::Method::POST,
-                "/sessions",
-                None,
-                Some(json!({"username": username, "password": GOOD_PASSWORD})),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-        body["token"].as_str().unwrap().to_owned()
-    }
-}
-
-fn code(body: &Value) -> &str {
-    body["error"]["code"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no error code in {body}"))
-}
 
 use reqwest::Method as M;
 
@@ -109,7 +42,7 @@ async fn signup_login_me_logout(backend: Backend) {
         )
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(code(&body), "invalid_credentials");
+    assert_eq!(error_code(&body), "invalid_credentials");
     let (status2, body2) = api
         .call(
             M::POST,
@@ -139,7 +72,7 @@ async fn signup_login_me_logout(backend: Backend) {
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, body) = api.call(M::GET, "/me", Some(&token), None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(code(&body), "invalid_token");
+    assert_eq!(error_code(&body), "invalid_token");
 }
 
 async fn signup_errors_name_each_field(backend: Backend) {
@@ -154,7 +87,7 @@ async fn signup_errors_name_each_field(backend: Backend) {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(code(&body), "validation_failed");
+    assert_eq!(error_code(&body), "validation_failed");
     let fields: Vec<&str> = body["error"]["details"]
         .as_array()
         .unwrap()
@@ -199,7 +132,7 @@ async fn signup_errors_name_each_field(backend: Backend) {
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
-    assert_eq!(code(&body), "conflict");
+    assert_eq!(error_code(&body), "conflict");
     assert_eq!(app.accounts.list().await.unwrap().len(), 1);
 
     let closed =
@@ -213,7 +146,7 @@ async fn signup_errors_name_each_field(backend: Backend) {
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_eq!(code(&body), "registration_closed");
+    assert_eq!(error_code(&body), "registration_closed");
 }
 
 async fn errors_use_one_format_everywhere(backend: Backend) {
@@ -280,7 +213,7 @@ async fn errors_use_one_format_everywhere(backend: Backend) {
             "{expected}"
         );
         let body: Value = resp.json().await.unwrap();
-        assert_eq!(code(&body), expected);
+        assert_eq!(error_code(&body), expected);
         assert!(
             body["error"]["message"].as_str().unwrap().ends_with('.'),
             "a sentence: {body}"
@@ -297,7 +230,7 @@ async fn json_bodies_must_be_objects(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let api = Api::new(&app);
     api.signup("olga").await;
-    make_admin(&app, "olga").await;
+    app.make_admin("olga").await;
     let token = api.login("olga").await;
     let target = api.signup("pete").await;
     let patch = format!("/admin/users/{}", target["id"].as_str().unwrap());
@@ -330,7 +263,7 @@ async fn json_bodies_must_be_objects(backend: Backend) {
                 "{method} {path} {body:?}"
             );
             let answer: Value = resp.json().await.unwrap();
-            assert_eq!(code(&answer), "validation_failed", "{answer}");
+            assert_eq!(error_code(&answer), "validation_failed", "{answer}");
             assert_eq!(answer["error"]["details"][0]["field"], "body", "{answer}");
         }
     }
@@ -344,20 +277,6 @@ async fn json_bodies_must_be_objects(backend: Backend) {
         2,
         "nobody registered"
     );
-}
-
-/// Gives `name` the roles `admin` and `user` (operator action).
-async fn make_admin(app: &TestApp, name: &str) {
-    app.set_roles(
-        name,
-        vec![
-            rampart_core::RoleName::parse("admin").unwrap(),
-            rampart_core::RoleName::user(),
-        ],
-        &rampart_core::ClientMeta::operator(),
-    )
-    .await
-    .unwrap();
 }
 
 async fn cookies_never_authenticate_the_api(backend: Backend) {
@@ -391,7 +310,7 @@ async fn cookies_never_authenticate_the_api(backend: Backend) {
         .call(M::GET, "/me", Some(&cookie), None)
         .await;
     assert_eq!(
-        (status, code(&body)),
+        (status, error_code(&body)),
         (StatusCode::UNAUTHORIZED, "invalid_token")
     );
 }
@@ -404,7 +323,7 @@ async fn password_change_revokes_other_sessions(backend: Backend) {
     let other = api.login("erin").await;
     let (status, body) = api.call(M::PUT, "/me/password", Some(&mine), Some(json!({"current_password": "wrong wrong wrong", "new_password": "another long phrase 7"}))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(code(&body), "invalid_password");
+    assert_eq!(error_code(&body), "invalid_password");
     let (status, body) = api
         .call(
             M::PUT,
@@ -414,7 +333,7 @@ async fn password_change_revokes_other_sessions(backend: Backend) {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(code(&body), "validation_failed");
+    assert_eq!(error_code(&body), "validation_failed");
     assert_eq!(body["error"]["details"][0]["field"], "new_password");
     let (status, _) = api
         .call(
@@ -479,7 +398,7 @@ async fn sessions_can_be_listed_and_revoked(backend: Backend) {
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "another user's session");
-    assert_eq!(code(&body), "not_found");
+    assert_eq!(error_code(&body), "not_found");
     assert_eq!(
         api.call(M::GET, "/me", Some(&graces), None).await.0,
         StatusCode::OK
@@ -553,7 +472,7 @@ async fn personal_access_tokens_are_shown_once_and_scoped(backend: Backend) {
         StatusCode::FORBIDDEN,
         "a read:me token cannot change the password"
     );
-    assert_eq!(code(&body), "insufficient_scope");
+    assert_eq!(error_code(&body), "insufficient_scope");
     let (status, body) = api
         .call(
             M::POST,
@@ -563,7 +482,7 @@ async fn personal_access_tokens_are_shown_once_and_scoped(backend: Backend) {
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_eq!(code(&body), "session_required");
+    assert_eq!(error_code(&body), "session_required");
 
     let (status, list) = api.call(M::GET, "/me/tokens", Some(&session), None).await;
     assert_eq!(status, StatusCode::OK);
@@ -741,7 +660,7 @@ async fn admin_scope_needs_the_admin_role(backend: Backend) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.to_string().contains("Only administrators"));
 
-    make_admin(&app, "kim").await;
+    app.make_admin("kim").await;
     let session = api.login("kim").await;
     let (status, _) = api
         .call(
@@ -826,13 +745,13 @@ async fn every_route_answers_its_documented_errors(backend: Backend) {
         if needs_token {
             let (status, body) = api.call(method.clone(), &path, None, None).await;
             assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}");
-            assert_eq!(code(&body), "unauthenticated");
+            assert_eq!(error_code(&body), "unauthenticated");
         }
         if let Some(which) = lacking {
             let token = if which == "reader" { &reader } else { &writer };
             let (status, body) = api.call(method.clone(), &path, Some(token), None).await;
             assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path}");
-            assert_eq!(code(&body), "insufficient_scope");
+            assert_eq!(error_code(&body), "insufficient_scope");
         }
         if has_body {
             let url = format!("{}{}", api.base, path);
@@ -883,14 +802,14 @@ async fn every_route_answers_its_documented_errors(backend: Backend) {
                 "{method} {path}"
             );
             let body: Value = resp.json().await.unwrap();
-            assert_eq!(code(&body), "validation_failed");
+            assert_eq!(error_code(&body), "validation_failed");
         }
     }
     let (status, body) = api
         .call(M::DELETE, "/sessions/current", Some(&reader), None)
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(code(&body), "not_a_session");
+    assert_eq!(error_code(&body), "not_a_session");
 }
 
 async fn rate_limits_answer_429_with_retry_after(backend: Backend) {
@@ -923,7 +842,7 @@ async fn rate_limits_answer_429_with_retry_after(backend: Backend) {
     let resp = limited.expect("the fourth call within a second is over the burst");
     assert_eq!(resp.headers()["retry-after"], "1");
     let body: Value = resp.json().await.unwrap();
-    assert_eq!(code(&body), "rate_limited");
+    assert_eq!(error_code(&body), "rate_limited");
     // Made-up tokens share the address's budget; a verified caller has its
     // own.
     let other = client
@@ -986,9 +905,9 @@ async fn a_full_hash_pool_answers_503_busy(backend: Backend) {
             StatusCode::SERVICE_UNAVAILABLE => {
                 busy += 1;
                 assert_eq!(retry.as_deref(), Some("1"));
-                assert_eq!(code(&body), "busy");
+                assert_eq!(error_code(&body), "busy");
             }
-            StatusCode::UNAUTHORIZED => assert_eq!(code(&body), "invalid_credentials"),
+            StatusCode::UNAUTHORIZED => assert_eq!(error_code(&body), "invalid_credentials"),
             other => panic!("unexpected {other}: {body}"),
         }
     }

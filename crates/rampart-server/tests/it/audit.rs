@@ -3,10 +3,10 @@
 //! password, token or code, and administrators read it back through
 //! `GET /api/v1/admin/events` (filters, paging) and `rampart audit export`.
 
-use crate::api::Api;
-use crate::mfa::{answer, code, enrol_in_browser, rampart_cli};
+use crate::mfa::{answer, enrol_in_browser, rampart_cli};
 use rampart_core::ClientMeta;
 use rampart_core::Clock as _;
+use rampart_testkit::api::Api;
 use rampart_testkit::smtp::{SmtpSink, token_in};
 use rampart_testkit::{Backend, Browser, GOOD_PASSWORD, TestApp, csrf_from};
 use reqwest::{Client, StatusCode};
@@ -55,19 +55,8 @@ fn with_cookie(app: &TestApp, name: &str, value: &str) -> Browser {
 
 /// Makes `name` an administrator and signs in through the API.
 async fn admin_token(app: &TestApp, name: &str) -> String {
-    Client::new()
-        .post(app.url("/api/v1/users"))
-        .json(&json!({"username": name, "email": format!("{name}@example.com"), "password": GOOD_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    app.set_roles(
-        name,
-        vec![rampart_core::RoleName::parse("admin").unwrap()],
-        &ClientMeta::operator(),
-    )
-    .await
-    .unwrap();
+    app.api().signup(name).await;
+    app.make_admin(name).await;
     app.api_login(name, GOOD_PASSWORD).await
 }
 
@@ -152,17 +141,7 @@ async fn every_event_type_is_recorded_without_secrets(backend: Backend) {
     // Password change, reset request and reset.
     let alice = app.browser();
     alice.login("alice", GOOD_PASSWORD).await;
-    alice
-        .submit(
-            "/account/password",
-            "/account/password",
-            &[
-                ("current_password", GOOD_PASSWORD),
-                ("new_password", NEW_PASSWORD),
-                ("new_password_confirm", NEW_PASSWORD),
-            ],
-        )
-        .await;
+    alice.change_password(GOOD_PASSWORD, NEW_PASSWORD).await;
     let stranger = app.browser();
     stranger
         .submit(
@@ -204,16 +183,7 @@ async fn every_event_type_is_recorded_without_secrets(backend: Backend) {
         .unwrap();
     let api = signed["token"].as_str().unwrap().to_owned();
     secrets.push(api.clone());
-    let created: Value = Client::new()
-        .post(app.url("/api/v1/me/tokens"))
-        .bearer_auth(&api)
-        .json(&json!({"name": "laptop", "scopes": ["read:me"], "expires_in_days": 7}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, created) = app.api().create_token(&api, &["read:me"]).await;
     secrets.push(created["token"].as_str().unwrap().to_owned());
     let revoked = Client::new()
         .delete(app.url(&format!(
@@ -243,7 +213,7 @@ async fn every_event_type_is_recorded_without_secrets(backend: Backend) {
         )
         .await;
     assert_eq!(off.status(), StatusCode::SEE_OTHER);
-    secrets.push(code(&app, &secret, 0));
+    secrets.push(app.totp_code(&secret, 0));
 
     // Operator actions at the command line.
     for args in [

@@ -75,29 +75,9 @@ async fn breached_passwords_are_refused_and_replaced(backend: Backend) {
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.text().await.unwrap().contains("id=\"breached\""));
     // Another listed password is refused there too.
-    let again = browser
-        .submit(
-            "/account/password",
-            "/account/password",
-            &[
-                ("current_password", BREACHED),
-                ("new_password", BREACHED),
-                ("new_password_confirm", BREACHED),
-            ],
-        )
-        .await;
+    let again = browser.change_password(BREACHED, BREACHED).await;
     assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let changed = browser
-        .submit(
-            "/account/password",
-            "/account/password",
-            &[
-                ("current_password", BREACHED),
-                ("new_password", FRESH),
-                ("new_password_confirm", FRESH),
-            ],
-        )
-        .await;
+    let changed = browser.change_password(BREACHED, FRESH).await;
     assert_eq!(changed.status(), StatusCode::SEE_OTHER);
     assert_eq!(browser.get("/account").await.status(), StatusCode::OK);
     // And the next sign-in goes straight in.

@@ -106,7 +106,7 @@ async fn totp_enrolment_and_sign_in_in_headless_chromium() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_finds_and_locks_a_user_in_headless_chromium() {
     let app = TestApp::spawn(&Backend::Sqlite).await;
-    let api = crate::api::Api::new(&app);
+    let api = rampart_testkit::api::Api::new(&app);
     api.signup("e2e_admin").await;
     api.signup("victim").await;
     api.signup("victor").await;

@@ -197,7 +197,7 @@ async fn guessed_codes_count_toward_the_account(backend: Backend) {
             "code guess {n}"
         );
     }
-    let right = crate::mfa::code(&app, &secret, 0);
+    let right = app.totp_code(&secret, 0);
     assert_eq!(
         api_sign_in(&app, GOOD_PASSWORD, "10.1.99.1", Some(&right)).await,
         StatusCode::TOO_MANY_REQUESTS,
@@ -373,15 +373,7 @@ async fn the_owner_changes_the_password_during_an_attack(backend: Backend) {
     // Signed in on a known device, the owner is not held back from
     // choosing a new password while the account is locked for others.
     let resp = laptop
-        .submit(
-            "/account/password",
-            "/account/password",
-            &[
-                ("current_password", GOOD_PASSWORD),
-                ("new_password", "another long phrase 7"),
-                ("new_password_confirm", "another long phrase 7"),
-            ],
-        )
+        .change_password(GOOD_PASSWORD, "another long phrase 7")
         .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
 }

@@ -62,13 +62,7 @@ pub(crate) async fn people(app: &TestApp) -> (String, String) {
     admin
         .register("carol", "carol@example.com", GOOD_PASSWORD)
         .await;
-    app.set_roles(
-        "carol",
-        vec![rampart_core::RoleName::parse("admin").unwrap()],
-        &rampart_core::ClientMeta::operator(),
-    )
-    .await
-    .unwrap();
+    app.make_admin("carol").await;
     (
         format!("rampart_session={}", user.session_token().unwrap()),
         format!("rampart_session={}", admin.session_token().unwrap()),

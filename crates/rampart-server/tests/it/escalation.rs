@@ -5,9 +5,9 @@
 //! restricted (it runs as the host's operator).
 
 use crate::admin::{person, signed_in};
-use crate::api::Api;
 use rampart_core::{ClientMeta, RoleName};
 use rampart_server::config::{RawConfig, RawRole};
+use rampart_testkit::api::{Api, error_code};
 use rampart_testkit::{Backend, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -38,10 +38,6 @@ fn roles(raw: &mut RawConfig) {
     );
 }
 
-fn code(body: &serde_json::Value) -> &str {
-    body["error"]["code"].as_str().unwrap_or_default()
-}
-
 async fn the_api_refuses_every_action_on_a_stronger_account(backend: Backend) {
     let app = TestApp::spawn_with(&backend, roles).await;
     let api = Api::new(&app);
@@ -63,7 +59,7 @@ async fn the_api_refuses_every_action_on_a_stronger_account(backend: Backend) {
         ] {
             let (status, answer) = api.call(method.clone(), &path, Some(&hal), body).await;
             assert_eq!(
-                (status, code(&answer)),
+                (status, error_code(&answer)),
                 (StatusCode::FORBIDDEN, "forbidden"),
                 "{method} {path} on {name}: {answer}"
             );
@@ -80,7 +76,7 @@ async fn the_api_refuses_every_action_on_a_stronger_account(backend: Backend) {
         )
         .await;
     assert_eq!(
-        (status, code(&answer)),
+        (status, error_code(&answer)),
         (StatusCode::FORBIDDEN, "forbidden")
     );
     // Nothing changed: ada still signs in, her session lives, no reset link.
@@ -177,7 +173,7 @@ async fn roles_are_granted_only_within_the_operator_s_own(backend: Backend) {
     ] {
         let (status, body) = grant(id, roles).await;
         assert_eq!(
-            (status, code(&body)),
+            (status, error_code(&body)),
             (StatusCode::FORBIDDEN, "forbidden"),
             "{who}: {body}"
         );
@@ -246,7 +242,7 @@ async fn a_refused_change_changes_nothing(backend: Backend) {
         )
         .await;
     assert_eq!(
-        (status, code(&body)),
+        (status, error_code(&body)),
         (StatusCode::FORBIDDEN, "forbidden"),
         "{body}"
     );
@@ -262,7 +258,7 @@ async fn a_refused_change_changes_nothing(backend: Backend) {
         )
         .await;
     assert_eq!(
-        (status, code(&body)),
+        (status, error_code(&body)),
         (StatusCode::CONFLICT, "last_administrator"),
         "{body}"
     );

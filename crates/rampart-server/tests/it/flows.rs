@@ -1,9 +1,10 @@
 //! The page flows of `docs/api.md` for /login, /register, /logout
 //! and /account.
 
+use rampart_testkit::api::location;
 use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp, csrf_from};
 use reqwest::StatusCode;
-use reqwest::header::{LOCATION, SET_COOKIE};
+use reqwest::header::SET_COOKIE;
 
 backend_tests!(
     register_signs_in_and_greets_by_name,
@@ -20,13 +21,6 @@ backend_tests!(
     duplicate_username_and_email_are_refused_case_insensitively,
     closed_registration_is_refused,
 );
-
-fn location(resp: &reqwest::Response) -> &str {
-    resp.headers()
-        .get(LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-}
 
 async fn register_signs_in_and_greets_by_name(backend: Backend) {
     let app = TestApp::spawn(&backend).await;

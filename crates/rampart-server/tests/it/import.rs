@@ -6,8 +6,8 @@
 //! never bare; refused rows are reported without stopping the import;
 //! `--dry-run` writes nothing; a 100,000-row file streams through.
 
-use crate::api::Api;
 use crate::mfa::{rampart_cli, rampart_cli_with};
+use rampart_testkit::api::Api;
 use rampart_testkit::{Backend, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::json;

@@ -4,9 +4,9 @@
 //! without a stored password, the order of sources, a directory that is
 //! down, and a directory user who never takes over a local account.
 
-use crate::api::Api;
 use rampart_server::config::RawRole;
 use rampart_server::config::federation::RawLdap;
+use rampart_testkit::api::Api;
 use rampart_testkit::ldap::{
     ALICE_PASSWORD, BASE, BOB_PASSWORD, CAROL_PASSWORD, SERVICE_DN, SERVICE_PASSWORD, Slapd,
 };

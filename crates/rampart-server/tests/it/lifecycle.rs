@@ -222,13 +222,7 @@ async fn deleting_an_account_removes_every_trace(backend: Backend) {
         .register("carol", "carol@example.com", GOOD_PASSWORD)
         .await;
     let token = &app.api_login("carol", GOOD_PASSWORD).await;
-    reqwest::Client::new()
-        .post(app.url("/api/v1/me/tokens"))
-        .bearer_auth(token)
-        .json(&json!({"name": "carol's script", "scopes": ["read:me"], "expires_in_days": 1}))
-        .send()
-        .await
-        .unwrap();
+    app.api().token(token, &["read:me"]).await;
     app.browser()
         .submit(
             "/password/forgot",

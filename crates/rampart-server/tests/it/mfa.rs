@@ -5,7 +5,7 @@
 //! disabling, the operator reset, encryption at rest and key rotation.
 
 use data_encoding::BASE32_NOPAD;
-use rampart_core::Clock as _;
+use rampart_testkit::api::location;
 use rampart_testkit::smtp::SmtpSink;
 use rampart_testkit::{Backend, Browser, GOOD_PASSWORD, TestApp, csrf_from};
 use reqwest::{Client, StatusCode, header};
@@ -23,14 +23,6 @@ backend_tests!(
     secrets_are_encrypted_and_survive_key_rotation,
     operator_resets_mfa_and_the_user_disables_it,
 );
-
-/// The code an authenticator app would show at the server's current time
-/// plus `steps` steps, computed by `totp-lite`, not by Rampart.
-pub(crate) fn code(app: &TestApp, secret: &str, steps: i64) -> String {
-    let key = BASE32_NOPAD.decode(secret.as_bytes()).unwrap();
-    let at = app.clock.now().unix_timestamp() + steps * 30;
-    totp_lite::totp_custom::<totp_lite::Sha1>(30, 6, &key, u64::try_from(at).unwrap())
-}
 
 fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
     let from = html
@@ -85,7 +77,7 @@ pub(crate) async fn enrol_in_browser(
     let right = browser
         .post(
             "/account/mfa/totp",
-            &[("code", &code(app, &secret, 0)), ("csrf_token", &csrf)],
+            &[("code", &app.totp_code(&secret, 0)), ("csrf_token", &csrf)],
         )
         .await;
     assert_eq!(right.status(), StatusCode::OK);
@@ -100,13 +92,6 @@ pub(crate) async fn enrol_in_browser(
         );
     }
     (secret, codes)
-}
-
-fn location(resp: &reqwest::Response) -> String {
-    resp.headers()
-        .get(header::LOCATION)
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default()
 }
 
 pub(crate) async fn answer(browser: &Browser, code: &str) -> reqwest::Response {
@@ -136,11 +121,11 @@ async fn totp_through_the_pages(backend: Backend) {
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
-        answer(&browser, &code(&app, &secret, 0)).await.status(),
+        answer(&browser, &app.totp_code(&secret, 0)).await.status(),
         StatusCode::UNAUTHORIZED,
         "a code of an already used step is refused"
     );
-    let next = code(&app, &secret, 1);
+    let next = app.totp_code(&secret, 1);
     let resp = answer(&browser, &next).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&resp), "/account");
@@ -272,7 +257,7 @@ async fn totp_through_the_api(backend: Backend) {
     assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: Value = wrong.json().await.unwrap();
     assert_eq!(body["error"]["code"], "invalid_mfa_code");
-    let right = confirm(code(&app, &secret, 0)).await.unwrap();
+    let right = confirm(app.totp_code(&secret, 0)).await.unwrap();
     assert_eq!(right.status(), StatusCode::OK);
     let codes: Value = right.json().await.unwrap();
     assert_eq!(codes["recovery_codes"].as_array().unwrap().len(), 10);
@@ -309,7 +294,7 @@ async fn totp_through_the_api(backend: Backend) {
     .await;
     expect_error(
         sign_in(
-            json!({"username": "bob", "password": GOOD_PASSWORD, "code": code(&app, &secret, 0)}),
+            json!({"username": "bob", "password": GOOD_PASSWORD, "code": app.totp_code(&secret, 0)}),
         )
         .await
         .unwrap(),
@@ -318,7 +303,7 @@ async fn totp_through_the_api(backend: Backend) {
     .await;
     // A good code with a wrong password tells nothing about the code.
     expect_error(
-        sign_in(json!({"username": "bob", "password": "not the password at all", "code": code(&app, &secret, 1)}))
+        sign_in(json!({"username": "bob", "password": "not the password at all", "code": app.totp_code(&secret, 1)}))
             .await
             .unwrap(),
         "invalid_credentials",
@@ -326,7 +311,7 @@ async fn totp_through_the_api(backend: Backend) {
     .await;
     app.clock.advance(Duration::seconds(30));
     let ok = sign_in(
-        json!({"username": "bob", "password": GOOD_PASSWORD, "code": code(&app, &secret, 0)}),
+        json!({"username": "bob", "password": GOOD_PASSWORD, "code": app.totp_code(&secret, 0)}),
     )
     .await
     .unwrap();
@@ -449,7 +434,7 @@ async fn half_signed_in_visitors_get_nothing(backend: Backend) {
     let late = browser
         .post(
             "/login/mfa",
-            &[("code", &code(&app, &secret, 0)), ("csrf_token", &csrf)],
+            &[("code", &app.totp_code(&secret, 0)), ("csrf_token", &csrf)],
         )
         .await;
     assert_eq!(location(&late), "/login");
@@ -471,7 +456,7 @@ async fn wrong_codes_count_toward_the_lock_out(backend: Backend) {
             StatusCode::UNAUTHORIZED
         );
     }
-    let locked = answer(&browser, &code(&app, &secret, 1)).await;
+    let locked = answer(&browser, &app.totp_code(&secret, 1)).await;
     assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(locked.headers().contains_key(header::RETRY_AFTER));
     // The password step is locked for the account too.
@@ -484,7 +469,7 @@ async fn wrong_codes_count_toward_the_lock_out(backend: Backend) {
     let resp = other.login("dave", GOOD_PASSWORD).await;
     assert_eq!(location(&resp), "/login/mfa");
     assert_eq!(
-        answer(&other, &code(&app, &secret, 0)).await.status(),
+        answer(&other, &app.totp_code(&secret, 0)).await.status(),
         StatusCode::SEE_OTHER
     );
 }
@@ -506,7 +491,7 @@ async fn knowing_the_password_does_not_reset_code_guesses(backend: Backend) {
     let attacker = app.browser();
     let resp = attacker.login("hank", GOOD_PASSWORD).await;
     let status = if location(&resp) == "/login/mfa" {
-        answer(&attacker, &code(&app, &secret, 1)).await.status()
+        answer(&attacker, &app.totp_code(&secret, 1)).await.status()
     } else {
         resp.status()
     };
@@ -515,7 +500,7 @@ async fn knowing_the_password_does_not_reset_code_guesses(backend: Backend) {
     let api = Client::new()
         .post(app.url("/api/v1/sessions"))
         .json(
-            &json!({"username": "hank", "password": GOOD_PASSWORD, "code": code(&app, &secret, 1)}),
+            &json!({"username": "hank", "password": GOOD_PASSWORD, "code": app.totp_code(&secret, 1)}),
         )
         .send()
         .await
@@ -541,7 +526,7 @@ async fn trusted_device_skips_the_code_until_the_password_changes(backend: Backe
         .submit(
             "/login/mfa",
             "/login/mfa",
-            &[("code", &code(&app, &secret, 1)), ("trust_device", "on")],
+            &[("code", &app.totp_code(&secret, 1)), ("trust_device", "on")],
         )
         .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
@@ -604,15 +589,7 @@ async fn trusted_device_skips_the_code_until_the_password_changes(backend: Backe
     );
     // A password change voids the mark.
     let changed = browser
-        .submit(
-            "/account/password",
-            "/account/password",
-            &[
-                ("current_password", GOOD_PASSWORD),
-                ("new_password", "another fine passphrase 5"),
-                ("new_password_confirm", "another fine passphrase 5"),
-            ],
-        )
+        .change_password(GOOD_PASSWORD, "another fine passphrase 5")
         .await;
     assert_eq!(changed.status(), StatusCode::SEE_OTHER);
     browser.logout().await;
@@ -720,7 +697,7 @@ async fn secrets_are_encrypted_and_survive_key_rotation(backend: Backend) {
     browser.logout().await;
     browser.login("frank", GOOD_PASSWORD).await;
     assert_eq!(
-        answer(&browser, &code(&app, &secret, 1)).await.status(),
+        answer(&browser, &app.totp_code(&secret, 1)).await.status(),
         StatusCode::SEE_OTHER
     );
     // A second rotation re-encrypts again; k1 still decrypts until then.
@@ -760,7 +737,7 @@ async fn operator_resets_mfa_and_the_user_disables_it(backend: Backend) {
     let on = browser
         .post(
             "/account/mfa/totp",
-            &[("code", &code(&app, &secret, 0)), ("csrf_token", &csrf)],
+            &[("code", &app.totp_code(&secret, 0)), ("csrf_token", &csrf)],
         )
         .await;
     assert_eq!(on.status(), StatusCode::OK);

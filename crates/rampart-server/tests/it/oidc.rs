@@ -4,8 +4,8 @@
 //! code, a tampered or mis-addressed ID token) refused; and the linking
 //! rules — an unverified e-mail claim never takes over a local account.
 
-use crate::api::Api;
 use rampart_server::config::federation::{RawOidc, RawProvider};
+use rampart_testkit::api::Api;
 use rampart_testkit::oidc::{CLIENT_ID, CLIENT_SECRET, OpenIdProvider, sign_in_at_provider};
 use rampart_testkit::{Backend, Browser, GOOD_PASSWORD, TestApp};
 use reqwest::StatusCode;
@@ -484,7 +484,7 @@ async fn the_second_factor_still_applies_after_the_provider(backend: Backend) {
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(response.headers()["location"], "/login/mfa");
     assert_eq!(signed_in_as(&later).await, None);
-    let done = crate::mfa::answer(&later, &crate::mfa::code(&app, &secret, 1)).await;
+    let done = crate::mfa::answer(&later, &app.totp_code(&secret, 1)).await;
     assert_eq!(done.status(), StatusCode::SEE_OTHER);
     assert_eq!(signed_in_as(&later).await.as_deref(), Some("mina"));
     assert_eq!(

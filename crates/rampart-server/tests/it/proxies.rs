@@ -235,13 +235,7 @@ async fn exercise(app: &TestApp, proxy: &str, anonymous_status: StatusCode) {
         );
     }
 
-    app.set_roles(
-        "alice",
-        vec![rampart_core::RoleName::parse("admin").unwrap()],
-        &rampart_core::ClientMeta::operator(),
-    )
-    .await
-    .unwrap();
+    app.make_admin("alice").await;
     let again = app.browser();
     again.login("alice", GOOD_PASSWORD).await;
     through.set_session_token(&again.session_token().unwrap());

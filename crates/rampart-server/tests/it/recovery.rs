@@ -50,17 +50,7 @@ async fn password_reset_by_mail_works_once(backend: Backend) {
         .await;
     assert!(remembered.cookie("rampart_remember").is_some());
     let session = app.api_login("alice", GOOD_PASSWORD).await;
-    let created: serde_json::Value = reqwest::Client::new()
-        .post(app.url("/api/v1/me/tokens"))
-        .bearer_auth(&session)
-        .json(&serde_json::json!({"name": "ci", "scopes": ["read:me", "proxy"], "expires_in_days": 30}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let pat = created["token"].as_str().unwrap().to_owned();
+    let pat = app.api().token(&session, &["read:me", "proxy"]).await;
     let me_with = |token: String| {
         reqwest::Client::new()
             .get(app.url("/api/v1/me"))
@@ -312,17 +302,7 @@ async fn reset_links_expire_and_die_after_a_password_change(backend: Backend) {
             .status(),
         StatusCode::OK
     );
-    let resp = browser
-        .submit(
-            "/account/password",
-            "/account/password",
-            &[
-                ("current_password", GOOD_PASSWORD),
-                ("new_password", NEW_PASSWORD),
-                ("new_password_confirm", NEW_PASSWORD),
-            ],
-        )
-        .await;
+    let resp = browser.change_password(GOOD_PASSWORD, NEW_PASSWORD).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         app.browser()
@@ -444,17 +424,7 @@ async fn change_password_rotates_this_session_and_ends_others(backend: Backend) 
     let other = app.browser();
     other.login("frank", GOOD_PASSWORD).await;
     let before = browser.session_token().unwrap();
-    let wrong = browser
-        .submit(
-            "/account/password",
-            "/account/password",
-            &[
-                ("current_password", "not it at all"),
-                ("new_password", NEW_PASSWORD),
-                ("new_password_confirm", NEW_PASSWORD),
-            ],
-        )
-        .await;
+    let wrong = browser.change_password("not it at all", NEW_PASSWORD).await;
     assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         wrong
@@ -463,17 +433,7 @@ async fn change_password_rotates_this_session_and_ends_others(backend: Backend) 
             .unwrap()
             .contains("current password is incorrect")
     );
-    let resp = browser
-        .submit(
-            "/account/password",
-            "/account/password",
-            &[
-                ("current_password", GOOD_PASSWORD),
-                ("new_password", NEW_PASSWORD),
-                ("new_password_confirm", NEW_PASSWORD),
-            ],
-        )
-        .await;
+    let resp = browser.change_password(GOOD_PASSWORD, NEW_PASSWORD).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let after = browser.session_token().unwrap();
     assert_ne!(before, after, "this session was rotated");

@@ -187,15 +187,7 @@ async fn logout_and_password_change_revoke_remember_me(backend: Backend) {
     let changer = app.browser();
     changer.login("carol", GOOD_PASSWORD).await;
     let resp = changer
-        .submit(
-            "/account/password",
-            "/account/password",
-            &[
-                ("current_password", GOOD_PASSWORD),
-                ("new_password", "a fresh phrase 777"),
-                ("new_password_confirm", "a fresh phrase 777"),
-            ],
-        )
+        .change_password(GOOD_PASSWORD, "a fresh phrase 777")
         .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(
@@ -292,7 +284,7 @@ async fn turning_on_a_second_factor_ends_every_series(backend: Backend) {
         .await
         .unwrap();
     let secret = begun["secret"].as_str().unwrap();
-    let code = crate::mfa::code(&app, secret, 0);
+    let code = app.totp_code(secret, 0);
     let resp = client
         .post(app.url("/api/v1/me/mfa/totp/confirm"))
         .bearer_auth(&token)

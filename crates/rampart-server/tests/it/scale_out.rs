@@ -4,9 +4,9 @@
 //! stale, background mail goes out once, and instances starting together
 //! migrate once. Asserted with deadlines, never sleeps.
 
-use crate::api::Api;
 use crate::cli::{rampart, text};
 use rampart_core::{ClientMeta, RoleName};
+use rampart_testkit::api::Api;
 use rampart_testkit::smtp::SmtpSink;
 use rampart_testkit::{Backend, TestApp};
 use reqwest::{Method as M, StatusCode};

@@ -1,0 +1,127 @@
+//! The JSON API as a test drives it: one call with an optional bearer token
+//! and body, answered as status and JSON; sign-up, sign-in, tokens and a
+//! password change as one step each; the error code of a refusal.
+
+use crate::{GOOD_PASSWORD, TestApp};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+/// A client of `/api/v1`.
+pub struct Api {
+    /// The HTTP client (no cookies: the API authenticates by bearer token).
+    pub client: reqwest::Client,
+    /// `…/api/v1`, for requests the test builds itself.
+    pub base: String,
+}
+
+impl Api {
+    /// A client of `app`'s API.
+    pub fn new(app: &TestApp) -> Api {
+        Api::at(&app.base, reqwest::Client::new())
+    }
+
+    /// A client of the API of the server at `base`, through `client`.
+    pub fn at(base: &str, client: reqwest::Client) -> Api {
+        Api {
+            client,
+            base: format!("{base}/api/v1"),
+        }
+    }
+
+    /// One call: `path` under `/api/v1`, with a bearer token and a JSON body
+    /// when given; the status and the JSON answer (`Null` when empty).
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.base, path));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+        };
+        (status, value)
+    }
+
+    /// Creates `username` (`username@example.com`, [`GOOD_PASSWORD`]);
+    /// asserts 201 and answers the account.
+    pub async fn signup(&self, username: &str) -> Value {
+        let (status, body) = self
+            .call(
+                Method::POST,
+                "/users",
+                None,
+                Some(json!({
+                    "username": username,
+                    "email": format!("{username}@example.com"),
+                    "password": GOOD_PASSWORD,
+                })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body
+    }
+
+    /// Signs `username` in with [`GOOD_PASSWORD`]; asserts 201 and answers
+    /// the session token.
+    pub async fn login(&self, username: &str) -> String {
+        let (status, body) = self
+            .call(
+                Method::POST,
+                "/sessions",
+                None,
+                Some(json!({"username": username, "password": GOOD_PASSWORD})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates a personal access token with `scopes` for a day; answers the
+    /// status and the answer (`token`, `id`, …).
+    pub async fn create_token(&self, bearer: &str, scopes: &[&str]) -> (StatusCode, Value) {
+        self.call(
+            Method::POST,
+            "/me/tokens",
+            Some(bearer),
+            Some(json!({"name": "test", "scopes": scopes, "expires_in_days": 1})),
+        )
+        .await
+    }
+
+    /// [`Api::create_token`], asserting 201; answers the secret.
+    pub async fn token(&self, bearer: &str, scopes: &[&str]) -> String {
+        let (status, body) = self.create_token(bearer, scopes).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["token"].as_str().unwrap().to_owned()
+    }
+}
+
+/// The `error.code` of a refusal; panics (showing the body) without one.
+pub fn error_code(body: &Value) -> &str {
+    body["error"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error code in {body}"))
+}
+
+/// The `Location` of a redirect, or `""`.
+pub fn location(resp: &reqwest::Response) -> &str {
+    resp.headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
