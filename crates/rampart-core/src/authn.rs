@@ -19,7 +19,7 @@
 //! Page handlers, API handlers and the session middleware each make one call
 //! here and render what comes back.
 
-use crate::account::{AccountService, Authenticated, LoginError};
+use crate::account::{AccountService, LoginError};
 use crate::device::KnownDevices;
 use crate::mfa::{Factor, MfaError, MfaService};
 use crate::model::User;
@@ -161,16 +161,12 @@ impl SignInService {
         client: &ClientMeta,
         browser: Browser<'_>,
     ) -> Result<Decision, SignInError> {
-        let Authenticated {
-            user,
-            mfa_enabled,
-            source,
-        } = self
+        let found = self
             .parts
             .accounts
             .authenticate(login, password, client)
             .await?;
-        self.first_factor_proved(user, mfa_enabled, source, client, browser)
+        self.first_factor_proved(found.user, found.mfa_enabled, found.source, client, browser)
             .await
     }
 
@@ -184,16 +180,13 @@ impl SignInService {
         code: Option<&str>,
         client: &ClientMeta,
     ) -> Result<Started, SignInError> {
-        let Authenticated {
-            user,
-            mfa_enabled,
-            source,
-        } = self
+        let found = self
             .parts
             .accounts
             .authenticate(login, password, client)
             .await?;
-        let second = if mfa_enabled {
+        let (user, source) = (found.user, found.source);
+        let second = if found.mfa_enabled {
             let code = code.ok_or(SignInError::SecondFactorRequired)?;
             let factor = self.parts.mfa.verify(&user, code, client).await?;
             Some(SecondFactor::from(factor))

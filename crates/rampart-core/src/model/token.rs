@@ -14,7 +14,8 @@ pub enum Scope {
     /// Change the owner's account (password, sessions, tokens).
     #[serde(rename = "write:me")]
     WriteMe,
-    /// Administer users (only while the owner is an admin).
+    /// Act with the owner's administrative permissions (staff only; each
+    /// admin route asks the role book for its permission).
     #[serde(rename = "admin")]
     Admin,
     /// Pass forward authentication (`/auth/verify`) as the owner. No other

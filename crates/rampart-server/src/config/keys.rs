@@ -7,6 +7,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use super::defaults;
 use super::federation::{RawLdap, RawLdapAttributes, RawOidc, RawProvider};
 use super::*;
 use figment::Figment;
@@ -268,4 +269,147 @@ fn the_readme_documents_every_key() {
         undocumented.is_empty(),
         "fields without an example: {undocumented:?}"
     );
+}
+
+/// Each default the code defines, as people read it.
+fn code_defaults() -> Vec<(&'static str, String)> {
+    use rampart_crypto::password::{OWASP_M_COST, OWASP_P_COST, OWASP_T_COST};
+    let session = rampart_core::SessionConfig::default();
+    let throttle = rampart_core::throttle::ThrottleConfig::default();
+    let rate = rampart_core::rate::RateConfig::default();
+    let limits = crate::serve::Limits::default();
+    let std_duration = |d: std::time::Duration| {
+        format_duration(time::Duration::try_from(d).unwrap_or(time::Duration::ZERO))
+    };
+    vec![
+        ("listen", defaults::LISTEN.to_owned()),
+        ("data_dir", defaults::DATA_DIR.to_owned()),
+        ("site_name", defaults::SITE_NAME.to_owned()),
+        ("smtp_from", defaults::SMTP_FROM.to_owned()),
+        (
+            "session.idle_timeout",
+            format_duration(session.idle_timeout),
+        ),
+        (
+            "session.absolute_timeout",
+            format_duration(session.absolute_timeout),
+        ),
+        ("session.fresh_for", format_duration(session.fresh_for)),
+        (
+            "session.remember_for",
+            format_duration(defaults::REMEMBER_FOR),
+        ),
+        (
+            "password.min_length",
+            defaults::PASSWORD_MIN_LENGTH.to_string(),
+        ),
+        ("password.argon2_m_cost", OWASP_M_COST.to_string()),
+        ("password.argon2_t_cost", OWASP_T_COST.to_string()),
+        ("password.argon2_p_cost", OWASP_P_COST.to_string()),
+        (
+            "password.reset_link_ttl",
+            format_duration(defaults::RESET_LINK_TTL),
+        ),
+        ("login.lockout_after", throttle.free_failures.to_string()),
+        (
+            "login.lockout_after_per_address",
+            throttle.free_failures_per_address.to_string(),
+        ),
+        (
+            "login.lockout_after_per_network",
+            throttle.free_failures_per_network.to_string(),
+        ),
+        (
+            "login.lockout_after_per_account",
+            throttle.free_failures_per_account.to_string(),
+        ),
+        (
+            "login.max_consecutive_failures",
+            throttle.max_consecutive_failures.to_string(),
+        ),
+        ("login.max_lockout", format_duration(throttle.max_lock)),
+        ("rate.mail_per_address", rate.mail_per_address.to_string()),
+        ("rate.mail_per_client", rate.mail_per_client.to_string()),
+        (
+            "rate.registrations_per_client",
+            rate.registrations_per_client.to_string(),
+        ),
+        (
+            "api.rate_per_second",
+            defaults::API_RATE_PER_SECOND.to_string(),
+        ),
+        ("api.burst", defaults::API_BURST.to_string()),
+        (
+            "mfa.remember_device_for",
+            format_duration(defaults::REMEMBER_DEVICE_FOR),
+        ),
+        (
+            "audit.retention",
+            format_duration(defaults::AUDIT_RETENTION),
+        ),
+        ("max_connections", limits.max_connections.to_string()),
+        (
+            "connections.header_timeout",
+            std_duration(limits.header_timeout),
+        ),
+        (
+            "connections.idle_timeout",
+            std_duration(limits.idle_timeout),
+        ),
+        (
+            "connections.request_timeout",
+            std_duration(limits.request_timeout),
+        ),
+    ]
+}
+
+/// The same value, written either way (`24h` is `1d`).
+fn same(shown: &str, value: &str) -> bool {
+    shown == value || parse_duration(shown).is_some_and(|d| parse_duration(value) == Some(d))
+}
+
+/// The defaults the README's table and the init template state are the
+/// code's: each default is defined once, in code, and its copies for people
+/// are checked against it.
+#[test]
+fn the_documented_defaults_are_the_codes() {
+    let readme = readme_configuration();
+    let template = init_template("x");
+    for (key, value) in code_defaults() {
+        let row = readme
+            .lines()
+            .find(|l| {
+                l.starts_with("| `")
+                    && l.split('|')
+                        .nth(1)
+                        .is_some_and(|cell| cell.contains(&format!("`{key}`")))
+            })
+            .unwrap_or_else(|| panic!("no README row for {key}"));
+        let default_cell = row.split('|').nth(2).unwrap_or_default();
+        assert!(
+            default_cell
+                .split('`')
+                .skip(1)
+                .step_by(2)
+                .any(|shown| same(shown, &value)),
+            "README: {key} defaults to {value}, the row says {default_cell:?}"
+        );
+        // In the template, a commented line shows the default.
+        let (table, field) = key.rsplit_once('.').unwrap_or(("", key));
+        let mut current = String::new();
+        for line in template.lines() {
+            let bare = line.strip_prefix("# ").unwrap_or(line);
+            if let Some(header) = bare.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+                current = header.to_owned();
+                continue;
+            }
+            if current == table && line.starts_with(&format!("# {field} = ")) {
+                let shown = bare[field.len() + 3..].trim_matches('"');
+                assert!(
+                    same(shown, &value),
+                    "init template: {key} shows {shown}, not {value}"
+                );
+            }
+        }
+    }
 }

@@ -43,7 +43,7 @@ pub enum ScopeName {
     /// Change the owner's account.
     #[serde(rename = "write:me")]
     WriteMe,
-    /// The admin API, while the owner holds the admin role.
+    /// The admin API, as far as the owner's roles allow (staff only).
     #[serde(rename = "admin")]
     Admin,
     /// Forward authentication (`/auth/verify`) as the owner.
