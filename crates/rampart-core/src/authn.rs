@@ -25,6 +25,7 @@ use crate::mfa::{Factor, MfaError, MfaService};
 use crate::model::User;
 use crate::model::audit::ClientMeta;
 pub use crate::model::authn::{FirstFactor, SecondFactor, SignInMethod};
+use crate::permission::RoleBook;
 use crate::ports::{RepoError, UserRepo};
 use crate::remember::{Redemption, RememberService};
 use crate::session::{Session, SessionError, SessionKind, SessionService, client_fingerprint};
@@ -117,6 +118,12 @@ pub enum SignInError {
     /// The account has a second factor and the API caller sent no code.
     #[error("this account has two-factor authentication: send the code too")]
     SecondFactorRequired,
+    /// The account must have a second factor (`mfa.required`) and has none:
+    /// it enrols in the browser before the API signs it in.
+    #[error(
+        "this account must set up two-factor authentication first: sign in on the web and enrol"
+    )]
+    EnrolmentRequired,
     /// The session could not be stored.
     #[error(transparent)]
     Session(#[from] SessionError),
@@ -139,6 +146,8 @@ pub struct SignInParts {
     pub devices: Arc<KnownDevices>,
     /// Accounts, read when a cookie restores one.
     pub users: Arc<dyn UserRepo>,
+    /// Roles and their permissions (who counts as privileged).
+    pub roles: Arc<RoleBook>,
 }
 
 /// The sign-in state machine.
@@ -186,6 +195,9 @@ impl SignInService {
             .authenticate(login, password, client)
             .await?;
         let (user, source) = (found.user, found.source);
+        if !found.mfa_enabled && self.must_have_second_factor(&user) {
+            return Err(SignInError::EnrolmentRequired);
+        }
         let second = if found.mfa_enabled {
             let code = code.ok_or(SignInError::SecondFactorRequired)?;
             let factor = self.parts.mfa.verify(&user, code, client).await?;
@@ -249,6 +261,25 @@ impl SignInService {
             .complete(user, client, browser, method, source, None)
             .await?;
         Ok(Decision::SignedIn(started))
+    }
+
+    /// True when `mfa.required` covers `user` (whether or not they have a
+    /// second factor yet).
+    pub fn must_have_second_factor(&self, user: &User) -> bool {
+        self.parts
+            .mfa
+            .config()
+            .required
+            .applies_to(user, &self.parts.roles)
+    }
+
+    /// True when `user` must have a second factor and has none: their
+    /// session opens only the enrolment pages.
+    pub async fn must_enrol(&self, user: &User) -> Result<bool, SignInError> {
+        if !self.must_have_second_factor(user) {
+            return Ok(false);
+        }
+        Ok(!self.parts.mfa.is_enabled(user.id).await?)
     }
 
     async fn is_trusted_device(

@@ -36,7 +36,7 @@ pub use account::{AccountService, Authenticated, LoginError, RegisterError, Regi
 pub use admin::AdminService;
 pub use audit::{AuditTrail, ClientMeta, Outcome};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use mfa::{MfaConfig, MfaError, MfaService};
+pub use mfa::{MfaConfig, MfaError, MfaRequirement, MfaService};
 pub use model::{Email, FieldProblem, RoleName, User, UserId, Username};
 pub use permission::{Permission, RoleBook};
 pub use ports::{

@@ -41,9 +41,34 @@ pub const CHALLENGE_PREFIX: &str = "mfa.";
 /// How many recovery codes a set has.
 pub const RECOVERY_CODES: usize = 10;
 
+/// Which accounts must have a second factor (`mfa.required`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MfaRequirement {
+    /// None must.
+    #[default]
+    Off,
+    /// Accounts holding any administrative permission.
+    Privileged,
+    /// Every account.
+    All,
+}
+
+impl MfaRequirement {
+    /// True when `user` must have a second factor.
+    pub fn applies_to(self, user: &User, roles: &crate::permission::RoleBook) -> bool {
+        match self {
+            Self::Off => false,
+            Self::Privileged => roles.is_staff(user),
+            Self::All => true,
+        }
+    }
+}
+
 /// Second-factor settings.
 #[derive(Debug, Clone)]
 pub struct MfaConfig {
+    /// Which accounts must have a second factor.
+    pub required: MfaRequirement,
     /// The issuer shown by authenticator apps (default: the site name).
     pub issuer: String,
     /// How long a password-verified sign-in may wait for its code.

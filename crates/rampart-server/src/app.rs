@@ -249,6 +249,7 @@ pub async fn services(
             devices: devices.clone(),
         },
         MfaConfig {
+            required: config.mfa_required,
             issuer: config.mfa_issuer.clone(),
             challenge_ttl: time::Duration::minutes(5),
             remember_device_for: config.remember_device_for,
@@ -319,6 +320,7 @@ pub async fn services(
             remember: remember.clone(),
             devices: devices.clone(),
             users: Arc::new(store.clone()),
+            roles: config.roles.clone(),
         },
     ));
     Ok(Services {

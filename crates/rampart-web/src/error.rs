@@ -146,7 +146,7 @@ impl From<rampart_core::authn::SignInError> for WebError {
             E::SecondFactor(e) => e.into(),
             E::Session(e) => e.into(),
             E::Store(e) => e.into(),
-            E::SecondFactorRequired => WebError::internal(err),
+            E::SecondFactorRequired | E::EnrolmentRequired => WebError::internal(err),
         }
     }
 }

@@ -28,7 +28,7 @@ pub use state::{AppState, Readiness};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Method, header};
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::middleware::from_fn_with_state;
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -65,7 +65,10 @@ fn api_cors(origins: &[String]) -> CorsLayer {
 pub fn router(state: AppState) -> Router {
     let body_limit = state.settings.form_body_limit;
     let pages = routes::public()
-        .merge(routes::protected().route_layer(from_fn(middleware::auth::require_sign_in)))
+        .merge(routes::protected().route_layer(from_fn_with_state(
+            state.clone(),
+            middleware::auth::require_sign_in,
+        )))
         .layer(from_fn_with_state(
             state.clone(),
             middleware::csrf::verify_csrf,

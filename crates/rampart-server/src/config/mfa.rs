@@ -2,12 +2,16 @@
 //! this browser".
 
 use super::{Problems, defaults};
+use rampart_core::MfaRequirement;
 use serde::Deserialize;
 
 /// `[mfa]` settings as written.
 #[derive(Debug, Deserialize, Default, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct RawMfa {
+    /// Which accounts must have a second factor: `off`, `privileged`
+    /// (accounts holding any permission) or `all`.
+    pub required: Option<String>,
     /// The issuer name authenticator apps show.
     pub issuer: Option<String>,
     /// Offer "do not ask again on this browser" at the second step.
@@ -22,11 +26,14 @@ pub struct MfaSection {
     pub issuer: String,
     /// How long "remember this device" lasts, when offered.
     pub remember_device_for: Option<time::Duration>,
+    /// Which accounts must have a second factor.
+    pub required: MfaRequirement,
 }
 
 /// Checks `[mfa]`; the issuer defaults to the site's name.
 pub fn check(raw: RawMfa, site_name: &str, p: &mut Problems) -> MfaSection {
     let RawMfa {
+        required,
         issuer,
         remember_device,
         remember_device_for,
@@ -36,7 +43,18 @@ pub fn check(raw: RawMfa, site_name: &str, p: &mut Problems) -> MfaSection {
         remember_device_for.as_deref(),
         defaults::REMEMBER_DEVICE_FOR,
     );
+    let required = p.choice(
+        "mfa.required",
+        required.as_deref(),
+        MfaRequirement::default(),
+        &[
+            ("off", MfaRequirement::Off),
+            ("privileged", MfaRequirement::Privileged),
+            ("all", MfaRequirement::All),
+        ],
+    );
     MfaSection {
+        required,
         issuer: issuer.unwrap_or_else(|| site_name.to_owned()),
         remember_device_for: remember_device.unwrap_or(false).then_some(lasts),
     }

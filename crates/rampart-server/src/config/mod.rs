@@ -165,6 +165,8 @@ pub struct Config {
     pub mfa_issuer: String,
     /// "Remember this device" lifetime, when offered.
     pub remember_device_for: Option<time::Duration>,
+    /// Which accounts must have a second factor.
+    pub mfa_required: rampart_core::MfaRequirement,
     /// The key file of the encryption key ring.
     pub encryption_keys_file: PathBuf,
     /// How long audit events are kept.
@@ -350,6 +352,7 @@ impl Config {
             api_burst: api.burst,
             mfa_issuer: mfa.issuer,
             remember_device_for: mfa.remember_device_for,
+            mfa_required: mfa.required,
             encryption_keys_file: paths.encryption_keys_file,
             audit_retention,
             connections,

@@ -5,7 +5,7 @@
 //! disabling, the operator reset, encryption at rest and key rotation.
 
 use data_encoding::BASE32_NOPAD;
-use rampart_testkit::api::location;
+use rampart_testkit::api::{error_code, location};
 use rampart_testkit::smtp::SmtpSink;
 use rampart_testkit::{Backend, Browser, GOOD_PASSWORD, TestApp, csrf_from};
 use reqwest::{Client, StatusCode, header};
@@ -22,6 +22,7 @@ backend_tests!(
     trusted_device_skips_the_code_until_the_password_changes,
     secrets_are_encrypted_and_survive_key_rotation,
     operator_resets_mfa_and_the_user_disables_it,
+    a_second_factor_can_be_required,
 );
 
 fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
@@ -51,6 +52,12 @@ pub(crate) async fn enrol_in_browser(
     browser
         .register(name, &format!("{name}@example.com"), GOOD_PASSWORD)
         .await;
+    enrol(app, browser).await
+}
+
+/// Enrols TOTP on the account page of the signed-in `browser`; returns the
+/// base32 secret and the recovery codes.
+pub(crate) async fn enrol(app: &TestApp, browser: &Browser) -> (String, Vec<String>) {
     let page = browser.get("/account/mfa/totp").await;
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
@@ -775,4 +782,85 @@ async fn operator_resets_mfa_and_the_user_disables_it(backend: Backend) {
     app.clock.advance(Duration::minutes(11));
     let stale = browser.get("/account/mfa/totp").await;
     assert!(location(&stale).starts_with("/reauth"));
+}
+
+/// `mfa.required = "privileged"`: an account holding a permission and no
+/// second factor is signed in only to enrol, and its API sign-in is refused
+/// until it has; a plain account is not asked; a wrong password still gets
+/// the one generic answer.
+async fn a_second_factor_can_be_required(backend: Backend) {
+    let app = TestApp::spawn_with(&backend, |raw| {
+        raw.mfa = Some(rampart_server::config::RawMfa {
+            required: Some("privileged".into()),
+            ..Default::default()
+        });
+    })
+    .await;
+    let plain = app.browser();
+    plain
+        .register("una", "una@example.com", GOOD_PASSWORD)
+        .await;
+    assert_eq!(plain.get("/account").await.status(), StatusCode::OK);
+
+    let api = app.api();
+    api.signup("ops").await;
+    app.make_admin("ops").await;
+    let sign_in = |password: &'static str, code: Option<String>| {
+        let api = &api;
+        async move {
+            api.call(
+                reqwest::Method::POST,
+                "/sessions",
+                None,
+                Some(json!({"username": "ops", "password": password, "code": code})),
+            )
+            .await
+        }
+    };
+    let (status, body) = sign_in(GOOD_PASSWORD, None).await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (StatusCode::FORBIDDEN, "mfa_enrollment_required")
+    );
+    let (status, body) = sign_in("not the password at all", None).await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (StatusCode::UNAUTHORIZED, "invalid_credentials"),
+        "the policy is only told to whoever knows the password"
+    );
+
+    let ops = app.browser();
+    assert_eq!(
+        ops.login("ops", GOOD_PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    for page in [
+        "/account",
+        "/admin",
+        "/admin/users",
+        "/account/sessions",
+        "/account/tokens",
+        "/account/password",
+    ] {
+        let resp = ops.get(page).await;
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{page}");
+        assert_eq!(location(&resp), "/account/mfa/totp", "{page}");
+    }
+    // A state-changing form elsewhere (with a valid CSRF token) is sent to
+    // enrol too, and does nothing.
+    let resp = ops
+        .submit(
+            "/account/mfa/totp",
+            "/account/sessions/revoke",
+            &[("session_id", "others")],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&resp), "/account/mfa/totp");
+
+    let (secret, _) = enrol(&app, &ops).await;
+    assert_eq!(ops.get("/account").await.status(), StatusCode::OK);
+    assert_eq!(ops.get("/admin").await.status(), StatusCode::OK);
+    let (status, body) = sign_in(GOOD_PASSWORD, Some(app.totp_code(&secret, 1))).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
 }

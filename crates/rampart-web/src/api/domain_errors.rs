@@ -76,6 +76,7 @@ impl From<SignInError> for ApiError {
         match err {
             SignInError::Login(e) => e.into(),
             SignInError::SecondFactorRequired => refusal::mfa_required(),
+            SignInError::EnrolmentRequired => refusal::mfa_enrollment_required(),
             SignInError::SecondFactor(MfaError::InvalidCode) => refusal::invalid_sign_in_code(),
             SignInError::SecondFactor(e) => e.into(),
             SignInError::Session(e) => e.into(),

@@ -56,6 +56,9 @@ pub enum ErrorCode {
     MfaNotEnrolled,
     /// The account needs its second factor: send `code`.
     MfaRequired,
+    /// The account must have a second factor and has none: enrol in the
+    /// browser first.
+    MfaEnrollmentRequired,
     /// The token is a personal access token, not a session.
     NotASession,
     /// Two-factor authentication is off.

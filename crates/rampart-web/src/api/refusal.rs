@@ -27,6 +27,16 @@ pub fn mfa_required() -> ApiError {
     )
 }
 
+/// 403 `mfa_enrollment_required`: the password was right, but the account
+/// must have a second factor (`mfa.required`) and has none yet.
+pub fn mfa_enrollment_required() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        ErrorCode::MfaEnrollmentRequired,
+        "This account must set up two-factor authentication before it can use the API: sign in on the web, where you will be asked to enrol.",
+    )
+}
+
 /// 401 `invalid_mfa_code` at sign-in.
 pub fn invalid_sign_in_code() -> ApiError {
     ApiError::new(
@@ -148,6 +158,7 @@ pub const DOCUMENTED: &[(&str, &str, Refusal)] = &[
     ("/sessions", "post", invalid_credentials),
     ("/sessions", "post", mfa_required),
     ("/sessions", "post", invalid_sign_in_code),
+    ("/sessions", "post", mfa_enrollment_required),
     ("/me/password", "put", wrong_current_password),
     ("/me/mfa/totp", "post", mfa_already_enabled),
     ("/me/mfa/totp/confirm", "post", invalid_enrolment_code),

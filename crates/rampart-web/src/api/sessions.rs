@@ -45,6 +45,7 @@ pub struct NewSession {
         (status = 201, description = "Signed in", body = NewSession),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "invalid_credentials, mfa_required (send `code` too) or invalid_mfa_code", body = ErrorBody),
+        (status = 403, description = "mfa_enrollment_required: the account must have a second factor (mfa.required) and has none; enrol in the browser", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 429, description = "rate_limited: too many failed sign-ins for this name or address; see Retry-After", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
