@@ -43,6 +43,9 @@ impl From<Factor> for SecondFactor {
     }
 }
 
+/// Where an account that must enrol a second factor is sent.
+pub const ENROLMENT_PAGE: &str = "/account/mfa/totp";
+
 /// A browser signing in: what it carries and asked for.
 #[derive(Clone, Copy)]
 pub struct Browser<'a> {
@@ -282,6 +285,20 @@ impl SignInService {
         Ok(!self.parts.mfa.is_enabled(user.id).await?)
     }
 
+    /// A second factor was just enrolled in `session`. When the policy
+    /// covers the account, its other sessions end: they were confined to
+    /// enrolment and proved only the password (whoever holds it must not
+    /// ride on the owner's enrolment).
+    pub async fn second_factor_enrolled(&self, session: &Session) -> Result<(), SignInError> {
+        if self.must_have_second_factor(&session.user) {
+            self.parts
+                .sessions
+                .end_all_except(session.user.id, Some(&session.id))
+                .await?;
+        }
+        Ok(())
+    }
+
     async fn is_trusted_device(
         &self,
         user: &User,
@@ -353,6 +370,13 @@ impl SignInService {
     ) -> Result<Started, SignInError> {
         self.end_previous(browser.previous).await?;
         let user_id = user.id;
+        // An account that must enrol a second factor goes there first,
+        // wherever it was heading (an application would send it back).
+        let next = if self.must_enrol(&user).await? {
+            ENROLMENT_PAGE
+        } else {
+            browser.next
+        };
         let (token, session) = self
             .parts
             .sessions
@@ -371,7 +395,7 @@ impl SignInService {
         Ok(Started {
             token,
             session,
-            next: browser.next.to_owned(),
+            next: next.to_owned(),
             remember,
             known_device: Some((device, self.parts.devices.ttl())),
             trusted_device,

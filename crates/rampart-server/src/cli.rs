@@ -438,7 +438,7 @@ async fn user(file: Option<&std::path::Path>, command: UserCommand) -> anyhow::R
             .await
             .map(|u| {
                 println!(
-                    "Removed the second factor of {}; they sign in with their password alone until they enrol again.",
+                    "Removed the second factor of {}; they sign in with their password alone until they enrol again (where mfa.required covers them, only to enrol).",
                     u.username
                 )
             })

@@ -829,11 +829,23 @@ async fn a_second_factor_can_be_required(backend: Backend) {
         "the policy is only told to whoever knows the password"
     );
 
+    // Someone else holding the password signs in first: confined too.
+    let intruder = app.browser();
+    intruder.login("ops", GOOD_PASSWORD).await;
     let ops = app.browser();
+    let signed = ops.login("ops", GOOD_PASSWORD).await;
+    assert_eq!(signed.status(), StatusCode::SEE_OTHER);
     assert_eq!(
-        ops.login("ops", GOOD_PASSWORD).await.status(),
-        StatusCode::SEE_OTHER
+        location(&signed),
+        "/account/mfa/totp",
+        "sent to enrol first"
     );
+    // To the applications behind the proxy it is not signed in, by cookie
+    // or by an API session.
+    let cookie = format!("rampart_session={}", ops.session_token().unwrap());
+    let at_the_proxy =
+        crate::forward_auth::verify(&app, "app.example.com", "/", Some(("cookie", &cookie))).await;
+    assert_eq!(at_the_proxy.status(), StatusCode::UNAUTHORIZED);
     for page in [
         "/account",
         "/admin",
@@ -860,7 +872,38 @@ async fn a_second_factor_can_be_required(backend: Backend) {
 
     let (secret, _) = enrol(&app, &ops).await;
     assert_eq!(ops.get("/account").await.status(), StatusCode::OK);
+    let at_the_proxy =
+        crate::forward_auth::verify(&app, "app.example.com", "/", Some(("cookie", &cookie))).await;
+    assert_eq!(at_the_proxy.status(), StatusCode::OK);
     assert_eq!(ops.get("/admin").await.status(), StatusCode::OK);
+    // The owner's enrolment ends the sessions that proved only the password.
+    let resp = intruder.get("/account").await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert!(location(&resp).starts_with("/login"), "{}", location(&resp));
     let (status, body) = sign_in(GOOD_PASSWORD, Some(app.totp_code(&secret, 1))).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
+    let token = body["token"].as_str().unwrap().to_owned();
+    let (status, _) = api
+        .call(reqwest::Method::GET, "/me", Some(&token), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // Turning the second factor off confines the account again, on the
+    // pages and for every credential it holds.
+    let off = ops
+        .submit(
+            "/account/mfa/totp",
+            "/account/mfa/totp/disable",
+            &[("password", GOOD_PASSWORD)],
+        )
+        .await;
+    assert_eq!(off.status(), StatusCode::SEE_OTHER);
+    let resp = ops.get("/account").await;
+    assert_eq!(location(&resp), "/account/mfa/totp");
+    let (status, body) = api
+        .call(reqwest::Method::GET, "/me", Some(&token), None)
+        .await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (StatusCode::FORBIDDEN, "mfa_enrollment_required")
+    );
 }

@@ -103,21 +103,30 @@ pub fn bearer(parts: &Parts) -> Option<&str> {
 /// stolen cookie cannot be replayed here, and this answers `None` for it
 /// without a lookup.
 pub async fn caller_for(state: &AppState, token: &str) -> Result<Option<ApiCaller>, ApiError> {
-    if token.starts_with(PAT_PREFIX) {
+    let caller = if token.starts_with(PAT_PREFIX) {
         let found = state.tokens.resolve(token).await?;
-        return Ok(found.map(|t| ApiCaller {
+        found.map(|t| ApiCaller {
             user: t.user.clone(),
             credential: Credential::Token(t),
-        }));
+        })
+    } else if SessionKind::of_token(token) == Some(SessionKind::Api) {
+        let session = state.sessions.resolve(&TokenDigest::of(token)).await?;
+        session.map(|s| ApiCaller {
+            user: s.user.clone(),
+            credential: Credential::Session(s),
+        })
+    } else {
+        None
+    };
+    // An account that must have a second factor and has none (the policy
+    // came after its credentials, or its factor was turned off or reset)
+    // uses no credential until it enrols in the browser.
+    if let Some(caller) = &caller
+        && state.signin.must_enrol(&caller.user).await?
+    {
+        return Err(super::refusal::mfa_enrollment_required());
     }
-    if SessionKind::of_token(token) != Some(SessionKind::Api) {
-        return Ok(None);
-    }
-    let session = state.sessions.resolve(&TokenDigest::of(token)).await?;
-    Ok(session.map(|s| ApiCaller {
-        user: s.user.clone(),
-        credential: Credential::Session(s),
-    }))
+    Ok(caller)
 }
 
 impl FromRequestParts<AppState> for ApiCaller {

@@ -21,6 +21,13 @@ const WHILE_ENROLLING: &[&str] = &[
     "/reauth",
 ];
 
+/// True for the pages an account that must enrol may open (re-proving
+/// itself with a linked provider included: an account without a password
+/// has no other way to a fresh sign-in).
+fn while_enrolling(path: &str) -> bool {
+    WHILE_ENROLLING.contains(&path) || path.starts_with("/reauth/oidc/")
+}
+
 /// Sends anonymous visitors to the login page, with `next` set to where they
 /// were going; sends users whose password is breached to change it, and
 /// users who must have a second factor and have none to enrol.
@@ -36,9 +43,11 @@ pub async fn require_sign_in(State(state): State<AppState>, req: Request, next: 
         {
             Redirect::to("/account/password").into_response()
         }
-        Some(session) if !WHILE_ENROLLING.contains(&req.uri().path()) => {
+        // A breached password is replaced first; enrolment comes after.
+        Some(session) if session.user.must_change_password => next.run(req).await,
+        Some(session) if !while_enrolling(req.uri().path()) => {
             match state.signin.must_enrol(&session.user).await {
-                Ok(true) => Redirect::to("/account/mfa/totp").into_response(),
+                Ok(true) => Redirect::to(rampart_core::authn::ENROLMENT_PAGE).into_response(),
                 Ok(false) => next.run(req).await,
                 Err(err) => WebError::from(err).into_response(),
             }

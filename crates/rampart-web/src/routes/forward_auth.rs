@@ -305,6 +305,17 @@ async fn verify(State(state): State<AppState>, client: ClientInfo, headers: Head
         Ok(user) => user,
         Err(response) => return response,
     };
+    // An account that must have a second factor and has none is signed in
+    // only to enrol: to the applications it is not signed in (the login
+    // page then sends it on to enrolment).
+    let user = match user {
+        Some(user) => match state.signin.must_enrol(&user).await {
+            Ok(false) => Some(user),
+            Ok(true) => None,
+            Err(err) => return crate::error::WebError::from(err).into_response(),
+        },
+        None => None,
+    };
     let original = match original(&headers, state.settings.access.source) {
         Ok(original) => original,
         Err(_) if user.is_none() => return sign_in_first(&state, None),

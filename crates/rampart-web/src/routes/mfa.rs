@@ -214,7 +214,10 @@ async fn confirm(
         .confirm_enrolment(user, form.code.expose_secret(), &client.meta())
         .await
     {
-        Ok(codes) => Ok(codes_page(&state, &visitor, user, &codes)),
+        Ok(codes) => {
+            state.signin.second_factor_enrolled(&session).await?;
+            Ok(codes_page(&state, &visitor, user, &codes))
+        }
         Err(MfaError::InvalidCode) => {
             let enrolment = state.mfa.begin_enrolment(user).await?;
             Ok(enrolment_page(
