@@ -285,6 +285,28 @@ impl SignInService {
         Ok(!self.parts.mfa.is_enabled(user.id).await?)
     }
 
+    /// The owner turns their second factor off, proving it with their
+    /// password: false (and nothing changes) when it is not theirs.
+    /// (Where `mfa.required` covers the account, it is then confined to
+    /// enrolling one again.)
+    pub async fn turn_off_second_factor(
+        &self,
+        user: &User,
+        password: SecretString,
+        client: &ClientMeta,
+    ) -> Result<bool, SignInError> {
+        if !self
+            .parts
+            .accounts
+            .confirm_password(user, password, client)
+            .await?
+        {
+            return Ok(false);
+        }
+        self.parts.mfa.disable(user, client).await?;
+        Ok(true)
+    }
+
     /// A second factor was just enrolled in `session`. When the policy
     /// covers the account, its other sessions end: they were confined to
     /// enrolment and proved only the password (whoever holds it must not

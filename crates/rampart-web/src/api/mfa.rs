@@ -141,14 +141,13 @@ pub async fn disable_totp(
     ApiJson(body): ApiJson<PasswordProof>,
 ) -> Result<StatusCode, ApiError> {
     caller.require_fresh_session(&state.sessions, "Turning two-factor authentication off")?;
-    let confirmed = state
-        .accounts
-        .confirm_password(&caller.user, body.password, &client.meta())
+    let turned_off = state
+        .signin
+        .turn_off_second_factor(&caller.user, body.password, &client.meta())
         .await?;
-    if !confirmed {
+    if !turned_off {
         return Err(refusal::wrong_password_mfa_stays());
     }
-    state.mfa.disable(&caller.user, &client.meta()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -14,7 +14,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use rampart_core::authn::SecondStep;
+use rampart_core::authn::{SecondStep, SignInError};
 use rampart_core::mfa::{Enrolment, RecoveryCodes};
 use rampart_core::{MfaError, User};
 use secrecy::{ExposeSecret, SecretString};
@@ -264,23 +264,23 @@ async fn disable(
     HtmlForm(form): HtmlForm<DisableForm>,
 ) -> Result<Response, WebError> {
     let user = &session.user;
-    if !state
-        .accounts
-        .confirm_password(user, form.password, &client.meta())
-        .await?
+    match state
+        .signin
+        .turn_off_second_factor(user, form.password, &client.meta())
+        .await
     {
-        return status_page(
-            &state,
-            &visitor,
-            user,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some("That is not your password. Two-factor authentication stays on."),
-        )
-        .await;
-    }
-    match state.mfa.disable(user, &client.meta()).await {
-        Ok(()) | Err(MfaError::NotEnrolled) => {
+        Ok(true) | Err(SignInError::SecondFactor(MfaError::NotEnrolled)) => {
             Ok(Redirect::to("/account/mfa/totp").into_response())
+        }
+        Ok(false) => {
+            status_page(
+                &state,
+                &visitor,
+                user,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("That is not your password. Two-factor authentication stays on."),
+            )
+            .await
         }
         Err(other) => Err(other.into()),
     }
