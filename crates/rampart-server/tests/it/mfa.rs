@@ -858,6 +858,24 @@ async fn a_second_factor_can_be_required(backend: Backend) {
         assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{page}");
         assert_eq!(location(&resp), "/account/mfa/totp", "{page}");
     }
+    // Other spellings of the allowed pages reach nothing else: the
+    // exception is the exact path, and routing matches the exact path too.
+    for spelled in [
+        "/account/mfa/totp/",
+        "/Account/mfa/totp",
+        "/account/mfa/%74otp",
+        "/account/mfa/totp;/admin",
+        "/reauth/oidc",
+        "/reauth/",
+    ] {
+        let resp = ops.get(spelled).await;
+        assert_ne!(resp.status(), StatusCode::OK, "{spelled}");
+        let page = resp.text().await.unwrap();
+        assert!(
+            !page.contains("<h1>Administration</h1>"),
+            "{spelled}: {page}"
+        );
+    }
     // A state-changing form elsewhere (with a valid CSRF token) is sent to
     // enrol too, and does nothing.
     let resp = ops
