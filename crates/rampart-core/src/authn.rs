@@ -24,7 +24,7 @@ use crate::device::KnownDevices;
 use crate::mfa::{Factor, MfaError, MfaService};
 use crate::model::User;
 use crate::model::audit::ClientMeta;
-pub use crate::model::authn::{FirstFactor, SecondFactor, SignInMethod};
+pub use crate::model::authn::{AuthMethods, FirstFactor, SecondFactor, SignInMethod};
 use crate::permission::RoleBook;
 use crate::ports::{RepoError, UserRepo};
 use crate::remember::{Redemption, RememberService};
@@ -107,6 +107,28 @@ pub struct Restored {
     /// The rotated cookie, and how long it has left (use never extends the
     /// series).
     pub cookie: (SecretString, Duration),
+}
+
+/// What a re-authentication led to.
+pub enum Reproved {
+    /// Proved: the session's new token (the old one no longer works).
+    Proved(SecretString),
+    /// The password was wrong.
+    WrongPassword,
+    /// The second factor's code was missing or wrong.
+    WrongCode,
+}
+
+/// What re-authentication with an identity provider led to.
+pub enum ProviderReproved {
+    /// Proved: the session's new token.
+    Proved(SecretString),
+    /// The account has a second factor: the session ended, and the browser
+    /// answers this challenge as at sign-in.
+    SecondFactorDue {
+        /// The challenge token.
+        challenge: SecretString,
+    },
 }
 
 /// Why a sign-in did not complete.
@@ -312,6 +334,9 @@ impl SignInService {
     /// enrolment and proved only the password (whoever holds it must not
     /// ride on the owner's enrolment).
     pub async fn second_factor_enrolled(&self, session: &Session) -> Result<(), SignInError> {
+        // The confirming code proved the factor in this session.
+        let methods = session.methods.with_second(SecondFactor::Totp);
+        self.parts.sessions.add_methods(session, methods).await?;
         if self.must_have_second_factor(&session.user) {
             self.parts
                 .sessions
@@ -434,6 +459,13 @@ impl SignInService {
         previous: Option<&Session>,
         next: &str,
     ) -> Result<Started, SignInError> {
+        // A password was just set or proved; what the same account's
+        // previous session had proved still counts (a password change keeps
+        // its second factor), what a cookie restored does not.
+        let methods = match previous {
+            Some(previous) if previous.user.id == user.id => previous.methods.with_first(false),
+            _ => AuthMethods::PASSWORD,
+        };
         self.end_previous(previous).await?;
         let user_id = user.id;
         let (token, session) = self
@@ -443,6 +475,7 @@ impl SignInService {
                 user,
                 client.ip.map(|ip| ip.to_string()),
                 client.user_agent.clone(),
+                methods,
             )
             .await?;
         tracing::info!(%user_id, "signed in");
@@ -494,38 +527,94 @@ impl SignInService {
         }))
     }
 
-    /// A signed-in person re-entered their password before a sensitive
-    /// action: true (and the session is fresh again) when it was theirs.
+    /// A signed-in person proves themselves again before a sensitive action
+    /// or a step-up: their password, and the code of their second factor
+    /// when the account has one (a trusted-device mark does not stand in).
+    /// When both hold, the session is fresh, counts both methods, and gets
+    /// a new token ([`Reproved::Proved`]).
     pub async fn reauthenticate(
         &self,
         session: &Session,
         password: SecretString,
+        code: Option<&str>,
         client: &ClientMeta,
-    ) -> Result<bool, SignInError> {
-        let confirmed = self
+    ) -> Result<Reproved, SignInError> {
+        if !self
             .parts
             .accounts
             .confirm_password(&session.user, password, client)
-            .await?;
-        if confirmed {
-            self.proved_again(session, client).await?;
+            .await?
+        {
+            return Ok(Reproved::WrongPassword);
         }
-        Ok(confirmed)
+        let mut methods = session.methods.with_first(false);
+        if self.parts.mfa.is_enabled(session.user.id).await? {
+            let Some(code) = code.filter(|c| !c.trim().is_empty()) else {
+                return Ok(Reproved::WrongCode);
+            };
+            match self.parts.mfa.verify(&session.user, code, client).await {
+                Ok(factor) => methods = methods.with_second(factor.into()),
+                Err(MfaError::InvalidCode) => return Ok(Reproved::WrongCode),
+                Err(other) => return Err(other.into()),
+            }
+        }
+        let token = self.renew(session, client, methods).await?;
+        Ok(Reproved::Proved(token))
     }
 
-    /// The session's owner proved themselves again another way (an identity
-    /// already linked to the account): the session is fresh.
-    pub async fn proved_again(
+    /// True when re-authenticating `user` asks for a second factor too.
+    pub async fn reauth_needs_code(&self, user: &User) -> Result<bool, SignInError> {
+        Ok(self.parts.mfa.is_enabled(user.id).await?)
+    }
+
+    /// The session's owner proved an identity provider's account linked to
+    /// theirs (`source`, `oidc:<id>`), which signed them in again. Without
+    /// a second factor the session is fresh again with a new token. With
+    /// one, the provider's answer is a first factor like any other: the
+    /// session ends and the second-factor challenge follows, as at sign-in.
+    pub async fn provider_reproved(
+        &self,
+        session: &Session,
+        source: &str,
+        client: &ClientMeta,
+        next: &str,
+    ) -> Result<ProviderReproved, SignInError> {
+        if self.parts.mfa.is_enabled(session.user.id).await? {
+            self.end_previous(Some(session)).await?;
+            let challenge = self
+                .parts
+                .mfa
+                .start_challenge(&session.user, next, false, source)
+                .await?;
+            return Ok(ProviderReproved::SecondFactorDue { challenge });
+        }
+        let methods = session.methods.with_first(true);
+        let token = self.renew(session, client, methods).await?;
+        Ok(ProviderReproved::Proved(token))
+    }
+
+    /// An identity was just linked to the session's account: its owner
+    /// proved it at the provider, so the session is fresh, with a new token.
+    pub async fn linked(
         &self,
         session: &Session,
         client: &ClientMeta,
-    ) -> Result<(), SignInError> {
+    ) -> Result<SecretString, SignInError> {
+        self.renew(session, client, session.methods).await
+    }
+
+    async fn renew(
+        &self,
+        session: &Session,
+        client: &ClientMeta,
+        methods: AuthMethods,
+    ) -> Result<SecretString, SignInError> {
         let fingerprint = client_fingerprint(client.user_agent.as_deref(), client.ip);
-        self.parts
+        Ok(self
+            .parts
             .sessions
-            .mark_fresh(session, &fingerprint)
-            .await?;
-        Ok(())
+            .proved_again(session, &fingerprint, methods)
+            .await?)
     }
 
     async fn end_previous(&self, previous: Option<&Session>) -> Result<(), SessionError> {

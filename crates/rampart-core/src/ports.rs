@@ -12,7 +12,7 @@ use crate::model::mail::{OutgoingMail, QueuedMail};
 use crate::model::provider::PendingLogin;
 use crate::model::recovery::{Purpose, Redeemed};
 use crate::model::remember::RememberRecord;
-use crate::model::session::{NewSession, SessionId, StoredSession};
+use crate::model::session::{NewSession, SessionId, SessionProof, StoredSession};
 use crate::model::throttle::Counter;
 use crate::model::token::{ApiToken, NewApiToken, TokenId, TokenSummary};
 use crate::model::{Email, NewUser, RoleName, User, UserCredentials, UserId};
@@ -176,12 +176,12 @@ pub trait SessionRepo: Send + Sync + 'static {
     ) -> Result<(), RepoError>;
     /// The session with this token digest, with its user.
     async fn find_session(&self, digest: &TokenDigest) -> Result<Option<StoredSession>, RepoError>;
-    /// Records when the password was last proved, and from which client.
-    async fn set_session_client(
+    /// Replaces what the session has proved (its token digest, freshness,
+    /// client and methods).
+    async fn set_session_proof(
         &self,
         id: &SessionId,
-        fresh_at: OffsetDateTime,
-        fingerprint: &str,
+        proof: &SessionProof,
     ) -> Result<(), RepoError>;
     /// Deletes one session; false when there was none.
     async fn delete_session(

@@ -126,6 +126,8 @@ pub enum Finished {
     Confirmed {
         /// The account.
         user: User,
+        /// `oidc:<id>`.
+        source: String,
         /// Where to go afterwards.
         next: String,
     },
@@ -329,6 +331,7 @@ impl ProviderSignIn {
                 }
                 return Ok(Finished::Confirmed {
                     user: user.clone(),
+                    source: profile.source.clone(),
                     next: pending.next,
                 });
             }

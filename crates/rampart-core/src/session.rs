@@ -14,8 +14,8 @@ use crate::audit::{AuditTrail, ClientMeta, Outcome};
 use crate::cache::CacheGate;
 use crate::clock::Clock;
 use crate::model::audit::AuditKind;
-use crate::model::authn::SignInMethod;
-pub use crate::model::session::{NewSession, Session, SessionId, StoredSession};
+use crate::model::authn::{AuthMethods, SignInMethod};
+pub use crate::model::session::{NewSession, Session, SessionId, SessionProof, StoredSession};
 use crate::model::{User, UserId};
 use crate::ports::{RepoError, SessionRepo};
 use rampart_crypto::{TokenDigest, generate_token};
@@ -59,6 +59,7 @@ impl SessionKind {
 struct Origin {
     kind: SessionKind,
     remember_series: Option<String>,
+    methods: AuthMethods,
 }
 
 /// Session lifetimes and cache behaviour.
@@ -275,6 +276,7 @@ impl SessionService {
         user: User,
         ip: Option<String>,
         user_agent: Option<String>,
+        methods: AuthMethods,
     ) -> Result<(SecretString, Arc<Session>), SessionError> {
         self.insert(
             user,
@@ -284,6 +286,7 @@ impl SessionService {
             Origin {
                 kind: SessionKind::Browser,
                 remember_series: None,
+                methods,
             },
         )
         .await
@@ -302,6 +305,7 @@ impl SessionService {
         let origin = Origin {
             kind: SessionKind::Browser,
             remember_series: Some(series.to_owned()),
+            methods: AuthMethods::of(SignInMethod::RememberMe),
         };
         self.signed_in(
             user,
@@ -337,6 +341,7 @@ impl SessionService {
         let origin = Origin {
             kind,
             remember_series: None,
+            methods: AuthMethods::of(method),
         };
         self.signed_in(user, client, method, source, origin).await
     }
@@ -404,6 +409,7 @@ impl SessionService {
             fingerprint,
             fresh: origin.remember_series.is_none(),
             remember_series: origin.remember_series,
+            methods: origin.methods,
         };
         self.repo.insert_session(&new, event).await?;
         let fresh_at = new.fresh_at();
@@ -417,6 +423,7 @@ impl SessionService {
             user_agent: new.user_agent,
             fresh_at,
             fingerprint: new.fingerprint,
+            methods: new.methods,
         });
         // Not cached here: the user was read before the password check (or
         // the second factor), and a lock or a role change may have landed
@@ -579,16 +586,43 @@ impl SessionService {
         self.clock.now() - session.fresh_at < self.config.fresh_for
     }
 
-    /// Records that the session just proved the password again, from the
-    /// client with `fingerprint` (which becomes the session's client).
-    pub async fn mark_fresh(
+    /// The session's holder just proved themselves again (by `methods`,
+    /// added to what the session had), from the client with `fingerprint`
+    /// (which becomes the session's client): the session is fresh and gets
+    /// a new token, returned for the browser (the old one no longer works).
+    pub async fn proved_again(
         &self,
         session: &Session,
         fingerprint: &str,
+        methods: AuthMethods,
+    ) -> Result<SecretString, SessionError> {
+        let token = generate_token();
+        let proof = SessionProof {
+            digest: TokenDigest::of(token.expose_secret()),
+            fresh_at: self.clock.now(),
+            fingerprint: fingerprint.to_owned(),
+            methods,
+        };
+        self.repo.set_session_proof(&session.id, &proof).await?;
+        self.cache_remove(&session.digest);
+        Ok(token)
+    }
+
+    /// A second factor was just proved in `session` (its holder enrolled
+    /// one): the session counts it, keeping its token (an API client's
+    /// token must go on working).
+    pub async fn add_methods(
+        &self,
+        session: &Session,
+        methods: AuthMethods,
     ) -> Result<(), SessionError> {
-        self.repo
-            .set_session_client(&session.id, self.clock.now(), fingerprint)
-            .await?;
+        let proof = SessionProof {
+            digest: session.digest,
+            fresh_at: session.fresh_at,
+            fingerprint: session.fingerprint.clone(),
+            methods,
+        };
+        self.repo.set_session_proof(&session.id, &proof).await?;
         self.cache_remove(&session.digest);
         Ok(())
     }
@@ -610,13 +644,13 @@ impl SessionService {
             return Ok(ClientCheck::Ended);
         }
         if session.fresh_at > OffsetDateTime::UNIX_EPOCH {
-            self.repo
-                .set_session_client(
-                    &session.id,
-                    OffsetDateTime::UNIX_EPOCH,
-                    &session.fingerprint,
-                )
-                .await?;
+            let proof = SessionProof {
+                digest: session.digest,
+                fresh_at: OffsetDateTime::UNIX_EPOCH,
+                fingerprint: session.fingerprint.clone(),
+                methods: session.methods,
+            };
+            self.repo.set_session_proof(&session.id, &proof).await?;
             self.cache_remove(&session.digest);
         }
         let stale = Session {

@@ -8,8 +8,9 @@ use crate::users::UserRow;
 use async_trait::async_trait;
 use rampart_core::UserId;
 use rampart_core::audit::AuditEvent;
+use rampart_core::model::authn::AuthMethods;
 use rampart_core::ports::{RepoError, SessionRepo};
-use rampart_core::session::{NewSession, Session, SessionId, StoredSession};
+use rampart_core::session::{NewSession, Session, SessionId, SessionProof, StoredSession};
 use rampart_crypto::TokenDigest;
 use time::OffsetDateTime;
 
@@ -24,6 +25,7 @@ struct SessionRow {
     user_agent: Option<String>,
     fresh_at: i64,
     fingerprint: String,
+    auth_methods: String,
     #[sqlx(flatten)]
     user: UserRow,
 }
@@ -46,6 +48,7 @@ impl SessionRow {
                 user_agent: self.user_agent,
                 fresh_at: time_of(self.fresh_at),
                 fingerprint: self.fingerprint,
+                methods: AuthMethods::parse(&self.auth_methods),
             },
             last_seen_at: time_of(self.last_seen_at),
         })
@@ -61,8 +64,8 @@ impl SessionRepo for Store {
     ) -> Result<(), RepoError> {
         audited!(self, audit, |tx| {
             sqlx::query(
-            "INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, expires_at, ip, user_agent, fresh_at, fingerprint, remember_series) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+            "INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, expires_at, ip, user_agent, fresh_at, fingerprint, remember_series, auth_methods) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
         )
         .bind(&new.id.0)
         .bind(new.digest.to_hex())
@@ -75,6 +78,7 @@ impl SessionRepo for Store {
         .bind(new.fresh_at().unix_timestamp())
         .bind(&new.fingerprint)
         .bind(new.remember_series.as_deref())
+        .bind(new.methods.to_list())
         .execute(&mut *tx)
         .await
         .map_err(repo_error)?;
@@ -98,7 +102,7 @@ impl SessionRepo for Store {
     async fn find_session(&self, digest: &TokenDigest) -> Result<Option<StoredSession>, RepoError> {
         let row: Option<SessionRow> = on_pool!(self, |pool| {
             sqlx::query_as(
-            "SELECT s.id AS session_id, s.token_hash, s.created_at AS s_created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent, s.fresh_at, s.fingerprint, \
+            "SELECT s.id AS session_id, s.token_hash, s.created_at AS s_created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent, s.fresh_at, s.fingerprint, s.auth_methods, \
                     u.id, u.username, u.email, u.email_verified, u.locked, u.must_change_password, u.created_at \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND u.locked = $2"
@@ -117,7 +121,7 @@ impl SessionRepo for Store {
     async fn list_user_sessions(&self, user: UserId) -> Result<Vec<StoredSession>, RepoError> {
         let rows: Vec<SessionRow> = on_pool!(self, |pool| {
             sqlx::query_as(
-            "SELECT s.id AS session_id, s.token_hash, s.created_at AS s_created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent, s.fresh_at, s.fingerprint, \
+            "SELECT s.id AS session_id, s.token_hash, s.created_at AS s_created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent, s.fresh_at, s.fingerprint, s.auth_methods, \
                     u.id, u.username, u.email, u.email_verified, u.locked, u.must_change_password, u.created_at \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.user_id = $1 ORDER BY s.last_seen_at DESC, s.id"
@@ -133,22 +137,25 @@ impl SessionRepo for Store {
             .collect()
     }
 
-    async fn set_session_client(
+    async fn set_session_proof(
         &self,
         id: &SessionId,
-        fresh_at: OffsetDateTime,
-        fingerprint: &str,
+        proof: &SessionProof,
     ) -> Result<(), RepoError> {
-        on_pool!(self, |pool| sqlx::query(
-            "UPDATE sessions SET fresh_at = $1, fingerprint = $2 WHERE id = $3"
+        on_pool!(self, |pool| {
+            sqlx::query(
+            "UPDATE sessions SET token_hash = $1, fresh_at = $2, fingerprint = $3, auth_methods = $4 WHERE id = $5"
         )
-        .bind(fresh_at.unix_timestamp())
-        .bind(fingerprint)
+        .bind(proof.digest.to_hex())
+        .bind(proof.fresh_at.unix_timestamp())
+        .bind(&proof.fingerprint)
+        .bind(proof.methods.to_list())
         .bind(&id.0)
         .execute(pool)
         .await
         .map(|_| ())
-        .map_err(repo_error))
+        .map_err(repo_error)
+        })
     }
 
     async fn delete_session(

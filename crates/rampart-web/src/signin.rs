@@ -37,10 +37,7 @@ pub fn device_mark(state: &AppState, headers: &HeaderMap) -> Option<SecretString
 pub fn respond(state: &AppState, decision: Decision) -> Response {
     match decision {
         Decision::SignedIn(started) => signed_in(state, started),
-        Decision::SecondFactorDue { challenge } => with_cookies(
-            "/login/mfa",
-            [cookies::session_cookie(&state.settings, &challenge)],
-        ),
+        Decision::SecondFactorDue { challenge } => second_factor_due(state, &challenge),
     }
 }
 
@@ -58,6 +55,21 @@ pub fn signed_in(state: &AppState, started: Started) -> Response {
         set.push(cookies::device_cookie(settings, mark, *ttl));
     }
     with_cookies(&started.next, set)
+}
+
+/// A 303 to `target` carrying the session's new token (it was rotated when
+/// its holder proved themselves again).
+pub fn renewed(state: &AppState, token: &SecretString, target: &str) -> Response {
+    with_cookies(target, [cookies::session_cookie(&state.settings, token)])
+}
+
+/// A challenge for the second factor: a 303 to `/login/mfa` with the
+/// challenge token in the session cookie.
+pub fn second_factor_due(state: &AppState, challenge: &SecretString) -> Response {
+    with_cookies(
+        "/login/mfa",
+        [cookies::session_cookie(&state.settings, challenge)],
+    )
 }
 
 /// A session for an account just made or just proved otherwise

@@ -11,6 +11,7 @@
 
 pub mod path;
 
+use crate::model::authn::AuthMethods;
 use crate::model::{FieldProblem, User};
 use ipnet::IpNet;
 use regex::Regex;
@@ -29,6 +30,9 @@ pub enum Policy {
     Authenticated,
     /// Signed-in users with any of these roles.
     Roles(Vec<String>),
+    /// Signed-in users who proved a second factor in this session (a
+    /// session restored by remember-me alone never does).
+    TwoFactor,
 }
 
 impl Policy {
@@ -38,6 +42,7 @@ impl Policy {
             "deny" => Ok(Policy::Deny),
             "bypass" => Ok(Policy::Bypass),
             "authenticated" => Ok(Policy::Authenticated),
+            "two_factor" => Ok(Policy::TwoFactor),
             "roles" if !roles.is_empty() => Ok(Policy::Roles(roles)),
             "roles" => Err(FieldProblem::new(
                 "access",
@@ -45,7 +50,9 @@ impl Policy {
             )),
             other => Err(FieldProblem::new(
                 "access",
-                format!("policy {other:?} is not one of deny, bypass, authenticated, roles"),
+                format!(
+                    "policy {other:?} is not one of deny, bypass, authenticated, two_factor, roles"
+                ),
             )),
         }
     }
@@ -105,6 +112,9 @@ pub enum Decision {
     Unauthenticated,
     /// Signed in (or not) but not allowed.
     Forbidden,
+    /// Signed in, but the rule asks for a second factor this session has
+    /// not proved: prove one (step up), then try again.
+    StepUp,
 }
 
 /// The ordered rule list with its default.
@@ -219,18 +229,26 @@ impl AccessRules {
             .map_or(&self.default_policy, |rule| &rule.policy))
     }
 
-    /// The decision for a request by `user` (None: not signed in).
+    /// The decision for a request by `user`, whose session proved
+    /// `methods` (None: not signed in).
     pub fn decide(
         &self,
         req: &AccessRequest<'_>,
-        user: Option<&User>,
+        caller: Option<(&User, AuthMethods)>,
     ) -> Result<Decision, PathProblem> {
-        Ok(match (self.policy_for(req)?, user) {
+        Ok(match (self.policy_for(req)?, caller) {
             (Policy::Bypass, _) => Decision::Allow,
             (Policy::Deny, _) => Decision::Forbidden,
             (_, None) => Decision::Unauthenticated,
             (Policy::Authenticated, Some(_)) => Decision::Allow,
-            (Policy::Roles(roles), Some(user)) => {
+            (Policy::TwoFactor, Some((_, methods))) => {
+                if methods.has_second_factor() {
+                    Decision::Allow
+                } else {
+                    Decision::StepUp
+                }
+            }
+            (Policy::Roles(roles), Some((user, _))) => {
                 if user
                     .roles
                     .iter()
@@ -267,6 +285,72 @@ mod tests {
             networks: vec![],
             policy,
         }
+    }
+
+    #[test]
+    fn a_two_factor_rule_asks_for_a_second_factor_proved_in_the_session() {
+        use crate::model::authn::{FirstFactor, SecondFactor, SignInMethod};
+        let rules = AccessRules {
+            default_policy: Policy::Authenticated,
+            rules: vec![rule(None, None, Policy::TwoFactor)],
+            case_sensitive: false,
+            source: RequestSource::default(),
+        };
+        let user = User::new_account(
+            crate::model::Username::parse("alice").unwrap(),
+            crate::model::Email::parse("alice@example.com").unwrap(),
+            vec![],
+            time::OffsetDateTime::UNIX_EPOCH,
+        );
+        let request = req("a.example.com", "/x", "GET");
+        let by = |method| rules.decide(&request, Some((&user, AuthMethods::of(method))));
+        let password = SignInMethod::Factors(FirstFactor::Password, None);
+        assert_eq!(by(password), Ok(Decision::StepUp));
+        assert_eq!(
+            by(SignInMethod::Factors(FirstFactor::Provider, None)),
+            Ok(Decision::StepUp)
+        );
+        // A cookie proves nothing, whatever the session it replaced had.
+        assert_eq!(by(SignInMethod::RememberMe), Ok(Decision::StepUp));
+        let restored_then_code =
+            AuthMethods::of(SignInMethod::RememberMe).with_second(SecondFactor::Totp);
+        assert_eq!(
+            rules.decide(&request, Some((&user, restored_then_code))),
+            Ok(Decision::StepUp)
+        );
+        for second in [
+            SecondFactor::Totp,
+            SecondFactor::RecoveryCode,
+            SecondFactor::TrustedDevice,
+        ] {
+            let method = SignInMethod::Factors(FirstFactor::Password, Some(second));
+            assert_eq!(by(method), Ok(Decision::Allow), "{second:?}");
+        }
+        assert_eq!(rules.decide(&request, None), Ok(Decision::Unauthenticated));
+        assert_eq!(
+            rules.decide(&request, Some((&user, AuthMethods::NONE))),
+            Ok(Decision::StepUp)
+        );
+    }
+
+    #[test]
+    fn the_methods_are_stored_as_their_names() {
+        use crate::model::authn::{FirstFactor, SecondFactor, SignInMethod};
+        let method = SignInMethod::Factors(FirstFactor::Password, Some(SecondFactor::Totp));
+        let methods = AuthMethods::of(method);
+        assert_eq!(methods.to_list(), "pwd,otp");
+        assert_eq!(AuthMethods::parse("pwd,otp"), methods);
+        assert_eq!(
+            AuthMethods::of(SignInMethod::RememberMe).to_list(),
+            "remember_me"
+        );
+        // Unknown or empty names prove nothing.
+        assert_eq!(AuthMethods::parse(""), AuthMethods::NONE);
+        assert_eq!(AuthMethods::parse("otp2,,x"), AuthMethods::NONE);
+        // Proving the password again clears the remember-me mark.
+        let restored = AuthMethods::of(SignInMethod::RememberMe);
+        assert_eq!(restored.with_first(false).to_list(), "pwd");
+        assert_eq!(restored.with_first(true).to_list(), "fed");
     }
 
     #[test]

@@ -59,3 +59,112 @@ impl SignInMethod {
         }
     }
 }
+
+/// The ways a session's holder proved themselves, as recorded on the session
+/// and passed to applications in `Remote-Auth-Methods`. The names follow
+/// RFC 8176 where one exists: `pwd` (a password, Rampart's or the
+/// directory's), `fed` (an identity provider), `otp` (a TOTP code), `hwk` (a
+/// passkey); and `rec` (a recovery code), `dev` (a "remember this device"
+/// mark), `remember_me` (restored from a remember-me cookie: nothing proved).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AuthMethods(u8);
+
+impl AuthMethods {
+    const PWD: u8 = 1;
+    const FED: u8 = 1 << 1;
+    const OTP: u8 = 1 << 2;
+    const REC: u8 = 1 << 3;
+    const DEV: u8 = 1 << 4;
+    const HWK: u8 = 1 << 5;
+    const REMEMBERED: u8 = 1 << 6;
+    const SECOND: u8 = Self::OTP | Self::REC | Self::DEV | Self::HWK;
+    const NAMES: [(u8, &'static str); 7] = [
+        (Self::PWD, "pwd"),
+        (Self::FED, "fed"),
+        (Self::OTP, "otp"),
+        (Self::REC, "rec"),
+        (Self::DEV, "dev"),
+        (Self::HWK, "hwk"),
+        (Self::REMEMBERED, "remember_me"),
+    ];
+
+    /// Nothing proved (a session stored before methods were recorded).
+    pub const NONE: Self = Self(0);
+    /// A password alone.
+    pub const PASSWORD: Self = Self(Self::PWD);
+
+    /// What a completed sign-in by `method` proved.
+    pub fn of(method: SignInMethod) -> Self {
+        match method {
+            SignInMethod::RememberMe => Self(Self::REMEMBERED),
+            SignInMethod::Factors(first, second) => {
+                let first = match first {
+                    FirstFactor::Password => Self::PWD,
+                    FirstFactor::Provider => Self::FED,
+                };
+                let methods = Self(first);
+                match second {
+                    Some(second) => methods.with_second(second),
+                    None => methods,
+                }
+            }
+        }
+    }
+
+    /// These methods and `second` as well.
+    pub fn with_second(self, second: SecondFactor) -> Self {
+        let bit = match second {
+            SecondFactor::Totp => Self::OTP,
+            SecondFactor::RecoveryCode => Self::REC,
+            SecondFactor::TrustedDevice => Self::DEV,
+        };
+        Self(self.0 | bit)
+    }
+
+    /// After the holder proved a first factor (`provider`: with an identity
+    /// provider, else a password) in this session: what it restored from a
+    /// cookie no longer counts.
+    pub fn with_first(self, provider: bool) -> Self {
+        let bit = if provider { Self::FED } else { Self::PWD };
+        Self((self.0 & !Self::REMEMBERED) | bit)
+    }
+
+    /// True when a second factor was proved in this session (not merely
+    /// restored from a remember-me cookie): what `policy = "two_factor"`
+    /// asks for.
+    pub fn has_second_factor(self) -> bool {
+        self.0 & Self::SECOND != 0 && self.0 & Self::REMEMBERED == 0
+    }
+
+    /// True when the session was restored from a remember-me cookie and
+    /// nothing was proved since.
+    pub fn restored(self) -> bool {
+        self.0 & Self::REMEMBERED != 0
+    }
+
+    /// The names, comma-separated (`pwd,otp`): the stored form and the
+    /// header's.
+    pub fn to_list(self) -> String {
+        Self::NAMES
+            .iter()
+            .filter(|(bit, _)| self.0 & bit != 0)
+            .map(|(_, name)| *name)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// Parses the stored form; unknown names are ignored (they prove
+    /// nothing).
+    pub fn parse(list: &str) -> Self {
+        let bits = list
+            .split(',')
+            .filter_map(|name| {
+                Self::NAMES
+                    .iter()
+                    .find(|(_, known)| *known == name.trim())
+                    .map(|(bit, _)| *bit)
+            })
+            .fold(0, |all, bit| all | bit);
+        Self(bits)
+    }
+}

@@ -1,5 +1,6 @@
 //! Session records: a session as stored and as listed, and its id.
 
+use crate::model::authn::AuthMethods;
 use crate::model::{User, UserId};
 use rampart_crypto::TokenDigest;
 use time::OffsetDateTime;
@@ -46,6 +47,8 @@ pub struct NewSession {
     /// The remember-me series that started it, if one did (theft of the
     /// series ends the sessions it started).
     pub remember_series: Option<String>,
+    /// How its holder proved themselves.
+    pub methods: AuthMethods,
 }
 
 impl NewSession {
@@ -58,6 +61,21 @@ impl NewSession {
             OffsetDateTime::UNIX_EPOCH
         }
     }
+}
+
+/// What a session has proved, as the store keeps it: replaced when its
+/// holder proves themselves again (a new token, fresh, perhaps more
+/// methods) or when protection finds it used from another client (stale).
+#[derive(Debug, Clone)]
+pub struct SessionProof {
+    /// The digest of its token (rotated at re-authentication).
+    pub digest: TokenDigest,
+    /// When the holder last proved themselves.
+    pub fresh_at: OffsetDateTime,
+    /// Digest of the client that did.
+    pub fingerprint: String,
+    /// How.
+    pub methods: AuthMethods,
 }
 
 /// A session as read from the store.
@@ -90,4 +108,6 @@ pub struct Session {
     pub fresh_at: OffsetDateTime,
     /// Digest of the client that signed in (or last re-authenticated).
     pub fingerprint: String,
+    /// How its holder proved themselves (at sign-in, or since).
+    pub methods: AuthMethods,
 }

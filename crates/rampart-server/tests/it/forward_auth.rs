@@ -42,6 +42,16 @@ pub(crate) async fn verify(
     uri: &str,
     auth: Option<(&str, &str)>,
 ) -> reqwest::Response {
+    verify_with(app, host, uri, auth.as_slice()).await
+}
+
+/// `/auth/verify` as a proxy asks it, with these headers besides.
+pub(crate) async fn verify_with(
+    app: &TestApp,
+    host: &str,
+    uri: &str,
+    extra: &[(&str, &str)],
+) -> reqwest::Response {
     let mut req = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -51,8 +61,8 @@ pub(crate) async fn verify(
         .header("x-forwarded-proto", "http")
         .header("x-forwarded-host", host)
         .header("x-forwarded-uri", uri);
-    if let Some((name, value)) = auth {
-        req = req.header(name, value);
+    for (name, value) in extra {
+        req = req.header(*name, *value);
     }
     req.send().await.unwrap()
 }

@@ -65,3 +65,4 @@ mod recovery;
 mod remember;
 mod scale_out;
 mod sessions;
+mod step_up;

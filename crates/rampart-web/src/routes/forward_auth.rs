@@ -9,8 +9,11 @@
 //! twice is refused, and nothing falls back to another header, because a
 //! client can add any header its proxy does not set. The access rules then
 //! decide on the path's canonical form: 200 with `Remote-User`,
-//! `Remote-Email` and `Remote-Groups`; 401 with `Location` to the login page
-//! carrying the original URL as `rd`; 403; or, for a signed-in caller whose
+//! `Remote-Email`, `Remote-Groups` and `Remote-Auth-Methods` (what the
+//! session proved: `pwd,otp`, …); 401 with `Location` to the login page
+//! carrying the original URL as `rd`; 401 with `Location` to `/reauth` when
+//! a `two_factor` rule needs a second factor this session has not proved
+//! (step-up); 403; or, for a signed-in caller whose
 //! original request cannot be read, 400. Nothing changes state here, so any
 //! method is accepted and no CSRF token is needed.
 
@@ -24,6 +27,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use rampart_core::access::{AccessRequest, Decision, RequestSource};
+use rampart_core::authn::AuthMethods;
 use rampart_core::{ClientCheck, Scope, SessionKind, User, client_fingerprint};
 use rampart_crypto::TokenDigest;
 use secrecy::ExposeSecret;
@@ -195,13 +199,23 @@ pub fn original(headers: &HeaderMap, source: RequestSource) -> Result<Original, 
     }
 }
 
+/// Who is asking, and what their session proved.
+struct Caller {
+    user: User,
+    /// What the session proved; nothing for a personal access token or a
+    /// session used from another client (protection made it stale).
+    methods: AuthMethods,
+    /// A browser session, which can step up at `/reauth`.
+    browser: bool,
+}
+
 /// The signed-in caller: a bearer credential, or the browser session
 /// cookie under session protection.
 async fn signed_in_user(
     state: &AppState,
     headers: &HeaderMap,
     client: &ClientInfo,
-) -> Result<Option<User>, Response> {
+) -> Result<Option<Caller>, Response> {
     let bearer = single(headers, header::AUTHORIZATION.as_str())
         .ok()
         .flatten()
@@ -215,7 +229,11 @@ async fn signed_in_user(
         // A personal access token passes only with the `proxy` scope.
         return Ok(caller
             .filter(|c| c.session().is_some() || c.require(Scope::Proxy).is_ok())
-            .map(|c| c.user));
+            .map(|c| Caller {
+                methods: c.session().map_or(AuthMethods::NONE, |s| s.methods),
+                user: c.user,
+                browser: false,
+            }));
     }
     let Some(token) = cookies::session_token(&state.settings, headers) else {
         return Ok(None);
@@ -239,7 +257,16 @@ async fn signed_in_user(
         .await
         .map_err(web)?
     {
-        ClientCheck::Same(session) | ClientCheck::Stale(session) => Ok(Some(session.user.clone())),
+        ClientCheck::Same(session) => Ok(Some(Caller {
+            user: session.user.clone(),
+            methods: session.methods,
+            browser: true,
+        })),
+        ClientCheck::Stale(session) => Ok(Some(Caller {
+            user: session.user.clone(),
+            methods: AuthMethods::NONE,
+            browser: true,
+        })),
         ClientCheck::Ended => Ok(None),
     }
 }
@@ -271,7 +298,37 @@ fn sign_in_first(state: &AppState, original: Option<&Original>) -> Response {
     response
 }
 
-fn allowed(user: Option<&User>) -> Response {
+/// A browser session that must prove a second factor for this rule: 401
+/// with `Location` to `/reauth` (password and code), coming back to the
+/// original URL, or to enrolment when the account has no second factor yet.
+/// An API caller cannot step up here: 403.
+async fn step_up(state: &AppState, caller: &Caller, original: &Original) -> Response {
+    if !caller.browser {
+        return text(StatusCode::FORBIDDEN, "a second factor is required");
+    }
+    let has_factor = match state.signin.reauth_needs_code(&caller.user).await {
+        Ok(has) => has,
+        Err(err) => return crate::error::WebError::from(err).into_response(),
+    };
+    let mut response = text(StatusCode::UNAUTHORIZED, "a second factor is required");
+    let mut url = state.settings.base_url.clone();
+    if has_factor {
+        url.set_path("/reauth");
+        let target = format!("{}://{}{}", original.scheme, original.host, original.uri);
+        if let Some(rd) = state.settings.redirect_target(&target) {
+            url.query_pairs_mut().append_pair("next", &rd);
+        }
+    } else {
+        url.set_path(rampart_core::authn::ENROLMENT_PAGE);
+    }
+    if let Ok(value) = HeaderValue::from_str(url.as_str()) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+fn allowed(caller: Option<&Caller>) -> Response {
+    let user = caller.map(|c| &c.user);
     let mut response = text(StatusCode::OK, "ok");
     // Always present, empty for an anonymous visitor on a bypass rule:
     // proxies that copy them (Caddy 2.6 substitutes a placeholder text for
@@ -288,10 +345,12 @@ fn allowed(user: Option<&User>) -> Response {
         None => (String::new(), String::new(), String::new()),
     };
     let h = response.headers_mut();
+    let methods = caller.map(|c| c.methods.to_list()).unwrap_or_default();
     for (header_name, value) in [
         ("remote-user", name),
         ("remote-email", email),
         ("remote-groups", groups),
+        ("remote-auth-methods", methods),
     ] {
         if let Ok(value) = HeaderValue::from_str(&value) {
             h.insert(header_name, value);
@@ -301,16 +360,16 @@ fn allowed(user: Option<&User>) -> Response {
 }
 
 async fn verify(State(state): State<AppState>, client: ClientInfo, headers: HeaderMap) -> Response {
-    let user = match signed_in_user(&state, &headers, &client).await {
-        Ok(user) => user,
+    let caller = match signed_in_user(&state, &headers, &client).await {
+        Ok(caller) => caller,
         Err(response) => return response,
     };
     // An account that must have a second factor and has none is signed in
     // only to enrol: to the applications it is not signed in (the login
     // page then sends it on to enrolment).
-    let user = match user {
-        Some(user) => match state.signin.must_enrol(&user).await {
-            Ok(false) => Some(user),
+    let caller = match caller {
+        Some(caller) => match state.signin.must_enrol(&caller.user).await {
+            Ok(false) => Some(caller),
             Ok(true) => None,
             Err(err) => return crate::error::WebError::from(err).into_response(),
         },
@@ -318,7 +377,7 @@ async fn verify(State(state): State<AppState>, client: ClientInfo, headers: Head
     };
     let original = match original(&headers, state.settings.access.source) {
         Ok(original) => original,
-        Err(_) if user.is_none() => return sign_in_first(&state, None),
+        Err(_) if caller.is_none() => return sign_in_first(&state, None),
         Err(problem) => {
             tracing::info!(%problem, "forward-auth: the original request cannot be read");
             return text(
@@ -333,12 +392,17 @@ async fn verify(State(state): State<AppState>, client: ClientInfo, headers: Head
         method: &original.method,
         client: client.ip,
     };
-    match state.settings.access.decide(&request, user.as_ref()) {
-        Ok(Decision::Allow) => allowed(user.as_ref()),
-        Ok(Decision::Forbidden) => text(StatusCode::FORBIDDEN, "forbidden"),
-        Ok(Decision::Unauthenticated) => sign_in_first(&state, Some(&original)),
-        Err(_) if user.is_none() => sign_in_first(&state, None),
-        Err(problem) => {
+    let decided = state
+        .settings
+        .access
+        .decide(&request, caller.as_ref().map(|c| (&c.user, c.methods)));
+    match (decided, &caller) {
+        (Ok(Decision::Allow), _) => allowed(caller.as_ref()),
+        (Ok(Decision::Forbidden), _) => text(StatusCode::FORBIDDEN, "forbidden"),
+        (Ok(Decision::Unauthenticated), _) => sign_in_first(&state, Some(&original)),
+        (Ok(Decision::StepUp), Some(caller)) => step_up(&state, caller, &original).await,
+        (Ok(Decision::StepUp), None) | (Err(_), None) => sign_in_first(&state, None),
+        (Err(problem), Some(_)) => {
             tracing::info!(%problem, "forward-auth: the path cannot be decided");
             text(StatusCode::BAD_REQUEST, "the path cannot be decided")
         }

@@ -21,6 +21,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use rampart_core::authn::ProviderReproved;
 use rampart_core::provider::{Finished, Purpose};
 use serde::Deserialize;
 
@@ -174,13 +175,31 @@ async fn callback(
                 .await?;
             Ok(signin::respond(&state, decision))
         }
-        Finished::Linked { next, .. } | Finished::Confirmed { next, .. } => {
+        Finished::Linked { next, .. } => {
             // The owner just proved an identity of this account: the
             // session counts as freshly signed in.
-            if let Some(session) = &visitor.session {
-                state.signin.proved_again(session, &client.meta()).await?;
+            match &visitor.session {
+                Some(session) => {
+                    let token = state.signin.linked(session, &client.meta()).await?;
+                    Ok(signin::renewed(&state, &token, &next))
+                }
+                None => Ok(Redirect::to(&next).into_response()),
             }
-            Ok(Redirect::to(&next).into_response())
+        }
+        Finished::Confirmed { next, source, .. } => {
+            let Some(session) = &visitor.session else {
+                return Ok(Redirect::to(&next).into_response());
+            };
+            let reproved = state
+                .signin
+                .provider_reproved(session, &source, &client.meta(), &next)
+                .await?;
+            Ok(match reproved {
+                ProviderReproved::Proved(token) => signin::renewed(&state, &token, &next),
+                ProviderReproved::SecondFactorDue { challenge } => {
+                    signin::second_factor_due(&state, &challenge)
+                }
+            })
         }
     }
 }

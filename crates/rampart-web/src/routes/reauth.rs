@@ -1,16 +1,21 @@
-//! `/reauth`: re-entering the password before a sensitive action when the
-//! sign-in is older than `session.fresh_for`; then back to where the user was.
+//! `/reauth`: proving oneself again, with the password and the second
+//! factor's code when the account has one, before a sensitive action (the
+//! sign-in is older than `session.fresh_for`) or a step-up (an access rule
+//! asks for a second factor); then back to where the user was. The session
+//! gets a new token.
 
 use crate::error::WebError;
 use crate::extract::{ClientInfo, HtmlForm, SignedIn, Visitor};
 use crate::middleware::csrf::token_for;
 use crate::next::safe_local_path;
+use crate::signin;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::get;
+use rampart_core::authn::Reproved;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
@@ -25,11 +30,24 @@ struct NextQuery {
     next: String,
 }
 
+/// Where to go once proved: a local path, or (from a step-up at
+/// forward-auth) an address of this site or the cookie domain.
+fn target(state: &AppState, next: &str) -> String {
+    match safe_local_path(next) {
+        Some(path) => path.to_owned(),
+        None => state
+            .settings
+            .redirect_target(next)
+            .unwrap_or_else(|| "/account".to_owned()),
+    }
+}
+
 #[derive(Serialize)]
 struct ReauthPage<'a> {
     csrf_token: String,
-    next: &'a str,
+    next: String,
     username: &'a str,
+    needs_code: bool,
     error: Option<&'static str>,
     providers: Vec<crate::routes::oidc::Button>,
 }
@@ -51,13 +69,15 @@ async fn page(
         .map(|i| i.source)
         .collect();
     let username = user.username.as_str();
+    let needs_code = state.signin.reauth_needs_code(user).await?;
     Ok(state.templates.page(
         status,
         "reauth.html",
         ReauthPage {
             csrf_token: token_for(&state.settings.csrf_key, &visitor.digest),
-            next: safe_local_path(next).unwrap_or("/account"),
+            next: target(state, next),
             username,
+            needs_code,
             error,
             providers: crate::routes::oidc::buttons(state, "/reauth/oidc", next, Some(&linked)),
         },
@@ -85,6 +105,8 @@ async fn form(
 struct ReauthForm {
     password: SecretString,
     #[serde(default)]
+    code: String,
+    #[serde(default)]
     next: String,
 }
 
@@ -95,20 +117,24 @@ async fn submit(
     SignedIn(session): SignedIn,
     HtmlForm(form): HtmlForm<ReauthForm>,
 ) -> Result<Response, WebError> {
-    if !state
+    let reproved = state
         .signin
-        .reauthenticate(&session, form.password, &client.meta())
-        .await?
-    {
-        return page(
-            &state,
-            &visitor,
-            &session.user,
-            &form.next,
-            StatusCode::UNAUTHORIZED,
-            Some("That is not your password. Try again."),
-        )
-        .await;
-    }
-    Ok(Redirect::to(safe_local_path(&form.next).unwrap_or("/account")).into_response())
+        .reauthenticate(&session, form.password, Some(&form.code), &client.meta())
+        .await?;
+    let error = match reproved {
+        Reproved::Proved(token) => {
+            return Ok(signin::renewed(&state, &token, &target(&state, &form.next)));
+        }
+        Reproved::WrongPassword => "That is not your password. Try again.",
+        Reproved::WrongCode => "That code is not right. Try again with a current one.",
+    };
+    page(
+        &state,
+        &visitor,
+        &session.user,
+        &form.next,
+        StatusCode::UNAUTHORIZED,
+        Some(error),
+    )
+    .await
 }
