@@ -13,6 +13,9 @@
 //   audience   a validly signed token for another client (`aud`)
 //   nonce      a validly signed token with another nonce
 //   expired    a validly signed token that expired an hour ago
+//   stale_auth_time  a validly signed token whose person signed in an hour
+//              before it was issued (a provider that ignored prompt=login)
+//   no_auth_time     a validly signed token without auth_time
 import Provider from "oidc-provider";
 import { generateKeyPair, exportJWK, SignJWT, decodeJwt } from "jose";
 
@@ -80,6 +83,12 @@ provider.use(async (ctx, next) => {
     } else if (mode === "expired") {
       const now = Math.floor(Date.now() / 1000);
       ctx.body = { ...ctx.body, id_token: await resign({ iat: now - 7200, exp: now - 3600 }) };
+    } else if (mode === "stale_auth_time") {
+      ctx.body = { ...ctx.body, id_token: await resign({ auth_time: claims.iat - 3600 }) };
+    } else if (mode === "no_auth_time") {
+      const { auth_time, ...rest } = claims;
+      const token = await new SignJWT(rest).setProtectedHeader({ alg: "RS256", kid: "test-key", typ: "JWT" }).sign(privateKey);
+      ctx.body = { ...ctx.body, id_token: token };
     }
   }
 });

@@ -36,6 +36,9 @@ pub struct FlowSecrets {
     pub nonce: SecretString,
     /// The PKCE code verifier.
     pub pkce_verifier: SecretString,
+    /// The person was asked to sign in at the provider again (a
+    /// re-authentication): the ID token must show they did.
+    pub fresh: bool,
 }
 
 /// Where to send the browser, and what to keep until it comes back.
@@ -72,8 +75,19 @@ pub trait ExternalProvider: Send + Sync + 'static {
     fn display_name(&self) -> &str;
     /// Linking and just-in-time settings.
     fn policy(&self) -> SourcePolicy;
-    /// A fresh authorization request whose answer comes to `redirect_uri`.
-    async fn authorize(&self, redirect_uri: &str) -> Result<Authorization, ProviderError>;
+    /// A fresh authorization request whose answer comes to `redirect_uri`;
+    /// `fresh`: the person must sign in at the provider again, whatever
+    /// session they have there (`prompt=login`, `max_age=0`).
+    async fn authorize(
+        &self,
+        redirect_uri: &str,
+        fresh: bool,
+    ) -> Result<Authorization, ProviderError>;
+    /// True when the provider can prove a fresh sign-in (an OpenID Connect
+    /// `auth_time`), so it may re-authenticate a signed-in person.
+    fn can_reauthenticate(&self) -> bool {
+        true
+    }
     /// Redeems `code` and verifies what comes back.
     async fn redeem(
         &self,
@@ -171,6 +185,8 @@ pub struct ProviderSignInParts {
 struct Sealed {
     nonce: String,
     pkce: String,
+    #[serde(default)]
+    fresh: bool,
 }
 
 fn seal_context(state_digest: &TokenDigest) -> Vec<u8> {
@@ -202,6 +218,15 @@ impl ProviderSignIn {
             .collect()
     }
 
+    /// The ids of the providers that can re-authenticate a signed-in person.
+    pub fn reauthenticating(&self) -> Vec<String> {
+        self.providers
+            .values()
+            .filter(|p| p.can_reauthenticate())
+            .map(|p| format!("oidc:{}", p.id()))
+            .collect()
+    }
+
     /// The display name of a provider, from a source (`oidc:<id>`).
     pub fn name_of_source(&self, source: &str) -> Option<&str> {
         let id = source.strip_prefix("oidc:")?;
@@ -225,11 +250,19 @@ impl ProviderSignIn {
         purpose: Purpose,
     ) -> Result<String, ProviderSignInError> {
         let provider = self.provider(id)?;
-        let auth = provider.authorize(redirect_uri).await?;
+        let fresh = matches!(purpose, Purpose::Reauth(_));
+        if fresh && !provider.can_reauthenticate() {
+            return Err(ProviderError::Refused(
+                "this provider cannot prove a fresh sign-in: use your password".into(),
+            )
+            .into());
+        }
+        let auth = provider.authorize(redirect_uri, fresh).await?;
         let state_digest = TokenDigest::of(auth.state.expose_secret());
         let secrets = serde_json::to_vec(&Sealed {
             nonce: auth.secrets.nonce.expose_secret().to_owned(),
             pkce: auth.secrets.pkce_verifier.expose_secret().to_owned(),
+            fresh,
         })
         .map_err(|e| ProviderSignInError::Keys(e.to_string()))?;
         let secrets = zeroize::Zeroizing::new(secrets);
@@ -380,6 +413,7 @@ impl ProviderSignIn {
         Ok(FlowSecrets {
             nonce: SecretString::from(sealed.nonce.clone()),
             pkce_verifier: SecretString::from(sealed.pkce.clone()),
+            fresh: sealed.fresh,
         })
     }
 

@@ -185,7 +185,16 @@ impl ExternalProvider for GitHubProvider {
         self.settings.policy
     }
 
-    async fn authorize(&self, redirect_uri: &str) -> Result<Authorization, ProviderError> {
+    /// GitHub has no `auth_time`: it cannot prove a fresh sign-in.
+    fn can_reauthenticate(&self) -> bool {
+        false
+    }
+
+    async fn authorize(
+        &self,
+        redirect_uri: &str,
+        fresh: bool,
+    ) -> Result<Authorization, ProviderError> {
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let client = self.client(redirect_uri)?;
         let mut request = client
@@ -202,6 +211,7 @@ impl ExternalProvider for GitHubProvider {
             secrets: FlowSecrets {
                 nonce: SecretString::from(String::new()),
                 pkce_verifier: SecretString::from(verifier.secret().clone()),
+                fresh,
             },
         })
     }
@@ -212,6 +222,11 @@ impl ExternalProvider for GitHubProvider {
         secrets: FlowSecrets,
         redirect_uri: &str,
     ) -> Result<ExternalProfile, ProviderError> {
+        if secrets.fresh {
+            return Err(ProviderError::Invalid(
+                "GitHub cannot prove a fresh sign-in".into(),
+            ));
+        }
         let token = self
             .client(redirect_uri)?
             .exchange_code(AuthorizationCode::new(code.to_owned()))

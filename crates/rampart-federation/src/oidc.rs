@@ -14,7 +14,7 @@ use crate::SetupError;
 use crate::http::ProviderHttp;
 use async_trait::async_trait;
 use openidconnect::core::{
-    CoreAuthenticationFlow, CoreClient, CoreProviderMetadata, CoreUserInfoClaims,
+    CoreAuthPrompt, CoreAuthenticationFlow, CoreClient, CoreProviderMetadata, CoreUserInfoClaims,
 };
 use openidconnect::{
     AccessTokenHash, AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce,
@@ -131,7 +131,11 @@ impl ExternalProvider for OidcProvider {
         self.settings.policy
     }
 
-    async fn authorize(&self, redirect_uri: &str) -> Result<Authorization, ProviderError> {
+    async fn authorize(
+        &self,
+        redirect_uri: &str,
+        fresh: bool,
+    ) -> Result<Authorization, ProviderError> {
         let client = self.client(redirect_uri).await?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let mut request = client
@@ -146,6 +150,13 @@ impl ExternalProvider for OidcProvider {
                 request = request.add_scope(Scope::new(scope.clone()));
             }
         }
+        if fresh {
+            // Re-authentication: whatever session the person has at the
+            // provider, they sign in again (checked by `auth_time`).
+            request = request
+                .add_prompt(CoreAuthPrompt::Login)
+                .set_max_age(std::time::Duration::ZERO);
+        }
         let (url, state, nonce) = request.url();
         Ok(Authorization {
             url: url.to_string(),
@@ -153,6 +164,7 @@ impl ExternalProvider for OidcProvider {
             secrets: FlowSecrets {
                 nonce: SecretString::from(nonce.secret().clone()),
                 pkce_verifier: SecretString::from(verifier.secret().clone()),
+                fresh,
             },
         })
     }
@@ -189,6 +201,12 @@ impl ExternalProvider for OidcProvider {
         let claims = id_token
             .claims(&verifier, &nonce)
             .map_err(|e| ProviderError::Invalid(chain(&e)))?;
+        if secrets.fresh {
+            check_fresh(
+                claims.auth_time().map(|t| t.timestamp()),
+                claims.issue_time().timestamp(),
+            )?;
+        }
         if let Some(expected) = claims.access_token_hash() {
             let alg = id_token
                 .signing_alg()
@@ -237,6 +255,24 @@ impl ExternalProvider for OidcProvider {
         }
         Ok(profile)
     }
+}
+
+/// A re-authentication's ID token must say when the person signed in
+/// (`auth_time`), and that must be within the flow's lifetime before the
+/// token was issued: a provider that answered from an older session, ignoring
+/// `prompt=login` and `max_age=0`, proved nothing fresh. Both times are the
+/// provider's, so no clock of ours is compared with its.
+fn check_fresh(auth_time: Option<i64>, issued: i64) -> Result<(), ProviderError> {
+    let auth_time = auth_time.ok_or_else(|| {
+        ProviderError::Invalid("the ID token does not say when the person signed in (auth_time)".into())
+    })?;
+    let age = issued.saturating_sub(auth_time);
+    if age > rampart_core::provider::LOGIN_TTL.whole_seconds() {
+        return Err(ProviderError::Invalid(format!(
+            "the person did not sign in at the provider again (auth_time {age} s before the token)"
+        )));
+    }
+    Ok(())
 }
 
 /// An error and its causes, on one line.

@@ -109,6 +109,25 @@ fn form_action(html: &str) -> Option<String> {
     Some(html[start..end].replace("&amp;", "&"))
 }
 
+/// `(name, value)` of each `<input type="hidden" …>` of a page.
+fn hidden_inputs(html: &str) -> Vec<(String, String)> {
+    let attribute = |tag: &str, name: &str| -> Option<String> {
+        let start = tag.find(&format!("{name}=\""))? + name.len() + 2;
+        let end = tag[start..].find('"')? + start;
+        Some(tag[start..end].replace("&amp;", "&"))
+    };
+    html.split("<input")
+        .skip(1)
+        .filter_map(|rest| {
+            let tag = &rest[..rest.find('>')?];
+            if !tag.contains("type=\"hidden\"") {
+                return None;
+            }
+            Some((attribute(tag, "name")?, attribute(tag, "value")?))
+        })
+        .collect()
+}
+
 fn absolute(base: &str, location: &str) -> String {
     url::Url::parse(base)
         .and_then(|b| b.join(location))
@@ -137,16 +156,26 @@ pub async fn sign_in_at_provider(browser: &Browser, start: &str, login: &str) ->
             &url,
             &form_action(&page).unwrap_or_else(|| panic!("no form on {url}: {page}")),
         );
-        let fields: Vec<(&str, &str)> = if page.contains("name=\"login\"") {
-            vec![("prompt", "login"), ("login", login), ("password", "any")]
-        } else {
-            vec![("prompt", "consent")]
-        };
+        // The form's hidden fields (the prompt, or the xsrf token of the
+        // provider's "end the other session" confirmation), and the
+        // credentials when it is the sign-in form.
+        let hidden = hidden_inputs(&page);
+        let mut fields: Vec<(&str, &str)> = hidden
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect();
+        if page.contains("name=\"login\"") {
+            fields.retain(|(name, _)| *name != "prompt");
+            fields.extend([("prompt", "login"), ("login", login), ("password", "any")]);
+        } else if fields.is_empty() {
+            fields.push(("prompt", "consent"));
+        }
         let posted = browser.post_url(&action, &fields).await;
-        let location = posted
-            .headers()
-            .get("location")
-            .unwrap_or_else(|| panic!("the provider's form answered {}", posted.status()));
+        let Some(location) = posted.headers().get("location").cloned() else {
+            let status = posted.status();
+            let body = posted.text().await.unwrap_or_default();
+            panic!("the provider's form at {action} answered {status}: {body}");
+        };
         url = absolute(&action, location.to_str().expect("location"));
         if url.contains("/callback?") {
             return url;

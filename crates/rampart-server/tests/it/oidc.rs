@@ -502,11 +502,32 @@ async fn the_second_factor_still_applies_after_the_provider(backend: Backend) {
     assert_eq!(refused(&stranger, &back).await, StatusCode::FORBIDDEN);
 }
 
+/// Follows the provider's redirects from `start`: true when it shows its
+/// sign-in form rather than answering at once.
+async fn provider_asks_who_is_there(browser: &Browser, start: &str) -> bool {
+    let mut url = start.to_owned();
+    for _ in 0..8 {
+        let response = browser.get_url(&url).await;
+        match response.headers().get("location") {
+            Some(location) => {
+                let next = url::Url::parse(&url)
+                    .unwrap()
+                    .join(location.to_str().unwrap())
+                    .unwrap()
+                    .to_string();
+                if next.contains("/callback?") {
+                    return false;
+                }
+                url = next;
+            }
+            None => return response.text().await.unwrap().contains("name=\"login\""),
+        }
+    }
+    false
+}
+
 async fn a_linked_identity_confirms_a_stale_session(backend: Backend) {
-    let Some(Setup {
-        app,
-        provider: _provider,
-    }) = setup(
+    let Some(Setup { app, provider }) = setup(
         "a_linked_identity_confirms_a_stale_session",
         &backend,
         true,
@@ -528,16 +549,46 @@ async fn a_linked_identity_confirms_a_stale_session(backend: Backend) {
     let page = decoded(ada.get(&reauth).await.text().await.unwrap());
     assert!(page.contains("Confirm with Corp SSO"), "{page}");
     let to_provider = start(&ada, "/reauth/oidc/corp?next=/account/delete").await;
+    // The provider is asked for a fresh sign-in, and although Ada still has
+    // a session there, it asks her to sign in again.
+    let asked = url::Url::parse(&to_provider).unwrap();
+    let params: Vec<(String, String)> = asked.query_pairs().into_owned().collect();
+    assert!(params.contains(&("prompt".into(), "login".into())), "{to_provider}");
+    assert!(params.contains(&("max_age".into(), "0".into())), "{to_provider}");
+    let probe = start(&ada, "/reauth/oidc/corp?next=/account/delete").await;
+    assert!(
+        provider_asks_who_is_there(&ada, &probe).await,
+        "the provider answered from its old session"
+    );
+    let before = ada.session_token().unwrap();
     let back = sign_in_at_provider(&ada, &to_provider, "ada").await;
     let confirmed = ada.get_url(&back).await;
     assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
     assert_eq!(confirmed.headers()["location"], "/account/delete");
     assert_eq!(ada.get("/account/delete").await.status(), StatusCode::OK);
+    assert_ne!(ada.session_token().unwrap(), before, "the token is rotated");
+
+    // An ID token that does not show a fresh sign-in (a provider that
+    // ignored prompt=login, or says nothing of auth_time) confirms nothing.
+    for mode in ["stale_auth_time", "no_auth_time"] {
+        app.clock.advance(time::Duration::minutes(11));
+        let to_provider = start(&ada, "/reauth/oidc/corp?next=/account/delete").await;
+        let back = sign_in_at_provider(&ada, &to_provider, "ada").await;
+        provider.tamper_next_token(mode).await;
+        assert_eq!(
+            ada.get_url(&back).await.status(),
+            StatusCode::UNAUTHORIZED,
+            "{mode}"
+        );
+        assert_eq!(
+            ada.get("/account/delete").await.status(),
+            StatusCode::SEE_OTHER,
+            "{mode}: still stale"
+        );
+    }
 
     // Someone else's provider account does not confirm Ada's session.
     app.clock.advance(time::Duration::minutes(11));
-    // (Forget the provider's own session, so that it asks who is there.)
-    ada.set_cookie("_session", "signed-out");
     let to_provider = start(&ada, "/reauth/oidc/corp?next=/account/delete").await;
     let back = sign_in_at_provider(&ada, &to_provider, "eve").await;
     assert_eq!(ada.get_url(&back).await.status(), StatusCode::CONFLICT);

@@ -61,12 +61,15 @@ async fn page(
     status: StatusCode,
     error: Option<&'static str>,
 ) -> Result<Response, WebError> {
+    // Only providers that can prove a fresh sign-in (not GitHub).
+    let fresh_capable = state.providers.reauthenticating();
     let linked: Vec<String> = state
         .identities
         .list(user.id)
         .await?
         .into_iter()
         .map(|i| i.source)
+        .filter(|source| fresh_capable.contains(source))
         .collect();
     let username = user.username.as_str();
     let needs_code = state.signin.reauth_needs_code(user).await?;
