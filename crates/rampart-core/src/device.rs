@@ -10,7 +10,9 @@
 //! the account's password hash. It is not a secret that signs anyone in by
 //! itself (a password is still needed), it cannot be made for another
 //! account, and a password change or reset voids every device of the
-//! account, because the digest changes.
+//! account, because the digest changes; so does signing the account out
+//! everywhere (an operator's `rampart user sign-out`), which raises the
+//! account's sign-out epoch that the digest covers too.
 
 use crate::clock::Clock;
 use crate::model::{User, UserId};
@@ -56,13 +58,21 @@ impl KnownDevices {
         let Some(found) = self.users.find_by_id(user).await? else {
             return Ok(String::new());
         };
-        let hash = self
+        let Some(credentials) = self
             .users
             .find_credentials(LoginKey::Username(&found.username.key()))
             .await?
-            .and_then(|c| c.password_hash)
-            .unwrap_or_default();
-        Ok(TokenDigest::of(&hash).to_hex())
+        else {
+            return Ok(String::new());
+        };
+        let hash = credentials.password_hash.unwrap_or_default();
+        // Epoch 0 (never signed out everywhere) keeps the cookies issued
+        // before the epoch existed valid.
+        let bound = match credentials.sign_out_epoch {
+            0 => hash,
+            epoch => format!("{hash}\n{epoch}"),
+        };
+        Ok(TokenDigest::of(&bound).to_hex())
     }
 
     fn mac(&self, user: UserId, device: &str, expires: i64, binding: &str) -> [u8; 32] {

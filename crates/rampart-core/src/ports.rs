@@ -189,6 +189,15 @@ pub trait SessionRepo: Send + Sync + 'static {
         id: &SessionId,
         audit: Option<&AuditEvent>,
     ) -> Result<bool, RepoError>;
+    /// Signs `user` (or, with `None`, every account) out everywhere, with
+    /// `audit`, in one transaction: every session and remember-me series
+    /// ends, and the sign-out epoch rises (known devices end); returns how
+    /// many sessions ended.
+    async fn sign_out_everywhere(
+        &self,
+        user: Option<UserId>,
+        audit: &AuditEvent,
+    ) -> Result<u64, RepoError>;
     /// Deletes every session of a user but `keep`; returns how many.
     async fn delete_user_sessions(
         &self,

@@ -264,6 +264,41 @@ impl SessionService {
         Ok(())
     }
 
+    /// Signs `user` (or, with `None`, every account) out everywhere: every
+    /// session, remember-me series and known device ends, recorded as
+    /// `sessions.revoked_all` (by the operator or administrator `by`).
+    /// Returns how many sessions ended.
+    pub async fn sign_out_everywhere(
+        &self,
+        user: Option<&User>,
+        by: &ClientMeta,
+    ) -> Result<u64, SessionError> {
+        let event = self.audit.event_about(
+            AuditKind::SessionsRevokedAll,
+            user.map(|u| u.id),
+            user.map(|u| u.username.as_str()),
+            by,
+            Outcome::Success,
+            json!({"scope": if user.is_some() { "account" } else { "everyone" }}),
+        );
+        let ended = self
+            .repo
+            .sign_out_everywhere(user.map(|u| u.id), &event)
+            .await?;
+        match user {
+            Some(user) => self.forget_user(user.id),
+            None => self.forget_everyone(),
+        }
+        self.audit.committed(&event).await;
+        Ok(ended)
+    }
+
+    fn forget_everyone(&self) {
+        if let Ok(mut cache) = self.cache.write() {
+            cache.clear();
+        }
+    }
+
     /// The configured lifetimes.
     pub fn config(&self) -> &SessionConfig {
         &self.config

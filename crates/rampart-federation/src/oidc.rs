@@ -264,7 +264,9 @@ impl ExternalProvider for OidcProvider {
 /// provider's, so no clock of ours is compared with its.
 fn check_fresh(auth_time: Option<i64>, issued: i64) -> Result<(), ProviderError> {
     let auth_time = auth_time.ok_or_else(|| {
-        ProviderError::Invalid("the ID token does not say when the person signed in (auth_time)".into())
+        ProviderError::Invalid(
+            "the ID token does not say when the person signed in (auth_time)".into(),
+        )
     })?;
     let age = issued.saturating_sub(auth_time);
     if age > rampart_core::provider::LOGIN_TTL.whole_seconds() {

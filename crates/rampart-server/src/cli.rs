@@ -118,6 +118,16 @@ pub enum UserCommand {
         /// Username.
         name: String,
     },
+    /// Sign a user, or everyone, out everywhere: every session, remember-me
+    /// series and known device ends (audited as `sessions.revoked_all`).
+    SignOut {
+        /// Username (or --all).
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        name: Option<String>,
+        /// Everyone.
+        #[arg(long)]
+        all: bool,
+    },
     /// Remove a user's second factor (TOTP and recovery codes).
     ResetMfa {
         /// Username.
@@ -431,6 +441,26 @@ async fn user(file: Option<&std::path::Path>, command: UserCommand) -> anyhow::R
                 .await
                 .map(|()| println!("Deleted {} and their sessions.", user.username))
                 .map_err(describe)
+        }
+        UserCommand::SignOut { name, all } => {
+            let user = match name {
+                Some(name) if !all => Some(admin.find(&name).await.map_err(describe)?),
+                _ => None,
+            };
+            let ended = services
+                .sessions
+                .sign_out_everywhere(user.as_ref(), &operator)
+                .await?;
+            match user {
+                Some(user) => println!(
+                    "Signed {} out everywhere: {ended} session(s) ended, with every remember-me cookie and known device.",
+                    user.username
+                ),
+                None => println!(
+                    "Signed everyone out everywhere: {ended} session(s) ended, with every remember-me cookie and known device."
+                ),
+            }
+            Ok(())
         }
         UserCommand::ResetMfa { name } => services
             .mfa

@@ -174,6 +174,37 @@ impl SessionRepo for Store {
             > 0)
     }
 
+    async fn sign_out_everywhere(
+        &self,
+        user: Option<UserId>,
+        audit: &AuditEvent,
+    ) -> Result<u64, RepoError> {
+        let user = user.map(|u| u.to_string());
+        let mut ended = 0;
+        audited!(self, Some(audit), |tx| {
+            ended = sqlx::query("DELETE FROM sessions WHERE $1 IS NULL OR user_id = $1")
+                .bind(user.as_deref())
+                .execute(&mut *tx)
+                .await
+                .map_err(repo_error)?
+                .rows_affected();
+            sqlx::query("DELETE FROM remember_tokens WHERE $1 IS NULL OR user_id = $1")
+                .bind(user.as_deref())
+                .execute(&mut *tx)
+                .await
+                .map_err(repo_error)?;
+            sqlx::query(
+                "UPDATE users SET sign_out_epoch = sign_out_epoch + 1 WHERE $1 IS NULL OR id = $1",
+            )
+            .bind(user.as_deref())
+            .execute(&mut *tx)
+            .await
+            .map_err(repo_error)?;
+            true
+        })?;
+        Ok(ended)
+    }
+
     async fn delete_user_sessions(
         &self,
         user: UserId,

@@ -90,6 +90,7 @@ struct CredentialsRow {
     user: UserRow,
     password_hash: Option<String>,
     mfa_enabled: bool,
+    sign_out_epoch: i64,
 }
 
 impl UserRow {
@@ -246,13 +247,13 @@ impl UserRepo for Store {
     ) -> Result<Option<UserCredentials>, RepoError> {
         let (sql, value) = match key {
             LoginKey::Username(k) => (
-                "SELECT id, username, email, email_verified, locked, must_change_password, created_at, password_hash, \
+                "SELECT id, username, email, email_verified, locked, must_change_password, created_at, password_hash, sign_out_epoch, \
                  EXISTS (SELECT 1 FROM mfa_totp m WHERE m.user_id = users.id AND m.enabled = TRUE) AS mfa_enabled \
                  FROM users WHERE username_key = $1",
                 k,
             ),
             LoginKey::Email(k) => (
-                "SELECT id, username, email, email_verified, locked, must_change_password, created_at, password_hash, \
+                "SELECT id, username, email, email_verified, locked, must_change_password, created_at, password_hash, sign_out_epoch, \
                  EXISTS (SELECT 1 FROM mfa_totp m WHERE m.user_id = users.id AND m.enabled = TRUE) AS mfa_enabled \
                  FROM users WHERE email_key = $1",
                 k,
@@ -269,6 +270,7 @@ impl UserRepo for Store {
                 user: self.user_with_roles(row.user).await?,
                 password_hash: row.password_hash,
                 mfa_enabled: row.mfa_enabled,
+                sign_out_epoch: row.sign_out_epoch,
             })),
         }
     }

@@ -38,6 +38,7 @@ pub const BUILT_IN: &[(&str, &str)] = built_in!(
     "admin_dashboard.html",
     "admin_users.html",
     "admin_user.html",
+    "sign_out_others.html",
 );
 
 /// The compiled template set.

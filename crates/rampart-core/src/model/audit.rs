@@ -90,6 +90,8 @@ pub enum AuditKind {
     RolesChanged,
     /// `session.revoked`.
     SessionRevoked,
+    /// `sessions.revoked_all`: an account, or everyone, signed out everywhere.
+    SessionsRevokedAll,
     /// `token.created`.
     TokenCreated,
     /// `token.revoked`.
@@ -106,7 +108,7 @@ pub enum AuditKind {
 
 impl AuditKind {
     /// Every kind.
-    pub const ALL: [AuditKind; 27] = [
+    pub const ALL: [AuditKind; 28] = [
         AuditKind::AccountLockedOut,
         AuditKind::AttackSuspected,
         AuditKind::EmailVerified,
@@ -128,6 +130,7 @@ impl AuditKind {
         AuditKind::RememberMeTheftDetected,
         AuditKind::RolesChanged,
         AuditKind::SessionRevoked,
+        AuditKind::SessionsRevokedAll,
         AuditKind::TokenCreated,
         AuditKind::TokenRevoked,
         AuditKind::UserDeleted,
@@ -160,6 +163,7 @@ impl AuditKind {
             AuditKind::RememberMeTheftDetected => "remember_me.theft_detected",
             AuditKind::RolesChanged => "roles.changed",
             AuditKind::SessionRevoked => "session.revoked",
+            AuditKind::SessionsRevokedAll => "sessions.revoked_all",
             AuditKind::TokenCreated => "token.created",
             AuditKind::TokenRevoked => "token.revoked",
             AuditKind::UserDeleted => "user.deleted",

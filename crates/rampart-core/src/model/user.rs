@@ -311,6 +311,9 @@ pub struct UserCredentials {
     pub password_hash: Option<String>,
     /// A second factor is on (read in the same statement: sign-in needs it).
     pub mfa_enabled: bool,
+    /// Raised each time the account is signed out everywhere (its
+    /// known-device cookies are bound to it).
+    pub sign_out_epoch: i64,
 }
 
 /// What the store needs to create an account.

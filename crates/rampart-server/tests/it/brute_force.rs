@@ -19,6 +19,7 @@ backend_tests!(
     the_password_change_is_no_oracle,
     a_known_device_still_signs_in,
     the_owner_changes_the_password_during_an_attack,
+    signing_out_everywhere_ends_known_devices,
 );
 
 /// An API sign-in from `network` (a /24, as seen through the proxy).
@@ -376,4 +377,27 @@ async fn the_owner_changes_the_password_during_an_attack(backend: Backend) {
         .change_password(GOOD_PASSWORD, "another long phrase 7")
         .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+}
+
+async fn signing_out_everywhere_ends_known_devices(backend: Backend) {
+    let app = TestApp::spawn_with(&backend, behind_proxy).await;
+    with_vic(&app).await;
+    let laptop = app.browser();
+    assert_eq!(
+        page_sign_in(&app, &laptop, GOOD_PASSWORD, "192.0.2.10").await,
+        StatusCode::SEE_OTHER
+    );
+    assert!(laptop.cookie("rampart_device").is_some());
+    laptop.logout().await;
+    // The operator signs Vic out everywhere (say, the laptop was stolen).
+    let out = crate::mfa::rampart_cli(&app, &["user", "sign-out", "vic"]);
+    assert!(out.status.success(), "{out:?}");
+    for n in 0..10 {
+        api_sign_in(&app, "wrong guess 1", &format!("10.6.{n}.1"), None).await;
+    }
+    assert_eq!(
+        page_sign_in(&app, &laptop, GOOD_PASSWORD, "192.0.2.10").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the laptop is no longer a known device"
+    );
 }

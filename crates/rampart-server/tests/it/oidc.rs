@@ -553,8 +553,14 @@ async fn a_linked_identity_confirms_a_stale_session(backend: Backend) {
     // a session there, it asks her to sign in again.
     let asked = url::Url::parse(&to_provider).unwrap();
     let params: Vec<(String, String)> = asked.query_pairs().into_owned().collect();
-    assert!(params.contains(&("prompt".into(), "login".into())), "{to_provider}");
-    assert!(params.contains(&("max_age".into(), "0".into())), "{to_provider}");
+    assert!(
+        params.contains(&("prompt".into(), "login".into())),
+        "{to_provider}"
+    );
+    assert!(
+        params.contains(&("max_age".into(), "0".into())),
+        "{to_provider}"
+    );
     let probe = start(&ada, "/reauth/oidc/corp?next=/account/delete").await;
     assert!(
         provider_asks_who_is_there(&ada, &probe).await,

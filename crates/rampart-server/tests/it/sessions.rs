@@ -1,8 +1,9 @@
 //! Session lifetimes (driven by the manual clock), storage of token digests
 //! only, and the write-behind of `last_seen`.
 
-use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
+use rampart_testkit::{Backend, Browser, GOOD_PASSWORD, TestApp, csrf_from};
 use reqwest::StatusCode;
+use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::time::Duration as StdDuration;
 use time::Duration;
@@ -13,6 +14,9 @@ backend_tests!(
     timeouts_are_configurable,
     only_the_token_digest_is_stored,
     last_seen_is_written_behind,
+    ending_sessions_needs_a_fresh_sign_in,
+    an_operator_signs_everyone_out_everywhere,
+    a_factor_change_offers_to_end_the_other_sessions,
 );
 
 async fn idle_sessions_expire_and_activity_extends_them(backend: Backend) {
@@ -154,4 +158,302 @@ async fn last_seen_is_written_behind(backend: Backend) {
             .await,
         expected
     );
+}
+
+async fn api_status(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    bearer: &str,
+) -> StatusCode {
+    reqwest::Client::new()
+        .request(method, app.url(path))
+        .bearer_auth(bearer)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+async fn ending_sessions_needs_a_fresh_sign_in(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let alice = app.browser();
+    alice
+        .register("alice", "alice@example.com", GOOD_PASSWORD)
+        .await;
+    let phone = app.browser();
+    phone.login("alice", GOOD_PASSWORD).await;
+    let api = app.api_login("alice", GOOD_PASSWORD).await;
+    let pat: Value = reqwest::Client::new()
+        .post(app.url("/api/v1/me/tokens"))
+        .bearer_auth(&api)
+        .json(&json!({"name": "cli", "scopes": ["read:me", "write:me"], "expires_in_days": 7}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let pat = pat["token"].as_str().unwrap().to_owned();
+    // A personal access token never re-enters a password: it cannot.
+    assert_eq!(
+        api_status(&app, reqwest::Method::DELETE, "/api/v1/me/sessions", &pat).await,
+        StatusCode::FORBIDDEN
+    );
+
+    // Past session.fresh_for (10 minutes), the page sends to /reauth and
+    // nothing ends; so does the API.
+    app.clock.advance(Duration::minutes(11));
+    let page = alice.get("/account/sessions").await.text().await.unwrap();
+    let resp = alice
+        .post(
+            "/account/sessions/revoke",
+            &[
+                ("session_id", "others"),
+                ("csrf_token", &csrf_from(&page).unwrap()),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert!(
+        resp.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/reauth?next="),
+        "{resp:?}"
+    );
+    assert_eq!(phone.get("/account").await.status(), StatusCode::OK);
+    let resp = reqwest::Client::new()
+        .delete(app.url("/api/v1/me/sessions"))
+        .bearer_auth(&api)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "reauthentication_required");
+    assert_eq!(phone.get("/account").await.status(), StatusCode::OK);
+
+    // Proved again, the page ends the others.
+    let page = alice
+        .get("/reauth?next=/account/sessions")
+        .await
+        .text()
+        .await
+        .unwrap();
+    alice
+        .post(
+            "/reauth",
+            &[
+                ("password", GOOD_PASSWORD),
+                ("next", "/account/sessions"),
+                ("csrf_token", &csrf_from(&page).unwrap()),
+            ],
+        )
+        .await;
+    let page = alice.get("/account/sessions").await.text().await.unwrap();
+    let resp = alice
+        .post(
+            "/account/sessions/revoke",
+            &[
+                ("session_id", "others"),
+                ("csrf_token", &csrf_from(&page).unwrap()),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(resp.headers()["location"], "/account/sessions");
+    assert_eq!(phone.get("/account").await.status(), StatusCode::SEE_OTHER);
+    // A fresh API session ends the others too.
+    let fresh = app.api_login("alice", GOOD_PASSWORD).await;
+    assert_eq!(
+        api_status(&app, reqwest::Method::DELETE, "/api/v1/me/sessions", &fresh).await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(alice.get("/account").await.status(), StatusCode::SEE_OTHER);
+}
+
+/// True when neither the browser's session nor its remember-me cookie
+/// opens the account any more (the cookie is spent by trying).
+async fn signed_out(app: &TestApp, browser: &Browser) -> bool {
+    let by_cookie = app.browser();
+    by_cookie.set_cookie(
+        "rampart_remember",
+        &browser.cookie("rampart_remember").unwrap(),
+    );
+    !still_in(app, browser).await && by_cookie.get("/account").await.status() != StatusCode::OK
+}
+
+/// True when the browser's session still opens the account.
+async fn still_in(app: &TestApp, browser: &Browser) -> bool {
+    let by_session = app.browser();
+    by_session.set_session_token(&browser.session_token().unwrap());
+    by_session.get("/account").await.status() == StatusCode::OK
+}
+
+async fn an_operator_signs_everyone_out_everywhere(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let remembered = |name: &'static str| {
+        let app = &app;
+        async move {
+            let browser = app.browser();
+            browser
+                .register(name, &format!("{name}@example.com"), GOOD_PASSWORD)
+                .await;
+            browser.logout().await;
+            let page = browser.get("/login").await.text().await.unwrap();
+            browser
+                .post(
+                    "/login",
+                    &[
+                        ("username", name),
+                        ("password", GOOD_PASSWORD),
+                        ("remember", "on"),
+                        ("csrf_token", &csrf_from(&page).unwrap()),
+                    ],
+                )
+                .await;
+            browser
+        }
+    };
+    let alice = remembered("alice").await;
+    let bob = remembered("bob").await;
+    let carol = remembered("carol").await;
+    app.make_admin("carol").await;
+    let bob_api = app.api_login("bob", GOOD_PASSWORD).await;
+
+    // One account, from the command line: Alice alone.
+    let out = crate::mfa::rampart_cli(&app, &["user", "sign-out", "alice"]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Signed alice out everywhere"));
+    assert!(
+        signed_out(&app, &alice).await,
+        "alice's session and remember-me end"
+    );
+    assert!(still_in(&app, &bob).await, "bob is untouched");
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM audit_events WHERE kind = 'sessions.revoked_all' AND username = $1",
+            "alice"
+        )
+        .await,
+        1
+    );
+    assert!(still_in(&app, &bob).await);
+
+    // Everyone, through the API: refused without users:write.
+    assert_eq!(
+        api_status(
+            &app,
+            reqwest::Method::DELETE,
+            "/api/v1/admin/sessions",
+            &bob_api
+        )
+        .await,
+        StatusCode::FORBIDDEN
+    );
+    assert!(still_in(&app, &bob).await);
+    let admin = app.api_login("carol", GOOD_PASSWORD).await;
+    assert_eq!(
+        api_status(
+            &app,
+            reqwest::Method::DELETE,
+            "/api/v1/admin/sessions",
+            &admin
+        )
+        .await,
+        StatusCode::NO_CONTENT
+    );
+    assert!(signed_out(&app, &bob).await && signed_out(&app, &carol).await);
+    for token in [&bob_api, &admin] {
+        assert_eq!(
+            api_status(&app, reqwest::Method::GET, "/api/v1/me", token).await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM remember_tokens WHERE user_id <> $1",
+            ""
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM audit_events WHERE kind = 'sessions.revoked_all' AND user_id IS NULL AND details LIKE $1",
+            "%everyone%"
+        )
+        .await,
+        1
+    );
+    // And from the command line.
+    let again = app.browser();
+    again.login("bob", GOOD_PASSWORD).await;
+    let out = crate::mfa::rampart_cli(&app, &["user", "sign-out", "--all"]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(again.get("/account").await.status(), StatusCode::SEE_OTHER);
+    let neither = crate::mfa::rampart_cli(&app, &["user", "sign-out"]);
+    assert!(!neither.status.success(), "a name or --all is needed");
+}
+
+async fn a_factor_change_offers_to_end_the_other_sessions(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let alice = app.browser();
+    alice
+        .register("alice", "alice@example.com", GOOD_PASSWORD)
+        .await;
+    // Alone, there is nothing to offer.
+    let (_secret, codes) = crate::mfa::enrol(&app, &alice).await;
+    let page = alice
+        .get("/account?changed=factor")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("id=\"sign-out-others\""), "no other session");
+
+    let laptop = app.browser();
+    laptop.login("alice", GOOD_PASSWORD).await;
+    let resp = crate::mfa::answer(&laptop, &codes[0]).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(laptop.get("/account").await.status(), StatusCode::OK);
+    let page = alice.get("/account").await.text().await.unwrap();
+    assert!(!page.contains("id=\"sign-out-others\""), "nothing changed");
+    // New recovery codes are a factor change: the page offers the sign-out.
+    let page = alice
+        .submit("/account/mfa/totp", "/account/mfa/recovery-codes", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"sign-out-others\""), "{page}");
+    // So does turning the factor off.
+    let resp = alice
+        .submit(
+            "/account/mfa/totp",
+            "/account/mfa/totp/disable",
+            &[("password", GOOD_PASSWORD)],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let back = resp.headers()["location"].to_str().unwrap().to_owned();
+    let page = alice.get(&back).await.text().await.unwrap();
+    assert!(page.contains("id=\"sign-out-others\""), "{back}: {page}");
+    // The offer ends the laptop's session, not this one.
+    let resp = alice
+        .post(
+            "/account/sessions/revoke",
+            &[
+                ("session_id", "others"),
+                ("csrf_token", &csrf_from(&page).unwrap()),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(laptop.get("/account").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(alice.get("/account").await.status(), StatusCode::OK);
+    // With no other session left, nothing is offered.
+    let page = alice.get(&back).await.text().await.unwrap();
+    assert!(!page.contains("id=\"sign-out-others\""));
 }

@@ -2,3 +2,10 @@
 -- `remember_me`, …): step-up rules and `Remote-Auth-Methods` read it.
 -- Sessions from before it prove nothing (empty), so a step-up asks again.
 ALTER TABLE sessions ADD COLUMN auth_methods TEXT NOT NULL DEFAULT '';
+
+-- A re-authentication rotates the token and may add methods: the running
+-- server drops what it cached under the old token.
+DROP TRIGGER sessions_invalidate_update;
+CREATE TRIGGER sessions_invalidate_update
+    AFTER UPDATE OF fresh_at, fingerprint, expires_at, token_hash, auth_methods ON sessions
+BEGIN INSERT INTO cache_invalidations (user_id) VALUES (NEW.user_id); END;

@@ -317,6 +317,30 @@ pub async fn delete_user_sessions(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Sign everyone out everywhere: every session, remember-me series and known
+/// device of every account ends (the caller's too), recorded as
+/// `sessions.revoked_all`.
+#[utoipa::path(
+    delete, path = "/admin/sessions", tag = "admin",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Everyone is signed out"),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "forbidden: the caller's roles do not grant users:write", body = ErrorBody),
+    )
+)]
+pub async fn delete_all_sessions(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    _permit: Permit<UsersWrite, ApiCaller>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .sessions
+        .sign_out_everywhere(None, &client.meta())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Remove an account's second factor.
 #[utoipa::path(
     delete, path = "/admin/users/{id}/mfa", tag = "admin",

@@ -170,7 +170,7 @@ pub async fn list_sessions(
     responses(
         (status = 204, description = "Ended"),
         (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 403, description = "Token lacks write:me", body = ErrorBody),
+        (status = 403, description = "insufficient_scope, session_required (a personal access token cannot end sessions) or reauthentication_required (the sign-in is older than session.fresh_for)", body = ErrorBody),
         (status = 404, description = "No such session of this user", body = ErrorBody),
     )
 )]
@@ -180,6 +180,7 @@ pub async fn delete_session(
     Authorized(caller, _): Authorized<WriteMe>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    caller.require_fresh_session(&state.sessions, "Ending a session")?;
     let ended = state
         .sessions
         .revoke_by_id(&caller.user, &SessionId(id), &client.meta())
@@ -198,7 +199,7 @@ pub async fn delete_session(
     responses(
         (status = 204, description = "Ended"),
         (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 403, description = "Token lacks write:me", body = ErrorBody),
+        (status = 403, description = "insufficient_scope, session_required (a personal access token cannot end sessions) or reauthentication_required (the sign-in is older than session.fresh_for)", body = ErrorBody),
     )
 )]
 pub async fn delete_other_sessions(
@@ -206,6 +207,7 @@ pub async fn delete_other_sessions(
     client: ClientInfo,
     Authorized(caller, _): Authorized<WriteMe>,
 ) -> Result<StatusCode, ApiError> {
+    caller.require_fresh_session(&state.sessions, "Ending sessions")?;
     state
         .sessions
         .revoke_all_except(

@@ -118,6 +118,7 @@ pub fn router(
             admin_users::delete_user
         ))
         .routes(routes!(admin_users::delete_user_sessions))
+        .routes(routes!(admin_users::delete_all_sessions))
         .routes(routes!(admin_users::reset_user_mfa))
         .routes(routes!(admin_users::send_user_password_reset))
         .routes(routes!(recovery::request_reset))

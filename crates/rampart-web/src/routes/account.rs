@@ -1,5 +1,6 @@
 //! `GET /account`: the signed-in user's page.
 
+use super::sessions::{Changed, offer_sign_out};
 use crate::cookies;
 use crate::error::WebError;
 use crate::extract::{ClientInfo, FreshSession, HtmlForm, SignedIn, Visitor};
@@ -7,7 +8,7 @@ use crate::middleware::csrf::token_for;
 use crate::signin::start_session;
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -197,15 +198,18 @@ struct AccountPage<'a> {
     signed_in_at: String,
     is_staff: bool,
     methods: super::identities::SignInMethods,
+    offer_sign_out: bool,
 }
 
 async fn show(
     State(state): State<AppState>,
     visitor: Visitor,
     SignedIn(session): SignedIn,
+    Query(changed): Query<Changed>,
 ) -> Result<Response, WebError> {
     let user = &session.user;
     let methods = super::identities::sign_in_methods(&state, user).await?;
+    let offer_sign_out = offer_sign_out(&state, &session, changed.factor()).await?;
     Ok(state.templates.page(
         StatusCode::OK,
         "account.html",
@@ -218,6 +222,7 @@ async fn show(
             signed_in_at: session.created_at.format(&Rfc3339).unwrap_or_default(),
             is_staff: state.admin.roles().is_staff(user),
             methods,
+            offer_sign_out,
         },
     ))
 }

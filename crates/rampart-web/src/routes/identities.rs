@@ -101,5 +101,6 @@ async fn unlink(
         .identities
         .unlink(&session.user, &form.source, &form.subject, &client.meta())
         .await?;
-    Ok(Redirect::to("/account").into_response())
+    let back = format!("/account{}", super::sessions::FACTOR_CHANGED);
+    Ok(Redirect::to(&back).into_response())
 }

@@ -4,19 +4,20 @@
 //! a fresh sign-in. The rules are `rampart_core::mfa`'s; these handlers only
 //! translate.
 
+use super::sessions::{Changed, offer_sign_out};
 use crate::error::WebError;
 use crate::extract::{ClientInfo, FreshSession, HtmlForm, Visitor};
 use crate::middleware::csrf::token_for;
 use crate::signin;
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use rampart_core::authn::{SecondStep, SignInError};
 use rampart_core::mfa::{Enrolment, RecoveryCodes};
-use rampart_core::{MfaError, User};
+use rampart_core::{MfaError, Session, User};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
@@ -116,6 +117,7 @@ struct SettingsPage<'a> {
     otpauth_uri: Option<&'a str>,
     qr_svg: Option<&'a str>,
     recovery_codes: Vec<&'a str>,
+    offer_sign_out: bool,
 }
 
 fn base<'a>(state: &AppState, visitor: &Visitor, user: &'a User) -> SettingsPage<'a> {
@@ -133,12 +135,14 @@ fn enrolment_page(
     enrolment: &Enrolment,
     status: StatusCode,
     error: Option<&'static str>,
+    offer_sign_out: bool,
 ) -> Response {
     state.templates.page(
         status,
         "mfa_totp.html",
         SettingsPage {
             error,
+            offer_sign_out,
             secret: Some(enrolment.secret.as_str()),
             otpauth_uri: Some(enrolment.otpauth_uri.as_str()),
             qr_svg: Some(&enrolment.qr_svg),
@@ -147,25 +151,36 @@ fn enrolment_page(
     )
 }
 
-fn codes_page(state: &AppState, visitor: &Visitor, user: &User, codes: &RecoveryCodes) -> Response {
-    state.templates.page(
+/// The new recovery codes, after the factor was turned on or the codes
+/// replaced (a factor change: other sessions may be signed out).
+async fn codes_page(
+    state: &AppState,
+    visitor: &Visitor,
+    session: &Session,
+    codes: &RecoveryCodes,
+) -> Result<Response, WebError> {
+    let offer_sign_out = offer_sign_out(state, session, true).await?;
+    Ok(state.templates.page(
         StatusCode::OK,
         "mfa_totp.html",
         SettingsPage {
             enabled: true,
             recovery_codes: codes.0.iter().map(|c| c.as_str()).collect(),
-            ..base(state, visitor, user)
+            offer_sign_out,
+            ..base(state, visitor, &session.user)
         },
-    )
+    ))
 }
 
 async fn status_page(
     state: &AppState,
     visitor: &Visitor,
-    user: &User,
+    session: &Session,
     status: StatusCode,
     error: Option<&'static str>,
+    offer_sign_out: bool,
 ) -> Result<Response, WebError> {
+    let user = &session.user;
     let mfa = state.mfa.status(user.id).await?;
     Ok(state.templates.page(
         status,
@@ -174,6 +189,7 @@ async fn status_page(
             error,
             enabled: mfa.enabled,
             recovery_codes_left: mfa.recovery_codes_left,
+            offer_sign_out,
             ..base(state, visitor, user)
         },
     ))
@@ -183,8 +199,10 @@ async fn settings(
     State(state): State<AppState>,
     visitor: Visitor,
     FreshSession(session): FreshSession,
+    Query(changed): Query<Changed>,
 ) -> Result<Response, WebError> {
     let user = &session.user;
+    let offer = offer_sign_out(&state, &session, changed.factor()).await?;
     match state.mfa.begin_enrolment(user).await {
         Ok(enrolment) => Ok(enrolment_page(
             &state,
@@ -193,9 +211,10 @@ async fn settings(
             &enrolment,
             StatusCode::OK,
             None,
+            offer,
         )),
         Err(MfaError::AlreadyEnabled) => {
-            status_page(&state, &visitor, user, StatusCode::OK, None).await
+            status_page(&state, &visitor, &session, StatusCode::OK, None, offer).await
         }
         Err(other) => Err(other.into()),
     }
@@ -216,7 +235,7 @@ async fn confirm(
     {
         Ok(codes) => {
             state.signin.second_factor_enrolled(&session).await?;
-            Ok(codes_page(&state, &visitor, user, &codes))
+            codes_page(&state, &visitor, &session, &codes).await
         }
         Err(MfaError::InvalidCode) => {
             let enrolment = state.mfa.begin_enrolment(user).await?;
@@ -229,6 +248,7 @@ async fn confirm(
                 Some(
                     "That code is not valid. Check the time on your phone and enter the code the app shows now.",
                 ),
+                false,
             ))
         }
         Err(MfaError::AlreadyEnabled) => Ok(Redirect::to("/account/mfa/totp").into_response()),
@@ -245,7 +265,7 @@ async fn regenerate(
 ) -> Result<Response, WebError> {
     let user = &session.user;
     match state.mfa.regenerate_codes(user, &client.meta()).await {
-        Ok(codes) => Ok(codes_page(&state, &visitor, user, &codes)),
+        Ok(codes) => codes_page(&state, &visitor, &session, &codes).await,
         Err(MfaError::NotEnrolled) => Ok(Redirect::to("/account/mfa/totp").into_response()),
         Err(other) => Err(other.into()),
     }
@@ -269,16 +289,21 @@ async fn disable(
         .turn_off_second_factor(user, form.password, &client.meta())
         .await
     {
-        Ok(true) | Err(SignInError::SecondFactor(MfaError::NotEnrolled)) => {
+        Ok(true) => {
+            let back = format!("/account/mfa/totp{}", super::sessions::FACTOR_CHANGED);
+            Ok(Redirect::to(&back).into_response())
+        }
+        Err(SignInError::SecondFactor(MfaError::NotEnrolled)) => {
             Ok(Redirect::to("/account/mfa/totp").into_response())
         }
         Ok(false) => {
             status_page(
                 &state,
                 &visitor,
-                user,
+                &session,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Some("That is not your password. Two-factor authentication stays on."),
+                false,
             )
             .await
         }

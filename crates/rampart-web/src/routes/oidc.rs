@@ -116,7 +116,8 @@ async fn begin_link(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let purpose = Purpose::Link(session.user.id);
-    begin(&state, &visitor, &id, "/account", purpose).await
+    let back = format!("/account{}", super::sessions::FACTOR_CHANGED);
+    begin(&state, &visitor, &id, &back, purpose).await
 }
 
 async fn begin_reauth(

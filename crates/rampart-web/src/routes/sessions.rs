@@ -3,7 +3,7 @@
 
 use crate::error::WebError;
 use crate::extract::ClientInfo;
-use crate::extract::{HtmlForm, SignedIn, Visitor};
+use crate::extract::{FreshSession, HtmlForm, SignedIn, Visitor};
 use crate::middleware::csrf::token_for;
 use crate::state::AppState;
 use axum::Router;
@@ -103,6 +103,39 @@ async fn list(
     ))
 }
 
+/// True when, `changed` (a sign-in factor of the account just changed),
+/// the page should offer to end the account's other sessions: only when
+/// there are some.
+pub async fn offer_sign_out(
+    state: &AppState,
+    session: &rampart_core::Session,
+    changed: bool,
+) -> Result<bool, WebError> {
+    if !changed {
+        return Ok(false);
+    }
+    let sessions = state.sessions.list_for_user(session.user.id).await?;
+    Ok(sessions.iter().any(|s| s.session.id != session.id))
+}
+
+/// The query of a page reached after a sign-in factor changed.
+#[derive(Deserialize, Default)]
+pub struct Changed {
+    /// Present (`factor`) after the change.
+    #[serde(default)]
+    pub changed: Option<String>,
+}
+
+impl Changed {
+    /// True when a factor changed.
+    pub fn factor(&self) -> bool {
+        self.changed.as_deref() == Some("factor")
+    }
+}
+
+/// Where a page goes after a factor changed.
+pub const FACTOR_CHANGED: &str = "?changed=factor";
+
 #[derive(Deserialize)]
 struct RevokeForm {
     #[serde(default)]
@@ -112,7 +145,9 @@ struct RevokeForm {
 async fn revoke(
     State(state): State<AppState>,
     client: ClientInfo,
-    SignedIn(session): SignedIn,
+    // Ending sessions needs a recent sign-in (ASVS 7.5.2): whoever sits at
+    // a stale session must not lock its owner out of every other device.
+    FreshSession(session): FreshSession,
     HtmlForm(form): HtmlForm<RevokeForm>,
 ) -> Result<Response, WebError> {
     if form.session_id == "others" {

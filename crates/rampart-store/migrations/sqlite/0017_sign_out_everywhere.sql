@@ -1,0 +1,4 @@
+-- Signing an account (or everyone) out everywhere: besides its sessions and
+-- remember-me series, its known-device cookies end, because their signature
+-- covers this counter, which the sign-out raises.
+ALTER TABLE users ADD COLUMN sign_out_epoch INTEGER NOT NULL DEFAULT 0;
