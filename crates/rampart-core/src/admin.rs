@@ -17,6 +17,7 @@ use crate::audit::{AuditTrail, ClientMeta, Outcome};
 use crate::clock::Clock;
 use crate::mfa::MfaService;
 use crate::model::audit::AuditKind;
+use crate::model::mfa::ResetReason;
 use crate::model::{RoleName, User, UserId};
 use crate::permission::{ADMIN, RoleBook};
 use crate::ports::{AccountCounts, AuditRepo, SessionRepo, UserOverview, UserRepo};
@@ -105,8 +106,6 @@ pub enum Action {
     Unlock,
     /// [`AdminService::end_sessions`].
     EndSessions,
-    /// [`AdminService::reset_mfa`].
-    ResetMfa,
     /// [`AdminService::send_password_reset`].
     SendPasswordReset,
     /// [`AdminService::delete`].
@@ -381,9 +380,24 @@ impl AdminService {
         Ok(())
     }
 
-    /// Removes the account's second factor (lost phone and codes).
-    async fn reset_mfa(&self, user: &User, by: &ClientMeta) -> Result<(), AdminError> {
-        Ok(self.services.mfa.reset_for(user, by).await?)
+    /// Removes the account's second factor (lost phone and codes), for the
+    /// `reason` the operator gives (required; recorded in `mfa.disabled`
+    /// with who did it); the user is told by mail. The identity-proofing
+    /// procedure that must come first is in `docs/security.md`.
+    pub async fn reset_second_factor(
+        &self,
+        user: &User,
+        operator: Operator<'_>,
+        by: &ClientMeta,
+        reason: &str,
+    ) -> Result<(), AdminError> {
+        self.may_act_on(operator, user)?;
+        let reason = ResetReason::parse(reason).map_err(AdminError::Invalid)?;
+        let who = match operator {
+            Operator::Host => "operator".to_owned(),
+            Operator::Account(admin) => format!("administrator {}", admin.username.as_str()),
+        };
+        Ok(self.services.mfa.reset_for(user, by, &who, &reason).await?)
     }
 
     /// Mails the account a password-reset link (the operator never sees it).
@@ -427,7 +441,6 @@ impl AdminService {
             Action::Lock => self.lock(user, by).await,
             Action::Unlock => self.unlock(user, by).await,
             Action::EndSessions => self.end_sessions(user, by).await,
-            Action::ResetMfa => self.reset_mfa(user, by).await,
             Action::SendPasswordReset => self.send_password_reset(user, by).await,
             Action::Delete => self.delete(user, by).await,
         }

@@ -503,27 +503,40 @@ impl MfaService {
         self.mail_change(user, "disabled").await
     }
 
-    /// `rampart user reset-mfa NAME`: an operator removes a user's second
-    /// factor (lost phone and codes).
-    pub async fn reset(&self, username: &str) -> Result<User, MfaError> {
+    /// `rampart user reset-mfa NAME --reason …`: an operator at the command
+    /// line removes a user's second factor (lost phone and codes), for
+    /// `reason`.
+    pub async fn reset(
+        &self,
+        username: &str,
+        reason: &crate::model::mfa::ResetReason,
+    ) -> Result<User, MfaError> {
         let user = self
             .users
             .find_by_username(&username.to_ascii_lowercase())
             .await?
             .ok_or_else(|| MfaError::NoSuchUser(username.to_owned()))?;
-        self.reset_for(&user, &ClientMeta::operator()).await?;
+        self.reset_for(&user, &ClientMeta::operator(), "operator", reason)
+            .await?;
         Ok(user)
     }
 
-    /// An operator (at the command line or in the admin console, `by`)
-    /// removes the user's second factor; the user is told by mail.
-    pub async fn reset_for(&self, user: &User, by: &ClientMeta) -> Result<(), MfaError> {
+    /// An operator (`who`, at the command line or in the admin console,
+    /// from `by`) removes the user's second factor for `reason`, recorded
+    /// in the audit event; the user is told by mail.
+    pub async fn reset_for(
+        &self,
+        user: &User,
+        by: &ClientMeta,
+        who: &str,
+        reason: &crate::model::mfa::ResetReason,
+    ) -> Result<(), MfaError> {
         let event = self.audit.event(
             AuditKind::MfaDisabled,
             user,
             by,
             Outcome::Success,
-            json!({"by": "operator"}),
+            json!({"by": who, "reason": reason.as_str()}),
         );
         if !self.repo.delete_mfa(user.id, &event).await? {
             return Err(MfaError::NotEnrolled);

@@ -128,10 +128,16 @@ pub enum UserCommand {
         #[arg(long)]
         all: bool,
     },
-    /// Remove a user's second factor (TOTP and recovery codes).
+    /// Remove a user's second factor (TOTP and recovery codes), after
+    /// confirming who asked (docs/security.md, "Resetting a second
+    /// factor"); the user is told by mail.
     ResetMfa {
         /// Username.
         name: String,
+        /// Why: the ticket, and how the person's identity was confirmed
+        /// (recorded in the audit trail).
+        #[arg(long)]
+        reason: String,
     },
     /// Import users from another application's CSV export: columns
     /// `username,email,password_hash[,roles]` (roles separated by spaces or
@@ -462,9 +468,13 @@ async fn user(file: Option<&std::path::Path>, command: UserCommand) -> anyhow::R
             }
             Ok(())
         }
-        UserCommand::ResetMfa { name } => services
+        UserCommand::ResetMfa { name, reason } => services
             .mfa
-            .reset(&name)
+            .reset(
+                &name,
+                &rampart_core::model::mfa::ResetReason::parse(&reason)
+                    .map_err(|p| anyhow::anyhow!("{}", p.message.trim_end_matches('.')))?,
+            )
             .await
             .map(|u| {
                 println!(

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod authn;
 pub mod identity;
 pub mod mail;
+pub mod mfa;
 pub mod provider;
 pub mod recovery;
 pub mod remember;

@@ -423,7 +423,7 @@ async fn administrators_manage_accounts_through_the_api(backend: Backend) {
     let (status, body) = api
         .call(
             Method::DELETE,
-            &format!("/admin/users/{tom}/mfa"),
+            &format!("/admin/users/{tom}/mfa?reason=ticket%20123"),
             Some(&hal),
             None,
         )
@@ -432,6 +432,22 @@ async fn administrators_manage_accounts_through_the_api(backend: Backend) {
         (status, error_code(&body)),
         (StatusCode::CONFLICT, "not_enrolled")
     );
+    // A reset needs a reason, on one line.
+    for reason in ["", "?reason=", "?reason=%20%20", "?reason=a%0Ab"] {
+        let (status, body) = api
+            .call(
+                Method::DELETE,
+                &format!("/admin/users/{tom}/mfa{reason}"),
+                Some(&hal),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (status, error_code(&body)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
+            "{reason:?}"
+        );
+    }
     let (status, body) = api
         .call(
             Method::PATCH,

@@ -22,6 +22,7 @@ backend_tests!(
     trusted_device_skips_the_code_until_the_password_changes,
     secrets_are_encrypted_and_survive_key_rotation,
     operator_resets_mfa_and_the_user_disables_it,
+    an_administrator_resets_a_second_factor_with_a_reason,
     a_second_factor_can_be_required,
 );
 
@@ -722,17 +723,38 @@ async fn operator_resets_mfa_and_the_user_disables_it(backend: Backend) {
     let browser = app.browser();
     let (_secret, _) = enrol_in_browser(&app, &browser, "gina").await;
     browser.logout().await;
-    let out = rampart_cli(&app, &["user", "reset-mfa", "gina"]);
+    // The operator must say why (after proving who asked: docs/security.md).
+    for reason in [
+        &[][..],
+        &["--reason", "  "][..],
+        &["--reason", "two\nlines"][..],
+    ] {
+        let mut args = vec!["user", "reset-mfa", "gina"];
+        args.extend_from_slice(reason);
+        let refused = rampart_cli(&app, &args);
+        assert!(!refused.status.success(), "{reason:?}");
+    }
+    let reason = "ticket 4711: called back on the number on file";
+    let out = rampart_cli(&app, &["user", "reset-mfa", "gina", "--reason", reason]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM audit_events WHERE kind = 'mfa.disabled' AND details LIKE $1",
+            &format!("%{reason}%")
+        )
+        .await,
+        1,
+        "the reason is in the audit trail"
+    );
     let resp = browser.login("gina", GOOD_PASSWORD).await;
     assert_eq!(location(&resp), "/account", "no second step after a reset");
-    let again = rampart_cli(&app, &["user", "reset-mfa", "gina"]);
+    let again = rampart_cli(&app, &["user", "reset-mfa", "gina", "--reason", "again"]);
     assert!(!again.status.success(), "nothing left to reset is an error");
-    let unknown = rampart_cli(&app, &["user", "reset-mfa", "nobody"]);
+    let unknown = rampart_cli(&app, &["user", "reset-mfa", "nobody", "--reason", "x"]);
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no user is called"));
 
@@ -923,5 +945,84 @@ async fn a_second_factor_can_be_required(backend: Backend) {
     assert_eq!(
         (status, error_code(&body)),
         (StatusCode::FORBIDDEN, "mfa_enrollment_required")
+    );
+}
+
+/// In the console, removing someone's second factor needs a reason, which
+/// the audit trail records with the administrator's name; the owner is told
+/// by mail.
+async fn an_administrator_resets_a_second_factor_with_a_reason(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    let url = format!("smtp://{}", sink.addr);
+    let app = TestApp::spawn_with(&backend, move |raw| raw.smtp_url = Some(url)).await;
+    let api = rampart_testkit::api::Api::new(&app);
+    crate::admin::person(&app, &api, "ada", &["admin"]).await;
+    let gina_browser = app.browser();
+    enrol_in_browser(&app, &gina_browser, "gina").await;
+    sink.wait_for_subject("Your two-factor authentication changed")
+        .await;
+    let ada = crate::admin::signed_in(&app, "ada").await;
+    let token = api.login("ada").await;
+    let (_, list) = api
+        .call(reqwest::Method::GET, "/admin/users", Some(&token), None)
+        .await;
+    let gina = list["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "gina")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let page = format!("/admin/users/{gina}");
+    let html = ada.get(&page).await.text().await.unwrap();
+    assert!(html.contains("name=\"reason\""), "the form asks why");
+    let action = format!("/admin/users/{gina}/mfa/reset");
+    for reason in ["", "   ", "line\nbreak"] {
+        let resp = ada.submit(&page, &action, &[("reason", reason)]).await;
+        assert_eq!(
+            resp.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{reason:?}"
+        );
+    }
+    let resp = ada
+        .submit(
+            &page,
+            &action,
+            &[("reason", "ticket 99: seen in person with ID")],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM audit_events WHERE kind = 'mfa.disabled' AND details LIKE $1",
+            "%administrator ada%ticket 99: seen in person with ID%"
+        )
+        .await,
+        1
+    );
+    // The owner is told: a second mail about the change.
+    let told = |n: usize| {
+        sink.messages()
+            .iter()
+            .filter(|m| m.contains("Subject: Your two-factor authentication changed"))
+            .count()
+            >= n
+    };
+    for _ in 0..150 {
+        if told(2) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(told(2), "the owner is mailed about the reset");
+    gina_browser.logout().await;
+    let resp = gina_browser.login("gina", GOOD_PASSWORD).await;
+    assert_eq!(
+        location(&resp),
+        "/account",
+        "no second step after the reset"
     );
 }

@@ -11,7 +11,7 @@ use crate::extract::permit::{UsersRead, UsersWrite};
 use crate::extract::{ClientInfo, Permit};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::StatusCode;
 use rampart_core::admin::{Action, Operator};
 use rampart_core::ports::UserOverview;
@@ -341,17 +341,29 @@ pub async fn delete_all_sessions(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Remove an account's second factor.
+/// Why the second factor is removed.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ResetQuery {
+    /// Required: the ticket, and how the person's identity was confirmed
+    /// (recorded in the audit event `mfa.disabled`; one line, at most 500
+    /// characters).
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Remove an account's second factor, for a reason.
 #[utoipa::path(
     delete, path = "/admin/users/{id}/mfa", tag = "admin",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "User id")),
+    params(("id" = String, Path, description = "User id"), ResetQuery),
     responses(
         (status = 204, description = "The second factor is removed; the user is told by mail"),
         (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "forbidden: the caller's roles do not grant users:write", body = ErrorBody),
         (status = 404, description = "No such account", body = ErrorBody),
         (status = 409, description = "not_enrolled: the account has no second factor", body = ErrorBody),
+        (status = 422, description = "validation_failed: the reason is missing, too long or not one line", body = ErrorBody),
     )
 )]
 pub async fn reset_user_mfa(
@@ -359,8 +371,18 @@ pub async fn reset_user_mfa(
     client: ClientInfo,
     permit: Permit<UsersWrite, ApiCaller>,
     Path(id): Path<String>,
+    Query(query): Query<ResetQuery>,
 ) -> Result<StatusCode, ApiError> {
-    perform(&state, &client, &permit.via, &id, Action::ResetMfa).await?;
+    let found = account(&state, &id).await?;
+    state
+        .admin
+        .reset_second_factor(
+            &found.user,
+            Operator::Account(&permit.via.user),
+            &client.meta(),
+            &query.reason,
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

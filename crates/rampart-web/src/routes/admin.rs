@@ -371,7 +371,28 @@ macro_rules! action_route {
 action_route!(lock, UsersWrite, Action::Lock, "locked");
 action_route!(unlock, UsersWrite, Action::Unlock, "unlocked");
 action_route!(end_sessions, UsersWrite, Action::EndSessions, "sessions");
-action_route!(reset_mfa, UsersWrite, Action::ResetMfa, "mfa");
+
+#[derive(Deserialize)]
+struct ResetForm {
+    #[serde(default)]
+    reason: String,
+}
+
+async fn reset_mfa(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    permit: Permit<UsersWrite, FreshSession>,
+    Path(id): Path<String>,
+    HtmlForm(form): HtmlForm<ResetForm>,
+) -> Result<Response, WebError> {
+    let user = account(&state, &id).await?.user;
+    let operator = Operator::Account(&permit.via.0.user);
+    state
+        .admin
+        .reset_second_factor(&user, operator, &client.meta(), &form.reason)
+        .await?;
+    Ok(back_to(&id, "mfa"))
+}
 action_route!(
     password_reset,
     UsersWrite,
