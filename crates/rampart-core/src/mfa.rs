@@ -77,6 +77,10 @@ pub struct MfaConfig {
     pub remember_device_for: Option<Duration>,
     /// The public URL, for links in mails.
     pub base_url: String,
+    /// TOTP clock-drift window: codes of this many 30-second steps either
+    /// side of now are accepted (`mfa.totp_skew_steps`, default 1); each
+    /// step is accepted once.
+    pub totp_skew_steps: u16,
 }
 
 /// Why a second-factor action failed.
@@ -288,7 +292,12 @@ impl MfaService {
             None => return Err(MfaError::NotEnrolled),
         };
         let secret = self.decrypt(user.id, &pending.ciphertext)?;
-        let Some(step) = otp::matching_step(&secret, code, unix_seconds(self.clock.now())) else {
+        let Some(step) = otp::matching_step(
+            &secret,
+            code,
+            unix_seconds(self.clock.now()),
+            self.config.totp_skew_steps,
+        ) else {
             return Err(MfaError::InvalidCode);
         };
         let (codes, hashes) = self.new_codes(user.id);
@@ -434,8 +443,12 @@ impl MfaService {
         let trimmed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
         if trimmed.len() == 6 && trimmed.bytes().all(|b| b.is_ascii_digit()) {
             let secret = self.decrypt(user.id, &totp.ciphertext)?;
-            let Some(step) = otp::matching_step(&secret, &trimmed, unix_seconds(self.clock.now()))
-            else {
+            let Some(step) = otp::matching_step(
+                &secret,
+                &trimmed,
+                unix_seconds(self.clock.now()),
+                self.config.totp_skew_steps,
+            ) else {
                 return Ok(None);
             };
             let step = i64::try_from(step).unwrap_or(i64::MAX);

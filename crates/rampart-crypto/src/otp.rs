@@ -1,5 +1,6 @@
 //! One-time passwords for the second factor: TOTP (RFC 6238 through the
-//! `totp-rs` crate: SHA-1, 6 digits, 30-second steps, ±1 step of skew), the
+//! `totp-rs` crate: SHA-1, 6 digits, 30-second steps, a clock-drift window
+//! of `skew` steps either side, 1 by default), the
 //! `otpauth://` URI and its QR code (rendered here as SVG by the `qrcode`
 //! crate, so no external service ever sees a secret), and recovery codes.
 //!
@@ -54,14 +55,22 @@ pub fn otpauth_uri(
         .map_err(|e| OtpError(e.to_string()))
 }
 
-/// The step (`unix_time / 30`) whose code equals `code`, looking one step
-/// either side of `unix_time`; `None` when the code matches none of them.
-pub fn matching_step(secret: &[u8], code: &str, unix_time: u64) -> Option<u64> {
+/// The step (`unix_time / 30`) whose code equals `code`, looking `skew`
+/// steps either side of `unix_time`; `None` when the code matches none of
+/// them.
+pub fn matching_step(secret: &[u8], code: &str, unix_time: u64, skew: u16) -> Option<u64> {
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let totp = totp(secret, "x", "x").ok()?;
+    let issuer = "x";
+    let totp = totp_rs::Builder::new()
+        .with_secret(secret.to_vec())
+        .with_issuer(Some(issuer.to_owned()))
+        .with_account_name(issuer.to_owned())
+        .with_skew(skew)
+        .build()
+        .ok()?;
     totp.check(&code, unix_time)
 }
 
@@ -132,12 +141,24 @@ mod tests {
         // the last six digits are the 6-digit code.
         let secret = b"12345678901234567890";
         assert_eq!(code_at(secret, 59).as_deref(), Some("287082"));
-        assert_eq!(matching_step(secret, "287082", 59), Some(1));
+        assert_eq!(matching_step(secret, "287082", 59, 1), Some(1));
         // ±1 step of skew, no more.
-        assert_eq!(matching_step(secret, "287082", 59 + 30), Some(1));
-        assert_eq!(matching_step(secret, "287082", 59 + 60), None);
-        assert_eq!(matching_step(secret, "28708", 59), None);
-        assert_eq!(matching_step(secret, "abcdef", 59), None);
+        assert_eq!(matching_step(secret, "287082", 59 + 30, 1), Some(1));
+        assert_eq!(matching_step(secret, "287082", 59 + 60, 1), None);
+        assert_eq!(matching_step(secret, "28708", 59, 1), None);
+        assert_eq!(matching_step(secret, "abcdef", 59, 1), None);
+    }
+
+    #[test]
+    fn the_drift_window_is_configurable() {
+        let secret = b"12345678901234567890";
+        // No drift: only the current step.
+        assert_eq!(matching_step(secret, "287082", 59, 0), Some(1));
+        assert_eq!(matching_step(secret, "287082", 59 + 30, 0), None);
+        assert_eq!(matching_step(secret, "287082", 59 - 30, 0), None);
+        // Two steps either side.
+        assert_eq!(matching_step(secret, "287082", 59 + 60, 2), Some(1));
+        assert_eq!(matching_step(secret, "287082", 59 + 90, 2), None);
     }
 
     #[test]

@@ -254,6 +254,7 @@ pub async fn services(
             challenge_ttl: time::Duration::minutes(5),
             remember_device_for: config.remember_device_for,
             base_url: config.base_url.as_str().trim_end_matches('/').to_owned(),
+            totp_skew_steps: config.totp_skew_steps,
         },
     ));
     let admin = Arc::new(AdminService::new(

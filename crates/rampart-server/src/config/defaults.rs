@@ -24,6 +24,9 @@ pub const RESET_LINK_TTL: Duration = Duration::minutes(30);
 pub const REMEMBER_FOR: Duration = Duration::days(14);
 /// `mfa.remember_device_for`.
 pub const REMEMBER_DEVICE_FOR: Duration = Duration::days(30);
+/// `mfa.totp_skew_steps`: one 30-second step either side (RFC 6238's
+/// recommendation for network delay and clock drift).
+pub const TOTP_SKEW_STEPS: u16 = 1;
 /// `audit.retention`.
 pub const AUDIT_RETENTION: Duration = Duration::days(365);
 /// `api.rate_per_second`.

@@ -343,6 +343,7 @@ fn code_defaults() -> Vec<(&'static str, String)> {
             "mfa.remember_device_for",
             format_duration(defaults::REMEMBER_DEVICE_FOR),
         ),
+        ("mfa.totp_skew_steps", defaults::TOTP_SKEW_STEPS.to_string()),
         (
             "audit.retention",
             format_duration(defaults::AUDIT_RETENTION),

@@ -167,6 +167,8 @@ pub struct Config {
     pub remember_device_for: Option<time::Duration>,
     /// Which accounts must have a second factor.
     pub mfa_required: rampart_core::MfaRequirement,
+    /// `mfa.totp_skew_steps`.
+    pub totp_skew_steps: u16,
     /// The key file of the encryption key ring.
     pub encryption_keys_file: PathBuf,
     /// How long audit events are kept.
@@ -353,6 +355,7 @@ impl Config {
             mfa_issuer: mfa.issuer,
             remember_device_for: mfa.remember_device_for,
             mfa_required: mfa.required,
+            totp_skew_steps: mfa.totp_skew_steps,
             encryption_keys_file: paths.encryption_keys_file,
             audit_retention,
             connections,

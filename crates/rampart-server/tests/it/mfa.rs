@@ -23,6 +23,7 @@ backend_tests!(
     secrets_are_encrypted_and_survive_key_rotation,
     operator_resets_mfa_and_the_user_disables_it,
     an_administrator_resets_a_second_factor_with_a_reason,
+    the_totp_drift_window_is_configured,
     a_second_factor_can_be_required,
 );
 
@@ -1025,4 +1026,65 @@ async fn an_administrator_resets_a_second_factor_with_a_reason(backend: Backend)
         "/account",
         "no second step after the reset"
     );
+}
+
+/// `mfa.totp_skew_steps`: with 0 only the current step's code is accepted;
+/// with the default 1 the neighbouring steps are too, each once; more than
+/// 2 is refused at start-up.
+async fn the_totp_drift_window_is_configured(backend: Backend) {
+    let app = TestApp::spawn_with(&backend, |raw| {
+        raw.mfa = Some(rampart_server::config::RawMfa {
+            totp_skew_steps: Some(0),
+            ..Default::default()
+        })
+    })
+    .await;
+    let browser = app.browser();
+    let (secret, _) = enrol_in_browser(&app, &browser, "zed").await;
+    browser.logout().await;
+    browser.login("zed", GOOD_PASSWORD).await;
+    for drifted in [1, -1] {
+        assert_eq!(
+            answer(&browser, &app.totp_code(&secret, drifted))
+                .await
+                .status(),
+            StatusCode::UNAUTHORIZED,
+            "step {drifted} is outside a window of 0"
+        );
+    }
+    app.clock.advance(Duration::seconds(30));
+    let resp = answer(&browser, &app.totp_code(&secret, 0)).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER, "the current step");
+
+    // The default accepts one step either side, and each step only once.
+    let app = TestApp::spawn(&backend).await;
+    let browser = app.browser();
+    let (secret, _) = enrol_in_browser(&app, &browser, "zed").await;
+    browser.logout().await;
+    browser.login("zed", GOOD_PASSWORD).await;
+    assert_eq!(
+        answer(&browser, &app.totp_code(&secret, 2)).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "two steps ahead is outside the default window"
+    );
+    let resp = answer(&browser, &app.totp_code(&secret, 1)).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER, "one step ahead");
+    browser.logout().await;
+    browser.login("zed", GOOD_PASSWORD).await;
+    assert_eq!(
+        answer(&browser, &app.totp_code(&secret, 1)).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "a step is accepted once"
+    );
+
+    let too_wide = rampart_server::config::Config::from_raw(rampart_server::config::RawConfig {
+        data_dir: Some(app.data_dir.path().join("other")),
+        mfa: Some(rampart_server::config::RawMfa {
+            totp_skew_steps: Some(3),
+            ..Default::default()
+        }),
+        ..Default::default()
+    });
+    let err = too_wide.err().expect("a window of 3 steps is refused");
+    assert!(err.to_string().contains("mfa.totp_skew_steps"), "{err}");
 }
