@@ -192,6 +192,11 @@ pub async fn services(
     let policy = PasswordPolicy {
         min_length: config.password_min_length,
         breached,
+        context_words: rampart_core::password::context_words(
+            &config.site_name,
+            config.base_url.host_str(),
+            &config.context_words,
+        ),
     };
     let tokens = Arc::new(TokenService::new(
         Arc::new(store.clone()),

@@ -6,5 +6,5 @@ pub mod breached;
 pub mod policy;
 pub mod pool;
 
-pub use policy::PasswordPolicy;
+pub use policy::{PasswordPolicy, context_words};
 pub use pool::{HashPool, PoolBusy};

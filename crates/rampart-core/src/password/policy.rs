@@ -1,7 +1,10 @@
 //! The password acceptance policy of `docs/api.md`, after NIST SP 800-63B: a minimum
 //! length counted in Unicode code points (8 by default), at most 1024 bytes,
 //! never truncated, no composition rules, and refused when it is a common or
-//! breached password or equals the username or e-mail address.
+//! breached password, or contains a word specific to this service or account
+//! (ASVS 6.2.11): the site's name, the base URL's host labels, "rampart",
+//! the username, the e-mail address's local part, and the operator's
+//! `password.context_words`.
 //!
 //! The common-password list is compiled in (`data/common-passwords.txt`,
 //! 30,000 entries from zxcvbn, MIT; see `data/README.md`).
@@ -33,6 +36,8 @@ pub struct PasswordPolicy {
     pub min_length: usize,
     /// The offline breached-password list, when configured.
     pub breached: Option<std::sync::Arc<super::breached::BreachedList>>,
+    /// Words of this service no password may contain (lower case).
+    pub context_words: Vec<String>,
 }
 
 impl Default for PasswordPolicy {
@@ -40,8 +45,38 @@ impl Default for PasswordPolicy {
         Self {
             min_length: 8,
             breached: None,
+            context_words: context_words("Rampart", None, &[]),
         }
     }
+}
+
+/// The service's own words, which no password may contain: "rampart", the
+/// words of the site's name, the labels of the base URL's host (not the
+/// `www`, numeric or short ones), and the operator's `extra` words; each
+/// lower-cased, at least 4 characters, once.
+pub fn context_words(site_name: &str, host: Option<&str>, extra: &[String]) -> Vec<String> {
+    let mut words: Vec<String> = vec!["rampart".to_owned()];
+    let split = |text: &str| -> Vec<String> {
+        text.split(|c: char| !c.is_alphanumeric())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    words.extend(split(site_name));
+    if let Some(host) = host {
+        words.extend(
+            split(host)
+                .into_iter()
+                .filter(|label| label != "www" && !label.chars().all(|c| c.is_ascii_digit())),
+        );
+    }
+    words.extend(extra.iter().map(|w| w.trim().to_lowercase()));
+    let mut kept: Vec<String> = Vec::new();
+    for word in words {
+        if word.chars().count() >= 4 && !kept.contains(&word) {
+            kept.push(word);
+        }
+    }
+    kept
 }
 
 impl PasswordPolicy {
@@ -106,8 +141,47 @@ impl PasswordPolicy {
                 "password",
                 "Password must not be the same as your username or e-mail address.",
             ));
+        } else if let Some(problem) = self.contains_context(&lowered, username, email) {
+            problems.push(problem);
         }
         problems
+    }
+
+    /// The first word of this account or service that `lowered` contains,
+    /// named with why it is refused.
+    fn contains_context(
+        &self,
+        lowered: &str,
+        username: Option<&str>,
+        email: Option<&str>,
+    ) -> Option<FieldProblem> {
+        let local_part = email.and_then(|e| e.split('@').next());
+        let personal = [
+            (username, "your username"),
+            (local_part, "the start of your e-mail address"),
+        ];
+        for (word, what) in personal {
+            let Some(word) = word.map(str::to_lowercase) else {
+                continue;
+            };
+            if word.chars().count() >= 3 && lowered.contains(&word) {
+                return Some(FieldProblem::new(
+                    "password",
+                    format!(
+                        "Password must not contain {what} (\"{word}\"): it is the first thing an attacker tries."
+                    ),
+                ));
+            }
+        }
+        self.context_words
+            .iter()
+            .find(|word| lowered.contains(word.as_str()))
+            .map(|word| {
+                FieldProblem::new(
+                    "password",
+                    format!("Password must not contain \"{word}\", a word of this site's name or address: it is the first thing an attacker tries."),
+                )
+            })
     }
 }
 
@@ -142,5 +216,45 @@ mod tests {
         assert!(!check("Alice@Example.com").is_empty());
         assert!(!check(&"x".repeat(1025)).is_empty());
         assert!(check(&"xy".repeat(512)).is_empty(), "1024 bytes allowed");
+    }
+
+    #[test]
+    fn words_of_the_service_and_the_account_are_refused() {
+        let policy = PasswordPolicy {
+            context_words: context_words(
+                "Example Corp Portal",
+                Some("login.acme-widgets.co.uk"),
+                &["Quarterly".to_owned(), "  ".to_owned()],
+            ),
+            ..PasswordPolicy::default()
+        };
+        let check = |pw: &str, name: &str, email: &str| {
+            policy
+                .check(&SecretString::from(pw), Some(name), Some(email))
+                .into_iter()
+                .map(|p| p.message)
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        for (pw, word) in [
+            ("my rampart password", "rampart"),
+            ("MyRAMPARTpassword", "rampart"),
+            ("example of a phrase", "example"),
+            ("the portal is open", "portal"),
+            ("acme rockets and more", "acme"),
+            ("login somewhere else", "login"),
+            ("widgets galore 2024", "widgets"),
+            ("quarterly report 42", "quarterly"),
+            ("hello zoe-k 2024 friends", "zoe-k"),
+            ("mail to zoe.k.mail today", "zoe.k.mail"),
+        ] {
+            let said = check(pw, "zoe-k", "zoe.k.mail@example.org");
+            assert!(said.contains(&format!("\"{word}\"")), "{pw}: {said}");
+        }
+        assert!(check("an unrelated long phrase", "zoe-k", "zoe@example.org").is_empty());
+        // Short labels, numbers and www are no words: "co", "uk", "corp"
+        // is 4 and counts, but "www" and digits never do.
+        assert!(context_words("X", Some("www.10.io"), &[]) == vec!["rampart".to_owned()]);
+        assert!(check("a corporate phrase here", "zoe-k", "zoe@example.org").contains("\"corp\""));
     }
 }

@@ -187,6 +187,8 @@ pub struct Config {
     pub rate: rampart_core::rate::RateConfig,
     /// The offline breached-password file, when configured.
     pub breached_list: Option<PathBuf>,
+    /// `password.context_words`.
+    pub context_words: Vec<String>,
     /// OpenID Connect / OAuth2 providers, the LDAP directory, and the order
     /// of sources.
     pub federation: federation::Federation,
@@ -363,6 +365,7 @@ impl Config {
             webhook,
             rate,
             breached_list: password.breached_list,
+            context_words: password.context_words,
             federation,
         })
     }

@@ -29,6 +29,9 @@ pub struct RawPassword {
     pub reset_link_ttl: Option<String>,
     /// An offline breached-password file (Have I Been Pwned SHA-1 format, sorted).
     pub breached_list: Option<PathBuf>,
+    /// Words no password may contain, besides the site's name, its host
+    /// and "rampart" (e.g. the company's products).
+    pub context_words: Option<Vec<String>>,
 }
 
 /// `[password]`, checked.
@@ -45,6 +48,8 @@ pub struct PasswordSection {
     pub reset_link_ttl: time::Duration,
     /// The breached-password file.
     pub breached_list: Option<PathBuf>,
+    /// The operator's own words no password may contain.
+    pub context_words: Vec<String>,
 }
 
 /// Checks `[password]`.
@@ -58,7 +63,17 @@ pub fn check(raw: RawPassword, p: &mut Problems) -> PasswordSection {
         hash_queue,
         reset_link_ttl,
         breached_list,
+        context_words,
     } = raw;
+    let context_words = context_words.unwrap_or_default();
+    if let Some(word) = context_words
+        .iter()
+        .find(|w| w.trim().chars().count() < 4 || w.chars().any(char::is_control))
+    {
+        p.push(format!(
+            "password.context_words: {word:?} is too short (at least 4 characters) or holds a control character"
+        ));
+    }
     let min_length = min_length.unwrap_or(defaults::PASSWORD_MIN_LENGTH);
     if min_length < defaults::PASSWORD_MIN_LENGTH {
         p.push("password.min_length must be at least 8 (NIST SP 800-63B)");
@@ -84,5 +99,6 @@ pub fn check(raw: RawPassword, p: &mut Problems) -> PasswordSection {
             defaults::RESET_LINK_TTL,
         ),
         breached_list,
+        context_words,
     }
 }

@@ -5,7 +5,7 @@
 use rampart_testkit::smtp::{SmtpSink, token_in};
 use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp, csrf_from};
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 
 backend_tests!(
     password_reset_by_mail_works_once,
@@ -18,6 +18,7 @@ backend_tests!(
     changing_the_email_needs_the_new_address_to_confirm,
     verification_mail_can_be_resent_but_not_too_often,
     mail_templates_can_be_overridden,
+    words_of_the_site_and_the_account_are_refused_everywhere,
 );
 
 const NEW_PASSWORD: &str = "a brand new passphrase 9";
@@ -669,4 +670,126 @@ async fn mail_templates_can_be_overridden(backend: Backend) {
         "the HTML part is still the built-in one"
     );
     assert!(token_in(&mail, "/password/reset").is_some());
+}
+
+/// The reason a refused password gives, from a 422 JSON answer.
+fn refusal(body: &Value) -> String {
+    body["error"]["details"].to_string() + &body["error"]["message"].to_string()
+}
+
+/// Passwords containing the site's words, the username, the e-mail's local
+/// part or an operator's word are refused, with the word named, at
+/// registration, password change, reset and `rampart user create`.
+async fn words_of_the_site_and_the_account_are_refused_everywhere(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    let url = format!("smtp://{}", sink.addr);
+    let app = TestApp::spawn_with(&backend, move |raw| {
+        raw.smtp_url = Some(url);
+        raw.site_name = Some("Acme Portal".into());
+        raw.password = Some(rampart_server::config::RawPassword {
+            context_words: Some(vec!["Roadrunner".into()]),
+            ..Default::default()
+        });
+    })
+    .await;
+    let api = reqwest::Client::new();
+    let url = |p: &str| app.url(&format!("/api/v1{p}"));
+    // Registration (API).
+    for (password, word) in [
+        ("my rampart passphrase", "rampart"),
+        ("ACME is my employer 7", "acme"),
+        ("the portal phrase 123", "portal"),
+        ("beep beep roadrunner 9", "roadrunner"),
+        ("wile.e and friends 77", "wile.e"),
+        ("coyote mail 2024 forever", "coyote"),
+    ] {
+        let resp = api
+            .post(url("/users"))
+            .json(
+                &json!({"username": "wile.e", "email": "coyote@example.com", "password": password}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            resp.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{password}"
+        );
+        let body: Value = resp.json().await.unwrap();
+        assert!(refusal(&body).contains(word), "{password}: {body}");
+    }
+    // Registration (page) names the reason too.
+    let browser = app.browser();
+    let page = browser
+        .register("wile.e", "coyote@example.com", "my rampart passphrase")
+        .await;
+    assert_eq!(page.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.text().await.unwrap().contains("rampart"));
+    browser
+        .register("wile.e", "coyote@example.com", GOOD_PASSWORD)
+        .await;
+    // Password change.
+    let resp = browser
+        .change_password(GOOD_PASSWORD, "acme rockets for sale")
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(resp.text().await.unwrap().contains("acme"));
+    // Reset.
+    api.post(url("/password-resets"))
+        .json(&json!({"email": "coyote@example.com"}))
+        .send()
+        .await
+        .unwrap();
+    let token = token_in(
+        &sink.wait_for_subject("Reset your password").await,
+        "/password/reset",
+    )
+    .unwrap();
+    let resp = api
+        .post(url("/password-resets/confirm"))
+        .json(&json!({"token": token, "password": "roadrunner again 42"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = resp.json().await.unwrap();
+    assert!(refusal(&body).contains("roadrunner"), "{body}");
+    // `rampart user create`.
+    let mut create = std::process::Command::new(env!("CARGO_BIN_EXE_rampart"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("RAMPART_") {
+            create.env_remove(key);
+        }
+    }
+    let out = create
+        .env("RAMPART_DATABASE_URL", &app.database_url)
+        .env("RAMPART_DATA_DIR", app.data_dir.path())
+        .args([
+            "user",
+            "create",
+            "roger",
+            "--email",
+            "roger@example.com",
+            "--password-stdin",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(b"copy that rampart 42\n")?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("must not contain \"rampart\""),
+        "{out:?}"
+    );
 }
