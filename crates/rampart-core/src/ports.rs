@@ -198,6 +198,14 @@ pub trait SessionRepo: Send + Sync + 'static {
         user: Option<UserId>,
         audit: &AuditEvent,
     ) -> Result<u64, RepoError>;
+    /// Deletes the sessions of `user` beyond the `max` most recently started
+    /// ones, never `newest`; returns how many ended.
+    async fn keep_newest_sessions(
+        &self,
+        user: UserId,
+        newest: &SessionId,
+        max: u32,
+    ) -> Result<u64, RepoError>;
     /// Deletes every session of a user but `keep`; returns how many.
     async fn delete_user_sessions(
         &self,

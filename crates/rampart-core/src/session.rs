@@ -81,6 +81,10 @@ pub struct SessionConfig {
     pub fresh_for: Duration,
     /// What happens when a session's client changes.
     pub protection: Protection,
+    /// The most sessions an account keeps (browser and API together); when
+    /// a new one starts at the limit, the least recently started end.
+    /// `None`: unlimited (the default).
+    pub max_per_user: Option<u32>,
 }
 
 /// Session protection, like Flask-Login's: what happens when a session cookie
@@ -123,6 +127,7 @@ impl Default for SessionConfig {
             absolute_timeout: Duration::hours(24),
             touch_interval: Duration::minutes(1),
             cache_ttl: Duration::seconds(10),
+            max_per_user: None,
             cache_capacity: 100_000,
             fresh_for: Duration::minutes(10),
             protection: Protection::Basic,
@@ -447,6 +452,17 @@ impl SessionService {
             methods: origin.methods,
         };
         self.repo.insert_session(&new, event).await?;
+        if let Some(max) = self.config.max_per_user {
+            // At the limit, the oldest of the account's sessions end.
+            let ended = self
+                .repo
+                .keep_newest_sessions(new.user_id, &new.id, max)
+                .await?;
+            if ended > 0 {
+                tracing::info!(user_id = %new.user_id, ended, "oldest sessions ended: session.max_per_user reached");
+                self.forget_user_except(new.user_id, Some(&new.id));
+            }
+        }
         let fresh_at = new.fresh_at();
         let session = Arc::new(Session {
             id: new.id,

@@ -205,6 +205,29 @@ impl SessionRepo for Store {
         Ok(ended)
     }
 
+    async fn keep_newest_sessions(
+        &self,
+        user: UserId,
+        newest: &SessionId,
+        max: u32,
+    ) -> Result<u64, RepoError> {
+        // The newest is always kept; of the others, the `max - 1` most
+        // recently started stay.
+        let others = i64::from(max.saturating_sub(1));
+        on_pool!(self, |pool| sqlx::query(
+            "DELETE FROM sessions WHERE user_id = $1 AND id <> $2 AND id NOT IN \
+             (SELECT id FROM sessions WHERE user_id = $1 AND id <> $2 \
+              ORDER BY created_at DESC, last_seen_at DESC, id DESC LIMIT $3)"
+        )
+        .bind(user.to_string())
+        .bind(&newest.0)
+        .bind(others)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected())
+        .map_err(repo_error))
+    }
+
     async fn delete_user_sessions(
         &self,
         user: UserId,

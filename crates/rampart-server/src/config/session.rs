@@ -25,6 +25,9 @@ pub struct RawSession {
     /// Share the session cookie with every subdomain of this domain (single
     /// sign-on across subdomains); also the domain `rd` redirects may go to.
     pub cookie_domain: Option<String>,
+    /// The most sessions an account keeps; at the limit the oldest end
+    /// (0 or absent: unlimited).
+    pub max_per_user: Option<u32>,
 }
 
 /// `[session]`, checked.
@@ -46,6 +49,7 @@ pub fn check(raw: RawSession, base_url: &Url, p: &mut Problems) -> SessionSectio
         protection,
         fresh_for,
         cookie_domain,
+        max_per_user,
     } = raw;
     let defaults = SessionConfig::default();
     let session = SessionConfig {
@@ -74,6 +78,7 @@ pub fn check(raw: RawSession, base_url: &Url, p: &mut Problems) -> SessionSectio
                 ("strong", Protection::Strong),
             ],
         ),
+        max_per_user: max_per_user.filter(|&max| max > 0),
         ..defaults
     };
     let remember_for = p.duration(

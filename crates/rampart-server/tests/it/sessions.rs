@@ -17,6 +17,7 @@ backend_tests!(
     ending_sessions_needs_a_fresh_sign_in,
     an_operator_signs_everyone_out_everywhere,
     a_factor_change_offers_to_end_the_other_sessions,
+    the_oldest_sessions_end_at_the_per_account_limit,
 );
 
 async fn idle_sessions_expire_and_activity_extends_them(backend: Backend) {
@@ -456,4 +457,60 @@ async fn a_factor_change_offers_to_end_the_other_sessions(backend: Backend) {
     // With no other session left, nothing is offered.
     let page = alice.get(&back).await.text().await.unwrap();
     assert!(!page.contains("id=\"sign-out-others\""));
+}
+
+/// `session.max_per_user`: a sign-in beyond the limit ends the account's
+/// oldest session (browser or API alike), never the new one nor another
+/// account's.
+async fn the_oldest_sessions_end_at_the_per_account_limit(backend: Backend) {
+    let app = TestApp::spawn_with(&backend, |raw| {
+        raw.session = Some(rampart_server::config::RawSession {
+            max_per_user: Some(2),
+            ..Default::default()
+        })
+    })
+    .await;
+    let first = app.browser();
+    first
+        .register("alice", "alice@example.com", GOOD_PASSWORD)
+        .await;
+    let bob = app.browser();
+    bob.register("bob", "bob@example.com", GOOD_PASSWORD).await;
+    app.clock.advance(Duration::seconds(5));
+    let second = app.browser();
+    second.login("alice", GOOD_PASSWORD).await;
+    assert_eq!(
+        first.get("/account").await.status(),
+        StatusCode::OK,
+        "two fit"
+    );
+    app.clock.advance(Duration::seconds(5));
+    let third = app.browser();
+    third.login("alice", GOOD_PASSWORD).await;
+    assert_eq!(
+        first.get("/account").await.status(),
+        StatusCode::SEE_OTHER,
+        "the oldest ended"
+    );
+    assert_eq!(second.get("/account").await.status(), StatusCode::OK);
+    assert_eq!(third.get("/account").await.status(), StatusCode::OK);
+    assert_eq!(
+        bob.get("/account").await.status(),
+        StatusCode::OK,
+        "another account"
+    );
+    // An API session counts too.
+    app.clock.advance(Duration::seconds(5));
+    let api = app.api_login("alice", GOOD_PASSWORD).await;
+    assert_eq!(second.get("/account").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(third.get("/account").await.status(), StatusCode::OK);
+    assert_eq!(
+        api_status(&app, reqwest::Method::GET, "/api/v1/me", &api).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM sessions WHERE user_id IN (SELECT id FROM users WHERE username = $1)", "alice")
+            .await,
+        2
+    );
 }
