@@ -18,7 +18,7 @@ use crate::clock::Clock;
 use crate::model::{User, UserId};
 use crate::ports::{LoginKey, RepoError, UserRepo};
 use data_encoding::{BASE64URL_NOPAD, HEXLOWER};
-use rampart_crypto::{TokenDigest, constant_time_eq, hmac_sha256};
+use rampart_crypto::{constant_time_eq, hmac_sha256};
 use secrecy::SecretString;
 use std::sync::Arc;
 use time::Duration;
@@ -65,14 +65,7 @@ impl KnownDevices {
         else {
             return Ok(String::new());
         };
-        let hash = credentials.password_hash.unwrap_or_default();
-        // Epoch 0 (never signed out everywhere) keeps the cookies issued
-        // before the epoch existed valid.
-        let bound = match credentials.sign_out_epoch {
-            0 => hash,
-            epoch => format!("{hash}\n{epoch}"),
-        };
-        Ok(TokenDigest::of(&bound).to_hex())
+        Ok(credentials.device_binding())
     }
 
     fn mac(&self, user: UserId, device: &str, expires: i64, binding: &str) -> [u8; 32] {

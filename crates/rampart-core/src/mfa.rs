@@ -624,13 +624,15 @@ impl MfaService {
     }
 
     async fn password_binding(&self, user: &User) -> Result<Vec<u8>, MfaError> {
-        let hash = self
+        let credentials = self
             .users
             .find_credentials(LoginKey::Username(&user.username.key()))
-            .await?
-            .and_then(|c| c.password_hash)
-            .unwrap_or_default();
-        Ok(TokenDigest::of(&hash).to_hex().into_bytes())
+            .await?;
+        let binding = match credentials {
+            Some(credentials) => credentials.device_binding(),
+            None => TokenDigest::of("").to_hex(),
+        };
+        Ok(binding.into_bytes())
     }
 
     fn device_mac(&self, user: UserId, expires: i64, binding: &[u8]) -> [u8; 32] {

@@ -182,6 +182,13 @@ impl MfaRepo for Store {
                 .await
                 .map_err(repo_error)?
                 .rows_affected();
+            // "Remember this device" marks stood in for the factor that is
+            // gone: they end with it (and known devices with them).
+            sqlx::query("UPDATE users SET sign_out_epoch = sign_out_epoch + 1 WHERE id = $1")
+                .bind(&id)
+                .execute(&mut *tx)
+                .await
+                .map_err(repo_error)?;
             removed == 1
         })
     }

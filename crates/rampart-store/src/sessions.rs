@@ -236,6 +236,17 @@ impl SessionRepo for Store {
     ) -> Result<u64, RepoError> {
         let mut ended = 0;
         audited!(self, audit, |tx| {
+            // The remember-me series end too (they would sign the browsers
+            // in again), but the one the kept session came from.
+            sqlx::query(
+                "DELETE FROM remember_tokens WHERE user_id = $1 AND COALESCE(series <> \
+                 (SELECT remember_series FROM sessions WHERE id = $2), TRUE)",
+            )
+            .bind(user.to_string())
+            .bind(keep.map(|k| k.0.as_str()))
+            .execute(&mut *tx)
+            .await
+            .map_err(repo_error)?;
             ended =
                 sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR id <> $2)")
                     .bind(user.to_string())

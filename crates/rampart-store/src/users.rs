@@ -421,11 +421,18 @@ impl UserRepo for Store {
                 .rows_affected()
                 > 0;
             if locked {
-                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                    .bind(id.to_string())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(repo_error)?;
+                // Its sessions end, and so do its remember-me series (an
+                // unlock must not bring a cookie's sign-in back).
+                for sql in [
+                    "DELETE FROM sessions WHERE user_id = $1",
+                    "DELETE FROM remember_tokens WHERE user_id = $1",
+                ] {
+                    sqlx::query(sql)
+                        .bind(id.to_string())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(repo_error)?;
+                }
             }
             changed
         })

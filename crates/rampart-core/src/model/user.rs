@@ -311,9 +311,26 @@ pub struct UserCredentials {
     pub password_hash: Option<String>,
     /// A second factor is on (read in the same statement: sign-in needs it).
     pub mfa_enabled: bool,
-    /// Raised each time the account is signed out everywhere (its
-    /// known-device cookies are bound to it).
+    /// Raised each time the account is signed out everywhere or its second
+    /// factor is removed (its known-device and trusted-device cookies are
+    /// bound to it).
     pub sign_out_epoch: i64,
+}
+
+impl UserCredentials {
+    /// What a device cookie of the account is bound to: a digest of its
+    /// password hash and its sign-out epoch, so a password change, a reset,
+    /// a sign-out everywhere or a removed second factor voids every cookie.
+    /// (Epoch 0 leaves the digest as it was before the epoch existed, so
+    /// older cookies stay valid until then.)
+    pub fn device_binding(&self) -> String {
+        let hash = self.password_hash.as_deref().unwrap_or_default();
+        let bound = match self.sign_out_epoch {
+            0 => hash.to_owned(),
+            epoch => format!("{hash}\n{epoch}"),
+        };
+        rampart_crypto::TokenDigest::of(&bound).to_hex()
+    }
 }
 
 /// What the store needs to create an account.

@@ -596,6 +596,30 @@ async fn trusted_device_skips_the_code_until_the_password_changes(backend: Backe
         "/login/mfa",
         "erin's mark is not fred's"
     );
+    // Removing the factor voids the mark: after an operator's reset and a
+    // new enrolment, the old mark stands in for nothing.
+    let out = rampart_cli(
+        &app,
+        &[
+            "user",
+            "reset-mfa",
+            "erin",
+            "--reason",
+            "lost phone, ticket 7",
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let again = app.browser();
+    assert_eq!(
+        location(&again.login("erin", GOOD_PASSWORD).await),
+        "/account"
+    );
+    enrol(&app, &again).await;
+    assert_eq!(
+        location(&with_mark(&mark).login("erin", GOOD_PASSWORD).await),
+        "/login/mfa",
+        "the mark of the removed factor skips nothing"
+    );
     // A password change voids the mark.
     let changed = browser
         .change_password(GOOD_PASSWORD, "another fine passphrase 5")

@@ -14,6 +14,7 @@ backend_tests!(
     a_restored_session_is_not_fresh,
     turning_on_a_second_factor_ends_every_series,
     theft_ends_the_sessions_the_series_started,
+    ending_sessions_ends_their_remember_me_series,
 );
 
 async fn login_remembered(browser: &Browser, username: &str) -> reqwest::Response {
@@ -340,4 +341,55 @@ async fn theft_ends_the_sessions_the_series_started(backend: Backend) {
         "the session the stolen series started has ended"
     );
     let _ = elsewhere;
+}
+
+/// Ending sessions ends the remember-me series that would sign the same
+/// browsers in again: "sign out your other sessions", an operator ending an
+/// account's sessions, and a lock (which an unlock does not undo).
+async fn ending_sessions_ends_their_remember_me_series(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    app.browser()
+        .register("alice", "alice@example.com", GOOD_PASSWORD)
+        .await;
+    let remembered = || async {
+        let browser = app.browser();
+        login_remembered(&browser, "alice").await;
+        browser.cookie("rampart_remember").unwrap()
+    };
+    // The owner signs out the other sessions.
+    let laptop = remembered().await;
+    let here = app.browser();
+    here.login("alice", GOOD_PASSWORD).await;
+    let page = here.get("/account/sessions").await.text().await.unwrap();
+    let resp = here
+        .post(
+            "/account/sessions/revoke",
+            &[
+                ("session_id", "others"),
+                ("csrf_token", &csrf_from(&page).unwrap()),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(account_with(&app, &laptop).await, StatusCode::SEE_OTHER);
+    assert_eq!(here.get("/account").await.status(), StatusCode::OK);
+    // An operator ends them.
+    let phone = remembered().await;
+    let out = crate::mfa::rampart_cli(&app, &["user", "lock", "alice"]);
+    assert!(out.status.success(), "{out:?}");
+    let out = crate::mfa::rampart_cli(&app, &["user", "unlock", "alice"]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        account_with(&app, &phone).await,
+        StatusCode::SEE_OTHER,
+        "an unlock does not bring the cookie back"
+    );
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM remember_tokens WHERE user_id <> $1",
+            ""
+        )
+        .await,
+        0
+    );
 }

@@ -48,9 +48,13 @@ pub struct Button {
 }
 
 /// A button per provider (of those in `only`, when given) to
-/// `{prefix}/{id}`, carrying `next` when it is a safe local path.
+/// `{prefix}/{id}`, carrying `next` when it is a safe local path (or an
+/// address `rd` may name).
 pub fn buttons(state: &AppState, prefix: &str, next: &str, only: Option<&[String]>) -> Vec<Button> {
-    let next = safe_local_path(next)
+    let allowed = safe_local_path(next)
+        .map(str::to_owned)
+        .or_else(|| state.settings.redirect_target(next));
+    let next = allowed
         .map(|n| {
             format!(
                 "?next={}",
@@ -92,10 +96,18 @@ async fn begin(
     next: &str,
     purpose: Purpose,
 ) -> Result<Response, WebError> {
-    let next = safe_local_path(next).unwrap_or("/account");
+    // A local path, or (a step-up from forward-auth) an address `rd` may
+    // name; anything else lands on the account page.
+    let next = super::reauth::target(state, next);
     let url = state
         .providers
-        .begin(id, &redirect_uri(state, id), &visitor.digest, next, purpose)
+        .begin(
+            id,
+            &redirect_uri(state, id),
+            &visitor.digest,
+            &next,
+            purpose,
+        )
         .await?;
     Ok(Redirect::to(&url).into_response())
 }

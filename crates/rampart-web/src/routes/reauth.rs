@@ -32,7 +32,7 @@ struct NextQuery {
 
 /// Where to go once proved: a local path, or (from a step-up at
 /// forward-auth) an address of this site or the cookie domain.
-fn target(state: &AppState, next: &str) -> String {
+pub(crate) fn target(state: &AppState, next: &str) -> String {
     match safe_local_path(next) {
         Some(path) => path.to_owned(),
         None => state
