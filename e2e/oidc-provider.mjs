@@ -16,6 +16,7 @@
 //   stale_auth_time  a validly signed token whose person signed in an hour
 //              before it was issued (a provider that ignored prompt=login)
 //   no_auth_time     a validly signed token without auth_time
+//   unsigned   the same claims with `alg: none` and no signature
 import Provider from "oidc-provider";
 import { generateKeyPair, exportJWK, SignJWT, decodeJwt } from "jose";
 
@@ -85,6 +86,9 @@ provider.use(async (ctx, next) => {
       ctx.body = { ...ctx.body, id_token: await resign({ iat: now - 7200, exp: now - 3600 }) };
     } else if (mode === "stale_auth_time") {
       ctx.body = { ...ctx.body, id_token: await resign({ auth_time: claims.iat - 3600 }) };
+    } else if (mode === "unsigned") {
+      const part = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
+      ctx.body = { ...ctx.body, id_token: `${part({ alg: "none", typ: "JWT" })}.${part(claims)}.` };
     } else if (mode === "no_auth_time") {
       const { auth_time, ...rest } = claims;
       const token = await new SignJWT(rest).setProtectedHeader({ alg: "RS256", kid: "test-key", typ: "JWT" }).sign(privateKey);

@@ -434,7 +434,11 @@ impl SignInService {
         // account (exempt from the account-wide lock-out).
         let device = self.parts.devices.issue(&session.user).await?;
         let remember = if browser.remember {
-            let cookie = self.parts.remember.issue(user_id).await?;
+            let (cookie, series) = self.parts.remember.issue(user_id).await?;
+            // The session records its series: signing out the account's
+            // other sessions keeps this browser's, and a theft of the
+            // series ends this session too.
+            self.parts.sessions.attach_series(&session, &series).await?;
             Some((cookie, self.parts.remember.ttl()))
         } else {
             None

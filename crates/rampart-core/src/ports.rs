@@ -198,6 +198,8 @@ pub trait SessionRepo: Send + Sync + 'static {
         user: Option<UserId>,
         audit: &AuditEvent,
     ) -> Result<u64, RepoError>;
+    /// Records the remember-me series a session came with.
+    async fn set_session_series(&self, id: &SessionId, series: &str) -> Result<(), RepoError>;
     /// Deletes the sessions of `user` beyond the `max` most recently started
     /// ones, never `newest`; returns how many ended.
     async fn keep_newest_sessions(

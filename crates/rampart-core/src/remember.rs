@@ -129,11 +129,13 @@ impl RememberService {
         )))
     }
 
-    /// Starts a new series for a sign-in that asked to be remembered.
-    pub async fn issue(&self, user_id: UserId) -> Result<SecretString, RepoError> {
+    /// Starts a new series for a sign-in that asked to be remembered:
+    /// the cookie, and the series (the session it came with records it).
+    pub async fn issue(&self, user_id: UserId) -> Result<(SecretString, String), RepoError> {
         let expires_at = self.clock.now() + self.ttl;
-        self.issue_in(user_id, uuid::Uuid::new_v4().to_string(), expires_at)
-            .await
+        let series = uuid::Uuid::new_v4().to_string();
+        let cookie = self.issue_in(user_id, series.clone(), expires_at).await?;
+        Ok((cookie, series))
     }
 
     /// Checks a presented cookie, rotating it when valid.

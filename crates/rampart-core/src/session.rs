@@ -357,6 +357,13 @@ impl SessionService {
         .await
     }
 
+    /// Records that `session` came with the remember-me `series` (a sign-in
+    /// that asked to be remembered).
+    pub async fn attach_series(&self, session: &Session, series: &str) -> Result<(), SessionError> {
+        self.repo.set_session_series(&session.id, series).await?;
+        Ok(())
+    }
+
     /// Ends every session the remember-me `series` of `user` started (the
     /// series was stolen).
     pub async fn end_series(&self, user: UserId, series: &str) -> Result<u64, SessionError> {

@@ -5,6 +5,8 @@
 //! sources so no other generator can creep in: no `rand`, `fastrand` or
 //! seeded generator anywhere, and `getrandom` called in one place.
 
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {

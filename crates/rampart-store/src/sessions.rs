@@ -205,6 +205,18 @@ impl SessionRepo for Store {
         Ok(ended)
     }
 
+    async fn set_session_series(&self, id: &SessionId, series: &str) -> Result<(), RepoError> {
+        on_pool!(self, |pool| sqlx::query(
+            "UPDATE sessions SET remember_series = $1 WHERE id = $2"
+        )
+        .bind(series)
+        .bind(&id.0)
+        .execute(pool)
+        .await
+        .map(|_| ())
+        .map_err(repo_error))
+    }
+
     async fn keep_newest_sessions(
         &self,
         user: UserId,

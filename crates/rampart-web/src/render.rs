@@ -8,6 +8,33 @@ use minijinja::{AutoEscape, Environment};
 use serde::Serialize;
 use std::path::PathBuf;
 
+/// What every page's header shows about the visitor: for a signed-in
+/// person the menu and a sign-out button (a POST with the CSRF token), for
+/// anyone else the ways in. Set once per request by the session middleware
+/// ([`with_chrome`]), so no handler has to pass it (ASVS 7.4.4).
+#[derive(Clone, Default, Serialize)]
+pub struct Chrome {
+    /// Someone is signed in.
+    pub signed_in: bool,
+    /// Their username.
+    pub username: String,
+    /// They may open the console.
+    pub is_staff: bool,
+    /// The request's CSRF token, for the sign-out form.
+    pub csrf_token: String,
+    /// Anyone may create an account.
+    pub registration_open: bool,
+}
+
+tokio::task_local! {
+    static CHROME: Chrome;
+}
+
+/// Runs `handler` (a request's handling) with `chrome` for its pages.
+pub async fn with_chrome<F: std::future::Future>(chrome: Chrome, handler: F) -> F::Output {
+    CHROME.scope(chrome, handler).await
+}
+
 /// Embeds `templates/NAME` for each name.
 macro_rules! built_in {
     ($($name:literal),* $(,)?) => {
@@ -106,8 +133,14 @@ impl Templates {
             .render(minijinja::value::Serde(ctx))
     }
 
-    /// Renders a full HTML response with `status`.
+    /// Renders a full HTML response with `status`; the page's header gets
+    /// the request's [`Chrome`] as `chrome`.
     pub fn page(&self, status: StatusCode, name: &str, ctx: impl Serialize) -> Response {
+        let chrome = CHROME.try_with(Clone::clone).unwrap_or_default();
+        let ctx = minijinja::context! {
+            chrome => minijinja::Value::from(minijinja::value::Serde(&chrome)),
+            ..minijinja::Value::from(minijinja::value::Serde(&ctx))
+        };
         match self.render_to_string(name, ctx) {
             Ok(html) => (
                 status,
@@ -132,6 +165,44 @@ impl Templates {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    /// ASVS 6.2.6 and 6.2.7: every password field is masked and tells
+    /// password managers what it holds; nothing stops pasting or limits
+    /// the length the policy allows.
+    #[test]
+    fn password_fields_are_masked_and_manager_friendly() {
+        let mut seen = 0;
+        for (name, text) in BUILT_IN {
+            for input in text.split("<input").skip(1) {
+                let tag = &input[..input.find('>').unwrap()];
+                let field = tag
+                    .split("name=\"")
+                    .nth(1)
+                    .and_then(|rest| rest.split('"').next())
+                    .unwrap_or_default();
+                if !field.contains("password") {
+                    continue;
+                }
+                seen += 1;
+                assert!(tag.contains("type=\"password\""), "{name}: {tag}");
+                assert!(
+                    tag.contains("autocomplete=\"current-password\"")
+                        || tag.contains("autocomplete=\"new-password\""),
+                    "{name}: {tag}"
+                );
+                for banned in [
+                    "maxlength",
+                    "onpaste",
+                    "oncopy",
+                    "autocomplete=\"off\"",
+                    "readonly",
+                ] {
+                    assert!(!tag.contains(banned), "{name}: {tag} has {banned}");
+                }
+            }
+        }
+        assert!(seen >= 10, "only {seen} password fields found");
+    }
 
     #[test]
     fn every_template_file_is_built_in() {

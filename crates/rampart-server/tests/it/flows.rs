@@ -7,6 +7,9 @@ use reqwest::StatusCode;
 use reqwest::header::SET_COOKIE;
 
 backend_tests!(
+    every_signed_in_page_offers_sign_out,
+    passwords_are_verified_exactly_as_typed,
+    passwords_do_not_expire,
     register_signs_in_and_greets_by_name,
     register_problems_are_listed_and_values_kept,
     login_by_username_or_email_redirects_to_next_or_account,
@@ -430,4 +433,118 @@ async fn closed_registration_is_refused(backend: Backend) {
         .await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     assert!(app.accounts.list().await.unwrap().is_empty());
+}
+
+/// ASVS 7.4.4: every page a signed-in person sees carries the header's
+/// sign-out button (a POST with the CSRF token), and it works; anonymous
+/// pages offer the ways in instead.
+async fn every_signed_in_page_offers_sign_out(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let browser = app.browser();
+    browser
+        .register("ada", "ada@example.com", GOOD_PASSWORD)
+        .await;
+    app.make_admin("ada").await;
+    let sign_out_form = "<form method=\"post\" action=\"/logout\"";
+    for path in [
+        "/account",
+        "/account/sessions",
+        "/account/password",
+        "/account/email",
+        "/account/mfa/totp",
+        "/account/tokens",
+        "/account/delete",
+        "/reauth",
+        "/admin",
+        "/admin/users",
+    ] {
+        let resp = browser.get(path).await;
+        assert_eq!(resp.status(), StatusCode::OK, "{path}");
+        let html = resp.text().await.unwrap();
+        assert_eq!(html.matches(sign_out_form).count(), 1, "{path}");
+        assert!(
+            html.contains("href=\"/admin\""),
+            "{path}: staff see the console"
+        );
+    }
+    // The header's button signs out.
+    let page = browser.get("/account/sessions").await.text().await.unwrap();
+    let token = csrf_from(&page).unwrap();
+    let resp = browser.post("/logout", &[("csrf_token", &token)]).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        browser.get("/account").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    // Anonymous pages: the ways in, no sign-out.
+    for path in ["/login", "/register", "/password/forgot"] {
+        let html = browser.get(path).await.text().await.unwrap();
+        assert!(!html.contains(sign_out_form), "{path}");
+        assert!(html.contains("href=\"/login\""), "{path}");
+    }
+}
+
+/// ASVS 6.2.8 and NIST: the password is checked exactly as it was set: no
+/// truncation (even at 1024 bytes), no case folding, no trimming.
+async fn passwords_are_verified_exactly_as_typed(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let api = reqwest::Client::new();
+    let long = "a long unusual phrase 42 ".repeat(41)[..1024].to_owned();
+    let sign_in = |name: &'static str, password: String| {
+        let api = api.clone();
+        let url = app.url("/api/v1/sessions");
+        async move {
+            api.post(url)
+                .json(&serde_json::json!({"username": name, "password": password}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    for (name, password) in [("lena", long.clone()), ("mia", GOOD_PASSWORD.to_owned())] {
+        let created = api
+            .post(app.url("/api/v1/users"))
+            .json(&serde_json::json!({"username": name, "email": format!("{name}@example.com"), "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.status(), StatusCode::CREATED, "{name}");
+        let mut near = vec![
+            password[..password.len() - 1].to_owned(),
+            password.to_uppercase(),
+            format!(" {}", &password[1..]),
+            format!("{} ", &password[..password.len() - 1]),
+        ];
+        if password.len() < 1024 {
+            near.push(format!("{password} "));
+            near.push(format!("{password}x"));
+        }
+        for wrong in near {
+            // Past any lock the attempts before it earned.
+            app.clock.advance(time::Duration::hours(2));
+            assert_eq!(
+                sign_in(name, wrong.clone()).await,
+                StatusCode::UNAUTHORIZED,
+                "{name}: {:?}",
+                &wrong[wrong.len().saturating_sub(8)..]
+            );
+        }
+        app.clock.advance(time::Duration::hours(2));
+        assert_eq!(sign_in(name, password).await, StatusCode::CREATED, "{name}");
+    }
+}
+
+/// ASVS 6.2.10: a password does not expire with time.
+async fn passwords_do_not_expire(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let browser = app.browser();
+    browser
+        .register("olga", "olga@example.com", GOOD_PASSWORD)
+        .await;
+    browser.logout().await;
+    app.clock.advance(time::Duration::days(400));
+    let resp = browser.login("olga", GOOD_PASSWORD).await;
+    assert_eq!(location(&resp), "/account");
+    assert_eq!(browser.get("/account").await.status(), StatusCode::OK);
 }

@@ -24,6 +24,7 @@ backend_tests!(
     operator_resets_mfa_and_the_user_disables_it,
     an_administrator_resets_a_second_factor_with_a_reason,
     the_totp_drift_window_is_configured,
+    every_account_must_enrol_when_all_are_required,
     a_second_factor_can_be_required,
 );
 
@@ -1111,4 +1112,34 @@ async fn the_totp_drift_window_is_configured(backend: Backend) {
     });
     let err = too_wide.err().expect("a window of 3 steps is refused");
     assert!(err.to_string().contains("mfa.totp_skew_steps"), "{err}");
+}
+
+/// `mfa.required = "all"`: every account, privileged or not, is signed in
+/// only to enrol until it has a second factor.
+async fn every_account_must_enrol_when_all_are_required(backend: Backend) {
+    let app = TestApp::spawn_with(&backend, |raw| {
+        raw.mfa = Some(rampart_server::config::RawMfa {
+            required: Some("all".into()),
+            ..Default::default()
+        })
+    })
+    .await;
+    let browser = app.browser();
+    browser
+        .register("pat", "pat@example.com", GOOD_PASSWORD)
+        .await;
+    let resp = browser.get("/account").await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&resp), "/account/mfa/totp");
+    let resp = reqwest::Client::new()
+        .post(app.url("/api/v1/sessions"))
+        .json(&serde_json::json!({"username": "pat", "password": GOOD_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "mfa_enrollment_required");
+    enrol(&app, &browser).await;
+    assert_eq!(browser.get("/account").await.status(), StatusCode::OK);
 }

@@ -255,7 +255,7 @@ async fn forged_provider_answers_are_refused(backend: Backend) {
 
     // Altered ID tokens: a changed payload under the old signature, a
     // validly signed token for another client, another nonce, expired.
-    for mode in ["signature", "audience", "nonce", "expired"] {
+    for mode in ["signature", "audience", "nonce", "expired", "unsigned"] {
         let browser = app.browser();
         let back = answer_for(&browser, "ada").await;
         provider.tamper_next_token(mode).await;
@@ -292,7 +292,7 @@ async fn forged_provider_answers_are_refused(backend: Backend) {
             "%\"reason\":\"id_token_invalid\"%"
         )
         .await,
-        4
+        5
     );
     assert_eq!(
         app.scalar(
@@ -414,7 +414,7 @@ async fn identities_link_only_by_their_owner_or_a_trusted_verified_address(backe
     let back = sign_in_at_provider(&lena, &to_provider, "lena-at-corp").await;
     let linked = lena.get_url(&back).await;
     assert_eq!(linked.status(), StatusCode::SEE_OTHER);
-    assert_eq!(linked.headers()["location"], "/account");
+    assert_eq!(linked.headers()["location"], "/account?changed=factor");
     let account = lena.get("/account").await.text().await.unwrap();
     assert!(account.contains("Corp SSO") && account.contains("lena-at-corp@example.com"));
     let later = app.browser();

@@ -19,6 +19,7 @@ backend_tests!(
     verification_mail_can_be_resent_but_not_too_often,
     mail_templates_can_be_overridden,
     words_of_the_site_and_the_account_are_refused_everywhere,
+    a_reset_keeps_the_second_factor,
 );
 
 const NEW_PASSWORD: &str = "a brand new passphrase 9";
@@ -792,4 +793,43 @@ async fn words_of_the_site_and_the_account_are_refused_everywhere(backend: Backe
         String::from_utf8_lossy(&out.stderr).contains("must not contain \"rampart\""),
         "{out:?}"
     );
+}
+
+/// ASVS 6.4.3: resetting a forgotten password does not skip the second
+/// factor: the next sign-in still asks for the code, on pages and the API.
+async fn a_reset_keeps_the_second_factor(backend: Backend) {
+    let (app, sink) = app_with_mail(&backend).await;
+    let browser = app.browser();
+    crate::mfa::enrol_in_browser(&app, &browser, "tara").await;
+    browser.logout().await;
+    let api = reqwest::Client::new();
+    api.post(app.url("/api/v1/password-resets"))
+        .json(&json!({"email": "tara@example.com"}))
+        .send()
+        .await
+        .unwrap();
+    let token = token_in(
+        &sink.wait_for_subject("Reset your password").await,
+        "/password/reset",
+    )
+    .unwrap();
+    let resp = api
+        .post(app.url("/api/v1/password-resets/confirm"))
+        .json(&json!({"token": token, "password": NEW_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    let resp = browser.login("tara", NEW_PASSWORD).await;
+    assert_eq!(rampart_testkit::api::location(&resp), "/login/mfa");
+    assert_ne!(browser.get("/account").await.status(), StatusCode::OK);
+    let resp = api
+        .post(app.url("/api/v1/sessions"))
+        .json(&json!({"username": "tara", "password": NEW_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "mfa_required");
 }

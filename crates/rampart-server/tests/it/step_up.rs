@@ -105,7 +105,7 @@ async fn two_factor_rule_asks_for_a_second_factor(backend: Backend) {
     let cookie = format!("rampart_session={}", alice.session_token().unwrap());
     let forged = crate::forward_auth::verify_with(
         &app,
-        &app.base.trim_start_matches("http://").to_owned(),
+        app.base.trim_start_matches("http://"),
         "/secure/x",
         &[("cookie", &cookie), ("remote-auth-methods", "pwd,otp")],
     )

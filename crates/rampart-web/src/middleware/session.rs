@@ -15,6 +15,8 @@ use crate::cookies;
 use crate::error::WebError;
 use crate::extract::Visitor;
 use crate::extract::client::client_ip;
+use crate::middleware::csrf::token_for;
+use crate::render::{Chrome, with_chrome};
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, header};
@@ -187,8 +189,21 @@ pub async fn load_session(State(state): State<AppState>, mut req: Request, next:
             }
         },
     };
+    let chrome = match &visitor.session {
+        Some(session) => Chrome {
+            signed_in: true,
+            username: session.user.username.as_str().to_owned(),
+            is_staff: state.admin.roles().is_staff(&session.user),
+            csrf_token: token_for(&settings.csrf_key, &visitor.digest),
+            registration_open: settings.registration_open,
+        },
+        None => Chrome {
+            registration_open: settings.registration_open,
+            ..Chrome::default()
+        },
+    };
     req.extensions_mut().insert(visitor);
-    let mut response = next.run(req).await;
+    let mut response = with_chrome(chrome, next.run(req)).await;
     let already = |name: &str, response: &Response| {
         response
             .headers()
