@@ -122,25 +122,24 @@ impl Templates {
         Ok(Self { env })
     }
 
-    /// Renders a template to a string.
+    /// Renders a template to a string; its header gets the request's
+    /// [`Chrome`] as `chrome`.
     pub fn render_to_string(
         &self,
         name: &str,
         ctx: impl Serialize,
     ) -> Result<String, minijinja::Error> {
-        self.env
-            .get_template(name)?
-            .render(minijinja::value::Serde(ctx))
-    }
-
-    /// Renders a full HTML response with `status`; the page's header gets
-    /// the request's [`Chrome`] as `chrome`.
-    pub fn page(&self, status: StatusCode, name: &str, ctx: impl Serialize) -> Response {
+        // The page header's `chrome`: the request's, or an anonymous one.
         let chrome = CHROME.try_with(Clone::clone).unwrap_or_default();
         let ctx = minijinja::context! {
             chrome => minijinja::Value::from(minijinja::value::Serde(&chrome)),
             ..minijinja::Value::from(minijinja::value::Serde(&ctx))
         };
+        self.env.get_template(name)?.render(ctx)
+    }
+
+    /// Renders a full HTML response with `status`.
+    pub fn page(&self, status: StatusCode, name: &str, ctx: impl Serialize) -> Response {
         match self.render_to_string(name, ctx) {
             Ok(html) => (
                 status,

@@ -41,6 +41,7 @@ mod brute_force;
 mod bypass;
 mod cli;
 mod concurrency;
+mod conformance;
 mod connections;
 mod csrf;
 mod escalation;

@@ -360,14 +360,11 @@ async fn ending_sessions_ends_their_remember_me_series(backend: Backend) {
     let laptop = remembered().await;
     let here = app.browser();
     here.login("alice", GOOD_PASSWORD).await;
-    let page = here.get("/account/sessions").await.text().await.unwrap();
     let resp = here
-        .post(
+        .submit(
+            "/account/sessions",
             "/account/sessions/revoke",
-            &[
-                ("session_id", "others"),
-                ("csrf_token", &csrf_from(&page).unwrap()),
-            ],
+            &[("session_id", "others")],
         )
         .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);

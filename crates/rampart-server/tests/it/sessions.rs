@@ -205,14 +205,11 @@ async fn ending_sessions_needs_a_fresh_sign_in(backend: Backend) {
     // Past session.fresh_for (10 minutes), the page sends to /reauth and
     // nothing ends; so does the API.
     app.clock.advance(Duration::minutes(11));
-    let page = alice.get("/account/sessions").await.text().await.unwrap();
     let resp = alice
-        .post(
+        .submit(
+            "/account/sessions",
             "/account/sessions/revoke",
-            &[
-                ("session_id", "others"),
-                ("csrf_token", &csrf_from(&page).unwrap()),
-            ],
+            &[("session_id", "others")],
         )
         .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
@@ -252,14 +249,11 @@ async fn ending_sessions_needs_a_fresh_sign_in(backend: Backend) {
             ],
         )
         .await;
-    let page = alice.get("/account/sessions").await.text().await.unwrap();
     let resp = alice
-        .post(
+        .submit(
+            "/account/sessions",
             "/account/sessions/revoke",
-            &[
-                ("session_id", "others"),
-                ("csrf_token", &csrf_from(&page).unwrap()),
-            ],
+            &[("session_id", "others")],
         )
         .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
@@ -443,12 +437,10 @@ async fn a_factor_change_offers_to_end_the_other_sessions(backend: Backend) {
     assert!(page.contains("id=\"sign-out-others\""), "{back}: {page}");
     // The offer ends the laptop's session, not this one.
     let resp = alice
-        .post(
+        .submit(
+            &back,
             "/account/sessions/revoke",
-            &[
-                ("session_id", "others"),
-                ("csrf_token", &csrf_from(&page).unwrap()),
-            ],
+            &[("session_id", "others")],
         )
         .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
