@@ -551,7 +551,9 @@ impl SignInService {
         {
             return Ok(Reproved::WrongPassword);
         }
-        let mut methods = session.methods.with_first(false);
+        // What this proof shows, not what the session once had (a factor
+        // removed since must not live on in it).
+        let mut methods = AuthMethods::PASSWORD;
         if self.parts.mfa.is_enabled(session.user.id).await? {
             let Some(code) = code.filter(|c| !c.trim().is_empty()) else {
                 return Ok(Reproved::WrongCode);
@@ -592,7 +594,7 @@ impl SignInService {
                 .await?;
             return Ok(ProviderReproved::SecondFactorDue { challenge });
         }
-        let methods = session.methods.with_first(true);
+        let methods = AuthMethods::NONE.with_first(true);
         let token = self.renew(session, client, methods).await?;
         Ok(ProviderReproved::Proved(token))
     }

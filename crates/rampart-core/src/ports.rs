@@ -177,12 +177,14 @@ pub trait SessionRepo: Send + Sync + 'static {
     /// The session with this token digest, with its user.
     async fn find_session(&self, digest: &TokenDigest) -> Result<Option<StoredSession>, RepoError>;
     /// Replaces what the session has proved (its token digest, freshness,
-    /// client and methods).
+    /// client and methods), only while its token is still `expected` (a
+    /// concurrent re-authentication rotated it otherwise); false when not.
     async fn set_session_proof(
         &self,
         id: &SessionId,
+        expected: &TokenDigest,
         proof: &SessionProof,
-    ) -> Result<(), RepoError>;
+    ) -> Result<bool, RepoError>;
     /// Deletes one session; false when there was none.
     async fn delete_session(
         &self,

@@ -661,8 +661,17 @@ impl SessionService {
             fingerprint: fingerprint.to_owned(),
             methods,
         };
-        self.repo.set_session_proof(&session.id, &proof).await?;
+        let rotated = self
+            .repo
+            .set_session_proof(&session.id, &session.digest, &proof)
+            .await?;
         self.cache_remove(&session.digest);
+        if !rotated {
+            // Ended, or rotated by a concurrent request: this proof is void.
+            return Err(SessionError(RepoError::Unavailable(
+                "the session changed while it was being proved again".into(),
+            )));
+        }
         Ok(token)
     }
 
@@ -680,7 +689,10 @@ impl SessionService {
             fingerprint: session.fingerprint.clone(),
             methods,
         };
-        self.repo.set_session_proof(&session.id, &proof).await?;
+        // Nothing changes when a concurrent request rotated the token.
+        self.repo
+            .set_session_proof(&session.id, &session.digest, &proof)
+            .await?;
         self.cache_remove(&session.digest);
         Ok(())
     }
@@ -708,7 +720,10 @@ impl SessionService {
                 fingerprint: session.fingerprint.clone(),
                 methods: session.methods,
             };
-            self.repo.set_session_proof(&session.id, &proof).await?;
+            // Nothing changes when a concurrent request rotated the token.
+            self.repo
+                .set_session_proof(&session.id, &session.digest, &proof)
+                .await?;
             self.cache_remove(&session.digest);
         }
         let stale = Session {

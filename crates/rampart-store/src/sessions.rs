@@ -140,20 +140,23 @@ impl SessionRepo for Store {
     async fn set_session_proof(
         &self,
         id: &SessionId,
+        expected: &TokenDigest,
         proof: &SessionProof,
-    ) -> Result<(), RepoError> {
+    ) -> Result<bool, RepoError> {
         on_pool!(self, |pool| {
             sqlx::query(
-            "UPDATE sessions SET token_hash = $1, fresh_at = $2, fingerprint = $3, auth_methods = $4 WHERE id = $5"
+            "UPDATE sessions SET token_hash = $1, fresh_at = $2, fingerprint = $3, auth_methods = $4 \
+             WHERE id = $5 AND token_hash = $6"
         )
         .bind(proof.digest.to_hex())
         .bind(proof.fresh_at.unix_timestamp())
         .bind(&proof.fingerprint)
         .bind(proof.methods.to_list())
         .bind(&id.0)
+        .bind(expected.to_hex())
         .execute(pool)
         .await
-        .map(|_| ())
+        .map(|done| done.rows_affected() > 0)
         .map_err(repo_error)
         })
     }
@@ -163,15 +166,24 @@ impl SessionRepo for Store {
         id: &SessionId,
         audit: Option<&AuditEvent>,
     ) -> Result<bool, RepoError> {
-        audited!(self, audit, |tx| sqlx::query(
-            "DELETE FROM sessions WHERE id = $1"
-        )
-        .bind(&id.0)
-        .execute(&mut *tx)
-        .await
-        .map_err(repo_error)?
-        .rows_affected()
-            > 0)
+        audited!(self, audit, |tx| {
+            // The remember-me series the session came with ends with it,
+            // or its cookie would sign the browser straight back in.
+            sqlx::query(
+                "DELETE FROM remember_tokens WHERE series = (SELECT remember_series FROM sessions WHERE id = $1)",
+            )
+            .bind(&id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(repo_error)?;
+            sqlx::query("DELETE FROM sessions WHERE id = $1")
+                .bind(&id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(repo_error)?
+                .rows_affected()
+                > 0
+        })
     }
 
     async fn sign_out_everywhere(
@@ -224,20 +236,43 @@ impl SessionRepo for Store {
         max: u32,
     ) -> Result<u64, RepoError> {
         // The newest is always kept; of the others, the `max - 1` most
-        // recently started stay.
+        // recently started stay. The ended ones' remember-me series end too.
         let others = i64::from(max.saturating_sub(1));
-        on_pool!(self, |pool| sqlx::query(
-            "DELETE FROM sessions WHERE user_id = $1 AND id <> $2 AND id NOT IN \
-             (SELECT id FROM sessions WHERE user_id = $1 AND id <> $2 \
-              ORDER BY created_at DESC, last_seen_at DESC, id DESC LIMIT $3)"
-        )
-        .bind(user.to_string())
-        .bind(&newest.0)
-        .bind(others)
-        .execute(pool)
-        .await
-        .map(|done| done.rows_affected())
-        .map_err(repo_error))
+        // The account's sessions beyond the newest `max`, but `newest`.
+        macro_rules! beyond {
+            () => {
+                "SELECT id FROM sessions WHERE user_id = $1 AND id <> $2 AND id NOT IN \
+                 (SELECT id FROM sessions WHERE user_id = $1 AND id <> $2 \
+                 ORDER BY created_at DESC, last_seen_at DESC, id DESC LIMIT $3)"
+            };
+        }
+        let series = concat!(
+            "DELETE FROM remember_tokens WHERE series IN \
+             (SELECT remember_series FROM sessions WHERE id IN (",
+            beyond!(),
+            "))"
+        );
+        let sessions = concat!("DELETE FROM sessions WHERE id IN (", beyond!(), ")");
+        let mut ended = 0;
+        audited!(self, None::<&AuditEvent>, |tx| {
+            sqlx::query(series)
+                .bind(user.to_string())
+                .bind(&newest.0)
+                .bind(others)
+                .execute(&mut *tx)
+                .await
+                .map_err(repo_error)?;
+            ended = sqlx::query(sessions)
+                .bind(user.to_string())
+                .bind(&newest.0)
+                .bind(others)
+                .execute(&mut *tx)
+                .await
+                .map_err(repo_error)?
+                .rows_affected();
+            true
+        })?;
+        Ok(ended)
     }
 
     async fn delete_user_sessions(

@@ -318,14 +318,14 @@ mod tests {
             rules.decide(&request, Some((&user, restored_then_code))),
             Ok(Decision::StepUp)
         );
-        for second in [
-            SecondFactor::Totp,
-            SecondFactor::RecoveryCode,
-            SecondFactor::TrustedDevice,
-        ] {
+        for second in [SecondFactor::Totp, SecondFactor::RecoveryCode] {
             let method = SignInMethod::Factors(FirstFactor::Password, Some(second));
             assert_eq!(by(method), Ok(Decision::Allow), "{second:?}");
         }
+        // A "remember this device" mark skipped the code: no factor proved.
+        let skipped =
+            SignInMethod::Factors(FirstFactor::Password, Some(SecondFactor::TrustedDevice));
+        assert_eq!(by(skipped), Ok(Decision::StepUp));
         assert_eq!(rules.decide(&request, None), Ok(Decision::Unauthenticated));
         assert_eq!(
             rules.decide(&request, Some((&user, AuthMethods::NONE))),

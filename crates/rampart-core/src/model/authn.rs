@@ -77,7 +77,9 @@ impl AuthMethods {
     const DEV: u8 = 1 << 4;
     const HWK: u8 = 1 << 5;
     const REMEMBERED: u8 = 1 << 6;
-    const SECOND: u8 = Self::OTP | Self::REC | Self::DEV | Self::HWK;
+    /// What a step-up accepts: a factor proved, not a "remember this
+    /// device" mark standing in for one (a long-lived cookie).
+    const SECOND: u8 = Self::OTP | Self::REC | Self::HWK;
     const NAMES: [(u8, &'static str); 7] = [
         (Self::PWD, "pwd"),
         (Self::FED, "fed"),

@@ -370,6 +370,32 @@ async fn ending_sessions_ends_their_remember_me_series(backend: Backend) {
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(account_with(&app, &laptop).await, StatusCode::SEE_OTHER);
     assert_eq!(here.get("/account").await.status(), StatusCode::OK);
+    // Ending one session by its id ends the series it came with.
+    let tablet = remembered().await;
+    let api = app.api_login("alice", GOOD_PASSWORD).await;
+    let sessions: serde_json::Value = reqwest::Client::new()
+        .get(app.url("/api/v1/me/sessions"))
+        .bearer_auth(&api)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for session in sessions.as_array().unwrap() {
+        if session["current"] == false {
+            let id = session["id"].as_str().unwrap();
+            let status = reqwest::Client::new()
+                .delete(app.url(&format!("/api/v1/me/sessions/{id}")))
+                .bearer_auth(&api)
+                .send()
+                .await
+                .unwrap()
+                .status();
+            assert_eq!(status, StatusCode::NO_CONTENT);
+        }
+    }
+    assert_eq!(account_with(&app, &tablet).await, StatusCode::SEE_OTHER);
     // An operator ends them.
     let phone = remembered().await;
     let out = crate::mfa::rampart_cli(&app, &["user", "lock", "alice"]);
