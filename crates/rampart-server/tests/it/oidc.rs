@@ -17,6 +17,7 @@ backend_tests!(
     identities_link_only_by_their_owner_or_a_trusted_verified_address,
     the_second_factor_still_applies_after_the_provider,
     a_linked_identity_confirms_a_stale_session,
+    the_same_subject_at_two_providers_is_two_people,
 );
 
 /// The provider's accounts whose e-mail claims the tests choose.
@@ -622,4 +623,68 @@ async fn a_linked_identity_confirms_a_stale_session(backend: Backend) {
             .unwrap(),
     );
     assert!(!page.contains("Confirm with Corp SSO"));
+}
+
+/// ASVS 6.8.1: identities are namespaced by provider: the same `sub` at
+/// two providers never opens the other's account.
+async fn the_same_subject_at_two_providers_is_two_people(backend: Backend) {
+    let (corp_port, partner_port) = (rampart_testkit::free_port(), rampart_testkit::free_port());
+    let app = TestApp::spawn_with(&backend, |raw| {
+        let provider = |id: &str, port: u16| RawProvider {
+            id: id.into(),
+            name: Some(format!("{id} SSO")),
+            issuer: Some(format!("http://127.0.0.1:{port}")),
+            client_id: CLIENT_ID.into(),
+            client_secret: Some(CLIENT_SECRET.into()),
+            create_users: Some(true),
+            trust_email: Some(false),
+            ..RawProvider::default()
+        };
+        raw.oidc = Some(RawOidc {
+            providers: vec![
+                provider("corp", corp_port),
+                provider("partner", partner_port),
+            ],
+        });
+    })
+    .await;
+    let test = "the_same_subject_at_two_providers_is_two_people";
+    let started = |id: &str, port: u16, email: &str| {
+        OpenIdProvider::start(
+            test,
+            port,
+            &format!("{}/login/oidc/{id}/callback", app.base),
+            json!({"sam": {"email": email, "email_verified": true}}),
+        )
+    };
+    let Some(_corp) = started("corp", corp_port, "sam@corp.example") else {
+        return;
+    };
+    let Some(_partner) = started("partner", partner_port, "sam@partner.example") else {
+        return;
+    };
+    let at_corp = app.browser();
+    let to_provider = start(&at_corp, "/login/oidc/corp").await;
+    let back = sign_in_at_provider(&at_corp, &to_provider, "sam").await;
+    assert_eq!(at_corp.get_url(&back).await.status(), StatusCode::SEE_OTHER);
+    let corp_account = signed_in_as(&at_corp)
+        .await
+        .expect("signed in through corp");
+
+    // The partner's "sam" is someone else: never Corp's account.
+    let at_partner = app.browser();
+    let to_provider = start(&at_partner, "/login/oidc/partner").await;
+    let back = sign_in_at_provider(&at_partner, &to_provider, "sam").await;
+    at_partner.get_url(&back).await;
+    let partner_account = signed_in_as(&at_partner).await;
+    assert_ne!(partner_account.as_deref(), Some(corp_account.as_str()));
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(DISTINCT user_id) FROM external_identities WHERE subject = $1",
+            "sam"
+        )
+        .await,
+        i64::from(partner_account.is_some()) + 1,
+        "one account per (provider, subject)"
+    );
 }
