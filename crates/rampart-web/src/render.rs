@@ -10,14 +10,14 @@ use std::path::PathBuf;
 
 /// What every page's header shows about the visitor: for a signed-in
 /// person the menu and a sign-out button (a POST with the CSRF token), for
-/// anyone else the ways in. Set once per request by the session middleware
-/// ([`with_chrome`]), so no handler has to pass it (ASVS 7.4.4).
+/// anyone else the ways in. The session middleware sets, once per request
+/// ([`with_chrome`]), how to build it; it is built only when a page is
+/// rendered (not for redirects, POSTs or JSON), so no handler has to pass it
+/// (ASVS 7.4.4).
 #[derive(Clone, Default, Serialize)]
 pub struct Chrome {
     /// Someone is signed in.
     pub signed_in: bool,
-    /// Their username.
-    pub username: String,
     /// They may open the console.
     pub is_staff: bool,
     /// The request's CSRF token, for the sign-out form.
@@ -26,12 +26,15 @@ pub struct Chrome {
     pub registration_open: bool,
 }
 
+/// Builds the request's [`Chrome`] when a page needs it.
+pub type ChromeSource = std::sync::Arc<dyn Fn() -> Chrome + Send + Sync>;
+
 tokio::task_local! {
-    static CHROME: Chrome;
+    static CHROME: ChromeSource;
 }
 
 /// Runs `handler` (a request's handling) with `chrome` for its pages.
-pub async fn with_chrome<F: std::future::Future>(chrome: Chrome, handler: F) -> F::Output {
+pub async fn with_chrome<F: std::future::Future>(chrome: ChromeSource, handler: F) -> F::Output {
     CHROME.scope(chrome, handler).await
 }
 
@@ -130,7 +133,7 @@ impl Templates {
         ctx: impl Serialize,
     ) -> Result<String, minijinja::Error> {
         // The page header's `chrome`: the request's, or an anonymous one.
-        let chrome = CHROME.try_with(Clone::clone).unwrap_or_default();
+        let chrome = CHROME.try_with(|build| build()).unwrap_or_default();
         let ctx = minijinja::context! {
             chrome => minijinja::Value::from(minijinja::value::Serde(&chrome)),
             ..minijinja::Value::from(minijinja::value::Serde(&ctx))

@@ -147,12 +147,15 @@ impl AuthMethods {
     /// The names, comma-separated (`pwd,otp`): the stored form and the
     /// header's.
     pub fn to_list(self) -> String {
-        Self::NAMES
-            .iter()
-            .filter(|(bit, _)| self.0 & bit != 0)
-            .map(|(_, name)| *name)
-            .collect::<Vec<_>>()
-            .join(",")
+        // One allocation: `/auth/verify` writes this on every answer.
+        let mut list = String::with_capacity(24);
+        for (_, name) in Self::NAMES.iter().filter(|(bit, _)| self.0 & bit != 0) {
+            if !list.is_empty() {
+                list.push(',');
+            }
+            list.push_str(name);
+        }
+        list
     }
 
     /// Parses the stored form; unknown names are ignored (they prove

@@ -78,6 +78,19 @@ pub struct SessionProof {
     pub methods: AuthMethods,
 }
 
+impl Session {
+    /// What the session has proved now (its digest, freshness, client and
+    /// methods), to change one part of.
+    pub fn proof(&self) -> SessionProof {
+        SessionProof {
+            digest: self.digest,
+            fresh_at: self.fresh_at,
+            fingerprint: self.fingerprint.clone(),
+            methods: self.methods,
+        }
+    }
+}
+
 /// A session as read from the store.
 #[derive(Debug, Clone)]
 pub struct StoredSession {

@@ -16,7 +16,7 @@ use crate::error::WebError;
 use crate::extract::Visitor;
 use crate::extract::client::client_ip;
 use crate::middleware::csrf::token_for;
-use crate::render::{Chrome, with_chrome};
+use crate::render::{Chrome, ChromeSource, with_chrome};
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, header};
@@ -189,18 +189,20 @@ pub async fn load_session(State(state): State<AppState>, mut req: Request, next:
             }
         },
     };
-    let chrome = match &visitor.session {
-        Some(session) => Chrome {
-            signed_in: true,
-            username: session.user.username.as_str().to_owned(),
-            is_staff: state.admin.roles().is_staff(&session.user),
-            csrf_token: token_for(&settings.csrf_key, &visitor.digest),
-            registration_open: settings.registration_open,
-        },
-        None => Chrome {
-            registration_open: settings.registration_open,
-            ..Chrome::default()
-        },
+    let chrome: ChromeSource = {
+        let (state, visitor) = (state.clone(), visitor.clone());
+        std::sync::Arc::new(move || match &visitor.session {
+            Some(session) => Chrome {
+                signed_in: true,
+                is_staff: state.admin.roles().is_staff(&session.user),
+                csrf_token: token_for(&state.settings.csrf_key, &visitor.digest),
+                registration_open: state.settings.registration_open,
+            },
+            None => Chrome {
+                registration_open: state.settings.registration_open,
+                ..Chrome::default()
+            },
+        })
     };
     req.extensions_mut().insert(visitor);
     let mut response = with_chrome(chrome, next.run(req)).await;

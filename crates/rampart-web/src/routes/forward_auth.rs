@@ -52,6 +52,13 @@ pub struct Original {
     pub method: String,
 }
 
+impl Original {
+    /// The original URL, `scheme://host/uri`.
+    fn url(&self) -> String {
+        format!("{}://{}{}", self.scheme, self.host, self.uri)
+    }
+}
+
 /// Why the original request cannot be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum OriginalProblem {
@@ -287,7 +294,7 @@ fn sign_in_first(state: &AppState, original: Option<&Original>) -> Response {
     let mut login = state.settings.base_url.clone();
     login.set_path("/login");
     if let Some(original) = original {
-        let target = format!("{}://{}{}", original.scheme, original.host, original.uri);
+        let target = original.url();
         if let Some(rd) = state.settings.redirect_target(&target) {
             login.query_pairs_mut().append_pair("rd", &rd);
         }
@@ -314,7 +321,7 @@ async fn step_up(state: &AppState, caller: &Caller, original: &Original) -> Resp
     let mut url = state.settings.base_url.clone();
     if has_factor {
         url.set_path("/reauth");
-        let target = format!("{}://{}{}", original.scheme, original.host, original.uri);
+        let target = original.url();
         if let Some(rd) = state.settings.redirect_target(&target) {
             url.query_pairs_mut().append_pair("next", &rd);
         }

@@ -13,7 +13,6 @@
 
 use crate::error::WebError;
 use crate::extract::{ClientInfo, FreshSession, SignedIn, Visitor};
-use crate::next::safe_local_path;
 use crate::signin;
 use crate::state::AppState;
 use axum::Router;
@@ -51,10 +50,7 @@ pub struct Button {
 /// `{prefix}/{id}`, carrying `next` when it is a safe local path (or an
 /// address `rd` may name).
 pub fn buttons(state: &AppState, prefix: &str, next: &str, only: Option<&[String]>) -> Vec<Button> {
-    let allowed = safe_local_path(next)
-        .map(str::to_owned)
-        .or_else(|| state.settings.redirect_target(next));
-    let next = allowed
+    let next = super::reauth::allowed_target(state, next)
         .map(|n| {
             format!(
                 "?next={}",

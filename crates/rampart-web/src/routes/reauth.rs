@@ -30,16 +30,17 @@ struct NextQuery {
     next: String,
 }
 
-/// Where to go once proved: a local path, or (from a step-up at
-/// forward-auth) an address of this site or the cookie domain.
+/// `next` when a browser may be sent there: a local path, or (from a
+/// step-up at forward-auth) an address of this site or the cookie domain.
+pub(crate) fn allowed_target(state: &AppState, next: &str) -> Option<String> {
+    safe_local_path(next)
+        .map(str::to_owned)
+        .or_else(|| state.settings.redirect_target(next))
+}
+
+/// Where to go once proved: [`allowed_target`], else the account page.
 pub(crate) fn target(state: &AppState, next: &str) -> String {
-    match safe_local_path(next) {
-        Some(path) => path.to_owned(),
-        None => state
-            .settings
-            .redirect_target(next)
-            .unwrap_or_else(|| "/account".to_owned()),
-    }
+    allowed_target(state, next).unwrap_or_else(|| "/account".to_owned())
 }
 
 #[derive(Serialize)]
