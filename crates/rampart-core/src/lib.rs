@@ -26,6 +26,7 @@ pub mod ports;
 pub mod provider;
 pub mod rate;
 pub mod recovery;
+mod recovery_code;
 pub mod remember;
 pub mod session;
 pub mod setup;

@@ -9,7 +9,8 @@
 //!   older one) is never accepted twice;
 //! - wrong codes count as failed sign-ins of the account (the same
 //!   progressive lock-out as wrong passwords);
-//! - recovery codes are random, shown once, stored as keyed MACs, single use;
+//! - recovery codes are random, shown once, stored as salted Argon2id
+//!   hashes found by a keyed locator ([`crate::recovery_code`]), single use;
 //! - a password alone never yields a session: it yields a short-lived
 //!   challenge ([`CHALLENGE_PREFIX`] token) that is good for nothing but
 //!   answering it.
@@ -20,14 +21,19 @@ use crate::audit::{AuditTrail, ClientMeta, Outcome};
 use crate::clock::Clock;
 use crate::model::audit::AuditKind;
 use crate::model::mail::{MailTemplate, OutgoingMail};
+use crate::model::mfa::StoredRecoveryCode;
 use crate::model::{User, UserId};
+use crate::password::{HashPool, PoolBusy};
 use crate::ports::{
     KeySource, KeysUnavailable, LoginKey, MfaChallenge, MfaRepo, OutboxRepo, RepoError, UserRepo,
 };
+use crate::recovery_code::{self, TypedCode};
 use crate::throttle::{Locked, LoginThrottle, Target};
-use data_encoding::{BASE64URL_NOPAD, HEXLOWER};
+use data_encoding::BASE64URL_NOPAD;
 use rampart_crypto::keyring::key_id_of;
-use rampart_crypto::{TokenDigest, constant_time_eq, generate_token, hmac_sha256, otp};
+use rampart_crypto::{
+    PasswordHashError, TokenDigest, constant_time_eq, generate_token, hmac_sha256, otp,
+};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use std::sync::Arc;
@@ -110,6 +116,13 @@ pub enum MfaError {
     /// A stored secret does not decrypt, or TOTP could not be set up.
     #[error("a stored second-factor secret is unusable: {0}")]
     Secret(String),
+    /// The hashing threads are full (recovery codes are hashed like
+    /// passwords).
+    #[error(transparent)]
+    Busy(#[from] PoolBusy),
+    /// A recovery code could not be hashed, or a stored hash is unreadable.
+    #[error("a recovery code could not be hashed: {0}")]
+    Hashing(#[from] PasswordHashError),
 }
 
 /// A new enrolment to show the user once.
@@ -159,6 +172,8 @@ pub struct MfaService {
     config: MfaConfig,
     remember: Arc<crate::remember::RememberService>,
     devices: Arc<crate::device::KnownDevices>,
+    pool: HashPool,
+    dummy_hash: String,
 }
 
 /// The collaborators of [`MfaService`].
@@ -185,6 +200,11 @@ pub struct MfaParts {
     pub remember: Arc<crate::remember::RememberService>,
     /// Known devices, exempt from the account-wide lock-out.
     pub devices: Arc<crate::device::KnownDevices>,
+    /// The hashing threads (recovery codes are stored as Argon2id hashes).
+    pub pool: HashPool,
+    /// A hash of nothing, verified when a typed recovery code finds no row,
+    /// so a wrong first group costs what a wrong second group does.
+    pub dummy_hash: String,
 }
 
 fn secret_context(user: UserId) -> Vec<u8> {
@@ -209,6 +229,8 @@ impl MfaService {
             keys: parts.keys,
             clock: parts.clock,
             mac_key: parts.mac_key,
+            pool: parts.pool,
+            dummy_hash: parts.dummy_hash,
             config,
         }
     }
@@ -300,7 +322,7 @@ impl MfaService {
         ) else {
             return Err(MfaError::InvalidCode);
         };
-        let (codes, hashes) = self.new_codes(user.id);
+        let (codes, stored) = self.new_codes(user.id).await?;
         let step = i64::try_from(step).unwrap_or(i64::MAX);
         let event = self.audit.event(
             AuditKind::MfaEnabled,
@@ -311,7 +333,7 @@ impl MfaService {
         );
         if !self
             .repo
-            .enable_totp(user.id, step, &hashes, &event)
+            .enable_totp(user.id, step, &stored, &event)
             .await?
         {
             return Err(MfaError::NotEnrolled);
@@ -324,23 +346,79 @@ impl MfaService {
         Ok(codes)
     }
 
-    fn code_hash(&self, user: UserId, code: &str) -> String {
-        HEXLOWER.encode(&hmac_sha256(
-            self.mac_key.as_slice(),
-            &[
-                b"rampart/recovery-code/v1",
-                user.to_string().as_bytes(),
-                code.as_bytes(),
-            ],
-        ))
+    /// A new set of codes: in clear, and as stored (hashed on one hashing
+    /// thread, one Argon2id run per code).
+    async fn new_codes(
+        &self,
+        user: UserId,
+    ) -> Result<(RecoveryCodes, Vec<StoredRecoveryCode>), MfaError> {
+        let key = self.mac_key.clone();
+        let (codes, stored) = self
+            .pool
+            .run(move |hasher| recovery_code::new_set(hasher, key.as_slice(), user, RECOVERY_CODES))
+            .await??;
+        Ok((RecoveryCodes(codes), stored))
     }
 
-    fn new_codes(&self, user: UserId) -> (RecoveryCodes, Vec<String>) {
-        let codes: Vec<_> = (0..RECOVERY_CODES)
-            .map(|_| otp::generate_recovery_code())
-            .collect();
-        let hashes = codes.iter().map(|c| self.code_hash(user, c)).collect();
-        (RecoveryCodes(codes), hashes)
+    /// The stored verifier of the recovery code `canonical`, when `user`
+    /// holds it: one Argon2id run whether or not a row is found.
+    async fn find_recovery_code(
+        &self,
+        user: UserId,
+        canonical: String,
+    ) -> Result<Option<String>, MfaError> {
+        let typed = TypedCode::new(self.mac_key.as_slice(), user, Zeroizing::new(canonical));
+        let [current, wrapped] = typed.locators();
+        let rows = self
+            .repo
+            .recovery_code_candidates(user, [&current, &wrapped], typed.legacy_mac())
+            .await?;
+        let dummy = self.dummy_hash.clone();
+        let found = self
+            .pool
+            .run(move |hasher| {
+                if rows.is_empty() {
+                    let nothing = SecretString::from(String::new());
+                    let _ = hasher.verify(&nothing, &dummy);
+                    return Ok(None);
+                }
+                for row in rows {
+                    if typed.matches(hasher, &row)? {
+                        return Ok(Some(row.verifier));
+                    }
+                }
+                Ok::<_, PasswordHashError>(None)
+            })
+            .await??;
+        Ok(found)
+    }
+
+    /// Wraps recovery codes stored before migration 0018 (a keyed MAC) in
+    /// Argon2id, in batches, until none is left; returns how many. Run in
+    /// the background at start: until a row is wrapped it still works.
+    pub async fn upgrade_recovery_codes(&self) -> Result<usize, MfaError> {
+        let mut upgraded = 0;
+        loop {
+            let batch = self.repo.legacy_recovery_codes(50).await?;
+            if batch.is_empty() {
+                return Ok(upgraded);
+            }
+            for (user, mac) in batch {
+                let wrapped = {
+                    let mac = Zeroizing::new(mac.clone());
+                    self.pool
+                        .run(move |hasher| recovery_code::wrap_legacy(hasher, &mac))
+                        .await??
+                };
+                if self
+                    .repo
+                    .upgrade_recovery_code(user, &mac, &wrapped)
+                    .await?
+                {
+                    upgraded += 1;
+                }
+            }
+        }
     }
 
     /// Checks a second factor (a TOTP code or a recovery code) for `user`.
@@ -459,7 +537,9 @@ impl MfaService {
         let Some(canonical) = otp::normalize_recovery_code(code) else {
             return Ok(None);
         };
-        let hash = self.code_hash(user.id, &canonical);
+        let Some(verifier) = self.find_recovery_code(user.id, canonical).await? else {
+            return Ok(None);
+        };
         let remaining = (self.repo.count_recovery_codes(user.id).await? - 1).max(0);
         let event = self.audit.event(
             AuditKind::RecoveryCodeUsed,
@@ -468,7 +548,11 @@ impl MfaService {
             Outcome::Success,
             json!({"remaining": remaining}),
         );
-        if !self.repo.take_recovery_code(user.id, &hash, &event).await? {
+        if !self
+            .repo
+            .take_recovery_code(user.id, &verifier, &event)
+            .await?
+        {
             return Ok(None);
         }
         self.audit.committed(&event).await;
@@ -484,7 +568,7 @@ impl MfaService {
         if !self.is_enabled(user.id).await? {
             return Err(MfaError::NotEnrolled);
         }
-        let (codes, hashes) = self.new_codes(user.id);
+        let (codes, stored) = self.new_codes(user.id).await?;
         let event = self.audit.event(
             AuditKind::RecoveryCodesRegenerated,
             user,
@@ -493,7 +577,7 @@ impl MfaService {
             json!({"count": RECOVERY_CODES}),
         );
         self.repo
-            .replace_recovery_codes(user.id, &hashes, &event)
+            .replace_recovery_codes(user.id, &stored, &event)
             .await?;
         self.audit.committed(&event).await;
         Ok(codes)

@@ -9,6 +9,7 @@
 use crate::model::audit::{AuditEvent, AuditKind, EventQuery, StoredEvent};
 use crate::model::identity::{ExternalProfile, LinkedIdentity, NewIdentity};
 use crate::model::mail::{OutgoingMail, QueuedMail};
+use crate::model::mfa::StoredRecoveryCode;
 use crate::model::provider::PendingLogin;
 use crate::model::recovery::{Purpose, Redeemed};
 use crate::model::remember::RememberRecord;
@@ -420,26 +421,47 @@ pub trait MfaRepo: Send + Sync + 'static {
         &self,
         user: UserId,
         step: i64,
-        code_hashes: &[String],
+        codes: &[StoredRecoveryCode],
         audit: &AuditEvent,
     ) -> Result<bool, RepoError>;
     /// Records `step` as used if it is newer than the last one; false when
     /// it is not (a replay), or TOTP is not enabled.
     async fn advance_totp_step(&self, user: UserId, step: i64) -> Result<bool, RepoError>;
-    /// Uses up a recovery code by its hash; false when it is unknown or used.
+    /// The user's recovery codes stored under one of `locators`, or (not
+    /// yet upgraded) whose verifier is `legacy_mac`: the rows a typed code
+    /// may be.
+    async fn recovery_code_candidates(
+        &self,
+        user: UserId,
+        locators: [&str; 2],
+        legacy_mac: &str,
+    ) -> Result<Vec<StoredRecoveryCode>, RepoError>;
+    /// Uses up a recovery code by its stored verifier; false when it is
+    /// gone (used by a concurrent request).
     async fn take_recovery_code(
         &self,
         user: UserId,
-        hash: &str,
+        verifier: &str,
         audit: &AuditEvent,
     ) -> Result<bool, RepoError>;
     /// Replaces every recovery code of the user.
     async fn replace_recovery_codes(
         &self,
         user: UserId,
-        code_hashes: &[String],
+        codes: &[StoredRecoveryCode],
         audit: &AuditEvent,
     ) -> Result<(), RepoError>;
+    /// Up to `limit` recovery codes stored before migration 0018 (a keyed
+    /// MAC, no locator), to upgrade.
+    async fn legacy_recovery_codes(&self, limit: i64) -> Result<Vec<(UserId, String)>, RepoError>;
+    /// Replaces the pre-0018 row `(user, mac)` with `code`; false when it
+    /// is gone (used meanwhile).
+    async fn upgrade_recovery_code(
+        &self,
+        user: UserId,
+        mac: &str,
+        code: &StoredRecoveryCode,
+    ) -> Result<bool, RepoError>;
     /// How many unused recovery codes the user has.
     async fn count_recovery_codes(&self, user: UserId) -> Result<i64, RepoError>;
     /// Removes the TOTP enrolment and recovery codes; false when there was none.

@@ -65,6 +65,9 @@ pub struct App {
     pub telemetry: Arc<rampart_web::telemetry::Telemetry>,
     /// Keeps the caches true to changes made by other instances and the CLI.
     pub coherence: Arc<rampart_core::coherence::CacheCoherence>,
+    /// Second factors (recovery codes from before migration 0018 are
+    /// wrapped in Argon2id in the background at start).
+    pub mfa: Arc<MfaService>,
 }
 
 struct StoreReadiness(Store);
@@ -252,6 +255,8 @@ pub async fn services(
             )),
             remember: remember.clone(),
             devices: devices.clone(),
+            pool: pool.clone(),
+            dummy_hash: dummy_hash.clone(),
         },
         MfaConfig {
             required: config.mfa_required,
@@ -443,7 +448,7 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         sessions: sessions.clone(),
         recovery,
         remember,
-        mfa,
+        mfa: mfa.clone(),
         tokens: tokens.clone(),
         providers,
         identities,
@@ -462,6 +467,7 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
     ));
     Ok(App {
         coherence,
+        mfa,
         router: rampart_web::router(state),
         store,
         sessions,
@@ -530,6 +536,19 @@ pub async fn run(
                     },
                 )
                 .await;
+        }
+    });
+    // Recovery codes stored before migration 0018 still work meanwhile.
+    let upgrade = tokio::spawn({
+        let mfa = app.mfa.clone();
+        async move {
+            match mfa.upgrade_recovery_codes().await {
+                Ok(0) => {}
+                Ok(n) => {
+                    tracing::info!(upgraded = n, "recovery codes now stored as Argon2id hashes")
+                }
+                Err(err) => tracing::warn!(error = %err, "could not upgrade stored recovery codes"),
+            }
         }
     });
     let purge = tokio::spawn({
@@ -609,6 +628,8 @@ pub async fn run(
     let _ = maintenance.await;
     let _ = mailer.await;
     let _ = purge.await;
+    // An unfinished upgrade goes on at the next start.
+    upgrade.abort();
     let _ = invalidations.await;
     if let Some(webhooks) = webhooks {
         let _ = webhooks.await;

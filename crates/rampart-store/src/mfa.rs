@@ -7,6 +7,7 @@ use crate::time::time_of;
 use async_trait::async_trait;
 use rampart_core::UserId;
 use rampart_core::audit::AuditEvent;
+use rampart_core::model::mfa::StoredRecoveryCode;
 use rampart_core::ports::{MfaChallenge, MfaRepo, RepoError, TotpRecord};
 use rampart_crypto::TokenDigest;
 use time::OffsetDateTime;
@@ -30,19 +31,22 @@ struct ChallengeRow {
 /// Replaces a user's recovery codes inside the open transaction `$tx`
 /// (expanded per backend, like `on_pool!`).
 macro_rules! replace_codes {
-    ($tx:ident, $id:expr, $hashes:expr) => {
+    ($tx:ident, $id:expr, $codes:expr) => {
         sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
             .bind($id)
             .execute(&mut *$tx)
             .await
             .map_err(repo_error)?;
-        for hash in $hashes {
-            sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
-                .bind($id)
-                .bind(hash)
-                .execute(&mut *$tx)
-                .await
-                .map_err(repo_error)?;
+        for code in $codes {
+            sqlx::query(
+                "INSERT INTO recovery_codes (user_id, locator, code_hash) VALUES ($1, $2, $3)",
+            )
+            .bind($id)
+            .bind(&code.locator)
+            .bind(&code.verifier)
+            .execute(&mut *$tx)
+            .await
+            .map_err(repo_error)?;
         }
     };
 }
@@ -91,7 +95,7 @@ impl MfaRepo for Store {
         &self,
         user: UserId,
         step: i64,
-        code_hashes: &[String],
+        codes: &[StoredRecoveryCode],
         audit: &AuditEvent,
     ) -> Result<bool, RepoError> {
         let id = user.to_string();
@@ -106,7 +110,7 @@ impl MfaRepo for Store {
             .map_err(repo_error)?
             .rows_affected();
             if enabled == 1 {
-                replace_codes!(tx, &id, code_hashes);
+                replace_codes!(tx, &id, codes);
             }
             enabled == 1
         })
@@ -126,17 +130,74 @@ impl MfaRepo for Store {
         })
     }
 
+    async fn recovery_code_candidates(
+        &self,
+        user: UserId,
+        locators: [&str; 2],
+        legacy_mac: &str,
+    ) -> Result<Vec<StoredRecoveryCode>, RepoError> {
+        let rows: Vec<(Option<String>, String)> = on_pool!(self, |pool| sqlx::query_as(
+            "SELECT locator, code_hash FROM recovery_codes WHERE user_id = $1 \
+             AND (locator IN ($2, $3) OR (locator IS NULL AND code_hash = $4)) \
+             ORDER BY locator"
+        )
+        .bind(user.to_string())
+        .bind(locators[0])
+        .bind(locators[1])
+        .bind(legacy_mac)
+        .fetch_all(pool)
+        .await
+        .map_err(repo_error))?;
+        Ok(rows
+            .into_iter()
+            .map(|(locator, verifier)| StoredRecoveryCode { locator, verifier })
+            .collect())
+    }
+
+    async fn legacy_recovery_codes(&self, limit: i64) -> Result<Vec<(UserId, String)>, RepoError> {
+        let rows: Vec<(String, String)> = on_pool!(self, |pool| sqlx::query_as(
+            "SELECT user_id, code_hash FROM recovery_codes WHERE locator IS NULL LIMIT $1"
+        )
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+        .map_err(repo_error))?;
+        rows.into_iter()
+            .map(|(id, mac)| Ok((UserId::parse(&id).ok_or_else(|| corrupt_id(&id))?, mac)))
+            .collect()
+    }
+
+    async fn upgrade_recovery_code(
+        &self,
+        user: UserId,
+        mac: &str,
+        code: &StoredRecoveryCode,
+    ) -> Result<bool, RepoError> {
+        on_pool!(self, |pool| sqlx::query(
+            "UPDATE recovery_codes SET locator = $3, code_hash = $4 \
+             WHERE user_id = $1 AND code_hash = $2 AND locator IS NULL"
+        )
+        .bind(user.to_string())
+        .bind(mac)
+        .bind(&code.locator)
+        .bind(&code.verifier)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected() == 1)
+        .map_err(repo_error))
+    }
+
     async fn take_recovery_code(
         &self,
         user: UserId,
-        hash: &str,
+        verifier: &str,
         audit: &AuditEvent,
     ) -> Result<bool, RepoError> {
         audited!(self, Some(audit), |tx| sqlx::query(
             "DELETE FROM recovery_codes WHERE user_id = $1 AND code_hash = $2"
         )
         .bind(user.to_string())
-        .bind(hash)
+        .bind(verifier)
         .execute(&mut *tx)
         .await
         .map_err(repo_error)?
@@ -147,12 +208,12 @@ impl MfaRepo for Store {
     async fn replace_recovery_codes(
         &self,
         user: UserId,
-        code_hashes: &[String],
+        codes: &[StoredRecoveryCode],
         audit: &AuditEvent,
     ) -> Result<(), RepoError> {
         let id = user.to_string();
         audited!(self, Some(audit), |tx| {
-            replace_codes!(tx, &id, code_hashes);
+            replace_codes!(tx, &id, codes);
             true
         })
         .map(|_| ())

@@ -161,6 +161,7 @@ impl From<MfaError> for WebError {
     fn from(err: MfaError) -> Self {
         match err {
             MfaError::Throttled(wait) => throttled(wait),
+            MfaError::Busy(busy) => WebError::Busy(busy),
             other => WebError::internal(other),
         }
     }

@@ -38,3 +38,17 @@ impl ResetReason {
         &self.0
     }
 }
+
+/// A recovery code as stored (ASVS 6.5.2): never the code, only where to
+/// find it and a salted Argon2id hash that proves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRecoveryCode {
+    /// Finds the row from the typed code without trying every hash:
+    /// `v2:` + a keyed MAC of the code's first group, or `v1:` + the start
+    /// of a pre-0018 code's MAC; `None` for a pre-0018 row not yet
+    /// upgraded (its verifier is that MAC).
+    pub locator: Option<String>,
+    /// The Argon2id PHC string (with its own random salt) of the code, or
+    /// (for `v1:`) of its pre-0018 MAC; for a row not yet upgraded, the MAC.
+    pub verifier: String,
+}

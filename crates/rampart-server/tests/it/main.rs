@@ -63,6 +63,7 @@ mod protection;
 mod proxies;
 mod ratelimits;
 mod recovery;
+mod recovery_codes;
 mod remember;
 mod scale_out;
 mod sessions;

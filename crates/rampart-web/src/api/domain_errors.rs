@@ -63,7 +63,9 @@ impl From<MfaError> for ApiError {
             MfaError::AlreadyEnabled => refusal::mfa_already_enabled(),
             MfaError::NotEnrolled => refusal::mfa_not_enrolled(),
             MfaError::Throttled(wait) => ApiError::rate_limited(wait.whole_seconds()),
+            MfaError::Busy(_) => ApiError::busy(),
             MfaError::NoSuchUser(_)
+            | MfaError::Hashing(_)
             | MfaError::Store(_)
             | MfaError::Keys(_)
             | MfaError::Secret(_) => ApiError::internal(&err),

@@ -1,0 +1,205 @@
+//! Recovery codes at rest (ASVS 6.5.2): salted Argon2id hashes found by a
+//! keyed locator, never the code or a fast digest of it; codes stored by an
+//! earlier version (a keyed MAC) keep working and are wrapped in Argon2id at
+//! the next start.
+
+use data_encoding::{BASE64_NOPAD, HEXLOWER};
+use rampart_crypto::hmac_sha256;
+use rampart_store::Store;
+use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+
+backend_tests!(recovery_codes_are_stored_as_salted_password_hashes);
+
+/// The server key of these tests, so the test can write rows the way the
+/// version before migration 0018 did.
+const SECRET: &str = "recovery-code-test-secret-key-0123456789";
+
+/// `(user id, locator, code_hash)` of every stored recovery code.
+async fn rows(app: &TestApp) -> Vec<(String, Option<String>, String)> {
+    let sql = "SELECT user_id, locator, code_hash FROM recovery_codes ORDER BY code_hash";
+    match &app.store {
+        Store::Sqlite(pool) => sqlx::query_as(sql).fetch_all(pool).await.unwrap(),
+        Store::Postgres(pool) => sqlx::query_as(sql).fetch_all(pool).await.unwrap(),
+    }
+}
+
+/// Replaces every stored code with a pre-0018 row (a keyed MAC of the whole
+/// code, no locator) for each of `codes`.
+async fn store_as_before_0018(app: &TestApp, user: &str, codes: &[&str]) {
+    let mac_key = hmac_sha256(SECRET.as_bytes(), &[b"rampart/mfa-mac-key/v1"]);
+    let macs: Vec<String> = codes
+        .iter()
+        .map(|code| {
+            HEXLOWER.encode(&hmac_sha256(
+                &mac_key,
+                &[
+                    b"rampart/recovery-code/v1",
+                    user.as_bytes(),
+                    code.as_bytes(),
+                ],
+            ))
+        })
+        .collect();
+    macro_rules! write {
+        ($pool:expr) => {{
+            sqlx::query("DELETE FROM recovery_codes")
+                .execute($pool)
+                .await
+                .unwrap();
+            for mac in &macs {
+                sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+                    .bind(user)
+                    .bind(mac)
+                    .execute($pool)
+                    .await
+                    .unwrap();
+            }
+        }};
+    }
+    match &app.store {
+        Store::Sqlite(pool) => write!(pool),
+        Store::Postgres(pool) => write!(pool),
+    }
+}
+
+async fn sign_in(app: &TestApp, code: &str) -> StatusCode {
+    Client::new()
+        .post(app.url("/api/v1/sessions"))
+        .json(&json!({"username": "bob", "password": GOOD_PASSWORD, "code": code}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+/// The code with its second group changed in one character.
+fn second_group_changed(code: &str) -> String {
+    let (first, second) = code.split_once('-').unwrap();
+    let swap = if second.starts_with('a') { 'b' } else { 'a' };
+    format!("{first}-{swap}{}", &second[1..])
+}
+
+async fn recovery_codes_are_stored_as_salted_password_hashes(backend: Backend) {
+    let app = TestApp::spawn_with(&backend, |raw| raw.secret_key = Some(SECRET.into())).await;
+    let client = Client::new();
+    let created: Value = client
+        .post(app.url("/api/v1/users"))
+        .json(&json!({"username": "bob", "email": "bob@example.com", "password": GOOD_PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let user = created["id"].as_str().unwrap().to_owned();
+    let token = app.api_login("bob", GOOD_PASSWORD).await;
+    let enrol: Value = client
+        .post(app.url("/api/v1/me/mfa/totp"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let secret = enrol["secret"].as_str().unwrap();
+    let confirmed: Value = client
+        .post(app.url("/api/v1/me/mfa/totp/confirm"))
+        .bearer_auth(&token)
+        .json(&json!({"code": app.totp_code(secret, 0)}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let codes: Vec<String> = confirmed["recovery_codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(codes.len(), 10);
+
+    // Each row: a locator and an Argon2id PHC string with the configured
+    // parameters and its own salt of at least 32 bits; no code, first group,
+    // or second group anywhere in the row.
+    let stored = rows(&app).await;
+    assert_eq!(stored.len(), 10);
+    let mut salts = std::collections::HashSet::new();
+    for (owner, locator, hash) in &stored {
+        assert_eq!(owner, &user);
+        let locator = locator.as_deref().unwrap();
+        assert!(locator.starts_with("v2:"), "{locator}");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        let salt = BASE64_NOPAD
+            .decode(hash.split('$').nth(4).unwrap().as_bytes())
+            .unwrap();
+        assert!(salt.len() * 8 >= 32, "salt of {} bits", salt.len() * 8);
+        assert!(salts.insert(salt), "every code has its own salt");
+        for code in &codes {
+            let (first, second) = code.split_once('-').unwrap();
+            for part in [code.as_str(), first, second] {
+                assert!(!locator.contains(part) && !hash.contains(part));
+            }
+        }
+    }
+
+    // Found by its first group, proved by its hash: the right first group
+    // with a wrong second one is refused, the code works once.
+    assert_eq!(
+        sign_in(&app, &second_group_changed(&codes[0])).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(sign_in(&app, &codes[0]).await, StatusCode::CREATED);
+    assert_eq!(sign_in(&app, &codes[0]).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(rows(&app).await.len(), 9);
+    // Typed in capitals, with spaces and no dash, it is the same code.
+    let typed = codes[1].replace('-', " ").to_uppercase();
+    assert_eq!(sign_in(&app, &typed).await, StatusCode::CREATED);
+
+    // A database written by the version before: rows hold a keyed MAC.
+    let old: Vec<&str> = codes[4..8].iter().map(String::as_str).collect();
+    store_as_before_0018(&app, &user, &old).await;
+    assert_eq!(sign_in(&app, old[0]).await, StatusCode::CREATED);
+    assert_eq!(rows(&app).await.len(), 3);
+
+    // The next start wraps every one in Argon2id under a `v1:` locator.
+    let url = app.database_url.clone();
+    let restarted = TestApp::spawn_with(&backend, |raw| {
+        raw.secret_key = Some(SECRET.into());
+        raw.database_url = Some(url);
+    })
+    .await;
+    let mut wrapped = Vec::new();
+    for _ in 0..100 {
+        wrapped = rows(&restarted).await;
+        if wrapped.iter().all(|(_, locator, _)| locator.is_some()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(wrapped.len(), 3);
+    for (_, locator, hash) in &wrapped {
+        let locator = locator.as_deref().unwrap_or_default();
+        assert!(
+            locator.starts_with("v1:") && locator.len() == 9,
+            "{locator}"
+        );
+        assert!(hash.starts_with("$argon2id$v=19$"), "{hash}");
+    }
+    assert_eq!(sign_in(&restarted, old[1]).await, StatusCode::CREATED);
+    assert_eq!(sign_in(&restarted, old[1]).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(sign_in(&restarted, old[2]).await, StatusCode::CREATED);
+    // A code of the set that is no longer stored is refused.
+    assert_eq!(
+        sign_in(&restarted, &codes[9]).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(rows(&restarted).await.len(), 1);
+}
