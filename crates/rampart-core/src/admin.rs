@@ -96,6 +96,17 @@ pub enum Operator<'a> {
     Account(&'a User),
 }
 
+impl Operator<'_> {
+    /// Who acted, as audit events record it: `operator` (the command line)
+    /// or `administrator NAME`.
+    pub fn describe(&self) -> String {
+        match self {
+            Operator::Host => "operator".to_owned(),
+            Operator::Account(admin) => format!("administrator {}", admin.username.as_str()),
+        }
+    }
+}
+
 /// An action on one account, as the console's buttons and the API's routes
 /// name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -393,10 +404,7 @@ impl AdminService {
     ) -> Result<(), AdminError> {
         self.may_act_on(operator, user)?;
         let reason = ResetReason::parse(reason).map_err(AdminError::Invalid)?;
-        let who = match operator {
-            Operator::Host => "operator".to_owned(),
-            Operator::Account(admin) => format!("administrator {}", admin.username.as_str()),
-        };
+        let who = operator.describe();
         Ok(self.services.mfa.reset_for(user, by, &who, &reason).await?)
     }
 

@@ -619,7 +619,7 @@ impl SignInService {
         Ok(self
             .parts
             .sessions
-            .proved_again(session, &fingerprint, methods)
+            .proved_again(session, client, &fingerprint, methods)
             .await?)
     }
 

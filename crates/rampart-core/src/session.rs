@@ -271,11 +271,12 @@ impl SessionService {
 
     /// Signs `user` (or, with `None`, every account) out everywhere: every
     /// session, remember-me series and known device ends, recorded as
-    /// `sessions.revoked_all` (by the operator or administrator `by`).
-    /// Returns how many sessions ended.
+    /// `sessions.revoked_all` with who did it (`who`, e.g. `operator` or
+    /// `administrator NAME`). Returns how many sessions ended.
     pub async fn sign_out_everywhere(
         &self,
         user: Option<&User>,
+        who: &str,
         by: &ClientMeta,
     ) -> Result<u64, SessionError> {
         let event = self.audit.event_about(
@@ -284,7 +285,7 @@ impl SessionService {
             user.map(|u| u.username.as_str()),
             by,
             Outcome::Success,
-            json!({"scope": if user.is_some() { "account" } else { "everyone" }}),
+            json!({"scope": if user.is_some() { "account" } else { "everyone" }, "by": who}),
         );
         let ended = self
             .repo
@@ -648,9 +649,12 @@ impl SessionService {
     /// added to what the session had), from the client with `fingerprint`
     /// (which becomes the session's client): the session is fresh and gets
     /// a new token, returned for the browser (the old one no longer works).
+    /// Recorded as `login.succeeded` with `"reauthentication": true` and
+    /// the methods proved.
     pub async fn proved_again(
         &self,
         session: &Session,
+        client: &ClientMeta,
         fingerprint: &str,
         methods: AuthMethods,
     ) -> Result<SecretString, SessionError> {
@@ -672,6 +676,15 @@ impl SessionService {
                 "the session changed while it was being proved again".into(),
             )));
         }
+        self.audit
+            .record(
+                AuditKind::LoginSucceeded,
+                &session.user,
+                client,
+                Outcome::Success,
+                json!({"reauthentication": true, "methods": methods.to_list()}),
+            )
+            .await?;
         Ok(token)
     }
 
@@ -684,10 +697,8 @@ impl SessionService {
         methods: AuthMethods,
     ) -> Result<(), SessionError> {
         let proof = SessionProof {
-            digest: session.digest,
-            fresh_at: session.fresh_at,
-            fingerprint: session.fingerprint.clone(),
             methods,
+            ..session.proof()
         };
         // Nothing changes when a concurrent request rotated the token.
         self.repo
@@ -715,10 +726,8 @@ impl SessionService {
         }
         if session.fresh_at > OffsetDateTime::UNIX_EPOCH {
             let proof = SessionProof {
-                digest: session.digest,
                 fresh_at: OffsetDateTime::UNIX_EPOCH,
-                fingerprint: session.fingerprint.clone(),
-                methods: session.methods,
+                ..session.proof()
             };
             // Nothing changes when a concurrent request rotated the token.
             self.repo

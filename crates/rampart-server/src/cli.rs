@@ -455,7 +455,7 @@ async fn user(file: Option<&std::path::Path>, command: UserCommand) -> anyhow::R
             };
             let ended = services
                 .sessions
-                .sign_out_everywhere(user.as_ref(), &operator)
+                .sign_out_everywhere(user.as_ref(), &Operator::Host.describe(), &operator)
                 .await?;
             match user {
                 Some(user) => println!(

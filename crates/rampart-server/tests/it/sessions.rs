@@ -328,7 +328,7 @@ async fn an_operator_signs_everyone_out_everywhere(backend: Backend) {
     assert!(still_in(&app, &bob).await, "bob is untouched");
     assert_eq!(
         app.scalar(
-            "SELECT COUNT(*) FROM audit_events WHERE kind = 'sessions.revoked_all' AND username = $1",
+            "SELECT COUNT(*) FROM audit_events WHERE kind = 'sessions.revoked_all' AND username = $1 AND details LIKE '%\"by\":\"operator\"%'",
             "alice"
         )
         .await,
@@ -347,6 +347,40 @@ async fn an_operator_signs_everyone_out_everywhere(backend: Backend) {
         .await,
         StatusCode::FORBIDDEN
     );
+    assert!(still_in(&app, &bob).await);
+    let admin = app.api_login("carol", GOOD_PASSWORD).await;
+    // A personal access token, even with the admin scope, cannot: a leaked
+    // token must not throw everyone out.
+    let pat = reqwest::Client::new()
+        .post(app.url("/api/v1/me/tokens"))
+        .bearer_auth(&admin)
+        .json(&json!({"name": "ops", "scopes": ["admin"], "expires_in_days": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pat.status(), StatusCode::CREATED);
+    let pat: Value = pat.json().await.unwrap();
+    let refused = reqwest::Client::new()
+        .delete(app.url("/api/v1/admin/sessions"))
+        .bearer_auth(pat["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "session_required", "{body}");
+    assert!(still_in(&app, &bob).await);
+    // Nor can a session signed in long ago.
+    app.clock.advance(Duration::minutes(11));
+    let stale = reqwest::Client::new()
+        .delete(app.url("/api/v1/admin/sessions"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), StatusCode::FORBIDDEN);
+    let body: Value = stale.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "reauthentication_required", "{body}");
     assert!(still_in(&app, &bob).await);
     let admin = app.api_login("carol", GOOD_PASSWORD).await;
     assert_eq!(
@@ -376,8 +410,8 @@ async fn an_operator_signs_everyone_out_everywhere(backend: Backend) {
     );
     assert_eq!(
         app.scalar(
-            "SELECT COUNT(*) FROM audit_events WHERE kind = 'sessions.revoked_all' AND user_id IS NULL AND details LIKE $1",
-            "%everyone%"
+            "SELECT COUNT(*) FROM audit_events WHERE kind = 'sessions.revoked_all' AND user_id IS NULL AND details LIKE '%everyone%' AND details LIKE $1",
+            "%administrator carol%"
         )
         .await,
         1

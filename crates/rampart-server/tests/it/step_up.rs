@@ -278,4 +278,20 @@ async fn reauth_asks_for_the_second_factor_and_rotates_the_token(backend: Backen
     // Somewhere else is never a target.
     let resp = reauth(&alice, "https://evil.example/x", Some(&codes[1])).await;
     assert_eq!(header(&resp, "location"), "/account");
+    // Each success is in the audit trail with what it proved: once with the
+    // password alone, then with a code, then twice with a recovery code.
+    let proved = |methods: &'static str| {
+        let app = &app;
+        async move {
+            app.scalar(
+                "SELECT COUNT(*) FROM audit_events WHERE kind = 'login.succeeded' AND username = 'alice' \
+                 AND details LIKE '%\"reauthentication\":true%' AND details LIKE $1",
+                &format!("%\"methods\":\"{methods}\"%"),
+            )
+            .await
+        }
+    };
+    assert_eq!(proved("pwd").await, 1);
+    assert_eq!(proved("pwd,otp").await, 1);
+    assert_eq!(proved("pwd,rec").await, 2);
 }

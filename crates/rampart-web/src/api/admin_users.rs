@@ -319,24 +319,29 @@ pub async fn delete_user_sessions(
 
 /// Sign everyone out everywhere: every session, remember-me series and known
 /// device of every account ends (the caller's too), recorded as
-/// `sessions.revoked_all`.
+/// `sessions.revoked_all` with who did it. It needs a session signed in
+/// recently (not a personal access token): a leaked token must not be able
+/// to throw everyone out.
 #[utoipa::path(
     delete, path = "/admin/sessions", tag = "admin",
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Everyone is signed out"),
         (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 403, description = "forbidden: the caller's roles do not grant users:write", body = ErrorBody),
+        (status = 403, description = "forbidden: the caller's roles do not grant users:write; session_required: a personal access token was used; reauthentication_required: the session is not fresh", body = ErrorBody),
     )
 )]
 pub async fn delete_all_sessions(
     State(state): State<AppState>,
     client: ClientInfo,
-    _permit: Permit<UsersWrite, ApiCaller>,
+    permit: Permit<UsersWrite, ApiCaller>,
 ) -> Result<StatusCode, ApiError> {
+    let caller = &permit.via;
+    caller.require_fresh_session(&state.sessions, "Signing everyone out")?;
+    let who = Operator::Account(&caller.user).describe();
     state
         .sessions
-        .sign_out_everywhere(None, &client.meta())
+        .sign_out_everywhere(None, &who, &client.meta())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
