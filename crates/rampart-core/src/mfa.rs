@@ -174,6 +174,38 @@ pub struct MfaService {
     devices: Arc<crate::device::KnownDevices>,
     pool: HashPool,
     dummy_hash: String,
+    /// Accounts whose new recovery codes are being hashed: one set at a
+    /// time per account, so that one person's parallel requests cannot fill
+    /// the hashing queue everyone's sign-ins wait in.
+    generating: std::sync::Mutex<std::collections::HashSet<UserId>>,
+}
+
+/// An account's recovery codes being hashed; the mark goes when dropped.
+struct Generating<'a> {
+    set: &'a std::sync::Mutex<std::collections::HashSet<UserId>>,
+    user: UserId,
+}
+
+impl<'a> Generating<'a> {
+    /// `None` while a set is already being hashed for `user`.
+    fn start(
+        set: &'a std::sync::Mutex<std::collections::HashSet<UserId>>,
+        user: UserId,
+    ) -> Option<Self> {
+        let mut marks = set
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        marks.insert(user).then(|| Generating { set, user })
+    }
+}
+
+impl Drop for Generating<'_> {
+    fn drop(&mut self) {
+        self.set
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&self.user);
+    }
 }
 
 /// The collaborators of [`MfaService`].
@@ -203,7 +235,7 @@ pub struct MfaParts {
     /// The hashing threads (recovery codes are stored as Argon2id hashes).
     pub pool: HashPool,
     /// A hash of nothing, verified when a typed recovery code finds no row,
-    /// so a wrong first group costs what a wrong second group does.
+    /// so a code that meets no row costs what one that meets a row does.
     pub dummy_hash: String,
 }
 
@@ -231,6 +263,7 @@ impl MfaService {
             mac_key: parts.mac_key,
             pool: parts.pool,
             dummy_hash: parts.dummy_hash,
+            generating: std::sync::Mutex::default(),
             config,
         }
     }
@@ -352,6 +385,7 @@ impl MfaService {
         &self,
         user: UserId,
     ) -> Result<(RecoveryCodes, Vec<StoredRecoveryCode>), MfaError> {
+        let _one_at_a_time = Generating::start(&self.generating, user).ok_or(PoolBusy)?;
         let key = self.mac_key.clone();
         let (codes, stored) = self
             .pool
@@ -396,27 +430,39 @@ impl MfaService {
     /// Wraps recovery codes stored before migration 0018 (a keyed MAC) in
     /// Argon2id, in batches, until none is left; returns how many. Run in
     /// the background at start: until a row is wrapped it still works.
+    /// A batch that wraps nothing (its rows changed under it, or cannot be
+    /// written) ends the run rather than hashing the same rows forever; the
+    /// next start tries again. A full hashing queue is waited out.
     pub async fn upgrade_recovery_codes(&self) -> Result<usize, MfaError> {
         let mut upgraded = 0;
         loop {
             let batch = self.repo.legacy_recovery_codes(50).await?;
-            if batch.is_empty() {
-                return Ok(upgraded);
-            }
-            for (user, mac) in batch {
-                let wrapped = {
+            let before = upgraded;
+            for (user, mac) in &batch {
+                let wrapped = loop {
                     let mac = Zeroizing::new(mac.clone());
-                    self.pool
+                    match self
+                        .pool
                         .run(move |hasher| recovery_code::wrap_legacy(hasher, &mac))
-                        .await??
+                        .await
+                    {
+                        Ok(wrapped) => break wrapped?,
+                        // Sign-ins come first; try again shortly.
+                        Err(_busy) => {
+                            tokio::time::sleep(std::time::Duration::from_millis(200)).await
+                        }
+                    }
                 };
                 if self
                     .repo
-                    .upgrade_recovery_code(user, &mac, &wrapped)
+                    .upgrade_recovery_code(*user, mac, &wrapped)
                     .await?
                 {
                     upgraded += 1;
                 }
+            }
+            if batch.is_empty() || upgraded == before {
+                return Ok(upgraded);
             }
         }
     }
@@ -537,26 +583,31 @@ impl MfaService {
         let Some(canonical) = otp::normalize_recovery_code(code) else {
             return Ok(None);
         };
-        let Some(verifier) = self.find_recovery_code(user.id, canonical).await? else {
-            return Ok(None);
-        };
-        let remaining = (self.repo.count_recovery_codes(user.id).await? - 1).max(0);
-        let event = self.audit.event(
-            AuditKind::RecoveryCodeUsed,
-            user,
-            client,
-            Outcome::Success,
-            json!({"remaining": remaining}),
-        );
-        if !self
-            .repo
-            .take_recovery_code(user.id, &verifier, &event)
-            .await?
-        {
-            return Ok(None);
+        // Twice at most: a row read as a pre-0018 MAC may have been wrapped
+        // by the upgrade before it could be taken (a concurrent use of the
+        // same code finds nothing the second time).
+        for _ in 0..2 {
+            let Some(verifier) = self.find_recovery_code(user.id, canonical.clone()).await? else {
+                return Ok(None);
+            };
+            let remaining = (self.repo.count_recovery_codes(user.id).await? - 1).max(0);
+            let event = self.audit.event(
+                AuditKind::RecoveryCodeUsed,
+                user,
+                client,
+                Outcome::Success,
+                json!({"remaining": remaining}),
+            );
+            if self
+                .repo
+                .take_recovery_code(user.id, &verifier, &event)
+                .await?
+            {
+                self.audit.committed(&event).await;
+                return Ok(Some(Factor::RecoveryCode { remaining }));
+            }
         }
-        self.audit.committed(&event).await;
-        Ok(Some(Factor::RecoveryCode { remaining }))
+        Ok(None)
     }
 
     /// A new set of recovery codes; the old set stops working.
@@ -800,5 +851,28 @@ impl MfaService {
             }
         }
         Ok(changed)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_set_of_codes_is_hashed_at_a_time_per_account() {
+        let marks = std::sync::Mutex::default();
+        let (alice, bob) = (UserId(uuid::Uuid::new_v4()), UserId(uuid::Uuid::new_v4()));
+        let first = Generating::start(&marks, alice).expect("nothing running");
+        assert!(
+            Generating::start(&marks, alice).is_none(),
+            "a second request waits its turn"
+        );
+        assert!(
+            Generating::start(&marks, bob).is_some(),
+            "others are not held up"
+        );
+        drop(first);
+        assert!(Generating::start(&marks, alice).is_some(), "the mark goes");
     }
 }

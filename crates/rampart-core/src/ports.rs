@@ -180,11 +180,13 @@ pub trait SessionRepo: Send + Sync + 'static {
     /// Replaces what the session has proved (its token digest, freshness,
     /// client and methods), only while its token is still `expected` (a
     /// concurrent re-authentication rotated it otherwise); false when not.
+    /// `audit` is written with the change, in its transaction.
     async fn set_session_proof(
         &self,
         id: &SessionId,
         expected: &TokenDigest,
         proof: &SessionProof,
+        audit: Option<&AuditEvent>,
     ) -> Result<bool, RepoError>;
     /// Deletes one session; false when there was none.
     async fn delete_session(

@@ -5,14 +5,19 @@
 //! a stolen database leaves every code to a memory-hard search.
 //!
 //! Checking a typed code must still cost one hash, not one per stored code:
-//! the row is found by a *locator*, a MAC (under the server's key) of the
-//! code's first group, `v2:…`. The locator alone proves nothing; the Argon2id
-//! hash covers the whole code. Codes of one set never share a first group.
+//! the row is found by a *locator*, `v2:` and three hex digits (12 bits) of
+//! a MAC, under the server's key, of the whole code. Locators are distinct
+//! within a set, so a typed code meets at most one row. Twelve bits help no
+//! one: without the key the locator says nothing, and someone holding both
+//! the database and the key still has 2^51 / 2^12 = 2^39 candidates per code
+//! left for Argon2id (a locator of the first group alone would have left
+//! only the second group, about 2^26).
 //!
 //! Rows written before migration 0018 held a MAC of the whole code, and the
 //! code itself is gone, so they cannot be rehashed: they are wrapped instead
 //! (the MAC becomes the Argon2id input, as imported password hashes are)
-//! under a `v1:` locator made of the MAC's first six hex digits. A row not
+//! under a `v1:` locator made of the MAC's first three hex digits (rows of
+//! one old set may share one; each such row costs one more hash). A row not
 //! yet wrapped (the upgrade runs in the background at start) is found by its
 //! MAC, as before.
 
@@ -23,13 +28,13 @@ use rampart_crypto::{PasswordHashError, PasswordHasher, hmac_sha256, otp};
 use secrecy::SecretString;
 use zeroize::Zeroizing;
 
-/// Prefix of a locator made from the code's first group.
+/// Prefix of a locator of a code hashed with Argon2id.
 const CURRENT: &str = "v2:";
 /// Prefix of a locator of a wrapped pre-0018 row.
 const WRAPPED: &str = "v1:";
-/// Hex digits of a pre-0018 MAC kept as its locator (24 bits: rows of one
-/// set almost never share one, and the key-holder's search is not helped).
-const WRAPPED_LOCATOR_DIGITS: usize = 6;
+/// Hex digits of a MAC kept as a locator: 12 bits, enough to tell the ten
+/// codes of a set apart, too few to narrow a search.
+const LOCATOR_DIGITS: usize = 3;
 
 /// What the server can compute from a typed code (in canonical form) to
 /// find its row.
@@ -82,18 +87,17 @@ impl TypedCode {
     }
 }
 
-/// `v2:` + the MAC of the code's first group.
+/// `v2:` + the first digits of a MAC of the whole code.
 fn locator(mac_key: &[u8], user: UserId, canonical: &str) -> String {
-    let first = canonical.split('-').next().unwrap_or_default();
     let mac = hmac_sha256(
         mac_key,
         &[
             b"rampart/recovery-code-locator/v2",
             user.to_string().as_bytes(),
-            first.as_bytes(),
+            canonical.as_bytes(),
         ],
     );
-    format!("{CURRENT}{}", HEXLOWER.encode(&mac))
+    format!("{CURRENT}{}", &HEXLOWER.encode(&mac)[..LOCATOR_DIGITS])
 }
 
 /// The MAC a pre-0018 row held for the code.
@@ -110,14 +114,11 @@ fn legacy_mac(mac_key: &[u8], user: UserId, canonical: &str) -> String {
 
 /// `v1:` + the first digits of a pre-0018 MAC.
 fn wrapped_locator(mac: &str) -> String {
-    format!(
-        "{WRAPPED}{}",
-        mac.get(..WRAPPED_LOCATOR_DIGITS).unwrap_or(mac)
-    )
+    format!("{WRAPPED}{}", mac.get(..LOCATOR_DIGITS).unwrap_or(mac))
 }
 
 /// A new set of `count` codes for `user`, in clear (to show once) and as
-/// stored; first groups are distinct within the set. Runs Argon2id once per
+/// stored; locators are distinct within the set. Runs Argon2id once per
 /// code: call it on a hashing thread.
 pub(crate) fn new_set(
     hasher: &PasswordHasher,
@@ -126,18 +127,21 @@ pub(crate) fn new_set(
     count: usize,
 ) -> Result<(Vec<Zeroizing<String>>, Vec<StoredRecoveryCode>), PasswordHashError> {
     let mut codes: Vec<Zeroizing<String>> = Vec::with_capacity(count);
+    let mut locators: Vec<String> = Vec::with_capacity(count);
     while codes.len() < count {
         let code = otp::generate_recovery_code();
-        let first = |c: &str| c.split('-').next().map(str::to_owned);
-        if codes.iter().all(|c| first(c) != first(&code)) {
+        let at = locator(mac_key, user, &code);
+        if !locators.contains(&at) {
             codes.push(code);
+            locators.push(at);
         }
     }
     let stored = codes
         .iter()
-        .map(|code| {
+        .zip(locators)
+        .map(|(code, locator)| {
             Ok(StoredRecoveryCode {
-                locator: Some(locator(mac_key, user, code)),
+                locator: Some(locator),
                 verifier: hasher.hash(&SecretString::from(code.as_str().to_owned()))?,
             })
         })
@@ -171,7 +175,7 @@ mod tests {
     }
 
     #[test]
-    fn a_code_is_found_by_its_first_group_and_proved_by_its_hash() {
+    fn a_code_is_found_by_its_locator_and_proved_by_its_hash() {
         let (key, user) = ([7u8; 32], UserId::new());
         let (codes, stored) = new_set(&hasher(), &key, user, 10).unwrap();
         assert_eq!(stored.len(), 10);
@@ -182,33 +186,44 @@ mod tests {
         let t = typed(&key, user, code);
         assert_eq!(t.locators()[0], *row.locator.as_ref().unwrap());
         assert!(t.matches(&hasher(), row).unwrap());
-        // Same first group, wrong second: the row is found but not matched.
+        // The locator covers the whole code: changing the second group
+        // moves it (12 bits: 16 variants cannot all land on the same one).
         let (first, second) = code.split_once('-').unwrap();
-        let other = if second.starts_with('a') { "b" } else { "a" };
-        let wrong = format!("{first}-{other}{}", &second[1..]);
-        let t = typed(&key, user, &wrong);
-        assert_eq!(t.locators()[0], *row.locator.as_ref().unwrap());
+        let variants: Vec<String> = "abcdefghjkmnpqrs"
+            .chars()
+            .map(|c| format!("{first}-{c}{}", &second[1..]))
+            .filter(|v| v.as_str() != code.as_str())
+            .collect();
+        assert!(
+            variants
+                .iter()
+                .any(|v| typed(&key, user, v).locators()[0] != t.locators()[0])
+        );
+        assert!(t.locators()[0].len() == "v2:".len() + 3);
+        // A wrong code that happens to meet the row is not matched.
+        let wrong = &variants[0];
+        let t = typed(&key, user, wrong);
         assert!(!t.matches(&hasher(), row).unwrap());
         // Another account, or another key, finds nothing.
-        assert_ne!(
-            typed(&key, UserId::new(), code).locators()[0],
-            t.locators()[0]
-        );
-        assert_ne!(typed(&[8u8; 32], user, code).locators()[0], t.locators()[0]);
+        let t = typed(&key, user, code);
+        let others = (0..16)
+            .filter(|_| typed(&key, UserId::new(), code).locators()[0] != t.locators()[0])
+            .count();
+        assert!(others > 0, "the account is in the locator");
+        let keys = (0..16u8)
+            .filter(|k| typed(&[*k; 32], user, code).locators()[0] != t.locators()[0])
+            .count();
+        assert!(keys > 0, "the key is in the locator");
     }
 
     #[test]
-    fn salts_differ_and_first_groups_are_distinct() {
+    fn salts_and_locators_differ_within_a_set() {
         let (key, user) = ([1u8; 32], UserId::new());
-        let (codes, stored) = new_set(&hasher(), &key, user, 10).unwrap();
+        let (_, stored) = new_set(&hasher(), &key, user, 10).unwrap();
         let mut locators: Vec<_> = stored.iter().map(|s| s.locator.clone()).collect();
         locators.sort();
         locators.dedup();
         assert_eq!(locators.len(), 10);
-        let mut firsts: Vec<_> = codes.iter().map(|c| c[..5].to_owned()).collect();
-        firsts.sort();
-        firsts.dedup();
-        assert_eq!(firsts.len(), 10);
         let salts: std::collections::HashSet<_> = stored
             .iter()
             .map(|s| s.verifier.split('$').nth(4).unwrap().to_owned())

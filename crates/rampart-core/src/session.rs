@@ -665,9 +665,16 @@ impl SessionService {
             fingerprint: fingerprint.to_owned(),
             methods,
         };
+        let event = self.audit.event(
+            AuditKind::LoginSucceeded,
+            &session.user,
+            client,
+            Outcome::Success,
+            json!({"reauthentication": true, "methods": methods.to_list()}),
+        );
         let rotated = self
             .repo
-            .set_session_proof(&session.id, &session.digest, &proof)
+            .set_session_proof(&session.id, &session.digest, &proof, Some(&event))
             .await?;
         self.cache_remove(&session.digest);
         if !rotated {
@@ -676,15 +683,7 @@ impl SessionService {
                 "the session changed while it was being proved again".into(),
             )));
         }
-        self.audit
-            .record(
-                AuditKind::LoginSucceeded,
-                &session.user,
-                client,
-                Outcome::Success,
-                json!({"reauthentication": true, "methods": methods.to_list()}),
-            )
-            .await?;
+        self.audit.committed(&event).await;
         Ok(token)
     }
 
@@ -702,7 +701,7 @@ impl SessionService {
         };
         // Nothing changes when a concurrent request rotated the token.
         self.repo
-            .set_session_proof(&session.id, &session.digest, &proof)
+            .set_session_proof(&session.id, &session.digest, &proof, None)
             .await?;
         self.cache_remove(&session.digest);
         Ok(())
@@ -731,7 +730,7 @@ impl SessionService {
             };
             // Nothing changes when a concurrent request rotated the token.
             self.repo
-                .set_session_proof(&session.id, &session.digest, &proof)
+                .set_session_proof(&session.id, &session.digest, &proof, None)
                 .await?;
             self.cache_remove(&session.digest);
         }

@@ -142,22 +142,24 @@ impl SessionRepo for Store {
         id: &SessionId,
         expected: &TokenDigest,
         proof: &SessionProof,
+        audit: Option<&AuditEvent>,
     ) -> Result<bool, RepoError> {
-        on_pool!(self, |pool| {
+        audited!(self, audit, |tx| {
             sqlx::query(
-            "UPDATE sessions SET token_hash = $1, fresh_at = $2, fingerprint = $3, auth_methods = $4 \
-             WHERE id = $5 AND token_hash = $6"
-        )
-        .bind(proof.digest.to_hex())
-        .bind(proof.fresh_at.unix_timestamp())
-        .bind(&proof.fingerprint)
-        .bind(proof.methods.to_list())
-        .bind(&id.0)
-        .bind(expected.to_hex())
-        .execute(pool)
-        .await
-        .map(|done| done.rows_affected() > 0)
-        .map_err(repo_error)
+                "UPDATE sessions SET token_hash = $1, fresh_at = $2, fingerprint = $3, auth_methods = $4 \
+                 WHERE id = $5 AND token_hash = $6",
+            )
+            .bind(proof.digest.to_hex())
+            .bind(proof.fresh_at.unix_timestamp())
+            .bind(&proof.fingerprint)
+            .bind(proof.methods.to_list())
+            .bind(&id.0)
+            .bind(expected.to_hex())
+            .execute(&mut *tx)
+            .await
+            .map_err(repo_error)?
+            .rows_affected()
+                > 0
         })
     }
 

@@ -6,9 +6,10 @@
 use data_encoding::{BASE64_NOPAD, HEXLOWER};
 use rampart_crypto::hmac_sha256;
 use rampart_store::Store;
+use rampart_testkit::api::Api;
 use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
-use reqwest::{Client, StatusCode};
-use serde_json::{Value, json};
+use reqwest::{Method as M, StatusCode};
+use serde_json::json;
 
 backend_tests!(recovery_codes_are_stored_as_salted_password_hashes);
 
@@ -65,13 +66,11 @@ async fn store_as_before_0018(app: &TestApp, user: &str, codes: &[&str]) {
 }
 
 async fn sign_in(app: &TestApp, code: &str) -> StatusCode {
-    Client::new()
-        .post(app.url("/api/v1/sessions"))
-        .json(&json!({"username": "bob", "password": GOOD_PASSWORD, "code": code}))
-        .send()
+    let body = json!({"username": "bob", "password": GOOD_PASSWORD, "code": code});
+    Api::new(app)
+        .call(M::POST, "/sessions", None, Some(body))
         .await
-        .unwrap()
-        .status()
+        .0
 }
 
 /// The code with its second group changed in one character.
@@ -83,38 +82,20 @@ fn second_group_changed(code: &str) -> String {
 
 async fn recovery_codes_are_stored_as_salted_password_hashes(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |raw| raw.secret_key = Some(SECRET.into())).await;
-    let client = Client::new();
-    let created: Value = client
-        .post(app.url("/api/v1/users"))
-        .json(&json!({"username": "bob", "email": "bob@example.com", "password": GOOD_PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let user = created["id"].as_str().unwrap().to_owned();
-    let token = app.api_login("bob", GOOD_PASSWORD).await;
-    let enrol: Value = client
-        .post(app.url("/api/v1/me/mfa/totp"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let secret = enrol["secret"].as_str().unwrap();
-    let confirmed: Value = client
-        .post(app.url("/api/v1/me/mfa/totp/confirm"))
-        .bearer_auth(&token)
-        .json(&json!({"code": app.totp_code(secret, 0)}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let api = Api::new(&app);
+    let user = api.signup("bob").await["id"].as_str().unwrap().to_owned();
+    let token = api.login("bob").await;
+    let (_, enrol) = api.call(M::POST, "/me/mfa/totp", Some(&token), None).await;
+    let code = app.totp_code(enrol["secret"].as_str().unwrap(), 0);
+    let (status, confirmed) = api
+        .call(
+            M::POST,
+            "/me/mfa/totp/confirm",
+            Some(&token),
+            Some(json!({ "code": code })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{confirmed}");
     let codes: Vec<String> = confirmed["recovery_codes"]
         .as_array()
         .unwrap()
@@ -132,7 +113,10 @@ async fn recovery_codes_are_stored_as_salted_password_hashes(backend: Backend) {
     for (owner, locator, hash) in &stored {
         assert_eq!(owner, &user);
         let locator = locator.as_deref().unwrap();
-        assert!(locator.starts_with("v2:"), "{locator}");
+        assert!(
+            locator.starts_with("v2:") && locator.len() == 6,
+            "a 12-bit locator: {locator}"
+        );
         assert!(
             hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
             "{hash}"
@@ -150,8 +134,8 @@ async fn recovery_codes_are_stored_as_salted_password_hashes(backend: Backend) {
         }
     }
 
-    // Found by its first group, proved by its hash: the right first group
-    // with a wrong second one is refused, the code works once.
+    // Found by its locator, proved by its hash: the right first group with
+    // a wrong second one is refused, the code works once.
     assert_eq!(
         sign_in(&app, &second_group_changed(&codes[0])).await,
         StatusCode::UNAUTHORIZED
@@ -188,7 +172,7 @@ async fn recovery_codes_are_stored_as_salted_password_hashes(backend: Backend) {
     for (_, locator, hash) in &wrapped {
         let locator = locator.as_deref().unwrap_or_default();
         assert!(
-            locator.starts_with("v1:") && locator.len() == 9,
+            locator.starts_with("v1:") && locator.len() == 6,
             "{locator}"
         );
         assert!(hash.starts_with("$argon2id$v=19$"), "{hash}");

@@ -351,36 +351,28 @@ async fn an_operator_signs_everyone_out_everywhere(backend: Backend) {
     let admin = app.api_login("carol", GOOD_PASSWORD).await;
     // A personal access token, even with the admin scope, cannot: a leaked
     // token must not throw everyone out.
-    let pat = reqwest::Client::new()
-        .post(app.url("/api/v1/me/tokens"))
-        .bearer_auth(&admin)
-        .json(&json!({"name": "ops", "scopes": ["admin"], "expires_in_days": 1}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(pat.status(), StatusCode::CREATED);
-    let pat: Value = pat.json().await.unwrap();
-    let refused = reqwest::Client::new()
-        .delete(app.url("/api/v1/admin/sessions"))
-        .bearer_auth(pat["token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
-    let body: Value = refused.json().await.unwrap();
-    assert_eq!(body["error"]["code"], "session_required", "{body}");
+    let api = rampart_testkit::api::Api::new(&app);
+    let pat = api.token(&admin, &["admin"]).await;
+    let everyone = |bearer: String| {
+        let api = &api;
+        async move {
+            let (status, body) = api
+                .call(
+                    reqwest::Method::DELETE,
+                    "/admin/sessions",
+                    Some(&bearer),
+                    None,
+                )
+                .await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+            rampart_testkit::api::error_code(&body).to_owned()
+        }
+    };
+    assert_eq!(everyone(pat).await, "session_required");
     assert!(still_in(&app, &bob).await);
     // Nor can a session signed in long ago.
     app.clock.advance(Duration::minutes(11));
-    let stale = reqwest::Client::new()
-        .delete(app.url("/api/v1/admin/sessions"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(stale.status(), StatusCode::FORBIDDEN);
-    let body: Value = stale.json().await.unwrap();
-    assert_eq!(body["error"]["code"], "reauthentication_required", "{body}");
+    assert_eq!(everyone(admin).await, "reauthentication_required");
     assert!(still_in(&app, &bob).await);
     let admin = app.api_login("carol", GOOD_PASSWORD).await;
     assert_eq!(
