@@ -51,6 +51,7 @@ mod headers;
 mod hostile;
 mod https;
 mod import;
+mod instance_loss;
 mod ldap;
 mod lifecycle;
 mod lockout;

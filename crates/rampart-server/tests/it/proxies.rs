@@ -41,7 +41,27 @@ async fn upstream() -> SocketAddr {
     addr
 }
 
-struct Proxy(Child);
+/// A proxy process, stopped when dropped.
+pub(crate) struct Proxy(Child);
+
+/// Runs nginx on `config` (written to `dir`), listening on `port`.
+pub(crate) fn nginx(dir: &Path, config: String, port: u16) -> Proxy {
+    let file = dir.join("nginx.conf");
+    std::fs::write(&file, config).unwrap();
+    let mut child = Command::new("nginx")
+        .args([
+            "-p",
+            &dir.display().to_string(),
+            "-c",
+            &file.display().to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    wait_for(port, &mut child);
+    Proxy(child)
+}
 
 impl Drop for Proxy {
     fn drop(&mut self) {
@@ -61,7 +81,7 @@ fn wait_for(port: u16, child: &mut Child) {
     }
 }
 
-fn available(binary: &str) -> bool {
+pub(crate) fn available(binary: &str) -> bool {
     if Command::new(binary).arg("-v").output().is_ok()
         || Command::new(binary).arg("version").output().is_ok()
     {
@@ -264,24 +284,8 @@ async fn nginx_auth_request(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |raw| rules(raw, port)).await;
     let upstream = upstream().await;
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("nginx.conf"),
-        nginx_config(dir.path(), port, app.addr, upstream),
-    )
-    .unwrap();
-    let mut child = Command::new("nginx")
-        .args([
-            "-p",
-            &dir.path().display().to_string(),
-            "-c",
-            &dir.path().join("nginx.conf").display().to_string(),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    wait_for(port, &mut child);
-    let _proxy = Proxy(child);
+    let config = nginx_config(dir.path(), port, app.addr, upstream);
+    let _proxy = nginx(dir.path(), config, port);
     exercise(&app, &format!("http://127.0.0.1:{port}"), StatusCode::FOUND).await;
 }
 
