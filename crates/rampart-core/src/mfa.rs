@@ -159,6 +159,18 @@ pub struct MfaStatus {
     pub recovery_codes_left: i64,
 }
 
+/// At or below this many unused recovery codes, the account page asks for
+/// a new set (one lost phone away from an operator's reset).
+pub const RECOVERY_CODES_LOW: i64 = 3;
+
+impl MfaStatus {
+    /// How many recovery codes are left, when TOTP is on and they run low.
+    pub fn codes_running_low(&self) -> Option<i64> {
+        (self.enabled && self.recovery_codes_left <= RECOVERY_CODES_LOW)
+            .then_some(self.recovery_codes_left)
+    }
+}
+
 /// Everything about second factors.
 pub struct MfaService {
     repo: Arc<dyn MfaRepo>,

@@ -453,6 +453,16 @@ async fn identities_link_only_by_their_owner_or_a_trusted_verified_address(backe
         )
         .await;
     assert_eq!(unlinked.status(), StatusCode::SEE_OTHER);
+    // A factor change: with lena's other session (`later`) still on, the
+    // page offers to end it.
+    assert_eq!(unlinked.headers()["location"], "/account?changed=factor");
+    let offer = lena
+        .get("/account?changed=factor")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(offer.contains("id=\"sign-out-others\""), "{offer}");
     let account = decoded(lena.get("/account").await.text().await.unwrap());
     assert!(!account.contains("lena-at-corp@example.com"));
     assert!(account.contains("action=\"/account/identities/link/corp\""));

@@ -11,7 +11,10 @@ use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
 use reqwest::{Method as M, StatusCode};
 use serde_json::json;
 
-backend_tests!(recovery_codes_are_stored_as_salted_password_hashes);
+backend_tests!(
+    recovery_codes_are_stored_as_salted_password_hashes,
+    the_account_page_says_when_recovery_codes_run_low,
+);
 
 /// The server key of these tests, so the test can write rows the way the
 /// version before migration 0018 did.
@@ -186,4 +189,54 @@ async fn recovery_codes_are_stored_as_salted_password_hashes(backend: Backend) {
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(rows(&restarted).await.len(), 1);
+}
+
+/// The notice on the account page, if any.
+async fn low_notice(browser: &rampart_testkit::Browser) -> Option<String> {
+    let page = browser.get("/account").await.text().await.unwrap();
+    let start = page.find("id=\"recovery-codes-low\"")?;
+    let text = &page[start..];
+    Some(text[text.find('>')? + 1..text.find("</p>")?].to_owned())
+}
+
+async fn the_account_page_says_when_recovery_codes_run_low(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let alice = app.browser();
+    let (_, codes) = crate::mfa::enrol_in_browser(&app, &alice, "alice").await;
+    assert_eq!(low_notice(&alice).await, None, "ten codes are plenty");
+    assert_eq!(codes.len(), 10);
+    // Seven used up at sign-ins elsewhere: three left.
+    let phone = app.browser();
+    let spend = |code: String| {
+        let phone = &phone;
+        async move {
+            assert_eq!(
+                phone.login("alice", GOOD_PASSWORD).await.status(),
+                StatusCode::SEE_OTHER
+            );
+            let resp = crate::mfa::answer(phone, &code).await;
+            assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{code}");
+        }
+    };
+    for code in &codes[..7] {
+        spend(code.clone()).await;
+    }
+    let notice = low_notice(&alice).await.expect("the page warns");
+    assert!(
+        notice.starts_with("Only 3 recovery codes are left"),
+        "{notice}"
+    );
+    assert!(notice.contains("href=\"/account/mfa/totp\""));
+    spend(codes[7].clone()).await;
+    let notice = low_notice(&alice).await.expect("the page warns");
+    assert!(
+        notice.starts_with("Only 2 recovery codes are left"),
+        "{notice}"
+    );
+    // A new set ends the warning.
+    let fresh = alice
+        .submit("/account/mfa/totp", "/account/mfa/recovery-codes", &[])
+        .await;
+    assert_eq!(fresh.status(), StatusCode::OK);
+    assert_eq!(low_notice(&alice).await, None);
 }

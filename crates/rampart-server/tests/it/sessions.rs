@@ -475,6 +475,28 @@ async fn a_factor_change_offers_to_end_the_other_sessions(backend: Backend) {
     // With no other session left, nothing is offered.
     let page = alice.get(&back).await.text().await.unwrap();
     assert!(!page.contains("id=\"sign-out-others\""));
+    // Turning the factor on is a change too: the page that shows the new
+    // recovery codes offers to end the laptop's password-only session.
+    laptop.login("alice", GOOD_PASSWORD).await;
+    assert_eq!(laptop.get("/account").await.status(), StatusCode::OK);
+    let page = alice.get("/account/mfa/totp").await.text().await.unwrap();
+    let secret = page
+        .split("id=\"totp-secret\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap()
+        .to_owned();
+    let codes = alice
+        .submit(
+            "/account/mfa/totp",
+            "/account/mfa/totp",
+            &[("code", &app.totp_code(&secret, 0))],
+        )
+        .await;
+    assert_eq!(codes.status(), StatusCode::OK);
+    let page = codes.text().await.unwrap();
+    assert!(page.contains("id=\"recovery-codes\""), "{page}");
+    assert!(page.contains("id=\"sign-out-others\""), "{page}");
 }
 
 /// `session.max_per_user`: a sign-in beyond the limit ends the account's

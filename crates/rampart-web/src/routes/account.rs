@@ -199,6 +199,8 @@ struct AccountPage<'a> {
     is_staff: bool,
     methods: super::identities::SignInMethods,
     offer_sign_out: bool,
+    /// Unused recovery codes, when they run low.
+    recovery_codes_low: Option<i64>,
 }
 
 async fn show(
@@ -210,6 +212,7 @@ async fn show(
     let user = &session.user;
     let methods = super::identities::sign_in_methods(&state, user).await?;
     let offer_sign_out = offer_sign_out(&state, &session, changed.factor()).await?;
+    let recovery_codes_low = state.mfa.status(user.id).await?.codes_running_low();
     Ok(state.templates.page(
         StatusCode::OK,
         "account.html",
@@ -223,6 +226,7 @@ async fn show(
             is_staff: state.admin.roles().is_staff(user),
             methods,
             offer_sign_out,
+            recovery_codes_low,
         },
     ))
 }
