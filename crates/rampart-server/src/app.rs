@@ -19,7 +19,7 @@ use rampart_core::{
 use rampart_crypto::{PasswordHasher, hmac_sha256};
 use rampart_notify::{Destination, Sender};
 use rampart_store::Store;
-use rampart_web::{AppState, Readiness, Templates, WebSettings};
+use rampart_web::{AppServices, AppState, Readiness, Templates, WebSettings};
 use secrecy::ExposeSecret;
 use std::future::Future;
 use std::sync::Arc;
@@ -441,7 +441,7 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         api_rate_per_second: config.api_rate_per_second,
         api_burst: config.api_burst,
     };
-    let state = AppState {
+    let state = AppState::new(AppServices {
         accounts: accounts.clone(),
         admin: admin.clone(),
         setup: setup.clone(),
@@ -460,7 +460,7 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         telemetry: telemetry.clone(),
         limits: limits.clone(),
         counts: Arc::new(StoreCounts(store.clone(), clock.clone())),
-    };
+    });
     let coherence = Arc::new(rampart_core::coherence::CacheCoherence::new(
         sessions.clone(),
         tokens.clone(),

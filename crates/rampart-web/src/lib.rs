@@ -23,7 +23,7 @@ pub mod telemetry;
 
 pub use render::Templates;
 pub use settings::WebSettings;
-pub use state::{AppState, Readiness};
+pub use state::{AppServices, AppState, Readiness};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

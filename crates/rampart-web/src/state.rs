@@ -17,9 +17,30 @@ pub trait Readiness: Send + Sync + 'static {
     async fn ready(&self) -> bool;
 }
 
-/// Shared application state (cheap to clone).
+/// Shared application state: one pointer, so that cloning it (every
+/// `State` extractor and middleware layer does, several times a request)
+/// costs one reference count, not one per service. Its fields are those of
+/// [`AppServices`], reached through `Deref`.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppServices>);
+
+impl AppState {
+    /// The state of an application made of `services`.
+    pub fn new(services: AppServices) -> Self {
+        Self(Arc::new(services))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = AppServices;
+
+    fn deref(&self) -> &AppServices {
+        &self.0
+    }
+}
+
+/// What the handlers share: the services and the settings.
+pub struct AppServices {
     /// Registration and sign-in.
     pub accounts: Arc<AccountService>,
     /// First-run setup links.
