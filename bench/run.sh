@@ -5,6 +5,7 @@
 #   2. GET /auth/verify with a session cookie and with a personal access token
 #      vs a bare axum handler (examples/bare_handler)
 #   3. POST /login throughput vs the hash-bound limit (cores / one Argon2id time)
+#   4. resident memory (VmRSS, VmHWM from /proc/PID/status), idle and at the end
 # Usage: cargo build --release -p rampart-server -p rampart-crypto -p rampart-web --examples --bins && bench/run.sh
 # wrk and the server share this machine's cores; figures are for comparison
 # within one run, not absolute capacity.
@@ -24,6 +25,10 @@ bare_port=$((port + 1))
 bare_pid=$!
 trap 'kill $pid $bare_pid 2>/dev/null; wait $pid $bare_pid 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
+sleep 1
+# Resident memory from /proc/PID/status: VmRSS now, VmHWM the peak.
+rss() { awk -v what="$1" '$1==what":"{printf "%.1f MiB", $2/1024}' "/proc/$pid/status"; }
+idle_rss="$(rss VmRSS) (peak $(rss VmHWM))"
 
 csrf_of() { sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p'; }
 session_of() { awk '$6=="rampart_session"{print $7}' "$1"; }
@@ -38,6 +43,7 @@ session=$(session_of "$jar")
 [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: rampart_session=$session" "$base/account")" = 200 ]
 
 echo "== machine: $(nproc) cores; rampart $("$bin" --version)"
+echo "== resident memory, idle: $idle_rss"
 echo "== GET /healthz"
 wrk -t2 -c32 -d"$duration" --latency "$base/healthz"
 echo "== GET /account (signed in)"
@@ -68,3 +74,4 @@ echo "== POST /login (correct password; every request is one Argon2id verify + a
 wrk -t2 -c8 -d"$duration" --latency -s "$root/bench/login.lua" "$base/login"
 echo "== one Argon2id verification"
 "$root/target/release/examples/hash_time"
+echo "== resident memory after every load above: $(rss VmRSS), peak $(rss VmHWM)"
