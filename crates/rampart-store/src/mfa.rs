@@ -28,6 +28,13 @@ struct ChallengeRow {
     source: String,
 }
 
+/// `(user id, value)` rows with their ids parsed.
+fn by_user(rows: Vec<(String, String)>) -> Result<Vec<(UserId, String)>, RepoError> {
+    rows.into_iter()
+        .map(|(id, value)| Ok((UserId::parse(&id).ok_or_else(|| corrupt_id(&id))?, value)))
+        .collect()
+}
+
 /// Replaces a user's recovery codes inside the open transaction `$tx`
 /// (expanded per backend, like `on_pool!`).
 macro_rules! replace_codes {
@@ -162,9 +169,7 @@ impl MfaRepo for Store {
         .fetch_all(pool)
         .await
         .map_err(repo_error))?;
-        rows.into_iter()
-            .map(|(id, mac)| Ok((UserId::parse(&id).ok_or_else(|| corrupt_id(&id))?, mac)))
-            .collect()
+        by_user(rows)
     }
 
     async fn upgrade_recovery_code(
@@ -261,9 +266,7 @@ impl MfaRepo for Store {
         .fetch_all(pool)
         .await
         .map_err(repo_error))?;
-        rows.into_iter()
-            .map(|(id, secret)| Ok((UserId::parse(&id).ok_or_else(|| corrupt_id(&id))?, secret)))
-            .collect()
+        by_user(rows)
     }
 
     async fn replace_totp_ciphertext(

@@ -44,8 +44,8 @@ impl ResetReason {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredRecoveryCode {
     /// Finds the row from the typed code without trying every hash:
-    /// `v2:` + a keyed MAC of the code's first group, or `v1:` + the start
-    /// of a pre-0018 code's MAC; `None` for a pre-0018 row not yet
+    /// `v2:` + 12 bits of a keyed MAC of the whole code, or `v1:` + the
+    /// start of a pre-0018 code's MAC; `None` for a pre-0018 row not yet
     /// upgraded (its verifier is that MAC).
     pub locator: Option<String>,
     /// The Argon2id PHC string (with its own random salt) of the code, or

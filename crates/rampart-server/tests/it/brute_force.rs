@@ -112,7 +112,7 @@ async fn concurrent_sign_ins_of_the_owner_all_pass(backend: Backend) {
 }
 
 /// Runs the futures concurrently on this task; their outputs in order.
-async fn futures_join_all<F: std::future::Future>(
+pub(crate) async fn futures_join_all<F: std::future::Future>(
     futures: impl Iterator<Item = F>,
 ) -> Vec<F::Output> {
     let mut pending: Vec<_> = futures.map(|f| Some(Box::pin(f))).collect();

@@ -185,20 +185,12 @@ async fn client(
 /// How many `POST /register` the instance on `port` has answered, from its
 /// `/metrics` (open on loopback without a token).
 async fn sign_ups_served(port: u16) -> f64 {
-    let text = reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .filter(|l| {
-            l.starts_with("rampart_http_request_duration_seconds_count{")
-                && l.contains("route=\"/register\"")
-                && l.contains("method=\"POST\"")
-        })
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum()
+    crate::metrics::sample_sum(
+        &format!("http://127.0.0.1:{port}"),
+        "rampart_http_request_duration_seconds_count",
+        &["route=\"/register\"", "method=\"POST\""],
+    )
+    .await
 }
 
 /// `Ok` when `response` arrived with `want`.

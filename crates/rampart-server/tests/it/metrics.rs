@@ -118,3 +118,23 @@ async fn metrics_are_not_public(backend: Backend) {
         StatusCode::OK
     );
 }
+
+/// The sum of the samples of `metric` (its exposition name, e.g.
+/// `…_count`) whose labels contain each of `labels` (`key="value"`), read
+/// from the `/metrics` of the server at `base` (open on loopback).
+pub(crate) async fn sample_sum(base: &str, metric: &str, labels: &[&str]) -> f64 {
+    let text = reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .filter(|l| {
+            l.strip_prefix(metric)
+                .is_some_and(|rest| rest.starts_with(['{', ' ']))
+                && labels.iter().all(|label| l.contains(label))
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
