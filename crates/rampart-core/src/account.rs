@@ -6,7 +6,7 @@
 //! same Argon2id work in each case (a dummy hash for unknown users), so neither
 //! the answer nor its timing tells which it was.
 
-use crate::audit::{AuditTrail, ClientMeta, Outcome};
+use crate::audit::{AuditEvent, AuditTrail, ClientMeta, Outcome};
 use crate::clock::Clock;
 use crate::external::{ExternalError, IdentityService, SourcePolicy};
 use crate::model::audit::AuditKind;
@@ -67,7 +67,8 @@ pub enum RegisterError {
 pub struct Authenticated {
     /// The account.
     pub user: User,
-    /// TOTP is on: the sign-in is not complete until a code is given.
+    /// The account has a second factor (TOTP or a passkey): the sign-in is
+    /// not complete until it is proved.
     pub mfa_enabled: bool,
     /// Which source proved the password: `local` or `ldap`.
     pub source: &'static str,
@@ -321,9 +322,24 @@ impl AccountService {
             Outcome::Success,
             json!({"roles": user.roles.iter().map(RoleName::as_str).collect::<Vec<_>>()}),
         );
-        match self.users.insert_user(&new, &event).await {
+        let inserted = self.users.insert_user(&new, &event).await;
+        self.registered(user, inserted, &[&event]).await
+    }
+
+    /// The end of every registration: the events go to the rules and the
+    /// address is asked to confirm itself; a taken name or address names
+    /// its field.
+    async fn registered(
+        &self,
+        user: User,
+        inserted: Result<(), RepoError>,
+        events: &[&AuditEvent],
+    ) -> Result<User, RegisterError> {
+        match inserted {
             Ok(()) => {
-                self.audit.committed(&event).await;
+                for event in events {
+                    self.audit.committed(event).await;
+                }
                 if let Err(err) = self.recovery.send_verification(&user).await {
                     // The account exists; the user can ask for the mail again.
                     tracing::warn!(user_id = %user.id, error = %err, "could not queue the verification mail");
@@ -342,6 +358,69 @@ impl AccountService {
             })),
             Err(other) => Err(RegisterError::Store(other)),
         }
+    }
+
+    /// Checks the name and address of a sign-up that brings a passkey
+    /// instead of a password.
+    pub fn check_new_account(
+        &self,
+        username: &str,
+        email: &str,
+    ) -> Result<(Username, Email), RegisterError> {
+        let mut problems = Vec::new();
+        let username = Username::parse(username).map_err(|p| problems.push(p)).ok();
+        let email = Email::parse(email.trim())
+            .map_err(|p| problems.push(p))
+            .ok();
+        match (username, email) {
+            (Some(username), Some(email)) => Ok((username, email)),
+            _ => Err(RegisterError::Invalid(problems)),
+        }
+    }
+
+    /// Creates an account whose only way in is `passkey` (no password; the
+    /// mailed reset sets one later if wanted), with the sign-up limits,
+    /// checks and mail of [`Self::register`]. The account's id is the
+    /// passkey's user handle.
+    pub async fn register_with_passkey(
+        &self,
+        username: &str,
+        email: &str,
+        passkey: &crate::model::passkey::PasskeyRecord,
+        client: &ClientMeta,
+    ) -> Result<User, RegisterError> {
+        match self.limits.registration(client.ip).await {
+            Ok(()) => {}
+            Err(RateError::Limited(Limited(wait))) => return Err(RegisterError::Throttled(wait)),
+            Err(RateError::Store(err)) => return Err(RegisterError::Store(err)),
+        }
+        let (username, email) = self.check_new_account(username, email)?;
+        let mut user = User::new_account(username, email, Vec::new(), self.clock.now());
+        user.id = passkey.user_id;
+        let registered = self.audit.event(
+            AuditKind::UserRegistered,
+            &user,
+            client,
+            Outcome::Success,
+            json!({"roles": user.roles.iter().map(RoleName::as_str).collect::<Vec<_>>(), "with": "passkey"}),
+        );
+        let added = self.audit.event(
+            AuditKind::PasskeyAdded,
+            &user,
+            client,
+            Outcome::Success,
+            json!({"passkey": passkey.id.0, "name": passkey.name}),
+        );
+        let new = NewUser {
+            user: user.clone(),
+            password_hash: None,
+        };
+        let inserted = self
+            .users
+            .insert_user_with_passkey(&new, passkey, &[&registered, &added])
+            .await;
+        self.registered(user, inserted, &[&registered, &added])
+            .await
     }
 
     /// Checks a login name (username or e-mail) and password. Failures and

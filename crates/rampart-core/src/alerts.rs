@@ -10,6 +10,8 @@
 //! | `remember_me.theft_detected` | (mailed by `remember`) | yes |
 //! | `roles.changed` granting `admin` | | yes |
 //! | `login.succeeded` from a device and network not seen before | yes | |
+//! | `login.failed`/`mfa.failed` for a passkey whose counter went backwards | yes | yes |
+//! | `passkey.added`, `passkey.removed` | yes | |
 //!
 //! Webhooks are queued in the database ([`WebhookRepo`]) and delivered,
 //! signed and retried, by `rampart-notify`; nothing is queued when no
@@ -86,17 +88,30 @@ impl Alerts {
     }
 
     async fn mail_user(&self, event: &AuditEvent, template: MailTemplate) -> Result<(), RepoError> {
+        self.mail_user_with(event, template, json!({})).await
+    }
+
+    /// [`Self::mail_user`] with more facts for the template.
+    async fn mail_user_with(
+        &self,
+        event: &AuditEvent,
+        template: MailTemplate,
+        extra: Value,
+    ) -> Result<(), RepoError> {
         let Some(user_id) = event.user_id else {
             return Ok(());
         };
         let Some(user) = self.users.find_by_id(user_id).await? else {
             return Ok(());
         };
-        let facts = json!({
+        let mut facts = json!({
             "ip": event.ip,
             "user_agent": event.user_agent,
             "time": event.at.format(&Rfc3339).unwrap_or_default(),
         });
+        if let (Some(facts), Value::Object(extra)) = (facts.as_object_mut(), extra) {
+            facts.extend(extra);
+        }
         self.outbox
             .enqueue(
                 &OutgoingMail::to_user(&user, template, &self.base_url, facts),
@@ -151,6 +166,28 @@ impl EventRules for Alerts {
                     self.webhook("admin_granted", event).await?;
                 }
                 Ok(())
+            }
+            AuditKind::LoginFailed | AuditKind::MfaFailed
+                if event.details["reason"] == "counter_regressed" =>
+            {
+                // The authenticator's counter went backwards: the passkey
+                // may have been copied (see `passkey`).
+                self.mail_user(event, MailTemplate::PasskeyCloneSuspected)
+                    .await?;
+                self.webhook("passkey_clone_suspected", event).await
+            }
+            AuditKind::PasskeyAdded | AuditKind::PasskeyRemoved => {
+                // A passkey signs in on its own: its owner hears of every
+                // one added or removed, as of a second factor's change.
+                let what = if event.kind == AuditKind::PasskeyAdded {
+                    "added"
+                } else {
+                    "removed"
+                };
+                let name = event.details["name"].as_str().unwrap_or_default();
+                let change = format!("changed: the passkey \"{name}\" was {what}");
+                self.mail_user_with(event, MailTemplate::MfaChanged, json!({"change": change}))
+                    .await
             }
             AuditKind::LoginSucceeded => {
                 if self.is_new_device(event).await? {

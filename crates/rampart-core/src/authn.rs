@@ -19,13 +19,15 @@
 //! Page handlers, API handlers and the session middleware each make one call
 //! here and render what comes back.
 
-use crate::account::{AccountService, LoginError};
+use crate::account::{AccountService, LoginError, RegisterError};
 use crate::device::KnownDevices;
 use crate::mfa::{Factor, MfaError, MfaService};
 use crate::model::User;
 use crate::model::audit::ClientMeta;
 pub use crate::model::authn::{AuthMethods, FirstFactor, SecondFactor, SignInMethod};
+use crate::passkey::{Ceremony, PasskeyError, PasskeyService};
 use crate::permission::RoleBook;
+use crate::ports::MfaChallenge;
 use crate::ports::{RepoError, UserRepo};
 use crate::remember::{Redemption, RememberService};
 use crate::session::{Session, SessionError, SessionKind, SessionService, client_fingerprint};
@@ -115,8 +117,11 @@ pub enum Reproved {
     Proved(SecretString),
     /// The password was wrong.
     WrongPassword,
-    /// The second factor's code was missing or wrong.
+    /// The second factor's code was missing or wrong (or the passkey's
+    /// answer was refused).
     WrongCode,
+    /// The account's second factor is a passkey: only it can confirm.
+    PasskeyRequired,
 }
 
 /// What re-authentication with an identity provider led to.
@@ -143,6 +148,12 @@ pub enum SignInError {
     /// The account has a second factor and the API caller sent no code.
     #[error("this account has two-factor authentication: send the code too")]
     SecondFactorRequired,
+    /// The account's second factor is a passkey, which only a browser can
+    /// use: the API cannot sign it in with a password.
+    #[error(
+        "this account's second factor is a passkey: sign in on the web, or use a personal access token"
+    )]
+    PasskeyRequired,
     /// The account must have a second factor (`mfa.required`) and has none:
     /// it enrols in the browser before the API signs it in.
     #[error(
@@ -152,6 +163,12 @@ pub enum SignInError {
     /// The session could not be stored.
     #[error(transparent)]
     Session(#[from] SessionError),
+    /// A sign-up was refused.
+    #[error(transparent)]
+    Register(#[from] RegisterError),
+    /// A passkey step was refused (or could not be checked).
+    #[error(transparent)]
+    Passkey(#[from] PasskeyError),
     /// The database failed.
     #[error("the account store is unavailable")]
     Store(#[from] RepoError),
@@ -169,6 +186,8 @@ pub struct SignInParts {
     pub remember: Arc<RememberService>,
     /// Known devices (exempt from the account-wide lock-out).
     pub devices: Arc<KnownDevices>,
+    /// Passkeys.
+    pub passkeys: Arc<PasskeyService>,
     /// Accounts, read when a cookie restores one.
     pub users: Arc<dyn UserRepo>,
     /// Roles and their permissions (who counts as privileged).
@@ -224,6 +243,10 @@ impl SignInService {
             return Err(SignInError::EnrolmentRequired);
         }
         let second = if found.mfa_enabled {
+            if !self.parts.mfa.is_enabled(user.id).await? {
+                // The second factor is a passkey, which needs a browser.
+                return Err(SignInError::PasskeyRequired);
+            }
             let code = code.ok_or(SignInError::SecondFactorRequired)?;
             let factor = self.parts.mfa.verify(&user, code, client).await?;
             Some(SecondFactor::from(factor))
@@ -288,6 +311,82 @@ impl SignInService {
         Ok(Decision::SignedIn(started))
     }
 
+    /// A passkey answered the sign-in ceremony `ceremony` that the browser
+    /// (`visitor`, its pre-login token's digest) started: a complete
+    /// sign-in, with no further step (the passkey verified its user).
+    pub async fn passkey(
+        &self,
+        visitor: &TokenDigest,
+        ceremony: &str,
+        credential: &serde_json::Value,
+        client: &ClientMeta,
+        browser: Browser<'_>,
+    ) -> Result<Started, SignInError> {
+        let user = self
+            .parts
+            .passkeys
+            .finish_sign_in(visitor, ceremony, credential, client)
+            .await?;
+        self.complete(
+            user,
+            client,
+            browser,
+            SignInMethod::Passkey,
+            "passkey",
+            None,
+        )
+        .await
+    }
+
+    /// Starts a sign-up with a passkey instead of a password, for
+    /// `username` and `email` (checked first: the ceremony does not start
+    /// for a name or address that cannot be an account's).
+    pub async fn start_passkey_sign_up(
+        &self,
+        username: &str,
+        email: &str,
+        visitor: &TokenDigest,
+    ) -> Result<Ceremony, SignInError> {
+        let (username, email) = self.parts.accounts.check_new_account(username, email)?;
+        Ok(self
+            .parts
+            .passkeys
+            .start_sign_up(username.as_str(), email.as_str(), visitor)
+            .await?)
+    }
+
+    /// The sign-up ceremony ended: the account is made with the passkey as
+    /// its only way in, and signed in (the passkey verified its user).
+    pub async fn passkey_sign_up(
+        &self,
+        visitor: &TokenDigest,
+        ceremony: &str,
+        name: &str,
+        credential: &serde_json::Value,
+        client: &ClientMeta,
+        browser: Browser<'_>,
+    ) -> Result<Started, SignInError> {
+        let sign_up = self
+            .parts
+            .passkeys
+            .finish_sign_up(visitor, ceremony, name, credential)
+            .await?;
+        let user = self
+            .parts
+            .accounts
+            .register_with_passkey(&sign_up.username, &sign_up.email, &sign_up.passkey, client)
+            .await?;
+        self.complete(
+            user,
+            client,
+            browser,
+            SignInMethod::Passkey,
+            "passkey",
+            None,
+        )
+        .await
+    }
+
     /// True when `mfa.required` covers `user` (whether or not they have a
     /// second factor yet).
     pub fn must_have_second_factor(&self, user: &User) -> bool {
@@ -304,7 +403,10 @@ impl SignInService {
         if !self.must_have_second_factor(user) {
             return Ok(false);
         }
-        Ok(!self.parts.mfa.is_enabled(user.id).await?)
+        // A passkey counts: it verifies its user, and it is asked for
+        // after a password like a code.
+        Ok(!self.parts.mfa.is_enabled(user.id).await?
+            && !self.parts.passkeys.has_any(user.id).await?)
     }
 
     /// The owner turns their second factor off, proving it with their
@@ -380,17 +482,78 @@ impl SignInService {
             Err(MfaError::InvalidCode) => return Ok(SecondStep::WrongCode),
             Err(other) => return Err(other.into()),
         };
-        // Single use: of two concurrent answers, one signs in.
-        if !self.parts.mfa.finish_challenge(challenge).await? {
-            return Ok(SecondStep::NoChallenge);
-        }
         let trusted = if trust_device {
             self.parts.mfa.trusted_device_cookie(&user).await?
         } else {
             None
         };
-        let method =
-            SignInMethod::Factors(FirstFactor::of_source(&pending.source), Some(factor.into()));
+        self.second_step_proved(challenge, pending, user, factor.into(), trusted, client)
+            .await
+    }
+
+    /// Starts the passkey ceremony of the second step for the challenge
+    /// whose cookie digest is `challenge`; `None` without a live challenge.
+    pub async fn start_passkey_second_factor(
+        &self,
+        challenge: &TokenDigest,
+    ) -> Result<Option<Ceremony>, SignInError> {
+        let Some((_, user)) = self.parts.mfa.pending(challenge).await? else {
+            return Ok(None);
+        };
+        Ok(Some(
+            self.parts.passkeys.start_proof(&user, challenge).await?,
+        ))
+    }
+
+    /// One of the account's passkeys answered the second step's ceremony:
+    /// the challenge is used up and the session starts, as with a code.
+    pub async fn passkey_second_factor(
+        &self,
+        challenge: &TokenDigest,
+        ceremony: &str,
+        credential: &serde_json::Value,
+        client: &ClientMeta,
+    ) -> Result<SecondStep, SignInError> {
+        let Some((pending, user)) = self.parts.mfa.pending(challenge).await? else {
+            return Ok(SecondStep::NoChallenge);
+        };
+        match self
+            .parts
+            .passkeys
+            .finish_proof(&user, challenge, ceremony, credential, client)
+            .await
+        {
+            Ok(()) => {}
+            Err(PasskeyError::Refused(_) | PasskeyError::InvalidCeremony) => {
+                return Ok(SecondStep::WrongCode);
+            }
+            Err(other) => return Err(other.into()),
+        }
+        self.second_step_proved(
+            challenge,
+            pending,
+            user,
+            SecondFactor::Passkey,
+            None,
+            client,
+        )
+        .await
+    }
+
+    async fn second_step_proved(
+        &self,
+        challenge: &TokenDigest,
+        pending: MfaChallenge,
+        user: User,
+        factor: SecondFactor,
+        trusted: Option<(SecretString, Duration)>,
+        client: &ClientMeta,
+    ) -> Result<SecondStep, SignInError> {
+        // Single use: of two concurrent answers, one signs in.
+        if !self.parts.mfa.finish_challenge(challenge).await? {
+            return Ok(SecondStep::NoChallenge);
+        }
+        let method = SignInMethod::Factors(FirstFactor::of_source(&pending.source), Some(factor));
         let browser = Browser {
             previous: None,
             next: &pending.next,
@@ -563,9 +726,60 @@ impl SignInService {
                 Err(MfaError::InvalidCode) => return Ok(Reproved::WrongCode),
                 Err(other) => return Err(other.into()),
             }
+        } else if self.parts.passkeys.has_any(session.user.id).await? {
+            // The second factor is a passkey: a password is not enough.
+            return Ok(Reproved::PasskeyRequired);
         }
         let token = self.renew(session, client, methods).await?;
         Ok(Reproved::Proved(token))
+    }
+
+    /// Starts re-authenticating `session`'s owner with one of their
+    /// passkeys (the ceremony bound to the session's token digest).
+    pub async fn start_passkey_reauth(
+        &self,
+        session: &Session,
+        visitor: &TokenDigest,
+    ) -> Result<Ceremony, SignInError> {
+        Ok(self
+            .parts
+            .passkeys
+            .start_proof(&session.user, visitor)
+            .await?)
+    }
+
+    /// A signed-in person proves themselves again with one of their
+    /// passkeys, which verified them (something held and something known
+    /// or been): the session is fresh, counts the passkey, and gets a new
+    /// token. A refused answer is [`Reproved::WrongCode`].
+    pub async fn reauthenticate_with_passkey(
+        &self,
+        session: &Session,
+        visitor: &TokenDigest,
+        ceremony: &str,
+        credential: &serde_json::Value,
+        client: &ClientMeta,
+    ) -> Result<Reproved, SignInError> {
+        match self
+            .parts
+            .passkeys
+            .finish_proof(&session.user, visitor, ceremony, credential, client)
+            .await
+        {
+            Ok(()) => {}
+            Err(PasskeyError::Refused(_) | PasskeyError::InvalidCeremony) => {
+                return Ok(Reproved::WrongCode);
+            }
+            Err(other) => return Err(other.into()),
+        }
+        let methods = AuthMethods::NONE.with_second(SecondFactor::Passkey);
+        let token = self.renew(session, client, methods).await?;
+        Ok(Reproved::Proved(token))
+    }
+
+    /// True when `user` can confirm with a passkey.
+    pub async fn has_passkey(&self, user: &User) -> Result<bool, SignInError> {
+        Ok(self.parts.passkeys.has_any(user.id).await?)
     }
 
     /// True when re-authenticating `user` asks for a second factor too.
@@ -585,7 +799,8 @@ impl SignInService {
         client: &ClientMeta,
         next: &str,
     ) -> Result<ProviderReproved, SignInError> {
-        if self.parts.mfa.is_enabled(session.user.id).await? {
+        let user = session.user.id;
+        if self.parts.mfa.is_enabled(user).await? || self.parts.passkeys.has_any(user).await? {
             self.end_previous(Some(session)).await?;
             let challenge = self
                 .parts
@@ -660,6 +875,7 @@ mod tests {
                 SignInMethod::Factors(Provider, Some(TrustedDevice)),
                 "oidc+trusted_device",
             ),
+            (SignInMethod::Passkey, "passkey"),
             (SignInMethod::RememberMe, "remember_me"),
         ];
         for (method, word) in cases {

@@ -20,6 +20,7 @@ pub mod import;
 pub use model::mail;
 pub mod mfa;
 pub mod model;
+pub mod passkey;
 pub mod password;
 pub mod permission;
 pub mod ports;

@@ -10,6 +10,7 @@ use crate::model::audit::{AuditEvent, AuditKind, EventQuery, StoredEvent};
 use crate::model::identity::{ExternalProfile, LinkedIdentity, NewIdentity};
 use crate::model::mail::{OutgoingMail, QueuedMail};
 use crate::model::mfa::StoredRecoveryCode;
+use crate::model::passkey::{PasskeyId, PasskeyRecord, PendingCeremony, Removal};
 use crate::model::provider::PendingLogin;
 use crate::model::recovery::{Purpose, Redeemed};
 use crate::model::remember::RememberRecord;
@@ -99,6 +100,14 @@ pub trait UserRepo: Send + Sync + 'static {
     async fn roles_in_use(&self) -> Result<Vec<String>, RepoError>;
     /// Totals for the dashboard.
     async fn account_counts(&self) -> Result<AccountCounts, RepoError>;
+    /// Creates an account and its first passkey (its only way in) in one
+    /// transaction, with their events.
+    async fn insert_user_with_passkey(
+        &self,
+        new: &NewUser,
+        passkey: &PasskeyRecord,
+        audit: &[&AuditEvent],
+    ) -> Result<(), RepoError>;
     /// Creates an account; a taken username or e-mail is a
     /// [`RepoError::Conflict`] raised by the database's unique index.
     async fn insert_user(&self, new: &NewUser, audit: &AuditEvent) -> Result<(), RepoError>;
@@ -668,6 +677,66 @@ pub trait IdentityRepo: Send + Sync + 'static {
     ) -> Result<Option<PendingLogin>, RepoError>;
     /// Forgets redirects that were never answered.
     async fn delete_expired_logins(&self, now: OffsetDateTime) -> Result<u64, RepoError>;
+}
+
+/// Passkeys, and WebAuthn ceremonies waiting for the browser's answer.
+#[async_trait]
+pub trait PasskeyRepo: Send + Sync + 'static {
+    /// Every passkey of `user`, oldest first.
+    async fn list_passkeys(&self, user: UserId) -> Result<Vec<PasskeyRecord>, RepoError>;
+    /// The passkey with this credential id (whatever its account).
+    async fn find_passkey(&self, credential_id: &str) -> Result<Option<PasskeyRecord>, RepoError>;
+    /// Adds a passkey and its `passkey.added` event (`Conflict(Other)` when
+    /// the credential id is registered already).
+    async fn insert_passkey(
+        &self,
+        passkey: &PasskeyRecord,
+        audit: &AuditEvent,
+    ) -> Result<(), RepoError>;
+    /// Records a sign-in by the passkey: its resealed credential (new
+    /// counter and flags) and when; nothing when the credential is no
+    /// longer `old` (a concurrent use wrote a later counter first).
+    async fn touch_passkey(
+        &self,
+        id: &PasskeyId,
+        old: &str,
+        sealed: &str,
+        backup_state: bool,
+        at: OffsetDateTime,
+    ) -> Result<(), RepoError>;
+    /// Replaces a passkey's sealed credential (key rotation); false when it
+    /// is gone or was changed since `old` was read.
+    async fn reseal_passkey(&self, id: &PasskeyId, old: &str, new: &str)
+    -> Result<bool, RepoError>;
+    /// Removes `user`'s passkey `id` with its `passkey.removed` event,
+    /// unless it is the account's last way in (no password, no linked
+    /// identity, no other passkey): decided under a lock on the account, so
+    /// two removals at once cannot both pass.
+    async fn delete_passkey(
+        &self,
+        user: UserId,
+        id: &PasskeyId,
+        audit: &AuditEvent,
+    ) -> Result<Removal, RepoError>;
+    /// Removes `user`'s password with its event, only while the account has
+    /// a passkey (under the same lock); false when it had no password or no
+    /// passkey.
+    async fn remove_password(&self, user: UserId, audit: &AuditEvent) -> Result<bool, RepoError>;
+    /// Every passkey, for re-encryption under a new key.
+    async fn all_passkeys(&self) -> Result<Vec<PasskeyRecord>, RepoError>;
+    /// Stores a ceremony waiting for its answer, forgetting expired ones and
+    /// the same browser's earlier one.
+    async fn insert_ceremony(
+        &self,
+        ceremony: &PendingCeremony,
+        now: OffsetDateTime,
+    ) -> Result<(), RepoError>;
+    /// Removes and returns the live ceremony with this digest.
+    async fn take_ceremony(
+        &self,
+        digest: &TokenDigest,
+        now: OffsetDateTime,
+    ) -> Result<Option<PendingCeremony>, RepoError>;
 }
 
 /// A directory that checks passwords (LDAP), implemented in

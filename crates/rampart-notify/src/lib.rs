@@ -52,6 +52,8 @@ const BUILT_IN: &[(&str, &str)] = built_in!(
     "account_locked.html",
     "new_sign_in.txt",
     "new_sign_in.html",
+    "passkey_clone_suspected.txt",
+    "passkey_clone_suspected.html",
 );
 
 fn subject(template: MailTemplate) -> &'static str {
@@ -66,6 +68,7 @@ fn subject(template: MailTemplate) -> &'static str {
         MailTemplate::MfaChanged => "Your two-factor authentication changed",
         MailTemplate::AccountLocked => "Sign-in to your account was paused",
         MailTemplate::NewSignIn => "A sign-in from a new device",
+        MailTemplate::PasskeyCloneSuspected => "A copy of one of your passkeys may exist",
     }
 }
 

@@ -129,6 +129,8 @@ pub struct Services {
     pub providers: Arc<rampart_core::provider::ProviderSignIn>,
     /// Known-device cookies.
     pub devices: Arc<rampart_core::device::KnownDevices>,
+    /// Passkeys (WebAuthn).
+    pub passkeys: Arc<rampart_core::passkey::PasskeyService>,
     /// The sign-in state machine.
     pub signin: Arc<rampart_core::authn::SignInService>,
     /// The password-hashing threads.
@@ -291,6 +293,21 @@ pub async fn services(
         clock.clone(),
     ));
     let directory = crate::federation::directory(config, identities.clone())?;
+    let passkeys = Arc::new(rampart_core::passkey::PasskeyService::new(
+        rampart_core::passkey::PasskeyParts {
+            repo: repo.clone(),
+            users: repo.clone(),
+            keys: keys.clone(),
+            sessions: sessions.clone(),
+            audit: audit.clone(),
+            clock: clock.clone(),
+        },
+        &rampart_core::passkey::PasskeySettings {
+            rp_id: config.webauthn_rp_id.clone(),
+            origin: config.base_url.clone(),
+            rp_name: config.site_name.clone(),
+        },
+    ));
     let providers = Arc::new(rampart_core::provider::ProviderSignIn::new(
         rampart_core::provider::ProviderSignInParts {
             providers: crate::federation::providers(config)?,
@@ -330,6 +347,7 @@ pub async fn services(
             mfa: mfa.clone(),
             remember: remember.clone(),
             devices: devices.clone(),
+            passkeys: passkeys.clone(),
             users: Arc::new(store.clone()),
             roles: config.roles.clone(),
         },
@@ -348,6 +366,7 @@ pub async fn services(
         identities,
         providers,
         devices,
+        passkeys,
         signin,
         pool,
     })
@@ -379,6 +398,7 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         identities,
         providers,
         devices,
+        passkeys,
         signin,
         pool: _,
     } = services(config, &store, clock.clone()).await?;
@@ -453,6 +473,7 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         providers,
         identities,
         devices,
+        passkeys,
         signin,
         templates: Arc::new(templates),
         settings: Arc::new(settings),

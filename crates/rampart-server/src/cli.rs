@@ -309,12 +309,15 @@ async fn rotate_keys(file: Option<&std::path::Path>) -> anyhow::Result<()> {
     config.ensure_safe()?;
     let id = crate::keys::add_key(&config.encryption_keys_file)?;
     let store = app::open_store(&config).await?;
-    let mfa = app::services(&config, &store, Arc::new(SystemClock))
-        .await?
-        .mfa;
-    let result = mfa.reencrypt_secrets().await;
+    let services = app::services(&config, &store, Arc::new(SystemClock)).await?;
+    let result = async {
+        let secrets = services.mfa.reencrypt_secrets().await?;
+        let passkeys = services.passkeys.reencrypt_credentials().await?;
+        anyhow::Ok(secrets + passkeys)
+    }
+    .await;
     store.close().await;
-    let changed = result.map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    let changed = result?;
     println!(
         "Added key {id} to {}; re-encrypted {changed} stored secret(s) under it.",
         config.encryption_keys_file.display()

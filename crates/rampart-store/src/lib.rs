@@ -16,6 +16,7 @@ mod identities;
 pub mod invalidation;
 mod mail;
 mod mfa;
+mod passkeys;
 mod rate;
 mod remember;
 mod sessions;

@@ -130,6 +130,26 @@ impl Store {
 
 #[async_trait]
 impl UserRepo for Store {
+    async fn insert_user_with_passkey(
+        &self,
+        new: &NewUser,
+        passkey: &rampart_core::model::passkey::PasskeyRecord,
+        audit: &[&AuditEvent],
+    ) -> Result<(), RepoError> {
+        on_pool!(self, |pool| {
+            async {
+                let mut tx = pool.begin().await.map_err(repo_error)?;
+                insert_user_rows!(&mut *tx, new);
+                crate::passkeys::insert_passkey_row!(&mut *tx, passkey);
+                for event in audit {
+                    crate::audit::insert_event!(&mut *tx, event)?;
+                }
+                tx.commit().await.map_err(repo_error)
+            }
+            .await
+        })
+    }
+
     async fn insert_user(&self, new: &NewUser, audit: &AuditEvent) -> Result<(), RepoError> {
         audited!(self, Some(audit), |tx| {
             insert_user_rows!(&mut *tx, new);
@@ -248,13 +268,15 @@ impl UserRepo for Store {
         let (sql, value) = match key {
             LoginKey::Username(k) => (
                 "SELECT id, username, email, email_verified, locked, must_change_password, created_at, password_hash, sign_out_epoch, \
-                 EXISTS (SELECT 1 FROM mfa_totp m WHERE m.user_id = users.id AND m.enabled = TRUE) AS mfa_enabled \
+                 (EXISTS (SELECT 1 FROM mfa_totp m WHERE m.user_id = users.id AND m.enabled = TRUE) \
+                  OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = users.id)) AS mfa_enabled \
                  FROM users WHERE username_key = $1",
                 k,
             ),
             LoginKey::Email(k) => (
                 "SELECT id, username, email, email_verified, locked, must_change_password, created_at, password_hash, sign_out_epoch, \
-                 EXISTS (SELECT 1 FROM mfa_totp m WHERE m.user_id = users.id AND m.enabled = TRUE) AS mfa_enabled \
+                 (EXISTS (SELECT 1 FROM mfa_totp m WHERE m.user_id = users.id AND m.enabled = TRUE) \
+                  OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = users.id)) AS mfa_enabled \
                  FROM users WHERE email_key = $1",
                 k,
             ),

@@ -146,7 +146,28 @@ impl From<rampart_core::authn::SignInError> for WebError {
             E::SecondFactor(e) => e.into(),
             E::Session(e) => e.into(),
             E::Store(e) => e.into(),
-            E::SecondFactorRequired | E::EnrolmentRequired => WebError::internal(err),
+            E::Passkey(e) => e.into(),
+            E::Register(e) => e.into(),
+            E::SecondFactorRequired | E::EnrolmentRequired | E::PasskeyRequired => {
+                WebError::internal(err)
+            }
+        }
+    }
+}
+
+impl From<rampart_core::passkey::PasskeyError> for WebError {
+    fn from(err: rampart_core::passkey::PasskeyError) -> Self {
+        use rampart_core::passkey::PasskeyError as E;
+        match err {
+            E::Unavailable | E::NotFound => WebError::NotFound(err.to_string()),
+            E::InvalidCeremony | E::Refused(_) => WebError::Unauthorized(err.to_string()),
+            E::Malformed(_) => WebError::BadRequest(err.to_string()),
+            E::AlreadyRegistered | E::LastWayIn | E::PasswordNeeded => {
+                WebError::Conflict(err.to_string())
+            }
+            E::Invalid(problem) => WebError::Unprocessable(problem.message),
+            E::Keys(_) => WebError::internal(err),
+            E::Store(e) => WebError::internal(e),
         }
     }
 }
@@ -178,6 +199,7 @@ impl From<RegisterError> for WebError {
                 ),
                 retry_after: wait.whole_seconds().max(1),
             },
+            RegisterError::Conflict(problem) => WebError::Conflict(problem.message),
             RegisterError::Invalid(problems) => WebError::Unprocessable(
                 problems
                     .into_iter()

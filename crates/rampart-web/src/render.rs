@@ -69,6 +69,7 @@ pub const BUILT_IN: &[(&str, &str)] = built_in!(
     "admin_users.html",
     "admin_user.html",
     "sign_out_others.html",
+    "account_passkeys.html",
 );
 
 /// The compiled template set.

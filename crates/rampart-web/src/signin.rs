@@ -43,6 +43,24 @@ pub fn respond(state: &AppState, decision: Decision) -> Response {
 
 /// A 303 to the started session's target, with its cookies.
 pub fn signed_in(state: &AppState, started: Started) -> Response {
+    let target = started.next.clone();
+    with_cookies(&target, started_cookies(state, &started))
+}
+
+/// For the passkey script (a `fetch`, which must not follow a redirect to
+/// another site): 200 with `{"redirect": target}` and the same cookies;
+/// the script navigates.
+pub fn signed_in_json(state: &AppState, started: Started) -> Response {
+    let target = started.next.clone();
+    json_with_cookies(&target, started_cookies(state, &started))
+}
+
+/// [`renewed`] for the passkey script: 200 with `{"redirect": target}`.
+pub fn renewed_json(state: &AppState, token: &SecretString, target: &str) -> Response {
+    json_with_cookies(target, [cookies::session_cookie(&state.settings, token)])
+}
+
+fn started_cookies(state: &AppState, started: &Started) -> Vec<HeaderValue> {
     let settings = &state.settings;
     let mut set = vec![cookies::session_cookie(settings, &started.token)];
     if let Some((device, ttl)) = &started.known_device {
@@ -54,7 +72,7 @@ pub fn signed_in(state: &AppState, started: Started) -> Response {
     if let Some((mark, ttl)) = &started.trusted_device {
         set.push(cookies::device_cookie(settings, mark, *ttl));
     }
-    with_cookies(&started.next, set)
+    set
 }
 
 /// A 303 to `target` carrying the session's new token (it was rotated when
@@ -89,7 +107,15 @@ pub async fn start_session(
 }
 
 fn with_cookies(target: &str, cookies: impl IntoIterator<Item = HeaderValue>) -> Response {
-    let mut response = Redirect::to(target).into_response();
+    add_cookies(Redirect::to(target).into_response(), cookies)
+}
+
+fn json_with_cookies(target: &str, cookies: impl IntoIterator<Item = HeaderValue>) -> Response {
+    let body = axum::Json(serde_json::json!({ "redirect": target }));
+    add_cookies(body.into_response(), cookies)
+}
+
+fn add_cookies(mut response: Response, cookies: impl IntoIterator<Item = HeaderValue>) -> Response {
     for cookie in cookies {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }

@@ -63,6 +63,8 @@ pub struct AppServices {
     pub identities: Arc<rampart_core::external::IdentityService>,
     /// Known-device cookies (set at every complete sign-in).
     pub devices: Arc<rampart_core::device::KnownDevices>,
+    /// Passkeys (WebAuthn).
+    pub passkeys: Arc<rampart_core::passkey::PasskeyService>,
     /// The sign-in state machine (every sign-in goes through it).
     pub signin: Arc<rampart_core::authn::SignInService>,
     /// Page templates.

@@ -74,6 +74,10 @@ pub enum AuditKind {
     MfaEnabled,
     /// `mfa.failed`.
     MfaFailed,
+    /// `passkey.added`.
+    PasskeyAdded,
+    /// `passkey.removed`.
+    PasskeyRemoved,
     /// `password.changed`.
     PasswordChanged,
     /// `password.reset`.
@@ -108,7 +112,7 @@ pub enum AuditKind {
 
 impl AuditKind {
     /// Every kind.
-    pub const ALL: [AuditKind; 28] = [
+    pub const ALL: [AuditKind; 30] = [
         AuditKind::AccountLockedOut,
         AuditKind::AttackSuspected,
         AuditKind::EmailVerified,
@@ -122,6 +126,8 @@ impl AuditKind {
         AuditKind::MfaDisabled,
         AuditKind::MfaEnabled,
         AuditKind::MfaFailed,
+        AuditKind::PasskeyAdded,
+        AuditKind::PasskeyRemoved,
         AuditKind::PasswordChanged,
         AuditKind::PasswordReset,
         AuditKind::PasswordResetRequested,
@@ -155,6 +161,8 @@ impl AuditKind {
             AuditKind::MfaDisabled => "mfa.disabled",
             AuditKind::MfaEnabled => "mfa.enabled",
             AuditKind::MfaFailed => "mfa.failed",
+            AuditKind::PasskeyAdded => "passkey.added",
+            AuditKind::PasskeyRemoved => "passkey.removed",
             AuditKind::PasswordChanged => "password.changed",
             AuditKind::PasswordReset => "password.reset",
             AuditKind::PasswordResetRequested => "password.reset_requested",

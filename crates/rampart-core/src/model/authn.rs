@@ -30,6 +30,8 @@ pub enum SecondFactor {
     RecoveryCode,
     /// The browser's "remember this device" mark.
     TrustedDevice,
+    /// A passkey (which verified its user).
+    Passkey,
 }
 
 /// How a session was signed in: the audit trail's `method`.
@@ -37,6 +39,10 @@ pub enum SecondFactor {
 pub enum SignInMethod {
     /// A first factor, and a second when the account has one.
     Factors(FirstFactor, Option<SecondFactor>),
+    /// A passkey alone: something held (the authenticator) and, as the
+    /// ceremony requires user verification, something known or been (its
+    /// PIN or biometrics).
+    Passkey,
     /// A remember-me cookie (proves nothing fresh).
     RememberMe,
 }
@@ -51,10 +57,13 @@ impl SignInMethod {
             Self::Factors(Password, Some(Totp)) => "password+totp",
             Self::Factors(Password, Some(RecoveryCode)) => "password+recovery_code",
             Self::Factors(Password, Some(TrustedDevice)) => "password+trusted_device",
+            Self::Factors(Password, Some(SecondFactor::Passkey)) => "password+passkey",
             Self::Factors(Provider, None) => "oidc",
             Self::Factors(Provider, Some(Totp)) => "oidc+totp",
             Self::Factors(Provider, Some(RecoveryCode)) => "oidc+recovery_code",
             Self::Factors(Provider, Some(TrustedDevice)) => "oidc+trusted_device",
+            Self::Factors(Provider, Some(SecondFactor::Passkey)) => "oidc+passkey",
+            Self::Passkey => "passkey",
             Self::RememberMe => "remember_me",
         }
     }
@@ -64,7 +73,8 @@ impl SignInMethod {
 /// and passed to applications in `Remote-Auth-Methods`. The names follow
 /// RFC 8176 where one exists: `pwd` (a password, Rampart's or the
 /// directory's), `fed` (an identity provider), `otp` (a TOTP code), `hwk` (a
-/// passkey); and `rec` (a recovery code), `dev` (a "remember this device"
+/// passkey); and `uv` (the passkey's authenticator verified its user: PIN or
+/// biometrics), `rec` (a recovery code), `dev` (a "remember this device"
 /// mark), `remember_me` (restored from a remember-me cookie: nothing proved).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct AuthMethods(u8);
@@ -77,16 +87,18 @@ impl AuthMethods {
     const DEV: u8 = 1 << 4;
     const HWK: u8 = 1 << 5;
     const REMEMBERED: u8 = 1 << 6;
+    const UV: u8 = 1 << 7;
     /// What a step-up accepts: a factor proved, not a "remember this
     /// device" mark standing in for one (a long-lived cookie).
     const SECOND: u8 = Self::OTP | Self::REC | Self::HWK;
-    const NAMES: [(u8, &'static str); 7] = [
+    const NAMES: [(u8, &'static str); 8] = [
         (Self::PWD, "pwd"),
         (Self::FED, "fed"),
         (Self::OTP, "otp"),
         (Self::REC, "rec"),
         (Self::DEV, "dev"),
         (Self::HWK, "hwk"),
+        (Self::UV, "uv"),
         (Self::REMEMBERED, "remember_me"),
     ];
 
@@ -99,6 +111,7 @@ impl AuthMethods {
     pub fn of(method: SignInMethod) -> Self {
         match method {
             SignInMethod::RememberMe => Self(Self::REMEMBERED),
+            SignInMethod::Passkey => Self(Self::HWK | Self::UV),
             SignInMethod::Factors(first, second) => {
                 let first = match first {
                     FirstFactor::Password => Self::PWD,
@@ -119,6 +132,7 @@ impl AuthMethods {
             SecondFactor::Totp => Self::OTP,
             SecondFactor::RecoveryCode => Self::REC,
             SecondFactor::TrustedDevice => Self::DEV,
+            SecondFactor::Passkey => Self::HWK | Self::UV,
         };
         Self(self.0 | bit)
     }

@@ -29,11 +29,14 @@ pub enum MailTemplate {
     AccountLocked,
     /// "A sign-in from a new device or network".
     NewSignIn,
+    /// "A copy of one of your passkeys may exist" (its signature counter
+    /// went backwards).
+    PasskeyCloneSuspected,
 }
 
 impl MailTemplate {
     /// Every template.
-    pub const ALL: [MailTemplate; 10] = [
+    pub const ALL: [MailTemplate; 11] = [
         MailTemplate::VerifyEmail,
         MailTemplate::PasswordReset,
         MailTemplate::PasswordChanged,
@@ -44,6 +47,7 @@ impl MailTemplate {
         MailTemplate::MfaChanged,
         MailTemplate::AccountLocked,
         MailTemplate::NewSignIn,
+        MailTemplate::PasskeyCloneSuspected,
     ];
 
     /// The template's file stem.
@@ -59,6 +63,7 @@ impl MailTemplate {
             MailTemplate::MfaChanged => "mfa_changed",
             MailTemplate::AccountLocked => "account_locked",
             MailTemplate::NewSignIn => "new_sign_in",
+            MailTemplate::PasskeyCloneSuspected => "passkey_clone_suspected",
         }
     }
 

@@ -7,6 +7,7 @@ pub mod authn;
 pub mod identity;
 pub mod mail;
 pub mod mfa;
+pub mod passkey;
 pub mod provider;
 pub mod recovery;
 pub mod remember;

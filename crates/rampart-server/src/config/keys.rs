@@ -48,6 +48,7 @@ fn tables() -> Vec<(&'static str, Vec<String>)> {
         ("cors", fields::<RawCors>()),
         ("api", fields::<RawApi>()),
         ("mfa", fields::<RawMfa>()),
+        ("webauthn", fields::<super::RawWebauthn>()),
         ("audit", fields::<RawAudit>()),
         ("metrics", fields::<RawMetrics>()),
         ("alerts", fields::<RawAlerts>()),

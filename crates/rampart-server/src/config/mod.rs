@@ -27,6 +27,7 @@ mod problems;
 mod raw;
 pub mod server;
 pub mod session;
+pub mod webauthn;
 
 pub use access::{RawAccess, RawRole, RawRule};
 pub use api::{RawApi, RawCors};
@@ -39,6 +40,7 @@ pub use password::RawPassword;
 pub use problems::{Problems, format_duration, parse_duration};
 pub use raw::*;
 pub use session::RawSession;
+pub use webauthn::RawWebauthn;
 
 use ipnet::IpNet;
 use rampart_core::SessionConfig;
@@ -167,6 +169,8 @@ pub struct Config {
     pub remember_device_for: Option<time::Duration>,
     /// Which accounts must have a second factor.
     pub mfa_required: rampart_core::MfaRequirement,
+    /// `webauthn.rp_id`: the relying party passkeys are bound to.
+    pub webauthn_rp_id: String,
     /// `mfa.totp_skew_steps`.
     pub totp_skew_steps: u16,
     /// The key file of the encryption key ring.
@@ -257,6 +261,7 @@ impl Config {
             cors,
             api,
             mfa,
+            webauthn,
             audit,
             metrics,
             alerts,
@@ -311,6 +316,8 @@ impl Config {
         );
         let api = api::check(api.unwrap_or_default(), cors.unwrap_or_default(), &mut p);
         let mfa = mfa::check(mfa.unwrap_or_default(), &site_name, &mut p);
+        let webauthn_rp_id =
+            webauthn::check(webauthn.unwrap_or_default(), &listener.base_url, &mut p);
         let audit_retention = ops::check_audit(audit.unwrap_or_default(), &mut p);
         let connections =
             ops::check_connections(max_connections, connections.unwrap_or_default(), &mut p);
@@ -357,6 +364,7 @@ impl Config {
             mfa_issuer: mfa.issuer,
             remember_device_for: mfa.remember_device_for,
             mfa_required: mfa.required,
+            webauthn_rp_id,
             totp_skew_steps: mfa.totp_skew_steps,
             encryption_keys_file: paths.encryption_keys_file,
             audit_retention,

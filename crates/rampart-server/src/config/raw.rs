@@ -95,6 +95,8 @@ pub struct RawConfig {
     pub api: Option<RawApi>,
     /// Second factors.
     pub mfa: Option<RawMfa>,
+    /// Passkeys' relying party.
+    pub webauthn: Option<super::RawWebauthn>,
     /// The audit trail.
     pub audit: Option<RawAudit>,
     /// `/metrics` access.

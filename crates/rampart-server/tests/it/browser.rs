@@ -82,6 +82,34 @@ async fn register_logout_login_in_headless_chromium() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_passkey_is_added_signs_in_and_is_removed_in_headless_chromium() {
+    // WebAuthn refuses IP addresses: the site is `http://localhost:PORT`.
+    let app = TestApp::spawn_with(&Backend::Sqlite, |raw| {
+        raw.base_url = raw
+            .base_url
+            .take()
+            .map(|b| b.replace("127.0.0.1", "localhost"));
+    })
+    .await;
+    let base = app.base.replace("127.0.0.1", "localhost");
+    let Some(stdout) = run_script("passkeys.mjs", &app, vec![base]).await else {
+        return;
+    };
+    assert!(
+        stdout.contains("the passkey alone signs in: Hello, e2e_passkey"),
+        "{stdout}"
+    );
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM audit_events WHERE kind = 'passkey.removed' AND details LIKE $1",
+            "%Chromium%"
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn totp_enrolment_and_sign_in_in_headless_chromium() {
     use rampart_core::Clock as _;
     let app = TestApp::spawn(&Backend::Sqlite).await;

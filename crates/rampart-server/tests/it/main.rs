@@ -60,6 +60,7 @@ mod mfa;
 mod oidc;
 mod openapi;
 mod operations;
+mod passkeys;
 mod protection;
 mod proxies;
 mod ratelimits;

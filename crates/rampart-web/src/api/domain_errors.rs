@@ -78,11 +78,18 @@ impl From<SignInError> for ApiError {
         match err {
             SignInError::Login(e) => e.into(),
             SignInError::SecondFactorRequired => refusal::mfa_required(),
+            SignInError::PasskeyRequired => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                ErrorCode::MfaRequired,
+                "This account's second factor is a passkey, which needs a browser: sign in on the web, or use a personal access token.",
+            ),
             SignInError::EnrolmentRequired => refusal::mfa_enrollment_required(),
             SignInError::SecondFactor(MfaError::InvalidCode) => refusal::invalid_sign_in_code(),
             SignInError::SecondFactor(e) => e.into(),
             SignInError::Session(e) => e.into(),
             SignInError::Store(e) => e.into(),
+            SignInError::Passkey(e) => e.into(),
+            SignInError::Register(e) => e.into(),
         }
     }
 }
@@ -162,6 +169,21 @@ impl From<AdminError> for ApiError {
             AdminError::Store(_) | AdminError::Sessions(_) | AdminError::Mfa(_) => {
                 ApiError::internal(&err)
             }
+        }
+    }
+}
+
+impl From<rampart_core::passkey::PasskeyError> for ApiError {
+    fn from(err: rampart_core::passkey::PasskeyError) -> Self {
+        use rampart_core::passkey::PasskeyError as E;
+        match err {
+            E::NotFound | E::Unavailable => ApiError::not_found(&err.to_string()),
+            E::AlreadyRegistered | E::LastWayIn | E::PasswordNeeded => {
+                ApiError::new(StatusCode::CONFLICT, ErrorCode::Conflict, err.to_string())
+            }
+            E::Invalid(problem) => ApiError::problem(problem.field, &problem.message),
+            E::InvalidCeremony | E::Refused(_) | E::Malformed(_) => refusal::invalid_credentials(),
+            E::Keys(_) | E::Store(_) => ApiError::internal(&err),
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod extract;
 pub mod limit;
 pub mod me;
 pub mod mfa;
+pub mod passkeys;
 pub mod recovery;
 pub mod refusal;
 pub mod schema;
@@ -110,6 +111,8 @@ pub fn router(
         .routes(routes!(mfa::regenerate_codes))
         .routes(routes!(tokens::create_token, tokens::list_tokens))
         .routes(routes!(tokens::delete_token))
+        .routes(routes!(passkeys::list_passkeys))
+        .routes(routes!(passkeys::delete_passkey))
         .routes(routes!(admin::list_events))
         .routes(routes!(admin_users::list_users))
         .routes(routes!(

@@ -12,12 +12,19 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
 /// Pages a user who must change their password may still open.
-const WHILE_PASSWORD_MUST_CHANGE: &[&str] = &["/account/password", "/reauth"];
+const WHILE_PASSWORD_MUST_CHANGE: &[&str] = &[
+    "/account/password",
+    "/reauth",
+    "/reauth/passkey/options",
+    "/reauth/passkey",
+];
 
 /// Pages an account that must enrol a second factor may still open.
 const WHILE_ENROLLING: &[&str] = &[
     "/account/mfa/totp",
     "/account/mfa/recovery-codes",
+    "/account/passkeys",
+    "/account/passkeys/options",
     "/reauth",
 ];
 

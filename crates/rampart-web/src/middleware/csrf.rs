@@ -90,7 +90,8 @@ pub async fn verify_csrf(State(state): State<AppState>, req: Request, next: Next
     let form_token = form_urlencoded::parse(&bytes)
         .find(|(k, _)| k == "csrf_token")
         .map(|(_, v)| v.into_owned());
-    let presented = form_token.or(header_token).unwrap_or_default();
+    // The header first: a JSON body is not a form, whatever it contains.
+    let presented = header_token.or(form_token).unwrap_or_default();
     if !constant_time_eq(presented.as_bytes(), expected.as_bytes()) {
         return refused(if presented.is_empty() {
             "missing token"

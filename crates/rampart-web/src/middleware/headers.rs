@@ -1,5 +1,6 @@
 //! Security headers on every response (listed in `docs/api.md`): a strict CSP without
-//! `unsafe-inline` (Rampart's pages use no script at all), frame denial,
+//! `unsafe-inline` (the one script, `static/passkey.js`, is served by Rampart
+//! itself and runs no inline code), frame denial,
 //! nosniff, a same-origin referrer policy, HSTS over HTTPS, and
 //! `Cache-Control: no-store` unless a route chose its own caching (only
 //! static assets do). axum sends no `Server` banner.
@@ -10,7 +11,7 @@ use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
-const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// Adds the security headers.
 pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {

@@ -63,6 +63,7 @@ fn console() -> Console {
     .post("/admin/users/{id}/unlock", unlock)
     .post("/admin/users/{id}/sessions/revoke", end_sessions)
     .post("/admin/users/{id}/mfa/reset", reset_mfa)
+    .post("/admin/users/{id}/passkeys/remove", remove_passkey)
     .post("/admin/users/{id}/password-reset", password_reset)
     .post("/admin/users/{id}/roles", set_roles)
     .post("/admin/users/{id}/delete", delete)
@@ -239,7 +240,17 @@ struct UserDetailPage {
     notice: Option<&'static str>,
     roles: Vec<RoleChoice>,
     sessions: Vec<SessionRow>,
+    passkeys: Vec<PasskeyRow>,
     events: Vec<EventRow>,
+}
+
+#[derive(Serialize)]
+struct PasskeyRow {
+    id: String,
+    name: String,
+    created_at: String,
+    last_used_at: String,
+    synced: bool,
 }
 
 #[derive(Deserialize)]
@@ -258,6 +269,7 @@ fn notice(done: &str) -> Option<&'static str> {
         "mfa" => "The second factor is removed; the user was told by mail.",
         "reset" => "A password-reset link is on its way to the user's address.",
         "roles" => "The roles are saved; they apply from the user's next request.",
+        "passkey" => "The passkey is removed.",
         _ => return None,
     })
 }
@@ -292,6 +304,19 @@ async fn user_page(
             ip: s.session.ip.clone().unwrap_or_else(|| "unknown".to_owned()),
             created_at: when(s.session.created_at),
             last_seen_at: when(s.last_seen_at),
+        })
+        .collect();
+    let passkeys = state
+        .passkeys
+        .list(found.user.id)
+        .await?
+        .into_iter()
+        .map(|p| PasskeyRow {
+            id: p.id,
+            name: p.name,
+            created_at: when(p.created_at),
+            last_used_at: p.last_used_at.map_or_else(|| "never".to_owned(), when),
+            synced: p.backup_state,
         })
         .collect();
     let events = if nav.can_audit {
@@ -338,6 +363,7 @@ async fn user_page(
             notice: notice(&done.done),
             roles,
             sessions,
+            passkeys,
             events,
         },
     ))
@@ -393,6 +419,33 @@ async fn reset_mfa(
         .await?;
     Ok(back_to(&id, "mfa"))
 }
+#[derive(Deserialize)]
+struct PasskeyForm {
+    #[serde(default)]
+    passkey_id: String,
+}
+
+async fn remove_passkey(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    permit: Permit<UsersWrite, FreshSession>,
+    Path(id): Path<String>,
+    HtmlForm(form): HtmlForm<PasskeyForm>,
+) -> Result<Response, WebError> {
+    let user = account(&state, &id).await?.user;
+    let by = Operator::Account(&permit.via.0.user).describe();
+    state
+        .passkeys
+        .remove(
+            &user,
+            &rampart_core::passkey::PasskeyId(form.passkey_id),
+            rampart_core::passkey::Remover::Operator(&by),
+            &client.meta(),
+        )
+        .await?;
+    Ok(back_to(&id, "passkey"))
+}
+
 action_route!(
     password_reset,
     UsersWrite,

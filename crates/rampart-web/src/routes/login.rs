@@ -64,6 +64,7 @@ struct LoginPage<'a> {
     error: Option<&'static str>,
     registration_open: bool,
     providers: Vec<crate::routes::oidc::Button>,
+    passkeys: bool,
 }
 
 /// `rd` (an absolute URL from forward-auth) when it points at this site or
@@ -90,6 +91,7 @@ fn page(
             error,
             registration_open: state.settings.registration_open,
             providers: crate::routes::oidc::buttons(state, "/login/oidc", next, None),
+            passkeys: state.passkeys.available(),
         },
     )
 }

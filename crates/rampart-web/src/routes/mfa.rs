@@ -42,15 +42,25 @@ struct ChallengePage {
     csrf_token: String,
     error: Option<&'static str>,
     trust_days: Option<i64>,
+    totp: bool,
+    passkey: bool,
 }
 
-fn challenge_form(
+/// The second-step form for the visitor's challenge: the code field when
+/// the account has TOTP, "Use a passkey" when it has a passkey; a 303 to
+/// `/login` without a live challenge.
+async fn challenge_form(
     state: &AppState,
     visitor: &Visitor,
     status: StatusCode,
     error: Option<&'static str>,
-) -> Response {
-    state.templates.page(
+) -> Result<Response, WebError> {
+    let Some((_, user)) = state.mfa.pending(&visitor.digest).await? else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let totp = state.mfa.is_enabled(user.id).await?;
+    let passkey = state.passkeys.available() && state.signin.has_passkey(&user).await?;
+    Ok(state.templates.page(
         status,
         "login_mfa.html",
         ChallengePage {
@@ -61,18 +71,19 @@ fn challenge_form(
                 .config()
                 .remember_device_for
                 .map(|d| d.whole_days()),
+            // Without a passkey to offer (passkeys unavailable here), the
+            // code field stays: the page always has a way forward.
+            totp: totp || !passkey,
+            passkey,
         },
-    )
+    ))
 }
 
 async fn challenge_page(
     State(state): State<AppState>,
     visitor: Visitor,
 ) -> Result<Response, WebError> {
-    if state.mfa.pending(&visitor.digest).await?.is_none() {
-        return Ok(Redirect::to("/login").into_response());
-    }
-    Ok(challenge_form(&state, &visitor, StatusCode::OK, None))
+    challenge_form(&state, &visitor, StatusCode::OK, None).await
 }
 
 #[derive(Deserialize)]
@@ -100,7 +111,7 @@ async fn answer_challenge(
     Ok(match step {
         SecondStep::SignedIn(started) => signin::signed_in(&state, started),
         SecondStep::WrongCode => {
-            challenge_form(&state, &visitor, StatusCode::UNAUTHORIZED, Some(WRONG_CODE))
+            challenge_form(&state, &visitor, StatusCode::UNAUTHORIZED, Some(WRONG_CODE)).await?
         }
         SecondStep::NoChallenge => Redirect::to("/login").into_response(),
     })

@@ -14,6 +14,7 @@ pub mod login;
 pub mod logout;
 pub mod mfa;
 pub mod oidc;
+pub mod passkeys;
 pub mod reauth;
 pub mod recovery;
 pub mod register;
@@ -33,6 +34,7 @@ pub fn public() -> Router<AppState> {
         .merge(login::router())
         .merge(oidc::public())
         .merge(mfa::public())
+        .merge(passkeys::public())
         .merge(register::router())
         .merge(setup::router())
         .merge(logout::router())
@@ -51,6 +53,7 @@ pub fn protected() -> Router<AppState> {
         .merge(sessions::router())
         .merge(tokens::router())
         .merge(mfa::protected())
+        .merge(passkeys::router())
         .merge(email::protected())
 }
 

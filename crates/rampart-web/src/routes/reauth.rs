@@ -1,5 +1,6 @@
 //! `/reauth`: proving oneself again, with the password and the second
-//! factor's code when the account has one, before a sensitive action (the
+//! factor's code when the account has one (or with a passkey, see
+//! `routes::passkeys`), before a sensitive action (the
 //! sign-in is older than `session.fresh_for`) or a step-up (an access rule
 //! asks for a second factor); then back to where the user was. The session
 //! gets a new token.
@@ -49,6 +50,7 @@ struct ReauthPage<'a> {
     next: String,
     username: &'a str,
     needs_code: bool,
+    passkey: bool,
     error: Option<&'static str>,
     providers: Vec<crate::routes::oidc::Button>,
 }
@@ -74,6 +76,7 @@ async fn page(
         .collect();
     let username = user.username.as_str();
     let needs_code = state.signin.reauth_needs_code(user).await?;
+    let passkey = state.passkeys.available() && state.signin.has_passkey(user).await?;
     Ok(state.templates.page(
         status,
         "reauth.html",
@@ -82,6 +85,7 @@ async fn page(
             next: target(state, next),
             username,
             needs_code,
+            passkey,
             error,
             providers: crate::routes::oidc::buttons(state, "/reauth/oidc", next, Some(&linked)),
         },
@@ -131,6 +135,9 @@ async fn submit(
         }
         Reproved::WrongPassword => "That is not your password. Try again.",
         Reproved::WrongCode => "That code is not right. Try again with a current one.",
+        Reproved::PasskeyRequired => {
+            "Your account's second factor is a passkey: confirm with your passkey."
+        }
     };
     page(
         &state,

@@ -50,6 +50,8 @@ struct RegisterPage<'a> {
     email: &'a str,
     problems: &'a [FieldProblem],
     min_password: usize,
+    /// Offer "Create the account with a passkey" (not at first set-up).
+    passkeys: bool,
 }
 
 /// Which form: self-service sign-up, or the first administrator's setup
@@ -105,11 +107,12 @@ pub fn form_page(
             email,
             problems,
             min_password: state.accounts.policy().min_length,
+            passkeys: setup_token.is_none() && state.passkeys.available(),
         },
     )
 }
 
-fn closed() -> WebError {
+pub(crate) fn closed() -> WebError {
     WebError::Forbidden(
         "Registration is closed on this site. Ask its operator for an account.".to_owned(),
     )

@@ -1,0 +1,94 @@
+// Passkeys in real headless Chromium with its virtual authenticator (CDP
+// WebAuthn: ctap2, internal transport, resident keys, user verification):
+// add a passkey on /account/passkeys, sign out, sign in with the passkey
+// alone from /login (the button, then the autofill); sign out, sign in with the password and use the
+// passkey as the second step; then remove it.
+// Usage: node passkeys.mjs http://127.0.0.1:PORT http://localhost:PORT
+// (the second is the site's base URL: WebAuthn refuses IP addresses)
+import { check, launch } from "./launch.mjs";
+
+const [served, named] = process.argv.slice(2);
+const base = named || served;
+if (!base) {
+  console.error("usage: node passkeys.mjs BASE_URL");
+  process.exit(2);
+}
+const password = "a quiet walk by the river 7";
+
+const browser = await launch();
+try {
+  const context = await browser.newContext();
+  // Chromium's virtual authenticator answers a conditional (autofill)
+  // request at once, as if the person had picked the passkey: it is
+  // switched off except on /login?autofill, so each path is tested alone.
+  await context.addInitScript(() => {
+    if (!location.search.includes("autofill") && window.PublicKeyCredential) {
+      PublicKeyCredential.isConditionalMediationAvailable = async () => false;
+    }
+  });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("WebAuthn.enable");
+  const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: {
+      protocol: "ctap2",
+      transport: "internal",
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+
+  await page.goto(`${base}/register`);
+  await page.getByLabel("Username").fill("e2e_passkey");
+  await page.getByLabel("E-mail address").fill("e2e_passkey@example.com");
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByLabel("Repeat the password").fill(password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.waitForURL(`${base}/account`);
+
+  await page.getByRole("link", { name: "Passkeys" }).first().click();
+  await page.waitForURL(`${base}/account/passkeys`);
+  await page.getByLabel("Name of the new passkey").fill("Chromium");
+  await page.getByRole("button", { name: "Add a passkey" }).click();
+  await page.locator("#passkeys .passkey-name", { hasText: "Chromium" }).waitFor();
+  check(true, "the passkey is added and listed by its name");
+  const { credentials } = await cdp.send("WebAuthn.getCredentials", { authenticatorId });
+  check(credentials.length === 1 && credentials[0].isResidentCredential, "the authenticator holds one discoverable credential");
+
+  await page.locator("#sign-out").click();
+  await page.waitForURL(`${base}/login`);
+  const button = page.getByRole("button", { name: "Sign in with a passkey" });
+  await button.waitFor();
+  await button.click();
+  await page.waitForURL(`${base}/account`);
+  check((await page.textContent("h1")).includes("Hello, e2e_passkey"), "the passkey alone signs in: Hello, e2e_passkey");
+
+  await page.locator("#sign-out").click();
+  await page.waitForURL(`${base}/login`);
+  await page.goto(`${base}/login?autofill=1`);
+  await page.waitForURL(`${base}/account`);
+  check((await page.textContent("h1")).includes("Hello, e2e_passkey"), "the passkey picked from the username field's autofill signs in");
+
+  await page.locator("#sign-out").click();
+  await page.waitForURL(`${base}/login`);
+  await page.getByLabel("Username or e-mail").fill("e2e_passkey");
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.waitForURL(`${base}/login/mfa`);
+  await page.getByRole("button", { name: "Use a passkey" }).click();
+  await page.waitForURL(`${base}/account`);
+  check((await page.textContent("h1")).includes("Hello, e2e_passkey"), "password + passkey signs in");
+
+  await page.goto(`${base}/account/passkeys`);
+  check((await page.textContent("#passkeys")).includes("last used 2"), "the list shows when it was last used");
+  await page.getByRole("button", { name: "Remove Chromium" }).click();
+  await page.waitForURL(`${base}/account/passkeys`);
+  check((await page.textContent("#passkeys")).includes("You have no passkey yet"), "the passkey is removed");
+  check(errors.length === 0, `no script errors (${errors.join("; ")})`);
+} finally {
+  await browser.close();
+}
