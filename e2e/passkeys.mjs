@@ -2,7 +2,8 @@
 // WebAuthn: ctap2, internal transport, resident keys, user verification):
 // add a passkey on /account/passkeys, sign out, sign in with the passkey
 // alone from /login (the button, then the autofill); sign out, sign in with the password and use the
-// passkey as the second step; then remove it.
+// passkey as the second step; re-authenticate with it; then remove it; then create an account with a
+// passkey and no password, and sign in with it.
 // Usage: node passkeys.mjs http://127.0.0.1:PORT http://localhost:PORT
 // (the second is the site's base URL: WebAuthn refuses IP addresses)
 import { check, launch } from "./launch.mjs";
@@ -83,11 +84,32 @@ try {
   await page.waitForURL(`${base}/account`);
   check((await page.textContent("h1")).includes("Hello, e2e_passkey"), "password + passkey signs in");
 
+  await page.goto(`${base}/reauth?next=%2Faccount%2Fpasskeys`);
+  await page.getByRole("button", { name: "Confirm with a passkey" }).click();
+  await page.waitForURL(`${base}/account/passkeys`);
+  check(true, "the passkey confirms it is you (re-authentication)");
+
   await page.goto(`${base}/account/passkeys`);
   check((await page.textContent("#passkeys")).includes("last used 2"), "the list shows when it was last used");
   await page.getByRole("button", { name: "Remove Chromium" }).click();
   await page.waitForURL(`${base}/account/passkeys`);
   check((await page.textContent("#passkeys")).includes("You have no passkey yet"), "the passkey is removed");
+
+  // A new account made with a passkey and no password, which then signs in.
+  await cdp.send("WebAuthn.clearCredentials", { authenticatorId });
+  await page.locator("#sign-out").click();
+  await page.waitForURL(`${base}/login`);
+  await page.goto(`${base}/register`);
+  await page.getByLabel("Username").fill("e2e_passkey_only");
+  await page.getByLabel("E-mail address").fill("e2e_passkey_only@example.com");
+  await page.getByRole("button", { name: "Create the account with a passkey instead" }).click();
+  await page.waitForURL(`${base}/account`);
+  check((await page.textContent("h1")).includes("Hello, e2e_passkey_only"), "an account made with a passkey alone is signed in");
+  await page.locator("#sign-out").click();
+  await page.waitForURL(`${base}/login`);
+  await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+  await page.waitForURL(`${base}/account`);
+  check((await page.textContent("h1")).includes("Hello, e2e_passkey_only"), "and signs in again with it");
   check(errors.length === 0, `no script errors (${errors.join("; ")})`);
 } finally {
   await browser.close();

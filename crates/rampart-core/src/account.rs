@@ -282,11 +282,7 @@ impl AccountService {
         reg: Registration,
         client: &ClientMeta,
     ) -> Result<User, RegisterError> {
-        match self.limits.registration(client.ip).await {
-            Ok(()) => {}
-            Err(RateError::Limited(Limited(wait))) => return Err(RegisterError::Throttled(wait)),
-            Err(RateError::Store(err)) => return Err(RegisterError::Store(err)),
-        }
+        self.registration_allowed(client).await?;
         let mut problems = Vec::new();
         let username = Username::parse(&reg.username)
             .map_err(|p| problems.push(p))
@@ -360,6 +356,15 @@ impl AccountService {
         }
     }
 
+    /// The sign-up limit of the client's network.
+    async fn registration_allowed(&self, client: &ClientMeta) -> Result<(), RegisterError> {
+        match self.limits.registration(client.ip).await {
+            Ok(()) => Ok(()),
+            Err(RateError::Limited(Limited(wait))) => Err(RegisterError::Throttled(wait)),
+            Err(RateError::Store(err)) => Err(RegisterError::Store(err)),
+        }
+    }
+
     /// Checks the name and address of a sign-up that brings a passkey
     /// instead of a password.
     pub fn check_new_account(
@@ -389,11 +394,7 @@ impl AccountService {
         passkey: &crate::model::passkey::PasskeyRecord,
         client: &ClientMeta,
     ) -> Result<User, RegisterError> {
-        match self.limits.registration(client.ip).await {
-            Ok(()) => {}
-            Err(RateError::Limited(Limited(wait))) => return Err(RegisterError::Throttled(wait)),
-            Err(RateError::Store(err)) => return Err(RegisterError::Store(err)),
-        }
+        self.registration_allowed(client).await?;
         let (username, email) = self.check_new_account(username, email)?;
         let mut user = User::new_account(username, email, Vec::new(), self.clock.now());
         user.id = passkey.user_id;
@@ -409,7 +410,7 @@ impl AccountService {
             &user,
             client,
             Outcome::Success,
-            json!({"passkey": passkey.id.0, "name": passkey.name}),
+            json!({"passkey": passkey.id.0, "name": passkey.name, "sign_up": true}),
         );
         let new = NewUser {
             user: user.clone(),

@@ -176,6 +176,9 @@ impl EventRules for Alerts {
                     .await?;
                 self.webhook("passkey_clone_suspected", event).await
             }
+            // A sign-up's own passkey: the confirmation mail says enough
+            // (and the address is not confirmed yet).
+            AuditKind::PasskeyAdded if event.details["sign_up"] == true => Ok(()),
             AuditKind::PasskeyAdded | AuditKind::PasskeyRemoved => {
                 // A passkey signs in on its own: its owner hears of every
                 // one added or removed, as of a second factor's change.

@@ -327,6 +327,17 @@ impl SignInService {
             .passkeys
             .finish_sign_in(visitor, ceremony, credential, client)
             .await?;
+        self.signed_in_by_passkey(user, client, browser).await
+    }
+
+    /// A passkey alone proved `user` (it verified them): a complete sign-in.
+    async fn signed_in_by_passkey(
+        &self,
+        user: User,
+        client: &ClientMeta,
+        browser: Browser<'_>,
+    ) -> Result<Started, SignInError> {
+        self.parts.mfa.proved_by_passkey(&user).await?;
         self.complete(
             user,
             client,
@@ -336,6 +347,29 @@ impl SignInService {
             None,
         )
         .await
+    }
+
+    /// True when one of `user`'s own passkeys answered the proof ceremony
+    /// `ceremony` (bound to `visitor`); false when the answer or the
+    /// ceremony was refused (audited by the passkey service).
+    async fn passkey_proves(
+        &self,
+        user: &User,
+        visitor: &TokenDigest,
+        ceremony: &str,
+        credential: &serde_json::Value,
+        client: &ClientMeta,
+    ) -> Result<bool, SignInError> {
+        match self
+            .parts
+            .passkeys
+            .finish_proof(user, visitor, ceremony, credential, client)
+            .await
+        {
+            Ok(()) => Ok(true),
+            Err(PasskeyError::Refused(_) | PasskeyError::InvalidCeremony) => Ok(false),
+            Err(other) => Err(other.into()),
+        }
     }
 
     /// Starts a sign-up with a passkey instead of a password, for
@@ -376,15 +410,7 @@ impl SignInService {
             .accounts
             .register_with_passkey(&sign_up.username, &sign_up.email, &sign_up.passkey, client)
             .await?;
-        self.complete(
-            user,
-            client,
-            browser,
-            SignInMethod::Passkey,
-            "passkey",
-            None,
-        )
-        .await
+        self.signed_in_by_passkey(user, client, browser).await
     }
 
     /// True when `mfa.required` covers `user` (whether or not they have a
@@ -435,9 +461,14 @@ impl SignInService {
     /// covers the account, its other sessions end: they were confined to
     /// enrolment and proved only the password (whoever holds it must not
     /// ride on the owner's enrolment).
-    pub async fn second_factor_enrolled(&self, session: &Session) -> Result<(), SignInError> {
-        // The confirming code proved the factor in this session.
-        let methods = session.methods.with_second(SecondFactor::Totp);
+    pub async fn second_factor_enrolled(
+        &self,
+        session: &Session,
+        factor: SecondFactor,
+    ) -> Result<(), SignInError> {
+        // The confirming code (or the passkey's verified registration)
+        // proved the factor in this session.
+        let methods = session.methods.with_second(factor);
         self.parts.sessions.add_methods(session, methods).await?;
         if self.must_have_second_factor(&session.user) {
             self.parts
@@ -517,18 +548,13 @@ impl SignInService {
         let Some((pending, user)) = self.parts.mfa.pending(challenge).await? else {
             return Ok(SecondStep::NoChallenge);
         };
-        match self
-            .parts
-            .passkeys
-            .finish_proof(&user, challenge, ceremony, credential, client)
-            .await
+        if !self
+            .passkey_proves(&user, challenge, ceremony, credential, client)
+            .await?
         {
-            Ok(()) => {}
-            Err(PasskeyError::Refused(_) | PasskeyError::InvalidCeremony) => {
-                return Ok(SecondStep::WrongCode);
-            }
-            Err(other) => return Err(other.into()),
+            return Ok(SecondStep::WrongCode);
         }
+        self.parts.mfa.proved_by_passkey(&user).await?;
         self.second_step_proved(
             challenge,
             pending,
@@ -760,21 +786,22 @@ impl SignInService {
         credential: &serde_json::Value,
         client: &ClientMeta,
     ) -> Result<Reproved, SignInError> {
-        match self
-            .parts
-            .passkeys
-            .finish_proof(&session.user, visitor, ceremony, credential, client)
-            .await
+        if !self
+            .passkey_proves(&session.user, visitor, ceremony, credential, client)
+            .await?
         {
-            Ok(()) => {}
-            Err(PasskeyError::Refused(_) | PasskeyError::InvalidCeremony) => {
-                return Ok(Reproved::WrongCode);
-            }
-            Err(other) => return Err(other.into()),
+            return Ok(Reproved::WrongCode);
         }
         let methods = AuthMethods::NONE.with_second(SecondFactor::Passkey);
         let token = self.renew(session, client, methods).await?;
         Ok(Reproved::Proved(token))
+    }
+
+    /// True when `user` has a second factor of any kind (TOTP or a
+    /// passkey): what a step-up asks to prove.
+    pub async fn has_second_factor(&self, user: &User) -> Result<bool, SignInError> {
+        Ok(self.parts.mfa.is_enabled(user.id).await?
+            || self.parts.passkeys.has_any(user.id).await?)
     }
 
     /// True when `user` can confirm with a passkey.

@@ -19,6 +19,7 @@ use crate::audit::{AuditTrail, ClientMeta, Outcome};
 use crate::clock::Clock;
 use crate::model::audit::AuditKind;
 pub use crate::model::identity::{ExternalProfile, LinkedIdentity, NewIdentity, RoleSync};
+use crate::model::passkey::Removal;
 use crate::model::{Email, NewUser, RoleName, User, UserId, Username};
 use crate::ports::{IdentityRepo, LoginKey, RepoError, UniqueField, UserRepo};
 use serde_json::json;
@@ -334,21 +335,6 @@ impl IdentityService {
         subject: &str,
         client: &ClientMeta,
     ) -> Result<(), ExternalError> {
-        let linked = self.identities.list_identities(user.id).await?;
-        if !linked
-            .iter()
-            .any(|i| i.source == source && i.subject == subject)
-        {
-            return Err(ExternalError::NoSuchIdentity);
-        }
-        let has_password = self
-            .users
-            .find_credentials(LoginKey::Username(&user.username.key()))
-            .await?
-            .is_some_and(|c| c.password_hash.is_some());
-        if !has_password && linked.len() <= 1 {
-            return Err(ExternalError::LastSignInMethod);
-        }
         let event = self.audit.event(
             AuditKind::IdentityUnlinked,
             user,
@@ -356,14 +342,20 @@ impl IdentityService {
             Outcome::Success,
             json!({"source": source}),
         );
-        if self
+        // The last way in (no password, no other identity, no passkey that
+        // signs in by itself) stays: decided with the removal, under a lock.
+        match self
             .identities
             .delete_identity(user.id, source, subject, &event)
             .await?
         {
-            self.audit.committed(&event).await;
+            Removal::Removed => {
+                self.audit.committed(&event).await;
+                Ok(())
+            }
+            Removal::NotFound => Err(ExternalError::NoSuchIdentity),
+            Removal::LastWayIn => Err(ExternalError::LastSignInMethod),
         }
-        Ok(())
     }
 }
 

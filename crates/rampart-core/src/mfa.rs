@@ -725,6 +725,14 @@ impl MfaService {
         Ok(())
     }
 
+    /// The owner proved themselves with a passkey (alone, or after the
+    /// password): the account-wide failure count starts again, as after a
+    /// correct code, so guesses made before do not pile up for ever.
+    pub async fn proved_by_passkey(&self, user: &User) -> Result<(), MfaError> {
+        self.throttle.account_proved(&user.id.to_string()).await?;
+        Ok(())
+    }
+
     /// After a correct password: a challenge token (with
     /// [`CHALLENGE_PREFIX`]) that only the second step accepts.
     pub async fn start_challenge(

@@ -90,8 +90,17 @@ pub enum PasskeyError {
         "this passkey is your only way to sign in: set a password (or add another passkey) before removing it"
     )]
     LastWayIn,
-    /// The password cannot go: the account has no passkey (or no password).
-    #[error("add a passkey before removing your password: it would be your only way in")]
+    /// A sign-up's authenticator does not keep the passkey (no resident
+    /// key), so it could not sign in by itself.
+    #[error(
+        "this authenticator cannot keep a passkey that signs in by itself: use another one, or a password"
+    )]
+    NotDiscoverable,
+    /// The password cannot go: the account has no passkey that signs in by
+    /// itself (or no password).
+    #[error(
+        "add a passkey that signs in by itself before removing your password: it would be your only way in"
+    )]
     PasswordNeeded,
     /// Sealing or opening failed.
     #[error("the passkey could not be sealed: {0}")]
@@ -145,6 +154,8 @@ pub struct PasskeySummary {
     pub backup_eligible: bool,
     /// It is synced.
     pub backup_state: bool,
+    /// It signs in by itself (a resident key), so it counts as a way in.
+    pub discoverable: bool,
 }
 
 impl From<&PasskeyRecord> for PasskeySummary {
@@ -156,6 +167,7 @@ impl From<&PasskeyRecord> for PasskeySummary {
             last_used_at: p.last_used_at,
             backup_eligible: p.backup_eligible,
             backup_state: p.backup_state,
+            discoverable: p.discoverable,
         }
     }
 }
@@ -248,6 +260,20 @@ impl PasskeyService {
     /// Passkeys for `settings`; unavailable (every step refused, buttons
     /// hidden) when the RP ID is not a domain of the origin.
     pub fn new(parts: PasskeyParts, settings: &PasskeySettings) -> Self {
+        // Checked here first: webauthn-rs logs an error of its own for an
+        // RP ID it refuses, and an IP address in the base URL (the
+        // development default) is an expected setting, not an error.
+        let names_a_domain = settings.origin.domain().is_some_and(|host| {
+            host == settings.rp_id || host.ends_with(&format!(".{}", settings.rp_id))
+        });
+        if !names_a_domain {
+            tracing::info!(rp_id = %settings.rp_id,
+                "passkeys are off: the base URL must name a host (not an IP address) under the RP ID");
+            return Self {
+                webauthn: None,
+                parts,
+            };
+        }
         let webauthn = WebauthnBuilder::new(&settings.rp_id, &settings.origin)
             .map(|b| {
                 b.rp_name(&settings.rp_name)
@@ -386,8 +412,7 @@ impl PasskeyService {
                 Some(exclude),
             )
             .map_err(|e| PasskeyError::Malformed(e.to_string()))?;
-        let mut options =
-            serde_json::to_value(&options).map_err(|e| PasskeyError::Keys(e.to_string()))?;
+        let mut options = options_json(&options)?;
         // Preferred, not required: a security key with little room still
         // works as a second step, while a platform or synced passkey becomes
         // discoverable and can sign in alone.
@@ -421,7 +446,7 @@ impl PasskeyService {
                 tracing::info!(error = %e, "a passkey registration was refused");
                 PasskeyError::Refused(refusal(&e))
             })?;
-        let record = self.record(user.id, name, &passkey)?;
+        let record = self.record(user.id, name, &passkey, reports_resident_key(&answer))?;
         let event = self.parts.audit.event(
             AuditKind::PasskeyAdded,
             user,
@@ -464,8 +489,7 @@ impl PasskeyService {
         let (options, registration): (_, PasskeyRegistration) = webauthn
             .start_passkey_registration(user_id.0, username, username, None)
             .map_err(|e| PasskeyError::Malformed(e.to_string()))?;
-        let mut options =
-            serde_json::to_value(&options).map_err(|e| PasskeyError::Keys(e.to_string()))?;
+        let mut options = options_json(&options)?;
         // Required here: this passkey is the account's only way in, and it
         // must sign in without a name.
         options["publicKey"]["authenticatorSelection"]["residentKey"] = json!("required");
@@ -502,8 +526,12 @@ impl PasskeyService {
                 tracing::info!(error = %e, "a passkey sign-up was refused");
                 PasskeyError::Refused(refusal(&e))
             })?;
+        // This passkey will be the only way in: it must sign in by itself.
+        if !reports_resident_key(&answer) {
+            return Err(PasskeyError::NotDiscoverable);
+        }
         let user_id = UserId(state.user_id);
-        let record = self.record(user_id, name, &passkey)?;
+        let record = self.record(user_id, name, &passkey, true)?;
         Ok(SignUp {
             username: state.username.clone(),
             email: state.email.clone(),
@@ -517,6 +545,7 @@ impl PasskeyService {
         user: UserId,
         name: String,
         passkey: &Passkey,
+        discoverable: bool,
     ) -> Result<PasskeyRecord, PasskeyError> {
         let credential_id = BASE64URL_NOPAD.encode(passkey.cred_id().as_ref());
         let (backup_eligible, backup_state) = backup_flags(passkey);
@@ -529,6 +558,7 @@ impl PasskeyService {
             sealed,
             backup_eligible,
             backup_state,
+            discoverable,
             created_at: self.parts.clock.now(),
             last_used_at: None,
         })
@@ -543,8 +573,7 @@ impl PasskeyService {
         // The page chooses: a button asks at once, the username field's
         // autofill asks with conditional mediation.
         options.mediation = None;
-        let options =
-            serde_json::to_value(&options).map_err(|e| PasskeyError::Keys(e.to_string()))?;
+        let options = options_json(&options)?;
         self.start(visitor, CeremonyPurpose::SignIn, &state, options)
             .await
     }
@@ -607,8 +636,7 @@ impl PasskeyService {
         let (options, state): (_, PasskeyAuthentication) = webauthn
             .start_passkey_authentication(&passkeys)
             .map_err(|e| PasskeyError::Malformed(e.to_string()))?;
-        let options =
-            serde_json::to_value(&options).map_err(|e| PasskeyError::Keys(e.to_string()))?;
+        let options = options_json(&options)?;
         self.start(visitor, CeremonyPurpose::Prove(user.id), &state, options)
             .await
     }
@@ -888,6 +916,24 @@ impl PasskeyService {
         }
         Ok(changed)
     }
+}
+
+/// True when the browser reported that the authenticator keeps the new
+/// credential (a resident key: `credProps.rk`). Unsigned, as WebAuthn
+/// defines it; it decides only whether the passkey counts as a way in.
+fn reports_resident_key(answer: &RegisterPublicKeyCredential) -> bool {
+    answer
+        .extensions
+        .cred_props
+        .as_ref()
+        .and_then(|props| props.rk)
+        == Some(true)
+}
+
+/// A ceremony's options as the browser gets them (binary fields in
+/// base64url).
+fn options_json(options: &impl Serialize) -> Result<serde_json::Value, PasskeyError> {
+    serde_json::to_value(options).map_err(|e| PasskeyError::Keys(e.to_string()))
 }
 
 /// The authenticator's answer to a sign-in or proof ceremony.

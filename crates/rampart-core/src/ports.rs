@@ -659,14 +659,16 @@ pub trait IdentityRepo: Send + Sync + 'static {
         email: Option<&str>,
         at: OffsetDateTime,
     ) -> Result<(), RepoError>;
-    /// Unlinks; `false` when no such link existed.
+    /// Unlinks, unless it is the account's last way in (no password, no
+    /// other identity, no passkey that signs in by itself), decided under a
+    /// lock on the account.
     async fn delete_identity(
         &self,
         user: UserId,
         source: &str,
         subject: &str,
         audit: &AuditEvent,
-    ) -> Result<bool, RepoError>;
+    ) -> Result<Removal, RepoError>;
     /// Stores a redirect waiting for its answer.
     async fn insert_login(&self, login: &PendingLogin) -> Result<(), RepoError>;
     /// Removes and returns the live redirect with this state digest.

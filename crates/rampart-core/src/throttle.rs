@@ -607,6 +607,14 @@ impl LoginThrottle {
             .await
     }
 
+    /// The account's owner proved every factor with a passkey: the
+    /// account-wide counter starts again, as after a correct code.
+    pub async fn account_proved(&self, account: &str) -> Result<(), RepoError> {
+        self.repo
+            .clear_throttle_counter(&account_key(Some(account), ""))
+            .await
+    }
+
     /// Clears the account-wide counters of an account (operator unlock,
     /// password reset): its own, and those counted under its names before
     /// it existed locally (a directory user's first sign-ins).

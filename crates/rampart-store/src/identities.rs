@@ -5,11 +5,13 @@ use crate::backend::{Store, on_pool};
 use crate::error::{corrupt_id, repo_error};
 use crate::time::time_of;
 use crate::users::insert_user_rows;
+use crate::way_in::{lock_account, other_way_in};
 use async_trait::async_trait;
 use rampart_core::UserId;
 use rampart_core::audit::AuditEvent;
 use rampart_core::external::{LinkedIdentity, NewIdentity};
 use rampart_core::model::NewUser;
+use rampart_core::model::passkey::Removal;
 use rampart_core::ports::{IdentityRepo, RepoError};
 use rampart_core::provider::{PendingLogin, Purpose};
 use rampart_crypto::TokenDigest;
@@ -147,18 +149,45 @@ impl IdentityRepo for Store {
         source: &str,
         subject: &str,
         audit: &AuditEvent,
-    ) -> Result<bool, RepoError> {
-        audited!(self, Some(audit), |tx| sqlx::query(
-            "DELETE FROM external_identities WHERE user_id = $1 AND source = $2 AND subject = $3"
-        )
-        .bind(user.to_string())
-        .bind(source)
-        .bind(subject)
-        .execute(&mut *tx)
-        .await
-        .map_err(repo_error)?
-        .rows_affected()
-            == 1)
+    ) -> Result<Removal, RepoError> {
+        let user = user.to_string();
+        on_pool!(self, |pool| {
+            async {
+                let mut tx = pool.begin().await.map_err(repo_error)?;
+                lock_account!(&mut *tx, &user);
+                let other_way_in: Option<bool> = sqlx::query_scalar(concat!(
+                    "SELECT ",
+                    other_way_in!(),
+                    " FROM users WHERE id = $1 AND EXISTS (SELECT 1 FROM external_identities x \
+                      WHERE x.user_id = users.id AND x.source = $2 AND x.subject = $3)"
+                ))
+                .bind(&user)
+                .bind(source)
+                .bind(subject)
+                .bind("")
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(repo_error)?;
+                match other_way_in {
+                    None => return Ok(Removal::NotFound),
+                    Some(false) => return Ok(Removal::LastWayIn),
+                    Some(true) => {}
+                }
+                sqlx::query(
+                    "DELETE FROM external_identities WHERE user_id = $1 AND source = $2 AND subject = $3",
+                )
+                .bind(&user)
+                .bind(source)
+                .bind(subject)
+                .execute(&mut *tx)
+                .await
+                .map_err(repo_error)?;
+                crate::audit::insert_event!(&mut *tx, audit)?;
+                tx.commit().await.map_err(repo_error)?;
+                Ok(Removal::Removed)
+            }
+            .await
+        })
     }
 
     async fn insert_login(&self, login: &PendingLogin) -> Result<(), RepoError> {

@@ -25,6 +25,7 @@ mod throttle;
 mod time;
 mod tokens;
 mod users;
+mod way_in;
 mod webhooks;
 
 pub use backend::{Store, StoreOpenError};

@@ -4,6 +4,7 @@ use crate::audit::{audited, insert_event};
 use crate::backend::{Store, on_pool};
 use crate::error::{corrupt_id, repo_error};
 use crate::time::time_of;
+use crate::way_in::{lock_account, other_way_in};
 use async_trait::async_trait;
 use rampart_core::UserId;
 use rampart_core::audit::AuditEvent;
@@ -20,7 +21,7 @@ macro_rules! select_passkeys {
     ($rest:literal) => {
         concat!(
             "SELECT id, user_id, credential_id, name, sealed, backup_eligible, backup_state, \
-             created_at, last_used_at FROM passkeys ",
+             discoverable, created_at, last_used_at FROM passkeys ",
             $rest
         )
     };
@@ -32,8 +33,8 @@ macro_rules! insert_passkey_row {
     ($conn:expr, $p:expr) => {{
         let p: &rampart_core::model::passkey::PasskeyRecord = $p;
         sqlx::query(
-            "INSERT INTO passkeys (id, user_id, credential_id, name, sealed, backup_eligible, backup_state, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO passkeys (id, user_id, credential_id, name, sealed, backup_eligible, backup_state, discoverable, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&p.id.0)
         .bind(p.user_id.to_string())
@@ -42,6 +43,7 @@ macro_rules! insert_passkey_row {
         .bind(&p.sealed)
         .bind(p.backup_eligible)
         .bind(p.backup_state)
+        .bind(p.discoverable)
         .bind(p.created_at.unix_timestamp())
         .execute($conn)
         .await
@@ -50,19 +52,6 @@ macro_rules! insert_passkey_row {
 }
 
 pub(crate) use insert_passkey_row;
-
-/// Takes the account's row lock in the open transaction `$tx` (a no-op
-/// write): checks of "another way in" and the change that follows them
-/// are then serialized per account on both backends.
-macro_rules! lock_account {
-    ($tx:expr, $user:expr) => {
-        sqlx::query("UPDATE users SET sign_out_epoch = sign_out_epoch WHERE id = $1")
-            .bind($user)
-            .execute($tx)
-            .await
-            .map_err(repo_error)?;
-    };
-}
 
 #[derive(sqlx::FromRow)]
 struct PasskeyRow {
@@ -73,6 +62,7 @@ struct PasskeyRow {
     sealed: String,
     backup_eligible: bool,
     backup_state: bool,
+    discoverable: bool,
     created_at: i64,
     last_used_at: Option<i64>,
 }
@@ -87,6 +77,7 @@ impl PasskeyRow {
             sealed: self.sealed,
             backup_eligible: self.backup_eligible,
             backup_state: self.backup_state,
+            discoverable: self.discoverable,
             created_at: time_of(self.created_at),
             last_used_at: self.last_used_at.map(time_of),
         })
@@ -204,13 +195,15 @@ impl PasskeyRepo for Store {
                 if held == 0 {
                     return Ok(Removal::NotFound);
                 }
-                let other_way_in: bool = sqlx::query_scalar(
-                    "SELECT (password_hash IS NOT NULL \
-                       OR EXISTS (SELECT 1 FROM external_identities e WHERE e.user_id = users.id) \
-                       OR (SELECT COUNT(*) FROM passkeys p WHERE p.user_id = users.id) > 1) \
-                     FROM users WHERE id = $1",
-                )
+                let other_way_in: bool = sqlx::query_scalar(concat!(
+                    "SELECT ",
+                    other_way_in!(),
+                    " FROM users WHERE id = $1"
+                ))
                 .bind(&user)
+                .bind("")
+                .bind("")
+                .bind(&id.0)
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(repo_error)?;
@@ -237,7 +230,7 @@ impl PasskeyRepo for Store {
             lock_account!(&mut *tx, &user);
             sqlx::query(
                 "UPDATE users SET password_hash = NULL WHERE id = $1 AND password_hash IS NOT NULL \
-                 AND EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = users.id)",
+                 AND EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = users.id AND p.discoverable = TRUE)",
             )
             .bind(&user)
             .execute(&mut *tx)

@@ -166,6 +166,7 @@ impl From<rampart_core::passkey::PasskeyError> for WebError {
                 WebError::Conflict(err.to_string())
             }
             E::Invalid(problem) => WebError::Unprocessable(problem.message),
+            E::NotDiscoverable => WebError::Unprocessable(err.to_string()),
             E::Keys(_) => WebError::internal(err),
             E::Store(e) => WebError::internal(e),
         }

@@ -27,6 +27,9 @@ pub struct PasskeyRecord {
     pub backup_eligible: bool,
     /// It is synced now.
     pub backup_state: bool,
+    /// The browser reported a resident key (`credProps.rk`): it signs in
+    /// without a name, so it counts as a way in.
+    pub discoverable: bool,
     /// When it was added.
     pub created_at: OffsetDateTime,
     /// When it last signed in, if ever.

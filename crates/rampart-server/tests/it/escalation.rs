@@ -128,6 +128,7 @@ async fn the_console_refuses_every_action_on_a_stronger_account(backend: Backend
         (at("/lock"), None),
         (at("/sessions/revoke"), None),
         (at("/mfa/reset"), None),
+        (at("/passkeys/remove"), Some(("passkey_id", "any"))),
         (at("/password-reset"), None),
         (at("/roles"), Some(("role", "user"))),
         (at("/delete"), Some(("confirm_username", "ada"))),

@@ -17,6 +17,113 @@ use webauthn_authenticator_rs::WebauthnAuthenticator;
 use webauthn_authenticator_rs::softpasskey::SoftPasskey;
 use webauthn_rs::prelude::{CreationChallengeResponse, RequestChallengeResponse, Url};
 
+/// The real binary at trace level: a passkey is added, signs in alone and
+/// as a second step, and no ceremony token, challenge, session token or
+/// credential material (public key, signature, client data) reaches the
+/// logs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passkey_ceremonies_log_no_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = rampart_testkit::free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let named = format!("http://localhost:{port}");
+    let mut cmd = crate::cli::rampart(dir.path());
+    cmd.arg("serve")
+        .env("RAMPART_LISTEN", format!("127.0.0.1:{port}"))
+        .env("RAMPART_BASE_URL", &named)
+        .env("RUST_LOG", "trace")
+        .env("RAMPART_LOG_FORMAT", "json");
+    let mut server = crate::cli::Server::spawn(&mut cmd, port, base.clone());
+    server.drain();
+    let origin = Url::parse(&named).unwrap();
+    let alice = Browser::new(&base);
+    alice.register("alice", "alice@example.com", PASSWORD).await;
+    let mut secrets = vec![alice.session_token().unwrap()];
+    let mut key = authenticator();
+
+    let started = post_json(&alice, "/account", "/account/passkeys/options", json!({})).await;
+    let options: Value = started.json().await.unwrap();
+    secrets.push(options["ceremony"].as_str().unwrap().to_owned());
+    secrets.push(
+        options["publicKey"]["challenge"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    );
+    let held = Held {
+        credential_id: String::new(),
+        user_handle: options["publicKey"]["user"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    };
+    let ccr: CreationChallengeResponse = serde_json::from_value(options.clone()).unwrap();
+    let answer = serde_json::to_value(key.do_registration(origin.clone(), ccr).unwrap()).unwrap();
+    for part in ["attestationObject", "clientDataJSON"] {
+        secrets.push(answer["response"][part].as_str().unwrap()[..40].to_owned());
+    }
+    let held = Held {
+        credential_id: answer["rawId"].as_str().unwrap().to_owned(),
+        ..held
+    };
+    let added = post_json(
+        &alice,
+        "/account",
+        "/account/passkeys",
+        json!({"ceremony": options["ceremony"], "name": "Laptop", "credential": answer}),
+    )
+    .await;
+    assert_eq!(added.status(), StatusCode::CREATED);
+    alice.logout().await;
+
+    let visitor = Browser::new(&base);
+    let (ceremony, answer) = answer_sign_in(&visitor, &mut key, &origin, &held).await;
+    secrets.push(ceremony.clone());
+    secrets.push(answer["response"]["signature"].as_str().unwrap().to_owned());
+    secrets.push(
+        answer["response"]["authenticatorData"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    );
+    assert_eq!(
+        redirect_of(finish_sign_in(&visitor, &ceremony, &answer).await).await,
+        "/account/sessions"
+    );
+    secrets.push(visitor.session_token().unwrap());
+
+    let second = Browser::new(&base);
+    assert_eq!(
+        second.login("alice", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    secrets.push(second.session_token().unwrap());
+    let (answer, _) = prove(
+        &second,
+        "/login/mfa",
+        "/login/mfa/passkey/options",
+        &mut key,
+        &origin,
+        &held.credential_id,
+    )
+    .await;
+    secrets.push(answer["ceremony"].as_str().unwrap().to_owned());
+    let resp = post_json(&second, "/login/mfa", "/login/mfa/passkey", answer).await;
+    assert_eq!(redirect_of(resp).await, "/account");
+
+    let (clean_exit, logs) = server.stop();
+    assert!(clean_exit, "{logs}");
+    assert!(logs.lines().count() > 20, "trace logging was on");
+    assert!(logs.contains("signed in"), "{logs}");
+    for secret in &secrets {
+        assert!(secret.len() >= 16, "{secret}");
+        assert!(
+            !logs.contains(secret.as_str()),
+            "a secret reached the logs: {secret}"
+        );
+    }
+}
+
 backend_tests!(
     a_passkey_added_over_http_signs_in_alone,
     passkey_answers_an_attacker_would_try_are_refused,
@@ -26,6 +133,7 @@ backend_tests!(
     a_passkey_is_the_second_step_after_a_password_and_confirms_it_is_you,
     a_passkey_only_account_keeps_its_last_way_in,
     a_new_account_signs_up_with_a_passkey_and_no_password,
+    enrolling_a_passkey_ends_the_sessions_confined_to_enrolment,
 );
 
 const PASSWORD: &str = "a quiet walk by the river 7";
@@ -91,16 +199,33 @@ async fn add(
     origin: &Url,
     name: &str,
 ) -> (StatusCode, Value, Held) {
-    let started = post_json(b, "/account", "/account/passkeys/options", json!({})).await;
+    add_reporting(b, key, origin, name, true).await
+}
+
+/// [`add`], the browser reporting (`credProps.rk`, unsigned) whether the
+/// authenticator keeps the credential, as a resident key.
+async fn add_reporting(
+    b: &Browser,
+    key: &mut SoftPasskey,
+    origin: &Url,
+    name: &str,
+    resident: bool,
+) -> (StatusCode, Value, Held) {
+    let started = post_json(
+        b,
+        "/account/passkeys",
+        "/account/passkeys/options",
+        json!({}),
+    )
+    .await;
     assert_eq!(started.status(), StatusCode::OK);
     let options: Value = started.json().await.unwrap();
     let ccr: CreationChallengeResponse = serde_json::from_value(options.clone()).unwrap();
-    let answer = key.do_registration(origin.clone(), ccr).unwrap();
+    let mut answer =
+        serde_json::to_value(key.do_registration(origin.clone(), ccr).unwrap()).unwrap();
+    answer["extensions"]["credProps"] = json!({"rk": resident});
     let held = Held {
-        credential_id: serde_json::to_value(&answer).unwrap()["rawId"]
-            .as_str()
-            .unwrap()
-            .to_owned(),
+        credential_id: answer["rawId"].as_str().unwrap().to_owned(),
         user_handle: options["publicKey"]["user"]["id"]
             .as_str()
             .unwrap()
@@ -108,7 +233,7 @@ async fn add(
     };
     let resp = post_json(
         b,
-        "/account",
+        "/account/passkeys",
         "/account/passkeys",
         json!({"ceremony": options["ceremony"], "name": name, "credential": answer}),
     )
@@ -581,16 +706,7 @@ async fn passkeys_are_listed_and_removed_by_their_owner_only(backend: Backend) {
 
     // Proved again (with the passkey: a password alone no longer is), the
     // owner removes one on the page.
-    let (answer, _) = prove(
-        &alice,
-        "/reauth",
-        "/reauth/passkey/options",
-        &mut key,
-        &origin,
-        &phone_held.credential_id,
-    )
-    .await;
-    let resp = post_json(&alice, "/reauth", "/reauth/passkey", answer).await;
+    let resp = reauth_with(&alice, &mut key, &origin, &phone_held.credential_id).await;
     assert_eq!(redirect_of(resp).await, "/account/passkeys");
     let resp = alice
         .submit(
@@ -601,14 +717,11 @@ async fn passkeys_are_listed_and_removed_by_their_owner_only(backend: Backend) {
         .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(rampart_testkit::api::location(&resp), "/account/passkeys");
-    let resp = alice
-        .submit(
-            "/account/passkeys",
-            "/account/passkeys/remove",
-            &[("passkey_id", &phone)],
-        )
-        .await;
-    assert_eq!(resp.status(), StatusCode::NOT_FOUND, "gone already");
+    assert_eq!(
+        remove_on_page(&alice, &phone).await,
+        StatusCode::NOT_FOUND,
+        "gone already"
+    );
     // The owner's other sessions ended (one may have used that passkey);
     // the browser that removed it stays signed in.
     let (status, _) = api
@@ -629,6 +742,25 @@ async fn passkeys_are_listed_and_removed_by_their_owner_only(backend: Backend) {
         .await,
         1
     );
+}
+
+/// Re-authenticates `b`'s session with `key`'s credential `credential_id`.
+async fn reauth_with(
+    b: &Browser,
+    key: &mut SoftPasskey,
+    origin: &Url,
+    credential_id: &str,
+) -> reqwest::Response {
+    let (answer, _) = prove(
+        b,
+        "/reauth",
+        "/reauth/passkey/options",
+        key,
+        origin,
+        credential_id,
+    )
+    .await;
+    post_json(b, "/reauth", "/reauth/passkey", answer).await
 }
 
 /// Starts the ceremony at `options` (CSRF from `page`) and has `key` answer
@@ -738,7 +870,8 @@ async fn a_passkey_is_the_second_step_after_a_password_and_confirms_it_is_you(ba
     assert!(account.contains("Hello, alice"), "{account}");
     assert_eq!(
         app.scalar(
-            "SELECT COUNT(*) FROM sessions WHERE auth_methods = $1",
+            "SELECT COUNT(*) FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE u.username = 'alice' AND s.auth_methods = $1",
             "pwd,hwk,uv"
         )
         .await,
@@ -778,28 +911,10 @@ async fn a_passkey_is_the_second_step_after_a_password_and_confirms_it_is_you(ba
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     let text = resp.text().await.unwrap();
     assert!(text.contains("confirm with your passkey"), "{text}");
-    let (answer, _) = prove(
-        &alice,
-        "/reauth",
-        "/reauth/passkey/options",
-        &mut bob_key,
-        &origin,
-        &bob_held.credential_id,
-    )
-    .await;
-    let resp = post_json(&alice, "/reauth", "/reauth/passkey", answer).await;
+    let resp = reauth_with(&alice, &mut bob_key, &origin, &bob_held.credential_id).await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "not Bob's passkey");
     let before = alice.session_token();
-    let (answer, _) = prove(
-        &alice,
-        "/reauth",
-        "/reauth/passkey/options",
-        &mut key,
-        &origin,
-        &held.credential_id,
-    )
-    .await;
-    let resp = post_json(&alice, "/reauth", "/reauth/passkey", answer).await;
+    let resp = reauth_with(&alice, &mut key, &origin, &held.credential_id).await;
     assert_eq!(redirect_of(resp).await, "/account/passkeys");
     assert_ne!(alice.session_token(), before, "the token is rotated");
     let page = alice.get("/account/passkeys").await.text().await.unwrap();
@@ -919,6 +1034,23 @@ async fn a_passkey_only_account_keeps_its_last_way_in(backend: Backend) {
         .submit("/account/passkeys", "/account/password/remove", &[])
         .await;
     assert_eq!(resp.status(), StatusCode::CONFLICT, "a passkey first");
+    // A security key that does not keep the credential cannot sign in by
+    // itself: it is no way in, so the password stays.
+    let (_, plain, _) =
+        add_reporting(&alice, &mut authenticator(), &origin, "Plain key", false).await;
+    assert_eq!(plain["discoverable"], false);
+    let resp = alice
+        .submit("/account/passkeys", "/account/password/remove", &[])
+        .await;
+    assert_eq!(
+        resp.status(),
+        StatusCode::CONFLICT,
+        "a passkey that signs in by itself first"
+    );
+    assert_eq!(
+        remove_on_page(&alice, plain["id"].as_str().unwrap()).await,
+        StatusCode::SEE_OTHER
+    );
 
     let mut first_key = authenticator();
     let (_, first, first_held) = add(&alice, &mut first_key, &origin, "First").await;
@@ -963,7 +1095,7 @@ async fn a_passkey_only_account_keeps_its_last_way_in(backend: Backend) {
             .await,
         1
     );
-    assert_eq!(count_events(&app, "passkey.removed").await, 1);
+    assert_eq!(count_events(&app, "passkey.removed").await, 2);
     // Signing in still works with what is left.
     if a == StatusCode::CONFLICT {
         let visitor = app.browser();
@@ -1004,7 +1136,8 @@ fn answer_sign_up(key: &mut SoftPasskey, origin: &Url, mut options: Value) -> (V
         .to_owned();
     let ccr: CreationChallengeResponse = serde_json::from_value(options).unwrap();
     let answer = key.do_registration(origin.clone(), ccr).unwrap();
-    let answer = serde_json::to_value(&answer).unwrap();
+    let mut answer = serde_json::to_value(&answer).unwrap();
+    answer["extensions"]["credProps"] = json!({"rk": true});
     let held = Held {
         credential_id: answer["rawId"].as_str().unwrap().to_owned(),
         user_handle,
@@ -1013,7 +1146,8 @@ fn answer_sign_up(key: &mut SoftPasskey, origin: &Url, mut options: Value) -> (V
 }
 
 async fn a_new_account_signs_up_with_a_passkey_and_no_password(backend: Backend) {
-    let app = spawn(&backend).await;
+    let sink = SmtpSink::start().await;
+    let app = spawn_mailing(&backend, Some(&sink)).await;
     let origin = origin(&app);
     let carol = app.browser();
     let page = carol.get("/register").await.text().await.unwrap();
@@ -1091,6 +1225,60 @@ async fn a_new_account_signs_up_with_a_passkey_and_no_password(backend: Backend)
         "/account/sessions"
     );
 
+    // The mailed reset gives her a password again; the passkey stays her
+    // second factor, asked after it (a lost one is removed by an operator,
+    // as a lost TOTP device is: the reset alone never bypasses it).
+    let lost = app.browser();
+    lost.submit(
+        "/password/forgot",
+        "/password/forgot",
+        &[("email", "carol@example.com")],
+    )
+    .await;
+    let mail = sink.wait_for_subject("Reset your password").await;
+    let token = rampart_testkit::smtp::token_in(&mail, "/password/reset").expect("a reset link");
+    let form = lost.get(&format!("/password/reset?token={token}")).await;
+    let csrf = rampart_testkit::csrf_from(&form.text().await.unwrap()).unwrap();
+    let resp = lost
+        .post(
+            "/password/reset",
+            &[
+                ("token", &token),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+                ("csrf_token", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let resp = lost.login("carol", PASSWORD).await;
+    assert_eq!(rampart_testkit::api::location(&resp), "/login/mfa");
+
+    // An authenticator that does not keep the credential cannot be an
+    // account's only way in.
+    let frank = app.browser();
+    let options: Value = start_sign_up(&frank, "frank", "frank@example.com")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ceremony = options["ceremony"].clone();
+    let (mut answer, _) = answer_sign_up(&mut authenticator(), &origin, options);
+    answer["extensions"]["credProps"] = json!({"rk": false});
+    let resp = post_json(
+        &frank,
+        "/register",
+        "/register/passkey",
+        json!({"ceremony": ceremony, "name": "Plain", "credential": answer}),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM users WHERE username = $1", "frank")
+            .await,
+        0
+    );
+
     // A taken name is refused when the account would be made: nothing stays.
     app.api().signup("dave").await;
     let mallory = app.browser();
@@ -1130,4 +1318,39 @@ async fn a_new_account_signs_up_with_a_passkey_and_no_password(backend: Backend)
     )
     .await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+}
+
+async fn enrolling_a_passkey_ends_the_sessions_confined_to_enrolment(backend: Backend) {
+    let app = TestApp::spawn_with(&backend, |raw| {
+        raw.base_url = raw
+            .base_url
+            .take()
+            .map(|b| b.replace("127.0.0.1", "localhost"));
+        raw.mfa = Some(rampart_server::config::RawMfa {
+            required: Some("all".to_owned()),
+            ..Default::default()
+        });
+    })
+    .await;
+    let origin = origin(&app);
+    let owner = app.browser();
+    owner.register("olga", "olga@example.com", PASSWORD).await;
+    let intruder = app.browser();
+    intruder.login("olga", PASSWORD).await;
+    let confined = intruder.get("/account").await;
+    assert_eq!(
+        rampart_testkit::api::location(&confined),
+        "/account/mfa/totp",
+        "a password alone opens only enrolment"
+    );
+    // The owner enrols a passkey (its page is open to a confined session).
+    let (status, _, _) = add(&owner, &mut authenticator(), &origin, "Laptop").await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(owner.get("/account").await.status(), StatusCode::OK);
+    let after = intruder.get("/account").await;
+    assert!(
+        rampart_testkit::api::location(&after).starts_with("/login"),
+        "the other confined session ended: {:?}",
+        after.headers()
+    );
 }

@@ -10,6 +10,9 @@ CREATE TABLE passkeys (
     sealed          TEXT NOT NULL,
     backup_eligible INTEGER NOT NULL,
     backup_state    INTEGER NOT NULL,
+    -- The browser said the authenticator keeps it (a resident key), so it
+    -- signs in without a name: only such a passkey counts as a way in.
+    discoverable    INTEGER NOT NULL,
     created_at      INTEGER NOT NULL,
     last_used_at    INTEGER
 );
@@ -26,3 +29,4 @@ CREATE TABLE passkey_ceremonies (
     expires_at      INTEGER NOT NULL
 );
 CREATE INDEX passkey_ceremonies_expiry ON passkey_ceremonies (expires_at);
+CREATE INDEX passkey_ceremonies_by_visitor ON passkey_ceremonies (visitor_hash);

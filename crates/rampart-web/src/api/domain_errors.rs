@@ -182,6 +182,7 @@ impl From<rampart_core::passkey::PasskeyError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, ErrorCode::Conflict, err.to_string())
             }
             E::Invalid(problem) => ApiError::problem(problem.field, &problem.message),
+            E::NotDiscoverable => ApiError::problem("credential", &err.to_string()),
             E::InvalidCeremony | E::Refused(_) | E::Malformed(_) => refusal::invalid_credentials(),
             E::Keys(_) | E::Store(_) => ApiError::internal(&err),
         }

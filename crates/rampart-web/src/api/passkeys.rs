@@ -30,6 +30,9 @@ pub struct PasskeyInfo {
     pub backup_eligible: bool,
     /// It is synced.
     pub backup_state: bool,
+    /// It signs in by itself (the browser reported a resident key), so it
+    /// counts as a way in.
+    pub discoverable: bool,
 }
 
 impl From<PasskeySummary> for PasskeyInfo {
@@ -41,6 +44,7 @@ impl From<PasskeySummary> for PasskeyInfo {
             last_used_at: p.last_used_at.map(rfc3339),
             backup_eligible: p.backup_eligible,
             backup_state: p.backup_state,
+            discoverable: p.discoverable,
         }
     }
 }

@@ -433,7 +433,10 @@ async fn remove_passkey(
     HtmlForm(form): HtmlForm<PasskeyForm>,
 ) -> Result<Response, WebError> {
     let user = account(&state, &id).await?.user;
-    let by = Operator::Account(&permit.via.0.user).describe();
+    let operator = Operator::Account(&permit.via.0.user);
+    // No one removes a way in of an account holding permissions they lack.
+    state.admin.may_act_on(operator, &user)?;
+    let by = operator.describe();
     state
         .passkeys
         .remove(

@@ -313,7 +313,7 @@ async fn step_up(state: &AppState, caller: &Caller, original: &Original) -> Resp
     if !caller.browser {
         return text(StatusCode::FORBIDDEN, "a second factor is required");
     }
-    let has_factor = match state.signin.reauth_needs_code(&caller.user).await {
+    let has_factor = match state.signin.has_second_factor(&caller.user).await {
         Ok(has) => has,
         Err(err) => return crate::error::WebError::from(err).into_response(),
     };

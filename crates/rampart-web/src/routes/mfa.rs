@@ -245,7 +245,10 @@ async fn confirm(
         .await
     {
         Ok(codes) => {
-            state.signin.second_factor_enrolled(&session).await?;
+            state
+                .signin
+                .second_factor_enrolled(&session, rampart_core::authn::SecondFactor::Totp)
+                .await?;
             codes_page(&state, &visitor, &session, &codes).await
         }
         Err(MfaError::InvalidCode) => {

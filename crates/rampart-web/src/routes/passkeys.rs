@@ -66,6 +66,7 @@ struct Row {
     created_at: String,
     last_used_at: String,
     synced: &'static str,
+    alone: bool,
 }
 
 fn row(p: PasskeySummary) -> Row {
@@ -80,6 +81,7 @@ fn row(p: PasskeySummary) -> Row {
             (true, false) => "can sync, not synced yet",
             (false, false) => "this device only",
         },
+        alone: p.discoverable,
     }
 }
 
@@ -168,6 +170,12 @@ async fn add(
             &body.credential,
             &client.meta(),
         )
+        .await?;
+    // Under `mfa.required` this was the enrolment: sessions confined to it
+    // end, as after enrolling TOTP.
+    state
+        .signin
+        .second_factor_enrolled(&session, rampart_core::authn::SecondFactor::Passkey)
         .await?;
     let added = crate::api::passkeys::PasskeyInfo::from(added);
     Ok((StatusCode::CREATED, Json(added)).into_response())
