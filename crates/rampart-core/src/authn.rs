@@ -29,6 +29,7 @@ use crate::passkey::{Ceremony, PasskeyError, PasskeyService};
 use crate::permission::RoleBook;
 use crate::ports::MfaChallenge;
 use crate::ports::{RepoError, UserRepo};
+use crate::recovery::{RecoveryError, RecoveryService};
 use crate::remember::{Redemption, RememberService};
 use crate::session::{Session, SessionError, SessionKind, SessionService, client_fingerprint};
 use rampart_crypto::TokenDigest;
@@ -166,6 +167,9 @@ pub enum SignInError {
     /// A sign-up was refused.
     #[error(transparent)]
     Register(#[from] RegisterError),
+    /// A recovery failed.
+    #[error(transparent)]
+    Recovery(#[from] RecoveryError),
     /// A passkey step was refused (or could not be checked).
     #[error(transparent)]
     Passkey(#[from] PasskeyError),
@@ -188,6 +192,8 @@ pub struct SignInParts {
     pub devices: Arc<KnownDevices>,
     /// Passkeys.
     pub passkeys: Arc<PasskeyService>,
+    /// Reset links (a passkey-only account recovers with one).
+    pub recovery: Arc<RecoveryService>,
     /// Accounts, read when a cookie restores one.
     pub users: Arc<dyn UserRepo>,
     /// Roles and their permissions (who counts as privileged).
@@ -370,6 +376,76 @@ impl SignInService {
             Err(PasskeyError::Refused(_) | PasskeyError::InvalidCeremony) => Ok(false),
             Err(other) => Err(other.into()),
         }
+    }
+
+    /// The account a reset link is for, when it may recover with a new
+    /// passkey: only an account without a password (its passkeys were its
+    /// way in, and the mailed link is its recovery). An account with a
+    /// password sets a new one; its second factor stays (a link alone never
+    /// stands in for it).
+    pub async fn passkey_recovery_for(&self, token: &str) -> Result<Option<User>, SignInError> {
+        let Some(user) = self.parts.recovery.reset_holder(token).await? else {
+            return Ok(None);
+        };
+        if self.parts.passkeys.has_password(&user).await? {
+            return Ok(None);
+        }
+        Ok(Some(user))
+    }
+
+    /// Starts adding the recovering account's new passkey (the reset link
+    /// `token`, from the browser `visitor`).
+    pub async fn start_passkey_recovery(
+        &self,
+        token: &str,
+        visitor: &TokenDigest,
+    ) -> Result<Option<Ceremony>, SignInError> {
+        let Some(user) = self.passkey_recovery_for(token).await? else {
+            return Ok(None);
+        };
+        Ok(Some(
+            self.parts
+                .passkeys
+                .start_registration(&user, visitor)
+                .await?,
+        ))
+    }
+
+    /// The recovering account's new passkey answered: it is added, the
+    /// reset link is used up, everything else ends (as after a reset), and
+    /// the browser is signed in with the new passkey. `None` when the link
+    /// is not (or no longer) one for a passkey recovery.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn passkey_recovery(
+        &self,
+        token: &str,
+        visitor: &TokenDigest,
+        ceremony: &str,
+        name: &str,
+        credential: &serde_json::Value,
+        client: &ClientMeta,
+        browser: Browser<'_>,
+    ) -> Result<Option<Started>, SignInError> {
+        let Some(user) = self.passkey_recovery_for(token).await? else {
+            return Ok(None);
+        };
+        self.parts
+            .passkeys
+            .finish_registration(&user, visitor, ceremony, name, credential, client)
+            .await?;
+        match self
+            .parts
+            .recovery
+            .reset_by_passkey(token, &user, client)
+            .await
+        {
+            Ok(()) => {}
+            Err(RecoveryError::InvalidToken) => return Ok(None),
+            Err(other) => return Err(other.into()),
+        }
+        Ok(Some(
+            self.signed_in_by_passkey(user, client, browser).await?,
+        ))
     }
 
     /// Starts a sign-up with a passkey instead of a password, for

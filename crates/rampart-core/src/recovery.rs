@@ -265,6 +265,55 @@ impl RecoveryService {
             .is_some())
     }
 
+    /// The account a live reset token is for, if any.
+    pub async fn reset_holder(&self, token: &str) -> Result<Option<User>, RepoError> {
+        let pending = self
+            .tokens
+            .peek_one_time(
+                &TokenDigest::of(token),
+                Purpose::PasswordReset,
+                self.clock.now(),
+            )
+            .await?;
+        match pending {
+            Some(pending) => self.users.find_by_id(pending.user_id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Ends a reset by a new passkey instead of a password (an account with
+    /// no password, whose passkeys are lost): the token is used up and, as
+    /// after any reset, everything else that could act as the account ends
+    /// and the owner is told.
+    pub async fn reset_by_passkey(
+        &self,
+        token: &str,
+        user: &User,
+        client: &ClientMeta,
+    ) -> Result<(), RecoveryError> {
+        let redeemed = self.redeem(token, Purpose::PasswordReset).await?;
+        if redeemed.user_id != user.id {
+            return Err(RecoveryError::InvalidToken);
+        }
+        self.audit
+            .record(
+                AuditKind::PasswordReset,
+                user,
+                client,
+                Outcome::Success,
+                json!({"with": "passkey", "ended": ["sessions", "remember_me", "known_devices", "tokens"]}),
+            )
+            .await?;
+        self.api_tokens.revoke_all(user.id).await?;
+        self.throttle
+            .clear_account(
+                &user.id.to_string(),
+                &[user.username.as_str(), user.email.as_str()],
+            )
+            .await?;
+        self.ended_everything(user, None, true).await
+    }
+
     /// Sets a new password with a reset token: the token is used up, every
     /// other reset token of the user dies, and everything that could still
     /// act as the account ends (every session, remember-me series, known

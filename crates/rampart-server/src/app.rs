@@ -348,6 +348,7 @@ pub async fn services(
             remember: remember.clone(),
             devices: devices.clone(),
             passkeys: passkeys.clone(),
+            recovery: recovery.clone(),
             users: Arc::new(store.clone()),
             roles: config.roles.clone(),
         },

@@ -148,6 +148,7 @@ impl From<rampart_core::authn::SignInError> for WebError {
             E::Store(e) => e.into(),
             E::Passkey(e) => e.into(),
             E::Register(e) => e.into(),
+            E::Recovery(e) => WebError::internal(e),
             E::SecondFactorRequired | E::EnrolmentRequired | E::PasskeyRequired => {
                 WebError::internal(err)
             }

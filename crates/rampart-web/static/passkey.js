@@ -2,6 +2,8 @@
 //  - /login: "Sign in with a passkey" (#passkey-sign-in), and the browser's
 //    passkey autofill on the username field (conditional mediation);
 //  - /account/passkeys: "Add a passkey" (#passkey-add);
+//  - /password/reset: "Add a new passkey instead" (#passkey-recover), for an
+//    account without a password whose passkeys are lost;
 //  - /register: "Create the account with a passkey instead"
 //    (#passkey-sign-up), with the form's username and address;
 //  - /login/mfa and /reauth: "Use a passkey" (#passkey-prove), one of the
@@ -206,6 +208,34 @@
     });
   }
 
+  // Recovering a passkey-only account through its reset link.
+  function recover(button) {
+    button.hidden = false;
+    button.addEventListener("click", async () => {
+      say(button, "");
+      try {
+        const token = button.dataset.token;
+        const started = await post(button, "/password/reset/passkey/options", { token });
+        if (!started.ok) throw new Error("options");
+        const options = await started.json();
+        const credential = await navigator.credentials.create({ publicKey: creationOptions(options) });
+        const answer = await post(button, "/password/reset/passkey", {
+          token,
+          ceremony: options.ceremony,
+          name: "Passkey added at recovery",
+          credential: created(credential),
+        });
+        if (answer.ok) {
+          await go(answer);
+          return;
+        }
+        say(button, "The passkey was not added. Ask for a new link and try again.");
+      } catch (error) {
+        say(button, "The passkey was not added. Try again.");
+      }
+    });
+  }
+
   function add(form) {
     form.hidden = false;
     form.addEventListener("submit", async (event) => {
@@ -248,4 +278,6 @@
   if (proof) prove(proof);
   const newAccount = document.getElementById("passkey-sign-up");
   if (newAccount) signUp(newAccount);
+  const recovery = document.getElementById("passkey-recover");
+  if (recovery) recover(recovery);
 })();

@@ -1108,6 +1108,28 @@ async fn a_passkey_only_account_keeps_its_last_way_in(backend: Backend) {
     }
 }
 
+/// Asks for a reset link for `email` in `b`; the token of the mail that
+/// comes (the newest one).
+async fn reset_link(sink: &SmtpSink, b: &Browser, email: &str) -> String {
+    let before = sink.messages().len();
+    b.submit("/password/forgot", "/password/forgot", &[("email", email)])
+        .await;
+    for _ in 0..300 {
+        let fresh = sink.messages().split_off(before);
+        if let Some(mail) = fresh.iter().find(|m| {
+            m.contains("Subject: Reset your password") && m.contains(&format!("To: {email}"))
+        }) {
+            return rampart_testkit::smtp::token_in(
+                &rampart_testkit::smtp::decode_quoted_printable(mail),
+                "/password/reset",
+            )
+            .expect("a reset link");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no reset mail for {email}");
+}
+
 /// Starts a passkey sign-up in `b` for `username`: the server's answer.
 async fn start_sign_up(b: &Browser, username: &str, email: &str) -> reqwest::Response {
     post_json(
@@ -1225,34 +1247,79 @@ async fn a_new_account_signs_up_with_a_passkey_and_no_password(backend: Backend)
         "/account/sessions"
     );
 
-    // The mailed reset gives her a password again; the passkey stays her
-    // second factor, asked after it (a lost one is removed by an operator,
-    // as a lost TOTP device is: the reset alone never bypasses it).
+    // Her passkeys lost, she recovers through the mailed reset link with a
+    // new passkey (she has no password): the link is used up, her other
+    // sessions end, and the new passkey signs in.
     let lost = app.browser();
-    lost.submit(
-        "/password/forgot",
-        "/password/forgot",
-        &[("email", "carol@example.com")],
+    let token = reset_link(&sink, &lost, "carol@example.com").await;
+    let page = lost
+        .get(&format!("/password/reset?token={token}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Add a new passkey instead"), "{page}");
+    let csrf_page = format!("/password/reset?token={token}");
+    let started = post_json(
+        &lost,
+        &csrf_page,
+        "/password/reset/passkey/options",
+        json!({"token": token}),
     )
     .await;
-    let mail = sink.wait_for_subject("Reset your password").await;
-    let token = rampart_testkit::smtp::token_in(&mail, "/password/reset").expect("a reset link");
-    let form = lost.get(&format!("/password/reset?token={token}")).await;
-    let csrf = rampart_testkit::csrf_from(&form.text().await.unwrap()).unwrap();
-    let resp = lost
-        .post(
-            "/password/reset",
-            &[
-                ("token", &token),
-                ("password", PASSWORD),
-                ("password_confirm", PASSWORD),
-                ("csrf_token", &csrf),
-            ],
-        )
-        .await;
-    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let resp = lost.login("carol", PASSWORD).await;
-    assert_eq!(rampart_testkit::api::location(&resp), "/login/mfa");
+    assert_eq!(started.status(), StatusCode::OK);
+    let options: Value = started.json().await.unwrap();
+    let ceremony = options["ceremony"].clone();
+    let ccr: CreationChallengeResponse = serde_json::from_value(options.clone()).unwrap();
+    let mut new_key = authenticator();
+    let mut answer =
+        serde_json::to_value(new_key.do_registration(origin.clone(), ccr).unwrap()).unwrap();
+    answer["extensions"]["credProps"] = json!({"rk": true});
+    let new_held = Held {
+        credential_id: answer["rawId"].as_str().unwrap().to_owned(),
+        user_handle: held.user_handle.clone(),
+    };
+    let body =
+        json!({"token": token, "ceremony": ceremony, "name": "New phone", "credential": answer});
+    let resp = post_json(&lost, "/login", "/password/reset/passkey", body.clone()).await;
+    assert_eq!(redirect_of(resp).await, "/account/passkeys");
+    assert!(
+        carol.get("/account").await.status().is_redirection(),
+        "her other sessions ended"
+    );
+    let again = post_json(&lost, "/account", "/password/reset/passkey", body).await;
+    assert_eq!(
+        again.status(),
+        StatusCode::BAD_REQUEST,
+        "the link is used up"
+    );
+    let visitor = app.browser();
+    let (ceremony, answer) = answer_sign_in(&visitor, &mut new_key, &origin, &new_held).await;
+    assert_eq!(
+        finish_sign_in(&visitor, &ceremony, &answer).await.status(),
+        StatusCode::OK
+    );
+
+    // An account with a password sets a new one: a reset link alone never
+    // adds a passkey to it (its second factor stays).
+    app.api().signup("gina").await;
+    let gina = app.browser();
+    let token = reset_link(&sink, &gina, "gina@example.com").await;
+    let page = gina
+        .get(&format!("/password/reset?token={token}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("Add a new passkey instead"), "{page}");
+    let resp = post_json(
+        &gina,
+        &format!("/password/reset?token={token}"),
+        "/password/reset/passkey/options",
+        json!({"token": token}),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
 
     // An authenticator that does not keep the credential cannot be an
     // account's only way in.

@@ -90,6 +90,7 @@ impl From<SignInError> for ApiError {
             SignInError::Store(e) => e.into(),
             SignInError::Passkey(e) => e.into(),
             SignInError::Register(e) => e.into(),
+            SignInError::Recovery(e) => e.into(),
         }
     }
 }

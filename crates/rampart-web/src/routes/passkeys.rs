@@ -5,6 +5,9 @@
 //!   with a passkey alone;
 //! - `POST /register/passkey/options` and `POST /register/passkey`: a new
 //!   account whose way in is a passkey, with no password;
+//! - `POST /password/reset/passkey/options` and `POST /password/reset/passkey`:
+//!   such an account, its passkeys lost, recovers through its mailed reset
+//!   link with a new passkey;
 //! - `POST /login/mfa/passkey/options` and `POST /login/mfa/passkey`: a
 //!   passkey as the second step after a password (or a provider);
 //! - `POST /reauth/passkey/options` and `POST /reauth/passkey`: proving
@@ -53,6 +56,8 @@ pub fn public() -> Router<AppState> {
     Router::new()
         .route("/login/passkey/options", post(sign_in_options))
         .route("/login/passkey", post(sign_in))
+        .route("/password/reset/passkey/options", post(recovery_options))
+        .route("/password/reset/passkey", post(recover))
         .route("/register/passkey/options", post(sign_up_options))
         .route("/register/passkey", post(sign_up))
         .route("/login/mfa/passkey/options", post(second_step_options))
@@ -215,6 +220,70 @@ async fn remove_password(
         .remove_password(&session.user, &session.id, &client.meta())
         .await?;
     Ok(Redirect::to("/account/passkeys").into_response())
+}
+
+/// The answer to a reset link that is not (or no longer) one a new passkey
+/// may recover.
+fn not_a_passkey_recovery() -> WebError {
+    WebError::BadRequest(
+        "This link is invalid, already used or expired, or the account has a password: set a new password instead.".to_owned(),
+    )
+}
+
+#[derive(Deserialize)]
+struct RecoveryStart {
+    #[serde(default)]
+    token: String,
+}
+
+async fn recovery_options(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    body: Bytes,
+) -> Result<Json<Options>, WebError> {
+    let body: RecoveryStart = json_body(&body)?;
+    match state
+        .signin
+        .start_passkey_recovery(&body.token, &visitor.digest)
+        .await?
+    {
+        Some(ceremony) => Ok(options(ceremony)),
+        None => Err(not_a_passkey_recovery()),
+    }
+}
+
+#[derive(Deserialize)]
+struct RecoveryBody {
+    #[serde(default)]
+    token: String,
+    ceremony: String,
+    #[serde(default)]
+    name: String,
+    credential: serde_json::Value,
+}
+
+async fn recover(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    client: ClientInfo,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let body: RecoveryBody = json_body(&body)?;
+    let browser = signin::browser(&visitor, None, "/account/passkeys", false);
+    let started = state
+        .signin
+        .passkey_recovery(
+            &body.token,
+            &visitor.digest,
+            &body.ceremony,
+            &body.name,
+            &body.credential,
+            &client.meta(),
+            browser,
+        )
+        .await?
+        .ok_or_else(not_a_passkey_recovery)?;
+    Ok(signin::signed_in_json(&state, started))
 }
 
 #[derive(Deserialize)]

@@ -95,6 +95,8 @@ struct ResetPage<'a> {
     token: &'a str,
     problems: &'a [FieldProblem],
     min_password: usize,
+    /// Offer "Add a new passkey instead".
+    passkey: bool,
 }
 
 fn invalid_link() -> WebError {
@@ -103,14 +105,18 @@ fn invalid_link() -> WebError {
     )
 }
 
-fn reset_page(
+async fn reset_page(
     state: &AppState,
     visitor: &Visitor,
     status: StatusCode,
     token: &str,
     problems: &[FieldProblem],
-) -> Response {
-    state.templates.page(
+) -> Result<Response, WebError> {
+    // An account without a password (its passkeys were its way in) may
+    // recover with a new passkey instead.
+    let passkey =
+        state.passkeys.available() && state.signin.passkey_recovery_for(token).await?.is_some();
+    Ok(state.templates.page(
         status,
         "password_reset.html",
         ResetPage {
@@ -118,8 +124,9 @@ fn reset_page(
             token,
             problems,
             min_password: state.accounts.policy().min_length,
+            passkey,
         },
-    )
+    ))
 }
 
 async fn reset_form(
@@ -135,7 +142,7 @@ async fn reset_form(
     if !live {
         return Err(invalid_link());
     }
-    Ok(reset_page(&state, &visitor, StatusCode::OK, &q.token, &[]))
+    reset_page(&state, &visitor, StatusCode::OK, &q.token, &[]).await
 }
 
 #[derive(Deserialize)]
@@ -157,13 +164,14 @@ async fn reset_submit(
             "password_confirm",
             "The two passwords do not match.",
         )];
-        return Ok(reset_page(
+        return reset_page(
             &state,
             &visitor,
             StatusCode::UNPROCESSABLE_ENTITY,
             &form.token,
             &problems,
-        ));
+        )
+        .await;
     }
     match state
         .recovery
@@ -172,13 +180,16 @@ async fn reset_submit(
     {
         Ok(_) => Ok(Redirect::to("/login").into_response()),
         Err(RecoveryError::InvalidToken) => Err(invalid_link()),
-        Err(RecoveryError::Invalid(problems)) => Ok(reset_page(
-            &state,
-            &visitor,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &form.token,
-            &problems,
-        )),
+        Err(RecoveryError::Invalid(problems)) => {
+            reset_page(
+                &state,
+                &visitor,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form.token,
+                &problems,
+            )
+            .await
+        }
         Err(RecoveryError::Busy(b)) => Err(WebError::Busy(b)),
         Err(other) => Err(WebError::internal(other)),
     }
