@@ -220,6 +220,19 @@ mod tests {
     }
 
     #[test]
+    fn the_dashboard_counts_in_words() {
+        let t = Templates::load(None, "Rampart").unwrap();
+        let nav = serde_json::json!({"csrf_token": "x", "can_write": true, "can_roles": true, "can_audit": true});
+        let page = |accounts: i64, sessions: i64| {
+            let ctx = serde_json::json!({"nav": nav, "sign_ins_chart": "", "totals_chart": "",
+                "active_sessions": sessions, "accounts": accounts, "locked": 0});
+            t.render_to_string("admin_dashboard.html", ctx).unwrap()
+        };
+        assert!(page(1, 1).contains("1 account, 0 locked, 1 active session."));
+        assert!(page(2, 0).contains("2 accounts, 0 locked, 0 active sessions."));
+    }
+
+    #[test]
     fn sessions_page_renders() {
         let t = Templates::load(None, "Rampart").unwrap();
         let ctx = serde_json::json!({"csrf_token": "x", "sessions": [{"id": "a", "device": "d", "ip": "1", "created_at": "c", "last_seen_at": "l", "current": true}]});
