@@ -304,6 +304,13 @@ impl RecoveryService {
                 json!({"with": "passkey", "ended": ["sessions", "remember_me", "known_devices", "tokens"]}),
             )
             .await?;
+        self.after_reset(user).await
+    }
+
+    /// What follows every reset: the account's personal access tokens are
+    /// revoked, its account-wide lock ends (the owner proved the mailbox),
+    /// and everything else that could act as it ends, with the mail.
+    async fn after_reset(&self, user: &User) -> Result<(), RecoveryError> {
         self.api_tokens.revoke_all(user.id).await?;
         self.throttle
             .clear_account(
@@ -359,15 +366,7 @@ impl RecoveryService {
             .set_password_hash(user.id, &hash, Some(&event))
             .await?;
         self.audit.committed(&event).await;
-        self.api_tokens.revoke_all(user.id).await?;
-        // The owner proved the mailbox: the account-wide lock ends.
-        self.throttle
-            .clear_account(
-                &user.id.to_string(),
-                &[user.username.as_str(), user.email.as_str()],
-            )
-            .await?;
-        self.ended_everything(&user, None, true).await?;
+        self.after_reset(&user).await?;
         Ok(user.id)
     }
 
