@@ -25,7 +25,7 @@ use crate::mfa::{Factor, MfaError, MfaService};
 use crate::model::User;
 use crate::model::audit::ClientMeta;
 pub use crate::model::authn::{AuthMethods, FirstFactor, SecondFactor, SignInMethod};
-use crate::passkey::{Ceremony, PasskeyError, PasskeyService};
+use crate::passkey::{Ceremony, NewPasskey, PasskeyError, PasskeyService, Presence};
 use crate::permission::RoleBook;
 use crate::ports::MfaChallenge;
 use crate::ports::{RepoError, UserRepo};
@@ -123,6 +123,18 @@ pub enum Reproved {
     WrongCode,
     /// The account's second factor is a passkey: only it can confirm.
     PasskeyRequired,
+    /// The passkey was only touched (it did not verify its user): the
+    /// password must come with it.
+    PasswordRequired,
+}
+
+/// A passkey's answer to a ceremony, as the browser sent it.
+#[derive(Debug, Clone, Copy)]
+pub struct PasskeyAnswer<'a> {
+    /// The ceremony's token.
+    pub ceremony: &'a str,
+    /// The `PublicKeyCredential`, as JSON.
+    pub credential: &'a serde_json::Value,
 }
 
 /// What re-authentication with an identity provider led to.
@@ -355,8 +367,8 @@ impl SignInService {
         .await
     }
 
-    /// True when one of `user`'s own passkeys answered the proof ceremony
-    /// `ceremony` (bound to `visitor`); false when the answer or the
+    /// What one of `user`'s own passkeys proved in the proof ceremony
+    /// `ceremony` (bound to `visitor`); `None` when the answer or the
     /// ceremony was refused (audited by the passkey service).
     async fn passkey_proves(
         &self,
@@ -365,15 +377,15 @@ impl SignInService {
         ceremony: &str,
         credential: &serde_json::Value,
         client: &ClientMeta,
-    ) -> Result<bool, SignInError> {
+    ) -> Result<Option<Presence>, SignInError> {
         match self
             .parts
             .passkeys
             .finish_proof(user, visitor, ceremony, credential, client)
             .await
         {
-            Ok(()) => Ok(true),
-            Err(PasskeyError::Refused(_) | PasskeyError::InvalidCeremony) => Ok(false),
+            Ok(presence) => Ok(Some(presence)),
+            Err(PasskeyError::Refused(_) | PasskeyError::InvalidCeremony) => Ok(None),
             Err(other) => Err(other.into()),
         }
     }
@@ -406,7 +418,7 @@ impl SignInService {
         Ok(Some(
             self.parts
                 .passkeys
-                .start_registration(&user, visitor)
+                .start_registration(&user, visitor, NewPasskey::WayIn)
                 .await?,
         ))
     }
@@ -624,22 +636,16 @@ impl SignInService {
         let Some((pending, user)) = self.parts.mfa.pending(challenge).await? else {
             return Ok(SecondStep::NoChallenge);
         };
-        if !self
+        let Some(presence) = self
             .passkey_proves(&user, challenge, ceremony, credential, client)
             .await?
-        {
+        else {
             return Ok(SecondStep::WrongCode);
-        }
+        };
         self.parts.mfa.proved_by_passkey(&user).await?;
-        self.second_step_proved(
-            challenge,
-            pending,
-            user,
-            SecondFactor::Passkey,
-            None,
-            client,
-        )
-        .await
+        let factor = SecondFactor::of_passkey(presence);
+        self.second_step_proved(challenge, pending, user, factor, None, client)
+            .await
     }
 
     async fn second_step_proved(
@@ -851,24 +857,49 @@ impl SignInService {
     }
 
     /// A signed-in person proves themselves again with one of their
-    /// passkeys, which verified them (something held and something known
-    /// or been): the session is fresh, counts the passkey, and gets a new
-    /// token. A refused answer is [`Reproved::WrongCode`].
+    /// passkeys. One that verified its user (something held and something
+    /// known or been) stands alone; one that was only touched needs the
+    /// `password` too, as at sign-in (the session's cookie is already
+    /// something held). When the proof holds, the session is fresh, counts
+    /// what was proved, and gets a new token. A refused answer is
+    /// [`Reproved::WrongCode`]; a touched passkey without the right
+    /// password is [`Reproved::PasswordRequired`] or
+    /// [`Reproved::WrongPassword`].
     pub async fn reauthenticate_with_passkey(
         &self,
         session: &Session,
         visitor: &TokenDigest,
-        ceremony: &str,
-        credential: &serde_json::Value,
+        answer: PasskeyAnswer<'_>,
+        password: Option<SecretString>,
         client: &ClientMeta,
     ) -> Result<Reproved, SignInError> {
-        if !self
-            .passkey_proves(&session.user, visitor, ceremony, credential, client)
+        let Some(presence) = self
+            .passkey_proves(
+                &session.user,
+                visitor,
+                answer.ceremony,
+                answer.credential,
+                client,
+            )
             .await?
-        {
+        else {
             return Ok(Reproved::WrongCode);
+        };
+        let mut methods = AuthMethods::NONE.with_second(SecondFactor::of_passkey(presence));
+        if presence == Presence::Touched {
+            let Some(password) = password.filter(|p| !p.expose_secret().is_empty()) else {
+                return Ok(Reproved::PasswordRequired);
+            };
+            if !self
+                .parts
+                .accounts
+                .confirm_password(&session.user, password, client)
+                .await?
+            {
+                return Ok(Reproved::WrongPassword);
+            }
+            methods = methods.with_first(false);
         }
-        let methods = AuthMethods::NONE.with_second(SecondFactor::Passkey);
         let token = self.renew(session, client, methods).await?;
         Ok(Reproved::Proved(token))
     }
@@ -978,12 +1009,25 @@ mod tests {
                 SignInMethod::Factors(Provider, Some(TrustedDevice)),
                 "oidc+trusted_device",
             ),
+            (
+                SignInMethod::Factors(Password, Some(Passkey)),
+                "password+passkey",
+            ),
+            (
+                SignInMethod::Factors(Provider, Some(UnverifiedPasskey)),
+                "oidc+passkey",
+            ),
             (SignInMethod::Passkey, "passkey"),
             (SignInMethod::RememberMe, "remember_me"),
         ];
         for (method, word) in cases {
             assert_eq!(method.as_str(), word);
         }
+        // Only a passkey that verified its user records `uv`.
+        let methods = |second| AuthMethods::of(SignInMethod::Factors(Password, second)).to_list();
+        assert_eq!(methods(Some(Passkey)), "pwd,hwk,uv");
+        assert_eq!(methods(Some(UnverifiedPasskey)), "pwd,hwk");
+        assert_eq!(AuthMethods::of(SignInMethod::Passkey).to_list(), "hwk,uv");
         assert_eq!(FirstFactor::of_source("oidc:corp"), Provider);
         assert_eq!(FirstFactor::of_source("ldap"), Password);
         assert_eq!(FirstFactor::of_source("local"), Password);

@@ -1,8 +1,15 @@
 //! Passkeys (WebAuthn): adding one to an account, and signing in with one
-//! alone. The ceremonies are `webauthn-rs`'s passkey ceremonies (user
-//! verification required, attestation `none`); this module keeps their
-//! state and the credentials.
+//! alone. The ceremonies are `webauthn-rs`'s (attestation `none`); this
+//! module keeps their state and the credentials.
 //!
+//! - **User verification** (a PIN or biometrics) is *preferred* when a
+//!   passkey is added or proves its owner after a password, so a security
+//!   key without a PIN still serves as a second step (`hwk`); it is
+//!   *required* where the passkey is all there is: signing in alone,
+//!   signing up, recovering a passkey-only account. Only a passkey that
+//!   verified its user at registration and is kept by its authenticator
+//!   counts as a way in, and a credential that verified its user once must
+//!   always do so (`webauthn-rs` enforces both).
 //! - **Ceremonies** are kept server-side, like an identity provider's
 //!   `state` ([`crate::provider`]): the browser gets a random ceremony
 //!   token with the options, the row is found by its digest, bound to the
@@ -20,7 +27,7 @@ use crate::audit::{AuditTrail, ClientMeta, Outcome};
 use crate::clock::Clock;
 use crate::model::audit::AuditKind;
 pub use crate::model::passkey::{
-    CeremonyPurpose, PasskeyId, PasskeyRecord, PendingCeremony, Removal,
+    CeremonyPurpose, PasskeyId, PasskeyRecord, PendingCeremony, Presence, Removal,
 };
 use crate::model::{FieldProblem, User, UserId};
 use crate::ports::{KeySource, PasskeyRepo, RepoError, UserRepo};
@@ -33,9 +40,9 @@ use serde_json::json;
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 use webauthn_rs::prelude::{
-    AuthenticationResult, DiscoverableAuthentication, Passkey, PasskeyAuthentication,
-    PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential, Url, Webauthn,
-    WebauthnBuilder, WebauthnError,
+    AuthenticationResult, Credential, DiscoverableAuthentication, Passkey, PasskeyRegistration,
+    PublicKeyCredential, RegisterPublicKeyCredential, SecurityKey, SecurityKeyAuthentication,
+    SecurityKeyRegistration, Url, Webauthn, WebauthnBuilder, WebauthnError,
 };
 
 /// How long a browser has to answer a ceremony.
@@ -117,6 +124,36 @@ pub struct Ceremony {
     pub token: SecretString,
     /// `{"publicKey": …}`, binary fields in base64url.
     pub options: serde_json::Value,
+}
+
+/// What a new passkey of an existing account is for, which sets how
+/// strict its ceremony is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NewPasskey {
+    /// One more passkey: user verification and a resident key preferred.
+    /// One that verifies its user and is kept by its authenticator signs
+    /// in by itself; any other is a second step after the password.
+    Extra,
+    /// The account's way in (recovering an account without a password):
+    /// it must verify its user and be kept by the authenticator.
+    WayIn,
+}
+
+/// A passkey just added.
+#[derive(Debug, Clone)]
+pub struct Added {
+    /// As its owner sees it.
+    pub passkey: PasskeySummary,
+    /// What its registration proved.
+    pub presence: Presence,
+}
+
+/// An add ceremony's state, sealed: `webauthn-rs`'s security-key ceremony
+/// prefers user verification, its passkey ceremony requires it.
+#[derive(serde::Serialize, serde::Deserialize)]
+enum RegistrationState {
+    Preferred(SecurityKeyRegistration),
+    Required(PasskeyRegistration),
 }
 
 /// A sign-up's ceremony state, sealed: the registration and the account
@@ -316,14 +353,21 @@ impl PasskeyService {
         sealed: &str,
         context: &[u8],
     ) -> Result<T, PasskeyError> {
-        let plain = self
-            .parts
+        serde_json::from_slice(&self.open_plain(sealed, context)?)
+            .map_err(|e| PasskeyError::Keys(e.to_string()))
+    }
+
+    fn open_plain(
+        &self,
+        sealed: &str,
+        context: &[u8],
+    ) -> Result<zeroize::Zeroizing<Vec<u8>>, PasskeyError> {
+        self.parts
             .keys
             .key_ring()
             .map_err(|e| PasskeyError::Keys(e.to_string()))?
             .decrypt(sealed, context)
-            .map_err(|e| PasskeyError::Keys(e.to_string()))?;
-        serde_json::from_slice(&plain).map_err(|e| PasskeyError::Keys(e.to_string()))
+            .map_err(|e| PasskeyError::Keys(e.to_string()))
     }
 
     /// `user`'s passkeys, oldest first.
@@ -386,17 +430,21 @@ impl PasskeyService {
                     )
             })
             .ok_or(PasskeyError::InvalidCeremony)?;
-        self.open(&pending.sealed, &ceremony_context(&digest))
+        let plain = self.open_plain(&pending.sealed, &ceremony_context(&digest))?;
+        // A ceremony started by an earlier release may hold another kind of
+        // state: it is started again.
+        serde_json::from_slice(&plain).map_err(|_| PasskeyError::InvalidCeremony)
     }
 
-    /// Starts adding a passkey to `user`'s account from the browser whose
-    /// session digest is `visitor`. The account's passkeys are excluded,
-    /// and resident (discoverable) keys preferred, so that the new one can
-    /// sign in without a name.
+    /// Starts adding a passkey (`kind`) to `user`'s account from the
+    /// browser whose session digest is `visitor`. The account's passkeys
+    /// are excluded, and resident (discoverable) keys preferred, or
+    /// required for a way in.
     pub async fn start_registration(
         &self,
         user: &User,
         visitor: &TokenDigest,
+        kind: NewPasskey,
     ) -> Result<Ceremony, PasskeyError> {
         let webauthn = self.webauthn()?;
         let existing = self.parts.repo.list_passkeys(user.id).await?;
@@ -404,19 +452,32 @@ impl PasskeyService {
             .iter()
             .filter_map(|p| BASE64URL_NOPAD.decode(p.credential_id.as_bytes()).ok())
             .collect::<Vec<_>>();
-        let (options, state): (_, PasskeyRegistration) = webauthn
-            .start_passkey_registration(
-                user.id.0,
-                user.username.as_str(),
-                user.username.as_str(),
-                Some(exclude),
-            )
-            .map_err(|e| PasskeyError::Malformed(e.to_string()))?;
-        let mut options = options_json(&options)?;
-        // Preferred, not required: a security key with little room still
-        // works as a second step, while a platform or synced passkey becomes
-        // discoverable and can sign in alone.
-        options["publicKey"]["authenticatorSelection"]["residentKey"] = json!("preferred");
+        let name = user.username.as_str();
+        let (mut options, state) = match kind {
+            NewPasskey::Extra => {
+                let (options, state) = webauthn
+                    .start_securitykey_registration(
+                        user.id.0,
+                        name,
+                        name,
+                        Some(exclude),
+                        None,
+                        None,
+                    )
+                    .map_err(|e| PasskeyError::Malformed(e.to_string()))?;
+                (options_json(&options)?, RegistrationState::Preferred(state))
+            }
+            NewPasskey::WayIn => {
+                let (options, state) = webauthn
+                    .start_passkey_registration(user.id.0, name, name, Some(exclude))
+                    .map_err(|e| PasskeyError::Malformed(e.to_string()))?;
+                (options_json(&options)?, RegistrationState::Required(state))
+            }
+        };
+        wants_resident_key(&mut options, kind == NewPasskey::WayIn);
+        if kind == NewPasskey::Extra {
+            no_credential_protection(&mut options);
+        }
         self.start(visitor, CeremonyPurpose::Register(user.id), &state, options)
             .await
     }
@@ -432,27 +493,43 @@ impl PasskeyService {
         name: &str,
         credential: &serde_json::Value,
         client: &ClientMeta,
-    ) -> Result<PasskeySummary, PasskeyError> {
+    ) -> Result<Added, PasskeyError> {
         let webauthn = self.webauthn()?;
         let name = parse_name(name).map_err(PasskeyError::Invalid)?;
         let answer: RegisterPublicKeyCredential = serde_json::from_value(credential.clone())
             .map_err(|e| PasskeyError::Malformed(e.to_string()))?;
-        let state: PasskeyRegistration = self
+        let state: RegistrationState = self
             .take(visitor, ceremony, CeremonyPurpose::Register(user.id))
             .await?;
-        let passkey = webauthn
-            .finish_passkey_registration(&answer, &state)
-            .map_err(|e| {
-                tracing::info!(error = %e, "a passkey registration was refused");
-                PasskeyError::Refused(refusal(&e))
-            })?;
-        let record = self.record(user.id, name, &passkey, reports_resident_key(&answer))?;
+        let (passkey, way_in) = match &state {
+            RegistrationState::Preferred(state) => (
+                webauthn
+                    .finish_securitykey_registration(&answer, state)
+                    .map(|key| Passkey::from(Credential::from(key))),
+                false,
+            ),
+            RegistrationState::Required(state) => {
+                (webauthn.finish_passkey_registration(&answer, state), true)
+            }
+        };
+        let passkey = passkey.map_err(|e| {
+            tracing::info!(error = %e, "a passkey registration was refused");
+            PasskeyError::Refused(refusal(&e))
+        })?;
+        let resident = reports_resident_key(&answer);
+        // A way in must sign in by itself.
+        if way_in && !resident {
+            return Err(PasskeyError::NotDiscoverable);
+        }
+        let presence = presence_at_registration(&passkey);
+        let signs_in_alone = resident && presence == Presence::Verified;
+        let record = self.record(user.id, name, &passkey, signs_in_alone)?;
         let event = self.parts.audit.event(
             AuditKind::PasskeyAdded,
             user,
             client,
             Outcome::Success,
-            json!({"passkey": record.id.0, "name": record.name}),
+            json!({"passkey": record.id.0, "name": record.name, "user_verified": presence == Presence::Verified}),
         );
         match self.parts.repo.insert_passkey(&record, &event).await {
             Ok(()) => {}
@@ -460,7 +537,10 @@ impl PasskeyService {
             Err(other) => return Err(other.into()),
         }
         self.parts.audit.committed(&event).await;
-        Ok(PasskeySummary::from(&record))
+        Ok(Added {
+            passkey: PasskeySummary::from(&record),
+            presence,
+        })
     }
 
     fn seal_passkey(
@@ -492,8 +572,7 @@ impl PasskeyService {
         let mut options = options_json(&options)?;
         // Required here: this passkey is the account's only way in, and it
         // must sign in without a name.
-        options["publicKey"]["authenticatorSelection"]["residentKey"] = json!("required");
-        options["publicKey"]["authenticatorSelection"]["requireResidentKey"] = json!(true);
+        wants_resident_key(&mut options, true);
         let state = SignUpState {
             registration,
             user_id: user_id.0,
@@ -613,6 +692,7 @@ impl PasskeyService {
                 .refuse(Some(&user), "wrong_user_handle", kind, client)
                 .await);
         }
+        // The ceremony required user verification.
         self.verified(&record, &user, kind, client, |passkey| {
             webauthn.finish_discoverable_authentication_v2(&answer, state, passkey)
         })
@@ -622,27 +702,36 @@ impl PasskeyService {
 
     /// Starts a proof, with one of `user`'s passkeys, that the owner is
     /// here: the second step of a sign-in (the browser's challenge token
-    /// digest as `visitor`) or a re-authentication (its session's).
+    /// digest as `visitor`) or a re-authentication (its session's). User
+    /// verification is preferred: the answer says whether it happened.
     pub async fn start_proof(
         &self,
         user: &User,
         visitor: &TokenDigest,
     ) -> Result<Ceremony, PasskeyError> {
         let webauthn = self.webauthn()?;
-        let passkeys = self.passkeys_of(user.id).await?;
-        if passkeys.is_empty() {
+        let keys = self
+            .passkeys_of(user.id)
+            .await?
+            .into_iter()
+            .map(|passkey| SecurityKey::from(Credential::from(passkey)))
+            .collect::<Vec<_>>();
+        if keys.is_empty() {
             return Err(PasskeyError::NotFound);
         }
-        let (options, state): (_, PasskeyAuthentication) = webauthn
-            .start_passkey_authentication(&passkeys)
+        let (options, state): (_, SecurityKeyAuthentication) = webauthn
+            .start_securitykey_authentication(&keys)
             .map_err(|e| PasskeyError::Malformed(e.to_string()))?;
-        let options = options_json(&options)?;
+        let mut options = options_json(&options)?;
+        any_authenticator(&mut options);
         self.start(visitor, CeremonyPurpose::Prove(user.id), &state, options)
             .await
     }
 
     /// Finishes a proof started by [`Self::start_proof`]: one of `user`'s
-    /// own passkeys answered. Refusals are audited as `mfa.failed`.
+    /// own passkeys answered, and whether it verified its user. A
+    /// credential that verified its user when it was added must verify it
+    /// again. Refusals are audited as `mfa.failed`.
     pub async fn finish_proof(
         &self,
         user: &User,
@@ -650,18 +739,18 @@ impl PasskeyService {
         ceremony: &str,
         credential: &serde_json::Value,
         client: &ClientMeta,
-    ) -> Result<(), PasskeyError> {
+    ) -> Result<Presence, PasskeyError> {
         let webauthn = self.webauthn()?;
         let answer = parse_answer(credential)?;
         let kind = AuditKind::MfaFailed;
         let purpose = CeremonyPurpose::Prove(user.id);
-        let state: PasskeyAuthentication = self
+        let state: SecurityKeyAuthentication = self
             .take_or_refuse(visitor, ceremony, purpose, Some(user), kind, client)
             .await?;
         let (record, user) = self.holder(&answer, Some(user), kind, client).await?;
         self.verified(&record, &user, kind, client, |passkey| {
             webauthn
-                .finish_passkey_authentication(&answer, &state)
+                .finish_securitykey_authentication(&answer, &state)
                 .and_then(|result| {
                     // The state allowed only this account's credentials.
                     if result.cred_id() == passkey.cred_id() {
@@ -731,8 +820,9 @@ impl PasskeyService {
     }
 
     /// Runs the signature check `check` on the stored credential; on
-    /// success records the use (new counter, flags, time); a locked account
-    /// is refused after the check, like a wrong answer.
+    /// success records the use (new counter, flags, time) and answers
+    /// whether the authenticator verified its user; a locked account is
+    /// refused after the check, like a wrong answer.
     async fn verified(
         &self,
         record: &PasskeyRecord,
@@ -740,7 +830,7 @@ impl PasskeyService {
         kind: AuditKind,
         client: &ClientMeta,
         check: impl FnOnce(&Passkey) -> Result<AuthenticationResult, WebauthnError>,
-    ) -> Result<(), PasskeyError> {
+    ) -> Result<Presence, PasskeyError> {
         let context = credential_context(user.id, &record.credential_id);
         let mut passkey: Passkey = self.open(&record.sealed, &context)?;
         let result = match check(&passkey) {
@@ -768,7 +858,11 @@ impl PasskeyService {
                 self.parts.clock.now(),
             )
             .await?;
-        Ok(())
+        Ok(if result.user_verified() {
+            Presence::Verified
+        } else {
+            Presence::Touched
+        })
     }
 
     /// Audits a refusal for `reason` and answers the error to return (or
@@ -930,6 +1024,53 @@ fn reports_resident_key(answer: &RegisterPublicKeyCredential) -> bool {
         == Some(true)
 }
 
+/// Asks the authenticator to keep the new credential (a resident key):
+/// preferred, or `required` for a passkey that will be a way in.
+fn wants_resident_key(options: &mut serde_json::Value, required: bool) {
+    let selection = &mut options["publicKey"]["authenticatorSelection"];
+    if required {
+        selection["residentKey"] = json!("required");
+        selection["requireResidentKey"] = json!(true);
+    } else {
+        // A security key with little room still works as a second step,
+        // while a platform or synced passkey becomes discoverable.
+        selection["residentKey"] = json!("preferred");
+        selection["requireResidentKey"] = json!(false);
+    }
+    any_authenticator(options);
+}
+
+/// `webauthn-rs`'s security-key ceremonies hint at a roaming key; the
+/// browser should offer every kind (the platform's, a phone, a key).
+fn any_authenticator(options: &mut serde_json::Value) {
+    if let Some(public_key) = options["publicKey"].as_object_mut() {
+        public_key.remove("hints");
+    }
+}
+
+/// Drops the `credProtect` request of `webauthn-rs`'s security-key
+/// ceremony: browsers refuse "user verification required" protection
+/// beside a merely preferred verification (Chromium: "inconsistent"), and
+/// on a key without a PIN it would leave the credential unusable. The
+/// server still holds every credential to what it proved when added
+/// (`webauthn-rs` keeps the registration's policy and verification).
+fn no_credential_protection(options: &mut serde_json::Value) {
+    if let Some(extensions) = options["publicKey"]["extensions"].as_object_mut() {
+        extensions.remove("credentialProtectionPolicy");
+        extensions.remove("enforceCredentialProtectionPolicy");
+    }
+}
+
+/// Whether a new credential's authenticator verified its user when it was
+/// made.
+fn presence_at_registration(passkey: &Passkey) -> Presence {
+    if Credential::from(passkey.clone()).user_verified {
+        Presence::Verified
+    } else {
+        Presence::Touched
+    }
+}
+
 /// A ceremony's options as the browser gets them (binary fields in
 /// base64url).
 fn options_json(options: &impl Serialize) -> Result<serde_json::Value, PasskeyError> {
@@ -957,6 +1098,6 @@ fn refusal(err: &WebauthnError) -> &'static str {
 /// (Read through `danger-credential-internals`, which only exposes the
 /// credential's fields; nothing here changes them.)
 fn backup_flags(passkey: &Passkey) -> (bool, bool) {
-    let credential = webauthn_rs::prelude::Credential::from(passkey.clone());
+    let credential = Credential::from(passkey.clone());
     (credential.backup_eligible, credential.backup_state)
 }

@@ -159,16 +159,21 @@
         if (!started.ok) throw new Error("options");
         const options = await started.json();
         const credential = await navigator.credentials.get({ publicKey: requestOptions(options) });
-        const answer = await post(button, button.dataset.answer, {
+        const body = {
           ceremony: options.ceremony,
           credential: asserted(credential),
           next: button.dataset.next || "",
-        });
+        };
+        // At /reauth, a passkey that asks for no PIN or fingerprint needs
+        // the password typed beside it.
+        const password = button.dataset.password && document.getElementById(button.dataset.password);
+        if (password && password.value) body.password = password.value;
+        const answer = await post(button, button.dataset.answer, body);
         if (answer.ok) {
           await go(answer);
           return;
         }
-        say(button, "That passkey was not accepted. Try again.");
+        say(button, password ? "That passkey was not accepted. If it asks for no PIN or fingerprint, type your password above too, then try again." : "That passkey was not accepted. Try again.");
       } catch (error) {
         say(button, "Confirming with a passkey did not work. Try again.");
       }

@@ -1,5 +1,7 @@
 //! How a session was signed in: the factors, as the audit trail names them.
 
+use crate::model::passkey::Presence;
+
 /// How the first factor was proved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FirstFactor {
@@ -30,8 +32,21 @@ pub enum SecondFactor {
     RecoveryCode,
     /// The browser's "remember this device" mark.
     TrustedDevice,
-    /// A passkey (which verified its user).
+    /// A passkey which verified its user (PIN or biometrics).
     Passkey,
+    /// A passkey which did not verify its user (a security key without a
+    /// PIN): it was held and touched, nothing more.
+    UnverifiedPasskey,
+}
+
+impl SecondFactor {
+    /// The factor a passkey's answer was, by what it proved.
+    pub fn of_passkey(presence: Presence) -> Self {
+        match presence {
+            Presence::Verified => Self::Passkey,
+            Presence::Touched => Self::UnverifiedPasskey,
+        }
+    }
 }
 
 /// How a session was signed in: the audit trail's `method`.
@@ -57,12 +72,18 @@ impl SignInMethod {
             Self::Factors(Password, Some(Totp)) => "password+totp",
             Self::Factors(Password, Some(RecoveryCode)) => "password+recovery_code",
             Self::Factors(Password, Some(TrustedDevice)) => "password+trusted_device",
-            Self::Factors(Password, Some(SecondFactor::Passkey)) => "password+passkey",
+            Self::Factors(
+                Password,
+                Some(SecondFactor::Passkey | SecondFactor::UnverifiedPasskey),
+            ) => "password+passkey",
             Self::Factors(Provider, None) => "oidc",
             Self::Factors(Provider, Some(Totp)) => "oidc+totp",
             Self::Factors(Provider, Some(RecoveryCode)) => "oidc+recovery_code",
             Self::Factors(Provider, Some(TrustedDevice)) => "oidc+trusted_device",
-            Self::Factors(Provider, Some(SecondFactor::Passkey)) => "oidc+passkey",
+            Self::Factors(
+                Provider,
+                Some(SecondFactor::Passkey | SecondFactor::UnverifiedPasskey),
+            ) => "oidc+passkey",
             Self::Passkey => "passkey",
             Self::RememberMe => "remember_me",
         }
@@ -133,6 +154,7 @@ impl AuthMethods {
             SecondFactor::RecoveryCode => Self::REC,
             SecondFactor::TrustedDevice => Self::DEV,
             SecondFactor::Passkey => Self::HWK | Self::UV,
+            SecondFactor::UnverifiedPasskey => Self::HWK,
         };
         Self(self.0 | bit)
     }

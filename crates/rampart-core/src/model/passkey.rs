@@ -111,3 +111,13 @@ pub struct PendingCeremony {
     /// Dies at this time.
     pub expires_at: OffsetDateTime,
 }
+
+/// What a passkey's answer proved besides holding it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    /// The authenticator verified its user (PIN or biometrics): something
+    /// held and something known or been.
+    Verified,
+    /// Someone touched it; nothing more (a security key without a PIN).
+    Touched,
+}

@@ -57,8 +57,7 @@ async fn passkey_ceremonies_log_no_secrets() {
             .unwrap()
             .to_owned(),
     };
-    let ccr: CreationChallengeResponse = serde_json::from_value(options.clone()).unwrap();
-    let answer = serde_json::to_value(key.do_registration(origin.clone(), ccr).unwrap()).unwrap();
+    let answer = key.register(&origin, options.clone());
     for part in ["attestationObject", "clientDataJSON"] {
         secrets.push(answer["response"][part].as_str().unwrap()[..40].to_owned());
     }
@@ -134,6 +133,7 @@ backend_tests!(
     a_passkey_only_account_keeps_its_last_way_in,
     a_new_account_signs_up_with_a_passkey_and_no_password,
     enrolling_a_passkey_ends_the_sessions_confined_to_enrolment,
+    a_security_key_without_a_pin_is_a_second_step_only,
 );
 
 const PASSWORD: &str = "a quiet walk by the river 7";
@@ -160,9 +160,63 @@ fn origin(app: &TestApp) -> Url {
     Url::parse(&app.base.replace("127.0.0.1", "localhost")).unwrap()
 }
 
+/// A software authenticator standing in for a real one.
+struct Authenticator {
+    key: SoftPasskey,
+    /// It verifies its user (PIN or biometrics) whenever the server asks
+    /// for it or prefers it, as platform authenticators do; otherwise it
+    /// is a security key without a PIN, which never can.
+    verifies: bool,
+}
+
 /// An authenticator that verifies its user (PIN or biometrics).
-fn authenticator() -> SoftPasskey {
-    SoftPasskey::new(true)
+fn authenticator() -> Authenticator {
+    Authenticator {
+        key: SoftPasskey::new(true),
+        verifies: true,
+    }
+}
+
+/// A security key without a PIN: touched, never verifying its user.
+fn security_key() -> Authenticator {
+    Authenticator {
+        key: SoftPasskey::new(false),
+        verifies: false,
+    }
+}
+
+impl Authenticator {
+    /// `webauthn-authenticator-rs` verifies only when it must: the
+    /// server's preference becomes a demand for one that verifies, and is
+    /// dropped for one that cannot.
+    fn decide(&self, policy: &mut Value) {
+        if policy == "preferred" {
+            *policy = json!(if self.verifies {
+                "required"
+            } else {
+                "discouraged"
+            });
+        }
+    }
+
+    /// The answer to creation `options` (`{"publicKey": …}`). The software
+    /// key keeps no resident keys, so a demand for one is lifted (the test
+    /// reports `credProps.rk` itself, unsigned, as a browser passes it on).
+    fn register(&mut self, origin: &Url, mut options: Value) -> Value {
+        let selection = &mut options["publicKey"]["authenticatorSelection"];
+        self.decide(&mut selection["userVerification"]);
+        selection["residentKey"] = json!("discouraged");
+        selection["requireResidentKey"] = json!(false);
+        let ccr: CreationChallengeResponse = serde_json::from_value(options).unwrap();
+        serde_json::to_value(self.key.do_registration(origin.clone(), ccr).unwrap()).unwrap()
+    }
+
+    /// The answer to request `options`.
+    fn assert(&mut self, origin: &Url, mut options: Value) -> Value {
+        self.decide(&mut options["publicKey"]["userVerification"]);
+        let rcr: RequestChallengeResponse = serde_json::from_value(options).unwrap();
+        serde_json::to_value(self.key.do_authentication(origin.clone(), rcr).unwrap()).unwrap()
+    }
 }
 
 /// POSTs `body` as JSON with the CSRF token of `page` in `X-CSRF-Token`, as
@@ -195,7 +249,7 @@ struct Held {
 /// Adds a passkey named `name` to `b`'s signed-in account.
 async fn add(
     b: &Browser,
-    key: &mut SoftPasskey,
+    key: &mut Authenticator,
     origin: &Url,
     name: &str,
 ) -> (StatusCode, Value, Held) {
@@ -206,7 +260,7 @@ async fn add(
 /// authenticator keeps the credential, as a resident key.
 async fn add_reporting(
     b: &Browser,
-    key: &mut SoftPasskey,
+    key: &mut Authenticator,
     origin: &Url,
     name: &str,
     resident: bool,
@@ -220,9 +274,7 @@ async fn add_reporting(
     .await;
     assert_eq!(started.status(), StatusCode::OK);
     let options: Value = started.json().await.unwrap();
-    let ccr: CreationChallengeResponse = serde_json::from_value(options.clone()).unwrap();
-    let mut answer =
-        serde_json::to_value(key.do_registration(origin.clone(), ccr).unwrap()).unwrap();
+    let mut answer = key.register(origin, options.clone());
     answer["extensions"]["credProps"] = json!({"rk": resident});
     let held = Held {
         credential_id: answer["rawId"].as_str().unwrap().to_owned(),
@@ -247,7 +299,7 @@ async fn add_reporting(
 /// (for `origin`): the ceremony token and the answer.
 async fn answer_sign_in(
     b: &Browser,
-    key: &mut SoftPasskey,
+    key: &mut Authenticator,
     origin: &Url,
     held: &Held,
 ) -> (String, Value) {
@@ -264,9 +316,7 @@ async fn answer_sign_in(
     // The resident key picks itself…
     options["publicKey"]["allowCredentials"] =
         json!([{"type": "public-key", "id": held.credential_id}]);
-    let rcr: RequestChallengeResponse = serde_json::from_value(options).unwrap();
-    let answer = key.do_authentication(origin.clone(), rcr).unwrap();
-    let mut answer = serde_json::to_value(&answer).unwrap();
+    let mut answer = key.assert(origin, options);
     // …and names its account.
     answer["response"]["userHandle"] = json!(held.user_handle);
     (ceremony, answer)
@@ -747,11 +797,23 @@ async fn passkeys_are_listed_and_removed_by_their_owner_only(backend: Backend) {
 /// Re-authenticates `b`'s session with `key`'s credential `credential_id`.
 async fn reauth_with(
     b: &Browser,
-    key: &mut SoftPasskey,
+    key: &mut Authenticator,
     origin: &Url,
     credential_id: &str,
 ) -> reqwest::Response {
-    let (answer, _) = prove(
+    reauth_typing(b, key, origin, credential_id, None).await
+}
+
+/// [`reauth_with`], the person having typed `password` in the page's
+/// password field (the script sends it along).
+async fn reauth_typing(
+    b: &Browser,
+    key: &mut Authenticator,
+    origin: &Url,
+    credential_id: &str,
+    password: Option<&str>,
+) -> reqwest::Response {
+    let (mut answer, _) = prove(
         b,
         "/reauth",
         "/reauth/passkey/options",
@@ -760,6 +822,9 @@ async fn reauth_with(
         credential_id,
     )
     .await;
+    if let Some(password) = password {
+        answer["password"] = json!(password);
+    }
     post_json(b, "/reauth", "/reauth/passkey", answer).await
 }
 
@@ -770,7 +835,7 @@ async fn prove(
     b: &Browser,
     page: &str,
     options_path: &str,
-    key: &mut SoftPasskey,
+    key: &mut Authenticator,
     origin: &Url,
     credential_id: &str,
 ) -> (Value, Value) {
@@ -780,8 +845,7 @@ async fn prove(
     let ceremony = options["ceremony"].clone();
     let allowed = options["publicKey"]["allowCredentials"].clone();
     options["publicKey"]["allowCredentials"] = json!([{"type": "public-key", "id": credential_id}]);
-    let rcr: RequestChallengeResponse = serde_json::from_value(options).unwrap();
-    let answer = key.do_authentication(origin.clone(), rcr).unwrap();
+    let answer = key.assert(origin, options);
     (
         json!({"ceremony": ceremony, "credential": answer, "next": "/account/passkeys"}),
         allowed,
@@ -1145,20 +1209,16 @@ async fn start_sign_up(b: &Browser, username: &str, email: &str) -> reqwest::Res
 /// discoverable credentials, so the test lifts the server's demand for one
 /// (unsigned, as a browser passes it on) and names the account's handle
 /// itself when signing in, as a resident key would.
-fn answer_sign_up(key: &mut SoftPasskey, origin: &Url, mut options: Value) -> (Value, Held) {
+fn answer_sign_up(key: &mut Authenticator, origin: &Url, options: Value) -> (Value, Held) {
     assert_eq!(
         options["publicKey"]["authenticatorSelection"]["residentKey"],
         "required"
     );
-    options["publicKey"]["authenticatorSelection"]["residentKey"] = json!("preferred");
-    options["publicKey"]["authenticatorSelection"]["requireResidentKey"] = json!(false);
     let user_handle = options["publicKey"]["user"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let ccr: CreationChallengeResponse = serde_json::from_value(options).unwrap();
-    let answer = key.do_registration(origin.clone(), ccr).unwrap();
-    let mut answer = serde_json::to_value(&answer).unwrap();
+    let mut answer = key.register(origin, options);
     answer["extensions"]["credProps"] = json!({"rk": true});
     let held = Held {
         credential_id: answer["rawId"].as_str().unwrap().to_owned(),
@@ -1270,10 +1330,17 @@ async fn a_new_account_signs_up_with_a_passkey_and_no_password(backend: Backend)
     assert_eq!(started.status(), StatusCode::OK);
     let options: Value = started.json().await.unwrap();
     let ceremony = options["ceremony"].clone();
-    let ccr: CreationChallengeResponse = serde_json::from_value(options.clone()).unwrap();
+    // The way in: it must verify its user and be kept by the authenticator.
+    assert_eq!(
+        options["publicKey"]["authenticatorSelection"]["residentKey"],
+        "required"
+    );
+    assert_eq!(
+        options["publicKey"]["authenticatorSelection"]["userVerification"],
+        "required"
+    );
     let mut new_key = authenticator();
-    let mut answer =
-        serde_json::to_value(new_key.do_registration(origin.clone(), ccr).unwrap()).unwrap();
+    let mut answer = new_key.register(&origin, options.clone());
     answer["extensions"]["credProps"] = json!({"rk": true});
     let new_held = Held {
         credential_id: answer["rawId"].as_str().unwrap().to_owned(),
@@ -1420,4 +1487,186 @@ async fn enrolling_a_passkey_ends_the_sessions_confined_to_enrolment(backend: Ba
         "the other confined session ended: {:?}",
         after.headers()
     );
+}
+
+/// User verification is preferred when a passkey is added and proves its
+/// owner after a password: a security key without a PIN is a second step
+/// (`hwk`, no `uv`), never a way in by itself, and confirms a sensitive
+/// action only with the password beside it. A passkey that verified its
+/// user when added must verify it every time.
+async fn a_security_key_without_a_pin_is_a_second_step_only(backend: Backend) {
+    let app = spawn(&backend).await;
+    let origin = origin(&app);
+    let alice = app.browser();
+    alice.register("alice", "alice@example.com", PASSWORD).await;
+
+    // Adding: verification and a resident key preferred, any authenticator.
+    let started = post_json(
+        &alice,
+        "/account/passkeys",
+        "/account/passkeys/options",
+        json!({}),
+    )
+    .await;
+    let options: Value = started.json().await.unwrap();
+    let selection = &options["publicKey"]["authenticatorSelection"];
+    assert_eq!(selection["userVerification"], "preferred", "{options}");
+    assert_eq!(selection["residentKey"], "preferred", "{options}");
+    assert_eq!(options["publicKey"]["attestation"], "none", "{options}");
+    assert!(
+        options["publicKey"].get("hints").is_none(),
+        "no hint narrows the browser's choice: {options}"
+    );
+    assert!(
+        options["publicKey"]["extensions"]
+            .get("credentialProtectionPolicy")
+            .is_none(),
+        "no credProtect level a key without a PIN could not meet: {options}"
+    );
+    let mut key = security_key();
+    let (status, added, held) = add(&alice, &mut key, &origin, "Key without PIN").await;
+    assert_eq!(status, StatusCode::CREATED, "{added}");
+    assert_eq!(
+        added["discoverable"], false,
+        "kept, but it verifies nobody: no way in by itself"
+    );
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM audit_events WHERE kind = 'passkey.added' AND details LIKE $1",
+            "%\"user_verified\":false%"
+        )
+        .await,
+        1
+    );
+    let page = alice.get("/account/passkeys").await.text().await.unwrap();
+    assert!(page.contains("a second step only"), "{page}");
+    // So the password stays.
+    let resp = alice
+        .submit("/account/passkeys", "/account/password/remove", &[])
+        .await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    alice.logout().await;
+
+    // It cannot sign in alone: the ceremony requires verification, and an
+    // answer without it is refused.
+    let visitor = app.browser();
+    let started = post_json(&visitor, "/login", "/login/passkey/options", json!({})).await;
+    let mut options: Value = started.json().await.unwrap();
+    assert_eq!(options["publicKey"]["userVerification"], "required");
+    let ceremony = options["ceremony"].as_str().unwrap().to_owned();
+    options["publicKey"]["allowCredentials"] =
+        json!([{"type": "public-key", "id": held.credential_id}]);
+    options["publicKey"]["userVerification"] = json!("discouraged");
+    let mut answer = key.assert(&origin, options);
+    answer["response"]["userHandle"] = json!(held.user_handle);
+    let resp = finish_sign_in(&visitor, &ceremony, &answer).await;
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(failures_for(&app, "user_not_verified").await, 1);
+    assert!(
+        visitor.get("/account").await.status().is_redirection(),
+        "not signed in"
+    );
+
+    // After the password it is the second step: held, not verified.
+    let resp = alice.login("alice", PASSWORD).await;
+    assert_eq!(rampart_testkit::api::location(&resp), "/login/mfa");
+    let (answer, _) = prove(
+        &alice,
+        "/login/mfa",
+        "/login/mfa/passkey/options",
+        &mut key,
+        &origin,
+        &held.credential_id,
+    )
+    .await;
+    let resp = post_json(&alice, "/login/mfa", "/login/mfa/passkey", answer).await;
+    assert_eq!(redirect_of(resp).await, "/account");
+    let methods = "SELECT COUNT(*) FROM sessions s JOIN users u ON u.id = s.user_id \
+                   WHERE u.username = 'alice' AND s.auth_methods = $1";
+    assert_eq!(app.scalar(methods, "pwd,hwk").await, 1);
+    assert_eq!(app.scalar(methods, "pwd,hwk,uv").await, 0);
+
+    // A sensitive action later: the key alone does not confirm, the key
+    // with a wrong password neither; with the password it does.
+    app.clock.advance(time::Duration::minutes(11));
+    let page = alice
+        .get("/reauth?next=/account/passkeys")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("data-password=\"password\""), "{page}");
+    let resp = reauth_typing(&alice, &mut key, &origin, &held.credential_id, None).await;
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("type your password too"),
+        "the page says what is missing"
+    );
+    let resp = reauth_typing(
+        &alice,
+        &mut key,
+        &origin,
+        &held.credential_id,
+        Some("not my password at all"),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    let before = alice.session_token();
+    let resp = reauth_typing(
+        &alice,
+        &mut key,
+        &origin,
+        &held.credential_id,
+        Some(PASSWORD),
+    )
+    .await;
+    assert_eq!(redirect_of(resp).await, "/account/passkeys");
+    assert_ne!(alice.session_token(), before, "the token is rotated");
+    assert_eq!(app.scalar(methods, "pwd,hwk").await, 1);
+
+    // A passkey that verified its user when added must verify it again:
+    // an answer without verification is refused.
+    let mut phone = authenticator();
+    let (status, phone_added, phone_held) = add(&alice, &mut phone, &origin, "Phone").await;
+    assert_eq!(status, StatusCode::CREATED, "{phone_added}");
+    assert_eq!(phone_added["discoverable"], true);
+    alice.logout().await;
+    let resp = alice.login("alice", PASSWORD).await;
+    assert_eq!(rampart_testkit::api::location(&resp), "/login/mfa");
+    phone.verifies = false;
+    let (answer, _) = prove(
+        &alice,
+        "/login/mfa",
+        "/login/mfa/passkey/options",
+        &mut phone,
+        &origin,
+        &phone_held.credential_id,
+    )
+    .await;
+    let resp = post_json(&alice, "/login/mfa", "/login/mfa/passkey", answer).await;
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM audit_events WHERE kind = 'mfa.failed' AND details LIKE $1",
+            "%user_not_verified%"
+        )
+        .await,
+        1
+    );
+    phone.verifies = true;
+    let (answer, _) = prove(
+        &alice,
+        "/login/mfa",
+        "/login/mfa/passkey/options",
+        &mut phone,
+        &origin,
+        &phone_held.credential_id,
+    )
+    .await;
+    let resp = post_json(&alice, "/login/mfa", "/login/mfa/passkey", answer).await;
+    assert_eq!(redirect_of(resp).await, "/account");
+    assert_eq!(app.scalar(methods, "pwd,hwk,uv").await, 1);
 }

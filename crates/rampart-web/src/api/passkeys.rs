@@ -30,8 +30,8 @@ pub struct PasskeyInfo {
     pub backup_eligible: bool,
     /// It is synced.
     pub backup_state: bool,
-    /// It signs in by itself (the browser reported a resident key), so it
-    /// counts as a way in.
+    /// It signs in by itself (the browser reported a resident key, and the
+    /// authenticator verified its user), so it counts as a way in.
     pub discoverable: bool,
 }
 

@@ -34,9 +34,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use rampart_core::authn::{Reproved, SecondStep};
-use rampart_core::passkey::{Ceremony, PasskeyId, PasskeySummary, Remover};
-use secrecy::ExposeSecret;
+use rampart_core::authn::{PasskeyAnswer, Reproved, SecondStep};
+use rampart_core::passkey::{Ceremony, NewPasskey, PasskeyId, PasskeySummary, Remover};
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 
@@ -145,7 +145,7 @@ async fn add_options(
 ) -> Result<Json<Options>, WebError> {
     let ceremony = state
         .passkeys
-        .start_registration(&session.user, &visitor.digest)
+        .start_registration(&session.user, &visitor.digest, NewPasskey::Extra)
         .await?;
     Ok(options(ceremony))
 }
@@ -178,11 +178,12 @@ async fn add(
         .await?;
     // Under `mfa.required` this was the enrolment: sessions confined to it
     // end, as after enrolling TOTP.
+    let factor = rampart_core::authn::SecondFactor::of_passkey(added.presence);
     state
         .signin
-        .second_factor_enrolled(&session, rampart_core::authn::SecondFactor::Passkey)
+        .second_factor_enrolled(&session, factor)
         .await?;
-    let added = crate::api::passkeys::PasskeyInfo::from(added);
+    let added = crate::api::passkeys::PasskeyInfo::from(added.passkey);
     Ok((StatusCode::CREATED, Json(added)).into_response())
 }
 
@@ -404,6 +405,10 @@ async fn second_step_options(
 struct ProofBody {
     ceremony: String,
     credential: serde_json::Value,
+    /// At `/reauth`: the password, which a passkey that did not verify its
+    /// user needs beside it.
+    #[serde(default)]
+    password: Option<SecretString>,
     #[serde(default)]
     next: String,
     /// An application's address, from forward authentication (sign-in).
@@ -460,8 +465,11 @@ async fn reauth(
         .reauthenticate_with_passkey(
             &session,
             &visitor.digest,
-            &body.ceremony,
-            &body.credential,
+            PasskeyAnswer {
+                ceremony: &body.ceremony,
+                credential: &body.credential,
+            },
+            body.password,
             &client.meta(),
         )
         .await?;
@@ -470,6 +478,13 @@ async fn reauth(
             &state,
             &token,
             &super::reauth::target(&state, &body.next),
+        )),
+        Reproved::PasswordRequired => Err(WebError::Unauthorized(
+            "This passkey did not ask for your PIN or fingerprint: type your password too, then confirm with the passkey again.".to_owned(),
+        )),
+        Reproved::WrongPassword => Err(WebError::Unauthorized(
+            "That is not your password. Type it again, then confirm with the passkey again."
+                .to_owned(),
         )),
         _ => Err(WebError::Unauthorized(NOT_ACCEPTED.to_owned())),
     }

@@ -134,6 +134,7 @@ async fn submit(
             return Ok(signin::renewed(&state, &token, &target(&state, &form.next)));
         }
         Reproved::WrongPassword => "That is not your password. Try again.",
+        Reproved::PasswordRequired => "Type your password.",
         Reproved::WrongCode => "That code is not right. Try again with a current one.",
         Reproved::PasskeyRequired => {
             "Your account's second factor is a passkey: confirm with your passkey."
