@@ -33,6 +33,7 @@ pub mod session;
 pub mod setup;
 pub mod throttle;
 pub mod token;
+pub mod when;
 
 pub use account::{AccountService, Authenticated, LoginError, RegisterError, Registration};
 pub use admin::AdminService;

@@ -142,6 +142,7 @@ impl Sender {
                 AutoEscape::None
             }
         });
+        env.add_filter("when", exact_time);
         env.set_loader(move |name| {
             let Some((_, built_in)) = BUILT_IN.iter().find(|(n, _)| *n == name) else {
                 return Ok(None);
@@ -283,5 +284,37 @@ pub(crate) async fn every<F, Fut>(
             _ = tick.tick() => { round().await; }
             () = &mut shutdown => return,
         }
+    }
+}
+
+/// `{{ t | when }}` in a mail: an RFC 3339 time as people read it, exactly
+/// (`3 December 2026, 06:49:48 UTC`); a mail is read later, so never
+/// "3 minutes ago". Anything else is left as it is.
+fn exact_time(value: minijinja::Value) -> minijinja::Value {
+    use time::format_description::well_known::Rfc3339;
+    match value
+        .as_str()
+        .and_then(|text| time::OffsetDateTime::parse(text, &Rfc3339).ok())
+    {
+        Some(at) => minijinja::Value::from(rampart_core::when::exact(at)),
+        None => value,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn mails_show_times_for_people() {
+        let mut env = minijinja::Environment::new();
+        env.add_filter("when", super::exact_time);
+        let said = |t: &str| {
+            env.render_str("at {{ t | when }}", minijinja::context! { t => t })
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            said("2026-12-03T06:49:48.031400078Z"),
+            "at 3 December 2026, 06:49:48 UTC"
+        );
+        assert_eq!(said("soon"), "at soon");
     }
 }

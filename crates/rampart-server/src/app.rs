@@ -482,6 +482,7 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         telemetry: telemetry.clone(),
         limits: limits.clone(),
         counts: Arc::new(StoreCounts(store.clone(), clock.clone())),
+        clock: clock.clone(),
     });
     let coherence = Arc::new(rampart_core::coherence::CacheCoherence::new(
         sessions.clone(),

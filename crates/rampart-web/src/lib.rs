@@ -69,6 +69,9 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             middleware::auth::require_sign_in,
         )))
+        // Inside the session layer, so the 404 page's header knows who is
+        // signed in (the API has its own).
+        .fallback(routes::not_found)
         .layer(from_fn_with_state(
             state.clone(),
             middleware::csrf::verify_csrf,
@@ -92,7 +95,6 @@ pub fn router(state: AppState) -> Router {
         .merge(pages)
         .nest(api::PREFIX, api)
         .merge(routes::unauthenticated())
-        .fallback(routes::not_found)
         .layer(from_fn_with_state(state.clone(), telemetry::measure))
         // Timeouts and panics inside the error layer, so they are answered
         // as a page, or in the API's JSON format under /api/v1.

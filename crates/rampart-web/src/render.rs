@@ -24,6 +24,9 @@ pub struct Chrome {
     pub csrf_token: String,
     /// Anyone may create an account.
     pub registration_open: bool,
+    /// The request's time (RFC 3339, from the server's clock): what
+    /// `{{ t | when }}` counts from.
+    pub now: String,
 }
 
 /// Builds the request's [`Chrome`] when a page needs it.
@@ -36,6 +39,12 @@ tokio::task_local! {
 /// Runs `handler` (a request's handling) with `chrome` for its pages.
 pub async fn with_chrome<F: std::future::Future>(chrome: ChromeSource, handler: F) -> F::Output {
     CHROME.scope(chrome, handler).await
+}
+
+/// Runs `render` (a page's rendering outside the request's handling: an
+/// error page) with `chrome` for its header.
+pub fn with_chrome_now<R>(chrome: ChromeSource, render: impl FnOnce() -> R) -> R {
+    CHROME.sync_scope(chrome, render)
 }
 
 /// Embeds `templates/NAME` for each name.
@@ -100,6 +109,7 @@ impl Templates {
             }
         });
         env.add_global("site_name", site_name.to_owned());
+        env.add_filter("when", when);
         env.set_loader(move |name| {
             let Some((_, built_in)) = BUILT_IN.iter().find(|(n, _)| *n == name) else {
                 return Ok(None);
@@ -164,6 +174,38 @@ impl Templates {
     }
 }
 
+/// `{{ t | when }}`: an RFC 3339 time as people read it, relative to the
+/// request's clock (`chrome.now`), with the exact time as its tooltip and
+/// the machine-readable one in `datetime`:
+/// `<time datetime="2026-12-03T06:49:48Z" title="3 December 2026, 06:49:48 UTC">3 minutes ago</time>`.
+/// Anything else ("never") is left as it is.
+fn when(state: &minijinja::State, value: minijinja::Value) -> minijinja::Value {
+    use time::OffsetDateTime;
+    use time::format_description::well_known::Rfc3339;
+    let parse = |text: &str| OffsetDateTime::parse(text, &Rfc3339).ok();
+    let Some(at) = value.as_str().and_then(parse) else {
+        return value;
+    };
+    let now = state
+        .lookup("chrome")
+        .and_then(|chrome| chrome.get_attr("now").ok())
+        .and_then(|now| now.as_str().and_then(parse));
+    let at = at
+        .to_offset(time::UtcOffset::UTC)
+        .replace_nanosecond(0)
+        .unwrap_or(at);
+    let exact = rampart_core::when::exact(at);
+    let said = match now {
+        Some(now) => rampart_core::when::relative(at, now),
+        None => exact.clone(),
+    };
+    let machine = at.format(&Rfc3339).unwrap_or_default();
+    // Every part is made here from the parsed time: nothing to escape.
+    minijinja::Value::from_safe_string(format!(
+        "<time datetime=\"{machine}\" title=\"{exact}\">{said}</time>"
+    ))
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -217,6 +259,36 @@ mod tests {
                 "{name} is not in BUILT_IN"
             );
         }
+    }
+
+    #[test]
+    fn times_are_shown_for_people() {
+        let env = {
+            let mut env = Environment::new();
+            env.add_filter("when", when);
+            env
+        };
+        let render = |ctx: minijinja::Value| env.render_str("{{ t | when }}", ctx).unwrap();
+        let chrome = |now: &str| minijinja::context! { now => now };
+        let shown = render(minijinja::context! {
+            t => "2026-12-03T06:49:48.031400078Z",
+            chrome => chrome("2026-12-03T06:52:50Z"),
+        });
+        assert_eq!(
+            shown,
+            "<time datetime=\"2026-12-03T06:49:48Z\" title=\"3 December 2026, 06:49:48 UTC\">3 minutes ago</time>"
+        );
+        let without_clock = render(minijinja::context! { t => "2026-12-03T06:49:48Z" });
+        assert!(
+            without_clock.contains(">3 December 2026, 06:49:48 UTC</time>"),
+            "{without_clock}"
+        );
+        assert_eq!(render(minijinja::context! { t => "never" }), "never");
+        assert_eq!(
+            render(minijinja::context! { t => "<b>not a time</b>" }),
+            "<b>not a time</b>",
+            "left as it is (auto-escaping applies to .html templates)"
+        );
     }
 
     #[test]

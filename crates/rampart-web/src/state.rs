@@ -79,4 +79,6 @@ pub struct AppServices {
     pub counts: Arc<dyn crate::telemetry::StoredCounts>,
     /// Readiness probe for `/healthz`.
     pub readiness: Arc<dyn Readiness>,
+    /// The server's clock: pages show times relative to it.
+    pub clock: Arc<dyn rampart_core::Clock>,
 }

@@ -131,6 +131,48 @@ async fn totp_enrolment_and_sign_in_in_headless_chromium() {
     );
 }
 
+/// Every page (anonymous, signed-in, administrator, error) at 375 px in
+/// both palettes: axe finds nothing serious, nothing scrolls sideways, the
+/// header has the menu and Sign out, and times are for people.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_is_accessible_phone_sized_and_has_the_header_in_headless_chromium() {
+    let app = TestApp::spawn(&Backend::Sqlite).await;
+    rampart_testkit::api::Api::new(&app)
+        .signup("e2e_admin")
+        .await;
+    let admin = vec![
+        rampart_core::RoleName::parse("admin").unwrap(),
+        rampart_core::RoleName::user(),
+    ];
+    app.set_roles("e2e_admin", admin, &rampart_core::ClientMeta::operator())
+        .await
+        .unwrap();
+    let args = vec![
+        "e2e_admin".to_owned(),
+        rampart_testkit::GOOD_PASSWORD.to_owned(),
+    ];
+    let Some(stdout) = run_script("pages.mjs", &app, args).await else {
+        return;
+    };
+    for page in [
+        "/login (visitor)",
+        "/account/sessions (person)",
+        "/admin (administrator)",
+    ] {
+        assert!(
+            stdout.contains(&format!(
+                "{page}, dark: axe finds no serious or critical violation"
+            )),
+            "{stdout}"
+        );
+    }
+    assert!(stdout.contains("signed out from the header"), "{stdout}");
+    assert!(
+        stdout.lines().filter(|l| l.starts_with("ok: ")).count() > 150,
+        "{stdout}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_finds_and_locks_a_user_in_headless_chromium() {
     let app = TestApp::spawn(&Backend::Sqlite).await;

@@ -61,15 +61,26 @@ pub async fn render_error_pages(
         }
         None => return response,
     };
+    let chrome = response
+        .extensions()
+        .get::<crate::render::ChromeSource>()
+        .cloned();
     let (mut parts, _) = response.into_parts();
-    let rendered = state.templates.page(
-        status,
-        "error.html",
-        ErrorContext {
-            title: page.title,
-            message: &page.message,
-        },
-    );
+    let render = || {
+        state.templates.page(
+            status,
+            "error.html",
+            ErrorContext {
+                title: page.title,
+                message: &page.message,
+            },
+        )
+    };
+    // The header of the page the request reached (signed in or not).
+    let rendered = match chrome {
+        Some(chrome) => crate::render::with_chrome_now(chrome, render),
+        None => render(),
+    };
     let (rendered_parts, body) = rendered.into_parts();
     parts.headers.extend(rendered_parts.headers);
     Response::from_parts(parts, body)

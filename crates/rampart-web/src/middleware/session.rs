@@ -197,15 +197,22 @@ pub async fn load_session(State(state): State<AppState>, mut req: Request, next:
                 is_staff: state.admin.roles().is_staff(&session.user),
                 csrf_token: token_for(&state.settings.csrf_key, &visitor.digest),
                 registration_open: state.settings.registration_open,
+                now: crate::api::me::rfc3339(state.clock.now()),
             },
             None => Chrome {
                 registration_open: state.settings.registration_open,
+                now: crate::api::me::rfc3339(state.clock.now()),
                 ..Chrome::default()
             },
         })
     };
     req.extensions_mut().insert(visitor);
-    let mut response = with_chrome(chrome, next.run(req)).await;
+    let mut response = with_chrome(chrome.clone(), next.run(req)).await;
+    // An error page is rendered further out (`errors::render_error_pages`):
+    // it gets the same header.
+    if response.status().is_client_error() || response.status().is_server_error() {
+        response.extensions_mut().insert(chrome);
+    }
     let already = |name: &str, response: &Response| {
         response
             .headers()

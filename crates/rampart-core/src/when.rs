@@ -1,0 +1,110 @@
+//! Times as people read them: "3 minutes ago", "in 29 days", and the exact
+//! time ("3 December 2026, 06:49:48 UTC") for a tooltip or a mail. Pages
+//! and mails show these; the API keeps RFC 3339.
+
+use time::{Duration, Month, OffsetDateTime, UtcOffset};
+
+/// The exact time, to the second, in UTC: `3 December 2026, 06:49:48 UTC`.
+pub fn exact(at: OffsetDateTime) -> String {
+    let at = at.to_offset(UtcOffset::UTC);
+    format!(
+        "{} {} {}, {:02}:{:02}:{:02} UTC",
+        at.day(),
+        month_name(at.month()),
+        at.year(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
+}
+
+/// The day alone: `3 December 2026`.
+pub fn day(at: OffsetDateTime) -> String {
+    let at = at.to_offset(UtcOffset::UTC);
+    format!("{} {} {}", at.day(), month_name(at.month()), at.year())
+}
+
+/// `at` seen from `now`: "just now", "5 minutes ago", "in 3 hours",
+/// "yesterday"-sized spans in days, and beyond four weeks the day itself
+/// ("on 3 December 2026").
+pub fn relative(at: OffsetDateTime, now: OffsetDateTime) -> String {
+    let span = now - at;
+    let past = span >= Duration::ZERO;
+    let seconds = span.whole_seconds().unsigned_abs();
+    let (minute, hour, day) = (60, 3_600, 86_400);
+    let amount = if seconds < 45 {
+        return "just now".to_owned();
+    } else if seconds < 90 {
+        "a minute".to_owned()
+    } else if seconds < 45 * minute {
+        format!("{} minutes", rounded(seconds, minute))
+    } else if seconds < 90 * minute {
+        "an hour".to_owned()
+    } else if seconds < 22 * hour {
+        format!("{} hours", rounded(seconds, hour))
+    } else if seconds < 36 * hour {
+        "a day".to_owned()
+    } else if seconds < 28 * day {
+        format!("{} days", rounded(seconds, day))
+    } else {
+        return format!("on {}", self::day(at));
+    };
+    if past {
+        format!("{amount} ago")
+    } else {
+        format!("in {amount}")
+    }
+}
+
+/// `seconds` in `unit`s, to the nearest one.
+fn rounded(seconds: u64, unit: u64) -> u64 {
+    (seconds + unit / 2) / unit
+}
+
+fn month_name(month: Month) -> &'static str {
+    match month {
+        Month::January => "January",
+        Month::February => "February",
+        Month::March => "March",
+        Month::April => "April",
+        Month::May => "May",
+        Month::June => "June",
+        Month::July => "July",
+        Month::August => "August",
+        Month::September => "September",
+        Month::October => "October",
+        Month::November => "November",
+        Month::December => "December",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn times_read_as_people_say_them() {
+        let now = datetime!(2026-12-03 06:49:48.031400078 UTC);
+        let cases = [
+            (Duration::seconds(3), "just now"),
+            (Duration::seconds(-3), "just now"),
+            (Duration::seconds(60), "a minute ago"),
+            (Duration::minutes(3), "3 minutes ago"),
+            (Duration::minutes(44), "44 minutes ago"),
+            (Duration::minutes(60), "an hour ago"),
+            (Duration::hours(5), "5 hours ago"),
+            (Duration::hours(30), "a day ago"),
+            (Duration::days(6), "6 days ago"),
+            (-Duration::days(29), "on 1 January 2027"),
+            (-Duration::hours(2), "in 2 hours"),
+            (Duration::days(40), "on 24 October 2026"),
+        ];
+        for (ago, said) in cases {
+            assert_eq!(relative(now - ago, now), said, "{ago}");
+        }
+        assert_eq!(exact(now), "3 December 2026, 06:49:48 UTC");
+        let elsewhere = datetime!(2026-12-03 08:49:48 +02:00);
+        assert_eq!(exact(elsewhere), "3 December 2026, 06:49:48 UTC");
+    }
+}

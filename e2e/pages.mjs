@@ -1,0 +1,107 @@
+// Every page in real headless Chromium, as people meet it: anonymous,
+// signed-in, administrator and error pages. On each one:
+//  - axe (@axe-core/playwright) finds no violation of impact serious or
+//    critical, in the light palette and in the dark one;
+//  - at 375 px wide nothing scrolls sideways (scrollWidth <= clientWidth);
+//  - the header holds Sign in / Create account for visitors, and the menu
+//    with a Sign out button for signed-in people (Administration for staff);
+//  - <html lang> is set;
+//  - signed-in pages show no raw ISO timestamp in their visible text.
+// Usage: node pages.mjs BASE_URL ADMIN_NAME PASSWORD
+import AxeBuilder from "@axe-core/playwright";
+import { check, launch } from "./launch.mjs";
+
+const [base, admin, password] = process.argv.slice(2);
+if (!password) {
+  console.error("usage: node pages.mjs BASE_URL ADMIN_NAME PASSWORD");
+  process.exit(2);
+}
+const isoTimestamp = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+
+async function inspect(page, path, who) {
+  const response = await page.goto(`${base}${path}`);
+  const where = `${path} (${who})`;
+  const status = response ? response.status() : 0;
+  const lang = await page.getAttribute("html", "lang");
+  check(!!lang && lang.length >= 2, `${where}: <html lang="${lang}">`);
+
+  const header = page.locator("header.site");
+  if (who === "visitor") {
+    check((await header.getByRole("link", { name: "Sign in" }).count()) === 1, `${where}: the header offers Sign in`);
+  } else {
+    check(await header.locator("#sign-out").isVisible(), `${where}: the header has a Sign out button`);
+    for (const name of ["Account", "Sessions", "Security"]) {
+      check((await header.getByRole("link", { name, exact: true }).count()) === 1, `${where}: the menu links ${name}`);
+    }
+    const staff = (await header.getByRole("link", { name: "Administration" }).count()) === 1;
+    check(staff === (who === "administrator"), `${where}: Administration ${staff ? "shown to staff" : "hidden"}`);
+    const text = await page.locator("body").innerText();
+    const raw = text.match(isoTimestamp);
+    check(!raw, `${where}: no raw ISO timestamp in the visible text${raw ? ` (found ${raw[0]})` : ""}`);
+  }
+
+  const { scrollWidth, clientWidth } = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    clientWidth: document.documentElement.clientWidth,
+  }));
+  check(scrollWidth <= clientWidth, `${where}: at 375 px nothing scrolls sideways (${scrollWidth} <= ${clientWidth})`);
+
+  for (const colorScheme of ["light", "dark"]) {
+    await page.emulateMedia({ colorScheme });
+    const results = await new AxeBuilder({ page }).analyze();
+    const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+    const described = bad
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`)
+      .join("; ");
+    check(bad.length === 0, `${where}, ${colorScheme}: axe finds no serious or critical violation${described ? `: ${described}` : ""}`);
+  }
+  await page.emulateMedia({ colorScheme: "light" });
+  return status;
+}
+
+const browser = await launch();
+try {
+  const context = await browser.newContext({ viewport: { width: 375, height: 740 } });
+  const page = await context.newPage();
+
+  for (const path of ["/login", "/register", "/password/forgot", "/password/reset?token=not-a-real-token"]) {
+    await inspect(page, path, "visitor");
+  }
+  check((await inspect(page, "/no-such-page", "visitor")) === 404, "the error page is a 404");
+
+  await page.goto(`${base}/register`);
+  await page.getByLabel("Username").fill("e2e_pages");
+  await page.getByLabel("E-mail address").fill("e2e_pages@example.com");
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByLabel("Repeat the password").fill(password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.waitForURL(`${base}/account`);
+  const signedIn = ["/account", "/account/sessions", "/account/password", "/account/mfa/totp", "/account/passkeys", "/account/tokens", "/account/email", "/account/delete", "/reauth", "/no-such-page"];
+  for (const path of signedIn) {
+    await inspect(page, path, "person");
+  }
+  await page.goto(`${base}/account`);
+  const since = page.locator("time").first();
+  check(/ago|just now/.test(await since.innerText()), `the account page says when, for people: ${await since.innerText()}`);
+  check(isoTimestamp.test(await since.getAttribute("datetime")), "the machine-readable time is in datetime");
+  check(/UTC$/.test(await since.getAttribute("title")), `the exact time is its tooltip: ${await since.getAttribute("title")}`);
+
+  await page.locator("#sign-out").click();
+  await page.waitForURL(`${base}/login`);
+  check((await page.locator("#sign-out").count()) === 0, "signed out from the header");
+
+  await page.goto(`${base}/login?next=%2Fadmin`);
+  await page.getByLabel("Username or e-mail").fill(admin);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.waitForURL(`${base}/admin`);
+  await inspect(page, "/admin", "administrator");
+  await inspect(page, "/admin/users", "administrator");
+  await page.goto(`${base}/admin/users`);
+  await page.getByRole("link", { name: "e2e_pages", exact: true }).click();
+  const account = new URL(page.url()).pathname;
+  await inspect(page, account, "administrator");
+  await inspect(page, "/account", "administrator");
+} finally {
+  await browser.close();
+}
