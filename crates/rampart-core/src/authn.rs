@@ -443,7 +443,15 @@ impl SignInService {
         };
         self.parts
             .passkeys
-            .finish_registration(&user, visitor, ceremony, name, credential, client)
+            .finish_registration(
+                &user,
+                visitor,
+                NewPasskey::WayIn,
+                ceremony,
+                name,
+                credential,
+                client,
+            )
             .await?;
         match self
             .parts

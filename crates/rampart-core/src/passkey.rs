@@ -139,6 +139,17 @@ pub enum NewPasskey {
     WayIn,
 }
 
+impl NewPasskey {
+    /// The ceremony's purpose: a way in is a recovery, never an addition
+    /// (so one ceremony cannot be finished as the other).
+    fn purpose(self, user: UserId) -> CeremonyPurpose {
+        match self {
+            Self::Extra => CeremonyPurpose::Register(user),
+            Self::WayIn => CeremonyPurpose::Recover(user),
+        }
+    }
+}
+
 /// A passkey just added.
 #[derive(Debug, Clone)]
 pub struct Added {
@@ -478,17 +489,20 @@ impl PasskeyService {
         if kind == NewPasskey::Extra {
             no_credential_protection(&mut options);
         }
-        self.start(visitor, CeremonyPurpose::Register(user.id), &state, options)
+        self.start(visitor, kind.purpose(user.id), &state, options)
             .await
     }
 
-    /// Finishes adding a passkey named `name` to `user`'s account with the
-    /// authenticator's answer (`credential`, the JSON of a
-    /// `PublicKeyCredential` from `navigator.credentials.create`).
+    /// Finishes adding a passkey (`kind`, as started) named `name` to
+    /// `user`'s account with the authenticator's answer (`credential`, the
+    /// JSON of a `PublicKeyCredential` from `navigator.credentials.create`).
+    /// A ceremony started for the other kind is refused.
+    #[allow(clippy::too_many_arguments)]
     pub async fn finish_registration(
         &self,
         user: &User,
         visitor: &TokenDigest,
+        kind: NewPasskey,
         ceremony: &str,
         name: &str,
         credential: &serde_json::Value,
@@ -498,9 +512,7 @@ impl PasskeyService {
         let name = parse_name(name).map_err(PasskeyError::Invalid)?;
         let answer: RegisterPublicKeyCredential = serde_json::from_value(credential.clone())
             .map_err(|e| PasskeyError::Malformed(e.to_string()))?;
-        let state: RegistrationState = self
-            .take(visitor, ceremony, CeremonyPurpose::Register(user.id))
-            .await?;
+        let state: RegistrationState = self.take(visitor, ceremony, kind.purpose(user.id)).await?;
         let (passkey, way_in) = match &state {
             RegistrationState::Preferred(state) => (
                 webauthn
@@ -692,8 +704,9 @@ impl PasskeyService {
                 .refuse(Some(&user), "wrong_user_handle", kind, client)
                 .await);
         }
-        // The ceremony required user verification.
-        self.verified(&record, &user, kind, client, |passkey| {
+        // The ceremony required user verification; the credential must
+        // have verified its user when added as well.
+        self.verified(&record, &user, true, kind, client, |passkey| {
             webauthn.finish_discoverable_authentication_v2(&answer, state, passkey)
         })
         .await?;
@@ -748,7 +761,7 @@ impl PasskeyService {
             .take_or_refuse(visitor, ceremony, purpose, Some(user), kind, client)
             .await?;
         let (record, user) = self.holder(&answer, Some(user), kind, client).await?;
-        self.verified(&record, &user, kind, client, |passkey| {
+        self.verified(&record, &user, false, kind, client, |passkey| {
             webauthn
                 .finish_securitykey_authentication(&answer, &state)
                 .and_then(|result| {
@@ -821,12 +834,15 @@ impl PasskeyService {
 
     /// Runs the signature check `check` on the stored credential; on
     /// success records the use (new counter, flags, time) and answers
-    /// whether the authenticator verified its user; a locked account is
+    /// whether the authenticator verified its user (now, and when it was
+    /// added). A passkey signing in `alone` must have; a locked account is
     /// refused after the check, like a wrong answer.
+    #[allow(clippy::too_many_arguments)]
     async fn verified(
         &self,
         record: &PasskeyRecord,
         user: &User,
+        alone: bool,
         kind: AuditKind,
         client: &ClientMeta,
         check: impl FnOnce(&Passkey) -> Result<AuthenticationResult, WebauthnError>,
@@ -846,6 +862,18 @@ impl PasskeyService {
                 .refuse(Some(user), "account_locked", kind, client)
                 .await);
         }
+        // Verified only if the credential verified its user when it was
+        // added, too: a key added without a PIN and given one since (by
+        // whoever holds it now) still proves only that it was held.
+        let presence =
+            if result.user_verified() && presence_at_registration(&passkey) == Presence::Verified {
+                Presence::Verified
+            } else {
+                Presence::Touched
+            };
+        if alone && presence != Presence::Verified {
+            return Err(self.refuse(Some(user), "not_a_way_in", kind, client).await);
+        }
         passkey.update_credential(&result);
         let sealed = self.seal_passkey(user.id, &record.credential_id, &passkey)?;
         self.parts
@@ -858,11 +886,7 @@ impl PasskeyService {
                 self.parts.clock.now(),
             )
             .await?;
-        Ok(if result.user_verified() {
-            Presence::Verified
-        } else {
-            Presence::Touched
-        })
+        Ok(presence)
     }
 
     /// Audits a refusal for `reason` and answers the error to return (or

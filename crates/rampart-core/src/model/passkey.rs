@@ -53,6 +53,9 @@ pub enum Removal {
 pub enum CeremonyPurpose {
     /// Adding a passkey to this signed-in account.
     Register(UserId),
+    /// Adding the way in of this account without a password, whose
+    /// passkeys were lost (through its mailed reset link).
+    Recover(UserId),
     /// Signing in with a discoverable passkey (no name given).
     SignIn,
     /// Creating an account whose way in is the new passkey (the account
@@ -68,6 +71,7 @@ impl CeremonyPurpose {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Register(_) => "register",
+            Self::Recover(_) => "recover",
             Self::SignIn => "sign_in",
             Self::SignUp => "sign_up",
             Self::Prove(_) => "prove",
@@ -78,7 +82,7 @@ impl CeremonyPurpose {
     pub fn user(self) -> Option<UserId> {
         match self {
             Self::SignIn | Self::SignUp => None,
-            Self::Register(u) | Self::Prove(u) => Some(u),
+            Self::Register(u) | Self::Recover(u) | Self::Prove(u) => Some(u),
         }
     }
 
@@ -86,6 +90,7 @@ impl CeremonyPurpose {
     pub fn from_parts(name: &str, user: Option<UserId>) -> Option<Self> {
         match (name, user) {
             ("register", Some(u)) => Some(Self::Register(u)),
+            ("recover", Some(u)) => Some(Self::Recover(u)),
             ("sign_in", None) => Some(Self::SignIn),
             ("sign_up", None) => Some(Self::SignUp),
             ("prove", Some(u)) => Some(Self::Prove(u)),

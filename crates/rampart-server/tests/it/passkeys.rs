@@ -177,10 +177,11 @@ fn authenticator() -> Authenticator {
     }
 }
 
-/// A security key without a PIN: touched, never verifying its user.
+/// A security key without a PIN: touched, not verifying its user when
+/// the server only prefers it (set `verifies` once a PIN is set on it).
 fn security_key() -> Authenticator {
     Authenticator {
-        key: SoftPasskey::new(false),
+        key: SoftPasskey::new(true),
         verifies: false,
     }
 }
@@ -1319,6 +1320,36 @@ async fn a_new_account_signs_up_with_a_passkey_and_no_password(backend: Backend)
         .await
         .unwrap();
     assert!(page.contains("Add a new passkey instead"), "{page}");
+    // An attacker's shortcut: a ceremony started for an extra passkey
+    // (verification and a resident key only preferred) cannot be finished
+    // as the recovery, whose passkey must be a way in.
+    let started = post_json(
+        &carol,
+        "/account/passkeys",
+        "/account/passkeys/options",
+        json!({}),
+    )
+    .await;
+    assert_eq!(started.status(), StatusCode::OK);
+    let lenient: Value = started.json().await.unwrap();
+    let mut answer = security_key().register(&origin, lenient.clone());
+    answer["extensions"]["credProps"] = json!({"rk": true});
+    let passkeys = app
+        .scalar("SELECT COUNT(*) FROM passkeys WHERE name <> $1", "")
+        .await;
+    let resp = post_json(
+        &carol,
+        "/account",
+        "/password/reset/passkey",
+        json!({"token": token, "ceremony": lenient["ceremony"], "name": "Shortcut", "credential": answer}),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM passkeys WHERE name <> $1", "")
+            .await,
+        passkeys
+    );
     let csrf_page = format!("/password/reset?token={token}");
     let started = post_json(
         &lost,
@@ -1669,4 +1700,37 @@ async fn a_security_key_without_a_pin_is_a_second_step_only(backend: Backend) {
     let resp = post_json(&alice, "/login/mfa", "/login/mfa/passkey", answer).await;
     assert_eq!(redirect_of(resp).await, "/account");
     assert_eq!(app.scalar(methods, "pwd,hwk,uv").await, 1);
+
+    // Whoever takes the PIN-less key and sets a PIN of their own gets
+    // answers that verify a user: still not the owner's way in. It does
+    // not sign in alone, it is `hwk` without `uv` after the password, and
+    // it confirms nothing without the password.
+    key.verifies = true;
+    let thief = app.browser();
+    let (ceremony, answer) = answer_sign_in(&thief, &mut key, &origin, &held).await;
+    assert_eq!(
+        finish_sign_in(&thief, &ceremony, &answer).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(failures_for(&app, "not_a_way_in").await, 1);
+    assert!(thief.get("/account").await.status().is_redirection());
+    alice.logout().await;
+    let resp = alice.login("alice", PASSWORD).await;
+    assert_eq!(rampart_testkit::api::location(&resp), "/login/mfa");
+    let (answer, _) = prove(
+        &alice,
+        "/login/mfa",
+        "/login/mfa/passkey/options",
+        &mut key,
+        &origin,
+        &held.credential_id,
+    )
+    .await;
+    let before = app.scalar(methods, "pwd,hwk").await;
+    let resp = post_json(&alice, "/login/mfa", "/login/mfa/passkey", answer).await;
+    assert_eq!(redirect_of(resp).await, "/account");
+    assert_eq!(app.scalar(methods, "pwd,hwk").await, before + 1);
+    app.clock.advance(time::Duration::minutes(11));
+    let resp = reauth_typing(&alice, &mut key, &origin, &held.credential_id, None).await;
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
 }

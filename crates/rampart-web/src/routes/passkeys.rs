@@ -170,6 +170,7 @@ async fn add(
         .finish_registration(
             &session.user,
             &visitor.digest,
+            NewPasskey::Extra,
             &body.ceremony,
             &body.name,
             &body.credential,
