@@ -59,6 +59,18 @@ pub(crate) async fn signed_in(app: &TestApp, name: &str) -> Browser {
     browser
 }
 
+/// The `<ul>` or `<p>` of `page` that opens with `marker`.
+fn section<'a>(page: &'a str, marker: &str) -> &'a str {
+    let start = page
+        .find(marker)
+        .unwrap_or_else(|| panic!("no {marker}: {page}"));
+    let rest = &page[start..];
+    &rest[..rest
+        .find("</ul>")
+        .or_else(|| rest.find("</p>"))
+        .unwrap_or(rest.len())]
+}
+
 /// The permission an operation's 403 answer names in the document.
 fn needed_permission(operation: &Value) -> &'static str {
     let text = operation["responses"]["403"]["description"]
@@ -529,6 +541,51 @@ async fn the_console_acts_on_accounts_with_csrf_and_audit(backend: Backend) {
         page.contains("login.failed") && page.contains("login.succeeded"),
         "recent events: {page}"
     );
+    // Empty states read as sentences.
+    for empty in [
+        "No passkey.",
+        "No personal access token.",
+        "No identity from a directory or provider is linked.",
+    ] {
+        assert!(page.contains(empty), "{empty}: {page}");
+    }
+    assert!(page.contains("id=\"devices\""), "{page}");
+
+    // What the account holds: its linked identities, and its tokens by
+    // name, scopes and use, never by secret.
+    let tom_bearer = api.login("tom").await;
+    let secret = api.token(&tom_bearer, &["read:me"]).await;
+    app.execute(
+        "INSERT INTO external_identities (source, subject, user_id, email, linked_at, last_used_at) \
+         SELECT 'oidc:corp', 'tom-at-corp', id, 'tom@corp.example', 1796000000, 1796000000 \
+         FROM users WHERE username_key = 'tom'",
+        "INSERT INTO external_identities (source, subject, user_id, email, linked_at, last_used_at) \
+         SELECT 'oidc:corp', 'tom-at-corp', id, 'tom@corp.example', 1796000000, 1796000000 \
+         FROM users WHERE username_key = 'tom'",
+    )
+    .await;
+    let page = ada
+        .get(&format!("/admin/users/{tom}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let identities = section(&page, "id=\"identities\"");
+    assert!(
+        identities.contains("oidc:corp") && identities.contains("tom@corp.example"),
+        "{identities}"
+    );
+    assert!(
+        identities.contains("<time datetime=\"2026-11-30T"),
+        "{identities}"
+    );
+    let tokens = section(&page, "id=\"tokens\"");
+    assert!(
+        tokens.contains("<strong>test</strong>") && tokens.contains("read:me"),
+        "{tokens}"
+    );
+    assert!(tokens.contains("last used"), "{tokens}");
+    assert!(!page.contains(&secret), "a token's secret is never shown");
 
     // Without the CSRF token nothing happens.
     let lock = format!("/admin/users/{tom}/lock");

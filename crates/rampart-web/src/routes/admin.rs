@@ -241,7 +241,29 @@ struct UserDetailPage {
     roles: Vec<RoleChoice>,
     sessions: Vec<SessionRow>,
     passkeys: Vec<PasskeyRow>,
+    identities: Vec<IdentityRow>,
+    tokens: Vec<TokenRow>,
     events: Vec<EventRow>,
+}
+
+/// A linked identity (a directory's or a provider's account).
+#[derive(Serialize)]
+struct IdentityRow {
+    source: String,
+    email: String,
+    linked_at: String,
+    last_used_at: String,
+}
+
+/// A personal access token: its name, scopes and times; never its secret
+/// (only its digest is stored).
+#[derive(Serialize)]
+struct TokenRow {
+    name: String,
+    scopes: String,
+    created_at: String,
+    expires_at: String,
+    last_used_at: String,
 }
 
 #[derive(Serialize)]
@@ -319,6 +341,36 @@ async fn user_page(
             synced: p.backup_state,
         })
         .collect();
+    let identities = state
+        .identities
+        .list(found.user.id)
+        .await?
+        .into_iter()
+        .map(|i| IdentityRow {
+            source: i.source,
+            email: i.email.unwrap_or_default(),
+            linked_at: when(i.linked_at),
+            last_used_at: when(i.last_used_at),
+        })
+        .collect();
+    let tokens = state
+        .tokens
+        .list(found.user.id)
+        .await?
+        .into_iter()
+        .map(|t| TokenRow {
+            name: t.name,
+            scopes: t
+                .scopes
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            created_at: when(t.created_at),
+            expires_at: when(t.expires_at),
+            last_used_at: t.last_used_at.map_or_else(|| "never".to_owned(), when),
+        })
+        .collect();
     let events = if nav.can_audit {
         let query = EventQuery {
             user_id: Some(found.user.id),
@@ -364,6 +416,8 @@ async fn user_page(
             roles,
             sessions,
             passkeys,
+            identities,
+            tokens,
             events,
         },
     ))
