@@ -6,7 +6,8 @@
 //  - the header holds Sign in / Create account for visitors, and the menu
 //    with a Sign out button for signed-in people (Administration for staff);
 //  - <html lang> is set;
-//  - signed-in pages show no raw ISO timestamp in their visible text.
+//  - signed-in pages show no raw ISO timestamp in their visible text;
+// and a German browser (Accept-Language: de-DE) gets German pages.
 // Usage: node pages.mjs BASE_URL ADMIN_NAME PASSWORD
 import AxeBuilder from "@axe-core/playwright";
 import { check, launch } from "./launch.mjs";
@@ -89,6 +90,33 @@ try {
   await page.locator("#sign-out").click();
   await page.waitForURL(`${base}/login`);
   check((await page.locator("#sign-out").count()) === 0, "signed out from the header");
+
+  // A German browser (Accept-Language: de-DE) gets German pages.
+  const german = await browser.newContext({ locale: "de-DE", viewport: { width: 375, height: 740 } });
+  const seite = await german.newPage();
+  await seite.goto(`${base}/login`);
+  check((await seite.getAttribute("html", "lang")) === "de", "a German browser gets <html lang=\"de\">");
+  check((await seite.textContent("h1")).trim() === "Anmelden", "the sign-in page is in German: Anmelden");
+  check((await seite.getByRole("link", { name: "Passwort vergessen?" }).count()) === 1, "Passwort vergessen?");
+  await seite.goto(`${base}/register`);
+  await seite.getByLabel("Benutzername").fill("e2e_deutsch");
+  await seite.getByLabel("E-Mail-Adresse").fill("e2e_deutsch@example.com");
+  await seite.getByLabel("Passwort", { exact: true }).fill(password);
+  await seite.getByLabel("Passwort wiederholen").fill(password);
+  await seite.getByRole("button", { name: "Konto anlegen" }).click();
+  await seite.waitForURL(`${base}/account`);
+  check((await seite.textContent("h1")).includes("Hallo, e2e_deutsch"), "the account page greets in German: Hallo, e2e_deutsch");
+  check((await seite.locator("time").first().innerText()) === "gerade eben", "times are said in German: gerade eben");
+  check(await seite.getByRole("button", { name: "Abmelden" }).isVisible(), "the header's sign-out reads Abmelden");
+  for (const path of ["/account", "/account/sessions", "/login", "/no-such-page"]) {
+    const response = await seite.goto(`${base}${path}`);
+    const results = await new AxeBuilder({ page: seite }).analyze();
+    const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+    check(bad.length === 0, `${path} in German: axe finds no serious or critical violation${bad.map((v) => ` ${v.id}`).join("")}`);
+    const text = await seite.locator("body").innerText();
+    check(!text.includes("⟦"), `${path} in German: no missing message (${response.status()})`);
+  }
+  await german.close();
 
   await page.goto(`${base}/login?next=%2Fadmin`);
   await page.getByLabel("Username or e-mail").fill(admin);

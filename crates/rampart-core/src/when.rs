@@ -24,35 +24,80 @@ pub fn day(at: OffsetDateTime) -> String {
     format!("{} {} {}", at.day(), month_name(at.month()), at.year())
 }
 
-/// `at` seen from `now`: "just now", "5 minutes ago", "in 3 hours",
-/// "yesterday"-sized spans in days, and beyond four weeks the day itself
-/// ("on 3 December 2026").
-pub fn relative(at: OffsetDateTime, now: OffsetDateTime) -> String {
+/// A span of time people count in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// Minutes.
+    Minute,
+    /// Hours.
+    Hour,
+    /// Days.
+    Day,
+}
+
+/// `at` seen from some moment, as people say it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relative {
+    /// Within 45 seconds either way.
+    JustNow,
+    /// So many units before.
+    Ago(Unit, u64),
+    /// So many units after.
+    In(Unit, u64),
+    /// Four weeks or more away: the day itself.
+    On(OffsetDateTime),
+}
+
+/// `at` seen from `now`: just now, minutes, hours, days, and beyond four
+/// weeks the day itself.
+pub fn relative(at: OffsetDateTime, now: OffsetDateTime) -> Relative {
     let span = now - at;
-    let past = span >= Duration::ZERO;
     let seconds = span.whole_seconds().unsigned_abs();
     let (minute, hour, day) = (60, 3_600, 86_400);
-    let amount = if seconds < 45 {
-        return "just now".to_owned();
+    let (unit, count) = if seconds < 45 {
+        return Relative::JustNow;
     } else if seconds < 90 {
-        "a minute".to_owned()
+        (Unit::Minute, 1)
     } else if seconds < 45 * minute {
-        format!("{} minutes", rounded(seconds, minute))
+        (Unit::Minute, rounded(seconds, minute))
     } else if seconds < 90 * minute {
-        "an hour".to_owned()
+        (Unit::Hour, 1)
     } else if seconds < 22 * hour {
-        format!("{} hours", rounded(seconds, hour))
+        (Unit::Hour, rounded(seconds, hour))
     } else if seconds < 36 * hour {
-        "a day".to_owned()
+        (Unit::Day, 1)
     } else if seconds < 28 * day {
-        format!("{} days", rounded(seconds, day))
+        (Unit::Day, rounded(seconds, day))
     } else {
-        return format!("on {}", self::day(at));
+        return Relative::On(at);
     };
-    if past {
-        format!("{amount} ago")
+    if span >= Duration::ZERO {
+        Relative::Ago(unit, count)
     } else {
-        format!("in {amount}")
+        Relative::In(unit, count)
+    }
+}
+
+/// [`relative`] in English ("3 minutes ago", "in 2 hours", "on 3 December
+/// 2026"); pages say it in their own language through their catalogue.
+pub fn relative_in_english(at: OffsetDateTime, now: OffsetDateTime) -> String {
+    let amount = |unit: Unit, n: u64| {
+        let word = match unit {
+            Unit::Minute => "minute",
+            Unit::Hour => "hour",
+            Unit::Day => "day",
+        };
+        match (unit, n) {
+            (Unit::Hour, 1) => "an hour".to_owned(),
+            (_, 1) => format!("a {word}"),
+            _ => format!("{n} {word}s"),
+        }
+    };
+    match relative(at, now) {
+        Relative::JustNow => "just now".to_owned(),
+        Relative::Ago(unit, n) => format!("{} ago", amount(unit, n)),
+        Relative::In(unit, n) => format!("in {}", amount(unit, n)),
+        Relative::On(at) => format!("on {}", day(at)),
     }
 }
 
@@ -61,7 +106,8 @@ fn rounded(seconds: u64, unit: u64) -> u64 {
     (seconds + unit / 2) / unit
 }
 
-fn month_name(month: Month) -> &'static str {
+/// The English name of `month`.
+pub fn month_name(month: Month) -> &'static str {
     match month {
         Month::January => "January",
         Month::February => "February",
@@ -101,7 +147,7 @@ mod tests {
             (Duration::days(40), "on 24 October 2026"),
         ];
         for (ago, said) in cases {
-            assert_eq!(relative(now - ago, now), said, "{ago}");
+            assert_eq!(relative_in_english(now - ago, now), said, "{ago}");
         }
         assert_eq!(exact(now), "3 December 2026, 06:49:48 UTC");
         let elsewhere = datetime!(2026-12-03 08:49:48 +02:00);

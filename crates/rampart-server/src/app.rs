@@ -441,7 +441,11 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         ),
         None => None,
     };
-    let templates = Templates::load(config.templates_dir.clone(), &config.site_name)?;
+    let templates = Templates::load(
+        config.templates_dir.clone(),
+        &config.site_name,
+        &config.default_language,
+    )?;
     let settings = WebSettings {
         base_url: config.base_url.clone(),
         https: config.https(),

@@ -2,11 +2,14 @@
 //! each replaceable by a file of the same name in `RAMPART_TEMPLATES_DIR` so
 //! operators can brand the pages without rebuilding.
 
+use crate::i18n::{CatalogueError, Catalogues};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use minijinja::{AutoEscape, Environment};
+use minijinja::value::{Kwargs, Value};
+use minijinja::{AutoEscape, Environment, HtmlEscape};
 use serde::Serialize;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// What every page's header shows about the visitor: for a signed-in
 /// person the menu and a sign-out button (a POST with the CSRF token), for
@@ -27,6 +30,9 @@ pub struct Chrome {
     /// The request's time (RFC 3339, from the server's clock): what
     /// `{{ t | when }}` counts from.
     pub now: String,
+    /// The page's language (negotiated from `Accept-Language`): `<html
+    /// lang>`, and the catalogue `t("key")` reads.
+    pub lang: String,
 }
 
 /// Builds the request's [`Chrome`] when a page needs it.
@@ -81,25 +87,41 @@ pub const BUILT_IN: &[(&str, &str)] = built_in!(
     "account_passkeys.html",
 );
 
-/// The compiled template set.
+/// The compiled template set, and the catalogues of its words.
 pub struct Templates {
     env: Environment<'static>,
+    catalogues: Arc<Catalogues>,
 }
 
 /// Why the templates could not be loaded.
 #[derive(Debug, thiserror::Error)]
-#[error("template {name} is invalid: {source}")]
-pub struct TemplateError {
-    name: String,
-    #[source]
-    source: minijinja::Error,
+pub enum TemplateError {
+    /// A template does not compile.
+    #[error("template {name} is invalid: {source}")]
+    Invalid {
+        /// Which one.
+        name: String,
+        /// What minijinja said.
+        #[source]
+        source: minijinja::Error,
+    },
+    /// A catalogue of words does not load.
+    #[error(transparent)]
+    Catalogue(#[from] CatalogueError),
 }
 
 impl Templates {
-    /// Loads the built-in templates, overridden by files in `override_dir`.
-    /// Every template is compiled now, so a broken override stops start-up
-    /// instead of breaking a page later.
-    pub fn load(override_dir: Option<PathBuf>, site_name: &str) -> Result<Self, TemplateError> {
+    /// Loads the built-in templates and catalogues, overridden by files in
+    /// `override_dir` (`NAME.html`, `locales/LANG.ftl`); `default_language`
+    /// answers requests that ask for no language there is. Every template
+    /// is compiled now, so a broken override stops start-up instead of
+    /// breaking a page later.
+    pub fn load(
+        override_dir: Option<PathBuf>,
+        site_name: &str,
+        default_language: &str,
+    ) -> Result<Self, TemplateError> {
+        let catalogues = Arc::new(Catalogues::load(override_dir.as_deref(), default_language)?);
         let mut env = Environment::new();
         env.set_auto_escape_callback(|name| {
             if name.ends_with(".html") {
@@ -109,7 +131,17 @@ impl Templates {
             }
         });
         env.add_global("site_name", site_name.to_owned());
-        env.add_filter("when", when);
+        let words = catalogues.clone();
+        env.add_function(
+            "t",
+            move |state: &minijinja::State, key: &str, kwargs: Kwargs| {
+                translate(&words, state, key, &kwargs)
+            },
+        );
+        let words = catalogues.clone();
+        env.add_filter("when", move |state: &minijinja::State, value: Value| {
+            when(&words, state, value)
+        });
         env.set_loader(move |name| {
             let Some((_, built_in)) = BUILT_IN.iter().find(|(n, _)| *n == name) else {
                 return Ok(None);
@@ -128,12 +160,18 @@ impl Templates {
             Ok(Some((*built_in).to_owned()))
         });
         for (name, _) in BUILT_IN {
-            env.get_template(name).map_err(|source| TemplateError {
-                name: (*name).to_owned(),
-                source,
-            })?;
+            env.get_template(name)
+                .map_err(|source| TemplateError::Invalid {
+                    name: (*name).to_owned(),
+                    source,
+                })?;
         }
-        Ok(Self { env })
+        Ok(Self { env, catalogues })
+    }
+
+    /// The language to answer a request that sent `accept_language` in.
+    pub fn negotiate(&self, accept_language: Option<&str>) -> String {
+        self.catalogues.negotiate(accept_language)
     }
 
     /// Renders a template to a string; its header gets the request's
@@ -174,12 +212,51 @@ impl Templates {
     }
 }
 
-/// `{{ t | when }}`: an RFC 3339 time as people read it, relative to the
-/// request's clock (`chrome.now`), with the exact time as its tooltip and
-/// the machine-readable one in `datetime`:
+/// The catalogues' word for `unit` in message keys (`when-minutes-ago`).
+fn units(unit: rampart_core::when::Unit) -> &'static str {
+    use rampart_core::when::Unit;
+    match unit {
+        Unit::Minute => "minutes",
+        Unit::Hour => "hours",
+        Unit::Day => "days",
+    }
+}
+
+/// The page's language: the request's (`chrome.lang`), or the default.
+fn page_language(catalogues: &Catalogues, state: &minijinja::State) -> String {
+    state
+        .lookup("chrome")
+        .and_then(|chrome| chrome.get_attr("lang").ok())
+        .and_then(|lang| lang.as_str().map(str::to_owned))
+        .filter(|lang| !lang.is_empty())
+        .unwrap_or_else(|| catalogues.negotiate(None))
+}
+
+/// `{{ t("key", name=value) }}`: the message `key` in the page's language
+/// (plain text: the template escapes it); `⟦key⟧` when no catalogue has it.
+fn translate(
+    catalogues: &Catalogues,
+    state: &minijinja::State,
+    key: &str,
+    kwargs: &Kwargs,
+) -> Result<String, minijinja::Error> {
+    let args = crate::i18n::arguments(kwargs)?;
+    let lang = page_language(catalogues, state);
+    Ok(catalogues
+        .message(&lang, key, Some(&args))
+        .unwrap_or_else(|| {
+            tracing::warn!(key, lang, "a page asked for a message no catalogue has");
+            crate::i18n::missing(key)
+        }))
+}
+
+/// `{{ t | when }}`: an RFC 3339 time as people read it, in the page's
+/// language, relative to the request's clock (`chrome.now`), with the
+/// exact time as its tooltip and the machine-readable one in `datetime`:
 /// `<time datetime="2026-12-03T06:49:48Z" title="3 December 2026, 06:49:48 UTC">3 minutes ago</time>`.
 /// Anything else ("never") is left as it is.
-fn when(state: &minijinja::State, value: minijinja::Value) -> minijinja::Value {
+fn when(catalogues: &Catalogues, state: &minijinja::State, value: Value) -> Value {
+    use rampart_core::when::{Relative, relative};
     use time::OffsetDateTime;
     use time::format_description::well_known::Rfc3339;
     let parse = |text: &str| OffsetDateTime::parse(text, &Rfc3339).ok();
@@ -190,19 +267,52 @@ fn when(state: &minijinja::State, value: minijinja::Value) -> minijinja::Value {
         .lookup("chrome")
         .and_then(|chrome| chrome.get_attr("now").ok())
         .and_then(|now| now.as_str().and_then(parse));
-    let at = at
-        .to_offset(time::UtcOffset::UTC)
-        .replace_nanosecond(0)
-        .unwrap_or(at);
-    let exact = rampart_core::when::exact(at);
-    let said = match now {
-        Some(now) => rampart_core::when::relative(at, now),
+    let at = at.to_offset(time::UtcOffset::UTC);
+    let at = at.replace_nanosecond(0).unwrap_or(at);
+    let lang = page_language(catalogues, state);
+    let say = |key: &str, args: &[(&str, fluent_bundle::FluentValue)]| {
+        let mut fluent = fluent_bundle::FluentArgs::new();
+        for (name, value) in args {
+            fluent.set(*name, value.clone());
+        }
+        catalogues
+            .message(&lang, key, Some(&fluent))
+            .unwrap_or_else(|| crate::i18n::missing(key))
+    };
+    let date = |at: OffsetDateTime| {
+        let month = say(&format!("month-{}", u8::from(at.month())), &[]);
+        say(
+            "when-date",
+            &[
+                ("day", at.day().into()),
+                ("month", month.into()),
+                ("year", at.year().into()),
+            ],
+        )
+    };
+    let clock = format!("{:02}:{:02}:{:02}", at.hour(), at.minute(), at.second());
+    let exact = say(
+        "when-exact",
+        &[("date", date(at).into()), ("time", clock.into())],
+    );
+    let said = match now.map(|now| relative(at, now)) {
         None => exact.clone(),
+        Some(Relative::JustNow) => say("when-just-now", &[]),
+        Some(Relative::On(day)) => say("when-on", &[("date", date(day).into())]),
+        Some(Relative::Ago(unit, count)) => say(
+            &format!("when-{}-ago", units(unit)),
+            &[("count", count.into())],
+        ),
+        Some(Relative::In(unit, count)) => say(
+            &format!("when-in-{}", units(unit)),
+            &[("count", count.into())],
+        ),
     };
     let machine = at.format(&Rfc3339).unwrap_or_default();
-    // Every part is made here from the parsed time: nothing to escape.
-    minijinja::Value::from_safe_string(format!(
-        "<time datetime=\"{machine}\" title=\"{exact}\">{said}</time>"
+    Value::from_safe_string(format!(
+        "<time datetime=\"{machine}\" title=\"{}\">{}</time>",
+        HtmlEscape(&exact),
+        HtmlEscape(&said)
     ))
 }
 
@@ -263,37 +373,93 @@ mod tests {
 
     #[test]
     fn times_are_shown_for_people() {
-        let env = {
-            let mut env = Environment::new();
-            env.add_filter("when", when);
-            env
+        let templates = Templates::load(None, "Rampart", "en").unwrap();
+        let mut env = templates.env.clone();
+        let render = |env: &mut Environment<'static>, ctx: minijinja::Value| {
+            env.render_str("{{ t | when }}", ctx).unwrap()
         };
-        let render = |ctx: minijinja::Value| env.render_str("{{ t | when }}", ctx).unwrap();
-        let chrome = |now: &str| minijinja::context! { now => now };
-        let shown = render(minijinja::context! {
-            t => "2026-12-03T06:49:48.031400078Z",
-            chrome => chrome("2026-12-03T06:52:50Z"),
-        });
+        let chrome = |now: &str, lang: &str| minijinja::context! { now => now, lang => lang };
+        let shown = render(
+            &mut env,
+            minijinja::context! {
+                t => "2026-12-03T06:49:48.031400078Z",
+                chrome => chrome("2026-12-03T06:52:50Z", "en"),
+            },
+        );
         assert_eq!(
             shown,
             "<time datetime=\"2026-12-03T06:49:48Z\" title=\"3 December 2026, 06:49:48 UTC\">3 minutes ago</time>"
         );
-        let without_clock = render(minijinja::context! { t => "2026-12-03T06:49:48Z" });
+        let german = render(
+            &mut env,
+            minijinja::context! {
+                t => "2026-12-03T06:49:48Z",
+                chrome => chrome("2026-12-04T09:00:00Z", "de"),
+            },
+        );
+        assert_eq!(
+            german,
+            "<time datetime=\"2026-12-03T06:49:48Z\" title=\"3. Dezember 2026, 06:49:48 UTC\">vor einem Tag</time>"
+        );
+        let without_clock = render(
+            &mut env,
+            minijinja::context! { t => "2026-12-03T06:49:48Z" },
+        );
         assert!(
             without_clock.contains(">3 December 2026, 06:49:48 UTC</time>"),
             "{without_clock}"
         );
-        assert_eq!(render(minijinja::context! { t => "never" }), "never");
         assert_eq!(
-            render(minijinja::context! { t => "<b>not a time</b>" }),
+            render(&mut env, minijinja::context! { t => "never" }),
+            "never"
+        );
+        assert_eq!(
+            render(&mut env, minijinja::context! { t => "<b>not a time</b>" }),
             "<b>not a time</b>",
             "left as it is (auto-escaping applies to .html templates)"
         );
     }
 
     #[test]
+    fn no_page_renders_a_missing_message_in_either_language() {
+        let templates = Templates::load(None, "Rampart", "en").unwrap();
+        for lang in ["en", "de"] {
+            let chrome = Chrome {
+                signed_in: true,
+                is_staff: true,
+                lang: lang.to_owned(),
+                now: "2026-12-03T06:49:48Z".to_owned(),
+                ..Chrome::default()
+            };
+            for (name, _) in BUILT_IN {
+                let template = templates.env.get_template(name).unwrap();
+                let html = template
+                    .render(minijinja::context! {
+                        chrome => minijinja::Value::from(minijinja::value::Serde(&chrome)),
+                        username => "alice",
+                        min_password => 8,
+                        recovery_codes_low => 2,
+                        sessions => vec![minijinja::context! { ip => "192.0.2.1", current => false }],
+                    })
+                    .unwrap_or_default();
+                assert!(!html.contains('⟦'), "{name} in {lang}: {html}");
+            }
+        }
+        let chrome = Chrome {
+            lang: "de".to_owned(),
+            ..Chrome::default()
+        };
+        let login = templates.env.get_template("login.html").unwrap();
+        let html = login
+            .render(minijinja::context! { chrome => minijinja::Value::from(minijinja::value::Serde(&chrome)) })
+            .unwrap();
+        assert!(html.contains("<html lang=\"de\">"), "{html}");
+        assert!(html.contains("Passwort vergessen?"), "{html}");
+    }
+
+    #[test]
     fn the_dashboard_counts_in_words() {
-        let t = Templates::load(None, "Rampart").unwrap();
+        let t = Templates::load(None, "Rampart", "en").unwrap();
         let nav = serde_json::json!({"csrf_token": "x", "can_write": true, "can_roles": true, "can_audit": true});
         let page = |accounts: i64, sessions: i64| {
             let ctx = serde_json::json!({"nav": nav, "sign_ins_chart": "", "totals_chart": "",
@@ -306,7 +472,7 @@ mod tests {
 
     #[test]
     fn sessions_page_renders() {
-        let t = Templates::load(None, "Rampart").unwrap();
+        let t = Templates::load(None, "Rampart", "en").unwrap();
         let ctx = serde_json::json!({"csrf_token": "x", "sessions": [{"id": "a", "device": "d", "ip": "1", "created_at": "c", "last_seen_at": "l", "current": true}]});
         let out = t.render_to_string("sessions.html", ctx);
         assert!(out.is_ok(), "{out:?}");

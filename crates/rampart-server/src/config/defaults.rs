@@ -12,6 +12,8 @@ pub const LISTEN: &str = "127.0.0.1:8080";
 pub const DATA_DIR: &str = "rampart-data";
 /// `site_name` (and `mfa.issuer` when neither is set).
 pub const SITE_NAME: &str = "Rampart";
+/// `site.default_language`.
+pub const DEFAULT_LANGUAGE: &str = "en";
 /// `smtp_from`.
 pub const SMTP_FROM: &str = "Rampart <rampart@localhost>";
 /// `password.min_length` (NIST SP 800-63B's floor).

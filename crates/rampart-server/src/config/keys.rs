@@ -49,6 +49,7 @@ fn tables() -> Vec<(&'static str, Vec<String>)> {
         ("api", fields::<RawApi>()),
         ("mfa", fields::<RawMfa>()),
         ("webauthn", fields::<super::RawWebauthn>()),
+        ("site", fields::<super::RawSite>()),
         ("audit", fields::<RawAudit>()),
         ("metrics", fields::<RawMetrics>()),
         ("alerts", fields::<RawAlerts>()),
@@ -286,6 +287,10 @@ fn code_defaults() -> Vec<(&'static str, String)> {
         ("listen", defaults::LISTEN.to_owned()),
         ("data_dir", defaults::DATA_DIR.to_owned()),
         ("site_name", defaults::SITE_NAME.to_owned()),
+        (
+            "site.default_language",
+            defaults::DEFAULT_LANGUAGE.to_owned(),
+        ),
         ("smtp_from", defaults::SMTP_FROM.to_owned()),
         (
             "session.idle_timeout",

@@ -27,6 +27,7 @@ mod problems;
 mod raw;
 pub mod server;
 pub mod session;
+pub mod site;
 pub mod webauthn;
 
 pub use access::{RawAccess, RawRole, RawRule};
@@ -40,6 +41,7 @@ pub use password::RawPassword;
 pub use problems::{Problems, format_duration, parse_duration};
 pub use raw::*;
 pub use session::RawSession;
+pub use site::RawSite;
 pub use webauthn::RawWebauthn;
 
 use ipnet::IpNet;
@@ -171,6 +173,9 @@ pub struct Config {
     pub mfa_required: rampart_core::MfaRequirement,
     /// `webauthn.rp_id`: the relying party passkeys are bound to.
     pub webauthn_rp_id: String,
+    /// `site.default_language`: the pages' language when a browser asks
+    /// for none there is.
+    pub default_language: String,
     /// `mfa.totp_skew_steps`.
     pub totp_skew_steps: u16,
     /// The key file of the encryption key ring.
@@ -262,6 +267,7 @@ impl Config {
             api,
             mfa,
             webauthn,
+            site,
             audit,
             metrics,
             alerts,
@@ -318,6 +324,7 @@ impl Config {
         let mfa = mfa::check(mfa.unwrap_or_default(), &site_name, &mut p);
         let webauthn_rp_id =
             webauthn::check(webauthn.unwrap_or_default(), &listener.base_url, &mut p);
+        let default_language = site::check(site.unwrap_or_default(), &mut p);
         let audit_retention = ops::check_audit(audit.unwrap_or_default(), &mut p);
         let connections =
             ops::check_connections(max_connections, connections.unwrap_or_default(), &mut p);
@@ -365,6 +372,7 @@ impl Config {
             remember_device_for: mfa.remember_device_for,
             mfa_required: mfa.required,
             webauthn_rp_id,
+            default_language,
             totp_skew_steps: mfa.totp_skew_steps,
             encryption_keys_file: paths.encryption_keys_file,
             audit_retention,

@@ -97,6 +97,8 @@ pub struct RawConfig {
     pub mfa: Option<RawMfa>,
     /// Passkeys' relying party.
     pub webauthn: Option<super::RawWebauthn>,
+    /// How the pages speak to people.
+    pub site: Option<super::RawSite>,
     /// The audit trail.
     pub audit: Option<RawAudit>,
     /// `/metrics` access.

@@ -133,7 +133,8 @@ async fn totp_enrolment_and_sign_in_in_headless_chromium() {
 
 /// Every page (anonymous, signed-in, administrator, error) at 375 px in
 /// both palettes: axe finds nothing serious, nothing scrolls sideways, the
-/// header has the menu and Sign out, and times are for people.
+/// header has the menu and Sign out, and times are for people; a German
+/// browser gets German pages.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_is_accessible_phone_sized_and_has_the_header_in_headless_chromium() {
     let app = TestApp::spawn(&Backend::Sqlite).await;
@@ -167,6 +168,10 @@ async fn every_page_is_accessible_phone_sized_and_has_the_header_in_headless_chr
         );
     }
     assert!(stdout.contains("signed out from the header"), "{stdout}");
+    assert!(
+        stdout.contains("the account page greets in German: Hallo, e2e_deutsch"),
+        "{stdout}"
+    );
     assert!(
         stdout.lines().filter(|l| l.starts_with("ok: ")).count() > 150,
         "{stdout}"

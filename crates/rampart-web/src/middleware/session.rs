@@ -191,19 +191,28 @@ pub async fn load_session(State(state): State<AppState>, mut req: Request, next:
     };
     let chrome: ChromeSource = {
         let (state, visitor) = (state.clone(), visitor.clone());
-        std::sync::Arc::new(move || match &visitor.session {
-            Some(session) => Chrome {
-                signed_in: true,
-                is_staff: state.admin.roles().is_staff(&session.user),
-                csrf_token: token_for(&state.settings.csrf_key, &visitor.digest),
-                registration_open: state.settings.registration_open,
-                now: crate::api::me::rfc3339(state.clock.now()),
-            },
-            None => Chrome {
-                registration_open: state.settings.registration_open,
-                now: crate::api::me::rfc3339(state.clock.now()),
-                ..Chrome::default()
-            },
+        let accept_language = req.headers().get(header::ACCEPT_LANGUAGE).cloned();
+        std::sync::Arc::new(move || {
+            let now = crate::api::me::rfc3339(state.clock.now());
+            let lang = state
+                .templates
+                .negotiate(accept_language.as_ref().and_then(|v| v.to_str().ok()));
+            match &visitor.session {
+                Some(session) => Chrome {
+                    signed_in: true,
+                    is_staff: state.admin.roles().is_staff(&session.user),
+                    csrf_token: token_for(&state.settings.csrf_key, &visitor.digest),
+                    registration_open: state.settings.registration_open,
+                    now,
+                    lang,
+                },
+                None => Chrome {
+                    registration_open: state.settings.registration_open,
+                    now,
+                    lang,
+                    ..Chrome::default()
+                },
+            }
         })
     };
     req.extensions_mut().insert(visitor);

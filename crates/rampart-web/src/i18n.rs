@@ -1,0 +1,311 @@
+//! Languages: the pages' words in Fluent catalogues, one `.ftl` per
+//! language (`locales/en.ftl`, `locales/de.ftl`), built into the binary.
+//! An operator adds a language, or changes some words, with
+//! `TEMPLATES_DIR/locales/LANG.ftl`: its messages override the built-in
+//! ones of that language. Each request's language is negotiated from its
+//! `Accept-Language` against the catalogues there are, falling back to
+//! `site.default_language`. Templates ask for words with
+//! `{{ t("key", count=3) }}`; a key no catalogue has renders as `⟦key⟧`
+//! (a test renders every page and looks for that marker).
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use std::path::Path;
+use unic_langid::LanguageIdentifier;
+
+/// The languages Rampart ships, with their catalogues.
+pub const BUILT_IN: &[(&str, &str)] = &[
+    ("en", include_str!("../locales/en.ftl")),
+    ("de", include_str!("../locales/de.ftl")),
+];
+
+/// What a missing message renders as.
+pub fn missing(key: &str) -> String {
+    format!("⟦{key}⟧")
+}
+
+/// The catalogues, by language.
+pub struct Catalogues {
+    bundles: Vec<(LanguageIdentifier, FluentBundle<FluentResource>)>,
+    default: LanguageIdentifier,
+}
+
+/// Why the catalogues could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogueError {
+    /// A catalogue does not parse.
+    #[error("the catalogue {name} is invalid: {problems}")]
+    Invalid {
+        /// Which file.
+        name: String,
+        /// What the parser said.
+        problems: String,
+    },
+    /// An override could not be read.
+    #[error("cannot read {path}: {error}")]
+    Unreadable {
+        /// The file.
+        path: String,
+        /// Why.
+        error: String,
+    },
+    /// The default language has no catalogue.
+    #[error(
+        "site.default_language {0:?} has no catalogue: use en, de or a language with TEMPLATES_DIR/locales/LANG.ftl"
+    )]
+    NoDefault(String),
+}
+
+fn parse(name: &str, text: String) -> Result<FluentResource, CatalogueError> {
+    FluentResource::try_new(text).map_err(|(_, errors)| CatalogueError::Invalid {
+        name: name.to_owned(),
+        problems: errors
+            .iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join("; "),
+    })
+}
+
+impl Catalogues {
+    /// The built-in catalogues, with the overrides and additions in
+    /// `override_dir/locales/`, and `default` for requests that ask for no
+    /// language there is.
+    pub fn load(override_dir: Option<&Path>, default: &str) -> Result<Self, CatalogueError> {
+        let mut sources: Vec<(String, Vec<(String, String)>)> = BUILT_IN
+            .iter()
+            .map(|(lang, text)| {
+                (
+                    (*lang).to_owned(),
+                    vec![(format!("locales/{lang}.ftl"), (*text).to_owned())],
+                )
+            })
+            .collect();
+        if let Some(dir) = override_dir.map(|d| d.join("locales"))
+            && let Ok(entries) = std::fs::read_dir(&dir)
+        {
+            let mut files: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+            files.sort();
+            for path in files {
+                let Some(lang) = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .and_then(|n| n.strip_suffix(".ftl"))
+                else {
+                    continue;
+                };
+                let text =
+                    std::fs::read_to_string(&path).map_err(|e| CatalogueError::Unreadable {
+                        path: path.display().to_string(),
+                        error: e.to_string(),
+                    })?;
+                let file = (path.display().to_string(), text);
+                match sources.iter_mut().find(|(l, _)| l == lang) {
+                    Some((_, files)) => files.push(file),
+                    None => sources.push((lang.to_owned(), vec![file])),
+                }
+            }
+        }
+        let mut bundles = Vec::new();
+        for (lang, files) in sources {
+            let id: LanguageIdentifier = lang.parse().map_err(|_| CatalogueError::Invalid {
+                name: format!("locales/{lang}.ftl"),
+                problems: format!("{lang:?} is not a language tag"),
+            })?;
+            let mut bundle = FluentBundle::new_concurrent(vec![id.clone()]);
+            // Pages are HTML: no invisible isolation marks around values.
+            bundle.set_use_isolating(false);
+            for (name, text) in files {
+                bundle.add_resource_overriding(parse(&name, text)?);
+            }
+            bundles.push((id, bundle));
+        }
+        let default: LanguageIdentifier = default
+            .parse()
+            .map_err(|_| CatalogueError::NoDefault(default.to_owned()))?;
+        if !bundles.iter().any(|(id, _)| id == &default) {
+            return Err(CatalogueError::NoDefault(default.to_string()));
+        }
+        Ok(Self { bundles, default })
+    }
+
+    /// The language to answer a request that sent `accept_language` in:
+    /// the best of those there are, else the default.
+    pub fn negotiate(&self, accept_language: Option<&str>) -> String {
+        let requested = accept_language
+            .map(fluent_langneg::parse_accepted_languages)
+            .unwrap_or_default();
+        let available: Vec<&LanguageIdentifier> = self.bundles.iter().map(|(id, _)| id).collect();
+        let default = &self.default;
+        let chosen = fluent_langneg::negotiate_languages(
+            &requested,
+            &available,
+            Some(&default),
+            fluent_langneg::NegotiationStrategy::Lookup,
+        );
+        chosen
+            .first()
+            .map_or_else(|| self.default.to_string(), |id| id.to_string())
+    }
+
+    /// The message `key` in `lang` (or the default language, or English),
+    /// with `args`; `None` when no catalogue has it.
+    pub fn message(&self, lang: &str, key: &str, args: Option<&FluentArgs>) -> Option<String> {
+        let wanted: Option<LanguageIdentifier> = lang.parse().ok();
+        let english: LanguageIdentifier = unic_langid::langid!("en");
+        let order = [wanted.as_ref(), Some(&self.default), Some(&english)];
+        for id in order.into_iter().flatten() {
+            let Some((_, bundle)) = self.bundles.iter().find(|(l, _)| l == id) else {
+                continue;
+            };
+            let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) else {
+                continue;
+            };
+            let mut errors = Vec::new();
+            let text = bundle.format_pattern(pattern, args, &mut errors);
+            if !errors.is_empty() {
+                tracing::warn!(key, lang, ?errors, "a message did not format cleanly");
+            }
+            return Some(text.into_owned());
+        }
+        None
+    }
+
+    /// Every message key of the catalogue of `lang`.
+    pub fn keys(&self, lang: &str) -> Vec<String> {
+        let Ok(wanted) = lang.parse::<LanguageIdentifier>() else {
+            return Vec::new();
+        };
+        let mut keys = Vec::new();
+        for (name, text) in BUILT_IN {
+            if wanted == *name
+                && let Ok(resource) = FluentResource::try_new((*text).to_owned())
+            {
+                for entry in resource.entries() {
+                    if let fluent_syntax::ast::Entry::Message(m) = entry {
+                        keys.push(m.id.name.to_owned());
+                    }
+                }
+            }
+        }
+        keys
+    }
+}
+
+/// Template arguments as Fluent arguments: numbers stay numbers (plurals
+/// select on them), everything else is text.
+pub fn arguments(
+    kwargs: &minijinja::value::Kwargs,
+) -> Result<FluentArgs<'static>, minijinja::Error> {
+    let mut args = FluentArgs::new();
+    for name in kwargs.args() {
+        let value: minijinja::Value = kwargs.get(name)?;
+        let fluent = match i64::try_from(value.clone()) {
+            Ok(n) if value.is_number() => FluentValue::from(n),
+            _ => FluentValue::from(value.to_string()),
+        };
+        args.set(name.to_owned(), fluent);
+    }
+    Ok(args)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_exists_in_every_shipped_language() {
+        let catalogues = Catalogues::load(None, "en").unwrap();
+        let english = catalogues.keys("en");
+        assert!(english.len() > 20, "{english:?}");
+        for (lang, _) in BUILT_IN {
+            let keys = catalogues.keys(lang);
+            let missing: Vec<_> = english.iter().filter(|k| !keys.contains(k)).collect();
+            let extra: Vec<_> = keys.iter().filter(|k| !english.contains(k)).collect();
+            assert!(missing.is_empty(), "{lang} lacks {missing:?}");
+            assert!(extra.is_empty(), "{lang} has keys English lacks: {extra:?}");
+        }
+    }
+
+    #[test]
+    fn every_key_a_template_asks_for_exists() {
+        let catalogues = Catalogues::load(None, "en").unwrap();
+        let english = catalogues.keys("en");
+        for (name, text) in crate::render::BUILT_IN {
+            for part in text.split("t(\"").skip(1) {
+                let key = &part[..part.find('"').unwrap()];
+                assert!(english.iter().any(|k| k == key), "{name} asks for {key}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_language_follows_accept_language() {
+        let catalogues = Catalogues::load(None, "en").unwrap();
+        assert_eq!(catalogues.negotiate(Some("de-DE,de;q=0.9,en;q=0.8")), "de");
+        assert_eq!(
+            catalogues.negotiate(Some("fr-CH, fr;q=0.9, en;q=0.8")),
+            "en"
+        );
+        assert_eq!(catalogues.negotiate(Some("fr")), "en");
+        assert_eq!(catalogues.negotiate(None), "en");
+        let german_default = Catalogues::load(None, "de").unwrap();
+        assert_eq!(german_default.negotiate(Some("fr")), "de");
+        assert!(Catalogues::load(None, "fr").is_err());
+    }
+
+    #[test]
+    fn plurals_come_from_fluent() {
+        let catalogues = Catalogues::load(None, "en").unwrap();
+        let count = |lang: &str, n: i64| {
+            let mut args = FluentArgs::new();
+            args.set("count", n);
+            catalogues
+                .message(lang, "when-minutes-ago", Some(&args))
+                .unwrap()
+        };
+        assert_eq!(count("en", 1), "a minute ago");
+        assert_eq!(count("en", 3), "3 minutes ago");
+        assert_eq!(count("de", 1), "vor einer Minute");
+        assert_eq!(count("de", 3), "vor 3 Minuten");
+    }
+
+    #[test]
+    fn operators_override_and_add_catalogues() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("locales")).unwrap();
+        std::fs::write(
+            dir.path().join("locales/de.ftl"),
+            "nav-sign-out = Tschüss\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("locales/fr.ftl"),
+            "nav-sign-out = Se déconnecter\n",
+        )
+        .unwrap();
+        let catalogues = Catalogues::load(Some(dir.path()), "en").unwrap();
+        assert_eq!(
+            catalogues.message("de", "nav-sign-out", None).unwrap(),
+            "Tschüss"
+        );
+        assert_eq!(
+            catalogues.message("de", "nav-account", None).unwrap(),
+            "Konto",
+            "the rest of the built-in catalogue stays"
+        );
+        assert_eq!(catalogues.negotiate(Some("fr")), "fr");
+        assert_eq!(
+            catalogues.message("fr", "nav-sign-out", None).unwrap(),
+            "Se déconnecter"
+        );
+        assert_eq!(
+            catalogues.message("fr", "nav-account", None).unwrap(),
+            "Account",
+            "a message the added catalogue lacks falls back to English"
+        );
+        std::fs::write(dir.path().join("locales/de.ftl"), "broken = {\n").unwrap();
+        assert!(Catalogues::load(Some(dir.path()), "en").is_err());
+    }
+}
