@@ -108,14 +108,19 @@ try {
   check((await seite.textContent("h1")).includes("Hallo, e2e_deutsch"), "the account page greets in German: Hallo, e2e_deutsch");
   check((await seite.locator("time").first().innerText()) === "gerade eben", "times are said in German: gerade eben");
   check(await seite.getByRole("button", { name: "Abmelden" }).isVisible(), "the header's sign-out reads Abmelden");
-  for (const path of ["/account", "/account/sessions", "/login", "/no-such-page"]) {
+  for (const path of ["/account", "/account/sessions", "/account/password", "/account/mfa/totp", "/account/passkeys", "/account/tokens", "/account/email", "/account/delete", "/reauth", "/no-such-page"]) {
     const response = await seite.goto(`${base}${path}`);
     const results = await new AxeBuilder({ page: seite }).analyze();
     const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
     check(bad.length === 0, `${path} in German: axe finds no serious or critical violation${bad.map((v) => ` ${v.id}`).join("")}`);
     const text = await seite.locator("body").innerText();
     check(!text.includes("⟦"), `${path} in German: no missing message (${response.status()})`);
+    check((await seite.getAttribute("html", "lang")) === "de", `${path} in German: <html lang="de">`);
   }
+  await seite.goto(`${base}/account/passkeys`);
+  check((await seite.textContent("h1")).trim() === "Passkeys" && (await seite.textContent("#passkeys")).includes("Sie haben noch keinen Passkey"), "the passkeys page is in German");
+  await seite.goto(`${base}/account/mfa/totp`);
+  check((await seite.textContent("h1")).trim() === "Zwei-Faktor-Authentifizierung", "the TOTP page is in German");
   await german.close();
 
   await page.goto(`${base}/login?next=%2Fadmin`);

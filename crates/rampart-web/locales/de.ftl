@@ -126,3 +126,224 @@ others-submit = Ihre anderen Sitzungen abmelden
 
 ## Error pages
 error-back = Zurück
+
+## /password/forgot
+forgot-title = Passwort vergessen?
+forgot-sent = Falls ein Konto diese Adresse verwendet, ist ein Link zum Festlegen eines neuen Passworts unterwegs. Er funktioniert einmal und läuft bald ab. Sehen Sie im Spam-Ordner nach, falls er nicht ankommt.
+forgot-email = Die E-Mail-Adresse Ihres Kontos
+forgot-submit = Link senden
+forgot-back = Zurück zur Anmeldung
+
+## /password/reset
+reset-title = Neues Passwort festlegen
+reset-password = Neues Passwort
+reset-repeat = Neues Passwort wiederholen
+reset-submit = Neues Passwort speichern
+reset-passkey-text = Ihr Konto meldet sich mit Passkeys an. Falls Sie diese verloren haben, fügen Sie statt eines Passworts einen neuen hinzu:
+reset-passkey = Stattdessen einen neuen Passkey hinzufügen
+
+## /reauth
+reauth-title = Bestätigen Sie, dass Sie es sind
+reauth-text-code = Dafür müssen Sie erneut nachweisen, dass Sie es sind: mit Ihrem Passwort und einem Code aus Ihrer Authenticator-App.
+reauth-text = Dafür müssen Sie erneut nachweisen, dass Sie es sind: mit Ihrem Passwort.
+reauth-password = Passwort
+reauth-code = Code aus Ihrer Authenticator-App (oder ein Wiederherstellungscode)
+reauth-submit = Weiter
+reauth-passkey = Mit einem Passkey bestätigen
+reauth-passkey-help = Ein Sicherheitsschlüssel, der weder PIN noch Fingerabdruck verlangt, braucht zusätzlich Ihr Passwort oben.
+reauth-provider = Stattdessen mit { $provider } bestätigen
+
+## /login/mfa
+mfa-title = Anmeldung mit zweitem Faktor
+mfa-enter-code = Code eingeben
+mfa-use-passkey = Passkey verwenden
+mfa-code-text = Öffnen Sie Ihre Authenticator-App und geben Sie den 6-stelligen Code für { $site } ein, oder einen Ihrer Wiederherstellungscodes.
+mfa-code-or-passkey-text = Öffnen Sie Ihre Authenticator-App und geben Sie den 6-stelligen Code für { $site } ein, oder einen Ihrer Wiederherstellungscodes; oder verwenden Sie einen Passkey.
+mfa-passkey-text = Bestätigen Sie mit einem Ihrer Passkeys, um die Anmeldung abzuschließen.
+mfa-code = Code
+mfa-trust = { $days ->
+    [one] In diesem Browser einen Tag lang nicht mehr fragen
+   *[other] In diesem Browser { $days } Tage lang nicht mehr fragen
+}
+mfa-submit = Weiter
+mfa-passkey = Einen Passkey verwenden
+mfa-passkey-noscript = Für einen Passkey wird JavaScript benötigt.
+mfa-start-again = Von vorn beginnen
+
+## /account/password
+password-title = Passwort ändern
+password-breached = Das Passwort, mit dem Sie sich angemeldet haben, steht in einer Liste von Passwörtern, die anderswo bei Datenlecks offengelegt wurden; andere könnten es kennen. Wählen Sie jetzt ein neues; danach öffnet sich der Rest Ihres Kontos.
+password-current = Aktuelles Passwort
+password-new = Neues Passwort
+password-repeat = Neues Passwort wiederholen
+password-submit = Passwort ändern
+password-others = Alle anderen Geräte, die bei Ihrem Konto angemeldet sind, werden abgemeldet.
+password-back = Zurück zu Ihrem Konto
+
+## /account/delete
+delete-title = Konto löschen
+delete-text = Dies löscht Ihr Konto, Ihre Sitzungen, Ihre Zugriffstoken und noch nicht versandte Mails. Es lässt sich nicht rückgängig machen.
+delete-confirm = Ich möchte mein Konto { $name } löschen
+delete-submit = Mein Konto löschen
+delete-keep = Mein Konto behalten
+
+## /account/email
+email-title = E-Mail-Adresse ändern
+email-sent = Wir haben einen Link an { $address } gesendet. Ihre Adresse ändert sich, wenn Sie ihn öffnen. Ihre bisherige Adresse haben wir ebenfalls benachrichtigt.
+email-now = Ihre jetzige Adresse: { $address }
+email-new = Neue E-Mail-Adresse
+email-submit = Bestätigungslink senden
+email-back = Zurück zu Ihrem Konto
+
+## /account/email/confirm
+email-confirm-title = Neue E-Mail-Adresse bestätigen
+email-confirm-done = Die E-Mail-Adresse Ihres Kontos ist jetzt { $address }.
+email-confirm-go = Zu Ihrem Konto
+email-confirm-text = Drücken Sie die Schaltfläche, um diese Adresse zur E-Mail-Adresse Ihres Kontos zu machen.
+email-confirm-submit = Meine neue E-Mail-Adresse bestätigen
+
+## /verify-email
+verify-title = E-Mail-Adresse bestätigen
+verify-done = Danke: Ihre E-Mail-Adresse ist bestätigt.
+verify-go = Zu Ihrem Konto
+verify-text = Drücken Sie die Schaltfläche, um zu bestätigen, dass diese Adresse Ihnen gehört.
+verify-submit = Meine E-Mail-Adresse bestätigen
+
+## /account/tokens
+tokens-title = Persönliche Zugriffstoken
+tokens-created = Ihr neues Token. Kopieren Sie es jetzt: Es wird nur dieses eine Mal angezeigt.
+tokens-created-at = erstellt
+tokens-expires = läuft ab
+tokens-last-used = zuletzt verwendet
+tokens-revoke = Widerrufen
+tokens-none = Noch keine Token.
+tokens-new = Neues Token
+tokens-name = Name
+tokens-scopes = Berechtigungen
+tokens-days = Läuft ab nach (Tage, 1 bis 365)
+tokens-submit = Token erstellen
+tokens-back = Zurück zu Ihrem Konto
+
+## /account/passkeys
+passkeys-title = Passkeys
+passkeys-intro = Ein Passkey meldet Sie mit der Bildschirmsperre Ihres Geräts oder einem Sicherheitsschlüssel statt mit einem Passwort an. Er lässt sich nicht abfischen: Er funktioniert nur auf dieser Website.
+passkeys-added = hinzugefügt
+passkeys-last-used = zuletzt verwendet
+passkeys-synced = synchronisiert
+passkeys-can-sync = kann synchronisiert werden, ist es noch nicht
+passkeys-this-device = nur dieses Gerät
+passkeys-alone = meldet allein an
+passkeys-second-step = nur als zweiter Schritt
+passkeys-remove = Entfernen
+passkeys-remove-named = { $name } entfernen
+passkeys-none = Sie haben noch keinen Passkey.
+passkeys-unavailable = Passkeys sind auf dieser Website nicht verfügbar: Ihre Adresse muss ein Hostname sein, keine IP-Adresse.
+passkeys-confirm = Bestätigen Sie, dass Sie es sind,
+passkeys-confirm-to-add = um einen Passkey hinzuzufügen.
+passkeys-name = Name des neuen Passkeys
+passkeys-name-example = z. B. Arbeitslaptop
+passkeys-add = Passkey hinzufügen
+passkeys-noscript = Zum Hinzufügen eines Passkeys wird JavaScript benötigt: Ihr Browser bittet Ihr Gerät, den Schlüssel zu erzeugen.
+passkeys-password = Ihr Passwort
+passkeys-only = Sie melden sich nur mit Ihren Passkeys an. Falls Sie diese verlieren,
+passkeys-only-reset = setzen Sie Ihr Passwort per E-Mail zurück,
+passkeys-only-again = um wieder eines festzulegen.
+passkeys-remove-password-text = Mit einem Passkey brauchen Sie kein Passwort mehr. Wenn Sie es entfernen, werden Sie überall sonst abgemeldet.
+passkeys-remove-password = Ihr Passwort entfernen
+passkeys-with-password = Sie melden sich mit Ihrem Passwort an. Fügen Sie einen Passkey hinzu, dann können Sie es entfernen.
+passkeys-back = Zurück zu Ihrem Konto
+
+## /account/mfa/totp
+totp-title = Zwei-Faktor-Authentifizierung
+totp-codes = Ihre Wiederherstellungscodes
+totp-codes-text = Jeder Code meldet Sie einmal an, falls Sie Ihren Authenticator verlieren. Bewahren Sie sie jetzt sicher auf: Sie werden nicht noch einmal angezeigt.
+totp-back = Zurück zu Ihrem Konto
+totp-on = Die Zwei-Faktor-Authentifizierung ist eingeschaltet.
+totp-codes-left = { $count ->
+    [one] 1 unbenutzter Wiederherstellungscode ist übrig.
+   *[other] { $count } unbenutzte Wiederherstellungscodes sind übrig.
+}
+totp-new-codes-text = Neue Wiederherstellungscodes ersetzen die alten, die dann nicht mehr funktionieren.
+totp-new-codes = Neue Wiederherstellungscodes erstellen
+totp-password = Ihr Passwort
+totp-off = Zwei-Faktor-Authentifizierung ausschalten
+totp-step-scan = Scannen Sie diesen QR-Code mit einer Authenticator-App, oder geben Sie den Schlüssel unten dort ein.
+totp-step-code = Geben Sie den 6-stelligen Code ein, den die App anzeigt.
+totp-qr = QR-Code des Einrichtungslinks
+totp-key = Schlüssel
+totp-link = Einrichtungslink
+totp-code = Code aus der App
+totp-submit = Zwei-Faktor-Authentifizierung einschalten
+
+## The console
+admin-nav = Verwaltung
+admin-dashboard = Übersicht
+admin-accounts = Konten
+admin-your-account = Ihr Konto
+admin-title = Verwaltung
+admin-summary = { $accounts ->
+    [one] 1 Konto
+   *[other] { $accounts } Konten
+}, { $locked } gesperrt, { $sessions ->
+    [one] 1 aktive Sitzung
+   *[other] { $sessions } aktive Sitzungen
+}.
+admin-sign-ins = Anmeldungen pro Stunde, letzte 7 Tage
+admin-totals = Sitzungen und Konten
+
+## /admin/users
+users-title = Konten
+users-find = Nach Benutzername oder E-Mail-Adresse suchen
+users-search = Suchen
+users-count = { $count ->
+    [one] 1 Konto
+   *[other] { $count } Konten
+}.
+users-count-matching = { $count ->
+    [one] 1 Konto
+   *[other] { $count } Konten
+} passend zu „{ $query }“.
+users-username = Benutzername
+users-email = E-Mail
+users-roles = Rollen
+users-status = Status
+users-second-factor = Zweiter Faktor
+users-locked = gesperrt
+users-active = aktiv
+users-on = an
+users-off = aus
+users-previous = Zurück
+users-page = Seite { $page } von { $pages }
+users-next = Weiter
+
+## /admin/users/ID
+user-not-verified = nicht bestätigt
+user-created = Angelegt
+user-actions = Aktionen
+user-unlock = Entsperren
+user-lock = Sperren und Sitzungen beenden
+user-end-sessions = Alle Sitzungen beenden
+user-reset-reason = Warum (das Ticket, und wie Sie bestätigt haben, wer gefragt hat; siehe das Verfahren zur Identitätsprüfung)
+user-reset-mfa = Zweiten Faktor entfernen
+user-send-reset = Passwort-Zurücksetzung senden
+user-roles = Rollen
+user-more-roles = Weitere Rollen (Namen aus a–z, 0–9, _ und -, durch Kommas getrennt)
+user-save-roles = Rollen speichern
+user-sessions = Sitzungen
+user-no-session = Keine aktive Sitzung.
+user-passkeys = Passkeys
+user-remove-passkey = Den Passkey { $name } entfernen
+user-no-passkey = Kein Passkey.
+user-identities = Verknüpfte Identitäten
+user-linked = verknüpft
+user-no-identity = Keine Identität aus einem Verzeichnis oder von einem Anbieter ist verknüpft.
+user-no-token = Kein persönliches Zugriffstoken.
+user-devices = Bekannte Geräte
+user-devices-text = Browser, die sich bei diesem Konto angemeldet haben, tragen eine signierte Markierung, die sie von seiner Sperre nach falschen Passwörtern ausnimmt. Markierungen werden nicht gespeichert und lassen sich daher nicht auflisten: Die Sitzungen oben zeigen die benutzten Geräte. Eine Passwortänderung oder -zurücksetzung, oder <code>rampart user sign-out</code>, macht jede Markierung ungültig.
+user-events = Letzte Ereignisse
+user-time = Zeit
+user-event = Ereignis
+user-outcome = Ergebnis
+user-delete = Konto löschen
+user-delete-confirm = Geben Sie zur Bestätigung den Benutzernamen ein
+user-delete-submit = { $name } endgültig löschen

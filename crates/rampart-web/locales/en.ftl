@@ -127,3 +127,224 @@ others-submit = Sign out your other sessions
 
 ## Error pages
 error-back = Go back
+
+## /password/forgot
+forgot-title = Forgot your password?
+forgot-sent = If an account uses that address, a link to choose a new password is on its way. It works once and expires soon. Check your spam folder if it does not arrive.
+forgot-email = Your account's e-mail address
+forgot-submit = Send me a link
+forgot-back = Back to sign in
+
+## /password/reset
+reset-title = Choose a new password
+reset-password = New password
+reset-repeat = Repeat the new password
+reset-submit = Set the new password
+reset-passkey-text = Your account signs in with passkeys. If you lost them, add a new one instead of a password:
+reset-passkey = Add a new passkey instead
+
+## /reauth
+reauth-title = Confirm it is you
+reauth-text-code = This needs you to prove it is you again: your password and a code from your authenticator app.
+reauth-text = This needs you to prove it is you again: your password.
+reauth-password = Password
+reauth-code = Code from your authenticator app (or a recovery code)
+reauth-submit = Continue
+reauth-passkey = Confirm with a passkey
+reauth-passkey-help = A security key that asks for no PIN or fingerprint needs your password above as well.
+reauth-provider = Confirm with { $provider } instead
+
+## /login/mfa
+mfa-title = Two-factor sign-in
+mfa-enter-code = Enter your code
+mfa-use-passkey = Use your passkey
+mfa-code-text = Open your authenticator app and enter the 6-digit code for { $site }, or one of your recovery codes.
+mfa-code-or-passkey-text = Open your authenticator app and enter the 6-digit code for { $site }, or one of your recovery codes; or use a passkey.
+mfa-passkey-text = Confirm with one of your passkeys to finish signing in.
+mfa-code = Code
+mfa-trust = { $days ->
+    [one] Do not ask again on this browser for a day
+   *[other] Do not ask again on this browser for { $days } days
+}
+mfa-submit = Continue
+mfa-passkey = Use a passkey
+mfa-passkey-noscript = Using a passkey needs JavaScript.
+mfa-start-again = Start again
+
+## /account/password
+password-title = Change your password
+password-breached = The password you signed in with appears in a list of passwords exposed in data breaches elsewhere, so others may know it. Choose a new one now; the rest of your account opens afterwards.
+password-current = Current password
+password-new = New password
+password-repeat = Repeat the new password
+password-submit = Change password
+password-others = Every other device signed in to your account will be signed out.
+password-back = Back to your account
+
+## /account/delete
+delete-title = Delete your account
+delete-text = This deletes your account, your sessions, your access tokens and any mail still waiting to be sent. It cannot be undone.
+delete-confirm = I want to delete my account { $name }
+delete-submit = Delete my account
+delete-keep = Keep my account
+
+## /account/email
+email-title = Change your e-mail address
+email-sent = We sent a link to { $address }. Your address changes when you open it. We also told your current address.
+email-now = Your address now: { $address }
+email-new = New e-mail address
+email-submit = Send a confirmation link
+email-back = Back to your account
+
+## /account/email/confirm
+email-confirm-title = Confirm your new e-mail address
+email-confirm-done = Your account's e-mail address is now { $address }.
+email-confirm-go = Go to your account
+email-confirm-text = Press the button to make this your account's e-mail address.
+email-confirm-submit = Confirm my new e-mail address
+
+## /verify-email
+verify-title = Confirm your e-mail address
+verify-done = Thank you: your e-mail address is confirmed.
+verify-go = Go to your account
+verify-text = Press the button to confirm that this address is yours.
+verify-submit = Confirm my e-mail address
+
+## /account/tokens
+tokens-title = Personal access tokens
+tokens-created = Your new token. Copy it now: it is shown only this once.
+tokens-created-at = created
+tokens-expires = expires
+tokens-last-used = last used
+tokens-revoke = Revoke
+tokens-none = No tokens yet.
+tokens-new = New token
+tokens-name = Name
+tokens-scopes = Scopes
+tokens-days = Expires after (days, 1 to 365)
+tokens-submit = Create token
+tokens-back = Back to your account
+
+## /account/passkeys
+passkeys-title = Passkeys
+passkeys-intro = A passkey signs you in with your device's screen lock or security key instead of a password. It cannot be phished: it only works on this site.
+passkeys-added = added
+passkeys-last-used = last used
+passkeys-synced = synced
+passkeys-can-sync = can sync, not synced yet
+passkeys-this-device = this device only
+passkeys-alone = signs in by itself
+passkeys-second-step = a second step only
+passkeys-remove = Remove
+passkeys-remove-named = Remove { $name }
+passkeys-none = You have no passkey yet.
+passkeys-unavailable = Passkeys are not available on this site: its address must be a host name, not an IP address.
+passkeys-confirm = Confirm it's you
+passkeys-confirm-to-add = to add a passkey.
+passkeys-name = Name of the new passkey
+passkeys-name-example = e.g. Work laptop
+passkeys-add = Add a passkey
+passkeys-noscript = Adding a passkey needs JavaScript: your browser asks your device to make the key.
+passkeys-password = Your password
+passkeys-only = You sign in with your passkeys only. If you lose them,
+passkeys-only-reset = reset your password by e-mail
+passkeys-only-again = to set one again.
+passkeys-remove-password-text = With a passkey you no longer need a password. Removing it signs you out everywhere else.
+passkeys-remove-password = Remove your password
+passkeys-with-password = You sign in with your password. Add a passkey, and you can remove it.
+passkeys-back = Back to your account
+
+## /account/mfa/totp
+totp-title = Two-factor authentication
+totp-codes = Your recovery codes
+totp-codes-text = Each code signs you in once if you lose your authenticator. Store them somewhere safe now: they are not shown again.
+totp-back = Back to your account
+totp-on = Two-factor authentication is on.
+totp-codes-left = { $count ->
+    [one] 1 unused recovery code is left.
+   *[other] { $count } unused recovery codes are left.
+}
+totp-new-codes-text = New recovery codes replace the old ones, which stop working.
+totp-new-codes = Create new recovery codes
+totp-password = Your password
+totp-off = Turn two-factor authentication off
+totp-step-scan = Scan this QR code with an authenticator app, or type the key below into it.
+totp-step-code = Enter the 6-digit code the app shows.
+totp-qr = QR code of the set-up link
+totp-key = Key
+totp-link = Set-up link
+totp-code = Code from the app
+totp-submit = Turn on two-factor authentication
+
+## The console
+admin-nav = Administration
+admin-dashboard = Dashboard
+admin-accounts = Accounts
+admin-your-account = Your account
+admin-title = Administration
+admin-summary = { $accounts ->
+    [one] 1 account
+   *[other] { $accounts } accounts
+}, { $locked } locked, { $sessions ->
+    [one] 1 active session
+   *[other] { $sessions } active sessions
+}.
+admin-sign-ins = Sign-ins per hour, last 7 days
+admin-totals = Sessions and accounts
+
+## /admin/users
+users-title = Accounts
+users-find = Find by username or e-mail
+users-search = Search
+users-count = { $count ->
+    [one] 1 account
+   *[other] { $count } accounts
+}.
+users-count-matching = { $count ->
+    [one] 1 account
+   *[other] { $count } accounts
+} matching “{ $query }”.
+users-username = Username
+users-email = E-mail
+users-roles = Roles
+users-status = Status
+users-second-factor = Second factor
+users-locked = locked
+users-active = active
+users-on = on
+users-off = off
+users-previous = Previous
+users-page = Page { $page } of { $pages }
+users-next = Next
+
+## /admin/users/ID
+user-not-verified = not verified
+user-created = Created
+user-actions = Actions
+user-unlock = Unlock
+user-lock = Lock and end sessions
+user-end-sessions = End every session
+user-reset-reason = Why (the ticket, and how you confirmed who asked; see the identity-proofing procedure)
+user-reset-mfa = Remove the second factor
+user-send-reset = Send a password reset
+user-roles = Roles
+user-more-roles = More roles (any name of a–z, 0–9, _ and -, separated by commas)
+user-save-roles = Save roles
+user-sessions = Sessions
+user-no-session = No active session.
+user-passkeys = Passkeys
+user-remove-passkey = Remove the passkey { $name }
+user-no-passkey = No passkey.
+user-identities = Linked identities
+user-linked = linked
+user-no-identity = No identity from a directory or provider is linked.
+user-no-token = No personal access token.
+user-devices = Known devices
+user-devices-text = Browsers that signed in to this account carry a signed mark that spares them its lock-out after wrong passwords. Marks are not stored, so they cannot be listed: the sessions above show the devices in use. A password change or reset, or <code>rampart user sign-out</code>, makes every mark void.
+user-events = Recent events
+user-time = Time
+user-event = Event
+user-outcome = Outcome
+user-delete = Delete the account
+user-delete-confirm = Type the username to confirm
+user-delete-submit = Delete { $name } for ever

@@ -6,7 +6,9 @@
 //! `Accept-Language` against the catalogues there are, falling back to
 //! `site.default_language`. Templates ask for words with
 //! `{{ t("key", count=3) }}`; a key no catalogue has renders as `⟦key⟧`
-//! (a test renders every page and looks for that marker).
+//! (a test renders every page and looks for that marker). A catalogue's
+//! words are trusted like the templates (an operator's own); the values a
+//! template puts into them are escaped.
 
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
@@ -193,15 +195,21 @@ impl Catalogues {
 }
 
 /// Template arguments as Fluent arguments: numbers stay numbers (plurals
-/// select on them), everything else is text.
+/// select on them), everything else is text, HTML-escaped when `escape`
+/// (the catalogue's own words are trusted like the templates; the values
+/// put into them, such as a username, are not).
 pub fn arguments(
     kwargs: &minijinja::value::Kwargs,
+    escape: bool,
 ) -> Result<FluentArgs<'static>, minijinja::Error> {
     let mut args = FluentArgs::new();
     for name in kwargs.args() {
         let value: minijinja::Value = kwargs.get(name)?;
         let fluent = match i64::try_from(value.clone()) {
             Ok(n) if value.is_number() => FluentValue::from(n),
+            _ if escape => {
+                FluentValue::from(minijinja::HtmlEscape(&value.to_string()).to_string())
+            }
             _ => FluentValue::from(value.to_string()),
         };
         args.set(name.to_owned(), fluent);

@@ -232,22 +232,29 @@ fn page_language(catalogues: &Catalogues, state: &minijinja::State) -> String {
         .unwrap_or_else(|| catalogues.negotiate(None))
 }
 
-/// `{{ t("key", name=value) }}`: the message `key` in the page's language
-/// (plain text: the template escapes it); `⟦key⟧` when no catalogue has it.
+/// `{{ t("key", name=value) }}`: the message `key` in the page's language;
+/// `⟦key⟧` when no catalogue has it. In HTML the catalogue's words stand
+/// as written (trusted, like the template) and the values are escaped.
 fn translate(
     catalogues: &Catalogues,
     state: &minijinja::State,
     key: &str,
     kwargs: &Kwargs,
-) -> Result<String, minijinja::Error> {
-    let args = crate::i18n::arguments(kwargs)?;
+) -> Result<Value, minijinja::Error> {
+    let html = matches!(state.auto_escape(), AutoEscape::Html);
+    let args = crate::i18n::arguments(kwargs, html)?;
     let lang = page_language(catalogues, state);
-    Ok(catalogues
+    let text = catalogues
         .message(&lang, key, Some(&args))
         .unwrap_or_else(|| {
             tracing::warn!(key, lang, "a page asked for a message no catalogue has");
             crate::i18n::missing(key)
-        }))
+        });
+    Ok(if html {
+        Value::from_safe_string(text)
+    } else {
+        Value::from(text)
+    })
 }
 
 /// `{{ t | when }}`: an RFC 3339 time as people read it, in the page's
@@ -417,6 +424,31 @@ mod tests {
             render(&mut env, minijinja::context! { t => "<b>not a time</b>" }),
             "<b>not a time</b>",
             "left as it is (auto-escaping applies to .html templates)"
+        );
+    }
+
+    #[test]
+    fn values_put_into_words_are_escaped() {
+        let templates = Templates::load(None, "Rampart", "en").unwrap();
+        let html = templates
+            .env
+            .render_named_str(
+                "probe.html",
+                "<h1>{{ t(\"account-hello\", name=name) }}</h1>",
+                minijinja::context! { name => "<script>alert(1)</script>" },
+            )
+            .unwrap();
+        assert_eq!(
+            html,
+            "<h1>Hello, &lt;script&gt;alert(1)&lt;&#x2f;script&gt;</h1>"
+        );
+        let apostrophe = templates
+            .env
+            .render_named_str("probe.html", "{{ t(\"passkeys-confirm\") }}", ())
+            .unwrap();
+        assert_eq!(
+            apostrophe, "Confirm it's you",
+            "the catalogue's own words stand"
         );
     }
 

@@ -83,8 +83,8 @@ fn row(p: PasskeySummary) -> Row {
         last_used_at: p.last_used_at.map_or_else(|| "never".to_owned(), time),
         synced: match (p.backup_eligible, p.backup_state) {
             (_, true) => "synced",
-            (true, false) => "can sync, not synced yet",
-            (false, false) => "this device only",
+            (true, false) => "can-sync",
+            (false, false) => "this-device",
         },
         alone: p.discoverable,
     }
