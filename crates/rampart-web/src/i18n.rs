@@ -207,9 +207,7 @@ pub fn arguments(
         let value: minijinja::Value = kwargs.get(name)?;
         let fluent = match i64::try_from(value.clone()) {
             Ok(n) if value.is_number() => FluentValue::from(n),
-            _ if escape => {
-                FluentValue::from(minijinja::HtmlEscape(&value.to_string()).to_string())
-            }
+            _ if escape => FluentValue::from(minijinja::HtmlEscape(&value.to_string()).to_string()),
             _ => FluentValue::from(value.to_string()),
         };
         args.set(name.to_owned(), fluent);

@@ -141,13 +141,7 @@ async fn every_page_is_accessible_phone_sized_and_has_the_header_in_headless_chr
     rampart_testkit::api::Api::new(&app)
         .signup("e2e_admin")
         .await;
-    let admin = vec![
-        rampart_core::RoleName::parse("admin").unwrap(),
-        rampart_core::RoleName::user(),
-    ];
-    app.set_roles("e2e_admin", admin, &rampart_core::ClientMeta::operator())
-        .await
-        .unwrap();
+    app.make_admin("e2e_admin").await;
     let args = vec![
         "e2e_admin".to_owned(),
         rampart_testkit::GOOD_PASSWORD.to_owned(),
@@ -185,13 +179,7 @@ async fn an_admin_finds_and_locks_a_user_in_headless_chromium() {
     api.signup("e2e_admin").await;
     api.signup("victim").await;
     api.signup("victor").await;
-    let admin = vec![
-        rampart_core::RoleName::parse("admin").unwrap(),
-        rampart_core::RoleName::user(),
-    ];
-    app.set_roles("e2e_admin", admin, &rampart_core::ClientMeta::operator())
-        .await
-        .unwrap();
+    app.make_admin("e2e_admin").await;
     let victim = app.browser();
     victim.login("victim", rampart_testkit::GOOD_PASSWORD).await;
     app.browser().login("victim", "a wrong password here").await;

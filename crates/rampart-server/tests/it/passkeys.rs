@@ -829,6 +829,26 @@ async fn reauth_typing(
     post_json(b, "/reauth", "/reauth/passkey", answer).await
 }
 
+/// Has `key`'s credential `credential_id` answer `b`'s second step at
+/// `/login/mfa`.
+async fn second_step(
+    b: &Browser,
+    key: &mut Authenticator,
+    origin: &Url,
+    credential_id: &str,
+) -> reqwest::Response {
+    let (answer, _) = prove(
+        b,
+        "/login/mfa",
+        "/login/mfa/passkey/options",
+        key,
+        origin,
+        credential_id,
+    )
+    .await;
+    post_json(b, "/login/mfa", "/login/mfa/passkey", answer).await
+}
+
 /// Starts the ceremony at `options` (CSRF from `page`) and has `key` answer
 /// with credential `credential_id` (the server's allow list is replaced by
 /// it, so that another account's credential can be tried too).
@@ -1601,16 +1621,7 @@ async fn a_security_key_without_a_pin_is_a_second_step_only(backend: Backend) {
     // After the password it is the second step: held, not verified.
     let resp = alice.login("alice", PASSWORD).await;
     assert_eq!(rampart_testkit::api::location(&resp), "/login/mfa");
-    let (answer, _) = prove(
-        &alice,
-        "/login/mfa",
-        "/login/mfa/passkey/options",
-        &mut key,
-        &origin,
-        &held.credential_id,
-    )
-    .await;
-    let resp = post_json(&alice, "/login/mfa", "/login/mfa/passkey", answer).await;
+    let resp = second_step(&alice, &mut key, &origin, &held.credential_id).await;
     assert_eq!(redirect_of(resp).await, "/account");
     let methods = "SELECT COUNT(*) FROM sessions s JOIN users u ON u.id = s.user_id \
                    WHERE u.username = 'alice' AND s.auth_methods = $1";
@@ -1668,16 +1679,7 @@ async fn a_security_key_without_a_pin_is_a_second_step_only(backend: Backend) {
     let resp = alice.login("alice", PASSWORD).await;
     assert_eq!(rampart_testkit::api::location(&resp), "/login/mfa");
     phone.verifies = false;
-    let (answer, _) = prove(
-        &alice,
-        "/login/mfa",
-        "/login/mfa/passkey/options",
-        &mut phone,
-        &origin,
-        &phone_held.credential_id,
-    )
-    .await;
-    let resp = post_json(&alice, "/login/mfa", "/login/mfa/passkey", answer).await;
+    let resp = second_step(&alice, &mut phone, &origin, &phone_held.credential_id).await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(
         app.scalar(
@@ -1688,16 +1690,7 @@ async fn a_security_key_without_a_pin_is_a_second_step_only(backend: Backend) {
         1
     );
     phone.verifies = true;
-    let (answer, _) = prove(
-        &alice,
-        "/login/mfa",
-        "/login/mfa/passkey/options",
-        &mut phone,
-        &origin,
-        &phone_held.credential_id,
-    )
-    .await;
-    let resp = post_json(&alice, "/login/mfa", "/login/mfa/passkey", answer).await;
+    let resp = second_step(&alice, &mut phone, &origin, &phone_held.credential_id).await;
     assert_eq!(redirect_of(resp).await, "/account");
     assert_eq!(app.scalar(methods, "pwd,hwk,uv").await, 1);
 
@@ -1717,17 +1710,8 @@ async fn a_security_key_without_a_pin_is_a_second_step_only(backend: Backend) {
     alice.logout().await;
     let resp = alice.login("alice", PASSWORD).await;
     assert_eq!(rampart_testkit::api::location(&resp), "/login/mfa");
-    let (answer, _) = prove(
-        &alice,
-        "/login/mfa",
-        "/login/mfa/passkey/options",
-        &mut key,
-        &origin,
-        &held.credential_id,
-    )
-    .await;
     let before = app.scalar(methods, "pwd,hwk").await;
-    let resp = post_json(&alice, "/login/mfa", "/login/mfa/passkey", answer).await;
+    let resp = second_step(&alice, &mut key, &origin, &held.credential_id).await;
     assert_eq!(redirect_of(resp).await, "/account");
     assert_eq!(app.scalar(methods, "pwd,hwk").await, before + 1);
     app.clock.advance(time::Duration::minutes(11));

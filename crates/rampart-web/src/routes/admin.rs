@@ -242,7 +242,8 @@ struct UserDetailPage {
     sessions: Vec<SessionRow>,
     passkeys: Vec<PasskeyRow>,
     identities: Vec<IdentityRow>,
-    tokens: Vec<TokenRow>,
+    /// Names, scopes and times; never a secret (only digests are stored).
+    tokens: Vec<super::tokens::Row>,
     events: Vec<EventRow>,
 }
 
@@ -252,17 +253,6 @@ struct IdentityRow {
     source: String,
     email: String,
     linked_at: String,
-    last_used_at: String,
-}
-
-/// A personal access token: its name, scopes and times; never its secret
-/// (only its digest is stored).
-#[derive(Serialize)]
-struct TokenRow {
-    name: String,
-    scopes: String,
-    created_at: String,
-    expires_at: String,
     last_used_at: String,
 }
 
@@ -358,18 +348,7 @@ async fn user_page(
         .list(found.user.id)
         .await?
         .into_iter()
-        .map(|t| TokenRow {
-            name: t.name,
-            scopes: t
-                .scopes
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-            created_at: when(t.created_at),
-            expires_at: when(t.expires_at),
-            last_used_at: t.last_used_at.map_or_else(|| "never".to_owned(), when),
-        })
+        .map(super::tokens::row)
         .collect();
     let events = if nav.can_audit {
         let query = EventQuery {

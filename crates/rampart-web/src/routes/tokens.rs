@@ -25,8 +25,9 @@ pub fn router() -> Router<AppState> {
         .route("/account/tokens/revoke", post(revoke))
 }
 
+/// A token as its pages show it (the owner's list, the console).
 #[derive(Serialize)]
-struct Row {
+pub(crate) struct Row {
     id: String,
     name: String,
     scopes: String,
@@ -50,7 +51,7 @@ struct TokensPage {
     problems: Vec<String>,
 }
 
-fn row(t: TokenSummary) -> Row {
+pub(crate) fn row(t: TokenSummary) -> Row {
     let time = |t: time::OffsetDateTime| t.format(&Rfc3339).unwrap_or_default();
     Row {
         id: t.id.0,
