@@ -66,7 +66,7 @@ login-new-here = Neu hier?
 login-create-account = Konto anlegen
 
 ## /register
-register-first-admin = Es gibt noch keinen Administrator. Dieses Konto wird der erste.
+register-first-admin = Es gibt noch keinen Administrator. Dieses Konto wird das erste.
 register-correct = Bitte korrigieren Sie Folgendes:
 register-username = Benutzername
 register-username-help = 3 bis 32 Buchstaben, Ziffern, '_', '.' oder '-'.
@@ -87,7 +87,7 @@ account-codes-left = { $count ->
     [one] Nur noch 1 Wiederherstellungscode ist übrig
    *[other] Nur noch { $count } Wiederherstellungscodes sind übrig
 }
-account-codes-create = erstellen Sie einen neuen Satz
+account-codes-create = Erstellen Sie einen neuen Satz,
 account-codes-before = bevor Sie einen brauchen.
 account-username = Benutzername
 account-email = E-Mail-Adresse
@@ -139,7 +139,7 @@ reset-title = Neues Passwort festlegen
 reset-password = Neues Passwort
 reset-repeat = Neues Passwort wiederholen
 reset-submit = Neues Passwort speichern
-reset-passkey-text = Ihr Konto meldet sich mit Passkeys an. Falls Sie diese verloren haben, fügen Sie statt eines Passworts einen neuen hinzu:
+reset-passkey-text = Sie melden sich mit Passkeys an. Falls Sie diese verloren haben, fügen Sie statt eines Passworts einen neuen hinzu:
 reset-passkey = Stattdessen einen neuen Passkey hinzufügen
 
 ## /reauth
@@ -230,7 +230,7 @@ passkeys-intro = Ein Passkey meldet Sie mit der Bildschirmsperre Ihres Geräts o
 passkeys-added = hinzugefügt
 passkeys-last-used = zuletzt verwendet
 passkeys-synced = synchronisiert
-passkeys-can-sync = kann synchronisiert werden, ist es noch nicht
+passkeys-can-sync = kann synchronisiert werden, ist es aber noch nicht
 passkeys-this-device = nur dieses Gerät
 passkeys-alone = meldet allein an
 passkeys-second-step = nur als zweiter Schritt
@@ -347,3 +347,6 @@ user-outcome = Ergebnis
 user-delete = Konto löschen
 user-delete-confirm = Geben Sie zur Bestätigung den Benutzernamen ein
 user-delete-submit = { $name } endgültig löschen
+
+## Times that never were
+when-never = nie

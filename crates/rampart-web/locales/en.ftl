@@ -348,3 +348,6 @@ user-outcome = Outcome
 user-delete = Delete the account
 user-delete-confirm = Type the username to confirm
 user-delete-submit = Delete { $name } for ever
+
+## Times that never were
+when-never = never

@@ -102,6 +102,11 @@ impl Catalogues {
                         error: e.to_string(),
                     })?;
                 let file = (path.display().to_string(), text);
+                // `DE.ftl` and `de.ftl` are one language.
+                let lang = lang
+                    .parse::<LanguageIdentifier>()
+                    .map_or_else(|_| lang.to_owned(), |id| id.to_string());
+                let lang = lang.as_str();
                 match sources.iter_mut().find(|(l, _)| l == lang) {
                     Some((_, files)) => files.push(file),
                     None => sources.push((lang.to_owned(), vec![file])),
@@ -134,8 +139,16 @@ impl Catalogues {
     /// The language to answer a request that sent `accept_language` in:
     /// the best of those there are, else the default.
     pub fn negotiate(&self, accept_language: Option<&str>) -> String {
+        // Browsers send a handful of languages; a longer header is cut
+        // (no work grows with what a client sends).
         let requested = accept_language
-            .map(fluent_langneg::parse_accepted_languages)
+            .map(|header| {
+                let mut end = header.len().min(256);
+                while !header.is_char_boundary(end) {
+                    end -= 1;
+                }
+                fluent_langneg::parse_accepted_languages(&header[..end])
+            })
             .unwrap_or_default();
         let available: Vec<&LanguageIdentifier> = self.bundles.iter().map(|(id, _)| id).collect();
         let default = &self.default;
@@ -154,8 +167,17 @@ impl Catalogues {
     /// with `args`; `None` when no catalogue has it.
     pub fn message(&self, lang: &str, key: &str, args: Option<&FluentArgs>) -> Option<String> {
         let wanted: Option<LanguageIdentifier> = lang.parse().ok();
+        // `de-AT` borrows what it lacks from `de`.
+        let parent: Option<LanguageIdentifier> = wanted
+            .as_ref()
+            .and_then(|id| id.language.as_str().parse().ok());
         let english: LanguageIdentifier = unic_langid::langid!("en");
-        let order = [wanted.as_ref(), Some(&self.default), Some(&english)];
+        let order = [
+            wanted.as_ref(),
+            parent.as_ref(),
+            Some(&self.default),
+            Some(&english),
+        ];
         for id in order.into_iter().flatten() {
             let Some((_, bundle)) = self.bundles.iter().find(|(l, _)| l == id) else {
                 continue;
@@ -310,6 +332,23 @@ mod tests {
             catalogues.message("fr", "nav-account", None).unwrap(),
             "Account",
             "a message the added catalogue lacks falls back to English"
+        );
+        std::fs::write(
+            dir.path().join("locales/de-AT.ftl"),
+            "nav-account = Kontoübersicht\n",
+        )
+        .unwrap();
+        let catalogues = Catalogues::load(Some(dir.path()), "en").unwrap();
+        assert_eq!(catalogues.negotiate(Some("de-AT")), "de-AT");
+        assert_eq!(
+            catalogues.message("de-AT", "nav-sign-out", None).unwrap(),
+            "Tschüss",
+            "de-AT borrows what it lacks from de"
+        );
+        assert_eq!(
+            catalogues.negotiate(Some(&"de-DE,".repeat(10_000))),
+            "de",
+            "a huge header is cut, not parsed whole"
         );
         std::fs::write(dir.path().join("locales/de.ftl"), "broken = {\n").unwrap();
         assert!(Catalogues::load(Some(dir.path()), "en").is_err());
