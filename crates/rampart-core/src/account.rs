@@ -310,6 +310,7 @@ impl AccountService {
         let new = NewUser {
             user: user.clone(),
             password_hash: Some(hash),
+            language: client.language.clone(),
         };
         let event = self.audit.event(
             AuditKind::UserRegistered,
@@ -415,6 +416,7 @@ impl AccountService {
         let new = NewUser {
             user: user.clone(),
             password_hash: None,
+            language: client.language.clone(),
         };
         let inserted = self
             .users

@@ -182,15 +182,18 @@ impl EventRules for Alerts {
             AuditKind::PasskeyAdded | AuditKind::PasskeyRemoved => {
                 // A passkey signs in on its own: its owner hears of every
                 // one added or removed, as of a second factor's change.
-                let what = if event.kind == AuditKind::PasskeyAdded {
-                    "added"
+                let change = if event.kind == AuditKind::PasskeyAdded {
+                    "passkey-added"
                 } else {
-                    "removed"
+                    "passkey-removed"
                 };
                 let name = event.details["name"].as_str().unwrap_or_default();
-                let change = format!("changed: the passkey \"{name}\" was {what}");
-                self.mail_user_with(event, MailTemplate::MfaChanged, json!({"change": change}))
-                    .await
+                self.mail_user_with(
+                    event,
+                    MailTemplate::MfaChanged,
+                    json!({"change": change, "name": name}),
+                )
+                .await
             }
             AuditKind::LoginSucceeded => {
                 if self.is_new_device(event).await? {

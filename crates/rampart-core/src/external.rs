@@ -195,6 +195,7 @@ impl IdentityService {
             let new = NewUser {
                 user: user.clone(),
                 password_hash: None,
+                language: client.language.clone(),
             };
             let identity = NewIdentity::of(user.id, profile, now);
             let event = self.audit.event(

@@ -258,6 +258,7 @@ impl Importer {
             NewUser {
                 user,
                 password_hash: Some(stored),
+                language: None,
             },
             family,
         ))

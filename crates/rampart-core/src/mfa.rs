@@ -702,9 +702,11 @@ impl MfaService {
             return Err(MfaError::NotEnrolled);
         }
         self.audit.committed(&event).await;
-        self.mail_change(user, "reset by an operator").await
+        self.mail_change(user, "reset").await
     }
 
+    /// Tells `user` their second factor changed: `change` is `enabled`,
+    /// `disabled` or `reset` (the mail says it in the account's language).
     async fn mail_change(&self, user: &User, change: &str) -> Result<(), MfaError> {
         self.mail(user, MailTemplate::MfaChanged, json!({"change": change}))
             .await

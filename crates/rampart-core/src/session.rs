@@ -329,6 +329,7 @@ impl SessionService {
                 remember_series: None,
                 methods,
             },
+            None,
         )
         .await
     }
@@ -418,6 +419,7 @@ impl SessionService {
                 client.user_agent.clone(),
                 Some(&event),
                 origin,
+                client.language.clone(),
             )
             .await?;
         self.audit.committed(&event).await;
@@ -431,6 +433,7 @@ impl SessionService {
         user_agent: Option<String>,
         event: Option<&crate::audit::AuditEvent>,
         origin: Origin,
+        language: Option<String>,
     ) -> Result<(SecretString, Arc<Session>), SessionError> {
         let token = match origin.kind {
             SessionKind::Browser => generate_token(),
@@ -458,6 +461,7 @@ impl SessionService {
             fresh: origin.remember_series.is_none(),
             remember_series: origin.remember_series,
             methods: origin.methods,
+            language,
         };
         self.repo.insert_session(&new, event).await?;
         if let Some(max) = self.config.max_per_user {

@@ -1,5 +1,7 @@
 //! Mail delivery: renders queued mails with their text and HTML templates
-//! (built in, each replaceable by `TEMPLATES_DIR/mail/NAME.txt|html`) and
+//! (built in, each replaceable by `TEMPLATES_DIR/mail/NAME.txt|html`), in
+//! the language of the account they go to (its words from the shared
+//! catalogues of `rampart-i18n`, subject included), and
 //! sends them by SMTP (lettre, STARTTLS or implicit TLS per the URL), or in
 //! development writes `.eml` files to the outbox folder.
 //!
@@ -14,8 +16,9 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use minijinja::{AutoEscape, Environment};
 use rampart_core::Clock;
-use rampart_core::mail::{MailTemplate, QueuedMail};
+use rampart_core::mail::QueuedMail;
 use rampart_core::ports::OutboxRepo;
+use rampart_i18n::Catalogues;
 use std::path::PathBuf;
 use std::sync::Arc;
 use time::Duration;
@@ -56,22 +59,6 @@ const BUILT_IN: &[(&str, &str)] = built_in!(
     "passkey_clone_suspected.html",
 );
 
-fn subject(template: MailTemplate) -> &'static str {
-    match template {
-        MailTemplate::VerifyEmail => "Confirm your e-mail address",
-        MailTemplate::PasswordReset => "Reset your password",
-        MailTemplate::PasswordChanged => "Your password was changed",
-        MailTemplate::RememberMeTheft => "A copy of your sign-in cookie was used",
-        MailTemplate::EmailChangeConfirm => "Confirm your new e-mail address",
-        MailTemplate::EmailChangeNotice => "Your e-mail address is being changed",
-        MailTemplate::RecoveryCodeUsed => "A recovery code of your account was used",
-        MailTemplate::MfaChanged => "Your two-factor authentication changed",
-        MailTemplate::AccountLocked => "Sign-in to your account was paused",
-        MailTemplate::NewSignIn => "A sign-in from a new device",
-        MailTemplate::PasskeyCloneSuspected => "A copy of one of your passkeys may exist",
-    }
-}
-
 /// Why mail could not be set up or sent.
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
@@ -98,6 +85,7 @@ pub struct Sender {
     transport: Transport,
     from: Mailbox,
     templates: Environment<'static>,
+    catalogues: Arc<Catalogues>,
 }
 
 /// Where mail goes.
@@ -116,6 +104,7 @@ impl Sender {
         destination: Destination,
         from: &str,
         templates_dir: Option<PathBuf>,
+        catalogues: Arc<Catalogues>,
     ) -> Result<Self, MailError> {
         let transport = match destination {
             Destination::Smtp(url) => Transport::Smtp(
@@ -134,34 +123,10 @@ impl Sender {
         let from: Mailbox = from
             .parse()
             .map_err(|e| MailError::Config(format!("smtp_from {from:?}: {e}")))?;
-        let mut env = Environment::new();
-        env.set_auto_escape_callback(|name| {
-            if name.ends_with(".html") {
-                AutoEscape::Html
-            } else {
-                AutoEscape::None
-            }
-        });
-        env.add_filter("when", exact_time);
-        env.set_loader(move |name| {
-            let Some((_, built_in)) = BUILT_IN.iter().find(|(n, _)| *n == name) else {
-                return Ok(None);
-            };
-            if let Some(dir) = &templates_dir {
-                let path = dir.join("mail").join(name);
-                if path.is_file() {
-                    return std::fs::read_to_string(&path).map(Some).map_err(|e| {
-                        minijinja::Error::new(
-                            minijinja::ErrorKind::InvalidOperation,
-                            format!("cannot read {}: {e}", path.display()),
-                        )
-                    });
-                }
-            }
-            Ok(Some((*built_in).to_owned()))
-        });
+        let templates = environment(templates_dir, catalogues.clone());
         for (name, _) in BUILT_IN {
-            env.get_template(name)
+            templates
+                .get_template(name)
                 .map_err(|e| MailError::Template((*name).to_owned(), e.to_string()))?;
         }
         Ok(Self {
@@ -169,13 +134,18 @@ impl Sender {
             clock,
             transport,
             from,
-            templates: env,
+            templates,
+            catalogues,
         })
     }
 
     fn render(&self, queued: &QueuedMail) -> Result<Message, MailError> {
         let name = queued.mail.template.name();
-        let ctx = minijinja::Value::from(minijinja::value::Serde(&queued.mail.context));
+        let lang = self.language(queued.language.as_deref());
+        let ctx = minijinja::context! {
+            lang => lang.as_str(),
+            ..minijinja::Value::from(minijinja::value::Serde(&queued.mail.context))
+        };
         let render = |ext: &str| {
             self.templates
                 .get_template(&format!("{name}.{ext}"))
@@ -191,12 +161,21 @@ impl Sender {
         Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(subject(queued.mail.template))
+            .subject(
+                self.catalogues
+                    .say(&lang, &format!("mail-subject-{name}"), None),
+            )
             .multipart(MultiPart::alternative_plain_html(
                 render("txt")?,
                 render("html")?,
             ))
             .map_err(|e| MailError::Delivery(e.to_string()))
+    }
+
+    /// The language a mail is written in: its account's, if there is a
+    /// catalogue for it, else the site's default.
+    fn language(&self, account: Option<&str>) -> String {
+        self.catalogues.negotiate(account)
     }
 
     async fn deliver(&self, queued: &QueuedMail) -> Result<(), MailError> {
@@ -287,34 +266,184 @@ pub(crate) async fn every<F, Fut>(
     }
 }
 
-/// `{{ t | when }}` in a mail: an RFC 3339 time as people read it, exactly
-/// (`3 December 2026, 06:49:48 UTC`); a mail is read later, so never
-/// "3 minutes ago". Anything else is left as it is.
-fn exact_time(value: minijinja::Value) -> minijinja::Value {
+/// The mail templates: the built-in ones, each replaceable by
+/// `TEMPLATES_DIR/mail/NAME`, with `t("key")` and `| when` in the mail's
+/// language (its `lang`).
+fn environment(
+    templates_dir: Option<PathBuf>,
+    catalogues: Arc<Catalogues>,
+) -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|name| {
+        if name.ends_with(".html") {
+            AutoEscape::Html
+        } else {
+            AutoEscape::None
+        }
+    });
+    rampart_i18n::install(&mut env, catalogues.clone());
+    env.add_filter(
+        "when",
+        move |state: &minijinja::State, value: minijinja::Value| {
+            exact_time(&catalogues, state, value)
+        },
+    );
+    env.set_loader(move |name| {
+        let Some((_, built_in)) = BUILT_IN.iter().find(|(n, _)| *n == name) else {
+            return Ok(None);
+        };
+        if let Some(dir) = &templates_dir {
+            let path = dir.join("mail").join(name);
+            if path.is_file() {
+                return std::fs::read_to_string(&path).map(Some).map_err(|e| {
+                    minijinja::Error::new(
+                        minijinja::ErrorKind::InvalidOperation,
+                        format!("cannot read {}: {e}", path.display()),
+                    )
+                });
+            }
+        }
+        Ok(Some((*built_in).to_owned()))
+    });
+    env
+}
+
+/// `{{ t | when }}` in a mail: an RFC 3339 time as people read it, exactly,
+/// in the mail's language (`3 December 2026, 06:49:48 UTC`); a mail is read
+/// later, so never "3 minutes ago". Anything else is left as it is.
+fn exact_time(
+    catalogues: &Catalogues,
+    state: &minijinja::State,
+    value: minijinja::Value,
+) -> minijinja::Value {
     use time::format_description::well_known::Rfc3339;
     match value
         .as_str()
         .and_then(|text| time::OffsetDateTime::parse(text, &Rfc3339).ok())
     {
-        Some(at) => minijinja::Value::from(rampart_core::when::exact(at)),
+        Some(at) => {
+            let lang = rampart_i18n::language(catalogues, state);
+            minijinja::Value::from(catalogues.exact(&lang, at))
+        }
         None => value,
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
+    use super::*;
+    use rampart_core::mail::MailTemplate;
+
+    fn catalogues() -> Arc<Catalogues> {
+        Arc::new(Catalogues::load(None, "en").unwrap())
+    }
+
+    /// A context with every field some mail uses.
+    fn context(lang: &str) -> minijinja::Value {
+        minijinja::context! {
+            lang => lang,
+            username => "alice",
+            base_url => "https://auth.example.com",
+            link => "https://auth.example.com/verify-email?token=x",
+            minutes => 30,
+            reset => true,
+            new_email => "new@example.com",
+            remaining => 9,
+            change => "passkey-added",
+            name => "<b>Laptop</b>",
+            ip => "192.0.2.1",
+            user_agent => "Firefox",
+            time => "2026-12-03T06:49:48.031400078Z",
+        }
+    }
+
     #[test]
-    fn mails_show_times_for_people() {
-        let mut env = minijinja::Environment::new();
-        env.add_filter("when", super::exact_time);
-        let said = |t: &str| {
-            env.render_str("at {{ t | when }}", minijinja::context! { t => t })
-                .unwrap_or_default()
+    fn mails_show_times_for_people_in_their_language() {
+        let env = environment(None, catalogues());
+        let said = |t: &str, lang: &str| {
+            env.render_str(
+                "at {{ t | when }}",
+                minijinja::context! { t => t, lang => lang },
+            )
+            .unwrap_or_default()
         };
         assert_eq!(
-            said("2026-12-03T06:49:48.031400078Z"),
+            said("2026-12-03T06:49:48.031400078Z", "en"),
             "at 3 December 2026, 06:49:48 UTC"
         );
-        assert_eq!(said("soon"), "at soon");
+        assert_eq!(
+            said("2026-12-03T06:49:48Z", "de"),
+            "at 3. Dezember 2026, 06:49:48 UTC"
+        );
+        assert_eq!(said("soon", "en"), "at soon");
+    }
+
+    #[test]
+    fn every_mail_renders_whole_in_every_shipped_language() {
+        let catalogues = catalogues();
+        let env = environment(None, catalogues.clone());
+        let english = catalogues.keys("en");
+        for (name, text) in BUILT_IN {
+            for key in rampart_i18n::keys_asked_by(text) {
+                assert!(english.iter().any(|k| k == key), "{name} asks for {key}");
+            }
+            for (lang, _) in rampart_i18n::BUILT_IN {
+                let mail = env
+                    .get_template(name)
+                    .unwrap()
+                    .render(context(lang))
+                    .unwrap_or_else(|e| panic!("{name} in {lang}: {e:#}"));
+                assert!(!mail.contains('⟦'), "{name} in {lang}: {mail}");
+                assert!(
+                    mail.contains("alice"),
+                    "{name} in {lang} greets its reader: {mail}"
+                );
+            }
+        }
+        for template in MailTemplate::ALL {
+            for (lang, _) in rampart_i18n::BUILT_IN {
+                let key = format!("mail-subject-{}", template.name());
+                assert!(
+                    catalogues.message(lang, &key, None).is_some(),
+                    "{key} in {lang}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_mail_is_written_in_its_language_and_escapes_what_it_quotes() {
+        let env = environment(None, catalogues());
+        let render = |name: &str, lang: &str| {
+            env.get_template(name)
+                .unwrap()
+                .render(context(lang))
+                .unwrap()
+        };
+        let german = render("mfa_changed.txt", "de");
+        assert!(german.starts_with("Hallo alice,"), "{german}");
+        assert!(
+            german.contains("Der Passkey „<b>Laptop</b>“ wurde hinzugefügt"),
+            "{german}"
+        );
+        let html = render("mfa_changed.html", "de");
+        assert!(html.contains("„&lt;b&gt;Laptop&lt;&#x2f;b&gt;“"), "{html}");
+        assert!(
+            html.contains(
+                "<a href=\"https:&#x2f;&#x2f;auth.example.com&#x2f;password&#x2f;forgot\">"
+            ),
+            "{html}"
+        );
+        let english = render("recovery_code_used.txt", "en");
+        assert!(
+            english.contains("9 unused recovery codes are left."),
+            "{english}"
+        );
+        let german = render("new_sign_in.txt", "de");
+        assert!(
+            german.contains("Zeit: 3. Dezember 2026, 06:49:48 UTC"),
+            "{german}"
+        );
     }
 }

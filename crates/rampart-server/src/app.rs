@@ -407,12 +407,18 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         Some(url) => Destination::Smtp(url.clone()),
         None => Destination::Folder(config.outbox_dir.clone()),
     };
+    let templates = Templates::load(
+        config.templates_dir.clone(),
+        &config.site_name,
+        &config.default_language,
+    )?;
     let mailer = Sender::new(
         Arc::new(store.clone()),
         clock.clone(),
         destination,
         &config.smtp_from,
         config.templates_dir.clone(),
+        templates.catalogues(),
     )?;
     let telemetry = Arc::new(rampart_web::telemetry::Telemetry::new(
         config.metrics_token.clone(),
@@ -441,11 +447,6 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         ),
         None => None,
     };
-    let templates = Templates::load(
-        config.templates_dir.clone(),
-        &config.site_name,
-        &config.default_language,
-    )?;
     let settings = WebSettings {
         base_url: config.base_url.clone(),
         https: config.https(),

@@ -39,6 +39,7 @@ struct OutboxRow {
     context: String,
     attempts: i64,
     created_at: i64,
+    language: Option<String>,
 }
 
 impl Store {
@@ -192,13 +193,15 @@ impl OutboxRepo for Store {
                 "UPDATE outbox SET next_attempt_at = $1 WHERE id IN \
                  (SELECT id FROM outbox WHERE next_attempt_at <= $2 \
                   ORDER BY created_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) \
-                 RETURNING id, user_id, recipient, template, context, attempts, created_at"
+                 RETURNING id, user_id, recipient, template, context, attempts, created_at, \
+                 (SELECT language FROM users WHERE users.id = outbox.user_id) AS language"
             }
             Store::Sqlite(_) => {
                 "UPDATE outbox SET next_attempt_at = $1 WHERE id IN \
                  (SELECT id FROM outbox WHERE next_attempt_at <= $2 \
                   ORDER BY created_at, id LIMIT $3) \
-                 RETURNING id, user_id, recipient, template, context, attempts, created_at"
+                 RETURNING id, user_id, recipient, template, context, attempts, created_at, \
+                 (SELECT language FROM users WHERE users.id = outbox.user_id) AS language"
             }
         };
         let mut rows: Vec<OutboxRow> = on_pool!(self, |pool| sqlx::query_as(sql)
@@ -219,6 +222,7 @@ impl OutboxRepo for Store {
                 Some(QueuedMail {
                     id: row.id,
                     attempts: row.attempts,
+                    language: row.language,
                     mail: OutgoingMail {
                         user_id: row.user_id.as_deref().and_then(UserId::parse),
                         to: Email::from_trusted(row.recipient),

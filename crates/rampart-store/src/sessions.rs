@@ -82,6 +82,18 @@ impl SessionRepo for Store {
         .execute(&mut *tx)
         .await
         .map_err(repo_error)?;
+        if let Some(language) = &new.language {
+            // Written only when it changes (an update fires the account's
+            // cache invalidation).
+            sqlx::query(
+                "UPDATE users SET language = $2 WHERE id = $1 AND (language IS NULL OR language <> $2)",
+            )
+            .bind(new.user_id.to_string())
+            .bind(language)
+            .execute(&mut *tx)
+            .await
+            .map_err(repo_error)?;
+        }
             true
         })
         .map(|_| ())

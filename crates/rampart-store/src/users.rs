@@ -28,8 +28,8 @@ macro_rules! insert_user_rows {
         let new: &NewUser = $new;
         let u = &new.user;
         sqlx::query(
-            "INSERT INTO users (id, username, username_key, email, email_key, email_verified, password_hash, locked, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO users (id, username, username_key, email, email_key, email_verified, password_hash, locked, created_at, language) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(u.id.to_string())
         .bind(u.username.as_str())
@@ -40,6 +40,7 @@ macro_rules! insert_user_rows {
         .bind(&new.password_hash)
         .bind(u.locked)
         .bind(u.created_at.unix_timestamp())
+        .bind(new.language.as_deref())
         .execute($conn)
         .await
         .map_err(repo_error)?;

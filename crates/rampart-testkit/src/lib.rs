@@ -353,6 +353,19 @@ impl TestApp {
     pub fn browser(&self) -> Browser {
         Browser::new(&self.base)
     }
+
+    /// A browser whose every request asks for `accept_language`.
+    pub fn browser_speaking(&self, accept_language: &str) -> Browser {
+        Browser::speaking(&self.base, accept_language)
+    }
+
+    /// Starts the application with its mail going to a new SMTP sink.
+    pub async fn spawn_with_mail(backend: &Backend) -> (TestApp, smtp::SmtpSink) {
+        let sink = smtp::SmtpSink::start().await;
+        let url = format!("smtp://{}", sink.addr);
+        let app = TestApp::spawn_with(backend, move |raw| raw.smtp_url = Some(url)).await;
+        (app, sink)
+    }
 }
 
 /// A client with a cookie jar, like one browser.
@@ -375,9 +388,23 @@ pub fn csrf_from(html: &str) -> Option<String> {
 impl Browser {
     /// A browser for a server running elsewhere (e.g. the real binary).
     pub fn new(base: &str) -> Browser {
+        Self::with_headers(base, reqwest::header::HeaderMap::new())
+    }
+
+    /// A browser whose every request asks for `accept_language`.
+    pub fn speaking(base: &str, accept_language: &str) -> Browser {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Ok(value) = reqwest::header::HeaderValue::from_str(accept_language) {
+            headers.insert(reqwest::header::ACCEPT_LANGUAGE, value);
+        }
+        Self::with_headers(base, headers)
+    }
+
+    fn with_headers(base: &str, headers: reqwest::header::HeaderMap) -> Browser {
         install_crypto_provider();
         let jar = Arc::new(Jar::default());
         let client = Client::builder()
+            .default_headers(headers)
             .cookie_provider(jar.clone())
             .redirect(redirect::Policy::none())
             .build()

@@ -85,13 +85,17 @@ impl SmtpSink {
             if let Some(found) = self
                 .messages()
                 .into_iter()
-                .find(|m| m.contains(&format!("Subject: {subject}")))
+                .find(|m| subject_of(m).contains(subject))
             {
                 return decode_quoted_printable(&found);
             }
             assert!(
                 Instant::now() < deadline,
-                "no mail with subject {subject:?} arrived"
+                "no mail with subject {subject:?} arrived; those that did: {:?}",
+                self.messages()
+                    .iter()
+                    .map(|m| subject_of(m))
+                    .collect::<Vec<_>>()
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -145,6 +149,50 @@ async fn converse(
         }
     }
     Ok(())
+}
+
+/// The `Subject` of a raw message, its RFC 2047 encoded words (how a
+/// subject outside ASCII travels: `=?utf-8?b?…?=`) decoded.
+pub fn subject_of(message: &str) -> String {
+    let Some(start) = message.find("\r\nSubject: ").map(|i| i + 11) else {
+        return String::new();
+    };
+    // The header, with its folded continuation lines.
+    let mut header = String::new();
+    for (n, line) in message[start..].split("\r\n").enumerate() {
+        if n > 0 && !line.starts_with([' ', '\t']) {
+            break;
+        }
+        // Unfolding removes the line break and keeps the white space.
+        header.push_str(if n > 0 { line } else { line.trim_start() });
+    }
+    // White space between two encoded words is not part of the text.
+    let mut decoded = String::new();
+    let mut after_encoded = false;
+    for (n, word) in header.split([' ', '\t']).enumerate() {
+        if word.is_empty() {
+            continue;
+        }
+        let parts: Vec<&str> = word.split('?').collect();
+        let text = match parts.as_slice() {
+            ["=", _charset, encoding, text, "="] if encoding.eq_ignore_ascii_case("b") => {
+                let bytes = data_encoding::BASE64
+                    .decode(text.as_bytes())
+                    .unwrap_or_default();
+                Some(String::from_utf8_lossy(&bytes).into_owned())
+            }
+            ["=", _charset, encoding, text, "="] if encoding.eq_ignore_ascii_case("q") => {
+                Some(decode_quoted_printable(&text.replace('_', " ")))
+            }
+            _ => None,
+        };
+        if n > 0 && !(after_encoded && text.is_some()) {
+            decoded.push(' ');
+        }
+        after_encoded = text.is_some();
+        decoded.push_str(&text.unwrap_or_else(|| word.to_owned()));
+    }
+    decoded
 }
 
 /// Undoes quoted-printable soft breaks and escapes (enough for links).

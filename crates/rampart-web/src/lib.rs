@@ -12,7 +12,7 @@ pub mod charts;
 pub mod cookies;
 pub mod error;
 pub mod extract;
-pub mod i18n;
+pub use rampart_i18n as i18n;
 pub mod middleware;
 pub mod next;
 pub mod render;

@@ -5,7 +5,7 @@
 use crate::i18n::{CatalogueError, Catalogues};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use minijinja::value::{Kwargs, Value};
+use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, HtmlEscape};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -131,13 +131,7 @@ impl Templates {
             }
         });
         env.add_global("site_name", site_name.to_owned());
-        let words = catalogues.clone();
-        env.add_function(
-            "t",
-            move |state: &minijinja::State, key: &str, kwargs: Kwargs| {
-                translate(&words, state, key, &kwargs)
-            },
-        );
+        crate::i18n::install(&mut env, catalogues.clone());
         let words = catalogues.clone();
         env.add_filter("when", move |state: &minijinja::State, value: Value| {
             when(&words, state, value)
@@ -167,6 +161,11 @@ impl Templates {
                 })?;
         }
         Ok(Self { env, catalogues })
+    }
+
+    /// The catalogues of the pages' words (mails share them).
+    pub fn catalogues(&self) -> Arc<Catalogues> {
+        self.catalogues.clone()
     }
 
     /// The language to answer a request that sent `accept_language` in.
@@ -227,41 +226,6 @@ fn units(unit: rampart_core::when::Unit) -> &'static str {
     }
 }
 
-/// The page's language: the request's (`chrome.lang`), or the default.
-fn page_language(catalogues: &Catalogues, state: &minijinja::State) -> String {
-    state
-        .lookup("chrome")
-        .and_then(|chrome| chrome.get_attr("lang").ok())
-        .and_then(|lang| lang.as_str().map(str::to_owned))
-        .filter(|lang| !lang.is_empty())
-        .unwrap_or_else(|| catalogues.negotiate(None))
-}
-
-/// `{{ t("key", name=value) }}`: the message `key` in the page's language;
-/// `⟦key⟧` when no catalogue has it. In HTML the catalogue's words stand
-/// as written (trusted, like the template) and the values are escaped.
-fn translate(
-    catalogues: &Catalogues,
-    state: &minijinja::State,
-    key: &str,
-    kwargs: &Kwargs,
-) -> Result<Value, minijinja::Error> {
-    let html = matches!(state.auto_escape(), AutoEscape::Html);
-    let args = crate::i18n::arguments(kwargs, html)?;
-    let lang = page_language(catalogues, state);
-    let text = catalogues
-        .message(&lang, key, Some(&args))
-        .unwrap_or_else(|| {
-            tracing::warn!(key, lang, "a page asked for a message no catalogue has");
-            crate::i18n::missing(key)
-        });
-    Ok(if html {
-        Value::from_safe_string(text)
-    } else {
-        Value::from(text)
-    })
-}
-
 /// `{{ t | when }}`: an RFC 3339 time as people read it, in the page's
 /// language, relative to the request's clock (`chrome.now`), with the
 /// exact time as its tooltip and the machine-readable one in `datetime`:
@@ -275,12 +239,8 @@ fn when(catalogues: &Catalogues, state: &minijinja::State, value: Value) -> Valu
     let Some(at) = value.as_str().and_then(parse) else {
         // A time that never was ("last used never") in the page's words.
         if value.as_str() == Some("never") {
-            let lang = page_language(catalogues, state);
-            return Value::from(
-                catalogues
-                    .message(&lang, "when-never", None)
-                    .unwrap_or_else(|| crate::i18n::missing("when-never")),
-            );
+            let lang = crate::i18n::language(catalogues, state);
+            return Value::from(catalogues.say(&lang, "when-never", None));
         }
         return value;
     };
@@ -290,32 +250,12 @@ fn when(catalogues: &Catalogues, state: &minijinja::State, value: Value) -> Valu
         .and_then(|now| now.as_str().and_then(parse));
     let at = at.to_offset(time::UtcOffset::UTC);
     let at = at.replace_nanosecond(0).unwrap_or(at);
-    let lang = page_language(catalogues, state);
+    let lang = crate::i18n::language(catalogues, state);
     let say = |key: &str, args: &[(&str, fluent_bundle::FluentValue)]| {
-        let mut fluent = fluent_bundle::FluentArgs::new();
-        for (name, value) in args {
-            fluent.set(*name, value.clone());
-        }
-        catalogues
-            .message(&lang, key, Some(&fluent))
-            .unwrap_or_else(|| crate::i18n::missing(key))
+        catalogues.say_with(&lang, key, args)
     };
-    let date = |at: OffsetDateTime| {
-        let month = say(&format!("month-{}", u8::from(at.month())), &[]);
-        say(
-            "when-date",
-            &[
-                ("day", at.day().into()),
-                ("month", month.into()),
-                ("year", at.year().into()),
-            ],
-        )
-    };
-    let clock = format!("{:02}:{:02}:{:02}", at.hour(), at.minute(), at.second());
-    let exact = say(
-        "when-exact",
-        &[("date", date(at).into()), ("time", clock.into())],
-    );
+    let date = |at: OffsetDateTime| catalogues.date(&lang, at);
+    let exact = catalogues.exact(&lang, at);
     let said = match now.map(|now| relative(at, now)) {
         None => exact.clone(),
         Some(Relative::JustNow) => say("when-just-now", &[]),
@@ -378,6 +318,17 @@ mod tests {
             }
         }
         assert!(seen >= 10, "only {seen} password fields found");
+    }
+
+    #[test]
+    fn every_key_a_template_asks_for_exists() {
+        let catalogues = crate::i18n::Catalogues::load(None, "en").unwrap();
+        let english = catalogues.keys("en");
+        for (name, text) in BUILT_IN {
+            for key in crate::i18n::keys_asked_by(text) {
+                assert!(english.iter().any(|k| k == key), "{name} asks for {key}");
+            }
+        }
     }
 
     #[test]

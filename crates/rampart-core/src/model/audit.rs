@@ -35,6 +35,10 @@ pub struct ClientMeta {
     /// The known-device cookie the browser presented, unchecked (see
     /// [`crate::device`]); never written to the trail.
     pub known_device: Option<secrecy::SecretString>,
+    /// The language the client asked for (`Accept-Language`, negotiated
+    /// against the catalogues there are); a sign-in or registration records
+    /// it as the account's, for its mails. Never written to the trail.
+    pub language: Option<String>,
 }
 
 impl ClientMeta {

@@ -49,6 +49,9 @@ pub struct NewSession {
     pub remember_series: Option<String>,
     /// How its holder proved themselves.
     pub methods: AuthMethods,
+    /// The language the browser asked for, recorded as its account's (the
+    /// language of its mails): `None` leaves the account's as it is.
+    pub language: Option<String>,
 }
 
 impl NewSession {

@@ -341,6 +341,8 @@ pub struct NewUser {
     /// Its PHC password hash (`None`: it signs in only through an external
     /// identity).
     pub password_hash: Option<String>,
+    /// The language its mails are written in (`None`: the site's default).
+    pub language: Option<String>,
 }
 
 #[cfg(test)]

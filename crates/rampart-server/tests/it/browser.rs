@@ -134,10 +134,10 @@ async fn totp_enrolment_and_sign_in_in_headless_chromium() {
 /// Every page (anonymous, signed-in, administrator, error) at 375 px in
 /// both palettes: axe finds nothing serious, nothing scrolls sideways, the
 /// header has the menu and Sign out, and times are for people; a German
-/// browser gets German pages.
+/// browser gets German pages, and its account German mail.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_is_accessible_phone_sized_and_has_the_header_in_headless_chromium() {
-    let app = TestApp::spawn(&Backend::Sqlite).await;
+    let (app, sink) = TestApp::spawn_with_mail(&Backend::Sqlite).await;
     rampart_testkit::api::Api::new(&app)
         .signup("e2e_admin")
         .await;
@@ -166,6 +166,13 @@ async fn every_page_is_accessible_phone_sized_and_has_the_header_in_headless_chr
         stdout.contains("the account page greets in German: Hallo, e2e_deutsch"),
         "{stdout}"
     );
+    // The account the German browser made gets its mail in German.
+    let mail = sink
+        .wait_for_subject("Bestätigen Sie Ihre E-Mail-Adresse")
+        .await;
+    assert!(mail.contains("To: e2e_deutsch@example.com"), "{mail}");
+    assert!(mail.contains("Hallo e2e_deutsch,"), "{mail}");
+    assert!(mail.contains("Meine E-Mail-Adresse bestätigen"), "{mail}");
     assert!(
         stdout.lines().filter(|l| l.starts_with("ok: ")).count() > 150,
         "{stdout}"

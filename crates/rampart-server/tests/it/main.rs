@@ -52,6 +52,7 @@ mod hostile;
 mod https;
 mod import;
 mod instance_loss;
+mod languages;
 mod ldap;
 mod lifecycle;
 mod lockout;

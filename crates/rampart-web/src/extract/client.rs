@@ -1,4 +1,5 @@
-//! Who is on the other end: the client's IP address and user agent.
+//! Who is on the other end: the client's IP address, user agent and
+//! language.
 //!
 //! The address is the socket peer, unless the peer is one of the configured
 //! trusted proxies; then `X-Forwarded-For` is read from the right, skipping
@@ -22,6 +23,9 @@ pub struct ClientInfo {
     /// The known-device cookie, if the browser sent one (checked by the
     /// domain against the account signing in).
     pub known_device: Option<secrecy::SecretString>,
+    /// The language of the catalogues that `Accept-Language` asks for,
+    /// when it was sent.
+    pub language: Option<String>,
 }
 
 impl ClientInfo {
@@ -31,6 +35,7 @@ impl ClientInfo {
             ip: self.ip,
             user_agent: self.user_agent.clone(),
             known_device: self.known_device.clone(),
+            language: self.language.clone(),
         }
     }
 }
@@ -63,6 +68,16 @@ pub fn client_ip(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpNet]) -
     Some(client)
 }
 
+/// The language `Accept-Language` asks for, among the catalogues there
+/// are; `None` when the client sent none (an API client's sign-in leaves the
+/// account's language as it is).
+pub fn asked_language(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(|asked| state.templates.negotiate(Some(asked)))
+}
+
 impl FromRequestParts<AppState> for ClientInfo {
     type Rejection = Infallible;
 
@@ -82,6 +97,7 @@ impl FromRequestParts<AppState> for ClientInfo {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
             known_device: crate::cookies::known_device_token(&state.settings, &parts.headers),
+            language: asked_language(state, &parts.headers),
         })
     }
 }

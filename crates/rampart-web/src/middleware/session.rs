@@ -73,6 +73,9 @@ impl Client {
             ip: self.ip,
             user_agent: self.user_agent.clone(),
             known_device: None,
+            // A restored session keeps the account's language (negotiating
+            // on every request would cost every page).
+            language: None,
         }
     }
 

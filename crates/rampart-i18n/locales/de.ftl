@@ -350,3 +350,64 @@ user-delete-submit = { $name } endgültig löschen
 
 ## Times that never were
 when-never = nie
+
+## Mails: der Betreff jeder Mail, dann ihre Sätze.
+mail-subject-verify_email = Bestätigen Sie Ihre E-Mail-Adresse
+mail-subject-password_reset = Setzen Sie Ihr Passwort zurück
+mail-subject-password_changed = Ihr Passwort wurde geändert
+mail-subject-remember_me_theft = Eine Kopie Ihres Anmelde-Cookies wurde benutzt
+mail-subject-email_change_confirm = Bestätigen Sie Ihre neue E-Mail-Adresse
+mail-subject-email_change_notice = Ihre E-Mail-Adresse wird geändert
+mail-subject-recovery_code_used = Ein Wiederherstellungscode Ihres Kontos wurde benutzt
+mail-subject-mfa_changed = Ihre Zwei-Faktor-Authentifizierung wurde geändert
+mail-subject-account_locked = Die Anmeldung bei Ihrem Konto wurde angehalten
+mail-subject-new_sign_in = Eine Anmeldung von einem neuen Gerät
+mail-subject-passkey_clone_suspected = Von einem Ihrer Passkeys existiert vielleicht eine Kopie
+mail-hello = Hallo { $username },
+mail-link-once-24h = Der Link funktioniert einmal und läuft in 24 Stunden ab.
+mail-not-you-reset = Wenn Sie das nicht waren, setzen Sie Ihr Passwort sofort unter { $url } zurück und benachrichtigen Sie den Betreiber der Website.
+mail-not-you-reset-html = Wenn Sie das nicht waren, <a href="{ $url }">setzen Sie Ihr Passwort</a> sofort zurück und benachrichtigen Sie den Betreiber der Website.
+mail-verify-open = Bitte bestätigen Sie Ihre E-Mail-Adresse, indem Sie diesen Link öffnen:
+mail-verify-short = Bitte bestätigen Sie Ihre E-Mail-Adresse:
+mail-verify-button = Meine E-Mail-Adresse bestätigen
+mail-verify-ignore = Wenn Sie kein Konto angelegt haben, ignorieren Sie diese Mail.
+mail-reset-asked = Jemand hat verlangt, das Passwort Ihres Kontos zurückzusetzen.
+mail-reset-open = Um ein neues Passwort zu wählen, öffnen Sie:
+mail-reset-button = Ein neues Passwort wählen
+mail-reset-expiry = Der Link funktioniert einmal und läuft in { $minutes } Minuten ab. Wenn Sie das nicht waren, ignorieren Sie diese Mail: Ihr Passwort bleibt, wie es ist.
+mail-changed-reset = Das Passwort Ihres Kontos wurde soeben mit einem Link zurückgesetzt, den wir Ihnen gemailt haben. Alles, was noch als Ihr Konto handeln konnte, ist beendet: jede Sitzung, jeder Browser mit „Angemeldet bleiben“, jedes bekannte Gerät und jedes persönliche Zugriffstoken. Melden Sie sich mit dem neuen Passwort wieder an und erstellen Sie neue Tokens, wo Sie sie brauchen.
+mail-changed = Das Passwort Ihres Kontos wurde soeben geändert, und jede Sitzung wurde abgemeldet.
+mail-theft = Jemand hat eine Kopie des Cookies „Angemeldet bleiben“ eines Ihrer Browser vorgelegt. Wir haben damit niemanden angemeldet und dieses Cookie abgeschaltet.
+mail-theft-advice = Wenn Sie das nicht erwartet haben, ändern Sie Ihr Passwort und prüfen Sie, wo Sie angemeldet sind (Konto, dann „Wo Sie angemeldet sind“).
+mail-email-confirm-open = Um diese Adresse zur E-Mail-Adresse Ihres Kontos zu machen, öffnen Sie:
+mail-email-confirm-short = Um diese Adresse zur E-Mail-Adresse Ihres Kontos zu machen:
+mail-email-confirm-button = Meine neue E-Mail-Adresse bestätigen
+mail-email-confirm-ignore = Wenn Sie das nicht verlangt haben, ignorieren Sie diese Mail.
+mail-email-notice = Jemand, der bei Ihrem Konto angemeldet ist, hat verlangt, seine E-Mail-Adresse in { $address } zu ändern. Die Änderung geschieht erst, wenn diese Adresse sie bestätigt.
+mail-email-notice-advice = Wenn Sie das nicht waren, ändern Sie Ihr Passwort sofort unter { $url } und benachrichtigen Sie den Betreiber der Website.
+mail-email-notice-advice-html = Wenn Sie das nicht waren, <a href="{ $url }">ändern Sie Ihr Passwort</a> sofort und benachrichtigen Sie den Betreiber der Website.
+mail-recovery-used = Soeben wurde ein Wiederherstellungscode Ihres Kontos zur Anmeldung benutzt. { $remaining ->
+    [one] Ein unbenutzter Wiederherstellungscode ist übrig.
+   *[other] { $remaining } unbenutzte Wiederherstellungscodes sind übrig.
+}
+mail-recovery-advice = Wenn Sie das nicht waren, kennt jemand Ihr Passwort und hat einen Ihrer Wiederherstellungscodes: Setzen Sie Ihr Passwort sofort unter { $reset } zurück, erstellen Sie unter { $codes } neue Wiederherstellungscodes und benachrichtigen Sie den Betreiber der Website.
+mail-recovery-advice-html = Wenn Sie das nicht waren, kennt jemand Ihr Passwort und hat einen Ihrer Wiederherstellungscodes: <a href="{ $reset }">Setzen Sie Ihr Passwort</a> sofort zurück, <a href="{ $codes }">erstellen Sie neue Wiederherstellungscodes</a> und benachrichtigen Sie den Betreiber der Website.
+mail-mfa-changed = { $change ->
+    [enabled] Die Zwei-Faktor-Authentifizierung Ihres Kontos wurde soeben eingeschaltet.
+    [disabled] Die Zwei-Faktor-Authentifizierung Ihres Kontos wurde soeben ausgeschaltet.
+    [passkey-added] Die Zwei-Faktor-Authentifizierung Ihres Kontos wurde soeben geändert: Der Passkey „{ $name }“ wurde hinzugefügt.
+    [passkey-removed] Die Zwei-Faktor-Authentifizierung Ihres Kontos wurde soeben geändert: Der Passkey „{ $name }“ wurde entfernt.
+   *[reset] Die Zwei-Faktor-Authentifizierung Ihres Kontos wurde soeben von einem Betreiber zurückgesetzt.
+}
+mail-locked = Die Anmeldung bei Ihrem Konto wurde nach mehreren falschen Passwörtern oder Codes für eine Weile angehalten (letzter Versuch von { $ip } am { $time }).
+mail-locked-advice = Wenn Sie das waren, warten Sie ein paar Minuten und versuchen Sie es erneut, oder setzen Sie Ihr Passwort unter { $reset } zurück. Wenn nicht, versucht jemand, Ihr Passwort zu erraten: Wählen Sie ein langes, einzigartiges und schalten Sie unter { $mfa } die Zwei-Faktor-Authentifizierung ein.
+mail-locked-advice-html = Wenn Sie das waren, warten Sie ein paar Minuten und versuchen Sie es erneut, oder <a href="{ $reset }">setzen Sie Ihr Passwort zurück</a>. Wenn nicht, versucht jemand, Ihr Passwort zu erraten: Wählen Sie ein langes, einzigartiges und <a href="{ $mfa }">schalten Sie die Zwei-Faktor-Authentifizierung ein</a>.
+mail-new-sign-in = Ihr Konto wurde soeben von einem Gerät oder Netz angemeldet, das es noch nicht benutzt hat:
+mail-address = Adresse
+mail-browser = Browser
+mail-time = Zeit
+mail-new-sign-in-advice = Wenn Sie das waren, ist nichts zu tun. Wenn nicht, setzen Sie Ihr Passwort sofort unter { $reset } zurück und melden Sie die anderen Sitzungen unter { $sessions } ab.
+mail-new-sign-in-advice-html = Wenn Sie das waren, ist nichts zu tun. Wenn nicht, <a href="{ $reset }">setzen Sie Ihr Passwort sofort zurück</a> und <a href="{ $sessions }">melden Sie die anderen Sitzungen ab</a>.
+mail-clone = Jemand hat versucht, sich mit einem Ihrer Passkeys bei Ihrem Konto anzumelden, aber der Zähler des Passkeys war niedriger als bei seiner letzten Benutzung. Das kann bedeuten, dass eine Kopie des Passkeys existiert. Wir haben niemanden angemeldet.
+mail-clone-advice = Wenn Sie das nicht erwartet haben, entfernen Sie diesen Passkey (Konto, dann „Passkeys“), fügen Sie einen neuen hinzu und prüfen Sie, wo Sie angemeldet sind (Konto, dann „Wo Sie angemeldet sind“).
+mail-unknown-address = unbekannt

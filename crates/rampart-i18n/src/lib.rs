@@ -1,18 +1,24 @@
-//! Languages: the pages' words in Fluent catalogues, one `.ftl` per
-//! language (`locales/en.ftl`, `locales/de.ftl`), built into the binary.
-//! An operator adds a language, or changes some words, with
-//! `TEMPLATES_DIR/locales/LANG.ftl`: its messages override the built-in
-//! ones of that language. Each request's language is negotiated from its
-//! `Accept-Language` against the catalogues there are, falling back to
+//! Languages: the words of pages, mails and error messages in Fluent
+//! catalogues, one `.ftl` per language (`locales/en.ftl`, `locales/de.ftl`),
+//! built into the binary and shared by `rampart-web` (pages) and
+//! `rampart-notify` (mails). An operator adds a language, or changes some
+//! words, with `TEMPLATES_DIR/locales/LANG.ftl`: its messages override the
+//! built-in ones of that language. A page's language is negotiated from the
+//! request's `Accept-Language` against the catalogues there are; a mail's is
+//! the one its account last signed in with; both fall back to
 //! `site.default_language`. Templates ask for words with
 //! `{{ t("key", count=3) }}`; a key no catalogue has renders as `⟦key⟧`
-//! (a test renders every page and looks for that marker). A catalogue's
-//! words are trusted like the templates (an operator's own); the values a
-//! template puts into them are escaped.
+//! (tests render every page and mail and look for that marker). A
+//! catalogue's words are trusted like the templates (an operator's own); the
+//! values a template puts into them are escaped.
 
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use minijinja::value::{Kwargs, Value};
+use minijinja::{AutoEscape, Environment};
 use std::path::Path;
+use std::sync::Arc;
+use time::OffsetDateTime;
 use unic_langid::LanguageIdentifier;
 
 /// The languages Rampart ships, with their catalogues.
@@ -237,6 +243,112 @@ pub fn arguments(
     Ok(args)
 }
 
+/// The message keys `template` (a template's text) asks for with `t("…")`.
+pub fn keys_asked_by(template: &str) -> Vec<&str> {
+    template
+        .split("t(\"")
+        .skip(1)
+        .filter_map(|part| part.find('"').map(|end| &part[..end]))
+        .collect()
+}
+
+/// Gives `env` the `t("key", name=value)` function, which reads `catalogues`
+/// in the language of what is rendered (see [`language`]).
+pub fn install(env: &mut Environment<'static>, catalogues: Arc<Catalogues>) {
+    env.add_function(
+        "t",
+        move |state: &minijinja::State, key: &str, kwargs: Kwargs| {
+            translate(&catalogues, state, key, &kwargs)
+        },
+    );
+}
+
+/// The language of what is being rendered: a mail's `lang`, a page's
+/// `chrome.lang`, else the default.
+pub fn language(catalogues: &Catalogues, state: &minijinja::State) -> String {
+    let lang = |value: Option<Value>| {
+        value
+            .and_then(|lang| lang.as_str().map(str::to_owned))
+            .filter(|lang| !lang.is_empty())
+    };
+    lang(state.lookup("lang"))
+        .or_else(|| {
+            lang(
+                state
+                    .lookup("chrome")
+                    .and_then(|chrome| chrome.get_attr("lang").ok()),
+            )
+        })
+        .unwrap_or_else(|| catalogues.negotiate(None))
+}
+
+/// `{{ t("key", name=value) }}`: the message `key` in the language of what
+/// is rendered; `⟦key⟧` when no catalogue has it. In HTML the catalogue's
+/// words stand as written (trusted, like the template) and the values are
+/// escaped.
+fn translate(
+    catalogues: &Catalogues,
+    state: &minijinja::State,
+    key: &str,
+    kwargs: &Kwargs,
+) -> Result<Value, minijinja::Error> {
+    let html = matches!(state.auto_escape(), AutoEscape::Html);
+    let args = arguments(kwargs, html)?;
+    let lang = language(catalogues, state);
+    let text = catalogues.say(&lang, key, Some(&args));
+    Ok(if html {
+        Value::from_safe_string(text)
+    } else {
+        Value::from(text)
+    })
+}
+
+impl Catalogues {
+    /// The message `key` in `lang`, with `args`; `⟦key⟧` (logged) when no
+    /// catalogue has it.
+    pub fn say(&self, lang: &str, key: &str, args: Option<&FluentArgs>) -> String {
+        self.message(lang, key, args).unwrap_or_else(|| {
+            tracing::warn!(key, lang, "a message no catalogue has was asked for");
+            missing(key)
+        })
+    }
+
+    /// The message `key` in `lang` with the arguments `args`.
+    pub fn say_with(&self, lang: &str, key: &str, args: &[(&str, FluentValue<'_>)]) -> String {
+        let mut fluent = FluentArgs::new();
+        for (name, value) in args {
+            fluent.set(*name, value.clone());
+        }
+        self.say(lang, key, Some(&fluent))
+    }
+
+    /// The day of `at` (UTC) in `lang`: `3 December 2026`, `3. Dezember 2026`.
+    pub fn date(&self, lang: &str, at: OffsetDateTime) -> String {
+        let at = at.to_offset(time::UtcOffset::UTC);
+        let month = self.say(lang, &format!("month-{}", u8::from(at.month())), None);
+        self.say_with(
+            lang,
+            "when-date",
+            &[
+                ("day", at.day().into()),
+                ("month", month.into()),
+                ("year", at.year().into()),
+            ],
+        )
+    }
+
+    /// `at` to the second, in UTC, in `lang`: `3 December 2026, 06:49:48 UTC`.
+    pub fn exact(&self, lang: &str, at: OffsetDateTime) -> String {
+        let at = at.to_offset(time::UtcOffset::UTC);
+        let clock = format!("{:02}:{:02}:{:02}", at.hour(), at.minute(), at.second());
+        self.say_with(
+            lang,
+            "when-exact",
+            &[("date", self.date(lang, at).into()), ("time", clock.into())],
+        )
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -253,18 +365,6 @@ mod tests {
             let extra: Vec<_> = keys.iter().filter(|k| !english.contains(k)).collect();
             assert!(missing.is_empty(), "{lang} lacks {missing:?}");
             assert!(extra.is_empty(), "{lang} has keys English lacks: {extra:?}");
-        }
-    }
-
-    #[test]
-    fn every_key_a_template_asks_for_exists() {
-        let catalogues = Catalogues::load(None, "en").unwrap();
-        let english = catalogues.keys("en");
-        for (name, text) in crate::render::BUILT_IN {
-            for part in text.split("t(\"").skip(1) {
-                let key = &part[..part.find('"').unwrap()];
-                assert!(english.iter().any(|k| k == key), "{name} asks for {key}");
-            }
         }
     }
 

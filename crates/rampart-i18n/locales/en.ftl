@@ -351,3 +351,65 @@ user-delete-submit = Delete { $name } for ever
 
 ## Times that never were
 when-never = never
+
+## Mails: the subject of each, then its sentences. A mail is in the
+## language its account last signed in with, else the site's default.
+mail-subject-verify_email = Confirm your e-mail address
+mail-subject-password_reset = Reset your password
+mail-subject-password_changed = Your password was changed
+mail-subject-remember_me_theft = A copy of your sign-in cookie was used
+mail-subject-email_change_confirm = Confirm your new e-mail address
+mail-subject-email_change_notice = Your e-mail address is being changed
+mail-subject-recovery_code_used = A recovery code of your account was used
+mail-subject-mfa_changed = Your two-factor authentication changed
+mail-subject-account_locked = Sign-in to your account was paused
+mail-subject-new_sign_in = A sign-in from a new device
+mail-subject-passkey_clone_suspected = A copy of one of your passkeys may exist
+mail-hello = Hello { $username },
+mail-link-once-24h = The link works once and expires in 24 hours.
+mail-not-you-reset = If this was not you, reset your password at once at { $url } and tell the site's operator.
+mail-not-you-reset-html = If this was not you, <a href="{ $url }">reset your password</a> at once and tell the site's operator.
+mail-verify-open = Please confirm your e-mail address by opening this link:
+mail-verify-short = Please confirm your e-mail address:
+mail-verify-button = Confirm my e-mail address
+mail-verify-ignore = If you did not create an account, ignore this mail.
+mail-reset-asked = Someone asked to reset the password of your account.
+mail-reset-open = To choose a new password, open:
+mail-reset-button = Choose a new password
+mail-reset-expiry = The link works once and expires in { $minutes } minutes. If it was not you, ignore this mail: your password stays as it is.
+mail-changed-reset = The password of your account was just reset with a link mailed to you. Everything that could still act as your account has ended: every session, every "keep me signed in" browser, every known device and every personal access token. Sign in again with the new password, and create new tokens where you need them.
+mail-changed = The password of your account was just changed, and every session was signed out.
+mail-theft = Someone presented a copy of the "keep me signed in" cookie of one of your browsers. We signed nobody in with it and turned that cookie off.
+mail-theft-advice = If you did not expect this, change your password and check where you are signed in (Account, then "Where you are signed in").
+mail-email-confirm-open = To make this your account's e-mail address, open:
+mail-email-confirm-short = To make this your account's e-mail address:
+mail-email-confirm-button = Confirm my new e-mail address
+mail-email-confirm-ignore = If you did not ask for this, ignore this mail.
+mail-email-notice = Someone signed in to your account asked to change its e-mail address to { $address }. The change happens only when that address confirms it.
+mail-email-notice-advice = If this was not you, change your password at once at { $url } and tell the site's operator.
+mail-email-notice-advice-html = If this was not you, <a href="{ $url }">change your password</a> at once and tell the site's operator.
+mail-recovery-used = A recovery code of your account was just used to sign in. { $remaining ->
+    [one] One unused recovery code is left.
+   *[other] { $remaining } unused recovery codes are left.
+}
+mail-recovery-advice = If this was not you, someone knows your password and has one of your recovery codes: reset your password at once at { $reset }, create new recovery codes at { $codes }, and tell the site's operator.
+mail-recovery-advice-html = If this was not you, someone knows your password and has one of your recovery codes: <a href="{ $reset }">reset your password</a> at once, <a href="{ $codes }">create new recovery codes</a>, and tell the site's operator.
+mail-mfa-changed = { $change ->
+    [enabled] Two-factor authentication of your account was just enabled.
+    [disabled] Two-factor authentication of your account was just disabled.
+    [passkey-added] Two-factor authentication of your account was just changed: the passkey "{ $name }" was added.
+    [passkey-removed] Two-factor authentication of your account was just changed: the passkey "{ $name }" was removed.
+   *[reset] Two-factor authentication of your account was just reset by an operator.
+}
+mail-locked = Sign-in to your account was paused for a while after several wrong passwords or codes (last attempt from { $ip } at { $time }).
+mail-locked-advice = If this was you, wait a few minutes and try again, or reset your password at { $reset }. If it was not you, someone is guessing your password: choose a long unique one and turn on two-factor authentication at { $mfa }.
+mail-locked-advice-html = If this was you, wait a few minutes and try again, or <a href="{ $reset }">reset your password</a>. If it was not you, someone is guessing your password: choose a long unique one and <a href="{ $mfa }">turn on two-factor authentication</a>.
+mail-new-sign-in = Your account was just signed in to from a device or network it has not used before:
+mail-address = address
+mail-browser = browser
+mail-time = time
+mail-new-sign-in-advice = If this was you, there is nothing to do. If not, reset your password at once at { $reset } and sign out the other sessions at { $sessions }.
+mail-new-sign-in-advice-html = If this was you, there is nothing to do. If not, <a href="{ $reset }">reset your password</a> at once and <a href="{ $sessions }">sign out the other sessions</a>.
+mail-clone = Someone tried to sign in to your account with one of your passkeys, but the passkey's counter was lower than at its last use. That can mean a copy of the passkey exists. We did not sign them in.
+mail-clone-advice = If you did not expect this, remove that passkey (Account, then "Passkeys"), add a new one, and check where you are signed in (Account, then "Where you are signed in").
+mail-unknown-address = unknown
