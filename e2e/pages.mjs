@@ -77,7 +77,7 @@ try {
   await page.getByLabel("Repeat the password").fill(password);
   await page.getByRole("button", { name: "Create account" }).click();
   await page.waitForURL(`${base}/account`);
-  const signedIn = ["/account", "/account/sessions", "/account/password", "/account/mfa/totp", "/account/passkeys", "/account/tokens", "/account/email", "/account/delete", "/reauth", "/no-such-page"];
+  const signedIn = ["/account", "/account/sessions", "/account/password", "/account/mfa/totp", "/account/passkeys", "/account/tokens", "/account/language", "/account/email", "/account/delete", "/reauth", "/no-such-page"];
   for (const path of signedIn) {
     await inspect(page, path, "person");
   }
@@ -108,7 +108,7 @@ try {
   check((await seite.textContent("h1")).includes("Hallo, e2e_deutsch"), "the account page greets in German: Hallo, e2e_deutsch");
   check((await seite.locator("time").first().innerText()) === "gerade eben", "times are said in German: gerade eben");
   check(await seite.getByRole("button", { name: "Abmelden" }).isVisible(), "the header's sign-out reads Abmelden");
-  for (const path of ["/account", "/account/sessions", "/account/password", "/account/mfa/totp", "/account/passkeys", "/account/tokens", "/account/email", "/account/delete", "/reauth", "/no-such-page"]) {
+  for (const path of ["/account", "/account/sessions", "/account/password", "/account/mfa/totp", "/account/passkeys", "/account/tokens", "/account/language", "/account/email", "/account/delete", "/reauth", "/no-such-page"]) {
     const response = await seite.goto(`${base}${path}`);
     const results = await new AxeBuilder({ page: seite }).analyze();
     const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
@@ -117,6 +117,10 @@ try {
     check(!text.includes("⟦"), `${path} in German: no missing message (${response.status()})`);
     check((await seite.getAttribute("html", "lang")) === "de", `${path} in German: <html lang="de">`);
   }
+  await seite.goto(`${base}/no-such-page`);
+  check((await seite.textContent("h1")).trim() === "Seite nicht gefunden", "error pages are in German: Seite nicht gefunden");
+  await seite.goto(`${base}/account/sessions`);
+  check((await seite.textContent("body")).includes("Unbekanntes Gerät") || (await seite.textContent("body")).includes(" unter "), "devices are named in German");
   await seite.goto(`${base}/account/passkeys`);
   check((await seite.textContent("h1")).trim() === "Passkeys" && (await seite.textContent("#passkeys")).includes("Sie haben noch keinen Passkey"), "the passkeys page is in German");
   await seite.goto(`${base}/account/mfa/totp`);

@@ -147,7 +147,7 @@ pub enum AdminError {
     /// The operator may not act on this account, or grant these roles: the
     /// account (or the role) holds a permission the operator lacks.
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(crate::model::Words),
     /// The action would leave no account with the `admin` role.
     #[error("this would leave no administrator: give another account the admin role first")]
     LastAdministrator,
@@ -298,6 +298,7 @@ impl AccountService {
         {
             problems.push(FieldProblem::new(
                 "password_confirm",
+                "problem-passwords-differ",
                 "The two passwords do not match.",
             ));
         }
@@ -346,10 +347,12 @@ impl AccountService {
             Err(RepoError::Conflict(field)) => Err(RegisterError::Conflict(match field {
                 UniqueField::Email => FieldProblem::new(
                     "email",
+                    "problem-email-taken",
                     "An account with this e-mail address already exists; sign in or reset your password instead.",
                 ),
                 _ => FieldProblem::new(
                     "username",
+                    "problem-username-taken",
                     "This username is already taken; choose another.",
                 ),
             })),
@@ -870,6 +873,18 @@ impl AccountService {
         self.audit.committed(&event).await;
         self.recovery.password_changed(user, keep).await?;
         Ok(())
+    }
+
+    /// The language `user`'s mails are written in (`None`: the site's
+    /// default).
+    pub async fn mail_language(&self, user: UserId) -> Result<Option<String>, RepoError> {
+        self.users.language(user).await
+    }
+
+    /// `user` chooses the language of their mails (one the web layer has a
+    /// catalogue for).
+    pub async fn set_mail_language(&self, user: UserId, language: &str) -> Result<(), RepoError> {
+        self.users.set_language(user, language).await
     }
 
     /// An account by id.

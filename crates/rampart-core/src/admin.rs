@@ -16,6 +16,7 @@ use crate::account::AdminError;
 use crate::audit::{AuditTrail, ClientMeta, Outcome};
 use crate::clock::Clock;
 use crate::mfa::MfaService;
+use crate::model::Words;
 use crate::model::audit::AuditKind;
 use crate::model::mfa::ResetReason;
 use crate::model::{RoleName, User, UserId};
@@ -248,10 +249,16 @@ impl AdminService {
         if missing.is_empty() {
             return Ok(());
         }
-        Err(AdminError::Forbidden(format!(
-            "This account holds permissions your roles do not grant ({}), so you cannot act on it.",
-            missing.join(", ")
-        )))
+        let missing = missing.join(", ");
+        Err(AdminError::Forbidden(
+            Words::new(
+                "error-admin-outranked",
+                format!(
+                    "This account holds permissions your roles do not grant ({missing}), so you cannot act on it."
+                ),
+            )
+            .with("permissions", missing),
+        ))
     }
 
     /// Refuses unless `operator` may give `target` the roles `roles`: it
@@ -278,18 +285,30 @@ impl AdminService {
             && !everything
             && let Some(added) = roles.iter().find(|r| !by.roles.contains(r))
         {
-            return Err(AdminError::Forbidden(format!(
-                "You cannot give yourself the role {:?}; ask an administrator.",
-                added.as_str()
-            )));
+            return Err(AdminError::Forbidden(
+                Words::new(
+                    "error-admin-own-role",
+                    format!(
+                        "You cannot give yourself the role {:?}; ask an administrator.",
+                        added.as_str()
+                    ),
+                )
+                .with("role", added.as_str()),
+            ));
         }
         for role in roles {
             let carried = self.roles.permissions_of_role(role.as_str());
             if !carried.is_subset(&own) {
-                return Err(AdminError::Forbidden(format!(
-                    "The role {:?} carries permissions your roles do not grant, so you cannot give it.",
-                    role.as_str()
-                )));
+                return Err(AdminError::Forbidden(
+                    Words::new(
+                        "error-admin-role-outranks",
+                        format!(
+                            "The role {:?} carries permissions your roles do not grant, so you cannot give it.",
+                            role.as_str()
+                        ),
+                    )
+                    .with("role", role.as_str()),
+                ));
             }
         }
         Ok(())

@@ -40,7 +40,7 @@ pub use admin::AdminService;
 pub use audit::{AuditTrail, ClientMeta, Outcome};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use mfa::{MfaConfig, MfaError, MfaRequirement, MfaService};
-pub use model::{Email, FieldProblem, RoleName, User, UserId, Username};
+pub use model::{Email, FieldProblem, RoleName, User, UserId, Username, Words};
 pub use permission::{Permission, RoleBook};
 pub use ports::{
     OneTimeTokenRepo, OutboxRepo, RememberRepo, RepoError, SessionRepo, TokenRepo, UserRepo,

@@ -273,13 +273,19 @@ fn credential_context(user: UserId, credential_id: &str) -> Vec<u8> {
 pub fn parse_name(name: &str) -> Result<String, FieldProblem> {
     let name = name.trim();
     if name.is_empty() {
-        return Err(FieldProblem::new("name", "Give the passkey a name."));
+        return Err(FieldProblem::new(
+            "name",
+            "problem-passkey-name-missing",
+            "Give the passkey a name.",
+        ));
     }
     if name.chars().count() > MAX_NAME_CHARS {
         return Err(FieldProblem::new(
             "name",
+            "problem-passkey-name-length",
             format!("Use at most {MAX_NAME_CHARS} characters."),
-        ));
+        )
+        .with("max", MAX_NAME_CHARS));
     }
     if name
         .chars()
@@ -287,6 +293,7 @@ pub fn parse_name(name: &str) -> Result<String, FieldProblem> {
     {
         return Err(FieldProblem::new(
             "name",
+            "problem-passkey-name-characters",
             "Use letters, digits, spaces and punctuation only.",
         ));
     }

@@ -81,7 +81,7 @@ impl RoleBook {
         for (name, permissions) in custom {
             let role = RoleName::parse(name)?;
             if role.as_str() == ADMIN || role.as_str() == USER {
-                return Err(FieldProblem::new(
+                return Err(FieldProblem::operator(
                     "roles",
                     format!("the role {name:?} is built in and cannot be redefined"),
                 ));
@@ -89,7 +89,7 @@ impl RoleBook {
             let mut set = BTreeSet::new();
             for raw in permissions {
                 let permission = Permission::parse(raw).ok_or_else(|| {
-                    FieldProblem::new(
+                    FieldProblem::operator(
                         "roles",
                         format!(
                             "role {name:?}: {raw:?} is not a permission; use users:read, users:write, roles:write or audit:read"

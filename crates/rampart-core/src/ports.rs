@@ -156,6 +156,10 @@ pub trait UserRepo: Send + Sync + 'static {
     ) -> Result<bool, RepoError>;
     /// Sets or clears "must choose a new password first".
     async fn set_must_change_password(&self, id: UserId, must: bool) -> Result<(), RepoError>;
+    /// The language of the account's mails (`None`: the site's default).
+    async fn language(&self, id: UserId) -> Result<Option<String>, RepoError>;
+    /// Sets the language of the account's mails.
+    async fn set_language(&self, id: UserId, language: &str) -> Result<(), RepoError>;
     /// Locks or unlocks an account; a lock ends its sessions in the same
     /// transaction.
     async fn set_locked(

@@ -441,6 +441,7 @@ impl RecoveryService {
         if new_email.key() == user.email.key() {
             return Err(RecoveryError::Invalid(vec![FieldProblem::new(
                 "email",
+                "problem-email-same",
                 "That is already your e-mail address.",
             )]));
         }
@@ -452,6 +453,7 @@ impl RecoveryService {
         {
             return Err(RecoveryError::Invalid(vec![FieldProblem::new(
                 "email",
+                "problem-email-used",
                 "Another account uses that e-mail address.",
             )]));
         }
@@ -496,6 +498,7 @@ impl RecoveryService {
             Err(RepoError::Conflict(_)) => {
                 return Err(RecoveryError::Invalid(vec![FieldProblem::new(
                     "email",
+                    "problem-email-taken-meanwhile",
                     "Another account took that e-mail address in the meantime.",
                 )]));
             }

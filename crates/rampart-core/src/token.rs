@@ -115,6 +115,7 @@ impl TokenService {
         if !valid {
             problems.push(FieldProblem::new(
                 "name",
+                "problem-token-name",
                 "Give the token a name of 1 to 64 printable characters.",
             ));
         }
@@ -122,10 +123,14 @@ impl TokenService {
         for raw in scopes {
             match Scope::parse(raw) {
                 Some(scope) => parsed.push(scope),
-                None => problems.push(FieldProblem::new(
-                    "scopes",
-                    format!("Unknown scope {raw:?}; use read:me, write:me, admin or proxy."),
-                )),
+                None => problems.push(
+                    FieldProblem::new(
+                        "scopes",
+                        "problem-scope-unknown",
+                        format!("Unknown scope {raw:?}; use read:me, write:me, admin or proxy."),
+                    )
+                    .with("scope", format!("{raw:?}")),
+                ),
             }
         }
         parsed.sort();
@@ -133,18 +138,21 @@ impl TokenService {
         if scopes.is_empty() {
             problems.push(FieldProblem::new(
                 "scopes",
+                "problem-scope-missing",
                 "Choose at least one scope: read:me, write:me, admin or proxy.",
             ));
         }
         if parsed.contains(&Scope::Admin) && !self.may_administer(owner) {
             problems.push(FieldProblem::new(
                 "scopes",
+                "problem-scope-admin",
                 "Only administrators and staff (an account with an administrative permission) can create tokens with the admin scope.",
             ));
         }
         if !(1..=365).contains(&expires_in_days) {
             problems.push(FieldProblem::new(
                 "expires_in_days",
+                "problem-token-expiry",
                 "Tokens expire after 1 to 365 days.",
             ));
         }

@@ -360,7 +360,7 @@ mail-subject-email_change_confirm = Bestätigen Sie Ihre neue E-Mail-Adresse
 mail-subject-email_change_notice = Ihre E-Mail-Adresse wird geändert
 mail-subject-recovery_code_used = Ein Wiederherstellungscode Ihres Kontos wurde benutzt
 mail-subject-mfa_changed = Ihre Zwei-Faktor-Authentifizierung wurde geändert
-mail-subject-account_locked = Die Anmeldung bei Ihrem Konto wurde angehalten
+mail-subject-account_locked = Die Anmeldung bei Ihrem Konto wurde vorübergehend gesperrt
 mail-subject-new_sign_in = Eine Anmeldung von einem neuen Gerät
 mail-subject-passkey_clone_suspected = Von einem Ihrer Passkeys existiert vielleicht eine Kopie
 mail-hello = Hallo { $username },
@@ -375,15 +375,15 @@ mail-reset-asked = Jemand hat verlangt, das Passwort Ihres Kontos zurückzusetze
 mail-reset-open = Um ein neues Passwort zu wählen, öffnen Sie:
 mail-reset-button = Ein neues Passwort wählen
 mail-reset-expiry = Der Link funktioniert einmal und läuft in { $minutes } Minuten ab. Wenn Sie das nicht waren, ignorieren Sie diese Mail: Ihr Passwort bleibt, wie es ist.
-mail-changed-reset = Das Passwort Ihres Kontos wurde soeben mit einem Link zurückgesetzt, den wir Ihnen gemailt haben. Alles, was noch als Ihr Konto handeln konnte, ist beendet: jede Sitzung, jeder Browser mit „Angemeldet bleiben“, jedes bekannte Gerät und jedes persönliche Zugriffstoken. Melden Sie sich mit dem neuen Passwort wieder an und erstellen Sie neue Tokens, wo Sie sie brauchen.
-mail-changed = Das Passwort Ihres Kontos wurde soeben geändert, und jede Sitzung wurde abgemeldet.
+mail-changed-reset = Das Passwort Ihres Kontos wurde soeben mit einem Link zurückgesetzt, den wir Ihnen gemailt haben. Alles, was noch in Ihrem Namen handeln konnte, wurde beendet: jede Sitzung, jeder Browser mit „Angemeldet bleiben“, jedes bekannte Gerät und jedes persönliche Zugriffstoken. Melden Sie sich mit dem neuen Passwort wieder an und erstellen Sie neue Tokens, wo Sie sie brauchen.
+mail-changed = Das Passwort Ihres Kontos wurde soeben geändert, und alle Sitzungen wurden beendet.
 mail-theft = Jemand hat eine Kopie des Cookies „Angemeldet bleiben“ eines Ihrer Browser vorgelegt. Wir haben damit niemanden angemeldet und dieses Cookie abgeschaltet.
 mail-theft-advice = Wenn Sie das nicht erwartet haben, ändern Sie Ihr Passwort und prüfen Sie, wo Sie angemeldet sind (Konto, dann „Wo Sie angemeldet sind“).
 mail-email-confirm-open = Um diese Adresse zur E-Mail-Adresse Ihres Kontos zu machen, öffnen Sie:
 mail-email-confirm-short = Um diese Adresse zur E-Mail-Adresse Ihres Kontos zu machen:
 mail-email-confirm-button = Meine neue E-Mail-Adresse bestätigen
 mail-email-confirm-ignore = Wenn Sie das nicht verlangt haben, ignorieren Sie diese Mail.
-mail-email-notice = Jemand, der bei Ihrem Konto angemeldet ist, hat verlangt, seine E-Mail-Adresse in { $address } zu ändern. Die Änderung geschieht erst, wenn diese Adresse sie bestätigt.
+mail-email-notice = Jemand, der bei Ihrem Konto angemeldet ist, hat verlangt, die E-Mail-Adresse des Kontos in { $address } zu ändern. Die Änderung geschieht erst, wenn diese Adresse sie bestätigt.
 mail-email-notice-advice = Wenn Sie das nicht waren, ändern Sie Ihr Passwort sofort unter { $url } und benachrichtigen Sie den Betreiber der Website.
 mail-email-notice-advice-html = Wenn Sie das nicht waren, <a href="{ $url }">ändern Sie Ihr Passwort</a> sofort und benachrichtigen Sie den Betreiber der Website.
 mail-recovery-used = Soeben wurde ein Wiederherstellungscode Ihres Kontos zur Anmeldung benutzt. { $remaining ->
@@ -397,13 +397,14 @@ mail-mfa-changed = { $change ->
     [disabled] Die Zwei-Faktor-Authentifizierung Ihres Kontos wurde soeben ausgeschaltet.
     [passkey-added] Die Zwei-Faktor-Authentifizierung Ihres Kontos wurde soeben geändert: Der Passkey „{ $name }“ wurde hinzugefügt.
     [passkey-removed] Die Zwei-Faktor-Authentifizierung Ihres Kontos wurde soeben geändert: Der Passkey „{ $name }“ wurde entfernt.
-   *[reset] Die Zwei-Faktor-Authentifizierung Ihres Kontos wurde soeben von einem Betreiber zurückgesetzt.
+    [reset] Die Zwei-Faktor-Authentifizierung Ihres Kontos wurde soeben von einem Betreiber zurückgesetzt.
+   *[other] Die Zwei-Faktor-Authentifizierung Ihres Kontos wurde soeben geändert.
 }
-mail-locked = Die Anmeldung bei Ihrem Konto wurde nach mehreren falschen Passwörtern oder Codes für eine Weile angehalten (letzter Versuch von { $ip } am { $time }).
-mail-locked-advice = Wenn Sie das waren, warten Sie ein paar Minuten und versuchen Sie es erneut, oder setzen Sie Ihr Passwort unter { $reset } zurück. Wenn nicht, versucht jemand, Ihr Passwort zu erraten: Wählen Sie ein langes, einzigartiges und schalten Sie unter { $mfa } die Zwei-Faktor-Authentifizierung ein.
-mail-locked-advice-html = Wenn Sie das waren, warten Sie ein paar Minuten und versuchen Sie es erneut, oder <a href="{ $reset }">setzen Sie Ihr Passwort zurück</a>. Wenn nicht, versucht jemand, Ihr Passwort zu erraten: Wählen Sie ein langes, einzigartiges und <a href="{ $mfa }">schalten Sie die Zwei-Faktor-Authentifizierung ein</a>.
-mail-new-sign-in = Ihr Konto wurde soeben von einem Gerät oder Netz angemeldet, das es noch nicht benutzt hat:
-mail-address = Adresse
+mail-locked = Die Anmeldung bei Ihrem Konto wurde nach mehreren falschen Passwörtern oder Codes für eine Weile angehalten (letzter Versuch: { $time }, IP-Adresse { $ip }).
+mail-locked-advice = Wenn Sie das waren, warten Sie ein paar Minuten und versuchen Sie es erneut, oder setzen Sie Ihr Passwort unter { $reset } zurück. Wenn nicht, versucht jemand, Ihr Passwort zu erraten: Wählen Sie ein langes, einzigartiges Passwort und schalten Sie unter { $mfa } die Zwei-Faktor-Authentifizierung ein.
+mail-locked-advice-html = Wenn Sie das waren, warten Sie ein paar Minuten und versuchen Sie es erneut, oder <a href="{ $reset }">setzen Sie Ihr Passwort zurück</a>. Wenn nicht, versucht jemand, Ihr Passwort zu erraten: Wählen Sie ein langes, einzigartiges Passwort und <a href="{ $mfa }">schalten Sie die Zwei-Faktor-Authentifizierung ein</a>.
+mail-new-sign-in = Bei Ihrem Konto hat sich soeben jemand von einem Gerät oder Netzwerk angemeldet, das es bisher nicht benutzt hat:
+mail-address = IP-Adresse
 mail-browser = Browser
 mail-time = Zeit
 mail-new-sign-in-advice = Wenn Sie das waren, ist nichts zu tun. Wenn nicht, setzen Sie Ihr Passwort sofort unter { $reset } zurück und melden Sie die anderen Sitzungen unter { $sessions } ab.
@@ -411,3 +412,157 @@ mail-new-sign-in-advice-html = Wenn Sie das waren, ist nichts zu tun. Wenn nicht
 mail-clone = Jemand hat versucht, sich mit einem Ihrer Passkeys bei Ihrem Konto anzumelden, aber der Zähler des Passkeys war niedriger als bei seiner letzten Benutzung. Das kann bedeuten, dass eine Kopie des Passkeys existiert. Wir haben niemanden angemeldet.
 mail-clone-advice = Wenn Sie das nicht erwartet haben, entfernen Sie diesen Passkey (Konto, dann „Passkeys“), fügen Sie einen neuen hinzu und prüfen Sie, wo Sie angemeldet sind (Konto, dann „Wo Sie angemeldet sind“).
 mail-unknown-address = unbekannt
+
+## Was der Server in Seiten schreibt: Formularprobleme, Fehlerseiten,
+## Geräte, Berechtigungen.
+problem-username-length = Der Benutzername muss 3 bis 32 Zeichen lang sein.
+problem-username-characters = Der Benutzername darf nur Buchstaben, Ziffern, „_“, „.“ und „-“ enthalten und muss mit einem Buchstaben oder einer Ziffer beginnen.
+problem-username-taken = Dieser Benutzername ist schon vergeben; wählen Sie einen anderen.
+problem-email-invalid = Geben Sie eine gültige E-Mail-Adresse ein, etwa name@example.com.
+problem-email-length = Die E-Mail-Adresse darf höchstens 254 Zeichen lang sein.
+problem-email-ascii = Geben Sie die Adresse in einfachen Buchstaben ein; für eine internationale Domain ihre xn---Form.
+problem-email-taken = Es gibt schon ein Konto mit dieser E-Mail-Adresse; melden Sie sich an oder setzen Sie Ihr Passwort zurück.
+problem-email-same = Das ist schon Ihre E-Mail-Adresse.
+problem-email-used = Ein anderes Konto benutzt diese E-Mail-Adresse.
+problem-email-taken-meanwhile = Ein anderes Konto hat diese E-Mail-Adresse inzwischen übernommen.
+problem-role-name = Der Rollenname { $name } ist ungültig: Verwenden Sie 1 bis 32 Zeichen aus a–z, 0–9, „_“ und „-“, beginnend mit einem Buchstaben.
+problem-reason-missing = Nennen Sie den Grund für das Entfernen des zweiten Faktors (etwa das Ticket und wie Sie bestätigt haben, wer darum bat).
+problem-reason-length = Der Grund ist länger als 500 Zeichen.
+problem-reason-line = Der Grund muss eine Zeile ohne Steuerzeichen sein.
+problem-passwords-differ = Die beiden Passwörter stimmen nicht überein.
+problem-new-passwords-differ = Die beiden neuen Passwörter stimmen nicht überein.
+problem-current-password = Das aktuelle Passwort ist falsch.
+problem-password-long = Das Passwort darf höchstens { $max } Bytes lang sein.
+problem-password-short = Das Passwort muss mindestens { $min } Zeichen lang sein.
+problem-password-common = Dieses Passwort gehört zu den häufigsten Passwörtern; wählen Sie eines, das schwerer zu erraten ist.
+problem-password-breached = Dieses Passwort steht in einer Liste von Passwörtern aus Datenlecks; wählen Sie ein anderes.
+problem-password-is-name = Das Passwort darf nicht Ihr Benutzername oder Ihre E-Mail-Adresse sein.
+problem-password-contains-own = Das Passwort darf { $what ->
+    [username] Ihren Benutzernamen
+   *[email] den Anfang Ihrer E-Mail-Adresse
+} („{ $word }“) nicht enthalten: Das probiert ein Angreifer zuerst.
+problem-password-contains-site = Das Passwort darf „{ $word }“, ein Wort aus dem Namen oder der Adresse dieser Website, nicht enthalten: Das probiert ein Angreifer zuerst.
+problem-passkey-name-missing = Geben Sie dem Passkey einen Namen.
+problem-passkey-name-length = Verwenden Sie höchstens { $max } Zeichen.
+problem-passkey-name-characters = Verwenden Sie nur Buchstaben, Ziffern, Leerzeichen und Satzzeichen.
+problem-token-name = Geben Sie dem Token einen Namen aus 1 bis 64 druckbaren Zeichen.
+problem-scope-unknown = Unbekannte Berechtigung { $scope }; verwenden Sie read:me, write:me, admin oder proxy.
+problem-scope-missing = Wählen Sie mindestens eine Berechtigung: read:me, write:me, admin oder proxy.
+problem-scope-admin = Nur Administratoren und Mitarbeitende (ein Konto mit einer Verwaltungsberechtigung) können Tokens mit der Berechtigung admin erstellen.
+problem-token-expiry = Tokens laufen nach 1 bis 365 Tagen ab.
+error-title-bad-request = Ungültige Anfrage
+error-title-sign-in-failed = Anmeldung fehlgeschlagen
+error-title-upstream = Anmeldedienst nicht erreichbar
+error-title-refused = Anfrage abgelehnt
+error-title-not-found = Nicht gefunden
+error-title-conflict = Nicht möglich
+error-title-too-large = Anfrage zu groß
+error-title-encoding = Nicht unterstützte Formularkodierung
+error-title-wait = Bitte warten Sie einen Moment
+error-title-form = Das Formular konnte nicht verarbeitet werden
+error-title-busy = Ausgelastet
+error-title-internal = Etwas ist schiefgegangen
+error-title-page-not-found = Seite nicht gefunden
+error-title-method = Methode nicht erlaubt
+error-title-timeout = Zeitüberschreitung
+error-title-failed = Anfrage fehlgeschlagen
+error-page-not-found = Unter dieser Adresse gibt es keine Seite. Prüfen Sie den Link oder gehen Sie zurück zum Anfang.
+error-method = Diese Adresse nimmt diese Art von Anfrage nicht an. Verwenden Sie die Links und Formulare der Website.
+error-timeout = Die Anfrage hat zu lange gedauert. Versuchen Sie es erneut.
+error-failed = Die Anfrage konnte nicht ausgeführt werden. Gehen Sie zurück und versuchen Sie es erneut.
+error-too-large = Die gesendeten Daten sind größer, als dieser Server annimmt. Kürzen Sie die Felder und versuchen Sie es erneut.
+error-busy = Der Server bearbeitet gerade viele Anmeldungen. Warten Sie einen Moment und versuchen Sie es erneut.
+error-internal = Bei uns ist etwas schiefgegangen. Versuchen Sie es gleich noch einmal; wenn es wieder passiert, benachrichtigen Sie den Betreiber der Website.
+error-throttled = Es gab zu viele fehlgeschlagene Anmeldungen. Warten Sie { $minutes ->
+    [one] eine Minute
+   *[other] { $minutes } Minuten
+} und versuchen Sie es erneut, oder setzen Sie Ihr Passwort zurück.
+error-register-throttled = Aus Ihrem Netz wurden zu viele Konten angelegt. Versuchen Sie es in { $minutes ->
+    [one] einer Minute
+   *[other] { $minutes } Minuten
+} erneut.
+error-verify-throttled = Eben wurde eine Bestätigungsmail gesendet. Sehen Sie in Ihrem Posteingang nach oder fragen Sie in { $minutes ->
+    [one] einer Minute
+   *[other] { $minutes } Minuten
+} erneut.
+error-reset-throttled = Es wurden zu viele Mails zum Zurücksetzen verlangt. Sehen Sie in Ihrem Posteingang nach oder fragen Sie in { $minutes ->
+    [one] einer Minute
+   *[other] { $minutes } Minuten
+} erneut.
+error-csrf = Dieses Formular wurde nicht von dieser Website gesendet oder ist abgelaufen. Gehen Sie zurück, laden Sie die Seite neu und versuchen Sie es erneut.
+error-form-encoding = Senden Sie das Formular als application/x-www-form-urlencoded.
+error-form-unreadable = Das Formular konnte nicht gelesen werden ({ $why }). Laden Sie die Seite neu und senden Sie es erneut.
+error-json = Die Anfrage ist nicht das erwartete JSON: { $why }
+error-permission = Dafür braucht es die Berechtigung { $permission }, die Ihre Rollen nicht gewähren.
+error-registration-closed = Auf dieser Website kann man sich nicht selbst registrieren. Bitten Sie ihren Betreiber um ein Konto.
+error-session-current = Um diese Sitzung zu beenden, melden Sie sich ab.
+error-session-unknown = Sie haben keine Sitzung mit dieser Kennung; vielleicht ist sie schon beendet.
+error-token-unknown = Sie haben kein Token mit dieser Kennung; vielleicht wurde es schon widerrufen.
+error-delete-unticked = Kreuzen Sie das Kästchen an, um zu bestätigen, dass Sie Ihr Konto löschen wollen.
+error-delete-username = Geben Sie den Benutzernamen des Kontos ein, um das Löschen zu bestätigen.
+error-email-link = Dieser Bestätigungslink ist ungültig, schon benutzt oder abgelaufen. Fordern Sie auf Ihrer Kontoseite einen neuen an.
+error-verify-link = Dieser Bestätigungslink ist ungültig, schon benutzt oder abgelaufen.
+error-reset-link = Dieser Link ist ungültig, schon benutzt oder abgelaufen. Fordern Sie auf der Seite „Passwort vergessen?“ einen neuen an.
+error-setup-link = Dieser Einrichtungslink gilt nicht mehr: Er wurde benutzt, ist (nach einer Stunde) abgelaufen, oder es gibt schon einen Administrator. Starten Sie `rampart serve` neu für einen neuen Link, oder verwenden Sie `rampart user create NAME --role admin`.
+error-no-account = Dieses Konto gibt es nicht; vielleicht wurde es gelöscht.
+error-no-second-factor = Dieses Konto hat keinen zweiten Faktor, der sich zurücksetzen ließe.
+error-last-administrator = Danach gäbe es keinen Administrator mehr: Geben Sie zuerst einem anderen Konto die Rolle admin.
+error-admin-outranked = Dieses Konto hat Berechtigungen, die Ihre Rollen nicht gewähren ({ $permissions }); Sie können es daher nicht bearbeiten.
+error-admin-own-role = Sie können sich die Rolle „{ $role }“ nicht selbst geben; fragen Sie einen Administrator.
+error-admin-role-outranks = Die Rolle „{ $role }“ trägt Berechtigungen, die Ihre Rollen nicht gewähren; Sie können sie daher nicht vergeben.
+error-identity-not-linked = Mit dieser Identität ist kein Konto verknüpft: Melden Sie sich anders an und verknüpfen Sie sie auf Ihrer Kontoseite.
+error-identity-account-unavailable = Dieses Konto kann sich nicht anmelden.
+error-identity-email-taken = Es gibt schon ein Konto mit dieser E-Mail-Adresse: Melden Sie sich dort an und verknüpfen Sie diese Identität auf Ihrer Kontoseite.
+error-identity-username-taken = Der Benutzername gehört einem anderen Konto.
+error-identity-linked-elsewhere = Diese Identität ist schon mit einem anderen Konto verknüpft.
+error-identity-last-way-in = Das ist die einzige Möglichkeit, sich bei diesem Konto anzumelden: Legen Sie zuerst ein Passwort fest oder verknüpfen Sie eine andere Identität.
+error-identity-no-email = Der Identitätsanbieter hat keine brauchbare E-Mail-Adresse mitgeteilt, die ein neues Konto braucht.
+error-identity-unknown = Mit diesem Konto ist keine solche Identität verknüpft.
+error-provider-unknown = Diesen Identitätsanbieter gibt es nicht.
+error-provider-state = Diese Anmeldung wurde nicht in diesem Browser begonnen oder ist abgelaufen: Beginnen Sie neu.
+error-provider-denied = Der Identitätsanbieter hat Sie nicht angemeldet.
+error-provider-unavailable = Der Identitätsanbieter ist gerade nicht erreichbar. Versuchen Sie es später erneut oder melden Sie sich anders an.
+error-provider-unverified = Die Antwort des Identitätsanbieters ließ sich nicht prüfen, daher sind Sie nicht angemeldet. Beginnen Sie neu.
+error-passkey-unavailable = Passkeys sind hier nicht verfügbar: Die Basis-URL der Website muss einen Hostnamen nennen, keine IP-Adresse.
+error-passkey-unknown = Sie haben keinen Passkey mit dieser Kennung; vielleicht wurde er schon entfernt.
+error-passkey-ceremony = Dieser Passkey-Schritt wurde nicht in diesem Browser begonnen oder ist abgelaufen: Beginnen Sie neu.
+error-passkey-refused = Der Passkey wurde nicht angenommen.
+error-passkey-malformed = Die Antwort des Passkeys ließ sich nicht lesen. Versuchen Sie es erneut.
+error-passkey-registered = Dieser Passkey ist schon registriert.
+error-passkey-last-way-in = Dieser Passkey ist Ihre einzige Möglichkeit, sich anzumelden: Legen Sie ein Passwort fest (oder fügen Sie einen weiteren Passkey hinzu), bevor Sie ihn entfernen.
+error-passkey-not-discoverable = Dieser Authentifikator kann keinen Passkey speichern, der allein anmeldet: Verwenden Sie einen anderen oder ein Passwort.
+error-passkey-password-needed = Fügen Sie einen Passkey hinzu, der allein anmeldet, bevor Sie Ihr Passwort entfernen: Er wäre Ihre einzige Möglichkeit, sich anzumelden.
+error-passkey-not-accepted = Der Passkey wurde nicht angenommen. Versuchen Sie es erneut.
+error-passkey-password-required = Dieser Passkey hat nicht nach Ihrer PIN oder Ihrem Fingerabdruck gefragt: Geben Sie auch Ihr Passwort ein und bestätigen Sie dann erneut mit dem Passkey.
+error-passkey-wrong-password = Das ist nicht Ihr Passwort. Geben Sie es erneut ein und bestätigen Sie dann erneut mit dem Passkey.
+error-passkey-recovery-link = Dieser Link ist ungültig, schon benutzt oder abgelaufen, oder das Konto hat ein Passwort: Legen Sie stattdessen ein neues Passwort fest.
+error-no-second-step = Keine Anmeldung wartet auf ihren zweiten Schritt: Beginnen Sie neu.
+device-unknown = Unbekanntes Gerät
+device-a-browser = Ein Browser
+device-browser = { $browser }
+device-a-browser-on = Ein Browser unter { $system }
+device-browser-on = { $browser } unter { $system }
+scope-read-me = Ihr Konto, Ihre Sitzungen und Tokens lesen
+scope-write-me = Ihr Konto ändern
+scope-admin = die Verwaltungs-API, solange Sie Administrator sind
+scope-proxy = Weiterleitungs-Authentifizierung bestehen: die Anwendungen hinter dem Proxy als Sie erreichen
+ip-unknown = unbekannt
+outcome-success = Erfolg
+outcome-failure = Fehlschlag
+chart-sign-ins = Anmeldungen pro Stunde in den letzten 7 Tagen: { $succeeded } erfolgreich, { $failed } fehlgeschlagen
+chart-succeeded = erfolgreich ({ $count })
+chart-failed = fehlgeschlagen ({ $count })
+chart-totals = Sitzungen und Konten
+chart-active-sessions = Aktive Sitzungen
+chart-accounts = Konten
+chart-locked = Gesperrte Konten
+chart-with-second-factor = Mit zweitem Faktor
+
+## /account/language
+language-name = Deutsch
+account-language = Sprache Ihrer Mails
+language-title = Sprache Ihrer Mails
+language-explained = Mails zu Ihrem Konto (Bestätigungen, Zurücksetzen, Sicherheitshinweise) werden in dieser Sprache geschrieben. Die Seiten folgen der Sprache Ihres Browsers.
+language-label = Sprache
+language-submit = Speichern
+error-language-unknown = Wählen Sie eine der angebotenen Sprachen.

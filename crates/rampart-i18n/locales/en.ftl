@@ -399,17 +399,161 @@ mail-mfa-changed = { $change ->
     [disabled] Two-factor authentication of your account was just disabled.
     [passkey-added] Two-factor authentication of your account was just changed: the passkey "{ $name }" was added.
     [passkey-removed] Two-factor authentication of your account was just changed: the passkey "{ $name }" was removed.
-   *[reset] Two-factor authentication of your account was just reset by an operator.
+    [reset] Two-factor authentication of your account was just reset by an operator.
+   *[other] Two-factor authentication of your account was just changed.
 }
 mail-locked = Sign-in to your account was paused for a while after several wrong passwords or codes (last attempt from { $ip } at { $time }).
 mail-locked-advice = If this was you, wait a few minutes and try again, or reset your password at { $reset }. If it was not you, someone is guessing your password: choose a long unique one and turn on two-factor authentication at { $mfa }.
 mail-locked-advice-html = If this was you, wait a few minutes and try again, or <a href="{ $reset }">reset your password</a>. If it was not you, someone is guessing your password: choose a long unique one and <a href="{ $mfa }">turn on two-factor authentication</a>.
 mail-new-sign-in = Your account was just signed in to from a device or network it has not used before:
-mail-address = address
-mail-browser = browser
-mail-time = time
+mail-address = Address
+mail-browser = Browser
+mail-time = Time
 mail-new-sign-in-advice = If this was you, there is nothing to do. If not, reset your password at once at { $reset } and sign out the other sessions at { $sessions }.
 mail-new-sign-in-advice-html = If this was you, there is nothing to do. If not, <a href="{ $reset }">reset your password</a> at once and <a href="{ $sessions }">sign out the other sessions</a>.
 mail-clone = Someone tried to sign in to your account with one of your passkeys, but the passkey's counter was lower than at its last use. That can mean a copy of the passkey exists. We did not sign them in.
 mail-clone-advice = If you did not expect this, remove that passkey (Account, then "Passkeys"), add a new one, and check where you are signed in (Account, then "Where you are signed in").
 mail-unknown-address = unknown
+
+## What the server writes into pages: form problems, error pages, devices,
+## scopes. Each says in English what the code's own English sentence says
+## (the API and the logs use that one).
+problem-username-length = Username must be 3 to 32 characters long.
+problem-username-characters = Username may contain only letters, digits, '_', '.' and '-', and must start with a letter or digit.
+problem-username-taken = This username is already taken; choose another.
+problem-email-invalid = Enter a valid e-mail address, like name@example.com.
+problem-email-length = E-mail address must be at most 254 characters long.
+problem-email-ascii = Enter the address in plain letters; for an international domain, use its xn-- form.
+problem-email-taken = An account with this e-mail address already exists; sign in or reset your password instead.
+problem-email-same = That is already your e-mail address.
+problem-email-used = Another account uses that e-mail address.
+problem-email-taken-meanwhile = Another account took that e-mail address in the meantime.
+problem-role-name = Role name { $name } is invalid: use 1 to 32 characters of a-z, 0-9, '_' and '-', starting with a letter.
+problem-reason-missing = Give the reason for removing the second factor (for example the ticket, and how you confirmed who asked).
+problem-reason-length = The reason is longer than 500 characters.
+problem-reason-line = The reason must be one line, without control characters.
+problem-passwords-differ = The two passwords do not match.
+problem-new-passwords-differ = The two new passwords do not match.
+problem-current-password = The current password is incorrect.
+problem-password-long = Password must be at most { $max } bytes long.
+problem-password-short = Password must be at least { $min } characters long.
+problem-password-common = This password is one of the most common passwords; choose one that is harder to guess.
+problem-password-breached = This password appears in a list of passwords exposed in data breaches; choose another.
+problem-password-is-name = Password must not be the same as your username or e-mail address.
+problem-password-contains-own = Password must not contain { $what ->
+    [username] your username
+   *[email] the start of your e-mail address
+} ("{ $word }"): it is the first thing an attacker tries.
+problem-password-contains-site = Password must not contain "{ $word }", a word of this site's name or address: it is the first thing an attacker tries.
+problem-passkey-name-missing = Give the passkey a name.
+problem-passkey-name-length = Use at most { $max } characters.
+problem-passkey-name-characters = Use letters, digits, spaces and punctuation only.
+problem-token-name = Give the token a name of 1 to 64 printable characters.
+problem-scope-unknown = Unknown scope { $scope }; use read:me, write:me, admin or proxy.
+problem-scope-missing = Choose at least one scope: read:me, write:me, admin or proxy.
+problem-scope-admin = Only administrators and staff (an account with an administrative permission) can create tokens with the admin scope.
+problem-token-expiry = Tokens expire after 1 to 365 days.
+error-title-bad-request = Bad request
+error-title-sign-in-failed = Sign-in failed
+error-title-upstream = Sign-in service unavailable
+error-title-refused = Request refused
+error-title-not-found = Not found
+error-title-conflict = Not possible
+error-title-too-large = Request too large
+error-title-encoding = Unsupported form encoding
+error-title-wait = Please wait a moment
+error-title-form = The form could not be processed
+error-title-busy = Busy
+error-title-internal = Something went wrong
+error-title-page-not-found = Page not found
+error-title-method = Method not allowed
+error-title-timeout = Request timed out
+error-title-failed = Request failed
+error-page-not-found = There is no page at this address. Check the link, or go back to the start.
+error-method = This address does not accept that kind of request. Use the site's own links and forms.
+error-timeout = The request took too long. Try again.
+error-failed = The request could not be completed. Go back and try again.
+error-too-large = The submitted data is larger than this server accepts. Shorten the fields and try again.
+error-busy = The server is handling many sign-ins right now. Wait a moment and try again.
+error-internal = Something went wrong on our side. Try again in a moment; if it keeps happening, tell the site's operator.
+error-throttled = There were too many failed sign-ins. Wait { $minutes } minute(s) and try again, or reset your password.
+error-register-throttled = Too many accounts were created from your network. Try again in { $minutes } minute(s).
+error-verify-throttled = A confirmation mail was sent moments ago. Check your inbox, or ask again in { $minutes } minute(s).
+error-reset-throttled = Too many reset mails were asked for. Check your inbox, or ask again in { $minutes } minute(s).
+error-csrf = This form was not sent by this site, or it has expired. Go back, reload the page and try again.
+error-form-encoding = Send the form as application/x-www-form-urlencoded.
+error-form-unreadable = The form could not be read ({ $why }). Reload the page and submit it again.
+error-json = The request is not the JSON expected: { $why }
+error-permission = This needs the { $permission } permission, which your roles do not grant.
+error-registration-closed = Registration is closed on this site. Ask its operator for an account.
+error-session-current = To end this session, sign out instead.
+error-session-unknown = You have no session with this id; it may have ended already.
+error-token-unknown = You have no token with this id; it may have been revoked already.
+error-delete-unticked = Tick the box to confirm that you want to delete your account.
+error-delete-username = Type the account's username to confirm the deletion.
+error-email-link = This confirmation link is invalid, has already been used, or has expired. Ask for a new one on your account page.
+error-verify-link = This confirmation link is invalid, has already been used, or has expired.
+error-reset-link = This link is invalid, has already been used, or has expired. Ask for a new one on the "Forgot your password?" page.
+error-setup-link = This setup link is not valid any more: it was used, it expired (after an hour), or an administrator exists. Restart `rampart serve` for a new link, or use `rampart user create NAME --role admin`.
+error-no-account = There is no such account; it may have been deleted.
+error-no-second-factor = This account has no second factor to reset.
+error-last-administrator = this would leave no administrator: give another account the admin role first
+error-admin-outranked = This account holds permissions your roles do not grant ({ $permissions }), so you cannot act on it.
+error-admin-own-role = You cannot give yourself the role "{ $role }"; ask an administrator.
+error-admin-role-outranks = The role "{ $role }" carries permissions your roles do not grant, so you cannot give it.
+error-identity-not-linked = no account is linked to this identity: sign in another way and link it from your account page
+error-identity-account-unavailable = this account cannot sign in
+error-identity-email-taken = an account with this e-mail address already exists: sign in to it and link this identity from your account page
+error-identity-username-taken = the username belongs to another account
+error-identity-linked-elsewhere = this identity is already linked to another account
+error-identity-last-way-in = this is the only way to sign in to this account: set a password or link another identity first
+error-identity-no-email = the identity provider did not share a usable e-mail address, which a new account needs
+error-identity-unknown = no such identity is linked to this account
+error-provider-unknown = There is no such identity provider.
+error-provider-state = this sign-in was not started in this browser, or has expired: start it again
+error-provider-denied = The identity provider did not sign you in.
+error-provider-unavailable = The identity provider cannot be reached right now. Try again later, or sign in another way.
+error-provider-unverified = The identity provider's answer could not be verified, so you are not signed in. Start again.
+error-passkey-unavailable = passkeys are not available here: the site's base URL must name a host, not an IP address
+error-passkey-unknown = you have no passkey with this id; it may have been removed already
+error-passkey-ceremony = this passkey step was not started in this browser, or has expired: start it again
+error-passkey-refused = the passkey was not accepted
+error-passkey-malformed = The passkey's answer could not be read. Try again.
+error-passkey-registered = this passkey is registered already
+error-passkey-last-way-in = this passkey is your only way to sign in: set a password (or add another passkey) before removing it
+error-passkey-not-discoverable = this authenticator cannot keep a passkey that signs in by itself: use another one, or a password
+error-passkey-password-needed = add a passkey that signs in by itself before removing your password: it would be your only way in
+error-passkey-not-accepted = The passkey was not accepted. Try again.
+error-passkey-password-required = This passkey did not ask for your PIN or fingerprint: type your password too, then confirm with the passkey again.
+error-passkey-wrong-password = That is not your password. Type it again, then confirm with the passkey again.
+error-passkey-recovery-link = This link is invalid, already used or expired, or the account has a password: set a new password instead.
+error-no-second-step = There is no sign-in waiting for its second step: start again.
+device-unknown = Unknown device
+device-a-browser = A browser
+device-browser = { $browser }
+device-a-browser-on = A browser on { $system }
+device-browser-on = { $browser } on { $system }
+scope-read-me = read your account, sessions and tokens
+scope-write-me = change your account
+scope-admin = the admin API, while you are an administrator
+scope-proxy = pass forward authentication: reach the applications behind the proxy as you
+ip-unknown = unknown
+outcome-success = success
+outcome-failure = failure
+chart-sign-ins = Sign-ins per hour over the last 7 days: { $succeeded } succeeded, { $failed } failed
+chart-succeeded = succeeded ({ $count })
+chart-failed = failed ({ $count })
+chart-totals = Sessions and accounts
+chart-active-sessions = Active sessions
+chart-accounts = Accounts
+chart-locked = Locked accounts
+chart-with-second-factor = With a second factor
+
+## /account/language
+language-name = English
+account-language = Language of your mails
+language-title = Language of your mails
+language-explained = Mails about your account (confirmations, resets, security alerts) are written in this language. Pages follow your browser's language.
+language-label = Language
+language-submit = Save
+error-language-unknown = Choose one of the languages offered.

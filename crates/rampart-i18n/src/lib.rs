@@ -201,6 +201,27 @@ impl Catalogues {
         None
     }
 
+    /// Every language there is a catalogue for, with its own name for
+    /// itself (`language-name`), or its tag when its catalogue lacks one.
+    pub fn languages(&self) -> Vec<(String, String)> {
+        self.bundles
+            .iter()
+            .map(|(id, bundle)| {
+                let name = bundle
+                    .get_message("language-name")
+                    .and_then(|m| m.value())
+                    .map(|pattern| {
+                        let mut errors = Vec::new();
+                        bundle
+                            .format_pattern(pattern, None, &mut errors)
+                            .into_owned()
+                    })
+                    .unwrap_or_else(|| id.to_string());
+                (id.to_string(), name)
+            })
+            .collect()
+    }
+
     /// Every message key of the catalogue of `lang`.
     pub fn keys(&self, lang: &str) -> Vec<String> {
         let Ok(wanted) = lang.parse::<LanguageIdentifier>() else {
@@ -252,15 +273,69 @@ pub fn keys_asked_by(template: &str) -> Vec<&str> {
         .collect()
 }
 
-/// Gives `env` the `t("key", name=value)` function, which reads `catalogues`
-/// in the language of what is rendered (see [`language`]).
+/// Gives `env` the `t("key", name=value)` function and the `said` filter,
+/// which read `catalogues` in the language of what is rendered (see
+/// [`language`]).
 pub fn install(env: &mut Environment<'static>, catalogues: Arc<Catalogues>) {
+    let words = catalogues.clone();
     env.add_function(
         "t",
         move |state: &minijinja::State, key: &str, kwargs: Kwargs| {
-            translate(&catalogues, state, key, &kwargs)
+            translate(&words, state, key, &kwargs)
         },
     );
+    env.add_filter("said", move |state: &minijinja::State, words: Value| {
+        said(&catalogues, state, &words)
+    });
+}
+
+/// `{{ problem.words | said }}`: words the server wrote (`{key, args,
+/// english}`, the domain's `Words`) in the language of what is rendered;
+/// the English sentence when they have no key (words for operators).
+fn said(catalogues: &Catalogues, state: &minijinja::State, words: &Value) -> Value {
+    let english = words
+        .get_attr("english")
+        .ok()
+        .filter(|v| !v.is_undefined() && !v.is_none())
+        .map(|v| v.to_string())
+        .unwrap_or_default();
+    let Some(key) = words
+        .get_attr("key")
+        .ok()
+        .and_then(|k| k.as_str().map(str::to_owned))
+    else {
+        return Value::from(english);
+    };
+    let mut args = FluentArgs::new();
+    if let Ok(values) = words.get_attr("args")
+        && let Ok(names) = values.try_iter()
+    {
+        for name in names {
+            let Some(name) = name.as_str().map(str::to_owned) else {
+                continue;
+            };
+            let value = values
+                .get_attr(&name)
+                .map(|v| v.to_string())
+                .unwrap_or_default();
+            args.set(name, argument(value));
+        }
+    }
+    let lang = language(catalogues, state);
+    // Said as text: auto-escaping escapes it in HTML, like any value.
+    Value::from(
+        catalogues
+            .message(&lang, &key, Some(&args))
+            .unwrap_or(english),
+    )
+}
+
+/// A value for a message: a number when it is one (plurals select on it).
+pub fn argument(value: String) -> FluentValue<'static> {
+    match value.parse::<i64>() {
+        Ok(n) => FluentValue::from(n),
+        Err(_) => FluentValue::from(value),
+    }
 }
 
 /// The language of what is being rendered: a mail's `lang`, a page's

@@ -83,11 +83,10 @@ impl SessionRepo for Store {
         .await
         .map_err(repo_error)?;
         if let Some(language) = &new.language {
-            // Written only when it changes (an update fires the account's
-            // cache invalidation).
-            sqlx::query(
-                "UPDATE users SET language = $2 WHERE id = $1 AND (language IS NULL OR language <> $2)",
-            )
+            // Only for an account that has none yet (one an operator, an
+            // import or a directory made): whoever signs in with a stolen
+            // password must not choose the language of the alerts about it.
+            sqlx::query("UPDATE users SET language = $2 WHERE id = $1 AND language IS NULL")
             .bind(new.user_id.to_string())
             .bind(language)
             .execute(&mut *tx)

@@ -428,6 +428,29 @@ impl UserRepo for Store {
         .map_err(repo_error))
     }
 
+    async fn language(&self, id: UserId) -> Result<Option<String>, RepoError> {
+        on_pool!(self, |pool| sqlx::query_scalar::<_, Option<String>>(
+            "SELECT language FROM users WHERE id = $1"
+        )
+        .bind(id.to_string())
+        .fetch_optional(pool)
+        .await
+        .map(Option::flatten)
+        .map_err(repo_error))
+    }
+
+    async fn set_language(&self, id: UserId, language: &str) -> Result<(), RepoError> {
+        on_pool!(self, |pool| sqlx::query(
+            "UPDATE users SET language = $1 WHERE id = $2"
+        )
+        .bind(language)
+        .bind(id.to_string())
+        .execute(pool)
+        .await
+        .map(|_| ())
+        .map_err(repo_error))
+    }
+
     async fn set_locked(
         &self,
         id: UserId,

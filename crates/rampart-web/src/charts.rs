@@ -1,7 +1,9 @@
 //! The admin dashboard's charts, drawn by Rampart as inline SVG: no script,
 //! no external library, nothing for the Content-Security-Policy to allow.
-//! Every label is ours or a number; the text that goes in is escaped anyway.
+//! Every label is ours (said in the page's language by `say`) or a number;
+//! the text that goes in is escaped anyway.
 
+use rampart_core::Words;
 use rampart_core::admin::HourOfSignIns;
 use std::fmt::Write as _;
 
@@ -23,7 +25,7 @@ fn escape(text: &str) -> String {
 
 /// Sign-ins succeeded and failed per hour (oldest first) as two lines, with
 /// a tick per day and a legend.
-pub fn sign_ins(hours: &[HourOfSignIns]) -> String {
+pub fn sign_ins(hours: &[HourOfSignIns], say: impl Fn(&Words) -> String) -> String {
     let total_ok: i64 = hours.iter().map(|h| h.succeeded).sum();
     let total_failed: i64 = hours.iter().map(|h| h.failed).sum();
     let peak = hours
@@ -45,8 +47,19 @@ pub fn sign_ins(hours: &[HourOfSignIns]) -> String {
             .collect::<Vec<_>>()
             .join(" ")
     };
-    let label = format!(
-        "Sign-ins per hour over the last 7 days: {total_ok} succeeded, {total_failed} failed"
+    let label = say(&Words::new(
+        "chart-sign-ins",
+        format!(
+            "Sign-ins per hour over the last 7 days: {total_ok} succeeded, {total_failed} failed"
+        ),
+    )
+    .with("succeeded", total_ok)
+    .with("failed", total_failed));
+    let succeeded = say(
+        &Words::new("chart-succeeded", format!("succeeded ({total_ok})")).with("count", total_ok),
+    );
+    let failed = say(
+        &Words::new("chart-failed", format!("failed ({total_failed})")).with("count", total_failed),
     );
     let mut svg = format!(
         r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="chart-sign-ins" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{label}"><title>{label}</title>"#,
@@ -85,7 +98,9 @@ pub fn sign_ins(hours: &[HourOfSignIns]) -> String {
     let ly = HEIGHT - 6.0;
     let _ = write!(
         svg,
-        r#"<rect x="{LEFT}" y="{ry}" width="10" height="10" fill="{SUCCEEDED}"/><text x="{t1}" y="{ly}" font-size="12">succeeded ({total_ok})</text><rect x="{r2}" y="{ry}" width="10" height="10" fill="{FAILED}"/><text x="{t2}" y="{ly}" font-size="12">failed ({total_failed})</text></svg>"#,
+        r#"<rect x="{LEFT}" y="{ry}" width="10" height="10" fill="{SUCCEEDED}"/><text x="{t1}" y="{ly}" font-size="12">{succeeded}</text><rect x="{r2}" y="{ry}" width="10" height="10" fill="{FAILED}"/><text x="{t2}" y="{ly}" font-size="12">{failed}</text></svg>"#,
+        succeeded = escape(&succeeded),
+        failed = escape(&failed),
         ry = ly - 9.0,
         t1 = LEFT + 14.0,
         r2 = LEFT + 150.0,
@@ -142,7 +157,7 @@ mod tests {
                 failed: i64::from(i == 5),
             })
             .collect();
-        let svg = sign_ins(&hours);
+        let svg = sign_ins(&hours, |w| w.english.clone());
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert!(svg.contains("1 failed"), "{svg}");
         assert_eq!(svg.matches("<polyline").count(), 2);

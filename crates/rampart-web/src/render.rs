@@ -85,6 +85,7 @@ pub const BUILT_IN: &[(&str, &str)] = built_in!(
     "admin_user.html",
     "sign_out_others.html",
     "account_passkeys.html",
+    "account_language.html",
 );
 
 /// The compiled template set, and the catalogues of its words.
@@ -161,6 +162,26 @@ impl Templates {
                 })?;
         }
         Ok(Self { env, catalogues })
+    }
+
+    /// `words` in the language of the request being handled (English
+    /// when they are for operators only).
+    pub fn say(&self, words: &rampart_core::Words) -> String {
+        let Some(key) = words.key else {
+            return words.english.clone();
+        };
+        let lang = CHROME
+            .try_with(|build| build().lang)
+            .ok()
+            .filter(|lang| !lang.is_empty())
+            .unwrap_or_else(|| self.catalogues.negotiate(None));
+        let mut args = fluent_bundle::FluentArgs::new();
+        for (name, value) in &words.args {
+            args.set(*name, crate::i18n::argument(value.clone()));
+        }
+        self.catalogues
+            .message(&lang, key, Some(&args))
+            .unwrap_or_else(|| words.english.clone())
     }
 
     /// The catalogues of the pages' words (mails share them).
@@ -328,6 +349,103 @@ mod tests {
             for key in crate::i18n::keys_asked_by(text) {
                 assert!(english.iter().any(|k| k == key), "{name} asks for {key}");
             }
+        }
+    }
+
+    /// The keys the server's own code says things with (`Words::new`,
+    /// `FieldProblem::new`, scopes, devices), read from the sources.
+    fn keys_in_code() -> Vec<String> {
+        let crates = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+        let mut keys = Vec::new();
+        let mut dirs: Vec<std::path::PathBuf> = std::fs::read_dir(crates)
+            .unwrap()
+            .map(|e| e.unwrap().path().join("src"))
+            .collect();
+        while let Some(dir) = dirs.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for path in entries.map(|e| e.unwrap().path()) {
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    for part in text.split('"').skip(1).step_by(2) {
+                        let prefix = ["problem-", "error-", "device-", "scope-", "chart-"];
+                        if prefix.iter().any(|p| part.starts_with(p))
+                            && part.len() > 8
+                            && part
+                                .chars()
+                                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                        {
+                            keys.push(part.to_owned());
+                        }
+                    }
+                }
+            }
+        }
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+
+    #[test]
+    fn every_key_the_server_says_exists_in_every_shipped_language() {
+        let catalogues = crate::i18n::Catalogues::load(None, "en").unwrap();
+        let keys = keys_in_code();
+        assert!(keys.len() > 100, "{keys:?}");
+        for (lang, _) in crate::i18n::BUILT_IN {
+            let has = catalogues.keys(lang);
+            let missing: Vec<_> = keys.iter().filter(|k| !has.contains(k)).collect();
+            assert!(missing.is_empty(), "{lang} lacks {missing:?}");
+        }
+    }
+
+    /// A form problem says in English what the code's English sentence
+    /// (the API's) says, and in German something else.
+    #[test]
+    fn form_problems_read_the_same_in_english_and_are_translated() {
+        use rampart_core::password::PasswordPolicy;
+        let catalogues = crate::i18n::Catalogues::load(None, "en").unwrap();
+        let policy = PasswordPolicy::default();
+        let mut problems = Vec::new();
+        for (password, name, email) in [
+            ("short", "bob", "bob@example.com"),
+            ("password", "bob", "bob@example.com"),
+            ("correct horse alice battery", "alice", "alice@example.com"),
+            (
+                "correct horse mailbox battery",
+                "bob",
+                "mailbox@example.com",
+            ),
+            ("alice", "alice", "alice@example.com"),
+            (&"x".repeat(5000), "bob", "bob@example.com"),
+        ] {
+            problems.extend(policy.check(
+                &secrecy::SecretString::from(password.to_owned()),
+                Some(name),
+                Some(email),
+            ));
+        }
+        problems.extend(rampart_core::Username::parse("a").err());
+        problems.extend(rampart_core::Username::parse("-abc").err());
+        problems.extend(rampart_core::Email::parse("nobody").err());
+        problems.extend(rampart_core::Email::parse("ü@example.com").err());
+        problems.extend(rampart_core::RoleName::parse("Bad Role").err());
+        problems.extend(rampart_core::passkey::parse_name("").err());
+        problems.extend(rampart_core::passkey::parse_name(&"x".repeat(200)).err());
+        assert!(problems.len() >= 12, "{problems:?}");
+        for problem in problems {
+            let words = &problem.words;
+            let key = words.key.unwrap();
+            let mut args = fluent_bundle::FluentArgs::new();
+            for (name, value) in &words.args {
+                args.set(*name, crate::i18n::argument(value.clone()));
+            }
+            let english = catalogues.message("en", key, Some(&args)).unwrap();
+            assert_eq!(english, problem.message, "{key}");
+            let german = catalogues.message("de", key, Some(&args)).unwrap();
+            assert_ne!(german, problem.message, "{key} is translated");
         }
     }
 

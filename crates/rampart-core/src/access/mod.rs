@@ -44,11 +44,11 @@ impl Policy {
             "authenticated" => Ok(Policy::Authenticated),
             "two_factor" => Ok(Policy::TwoFactor),
             "roles" if !roles.is_empty() => Ok(Policy::Roles(roles)),
-            "roles" => Err(FieldProblem::new(
+            "roles" => Err(FieldProblem::operator(
                 "access",
                 "a rule with policy = \"roles\" needs a non-empty roles list",
             )),
-            other => Err(FieldProblem::new(
+            other => Err(FieldProblem::operator(
                 "access",
                 format!(
                     "policy {other:?} is not one of deny, bypass, authenticated, two_factor, roles"
@@ -148,7 +148,7 @@ impl RequestSource {
         match raw {
             "forwarded" => Ok(RequestSource::Forwarded),
             "original-url" => Ok(RequestSource::OriginalUrl),
-            other => Err(FieldProblem::new(
+            other => Err(FieldProblem::operator(
                 "access",
                 format!("source {other:?} is not one of forwarded, original-url"),
             )),

@@ -36,8 +36,9 @@ pub struct ClientMeta {
     /// [`crate::device`]); never written to the trail.
     pub known_device: Option<secrecy::SecretString>,
     /// The language the client asked for (`Accept-Language`, negotiated
-    /// against the catalogues there are); a sign-in or registration records
-    /// it as the account's, for its mails. Never written to the trail.
+    /// against the catalogues there are): a registration records it as the
+    /// account's, for its mails, and a sign-in does when the account has
+    /// none yet. Never written to the trail.
     pub language: Option<String>,
 }
 

@@ -15,18 +15,21 @@ impl ResetReason {
         if reason.is_empty() {
             return Err(FieldProblem::new(
                 "reason",
+                "problem-reason-missing",
                 "Give the reason for removing the second factor (for example the ticket, and how you confirmed who asked).",
             ));
         }
         if reason.chars().count() > 500 {
             return Err(FieldProblem::new(
                 "reason",
+                "problem-reason-length",
                 "The reason is longer than 500 characters.",
             ));
         }
         if reason.chars().any(char::is_control) {
             return Err(FieldProblem::new(
                 "reason",
+                "problem-reason-line",
                 "The reason must be one line, without control characters.",
             ));
         }

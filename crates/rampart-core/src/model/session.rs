@@ -50,7 +50,7 @@ pub struct NewSession {
     /// How its holder proved themselves.
     pub methods: AuthMethods,
     /// The language the browser asked for, recorded as its account's (the
-    /// language of its mails): `None` leaves the account's as it is.
+    /// language of its mails) when the account has none yet.
     pub language: Option<String>,
 }
 

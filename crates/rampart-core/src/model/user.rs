@@ -7,22 +7,89 @@ use std::fmt;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+/// What to tell a person: a message of the catalogues
+/// (`crates/rampart-i18n/locales`) with the values it takes, and the same
+/// in English. Pages say it in their reader's language; the API, the
+/// command line and the logs use the English sentence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Words {
+    /// The catalogue key (`None`: words for operators only, English).
+    pub key: Option<&'static str>,
+    /// The values the message takes, by name.
+    pub args: std::collections::BTreeMap<&'static str, String>,
+    /// The English sentence.
+    pub english: String,
+}
+
+impl Words {
+    /// The message `key`; `english` is what it says in English.
+    pub fn new(key: &'static str, english: impl Into<String>) -> Self {
+        Self {
+            key: Some(key),
+            args: Default::default(),
+            english: english.into(),
+        }
+    }
+
+    /// Words for operators only (configuration, the command line): English.
+    pub fn english(english: impl Into<String>) -> Self {
+        Self {
+            key: None,
+            args: Default::default(),
+            english: english.into(),
+        }
+    }
+
+    /// With the value `value` for the message's `$name`.
+    #[must_use]
+    pub fn with(mut self, name: &'static str, value: impl fmt::Display) -> Self {
+        self.args.insert(name, value.to_string());
+        self
+    }
+}
+
+impl fmt::Display for Words {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.english)
+    }
+}
+
 /// A problem with one field of a submitted form, shown next to that field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldProblem {
     /// The form field's name.
     pub field: &'static str,
-    /// What is wrong and what to do, as a sentence.
+    /// What is wrong and what to do, as a sentence (English).
     pub message: String,
+    /// The same, for the reader's language.
+    pub words: Words,
 }
 
 impl FieldProblem {
-    /// A problem with `field`.
-    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+    /// A problem with `field`: the catalogue's `key`, `english` in English.
+    pub fn new(field: &'static str, key: &'static str, english: impl Into<String>) -> Self {
+        Self::of(field, Words::new(key, english))
+    }
+
+    /// A problem with `field` that only an operator sees (configuration).
+    pub fn operator(field: &'static str, english: impl Into<String>) -> Self {
+        Self::of(field, Words::english(english))
+    }
+
+    /// A problem with `field`, in `words`.
+    pub fn of(field: &'static str, words: Words) -> Self {
         Self {
             field,
-            message: message.into(),
+            message: words.english.clone(),
+            words,
         }
+    }
+
+    /// With the value `value` for the message's `$name`.
+    #[must_use]
+    pub fn with(mut self, name: &'static str, value: impl fmt::Display) -> Self {
+        self.words = self.words.with(name, value);
+        self
     }
 }
 
@@ -70,6 +137,7 @@ impl Username {
         if !(3..=32).contains(&len) {
             return Err(FieldProblem::new(
                 "username",
+                "problem-username-length",
                 "Username must be 3 to 32 characters long.",
             ));
         }
@@ -83,6 +151,7 @@ impl Username {
         if !valid_chars || !valid_start {
             return Err(FieldProblem::new(
                 "username",
+                "problem-username-characters",
                 "Username may contain only letters, digits, '_', '.' and '-', and must start with a letter or digit.",
             ));
         }
@@ -144,18 +213,21 @@ impl Email {
         let invalid = || {
             FieldProblem::new(
                 "email",
+                "problem-email-invalid",
                 "Enter a valid e-mail address, like name@example.com.",
             )
         };
         if raw.chars().count() > Self::MAX_LEN {
             return Err(FieldProblem::new(
                 "email",
+                "problem-email-length",
                 "E-mail address must be at most 254 characters long.",
             ));
         }
         if !raw.is_ascii() {
             return Err(FieldProblem::new(
                 "email",
+                "problem-email-ascii",
                 "Enter the address in plain letters; for an international domain, use its xn-- form.",
             ));
         }
@@ -229,10 +301,12 @@ impl RoleName {
         } else {
             Err(FieldProblem::new(
                 "role",
+                "problem-role-name",
                 format!(
                     "Role name {raw:?} is invalid: use 1 to 32 characters of a-z, 0-9, '_' and '-', starting with a letter."
                 ),
-            ))
+            )
+            .with("name", format!("{raw:?}")))
         }
     }
 

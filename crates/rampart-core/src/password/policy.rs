@@ -107,31 +107,41 @@ impl PasswordPolicy {
         let pw = password.expose_secret();
         let mut problems = Vec::new();
         if pw.len() > MAX_PASSWORD_BYTES {
-            problems.push(FieldProblem::new(
-                "password",
-                format!("Password must be at most {MAX_PASSWORD_BYTES} bytes long."),
-            ));
+            problems.push(
+                FieldProblem::new(
+                    "password",
+                    "problem-password-long",
+                    format!("Password must be at most {MAX_PASSWORD_BYTES} bytes long."),
+                )
+                .with("max", MAX_PASSWORD_BYTES),
+            );
             return problems;
         }
         if pw.chars().count() < self.min_length {
-            problems.push(FieldProblem::new(
-                "password",
-                format!(
-                    "Password must be at least {} characters long.",
-                    self.min_length
-                ),
-            ));
+            problems.push(
+                FieldProblem::new(
+                    "password",
+                    "problem-password-short",
+                    format!(
+                        "Password must be at least {} characters long.",
+                        self.min_length
+                    ),
+                )
+                .with("min", self.min_length),
+            );
         }
         let lowered = pw.to_lowercase();
         if COMMON_PASSWORDS.contains(lowered.as_str()) {
             problems.push(FieldProblem::new(
                 "password",
+                "problem-password-common",
                 "This password is one of the most common passwords; choose one that is harder to guess.",
             ));
         }
         if self.is_breached(password) {
             problems.push(FieldProblem::new(
                 "password",
+                "problem-password-breached",
                 "This password appears in a list of passwords exposed in data breaches; choose another.",
             ));
         }
@@ -139,6 +149,7 @@ impl PasswordPolicy {
         if same_as(username) || same_as(email) {
             problems.push(FieldProblem::new(
                 "password",
+                "problem-password-is-name",
                 "Password must not be the same as your username or e-mail address.",
             ));
         } else if let Some(problem) = self.contains_context(&lowered, username, email) {
@@ -157,20 +168,25 @@ impl PasswordPolicy {
     ) -> Option<FieldProblem> {
         let local_part = email.and_then(|e| e.split('@').next());
         let personal = [
-            (username, "your username"),
-            (local_part, "the start of your e-mail address"),
+            (username, "your username", "username"),
+            (local_part, "the start of your e-mail address", "email"),
         ];
-        for (word, what) in personal {
+        for (word, what, which) in personal {
             let Some(word) = word.map(str::to_lowercase) else {
                 continue;
             };
             if word.chars().count() >= 3 && lowered.contains(&word) {
-                return Some(FieldProblem::new(
-                    "password",
-                    format!(
-                        "Password must not contain {what} (\"{word}\"): it is the first thing an attacker tries."
-                    ),
-                ));
+                return Some(
+                    FieldProblem::new(
+                        "password",
+                        "problem-password-contains-own",
+                        format!(
+                            "Password must not contain {what} (\"{word}\"): it is the first thing an attacker tries."
+                        ),
+                    )
+                    .with("what", which)
+                    .with("word", &word),
+                );
             }
         }
         self.context_words
@@ -179,8 +195,10 @@ impl PasswordPolicy {
             .map(|word| {
                 FieldProblem::new(
                     "password",
+                    "problem-password-contains-site",
                     format!("Password must not contain \"{word}\", a word of this site's name or address: it is the first thing an attacker tries."),
                 )
+                .with("word", word)
             })
     }
 }

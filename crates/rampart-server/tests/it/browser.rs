@@ -166,6 +166,10 @@ async fn every_page_is_accessible_phone_sized_and_has_the_header_in_headless_chr
         stdout.contains("the account page greets in German: Hallo, e2e_deutsch"),
         "{stdout}"
     );
+    assert!(
+        stdout.contains("ok: error pages are in German: Seite nicht gefunden"),
+        "{stdout}"
+    );
     // The account the German browser made gets its mail in German.
     let mail = sink
         .wait_for_subject("Bestätigen Sie Ihre E-Mail-Adresse")

@@ -162,7 +162,7 @@ impl From<AdminError> for ApiError {
         match err {
             AdminError::NoSuchUser(_) => ApiError::not_found("There is no account with this id."),
             AdminError::Invalid(p) => ApiError::problem(p.field, &p.message),
-            AdminError::Forbidden(message) => ApiError::forbidden(&message),
+            AdminError::Forbidden(words) => ApiError::forbidden(&words.english),
             AdminError::LastAdministrator => refusal::last_administrator(),
             // An operator resetting a second factor that is not there: the
             // operator's own code, not the self-service one.

@@ -23,9 +23,30 @@ pub struct ClientInfo {
     /// The known-device cookie, if the browser sent one (checked by the
     /// domain against the account signing in).
     pub known_device: Option<secrecy::SecretString>,
-    /// The language of the catalogues that `Accept-Language` asks for,
-    /// when it was sent.
-    pub language: Option<String>,
+    /// The `Accept-Language` the client sent, negotiated only when a
+    /// handler asks (forward-auth checks never do).
+    pub language: Option<AskedLanguage>,
+}
+
+/// An `Accept-Language` header and the catalogues to choose from.
+#[derive(Clone)]
+pub struct AskedLanguage {
+    header: axum::http::HeaderValue,
+    catalogues: std::sync::Arc<crate::i18n::Catalogues>,
+}
+
+impl AskedLanguage {
+    /// The language of the catalogues the header asks for (the default
+    /// when it names none there is).
+    pub fn negotiate(&self) -> String {
+        self.catalogues.negotiate(self.header.to_str().ok())
+    }
+}
+
+impl std::fmt::Debug for AskedLanguage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("AskedLanguage").field(&self.header).finish()
+    }
 }
 
 impl ClientInfo {
@@ -35,7 +56,7 @@ impl ClientInfo {
             ip: self.ip,
             user_agent: self.user_agent.clone(),
             known_device: self.known_device.clone(),
-            language: self.language.clone(),
+            language: self.language.as_ref().map(AskedLanguage::negotiate),
         }
     }
 }
@@ -68,14 +89,16 @@ pub fn client_ip(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpNet]) -
     Some(client)
 }
 
-/// The language `Accept-Language` asks for, among the catalogues there
-/// are; `None` when the client sent none (an API client's sign-in leaves the
-/// account's language as it is).
-pub fn asked_language(state: &AppState, headers: &HeaderMap) -> Option<String> {
+/// The `Accept-Language` the client sent, to negotiate when needed;
+/// `None` when it sent none (an API client's sign-in leaves the account's
+/// language as it is).
+fn asked_language(state: &AppState, headers: &HeaderMap) -> Option<AskedLanguage> {
     headers
         .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .map(|asked| state.templates.negotiate(Some(asked)))
+        .map(|header| AskedLanguage {
+            header: header.clone(),
+            catalogues: state.templates.catalogues(),
+        })
 }
 
 impl FromRequestParts<AppState> for ClientInfo {

@@ -5,6 +5,7 @@
 use crate::error::WebError;
 use axum::extract::{Form, FromRequest, Request};
 use axum::http::StatusCode;
+use rampart_core::Words;
 use serde::de::DeserializeOwned;
 
 /// A parsed form body.
@@ -22,13 +23,20 @@ where
             Ok(Form(value)) => Ok(HtmlForm(value)),
             Err(rejection) => Err(match rejection.status() {
                 StatusCode::PAYLOAD_TOO_LARGE => WebError::PayloadTooLarge,
-                StatusCode::UNSUPPORTED_MEDIA_TYPE => WebError::UnsupportedMediaType(
-                    "Send the form as application/x-www-form-urlencoded.".to_owned(),
-                ),
-                _ => WebError::Unprocessable(format!(
-                    "The form could not be read ({}). Reload the page and submit it again.",
-                    rejection.body_text()
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => WebError::UnsupportedMediaType(Words::new(
+                    "error-form-encoding",
+                    "Send the form as application/x-www-form-urlencoded.",
                 )),
+                _ => WebError::Unprocessable(vec![
+                    Words::new(
+                        "error-form-unreadable",
+                        format!(
+                            "The form could not be read ({}). Reload the page and submit it again.",
+                            rejection.body_text()
+                        ),
+                    )
+                    .with("why", rejection.body_text()),
+                ]),
             }),
         }
     }

@@ -17,6 +17,7 @@ use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
+use rampart_core::Words;
 use rampart_core::{Permission, Scope};
 use std::marker::PhantomData;
 
@@ -49,11 +50,15 @@ pub struct Permit<N, Via> {
     need: PhantomData<N>,
 }
 
-fn refusal(permission: Permission) -> String {
-    format!(
-        "This needs the {} permission, which your roles do not grant.",
-        permission.as_str()
+fn refusal(permission: Permission) -> Words {
+    Words::new(
+        "error-permission",
+        format!(
+            "This needs the {} permission, which your roles do not grant.",
+            permission.as_str()
+        ),
     )
+    .with("permission", permission.as_str())
 }
 
 impl<N: Need> FromRequestParts<AppState> for Permit<N, ApiCaller> {
@@ -65,7 +70,7 @@ impl<N: Need> FromRequestParts<AppState> for Permit<N, ApiCaller> {
     ) -> Result<Self, Self::Rejection> {
         let caller = ApiCaller::from_request_parts(parts, state).await?;
         if !state.admin.roles().allows(&caller.user, N::PERMISSION) {
-            return Err(ApiError::forbidden(&refusal(N::PERMISSION)));
+            return Err(ApiError::forbidden(&refusal(N::PERMISSION).english));
         }
         if matches!(caller.credential, Credential::Token(_))
             && caller.require(Scope::Admin).is_err()

@@ -22,6 +22,7 @@ use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use data_encoding::BASE64URL_NOPAD;
+use rampart_core::Words;
 use rampart_crypto::{TokenDigest, constant_time_eq, hmac_sha256};
 
 /// The CSRF token for a session token digest.
@@ -31,10 +32,10 @@ pub fn token_for(key: &[u8; 32], digest: &TokenDigest) -> String {
 
 fn refused(reason: &str) -> Response {
     tracing::info!(reason, "state-changing request refused by the CSRF check");
-    WebError::Forbidden(
-        "This form was not sent by this site, or it has expired. Go back, reload the page and try again."
-            .to_owned(),
-    )
+    WebError::Forbidden(Words::new(
+        "error-csrf",
+        "This form was not sent by this site, or it has expired. Go back, reload the page and try again.",
+    ))
     .into_response()
 }
 

@@ -8,35 +8,46 @@ use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use rampart_core::Words;
 use serde::Serialize;
 
 #[derive(Serialize)]
-struct ErrorContext<'a> {
-    title: &'a str,
-    message: &'a str,
+struct ErrorContext {
+    title: String,
+    message: String,
 }
 
 fn generic(status: StatusCode) -> ErrorPage {
-    let (title, message) = match status {
+    let ((title_key, title), (key, message)) = match status {
         StatusCode::NOT_FOUND => (
-            "Page not found",
-            "There is no page at this address. Check the link, or go back to the start.",
+            ("error-title-page-not-found", "Page not found"),
+            (
+                "error-page-not-found",
+                "There is no page at this address. Check the link, or go back to the start.",
+            ),
         ),
         StatusCode::METHOD_NOT_ALLOWED => (
-            "Method not allowed",
-            "This address does not accept that kind of request. Use the site's own links and forms.",
+            ("error-title-method", "Method not allowed"),
+            (
+                "error-method",
+                "This address does not accept that kind of request. Use the site's own links and forms.",
+            ),
         ),
-        StatusCode::REQUEST_TIMEOUT => {
-            ("Request timed out", "The request took too long. Try again.")
-        }
+        StatusCode::REQUEST_TIMEOUT => (
+            ("error-title-timeout", "Request timed out"),
+            ("error-timeout", "The request took too long. Try again."),
+        ),
         _ => (
-            "Request failed",
-            "The request could not be completed. Go back and try again.",
+            ("error-title-failed", "Request failed"),
+            (
+                "error-failed",
+                "The request could not be completed. Go back and try again.",
+            ),
         ),
     };
     ErrorPage {
-        title,
-        message: message.to_owned(),
+        title: Words::new(title_key, title),
+        message: vec![Words::new(key, message)],
     }
 }
 
@@ -67,12 +78,14 @@ pub async fn render_error_pages(
         .cloned();
     let (mut parts, _) = response.into_parts();
     let render = || {
-        state.templates.page(
+        let templates = &state.templates;
+        let message: Vec<String> = page.message.iter().map(|w| templates.say(w)).collect();
+        templates.page(
             status,
             "error.html",
             ErrorContext {
-                title: page.title,
-                message: &page.message,
+                title: templates.say(&page.title),
+                message: message.join(" "),
             },
         )
     };
@@ -92,8 +105,11 @@ pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("a request handler panicked");
     let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
     response.extensions_mut().insert(ErrorPage {
-        title: "Something went wrong",
-        message: "Something went wrong on our side. Try again in a moment.".to_owned(),
+        title: Words::new("error-title-internal", "Something went wrong"),
+        message: vec![Words::new(
+            "error-internal",
+            "Something went wrong on our side. Try again in a moment; if it keeps happening, tell the site's operator.",
+        )],
     });
     response
 }

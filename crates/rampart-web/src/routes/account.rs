@@ -13,6 +13,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use rampart_core::FieldProblem;
+use rampart_core::Words;
 use rampart_core::account::ChangePasswordError;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -64,9 +65,10 @@ async fn delete_submit(
     HtmlForm(form): HtmlForm<DeleteForm>,
 ) -> Result<Response, WebError> {
     if form.confirm != "yes" {
-        return Err(WebError::Unprocessable(
-            "Tick the box to confirm that you want to delete your account.".to_owned(),
-        ));
+        return Err(WebError::Unprocessable(vec![Words::new(
+            "error-delete-unticked",
+            "Tick the box to confirm that you want to delete your account.",
+        )]));
     }
     state
         .accounts
@@ -136,6 +138,7 @@ async fn password_submit(
     if form.new_password.expose_secret() != form.new_password_confirm.expose_secret() {
         let problems = [FieldProblem::new(
             "new_password_confirm",
+            "problem-new-passwords-differ",
             "The two new passwords do not match.",
         )];
         return Ok(password_page(
@@ -167,6 +170,7 @@ async fn password_submit(
         Err(ChangePasswordError::WrongPassword) => {
             let problems = [FieldProblem::new(
                 "current_password",
+                "problem-current-password",
                 "The current password is incorrect.",
             )];
             Ok(password_page(

@@ -21,6 +21,7 @@ use axum::handler::Handler;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use rampart_core::Words;
 use rampart_core::admin::{Action, Operator};
 use rampart_core::audit::EventQuery;
 use rampart_core::ports::UserOverview;
@@ -114,19 +115,31 @@ async fn dashboard(
     permit: Permit<UsersRead, FreshSession>,
 ) -> Result<Response, WebError> {
     let d = state.admin.dashboard().await?;
+    let say = |words: &Words| state.templates.say(words);
+    let label = |key, english| say(&Words::new(key, english));
+    let labels = [
+        label("chart-active-sessions", "Active sessions"),
+        label("chart-accounts", "Accounts"),
+        label("chart-locked", "Locked accounts"),
+        label("chart-with-second-factor", "With a second factor"),
+    ];
     let totals = [
-        ("Active sessions", d.active_sessions),
-        ("Accounts", d.accounts.total),
-        ("Locked accounts", d.accounts.locked),
-        ("With a second factor", d.accounts.mfa),
+        (labels[0].as_str(), d.active_sessions),
+        (labels[1].as_str(), d.accounts.total),
+        (labels[2].as_str(), d.accounts.locked),
+        (labels[3].as_str(), d.accounts.mfa),
     ];
     Ok(state.templates.page(
         StatusCode::OK,
         "admin_dashboard.html",
         DashboardPage {
             nav: nav(&state, &visitor, &permit.via),
-            sign_ins_chart: charts::sign_ins(&d.sign_ins),
-            totals_chart: charts::bars("chart-totals", "Sessions and accounts", &totals),
+            sign_ins_chart: charts::sign_ins(&d.sign_ins, say),
+            totals_chart: charts::bars(
+                "chart-totals",
+                &label("chart-totals", "Sessions and accounts"),
+                &totals,
+            ),
             active_sessions: d.active_sessions,
             accounts: d.accounts.total,
             locked: d.accounts.locked,
@@ -287,8 +300,7 @@ fn notice(done: &str) -> Option<&'static str> {
 }
 
 async fn account(state: &AppState, id: &str) -> Result<UserOverview, WebError> {
-    let missing =
-        || WebError::NotFound("There is no such account; it may have been deleted.".into());
+    let missing = || WebError::NotFound(crate::error::no_such_account());
     let id = UserId::parse(id).ok_or_else(missing)?;
     state.admin.by_id(id).await?.ok_or_else(missing)
 }
@@ -312,8 +324,10 @@ async fn user_page(
         .await?
         .into_iter()
         .map(|s| SessionRow {
-            device: describe_device(s.session.user_agent.as_deref()),
-            ip: s.session.ip.clone().unwrap_or_else(|| "unknown".to_owned()),
+            device: state
+                .templates
+                .say(&describe_device(s.session.user_agent.as_deref())),
+            ip: s.session.ip.clone().unwrap_or_default(),
             created_at: when(s.session.created_at),
             last_seen_at: when(s.last_seen_at),
         })
@@ -511,7 +525,7 @@ async fn set_roles(
         })
         .map(RoleName::parse)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|p| WebError::Unprocessable(p.message))?;
+        .map_err(|p| WebError::Unprocessable(vec![p.words]))?;
     let operator = Operator::Account(&permit.via.0.user);
     state
         .admin
@@ -539,9 +553,10 @@ async fn delete(
         .trim()
         .eq_ignore_ascii_case(user.username.as_str())
     {
-        return Err(WebError::Unprocessable(
-            "Type the account's username to confirm the deletion.".to_owned(),
-        ));
+        return Err(WebError::Unprocessable(vec![Words::new(
+            "error-delete-username",
+            "Type the account's username to confirm the deletion.",
+        )]));
     }
     state
         .admin

@@ -12,6 +12,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use rampart_core::Words;
 use rampart_core::{FieldProblem, RecoveryError};
 use serde::{Deserialize, Serialize};
 
@@ -130,15 +131,27 @@ async fn confirm(
     match state.recovery.confirm_email_change(&form.token).await {
         Ok(user_id) => {
             let user = state.accounts.user_by_id(user_id).await?;
-            let email = user.map(|u| u.email.as_str().to_owned()).unwrap_or_default();
+            let email = user
+                .map(|u| u.email.as_str().to_owned())
+                .unwrap_or_default();
             let csrf_token = token_for(&state.settings.csrf_key, &visitor.digest);
-            Ok(state.templates.page(StatusCode::OK, "email_confirm.html", ConfirmPage { csrf_token, token: "", email: &email, done: true }))
+            Ok(state.templates.page(
+                StatusCode::OK,
+                "email_confirm.html",
+                ConfirmPage {
+                    csrf_token,
+                    token: "",
+                    email: &email,
+                    done: true,
+                },
+            ))
         }
-        Err(RecoveryError::InvalidToken) => Err(WebError::BadRequest(
-            "This confirmation link is invalid, has already been used, or has expired. Ask for a new one on your account page.".to_owned(),
-        )),
+        Err(RecoveryError::InvalidToken) => Err(WebError::BadRequest(Words::new(
+            "error-email-link",
+            "This confirmation link is invalid, has already been used, or has expired. Ask for a new one on your account page.",
+        ))),
         Err(RecoveryError::Invalid(problems)) => Err(WebError::Unprocessable(
-            problems.into_iter().map(|p| p.message).collect::<Vec<_>>().join(" "),
+            problems.into_iter().map(|p| p.words).collect(),
         )),
         Err(other) => Err(WebError::internal(other)),
     }
@@ -159,10 +172,14 @@ async fn resend(
     {
         Ok(()) => Ok(Redirect::to("/account").into_response()),
         Err(RecoveryError::Throttled(wait)) => Err(WebError::TooManyRequests {
-            message: format!(
-                "A confirmation mail was sent moments ago. Check your inbox, or ask again in {} minute(s).",
-                (wait + 59) / 60
-            ),
+            message: Words::new(
+                "error-verify-throttled",
+                format!(
+                    "A confirmation mail was sent moments ago. Check your inbox, or ask again in {} minute(s).",
+                    (wait + 59) / 60
+                ),
+            )
+            .with("minutes", (wait + 59) / 60),
             retry_after: wait,
         }),
         Err(other) => Err(WebError::internal(other)),

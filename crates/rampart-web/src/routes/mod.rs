@@ -10,6 +10,7 @@ pub mod email;
 pub mod forward_auth;
 pub mod health;
 pub mod identities;
+pub mod language;
 pub mod login;
 pub mod logout;
 pub mod mfa;
@@ -46,6 +47,7 @@ pub fn public() -> Router<AppState> {
 pub fn protected() -> Router<AppState> {
     Router::new()
         .merge(account::router())
+        .merge(language::router())
         .merge(identities::router())
         .merge(oidc::protected())
         .merge(admin::router())

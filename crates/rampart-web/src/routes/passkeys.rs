@@ -34,6 +34,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use rampart_core::Words;
 use rampart_core::authn::{PasskeyAnswer, Reproved, SecondStep};
 use rampart_core::passkey::{Ceremony, NewPasskey, PasskeyId, PasskeySummary, Remover};
 use secrecy::{ExposeSecret, SecretString};
@@ -134,8 +135,15 @@ fn options(ceremony: Ceremony) -> Json<Options> {
 
 /// A JSON body of at most the global body limit, as `T`.
 fn json_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, WebError> {
-    serde_json::from_slice(body)
-        .map_err(|e| WebError::BadRequest(format!("The request is not the JSON expected: {e}")))
+    serde_json::from_slice(body).map_err(|e| {
+        WebError::BadRequest(
+            Words::new(
+                "error-json",
+                format!("The request is not the JSON expected: {e}"),
+            )
+            .with("why", e),
+        )
+    })
 }
 
 async fn add_options(
@@ -227,9 +235,10 @@ async fn remove_password(
 /// The answer to a reset link that is not (or no longer) one a new passkey
 /// may recover.
 fn not_a_passkey_recovery() -> WebError {
-    WebError::BadRequest(
-        "This link is invalid, already used or expired, or the account has a password: set a new password instead.".to_owned(),
-    )
+    WebError::BadRequest(Words::new(
+        "error-passkey-recovery-link",
+        "This link is invalid, already used or expired, or the account has a password: set a new password instead.",
+    ))
 }
 
 #[derive(Deserialize)]
@@ -384,7 +393,13 @@ async fn sign_in(
 
 /// The one answer to a second step or re-authentication the passkey did
 /// not prove.
-const NOT_ACCEPTED: &str = "The passkey was not accepted. Try again.";
+/// "The passkey was not accepted".
+fn not_accepted() -> Words {
+    Words::new(
+        "error-passkey-not-accepted",
+        "The passkey was not accepted. Try again.",
+    )
+}
 
 async fn second_step_options(
     State(state): State<AppState>,
@@ -396,9 +411,10 @@ async fn second_step_options(
         .await?
     {
         Some(ceremony) => Ok(options(ceremony)),
-        None => Err(WebError::Unauthorized(
-            "There is no sign-in waiting for its second step: start again.".to_owned(),
-        )),
+        None => Err(WebError::Unauthorized(Words::new(
+            "error-no-second-step",
+            "There is no sign-in waiting for its second step: start again.",
+        ))),
     }
 }
 
@@ -436,7 +452,7 @@ async fn second_step(
     match step {
         SecondStep::SignedIn(started) => Ok(signin::signed_in_json(&state, started)),
         SecondStep::WrongCode | SecondStep::NoChallenge => {
-            Err(WebError::Unauthorized(NOT_ACCEPTED.to_owned()))
+            Err(WebError::Unauthorized(not_accepted()))
         }
     }
 }
@@ -480,13 +496,14 @@ async fn reauth(
             &token,
             &super::reauth::target(&state, &body.next),
         )),
-        Reproved::PasswordRequired => Err(WebError::Unauthorized(
-            "This passkey did not ask for your PIN or fingerprint: type your password too, then confirm with the passkey again.".to_owned(),
-        )),
-        Reproved::WrongPassword => Err(WebError::Unauthorized(
-            "That is not your password. Type it again, then confirm with the passkey again."
-                .to_owned(),
-        )),
-        _ => Err(WebError::Unauthorized(NOT_ACCEPTED.to_owned())),
+        Reproved::PasswordRequired => Err(WebError::Unauthorized(Words::new(
+            "error-passkey-password-required",
+            "This passkey did not ask for your PIN or fingerprint: type your password too, then confirm with the passkey again.",
+        ))),
+        Reproved::WrongPassword => Err(WebError::Unauthorized(Words::new(
+            "error-passkey-wrong-password",
+            "That is not your password. Type it again, then confirm with the passkey again.",
+        ))),
+        _ => Err(WebError::Unauthorized(not_accepted())),
     }
 }

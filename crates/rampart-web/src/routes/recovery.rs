@@ -13,6 +13,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use rampart_core::Words;
 use rampart_core::{FieldProblem, RecoveryError};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -69,10 +70,14 @@ async fn forgot_submit(
         Ok(()) => {}
         Err(RecoveryError::Throttled(wait)) => {
             return Err(WebError::TooManyRequests {
-                message: format!(
-                    "Too many reset mails were asked for. Check your inbox, or ask again in {} minute(s).",
-                    (wait + 59) / 60
-                ),
+                message: Words::new(
+                    "error-reset-throttled",
+                    format!(
+                        "Too many reset mails were asked for. Check your inbox, or ask again in {} minute(s).",
+                        (wait + 59) / 60
+                    ),
+                )
+                .with("minutes", (wait + 59) / 60),
                 retry_after: wait,
             });
         }
@@ -100,9 +105,10 @@ struct ResetPage<'a> {
 }
 
 fn invalid_link() -> WebError {
-    WebError::BadRequest(
-        "This link is invalid, has already been used, or has expired. Ask for a new one on the \"Forgot your password?\" page.".to_owned(),
-    )
+    WebError::BadRequest(Words::new(
+        "error-reset-link",
+        "This link is invalid, has already been used, or has expired. Ask for a new one on the \"Forgot your password?\" page.",
+    ))
 }
 
 async fn reset_page(
@@ -162,6 +168,7 @@ async fn reset_submit(
     if form.password.expose_secret() != form.password_confirm.expose_secret() {
         let problems = [FieldProblem::new(
             "password_confirm",
+            "problem-passwords-differ",
             "The two passwords do not match.",
         )];
         return reset_page(
@@ -249,9 +256,10 @@ async fn verify_submit(
                 },
             ))
         }
-        Err(RecoveryError::InvalidToken) => Err(WebError::BadRequest(
-            "This confirmation link is invalid, has already been used, or has expired.".to_owned(),
-        )),
+        Err(RecoveryError::InvalidToken) => Err(WebError::BadRequest(Words::new(
+            "error-verify-link",
+            "This confirmation link is invalid, has already been used, or has expired.",
+        ))),
         Err(other) => Err(WebError::internal(other)),
     }
 }

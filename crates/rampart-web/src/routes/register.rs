@@ -12,6 +12,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
+use rampart_core::Words;
 use rampart_core::{FieldProblem, RegisterError, Registration};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -113,9 +114,10 @@ pub fn form_page(
 }
 
 pub(crate) fn closed() -> WebError {
-    WebError::Forbidden(
-        "Registration is closed on this site. Ask its operator for an account.".to_owned(),
-    )
+    WebError::Forbidden(Words::new(
+        "error-registration-closed",
+        "Registration is closed on this site. Ask its operator for an account.",
+    ))
 }
 
 async fn show(State(state): State<AppState>, visitor: Visitor) -> Result<Response, WebError> {

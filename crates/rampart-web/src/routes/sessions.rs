@@ -11,6 +11,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use rampart_core::Words;
 use rampart_core::session::SessionId;
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
@@ -25,9 +26,9 @@ pub fn router() -> Router<AppState> {
 /// A short description of the device behind a user agent, e.g. "Firefox on
 /// Linux". Deliberately coarse: it helps people recognise their devices, it
 /// is not a security signal.
-pub fn describe_device(user_agent: Option<&str>) -> String {
+pub fn describe_device(user_agent: Option<&str>) -> Words {
     let Some(ua) = user_agent.filter(|ua| !ua.is_empty()) else {
-        return "Unknown device".to_owned();
+        return Words::new("device-unknown", "Unknown device");
     };
     let browser = [
         ("Edg/", "Edge"),
@@ -41,7 +42,7 @@ pub fn describe_device(user_agent: Option<&str>) -> String {
     ]
     .iter()
     .find(|(marker, _)| ua.contains(marker))
-    .map_or("A browser", |(_, name)| name);
+    .map(|(_, name)| *name);
     let system = [
         ("Android", "Android"),
         ("iPhone", "iPhone"),
@@ -54,9 +55,16 @@ pub fn describe_device(user_agent: Option<&str>) -> String {
     .iter()
     .find(|(marker, _)| ua.contains(marker))
     .map(|(_, name)| *name);
-    match system {
-        Some(system) => format!("{browser} on {system}"),
-        None => browser.to_owned(),
+    match (browser, system) {
+        (Some(browser), Some(system)) => {
+            Words::new("device-browser-on", format!("{browser} on {system}"))
+                .with("browser", browser)
+                .with("system", system)
+        }
+        (None, Some(system)) => Words::new("device-a-browser-on", format!("A browser on {system}"))
+            .with("system", system),
+        (Some(browser), None) => Words::new("device-browser", browser).with("browser", browser),
+        (None, None) => Words::new("device-a-browser", "A browser"),
     }
 }
 
@@ -86,8 +94,10 @@ async fn list(
         .into_iter()
         .map(|s| Row {
             current: s.session.id == session.id,
-            device: describe_device(s.session.user_agent.as_deref()),
-            ip: s.session.ip.clone().unwrap_or_else(|| "unknown".to_owned()),
+            device: state
+                .templates
+                .say(&describe_device(s.session.user_agent.as_deref())),
+            ip: s.session.ip.clone().unwrap_or_default(),
             created_at: s.session.created_at.format(&Rfc3339).unwrap_or_default(),
             last_seen_at: s.last_seen_at.format(&Rfc3339).unwrap_or_default(),
             id: s.session.id.0,
@@ -156,9 +166,10 @@ async fn revoke(
             .revoke_all_except(&session.user, Some(&session.id), &client.meta())
             .await?;
     } else if form.session_id == session.id.0 {
-        return Err(WebError::BadRequest(
-            "To end this session, sign out instead.".to_owned(),
-        ));
+        return Err(WebError::BadRequest(Words::new(
+            "error-session-current",
+            "To end this session, sign out instead.",
+        )));
     } else if !state
         .sessions
         .revoke_by_id(
@@ -168,9 +179,10 @@ async fn revoke(
         )
         .await?
     {
-        return Err(WebError::BadRequest(
-            "You have no session with this id; it may have ended already.".to_owned(),
-        ));
+        return Err(WebError::BadRequest(Words::new(
+            "error-session-unknown",
+            "You have no session with this id; it may have ended already.",
+        )));
     }
     Ok(Redirect::to("/account/sessions").into_response())
 }
@@ -184,21 +196,29 @@ mod tests {
         assert_eq!(
             describe_device(Some(
                 "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
-            )),
+            ))
+            .english,
             "Firefox on Linux"
         );
         assert_eq!(
             describe_device(Some(
                 "Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 Chrome/120 Safari/537.36 Edg/120"
-            )),
+            ))
+            .english,
             "Edge on Windows"
         );
         assert_eq!(
             describe_device(Some(
                 "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/604.1"
-            )),
+            ))
+            .english,
             "Safari on iPhone"
         );
-        assert_eq!(describe_device(None), "Unknown device");
+        assert_eq!(describe_device(None).english, "Unknown device");
+        assert_eq!(describe_device(Some("curl/8.0")).english, "curl");
+        assert_eq!(
+            describe_device(Some("Lynx on Linux")).english,
+            "A browser on Linux"
+        );
     }
 }

@@ -13,6 +13,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
+use rampart_core::Words;
 use rampart_core::setup::SetupError;
 use rampart_core::{RegisterError, Registration};
 use serde::Deserialize;
@@ -29,9 +30,10 @@ struct Link {
 }
 
 fn dead_link() -> WebError {
-    WebError::BadRequest(
-        "This setup link is not valid any more: it was used, it expired (after an hour), or an administrator exists. Restart `rampart serve` for a new link, or use `rampart user create NAME --role admin`.".to_owned(),
-    )
+    WebError::BadRequest(Words::new(
+        "error-setup-link",
+        "This setup link is not valid any more: it was used, it expired (after an hour), or an administrator exists. Restart `rampart serve` for a new link, or use `rampart user create NAME --role admin`.",
+    ))
 }
 
 async fn show(

@@ -12,6 +12,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use rampart_core::Words;
 use rampart_core::token::{TokenError, TokenId, TokenSummary};
 use rampart_core::{Scope, User};
 use secrecy::{ExposeSecret, SecretString};
@@ -39,6 +40,7 @@ pub(crate) struct Row {
 #[derive(Serialize)]
 struct Choice {
     name: &'static str,
+    /// The catalogue key of what the scope allows.
     help: &'static str,
 }
 
@@ -48,7 +50,7 @@ struct TokensPage {
     tokens: Vec<Row>,
     scopes: Vec<Choice>,
     created: Option<String>,
-    problems: Vec<String>,
+    problems: Vec<rampart_core::Words>,
 }
 
 pub(crate) fn row(t: TokenSummary) -> Row {
@@ -76,12 +78,10 @@ fn choices(state: &AppState, user: &User) -> Vec<Choice> {
         .map(|s| Choice {
             name: s.as_str(),
             help: match s {
-                Scope::ReadMe => "read your account, sessions and tokens",
-                Scope::WriteMe => "change your account",
-                Scope::Admin => "the admin API, while you are an administrator",
-                Scope::Proxy => {
-                    "pass forward authentication: reach the applications behind the proxy as you"
-                }
+                Scope::ReadMe => "scope-read-me",
+                Scope::WriteMe => "scope-write-me",
+                Scope::Admin => "scope-admin",
+                Scope::Proxy => "scope-proxy",
             },
         })
         .collect()
@@ -93,7 +93,7 @@ async fn page(
     user: &User,
     status: StatusCode,
     created: Option<SecretString>,
-    problems: Vec<String>,
+    problems: Vec<rampart_core::Words>,
 ) -> Result<Response, WebError> {
     let tokens = state
         .tokens
@@ -166,7 +166,7 @@ async fn create(
             .await
         }
         Err(TokenError::Invalid(problems)) => {
-            let problems = problems.into_iter().map(|p| p.message).collect();
+            let problems = problems.into_iter().map(|p| p.words).collect();
             page(
                 &state,
                 &visitor,
@@ -198,9 +198,10 @@ async fn revoke(
         .await
     {
         Ok(()) => Ok(Redirect::to("/account/tokens").into_response()),
-        Err(TokenError::NotFound) => Err(WebError::BadRequest(
-            "You have no token with this id; it may have been revoked already.".to_owned(),
-        )),
+        Err(TokenError::NotFound) => Err(WebError::BadRequest(Words::new(
+            "error-token-unknown",
+            "You have no token with this id; it may have been revoked already.",
+        ))),
         Err(other) => Err(WebError::internal(other)),
     }
 }
