@@ -153,7 +153,7 @@ impl Catalogues {
                 while !header.is_char_boundary(end) {
                     end -= 1;
                 }
-                fluent_langneg::parse_accepted_languages(&header[..end])
+                requested(&header[..end])
             })
             .unwrap_or_default();
         let available: Vec<&LanguageIdentifier> = self.bundles.iter().map(|(id, _)| id).collect();
@@ -241,6 +241,36 @@ impl Catalogues {
         }
         keys
     }
+}
+
+/// The languages an `Accept-Language` header asks for, the most wanted
+/// first: by weight (`q`), then in the order given; `q=0` (not wanted), `*`
+/// and entries that do not parse are left out.
+fn requested(header: &str) -> Vec<LanguageIdentifier> {
+    let weight = |q: &str| {
+        let q: f32 = q.trim().parse().ok()?;
+        (0.0..=1.0)
+            .contains(&q)
+            .then(|| (q * 1000.0).round() as u16)
+    };
+    let mut wanted: Vec<(u16, usize, LanguageIdentifier)> = header
+        .split(',')
+        .enumerate()
+        .filter_map(|(order, entry)| {
+            let mut parts = entry.split(';');
+            let tag = parts.next()?.trim();
+            let q = match parts.find_map(|p| p.trim().strip_prefix("q=")) {
+                Some(q) => weight(q)?,
+                None => 1000,
+            };
+            if q == 0 || tag == "*" {
+                return None;
+            }
+            Some((q, order, tag.parse().ok()?))
+        })
+        .collect();
+    wanted.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    wanted.into_iter().map(|(_, _, id)| id).collect()
 }
 
 /// Template arguments as Fluent arguments: numbers stay numbers (plurals
@@ -453,6 +483,17 @@ mod tests {
         );
         assert_eq!(catalogues.negotiate(Some("fr")), "en");
         assert_eq!(catalogues.negotiate(None), "en");
+        // Weights decide, not the order; q=0 means "not this one".
+        assert_eq!(catalogues.negotiate(Some("de;q=0.1, en;q=0.9")), "en");
+        assert_eq!(catalogues.negotiate(Some("en;q=0.2, de")), "de");
+        assert_eq!(catalogues.negotiate(Some("fr, de;q=0.5, en;q=0.4")), "de");
+        assert_eq!(
+            catalogues.negotiate(Some("de;q=0")),
+            "en",
+            "not German: the default"
+        );
+        assert_eq!(catalogues.negotiate(Some("de;q=2, en;q=x")), "en");
+        assert_eq!(catalogues.negotiate(Some("*, de;q=0.1")), "de");
         let german_default = Catalogues::load(None, "de").unwrap();
         assert_eq!(german_default.negotiate(Some("fr")), "de");
         assert!(Catalogues::load(None, "fr").is_err());

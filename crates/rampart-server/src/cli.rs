@@ -335,6 +335,13 @@ fn init(output: &std::path::Path) -> anyhow::Result<()> {
 
 fn check(file: Option<&std::path::Path>) -> anyhow::Result<()> {
     let config = Config::load(file)?;
+    // The templates and the catalogues of words, overrides included, load
+    // as `serve` loads them (a broken one stops start-up).
+    rampart_web::render::Templates::load(
+        config.templates_dir.clone(),
+        &config.site_name,
+        &config.default_language,
+    )?;
     let findings = config.audit();
     if findings.is_empty() {
         println!("No insecure settings found.");

@@ -371,7 +371,9 @@ mod tests {
                 } else if path.extension().is_some_and(|e| e == "rs") {
                     let text = std::fs::read_to_string(&path).unwrap();
                     for part in text.split('"').skip(1).step_by(2) {
-                        let prefix = ["problem-", "error-", "device-", "scope-", "chart-"];
+                        let prefix = [
+                            "problem-", "error-", "device-", "scope-", "chart-", "notice-",
+                        ];
                         if prefix.iter().any(|p| part.starts_with(p))
                             && part.len() > 8
                             && part

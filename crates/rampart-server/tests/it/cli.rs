@@ -198,6 +198,48 @@ fn check_reports_each_insecure_setting() {
     assert!(text(&dev.stdout).contains("development mode"));
 }
 
+/// `check` loads the templates and catalogues as `serve` would: a default
+/// language without a catalogue, or a broken override, is found before
+/// start-up.
+#[test]
+fn check_loads_the_templates_and_catalogues() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("fr.toml"),
+        "[site]\ndefault_language = \"fr\"\n",
+    )
+    .unwrap();
+    let out = run(rampart(dir.path()).args(["--config", "fr.toml", "check"]));
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("site.default_language \"fr\" has no catalogue"),
+        "{err}"
+    );
+    std::fs::create_dir_all(dir.path().join("templates/locales")).unwrap();
+    std::fs::write(
+        dir.path().join("templates/locales/fr.ftl"),
+        "language-name = Français\nnav-sign-out = Se déconnecter\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("fr.toml"),
+        "templates_dir = \"templates\"\n[site]\ndefault_language = \"fr\"\n",
+    )
+    .unwrap();
+    let out = run(rampart(dir.path()).args(["--config", "fr.toml", "check"]));
+    let err = text(&out.stderr);
+    assert!(
+        !err.contains("catalogue"),
+        "the French catalogue loads: {err}"
+    );
+    std::fs::write(dir.path().join("templates/locales/fr.ftl"), "broken = {\n").unwrap();
+    let out = run(rampart(dir.path()).args(["--config", "fr.toml", "check"]));
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("fr.ftl is invalid"), "{err}");
+}
+
 #[test]
 fn production_refuses_to_start_naming_every_problem() {
     let dir = tempfile::tempdir().unwrap();

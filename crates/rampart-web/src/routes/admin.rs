@@ -284,17 +284,17 @@ struct Done {
     done: String,
 }
 
-/// The confirmation shown after an action (fixed texts: nothing from the
-/// query string is echoed).
+/// The confirmation shown after an action, as a catalogue key (fixed
+/// texts: nothing from the query string is echoed).
 fn notice(done: &str) -> Option<&'static str> {
     Some(match done {
-        "locked" => "The account is locked and its sessions have ended.",
-        "unlocked" => "The account is unlocked.",
-        "sessions" => "Every session of the account has ended.",
-        "mfa" => "The second factor is removed; the user was told by mail.",
-        "reset" => "A password-reset link is on its way to the user's address.",
-        "roles" => "The roles are saved; they apply from the user's next request.",
-        "passkey" => "The passkey is removed.",
+        "locked" => "notice-locked",
+        "unlocked" => "notice-unlocked",
+        "sessions" => "notice-sessions",
+        "mfa" => "notice-mfa",
+        "reset" => "notice-reset",
+        "roles" => "notice-roles",
+        "passkey" => "notice-passkey",
         _ => return None,
     })
 }

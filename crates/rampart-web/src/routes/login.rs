@@ -29,10 +29,10 @@ pub fn router() -> Router<AppState> {
 
 /// The answer when no source accepted the password and the directory could
 /// not be asked.
-pub const DIRECTORY_DOWN: &str = "The company directory cannot be reached right now, so directory accounts cannot sign in. Accounts kept by Rampart itself still can. Try again in a few minutes.";
+pub const DIRECTORY_DOWN: &str = "error-directory-down";
 
 /// The one message for every failed sign-in.
-pub const GENERIC_FAILURE: &str = "The username or password is incorrect, or the account cannot sign in. Check them and try again.";
+pub const GENERIC_FAILURE: &str = "error-sign-in-failed";
 
 #[derive(Deserialize)]
 struct NextQuery {

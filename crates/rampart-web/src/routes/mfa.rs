@@ -34,8 +34,7 @@ pub fn protected() -> Router<AppState> {
         .route("/account/mfa/recovery-codes", post(regenerate))
 }
 
-const WRONG_CODE: &str =
-    "That code is not valid. Enter the current code from your app, or an unused recovery code.";
+const WRONG_CODE: &str = "error-wrong-code";
 
 #[derive(Serialize)]
 struct ChallengePage {
@@ -259,9 +258,7 @@ async fn confirm(
                 user,
                 &enrolment,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Some(
-                    "That code is not valid. Check the time on your phone and enter the code the app shows now.",
-                ),
+                Some("error-enrol-code"),
                 false,
             ))
         }
@@ -316,7 +313,7 @@ async fn disable(
                 &visitor,
                 &session,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Some("That is not your password. Two-factor authentication stays on."),
+                Some("error-disable-password"),
                 false,
             )
             .await

@@ -133,12 +133,10 @@ async fn submit(
         Reproved::Proved(token) => {
             return Ok(signin::renewed(&state, &token, &target(&state, &form.next)));
         }
-        Reproved::WrongPassword => "That is not your password. Try again.",
-        Reproved::PasswordRequired => "Type your password.",
-        Reproved::WrongCode => "That code is not right. Try again with a current one.",
-        Reproved::PasskeyRequired => {
-            "Your account's second factor is a passkey: confirm with your passkey."
-        }
+        Reproved::WrongPassword => "error-reauth-password",
+        Reproved::PasswordRequired => "error-reauth-password-missing",
+        Reproved::WrongCode => "error-reauth-code",
+        Reproved::PasskeyRequired => "error-reauth-passkey",
     };
     page(
         &state,
