@@ -66,6 +66,7 @@ login-new-here = Neu hier?
 login-create-account = Konto anlegen
 
 ## /register
+register-title = Ein Konto anlegen
 register-first-admin = Es gibt noch keinen Administrator. Dieses Konto wird das erste.
 register-correct = Bitte korrigieren Sie Folgendes:
 register-username = Benutzername
@@ -582,3 +583,22 @@ notice-mfa = Der zweite Faktor ist entfernt; die Person wurde per Mail informier
 notice-reset = Ein Link zum Zurücksetzen des Passworts ist unterwegs an die Adresse der Person.
 notice-roles = Die Rollen sind gespeichert; sie gelten ab der nächsten Anfrage der Person.
 notice-passkey = Der Passkey ist entfernt.
+
+## Was passkey.js auf der Seite sagt
+passkey-js-not-accepted = Dieser Passkey wurde nicht angenommen. Versuchen Sie es erneut oder melden Sie sich mit Ihrem Passwort an.
+passkey-js-sign-in-failed = Die Anmeldung mit einem Passkey hat nicht funktioniert. Versuchen Sie es erneut oder melden Sie sich mit Ihrem Passwort an.
+passkey-js-not-accepted-password = Dieser Passkey wurde nicht angenommen. Wenn er nach keiner PIN und keinem Fingerabdruck fragt, geben Sie oben auch Ihr Passwort ein und versuchen Sie es dann erneut.
+passkey-js-not-accepted-short = Dieser Passkey wurde nicht angenommen. Versuchen Sie es erneut.
+passkey-js-confirm-failed = Die Bestätigung mit einem Passkey hat nicht funktioniert. Versuchen Sie es erneut.
+passkey-js-fill-in = Geben Sie zuerst einen gültigen Benutzernamen und eine gültige E-Mail-Adresse ein.
+passkey-js-sign-up-not-started = Das Anlegen des Kontos hat nicht begonnen. Versuchen Sie es erneut.
+passkey-js-name-sign-up = Passkey bei der Registrierung
+passkey-js-taken = Dieser Benutzername oder diese E-Mail-Adresse ist schon vergeben.
+passkey-js-not-created = Das Konto wurde nicht angelegt. Versuchen Sie es erneut.
+passkey-js-name-recovery = Passkey bei der Wiederherstellung
+passkey-js-not-added-link = Der Passkey wurde nicht hinzugefügt. Fordern Sie einen neuen Link an und versuchen Sie es erneut.
+passkey-js-not-added = Der Passkey wurde nicht hinzugefügt. Versuchen Sie es erneut.
+passkey-js-name-too-long = Geben Sie dem Passkey einen Namen mit höchstens 64 Zeichen.
+register-title-first-admin = Den ersten Administrator anlegen
+identity-ldap = Das Firmenverzeichnis (LDAP)
+chart-day = { $day }.{ $month }.

@@ -67,6 +67,7 @@ login-new-here = New here?
 login-create-account = Create an account
 
 ## /register
+register-title = Create an account
 register-first-admin = No administrator exists yet. This account will be the first one.
 register-correct = Please correct the following:
 register-username = Username
@@ -573,3 +574,22 @@ notice-mfa = The second factor is removed; the user was told by mail.
 notice-reset = A password-reset link is on its way to the user's address.
 notice-roles = The roles are saved; they apply from the user's next request.
 notice-passkey = The passkey is removed.
+
+## What passkey.js says on the page
+passkey-js-not-accepted = That passkey was not accepted. Try again, or sign in with your password.
+passkey-js-sign-in-failed = Signing in with a passkey did not work. Try again, or sign in with your password.
+passkey-js-not-accepted-password = That passkey was not accepted. If it asks for no PIN or fingerprint, type your password above too, then try again.
+passkey-js-not-accepted-short = That passkey was not accepted. Try again.
+passkey-js-confirm-failed = Confirming with a passkey did not work. Try again.
+passkey-js-fill-in = Fill in a valid username and e-mail address first.
+passkey-js-sign-up-not-started = Creating the account did not start. Try again.
+passkey-js-name-sign-up = Passkey made at sign-up
+passkey-js-taken = That username or e-mail address is taken already.
+passkey-js-not-created = The account was not created. Try again.
+passkey-js-name-recovery = Passkey added at recovery
+passkey-js-not-added-link = The passkey was not added. Ask for a new link and try again.
+passkey-js-not-added = The passkey was not added. Try again.
+passkey-js-name-too-long = Give the passkey a name of at most 64 characters.
+register-title-first-admin = Create the first administrator
+identity-ldap = The company directory (LDAP)
+chart-day = { $month }-{ $day }

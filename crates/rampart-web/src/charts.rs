@@ -79,13 +79,17 @@ pub fn sign_ins(hours: &[HourOfSignIns], say: impl Fn(&Words) -> String) -> Stri
         if h.hour.hour() == 0 {
             let _ = write!(
                 svg,
-                r##"<line x1="{x:.1}" y1="{b}" x2="{x:.1}" y2="{t}" stroke="#888"/><text x="{x:.1}" y="{ly}" font-size="11" text-anchor="middle">{m:02}-{d:02}</text>"##,
+                r##"<line x1="{x:.1}" y1="{b}" x2="{x:.1}" y2="{t}" stroke="#888"/><text x="{x:.1}" y="{ly}" font-size="11" text-anchor="middle">{day}</text>"##,
                 x = x(i),
                 b = TOP + plot_h,
                 t = TOP + plot_h + 5.0,
                 ly = TOP + plot_h + 18.0,
-                m = u8::from(h.hour.month()),
-                d = h.hour.day(),
+                day = escape(&say(&Words::new(
+                    "chart-day",
+                    format!("{:02}-{:02}", u8::from(h.hour.month()), h.hour.day()),
+                )
+                .with("month", format!("{:02}", u8::from(h.hour.month())))
+                .with("day", format!("{:02}", h.hour.day())),)),
             );
         }
     }

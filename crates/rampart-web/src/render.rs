@@ -86,6 +86,7 @@ pub const BUILT_IN: &[(&str, &str)] = built_in!(
     "sign_out_others.html",
     "account_passkeys.html",
     "account_language.html",
+    "passkey_words.html",
 );
 
 /// The compiled template set, and the catalogues of its words.
@@ -558,6 +559,7 @@ mod tests {
                     .render(minijinja::context! {
                         chrome => minijinja::Value::from(minijinja::value::Serde(&chrome)),
                         username => "alice",
+                        heading => "register-title",
                         min_password => 8,
                         recovery_codes_low => 2,
                         sessions => vec![minijinja::context! { ip => "192.0.2.1", current => false }],

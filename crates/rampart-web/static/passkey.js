@@ -25,6 +25,11 @@
   };
   const supported = () => typeof window.PublicKeyCredential === "function" && !!navigator.credentials;
 
+  // The page's words for these messages (passkey_words.html, in the page's
+  // language); English when a page lacks them.
+  const words = (document.getElementById("passkey-words") || { dataset: {} }).dataset;
+  const said = (key, english) => words[key] || english;
+
   function say(element, message) {
     const status = document.getElementById(element.dataset.status);
     if (status) status.textContent = message;
@@ -126,7 +131,7 @@
       if (answer.ok) {
         await go(answer);
       } else {
-        say(button, "That passkey was not accepted. Try again, or sign in with your password.");
+        say(button, said("notAccepted", "That passkey was not accepted. Try again, or sign in with your password."));
       }
     }
     button.hidden = false;
@@ -137,7 +142,7 @@
       try {
         await run(null);
       } catch (error) {
-        if (error.name !== "AbortError") say(button, "Signing in with a passkey did not work. Try again, or sign in with your password.");
+        if (error.name !== "AbortError") say(button, said("signInFailed", "Signing in with a passkey did not work. Try again, or sign in with your password."));
       }
     });
     if (PublicKeyCredential.isConditionalMediationAvailable) {
@@ -173,9 +178,9 @@
           await go(answer);
           return;
         }
-        say(button, password ? "That passkey was not accepted. If it asks for no PIN or fingerprint, type your password above too, then try again." : "That passkey was not accepted. Try again.");
+        say(button, password ? said("notAcceptedPassword", "That passkey was not accepted. If it asks for no PIN or fingerprint, type your password above too, then try again.") : said("notAcceptedShort", "That passkey was not accepted. Try again."));
       } catch (error) {
-        say(button, "Confirming with a passkey did not work. Try again.");
+        say(button, said("confirmFailed", "Confirming with a passkey did not work. Try again."));
       }
     });
   }
@@ -192,23 +197,23 @@
           email: field("email"),
         });
         if (!started.ok) {
-          say(button, started.status === 422 ? "Fill in a valid username and e-mail address first." : "Creating the account did not start. Try again.");
+          say(button, started.status === 422 ? said("fillIn", "Fill in a valid username and e-mail address first.") : said("signUpNotStarted", "Creating the account did not start. Try again."));
           return;
         }
         const options = await started.json();
         const credential = await navigator.credentials.create({ publicKey: creationOptions(options) });
         const answer = await post(button, "/register/passkey", {
           ceremony: options.ceremony,
-          name: "Passkey made at sign-up",
+          name: said("nameSignUp", "Passkey made at sign-up"),
           credential: created(credential),
         });
         if (answer.ok) {
           await go(answer);
           return;
         }
-        say(button, answer.status === 409 ? "That username or e-mail address is taken already." : "The account was not created. Try again.");
+        say(button, answer.status === 409 ? said("taken", "That username or e-mail address is taken already.") : said("notCreated", "The account was not created. Try again."));
       } catch (error) {
-        say(button, "The account was not created. Try again.");
+        say(button, said("notCreated", "The account was not created. Try again."));
       }
     });
   }
@@ -227,16 +232,16 @@
         const answer = await post(button, "/password/reset/passkey", {
           token,
           ceremony: options.ceremony,
-          name: "Passkey added at recovery",
+          name: said("nameRecovery", "Passkey added at recovery"),
           credential: created(credential),
         });
         if (answer.ok) {
           await go(answer);
           return;
         }
-        say(button, "The passkey was not added. Ask for a new link and try again.");
+        say(button, said("notAddedLink", "The passkey was not added. Ask for a new link and try again."));
       } catch (error) {
-        say(button, "The passkey was not added. Try again.");
+        say(button, said("notAdded", "The passkey was not added. Try again."));
       }
     });
   }
@@ -265,9 +270,9 @@
           window.location.assign("/account/passkeys");
           return;
         }
-        say(form, answer.status === 422 ? "Give the passkey a name of at most 64 characters." : "The passkey was not added. Try again.");
+        say(form, answer.status === 422 ? said("nameTooLong", "Give the passkey a name of at most 64 characters.") : said("notAdded", "The passkey was not added. Try again."));
       } catch (error) {
-        say(form, "The passkey was not added. Try again.");
+        say(form, said("notAdded", "The passkey was not added. Try again."));
       } finally {
         button.disabled = false;
       }

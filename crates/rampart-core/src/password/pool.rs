@@ -79,6 +79,32 @@ impl Drop for Admission {
     }
 }
 
+/// The niceness of a hashing thread: 5, where request handling has 0.
+pub const HASHING_NICENESS: i32 = 5;
+
+/// Lowers the calling (hashing) thread's scheduling priority to
+/// [`HASHING_NICENESS`]. Hashes take every core a flood of wrong passwords
+/// gives them; at nice 5 the kernel gives a runnable request thread about
+/// three times the CPU share of a hashing one, so signed-in people's pages
+/// stay fast during such a flood while hashing still takes every idle cycle.
+/// Lowering a priority needs no privilege; if it fails, hashing runs at the
+/// normal priority.
+fn yield_to_requests() {
+    use thread_priority::{ThreadPriority, ThreadPriorityValue};
+    // The crate maps 0..=99 onto niceness 19..=-20 (rounding down): 35 is
+    // nice 5 (the unit test reads it back from the kernel).
+    let lowered = ThreadPriorityValue::try_from(35_u8)
+        .map_err(|e| e.to_string())
+        .and_then(|value| {
+            ThreadPriority::Crossplatform(value)
+                .set_for_current()
+                .map_err(|e| format!("{e:?}"))
+        });
+    if let Err(error) = lowered {
+        tracing::warn!(error, "could not lower a hashing thread's priority");
+    }
+}
+
 impl HashPool {
     /// A pool of `workers` threads with room for `queue` waiting jobs. The
     /// threads end when the last handle to the pool is dropped.
@@ -92,6 +118,7 @@ impl HashPool {
             let spawned = std::thread::Builder::new()
                 .name(format!("rampart-hash-{n}"))
                 .spawn(move || {
+                    yield_to_requests();
                     loop {
                         let job = match rx.lock() {
                             Ok(mut rx) => rx.blocking_recv(),
@@ -172,6 +199,41 @@ mod tests {
     use super::*;
     use std::sync::mpsc;
     use std::time::Duration;
+
+    /// The hashing threads run at nice 5 (read back from the kernel), the
+    /// rest of the process at 0: a flood of wrong passwords cannot take the
+    /// request threads' share of the cores.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn hashing_threads_yield_to_request_threads() {
+        let _pool = HashPool::new(PasswordHasher::new(64, 1, 1).unwrap(), 2, 1);
+        let niceness = |stat: &str| -> i32 {
+            // Field 19 of /proc/…/stat, counted after the parenthesised name.
+            let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+            after_name.split(' ').nth(16).unwrap().parse().unwrap()
+        };
+        let mut seen = 0;
+        for _ in 0..100 {
+            seen = 0;
+            for task in std::fs::read_dir("/proc/self/task").unwrap() {
+                let task = task.unwrap().path();
+                let name = std::fs::read_to_string(task.join("comm")).unwrap_or_default();
+                let Ok(stat) = std::fs::read_to_string(task.join("stat")) else {
+                    continue;
+                };
+                if name.starts_with("rampart-hash-") && niceness(&stat) == HASHING_NICENESS {
+                    seen += 1;
+                }
+            }
+            if seen == 2 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(seen, 2, "both hashing threads at nice {HASHING_NICENESS}");
+        let me = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+        assert_eq!(niceness(&me), 0, "the caller keeps its priority");
+    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn overflow_is_refused_not_queued_forever() {

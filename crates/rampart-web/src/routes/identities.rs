@@ -55,7 +55,10 @@ pub async fn sign_in_methods(state: &AppState, user: &User) -> Result<SignInMeth
                 .map(str::to_owned)
                 .unwrap_or_else(|| {
                     if i.source == "ldap" {
-                        "The company directory (LDAP)".to_owned()
+                        state.templates.say(&rampart_core::Words::new(
+                            "identity-ldap",
+                            "The company directory (LDAP)",
+                        ))
                     } else {
                         i.source.clone()
                     }

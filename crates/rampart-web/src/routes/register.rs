@@ -93,8 +93,8 @@ pub fn form_page(
     problems: &[FieldProblem],
 ) -> Response {
     let (heading, form_action, setup_token) = match purpose {
-        Purpose::SignUp => ("Create an account", "/register", None),
-        Purpose::Setup(token) => ("Create the first administrator", "/setup", Some(token)),
+        Purpose::SignUp => ("register-title", "/register", None),
+        Purpose::Setup(token) => ("register-title-first-admin", "/setup", Some(token)),
     };
     state.templates.page(
         status,

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Flood isolation (#20): a signed-in person's GET /account latency alone, and
+# during a wrong-password flood that keeps every hashing thread busy (each
+# flood request names an unknown account from another address, so only the
+# dummy Argon2id hash answers it). Prints both p99s and their ratio (goal:
+# at most 2).
+# Usage: cargo build --release -p rampart-server && bench/flood.sh
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin="$root/target/release/rampart"
+duration=${DURATION:-10s}
+port=${PORT:-18095}
+base="http://127.0.0.1:$port"
+password="a long unusual phrase 42"
+work=$(mktemp -d)
+cd "$work"
+RAMPART_LISTEN="127.0.0.1:$port" RAMPART_TRUSTED_PROXIES="127.0.0.1/32" RUST_LOG=error \
+  "$bin" serve >"$work/server.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
+sleep 1
+if [ -n "${HASH_NICE:-}" ]; then for t in /proc/$pid/task/*; do grep -q "^rampart-hash" "$t/comm" && renice -n "$HASH_NICE" -p "${t##*/}" >/dev/null; done; fi
+
+csrf_of() { sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p'; }
+session_of() { awk '$6=="rampart_session"{print $7}' "$1"; }
+jar="$work/user.jar"
+csrf=$(curl -s -c "$jar" -b "$jar" "$base/register" | csrf_of)
+curl -s -o /dev/null -c "$jar" -b "$jar" -X POST "$base/register" \
+  --data-urlencode "csrf_token=$csrf" --data-urlencode username=bench \
+  --data-urlencode email=bench@example.com --data-urlencode "password=$password" \
+  --data-urlencode "password_confirm=$password"
+session=$(session_of "$jar")
+[ "$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: rampart_session=$session" "$base/account")" = 200 ]
+
+anon="$work/anon.jar"
+export RAMPART_BENCH_CSRF
+RAMPART_BENCH_CSRF=$(curl -s -c "$anon" -b "$anon" "$base/login" | csrf_of)
+export RAMPART_BENCH_COOKIE
+RAMPART_BENCH_COOKIE=$(session_of "$anon")
+
+# p99 of a wrk --latency report, in milliseconds.
+p99() { awk '$1=="99%"{v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; print v}' "$1"; }
+# The signed-in page (PAGE=/auth/verify: the forward-auth check, which reads
+# no database, for comparison).
+path=${PAGE:-/account}
+fwd=(-H "X-Forwarded-Method: GET" -H "X-Forwarded-Proto: https" -H "X-Forwarded-Host: app.example.com" -H "X-Forwarded-Uri: /page")
+page() { wrk -t1 -c8 -d"$duration" --latency "${fwd[@]}" -H "Cookie: rampart_session=$session" "$base$path" >"$1"; }
+
+echo "== machine: $(nproc) cores; rampart $("$bin" --version)"
+echo "== GET $path alone (wrk -t1 -c8)"
+page "$work/alone.txt"
+grep -E "Requests/sec|99%" "$work/alone.txt"
+echo "== the same during a wrong-password flood (wrk -t1 -c16 on POST /login)"
+wrk -t1 -c16 -d"$(( ${duration%s} + 4 ))s" -s "$root/bench/flood.lua" "$base/login" >"$work/flood.txt" &
+flood=$!
+sleep 2
+page "$work/flooded.txt"
+wait $flood
+grep -E "Requests/sec|99%" "$work/flooded.txt"
+echo "-- the flood:"
+grep -E "requests in|Non-2xx|Requests/sec" "$work/flood.txt"
+alone=$(p99 "$work/alone.txt")
+flooded=$(p99 "$work/flooded.txt")
+echo "== $path p99: alone ${alone} ms, during the flood ${flooded} ms, ratio $(awk -v a="$alone" -v b="$flooded" 'BEGIN{printf "%.2f", b/a}')"
