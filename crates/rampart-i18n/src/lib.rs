@@ -10,7 +10,9 @@
 //! `{{ t("key", count=3) }}`; a key no catalogue has renders as `⟦key⟧`
 //! (tests render every page and mail and look for that marker). A
 //! catalogue's words are trusted like the templates (an operator's own); the
-//! values a template puts into them are escaped.
+//! values a template puts into them are escaped. The loading of built-in
+//! templates with operators' overrides ([`load_templates`]) is shared here
+//! too.
 
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
@@ -292,6 +294,33 @@ pub fn arguments(
         args.set(name.to_owned(), fluent);
     }
     Ok(args)
+}
+
+/// Loads the templates `built_in` (name, text) into `env`, each replaced by
+/// the file of the same name in `override_dir` when there is one: how
+/// operators brand pages and mails without rebuilding.
+pub fn load_templates(
+    env: &mut Environment<'static>,
+    built_in: &'static [(&'static str, &'static str)],
+    override_dir: Option<std::path::PathBuf>,
+) {
+    env.set_loader(move |name| {
+        let Some((_, text)) = built_in.iter().find(|(n, _)| *n == name) else {
+            return Ok(None);
+        };
+        if let Some(dir) = &override_dir {
+            let path = dir.join(name);
+            if path.is_file() {
+                return std::fs::read_to_string(&path).map(Some).map_err(|e| {
+                    minijinja::Error::new(
+                        minijinja::ErrorKind::InvalidOperation,
+                        format!("cannot read {}: {e}", path.display()),
+                    )
+                });
+            }
+        }
+        Ok(Some((*text).to_owned()))
+    });
 }
 
 /// The message keys `template` (a template's text) asks for with `t("…")`.

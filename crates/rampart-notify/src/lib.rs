@@ -288,23 +288,7 @@ fn environment(
             exact_time(&catalogues, state, value)
         },
     );
-    env.set_loader(move |name| {
-        let Some((_, built_in)) = BUILT_IN.iter().find(|(n, _)| *n == name) else {
-            return Ok(None);
-        };
-        if let Some(dir) = &templates_dir {
-            let path = dir.join("mail").join(name);
-            if path.is_file() {
-                return std::fs::read_to_string(&path).map(Some).map_err(|e| {
-                    minijinja::Error::new(
-                        minijinja::ErrorKind::InvalidOperation,
-                        format!("cannot read {}: {e}", path.display()),
-                    )
-                });
-            }
-        }
-        Ok(Some((*built_in).to_owned()))
-    });
+    rampart_i18n::load_templates(&mut env, BUILT_IN, templates_dir.map(|d| d.join("mail")));
     env
 }
 

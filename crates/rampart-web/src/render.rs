@@ -138,23 +138,7 @@ impl Templates {
         env.add_filter("when", move |state: &minijinja::State, value: Value| {
             when(&words, state, value)
         });
-        env.set_loader(move |name| {
-            let Some((_, built_in)) = BUILT_IN.iter().find(|(n, _)| *n == name) else {
-                return Ok(None);
-            };
-            if let Some(dir) = &override_dir {
-                let path = dir.join(name);
-                if path.is_file() {
-                    return std::fs::read_to_string(&path).map(Some).map_err(|e| {
-                        minijinja::Error::new(
-                            minijinja::ErrorKind::InvalidOperation,
-                            format!("cannot read {}: {e}", path.display()),
-                        )
-                    });
-                }
-            }
-            Ok(Some((*built_in).to_owned()))
-        });
+        crate::i18n::load_templates(&mut env, BUILT_IN, override_dir);
         for (name, _) in BUILT_IN {
             env.get_template(name)
                 .map_err(|source| TemplateError::Invalid {
