@@ -38,6 +38,11 @@ pub fn missing(key: &str) -> String {
 pub struct Catalogues {
     bundles: Vec<(LanguageIdentifier, FluentBundle<FluentResource>)>,
     default: LanguageIdentifier,
+    /// Messages that take no values, once formatted, by language and key:
+    /// most of a page's words, so a page does not format them again.
+    /// Bounded: keys come from templates and code, languages from
+    /// negotiation.
+    plain: std::sync::RwLock<std::collections::HashMap<(String, String), Arc<str>>>,
 }
 
 /// Why the catalogues could not be loaded.
@@ -141,7 +146,11 @@ impl Catalogues {
         if !bundles.iter().any(|(id, _)| id == &default) {
             return Err(CatalogueError::NoDefault(default.to_string()));
         }
-        Ok(Self { bundles, default })
+        Ok(Self {
+            bundles,
+            default,
+            plain: Default::default(),
+        })
     }
 
     /// The language to answer a request that sent `accept_language` in:
@@ -201,6 +210,22 @@ impl Catalogues {
             return Some(text.into_owned());
         }
         None
+    }
+
+    /// The message `key` in `lang` when it takes no values (formatted once,
+    /// then remembered); `None` when no catalogue has it.
+    pub fn plain(&self, lang: &str, key: &str) -> Option<Arc<str>> {
+        let memo = (lang.to_owned(), key.to_owned());
+        if let Ok(plain) = self.plain.read()
+            && let Some(text) = plain.get(&memo)
+        {
+            return Some(text.clone());
+        }
+        let text: Arc<str> = self.message(lang, key, None)?.into();
+        if let Ok(mut plain) = self.plain.write() {
+            plain.insert(memo, text.clone());
+        }
+        Some(text)
     }
 
     /// Every language there is a catalogue for, with its own name for
@@ -427,9 +452,16 @@ fn translate(
     kwargs: &Kwargs,
 ) -> Result<Value, minijinja::Error> {
     let html = matches!(state.auto_escape(), AutoEscape::Html);
-    let args = arguments(kwargs, html)?;
     let lang = language(catalogues, state);
-    let text = catalogues.say(&lang, key, Some(&args));
+    let text = if kwargs.args().next().is_none() {
+        match catalogues.plain(&lang, key) {
+            Some(text) => text.to_string(),
+            None => catalogues.say(&lang, key, None),
+        }
+    } else {
+        let args = arguments(kwargs, html)?;
+        catalogues.say(&lang, key, Some(&args))
+    };
     Ok(if html {
         Value::from_safe_string(text)
     } else {
