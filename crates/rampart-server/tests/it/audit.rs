@@ -7,7 +7,7 @@ use crate::mfa::{answer, enrol_in_browser, rampart_cli};
 use rampart_core::ClientMeta;
 use rampart_core::Clock as _;
 use rampart_testkit::api::Api;
-use rampart_testkit::smtp::{SmtpSink, token_in};
+use rampart_testkit::smtp::token_in;
 use rampart_testkit::{Backend, Browser, GOOD_PASSWORD, TestApp, csrf_from};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
@@ -72,9 +72,7 @@ async fn events(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
 }
 
 async fn every_event_type_is_recorded_without_secrets(backend: Backend) {
-    let sink = SmtpSink::start().await;
-    let url = format!("smtp://{}", sink.addr);
-    let app = TestApp::spawn_with(&backend, move |raw| raw.smtp_url = Some(url)).await;
+    let (app, sink) = TestApp::spawn_with_mail(&backend).await;
     let mut secrets: Vec<String> = vec![GOOD_PASSWORD.into(), NEW_PASSWORD.into()];
 
     // Registration and e-mail verification.

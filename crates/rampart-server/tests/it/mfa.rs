@@ -6,7 +6,6 @@
 
 use data_encoding::BASE32_NOPAD;
 use rampart_testkit::api::{error_code, location};
-use rampart_testkit::smtp::SmtpSink;
 use rampart_testkit::{Backend, Browser, GOOD_PASSWORD, TestApp, csrf_from};
 use reqwest::{Client, StatusCode, header};
 use serde_json::{Value, json};
@@ -111,9 +110,7 @@ pub(crate) async fn answer(browser: &Browser, code: &str) -> reqwest::Response {
 }
 
 async fn totp_through_the_pages(backend: Backend) {
-    let sink = SmtpSink::start().await;
-    let url = format!("smtp://{}", sink.addr);
-    let app = TestApp::spawn_with(&backend, move |raw| raw.smtp_url = Some(url)).await;
+    let (app, sink) = TestApp::spawn_with_mail(&backend).await;
     let browser = app.browser();
     let (secret, codes) = enrol_in_browser(&app, &browser, "alice").await;
     sink.wait_for_subject("Your two-factor authentication changed")
@@ -978,9 +975,7 @@ async fn a_second_factor_can_be_required(backend: Backend) {
 /// the audit trail records with the administrator's name; the owner is told
 /// by mail.
 async fn an_administrator_resets_a_second_factor_with_a_reason(backend: Backend) {
-    let sink = SmtpSink::start().await;
-    let url = format!("smtp://{}", sink.addr);
-    let app = TestApp::spawn_with(&backend, move |raw| raw.smtp_url = Some(url)).await;
+    let (app, sink) = TestApp::spawn_with_mail(&backend).await;
     let api = rampart_testkit::api::Api::new(&app);
     crate::admin::person(&app, &api, "ada", &["admin"]).await;
     let gina_browser = app.browser();

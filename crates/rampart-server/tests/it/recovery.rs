@@ -24,15 +24,8 @@ backend_tests!(
 
 const NEW_PASSWORD: &str = "a brand new passphrase 9";
 
-async fn app_with_mail(backend: &Backend) -> (TestApp, SmtpSink) {
-    let sink = SmtpSink::start().await;
-    let url = format!("smtp://{}", sink.addr);
-    let app = TestApp::spawn_with(backend, move |raw| raw.smtp_url = Some(url)).await;
-    (app, sink)
-}
-
 async fn password_reset_by_mail_works_once(backend: Backend) {
-    let (app, sink) = app_with_mail(&backend).await;
+    let (app, sink) = TestApp::spawn_with_mail(&backend).await;
     let signed_in = app.browser();
     signed_in
         .register("alice", "alice@example.com", GOOD_PASSWORD)
@@ -202,7 +195,7 @@ async fn password_reset_by_mail_works_once(backend: Backend) {
 }
 
 async fn reset_answers_the_same_for_unknown_addresses(backend: Backend) {
-    let (app, sink) = app_with_mail(&backend).await;
+    let (app, sink) = TestApp::spawn_with_mail(&backend).await;
     app.browser()
         .register("bob", "bob@example.com", GOOD_PASSWORD)
         .await;
@@ -244,7 +237,7 @@ async fn reset_answers_the_same_for_unknown_addresses(backend: Backend) {
 }
 
 async fn reset_links_expire_and_die_after_a_password_change(backend: Backend) {
-    let (app, sink) = app_with_mail(&backend).await;
+    let (app, sink) = TestApp::spawn_with_mail(&backend).await;
     let browser = app.browser();
     browser
         .register("carol", "carol@example.com", GOOD_PASSWORD)
@@ -371,7 +364,7 @@ async fn mail_survives_an_smtp_outage(backend: Backend) {
 }
 
 async fn email_verification_needs_a_post(backend: Backend) {
-    let (app, sink) = app_with_mail(&backend).await;
+    let (app, sink) = TestApp::spawn_with_mail(&backend).await;
     let browser = app.browser();
     browser
         .register("erin", "erin@example.com", GOOD_PASSWORD)
@@ -418,7 +411,7 @@ async fn email_verification_needs_a_post(backend: Backend) {
 }
 
 async fn change_password_rotates_this_session_and_ends_others(backend: Backend) {
-    let (app, sink) = app_with_mail(&backend).await;
+    let (app, sink) = TestApp::spawn_with_mail(&backend).await;
     let browser = app.browser();
     browser
         .register("frank", "frank@example.com", GOOD_PASSWORD)
@@ -461,7 +454,7 @@ async fn change_password_rotates_this_session_and_ends_others(backend: Backend) 
 }
 
 async fn json_password_reset(backend: Backend) {
-    let (app, sink) = app_with_mail(&backend).await;
+    let (app, sink) = TestApp::spawn_with_mail(&backend).await;
     let api = reqwest::Client::new();
     let url = |p: &str| app.url(&format!("/api/v1{p}"));
     api.post(url("/users"))
@@ -516,7 +509,7 @@ async fn json_password_reset(backend: Backend) {
 }
 
 async fn changing_the_email_needs_the_new_address_to_confirm(backend: Backend) {
-    let (app, sink) = app_with_mail(&backend).await;
+    let (app, sink) = TestApp::spawn_with_mail(&backend).await;
     let browser = app.browser();
     browser
         .register("hana", "hana@example.com", GOOD_PASSWORD)
@@ -606,7 +599,7 @@ async fn changing_the_email_needs_the_new_address_to_confirm(backend: Backend) {
 }
 
 async fn verification_mail_can_be_resent_but_not_too_often(backend: Backend) {
-    let (app, sink) = app_with_mail(&backend).await;
+    let (app, sink) = TestApp::spawn_with_mail(&backend).await;
     let browser = app.browser();
     browser
         .register("jan", "jan@example.com", GOOD_PASSWORD)
@@ -798,7 +791,7 @@ async fn words_of_the_site_and_the_account_are_refused_everywhere(backend: Backe
 /// ASVS 6.4.3: resetting a forgotten password does not skip the second
 /// factor: the next sign-in still asks for the code, on pages and the API.
 async fn a_reset_keeps_the_second_factor(backend: Backend) {
-    let (app, sink) = app_with_mail(&backend).await;
+    let (app, sink) = TestApp::spawn_with_mail(&backend).await;
     let browser = app.browser();
     crate::mfa::enrol_in_browser(&app, &browser, "tara").await;
     browser.logout().await;

@@ -1,7 +1,6 @@
 //! Remember-me: asked for or absent, rotating on every use, and a replayed
 //! old value signing nobody in and ending the whole series.
 
-use rampart_testkit::smtp::SmtpSink;
 use rampart_testkit::{Backend, Browser, GOOD_PASSWORD, TestApp, csrf_from};
 use reqwest::StatusCode;
 use time::Duration;
@@ -110,9 +109,7 @@ async fn remember_me_only_when_asked_and_rotates(backend: Backend) {
 }
 
 async fn a_replayed_cookie_ends_the_series_and_mails_the_owner(backend: Backend) {
-    let sink = SmtpSink::start().await;
-    let url = format!("smtp://{}", sink.addr);
-    let app = TestApp::spawn_with(&backend, move |raw| raw.smtp_url = Some(url)).await;
+    let (app, sink) = TestApp::spawn_with_mail(&backend).await;
     app.browser()
         .register("bob", "bob@example.com", GOOD_PASSWORD)
         .await;
