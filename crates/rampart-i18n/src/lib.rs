@@ -29,9 +29,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("de", include_str!("../locales/de.ftl")),
 ];
 
-/// What a missing message renders as.
+/// What a missing message renders as (the key escaped: it is shown where
+/// a catalogue's trusted words would have been).
 pub fn missing(key: &str) -> String {
-    format!("⟦{key}⟧")
+    format!("⟦{}⟧", minijinja::HtmlEscape(key))
 }
 
 /// The catalogues, by language.
@@ -222,7 +223,10 @@ impl Catalogues {
             return Some(text.clone());
         }
         let text: Arc<str> = self.message(lang, key, None)?.into();
-        if let Ok(mut plain) = self.plain.write() {
+        // Only languages there are catalogues for are remembered, so the
+        // memo cannot grow with what callers pass.
+        let known = self.bundles.iter().any(|(id, _)| id.to_string() == lang);
+        if known && let Ok(mut plain) = self.plain.write() {
             plain.insert(memo, text.clone());
         }
         Some(text)
@@ -574,6 +578,22 @@ mod tests {
         assert_eq!(count("en", 3), "3 minutes ago");
         assert_eq!(count("de", 1), "vor einer Minute");
         assert_eq!(count("de", 3), "vor 3 Minuten");
+    }
+
+    #[test]
+    fn a_missing_key_is_shown_escaped_and_odd_languages_are_not_remembered() {
+        let catalogues = Catalogues::load(None, "en").unwrap();
+        assert_eq!(missing("<b>x</b>"), "⟦&lt;b&gt;x&lt;&#x2f;b&gt;⟧");
+        assert_eq!(
+            catalogues.plain("xx-<y>", "nav-account").as_deref(),
+            Some("Account")
+        );
+        assert_eq!(
+            catalogues.plain("de", "nav-account").as_deref(),
+            Some("Konto")
+        );
+        let remembered = catalogues.plain.read().unwrap();
+        assert_eq!(remembered.len(), 1, "only the known language is remembered");
     }
 
     #[test]
