@@ -225,7 +225,9 @@ impl Catalogues {
         let text: Arc<str> = self.message(lang, key, None)?.into();
         // Only languages there are catalogues for are remembered, so the
         // memo cannot grow with what callers pass.
-        let known = self.bundles.iter().any(|(id, _)| id.to_string() == lang);
+        let known = lang
+            .parse::<LanguageIdentifier>()
+            .is_ok_and(|wanted| self.bundles.iter().any(|(id, _)| *id == wanted));
         if known && let Ok(mut plain) = self.plain.write() {
             plain.insert(memo, text.clone());
         }
