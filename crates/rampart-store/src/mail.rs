@@ -161,8 +161,8 @@ impl OutboxRepo for Store {
         let now = now.unix_timestamp();
         on_pool!(self, |pool| {
             sqlx::query(
-            "INSERT INTO outbox (id, user_id, recipient, template, context, created_at, attempts, next_attempt_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            "INSERT INTO outbox (id, user_id, recipient, template, context, created_at, attempts, next_attempt_at, language) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, (SELECT language FROM users WHERE id = $2))"
         )
         .bind(uuid::Uuid::new_v4().to_string())
         .bind(mail.user_id.map(|u| u.to_string()))
@@ -194,14 +194,14 @@ impl OutboxRepo for Store {
                  (SELECT id FROM outbox WHERE next_attempt_at <= $2 \
                   ORDER BY created_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) \
                  RETURNING id, user_id, recipient, template, context, attempts, created_at, \
-                 (SELECT language FROM users WHERE users.id = outbox.user_id) AS language"
+                 COALESCE(outbox.language, (SELECT language FROM users WHERE users.id = outbox.user_id)) AS language"
             }
             Store::Sqlite(_) => {
                 "UPDATE outbox SET next_attempt_at = $1 WHERE id IN \
                  (SELECT id FROM outbox WHERE next_attempt_at <= $2 \
                   ORDER BY created_at, id LIMIT $3) \
                  RETURNING id, user_id, recipient, template, context, attempts, created_at, \
-                 (SELECT language FROM users WHERE users.id = outbox.user_id) AS language"
+                 COALESCE(outbox.language, (SELECT language FROM users WHERE users.id = outbox.user_id)) AS language"
             }
         };
         let mut rows: Vec<OutboxRow> = on_pool!(self, |pool| sqlx::query_as(sql)

@@ -120,8 +120,9 @@ pub struct QueuedMail {
     pub mail: OutgoingMail,
     /// Delivery attempts so far.
     pub attempts: i64,
-    /// The language of the account it goes to (the one it last signed in
-    /// with), if known: the mail is written in it.
+    /// The language of the account it goes to, as it was when the mail was
+    /// queued (a later change does not reach mails already on their way),
+    /// if known: the mail is written in it.
     pub language: Option<String>,
 }
 

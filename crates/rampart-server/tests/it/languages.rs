@@ -141,6 +141,40 @@ async fn mails_are_written_in_the_language_of_their_account(backend: Backend) {
     assert!(speaks(&app, "mia", "de").await);
     app.browser_speaking("en").login("mia", GOOD_PASSWORD).await;
     assert!(speaks(&app, "mia", "de").await);
+
+    // A mail keeps the language it was queued in: whoever changes the
+    // account's language afterwards (a thief who just signed in) does not
+    // change the alerts already on their way. Queued for later, so that
+    // only this test claims it.
+    use rampart_core::Clock;
+    use rampart_core::mail::{MailTemplate, OutgoingMail};
+    use rampart_core::ports::OutboxRepo;
+    let mia = app
+        .accounts
+        .list()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.username.as_str() == "mia")
+        .unwrap();
+    let later = app.clock.now() + time::Duration::days(30);
+    let alert = OutgoingMail::to_user(&mia, MailTemplate::NewSignIn, &app.base, json!({}));
+    app.store.enqueue(&alert, later).await.unwrap();
+    app.execute(
+        "UPDATE users SET language = 'en' WHERE username = 'mia'",
+        "UPDATE users SET language = 'en' WHERE username = 'mia'",
+    )
+    .await;
+    let due = app
+        .store
+        .claim_due(later, later + time::Duration::minutes(10), 50)
+        .await
+        .unwrap();
+    let queued = due
+        .iter()
+        .find(|q| q.mail.user_id == Some(mia.id) && q.mail.template == MailTemplate::NewSignIn)
+        .expect("the alert");
+    assert_eq!(queued.language.as_deref(), Some("de"));
 }
 
 async fn pages_say_the_servers_own_words_in_the_browsers_language(backend: Backend) {
