@@ -327,6 +327,27 @@ pub fn arguments(
     Ok(args)
 }
 
+/// A template environment for pages or mails: `.html` templates
+/// auto-escaped, `t()` and `said` reading `catalogues`, and the templates
+/// `built_in` loaded (see [`load_templates`]).
+pub fn environment(
+    catalogues: Arc<Catalogues>,
+    built_in: &'static [(&'static str, &'static str)],
+    override_dir: Option<std::path::PathBuf>,
+) -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|name| {
+        if name.ends_with(".html") {
+            AutoEscape::Html
+        } else {
+            AutoEscape::None
+        }
+    });
+    install(&mut env, catalogues);
+    load_templates(&mut env, built_in, override_dir);
+    env
+}
+
 /// Loads the templates `built_in` (name, text) into `env`, each replaced by
 /// the file of the same name in `override_dir` when there is one: how
 /// operators brand pages and mails without rebuilding.
@@ -418,6 +439,17 @@ fn said(catalogues: &Catalogues, state: &minijinja::State, words: &Value) -> Val
             .message(&lang, &key, Some(&args))
             .unwrap_or(english),
     )
+}
+
+/// The values of a message (a domain `Words`' `args`) as Fluent arguments.
+pub fn fluent_args<'a>(
+    values: impl IntoIterator<Item = (&'a &'static str, &'a String)>,
+) -> FluentArgs<'static> {
+    let mut args = FluentArgs::new();
+    for (name, value) in values {
+        args.set(*name, argument(value.clone()));
+    }
+    args
 }
 
 /// A value for a message: a number when it is one (plurals select on it).

@@ -14,7 +14,7 @@ pub mod webhook;
 
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use minijinja::{AutoEscape, Environment};
+use minijinja::Environment;
 use rampart_core::Clock;
 use rampart_core::mail::QueuedMail;
 use rampart_core::ports::OutboxRepo;
@@ -273,22 +273,17 @@ fn environment(
     templates_dir: Option<PathBuf>,
     catalogues: Arc<Catalogues>,
 ) -> Environment<'static> {
-    let mut env = Environment::new();
-    env.set_auto_escape_callback(|name| {
-        if name.ends_with(".html") {
-            AutoEscape::Html
-        } else {
-            AutoEscape::None
-        }
-    });
-    rampart_i18n::install(&mut env, catalogues.clone());
+    let mut env = rampart_i18n::environment(
+        catalogues.clone(),
+        BUILT_IN,
+        templates_dir.map(|d| d.join("mail")),
+    );
     env.add_filter(
         "when",
         move |state: &minijinja::State, value: minijinja::Value| {
             exact_time(&catalogues, state, value)
         },
     );
-    rampart_i18n::load_templates(&mut env, BUILT_IN, templates_dir.map(|d| d.join("mail")));
     env
 }
 

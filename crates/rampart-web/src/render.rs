@@ -6,7 +6,7 @@ use crate::i18n::{CatalogueError, Catalogues};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use minijinja::value::Value;
-use minijinja::{AutoEscape, Environment, HtmlEscape};
+use minijinja::{Environment, HtmlEscape};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -124,21 +124,12 @@ impl Templates {
         default_language: &str,
     ) -> Result<Self, TemplateError> {
         let catalogues = Arc::new(Catalogues::load(override_dir.as_deref(), default_language)?);
-        let mut env = Environment::new();
-        env.set_auto_escape_callback(|name| {
-            if name.ends_with(".html") {
-                AutoEscape::Html
-            } else {
-                AutoEscape::None
-            }
-        });
+        let mut env = crate::i18n::environment(catalogues.clone(), BUILT_IN, override_dir);
         env.add_global("site_name", site_name.to_owned());
-        crate::i18n::install(&mut env, catalogues.clone());
         let words = catalogues.clone();
         env.add_filter("when", move |state: &minijinja::State, value: Value| {
             when(&words, state, value)
         });
-        crate::i18n::load_templates(&mut env, BUILT_IN, override_dir);
         for (name, _) in BUILT_IN {
             env.get_template(name)
                 .map_err(|source| TemplateError::Invalid {
@@ -152,20 +143,27 @@ impl Templates {
     /// `words` in the language of the request being handled (English
     /// when they are for operators only).
     pub fn say(&self, words: &rampart_core::Words) -> String {
-        let Some(key) = words.key else {
-            return words.english.clone();
-        };
-        let lang = CHROME
+        self.say_in(&self.language(), words)
+    }
+
+    /// The language of the request being handled (the default outside
+    /// one). Building it builds the page header's facts: a handler saying
+    /// many things asks once and uses [`Self::say_in`].
+    pub fn language(&self) -> String {
+        CHROME
             .try_with(|build| build().lang)
             .ok()
             .filter(|lang| !lang.is_empty())
-            .unwrap_or_else(|| self.catalogues.negotiate(None));
-        let mut args = fluent_bundle::FluentArgs::new();
-        for (name, value) in &words.args {
-            args.set(*name, crate::i18n::argument(value.clone()));
-        }
+            .unwrap_or_else(|| self.catalogues.negotiate(None))
+    }
+
+    /// `words` in `lang` (English when they are for operators only).
+    pub fn say_in(&self, lang: &str, words: &rampart_core::Words) -> String {
+        let Some(key) = words.key else {
+            return words.english.clone();
+        };
         self.catalogues
-            .message(&lang, key, Some(&args))
+            .message(lang, key, Some(&crate::i18n::fluent_args(&words.args)))
             .unwrap_or_else(|| words.english.clone())
     }
 
@@ -425,10 +423,7 @@ mod tests {
         for problem in problems {
             let words = &problem.words;
             let key = words.key.unwrap();
-            let mut args = fluent_bundle::FluentArgs::new();
-            for (name, value) in &words.args {
-                args.set(*name, crate::i18n::argument(value.clone()));
-            }
+            let args = crate::i18n::fluent_args(&words.args);
             let english = catalogues.message("en", key, Some(&args)).unwrap();
             assert_eq!(english, problem.message, "{key}");
             let german = catalogues.message("de", key, Some(&args)).unwrap();
@@ -562,6 +557,17 @@ mod tests {
             .unwrap();
         assert!(html.contains("<html lang=\"de\">"), "{html}");
         assert!(html.contains("Passwort vergessen?"), "{html}");
+        // passkey.js's messages come with the page, in its language.
+        let html = login
+            .render(minijinja::context! {
+                chrome => minijinja::Value::from(minijinja::value::Serde(&chrome)),
+                passkeys => true,
+            })
+            .unwrap();
+        assert!(
+            html.contains("data-not-accepted=\"Dieser Passkey wurde nicht angenommen."),
+            "{html}"
+        );
     }
 
     #[test]

@@ -79,12 +79,17 @@ pub async fn render_error_pages(
     let (mut parts, _) = response.into_parts();
     let render = || {
         let templates = &state.templates;
-        let message: Vec<String> = page.message.iter().map(|w| templates.say(w)).collect();
+        let lang = templates.language();
+        let message: Vec<String> = page
+            .message
+            .iter()
+            .map(|w| templates.say_in(&lang, w))
+            .collect();
         templates.page(
             status,
             "error.html",
             ErrorContext {
-                title: templates.say(&page.title),
+                title: templates.say_in(&lang, &page.title),
                 message: message.join(" "),
             },
         )

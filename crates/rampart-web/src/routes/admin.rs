@@ -115,7 +115,8 @@ async fn dashboard(
     permit: Permit<UsersRead, FreshSession>,
 ) -> Result<Response, WebError> {
     let d = state.admin.dashboard().await?;
-    let say = |words: &Words| state.templates.say(words);
+    let lang = state.templates.language();
+    let say = |words: &Words| state.templates.say_in(&lang, words);
     let label = |key, english| say(&Words::new(key, english));
     let labels = [
         label("chart-active-sessions", "Active sessions"),
@@ -318,6 +319,7 @@ async fn user_page(
 ) -> Result<Response, WebError> {
     let found = account(&state, &id).await?;
     let nav = nav(&state, &visitor, &permit.via);
+    let lang = state.templates.language();
     let sessions = state
         .sessions
         .list_for_user(found.user.id)
@@ -326,7 +328,7 @@ async fn user_page(
         .map(|s| SessionRow {
             device: state
                 .templates
-                .say(&describe_device(s.session.user_agent.as_deref())),
+                .say_in(&lang, &describe_device(s.session.user_agent.as_deref())),
             ip: s.session.ip.clone().unwrap_or_default(),
             created_at: when(s.session.created_at),
             last_seen_at: when(s.last_seen_at),

@@ -90,13 +90,14 @@ async fn list(
     SignedIn(session): SignedIn,
 ) -> Result<Response, WebError> {
     let sessions = state.sessions.list_for_user(session.user.id).await?;
+    let lang = state.templates.language();
     let rows = sessions
         .into_iter()
         .map(|s| Row {
             current: s.session.id == session.id,
             device: state
                 .templates
-                .say(&describe_device(s.session.user_agent.as_deref())),
+                .say_in(&lang, &describe_device(s.session.user_agent.as_deref())),
             ip: s.session.ip.clone().unwrap_or_default(),
             created_at: s.session.created_at.format(&Rfc3339).unwrap_or_default(),
             last_seen_at: s.last_seen_at.format(&Rfc3339).unwrap_or_default(),
