@@ -16,6 +16,7 @@
 //! Unlinking is refused when it would leave the account no way to sign in.
 
 use crate::audit::{AuditTrail, ClientMeta, Outcome};
+use crate::cache::AccountCache;
 use crate::clock::Clock;
 use crate::model::audit::AuditKind;
 pub use crate::model::identity::{ExternalProfile, LinkedIdentity, NewIdentity, RoleSync};
@@ -83,6 +84,9 @@ pub struct IdentityService {
     identities: Arc<dyn IdentityRepo>,
     audit: Arc<AuditTrail>,
     clock: Arc<dyn Clock>,
+    /// Each account's linked identities, which the account page shows on
+    /// every visit; forgotten after every write of this service.
+    listed: AccountCache<Arc<[LinkedIdentity]>>,
 }
 
 impl IdentityService {
@@ -98,6 +102,7 @@ impl IdentityService {
             identities,
             audit,
             clock,
+            listed: AccountCache::default(),
         }
     }
 
@@ -120,14 +125,17 @@ impl IdentityService {
                     .find_by_id(id)
                     .await?
                     .ok_or(ExternalError::NotLinked)?;
-                self.identities
+                let touched = self
+                    .identities
                     .touch_identity(
                         &profile.source,
                         &profile.subject,
                         profile.email.as_deref(),
                         now,
                     )
-                    .await?;
+                    .await;
+                self.listed.forget(id);
+                touched?;
                 user
             }
             None => self.first_sign_in(profile, policy, client, now).await?,
@@ -313,7 +321,9 @@ impl IdentityService {
             Outcome::Success,
             json!({"source": profile.source, "via": via}),
         );
-        match self.identities.insert_identity(&identity, &event).await {
+        let inserted = self.identities.insert_identity(&identity, &event).await;
+        self.listed.forget(user.id);
+        match inserted {
             Ok(()) => {
                 self.audit.committed(&event).await;
                 Ok(())
@@ -323,9 +333,20 @@ impl IdentityService {
         }
     }
 
-    /// The identities linked to `user`.
-    pub async fn list(&self, user: UserId) -> Result<Vec<LinkedIdentity>, ExternalError> {
+    /// The identities linked to `user`, read from the store now (the admin
+    /// console shows what is stored, not what this instance has kept).
+    pub async fn list_stored(&self, user: UserId) -> Result<Vec<LinkedIdentity>, ExternalError> {
         Ok(self.identities.list_identities(user).await?)
+    }
+
+    /// The identities linked to `user`, kept per account until they change
+    /// (see [`AccountCache`]).
+    pub async fn list(&self, user: UserId) -> Result<Arc<[LinkedIdentity]>, ExternalError> {
+        self.listed
+            .get_or_read(user, || async {
+                Ok(self.identities.list_identities(user).await?.into())
+            })
+            .await
     }
 
     /// Unlinks one identity, unless it is the account's last way to sign in.
@@ -345,11 +366,12 @@ impl IdentityService {
         );
         // The last way in (no password, no other identity, no passkey that
         // signs in by itself) stays: decided with the removal, under a lock.
-        match self
+        let removed = self
             .identities
             .delete_identity(user.id, source, subject, &event)
-            .await?
-        {
+            .await;
+        self.listed.forget(user.id);
+        match removed? {
             Removal::Removed => {
                 self.audit.committed(&event).await;
                 Ok(())
@@ -383,6 +405,16 @@ fn username_candidate(wanted: &str, attempt: u32) -> Username {
         base = format!("{base}-{suffix:04}");
     }
     Username::parse(&base).unwrap_or_else(|_| Username::from_trusted(base))
+}
+
+impl crate::coherence::AccountCaching for IdentityService {
+    fn forget_user(&self, user: UserId) {
+        self.listed.forget(user);
+    }
+
+    fn set_caching(&self, on: bool) {
+        self.listed.set_caching(on);
+    }
 }
 
 #[cfg(test)]

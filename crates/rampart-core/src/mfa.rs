@@ -190,6 +190,9 @@ pub struct MfaService {
     /// time per account, so that one person's parallel requests cannot fill
     /// the hashing queue everyone's sign-ins wait in.
     generating: std::sync::Mutex<std::collections::HashSet<UserId>>,
+    /// Each account's [`MfaStatus`], which the account page shows on every
+    /// visit; forgotten after every write of this service that changes it.
+    statuses: crate::cache::AccountCache<MfaStatus>,
 }
 
 /// An account's recovery codes being hashed; the mark goes when dropped.
@@ -276,8 +279,17 @@ impl MfaService {
             pool: parts.pool,
             dummy_hash: parts.dummy_hash,
             generating: std::sync::Mutex::default(),
+            statuses: crate::cache::AccountCache::default(),
             config,
         }
+    }
+
+    /// Passes on the result of a write that may change the account's
+    /// [`MfaStatus`], forgetting the kept one (after the write, whether or
+    /// not it succeeded, so a read in flight cannot keep the old one).
+    fn changed<T>(&self, user: UserId, written: T) -> T {
+        self.statuses.forget(user);
+        written
     }
 
     /// The settings.
@@ -291,17 +303,22 @@ impl MfaService {
     }
 
     /// Whether TOTP is on, and how many recovery codes are left.
+    /// Kept per account until it changes (see [`crate::cache::AccountCache`]).
     pub async fn status(&self, user: UserId) -> Result<MfaStatus, MfaError> {
-        let enabled = self.is_enabled(user).await?;
-        let recovery_codes_left = if enabled {
-            self.repo.count_recovery_codes(user).await?
-        } else {
-            0
-        };
-        Ok(MfaStatus {
-            enabled,
-            recovery_codes_left,
-        })
+        self.statuses
+            .get_or_read(user, || async {
+                let enabled = self.is_enabled(user).await?;
+                let recovery_codes_left = if enabled {
+                    self.repo.count_recovery_codes(user).await?
+                } else {
+                    0
+                };
+                Ok(MfaStatus {
+                    enabled,
+                    recovery_codes_left,
+                })
+            })
+            .await
     }
 
     fn decrypt(&self, user: UserId, ciphertext: &str) -> Result<Zeroizing<Vec<u8>>, MfaError> {
@@ -376,11 +393,8 @@ impl MfaService {
             Outcome::Success,
             json!({"method": "totp"}),
         );
-        if !self
-            .repo
-            .enable_totp(user.id, step, &stored, &event)
-            .await?
-        {
+        let enabled = self.repo.enable_totp(user.id, step, &stored, &event).await;
+        if !self.changed(user.id, enabled)? {
             return Err(MfaError::NotEnrolled);
         }
         self.audit.committed(&event).await;
@@ -610,11 +624,11 @@ impl MfaService {
                 Outcome::Success,
                 json!({"remaining": remaining}),
             );
-            if self
+            let taken = self
                 .repo
                 .take_recovery_code(user.id, &verifier, &event)
-                .await?
-            {
+                .await;
+            if self.changed(user.id, taken)? {
                 self.audit.committed(&event).await;
                 return Ok(Some(Factor::RecoveryCode { remaining }));
             }
@@ -639,9 +653,11 @@ impl MfaService {
             Outcome::Success,
             json!({"count": RECOVERY_CODES}),
         );
-        self.repo
+        let replaced = self
+            .repo
             .replace_recovery_codes(user.id, &stored, &event)
-            .await?;
+            .await;
+        self.changed(user.id, replaced)?;
         self.audit.committed(&event).await;
         Ok(codes)
     }
@@ -656,7 +672,8 @@ impl MfaService {
             Outcome::Success,
             json!({"by": "user"}),
         );
-        if !self.repo.delete_mfa(user.id, &event).await? {
+        let deleted = self.repo.delete_mfa(user.id, &event).await;
+        if !self.changed(user.id, deleted)? {
             return Err(MfaError::NotEnrolled);
         }
         self.audit.committed(&event).await;
@@ -698,7 +715,8 @@ impl MfaService {
             Outcome::Success,
             json!({"by": who, "reason": reason.as_str()}),
         );
-        if !self.repo.delete_mfa(user.id, &event).await? {
+        let deleted = self.repo.delete_mfa(user.id, &event).await;
+        if !self.changed(user.id, deleted)? {
             return Err(MfaError::NotEnrolled);
         }
         self.audit.committed(&event).await;
@@ -873,6 +891,16 @@ impl MfaService {
             }
         }
         Ok(changed)
+    }
+}
+
+impl crate::coherence::AccountCaching for MfaService {
+    fn forget_user(&self, user: UserId) {
+        self.statuses.forget(user);
+    }
+
+    fn set_caching(&self, on: bool) {
+        self.statuses.set_caching(on);
     }
 }
 

@@ -874,6 +874,16 @@ impl SessionService {
     }
 }
 
+impl crate::coherence::AccountCaching for SessionService {
+    fn forget_user(&self, user: UserId) {
+        SessionService::forget_user(self, user);
+    }
+
+    fn set_caching(&self, on: bool) {
+        SessionService::set_caching(self, on);
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

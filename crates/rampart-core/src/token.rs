@@ -310,6 +310,16 @@ impl TokenService {
     }
 }
 
+impl crate::coherence::AccountCaching for TokenService {
+    fn forget_user(&self, user: UserId) {
+        TokenService::forget_user(self, user);
+    }
+
+    fn set_caching(&self, on: bool) {
+        TokenService::set_caching(self, on);
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

@@ -7,8 +7,16 @@
 //!
 //! Transport: `ldaps://`, or `ldap://` with StartTLS; plain `ldap://` only
 //! when `allow_plain` says so (checked when the configuration is loaded).
-//! Each sign-in opens its own connection, bounded by [`TIMEOUT`], so a
-//! directory that hangs cannot hold a sign-in for long.
+//! Every step is bounded by [`TIMEOUT`], so a directory that hangs cannot
+//! hold a sign-in for long.
+//!
+//! Connections are kept between sign-ins (at most [`POOL_SIZE`] idle, each
+//! for at most [`IDLE_FOR`]), so a sign-in saves the TCP and TLS handshakes
+//! and the service bind. A kept connection is always bound as the service
+//! account: after a user's bind, successful or not, it is bound back before
+//! it is kept, and one that fails anything is dropped. A kept connection the
+//! directory has closed in the meantime costs one retry of the search on a
+//! fresh one; the user's bind is never retried.
 
 use crate::SetupError;
 use async_trait::async_trait;
@@ -19,11 +27,18 @@ use rampart_core::ports::{Directory, DirectoryError};
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// The longest a directory may take to connect, and to answer each step.
 pub const TIMEOUT: Duration = Duration::from_secs(5);
+
+/// At most this many service-bound connections are kept idle.
+pub const POOL_SIZE: usize = 4;
+
+/// A connection idle longer than this is closed rather than reused (well
+/// under the idle timeouts directories and firewalls usually apply).
+pub const IDLE_FOR: Duration = Duration::from_secs(60);
 
 /// How to reach the directory and read its entries.
 #[derive(Clone)]
@@ -63,6 +78,15 @@ pub struct LdapDirectory {
     settings: LdapSettings,
     tls: Arc<rustls::ClientConfig>,
     roles: BTreeMap<String, RoleName>,
+    /// Idle connections bound as the service account, the newest last.
+    idle: Mutex<Vec<(ldap3::Ldap, Instant)>>,
+}
+
+/// A connection bound as the service account, and whether it was kept from
+/// an earlier sign-in (the directory may have closed it since).
+struct ServiceConnection {
+    ldap: ldap3::Ldap,
+    kept: bool,
 }
 
 impl LdapDirectory {
@@ -83,7 +107,71 @@ impl LdapDirectory {
             settings,
             tls,
             roles,
+            idle: Mutex::new(Vec::new()),
         })
+    }
+
+    /// A kept connection, or a new one bound as the service account.
+    async fn service_connection(&self) -> Result<ServiceConnection, DirectoryError> {
+        if let Some(ldap) = self.kept() {
+            return Ok(ServiceConnection { ldap, kept: true });
+        }
+        self.fresh_connection().await
+    }
+
+    async fn fresh_connection(&self) -> Result<ServiceConnection, DirectoryError> {
+        let mut ldap = self.connect().await?;
+        self.bind_service(&mut ldap).await?;
+        Ok(ServiceConnection { ldap, kept: false })
+    }
+
+    /// The newest idle connection still open and not idle too long; older
+    /// ones are closed.
+    fn kept(&self) -> Option<ldap3::Ldap> {
+        let mut idle = self.idle.lock().ok()?;
+        let (mut ldap, since) = idle.pop()?;
+        if since.elapsed() < IDLE_FOR && !ldap.is_closed() {
+            return Some(ldap);
+        }
+        idle.clear();
+        None
+    }
+
+    /// Keeps a connection bound as the service account for the next sign-in
+    /// (or closes it when enough are kept).
+    fn keep(&self, ldap: ldap3::Ldap) {
+        if let Ok(mut idle) = self.idle.lock()
+            && idle.len() < POOL_SIZE
+        {
+            idle.push((ldap, Instant::now()));
+        }
+    }
+
+    /// Binds a connection back as the service account after a user's bind,
+    /// and keeps it; one that cannot be bound back is dropped.
+    async fn rebind_and_keep(&self, mut ldap: ldap3::Ldap) {
+        if self.bind_service(&mut ldap).await.is_ok() {
+            self.keep(ldap);
+        }
+    }
+
+    /// The user's entry, searched on a service connection; a kept connection
+    /// that fails is replaced by a fresh one, once.
+    async fn find_user_on(
+        &self,
+        login: &str,
+    ) -> Result<(ServiceConnection, Option<SearchEntry>), DirectoryError> {
+        let mut conn = self.service_connection().await?;
+        match self.find_user(&mut conn.ldap, login).await {
+            Ok(entry) => Ok((conn, entry)),
+            Err(err) if conn.kept => {
+                tracing::debug!(error = %err.0, "a kept LDAP connection failed; trying a fresh one");
+                let mut conn = self.fresh_connection().await?;
+                let entry = self.find_user(&mut conn.ldap, login).await?;
+                Ok((conn, entry))
+            }
+            Err(err) => Err(err),
+        }
     }
 
     async fn connect(&self) -> Result<ldap3::Ldap, DirectoryError> {
@@ -120,7 +208,6 @@ impl LdapDirectory {
         ldap: &mut ldap3::Ldap,
         login: &str,
     ) -> Result<Option<SearchEntry>, DirectoryError> {
-        self.bind_service(ldap).await?;
         let filter = self
             .settings
             .user_filter
@@ -221,24 +308,27 @@ impl Directory for LdapDirectory {
         if password.expose_secret().is_empty() {
             return Ok(None);
         }
-        let mut ldap = self.connect().await?;
-        let Some(entry) = self.find_user(&mut ldap, login).await? else {
-            let _ = ldap.unbind().await;
+        let (conn, entry) = self.find_user_on(login).await?;
+        let mut ldap = conn.ldap;
+        let Some(entry) = entry else {
+            self.keep(ldap);
             return Ok(None);
         };
+        // From here the connection is bound as the user (or, after a failed
+        // bind, as nobody): it is kept only once bound back.
         let bound = ldap
             .with_timeout(TIMEOUT)
             .simple_bind(&entry.dn, password.expose_secret())
             .await
             .map_err(|e| DirectoryError(format!("the user bind failed: {e}")))?;
         if bound.rc != 0 {
-            let _ = ldap.unbind().await;
+            self.rebind_and_keep(ldap).await;
             return Ok(None);
         }
         // Groups are read as the service account, whatever the user may see.
         self.bind_service(&mut ldap).await?;
         let groups = self.groups_of(&mut ldap, &entry.dn).await?;
-        let _ = ldap.unbind().await;
+        self.keep(ldap);
         Ok(Some(self.profile(&entry, &groups)))
     }
 }

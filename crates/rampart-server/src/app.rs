@@ -477,7 +477,7 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         mfa: mfa.clone(),
         tokens: tokens.clone(),
         providers,
-        identities,
+        identities: identities.clone(),
         devices,
         passkeys,
         signin,
@@ -489,10 +489,12 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         counts: Arc::new(StoreCounts(store.clone(), clock.clone())),
         clock: clock.clone(),
     });
-    let coherence = Arc::new(rampart_core::coherence::CacheCoherence::new(
+    let coherence = Arc::new(rampart_core::coherence::CacheCoherence::new(vec![
         sessions.clone(),
         tokens.clone(),
-    ));
+        mfa.clone(),
+        identities.clone(),
+    ]));
     Ok(App {
         coherence,
         mfa,

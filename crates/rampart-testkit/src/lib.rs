@@ -15,6 +15,7 @@
 pub mod api;
 pub mod ldap;
 pub mod oidc;
+pub mod relay;
 pub mod smtp;
 pub mod tls;
 

@@ -308,3 +308,96 @@ async fn a_directory_user_never_takes_over_a_local_account(backend: Backend) {
         StatusCode::SEE_OTHER
     );
 }
+
+/// Signs in through the JSON API; the status.
+async fn api_sign_in(app: &TestApp, name: &str, password: &str) -> StatusCode {
+    let (status, _) = Api::new(app)
+        .call(
+            reqwest::Method::POST,
+            "/sessions",
+            None,
+            Some(json!({"username": name, "password": password})),
+        )
+        .await;
+    status
+}
+
+/// Directory sign-ins reuse service-bound connections (#20 point 5): counted
+/// by a relay in front of the real slapd. A connection a user bound (or
+/// failed to bind) is bound back as the service account before it is reused
+/// (the directory's ACL lets only bound users read, so a search as nobody
+/// would find no one); concurrent sign-ins never share one; and when the
+/// directory closes every kept connection, the next sign-in takes a fresh
+/// one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn directory_connections_are_kept_and_bound_back_as_the_service() {
+    let Some(slapd) = Slapd::start("directory_connections_are_kept_and_bound_back_as_the_service")
+    else {
+        return;
+    };
+    let peer = slapd
+        .ldaps_url
+        .trim_start_matches("ldaps://")
+        .parse()
+        .unwrap();
+    let relay = rampart_testkit::relay::Relay::start(peer).await;
+    let url = format!("ldaps://{}", relay.addr);
+    let app = spawn(&Backend::Sqlite, directory(&slapd, &url), Some("ldap")).await;
+
+    for (name, password) in [
+        ("alice", ALICE_PASSWORD),
+        ("bob", BOB_PASSWORD),
+        ("alice", ALICE_PASSWORD),
+        ("carol", CAROL_PASSWORD),
+    ] {
+        assert_eq!(
+            api_sign_in(&app, name, password).await,
+            StatusCode::CREATED,
+            "{name}"
+        );
+    }
+    assert_eq!(relay.connections(), 1, "one connection for four sign-ins");
+
+    // A wrong password leaves the connection bound as nobody; an unknown
+    // name leaves it bound as the service. Both are reused, bound right.
+    assert_eq!(
+        api_sign_in(&app, "alice", BOB_PASSWORD).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        api_sign_in(&app, "nobody-here", BOB_PASSWORD).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        roles_of(&app, "alice", ALICE_PASSWORD).await,
+        ["admin", "support", "user"]
+    );
+    assert_eq!(relay.connections(), 1);
+
+    // Concurrent sign-ins each get their own connection, and their own
+    // groups.
+    let sign_ins = (0..6).map(|i| {
+        let app = &app;
+        async move {
+            if i % 2 == 0 {
+                (roles_of(app, "alice", ALICE_PASSWORD).await, 3)
+            } else {
+                (roles_of(app, "bob", BOB_PASSWORD).await, 1)
+            }
+        }
+    });
+    for (roles, want) in crate::brute_force::futures_join_all(sign_ins).await {
+        assert_eq!(roles.len(), want, "{roles:?}");
+    }
+    let after_burst = relay.connections();
+    assert!(after_burst <= 7, "{after_burst} connections for 6 at once");
+
+    // The directory drops every connection (a restart, an idle timeout):
+    // the next sign-in retries its search on a fresh connection.
+    relay.cut_all();
+    assert_eq!(
+        api_sign_in(&app, "bob", BOB_PASSWORD).await,
+        StatusCode::CREATED
+    );
+    assert_eq!(relay.connections(), after_burst + 1);
+}

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 backend_tests!(
     the_cli_reaches_the_running_server_within_a_second,
+    the_account_page_follows_changes_made_outside_the_server,
     a_backup_is_an_online_copy_on_sqlite_and_names_pg_dump_on_postgres,
 );
 
@@ -280,6 +281,93 @@ async fn the_cli_reaches_the_running_server_within_a_second(backend: Backend) {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let took = within_a_second(&api, &token, StatusCode::UNAUTHORIZED, "locked by the CLI").await;
     eprintln!("the server saw the CLI's lock after {took:?}");
+}
+
+/// Waits until the signed-in account page satisfies `check`; panics after a
+/// second with `what`.
+async fn page_within_a_second(
+    browser: &rampart_testkit::Browser,
+    what: &str,
+    check: impl Fn(&str) -> bool,
+) -> Duration {
+    let start = Instant::now();
+    loop {
+        let page = browser.get("/account").await.text().await.unwrap();
+        if check(&page) {
+            return start.elapsed();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(1),
+            "{what}: not on the account page after a second"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The account page's facts (linked identities, recovery codes left) are
+/// kept in process; a change made outside the server (another instance, the
+/// CLI, an operator's SQL) reaches the page within a second. Fails when the
+/// tables' invalidation triggers (migration 0022) are missing.
+async fn the_account_page_follows_changes_made_outside_the_server(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let pia = app.browser();
+    crate::mfa::enrol_in_browser(&app, &pia, "pia").await;
+    let subject = "uid=pia,ou=people";
+    let page = pia.get("/account").await.text().await.unwrap();
+    assert!(!page.contains(subject) && !page.contains("recovery-codes-low"));
+    // Served from the cache now: the same page twice.
+    assert_eq!(
+        pia.get("/account").await.text().await.unwrap().len(),
+        page.len()
+    );
+
+    app.execute(
+        "INSERT INTO external_identities (source, subject, user_id, email, linked_at, last_used_at) \
+         SELECT 'ldap', 'uid=pia,ou=people', id, NULL, 0, 0 FROM users WHERE username = 'pia'",
+        "INSERT INTO external_identities (source, subject, user_id, email, linked_at, last_used_at) \
+         SELECT 'ldap', 'uid=pia,ou=people', id, NULL, 0, 0 FROM users WHERE username = 'pia'",
+    )
+    .await;
+    let linked = page_within_a_second(&pia, "an identity linked by SQL", |p| {
+        p.contains("value=\"uid=pia,ou=people\"")
+    })
+    .await;
+    app.execute(
+        "DELETE FROM recovery_codes WHERE rowid IN (SELECT rowid FROM recovery_codes LIMIT 8)",
+        "DELETE FROM recovery_codes WHERE ctid IN (SELECT ctid FROM recovery_codes LIMIT 8)",
+    )
+    .await;
+    let spent = page_within_a_second(&pia, "recovery codes removed by SQL", |p| {
+        p.contains("id=\"recovery-codes-low\"")
+    })
+    .await;
+    app.execute(
+        "DELETE FROM external_identities",
+        "DELETE FROM external_identities",
+    )
+    .await;
+    let unlinked = page_within_a_second(&pia, "an identity unlinked by SQL", |p| {
+        !p.contains("value=\"uid=pia,ou=people\"")
+    })
+    .await;
+    let out = rampart(app.data_dir.path())
+        .env("RAMPART_DATABASE_URL", &app.database_url)
+        .env("RAMPART_DATA_DIR", app.data_dir.path())
+        .args([
+            "user",
+            "reset-mfa",
+            "pia",
+            "--reason",
+            "lost phone, ticket 7",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let reset = page_within_a_second(&pia, "a second factor reset by the CLI", |p| {
+        !p.contains("recovery-codes-low")
+    })
+    .await;
+    eprintln!("the page followed after {linked:?}, {spent:?}, {unlinked:?}, {reset:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

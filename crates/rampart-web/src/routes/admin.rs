@@ -349,7 +349,7 @@ async fn user_page(
         .collect();
     let identities = state
         .identities
-        .list(found.user.id)
+        .list_stored(found.user.id)
         .await?
         .into_iter()
         .map(|i| IdentityRow {

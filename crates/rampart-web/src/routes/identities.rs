@@ -47,7 +47,7 @@ pub struct SignInMethods {
 pub async fn sign_in_methods(state: &AppState, user: &User) -> Result<SignInMethods, WebError> {
     let linked = state.identities.list(user.id).await?;
     let identities: Vec<IdentityView> = linked
-        .into_iter()
+        .iter()
         .map(|i| IdentityView {
             name: state
                 .providers
@@ -63,9 +63,9 @@ pub async fn sign_in_methods(state: &AppState, user: &User) -> Result<SignInMeth
                         i.source.clone()
                     }
                 }),
-            source: i.source,
-            subject: i.subject,
-            email: i.email,
+            source: i.source.clone(),
+            subject: i.subject.clone(),
+            email: i.email.clone(),
             last_used_at: i.last_used_at.format(&Rfc3339).unwrap_or_default(),
         })
         .collect();

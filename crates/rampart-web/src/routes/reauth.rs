@@ -70,8 +70,8 @@ async fn page(
         .identities
         .list(user.id)
         .await?
-        .into_iter()
-        .map(|i| i.source)
+        .iter()
+        .map(|i| i.source.clone())
         .filter(|source| fresh_capable.contains(source))
         .collect();
     let username = user.username.as_str();
