@@ -61,16 +61,21 @@ async fn spawn(backend: &Backend, ldap: RawLdap, sources: Option<&str>) -> TestA
     .await
 }
 
-async fn roles_of(app: &TestApp, name: &str, password: &str) -> Vec<String> {
-    let api = Api::new(app);
-    let (status, session) = api
+/// Signs in through the JSON API: the status and the answer.
+async fn api_sign_in(app: &TestApp, name: &str, password: &str) -> (StatusCode, serde_json::Value) {
+    Api::new(app)
         .call(
             reqwest::Method::POST,
             "/sessions",
             None,
             Some(json!({"username": name, "password": password})),
         )
-        .await;
+        .await
+}
+
+async fn roles_of(app: &TestApp, name: &str, password: &str) -> Vec<String> {
+    let api = Api::new(app);
+    let (status, session) = api_sign_in(app, name, password).await;
     assert_eq!(status, StatusCode::CREATED, "{session}");
     let token = session["token"].as_str().unwrap();
     let (_, me) = api
@@ -309,19 +314,6 @@ async fn a_directory_user_never_takes_over_a_local_account(backend: Backend) {
     );
 }
 
-/// Signs in through the JSON API; the status.
-async fn api_sign_in(app: &TestApp, name: &str, password: &str) -> StatusCode {
-    let (status, _) = Api::new(app)
-        .call(
-            reqwest::Method::POST,
-            "/sessions",
-            None,
-            Some(json!({"username": name, "password": password})),
-        )
-        .await;
-    status
-}
-
 /// Directory sign-ins reuse service-bound connections (#20 point 5): counted
 /// by a relay in front of the real slapd. A connection a user bound (or
 /// failed to bind) is bound back as the service account before it is reused
@@ -351,7 +343,7 @@ async fn directory_connections_are_kept_and_bound_back_as_the_service() {
         ("carol", CAROL_PASSWORD),
     ] {
         assert_eq!(
-            api_sign_in(&app, name, password).await,
+            api_sign_in(&app, name, password).await.0,
             StatusCode::CREATED,
             "{name}"
         );
@@ -361,11 +353,11 @@ async fn directory_connections_are_kept_and_bound_back_as_the_service() {
     // A wrong password leaves the connection bound as nobody; an unknown
     // name leaves it bound as the service. Both are reused, bound right.
     assert_eq!(
-        api_sign_in(&app, "alice", BOB_PASSWORD).await,
+        api_sign_in(&app, "alice", BOB_PASSWORD).await.0,
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
-        api_sign_in(&app, "nobody-here", BOB_PASSWORD).await,
+        api_sign_in(&app, "nobody-here", BOB_PASSWORD).await.0,
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
@@ -396,7 +388,7 @@ async fn directory_connections_are_kept_and_bound_back_as_the_service() {
     // the next sign-in retries its search on a fresh connection.
     relay.cut_all();
     assert_eq!(
-        api_sign_in(&app, "bob", BOB_PASSWORD).await,
+        api_sign_in(&app, "bob", BOB_PASSWORD).await.0,
         StatusCode::CREATED
     );
     assert_eq!(relay.connections(), after_burst + 1);
