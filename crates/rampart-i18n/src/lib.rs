@@ -18,6 +18,7 @@ use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use minijinja::value::{Kwargs, Value};
 use minijinja::{AutoEscape, Environment};
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -39,11 +40,11 @@ pub fn missing(key: &str) -> String {
 pub struct Catalogues {
     bundles: Vec<(LanguageIdentifier, FluentBundle<FluentResource>)>,
     default: LanguageIdentifier,
-    /// Messages that take no values, once formatted, by language and key:
-    /// most of a page's words, so a page does not format them again.
-    /// Bounded: keys come from templates and code, languages from
-    /// negotiation.
-    plain: std::sync::RwLock<std::collections::HashMap<(String, String), Arc<str>>>,
+    /// Every message that takes no values, formatted once at load for each
+    /// language there is a catalogue for (its fallbacks applied), as a safe
+    /// template value: most of a page's words, so a page looks them up
+    /// instead of formatting them, with no lock and no allocation.
+    plain: Vec<(String, HashMap<String, Value>)>,
 }
 
 /// Why the catalogues could not be loaded.
@@ -128,6 +129,7 @@ impl Catalogues {
             }
         }
         let mut bundles = Vec::new();
+        let mut keys = BTreeSet::new();
         for (lang, files) in sources {
             let id: LanguageIdentifier = lang.parse().map_err(|_| CatalogueError::Invalid {
                 name: format!("locales/{lang}.ftl"),
@@ -137,7 +139,9 @@ impl Catalogues {
             // Pages are HTML: no invisible isolation marks around values.
             bundle.set_use_isolating(false);
             for (name, text) in files {
-                bundle.add_resource_overriding(parse(&name, text)?);
+                let resource = parse(&name, text)?;
+                keys.extend(message_keys(&resource));
+                bundle.add_resource_overriding(resource);
             }
             bundles.push((id, bundle));
         }
@@ -147,11 +151,27 @@ impl Catalogues {
         if !bundles.iter().any(|(id, _)| id == &default) {
             return Err(CatalogueError::NoDefault(default.to_string()));
         }
-        Ok(Self {
+        let mut catalogues = Self {
             bundles,
             default,
-            plain: Default::default(),
-        })
+            plain: Vec::new(),
+        };
+        catalogues.plain = catalogues
+            .bundles
+            .iter()
+            .map(|(id, _)| {
+                let lang = id.to_string();
+                let words = keys
+                    .iter()
+                    .filter_map(|key| {
+                        let text = catalogues.format(&lang, key, None)?.ok()?;
+                        Some((key.clone(), Value::from_safe_string(text)))
+                    })
+                    .collect();
+                (lang, words)
+            })
+            .collect();
+        Ok(catalogues)
     }
 
     /// The language to answer a request that sent `accept_language` in:
@@ -184,6 +204,26 @@ impl Catalogues {
     /// The message `key` in `lang` (or the default language, or English),
     /// with `args`; `None` when no catalogue has it.
     pub fn message(&self, lang: &str, key: &str, args: Option<&FluentArgs>) -> Option<String> {
+        Some(match self.format(lang, key, args)? {
+            Ok(text) => text,
+            Err((text, errors)) => {
+                tracing::warn!(key, lang, ?errors, "a message did not format cleanly");
+                text
+            }
+        })
+    }
+
+    /// The message `key` formatted in the first of `lang`, its parent
+    /// language, the default and English that has it; `Err` when the
+    /// formatting had problems (a value it needs is missing), with the
+    /// words as far as they go.
+    #[allow(clippy::type_complexity)]
+    fn format(
+        &self,
+        lang: &str,
+        key: &str,
+        args: Option<&FluentArgs>,
+    ) -> Option<Result<String, (String, Vec<fluent_bundle::FluentError>)>> {
         let wanted: Option<LanguageIdentifier> = lang.parse().ok();
         // `de-AT` borrows what it lacks from `de`.
         let parent: Option<LanguageIdentifier> = wanted
@@ -204,34 +244,86 @@ impl Catalogues {
                 continue;
             };
             let mut errors = Vec::new();
-            let text = bundle.format_pattern(pattern, args, &mut errors);
-            if !errors.is_empty() {
-                tracing::warn!(key, lang, ?errors, "a message did not format cleanly");
-            }
-            return Some(text.into_owned());
+            let text = bundle
+                .format_pattern(pattern, args, &mut errors)
+                .into_owned();
+            return Some(if errors.is_empty() {
+                Ok(text)
+            } else {
+                Err((text, errors))
+            });
         }
         None
     }
 
-    /// The message `key` in `lang` when it takes no values (formatted once,
-    /// then remembered); `None` when no catalogue has it.
+    /// The message `key` in `lang` when it takes no values, formatted at
+    /// load (a page's words); `None` for a message that takes values, a
+    /// key no catalogue has, or a language without a catalogue.
+    pub fn plain_value(&self, lang: &str, key: &str) -> Option<&Value> {
+        self.plain
+            .iter()
+            .find(|(tag, _)| tag == lang)
+            .and_then(|(_, words)| words.get(key))
+    }
+
+    /// The message `key` in `lang` when it takes no values.
     pub fn plain(&self, lang: &str, key: &str) -> Option<Arc<str>> {
-        let memo = (lang.to_owned(), key.to_owned());
-        if let Ok(plain) = self.plain.read()
-            && let Some(text) = plain.get(&memo)
-        {
-            return Some(text.clone());
+        match self.plain_value(lang, key) {
+            Some(words) => words.to_str(),
+            None => self.message(lang, key, None).map(Arc::from),
         }
-        let text: Arc<str> = self.message(lang, key, None)?.into();
-        // Only languages there are catalogues for are remembered, so the
-        // memo cannot grow with what callers pass.
-        let known = lang
-            .parse::<LanguageIdentifier>()
-            .is_ok_and(|wanted| self.bundles.iter().any(|(id, _)| *id == wanted));
-        if known && let Ok(mut plain) = self.plain.write() {
-            plain.insert(memo, text.clone());
+    }
+
+    /// `template` (a template's text) with each `{{ t("key") }}` of a
+    /// message that takes no values replaced by its words in `lang`, as
+    /// `t()` would have put them there (trusted, unescaped; kept verbatim
+    /// in a `{% raw %}` block when they look like template syntax). Calls
+    /// with values, with whitespace control, or of keys without such a
+    /// message are left as they are.
+    pub fn write_in(&self, lang: &str, template: &str) -> String {
+        let mut written = String::with_capacity(template.len());
+        let mut rest = template;
+        while let Some(start) = rest.find("{{") {
+            written.push_str(&rest[..start]);
+            let tail = &rest[start..];
+            match self.written_call(lang, tail) {
+                Some((length, words)) => {
+                    written.push_str(&words);
+                    rest = &tail[length..];
+                }
+                None => {
+                    written.push_str("{{");
+                    rest = &tail[2..];
+                }
+            }
         }
-        Some(text)
+        written.push_str(rest);
+        written
+    }
+
+    /// When `tail` starts with `{{ t("key") }}` of a plain message: the
+    /// call's length and the words to write instead.
+    fn written_call(&self, lang: &str, tail: &str) -> Option<(usize, String)> {
+        let inner = tail.strip_prefix("{{")?;
+        let end = inner.find("}}")?;
+        let key = inner[..end]
+            .trim()
+            .strip_prefix("t(\"")?
+            .strip_suffix("\")")?;
+        let is_key = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+        if key.is_empty() || !key.chars().all(is_key) {
+            return None;
+        }
+        let words = self.plain_value(lang, key)?.as_str()?;
+        let literal = if ["{{", "{%", "{#"].iter().any(|s| words.contains(s)) {
+            if words.contains("endraw") {
+                return None;
+            }
+            format!("{{% raw %}}{words}{{% endraw %}}")
+        } else {
+            words.to_owned()
+        };
+        Some(("{{".len() + end + "}}".len(), literal))
     }
 
     /// Every language there is a catalogue for, with its own name for
@@ -265,15 +357,19 @@ impl Catalogues {
             if wanted == *name
                 && let Ok(resource) = FluentResource::try_new((*text).to_owned())
             {
-                for entry in resource.entries() {
-                    if let fluent_syntax::ast::Entry::Message(m) = entry {
-                        keys.push(m.id.name.to_owned());
-                    }
-                }
+                keys.extend(message_keys(&resource));
             }
         }
         keys
     }
+}
+
+/// The keys of the messages (not terms) of a catalogue file.
+fn message_keys(resource: &FluentResource) -> impl Iterator<Item = String> + '_ {
+    resource.entries().filter_map(|entry| match entry {
+        fluent_syntax::ast::Entry::Message(m) => Some(m.id.name.to_owned()),
+        _ => None,
+    })
 }
 
 /// The languages an `Accept-Language` header asks for, the most wanted
@@ -329,11 +425,15 @@ pub fn arguments(
 
 /// A template environment for pages or mails: `.html` templates
 /// auto-escaped, `t()` and `said` reading `catalogues`, and the templates
-/// `built_in` loaded (see [`load_templates`]).
+/// `built_in` loaded (see [`load_templates`]). With `written_in`, each
+/// template is loaded with its words in that language written in (see
+/// [`Catalogues::write_in`]): an environment for rendering in one language
+/// only, which says most words without a call.
 pub fn environment(
     catalogues: Arc<Catalogues>,
     built_in: &'static [(&'static str, &'static str)],
     override_dir: Option<std::path::PathBuf>,
+    written_in: Option<String>,
 ) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|name| {
@@ -343,35 +443,44 @@ pub fn environment(
             AutoEscape::None
         }
     });
-    install(&mut env, catalogues);
-    load_templates(&mut env, built_in, override_dir);
+    install(&mut env, catalogues.clone());
+    let write = written_in.map(|lang| move |text: String| catalogues.write_in(&lang, &text));
+    load_templates(&mut env, built_in, override_dir, write);
     env
 }
 
 /// Loads the templates `built_in` (name, text) into `env`, each replaced by
 /// the file of the same name in `override_dir` when there is one: how
-/// operators brand pages and mails without rebuilding.
-pub fn load_templates(
+/// operators brand pages and mails without rebuilding. `rewrite`, when
+/// given, is applied to each template's text as it is loaded.
+pub fn load_templates<R>(
     env: &mut Environment<'static>,
     built_in: &'static [(&'static str, &'static str)],
     override_dir: Option<std::path::PathBuf>,
-) {
+    rewrite: Option<R>,
+) where
+    R: Fn(String) -> String + Send + Sync + 'static,
+{
     env.set_loader(move |name| {
         let Some((_, text)) = built_in.iter().find(|(n, _)| *n == name) else {
             return Ok(None);
         };
+        let mut text = (*text).to_owned();
         if let Some(dir) = &override_dir {
             let path = dir.join(name);
             if path.is_file() {
-                return std::fs::read_to_string(&path).map(Some).map_err(|e| {
+                text = std::fs::read_to_string(&path).map_err(|e| {
                     minijinja::Error::new(
                         minijinja::ErrorKind::InvalidOperation,
                         format!("cannot read {}: {e}", path.display()),
                     )
-                });
+                })?;
             }
         }
-        Ok(Some((*text).to_owned()))
+        Ok(Some(match &rewrite {
+            Some(rewrite) => rewrite(text),
+            None => text,
+        }))
     });
 }
 
@@ -391,11 +500,11 @@ pub fn install(env: &mut Environment<'static>, catalogues: Arc<Catalogues>) {
     let words = catalogues.clone();
     env.add_function(
         "t",
-        move |state: &minijinja::State, key: &str, kwargs: Kwargs| {
+        move |state: &mut minijinja::State, key: &str, kwargs: Kwargs| {
             translate(&words, state, key, &kwargs)
         },
     );
-    env.add_filter("said", move |state: &minijinja::State, words: Value| {
+    env.add_filter("said", move |state: &mut minijinja::State, words: Value| {
         said(&catalogues, state, &words)
     });
 }
@@ -403,7 +512,7 @@ pub fn install(env: &mut Environment<'static>, catalogues: Arc<Catalogues>) {
 /// `{{ problem.words | said }}`: words the server wrote (`{key, args,
 /// english}`, the domain's `Words`) in the language of what is rendered;
 /// the English sentence when they have no key (words for operators).
-fn said(catalogues: &Catalogues, state: &minijinja::State, words: &Value) -> Value {
+fn said(catalogues: &Catalogues, state: &mut minijinja::State, words: &Value) -> Value {
     let english = words
         .get_attr("english")
         .ok()
@@ -461,14 +570,20 @@ pub fn argument(value: String) -> FluentValue<'static> {
 }
 
 /// The language of what is being rendered: a mail's `lang`, a page's
-/// `chrome.lang`, else the default.
-pub fn language(catalogues: &Catalogues, state: &minijinja::State) -> String {
+/// `chrome.lang`, else the default. Looked up once per rendering (kept in
+/// the rendering's state), since a page asks for it with every word.
+pub fn language(catalogues: &Catalogues, state: &mut minijinja::State) -> Arc<str> {
+    /// The rendering's language, once looked up.
+    struct Language(Arc<str>);
+    if let Some(Language(lang)) = state.get_extension::<Language>() {
+        return lang.clone();
+    }
     let lang = |value: Option<Value>| {
         value
             .and_then(|lang| lang.as_str().map(str::to_owned))
             .filter(|lang| !lang.is_empty())
     };
-    lang(state.lookup("lang"))
+    let found: Arc<str> = lang(state.lookup("lang"))
         .or_else(|| {
             lang(
                 state
@@ -477,6 +592,9 @@ pub fn language(catalogues: &Catalogues, state: &minijinja::State) -> String {
             )
         })
         .unwrap_or_else(|| catalogues.negotiate(None))
+        .into();
+    state.get_or_insert_extension(Language(found.clone()));
+    found
 }
 
 /// `{{ t("key", name=value) }}`: the message `key` in the language of what
@@ -485,17 +603,22 @@ pub fn language(catalogues: &Catalogues, state: &minijinja::State) -> String {
 /// escaped.
 fn translate(
     catalogues: &Catalogues,
-    state: &minijinja::State,
+    state: &mut minijinja::State,
     key: &str,
     kwargs: &Kwargs,
 ) -> Result<Value, minijinja::Error> {
     let html = matches!(state.auto_escape(), AutoEscape::Html);
     let lang = language(catalogues, state);
-    let text = if kwargs.args().next().is_none() {
-        match catalogues.plain(&lang, key) {
-            Some(text) => text.to_string(),
-            None => catalogues.say(&lang, key, None),
-        }
+    let no_values = kwargs.args().next().is_none();
+    if no_values && let Some(words) = catalogues.plain_value(&lang, key) {
+        return Ok(if html {
+            words.clone()
+        } else {
+            Value::from(words.as_str().unwrap_or_default())
+        });
+    }
+    let text = if no_values {
+        catalogues.say(&lang, key, None)
     } else {
         let args = arguments(kwargs, html)?;
         catalogues.say(&lang, key, Some(&args))
@@ -559,6 +682,56 @@ mod tests {
     use super::*;
 
     #[test]
+    fn plain_words_are_written_into_templates() {
+        let catalogues = Catalogues::load(None, "en").unwrap();
+        let write = |template: &str| catalogues.write_in("de", template);
+        // A message that takes no values: its words, in the language.
+        assert_eq!(
+            write(r#"<b>{{ t("nav-sign-in") }}</b>{{t("nav-sign-in")}}"#),
+            format!(
+                "<b>{0}</b>{0}",
+                catalogues.plain("de", "nav-sign-in").unwrap()
+            )
+        );
+        // Calls with values, whitespace control, unknown keys, other
+        // expressions and broken syntax are left to the template engine.
+        for kept in [
+            r#"{{ t("account-hello", name=username) }}"#,
+            r#"{{- t("nav-sign-in") }}"#,
+            r#"{{ t("nav-sign-in") -}}"#,
+            r#"{{ t("no-such-key") }}"#,
+            r#"{{ t("nav-sign-in") | upper }}"#,
+            r#"{{ t('nav-sign-in') }}"#,
+            r#"{{ username }}"#,
+            r#"{{ t("nav-sign-in")"#,
+            r#"{{"#,
+        ] {
+            assert_eq!(write(kept), kept);
+        }
+    }
+
+    #[test]
+    fn written_words_that_look_like_template_syntax_stay_words() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("locales")).unwrap();
+        std::fs::write(
+            dir.path().join("locales/en.ftl"),
+            "nav-sign-in = Sign {\"{{ in }}\"} {\"{% now %}\"}\nnav-sign-out = {\"{% endraw %}{{ x }}\"}\n",
+        )
+        .unwrap();
+        let catalogues = Catalogues::load(Some(dir.path()), "en").unwrap();
+        assert_eq!(
+            catalogues.write_in("en", r#"{{ t("nav-sign-in") }}"#),
+            "{% raw %}Sign {{ in }} {% now %}{% endraw %}"
+        );
+        // Words a raw block cannot hold stay a call.
+        assert_eq!(
+            catalogues.write_in("en", r#"{{ t("nav-sign-out") }}"#),
+            r#"{{ t("nav-sign-out") }}"#
+        );
+    }
+
+    #[test]
     fn every_message_exists_in_every_shipped_language() {
         let catalogues = Catalogues::load(None, "en").unwrap();
         let english = catalogues.keys("en");
@@ -615,7 +788,7 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_key_is_shown_escaped_and_odd_languages_are_not_remembered() {
+    fn a_missing_key_is_shown_escaped_and_odd_languages_are_said_in_the_default() {
         let catalogues = Catalogues::load(None, "en").unwrap();
         assert_eq!(missing("<b>x</b>"), "⟦&lt;b&gt;x&lt;&#x2f;b&gt;⟧");
         assert_eq!(
@@ -626,8 +799,13 @@ mod tests {
             catalogues.plain("de", "nav-account").as_deref(),
             Some("Konto")
         );
-        let remembered = catalogues.plain.read().unwrap();
-        assert_eq!(remembered.len(), 1, "only the known language is remembered");
+        // Words are formatted at load for the languages there are, and
+        // only those: nothing grows with what a client asks for.
+        let languages: Vec<&str> = catalogues.plain.iter().map(|(l, _)| l.as_str()).collect();
+        assert_eq!(languages, ["en", "de"]);
+        assert!(catalogues.plain_value("xx-<y>", "nav-account").is_none());
+        // Messages that take values are not among them.
+        assert!(catalogues.plain_value("en", "when-minutes-ago").is_none());
     }
 
     #[test]

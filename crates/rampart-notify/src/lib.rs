@@ -277,10 +277,11 @@ fn environment(
         catalogues.clone(),
         BUILT_IN,
         templates_dir.map(|d| d.join("mail")),
+        None,
     );
     env.add_filter(
         "when",
-        move |state: &minijinja::State, value: minijinja::Value| {
+        move |state: &mut minijinja::State, value: minijinja::Value| {
             exact_time(&catalogues, state, value)
         },
     );
@@ -292,7 +293,7 @@ fn environment(
 /// later, so never "3 minutes ago". Anything else is left as it is.
 fn exact_time(
     catalogues: &Catalogues,
-    state: &minijinja::State,
+    state: &mut minijinja::State,
     value: minijinja::Value,
 ) -> minijinja::Value {
     use time::format_description::well_known::Rfc3339;

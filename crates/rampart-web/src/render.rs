@@ -91,7 +91,12 @@ pub const BUILT_IN: &[(&str, &str)] = built_in!(
 
 /// The compiled template set, and the catalogues of its words.
 pub struct Templates {
+    /// The templates as written, for any language.
     env: Environment<'static>,
+    /// For each language there is a catalogue for, the templates with its
+    /// plain words written in (compiled when first rendered): a page says
+    /// most of its words without calling `t()`.
+    written: Vec<(String, Environment<'static>)>,
     catalogues: Arc<Catalogues>,
 }
 
@@ -124,12 +129,21 @@ impl Templates {
         default_language: &str,
     ) -> Result<Self, TemplateError> {
         let catalogues = Arc::new(Catalogues::load(override_dir.as_deref(), default_language)?);
-        let mut env = crate::i18n::environment(catalogues.clone(), BUILT_IN, override_dir);
-        env.add_global("site_name", site_name.to_owned());
-        let words = catalogues.clone();
-        env.add_filter("when", move |state: &minijinja::State, value: Value| {
-            when(&words, state, value)
-        });
+        let build = |written_in: Option<String>| {
+            let mut env = crate::i18n::environment(
+                catalogues.clone(),
+                BUILT_IN,
+                override_dir.clone(),
+                written_in,
+            );
+            env.add_global("site_name", site_name.to_owned());
+            let words = catalogues.clone();
+            env.add_filter("when", move |state: &mut minijinja::State, value: Value| {
+                when(&words, state, value)
+            });
+            env
+        };
+        let env = build(None);
         for (name, _) in BUILT_IN {
             env.get_template(name)
                 .map_err(|source| TemplateError::Invalid {
@@ -137,7 +151,16 @@ impl Templates {
                     source,
                 })?;
         }
-        Ok(Self { env, catalogues })
+        let written = catalogues
+            .languages()
+            .into_iter()
+            .map(|(lang, _)| (lang.clone(), build(Some(lang))))
+            .collect();
+        Ok(Self {
+            env,
+            written,
+            catalogues,
+        })
     }
 
     /// `words` in the language of the request being handled (English
@@ -191,11 +214,30 @@ impl Templates {
         if chrome.lang.is_empty() {
             chrome.lang = self.catalogues.negotiate(None);
         }
-        let ctx = minijinja::context! {
-            chrome => minijinja::Value::from(minijinja::value::Serde(&chrome)),
-            ..minijinja::Value::from(minijinja::value::Serde(&ctx))
-        };
-        self.env.get_template(name)?.render(ctx)
+        // One map (the page's fields and `chrome`), not a merge of two:
+        // a merged context looks every name up in both.
+        #[derive(Serialize)]
+        struct PageContext<'a, C> {
+            chrome: &'a Chrome,
+            #[serde(flatten)]
+            page: C,
+        }
+        let ctx = Value::from(minijinja::value::Serde(PageContext {
+            chrome: &chrome,
+            page: ctx,
+        }));
+        self.environment(&chrome.lang)
+            .get_template(name)?
+            .render(ctx)
+    }
+
+    /// The templates to render a page in `lang` with: those with its words
+    /// written in, or the ones as written for a language without them.
+    fn environment(&self, lang: &str) -> &Environment<'static> {
+        self.written
+            .iter()
+            .find(|(written_in, _)| written_in == lang)
+            .map_or(&self.env, |(_, env)| env)
     }
 
     /// Renders a full HTML response with `status`.
@@ -235,7 +277,7 @@ fn units(unit: rampart_core::when::Unit) -> &'static str {
 /// exact time as its tooltip and the machine-readable one in `datetime`:
 /// `<time datetime="2026-12-03T06:49:48Z" title="3 December 2026, 06:49:48 UTC">3 minutes ago</time>`.
 /// Anything else ("never") is left as it is.
-fn when(catalogues: &Catalogues, state: &minijinja::State, value: Value) -> Value {
+fn when(catalogues: &Catalogues, state: &mut minijinja::State, value: Value) -> Value {
     use rampart_core::when::{Relative, relative};
     use time::OffsetDateTime;
     use time::format_description::well_known::Rfc3339;
@@ -568,6 +610,53 @@ mod tests {
             html.contains("data-not-accepted=\"Dieser Passkey wurde nicht angenommen."),
             "{html}"
         );
+    }
+
+    /// The templates with a language's words written in render every
+    /// page exactly as the templates as written do in that language.
+    #[test]
+    fn pages_with_their_words_written_in_render_the_same() {
+        let templates = Templates::load(None, "Rampart", "en").unwrap();
+        let mut as_written = templates.env.clone();
+        as_written.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
+        assert_eq!(templates.written.len(), 2);
+        for (lang, written) in &templates.written {
+            let mut written = written.clone();
+            written.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
+            let chrome = Chrome {
+                signed_in: true,
+                is_staff: true,
+                lang: lang.clone(),
+                now: "2026-12-03T06:49:48Z".to_owned(),
+                csrf_token: "token".to_owned(),
+                registration_open: true,
+            };
+            let ctx = minijinja::context! {
+                chrome => minijinja::Value::from(minijinja::value::Serde(&chrome)),
+                username => "alice <b>",
+                heading => "register-title",
+                min_password => 8,
+                recovery_codes_low => 2,
+                signed_in_at => "2026-12-03T06:40:00Z",
+                sessions => vec![minijinja::context! { ip => "192.0.2.1", current => false }],
+            };
+            let mut words_written = 0;
+            for (name, source) in BUILT_IN {
+                let expected = as_written.get_template(name).unwrap().render(&ctx).unwrap();
+                let got = written.get_template(name).unwrap().render(&ctx).unwrap();
+                assert_eq!(got, expected, "{name} in {lang}");
+                let text = templates.catalogues.write_in(lang, source);
+                words_written += crate::i18n::keys_asked_by(source).len()
+                    - crate::i18n::keys_asked_by(&text).len();
+            }
+            assert!(
+                words_written > 200,
+                "{lang}: only {words_written} written in"
+            );
+        }
+        // A language without a catalogue renders with the templates as
+        // written.
+        assert!(std::ptr::eq(templates.environment("fr"), &templates.env));
     }
 
     #[test]
