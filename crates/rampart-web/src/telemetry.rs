@@ -15,16 +15,18 @@ use crate::extract::client::client_ip;
 use crate::state::AppState;
 use async_trait::async_trait;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use metrics::{Key, Label, Level, Metadata, Recorder};
+use metrics::{Histogram, Key, Label, Level, Metadata, Recorder};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
 use rampart_core::Outcome;
 use rampart_core::audit::EventObserver;
 use rampart_crypto::constant_time_eq;
 use secrecy::{ExposeSecret, SecretString};
+use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::RwLock;
 use std::time::Instant;
 
 const META: Metadata<'static> = Metadata::new("rampart", Level::INFO, None);
@@ -43,6 +45,11 @@ pub struct Telemetry {
     recorder: PrometheusRecorder,
     handle: PrometheusHandle,
     token: Option<SecretString>,
+    /// The latency histograms, by route, method and status, once
+    /// registered: a request records into its own without building and
+    /// hashing the labels again. Bounded: routes are the router's templates
+    /// (and `unmatched`), methods the standard ones (and `OTHER`).
+    latencies: RwLock<HashMap<String, Vec<(&'static str, u16, Histogram)>>>,
 }
 
 impl Telemetry {
@@ -59,6 +66,7 @@ impl Telemetry {
             recorder,
             handle,
             token,
+            latencies: RwLock::default(),
         }
     }
 
@@ -92,20 +100,38 @@ impl Telemetry {
         );
     }
 
-    fn request(&self, route: String, method: String, status: u16, seconds: f64) {
-        self.recorder
-            .register_histogram(
+    fn request(&self, route: &str, method: &'static str, status: u16, seconds: f64) {
+        let known = |kept: &[(&'static str, u16, Histogram)]| {
+            kept.iter()
+                .find(|(m, s, _)| *m == method && *s == status)
+                .map(|(_, _, histogram)| histogram.clone())
+        };
+        let kept = self
+            .latencies
+            .read()
+            .ok()
+            .and_then(|latencies| latencies.get(route).and_then(|kept| known(kept)));
+        let histogram = kept.unwrap_or_else(|| {
+            let histogram = self.recorder.register_histogram(
                 &Key::from_parts(
                     "rampart_http_request_duration_seconds",
                     vec![
-                        Label::new("route", route),
+                        Label::new("route", route.to_owned()),
                         Label::new("method", method),
                         Label::new("status", status.to_string()),
                     ],
                 ),
                 &META,
-            )
-            .record(seconds);
+            );
+            if let Ok(mut latencies) = self.latencies.write() {
+                let kept = latencies.entry(route.to_owned()).or_default();
+                if known(kept).is_none() {
+                    kept.push((method, status, histogram.clone()));
+                }
+            }
+            histogram
+        });
+        histogram.record(seconds);
     }
 
     fn allows(&self, headers: &HeaderMap, loopback_unforwarded: bool) -> bool {
@@ -158,20 +184,35 @@ impl EventObserver for Telemetry {
 /// Times every routed request by its route template (not its raw path, so
 /// ids and tokens never become label values).
 pub async fn measure(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let method = req.method().as_str().to_owned();
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let method = method_label(req.method());
     let started = Instant::now();
     let response = next.run(req).await;
     state.telemetry.request(
-        route,
+        route.as_ref().map_or("unmatched", MatchedPath::as_str),
         method,
         response.status().as_u16(),
         started.elapsed().as_secs_f64(),
     );
     response
+}
+
+/// A request's method as a label: the standard ones by name, any other
+/// (a client may send any token as a method) as `OTHER`, so clients
+/// cannot grow the metrics with methods of their own.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "OTHER",
+    }
 }
 
 /// `GET /metrics`.

@@ -75,6 +75,55 @@ async fn metrics_parse_and_count_sign_ins(backend: Backend) {
             && s.labels.get("method") == Some("POST")
     });
     assert!(login_requests, "a latency histogram for POST /login");
+
+    // Clients cannot grow the metrics: methods of their own are counted as
+    // one `OTHER`, unknown paths as one `unmatched` route.
+    let client = Client::new();
+    for i in 0..40 {
+        let method = reqwest::Method::from_bytes(format!("PROBE{i}").as_bytes()).unwrap();
+        let resp = client
+            .request(method, app.url(&format!("/no/such/page/{i}")))
+            .send()
+            .await
+            .unwrap();
+        assert!(resp.status().is_client_error(), "{}", resp.status());
+    }
+    let flooded = scrape(&app).await;
+    let latency = |s: &prometheus_parse::Scrape| {
+        s.samples
+            .iter()
+            .filter(|s| s.metric == "rampart_http_request_duration_seconds_count")
+            .map(|s| {
+                (
+                    s.labels.get("route").map(str::to_owned),
+                    s.labels.get("method").map(str::to_owned),
+                )
+            })
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    let series = latency(&flooded);
+    assert!(
+        series
+            .iter()
+            .all(|(_, method)| !method.as_deref().unwrap_or("").starts_with("PROBE")),
+        "{series:?}"
+    );
+    assert!(
+        series.contains(&(Some("unmatched".to_owned()), Some("OTHER".to_owned()))),
+        "{series:?}"
+    );
+    assert_eq!(
+        value(
+            &flooded,
+            "rampart_http_request_duration_seconds_count",
+            Some(("method", "OTHER"))
+        ),
+        40.0
+    );
+    assert!(
+        latency(&flooded).len() <= latency(&after).len() + 2,
+        "{series:?}"
+    );
 }
 
 async fn metrics_are_not_public(backend: Backend) {

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# #20 point 2 on its own: signed-in GET /account against GET /auth/verify
+# with the same session cookie, in one run on a fresh server (embedded
+# SQLite, one registered account), with the server's CPU time per page
+# request read from /proc/PID/stat. PERF=1 also records a profile of the
+# page load (perf record -e cpu-clock, DWARF call graphs) to perf.data.
+# Usage: cargo build --release -p rampart-server --bin rampart && bench/pages.sh
+# wrk and the server share this machine's cores: compare within one run.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=${BIN:-$root/target/release/rampart}
+duration=${DURATION:-5s}
+port=${PORT:-18180}
+base="http://127.0.0.1:$port"
+password="a long unusual phrase 42"
+out=$PWD
+work=$(mktemp -d)
+cd "$work"
+RAMPART_LISTEN="127.0.0.1:$port" RUST_LOG=warn "$bin" serve >"$work/server.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
+csrf_of() { sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p'; }
+jar="$work/user.jar"
+csrf=$(curl -s -c "$jar" -b "$jar" "$base/register" | csrf_of)
+curl -s -o /dev/null -c "$jar" -b "$jar" -X POST "$base/register" \
+  --data-urlencode "csrf_token=$csrf" --data-urlencode username=bench \
+  --data-urlencode email=bench@example.com --data-urlencode "password=$password" \
+  --data-urlencode "password_confirm=$password"
+session=$(awk '$6=="rampart_session"{print $7}' "$jar")
+cookie=(-H "Cookie: rampart_session=$session")
+[ "$(curl -s -o /dev/null -w '%{http_code}' "${cookie[@]}" "$base/account")" = 200 ]
+fwd=(-H "X-Forwarded-Method: GET" -H "X-Forwarded-Proto: https" -H "X-Forwarded-Host: app.example.com" -H "X-Forwarded-Uri: /page")
+# Warm-up: caches filled, templates compiled.
+wrk -t2 -c32 -d2s "${cookie[@]}" "$base/account" >/dev/null
+if [ "${PERF:-}" = 1 ]; then
+  perf record -e cpu-clock -F 499 --call-graph dwarf,32768 -p "$pid" -o "$out/perf.data" -- sleep 3 >/dev/null 2>&1 &
+  perf_pid=$!
+fi
+ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+before=$(ticks)
+echo "== GET /account (signed in)"
+page=$(wrk -t2 -c32 -d"$duration" --latency "${cookie[@]}" "$base/account")
+after=$(ticks)
+echo "$page"
+[ "${PERF:-}" = 1 ] && wait "$perf_pid"
+echo "== GET /auth/verify, same cookie"
+verify=$(wrk -t2 -c32 -d"$duration" --latency "${fwd[@]}" "${cookie[@]}" "$base/auth/verify")
+echo "$verify"
+rate() { awk '/Requests\/sec/{print $2}'; }
+pages=$(echo "$page" | rate)
+checks=$(echo "$verify" | rate)
+requests=$(echo "$page" | awk '/requests in/{print $1}')
+hz=$(getconf CLK_TCK)
+echo "== /account $pages req/s, /auth/verify $checks req/s, ratio $(awk -v a="$pages" -v b="$checks" 'BEGIN{printf "%.2f", a/b}')"
+echo "== server CPU per /account request: $(awk -v t=$((after - before)) -v n="$requests" -v hz="$hz" 'BEGIN{printf "%.1f", t/hz/n*1e6}') µs"
