@@ -49,8 +49,11 @@ pub struct Telemetry {
     /// registered: a request records into its own without building and
     /// hashing the labels again. Bounded: routes are the router's templates
     /// (and `unmatched`), methods the standard ones (and `OTHER`).
-    latencies: RwLock<HashMap<String, Vec<(&'static str, u16, Histogram)>>>,
+    latencies: RwLock<HashMap<String, Vec<Latency>>>,
 }
+
+/// One route's latency histogram for a method and status.
+type Latency = (&'static str, u16, Histogram);
 
 impl Telemetry {
     /// A fresh registry; `token` lets remote scrapers in.
@@ -101,7 +104,7 @@ impl Telemetry {
     }
 
     fn request(&self, route: &str, method: &'static str, status: u16, seconds: f64) {
-        let known = |kept: &[(&'static str, u16, Histogram)]| {
+        let known = |kept: &[Latency]| {
             kept.iter()
                 .find(|(m, s, _)| *m == method && *s == status)
                 .map(|(_, _, histogram)| histogram.clone())
