@@ -22,14 +22,9 @@ for _ in $(seq 1 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.
 sleep 1
 if [ -n "${HASH_NICE:-}" ]; then for t in /proc/$pid/task/*; do grep -q "^rampart-hash" "$t/comm" && renice -n "$HASH_NICE" -p "${t##*/}" >/dev/null; done; fi
 
-csrf_of() { sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p'; }
-session_of() { awk '$6=="rampart_session"{print $7}' "$1"; }
+. "$root/bench/common.sh"
 jar="$work/user.jar"
-csrf=$(curl -s -c "$jar" -b "$jar" "$base/register" | csrf_of)
-curl -s -o /dev/null -c "$jar" -b "$jar" -X POST "$base/register" \
-  --data-urlencode "csrf_token=$csrf" --data-urlencode username=bench \
-  --data-urlencode email=bench@example.com --data-urlencode "password=$password" \
-  --data-urlencode "password_confirm=$password"
+register_account "$jar" bench
 session=$(session_of "$jar")
 [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: rampart_session=$session" "$base/account")" = 200 ]
 

@@ -42,8 +42,7 @@ TOML
   for _ in $(seq 1 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
 }
 stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; }
-csrf_of() { sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p'; }
-session_of() { awk '$6=="rampart_session"{print $7}' "$1"; }
+. "$root/bench/common.sh"
 login_load() { # $1 name, $2 password
   local jar="$work/$1.jar" csrf
   rm -f "$jar"
@@ -60,11 +59,7 @@ login_load() { # $1 name, $2 password
 echo "== machine: $(nproc) cores; rampart $("$bin" --version)"
 start '["local", "ldap"]'
 jar="$work/reg.jar"
-csrf=$(curl -s -c "$jar" -b "$jar" "$base/register" | csrf_of)
-curl -s -o /dev/null -c "$jar" -b "$jar" -X POST "$base/register" \
-  --data-urlencode "csrf_token=$csrf" --data-urlencode username=bench \
-  --data-urlencode email=bench@example.com --data-urlencode "password=$password" \
-  --data-urlencode "password_confirm=$password"
+register_account "$jar" bench
 echo "== POST /login, local account (sources: local, ldap)"
 login_load bench "$password"
 echo "== POST /login, directory account (sources: local, ldap)"

@@ -25,15 +25,8 @@ start() {
 rss() { awk -v what="$2" '$1==what":"{printf "%.1f MiB", $2/1024}' "/proc/$1/status"; }
 report() { echo "$1: RSS $(rss "$pid" VmRSS), peak $(rss "$pid" VmHWM)"; }
 
-csrf_of() { sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p'; }
-register() {
-  local jar="$work/r$1.jar" csrf
-  csrf=$(curl -s -c "$jar" -b "$jar" "$base/register" | csrf_of)
-  curl -s -o /dev/null -c "$jar" -b "$jar" -X POST "$base/register" \
-    --data-urlencode "csrf_token=$csrf" --data-urlencode "username=user$1" \
-    --data-urlencode "email=user$1@example.com" --data-urlencode "password=$password" \
-    --data-urlencode "password_confirm=$password"
-}
+. "$root/bench/common.sh"
+register() { register_account "$work/r$1.jar" "user$1"; }
 sign_in() {
   local jar="$work/s$1.jar" csrf
   csrf=$(curl -s -c "$jar" -b "$jar" "$base/login" | csrf_of)

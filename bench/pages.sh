@@ -20,14 +20,10 @@ RAMPART_LISTEN="127.0.0.1:$port" RUST_LOG=warn "$bin" serve >"$work/server.log" 
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
-csrf_of() { sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p'; }
+. "$root/bench/common.sh"
 jar="$work/user.jar"
-csrf=$(curl -s -c "$jar" -b "$jar" "$base/register" | csrf_of)
-curl -s -o /dev/null -c "$jar" -b "$jar" -X POST "$base/register" \
-  --data-urlencode "csrf_token=$csrf" --data-urlencode username=bench \
-  --data-urlencode email=bench@example.com --data-urlencode "password=$password" \
-  --data-urlencode "password_confirm=$password"
-session=$(awk '$6=="rampart_session"{print $7}' "$jar")
+register_account "$jar" bench
+session=$(session_of "$jar")
 cookie=(-H "Cookie: rampart_session=$session")
 [ "$(curl -s -o /dev/null -w '%{http_code}' "${cookie[@]}" "$base/account")" = 200 ]
 fwd=(-H "X-Forwarded-Method: GET" -H "X-Forwarded-Proto: https" -H "X-Forwarded-Host: app.example.com" -H "X-Forwarded-Uri: /page")

@@ -30,15 +30,10 @@ sleep 1
 rss() { awk -v what="$1" '$1==what":"{printf "%.1f MiB", $2/1024}' "/proc/$pid/status"; }
 idle_rss="$(rss VmRSS) (peak $(rss VmHWM))"
 
-csrf_of() { sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p'; }
-session_of() { awk '$6=="rampart_session"{print $7}' "$1"; }
+. "$root/bench/common.sh"
 
 jar="$work/user.jar"
-csrf=$(curl -s -c "$jar" -b "$jar" "$base/register" | csrf_of)
-curl -s -o /dev/null -c "$jar" -b "$jar" -X POST "$base/register" \
-  --data-urlencode "csrf_token=$csrf" --data-urlencode username=bench \
-  --data-urlencode email=bench@example.com --data-urlencode "password=$password" \
-  --data-urlencode "password_confirm=$password"
+register_account "$jar" bench
 session=$(session_of "$jar")
 [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: rampart_session=$session" "$base/account")" = 200 ]
 
