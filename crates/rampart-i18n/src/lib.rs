@@ -277,7 +277,7 @@ impl Catalogues {
     /// `template` (a template's text) with each `{{ t("key") }}` of a
     /// message that takes no values replaced by its words in `lang`, as
     /// `t()` would have put them there (trusted, unescaped; kept verbatim
-    /// in a `{% raw %}` block when they look like template syntax). Calls
+    /// in a `{% raw %}` block when they hold a brace, `%` or `#`). Calls
     /// with values, with whitespace control, or of keys without such a
     /// message are left as they are.
     pub fn write_in(&self, lang: &str, template: &str) -> String {
@@ -315,7 +315,9 @@ impl Catalogues {
             return None;
         }
         let words = self.plain_value(lang, key)?.as_str()?;
-        let literal = if ["{{", "{%", "{#"].iter().any(|s| words.contains(s)) {
+        // Braces, `%` or `#` could form template syntax, within the words
+        // or with the template text beside them (`{` + `{ x }}`).
+        let literal = if words.contains(['{', '}', '%', '#']) {
             if words.contains("endraw") {
                 return None;
             }
@@ -716,13 +718,18 @@ mod tests {
         std::fs::create_dir(dir.path().join("locales")).unwrap();
         std::fs::write(
             dir.path().join("locales/en.ftl"),
-            "nav-sign-in = Sign {\"{{ in }}\"} {\"{% now %}\"}\nnav-sign-out = {\"{% endraw %}{{ x }}\"}\n",
+            "nav-sign-in = Sign {\"{{ in }}\"} {\"{% now %}\"}\nnav-sign-out = {\"{% endraw %}{{ x }}\"}\nnav-account = Open {\"{\"}\n",
         )
         .unwrap();
         let catalogues = Catalogues::load(Some(dir.path()), "en").unwrap();
         assert_eq!(
             catalogues.write_in("en", r#"{{ t("nav-sign-in") }}"#),
             "{% raw %}Sign {{ in }} {% now %}{% endraw %}"
+        );
+        // Words that would make template syntax with the text beside them.
+        assert_eq!(
+            catalogues.write_in("en", r#"{{ t("nav-account") }}{ x }}"#),
+            "{% raw %}Open {{% endraw %}{ x }}"
         );
         // Words a raw block cannot hold stay a call.
         assert_eq!(
