@@ -283,19 +283,20 @@ impl Catalogues {
     pub fn write_in(&self, lang: &str, template: &str) -> String {
         let mut written = String::with_capacity(template.len());
         let mut rest = template;
-        while let Some(start) = rest.find("{{") {
+        while let Some(start) = rest.find('{') {
             written.push_str(&rest[..start]);
             let tail = &rest[start..];
-            match self.written_call(lang, tail) {
-                Some((length, words)) => {
-                    written.push_str(&words);
-                    rest = &tail[length..];
-                }
-                None => {
-                    written.push_str("{{");
-                    rest = &tail[2..];
-                }
+            if let Some((length, words)) = self.written_call(lang, tail) {
+                written.push_str(&words);
+                rest = &tail[length..];
+                continue;
             }
+            // Anything else the template engine reads (another expression,
+            // a tag, a comment, a raw block) is copied whole, so nothing
+            // inside it is rewritten.
+            let length = untouched(tail);
+            written.push_str(&tail[..length]);
+            rest = &tail[length..];
         }
         written.push_str(rest);
         written
@@ -364,6 +365,27 @@ impl Catalogues {
         }
         keys
     }
+}
+
+/// How much of `tail` (template text at a `{`) to copy as it is: a whole
+/// `{{ … }}` expression, `{# … #}` comment or `{% … %}` tag (to the end of
+/// its block for `raw`), or the lone `{`. Unclosed, the rest of the text.
+fn untouched(tail: &str) -> usize {
+    let through = |from: usize, end: &str| tail[from..].find(end).map(|at| from + at + end.len());
+    let length = match tail.get(..2) {
+        Some("{{") => through(2, "}}"),
+        Some("{#") => through(2, "#}"),
+        Some("{%") => {
+            let tag = tail[2..].trim_start_matches(['-', '+', ' ', '\t', '\n', '\r']);
+            if tag.starts_with("raw") {
+                through(2, "endraw").and_then(|end| through(end, "%}"))
+            } else {
+                through(2, "%}")
+            }
+        }
+        _ => Some(1),
+    };
+    length.unwrap_or(tail.len())
 }
 
 /// The keys of the messages (not terms) of a catalogue file.
@@ -707,6 +729,13 @@ mod tests {
             r#"{{ username }}"#,
             r#"{{ t("nav-sign-in")"#,
             r#"{{"#,
+            // Inside a comment, a raw block, a tag or another expression.
+            r#"{# {{ t("nav-sign-in") }} #}"#,
+            r#"{% raw %}{{ t("nav-sign-in") }}{% endraw %}"#,
+            r#"{%- raw -%} {{ t("nav-sign-in") }} {%- endraw %}"#,
+            r#"{% set x = '{{ t("nav-sign-in") }}' %}"#,
+            r#"{{ '{{ t("nav-sign-in") }}' }}"#,
+            r#"{ {# {{ t("nav-sign-in") }}"#,
         ] {
             assert_eq!(write(kept), kept);
         }
@@ -725,6 +754,17 @@ mod tests {
         assert_eq!(
             catalogues.write_in("en", r#"{{ t("nav-sign-in") }}"#),
             "{% raw %}Sign {{ in }} {% now %}{% endraw %}"
+        );
+        // Outside comments, raw blocks and tags, calls are still written in.
+        assert_eq!(
+            catalogues.write_in(
+                "de",
+                r#"{# c #}{% if x %}{{ t("nav-sign-in") }}{% endif %}{"#
+            ),
+            format!(
+                "{{# c #}}{{% if x %}}{}{{% endif %}}{{",
+                catalogues.plain("de", "nav-sign-in").unwrap()
+            )
         );
         // Words that would make template syntax with the text beside them.
         assert_eq!(

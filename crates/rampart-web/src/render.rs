@@ -94,8 +94,9 @@ pub struct Templates {
     /// The templates as written, for any language.
     env: Environment<'static>,
     /// For each language there is a catalogue for, the templates with its
-    /// plain words written in (compiled when first rendered): a page says
-    /// most of its words without calling `t()`.
+    /// plain words written in: a page says most of its words without
+    /// calling `t()`. Written-in words are in the page's language
+    /// (`chrome.lang`) whatever a template sets `lang` to.
     written: Vec<(String, Environment<'static>)>,
     catalogues: Arc<Catalogues>,
 }
@@ -144,18 +145,21 @@ impl Templates {
             env
         };
         let env = build(None);
-        for (name, _) in BUILT_IN {
-            env.get_template(name)
-                .map_err(|source| TemplateError::Invalid {
-                    name: (*name).to_owned(),
-                    source,
-                })?;
-        }
-        let written = catalogues
+        let written: Vec<_> = catalogues
             .languages()
             .into_iter()
             .map(|(lang, _)| (lang.clone(), build(Some(lang))))
             .collect();
+        // Every template compiles now, as written and in each language.
+        for env in std::iter::once(&env).chain(written.iter().map(|(_, env)| env)) {
+            for (name, _) in BUILT_IN {
+                env.get_template(name)
+                    .map_err(|source| TemplateError::Invalid {
+                        name: (*name).to_owned(),
+                        source,
+                    })?;
+            }
+        }
         Ok(Self {
             env,
             written,
@@ -216,15 +220,16 @@ impl Templates {
         }
         // One map (the page's fields and `chrome`), not a merge of two:
         // a merged context looks every name up in both.
+        // `chrome` comes last: a page field of that name cannot replace it.
         #[derive(Serialize)]
         struct PageContext<'a, C> {
-            chrome: &'a Chrome,
             #[serde(flatten)]
             page: C,
+            chrome: &'a Chrome,
         }
         let ctx = Value::from(minijinja::value::Serde(PageContext {
-            chrome: &chrome,
             page: ctx,
+            chrome: &chrome,
         }));
         self.environment(&chrome.lang)
             .get_template(name)?
@@ -657,6 +662,16 @@ mod tests {
         // A language without a catalogue renders with the templates as
         // written.
         assert!(std::ptr::eq(templates.environment("fr"), &templates.env));
+    }
+
+    /// A page's own field named `chrome` cannot stand in for the request's.
+    #[test]
+    fn a_page_field_cannot_replace_the_header() {
+        let templates = Templates::load(None, "Rampart", "en").unwrap();
+        let forged = serde_json::json!({"chrome": {"lang": "xx", "signed_in": true, "csrf_token": "forged"}});
+        let html = templates.render_to_string("login.html", forged).unwrap();
+        assert!(html.contains("<html lang=\"en\">"), "{html}");
+        assert!(!html.contains("forged"), "{html}");
     }
 
     #[test]
