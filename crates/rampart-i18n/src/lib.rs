@@ -36,6 +36,10 @@ pub fn missing(key: &str) -> String {
     format!("⟦{}⟧", minijinja::HtmlEscape(key))
 }
 
+/// A formatted message: its words, or, when formatting had problems (a
+/// value it needs is missing), the words as far as they go and the problems.
+type Formatted = Result<String, (String, Vec<fluent_bundle::FluentError>)>;
+
 /// The catalogues, by language.
 pub struct Catalogues {
     bundles: Vec<(LanguageIdentifier, FluentBundle<FluentResource>)>,
@@ -217,13 +221,7 @@ impl Catalogues {
     /// language, the default and English that has it; `Err` when the
     /// formatting had problems (a value it needs is missing), with the
     /// words as far as they go.
-    #[allow(clippy::type_complexity)]
-    fn format(
-        &self,
-        lang: &str,
-        key: &str,
-        args: Option<&FluentArgs>,
-    ) -> Option<Result<String, (String, Vec<fluent_bundle::FluentError>)>> {
+    fn format(&self, lang: &str, key: &str, args: Option<&FluentArgs>) -> Option<Formatted> {
         let wanted: Option<LanguageIdentifier> = lang.parse().ok();
         // `de-AT` borrows what it lacks from `de`.
         let parent: Option<LanguageIdentifier> = wanted
@@ -705,6 +703,16 @@ impl Catalogues {
 mod tests {
     use super::*;
 
+    /// A templates folder whose `locales/` holds `files` (name, text).
+    fn locales(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("locales")).unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.path().join("locales").join(name), text).unwrap();
+        }
+        dir
+    }
+
     #[test]
     fn plain_words_are_written_into_templates() {
         let catalogues = Catalogues::load(None, "en").unwrap();
@@ -743,13 +751,10 @@ mod tests {
 
     #[test]
     fn written_words_that_look_like_template_syntax_stay_words() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("locales")).unwrap();
-        std::fs::write(
-            dir.path().join("locales/en.ftl"),
+        let dir = locales(&[(
+            "en.ftl",
             "nav-sign-in = Sign {\"{{ in }}\"} {\"{% now %}\"}\nnav-sign-out = {\"{% endraw %}{{ x }}\"}\nnav-account = Open {\"{\"}\n",
-        )
-        .unwrap();
+        )]);
         let catalogues = Catalogues::load(Some(dir.path()), "en").unwrap();
         assert_eq!(
             catalogues.write_in("en", r#"{{ t("nav-sign-in") }}"#),
@@ -857,18 +862,10 @@ mod tests {
 
     #[test]
     fn operators_override_and_add_catalogues() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("locales")).unwrap();
-        std::fs::write(
-            dir.path().join("locales/de.ftl"),
-            "nav-sign-out = Tschüss\n",
-        )
-        .unwrap();
-        std::fs::write(
-            dir.path().join("locales/fr.ftl"),
-            "nav-sign-out = Se déconnecter\n",
-        )
-        .unwrap();
+        let dir = locales(&[
+            ("de.ftl", "nav-sign-out = Tschüss\n"),
+            ("fr.ftl", "nav-sign-out = Se déconnecter\n"),
+        ]);
         let catalogues = Catalogues::load(Some(dir.path()), "en").unwrap();
         assert_eq!(
             catalogues.message("de", "nav-sign-out", None).unwrap(),

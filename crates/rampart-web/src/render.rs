@@ -659,9 +659,13 @@ mod tests {
                 "{lang}: only {words_written} written in"
             );
         }
-        // A language without a catalogue renders with the templates as
-        // written.
+        // A page in a language with a catalogue renders with that
+        // language's templates; one without, with the templates as written.
+        for (lang, written) in &templates.written {
+            assert!(std::ptr::eq(templates.environment(lang), written), "{lang}");
+        }
         assert!(std::ptr::eq(templates.environment("fr"), &templates.env));
+        assert!(std::ptr::eq(templates.environment(""), &templates.env));
     }
 
     /// A page's own field named `chrome` cannot stand in for the request's.

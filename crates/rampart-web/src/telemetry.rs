@@ -253,3 +253,76 @@ pub async fn metrics(State(state): State<AppState>, req: Request) -> Response {
     )
         .into_response()
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// The `_count` of the latency series for `route`, `method`, `status`.
+    fn count(text: &str, route: &str, method: &str, status: u16) -> u64 {
+        let labels = [
+            format!("route=\"{route}\""),
+            format!("method=\"{method}\""),
+            format!("status=\"{status}\""),
+        ];
+        text.lines()
+            .filter(|line| line.starts_with("rampart_http_request_duration_seconds_count{"))
+            .filter(|line| labels.iter().all(|label| line.contains(label.as_str())))
+            .map(|line| line.rsplit(' ').next().unwrap().parse::<u64>().unwrap())
+            .sum()
+    }
+
+    /// Each route, method and status keeps its own histogram, also when
+    /// requests record into them from many threads at once.
+    #[test]
+    fn latencies_are_kept_apart_by_route_method_and_status() {
+        let telemetry = std::sync::Arc::new(Telemetry::new(None));
+        let series = [
+            ("/a", "GET", 200, 30),
+            ("/a", "GET", 404, 7),
+            ("/a", "POST", 200, 11),
+            ("/b", "GET", 200, 5),
+            ("unmatched", "OTHER", 404, 13),
+        ];
+        std::thread::scope(|threads| {
+            for _ in 0..4 {
+                let telemetry = telemetry.clone();
+                threads.spawn(move || {
+                    for (route, method, status, times) in series {
+                        for _ in 0..times {
+                            telemetry.request(route, method, status, 0.001);
+                        }
+                    }
+                });
+            }
+        });
+        let text = telemetry.handle.render();
+        for (route, method, status, times) in series {
+            assert_eq!(
+                count(&text, route, method, status),
+                4 * times,
+                "{route} {method} {status}"
+            );
+        }
+        let kept: usize = telemetry
+            .latencies
+            .read()
+            .unwrap()
+            .values()
+            .map(Vec::len)
+            .sum();
+        assert_eq!(kept, series.len());
+    }
+
+    /// Methods are the standard ones or `OTHER`, whatever their spelling.
+    #[test]
+    fn invented_methods_are_other() {
+        assert_eq!(method_label(&Method::GET), "GET");
+        assert_eq!(method_label(&Method::DELETE), "DELETE");
+        for invented in ["get", "Get", "PROBE", "GETS", &"X".repeat(200)] {
+            let method = Method::from_bytes(invented.as_bytes()).unwrap();
+            assert_eq!(method_label(&method), "OTHER", "{invented}");
+        }
+    }
+}
