@@ -20,7 +20,11 @@ pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
 sleep 1
-if [ -n "${HASH_NICE:-}" ]; then for t in /proc/$pid/task/*; do grep -q "^rampart-hash" "$t/comm" && renice -n "$HASH_NICE" -p "${t##*/}" >/dev/null; done; fi
+for t in /proc/$pid/task/*; do
+  grep -q "^rampart-hash" "$t/comm" || continue
+  [ -n "${HASH_NICE:-}" ] && renice -n "$HASH_NICE" -p "${t##*/}" >/dev/null
+  [ -n "${HASH_IDLE:-}" ] && chrt -i -p 0 "${t##*/}"
+done
 
 . "$root/bench/common.sh"
 jar="$work/user.jar"

@@ -6,9 +6,10 @@
 #      (the local dummy hash, then search + bind over LDAPS)
 #   3. the same with sources = ldap then local (search + bind only)
 # Usage: cargo build --release -p rampart-server -p rampart-testkit --bins --examples && bench/ldap.sh
+# BENCH_BIN=PATH runs another build of the server (to compare two builds).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-bin="$root/target/release/rampart"
+bin=${BENCH_BIN:-$root/target/release/rampart}
 duration=${DURATION:-10s}
 port=${PORT:-18090}
 base="http://127.0.0.1:$port"
@@ -23,7 +24,7 @@ exec 3>hold
 for _ in $(seq 1 100); do [ -s slapd.out ] && break; sleep 0.1; done
 read -r _ ldaps ca <slapd.out
 pid=
-trap 'kill $pid 2>/dev/null; exec 3>&-; wait 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $pid 2>/dev/null || true; exec 3>&-; wait 2>/dev/null; rm -rf "$work"' EXIT
 echo "service account secret 7" >ldap.secret
 
 start() { # $1: sources
