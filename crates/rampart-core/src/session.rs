@@ -758,6 +758,11 @@ impl SessionService {
         }
     }
 
+    /// How many sessions the cache holds now.
+    pub fn cached_sessions(&self) -> usize {
+        self.cache.read().map_or(0, |cache| cache.len())
+    }
+
     /// Marks every cached session of a user stale, so their next requests re-read
     /// the user (after a change of address or roles).
     pub fn forget_user(&self, user: UserId) {

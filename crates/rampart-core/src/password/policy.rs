@@ -256,7 +256,11 @@ mod tests {
             assert!(!line.is_empty() && !line.contains('\r'));
             assert_eq!(*line, line.to_lowercase());
             assert!(is_line_of(COMMON_PASSWORDS, line), "{line:?}");
-            for near in [format!("{line}!"), format!(" {line}"), line.chars().skip(1).collect()] {
+            for near in [
+                format!("{line}!"),
+                format!(" {line}"),
+                line.chars().skip(1).collect(),
+            ] {
                 if lines.binary_search(&near.as_str()).is_err() {
                     assert!(!is_line_of(COMMON_PASSWORDS, &near), "{near:?}");
                 }

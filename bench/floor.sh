@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The machine's floor for flood isolation (#20 point 3): a signed-in GET
+# /account's p99 alone, then beside two background loads that are not
+# Rampart, both at the lowest priority Linux has (SCHED_IDLE, `chrt -i 0`):
+# two busy loops (pure CPU) and two loops copying a 20 MiB buffer (memory
+# traffic like Argon2id's). What they cost the page is what any hashing, at
+# any priority, costs it on this machine; compare with bench/flood.sh.
+# Usage: cargo build --release -p rampart-server && bench/floor.sh
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin="$root/target/release/rampart"
+duration=${DURATION:-8s}
+port=${PORT:-18096}
+base="http://127.0.0.1:$port"
+password="a long unusual phrase 42"
+work=$(mktemp -d)
+cd "$work"
+RAMPART_LISTEN="127.0.0.1:$port" RUST_LOG=error "$bin" serve >"$work/server.log" 2>&1 &
+pid=$!
+hogs=()
+stop_hogs() {
+  [ ${#hogs[@]} -eq 0 ] && return 0
+  kill "${hogs[@]}" 2>/dev/null || true
+  wait "${hogs[@]}" 2>/dev/null || true
+  hogs=()
+}
+trap 'stop_hogs; kill $pid 2>/dev/null || true; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
+. "$root/bench/common.sh"
+register_account "$work/user.jar" bench
+session=$(session_of "$work/user.jar")
+page() {
+  wrk -t1 -c8 -d"$duration" --latency -H "Cookie: rampart_session=$session" "$base/account" |
+    awk '/99%/{p=$2} /Requests\/sec/{r=$2} END{print "p99", p, "req/s", r}'
+}
+echo "== machine: $(nproc) cores; rampart $("$bin" --version)"
+# Warm-up: the first seconds of load on a new server run slower.
+wrk -t1 -c8 -d2s -H "Cookie: rampart_session=$session" "$base/account" >/dev/null
+echo "alone: $(page)"
+for kind in cpu memory; do
+  for _ in 1 2; do
+    if [ "$kind" = cpu ]; then
+      chrt -i 0 bash -c 'while :; do :; done' &
+    else
+      chrt -i 0 python3 -c 'b = bytearray(20 << 20)
+while True: b[:] = bytes(b)' &
+    fi
+    hogs+=($!)
+  done
+  sleep 1
+  echo "beside two SCHED_IDLE $kind loops: $(page)"
+  stop_hogs
+  sleep 1
+done
+echo "alone again: $(page)"
