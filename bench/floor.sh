@@ -24,7 +24,7 @@ stop_hogs() {
   wait "${hogs[@]}" 2>/dev/null || true
   hogs=()
 }
-trap 'stop_hogs; kill $pid 2>/dev/null || true; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
+trap 'stop_hogs; kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
 . "$root/bench/common.sh"
 register_account "$work/user.jar" bench

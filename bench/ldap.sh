@@ -9,7 +9,7 @@
 # BENCH_BIN=PATH runs another build of the server (to compare two builds).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-bin=${BENCH_BIN:-$root/target/release/rampart}
+bin=$(realpath "${BENCH_BIN:-$root/target/release/rampart}")
 duration=${DURATION:-10s}
 port=${PORT:-18090}
 base="http://127.0.0.1:$port"

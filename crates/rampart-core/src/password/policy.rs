@@ -266,15 +266,22 @@ mod tests {
                 }
             }
         }
-        for absent in ["", "\n", "a quite unusual phrase", "zzzzzzzzzzzz", "\u{0}"] {
+        for absent in [
+            "",
+            "\n",
+            "a quite unusual phrase",
+            "zzzzzzzzzzzz",
+            "\u{0}",
+            "pässword",
+        ] {
             assert!(!is_line_of(COMMON_PASSWORDS, absent), "{absent:?}");
         }
     }
 
     #[test]
     fn search_handles_short_and_unterminated_texts() {
-        for text in ["", "b", "b\n", "a\nb\nc", "a\nb\nc\n"] {
-            for word in ["", "a", "b", "c", "d", "ab"] {
+        for text in ["", "b", "b\n", "a\nb", "a\nb\nc", "a\nb\nc\n", "ä\nö"] {
+            for word in ["", "a", "b", "c", "d", "ab", "a\nb", "ä", "ö", "äö"] {
                 let expected = text.lines().any(|line| line == word);
                 assert_eq!(is_line_of(text, word), expected, "{word:?} in {text:?}");
             }
