@@ -17,7 +17,7 @@ cd "$work"
 RAMPART_LISTEN="127.0.0.1:$port" RAMPART_TRUSTED_PROXIES="127.0.0.1/32" RUST_LOG=error \
   "$bin" serve >"$work/server.log" 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
 sleep 1
 for t in /proc/$pid/task/*; do
