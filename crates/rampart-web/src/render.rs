@@ -91,14 +91,32 @@ pub const BUILT_IN: &[(&str, &str)] = built_in!(
 
 /// The compiled template set, and the catalogues of its words.
 pub struct Templates {
-    /// The templates as written, for any language.
-    env: Environment<'static>,
     /// For each language there is a catalogue for, the templates with its
     /// plain words written in: a page says most of its words without
     /// calling `t()`. Written-in words are in the page's language
     /// (`chrome.lang`) whatever a template sets `lang` to.
     written: Vec<(String, Environment<'static>)>,
+    /// Which of `written` is the default language's.
+    default: usize,
     catalogues: Arc<Catalogues>,
+}
+
+/// The templates, overridden by files in `override_dir`, with the plain
+/// words of `written_in` written in (none: as written, every word a `t()`
+/// call).
+fn template_environment(
+    catalogues: &Arc<Catalogues>,
+    override_dir: Option<PathBuf>,
+    site_name: &str,
+    written_in: Option<String>,
+) -> Environment<'static> {
+    let mut env = crate::i18n::environment(catalogues.clone(), BUILT_IN, override_dir, written_in);
+    env.add_global("site_name", site_name.to_owned());
+    let words = catalogues.clone();
+    env.add_filter("when", move |state: &mut minijinja::State, value: Value| {
+        when(&words, state, value)
+    });
+    env
 }
 
 /// Why the templates could not be loaded.
@@ -130,32 +148,31 @@ impl Templates {
         default_language: &str,
     ) -> Result<Self, TemplateError> {
         let catalogues = Arc::new(Catalogues::load(override_dir.as_deref(), default_language)?);
-        let build = |written_in: Option<String>| {
-            let mut env = crate::i18n::environment(
-                catalogues.clone(),
-                BUILT_IN,
-                override_dir.clone(),
-                written_in,
-            );
-            env.add_global("site_name", site_name.to_owned());
-            let words = catalogues.clone();
-            env.add_filter("when", move |state: &mut minijinja::State, value: Value| {
-                when(&words, state, value)
-            });
-            env
-        };
-        let env = build(None);
         let written: Vec<_> = catalogues
             .languages()
             .into_iter()
-            .map(|(lang, _)| (lang.clone(), build(Some(lang))))
+            .map(|(lang, _)| {
+                let env = template_environment(
+                    &catalogues,
+                    override_dir.clone(),
+                    site_name,
+                    Some(lang.clone()),
+                );
+                (lang, env)
+            })
             .collect();
-        // Every template compiles now in each language. The templates as
-        // written are not compiled ahead: a page is rendered in a language
-        // of the catalogues, and writing words in only replaces whole
-        // `t(...)` calls, so a template that does not compile as written
-        // does not compile in any language either (about 1 MiB of compiled
-        // instructions that no page would use, #20 idle memory).
+        let default_language = catalogues.negotiate(None);
+        let default = written
+            .iter()
+            .position(|(lang, _)| *lang == default_language)
+            .unwrap_or(0);
+        // Every template compiles now in each language, so a broken
+        // override stops start-up. There is no environment of templates as
+        // written: every page renders in a language of the catalogues, and
+        // writing words in only replaces whole `t(...)` calls, so a template
+        // that does not compile as written does not compile in any language
+        // either (about 1 MiB of compiled instructions no page would use,
+        // #20 idle memory).
         for (_, env) in &written {
             for (name, _) in BUILT_IN {
                 env.get_template(name)
@@ -166,8 +183,8 @@ impl Templates {
             }
         }
         Ok(Self {
-            env,
             written,
+            default,
             catalogues,
         })
     }
@@ -242,12 +259,15 @@ impl Templates {
     }
 
     /// The templates to render a page in `lang` with: those with its words
-    /// written in, or the ones as written for a language without them.
+    /// written in, or the default language's for a language without a
+    /// catalogue (a request's language is always one of the catalogues').
     fn environment(&self, lang: &str) -> &Environment<'static> {
-        self.written
+        let (_, env) = self
+            .written
             .iter()
             .find(|(written_in, _)| written_in == lang)
-            .map_or(&self.env, |(_, env)| env)
+            .unwrap_or(&self.written[self.default]);
+        env
     }
 
     /// Renders a full HTML response with `status`.
@@ -337,6 +357,12 @@ fn when(catalogues: &Catalogues, state: &mut minijinja::State, value: Value) -> 
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
+
+    /// The built-in templates as written (every word a `t()` call), as
+    /// `Templates::load(None, "Rampart", ..)` would build them.
+    fn as_written(templates: &Templates) -> Environment<'static> {
+        template_environment(&templates.catalogues, None, "Rampart", None)
+    }
 
     /// ASVS 6.2.6 and 6.2.7: every password field is masked and tells
     /// password managers what it holds; nothing stops pasting or limits
@@ -498,7 +524,7 @@ mod tests {
     #[test]
     fn times_are_shown_for_people() {
         let templates = Templates::load(None, "Rampart", "en").unwrap();
-        let mut env = templates.env.clone();
+        let mut env = as_written(&templates);
         let render = |env: &mut Environment<'static>, ctx: minijinja::Value| {
             env.render_str("{{ t | when }}", ctx).unwrap()
         };
@@ -547,8 +573,8 @@ mod tests {
     #[test]
     fn values_put_into_words_are_escaped() {
         let templates = Templates::load(None, "Rampart", "en").unwrap();
-        let html = templates
-            .env
+        let as_written = as_written(&templates);
+        let html = as_written
             .render_named_str(
                 "probe.html",
                 "<h1>{{ t(\"account-hello\", name=name) }}</h1>",
@@ -559,8 +585,7 @@ mod tests {
             html,
             "<h1>Hello, &lt;script&gt;alert(1)&lt;&#x2f;script&gt;</h1>"
         );
-        let apostrophe = templates
-            .env
+        let apostrophe = as_written
             .render_named_str("probe.html", "{{ t(\"passkeys-confirm\") }}", ())
             .unwrap();
         assert_eq!(
@@ -574,7 +599,7 @@ mod tests {
         let templates = Templates::load(None, "Rampart", "en").unwrap();
         // Fields this context lacks read as empty: every template renders
         // in full (an error would hide a page from the check).
-        let mut env = templates.env.clone();
+        let mut env = as_written(&templates);
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
         for lang in ["en", "de"] {
             let chrome = Chrome {
@@ -603,7 +628,8 @@ mod tests {
             lang: "de".to_owned(),
             ..Chrome::default()
         };
-        let login = templates.env.get_template("login.html").unwrap();
+        let as_written = as_written(&templates);
+        let login = as_written.get_template("login.html").unwrap();
         let html = login
             .render(minijinja::context! { chrome => minijinja::Value::from(minijinja::value::Serde(&chrome)) })
             .unwrap();
@@ -627,7 +653,7 @@ mod tests {
     #[test]
     fn pages_with_their_words_written_in_render_the_same() {
         let templates = Templates::load(None, "Rampart", "en").unwrap();
-        let mut as_written = templates.env.clone();
+        let mut as_written = as_written(&templates);
         as_written.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
         assert_eq!(templates.written.len(), 2);
         for (lang, written) in &templates.written {
@@ -665,12 +691,18 @@ mod tests {
             );
         }
         // A page in a language with a catalogue renders with that
-        // language's templates; one without, with the templates as written.
+        // language's templates; one without, with the default language's.
         for (lang, written) in &templates.written {
             assert!(std::ptr::eq(templates.environment(lang), written), "{lang}");
         }
-        assert!(std::ptr::eq(templates.environment("fr"), &templates.env));
-        assert!(std::ptr::eq(templates.environment(""), &templates.env));
+        let english = &templates
+            .written
+            .iter()
+            .find(|(lang, _)| lang == "en")
+            .unwrap()
+            .1;
+        assert!(std::ptr::eq(templates.environment("fr"), english));
+        assert!(std::ptr::eq(templates.environment(""), english));
     }
 
     /// A page's own field named `chrome` cannot stand in for the request's.
