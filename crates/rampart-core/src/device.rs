@@ -58,14 +58,21 @@ impl KnownDevices {
         let Some(found) = self.users.find_by_id(user).await? else {
             return Ok(String::new());
         };
-        let Some(credentials) = self
+        self.binding_of(&found).await
+    }
+
+    /// The binding of an account already read (at a sign-in, saving the
+    /// second read of it): its credentials, read by its name, count only
+    /// while the name still belongs to the same account.
+    async fn binding_of(&self, user: &User) -> Result<String, RepoError> {
+        let credentials = self
             .users
-            .find_credentials(LoginKey::Username(&found.username.key()))
-            .await?
-        else {
-            return Ok(String::new());
-        };
-        Ok(credentials.device_binding())
+            .find_credentials(LoginKey::Username(&user.username.key()))
+            .await?;
+        Ok(credentials
+            .filter(|c| c.user.id == user.id)
+            .map(|c| c.device_binding())
+            .unwrap_or_default())
     }
 
     fn mac(&self, user: UserId, device: &str, expires: i64, binding: &str) -> [u8; 32] {
@@ -85,7 +92,7 @@ impl KnownDevices {
     pub async fn issue(&self, user: &User) -> Result<SecretString, RepoError> {
         let device = HEXLOWER.encode(&rampart_crypto::token::random_bytes::<16>());
         let expires = (self.clock.now() + self.ttl).unix_timestamp();
-        let binding = self.binding(user.id).await?;
+        let binding = self.binding_of(user).await?;
         let mac = self.mac(user.id, &device, expires, &binding);
         Ok(SecretString::from(format!(
             "{}.{device}.{expires}.{}",

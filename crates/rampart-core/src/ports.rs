@@ -375,16 +375,15 @@ pub trait ThrottleRepo: Send + Sync + 'static {
         expected: Option<Counter>,
         new: Counter,
     ) -> Result<bool, RepoError>;
-    /// Takes one attempt back from `key`; its lock goes back to `previous`
-    /// if it still is `set` (the one the attempt set).
-    async fn undo_throttle(
+    /// Takes one attempt back from each `(key, set, previous)`: its lock
+    /// goes back to `previous` if it still is `set` (the one the attempt
+    /// set). A few counters a statement.
+    async fn undo_throttles(
         &self,
-        key: &str,
-        set: OffsetDateTime,
-        previous: OffsetDateTime,
+        undo: &[(&str, OffsetDateTime, OffsetDateTime)],
     ) -> Result<(), RepoError>;
-    /// Deletes the counter under `key`.
-    async fn clear_throttle_counter(&self, key: &str) -> Result<(), RepoError>;
+    /// Deletes the counters under `keys` (a few a statement).
+    async fn clear_throttle_counters(&self, keys: &[&str]) -> Result<(), RepoError>;
     /// Deletes every counter whose key starts with `prefix`.
     async fn clear_throttle_prefix(&self, prefix: &str) -> Result<(), RepoError>;
 }

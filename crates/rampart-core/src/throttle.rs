@@ -229,9 +229,7 @@ impl Drop for Reserving {
         let repo = self.repo.clone();
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move {
-                for r in done {
-                    let _ = repo.undo_throttle(&r.key, r.locks.1, r.locks.0).await;
-                }
+                let _ = repo.undo_throttles(&undo_list(&done)).await;
             });
         }
     }
@@ -539,12 +537,7 @@ impl LoginThrottle {
 
     /// Takes back reservations of an attempt that will not be made.
     async fn undo(&self, reserved: &[Reserved]) -> Result<(), RepoError> {
-        for r in reserved {
-            self.repo
-                .undo_throttle(&r.key, r.locks.1, r.locks.0)
-                .await?;
-        }
-        Ok(())
+        self.repo.undo_throttles(&undo_list(reserved)).await
     }
 
     /// The attempt was not checked after all (busy, storage failure): its
@@ -558,22 +551,22 @@ impl LoginThrottle {
     /// second factor does not clear the account's counter, so knowing the
     /// password never resets the count of guessed codes.
     pub async fn succeeded(&self, attempt: Attempt, complete: bool) -> Result<(), RepoError> {
-        // Every key is settled even if one write fails; the first error is
+        let (cleared, taken_back): (Vec<&Reserved>, Vec<&Reserved>) =
+            attempt.reserved.iter().partition(|r| match r.kind {
+                Kind::Name | Kind::Device => true,
+                Kind::Account => complete,
+                Kind::Address | Kind::Network => false,
+            });
+        let cleared: Vec<&str> = cleared.iter().map(|r| r.key.as_str()).collect();
+        let taken_back: Vec<_> = taken_back
+            .into_iter()
+            .map(|r| (r.key.as_str(), r.locks.1, r.locks.0))
+            .collect();
+        // Both are settled even if one write fails; the first error is
         // reported after.
-        let mut first_error = None;
-        for r in &attempt.reserved {
-            let settled = match r.kind {
-                Kind::Name | Kind::Device => self.repo.clear_throttle_counter(&r.key).await,
-                Kind::Account if complete => self.repo.clear_throttle_counter(&r.key).await,
-                Kind::Account | Kind::Address | Kind::Network => {
-                    self.repo.undo_throttle(&r.key, r.locks.1, r.locks.0).await
-                }
-            };
-            if let Err(err) = settled {
-                first_error.get_or_insert(err);
-            }
-        }
-        first_error.map_or(Ok(()), Err)
+        let clearing = self.repo.clear_throttle_counters(&cleared).await;
+        let undoing = self.repo.undo_throttles(&taken_back).await;
+        clearing.and(undoing)
     }
 
     /// The attempt failed: it stays counted (its lock, if any, is already
@@ -611,7 +604,7 @@ impl LoginThrottle {
     /// account-wide counter starts again, as after a correct code.
     pub async fn account_proved(&self, account: &str) -> Result<(), RepoError> {
         self.repo
-            .clear_throttle_counter(&account_key(Some(account), ""))
+            .clear_throttle_counters(&[&account_key(Some(account), "")])
             .await
     }
 
@@ -620,18 +613,22 @@ impl LoginThrottle {
     /// it existed locally (a directory user's first sign-ins).
     pub async fn clear_account(&self, account: &str, names: &[&str]) -> Result<(), RepoError> {
         self.repo
-            .clear_throttle_counter(&account_key(Some(account), ""))
-            .await?;
-        self.repo
             .clear_throttle_prefix(&format!("dev:{account}:"))
             .await?;
-        for name in names {
-            self.repo
-                .clear_throttle_counter(&account_key(None, name))
-                .await?;
-        }
-        Ok(())
+        let mut keys = vec![account_key(Some(account), "")];
+        keys.extend(names.iter().map(|name| account_key(None, name)));
+        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        self.repo.clear_throttle_counters(&keys).await
     }
+}
+
+/// What taking `reserved` back writes: each key, the lock its reservation
+/// set and the one before.
+fn undo_list(reserved: &[Reserved]) -> Vec<(&str, OffsetDateTime, OffsetDateTime)> {
+    reserved
+        .iter()
+        .map(|r| (r.key.as_str(), r.locks.1, r.locks.0))
+        .collect()
 }
 
 /// Whole seconds, rounded up, as `Retry-After` counts them.

@@ -1,18 +1,31 @@
 //! Memory per cached session (#20 point 6): 10,000 live sessions, each
-//! resolved once so the session check's cache holds it, grow this process's
-//! resident memory (`/proc/self/statm`) by a measured amount per session,
-//! printed for `docs/benchmarks.md`. The test fails above the goal, 1 KiB
-//! a session (about 610 bytes were measured, so it is not flaky). Its own
-//! test binary, so no other test's allocations are counted; the store is
-//! warmed first, so SQLite's page caches (bounded, whatever the number of
-//! sessions) are not counted as the sessions' memory.
+//! resolved once so the session check's cache holds it. Two measures are
+//! printed for `docs/benchmarks.md`:
+//!
+//! - **heap**: the bytes the cache keeps allocated, counted by this test
+//!   binary's allocator (`cap`, a counting wrapper around the system's). It
+//!   is the same in every run, so the test fails above the goal, 1 KiB a
+//!   session.
+//! - **resident**: the growth of `/proc/self/statm`, which adds the
+//!   allocator's own overhead and moves with which worker thread (and so
+//!   which malloc arena) served each resolve: 603-1060 bytes were seen in
+//!   runs of one build. It fails only above twice the goal.
+//!
+//! Its own test binary, so no other test's allocations are counted; the
+//! store is warmed first, so SQLite's page caches (bounded, whatever the
+//! number of sessions) are not counted as the sessions' memory.
 
 #![allow(clippy::unwrap_used)]
 
+use cap::Cap;
 use rampart_core::authn::AuthMethods;
 use rampart_crypto::TokenDigest;
 use rampart_testkit::{Backend, TestApp};
 use secrecy::ExposeSecret;
+use std::alloc::System;
+
+#[global_allocator]
+static ALLOCATOR: Cap<System> = Cap::new(System, usize::MAX);
 
 const SESSIONS: usize = 10_000;
 
@@ -72,16 +85,23 @@ async fn a_cached_session_costs_little_memory() {
     // Only the sign-up's own session may be cached from before.
     let earlier = app.sessions.cached_sessions();
     assert!(earlier <= 1, "nothing cached while off: {earlier}");
-    let before = resident();
+    let before = (resident(), ALLOCATOR.allocated());
     for digest in &digests {
         assert!(app.sessions.resolve(digest).await.unwrap().is_some());
     }
-    let grown = resident().saturating_sub(before);
+    let grown = resident().saturating_sub(before.0);
+    let heap = ALLOCATOR.allocated().saturating_sub(before.1);
     assert_eq!(app.sessions.cached_sessions(), earlier + SESSIONS);
-    let each = grown / SESSIONS as u64;
+    let (each, heap_each) = (grown / SESSIONS as u64, heap / SESSIONS);
     eprintln!(
-        "{SESSIONS} cached sessions grew resident memory by {} KiB: {each} bytes each",
+        "{SESSIONS} cached sessions: heap {} KiB, {heap_each} bytes each; \
+         resident memory {} KiB, {each} bytes each",
+        heap >> 10,
         grown >> 10
     );
-    assert!(each <= 1024, "{each} bytes per cached session");
+    assert!(
+        heap_each <= 1024,
+        "{heap_each} heap bytes per cached session"
+    );
+    assert!(each <= 2048, "{each} resident bytes per cached session");
 }

@@ -94,36 +94,59 @@ impl ThrottleRepo for Store {
         Ok(changed == 1)
     }
 
-    async fn undo_throttle(
+    async fn undo_throttles(
         &self,
-        key: &str,
-        set: OffsetDateTime,
-        previous: OffsetDateTime,
+        undo: &[(&str, OffsetDateTime, OffsetDateTime)],
     ) -> Result<(), RepoError> {
-        on_pool!(self, |pool| sqlx::query(
-            "UPDATE login_throttle SET \
-               failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END, \
-               locked_until = CASE WHEN locked_until = $2 THEN $3 ELSE locked_until END \
-             WHERE key = $1"
-        )
-        .bind(key)
-        .bind(set.unix_timestamp())
-        .bind(previous.unix_timestamp())
-        .execute(pool)
+        // Three counters a statement (a successful sign-in takes back two),
+        // a short chunk padded with its first entry: taking the same
+        // counter back twice in one statement changes it once.
+        in_chunks(undo, 3, |chunk, first| async move {
+            let at = |n: usize| chunk.get(n).unwrap_or(first);
+            let ((k0, s0, p0), (k1, s1, p1), (k2, s2, p2)) = (at(0), at(1), at(2));
+            on_pool!(self, |pool| sqlx::query(
+                "UPDATE login_throttle SET \
+                   failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END, \
+                   locked_until = CASE \
+                     WHEN key = $1 AND locked_until = $2 THEN $3 \
+                     WHEN key = $4 AND locked_until = $5 THEN $6 \
+                     WHEN key = $7 AND locked_until = $8 THEN $9 \
+                     ELSE locked_until END \
+                 WHERE key IN ($1, $4, $7)"
+            )
+            .bind(*k0)
+            .bind(s0.unix_timestamp())
+            .bind(p0.unix_timestamp())
+            .bind(*k1)
+            .bind(s1.unix_timestamp())
+            .bind(p1.unix_timestamp())
+            .bind(*k2)
+            .bind(s2.unix_timestamp())
+            .bind(p2.unix_timestamp())
+            .execute(pool)
+            .await
+            .map(|_| ())
+            .map_err(repo_error))
+        })
         .await
-        .map(|_| ())
-        .map_err(repo_error))
     }
 
-    async fn clear_throttle_counter(&self, key: &str) -> Result<(), RepoError> {
-        on_pool!(self, |pool| sqlx::query(
-            "DELETE FROM login_throttle WHERE key = $1"
-        )
-        .bind(key)
-        .execute(pool)
+    async fn clear_throttle_counters(&self, keys: &[&str]) -> Result<(), RepoError> {
+        in_chunks(keys, 4, |chunk, first| async move {
+            let key = |n: usize| chunk.get(n).copied().unwrap_or(*first);
+            on_pool!(self, |pool| sqlx::query(
+                "DELETE FROM login_throttle WHERE key IN ($1, $2, $3, $4)"
+            )
+            .bind(key(0))
+            .bind(key(1))
+            .bind(key(2))
+            .bind(key(3))
+            .execute(pool)
+            .await
+            .map(|_| ())
+            .map_err(repo_error))
+        })
         .await
-        .map(|_| ())
-        .map_err(repo_error))
     }
 
     async fn clear_throttle_prefix(&self, prefix: &str) -> Result<(), RepoError> {
@@ -145,4 +168,25 @@ impl ThrottleRepo for Store {
         .map(|_| ())
         .map_err(repo_error))
     }
+}
+
+/// Writes `items` a few (`size`) a statement: `write` gets each chunk and its
+/// first item (to pad a short chunk with). Every chunk is written even if
+/// one fails; the first error is reported.
+async fn in_chunks<'a, T: Sync, F, Fut>(
+    items: &'a [T],
+    size: usize,
+    write: F,
+) -> Result<(), RepoError>
+where
+    F: Fn(&'a [T], &'a T) -> Fut,
+    Fut: std::future::Future<Output = Result<(), RepoError>> + Send,
+{
+    let mut outcome = Ok(());
+    for chunk in items.chunks(size) {
+        if let Some(first) = chunk.first() {
+            outcome = outcome.and(write(chunk, first).await);
+        }
+    }
+    outcome
 }

@@ -57,6 +57,52 @@ impl Api {
         (status, value)
     }
 
+    /// One call as `bearer`, answered as the response itself (for its
+    /// headers, or a body that is not JSON).
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        bearer: &str,
+        body: Option<Value>,
+    ) -> reqwest::Response {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.base, path))
+            .bearer_auth(bearer);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// [`Api::call`]: GET `path` as `bearer`.
+    pub async fn get(&self, path: &str, bearer: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, Some(bearer), None).await
+    }
+
+    /// [`Api::call`]: DELETE `path` as `bearer`.
+    pub async fn delete(&self, path: &str, bearer: &str) -> (StatusCode, Value) {
+        self.call(Method::DELETE, path, Some(bearer), None).await
+    }
+
+    /// [`Api::call`]: POST `body` to `path` as `bearer`.
+    pub async fn post(&self, path: &str, bearer: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(bearer), Some(body))
+            .await
+    }
+
+    /// [`Api::call`]: PATCH `path` with `body` as `bearer`.
+    pub async fn patch(&self, path: &str, bearer: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PATCH, path, Some(bearer), Some(body))
+            .await
+    }
+
+    /// [`Api::call`]: PUT `body` at `path` as `bearer`.
+    pub async fn put(&self, path: &str, bearer: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PUT, path, Some(bearer), Some(body)).await
+    }
+
     /// Creates `username` (`username@example.com`, [`GOOD_PASSWORD`]);
     /// asserts 201 and answers the account.
     pub async fn signup(&self, username: &str) -> Value {
@@ -94,13 +140,8 @@ impl Api {
     /// Creates a personal access token with `scopes` for a day; answers the
     /// status and the answer (`token`, `id`, …).
     pub async fn create_token(&self, bearer: &str, scopes: &[&str]) -> (StatusCode, Value) {
-        self.call(
-            Method::POST,
-            "/me/tokens",
-            Some(bearer),
-            Some(json!({"name": "test", "scopes": scopes, "expires_in_days": 1})),
-        )
-        .await
+        let body = json!({"name": "test", "scopes": scopes, "expires_in_days": 1});
+        self.post("/me/tokens", bearer, body).await
     }
 
     /// [`Api::create_token`], asserting 201; answers the secret.

@@ -213,21 +213,38 @@ impl TestApp {
 
     /// Runs a query returning one integer (test assertions on stored state).
     pub async fn scalar(&self, sql: &'static str, bind: &str) -> i64 {
+        self.scalar_with(sql, &[bind]).await
+    }
+
+    /// [`TestApp::scalar`] with any number of text parameters.
+    pub async fn scalar_with(&self, sql: &'static str, binds: &[&str]) -> i64 {
         let result = match &self.store {
             Store::Sqlite(pool) => {
-                sqlx::query_scalar::<_, i64>(sql)
-                    .bind(bind)
-                    .fetch_one(pool)
-                    .await
+                let mut query = sqlx::query_scalar::<_, i64>(sql);
+                for bind in binds {
+                    query = query.bind(*bind);
+                }
+                query.fetch_one(pool).await
             }
             Store::Postgres(pool) => {
-                sqlx::query_scalar::<_, i64>(sql)
-                    .bind(bind)
-                    .fetch_one(pool)
-                    .await
+                let mut query = sqlx::query_scalar::<_, i64>(sql);
+                for bind in binds {
+                    query = query.bind(*bind);
+                }
+                query.fetch_one(pool).await
             }
         };
         result.unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// How many audit events of `kind` there are whose details match the SQL
+    /// `LIKE` pattern `details_like` (`"%"` for all of them).
+    pub async fn events(&self, kind: &str, details_like: &str) -> i64 {
+        self.scalar_with(
+            "SELECT COUNT(*) FROM audit_events WHERE kind = $1 AND details LIKE $2",
+            &[kind, details_like],
+        )
+        .await
     }
 
     /// Operator: replaces the roles of the account called `name`.
@@ -355,6 +372,20 @@ impl TestApp {
         Browser::new(&self.base)
     }
 
+    /// A browser signed in as a new account `username`
+    /// (`username@example.com`, [`GOOD_PASSWORD`]), registered through
+    /// `/register`; asserts that the registration went through.
+    pub async fn signed_up(&self, username: &str) -> Browser {
+        let browser = self.browser();
+        let resp = browser.sign_up(username).await;
+        assert_eq!(
+            resp.status(),
+            reqwest::StatusCode::SEE_OTHER,
+            "registering {username}"
+        );
+        browser
+    }
+
     /// A browser whose every request asks for `accept_language`.
     pub fn browser_speaking(&self, accept_language: &str) -> Browser {
         Browser::speaking(&self.base, accept_language)
@@ -462,6 +493,16 @@ impl Browser {
             .unwrap_or_else(fail)
     }
 
+    /// GET a page and answer its text.
+    pub async fn page(&self, path: &str) -> String {
+        self.get(path).await.text().await.unwrap_or_else(fail)
+    }
+
+    /// POST the form of the page `path` back to `path`, with its CSRF token.
+    pub async fn send_form(&self, path: &str, form: &[(&str, &str)]) -> Response {
+        self.submit(path, path, form).await
+    }
+
     /// POST a form with the CSRF token of `page` added.
     pub async fn submit(&self, page: &str, path: &str, form: &[(&str, &str)]) -> Response {
         let token = self.csrf(page).await;
@@ -485,6 +526,13 @@ impl Browser {
         .await
     }
 
+    /// [`Browser::register`] as `username` with `username@example.com` and
+    /// [`GOOD_PASSWORD`].
+    pub async fn sign_up(&self, username: &str) -> Response {
+        let email = format!("{username}@example.com");
+        self.register(username, &email, GOOD_PASSWORD).await
+    }
+
     /// Signs in through `/login`.
     pub async fn login(&self, username: &str, password: &str) -> Response {
         self.submit(
@@ -493,6 +541,17 @@ impl Browser {
             &[("username", username), ("password", password)],
         )
         .await
+    }
+
+    /// Signs in through `/login` with [`GOOD_PASSWORD`], asking to be
+    /// remembered.
+    pub async fn login_remembered(&self, username: &str) -> Response {
+        let form = [
+            ("username", username),
+            ("password", GOOD_PASSWORD),
+            ("remember", "on"),
+        ];
+        self.send_form("/login", &form).await
     }
 
     /// Changes the password through `/account/password` (a fresh sign-in
@@ -508,6 +567,22 @@ impl Browser {
             ],
         )
         .await
+    }
+
+    /// Ends a session (`"others"` for every other one) from
+    /// `/account/sessions` (a fresh sign-in is needed).
+    pub async fn revoke_session(&self, session_id: &str) -> Response {
+        let form = [("session_id", session_id)];
+        self.submit("/account/sessions", "/account/sessions/revoke", &form)
+            .await
+    }
+
+    /// Turns the authenticator app off from `/account/mfa/totp`, confirmed
+    /// with `password`.
+    pub async fn disable_totp(&self, password: &str) -> Response {
+        let form = [("password", password)];
+        self.submit("/account/mfa/totp", "/account/mfa/totp/disable", &form)
+            .await
     }
 
     /// Signs out through `/logout`.

@@ -48,9 +48,7 @@ async fn sign_in(
 
 async fn ipv4_clients_of_a_dual_stack_listener_are_ipv4(backend: Backend) {
     let app = TestApp::spawn_dual_stack(&backend, |_| {}).await;
-    app.browser()
-        .register("nora", "nora@example.com", GOOD_PASSWORD)
-        .await;
+    app.browser().sign_up("nora").await;
     // Five wrong guesses from one IPv4 network lock the name there…
     let guesser = client_from("127.0.0.1");
     for _ in 0..5 {
@@ -101,10 +99,7 @@ async fn ipv4_clients_of_a_dual_stack_listener_are_ipv4(backend: Backend) {
         raw.trusted_proxies = Some(StringList::Joined("127.0.0.1/32".into()));
     })
     .await;
-    proxied
-        .browser()
-        .register("nora", "nora@example.com", GOOD_PASSWORD)
-        .await;
+    proxied.browser().sign_up("nora").await;
     let through = client_from("127.0.0.1");
     assert_eq!(
         sign_in(&proxied, &through, "wrong guess 12345", Some("203.0.113.9")).await,

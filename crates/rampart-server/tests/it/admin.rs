@@ -94,11 +94,10 @@ async fn every_admin_route_refuses_callers_without_its_permission(backend: Backe
     // An administrator's token without the admin scope.
     let ada = api.login("ada").await;
     let (_, created) = api
-        .call(
-            Method::POST,
+        .post(
             "/me/tokens",
-            Some(&ada),
-            Some(json!({"name": "ci", "scopes": ["read:me"], "expires_in_days": 1})),
+            &ada,
+            json!({"name": "ci", "scopes": ["read:me"], "expires_in_days": 1}),
         )
         .await;
     let narrow_pat = created["token"].as_str().unwrap().to_owned();
@@ -180,9 +179,7 @@ async fn every_admin_route_refuses_callers_without_its_permission(backend: Backe
         }
     }
     // Nothing happened to tom.
-    let (status, me) = api
-        .call(Method::GET, "/me", Some(&api.login("tom").await), None)
-        .await;
+    let (status, me) = api.get("/me", &api.login("tom").await).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(me["roles"], json!(["user"]));
 }
@@ -223,11 +220,10 @@ async fn locks_end_sessions_and_role_changes_apply_at_the_next_request(backend: 
     let token = api.login("tom").await;
     assert_eq!(browser.get("/account").await.status(), StatusCode::OK);
     let (status, body) = api
-        .call(
-            Method::PATCH,
+        .patch(
             &format!("/admin/users/{tom}"),
-            Some(&ada),
-            Some(json!({"locked": true})),
+            &ada,
+            json!({"locked": true}),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -236,10 +232,7 @@ async fn locks_end_sessions_and_role_changes_apply_at_the_next_request(backend: 
         browser.get("/account").await.status(),
         StatusCode::SEE_OTHER
     );
-    assert_eq!(
-        api.call(Method::GET, "/me", Some(&token), None).await.0,
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(api.get("/me", &token).await.0, StatusCode::UNAUTHORIZED);
     let live = app
         .scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1", &tom)
         .await;
@@ -253,20 +246,18 @@ async fn locks_end_sessions_and_role_changes_apply_at_the_next_request(backend: 
     let console = signed_in(&app, "sue").await;
     assert_eq!(console.get("/admin").await.status(), StatusCode::FORBIDDEN);
     let (status, body) = api
-        .call(
-            Method::PATCH,
+        .patch(
             &format!("/admin/users/{sue}"),
-            Some(&ada),
-            Some(json!({"roles": ["user", "support"]})),
+            &ada,
+            json!({"roles": ["user", "support"]}),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(console.get("/admin").await.status(), StatusCode::OK);
-    api.call(
-        Method::PATCH,
+    api.patch(
         &format!("/admin/users/{sue}"),
-        Some(&ada),
-        Some(json!({"roles": ["user"]})),
+        &ada,
+        json!({"roles": ["user"]}),
     )
     .await;
     assert_eq!(console.get("/admin").await.status(), StatusCode::FORBIDDEN);
@@ -284,47 +275,20 @@ async fn administrators_manage_accounts_through_the_api(backend: Backend) {
     let hal = api.login("hal").await;
 
     // Search and paging.
-    let (status, page) = api
-        .call(Method::GET, "/admin/users?q=TOM&limit=1", Some(&ada), None)
-        .await;
+    let (status, page) = api.get("/admin/users?q=TOM&limit=1", &ada).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert_eq!(page["total"], 2);
     assert_eq!(page["users"][0]["username"], "tom");
-    let (_, next) = api
-        .call(
-            Method::GET,
-            "/admin/users?q=tom&limit=1&offset=1",
-            Some(&ada),
-            None,
-        )
-        .await;
+    let (_, next) = api.get("/admin/users?q=tom&limit=1&offset=1", &ada).await;
     assert_eq!(next["users"][0]["username"], "tomas");
-    let (_, literal) = api
-        .call(Method::GET, "/admin/users?q=%25", Some(&ada), None)
-        .await;
+    let (_, literal) = api.get("/admin/users?q=%25", &ada).await;
     assert_eq!(literal["total"], 0, "% is matched literally");
-    let (status, bad) = api
-        .call(Method::GET, "/admin/users?limit=0", Some(&ada), None)
-        .await;
+    let (status, bad) = api.get("/admin/users?limit=0", &ada).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(bad["error"]["details"][0]["field"], "limit");
-    let (status, _) = api
-        .call(
-            Method::GET,
-            &format!("/admin/users/{UUID}"),
-            Some(&ada),
-            None,
-        )
-        .await;
+    let (status, _) = api.get(&format!("/admin/users/{UUID}"), &ada).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (_, one) = api
-        .call(
-            Method::GET,
-            &format!("/admin/users/{tom}"),
-            Some(&ada),
-            None,
-        )
-        .await;
+    let (_, one) = api.get(&format!("/admin/users/{tom}"), &ada).await;
     assert_eq!(
         (one["username"].as_str(), one["mfa_enabled"].as_bool()),
         (Some("tom"), Some(false))
@@ -333,12 +297,7 @@ async fn administrators_manage_accounts_through_the_api(backend: Backend) {
     // Roles: any well-formed name; roles:write needed; never the last administrator.
     let at = |id: &str| format!("/admin/users/{id}");
     let (status, body) = api
-        .call(
-            Method::PATCH,
-            &at(&tom),
-            Some(&ada),
-            Some(json!({"roles": ["user", "ghost"]})),
-        )
+        .patch(&at(&tom), &ada, json!({"roles": ["user", "ghost"]}))
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(
@@ -347,57 +306,33 @@ async fn administrators_manage_accounts_through_the_api(backend: Backend) {
         "an undeclared role is kept"
     );
     let (status, body) = api
-        .call(
-            Method::PATCH,
-            &at(&tom),
-            Some(&ada),
-            Some(json!({"roles": ["Ghost!"]})),
-        )
+        .patch(&at(&tom), &ada, json!({"roles": ["Ghost!"]}))
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let (status, body) = api
-        .call(
-            Method::PATCH,
-            &at(&tom),
-            Some(&hal),
-            Some(json!({"roles": ["admin"]})),
-        )
+        .patch(&at(&tom), &hal, json!({"roles": ["admin"]}))
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     let (status, body) = api
-        .call(
-            Method::PATCH,
-            &at(&ada_id),
-            Some(&ada),
-            Some(json!({"roles": ["user"]})),
-        )
+        .patch(&at(&ada_id), &ada, json!({"roles": ["user"]}))
         .await;
     assert_eq!(
         (status, error_code(&body)),
         (StatusCode::CONFLICT, "last_administrator")
     );
-    let (status, _) = api
-        .call(Method::DELETE, &at(&ada_id), Some(&ada), None)
-        .await;
+    let (status, _) = api.delete(&at(&ada_id), &ada).await;
     assert_eq!(status, StatusCode::CONFLICT);
     // Nor by deleting their own account.
     let own = signed_in(&app, "ada").await;
     let refused = own
-        .submit("/account/delete", "/account/delete", &[("confirm", "yes")])
+        .send_form("/account/delete", &[("confirm", "yes")])
         .await;
     assert_eq!(refused.status(), StatusCode::CONFLICT);
     let kept = app
         .scalar("SELECT COUNT(*) FROM users WHERE id = $1", &ada_id)
         .await;
     assert_eq!(kept, 1);
-    let (status, body) = api
-        .call(
-            Method::PATCH,
-            &at(&tom),
-            Some(&ada),
-            Some(json!({"roles": "admin"})),
-        )
-        .await;
+    let (status, body) = api.patch(&at(&tom), &ada, json!({"roles": "admin"})).await;
     assert_eq!(
         status,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -407,18 +342,10 @@ async fn administrators_manage_accounts_through_the_api(backend: Backend) {
     // Helpdesk acts on accounts: sessions, password reset, second factor, lock.
     let tom_token = api.login("tom").await;
     let (status, _) = api
-        .call(
-            Method::DELETE,
-            &format!("/admin/users/{tom}/sessions"),
-            Some(&hal),
-            None,
-        )
+        .delete(&format!("/admin/users/{tom}/sessions"), &hal)
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    assert_eq!(
-        api.call(Method::GET, "/me", Some(&tom_token), None).await.0,
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(api.get("/me", &tom_token).await.0, StatusCode::UNAUTHORIZED);
     let (status, _) = api
         .call(
             Method::POST,
@@ -433,12 +360,7 @@ async fn administrators_manage_accounts_through_the_api(backend: Backend) {
         .await;
     assert_eq!(mails, 1, "a reset link was issued (and mailed, not shown)");
     let (status, body) = api
-        .call(
-            Method::DELETE,
-            &format!("/admin/users/{tom}/mfa?reason=ticket%20123"),
-            Some(&hal),
-            None,
-        )
+        .delete(&format!("/admin/users/{tom}/mfa?reason=ticket%20123"), &hal)
         .await;
     assert_eq!(
         (status, error_code(&body)),
@@ -447,12 +369,7 @@ async fn administrators_manage_accounts_through_the_api(backend: Backend) {
     // A reset needs a reason, on one line.
     for reason in ["", "?reason=", "?reason=%20%20", "?reason=a%0Ab"] {
         let (status, body) = api
-            .call(
-                Method::DELETE,
-                &format!("/admin/users/{tom}/mfa{reason}"),
-                Some(&hal),
-                None,
-            )
+            .delete(&format!("/admin/users/{tom}/mfa{reason}"), &hal)
             .await;
         assert_eq!(
             (status, error_code(&body)),
@@ -460,40 +377,21 @@ async fn administrators_manage_accounts_through_the_api(backend: Backend) {
             "{reason:?}"
         );
     }
-    let (status, body) = api
-        .call(
-            Method::PATCH,
-            &at(&tom),
-            Some(&hal),
-            Some(json!({"locked": true})),
-        )
-        .await;
+    let (status, body) = api.patch(&at(&tom), &hal, json!({"locked": true})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let (status, body) = api
-        .call(
-            Method::PATCH,
-            &at(&tom),
-            Some(&hal),
-            Some(json!({"locked": false})),
-        )
-        .await;
+    let (status, body) = api.patch(&at(&tom), &hal, json!({"locked": false})).await;
     assert_eq!(
         (status, body["locked"].as_bool()),
         (StatusCode::OK, Some(false))
     );
 
     // Delete.
-    let (status, _) = api.call(Method::DELETE, &at(&tom), Some(&ada), None).await;
+    let (status, _) = api.delete(&at(&tom), &ada).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    assert_eq!(
-        api.call(Method::GET, &at(&tom), Some(&ada), None).await.0,
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(api.get(&at(&tom), &ada).await.0, StatusCode::NOT_FOUND);
 
     // Each action is in the trail, by who did it.
-    let (_, events) = api
-        .call(Method::GET, "/admin/events?user=tom", Some(&ada), None)
-        .await;
+    let (_, events) = api.get("/admin/events?user=tom", &ada).await;
     let kinds: Vec<&str> = events
         .as_array()
         .unwrap()
@@ -528,15 +426,10 @@ async fn the_console_acts_on_accounts_with_csrf_and_audit(backend: Backend) {
         html.contains("2 succeeded, 1 failed"),
         "the chart counts the sign-ins: {html}"
     );
-    let list = ada.get("/admin/users?q=to").await.text().await.unwrap();
+    let list = ada.page("/admin/users?q=to").await;
     assert!(list.contains(&format!("/admin/users/{tom}")), "{list}");
     assert!(!list.contains("/admin/users/ada"));
-    let page = ada
-        .get(&format!("/admin/users/{tom}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = ada.page(&format!("/admin/users/{tom}")).await;
     assert!(
         page.contains("login.failed") && page.contains("login.succeeded"),
         "recent events: {page}"
@@ -564,12 +457,7 @@ async fn the_console_acts_on_accounts_with_csrf_and_audit(backend: Backend) {
          FROM users WHERE username_key = 'tom'",
     )
     .await;
-    let page = ada
-        .get(&format!("/admin/users/{tom}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = ada.page(&format!("/admin/users/{tom}")).await;
     let identities = section(&page, "id=\"identities\"");
     assert!(
         identities.contains("oidc:corp") && identities.contains("tom@corp.example"),
@@ -594,12 +482,7 @@ async fn the_console_acts_on_accounts_with_csrf_and_audit(backend: Backend) {
     let csrf = ada.csrf("/account").await;
     let resp = ada.post(&lock, &[("csrf_token", &csrf)]).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let after = ada
-        .get(&format!("/admin/users/{tom}?done=locked"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let after = ada.page(&format!("/admin/users/{tom}?done=locked")).await;
     assert!(
         after.contains("The account is locked") && after.contains("<dd id=\"status\">locked</dd>")
     );
@@ -781,11 +664,10 @@ async fn staff_tokens_carry_their_roles_permissions_and_no_more(backend: Backend
     let admin_token = |bearer: String| {
         let api = &api;
         async move {
-            api.call(
-                Method::POST,
+            api.post(
                 "/me/tokens",
-                Some(&bearer),
-                Some(json!({"name": "ci", "scopes": ["admin"], "expires_in_days": 1})),
+                &bearer,
+                json!({"name": "ci", "scopes": ["admin"], "expires_in_days": 1}),
             )
             .await
         }
@@ -796,21 +678,14 @@ async fn staff_tokens_carry_their_roles_permissions_and_no_more(backend: Backend
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let token = created["token"].as_str().unwrap().to_owned();
     let account = format!("/admin/users/{target}");
-    let (status, _) = api.call(Method::GET, &account, Some(&token), None).await;
+    let (status, _) = api.get(&account, &token).await;
     assert_eq!(status, StatusCode::OK, "support reads accounts");
-    let (status, body) = api
-        .call(
-            Method::PATCH,
-            &account,
-            Some(&token),
-            Some(json!({"locked": true})),
-        )
-        .await;
+    let (status, body) = api.patch(&account, &token, json!({"locked": true})).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     app.set_roles("sue", vec![RoleName::user()], &ClientMeta::operator())
         .await
         .unwrap();
-    let (status, _) = api.call(Method::GET, &account, Some(&token), None).await;
+    let (status, _) = api.get(&account, &token).await;
     assert_eq!(
         status,
         StatusCode::FORBIDDEN,

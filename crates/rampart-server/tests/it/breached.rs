@@ -2,7 +2,7 @@
 //! refused at registration and password change; a sign-in with a listed
 //! password succeeds but opens nothing until the password is changed.
 
-use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
+use rampart_testkit::{Backend, TestApp};
 use reqwest::StatusCode;
 use sha1::{Digest, Sha1};
 use std::io::Write;
@@ -56,10 +56,7 @@ async fn breached_passwords_are_refused_and_replaced(backend: Backend) {
         .await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.text().await.unwrap().contains("data breaches"));
-    let fine = app
-        .browser()
-        .register("carol", "carol@example.com", GOOD_PASSWORD)
-        .await;
+    let fine = app.browser().sign_up("carol").await;
     assert_eq!(fine.status(), StatusCode::SEE_OTHER);
 
     // Signing in with it works, but only the password page opens.

@@ -99,14 +99,7 @@ async fn a_passkey_is_added_signs_in_and_is_removed_in_headless_chromium() {
         stdout.contains("the passkey alone signs in: Hello, e2e_passkey"),
         "{stdout}"
     );
-    assert_eq!(
-        app.scalar(
-            "SELECT COUNT(*) FROM audit_events WHERE kind = 'passkey.removed' AND details LIKE $1",
-            "%Chromium%"
-        )
-        .await,
-        1
-    );
+    assert_eq!(app.events("passkey.removed", "%Chromium%").await, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,7 +7,7 @@
 use rampart_server::config::{RawLogin, StringList};
 use rampart_testkit::smtp::SmtpSink;
 use rampart_testkit::{Backend, Browser, GOOD_PASSWORD, TestApp, csrf_from};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 backend_tests!(
@@ -20,6 +20,7 @@ backend_tests!(
     a_known_device_still_signs_in,
     the_owner_changes_the_password_during_an_attack,
     signing_out_everywhere_ends_known_devices,
+    a_success_takes_back_exactly_what_it_reserved,
 );
 
 /// An API sign-in from `network` (a /24, as seen through the proxy).
@@ -43,9 +44,7 @@ fn behind_proxy(raw: &mut rampart_server::config::RawConfig) {
 }
 
 async fn with_vic(app: &TestApp) {
-    app.browser()
-        .register("vic", "vic@example.com", GOOD_PASSWORD)
-        .await;
+    app.browser().sign_up("vic").await;
 }
 
 async fn concurrent_guesses_are_limited_like_sequential_ones(backend: Backend) {
@@ -166,14 +165,7 @@ async fn guesses_spread_over_networks_lock_the_account(backend: Backend) {
             "{from}"
         );
     }
-    assert_eq!(
-        app.scalar(
-            "SELECT COUNT(*) FROM audit_events WHERE kind = $1",
-            "account.locked_out"
-        )
-        .await,
-        1
-    );
+    assert_eq!(app.events("account.locked_out", "%").await, 1);
     let mail = sink
         .wait_for_subject("Sign-in to your account was paused")
         .await;
@@ -232,11 +224,7 @@ async fn consecutive_failures_bar_the_account_until_unlock(backend: Backend) {
         StatusCode::TOO_MANY_REQUESTS
     );
     assert_eq!(
-        app.scalar(
-            "SELECT COUNT(*) FROM audit_events WHERE kind = 'account.locked_out' AND details LIKE $1",
-            "%\"barred\":true%"
-        )
-        .await,
+        app.events("account.locked_out", "%\"barred\":true%").await,
         1
     );
     app.unlock("vic", &rampart_core::ClientMeta::operator())
@@ -256,13 +244,14 @@ async fn the_password_change_is_no_oracle(backend: Backend) {
         let token = token.clone();
         let app = &app;
         async move {
-            reqwest::Client::new()
-                .put(app.url("/api/v1/me/password"))
-                .bearer_auth(token)
-                .json(&json!({"current_password": current, "new_password": "short"}))
-                .send()
+            app.api()
+                .send(
+                    Method::PUT,
+                    "/me/password",
+                    &token,
+                    Some(json!({"current_password": current, "new_password": "short"})),
+                )
                 .await
-                .unwrap()
                 .status()
         }
     };
@@ -289,7 +278,7 @@ async fn the_password_change_is_no_oracle(backend: Backend) {
 /// A sign-in through the login page of `browser`, from `from` (as the
 /// trusted proxy reports it).
 async fn page_sign_in(app: &TestApp, browser: &Browser, password: &str, from: &str) -> StatusCode {
-    let csrf = csrf_from(&browser.get("/login").await.text().await.unwrap()).unwrap();
+    let csrf = csrf_from(&browser.page("/login").await).unwrap();
     browser
         .client
         .post(app.url("/login"))
@@ -400,4 +389,68 @@ async fn signing_out_everywhere_ends_known_devices(backend: Backend) {
         StatusCode::TOO_MANY_REQUESTS,
         "the laptop is no longer a known device"
     );
+}
+
+/// A counter as stored: its failures and its lock (-1 when there is none).
+async fn counter(app: &TestApp, key: &str) -> (i64, i64) {
+    (
+        app.scalar(
+            "SELECT COALESCE(MAX(failures), -1) FROM login_throttle WHERE key = $1",
+            key,
+        )
+        .await,
+        app.scalar(
+            "SELECT COALESCE(MAX(locked_until), -1) FROM login_throttle WHERE key = $1",
+            key,
+        )
+        .await,
+    )
+}
+
+async fn a_success_takes_back_exactly_what_it_reserved(backend: Backend) {
+    // The address and the network lock at their fourth failure; the name and
+    // the account much later.
+    let app = TestApp::spawn_with(&backend, |raw| {
+        behind_proxy(raw);
+        raw.login = Some(RawLogin {
+            lockout_after: Some(100),
+            lockout_after_per_address: Some(4),
+            lockout_after_per_network: Some(4),
+            lockout_after_per_account: Some(100),
+            ..Default::default()
+        });
+    })
+    .await;
+    with_vic(&app).await;
+    let from = "10.9.0.1";
+    for n in 1..=3 {
+        let guess = api_sign_in(&app, "wrong guess 1", from, None).await;
+        assert_eq!(guess, StatusCode::UNAUTHORIZED, "guess {n}");
+    }
+    assert_eq!(counter(&app, "addr:10.9.0.1").await, (3, 0));
+    assert_eq!(counter(&app, "net:10.9.0.0/24").await, (3, 0));
+    assert_eq!(counter(&app, "name:vic@10.9.0.0/24").await.0, 3);
+    let names = "SELECT COUNT(*) FROM login_throttle WHERE key LIKE $1";
+    assert_eq!(app.scalar(names, "acct:%").await, 1);
+
+    // Each correct sign-in reserves a fourth failure, which sets the
+    // address's and the network's locks, and takes all of it back: the
+    // counts stay, the locks go, the name's and the account's counters end.
+    for n in 1..=3 {
+        let signed_in = api_sign_in(&app, GOOD_PASSWORD, from, None).await;
+        assert_eq!(signed_in, StatusCode::CREATED, "sign-in {n}");
+        assert_eq!(counter(&app, "addr:10.9.0.1").await, (3, 0), "{n}");
+        assert_eq!(counter(&app, "net:10.9.0.0/24").await, (3, 0), "{n}");
+        assert_eq!(counter(&app, "name:vic@10.9.0.0/24").await, (-1, -1));
+        assert_eq!(app.scalar(names, "acct:%").await, 0, "{n}");
+    }
+
+    // The reservation is real: a fourth guess locks the address.
+    let guess = api_sign_in(&app, "wrong guess 2", from, None).await;
+    assert_eq!(guess, StatusCode::UNAUTHORIZED);
+    let (failures, locked_until) = counter(&app, "addr:10.9.0.1").await;
+    assert_eq!(failures, 4);
+    assert!(locked_until > 0, "locked");
+    let refused = api_sign_in(&app, GOOD_PASSWORD, from, None).await;
+    assert_eq!(refused, StatusCode::TOO_MANY_REQUESTS);
 }

@@ -6,8 +6,9 @@
 
 use crate::forward_auth::rule;
 use rampart_server::config::{RawAccess, RawApi, RawConfig, RawSession, StringList};
+use rampart_testkit::api::location;
 use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 
 backend_tests!(
     forged_headers_never_choose_the_path,
@@ -56,12 +57,8 @@ fn forwarded<'a>(uri: &'a str, who: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a 
 
 /// A plain user and an administrator, each with a session cookie header.
 pub(crate) async fn people(app: &TestApp) -> (String, String) {
-    let user = app.browser();
-    user.register("bob", "bob@example.com", GOOD_PASSWORD).await;
-    let admin = app.browser();
-    admin
-        .register("carol", "carol@example.com", GOOD_PASSWORD)
-        .await;
+    let user = app.signed_up("bob").await;
+    let admin = app.signed_up("carol").await;
     app.make_admin("carol").await;
     (
         format!("rampart_session={}", user.session_token().unwrap()),
@@ -313,10 +310,7 @@ async fn session_protection_holds_at_verify(backend: Backend) {
         });
     })
     .await;
-    let browser = app.browser();
-    browser
-        .register("erin", "erin@example.com", GOOD_PASSWORD)
-        .await;
+    let browser = app.signed_up("erin").await;
     let cookie = format!("rampart_session={}", browser.session_token().unwrap());
     let at_verify = |extra: Vec<(&'static str, &'static str)>| {
         let mut headers = forwarded("/x", &[]);
@@ -350,10 +344,7 @@ async fn session_protection_holds_at_verify(backend: Backend) {
 
     // Basic protection (the default) keeps the session, no longer fresh.
     let basic = TestApp::spawn(&backend).await;
-    let browser = basic.browser();
-    browser
-        .register("frank", "frank@example.com", GOOD_PASSWORD)
-        .await;
+    let browser = basic.signed_up("frank").await;
     let cookie = format!("rampart_session={}", browser.session_token().unwrap());
     let mut replayed = forwarded("/x", &[("user-agent", "curl/8.0")]);
     replayed.push(("cookie", &cookie));
@@ -361,20 +352,14 @@ async fn session_protection_holds_at_verify(backend: Backend) {
     let resp = browser.get("/account/password").await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert!(
-        resp.headers()["location"]
-            .to_str()
-            .unwrap()
-            .starts_with("/reauth"),
+        location(&resp).starts_with("/reauth"),
         "another client's use made the session stale"
     );
 }
 
 async fn cookies_and_bearer_tokens_stay_apart(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    let browser = app.browser();
-    browser
-        .register("gina", "gina@example.com", GOOD_PASSWORD)
-        .await;
+    let browser = app.signed_up("gina").await;
     let cookie_value = browser.session_token().unwrap();
     let api_token = app.api_login("gina", GOOD_PASSWORD).await;
     assert!(
@@ -436,9 +421,7 @@ async fn cookies_and_bearer_tokens_stay_apart(backend: Backend) {
 
 async fn hostile_rd_values_are_dropped(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    app.browser()
-        .register("hank", "hank@example.com", GOOD_PASSWORD)
-        .await;
+    app.browser().sign_up("hank").await;
     let own = app.addr.to_string();
     let port = app.addr.port();
     let other_port = format!("http://127.0.0.1:{}/x", port.wrapping_add(1));
@@ -479,7 +462,7 @@ async fn hostile_rd_values_are_dropped(backend: Backend) {
             )
             .await;
         assert_eq!(resp.status(), StatusCode::SEE_OTHER, "rd={rd:?}");
-        let location = resp.headers()["location"].to_str().unwrap();
+        let location = location(&resp);
         let expected = if rd == &good {
             good.as_str()
         } else {
@@ -526,7 +509,7 @@ async fn hostile_rd_values_are_dropped(backend: Backend) {
         )
         .await;
         assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
-        let location = resp.headers()["location"].to_str().unwrap();
+        let location = location(&resp);
         assert_eq!(
             location.contains("rd="),
             allowed,
@@ -543,11 +526,8 @@ async fn junk_bearer_tokens_count_against_the_address(backend: Backend) {
         });
     })
     .await;
-    app.browser()
-        .register("ivy", "ivy@example.com", GOOD_PASSWORD)
-        .await;
+    app.browser().sign_up("ivy").await;
     let token = app.api_login("ivy", GOOD_PASSWORD).await;
-    let client = reqwest::Client::new();
     let mut limited = 0;
     for n in 0..40 {
         let junk = match n % 3 {
@@ -555,12 +535,7 @@ async fn junk_bearer_tokens_count_against_the_address(backend: Backend) {
             1 => format!("rms_{:0>43}", n),
             _ => format!("rmp_{:0>72}", n),
         };
-        let resp = client
-            .get(app.url("/api/v1/me"))
-            .bearer_auth(junk)
-            .send()
-            .await
-            .unwrap();
+        let resp = app.api().send(Method::GET, "/me", &junk, None).await;
         assert_ne!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
         if resp.status() == StatusCode::TOO_MANY_REQUESTS {
             limited += 1;
@@ -578,12 +553,7 @@ async fn junk_bearer_tokens_count_against_the_address(backend: Backend) {
         .await;
     assert!(rows <= 2, "junk values write no rows of their own: {rows}");
     // The verified caller has a budget of its own.
-    let resp = client
-        .get(app.url("/api/v1/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let resp = app.api().send(Method::GET, "/me", &token, None).await;
     assert_eq!(resp.status(), StatusCode::OK);
 }
 
@@ -596,11 +566,8 @@ fn shown_secret(html: &str) -> Option<String> {
 
 async fn the_account_page_makes_proxy_tokens(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    let browser = app.browser();
-    browser
-        .register("jill", "jill@example.com", GOOD_PASSWORD)
-        .await;
-    let page = browser.get("/account/tokens").await.text().await.unwrap();
+    let browser = app.signed_up("jill").await;
+    let page = browser.page("/account/tokens").await;
     assert!(
         page.contains("value=\"proxy\""),
         "the form offers proxy: {page}"
@@ -613,8 +580,7 @@ async fn the_account_page_makes_proxy_tokens(backend: Backend) {
         let browser = &browser;
         async move {
             let html = browser
-                .submit(
-                    "/account/tokens",
+                .send_form(
                     "/account/tokens",
                     &[
                         ("name", "gateway"),
@@ -643,7 +609,7 @@ async fn the_account_page_makes_proxy_tokens(backend: Backend) {
     };
     assert_eq!(at_verify(&proxy).await, StatusCode::OK);
     assert_eq!(at_verify(&reader).await, StatusCode::UNAUTHORIZED);
-    let listed = browser.get("/account/tokens").await.text().await.unwrap();
+    let listed = browser.page("/account/tokens").await;
     assert!(!listed.contains(&proxy), "the secret is shown once only");
     let ids: Vec<String> = listed
         .split("name=\"token_id\" value=\"")
@@ -667,8 +633,7 @@ async fn the_account_page_makes_proxy_tokens(backend: Backend) {
         "revoked tokens pass no more: {still:?}"
     );
     let bad = browser
-        .submit(
-            "/account/tokens",
+        .send_form(
             "/account/tokens",
             &[("name", "x"), ("scope", "root"), ("expires_in_days", "7")],
         )

@@ -2,6 +2,7 @@
 //! defaults, production refusal, graceful shutdown, logs without secrets) and
 //! the user commands.
 
+use rampart_testkit::api::location;
 use rampart_testkit::{Browser, GOOD_PASSWORD};
 use reqwest::StatusCode;
 use std::io::{Read, Write};
@@ -483,10 +484,7 @@ async fn serve_in_development_with_no_config_and_logs_no_secrets() {
     secrets.push(browser.csrf("/register").await);
     secrets.push(browser.session_token().unwrap());
     assert_eq!(
-        browser
-            .register("alice", "alice@example.com", GOOD_PASSWORD)
-            .await
-            .status(),
+        browser.sign_up("alice").await.status(),
         StatusCode::SEE_OTHER
     );
     secrets.push(browser.session_token().unwrap());
@@ -688,10 +686,7 @@ sources = ["local", "ldap"]
 
     let person = Browser::new(&server.base);
     let to_provider = person.get("/login/oidc/corp").await;
-    let to_provider = to_provider.headers()["location"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let to_provider = location(&to_provider).to_owned();
     let back = oidc::sign_in_at_provider(&person, &to_provider, "grace").await;
     for (name, value) in url::Url::parse(&back)
         .unwrap()
@@ -703,7 +698,7 @@ sources = ["local", "ldap"]
         }
     }
     assert_eq!(person.get_url(&back).await.status(), StatusCode::SEE_OTHER);
-    let account = person.get("/account").await.text().await.unwrap();
+    let account = person.page("/account").await;
     assert!(account.contains("Hello, grace"), "{account}");
     secrets.push(person.session_token().unwrap());
 

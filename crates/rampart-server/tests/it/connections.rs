@@ -107,9 +107,7 @@ async fn a_sign_in_succeeds_while_500_slow_connections_are_open(backend: Backend
         slow.push(slow_client(&app).await);
     }
     let browser = app.browser();
-    let resp = browser
-        .register("uma", "uma@example.com", GOOD_PASSWORD)
-        .await;
+    let resp = browser.sign_up("uma").await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let again = app.browser();
     assert_eq!(

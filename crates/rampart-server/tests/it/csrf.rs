@@ -13,10 +13,7 @@ backend_tests!(
 
 async fn logout_without_a_valid_token_changes_nothing(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    let browser = app.browser();
-    browser
-        .register("alice", "alice@example.com", GOOD_PASSWORD)
-        .await;
+    let browser = app.signed_up("alice").await;
     let missing = browser.post("/logout", &[]).await;
     assert_eq!(missing.status(), StatusCode::FORBIDDEN);
     assert!(
@@ -44,14 +41,8 @@ async fn logout_without_a_valid_token_changes_nothing(backend: Backend) {
 
 async fn a_token_from_another_session_is_refused(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    let victim = app.browser();
-    victim
-        .register("bob", "bob@example.com", GOOD_PASSWORD)
-        .await;
-    let attacker = app.browser();
-    attacker
-        .register("mallory", "mallory@example.com", GOOD_PASSWORD)
-        .await;
+    let victim = app.signed_up("bob").await;
+    let attacker = app.signed_up("mallory").await;
     let attackers_token = attacker.csrf("/account").await;
     let resp = victim
         .post("/logout", &[("csrf_token", &attackers_token)])
@@ -105,10 +96,7 @@ async fn registration_and_login_need_a_token(backend: Backend) {
 
 async fn cross_origin_requests_are_refused(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    let browser = app.browser();
-    browser
-        .register("dave", "dave@example.com", GOOD_PASSWORD)
-        .await;
+    let browser = app.signed_up("dave").await;
     let token = browser.csrf("/account").await;
     for (header, value) in [
         ("origin", "https://evil.example"),

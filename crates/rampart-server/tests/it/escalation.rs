@@ -68,11 +68,10 @@ async fn the_api_refuses_every_action_on_a_stronger_account(backend: Backend) {
     // Unlock: the operator (host) locked ada; helpdesk may not lift it.
     app.lock("sue", &ClientMeta::operator()).await.unwrap();
     let (status, answer) = api
-        .call(
-            Method::PATCH,
+        .patch(
             &format!("/admin/users/{sue}"),
-            Some(&hal),
-            Some(json!({"locked": false})),
+            &hal,
+            json!({"locked": false}),
         )
         .await;
     assert_eq!(
@@ -80,12 +79,7 @@ async fn the_api_refuses_every_action_on_a_stronger_account(backend: Backend) {
         (StatusCode::FORBIDDEN, "forbidden")
     );
     // Nothing changed: ada still signs in, her session lives, no reset link.
-    assert_eq!(
-        api.call(Method::GET, "/me", Some(&ada_session), None)
-            .await
-            .0,
-        StatusCode::OK
-    );
+    assert_eq!(api.get("/me", &ada_session).await.0, StatusCode::OK);
     assert_eq!(
         app.scalar(
             "SELECT COUNT(*) FROM one_time_tokens WHERE user_id = $1 AND purpose = 'password_reset'",
@@ -104,11 +98,10 @@ async fn the_api_refuses_every_action_on_a_stronger_account(backend: Backend) {
     );
     // An account within helpdesk's permissions is fair game.
     let (status, _) = api
-        .call(
-            Method::PATCH,
+        .patch(
             &format!("/admin/users/{tom}"),
-            Some(&hal),
-            Some(json!({"locked": true})),
+            &hal,
+            json!({"locked": true}),
         )
         .await;
     assert_eq!(status, StatusCode::OK);
@@ -157,15 +150,7 @@ async fn roles_are_granted_only_within_the_operator_s_own(backend: Backend) {
         let path = format!("/admin/users/{id}");
         let api = &api;
         let rex = rex.clone();
-        async move {
-            api.call(
-                Method::PATCH,
-                &path,
-                Some(&rex),
-                Some(json!({"roles": roles})),
-            )
-            .await
-        }
+        async move { api.patch(&path, &rex, json!({"roles": roles})).await }
     };
     for (id, roles, who) in [
         (&tom, json!(["user", "admin"]), "admin to another"),
@@ -211,12 +196,7 @@ async fn roles_are_granted_only_within_the_operator_s_own(backend: Backend) {
         )
         .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let page = browser
-        .get(&format!("/admin/users/{tom}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = browser.page(&format!("/admin/users/{tom}")).await;
     assert!(page.contains("<option value=\"wiki-ops\">"), "{page}");
     assert!(page.contains("<option value=\"helpdesk\">"), "{page}");
     let tom_user = app.admin.find("tom").await.unwrap();
@@ -235,11 +215,10 @@ async fn a_refused_change_changes_nothing(backend: Backend) {
     // No one gives themselves a role they do not hold, not even one that
     // carries no permission (it may open applications through access rules).
     let (status, body) = api
-        .call(
-            Method::PATCH,
+        .patch(
             &format!("/admin/users/{rex_id}"),
-            Some(&rex),
-            Some(json!({"roles": ["rolemgr", "user", "grafana-admin"]})),
+            &rex,
+            json!({"roles": ["rolemgr", "user", "grafana-admin"]}),
         )
         .await;
     assert_eq!(
@@ -251,11 +230,10 @@ async fn a_refused_change_changes_nothing(backend: Backend) {
     // The last administrator: roles and lock in one PATCH; the lock is
     // refused, and the roles are not half-applied.
     let (status, body) = api
-        .call(
-            Method::PATCH,
+        .patch(
             &format!("/admin/users/{ada_id}"),
-            Some(&ada),
-            Some(json!({"roles": ["admin", "user", "wiki"], "locked": true})),
+            &ada,
+            json!({"roles": ["admin", "user", "wiki"], "locked": true}),
         )
         .await;
     assert_eq!(
@@ -274,13 +252,6 @@ async fn a_refused_change_changes_nothing(backend: Backend) {
     // A locked administrator is not the last one: it can be deleted.
     let bea_id = person(&app, &api, "bea", &["admin"]).await;
     app.lock("bea", &ClientMeta::operator()).await.unwrap();
-    let (status, body) = api
-        .call(
-            Method::DELETE,
-            &format!("/admin/users/{bea_id}"),
-            Some(&ada),
-            None,
-        )
-        .await;
+    let (status, body) = api.delete(&format!("/admin/users/{bea_id}"), &ada).await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
 }

@@ -29,9 +29,7 @@ async fn register_signs_in_and_greets_by_name(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let browser = app.browser();
     assert_eq!(browser.get("/register").await.status(), StatusCode::OK);
-    let resp = browser
-        .register("alice", "alice@example.com", GOOD_PASSWORD)
-        .await;
+    let resp = browser.sign_up("alice").await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&resp), "/account");
     let page = browser.get("/account").await;
@@ -43,8 +41,7 @@ async fn register_problems_are_listed_and_values_kept(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let browser = app.browser();
     let resp = browser
-        .submit(
-            "/register",
+        .send_form(
             "/register",
             &[
                 ("username", "x"),
@@ -72,8 +69,7 @@ async fn register_problems_are_listed_and_values_kept(backend: Backend) {
         "passwords are never echoed"
     );
     let resp = browser
-        .submit(
-            "/register",
+        .send_form(
             "/register",
             &[
                 ("username", "alice"),
@@ -112,12 +108,7 @@ async fn login_by_username_or_email_redirects_to_next_or_account(backend: Backen
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
 
     let with_next = app.browser();
-    let html = with_next
-        .get("/login?next=%2Faccount%3Ftab%3D1")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = with_next.page("/login?next=%2Faccount%3Ftab%3D1").await;
     // minijinja escapes '/' as &#x2f; inside the attribute; browsers decode it.
     assert!(
         html.contains("name=\"next\" value=\"&#x2f;account?tab=1\""),
@@ -141,9 +132,7 @@ async fn login_by_username_or_email_redirects_to_next_or_account(backend: Backen
 
 async fn login_issues_a_new_session_token(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    app.browser()
-        .register("carol", "carol@example.com", GOOD_PASSWORD)
-        .await;
+    app.browser().sign_up("carol").await;
     let browser = app.browser();
     browser.get("/login").await;
     let pre_login = browser.session_token().expect("a pre-login session cookie");
@@ -181,9 +170,7 @@ async fn login_issues_a_new_session_token(backend: Backend) {
 
 async fn unknown_user_and_wrong_password_look_the_same(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    app.browser()
-        .register("dave", "dave@example.com", GOOD_PASSWORD)
-        .await;
+    app.browser().sign_up("dave").await;
     let browser = app.browser();
     let token = browser.csrf("/login").await;
     let wrong = browser
@@ -216,10 +203,7 @@ async fn unknown_user_and_wrong_password_look_the_same(backend: Backend) {
 
 async fn locked_account_gets_the_generic_answer(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    let victim = app.browser();
-    victim
-        .register("erin", "erin@example.com", GOOD_PASSWORD)
-        .await;
+    let victim = app.signed_up("erin").await;
     assert_eq!(victim.get("/account").await.status(), StatusCode::OK);
     app.lock("erin", &rampart_core::ClientMeta::operator())
         .await
@@ -249,9 +233,7 @@ async fn locked_account_gets_the_generic_answer(backend: Backend) {
 
 async fn next_must_be_a_local_path(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    app.browser()
-        .register("frank", "frank@example.com", GOOD_PASSWORD)
-        .await;
+    app.browser().sign_up("frank").await;
     for evil in [
         "//evil.com",
         "https://evil.com/x",
@@ -295,10 +277,7 @@ fn urlencode(s: &str) -> String {
 
 async fn logout_kills_the_session_server_side(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    let browser = app.browser();
-    browser
-        .register("grace", "grace@example.com", GOOD_PASSWORD)
-        .await;
+    let browser = app.signed_up("grace").await;
     let token = browser.session_token().unwrap();
     let resp = browser.logout().await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
@@ -320,10 +299,7 @@ async fn logout_kills_the_session_server_side(backend: Backend) {
 
 async fn logout_is_post_only(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    let browser = app.browser();
-    browser
-        .register("heidi", "heidi@example.com", GOOD_PASSWORD)
-        .await;
+    let browser = app.signed_up("heidi").await;
     assert_eq!(
         browser.get("/logout").await.status(),
         StatusCode::METHOD_NOT_ALLOWED
@@ -341,9 +317,7 @@ async fn account_requires_sign_in(backend: Backend) {
 async fn cookie_has_the_contract_attributes(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let browser = app.browser();
-    let resp = browser
-        .register("ivan", "ivan@example.com", GOOD_PASSWORD)
-        .await;
+    let resp = browser.sign_up("ivan").await;
     let cookie = resp
         .headers()
         .get(SET_COOKIE)
@@ -380,10 +354,7 @@ async fn cookie_has_the_contract_attributes(backend: Backend) {
 async fn duplicate_username_and_email_are_refused_case_insensitively(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     assert_eq!(
-        app.browser()
-            .register("judy", "judy@example.com", GOOD_PASSWORD)
-            .await
-            .status(),
+        app.browser().sign_up("judy").await.status(),
         StatusCode::SEE_OTHER
     );
     let resp = app
@@ -440,10 +411,7 @@ async fn closed_registration_is_refused(backend: Backend) {
 /// pages offer the ways in instead.
 async fn every_signed_in_page_offers_sign_out(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    let browser = app.browser();
-    browser
-        .register("ada", "ada@example.com", GOOD_PASSWORD)
-        .await;
+    let browser = app.signed_up("ada").await;
     app.make_admin("ada").await;
     let sign_out_form = "<form method=\"post\" action=\"/logout\"";
     for path in [
@@ -468,7 +436,7 @@ async fn every_signed_in_page_offers_sign_out(backend: Backend) {
         );
     }
     // The header's button signs out.
-    let page = browser.get("/account/sessions").await.text().await.unwrap();
+    let page = browser.page("/account/sessions").await;
     let token = csrf_from(&page).unwrap();
     let resp = browser.post("/logout", &[("csrf_token", &token)]).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
@@ -478,7 +446,7 @@ async fn every_signed_in_page_offers_sign_out(backend: Backend) {
     );
     // Anonymous pages: the ways in, no sign-out.
     for path in ["/login", "/register", "/password/forgot"] {
-        let html = browser.get(path).await.text().await.unwrap();
+        let html = browser.page(path).await;
         assert!(!html.contains(sign_out_form), "{path}");
         assert!(html.contains("href=\"/login\""), "{path}");
     }
@@ -538,10 +506,7 @@ async fn passwords_are_verified_exactly_as_typed(backend: Backend) {
 /// ASVS 6.2.10: a password does not expire with time.
 async fn passwords_do_not_expire(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    let browser = app.browser();
-    browser
-        .register("olga", "olga@example.com", GOOD_PASSWORD)
-        .await;
+    let browser = app.signed_up("olga").await;
     browser.logout().await;
     app.clock.advance(time::Duration::days(400));
     let resp = browser.login("olga", GOOD_PASSWORD).await;

@@ -3,6 +3,7 @@
 //! rules; the `rd` redirect; single sign-on cookie domain; and API CORS.
 
 use rampart_server::config::{RawAccess, RawCors, RawRule, RawSession, StringList};
+use rampart_testkit::api::location;
 use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -69,20 +70,12 @@ pub(crate) async fn verify_with(
 
 async fn identities_are_passed_upstream(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    let browser = app.browser();
-    browser
-        .register("alice", "alice@example.com", GOOD_PASSWORD)
-        .await;
+    let browser = app.signed_up("alice").await;
     let cookie = format!("rampart_session={}", browser.session_token().unwrap());
 
     let resp = verify(&app, "app.example.com", "/x?y=1", None).await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
-    assert!(
-        resp.headers()["location"]
-            .to_str()
-            .unwrap()
-            .starts_with(&format!("{}/login", app.base))
-    );
+    assert!(location(&resp).starts_with(&format!("{}/login", app.base)));
 
     let resp = verify(&app, "app.example.com", "/x", Some(("cookie", &cookie))).await;
     assert_eq!(resp.status(), StatusCode::OK);
@@ -248,22 +241,20 @@ async fn access_rules_decide_first_match_wins(backend: Backend) {
 
 async fn redirects_only_to_allowed_hosts(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    app.browser()
-        .register("dave", "dave@example.com", GOOD_PASSWORD)
-        .await;
+    app.browser().sign_up("dave").await;
     let own_host = app.addr.to_string();
     let resp = verify(&app, &own_host, "/protected?a=b", None).await;
-    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    let target = location(&resp).to_owned();
     let expected_rd =
         url::form_urlencoded::byte_serialize(format!("http://{own_host}/protected?a=b").as_bytes())
             .collect::<String>();
-    assert_eq!(location, format!("{}/login?rd={expected_rd}", app.base));
+    assert_eq!(target, format!("{}/login?rd={expected_rd}", app.base));
 
     let resp = verify(&app, "evil.example", "/x", None).await;
-    let location = resp.headers()["location"].to_str().unwrap();
+    let target = location(&resp);
     assert!(
-        !location.contains("rd="),
-        "no redirect to a foreign host: {location}"
+        !target.contains("rd="),
+        "no redirect to a foreign host: {target}"
     );
 
     // The login form honours an allowed rd and ignores a foreign one.
@@ -324,7 +315,7 @@ async fn cookie_domain_gives_single_sign_on(backend: Backend) {
     let cookie = resp.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(cookie.contains("Domain=example.test"), "{cookie}");
     let resp = verify(&app, "wiki.example.test", "/page", None).await;
-    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    let location = location(&resp).to_owned();
     assert!(
         location
             .starts_with("http://auth.example.test/login?rd=http%3A%2F%2Fwiki.example.test%2Fpage"),

@@ -1,6 +1,6 @@
 //! The security headers of `docs/api.md` on every response.
 
-use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
+use rampart_testkit::{Backend, TestApp};
 use reqwest::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, HeaderMap};
 
 backend_tests!(
@@ -28,10 +28,7 @@ fn assert_security_headers(path: &str, headers: &HeaderMap) {
 
 async fn every_response_carries_the_security_headers(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    let browser = app.browser();
-    browser
-        .register("alice", "alice@example.com", GOOD_PASSWORD)
-        .await;
+    let browser = app.signed_up("alice").await;
     for path in [
         "/login",
         "/register",

@@ -43,9 +43,7 @@ async fn script_and_sql_in_fields_are_refused_and_escaped(backend: Backend) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(!html.contains("' OR 1=1"), "quote reflected unescaped");
 
-    app.browser()
-        .register("alice", "alice@example.com", GOOD_PASSWORD)
-        .await;
+    app.browser().sign_up("alice").await;
     let browser = app.browser();
     for login in [
         sql,

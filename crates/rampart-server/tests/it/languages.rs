@@ -28,9 +28,7 @@ async fn speaks(app: &TestApp, name: &str, lang: &str) -> bool {
 async fn mails_are_written_in_the_language_of_their_account(backend: Backend) {
     let (app, sink) = TestApp::spawn_with_mail(&backend).await;
     let german = app.browser_speaking("de-DE,de;q=0.9,en;q=0.5");
-    german
-        .register("jonas", "jonas@example.com", GOOD_PASSWORD)
-        .await;
+    german.sign_up("jonas").await;
     assert!(speaks(&app, "jonas", "de").await);
     let mail = sink
         .wait_for_subject("Bestätigen Sie Ihre E-Mail-Adresse")
@@ -45,11 +43,7 @@ async fn mails_are_written_in_the_language_of_their_account(backend: Backend) {
     // A stranger with an English browser asks for a reset: the mail goes
     // to jonas, so it is German.
     app.browser_speaking("en-US,en;q=0.9")
-        .submit(
-            "/password/forgot",
-            "/password/forgot",
-            &[("email", "jonas@example.com")],
-        )
+        .send_form("/password/forgot", &[("email", "jonas@example.com")])
         .await;
     let reset = sink
         .wait_for_subject("Setzen Sie Ihr Passwort zurück")
@@ -86,7 +80,7 @@ async fn mails_are_written_in_the_language_of_their_account(backend: Backend) {
 
     // The owner chooses English on their page (a form with CSRF); an
     // unknown language, or the form without its token, changes nothing.
-    let page = german.get("/account/language").await.text().await.unwrap();
+    let page = german.page("/account/language").await;
     assert!(
         page.contains("<option value=\"de\" lang=\"de\" selected>Deutsch</option>"),
         "{page}"
@@ -97,11 +91,7 @@ async fn mails_are_written_in_the_language_of_their_account(backend: Backend) {
     );
     for odd in ["fr", "de\r\nX: y", "../en", ""] {
         let refused = german
-            .submit(
-                "/account/language",
-                "/account/language",
-                &[("language", odd)],
-            )
+            .send_form("/account/language", &[("language", odd)])
             .await;
         assert_eq!(
             refused.status(),
@@ -115,11 +105,7 @@ async fn mails_are_written_in_the_language_of_their_account(backend: Backend) {
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
     assert!(speaks(&app, "jonas", "de").await);
     let chosen = german
-        .submit(
-            "/account/language",
-            "/account/language",
-            &[("language", "en")],
-        )
+        .send_form("/account/language", &[("language", "en")])
         .await;
     assert_eq!(chosen.status(), StatusCode::SEE_OTHER);
     assert!(speaks(&app, "jonas", "en").await);
@@ -204,9 +190,7 @@ async fn pages_say_the_servers_own_words_in_the_browsers_language(backend: Backe
         "{body}"
     );
 
-    german
-        .register("lena", "lena@example.com", GOOD_PASSWORD)
-        .await;
+    german.sign_up("lena").await;
     // Error pages: a page that is not there, a form without its token.
     let missing = german.get("/nirgendwo").await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
@@ -221,16 +205,12 @@ async fn pages_say_the_servers_own_words_in_the_browsers_language(backend: Backe
         "{html}"
     );
     // A device, an unknown address, the scopes and a token's problems.
-    let sessions = german.get("/account/sessions").await.text().await.unwrap();
+    let sessions = german.page("/account/sessions").await;
     assert!(sessions.contains("Unbekanntes Gerät"), "{sessions}");
-    let tokens = german.get("/account/tokens").await.text().await.unwrap();
+    let tokens = german.page("/account/tokens").await;
     assert!(tokens.contains("Ihr Konto ändern"), "{tokens}");
     let refused = german
-        .submit(
-            "/account/tokens",
-            "/account/tokens",
-            &[("name", ""), ("expires_in_days", "0")],
-        )
+        .send_form("/account/tokens", &[("name", ""), ("expires_in_days", "0")])
         .await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = refused.text().await.unwrap();
@@ -244,6 +224,6 @@ async fn pages_say_the_servers_own_words_in_the_browsers_language(backend: Backe
     );
     // The same pages in English for an English browser.
     let english = app.browser_speaking("en");
-    let html = english.get("/nirgendwo").await.text().await.unwrap();
+    let html = english.page("/nirgendwo").await;
     assert!(html.contains("Page not found"), "{html}");
 }

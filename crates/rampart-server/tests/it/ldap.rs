@@ -78,9 +78,7 @@ async fn roles_of(app: &TestApp, name: &str, password: &str) -> Vec<String> {
     let (status, session) = api_sign_in(app, name, password).await;
     assert_eq!(status, StatusCode::CREATED, "{session}");
     let token = session["token"].as_str().unwrap();
-    let (_, me) = api
-        .call(reqwest::Method::GET, "/me", Some(token), None)
-        .await;
+    let (_, me) = api.get("/me", token).await;
     me["roles"]
         .as_array()
         .unwrap()
@@ -101,7 +99,7 @@ async fn directory_users_sign_in_with_their_groups_roles(backend: Backend) {
     let response = browser.login("alice", ALICE_PASSWORD).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(response.headers()["location"], "/account");
-    let page = browser.get("/account").await.text().await.unwrap();
+    let page = browser.page("/account").await;
     assert!(page.contains("Hello, alice"), "{page}");
     assert!(page.contains("alice@example.com"));
     assert!(

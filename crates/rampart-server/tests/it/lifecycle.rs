@@ -1,8 +1,9 @@
 //! The account lifecycle pages: sessions list and revocation, fresh login
 //! (`/reauth`) before sensitive actions, and deleting one's own account.
 
+use rampart_testkit::api::location;
 use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use time::Duration;
 
@@ -14,19 +15,14 @@ backend_tests!(
 
 async fn sessions_page_lists_and_revokes(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    let mine = app.browser();
-    mine.register("alice", "alice@example.com", GOOD_PASSWORD)
-        .await;
+    let mine = app.signed_up("alice").await;
     let second = app.browser();
     second.login("alice", GOOD_PASSWORD).await;
     let third = app.browser();
     third.login("alice", GOOD_PASSWORD).await;
-    let stranger = app.browser();
-    stranger
-        .register("mallory", "mallory@example.com", GOOD_PASSWORD)
-        .await;
+    let stranger = app.signed_up("mallory").await;
 
-    let html = mine.get("/account/sessions").await.text().await.unwrap();
+    let html = mine.page("/account/sessions").await;
     assert_eq!(
         html.matches("name=\"session_id\"").count(),
         3,
@@ -40,13 +36,7 @@ async fn sessions_page_lists_and_revokes(backend: Backend) {
     // Mallory's browser session's id, as her API session lists it.
     let (_, strangers): (StatusCode, Value) = {
         let token = app.api_login("mallory", GOOD_PASSWORD).await;
-        let resp = reqwest::Client::new()
-            .get(app.url("/api/v1/me/sessions"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        (resp.status(), resp.json().await.unwrap())
+        app.api().get("/me/sessions", &token).await
     };
     let stranger_id = strangers
         .as_array()
@@ -57,13 +47,7 @@ async fn sessions_page_lists_and_revokes(backend: Backend) {
         .as_str()
         .unwrap()
         .to_owned();
-    let resp = mine
-        .submit(
-            "/account/sessions",
-            "/account/sessions/revoke",
-            &[("session_id", &stranger_id)],
-        )
-        .await;
+    let resp = mine.revoke_session(&stranger_id).await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "not my session");
     assert_eq!(stranger.get("/account").await.status(), StatusCode::OK);
 
@@ -75,13 +59,7 @@ async fn sessions_page_lists_and_revokes(backend: Backend) {
         .next()
         .unwrap()
         .to_owned();
-    let resp = mine
-        .submit(
-            "/account/sessions",
-            "/account/sessions/revoke",
-            &[("session_id", &id)],
-        )
-        .await;
+    let resp = mine.revoke_session(&id).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let alive = [
         second.get("/account").await.status(),
@@ -93,13 +71,7 @@ async fn sessions_page_lists_and_revokes(backend: Backend) {
         "exactly one other session ended"
     );
 
-    let resp = mine
-        .submit(
-            "/account/sessions",
-            "/account/sessions/revoke",
-            &[("session_id", "others")],
-        )
-        .await;
+    let resp = mine.revoke_session("others").await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(second.get("/account").await.status(), StatusCode::SEE_OTHER);
     assert_eq!(third.get("/account").await.status(), StatusCode::SEE_OTHER);
@@ -108,10 +80,7 @@ async fn sessions_page_lists_and_revokes(backend: Backend) {
 
 async fn sensitive_actions_need_a_fresh_login(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    let browser = app.browser();
-    browser
-        .register("bob", "bob@example.com", GOOD_PASSWORD)
-        .await;
+    let browser = app.signed_up("bob").await;
     assert_eq!(
         browser.get("/account/password").await.status(),
         StatusCode::OK,
@@ -145,12 +114,7 @@ async fn sensitive_actions_need_a_fresh_login(backend: Backend) {
         StatusCode::SEE_OTHER,
         "a stale POST is sent to /reauth too"
     );
-    assert!(
-        resp.headers()["location"]
-            .to_str()
-            .unwrap()
-            .starts_with("/reauth")
-    );
+    assert!(location(&resp).starts_with("/reauth"));
     assert_eq!(
         app.browser().login("bob", GOOD_PASSWORD).await.status(),
         StatusCode::SEE_OTHER,
@@ -186,8 +150,7 @@ async fn sensitive_actions_need_a_fresh_login(backend: Backend) {
         StatusCode::OK
     );
     let evil = browser
-        .submit(
-            "/reauth",
+        .send_form(
             "/reauth",
             &[("password", GOOD_PASSWORD), ("next", "//evil.example")],
         )
@@ -197,13 +160,15 @@ async fn sensitive_actions_need_a_fresh_login(backend: Backend) {
     // The API asks for a recent sign-in before minting tokens.
     let token = &app.api_login("bob", GOOD_PASSWORD).await;
     app.clock.advance(Duration::minutes(11));
-    let resp = reqwest::Client::new()
-        .post(app.url("/api/v1/me/tokens"))
-        .bearer_auth(token)
-        .json(&json!({"name": "late", "scopes": ["read:me"], "expires_in_days": 1}))
-        .send()
-        .await
-        .unwrap();
+    let resp = app
+        .api()
+        .send(
+            Method::POST,
+            "/me/tokens",
+            token,
+            Some(json!({"name": "late", "scopes": ["read:me"], "expires_in_days": 1})),
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["error"]["code"], "reauthentication_required");
@@ -217,18 +182,11 @@ async fn deleting_an_account_removes_every_trace(backend: Backend) {
         .unwrap();
     let url = format!("smtp://{port}");
     let app = TestApp::spawn_with(&backend, move |raw| raw.smtp_url = Some(url)).await;
-    let browser = app.browser();
-    browser
-        .register("carol", "carol@example.com", GOOD_PASSWORD)
-        .await;
+    let browser = app.signed_up("carol").await;
     let token = &app.api_login("carol", GOOD_PASSWORD).await;
     app.api().token(token, &["read:me"]).await;
     app.browser()
-        .submit(
-            "/password/forgot",
-            "/password/forgot",
-            &[("email", "carol@example.com")],
-        )
+        .send_form("/password/forgot", &[("email", "carol@example.com")])
         .await;
     for _ in 0..100 {
         if app
@@ -252,16 +210,14 @@ async fn deleting_an_account_removes_every_trace(backend: Backend) {
         2
     );
 
-    let resp = browser
-        .submit("/account/delete", "/account/delete", &[])
-        .await;
+    let resp = browser.send_form("/account/delete", &[]).await;
     assert_eq!(
         resp.status(),
         StatusCode::UNPROCESSABLE_ENTITY,
         "the box must be ticked"
     );
     let resp = browser
-        .submit("/account/delete", "/account/delete", &[("confirm", "yes")])
+        .send_form("/account/delete", &[("confirm", "yes")])
         .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(resp.headers()["location"], "/login");
@@ -273,12 +229,7 @@ async fn deleting_an_account_removes_every_trace(backend: Backend) {
         app.browser().login("carol", GOOD_PASSWORD).await.status(),
         StatusCode::UNAUTHORIZED
     );
-    let api = reqwest::Client::new()
-        .get(app.url("/api/v1/me"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+    let api = app.api().send(Method::GET, "/me", token, None).await;
     assert_eq!(api.status(), StatusCode::UNAUTHORIZED);
 
     for (sql, value) in [

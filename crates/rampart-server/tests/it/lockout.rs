@@ -19,10 +19,7 @@ async fn two_instances_on_one_database_share_a_lock_out(backend: Backend) {
     let first = TestApp::spawn(&backend).await;
     let url = first.database_url.clone();
     let second = TestApp::spawn_with(&backend, move |raw| raw.database_url = Some(url)).await;
-    first
-        .browser()
-        .register("alice", "alice@example.com", GOOD_PASSWORD)
-        .await;
+    first.browser().sign_up("alice").await;
     // Failures spread over both instances add up.
     for n in 0..5 {
         let app = if n % 2 == 0 { &first } else { &second };
@@ -54,7 +51,7 @@ async fn attempt(
     password: &str,
     forwarded_for: Option<&str>,
 ) -> reqwest::Response {
-    let token = csrf_from(&browser.get("/login").await.text().await.unwrap()).unwrap();
+    let token = csrf_from(&browser.page("/login").await).unwrap();
     let mut req = browser.client.post(app.url("/login")).form(&[
         ("username", login),
         ("password", password),
@@ -68,9 +65,7 @@ async fn attempt(
 
 async fn failures_lock_progressively_and_never_for_ever(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    app.browser()
-        .register("alice", "alice@example.com", GOOD_PASSWORD)
-        .await;
+    app.browser().sign_up("alice").await;
     let browser = app.browser();
     for _ in 0..4 {
         assert_eq!(
@@ -160,9 +155,7 @@ async fn a_lock_from_one_network_spares_others(backend: Backend) {
         raw.trusted_proxies = Some(StringList::Joined("127.0.0.1/32".into()))
     })
     .await;
-    app.browser()
-        .register("bob", "bob@example.com", GOOD_PASSWORD)
-        .await;
+    app.browser().sign_up("bob").await;
     let attacker = app.browser();
     for _ in 0..6 {
         attempt(

@@ -39,10 +39,7 @@ fn value(scrape: &prometheus_parse::Scrape, metric: &str, label: Option<(&str, &
 
 async fn metrics_parse_and_count_sign_ins(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    let browser = app.browser();
-    browser
-        .register("alice", "alice@example.com", GOOD_PASSWORD)
-        .await;
+    app.signed_up("alice").await;
     let before = scrape(&app).await;
     let failed = |s: &prometheus_parse::Scrape| {
         value(s, "rampart_logins_total", Some(("outcome", "failed")))

@@ -51,9 +51,7 @@ pub(crate) async fn enrol_in_browser(
     browser: &Browser,
     name: &str,
 ) -> (String, Vec<String>) {
-    browser
-        .register(name, &format!("{name}@example.com"), GOOD_PASSWORD)
-        .await;
+    browser.sign_up(name).await;
     enrol(app, browser).await
 }
 
@@ -72,7 +70,7 @@ pub(crate) async fn enrol(app: &TestApp, browser: &Browser) -> (String, Vec<Stri
     assert!(uri.contains(&secret));
     assert_eq!(BASE32_NOPAD.decode(secret.as_bytes()).unwrap().len(), 20);
     // Showing the page again shows the same pending secret.
-    let again = browser.get("/account/mfa/totp").await.text().await.unwrap();
+    let again = browser.page("/account/mfa/totp").await;
     assert!(again.contains(&secret));
 
     let csrf = csrf_from(&html).unwrap();
@@ -104,9 +102,7 @@ pub(crate) async fn enrol(app: &TestApp, browser: &Browser) -> (String, Vec<Stri
 }
 
 pub(crate) async fn answer(browser: &Browser, code: &str) -> reqwest::Response {
-    browser
-        .submit("/login/mfa", "/login/mfa", &[("code", code)])
-        .await
+    browser.send_form("/login/mfa", &[("code", code)]).await
 }
 
 async fn totp_through_the_pages(backend: Backend) {
@@ -187,12 +183,7 @@ async fn totp_through_the_pages(backend: Backend) {
 
     // Audited, without secrets.
     for kind in ["mfa.enabled", "mfa.failed", "recovery_code.used"] {
-        assert!(
-            app.scalar("SELECT COUNT(*) FROM audit_events WHERE kind = $1", kind)
-                .await
-                >= 1,
-            "{kind} is recorded"
-        );
+        assert!(app.events(kind, "%").await >= 1, "{kind} is recorded");
     }
     for secret_text in [secret.as_str(), codes[3].as_str(), next.as_str()] {
         assert_eq!(
@@ -218,19 +209,10 @@ async fn totp_through_the_api(backend: Backend) {
     assert_eq!(created.status(), StatusCode::CREATED);
     let token = app.api_login("bob", GOOD_PASSWORD).await;
     // A personal access token, even with write:me, cannot change the second factor.
-    let pat: Value = client
-        .post(app.url("/api/v1/me/tokens"))
-        .bearer_auth(&token)
-        .json(&json!({"name": "ci", "scopes": ["read:me", "write:me"], "expires_in_days": 30}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let pat = app.api().token(&token, &["read:me", "write:me"]).await;
     let by_pat = client
         .post(app.url("/api/v1/me/mfa/totp"))
-        .bearer_auth(pat["token"].as_str().unwrap())
+        .bearer_auth(&pat)
         .send()
         .await
         .unwrap();
@@ -268,15 +250,7 @@ async fn totp_through_the_api(backend: Backend) {
     assert_eq!(right.status(), StatusCode::OK);
     let codes: Value = right.json().await.unwrap();
     assert_eq!(codes["recovery_codes"].as_array().unwrap().len(), 10);
-    let me: Value = client
-        .get(app.url("/api/v1/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, me) = app.api().get("/me", &token).await;
     assert_eq!(me["mfa_enabled"], true);
 
     let sign_in = |body: Value| client.post(app.url("/api/v1/sessions")).json(&body).send();
@@ -357,14 +331,7 @@ async fn totp_through_the_api(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(plain.status(), StatusCode::CREATED);
-    assert!(
-        app.scalar(
-            "SELECT COUNT(*) FROM audit_events WHERE kind = $1",
-            "mfa.disabled"
-        )
-        .await
-            == 1
-    );
+    assert!(app.events("mfa.disabled", "%").await == 1);
     // An old sign-in cannot change the second factor.
     app.clock.advance(Duration::minutes(11));
     let stale = client
@@ -437,7 +404,7 @@ async fn half_signed_in_visitors_get_nothing(backend: Backend) {
     let resp = browser.get("/login/mfa").await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&resp), "/login");
-    let csrf = csrf_from(&browser.get("/login").await.text().await.unwrap()).unwrap();
+    let csrf = csrf_from(&browser.page("/login").await).unwrap();
     let late = browser
         .post(
             "/login/mfa",
@@ -527,11 +494,10 @@ async fn trusted_device_skips_the_code_until_the_password_changes(backend: Backe
     let (secret, _) = enrol_in_browser(&app, &browser, "erin").await;
     browser.logout().await;
     browser.login("erin", GOOD_PASSWORD).await;
-    let page = browser.get("/login/mfa").await.text().await.unwrap();
+    let page = browser.page("/login/mfa").await;
     assert!(page.contains("for 30 days"), "{page}");
     let resp = browser
-        .submit(
-            "/login/mfa",
+        .send_form(
             "/login/mfa",
             &[("code", &app.totp_code(&secret, 1)), ("trust_device", "on")],
         )
@@ -765,11 +731,7 @@ async fn operator_resets_mfa_and_the_user_disables_it(backend: Backend) {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(
-        app.scalar(
-            "SELECT COUNT(*) FROM audit_events WHERE kind = 'mfa.disabled' AND details LIKE $1",
-            &format!("%{reason}%")
-        )
-        .await,
+        app.events("mfa.disabled", &format!("%{reason}%")).await,
         1,
         "the reason is in the audit trail"
     );
@@ -782,7 +744,7 @@ async fn operator_resets_mfa_and_the_user_disables_it(backend: Backend) {
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no user is called"));
 
     // The user enrols again and turns it off with the password.
-    let page = browser.get("/account/mfa/totp").await.text().await.unwrap();
+    let page = browser.page("/account/mfa/totp").await;
     let secret = between(&page, "id=\"totp-secret\">", "<").to_owned();
     let csrf = csrf_from(&page).unwrap();
     app.clock.advance(Duration::seconds(60));
@@ -793,21 +755,9 @@ async fn operator_resets_mfa_and_the_user_disables_it(backend: Backend) {
         )
         .await;
     assert_eq!(on.status(), StatusCode::OK);
-    let wrong = browser
-        .submit(
-            "/account/mfa/totp",
-            "/account/mfa/totp/disable",
-            &[("password", "not the password at all")],
-        )
-        .await;
+    let wrong = browser.disable_totp("not the password at all").await;
     assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let off = browser
-        .submit(
-            "/account/mfa/totp",
-            "/account/mfa/totp/disable",
-            &[("password", GOOD_PASSWORD)],
-        )
-        .await;
+    let off = browser.disable_totp(GOOD_PASSWORD).await;
     assert_eq!(off.status(), StatusCode::SEE_OTHER);
     browser.logout().await;
     assert_eq!(
@@ -815,11 +765,7 @@ async fn operator_resets_mfa_and_the_user_disables_it(backend: Backend) {
         "/account"
     );
     assert_eq!(
-        app.scalar(
-            "SELECT COUNT(*) FROM audit_events WHERE kind = $1",
-            "mfa.disabled"
-        )
-        .await,
+        app.events("mfa.disabled", "%").await,
         2,
         "the operator reset and the user's disable are both audited"
     );
@@ -841,10 +787,7 @@ async fn a_second_factor_can_be_required(backend: Backend) {
         });
     })
     .await;
-    let plain = app.browser();
-    plain
-        .register("una", "una@example.com", GOOD_PASSWORD)
-        .await;
+    let plain = app.signed_up("una").await;
     assert_eq!(plain.get("/account").await.status(), StatusCode::OK);
 
     let api = app.api();
@@ -946,25 +889,15 @@ async fn a_second_factor_can_be_required(backend: Backend) {
     let (status, body) = sign_in(GOOD_PASSWORD, Some(app.totp_code(&secret, 1))).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let token = body["token"].as_str().unwrap().to_owned();
-    let (status, _) = api
-        .call(reqwest::Method::GET, "/me", Some(&token), None)
-        .await;
+    let (status, _) = api.get("/me", &token).await;
     assert_eq!(status, StatusCode::OK);
     // Turning the second factor off confines the account again, on the
     // pages and for every credential it holds.
-    let off = ops
-        .submit(
-            "/account/mfa/totp",
-            "/account/mfa/totp/disable",
-            &[("password", GOOD_PASSWORD)],
-        )
-        .await;
+    let off = ops.disable_totp(GOOD_PASSWORD).await;
     assert_eq!(off.status(), StatusCode::SEE_OTHER);
     let resp = ops.get("/account").await;
     assert_eq!(location(&resp), "/account/mfa/totp");
-    let (status, body) = api
-        .call(reqwest::Method::GET, "/me", Some(&token), None)
-        .await;
+    let (status, body) = api.get("/me", &token).await;
     assert_eq!(
         (status, error_code(&body)),
         (StatusCode::FORBIDDEN, "mfa_enrollment_required")
@@ -984,9 +917,7 @@ async fn an_administrator_resets_a_second_factor_with_a_reason(backend: Backend)
         .await;
     let ada = crate::admin::signed_in(&app, "ada").await;
     let token = api.login("ada").await;
-    let (_, list) = api
-        .call(reqwest::Method::GET, "/admin/users", Some(&token), None)
-        .await;
+    let (_, list) = api.get("/admin/users", &token).await;
     let gina = list["users"]
         .as_array()
         .unwrap()
@@ -997,7 +928,7 @@ async fn an_administrator_resets_a_second_factor_with_a_reason(backend: Backend)
         .unwrap()
         .to_owned();
     let page = format!("/admin/users/{gina}");
-    let html = ada.get(&page).await.text().await.unwrap();
+    let html = ada.page(&page).await;
     assert!(html.contains("name=\"reason\""), "the form asks why");
     let action = format!("/admin/users/{gina}/mfa/reset");
     for reason in ["", "   ", "line\nbreak"] {
@@ -1017,8 +948,8 @@ async fn an_administrator_resets_a_second_factor_with_a_reason(backend: Backend)
         .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(
-        app.scalar(
-            "SELECT COUNT(*) FROM audit_events WHERE kind = 'mfa.disabled' AND details LIKE $1",
+        app.events(
+            "mfa.disabled",
             "%administrator ada%ticket 99: seen in person with ID%"
         )
         .await,
@@ -1119,10 +1050,7 @@ async fn every_account_must_enrol_when_all_are_required(backend: Backend) {
         })
     })
     .await;
-    let browser = app.browser();
-    browser
-        .register("pat", "pat@example.com", GOOD_PASSWORD)
-        .await;
+    let browser = app.signed_up("pat").await;
     let resp = browser.get("/account").await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&resp), "/account/mfa/totp");

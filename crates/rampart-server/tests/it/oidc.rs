@@ -6,6 +6,7 @@
 
 use rampart_server::config::federation::{RawOidc, RawProvider};
 use rampart_testkit::api::Api;
+use rampart_testkit::api::location;
 use rampart_testkit::oidc::{CLIENT_ID, CLIENT_SECRET, OpenIdProvider, sign_in_at_provider};
 use rampart_testkit::{Backend, Browser, GOOD_PASSWORD, TestApp};
 use reqwest::StatusCode;
@@ -69,7 +70,7 @@ pub(crate) async fn setup(
 async fn start(browser: &Browser, path: &str) -> String {
     let response = browser.get(path).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
-    response.headers()["location"].to_str().unwrap().to_owned()
+    location(&response).to_owned()
 }
 
 /// Starts linking the provider from the account page (a POST with its
@@ -79,7 +80,7 @@ async fn begin_link(browser: &Browser) -> String {
         .submit("/account", "/account/identities/link/corp", &[])
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    response.headers()["location"].to_str().unwrap().to_owned()
+    location(&response).to_owned()
 }
 
 /// The provider's answer for `login`, not yet delivered to Rampart.
@@ -114,7 +115,7 @@ async fn a_person_signs_in_through_the_provider(backend: Backend) {
         return;
     };
     let browser = app.browser();
-    let login_page = decoded(browser.get("/login").await.text().await.unwrap());
+    let login_page = decoded(browser.page("/login").await);
     assert!(login_page.contains("Sign in with Corp SSO"), "{login_page}");
     assert!(login_page.contains("href=\"/login/oidc/corp\""));
 
@@ -139,7 +140,7 @@ async fn a_person_signs_in_through_the_provider(backend: Backend) {
     assert_eq!(response.headers()["location"], "/account/sessions");
     assert_ne!(browser.session_token(), before, "a new session token");
     assert_eq!(signed_in_as(&browser).await.as_deref(), Some("ada"));
-    let account = browser.get("/account").await.text().await.unwrap();
+    let account = browser.page("/account").await;
     assert!(account.contains("Corp SSO") && account.contains("ada@example.com"));
 
     // A just-in-time account without a password, its identity, and the
@@ -296,19 +297,13 @@ async fn forged_provider_answers_are_refused(backend: Backend) {
         5
     );
     assert_eq!(
-        app.scalar(
-            "SELECT COUNT(*) FROM audit_events WHERE kind = 'login.failed' AND details LIKE $1",
-            "%\"reason\":\"code_refused\"%"
-        )
-        .await,
+        app.events("login.failed", "%\"reason\":\"code_refused\"%")
+            .await,
         1
     );
     assert_eq!(
-        app.scalar(
-            "SELECT COUNT(*) FROM audit_events WHERE kind = 'login.failed' AND details LIKE $1",
-            "%\"reason\":\"access_denied\"%"
-        )
-        .await,
+        app.events("login.failed", "%\"reason\":\"access_denied\"%")
+            .await,
         1,
         "the provider's refusal is recorded as such"
     );
@@ -380,21 +375,12 @@ async fn identities_link_only_by_their_owner_or_a_trusted_verified_address(backe
     let back = answer_for(&browser, "victim-at-corp").await;
     assert_eq!(browser.get_url(&back).await.status(), StatusCode::SEE_OTHER);
     assert_eq!(signed_in_as(&browser).await.as_deref(), Some("victim"));
-    assert_eq!(
-        app.scalar(
-            "SELECT COUNT(*) FROM audit_events WHERE kind = 'identity.linked' AND details LIKE $1",
-            "%verified_email%"
-        )
-        .await,
-        1
-    );
+    assert_eq!(app.events("identity.linked", "%verified_email%").await, 1);
 
     // A signed-in user links their own provider account from the account
     // page; afterwards it signs them in.
-    let lena = app.browser();
-    lena.register("lena", "lena@example.com", GOOD_PASSWORD)
-        .await;
-    let account = decoded(lena.get("/account").await.text().await.unwrap());
+    let lena = app.signed_up("lena").await;
+    let account = decoded(lena.page("/account").await);
     assert!(
         account.contains("action=\"/account/identities/link/corp\""),
         "{account}"
@@ -416,7 +402,7 @@ async fn identities_link_only_by_their_owner_or_a_trusted_verified_address(backe
     let linked = lena.get_url(&back).await;
     assert_eq!(linked.status(), StatusCode::SEE_OTHER);
     assert_eq!(linked.headers()["location"], "/account?changed=factor");
-    let account = lena.get("/account").await.text().await.unwrap();
+    let account = lena.page("/account").await;
     assert!(account.contains("Corp SSO") && account.contains("lena-at-corp@example.com"));
     let later = app.browser();
     let back = answer_for(&later, "lena-at-corp").await;
@@ -424,10 +410,7 @@ async fn identities_link_only_by_their_owner_or_a_trusted_verified_address(backe
     assert_eq!(signed_in_as(&later).await.as_deref(), Some("lena"));
 
     // Someone else cannot link the identity lena has.
-    let other = app.browser();
-    other
-        .register("otto", "otto@example.com", GOOD_PASSWORD)
-        .await;
+    let other = app.signed_up("otto").await;
     let to_provider = begin_link(&other).await;
     let back = sign_in_at_provider(&other, &to_provider, "lena-at-corp").await;
     assert_eq!(other.get_url(&back).await.status(), StatusCode::CONFLICT);
@@ -456,14 +439,9 @@ async fn identities_link_only_by_their_owner_or_a_trusted_verified_address(backe
     // A factor change: with lena's other session (`later`) still on, the
     // page offers to end it.
     assert_eq!(unlinked.headers()["location"], "/account?changed=factor");
-    let offer = lena
-        .get("/account?changed=factor")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let offer = lena.page("/account?changed=factor").await;
     assert!(offer.contains("id=\"sign-out-others\""), "{offer}");
-    let account = decoded(lena.get("/account").await.text().await.unwrap());
+    let account = decoded(lena.page("/account").await);
     assert!(!account.contains("lena-at-corp@example.com"));
     assert!(account.contains("action=\"/account/identities/link/corp\""));
 }
@@ -555,9 +533,9 @@ async fn a_linked_identity_confirms_a_stale_session(backend: Backend) {
     app.clock.advance(time::Duration::minutes(11));
     let stale = ada.get("/account/delete").await;
     assert_eq!(stale.status(), StatusCode::SEE_OTHER);
-    let reauth = stale.headers()["location"].to_str().unwrap().to_owned();
+    let reauth = location(&stale).to_owned();
     assert!(reauth.starts_with("/reauth?next="), "{reauth}");
-    let page = decoded(ada.get(&reauth).await.text().await.unwrap());
+    let page = decoded(ada.page(&reauth).await);
     assert!(page.contains("Confirm with Corp SSO"), "{page}");
     let to_provider = start(&ada, "/reauth/oidc/corp?next=/account/delete").await;
     // The provider is asked for a fresh sign-in, and although Ada still has
@@ -622,16 +600,8 @@ async fn a_linked_identity_confirms_a_stale_session(backend: Backend) {
     );
 
     // A password account without a link is offered no provider.
-    let lena = app.browser();
-    lena.register("lena", "lena@example.com", GOOD_PASSWORD)
-        .await;
-    let page = decoded(
-        lena.get("/reauth?next=/account")
-            .await
-            .text()
-            .await
-            .unwrap(),
-    );
+    let lena = app.signed_up("lena").await;
+    let page = decoded(lena.page("/reauth?next=/account").await);
     assert!(!page.contains("Confirm with Corp SSO"));
 }
 

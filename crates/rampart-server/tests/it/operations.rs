@@ -24,9 +24,7 @@ async fn hash_pool_overflow_answers_503_with_retry_after(backend: Backend) {
         })
     })
     .await;
-    app.browser()
-        .register("alice", "alice@example.com", GOOD_PASSWORD)
-        .await;
+    app.browser().sign_up("alice").await;
     let mut attempts = Vec::new();
     for _ in 0..16 {
         let browser = app.browser();
@@ -80,13 +78,13 @@ async fn templates_can_be_overridden(backend: Backend) {
     .unwrap();
     let path = dir.path().to_path_buf();
     let app = TestApp::spawn_with(&backend, |raw| raw.templates_dir = Some(path)).await;
-    let html = app.browser().get("/login").await.text().await.unwrap();
+    let html = app.browser().page("/login").await;
     assert!(html.contains("Welcome to ACME"), "{html}");
     assert!(
         html.contains("rampart.css"),
         "the built-in base.html still applies"
     );
-    let register = app.browser().get("/register").await.text().await.unwrap();
+    let register = app.browser().page("/register").await;
     assert!(register.contains("Create an account"));
 
     std::fs::write(dir.path().join("account.html"), "{% if %}").unwrap();

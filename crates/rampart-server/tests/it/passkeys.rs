@@ -224,7 +224,7 @@ impl Authenticator {
 /// `static/passkey.js` does.
 async fn post_json(b: &Browser, page: &str, path: &str, body: Value) -> reqwest::Response {
     // The script reads the token from its button's `data-csrf`.
-    let html = b.get(page).await.text().await.unwrap();
+    let html = b.page(page).await;
     let csrf = rampart_testkit::csrf_from(&html)
         .or_else(|| {
             let start = html.find("data-csrf=\"")? + "data-csrf=\"".len();
@@ -346,17 +346,12 @@ async fn redirect_of(resp: reqwest::Response) -> String {
 }
 
 async fn count_events(app: &TestApp, kind: &'static str) -> i64 {
-    app.scalar("SELECT COUNT(*) FROM audit_events WHERE kind = $1", kind)
-        .await
+    app.events(kind, "%").await
 }
 
 async fn failures_for(app: &TestApp, reason: &str) -> i64 {
     let pattern = format!("%\"reason\":\"{reason}\"%");
-    app.scalar(
-        "SELECT COUNT(*) FROM audit_events WHERE kind = 'login.failed' AND details LIKE $1",
-        &pattern,
-    )
-    .await
+    app.events("login.failed", &pattern).await
 }
 
 async fn a_passkey_added_over_http_signs_in_alone(backend: Backend) {
@@ -370,7 +365,7 @@ async fn a_passkey_added_over_http_signs_in_alone(backend: Backend) {
             .status(),
         StatusCode::SEE_OTHER
     );
-    let page = alice.get("/account/passkeys").await.text().await.unwrap();
+    let page = alice.page("/account/passkeys").await;
     assert!(page.contains("You have no passkey yet"), "{page}");
     assert!(
         page.contains("id=\"passkey-add\""),
@@ -387,7 +382,7 @@ async fn a_passkey_added_over_http_signs_in_alone(backend: Backend) {
     assert_eq!(added["name"], "Work laptop", "the name is trimmed");
     assert_eq!(added["last_used_at"], Value::Null);
     assert_eq!(count_events(&app, "passkey.added").await, 1);
-    let page = alice.get("/account/passkeys").await.text().await.unwrap();
+    let page = alice.page("/account/passkeys").await;
     assert!(page.contains("Work laptop"), "{page}");
 
     // A second ceremony excludes the credential the account holds.
@@ -416,7 +411,7 @@ async fn a_passkey_added_over_http_signs_in_alone(backend: Backend) {
 
     // A new browser: the login page offers the passkey, which alone signs in.
     let visitor = app.browser();
-    let login = visitor.get("/login").await.text().await.unwrap();
+    let login = visitor.page("/login").await;
     assert!(login.contains("Sign in with a passkey"), "{login}");
     assert!(
         login.contains("autocomplete=\"username webauthn\""),
@@ -427,7 +422,7 @@ async fn a_passkey_added_over_http_signs_in_alone(backend: Backend) {
     let resp = finish_sign_in(&visitor, &ceremony, &answer).await;
     assert_eq!(redirect_of(resp).await, "/account/sessions");
     assert_ne!(visitor.session_token(), pre_login, "a new session token");
-    let account = visitor.get("/account").await.text().await.unwrap();
+    let account = visitor.page("/account").await;
     assert!(account.contains("Hello, alice"), "{account}");
     assert_eq!(
         app.scalar(
@@ -439,11 +434,8 @@ async fn a_passkey_added_over_http_signs_in_alone(backend: Backend) {
         "the session records a passkey with user verification"
     );
     assert_eq!(
-        app.scalar(
-            "SELECT COUNT(*) FROM audit_events WHERE kind = 'login.succeeded' AND details LIKE $1",
-            "%\"method\":\"passkey\"%"
-        )
-        .await,
+        app.events("login.succeeded", "%\"method\":\"passkey\"%")
+            .await,
         1
     );
     assert_eq!(
@@ -632,19 +624,11 @@ async fn passkey_answers_an_attacker_would_try_are_refused(backend: Backend) {
     assert_eq!(failures_for(&app, "account_locked").await, 1);
 
     // A removed passkey is unknown.
-    let (_, list) = app
-        .api()
-        .call(Method::GET, "/me/passkeys", Some(&token), None)
-        .await;
+    let (_, list) = app.api().get("/me/passkeys", &token).await;
     let id = list[0]["id"].as_str().unwrap().to_owned();
     let (status, _) = app
         .api()
-        .call(
-            Method::DELETE,
-            &format!("/me/passkeys/{id}"),
-            Some(&token),
-            None,
-        )
+        .delete(&format!("/me/passkeys/{id}"), &token)
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (ceremony, answer) = answer_sign_in(&eve, &mut alice_key, &origin, &alice_held).await;
@@ -672,9 +656,7 @@ async fn passkeys_are_listed_and_removed_by_their_owner_only(backend: Backend) {
     let (_, _, phone_held) = add(&alice, &mut key, &origin, "Phone").await;
     app.clock.advance(time::Duration::seconds(1));
     add(&alice, &mut authenticator(), &origin, "Security key").await;
-    let (status, list) = api
-        .call(Method::GET, "/me/passkeys", Some(&token), None)
-        .await;
+    let (status, list) = api.get("/me/passkeys", &token).await;
     assert_eq!(status, StatusCode::OK);
     let names: Vec<&str> = list
         .as_array()
@@ -689,50 +671,25 @@ async fn passkeys_are_listed_and_removed_by_their_owner_only(backend: Backend) {
     // Another account cannot see or remove them.
     api.signup("bob").await;
     let bob = api.login("bob").await;
-    let (_, bobs) = api
-        .call(Method::GET, "/me/passkeys", Some(&bob), None)
-        .await;
+    let (_, bobs) = api.get("/me/passkeys", &bob).await;
     assert_eq!(bobs, json!([]));
-    let (status, body) = api
-        .call(
-            Method::DELETE,
-            &format!("/me/passkeys/{phone}"),
-            Some(&bob),
-            None,
-        )
-        .await;
+    let (status, body) = api.delete(&format!("/me/passkeys/{phone}"), &bob).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
 
     // A personal access token may list but not remove.
     let pat = api.token(&token, &["read:me", "write:me"]).await;
-    let (status, _) = api
-        .call(Method::GET, "/me/passkeys", Some(&pat), None)
-        .await;
+    let (status, _) = api.get("/me/passkeys", &pat).await;
     assert_eq!(status, StatusCode::OK);
-    let (status, body) = api
-        .call(
-            Method::DELETE,
-            &format!("/me/passkeys/{phone}"),
-            Some(&pat),
-            None,
-        )
-        .await;
+    let (status, body) = api.delete(&format!("/me/passkeys/{phone}"), &pat).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(error_code(&body), "session_required");
 
     // A stale session must sign in again, in the API and on the page.
     app.clock.advance(time::Duration::minutes(11));
-    let (status, body) = api
-        .call(
-            Method::DELETE,
-            &format!("/me/passkeys/{phone}"),
-            Some(&token),
-            None,
-        )
-        .await;
+    let (status, body) = api.delete(&format!("/me/passkeys/{phone}"), &token).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(error_code(&body), "reauthentication_required");
-    let page = alice.get("/account/passkeys").await.text().await.unwrap();
+    let page = alice.page("/account/passkeys").await;
     assert!(page.contains("Confirm it's you"), "{page}");
     assert!(!page.contains("id=\"passkey-add\""), "{page}");
     let resp = alice
@@ -775,22 +732,16 @@ async fn passkeys_are_listed_and_removed_by_their_owner_only(backend: Backend) {
     );
     // The owner's other sessions ended (one may have used that passkey);
     // the browser that removed it stays signed in.
-    let (status, _) = api
-        .call(Method::GET, "/me/passkeys", Some(&token), None)
-        .await;
+    let (status, _) = api.get("/me/passkeys", &token).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let page = alice.get("/account/passkeys").await.text().await.unwrap();
+    let page = alice.page("/account/passkeys").await;
     assert!(
         page.contains("Security key") && !page.contains("Phone"),
         "{page}"
     );
     assert_eq!(count_events(&app, "passkey.removed").await, 1);
     assert_eq!(
-        app.scalar(
-            "SELECT COUNT(*) FROM audit_events WHERE kind = 'passkey.removed' AND details LIKE $1",
-            "%\"name\":\"Phone\"%"
-        )
-        .await,
+        app.events("passkey.removed", "%\"name\":\"Phone\"%").await,
         1
     );
 }
@@ -889,7 +840,7 @@ async fn a_passkey_is_the_second_step_after_a_password_and_confirms_it_is_you(ba
     // The password alone no longer signs in: the passkey is a second factor.
     let resp = alice.login("alice", PASSWORD).await;
     assert_eq!(rampart_testkit::api::location(&resp), "/login/mfa");
-    let page = alice.get("/login/mfa").await.text().await.unwrap();
+    let page = alice.page("/login/mfa").await;
     assert!(page.contains("Use a passkey"), "{page}");
     assert!(
         !page.contains("name=\"code\""),
@@ -930,14 +881,7 @@ async fn a_passkey_is_the_second_step_after_a_password_and_confirms_it_is_you(ba
     );
     let resp = post_json(&alice, "/login/mfa", "/login/mfa/passkey", answer).await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(
-        app.scalar(
-            "SELECT COUNT(*) FROM audit_events WHERE kind = 'mfa.failed' AND details LIKE $1",
-            "%not_this_account%"
-        )
-        .await,
-        1
-    );
+    assert_eq!(app.events("mfa.failed", "%not_this_account%").await, 1);
 
     // Her own passkey completes the sign-in, once.
     let (answer, _) = prove(
@@ -951,7 +895,7 @@ async fn a_passkey_is_the_second_step_after_a_password_and_confirms_it_is_you(ba
     .await;
     let resp = post_json(&alice, "/login/mfa", "/login/mfa/passkey", answer.clone()).await;
     assert_eq!(redirect_of(resp).await, "/account");
-    let account = alice.get("/account").await.text().await.unwrap();
+    let account = alice.page("/account").await;
     assert!(account.contains("Hello, alice"), "{account}");
     assert_eq!(
         app.scalar(
@@ -962,14 +906,7 @@ async fn a_passkey_is_the_second_step_after_a_password_and_confirms_it_is_you(ba
         .await,
         1
     );
-    assert_eq!(
-        app.scalar(
-            "SELECT COUNT(*) FROM audit_events WHERE kind = 'login.succeeded' AND details LIKE $1",
-            "%password+passkey%"
-        )
-        .await,
-        1
-    );
+    assert_eq!(app.events("login.succeeded", "%password+passkey%").await, 1);
     let replay = post_json(&alice, "/account", "/login/mfa/passkey", answer).await;
     assert_eq!(
         replay.status(),
@@ -979,16 +916,10 @@ async fn a_passkey_is_the_second_step_after_a_password_and_confirms_it_is_you(ba
 
     // Later, a sensitive action: the password is not enough, the passkey is.
     app.clock.advance(time::Duration::minutes(11));
-    let page = alice
-        .get("/reauth?next=/account/passkeys")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = alice.page("/reauth?next=/account/passkeys").await;
     assert!(page.contains("Confirm with a passkey"), "{page}");
     let resp = alice
-        .submit(
-            "/reauth",
+        .send_form(
             "/reauth",
             &[("password", PASSWORD), ("next", "/account/passkeys")],
         )
@@ -1002,7 +933,7 @@ async fn a_passkey_is_the_second_step_after_a_password_and_confirms_it_is_you(ba
     let resp = reauth_with(&alice, &mut key, &origin, &held.credential_id).await;
     assert_eq!(redirect_of(resp).await, "/account/passkeys");
     assert_ne!(alice.session_token(), before, "the token is rotated");
-    let page = alice.get("/account/passkeys").await.text().await.unwrap();
+    let page = alice.page("/account/passkeys").await;
     assert!(page.contains("id=\"passkey-add\""), "fresh again: {page}");
 }
 
@@ -1012,19 +943,14 @@ async fn an_administrator_sees_and_removes_an_accounts_passkey(backend: Backend)
     let alice = app.browser();
     alice.register("alice", "alice@example.com", PASSWORD).await;
     let token = app.api_login("alice", PASSWORD).await;
-    let (_, me) = app.api().call(Method::GET, "/me", Some(&token), None).await;
+    let (_, me) = app.api().get("/me", &token).await;
     let alice_id = me["id"].as_str().unwrap().to_owned();
     let (status, added, _) = add(&alice, &mut authenticator(), &origin, "Lost phone").await;
     assert_eq!(status, StatusCode::CREATED);
     let ada = app.browser();
     ada.register("ada", "ada@example.com", PASSWORD).await;
     app.make_admin("ada").await;
-    let page = ada
-        .get(&format!("/admin/users/{alice_id}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = ada.page(&format!("/admin/users/{alice_id}")).await;
     assert!(page.contains("Lost phone"), "{page}");
     let resp = ada
         .submit(
@@ -1044,18 +970,11 @@ async fn an_administrator_sees_and_removes_an_accounts_passkey(backend: Backend)
         0
     );
     // Every session of the account ended.
-    let (status, _) = app
-        .api()
-        .call(Method::GET, "/me/passkeys", Some(&token), None)
-        .await;
+    let (status, _) = app.api().get("/me/passkeys", &token).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(alice.get("/account").await.status().is_redirection());
     assert_eq!(
-        app.scalar(
-            "SELECT COUNT(*) FROM audit_events WHERE kind = 'passkey.removed' AND details LIKE $1",
-            "%administrator ada%"
-        )
-        .await,
+        app.events("passkey.removed", "%administrator ada%").await,
         1
     );
 }
@@ -1110,7 +1029,7 @@ async fn a_passkey_only_account_keeps_its_last_way_in(backend: Backend) {
     let origin = origin(&app);
     let alice = app.browser();
     alice.register("alice", "alice@example.com", PASSWORD).await;
-    let page = alice.get("/account/passkeys").await.text().await.unwrap();
+    let page = alice.page("/account/passkeys").await;
     assert!(
         !page.contains("Remove your password"),
         "no passkey yet: {page}"
@@ -1140,21 +1059,17 @@ async fn a_passkey_only_account_keeps_its_last_way_in(backend: Backend) {
     let mut first_key = authenticator();
     let (_, first, first_held) = add(&alice, &mut first_key, &origin, "First").await;
     let first = first["id"].as_str().unwrap().to_owned();
-    let page = alice.get("/account/passkeys").await.text().await.unwrap();
+    let page = alice.page("/account/passkeys").await;
     assert!(page.contains("Remove your password"), "{page}");
     let resp = alice
         .submit("/account/passkeys", "/account/password/remove", &[])
         .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(
-        app.scalar(
-            "SELECT COUNT(*) FROM audit_events WHERE kind = 'password.changed' AND details LIKE $1",
-            "%\"removed\":true%"
-        )
-        .await,
+        app.events("password.changed", "%\"removed\":true%").await,
         1
     );
-    let page = alice.get("/account/passkeys").await.text().await.unwrap();
+    let page = alice.page("/account/passkeys").await;
     assert!(page.contains("with your passkeys only"), "{page}");
     // The old password no longer signs in.
     let other = app.browser();
@@ -1197,8 +1112,7 @@ async fn a_passkey_only_account_keeps_its_last_way_in(backend: Backend) {
 /// comes (the newest one).
 async fn reset_link(sink: &SmtpSink, b: &Browser, email: &str) -> String {
     let before = sink.messages().len();
-    b.submit("/password/forgot", "/password/forgot", &[("email", email)])
-        .await;
+    b.send_form("/password/forgot", &[("email", email)]).await;
     for _ in 0..300 {
         let fresh = sink.messages().split_off(before);
         if let Some(mail) = fresh.iter().find(|m| {
@@ -1253,7 +1167,7 @@ async fn a_new_account_signs_up_with_a_passkey_and_no_password(backend: Backend)
     let app = spawn_mailing(&backend, Some(&sink)).await;
     let origin = origin(&app);
     let carol = app.browser();
-    let page = carol.get("/register").await.text().await.unwrap();
+    let page = carol.page("/register").await;
     assert!(
         page.contains("Create the account with a passkey instead"),
         "{page}"
@@ -1277,7 +1191,7 @@ async fn a_new_account_signs_up_with_a_passkey_and_no_password(backend: Backend)
     )
     .await;
     assert_eq!(redirect_of(resp).await, "/account");
-    let account = carol.get("/account").await.text().await.unwrap();
+    let account = carol.page("/account").await;
     assert!(account.contains("Hello, carol"), "{account}");
     assert_eq!(
         app.scalar(
@@ -1289,11 +1203,8 @@ async fn a_new_account_signs_up_with_a_passkey_and_no_password(backend: Backend)
         "no password"
     );
     assert_eq!(
-        app.scalar(
-            "SELECT COUNT(*) FROM audit_events WHERE kind = 'user.registered' AND details LIKE $1",
-            "%\"with\":\"passkey\"%"
-        )
-        .await,
+        app.events("user.registered", "%\"with\":\"passkey\"%")
+            .await,
         1
     );
     assert_eq!(count_events(&app, "passkey.added").await, 1);
@@ -1305,7 +1216,7 @@ async fn a_new_account_signs_up_with_a_passkey_and_no_password(backend: Backend)
         .await,
         1
     );
-    let page = carol.get("/account/passkeys").await.text().await.unwrap();
+    let page = carol.page("/account/passkeys").await;
     assert!(
         page.contains("Phone") && page.contains("with your passkeys only"),
         "{page}"
@@ -1333,12 +1244,7 @@ async fn a_new_account_signs_up_with_a_passkey_and_no_password(backend: Backend)
     // sessions end, and the new passkey signs in.
     let lost = app.browser();
     let token = reset_link(&sink, &lost, "carol@example.com").await;
-    let page = lost
-        .get(&format!("/password/reset?token={token}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = lost.page(&format!("/password/reset?token={token}")).await;
     assert!(page.contains("Add a new passkey instead"), "{page}");
     // An attacker's shortcut: a ceremony started for an extra passkey
     // (verification and a resident key only preferred) cannot be finished
@@ -1423,12 +1329,7 @@ async fn a_new_account_signs_up_with_a_passkey_and_no_password(backend: Backend)
     app.api().signup("gina").await;
     let gina = app.browser();
     let token = reset_link(&sink, &gina, "gina@example.com").await;
-    let page = gina
-        .get(&format!("/password/reset?token={token}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = gina.page(&format!("/password/reset?token={token}")).await;
     assert!(!page.contains("Add a new passkey instead"), "{page}");
     let resp = post_json(
         &gina,
@@ -1582,14 +1483,11 @@ async fn a_security_key_without_a_pin_is_a_second_step_only(backend: Backend) {
         "kept, but it verifies nobody: no way in by itself"
     );
     assert_eq!(
-        app.scalar(
-            "SELECT COUNT(*) FROM audit_events WHERE kind = 'passkey.added' AND details LIKE $1",
-            "%\"user_verified\":false%"
-        )
-        .await,
+        app.events("passkey.added", "%\"user_verified\":false%")
+            .await,
         1
     );
-    let page = alice.get("/account/passkeys").await.text().await.unwrap();
+    let page = alice.page("/account/passkeys").await;
     assert!(page.contains("a second step only"), "{page}");
     // So the password stays.
     let resp = alice
@@ -1631,12 +1529,7 @@ async fn a_security_key_without_a_pin_is_a_second_step_only(backend: Backend) {
     // A sensitive action later: the key alone does not confirm, the key
     // with a wrong password neither; with the password it does.
     app.clock.advance(time::Duration::minutes(11));
-    let page = alice
-        .get("/reauth?next=/account/passkeys")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = alice.page("/reauth?next=/account/passkeys").await;
     assert!(page.contains("data-password=\"password\""), "{page}");
     let resp = reauth_typing(&alice, &mut key, &origin, &held.credential_id, None).await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
@@ -1681,14 +1574,7 @@ async fn a_security_key_without_a_pin_is_a_second_step_only(backend: Backend) {
     phone.verifies = false;
     let resp = second_step(&alice, &mut phone, &origin, &phone_held.credential_id).await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(
-        app.scalar(
-            "SELECT COUNT(*) FROM audit_events WHERE kind = 'mfa.failed' AND details LIKE $1",
-            "%user_not_verified%"
-        )
-        .await,
-        1
-    );
+    assert_eq!(app.events("mfa.failed", "%user_not_verified%").await, 1);
     phone.verifies = true;
     let resp = second_step(&alice, &mut phone, &origin, &phone_held.credential_id).await;
     assert_eq!(redirect_of(resp).await, "/account");

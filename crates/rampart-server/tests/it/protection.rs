@@ -32,10 +32,7 @@ async fn strong_protection_ends_a_moved_session(backend: Backend) {
         })
     })
     .await;
-    let browser = app.browser();
-    browser
-        .register("alice", "alice@example.com", GOOD_PASSWORD)
-        .await;
+    let browser = app.signed_up("alice").await;
     assert_eq!(browser.get("/account").await.status(), StatusCode::OK);
     let token = browser.session_token().unwrap();
     let resp = from_other_client(&app, "/account", &token).await;
@@ -53,10 +50,7 @@ async fn strong_protection_ends_a_moved_session(backend: Backend) {
 
 async fn basic_protection_asks_for_the_password_again(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    let browser = app.browser();
-    browser
-        .register("bob", "bob@example.com", GOOD_PASSWORD)
-        .await;
+    let browser = app.signed_up("bob").await;
     let token = browser.session_token().unwrap();
     assert_eq!(
         browser.get("/account/password").await.status(),
@@ -78,8 +72,7 @@ async fn basic_protection_asks_for_the_password_again(backend: Backend) {
         "the session as a whole is no longer fresh"
     );
     let resp = browser
-        .submit(
-            "/reauth",
+        .send_form(
             "/reauth",
             &[("password", GOOD_PASSWORD), ("next", "/account/password")],
         )
@@ -97,10 +90,7 @@ async fn basic_protection_asks_for_the_password_again(backend: Backend) {
         })
     })
     .await;
-    let browser = off.browser();
-    browser
-        .register("carol", "carol@example.com", GOOD_PASSWORD)
-        .await;
+    let browser = off.signed_up("carol").await;
     let token = browser.session_token().unwrap();
     assert_eq!(
         from_other_client(&off, "/account/password", &token)

@@ -7,6 +7,7 @@
 //! installs both and sets `RAMPART_REQUIRE_PROXIES=1`.
 
 use rampart_server::config::{RawAccess, RawRule, StringList};
+use rampart_testkit::api::location;
 use rampart_testkit::{Backend, Browser, GOOD_PASSWORD, TestApp};
 use reqwest::StatusCode;
 use std::net::SocketAddr;
@@ -140,10 +141,7 @@ fn rules(raw: &mut rampart_server::config::RawConfig, proxy_port: u16) {
 /// the upstream sees Remote-User; a role rule → 403; spoofed identity headers
 /// never reach the upstream.
 async fn exercise(app: &TestApp, proxy: &str, anonymous_status: StatusCode) {
-    let browser = app.browser();
-    browser
-        .register("alice", "alice@example.com", GOOD_PASSWORD)
-        .await;
+    let browser = app.signed_up("alice").await;
     let session = browser.session_token().unwrap();
     let through = Browser::new(proxy);
     through.set_session_token(&session);
@@ -162,7 +160,7 @@ async fn exercise(app: &TestApp, proxy: &str, anonymous_status: StatusCode) {
         anonymous_status,
         "anonymous visitors are sent to sign in"
     );
-    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    let location = location(&resp).to_owned();
     assert!(
         location.starts_with(&format!("{proxy}/login?rd=")),
         "{location}"

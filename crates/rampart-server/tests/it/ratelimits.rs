@@ -15,7 +15,7 @@ backend_tests!(
 
 async fn forgot(app: &TestApp, email: &str) -> reqwest::Response {
     app.browser()
-        .submit("/password/forgot", "/password/forgot", &[("email", email)])
+        .send_form("/password/forgot", &[("email", email)])
         .await
 }
 
@@ -28,9 +28,7 @@ async fn reset_mails_are_limited_per_address_and_client(backend: Backend) {
         })
     })
     .await;
-    app.browser()
-        .register("alice", "alice@example.com", GOOD_PASSWORD)
-        .await;
+    app.browser().sign_up("alice").await;
     // The verification mail at registration is not a request from the form.
     for _ in 0..3 {
         assert_eq!(
@@ -84,16 +82,10 @@ async fn registrations_are_limited_per_client(backend: Backend) {
     })
     .await;
     for name in ["one", "two"] {
-        let resp = app
-            .browser()
-            .register(name, &format!("{name}@example.com"), GOOD_PASSWORD)
-            .await;
+        let resp = app.browser().sign_up(name).await;
         assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     }
-    let third = app
-        .browser()
-        .register("three", "three@example.com", GOOD_PASSWORD)
-        .await;
+    let third = app.browser().sign_up("three").await;
     assert_eq!(third.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(third.headers().contains_key("retry-after"));
     let api = Client::new()

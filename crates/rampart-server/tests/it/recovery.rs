@@ -2,6 +2,7 @@
 //! JSON), e-mail verification, password change, and an SMTP outage that loses
 //! nothing.
 
+use rampart_testkit::api::location;
 use rampart_testkit::smtp::{SmtpSink, token_in};
 use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp, csrf_from};
 use reqwest::StatusCode;
@@ -26,23 +27,10 @@ const NEW_PASSWORD: &str = "a brand new passphrase 9";
 
 async fn password_reset_by_mail_works_once(backend: Backend) {
     let (app, sink) = TestApp::spawn_with_mail(&backend).await;
-    let signed_in = app.browser();
-    signed_in
-        .register("alice", "alice@example.com", GOOD_PASSWORD)
-        .await;
+    let signed_in = app.signed_up("alice").await;
     // What else could act as alice: a remember-me browser and a token.
     let remembered = app.browser();
-    remembered
-        .submit(
-            "/login",
-            "/login",
-            &[
-                ("username", "alice"),
-                ("password", GOOD_PASSWORD),
-                ("remember", "on"),
-            ],
-        )
-        .await;
+    remembered.login_remembered("alice").await;
     assert!(remembered.cookie("rampart_remember").is_some());
     let session = app.api_login("alice", GOOD_PASSWORD).await;
     let pat = app.api().token(&session, &["read:me", "proxy"]).await;
@@ -56,11 +44,7 @@ async fn password_reset_by_mail_works_once(backend: Backend) {
 
     let browser = app.browser();
     let resp = browser
-        .submit(
-            "/password/forgot",
-            "/password/forgot",
-            &[("email", "ALICE@example.com")],
-        )
+        .send_form("/password/forgot", &[("email", "ALICE@example.com")])
         .await;
     assert_eq!(resp.status(), StatusCode::OK);
     let mail = sink.wait_for_subject("Reset your password").await;
@@ -196,34 +180,20 @@ async fn password_reset_by_mail_works_once(backend: Backend) {
 
 async fn reset_answers_the_same_for_unknown_addresses(backend: Backend) {
     let (app, sink) = TestApp::spawn_with_mail(&backend).await;
-    app.browser()
-        .register("bob", "bob@example.com", GOOD_PASSWORD)
-        .await;
+    app.browser().sign_up("bob").await;
     sink.wait_for_subject("Confirm your e-mail address").await;
     let browser = app.browser();
     let known = browser
-        .submit(
-            "/password/forgot",
-            "/password/forgot",
-            &[("email", "bob@example.com")],
-        )
+        .send_form("/password/forgot", &[("email", "bob@example.com")])
         .await;
     let (known_status, known_body) = (known.status(), known.text().await.unwrap());
     let unknown = browser
-        .submit(
-            "/password/forgot",
-            "/password/forgot",
-            &[("email", "nobody@example.com")],
-        )
+        .send_form("/password/forgot", &[("email", "nobody@example.com")])
         .await;
     assert_eq!(unknown.status(), known_status);
     assert_eq!(unknown.text().await.unwrap(), known_body);
     let invalid = browser
-        .submit(
-            "/password/forgot",
-            "/password/forgot",
-            &[("email", "not an address")],
-        )
+        .send_form("/password/forgot", &[("email", "not an address")])
         .await;
     assert_eq!(invalid.status(), known_status);
     sink.wait_for_subject("Reset your password").await;
@@ -238,16 +208,9 @@ async fn reset_answers_the_same_for_unknown_addresses(backend: Backend) {
 
 async fn reset_links_expire_and_die_after_a_password_change(backend: Backend) {
     let (app, sink) = TestApp::spawn_with_mail(&backend).await;
-    let browser = app.browser();
-    browser
-        .register("carol", "carol@example.com", GOOD_PASSWORD)
-        .await;
+    app.signed_up("carol").await;
     app.browser()
-        .submit(
-            "/password/forgot",
-            "/password/forgot",
-            &[("email", "carol@example.com")],
-        )
+        .send_form("/password/forgot", &[("email", "carol@example.com")])
         .await;
     let token = token_in(
         &sink.wait_for_subject("Reset your password").await,
@@ -267,11 +230,7 @@ async fn reset_links_expire_and_die_after_a_password_change(backend: Backend) {
     let browser = app.browser();
     browser.login("carol", GOOD_PASSWORD).await;
     app.browser()
-        .submit(
-            "/password/forgot",
-            "/password/forgot",
-            &[("email", "carol@example.com")],
-        )
+        .send_form("/password/forgot", &[("email", "carol@example.com")])
         .await;
     let second = loop {
         let tokens: Vec<String> = sink
@@ -316,10 +275,7 @@ async fn mail_survives_an_smtp_outage(backend: Backend) {
         .unwrap();
     let url = format!("smtp://{port}");
     let app = TestApp::spawn_with(&backend, move |raw| raw.smtp_url = Some(url)).await;
-    let resp = app
-        .browser()
-        .register("dave", "dave@example.com", GOOD_PASSWORD)
-        .await;
+    let resp = app.browser().sign_up("dave").await;
     assert_eq!(
         resp.status(),
         StatusCode::SEE_OTHER,
@@ -327,11 +283,7 @@ async fn mail_survives_an_smtp_outage(backend: Backend) {
     );
     let resp = app
         .browser()
-        .submit(
-            "/password/forgot",
-            "/password/forgot",
-            &[("email", "dave@example.com")],
-        )
+        .send_form("/password/forgot", &[("email", "dave@example.com")])
         .await;
     assert_eq!(
         resp.status(),
@@ -365,10 +317,7 @@ async fn mail_survives_an_smtp_outage(backend: Backend) {
 
 async fn email_verification_needs_a_post(backend: Backend) {
     let (app, sink) = TestApp::spawn_with_mail(&backend).await;
-    let browser = app.browser();
-    browser
-        .register("erin", "erin@example.com", GOOD_PASSWORD)
-        .await;
+    let browser = app.signed_up("erin").await;
     let mail = sink.wait_for_subject("Confirm your e-mail address").await;
     let token = token_in(&mail, "/verify-email").unwrap();
     let page = browser.get(&format!("/verify-email?token={token}")).await;
@@ -376,13 +325,7 @@ async fn email_verification_needs_a_post(backend: Backend) {
     let html = page.text().await.unwrap();
     assert!(html.contains("Confirm my e-mail address"));
     assert!(
-        browser
-            .get("/account")
-            .await
-            .text()
-            .await
-            .unwrap()
-            .contains("not yet verified"),
+        browser.page("/account").await.contains("not yet verified"),
         "GET changed nothing"
     );
     let csrf = csrf_from(&html).unwrap();
@@ -391,15 +334,7 @@ async fn email_verification_needs_a_post(backend: Backend) {
         .await;
     assert_eq!(resp.status(), StatusCode::OK);
     assert!(resp.text().await.unwrap().contains("is confirmed"));
-    assert!(
-        !browser
-            .get("/account")
-            .await
-            .text()
-            .await
-            .unwrap()
-            .contains("not yet verified")
-    );
+    assert!(!browser.page("/account").await.contains("not yet verified"));
     let again = browser
         .post("/verify-email", &[("token", &token), ("csrf_token", &csrf)])
         .await;
@@ -412,10 +347,7 @@ async fn email_verification_needs_a_post(backend: Backend) {
 
 async fn change_password_rotates_this_session_and_ends_others(backend: Backend) {
     let (app, sink) = TestApp::spawn_with_mail(&backend).await;
-    let browser = app.browser();
-    browser
-        .register("frank", "frank@example.com", GOOD_PASSWORD)
-        .await;
+    let browser = app.signed_up("frank").await;
     let other = app.browser();
     other.login("frank", GOOD_PASSWORD).await;
     let before = browser.session_token().unwrap();
@@ -510,28 +442,15 @@ async fn json_password_reset(backend: Backend) {
 
 async fn changing_the_email_needs_the_new_address_to_confirm(backend: Backend) {
     let (app, sink) = TestApp::spawn_with_mail(&backend).await;
-    let browser = app.browser();
-    browser
-        .register("hana", "hana@example.com", GOOD_PASSWORD)
-        .await;
-    app.browser()
-        .register("ivo", "ivo@example.com", GOOD_PASSWORD)
-        .await;
+    let browser = app.signed_up("hana").await;
+    app.browser().sign_up("ivo").await;
     let taken = browser
-        .submit(
-            "/account/email",
-            "/account/email",
-            &[("email", "IVO@example.com")],
-        )
+        .send_form("/account/email", &[("email", "IVO@example.com")])
         .await;
     assert_eq!(taken.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(taken.text().await.unwrap().contains("Another account uses"));
     let resp = browser
-        .submit(
-            "/account/email",
-            "/account/email",
-            &[("email", "hana.new@example.com")],
-        )
+        .send_form("/account/email", &[("email", "hana.new@example.com")])
         .await;
     assert_eq!(resp.status(), StatusCode::OK);
     let confirm = sink
@@ -550,13 +469,7 @@ async fn changing_the_email_needs_the_new_address_to_confirm(backend: Backend) {
         .await;
     assert_eq!(page.status(), StatusCode::OK);
     assert!(
-        browser
-            .get("/account")
-            .await
-            .text()
-            .await
-            .unwrap()
-            .contains("hana@example.com"),
+        browser.page("/account").await.contains("hana@example.com"),
         "GET changed nothing"
     );
     let csrf = csrf_from(&page.text().await.unwrap()).unwrap();
@@ -567,7 +480,7 @@ async fn changing_the_email_needs_the_new_address_to_confirm(backend: Backend) {
         )
         .await;
     assert_eq!(done.status(), StatusCode::OK);
-    let account = browser.get("/account").await.text().await.unwrap();
+    let account = browser.page("/account").await;
     assert!(
         account.contains("hana.new@example.com") && !account.contains("not yet verified"),
         "{account}"
@@ -590,20 +503,14 @@ async fn changing_the_email_needs_the_new_address_to_confirm(backend: Backend) {
     app.clock.advance(time::Duration::minutes(11));
     let stale = browser.get("/account/email").await;
     assert!(
-        stale.headers()["location"]
-            .to_str()
-            .unwrap()
-            .starts_with("/reauth"),
+        location(&stale).starts_with("/reauth"),
         "a fresh sign-in is required"
     );
 }
 
 async fn verification_mail_can_be_resent_but_not_too_often(backend: Backend) {
     let (app, sink) = TestApp::spawn_with_mail(&backend).await;
-    let browser = app.browser();
-    browser
-        .register("jan", "jan@example.com", GOOD_PASSWORD)
-        .await;
+    let browser = app.signed_up("jan").await;
     sink.wait_for(1).await;
     let resp = browser
         .submit("/account", "/account/verify-email/resend", &[])
@@ -647,15 +554,9 @@ async fn mail_templates_can_be_overridden(backend: Backend) {
         raw.templates_dir = Some(templates);
     })
     .await;
+    app.browser().sign_up("kai").await;
     app.browser()
-        .register("kai", "kai@example.com", GOOD_PASSWORD)
-        .await;
-    app.browser()
-        .submit(
-            "/password/forgot",
-            "/password/forgot",
-            &[("email", "kai@example.com")],
-        )
+        .send_form("/password/forgot", &[("email", "kai@example.com")])
         .await;
     let mail = sink.wait_for_subject("Reset your password").await;
     assert!(mail.contains("ACME account desk"), "{mail}");

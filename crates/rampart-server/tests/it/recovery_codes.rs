@@ -182,7 +182,7 @@ async fn recovery_codes_are_stored_as_salted_password_hashes(backend: Backend) {
 
 /// The notice on the account page, if any.
 async fn low_notice(browser: &rampart_testkit::Browser) -> Option<String> {
-    let page = browser.get("/account").await.text().await.unwrap();
+    let page = browser.page("/account").await;
     let start = page.find("id=\"recovery-codes-low\"")?;
     let text = &page[start..];
     Some(text[text.find('>')? + 1..text.find("</p>")?].to_owned())
@@ -257,12 +257,7 @@ async fn enrolled(app: &TestApp, name: &str) -> (String, Vec<String>) {
     let (_, enrol) = api.call(M::POST, "/me/mfa/totp", Some(&token), None).await;
     let code = app.totp_code(enrol["secret"].as_str().unwrap(), 0);
     let (status, confirmed) = api
-        .call(
-            M::POST,
-            "/me/mfa/totp/confirm",
-            Some(&token),
-            Some(json!({ "code": code })),
-        )
+        .post("/me/mfa/totp/confirm", &token, json!({ "code": code }))
         .await;
     assert_eq!(status, StatusCode::OK, "{confirmed}");
     let codes = confirmed["recovery_codes"]

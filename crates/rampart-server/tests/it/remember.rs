@@ -1,8 +1,9 @@
 //! Remember-me: asked for or absent, rotating on every use, and a replayed
 //! old value signing nobody in and ending the whole series.
 
-use rampart_testkit::{Backend, Browser, GOOD_PASSWORD, TestApp, csrf_from};
-use reqwest::StatusCode;
+use rampart_testkit::api::location;
+use rampart_testkit::{Backend, Browser, GOOD_PASSWORD, TestApp};
+use reqwest::{Method, StatusCode};
 use time::Duration;
 
 backend_tests!(
@@ -15,22 +16,6 @@ backend_tests!(
     theft_ends_the_sessions_the_series_started,
     ending_sessions_ends_their_remember_me_series,
 );
-
-async fn login_remembered(browser: &Browser, username: &str) -> reqwest::Response {
-    let html = browser.get("/login").await.text().await.unwrap();
-    let token = csrf_from(&html).unwrap();
-    browser
-        .post(
-            "/login",
-            &[
-                ("username", username),
-                ("password", GOOD_PASSWORD),
-                ("remember", "on"),
-                ("csrf_token", &token),
-            ],
-        )
-        .await
-}
 
 fn set_cookie_named(resp: &reqwest::Response, name: &str) -> Option<String> {
     resp.headers()
@@ -58,9 +43,7 @@ async fn account_with(app: &TestApp, remember: &str) -> StatusCode {
 
 async fn remember_me_only_when_asked_and_rotates(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    app.browser()
-        .register("alice", "alice@example.com", GOOD_PASSWORD)
-        .await;
+    app.browser().sign_up("alice").await;
     let plain = app.browser();
     let resp = plain.login("alice", GOOD_PASSWORD).await;
     assert!(
@@ -69,7 +52,7 @@ async fn remember_me_only_when_asked_and_rotates(backend: Backend) {
     );
 
     let browser = app.browser();
-    let resp = login_remembered(&browser, "alice").await;
+    let resp = browser.login_remembered("alice").await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let cookie = set_cookie_named(&resp, "rampart_remember").expect("remember-me cookie");
     for attribute in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=1209600"] {
@@ -110,11 +93,9 @@ async fn remember_me_only_when_asked_and_rotates(backend: Backend) {
 
 async fn a_replayed_cookie_ends_the_series_and_mails_the_owner(backend: Backend) {
     let (app, sink) = TestApp::spawn_with_mail(&backend).await;
-    app.browser()
-        .register("bob", "bob@example.com", GOOD_PASSWORD)
-        .await;
+    app.browser().sign_up("bob").await;
     let victim = app.browser();
-    login_remembered(&victim, "bob").await;
+    victim.login_remembered("bob").await;
     let stolen = victim.cookie("rampart_remember").unwrap();
 
     // The victim's browser uses it after its session ended: it rotates.
@@ -165,11 +146,9 @@ async fn a_replayed_cookie_ends_the_series_and_mails_the_owner(backend: Backend)
 
 async fn logout_and_password_change_revoke_remember_me(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    app.browser()
-        .register("carol", "carol@example.com", GOOD_PASSWORD)
-        .await;
+    app.browser().sign_up("carol").await;
     let browser = app.browser();
-    login_remembered(&browser, "carol").await;
+    browser.login_remembered("carol").await;
     let cookie = browser.cookie("rampart_remember").unwrap();
     let resp = browser.logout().await;
     assert!(set_cookie_named(&resp, "rampart_remember").is_some_and(|c| c.contains("Max-Age=0")));
@@ -180,7 +159,7 @@ async fn logout_and_password_change_revoke_remember_me(backend: Backend) {
     );
 
     let other = app.browser();
-    login_remembered(&other, "carol").await;
+    other.login_remembered("carol").await;
     let remembered = other.cookie("rampart_remember").unwrap();
     let changer = app.browser();
     changer.login("carol", GOOD_PASSWORD).await;
@@ -197,11 +176,9 @@ async fn logout_and_password_change_revoke_remember_me(backend: Backend) {
 
 async fn a_series_ends_on_time_however_often_it_is_used(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    app.browser()
-        .register("cleo", "cleo@example.com", GOOD_PASSWORD)
-        .await;
+    app.browser().sign_up("cleo").await;
     let browser = app.browser();
-    login_remembered(&browser, "cleo").await;
+    browser.login_remembered("cleo").await;
     let mut cookie = browser.cookie("rampart_remember").unwrap();
     // Used every day (each time after the session ended): each rotation
     // keeps the series' end, 14 days after the first sign-in.
@@ -234,11 +211,9 @@ async fn a_series_ends_on_time_however_often_it_is_used(backend: Backend) {
 
 async fn a_restored_session_is_not_fresh(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    app.browser()
-        .register("dora", "dora@example.com", GOOD_PASSWORD)
-        .await;
+    app.browser().sign_up("dora").await;
     let browser = app.browser();
-    login_remembered(&browser, "dora").await;
+    browser.login_remembered("dora").await;
     let cookie = browser.cookie("rampart_remember").unwrap();
     app.clock.advance(Duration::hours(2));
     let restored = fresh_browser_with(&app, &cookie);
@@ -246,28 +221,18 @@ async fn a_restored_session_is_not_fresh(backend: Backend) {
     let resp = restored.get("/account/password").await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert!(
-        resp.headers()["location"]
-            .to_str()
-            .unwrap()
-            .starts_with("/reauth"),
+        location(&resp).starts_with("/reauth"),
         "a sensitive page asks for the password first"
     );
-    let events = app
-        .scalar(
-            "SELECT COUNT(*) FROM audit_events WHERE kind = 'login.succeeded' AND details LIKE $1",
-            "%remember_me%",
-        )
-        .await;
+    let events = app.events("login.succeeded", "%remember_me%").await;
     assert_eq!(events, 1, "the restored sign-in is audited");
 }
 
 async fn turning_on_a_second_factor_ends_every_series(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    app.browser()
-        .register("erik", "erik@example.com", GOOD_PASSWORD)
-        .await;
+    app.browser().sign_up("erik").await;
     let other = app.browser();
-    login_remembered(&other, "erik").await;
+    other.login_remembered("erik").await;
     let cookie = other.cookie("rampart_remember").unwrap();
     // Turn on TOTP through the API (a fresh API session).
     let token = app.api_login("erik", GOOD_PASSWORD).await;
@@ -283,13 +248,15 @@ async fn turning_on_a_second_factor_ends_every_series(backend: Backend) {
         .unwrap();
     let secret = begun["secret"].as_str().unwrap();
     let code = app.totp_code(secret, 0);
-    let resp = client
-        .post(app.url("/api/v1/me/mfa/totp/confirm"))
-        .bearer_auth(&token)
-        .json(&serde_json::json!({"code": code}))
-        .send()
-        .await
-        .unwrap();
+    let resp = app
+        .api()
+        .send(
+            Method::POST,
+            "/me/mfa/totp/confirm",
+            &token,
+            Some(serde_json::json!({"code": code})),
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::OK);
     app.clock.advance(Duration::hours(2));
     assert_eq!(
@@ -309,11 +276,9 @@ async fn turning_on_a_second_factor_ends_every_series(backend: Backend) {
 
 async fn theft_ends_the_sessions_the_series_started(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    app.browser()
-        .register("finn", "finn@example.com", GOOD_PASSWORD)
-        .await;
+    app.browser().sign_up("finn").await;
     let owner = app.browser();
-    login_remembered(&owner, "finn").await;
+    owner.login_remembered("finn").await;
     let stolen = owner.cookie("rampart_remember").unwrap();
     let elsewhere = app.browser();
     elsewhere.login("finn", GOOD_PASSWORD).await;
@@ -345,40 +310,24 @@ async fn theft_ends_the_sessions_the_series_started(backend: Backend) {
 /// account's sessions, and a lock (which an unlock does not undo).
 async fn ending_sessions_ends_their_remember_me_series(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    app.browser()
-        .register("alice", "alice@example.com", GOOD_PASSWORD)
-        .await;
+    app.browser().sign_up("alice").await;
     let remembered = || async {
         let browser = app.browser();
-        login_remembered(&browser, "alice").await;
+        browser.login_remembered("alice").await;
         browser.cookie("rampart_remember").unwrap()
     };
     // The owner signs out the other sessions.
     let laptop = remembered().await;
     let here = app.browser();
     here.login("alice", GOOD_PASSWORD).await;
-    let resp = here
-        .submit(
-            "/account/sessions",
-            "/account/sessions/revoke",
-            &[("session_id", "others")],
-        )
-        .await;
+    let resp = here.revoke_session("others").await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(account_with(&app, &laptop).await, StatusCode::SEE_OTHER);
     assert_eq!(here.get("/account").await.status(), StatusCode::OK);
     // Ending one session by its id ends the series it came with.
     let tablet = remembered().await;
     let api = app.api_login("alice", GOOD_PASSWORD).await;
-    let sessions: serde_json::Value = reqwest::Client::new()
-        .get(app.url("/api/v1/me/sessions"))
-        .bearer_auth(&api)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, sessions) = app.api().get("/me/sessions", &api).await;
     for session in sessions.as_array().unwrap() {
         if session["current"] == false {
             let id = session["id"].as_str().unwrap();

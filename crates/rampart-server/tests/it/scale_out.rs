@@ -42,7 +42,7 @@ async fn two_instances(test: &str) -> Option<(TestApp, TestApp)> {
 async fn within_a_second(api: &Api, token: &str, want: StatusCode, what: &str) -> Duration {
     let start = Instant::now();
     loop {
-        let (status, body) = api.call(M::GET, "/me", Some(token), None).await;
+        let (status, body) = api.get("/me", token).await;
         if status == want {
             return start.elapsed();
         }
@@ -57,7 +57,7 @@ async fn within_a_second(api: &Api, token: &str, want: StatusCode, what: &str) -
 /// Signs in on `a` and checks the token on `b`, so `b` has it cached.
 async fn signed_in_and_cached(a: &Api, b: &Api, name: &str) -> String {
     let token = a.login(name).await;
-    let (status, body) = b.call(M::GET, "/me", Some(&token), None).await;
+    let (status, body) = b.get("/me", &token).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     token
 }
@@ -79,9 +79,7 @@ async fn two_instances_see_each_others_changes_within_a_second() {
 
     // A session revoked on A.
     let token = signed_in_and_cached(&a, &b, "ann").await;
-    let (status, _) = a
-        .call(M::DELETE, "/sessions/current", Some(&token), None)
-        .await;
+    let (status, _) = a.delete("/sessions/current", &token).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     took.push(within_a_second(&b, &token, StatusCode::UNAUTHORIZED, "revoked on A").await);
 
@@ -100,7 +98,7 @@ async fn two_instances_see_each_others_changes_within_a_second() {
     a_app.set_roles("ann", roles, &host()).await.unwrap();
     let start = Instant::now();
     loop {
-        let (_, me) = b.call(M::GET, "/me", Some(&token), None).await;
+        let (_, me) = b.get("/me", &token).await;
         if me["roles"]
             .as_array()
             .is_some_and(|r| r.contains(&json!("ops")))
@@ -116,7 +114,7 @@ async fn two_instances_see_each_others_changes_within_a_second() {
     a_app.set_roles("ann", roles, &host()).await.unwrap();
     let start = Instant::now();
     loop {
-        let (_, me) = b.call(M::GET, "/me", Some(&token), None).await;
+        let (_, me) = b.get("/me", &token).await;
         if me["roles"]
             .as_array()
             .is_some_and(|r| !r.contains(&json!("ops")))
@@ -130,45 +128,33 @@ async fn two_instances_see_each_others_changes_within_a_second() {
 
     // A personal access token revoked on A.
     let (status, created) = a
-        .call(
-            M::POST,
+        .post(
             "/me/tokens",
-            Some(&token),
-            Some(json!({"name": "ci", "scopes": ["read:me"], "expires_in_days": 1})),
+            &token,
+            json!({"name": "ci", "scopes": ["read:me"], "expires_in_days": 1}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let pat = created["token"].as_str().unwrap().to_owned();
-    assert_eq!(
-        b.call(M::GET, "/me", Some(&pat), None).await.0,
-        StatusCode::OK
-    );
+    assert_eq!(b.get("/me", &pat).await.0, StatusCode::OK);
     let id = created["id"].as_str().unwrap();
-    let (status, _) = a
-        .call(M::DELETE, &format!("/me/tokens/{id}"), Some(&token), None)
-        .await;
+    let (status, _) = a.delete(&format!("/me/tokens/{id}"), &token).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     took.push(within_a_second(&b, &pat, StatusCode::UNAUTHORIZED, "token revoked on A").await);
 
     // A lock of an account with no session left (so only the account's row
     // changes): its personal access token stops on B.
     let (status, created) = a
-        .call(
-            M::POST,
+        .post(
             "/me/tokens",
-            Some(&token),
-            Some(json!({"name": "ci2", "scopes": ["read:me"], "expires_in_days": 1})),
+            &token,
+            json!({"name": "ci2", "scopes": ["read:me"], "expires_in_days": 1}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let pat = created["token"].as_str().unwrap().to_owned();
-    assert_eq!(
-        b.call(M::GET, "/me", Some(&pat), None).await.0,
-        StatusCode::OK
-    );
-    let (status, _) = a
-        .call(M::DELETE, "/sessions/current", Some(&token), None)
-        .await;
+    assert_eq!(b.get("/me", &pat).await.0, StatusCode::OK);
+    let (status, _) = a.delete("/sessions/current", &token).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let sessions = a_app
         .scalar("SELECT COUNT(*) FROM sessions WHERE $1 <> ''", "-")
@@ -213,9 +199,7 @@ async fn a_killed_listener_serves_nothing_stale_and_comes_back() {
         )
         .await;
     assert_eq!(killed, 2);
-    let (status, _) = a
-        .call(M::DELETE, "/sessions/current", Some(&token), None)
-        .await;
+    let (status, _) = a.delete("/sessions/current", &token).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     within_a_second(
         &b,
@@ -244,13 +228,8 @@ async fn a_killed_listener_serves_nothing_stale_and_comes_back() {
     assert!(losses.is_some_and(|n| n >= 1.0), "{metrics}");
     let token = signed_in_and_cached(&a, &b, "bea").await;
     // Served from B's cache again (the same answer twice)...
-    assert_eq!(
-        b.call(M::GET, "/me", Some(&token), None).await.0,
-        StatusCode::OK
-    );
-    let (status, _) = a
-        .call(M::DELETE, "/sessions/current", Some(&token), None)
-        .await;
+    assert_eq!(b.get("/me", &token).await.0, StatusCode::OK);
+    let (status, _) = a.delete("/sessions/current", &token).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     within_a_second(
         &b,
@@ -268,10 +247,7 @@ async fn the_cli_reaches_the_running_server_within_a_second(backend: Backend) {
     let api = Api::new(&app);
     api.signup("cid").await;
     let token = api.login("cid").await;
-    assert_eq!(
-        api.call(M::GET, "/me", Some(&token), None).await.0,
-        StatusCode::OK
-    );
+    assert_eq!(api.get("/me", &token).await.0, StatusCode::OK);
     let out = rampart(app.data_dir.path())
         .env("RAMPART_DATABASE_URL", &app.database_url)
         .env("RAMPART_DATA_DIR", app.data_dir.path())
@@ -292,7 +268,7 @@ async fn page_within_a_second(
 ) -> Duration {
     let start = Instant::now();
     loop {
-        let page = browser.get("/account").await.text().await.unwrap();
+        let page = browser.page("/account").await;
         if check(&page) {
             return start.elapsed();
         }
@@ -313,13 +289,10 @@ async fn the_account_page_follows_changes_made_outside_the_server(backend: Backe
     let pia = app.browser();
     crate::mfa::enrol_in_browser(&app, &pia, "pia").await;
     let subject = "uid=pia,ou=people";
-    let page = pia.get("/account").await.text().await.unwrap();
+    let page = pia.page("/account").await;
     assert!(!page.contains(subject) && !page.contains("recovery-codes-low"));
     // Served from the cache now: the same page twice.
-    assert_eq!(
-        pia.get("/account").await.text().await.unwrap().len(),
-        page.len()
-    );
+    assert_eq!(pia.page("/account").await.len(), page.len());
 
     app.execute(
         "INSERT INTO external_identities (source, subject, user_id, email, linked_at, last_used_at) \
@@ -517,10 +490,7 @@ async fn a_backup_is_an_online_copy_on_sqlite_and_names_pg_dump_on_postgres(back
     let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "{mode:o}");
     // The server kept serving, and the copy is a database with the account.
-    assert_eq!(
-        api.call(M::GET, "/me", Some(&token), None).await.0,
-        StatusCode::OK
-    );
+    assert_eq!(api.get("/me", &token).await.0, StatusCode::OK);
     let copy = rampart_store::Store::connect(&format!("sqlite://{}", target.display()))
         .await
         .unwrap();

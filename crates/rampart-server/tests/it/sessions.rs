@@ -1,9 +1,10 @@
 //! Session lifetimes (driven by the manual clock), storage of token digests
 //! only, and the write-behind of `last_seen`.
 
+use rampart_testkit::api::location;
 use rampart_testkit::{Backend, Browser, GOOD_PASSWORD, TestApp, csrf_from};
-use reqwest::StatusCode;
-use serde_json::{Value, json};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::time::Duration as StdDuration;
 use time::Duration;
@@ -22,10 +23,7 @@ backend_tests!(
 
 async fn idle_sessions_expire_and_activity_extends_them(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    let browser = app.browser();
-    browser
-        .register("alice", "alice@example.com", GOOD_PASSWORD)
-        .await;
+    let browser = app.signed_up("alice").await;
     for _ in 0..3 {
         app.clock.advance(Duration::minutes(59));
         assert_eq!(
@@ -47,10 +45,7 @@ async fn idle_sessions_expire_and_activity_extends_them(backend: Backend) {
 
 async fn sessions_end_at_the_absolute_timeout_however_active(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    let browser = app.browser();
-    browser
-        .register("bob", "bob@example.com", GOOD_PASSWORD)
-        .await;
+    let browser = app.signed_up("bob").await;
     // 47 × 30 min = 23.5 h of steady activity: still signed in.
     for _ in 0..47 {
         app.clock.advance(Duration::minutes(30));
@@ -73,9 +68,7 @@ async fn timeouts_are_configurable(backend: Backend) {
         })
     })
     .await;
-    let idle = app.browser();
-    idle.register("carol", "carol@example.com", GOOD_PASSWORD)
-        .await;
+    let idle = app.signed_up("carol").await;
     app.clock.advance(Duration::minutes(4));
     assert_eq!(idle.get("/account").await.status(), StatusCode::OK);
     app.clock.advance(Duration::minutes(6));
@@ -93,10 +86,7 @@ async fn timeouts_are_configurable(backend: Backend) {
 
 async fn only_the_token_digest_is_stored(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    let browser = app.browser();
-    browser
-        .register("dave", "dave@example.com", GOOD_PASSWORD)
-        .await;
+    let browser = app.signed_up("dave").await;
     let token = browser.session_token().unwrap();
     assert_eq!(
         app.scalar(
@@ -126,10 +116,7 @@ async fn only_the_token_digest_is_stored(backend: Backend) {
 
 async fn last_seen_is_written_behind(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    let browser = app.browser();
-    browser
-        .register("erin", "erin@example.com", GOOD_PASSWORD)
-        .await;
+    let browser = app.signed_up("erin").await;
     let created = app
         .scalar("SELECT MIN(last_seen_at) FROM sessions WHERE id <> $1", "")
         .await;
@@ -178,24 +165,11 @@ async fn api_status(
 
 async fn ending_sessions_needs_a_fresh_sign_in(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    let alice = app.browser();
-    alice
-        .register("alice", "alice@example.com", GOOD_PASSWORD)
-        .await;
+    let alice = app.signed_up("alice").await;
     let phone = app.browser();
     phone.login("alice", GOOD_PASSWORD).await;
     let api = app.api_login("alice", GOOD_PASSWORD).await;
-    let pat: Value = reqwest::Client::new()
-        .post(app.url("/api/v1/me/tokens"))
-        .bearer_auth(&api)
-        .json(&json!({"name": "cli", "scopes": ["read:me", "write:me"], "expires_in_days": 7}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let pat = pat["token"].as_str().unwrap().to_owned();
+    let pat = app.api().token(&api, &["read:me", "write:me"]).await;
     // A personal access token never re-enters a password: it cannot.
     assert_eq!(
         api_status(&app, reqwest::Method::DELETE, "/api/v1/me/sessions", &pat).await,
@@ -205,40 +179,21 @@ async fn ending_sessions_needs_a_fresh_sign_in(backend: Backend) {
     // Past session.fresh_for (10 minutes), the page sends to /reauth and
     // nothing ends; so does the API.
     app.clock.advance(Duration::minutes(11));
-    let resp = alice
-        .submit(
-            "/account/sessions",
-            "/account/sessions/revoke",
-            &[("session_id", "others")],
-        )
-        .await;
+    let resp = alice.revoke_session("others").await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    assert!(
-        resp.headers()["location"]
-            .to_str()
-            .unwrap()
-            .starts_with("/reauth?next="),
-        "{resp:?}"
-    );
+    assert!(location(&resp).starts_with("/reauth?next="), "{resp:?}");
     assert_eq!(phone.get("/account").await.status(), StatusCode::OK);
-    let resp = reqwest::Client::new()
-        .delete(app.url("/api/v1/me/sessions"))
-        .bearer_auth(&api)
-        .send()
-        .await
-        .unwrap();
+    let resp = app
+        .api()
+        .send(Method::DELETE, "/me/sessions", &api, None)
+        .await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["error"]["code"], "reauthentication_required");
     assert_eq!(phone.get("/account").await.status(), StatusCode::OK);
 
     // Proved again, the page ends the others.
-    let page = alice
-        .get("/reauth?next=/account/sessions")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = alice.page("/reauth?next=/account/sessions").await;
     alice
         .post(
             "/reauth",
@@ -249,13 +204,7 @@ async fn ending_sessions_needs_a_fresh_sign_in(backend: Backend) {
             ],
         )
         .await;
-    let resp = alice
-        .submit(
-            "/account/sessions",
-            "/account/sessions/revoke",
-            &[("session_id", "others")],
-        )
-        .await;
+    let resp = alice.revoke_session("others").await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(resp.headers()["location"], "/account/sessions");
     assert_eq!(phone.get("/account").await.status(), StatusCode::SEE_OTHER);
@@ -291,23 +240,9 @@ async fn an_operator_signs_everyone_out_everywhere(backend: Backend) {
     let remembered = |name: &'static str| {
         let app = &app;
         async move {
-            let browser = app.browser();
-            browser
-                .register(name, &format!("{name}@example.com"), GOOD_PASSWORD)
-                .await;
+            let browser = app.signed_up(name).await;
             browser.logout().await;
-            let page = browser.get("/login").await.text().await.unwrap();
-            browser
-                .post(
-                    "/login",
-                    &[
-                        ("username", name),
-                        ("password", GOOD_PASSWORD),
-                        ("remember", "on"),
-                        ("csrf_token", &csrf_from(&page).unwrap()),
-                    ],
-                )
-                .await;
+            browser.login_remembered(name).await;
             browser
         }
     };
@@ -356,14 +291,7 @@ async fn an_operator_signs_everyone_out_everywhere(backend: Backend) {
     let everyone = |bearer: String| {
         let api = &api;
         async move {
-            let (status, body) = api
-                .call(
-                    reqwest::Method::DELETE,
-                    "/admin/sessions",
-                    Some(&bearer),
-                    None,
-                )
-                .await;
+            let (status, body) = api.delete("/admin/sessions", &bearer).await;
             assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
             rampart_testkit::api::error_code(&body).to_owned()
         }
@@ -420,18 +348,10 @@ async fn an_operator_signs_everyone_out_everywhere(backend: Backend) {
 
 async fn a_factor_change_offers_to_end_the_other_sessions(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    let alice = app.browser();
-    alice
-        .register("alice", "alice@example.com", GOOD_PASSWORD)
-        .await;
+    let alice = app.signed_up("alice").await;
     // Alone, there is nothing to offer.
     let (_secret, codes) = crate::mfa::enrol(&app, &alice).await;
-    let page = alice
-        .get("/account?changed=factor")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = alice.page("/account?changed=factor").await;
     assert!(!page.contains("id=\"sign-out-others\""), "no other session");
 
     let laptop = app.browser();
@@ -439,7 +359,7 @@ async fn a_factor_change_offers_to_end_the_other_sessions(backend: Backend) {
     let resp = crate::mfa::answer(&laptop, &codes[0]).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(laptop.get("/account").await.status(), StatusCode::OK);
-    let page = alice.get("/account").await.text().await.unwrap();
+    let page = alice.page("/account").await;
     assert!(!page.contains("id=\"sign-out-others\""), "nothing changed");
     // New recovery codes are a factor change: the page offers the sign-out.
     let page = alice
@@ -450,16 +370,10 @@ async fn a_factor_change_offers_to_end_the_other_sessions(backend: Backend) {
         .unwrap();
     assert!(page.contains("id=\"sign-out-others\""), "{page}");
     // So does turning the factor off.
-    let resp = alice
-        .submit(
-            "/account/mfa/totp",
-            "/account/mfa/totp/disable",
-            &[("password", GOOD_PASSWORD)],
-        )
-        .await;
+    let resp = alice.disable_totp(GOOD_PASSWORD).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let back = resp.headers()["location"].to_str().unwrap().to_owned();
-    let page = alice.get(&back).await.text().await.unwrap();
+    let back = location(&resp).to_owned();
+    let page = alice.page(&back).await;
     assert!(page.contains("id=\"sign-out-others\""), "{back}: {page}");
     // The offer ends the laptop's session, not this one.
     let resp = alice
@@ -473,13 +387,13 @@ async fn a_factor_change_offers_to_end_the_other_sessions(backend: Backend) {
     assert_eq!(laptop.get("/account").await.status(), StatusCode::SEE_OTHER);
     assert_eq!(alice.get("/account").await.status(), StatusCode::OK);
     // With no other session left, nothing is offered.
-    let page = alice.get(&back).await.text().await.unwrap();
+    let page = alice.page(&back).await;
     assert!(!page.contains("id=\"sign-out-others\""));
     // Turning the factor on is a change too: the page that shows the new
     // recovery codes offers to end the laptop's password-only session.
     laptop.login("alice", GOOD_PASSWORD).await;
     assert_eq!(laptop.get("/account").await.status(), StatusCode::OK);
-    let page = alice.get("/account/mfa/totp").await.text().await.unwrap();
+    let page = alice.page("/account/mfa/totp").await;
     let secret = page
         .split("id=\"totp-secret\">")
         .nth(1)
@@ -487,11 +401,7 @@ async fn a_factor_change_offers_to_end_the_other_sessions(backend: Backend) {
         .unwrap()
         .to_owned();
     let codes = alice
-        .submit(
-            "/account/mfa/totp",
-            "/account/mfa/totp",
-            &[("code", &app.totp_code(&secret, 0))],
-        )
+        .send_form("/account/mfa/totp", &[("code", &app.totp_code(&secret, 0))])
         .await;
     assert_eq!(codes.status(), StatusCode::OK);
     let page = codes.text().await.unwrap();
@@ -510,12 +420,8 @@ async fn the_oldest_sessions_end_at_the_per_account_limit(backend: Backend) {
         })
     })
     .await;
-    let first = app.browser();
-    first
-        .register("alice", "alice@example.com", GOOD_PASSWORD)
-        .await;
-    let bob = app.browser();
-    bob.register("bob", "bob@example.com", GOOD_PASSWORD).await;
+    let first = app.signed_up("alice").await;
+    let bob = app.signed_up("bob").await;
     app.clock.advance(Duration::seconds(5));
     let second = app.browser();
     second.login("alice", GOOD_PASSWORD).await;

@@ -75,10 +75,7 @@ fn urlencode(s: &str) -> String {
 
 async fn two_factor_rule_asks_for_a_second_factor(backend: Backend) {
     let app = app_with_step_up(&backend).await;
-    let alice = app.browser();
-    alice
-        .register("alice", "alice@example.com", GOOD_PASSWORD)
-        .await;
+    let alice = app.signed_up("alice").await;
 
     // A password session passes ordinary rules and says how it was proved.
     let resp = verify_as(&app, &alice, "/x").await;
@@ -121,18 +118,7 @@ async fn two_factor_rule_asks_for_a_second_factor(backend: Backend) {
     // A sign-in with the password and a recovery code passes too, and asks
     // to be remembered.
     let bob_device = app.browser();
-    let page = bob_device.get("/login").await.text().await.unwrap();
-    let resp = bob_device
-        .post(
-            "/login",
-            &[
-                ("username", "alice"),
-                ("password", GOOD_PASSWORD),
-                ("remember", "on"),
-                ("csrf_token", &csrf_from(&page).unwrap()),
-            ],
-        )
-        .await;
+    let resp = bob_device.login_remembered("alice").await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         answer(&bob_device, &codes[0]).await.status(),
@@ -191,17 +177,7 @@ async fn two_factor_rule_asks_for_a_second_factor(backend: Backend) {
         .await
         .unwrap();
     let api = signed_in["token"].as_str().unwrap().to_owned();
-    let created: Value = reqwest::Client::new()
-        .post(app.url("/api/v1/me/tokens"))
-        .bearer_auth(&api)
-        .json(&json!({"name": "svc", "scopes": ["proxy"], "expires_in_days": 7}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let pat = format!("Bearer {}", created["token"].as_str().unwrap());
+    let pat = format!("Bearer {}", app.api().token(&api, &["proxy"]).await);
     let resp = verify(&app, "/secure/x", Some(("authorization", &pat))).await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     let resp = verify(&app, "/x", Some(("authorization", &pat))).await;
@@ -216,13 +192,10 @@ async fn two_factor_rule_asks_for_a_second_factor(backend: Backend) {
 
 async fn reauth_asks_for_the_second_factor_and_rotates_the_token(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    let alice = app.browser();
-    alice
-        .register("alice", "alice@example.com", GOOD_PASSWORD)
-        .await;
+    let alice = app.signed_up("alice").await;
 
     // Without a second factor: the password, and a new token.
-    let page = alice.get("/reauth").await.text().await.unwrap();
+    let page = alice.page("/reauth").await;
     assert!(!page.contains("name=\"code\""), "no code field");
     let before = alice.session_token().unwrap();
     let resp = reauth(&alice, "/account/sessions", None).await;
@@ -242,7 +215,7 @@ async fn reauth_asks_for_the_second_factor_and_rotates_the_token(backend: Backen
     // With one: the page asks for the code, and the password alone, a
     // wrong code or a used code are refused without rotating anything.
     let (secret, codes) = enrol(&app, &alice).await;
-    let page = alice.get("/reauth").await.text().await.unwrap();
+    let page = alice.page("/reauth").await;
     assert!(page.contains("name=\"code\""), "a code field");
     let before = alice.session_token().unwrap();
     let used = app.totp_code(&secret, 0);
@@ -253,7 +226,7 @@ async fn reauth_asks_for_the_second_factor_and_rotates_the_token(backend: Backen
     }
     // A wrong password with a good code is refused too, and the code is not
     // spent on it.
-    let page = alice.get("/reauth").await.text().await.unwrap();
+    let page = alice.page("/reauth").await;
     let resp = alice
         .post(
             "/reauth",
