@@ -72,6 +72,10 @@ pub struct Authenticated {
     pub mfa_enabled: bool,
     /// Which source proved the password: `local` or `ldap`.
     pub source: &'static str,
+    /// What a known-device cookie of the account is bound to
+    /// ([`UserCredentials::device_binding`]), when the check read it: a
+    /// local password, not re-hashed since. `None`: read it again.
+    pub device_binding: Option<String>,
 }
 
 /// A place the login form checks a username and password.
@@ -700,6 +704,7 @@ impl AccountService {
             user,
             mfa_enabled,
             source: LoginSource::Ldap.as_str(),
+            device_binding: None,
         }))
     }
 
@@ -715,6 +720,7 @@ impl AccountService {
             return Ok(Err(None));
         }
         let mfa_enabled = found.as_ref().is_some_and(|c| c.mfa_enabled);
+        let mut device_binding = found.as_ref().map(UserCredentials::device_binding);
         let (stored, user) = match found {
             Some(c) => match c.password_hash {
                 Some(h) => (h, Some(c.user)),
@@ -756,11 +762,14 @@ impl AccountService {
         }
         if verification == Verification::MatchNeedsRehash {
             self.upgrade_hash(user.id, &checked_hash, password).await;
+            // The binding covers the hash, which may have changed.
+            device_binding = None;
         }
         Ok(Ok(Authenticated {
             user,
             mfa_enabled,
             source: LoginSource::Local.as_str(),
+            device_binding,
         }))
     }
 

@@ -190,6 +190,32 @@ pub enum SignInError {
     Store(#[from] RepoError),
 }
 
+/// An account whose first factor is proved, on its way to a decision.
+struct FirstFactorProved<'a> {
+    user: User,
+    mfa_enabled: bool,
+    /// `local`, `ldap` or `oidc:<id>`.
+    source: &'a str,
+    /// What its known-device cookie is bound to, when the check read it.
+    device_binding: Option<String>,
+}
+
+/// An account every factor of which is proved, with what its known-device
+/// cookie is bound to when that was read on the way (`None`: read it).
+struct ProvedAccount {
+    user: User,
+    device_binding: Option<String>,
+}
+
+impl From<User> for ProvedAccount {
+    fn from(user: User) -> Self {
+        Self {
+            user,
+            device_binding: None,
+        }
+    }
+}
+
 /// The services a sign-in passes through.
 pub struct SignInParts {
     /// Password checks (Rampart's own and the directory's).
@@ -237,8 +263,13 @@ impl SignInService {
             .accounts
             .authenticate(login, password, client)
             .await?;
-        self.first_factor_proved(found.user, found.mfa_enabled, found.source, client, browser)
-            .await
+        let proved = FirstFactorProved {
+            user: found.user,
+            mfa_enabled: found.mfa_enabled,
+            source: found.source,
+            device_binding: found.device_binding,
+        };
+        self.first_factor_proved(proved, client, browser).await
     }
 
     /// A login name and password through the JSON API. There is no
@@ -297,18 +328,27 @@ impl SignInService {
         client: &ClientMeta,
         browser: Browser<'_>,
     ) -> Result<Decision, SignInError> {
-        self.first_factor_proved(user, mfa_enabled, source, client, browser)
-            .await
+        let proved = FirstFactorProved {
+            user,
+            mfa_enabled,
+            source,
+            device_binding: None,
+        };
+        self.first_factor_proved(proved, client, browser).await
     }
 
     async fn first_factor_proved(
         &self,
-        user: User,
-        mfa_enabled: bool,
-        source: &str,
+        proved: FirstFactorProved<'_>,
         client: &ClientMeta,
         browser: Browser<'_>,
     ) -> Result<Decision, SignInError> {
+        let FirstFactorProved {
+            user,
+            mfa_enabled,
+            source,
+            device_binding,
+        } = proved;
         let mut second = None;
         if mfa_enabled {
             if !self.is_trusted_device(&user, browser.device_mark).await? {
@@ -324,7 +364,17 @@ impl SignInService {
         }
         let method = SignInMethod::Factors(FirstFactor::of_source(source), second);
         let started = self
-            .complete(user, client, browser, method, source, None)
+            .complete(
+                ProvedAccount {
+                    user,
+                    device_binding,
+                },
+                client,
+                browser,
+                method,
+                source,
+                None,
+            )
             .await?;
         Ok(Decision::SignedIn(started))
     }
@@ -357,7 +407,7 @@ impl SignInService {
     ) -> Result<Started, SignInError> {
         self.parts.mfa.proved_by_passkey(&user).await?;
         self.complete(
-            user,
+            user.into(),
             client,
             browser,
             SignInMethod::Passkey,
@@ -677,7 +727,14 @@ impl SignInService {
             device_mark: None,
         };
         let started = self
-            .complete(user, client, browser, method, &pending.source, trusted)
+            .complete(
+                user.into(),
+                client,
+                browser,
+                method,
+                &pending.source,
+                trusted,
+            )
             .await?;
         Ok(SecondStep::SignedIn(started))
     }
@@ -687,7 +744,7 @@ impl SignInService {
     /// gets a remember-me cookie when it asked.
     async fn complete(
         &self,
-        user: User,
+        proved: ProvedAccount,
         client: &ClientMeta,
         browser: Browser<'_>,
         method: SignInMethod,
@@ -695,6 +752,10 @@ impl SignInService {
         trusted_device: Option<(SecretString, Duration)>,
     ) -> Result<Started, SignInError> {
         self.end_previous(browser.previous).await?;
+        let ProvedAccount {
+            user,
+            device_binding,
+        } = proved;
         let user_id = user.id;
         // An account that must enrol a second factor goes there first,
         // wherever it was heading (an application would send it back).
@@ -711,7 +772,11 @@ impl SignInService {
         tracing::info!(%user_id, method = method.as_str(), "signed in");
         // Every complete sign-in makes this browser a known device of the
         // account (exempt from the account-wide lock-out).
-        let device = self.parts.devices.issue(&session.user).await?;
+        let device = self
+            .parts
+            .devices
+            .issue(&session.user, device_binding)
+            .await?;
         let remember = if browser.remember {
             let (cookie, series) = self.parts.remember.issue(user_id).await?;
             // The session records its series: signing out the account's

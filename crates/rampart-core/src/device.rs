@@ -54,25 +54,26 @@ impl KnownDevices {
         self.ttl
     }
 
-    async fn binding(&self, user: UserId) -> Result<String, RepoError> {
+    /// `None` when the account or its credentials are gone: no cookie of
+    /// it counts then.
+    async fn binding(&self, user: UserId) -> Result<Option<String>, RepoError> {
         let Some(found) = self.users.find_by_id(user).await? else {
-            return Ok(String::new());
+            return Ok(None);
         };
         self.binding_of(&found).await
     }
 
-    /// The binding of an account already read (at a sign-in, saving the
-    /// second read of it): its credentials, read by its name, count only
-    /// while the name still belongs to the same account.
-    async fn binding_of(&self, user: &User) -> Result<String, RepoError> {
+    /// The binding of an account already read: its credentials, read by
+    /// its name, count only while the name still belongs to the same
+    /// account.
+    async fn binding_of(&self, user: &User) -> Result<Option<String>, RepoError> {
         let credentials = self
             .users
             .find_credentials(LoginKey::Username(&user.username.key()))
             .await?;
         Ok(credentials
             .filter(|c| c.user.id == user.id)
-            .map(|c| c.device_binding())
-            .unwrap_or_default())
+            .map(|c| c.device_binding()))
     }
 
     fn mac(&self, user: UserId, device: &str, expires: i64, binding: &str) -> [u8; 32] {
@@ -88,11 +89,21 @@ impl KnownDevices {
         )
     }
 
-    /// A new known-device cookie value for `user` (a fresh device id).
-    pub async fn issue(&self, user: &User) -> Result<SecretString, RepoError> {
+    /// A new known-device cookie value for `user` (a fresh device id),
+    /// bound to `binding` when the sign-in already read it
+    /// ([`crate::model::UserCredentials::device_binding`]), else to what is stored.
+    pub async fn issue(
+        &self,
+        user: &User,
+        binding: Option<String>,
+    ) -> Result<SecretString, RepoError> {
         let device = HEXLOWER.encode(&rampart_crypto::token::random_bytes::<16>());
         let expires = (self.clock.now() + self.ttl).unix_timestamp();
-        let binding = self.binding_of(user).await?;
+        let binding = match binding {
+            Some(binding) => binding,
+            // An account gone meanwhile: a cookie that never counts.
+            None => self.binding_of(user).await?.unwrap_or_default(),
+        };
         let mac = self.mac(user.id, &device, expires, &binding);
         Ok(SecretString::from(format!(
             "{}.{device}.{expires}.{}",
@@ -129,7 +140,9 @@ impl KnownDevices {
         if id != user.to_string() || !well_formed || expires <= self.clock.now().unix_timestamp() {
             return Ok(None);
         }
-        let binding = self.binding(user).await?;
+        let Some(binding) = self.binding(user).await? else {
+            return Ok(None);
+        };
         let expected = self.mac(user, device, expires, &binding);
         Ok(constant_time_eq(&expected, &mac).then(|| device.to_owned()))
     }

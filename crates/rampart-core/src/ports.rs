@@ -377,7 +377,8 @@ pub trait ThrottleRepo: Send + Sync + 'static {
     ) -> Result<bool, RepoError>;
     /// Takes one attempt back from each `(key, set, previous)`: its lock
     /// goes back to `previous` if it still is `set` (the one the attempt
-    /// set). A few counters a statement.
+    /// set). A few counters a statement; the keys are distinct (one
+    /// attempt's counters).
     async fn undo_throttles(
         &self,
         undo: &[(&str, OffsetDateTime, OffsetDateTime)],

@@ -10,6 +10,34 @@ use rampart_core::ports::{RepoError, ThrottleRepo};
 use rampart_core::throttle::Counter;
 use time::OffsetDateTime;
 
+/// What taking one attempt back sets: one failure fewer, and each
+/// counter's lock back to the one before if it is still the one the attempt
+/// set (`$1`, `$4`, `$7` the keys; then each one's set and previous lock).
+macro_rules! undo_set {
+    () => {
+        "failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END, \
+         locked_until = CASE \
+           WHEN key = $1 AND locked_until = $2 THEN $3 \
+           WHEN key = $4 AND locked_until = $5 THEN $6 \
+           WHEN key = $7 AND locked_until = $8 THEN $9 \
+           ELSE locked_until END"
+    };
+}
+
+/// PostgreSQL: the rows under the keys `$…`, locked in key order before a
+/// statement changes several of them. Concurrent sign-ins share the
+/// address's and the network's rows; locked in any other order, two of
+/// them could deadlock. (SQLite has one writer at a time.)
+macro_rules! locked_in_order {
+    ($keys:literal) => {
+        concat!(
+            "SELECT key FROM login_throttle WHERE key IN (",
+            $keys,
+            ") ORDER BY key FOR UPDATE"
+        )
+    };
+}
+
 #[derive(sqlx::FromRow)]
 struct CounterRow {
     key: String,
@@ -101,50 +129,61 @@ impl ThrottleRepo for Store {
         // Three counters a statement (a successful sign-in takes back two),
         // a short chunk padded with its first entry: taking the same
         // counter back twice in one statement changes it once.
+        let sql = match self {
+            Store::Postgres(_) => concat!(
+                "UPDATE login_throttle SET ",
+                undo_set!(),
+                " WHERE key IN (",
+                locked_in_order!("$1, $4, $7"),
+                ")"
+            ),
+            Store::Sqlite(_) => concat!(
+                "UPDATE login_throttle SET ",
+                undo_set!(),
+                " WHERE key IN ($1, $4, $7)"
+            ),
+        };
         in_chunks(undo, 3, |chunk, first| async move {
             let at = |n: usize| chunk.get(n).unwrap_or(first);
             let ((k0, s0, p0), (k1, s1, p1), (k2, s2, p2)) = (at(0), at(1), at(2));
-            on_pool!(self, |pool| sqlx::query(
-                "UPDATE login_throttle SET \
-                   failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END, \
-                   locked_until = CASE \
-                     WHEN key = $1 AND locked_until = $2 THEN $3 \
-                     WHEN key = $4 AND locked_until = $5 THEN $6 \
-                     WHEN key = $7 AND locked_until = $8 THEN $9 \
-                     ELSE locked_until END \
-                 WHERE key IN ($1, $4, $7)"
-            )
-            .bind(*k0)
-            .bind(s0.unix_timestamp())
-            .bind(p0.unix_timestamp())
-            .bind(*k1)
-            .bind(s1.unix_timestamp())
-            .bind(p1.unix_timestamp())
-            .bind(*k2)
-            .bind(s2.unix_timestamp())
-            .bind(p2.unix_timestamp())
-            .execute(pool)
-            .await
-            .map(|_| ())
-            .map_err(repo_error))
+            on_pool!(self, |pool| sqlx::query(sql)
+                .bind(*k0)
+                .bind(s0.unix_timestamp())
+                .bind(p0.unix_timestamp())
+                .bind(*k1)
+                .bind(s1.unix_timestamp())
+                .bind(p1.unix_timestamp())
+                .bind(*k2)
+                .bind(s2.unix_timestamp())
+                .bind(p2.unix_timestamp())
+                .execute(pool)
+                .await
+                .map(|_| ())
+                .map_err(repo_error))
         })
         .await
     }
 
     async fn clear_throttle_counters(&self, keys: &[&str]) -> Result<(), RepoError> {
+        let sql = match self {
+            Store::Postgres(_) => concat!(
+                "DELETE FROM login_throttle WHERE key IN (",
+                locked_in_order!("$1, $2, $3, $4"),
+                ")"
+            ),
+            Store::Sqlite(_) => "DELETE FROM login_throttle WHERE key IN ($1, $2, $3, $4)",
+        };
         in_chunks(keys, 4, |chunk, first| async move {
             let key = |n: usize| chunk.get(n).copied().unwrap_or(*first);
-            on_pool!(self, |pool| sqlx::query(
-                "DELETE FROM login_throttle WHERE key IN ($1, $2, $3, $4)"
-            )
-            .bind(key(0))
-            .bind(key(1))
-            .bind(key(2))
-            .bind(key(3))
-            .execute(pool)
-            .await
-            .map(|_| ())
-            .map_err(repo_error))
+            on_pool!(self, |pool| sqlx::query(sql)
+                .bind(key(0))
+                .bind(key(1))
+                .bind(key(2))
+                .bind(key(3))
+                .execute(pool)
+                .await
+                .map(|_| ())
+                .map_err(repo_error))
         })
         .await
     }
