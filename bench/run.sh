@@ -23,7 +23,7 @@ pid=$!
 bare_port=$((port + 1))
 "$root/target/release/examples/bare_handler" "127.0.0.1:$bare_port" &
 bare_pid=$!
-trap 'kill $pid $bare_pid 2>/dev/null; wait $pid $bare_pid 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $pid $bare_pid 2>/dev/null || true; wait $pid $bare_pid 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
 sleep 1
 # Resident memory from /proc/PID/status: VmRSS now, VmHWM the peak.
