@@ -190,16 +190,6 @@ pub enum SignInError {
     Store(#[from] RepoError),
 }
 
-/// An account whose first factor is proved, on its way to a decision.
-struct FirstFactorProved<'a> {
-    user: User,
-    mfa_enabled: bool,
-    /// `local`, `ldap` or `oidc:<id>`.
-    source: &'a str,
-    /// What its known-device cookie is bound to, when the check read it.
-    device_binding: Option<String>,
-}
-
 /// An account every factor of which is proved, with what its known-device
 /// cookie is bound to when that was read on the way (`None`: read it).
 struct ProvedAccount {
@@ -263,13 +253,12 @@ impl SignInService {
             .accounts
             .authenticate(login, password, client)
             .await?;
-        let proved = FirstFactorProved {
+        let proved = ProvedAccount {
             user: found.user,
-            mfa_enabled: found.mfa_enabled,
-            source: found.source,
             device_binding: found.device_binding,
         };
-        self.first_factor_proved(proved, client, browser).await
+        self.first_factor_proved(proved, found.mfa_enabled, found.source, client, browser)
+            .await
     }
 
     /// A login name and password through the JSON API. There is no
@@ -328,35 +317,27 @@ impl SignInService {
         client: &ClientMeta,
         browser: Browser<'_>,
     ) -> Result<Decision, SignInError> {
-        let proved = FirstFactorProved {
-            user,
-            mfa_enabled,
-            source,
-            device_binding: None,
-        };
-        self.first_factor_proved(proved, client, browser).await
+        self.first_factor_proved(user.into(), mfa_enabled, source, client, browser)
+            .await
     }
 
     async fn first_factor_proved(
         &self,
-        proved: FirstFactorProved<'_>,
+        proved: ProvedAccount,
+        mfa_enabled: bool,
+        source: &str,
         client: &ClientMeta,
         browser: Browser<'_>,
     ) -> Result<Decision, SignInError> {
-        let FirstFactorProved {
-            user,
-            mfa_enabled,
-            source,
-            device_binding,
-        } = proved;
+        let user = &proved.user;
         let mut second = None;
         if mfa_enabled {
-            if !self.is_trusted_device(&user, browser.device_mark).await? {
+            if !self.is_trusted_device(user, browser.device_mark).await? {
                 self.end_previous(browser.previous).await?;
                 let challenge = self
                     .parts
                     .mfa
-                    .start_challenge(&user, browser.next, browser.remember, source)
+                    .start_challenge(user, browser.next, browser.remember, source)
                     .await?;
                 return Ok(Decision::SecondFactorDue { challenge });
             }
@@ -364,17 +345,7 @@ impl SignInService {
         }
         let method = SignInMethod::Factors(FirstFactor::of_source(source), second);
         let started = self
-            .complete(
-                ProvedAccount {
-                    user,
-                    device_binding,
-                },
-                client,
-                browser,
-                method,
-                source,
-                None,
-            )
+            .complete(proved, client, browser, method, source, None)
             .await?;
         Ok(Decision::SignedIn(started))
     }

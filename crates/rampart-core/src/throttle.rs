@@ -558,10 +558,7 @@ impl LoginThrottle {
                 Kind::Address | Kind::Network => false,
             });
         let cleared: Vec<&str> = cleared.iter().map(|r| r.key.as_str()).collect();
-        let taken_back: Vec<_> = taken_back
-            .into_iter()
-            .map(|r| (r.key.as_str(), r.locks.1, r.locks.0))
-            .collect();
+        let taken_back: Vec<_> = taken_back.into_iter().map(Reserved::take_back).collect();
         // Both are settled even if one write fails; the first error is
         // reported after.
         let clearing = self.repo.clear_throttle_counters(&cleared).await;
@@ -622,13 +619,17 @@ impl LoginThrottle {
     }
 }
 
-/// What taking `reserved` back writes: each key, the lock its reservation
-/// set and the one before.
+/// What taking `reserved` back writes ([`Reserved::take_back`] of each).
 fn undo_list(reserved: &[Reserved]) -> Vec<(&str, OffsetDateTime, OffsetDateTime)> {
-    reserved
-        .iter()
-        .map(|r| (r.key.as_str(), r.locks.1, r.locks.0))
-        .collect()
+    reserved.iter().map(Reserved::take_back).collect()
+}
+
+impl Reserved {
+    /// What taking this reservation back writes: its key, the lock it set
+    /// and the one before.
+    fn take_back(&self) -> (&str, OffsetDateTime, OffsetDateTime) {
+        (self.key.as_str(), self.locks.1, self.locks.0)
+    }
 }
 
 /// Whole seconds, rounded up, as `Retry-After` counts them.

@@ -37,16 +37,7 @@ impl Api {
         token: Option<&str>,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let mut req = self
-            .client
-            .request(method, format!("{}{}", self.base, path));
-        if let Some(token) = token {
-            req = req.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        let resp = req.send().await.unwrap();
+        let resp = self.respond(method, path, token, body).await;
         let status = resp.status();
         let text = resp.text().await.unwrap();
         let value = if text.is_empty() {
@@ -66,10 +57,24 @@ impl Api {
         bearer: &str,
         body: Option<Value>,
     ) -> reqwest::Response {
+        self.respond(method, path, Some(bearer), body).await
+    }
+
+    /// The response to one call, with a bearer token and a JSON body when
+    /// given.
+    async fn respond(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> reqwest::Response {
         let mut req = self
             .client
-            .request(method, format!("{}{}", self.base, path))
-            .bearer_auth(bearer);
+            .request(method, format!("{}{}", self.base, path));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
         if let Some(body) = body {
             req = req.json(&body);
         }

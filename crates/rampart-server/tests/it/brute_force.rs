@@ -21,6 +21,7 @@ backend_tests!(
     the_owner_changes_the_password_during_an_attack,
     signing_out_everywhere_ends_known_devices,
     a_success_takes_back_exactly_what_it_reserved,
+    a_re_hashed_password_still_makes_a_known_device,
 );
 
 /// An API sign-in from `network` (a /24, as seen through the proxy).
@@ -453,4 +454,43 @@ async fn a_success_takes_back_exactly_what_it_reserved(backend: Backend) {
     assert!(locked_until > 0, "locked");
     let refused = api_sign_in(&app, GOOD_PASSWORD, from, None).await;
     assert_eq!(refused, StatusCode::TOO_MANY_REQUESTS);
+}
+
+async fn a_re_hashed_password_still_makes_a_known_device(backend: Backend) {
+    let app = TestApp::spawn_with(&backend, behind_proxy).await;
+    with_vic(&app).await;
+    // Vic's hash has weaker costs than the server's: the next sign-in
+    // re-hashes it, which changes what a known-device cookie is bound to.
+    let weak = rampart_crypto::PasswordHasher::new(64, 1, 1)
+        .unwrap()
+        .hash(&secrecy::SecretString::from(GOOD_PASSWORD))
+        .unwrap();
+    let set =
+        "UPDATE users SET password_hash = $1 WHERE username_key = $2 RETURNING CAST(1 AS BIGINT)";
+    assert_eq!(app.scalar_with(set, &[&weak, "vic"]).await, 1);
+    let laptop = app.browser();
+    assert_eq!(
+        page_sign_in(&app, &laptop, GOOD_PASSWORD, "192.0.2.10").await,
+        StatusCode::SEE_OTHER
+    );
+    let rehashed =
+        "SELECT COUNT(*) FROM users WHERE username_key = $1 AND password_hash LIKE '%m=19456%'";
+    assert_eq!(app.scalar(rehashed, "vic").await, 1, "re-hashed");
+    laptop.logout().await;
+    // The account locks; the laptop's cookie, issued at the sign-in that
+    // re-hashed, is bound to the new hash and still lets it in.
+    for n in 0..10 {
+        let guess = api_sign_in(&app, "wrong guess 1", &format!("10.5.{n}.1"), None).await;
+        assert_eq!(guess, StatusCode::UNAUTHORIZED);
+    }
+    let stranger = app.browser();
+    assert_eq!(
+        page_sign_in(&app, &stranger, GOOD_PASSWORD, "192.0.2.10").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        page_sign_in(&app, &laptop, GOOD_PASSWORD, "192.0.2.10").await,
+        StatusCode::SEE_OTHER,
+        "the known device"
+    );
 }
