@@ -18,6 +18,8 @@ pub mod oidc;
 pub mod relay;
 pub mod smtp;
 pub mod tls;
+/// Runs an `async fn name(backend: Backend)` once per storage backend.
+pub use rampart_test_macros::backend_test;
 
 use rampart_core::{AccountService, ManualClock, SessionService};
 use rampart_server::app;
@@ -397,6 +399,31 @@ impl TestApp {
         let url = format!("smtp://{}", sink.addr);
         let app = TestApp::spawn_with(backend, move |raw| raw.smtp_url = Some(url)).await;
         (app, sink)
+    }
+}
+
+/// Sends a request and reads the whole answer, failing the test on a
+/// transport error or a body that is not what was asked for.
+pub trait Fetch {
+    /// The answer, whatever its status.
+    fn fetch(self) -> impl std::future::Future<Output = Response> + Send;
+    /// The answer's body as JSON.
+    fn fetch_json(self) -> impl std::future::Future<Output = serde_json::Value> + Send;
+    /// The answer's body as text.
+    fn fetch_text(self) -> impl std::future::Future<Output = String> + Send;
+}
+
+impl Fetch for reqwest::RequestBuilder {
+    async fn fetch(self) -> Response {
+        self.send().await.unwrap_or_else(fail)
+    }
+
+    async fn fetch_json(self) -> serde_json::Value {
+        self.fetch().await.json().await.unwrap_or_else(fail)
+    }
+
+    async fn fetch_text(self) -> String {
+        self.fetch().await.text().await.unwrap_or_else(fail)
     }
 }
 

@@ -4,11 +4,9 @@
 //! two IPv4 networks to test with: 127.0.0.x and 127.0.1.x.
 
 use rampart_server::config::StringList;
-use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp, csrf_from};
+use rampart_testkit::{Backend, Fetch, GOOD_PASSWORD, TestApp, backend_test, csrf_from};
 use reqwest::StatusCode;
 use std::net::IpAddr;
-
-backend_tests!(ipv4_clients_of_a_dual_stack_listener_are_ipv4);
 
 /// A cookie-keeping client whose connections leave from `local`.
 fn client_from(local: &str) -> reqwest::Client {
@@ -26,14 +24,7 @@ async fn sign_in(
     password: &str,
     forwarded_for: Option<&str>,
 ) -> StatusCode {
-    let html = client
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = client.get(app.url("/login")).fetch_text().await;
     let csrf = csrf_from(&html).unwrap();
     let mut req = client.post(app.url("/login")).form(&[
         ("username", "nora"),
@@ -43,9 +34,10 @@ async fn sign_in(
     if let Some(xff) = forwarded_for {
         req = req.header("x-forwarded-for", xff);
     }
-    req.send().await.unwrap().status()
+    req.fetch().await.status()
 }
 
+#[backend_test]
 async fn ipv4_clients_of_a_dual_stack_listener_are_ipv4(backend: Backend) {
     let app = TestApp::spawn_dual_stack(&backend, |_| {}).await;
     app.browser().sign_up("nora").await;
@@ -84,14 +76,7 @@ async fn ipv4_clients_of_a_dual_stack_listener_are_ipv4(backend: Backend) {
         .await,
         5
     );
-    let page = owner
-        .get(app.url("/account/sessions"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = owner.get(app.url("/account/sessions")).fetch_text().await;
     assert!(page.contains("IP 127.0.1.1"), "{page}");
 
     // An IPv4 trusted_proxies entry matches a proxy that arrives mapped.

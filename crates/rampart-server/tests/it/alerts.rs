@@ -5,18 +5,12 @@
 use hmac::{KeyInit, Mac};
 use rampart_core::Clock as _;
 use rampart_testkit::smtp::SmtpSink;
-use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
+use rampart_testkit::{Backend, Fetch, GOOD_PASSWORD, TestApp, backend_test};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-backend_tests!(
-    lock_out_and_admin_grant_reach_a_signed_webhook,
-    a_receiver_that_was_down_gets_the_delivery_later,
-    credential_stuffing_and_new_devices_raise_alerts,
-);
 
 const SECRET: &str = "webhook-secret-0123456789";
 
@@ -88,6 +82,7 @@ fn verified(headers: &axum::http::HeaderMap, body: &str) -> Value {
     serde_json::from_str(body).unwrap()
 }
 
+#[backend_test]
 async fn lock_out_and_admin_grant_reach_a_signed_webhook(backend: Backend) {
     let sink = SmtpSink::start().await;
     let (hook, got) = receiver(None).await;
@@ -126,6 +121,7 @@ async fn lock_out_and_admin_grant_reach_a_signed_webhook(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn a_receiver_that_was_down_gets_the_delivery_later(backend: Backend) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -135,9 +131,8 @@ async fn a_receiver_that_was_down_gets_the_delivery_later(backend: Backend) {
     Client::new()
         .post(app.url("/api/v1/users"))
         .json(&json!({"username": "bob", "email": "bob@example.com", "password": GOOD_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     app.make_admin("bob").await;
     // Nobody listens: the attempt fails and is rescheduled.
     let deadline = Instant::now() + Duration::from_secs(15);
@@ -167,6 +162,7 @@ async fn a_receiver_that_was_down_gets_the_delivery_later(backend: Backend) {
     assert!((timestamp - app.clock.now().unix_timestamp()).abs() < 5);
 }
 
+#[backend_test]
 async fn credential_stuffing_and_new_devices_raise_alerts(backend: Backend) {
     let sink = SmtpSink::start().await;
     let (hook, got) = receiver(None).await;
@@ -191,9 +187,8 @@ async fn credential_stuffing_and_new_devices_raise_alerts(backend: Backend) {
         .json(
             &json!({"username": "carol", "email": "carol@example.com", "password": GOOD_PASSWORD}),
         )
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     let sign_in = |agent: &'static str| {
         Client::new()
             .post(app.url("/api/v1/sessions"))

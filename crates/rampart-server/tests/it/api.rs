@@ -2,28 +2,13 @@
 //! format everywhere, bearer-only authentication, and personal access tokens.
 
 use rampart_testkit::api::{Api, error_code};
-use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
+use rampart_testkit::{Backend, Fetch, GOOD_PASSWORD, TestApp, backend_test};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-backend_tests!(
-    signup_login_me_logout,
-    signup_errors_name_each_field,
-    errors_use_one_format_everywhere,
-    json_bodies_must_be_objects,
-    cookies_never_authenticate_the_api,
-    password_change_revokes_other_sessions,
-    sessions_can_be_listed_and_revoked,
-    personal_access_tokens_are_shown_once_and_scoped,
-    revoked_and_expired_tokens_fail_at_once,
-    admin_scope_needs_the_admin_role,
-    every_route_answers_its_documented_errors,
-    rate_limits_answer_429_with_retry_after,
-    a_full_hash_pool_answers_503_busy,
-);
-
 use reqwest::Method as M;
 
+#[backend_test]
 async fn signup_login_me_logout(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let api = Api::new(&app);
@@ -73,6 +58,7 @@ async fn signup_login_me_logout(backend: Backend) {
     assert_eq!(error_code(&body), "invalid_token");
 }
 
+#[backend_test]
 async fn signup_errors_name_each_field(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let api = Api::new(&app);
@@ -147,6 +133,7 @@ async fn signup_errors_name_each_field(backend: Backend) {
     assert_eq!(error_code(&body), "registration_closed");
 }
 
+#[backend_test]
 async fn errors_use_one_format_everywhere(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let api = Api::new(&app);
@@ -201,7 +188,7 @@ async fn errors_use_one_format_everywhere(backend: Backend) {
         ),
     ];
     for (req, status, expected) in checks {
-        let resp = req.send().await.unwrap();
+        let resp = req.fetch().await;
         assert_eq!(resp.status(), status, "{expected}");
         assert!(
             resp.headers()["content-type"]
@@ -217,13 +204,14 @@ async fn errors_use_one_format_everywhere(backend: Backend) {
             "a sentence: {body}"
         );
     }
-    let resp = client.get(url("/me")).send().await.unwrap();
+    let resp = client.get(url("/me")).fetch().await;
     assert_eq!(resp.headers()["www-authenticate"], "Bearer");
 }
 
 /// A body that is not a JSON object (an array serde would read as a struct,
 /// a string, `null`, a number, nothing at all) is refused with 422 on a POST
 /// and on a PATCH, and changes nothing.
+#[backend_test]
 async fn json_bodies_must_be_objects(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let api = Api::new(&app);
@@ -254,7 +242,7 @@ async fn json_bodies_must_be_objects(backend: Backend) {
             if let Some(auth) = auth {
                 req = req.bearer_auth(auth);
             }
-            let resp = req.send().await.unwrap();
+            let resp = req.fetch().await;
             assert_eq!(
                 resp.status(),
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -273,15 +261,11 @@ async fn json_bodies_must_be_objects(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn cookies_never_authenticate_the_api(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let browser = app.signed_up("dave").await;
-    let resp = browser
-        .client
-        .get(app.url("/api/v1/me"))
-        .send()
-        .await
-        .unwrap();
+    let resp = browser.client.get(app.url("/api/v1/me")).fetch().await;
     assert_eq!(
         resp.status(),
         StatusCode::UNAUTHORIZED,
@@ -291,9 +275,8 @@ async fn cookies_never_authenticate_the_api(backend: Backend) {
     let resp = reqwest::Client::new()
         .get(app.url("/api/v1/me"))
         .header("cookie", format!("rampart_session={cookie}"))
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     // Nor is the browser session's token a bearer token: a stolen cookie
     // cannot be replayed against the API.
@@ -304,6 +287,7 @@ async fn cookies_never_authenticate_the_api(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn password_change_revokes_other_sessions(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let api = Api::new(&app);
@@ -352,6 +336,7 @@ async fn password_change_revokes_other_sessions(backend: Backend) {
     assert_eq!(status, StatusCode::CREATED);
 }
 
+#[backend_test]
 async fn sessions_can_be_listed_and_revoked(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let api = Api::new(&app);
@@ -396,6 +381,7 @@ async fn sessions_can_be_listed_and_revoked(backend: Backend) {
     assert_eq!(api.get("/me", &mine).await.0, StatusCode::OK);
 }
 
+#[backend_test]
 async fn personal_access_tokens_are_shown_once_and_scoped(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let api = Api::new(&app);
@@ -504,6 +490,7 @@ async fn personal_access_tokens_are_shown_once_and_scoped(backend: Backend) {
     assert_eq!(api.get("/me", &tampered).await.0, StatusCode::UNAUTHORIZED);
 }
 
+#[backend_test]
 async fn revoked_and_expired_tokens_fail_at_once(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let api = Api::new(&app);
@@ -574,6 +561,7 @@ async fn revoked_and_expired_tokens_fail_at_once(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn admin_scope_needs_the_admin_role(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let api = Api::new(&app);
@@ -604,6 +592,7 @@ async fn admin_scope_needs_the_admin_role(backend: Backend) {
 /// For every route: 401 without a token (where one is needed), 403 with a
 /// token lacking the scope, and for every route with a body 400 malformed,
 /// 413, 415 and 422 for an unknown field.
+#[backend_test]
 async fn every_route_answers_its_documented_errors(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let api = Api::new(&app);
@@ -680,9 +669,8 @@ async fn every_route_answers_its_documented_errors(backend: Backend) {
         }
         if has_body {
             let url = format!("{}{}", api.base, path);
-            let send = |req: reqwest::RequestBuilder| async {
-                req.bearer_auth(&session).send().await.unwrap()
-            };
+            let send =
+                |req: reqwest::RequestBuilder| async { req.bearer_auth(&session).fetch().await };
             let resp = send(
                 api.client
                     .request(method.clone(), &url)
@@ -735,6 +723,7 @@ async fn every_route_answers_its_documented_errors(backend: Backend) {
     assert_eq!(error_code(&body), "not_a_session");
 }
 
+#[backend_test]
 async fn rate_limits_answer_429_with_retry_after(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |raw| {
         raw.api = Some(rampart_server::config::RawApi {
@@ -766,6 +755,7 @@ async fn rate_limits_answer_429_with_retry_after(backend: Backend) {
     assert_eq!(verified.status(), StatusCode::OK);
 }
 
+#[backend_test]
 async fn a_full_hash_pool_answers_503_busy(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |raw| {
         raw.password = Some(rampart_server::config::RawPassword {
@@ -790,9 +780,8 @@ async fn a_full_hash_pool_answers_503_busy(backend: Backend) {
                 let resp = client
                     .post(url)
                     .json(&json!({"username": "mia", "password": "wrong password 1"}))
-                    .send()
-                    .await
-                    .unwrap();
+                    .fetch()
+                    .await;
                 let status = resp.status();
                 let retry = resp
                     .headers()

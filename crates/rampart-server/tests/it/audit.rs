@@ -8,17 +8,11 @@ use rampart_core::ClientMeta;
 use rampart_core::Clock as _;
 use rampart_testkit::api::Api;
 use rampart_testkit::smtp::token_in;
-use rampart_testkit::{Backend, Browser, GOOD_PASSWORD, TestApp, csrf_from};
+use rampart_testkit::{Backend, Browser, Fetch, GOOD_PASSWORD, TestApp, backend_test, csrf_from};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use time::Duration;
-
-backend_tests!(
-    a_change_and_its_event_commit_together,
-    every_event_type_is_recorded_without_secrets,
-    only_administrators_read_the_trail,
-);
 
 const NEW_PASSWORD: &str = "a brand new passphrase 9";
 
@@ -64,13 +58,13 @@ async fn events(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
     let resp = Client::new()
         .get(app.url(&format!("/api/v1/admin/events{query}")))
         .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(resp.status(), StatusCode::OK, "{query}");
     resp.json::<Vec<Value>>().await.unwrap()
 }
 
+#[backend_test]
 async fn every_event_type_is_recorded_without_secrets(backend: Backend) {
     let (app, sink) = TestApp::spawn_with_mail(&backend).await;
     let mut secrets: Vec<String> = vec![GOOD_PASSWORD.into(), NEW_PASSWORD.into()];
@@ -150,12 +144,8 @@ async fn every_event_type_is_recorded_without_secrets(backend: Backend) {
         .post(app.url("/api/v1/sessions"))
         .header("user-agent", "audit-test/1.0")
         .json(&json!({"username": "alice", "password": GOOD_PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch_json()
+        .await;
     let api = signed["token"].as_str().unwrap().to_owned();
     secrets.push(api.clone());
     let (_, created) = app.api().create_token(&api, &["read:me"]).await;
@@ -166,9 +156,8 @@ async fn every_event_type_is_recorded_without_secrets(backend: Backend) {
             created["id"].as_str().unwrap()
         )))
         .bearer_auth(&api)
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
 
     // Second factor: enrol, a wrong code, a recovery code, disable.
@@ -301,6 +290,7 @@ async fn every_event_type_is_recorded_without_secrets(backend: Backend) {
     }
 }
 
+#[backend_test]
 async fn only_administrators_read_the_trail(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     for name in ["dana", "eve"] {
@@ -370,9 +360,8 @@ async fn only_administrators_read_the_trail(backend: Backend) {
         let resp = Client::new()
             .get(app.url(&format!("/api/v1/admin/events{bad}")))
             .bearer_auth(&admin)
-            .send()
-            .await
-            .unwrap();
+            .fetch()
+            .await;
         assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
     }
 }
@@ -388,6 +377,7 @@ const REFUSE_EVENTS_POSTGRES: &str = "CREATE FUNCTION refuse_events() RETURNS tr
 
 /// When the event cannot be written, the change it records is not made
 /// either: each audited write and its event are one transaction.
+#[backend_test]
 async fn a_change_and_its_event_commit_together(backend: Backend) {
     use reqwest::Method as M;
     let app = TestApp::spawn(&backend).await;

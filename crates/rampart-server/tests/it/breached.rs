@@ -2,12 +2,10 @@
 //! refused at registration and password change; a sign-in with a listed
 //! password succeeds but opens nothing until the password is changed.
 
-use rampart_testkit::{Backend, TestApp};
+use rampart_testkit::{Backend, TestApp, backend_test};
 use reqwest::StatusCode;
 use sha1::{Digest, Sha1};
 use std::io::Write;
-
-backend_tests!(breached_passwords_are_refused_and_replaced);
 
 const BREACHED: &str = "correct horse battery staple 9";
 const FRESH: &str = "an entirely new passphrase 77";
@@ -30,6 +28,7 @@ fn hibp_file() -> tempfile::NamedTempFile {
     file
 }
 
+#[backend_test]
 async fn breached_passwords_are_refused_and_replaced(backend: Backend) {
     let list = hibp_file();
     // An account made before the list was configured uses the password.

@@ -6,23 +6,9 @@
 
 use rampart_server::config::{RawLogin, StringList};
 use rampart_testkit::smtp::SmtpSink;
-use rampart_testkit::{Backend, Browser, GOOD_PASSWORD, TestApp, csrf_from};
+use rampart_testkit::{Backend, Browser, Fetch, GOOD_PASSWORD, TestApp, backend_test, csrf_from};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-
-backend_tests!(
-    concurrent_guesses_are_limited_like_sequential_ones,
-    concurrent_sign_ins_of_the_owner_all_pass,
-    guesses_spread_over_networks_lock_the_account,
-    guessed_codes_count_toward_the_account,
-    consecutive_failures_bar_the_account_until_unlock,
-    the_password_change_is_no_oracle,
-    a_known_device_still_signs_in,
-    the_owner_changes_the_password_during_an_attack,
-    signing_out_everywhere_ends_known_devices,
-    a_success_takes_back_exactly_what_it_reserved,
-    a_re_hashed_password_still_makes_a_known_device,
-);
 
 /// An API sign-in from `network` (a /24, as seen through the proxy).
 async fn api_sign_in(app: &TestApp, password: &str, from: &str, code: Option<&str>) -> StatusCode {
@@ -34,9 +20,8 @@ async fn api_sign_in(app: &TestApp, password: &str, from: &str, code: Option<&st
         .post(app.url("/api/v1/sessions"))
         .header("x-forwarded-for", from)
         .json(&body)
-        .send()
+        .fetch()
         .await
-        .unwrap()
         .status()
 }
 
@@ -48,6 +33,7 @@ async fn with_vic(app: &TestApp) {
     app.browser().sign_up("vic").await;
 }
 
+#[backend_test]
 async fn concurrent_guesses_are_limited_like_sequential_ones(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     with_vic(&app).await;
@@ -80,6 +66,7 @@ async fn concurrent_guesses_are_limited_like_sequential_ones(backend: Backend) {
 /// at once (more than every allowance of the name) all pass, as twelve
 /// sequential ones would; reservations that would lock wait for the ones in
 /// flight, which succeed and clear the counters.
+#[backend_test]
 async fn concurrent_sign_ins_of_the_owner_all_pass(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     with_vic(&app).await;
@@ -140,6 +127,7 @@ pub(crate) async fn futures_join_all<F: std::future::Future>(
     results.into_iter().flatten().collect()
 }
 
+#[backend_test]
 async fn guesses_spread_over_networks_lock_the_account(backend: Backend) {
     let sink = SmtpSink::start().await;
     let url = format!("smtp://{}", sink.addr);
@@ -179,6 +167,7 @@ async fn guesses_spread_over_networks_lock_the_account(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn guessed_codes_count_toward_the_account(backend: Backend) {
     let app = TestApp::spawn_with(&backend, behind_proxy).await;
     let browser = app.browser();
@@ -199,6 +188,7 @@ async fn guessed_codes_count_toward_the_account(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn consecutive_failures_bar_the_account_until_unlock(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |raw| {
         behind_proxy(raw);
@@ -237,6 +227,7 @@ async fn consecutive_failures_bar_the_account_until_unlock(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn the_password_change_is_no_oracle(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     with_vic(&app).await;
@@ -289,12 +280,12 @@ async fn page_sign_in(app: &TestApp, browser: &Browser, password: &str, from: &s
             ("password", password),
             ("csrf_token", &csrf),
         ])
-        .send()
+        .fetch()
         .await
-        .unwrap()
         .status()
 }
 
+#[backend_test]
 async fn a_known_device_still_signs_in(backend: Backend) {
     let app = TestApp::spawn_with(&backend, behind_proxy).await;
     with_vic(&app).await;
@@ -350,6 +341,7 @@ async fn a_known_device_still_signs_in(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn the_owner_changes_the_password_during_an_attack(backend: Backend) {
     let app = TestApp::spawn_with(&backend, behind_proxy).await;
     with_vic(&app).await;
@@ -369,6 +361,7 @@ async fn the_owner_changes_the_password_during_an_attack(backend: Backend) {
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
 }
 
+#[backend_test]
 async fn signing_out_everywhere_ends_known_devices(backend: Backend) {
     let app = TestApp::spawn_with(&backend, behind_proxy).await;
     with_vic(&app).await;
@@ -408,6 +401,7 @@ async fn counter(app: &TestApp, key: &str) -> (i64, i64) {
     )
 }
 
+#[backend_test]
 async fn a_success_takes_back_exactly_what_it_reserved(backend: Backend) {
     // The address and the network lock at their fourth failure; the name and
     // the account much later.
@@ -456,6 +450,7 @@ async fn a_success_takes_back_exactly_what_it_reserved(backend: Backend) {
     assert_eq!(refused, StatusCode::TOO_MANY_REQUESTS);
 }
 
+#[backend_test]
 async fn a_re_hashed_password_still_makes_a_known_device(backend: Backend) {
     let app = TestApp::spawn_with(&backend, behind_proxy).await;
     with_vic(&app).await;

@@ -7,18 +7,8 @@
 use crate::forward_auth::rule;
 use rampart_server::config::{RawAccess, RawApi, RawConfig, RawSession, StringList};
 use rampart_testkit::api::location;
-use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
+use rampart_testkit::{Backend, Fetch, GOOD_PASSWORD, TestApp, backend_test};
 use reqwest::{Method, StatusCode};
-
-backend_tests!(
-    forged_headers_never_choose_the_path,
-    every_spelling_is_decided_as_the_plain_path,
-    session_protection_holds_at_verify,
-    cookies_and_bearer_tokens_stay_apart,
-    hostile_rd_values_are_dropped,
-    junk_bearer_tokens_count_against_the_address,
-    the_account_page_makes_proxy_tokens,
-);
 
 fn review_rules(raw: &mut RawConfig) {
     raw.access = Some(RawAccess {
@@ -41,7 +31,7 @@ async fn ask(app: &TestApp, headers: &[(&str, &str)]) -> reqwest::Response {
     for (name, value) in headers {
         req = req.header(*name, *value);
     }
-    req.send().await.unwrap()
+    req.fetch().await
 }
 
 fn forwarded<'a>(uri: &'a str, who: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
@@ -66,6 +56,7 @@ pub(crate) async fn people(app: &TestApp) -> (String, String) {
     )
 }
 
+#[backend_test]
 async fn forged_headers_never_choose_the_path(backend: Backend) {
     let app = TestApp::spawn_with(&backend, review_rules).await;
     let (user, _) = people(&app).await;
@@ -161,6 +152,7 @@ async fn forged_headers_never_choose_the_path(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn every_spelling_is_decided_as_the_plain_path(backend: Backend) {
     let app = TestApp::spawn_with(&backend, review_rules).await;
     let (user, admin) = people(&app).await;
@@ -267,7 +259,7 @@ async fn every_spelling_is_decided_as_the_plain_path(backend: Backend) {
             req = req.header(n, v);
         }
         let raw = reqwest::header::HeaderValue::from_bytes(value.as_bytes()).unwrap();
-        let resp = req.header(name, raw).send().await.unwrap();
+        let resp = req.header(name, raw).fetch().await;
         assert!(
             [
                 StatusCode::OK,
@@ -301,6 +293,7 @@ async fn every_spelling_is_decided_as_the_plain_path(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn session_protection_holds_at_verify(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |raw| {
         raw.trusted_proxies = Some(StringList::Joined("127.0.0.1/32".into()));
@@ -357,6 +350,7 @@ async fn session_protection_holds_at_verify(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn cookies_and_bearer_tokens_stay_apart(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let browser = app.signed_up("gina").await;
@@ -419,6 +413,7 @@ async fn cookies_and_bearer_tokens_stay_apart(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn hostile_rd_values_are_dropped(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     app.browser().sign_up("hank").await;
@@ -518,6 +513,7 @@ async fn hostile_rd_values_are_dropped(backend: Backend) {
     }
 }
 
+#[backend_test]
 async fn junk_bearer_tokens_count_against_the_address(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |raw| {
         raw.api = Some(RawApi {
@@ -564,6 +560,7 @@ fn shown_secret(html: &str) -> Option<String> {
     Some(html[start..end].to_owned())
 }
 
+#[backend_test]
 async fn the_account_page_makes_proxy_tokens(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let browser = app.signed_up("jill").await;

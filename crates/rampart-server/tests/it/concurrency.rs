@@ -1,12 +1,11 @@
 //! Uniqueness is the database's job: 20 simultaneous sign-ups of one name
 //! create exactly one account.
 
-use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
+use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp, backend_test};
 use reqwest::StatusCode;
 use std::sync::Arc;
 
-backend_tests!(concurrent_registration_creates_one_user);
-
+#[backend_test]
 async fn concurrent_registration_creates_one_user(backend: Backend) {
     // All racers share one address; the registration limit is not under test.
     let app = Arc::new(

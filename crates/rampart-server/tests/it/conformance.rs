@@ -23,14 +23,9 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// True when `text` defines `name` as a test: a `#[test]` or
-/// `#[tokio::test]` function, or one listed in `backend_tests!`.
+/// True when `text` defines `name` as a test: a `#[test]`,
+/// `#[tokio::test]` or `#[backend_test]` function.
 fn defines_test(text: &str, name: &str) -> bool {
-    let listed = text
-        .split("backend_tests!(")
-        .skip(1)
-        .filter_map(|rest| rest.split(");").next())
-        .any(|list| list.split(',').any(|item| item.trim() == name));
     let Some(at) = text
         .find(&format!("async fn {name}("))
         .or_else(|| text.find(&format!("fn {name}(")))
@@ -38,11 +33,11 @@ fn defines_test(text: &str, name: &str) -> bool {
         return false;
     };
     let before = &text[..at];
-    let attribute = before
-        .rfind("#[test]")
-        .max(before.rfind("#[tokio::test"))
-        .is_some_and(|attr| !before[attr..].contains("\n}\n"));
-    listed || attribute
+    ["#[test]", "#[tokio::test", "#[backend_test]"]
+        .iter()
+        .filter_map(|attribute| before.rfind(attribute))
+        .max()
+        .is_some_and(|attr| !before[attr..].contains("\n}\n"))
 }
 
 /// The files a `module::name` reference can point to.

@@ -4,18 +4,11 @@
 //! meanwhile a normal sign-in still succeeds.
 
 use rampart_server::config::{RawConfig, RawConnections};
-use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
+use rampart_testkit::{Backend, Fetch, GOOD_PASSWORD, TestApp, backend_test};
 use reqwest::StatusCode;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-backend_tests!(
-    slow_and_idle_clients_are_disconnected,
-    a_sign_in_succeeds_while_500_slow_connections_are_open,
-    max_connections_caps_what_is_served,
-    a_body_sent_too_slowly_is_answered_408,
-);
 
 fn timeouts(header: &str, idle: &str) -> impl FnOnce(&mut RawConfig) {
     let (header, idle) = (header.to_owned(), idle.to_owned());
@@ -52,6 +45,7 @@ async fn slow_client(app: &TestApp) -> TcpStream {
     stream
 }
 
+#[backend_test]
 async fn slow_and_idle_clients_are_disconnected(backend: Backend) {
     let app = TestApp::spawn_with(&backend, timeouts("1s", "2s")).await;
     // Partial headers, and a connection that never sends a byte.
@@ -100,6 +94,7 @@ async fn slow_and_idle_clients_are_disconnected(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn a_sign_in_succeeds_while_500_slow_connections_are_open(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let mut slow = Vec::with_capacity(500);
@@ -118,6 +113,7 @@ async fn a_sign_in_succeeds_while_500_slow_connections_are_open(backend: Backend
     drop(slow);
 }
 
+#[backend_test]
 async fn max_connections_caps_what_is_served(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |raw| {
         timeouts("30s", "60s")(raw);
@@ -140,13 +136,14 @@ async fn max_connections_caps_what_is_served(backend: Backend) {
     );
     drop(held);
     let client = reqwest::Client::new();
-    let resp = client.get(app.url("/healthz")).send().await.unwrap();
+    let resp = client.get(app.url("/healthz")).fetch().await;
     assert_eq!(resp.status(), StatusCode::OK, "served once they close");
 }
 
 /// A request whose body never finishes is answered 408 once
 /// `connections.request_timeout` passes: as a page on a page route, and in
 /// the API's JSON error format under `/api/v1` (never a bare status).
+#[backend_test]
 async fn a_body_sent_too_slowly_is_answered_408(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |raw| {
         raw.connections = Some(RawConnections {

@@ -1,16 +1,10 @@
 //! CSRF: a state-changing request without a valid token bound to its own
 //! session, or from another origin, is refused with 403 and changes nothing.
 
-use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
+use rampart_testkit::{Backend, Fetch, GOOD_PASSWORD, TestApp, backend_test};
 use reqwest::StatusCode;
 
-backend_tests!(
-    logout_without_a_valid_token_changes_nothing,
-    a_token_from_another_session_is_refused,
-    registration_and_login_need_a_token,
-    cross_origin_requests_are_refused,
-);
-
+#[backend_test]
 async fn logout_without_a_valid_token_changes_nothing(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let browser = app.signed_up("alice").await;
@@ -39,6 +33,7 @@ async fn logout_without_a_valid_token_changes_nothing(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn a_token_from_another_session_is_refused(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let victim = app.signed_up("bob").await;
@@ -62,6 +57,7 @@ async fn a_token_from_another_session_is_refused(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn registration_and_login_need_a_token(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let browser = app.browser();
@@ -88,12 +84,12 @@ async fn registration_and_login_need_a_token(backend: Backend) {
     let resp = cookieless
         .post(app.url("/login"))
         .form(&[("username", "x"), ("password", "y"), ("csrf_token", "z")])
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
 }
 
+#[backend_test]
 async fn cross_origin_requests_are_refused(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let browser = app.signed_up("dave").await;
@@ -109,9 +105,8 @@ async fn cross_origin_requests_are_refused(backend: Backend) {
             .post(browser.url("/logout"))
             .header(header, value)
             .form(&[("csrf_token", token.as_str())])
-            .send()
-            .await
-            .unwrap();
+            .fetch()
+            .await;
         assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{header}: {value}");
     }
     assert_eq!(browser.get("/account").await.status(), StatusCode::OK);
@@ -121,8 +116,7 @@ async fn cross_origin_requests_are_refused(backend: Backend) {
         .header("origin", app.base.as_str())
         .header("sec-fetch-site", "same-origin")
         .form(&[("csrf_token", token.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(same_origin.status(), StatusCode::SEE_OTHER);
 }

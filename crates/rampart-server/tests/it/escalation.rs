@@ -8,16 +8,9 @@ use crate::admin::{person, signed_in};
 use rampart_core::{ClientMeta, RoleName};
 use rampart_server::config::{RawConfig, RawRole};
 use rampart_testkit::api::{Api, error_code};
-use rampart_testkit::{Backend, TestApp};
+use rampart_testkit::{Backend, TestApp, backend_test};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-
-backend_tests!(
-    the_api_refuses_every_action_on_a_stronger_account,
-    the_console_refuses_every_action_on_a_stronger_account,
-    roles_are_granted_only_within_the_operator_s_own,
-    a_refused_change_changes_nothing,
-);
 
 /// `helpdesk` acts on accounts; `rolemgr` may also change roles; neither
 /// holds `audit:read`, which `support` does.
@@ -38,6 +31,7 @@ fn roles(raw: &mut RawConfig) {
     );
 }
 
+#[backend_test]
 async fn the_api_refuses_every_action_on_a_stronger_account(backend: Backend) {
     let app = TestApp::spawn_with(&backend, roles).await;
     let api = Api::new(&app);
@@ -109,6 +103,7 @@ async fn the_api_refuses_every_action_on_a_stronger_account(backend: Backend) {
     app.unlock("sue", &ClientMeta::operator()).await.unwrap();
 }
 
+#[backend_test]
 async fn the_console_refuses_every_action_on_a_stronger_account(backend: Backend) {
     let app = TestApp::spawn_with(&backend, roles).await;
     let api = Api::new(&app);
@@ -140,6 +135,7 @@ async fn the_console_refuses_every_action_on_a_stronger_account(backend: Backend
     assert!(user.roles.iter().any(|r| r.as_str() == "admin"));
 }
 
+#[backend_test]
 async fn roles_are_granted_only_within_the_operator_s_own(backend: Backend) {
     let app = TestApp::spawn_with(&backend, roles).await;
     let api = Api::new(&app);
@@ -204,6 +200,7 @@ async fn roles_are_granted_only_within_the_operator_s_own(backend: Backend) {
     assert_eq!(names, ["editor", "user", "wiki-ops"]);
 }
 
+#[backend_test]
 async fn a_refused_change_changes_nothing(backend: Backend) {
     let app = TestApp::spawn_with(&backend, roles).await;
     let api = Api::new(&app);

@@ -4,17 +4,9 @@
 
 use rampart_server::config::{RawAccess, RawCors, RawRule, RawSession, StringList};
 use rampart_testkit::api::location;
-use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
+use rampart_testkit::{Backend, Fetch, GOOD_PASSWORD, TestApp, backend_test};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-backend_tests!(
-    identities_are_passed_upstream,
-    access_rules_decide_first_match_wins,
-    redirects_only_to_allowed_hosts,
-    cookie_domain_gives_single_sign_on,
-    cors_is_off_unless_configured,
-);
 
 pub(crate) fn rule(
     host: Option<&str>,
@@ -65,9 +57,10 @@ pub(crate) async fn verify_with(
     for (name, value) in extra {
         req = req.header(*name, *value);
     }
-    req.send().await.unwrap()
+    req.fetch().await
 }
 
+#[backend_test]
 async fn identities_are_passed_upstream(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let browser = app.signed_up("alice").await;
@@ -131,9 +124,8 @@ async fn identities_are_passed_upstream(backend: Backend) {
     reqwest::Client::new()
         .delete(app.url(&format!("/api/v1/me/tokens/{id}")))
         .bearer_auth(&session)
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(
         verify(&app, "app.example.com", "/x", Some(("authorization", &pat)))
             .await
@@ -150,6 +142,7 @@ async fn identities_are_passed_upstream(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn access_rules_decide_first_match_wins(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |raw| {
         raw.trusted_proxies = Some(StringList::Joined("127.0.0.1/32".into()));
@@ -221,9 +214,8 @@ async fn access_rules_decide_first_match_wins(backend: Backend) {
         .header("x-forwarded-proto", "https")
         .header("x-forwarded-host", "app.example.com")
         .header("x-forwarded-uri", "/api/v2/internal")
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     // Method conditions read X-Forwarded-Method.
     let resp = reqwest::Client::new()
@@ -233,12 +225,12 @@ async fn access_rules_decide_first_match_wins(backend: Backend) {
         .header("x-forwarded-host", "app.example.com")
         .header("x-forwarded-uri", "/home")
         .header("cookie", &user_cookie)
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
 }
 
+#[backend_test]
 async fn redirects_only_to_allowed_hosts(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     app.browser().sign_up("dave").await;
@@ -299,6 +291,7 @@ async fn redirects_only_to_allowed_hosts(backend: Backend) {
     }
 }
 
+#[backend_test]
 async fn cookie_domain_gives_single_sign_on(backend: Backend) {
     let port = 0;
     let _ = port;
@@ -351,6 +344,7 @@ async fn cookie_domain_gives_single_sign_on(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn cors_is_off_unless_configured(backend: Backend) {
     let preflight = |app: &TestApp, origin: &str| {
         reqwest::Client::new()
@@ -380,9 +374,8 @@ async fn cors_is_off_unless_configured(backend: Backend) {
     let page = reqwest::Client::new()
         .get(open.url("/login"))
         .header("origin", "https://app.example.com")
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert!(
         page.headers().get("access-control-allow-origin").is_none(),
         "pages never get CORS"

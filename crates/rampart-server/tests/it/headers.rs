@@ -1,12 +1,7 @@
 //! The security headers of `docs/api.md` on every response.
 
-use rampart_testkit::{Backend, TestApp};
+use rampart_testkit::{Backend, TestApp, backend_test};
 use reqwest::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, HeaderMap};
-
-backend_tests!(
-    every_response_carries_the_security_headers,
-    hsts_only_over_https
-);
 
 fn assert_security_headers(path: &str, headers: &HeaderMap) {
     let get = |name: &str| {
@@ -26,6 +21,7 @@ fn assert_security_headers(path: &str, headers: &HeaderMap) {
     assert!(headers.get("server").is_none(), "{path}: no version banner");
 }
 
+#[backend_test]
 async fn every_response_carries_the_security_headers(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let browser = app.signed_up("alice").await;
@@ -57,6 +53,7 @@ async fn every_response_carries_the_security_headers(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn hsts_only_over_https(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |raw| raw.behind_tls_proxy = Some(true)).await;
     let resp = app.browser().get("/login").await;

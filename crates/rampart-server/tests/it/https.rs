@@ -9,15 +9,13 @@
 use crate::cli::{Server, rampart, text};
 use rampart_server::config::{RawConfig, RawConnections};
 use rampart_testkit::tls::TestCa;
-use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp, csrf_from, free_port};
+use rampart_testkit::{Backend, Fetch, GOOD_PASSWORD, TestApp, backend_test, csrf_from, free_port};
 use reqwest::cookie::Jar;
 use reqwest::{StatusCode, Version};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
-
-backend_tests!(pages_api_and_forward_auth_over_https,);
 
 /// The certificate and key files of a test server, in their own folder.
 struct Files {
@@ -56,6 +54,7 @@ fn serial_of(n: u64) -> String {
     format!("{n:02x}")
 }
 
+#[backend_test]
 async fn pages_api_and_forward_auth_over_https(backend: Backend) {
     let ca = TestCa::new();
     let tls = files(&ca, 1);
@@ -65,7 +64,7 @@ async fn pages_api_and_forward_auth_over_https(backend: Backend) {
     let client = ca.client(jar.clone());
 
     // Pages: HTTP/2 by ALPN, HSTS, __Host- Secure cookies.
-    let page = client.get(app.url("/register")).send().await.unwrap();
+    let page = client.get(app.url("/register")).fetch().await;
     assert_eq!(page.status(), StatusCode::OK);
     assert_eq!(page.version(), Version::HTTP_2, "h2 is chosen by ALPN");
     assert!(
@@ -84,9 +83,8 @@ async fn pages_api_and_forward_auth_over_https(backend: Backend) {
             ("password", GOOD_PASSWORD),
             ("password_confirm", GOOD_PASSWORD),
         ])
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(registered.status(), StatusCode::SEE_OTHER);
     let cookies: Vec<String> = registered
         .headers()
@@ -100,7 +98,7 @@ async fn pages_api_and_forward_auth_over_https(backend: Backend) {
             .any(|c| c.starts_with("__Host-rampart_session=") && c.contains("Secure")),
         "{cookies:?}"
     );
-    let account = client.get(app.url("/account")).send().await.unwrap();
+    let account = client.get(app.url("/account")).fetch().await;
     assert_eq!(account.status(), StatusCode::OK);
 
     // Forward-auth with the browser's cookie.
@@ -110,9 +108,8 @@ async fn pages_api_and_forward_auth_over_https(backend: Backend) {
         .header("x-forwarded-host", "app.example.com")
         .header("x-forwarded-uri", "/dashboard")
         .header("x-forwarded-method", "GET")
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(verify.status(), StatusCode::OK);
     assert_eq!(
         verify.headers().get("remote-user").unwrap(),
@@ -129,9 +126,8 @@ async fn pages_api_and_forward_auth_over_https(backend: Backend) {
     let signed_in = api
         .post(app.url("/api/v1/sessions"))
         .json(&serde_json::json!({"username": "tina", "password": GOOD_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(signed_in.status(), StatusCode::CREATED);
     assert_eq!(signed_in.version(), Version::HTTP_11);
     let token = signed_in.json::<serde_json::Value>().await.unwrap()["token"]
@@ -141,9 +137,8 @@ async fn pages_api_and_forward_auth_over_https(backend: Backend) {
     let me = api
         .get(app.url("/api/v1/me"))
         .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(me.status(), StatusCode::OK);
 
     // A client that does not trust the CA gets no answer at all; plain
@@ -237,14 +232,7 @@ async fn serves_serial(ca: &TestCa, url: &str, serial: &str, within: Duration) -
 }
 
 async fn metric(client: &reqwest::Client, app: &TestApp, name: &str) -> Option<f64> {
-    let body = client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let body = client.get(app.url("/metrics")).fetch_text().await;
     body.lines()
         .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
         .and_then(|l| l.rsplit(' ').next())
@@ -257,7 +245,7 @@ async fn a_renewed_certificate_is_served_without_a_restart() {
     let tls = files(&ca, 1);
     let app = TestApp::spawn_with(&Backend::Sqlite, with_tls(&tls)).await;
     let early = ca.client(Arc::new(Jar::default()));
-    let first = early.get(app.url("/healthz")).send().await.unwrap();
+    let first = early.get(app.url("/healthz")).fetch().await;
     assert_eq!(served_serial(&first), serial_of(1));
     let expiry = metric(
         &early,
@@ -286,7 +274,7 @@ async fn a_renewed_certificate_is_served_without_a_restart() {
         .await,
         "the renewed certificate is served within 5 s"
     );
-    let still = early.get(app.url("/healthz")).send().await.unwrap();
+    let still = early.get(app.url("/healthz")).fetch().await;
     assert_eq!(
         still.status(),
         StatusCode::OK,
@@ -387,7 +375,7 @@ async fn handshakes_that_never_finish_are_dropped() {
         assert!(closed.is_ok(), "a stalled handshake is dropped");
     }
     // The slots are free again: a real client is served.
-    let ok = client.get(app.url("/healthz")).send().await.unwrap();
+    let ok = client.get(app.url("/healthz")).fetch().await;
     assert_eq!(ok.status(), StatusCode::OK);
     drop(app);
 }
@@ -549,11 +537,7 @@ fn production_accepts_built_in_https_in_place_of_a_proxy() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let client = ca.client(Arc::new(Jar::default()));
-        let login = client
-            .get(format!("{}/login", server.base))
-            .send()
-            .await
-            .unwrap();
+        let login = client.get(format!("{}/login", server.base)).fetch().await;
         assert_eq!(login.status(), StatusCode::OK);
         assert!(login.headers().contains_key("strict-transport-security"));
         let cookies: Vec<&str> = login
@@ -684,9 +668,8 @@ async fn plain_http_is_redirected_to_https() {
     ] {
         let r = plain
             .get(format!("http://127.0.0.1:{redirect_port}{path}"))
-            .send()
-            .await
-            .unwrap();
+            .fetch()
+            .await;
         let location = r.headers().get("location").unwrap().to_str().unwrap();
         assert_eq!(location, format!("{}{expected}", app.url("")), "{path}");
     }
@@ -716,9 +699,8 @@ async fn plain_http_is_redirected_to_https() {
                 method.parse().unwrap(),
                 format!("http://127.0.0.1:{redirect_port}{path}"),
             )
-            .send()
-            .await
-            .unwrap();
+            .fetch()
+            .await;
         assert_eq!(
             r.status(),
             StatusCode::PERMANENT_REDIRECT,

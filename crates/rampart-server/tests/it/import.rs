@@ -8,18 +8,11 @@
 
 use crate::mfa::{rampart_cli, rampart_cli_with};
 use rampart_testkit::api::Api;
-use rampart_testkit::{Backend, TestApp};
+use rampart_testkit::{Backend, TestApp, backend_test};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use std::io::Write as _;
 use std::path::PathBuf;
-
-backend_tests!(
-    users_from_python_apps_sign_in_and_get_argon2id,
-    flask_security_prehashed_passwords_work_with_the_salt,
-    a_dry_run_checks_every_row_and_writes_nothing,
-    an_upgrade_never_replaces_a_password_changed_meanwhile,
-);
 
 /// The users of users.csv that must import (the rest must be refused).
 const GOOD: &[&str] = &[
@@ -111,6 +104,7 @@ async fn stored_hashes(app: &TestApp) -> Vec<String> {
 
 /// A sign-in re-hashes an imported password after checking it, while the
 /// owner may be changing it: the re-hash replaces only the hash it checked.
+#[backend_test]
 async fn an_upgrade_never_replaces_a_password_changed_meanwhile(backend: Backend) {
     use rampart_core::ports::UserRepo as _;
     let app = TestApp::spawn(&backend).await;
@@ -158,6 +152,7 @@ async fn sign_in(api: &Api, name: &str, password: &str) -> StatusCode {
     .0
 }
 
+#[backend_test]
 async fn users_from_python_apps_sign_in_and_get_argon2id(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let api = Api::new(&app);
@@ -238,6 +233,7 @@ async fn users_from_python_apps_sign_in_and_get_argon2id(backend: Backend) {
     assert_eq!(imported, 10, "every imported account is audited");
 }
 
+#[backend_test]
 async fn flask_security_prehashed_passwords_work_with_the_salt(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let api = Api::new(&app);
@@ -299,6 +295,7 @@ async fn flask_security_prehashed_passwords_work_with_the_salt(backend: Backend)
     );
 }
 
+#[backend_test]
 async fn a_dry_run_checks_every_row_and_writes_nothing(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     Api::new(&app).signup("bcrypt_2a").await;

@@ -7,14 +7,9 @@
 //! on a page), changed afterwards only by its owner: whoever signs in with a
 //! stolen password does not choose the language of the alerts about it.
 
-use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
+use rampart_testkit::{Backend, Fetch, GOOD_PASSWORD, TestApp, backend_test};
 use reqwest::StatusCode;
 use serde_json::json;
-
-backend_tests!(
-    mails_are_written_in_the_language_of_their_account,
-    pages_say_the_servers_own_words_in_the_browsers_language,
-);
 
 /// Whether the account `name` has the language `lang`.
 async fn speaks(app: &TestApp, name: &str, lang: &str) -> bool {
@@ -25,6 +20,7 @@ async fn speaks(app: &TestApp, name: &str, lang: &str) -> bool {
     app.scalar(sql, name).await == 1
 }
 
+#[backend_test]
 async fn mails_are_written_in_the_language_of_their_account(backend: Backend) {
     let (app, sink) = TestApp::spawn_with_mail(&backend).await;
     let german = app.browser_speaking("de-DE,de;q=0.9,en;q=0.5");
@@ -60,9 +56,8 @@ async fn mails_are_written_in_the_language_of_their_account(backend: Backend) {
         .header("user-agent", "ThiefBrowser/1.0")
         .header("accept-language", "en-US")
         .json(&json!({"username": "jonas", "password": GOOD_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(thief.status(), StatusCode::CREATED);
     let alert = sink
         .wait_for_subject("Eine Anmeldung von einem neuen Gerät")
@@ -163,6 +158,7 @@ async fn mails_are_written_in_the_language_of_their_account(backend: Backend) {
     assert_eq!(queued.language.as_deref(), Some("de"));
 }
 
+#[backend_test]
 async fn pages_say_the_servers_own_words_in_the_browsers_language(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let german = app.browser_speaking("de-DE,de;q=0.9");
@@ -180,9 +176,8 @@ async fn pages_say_the_servers_own_words_in_the_browsers_language(backend: Backe
         .post(app.url("/api/v1/users"))
         .header("accept-language", "de")
         .json(&json!({"username": "lena", "email": "lena@example.com", "password": "kurz"}))
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(api.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = api.text().await.unwrap();
     assert!(

@@ -10,15 +10,9 @@ use rampart_testkit::api::Api;
 use rampart_testkit::ldap::{
     ALICE_PASSWORD, BASE, BOB_PASSWORD, CAROL_PASSWORD, SERVICE_DN, SERVICE_PASSWORD, Slapd,
 };
-use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
+use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp, backend_test};
 use reqwest::StatusCode;
 use serde_json::json;
-
-backend_tests!(
-    directory_users_sign_in_with_their_groups_roles,
-    a_directory_that_is_down_leaves_local_accounts_working,
-    a_directory_user_never_takes_over_a_local_account,
-);
 
 fn directory(slapd: &Slapd, url: &str) -> RawLdap {
     RawLdap {
@@ -87,6 +81,7 @@ async fn roles_of(app: &TestApp, name: &str, password: &str) -> Vec<String> {
         .collect()
 }
 
+#[backend_test]
 async fn directory_users_sign_in_with_their_groups_roles(backend: Backend) {
     let Some(slapd) = Slapd::start("directory_users_sign_in_with_their_groups_roles") else {
         return;
@@ -202,6 +197,7 @@ async fn directory_users_sign_in_with_their_groups_roles(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn a_directory_that_is_down_leaves_local_accounts_working(backend: Backend) {
     let Some(mut slapd) = Slapd::start("a_directory_that_is_down_leaves_local_accounts_working")
     else {
@@ -260,6 +256,7 @@ async fn a_directory_that_is_down_leaves_local_accounts_working(backend: Backend
     );
 }
 
+#[backend_test]
 async fn a_directory_user_never_takes_over_a_local_account(backend: Backend) {
     let Some(slapd) = Slapd::start("a_directory_user_never_takes_over_a_local_account") else {
         return;

@@ -2,17 +2,12 @@
 //! (`/reauth`) before sensitive actions, and deleting one's own account.
 
 use rampart_testkit::api::location;
-use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
+use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp, backend_test};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use time::Duration;
 
-backend_tests!(
-    sessions_page_lists_and_revokes,
-    sensitive_actions_need_a_fresh_login,
-    deleting_an_account_removes_every_trace,
-);
-
+#[backend_test]
 async fn sessions_page_lists_and_revokes(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let mine = app.signed_up("alice").await;
@@ -78,6 +73,7 @@ async fn sessions_page_lists_and_revokes(backend: Backend) {
     assert_eq!(mine.get("/account").await.status(), StatusCode::OK);
 }
 
+#[backend_test]
 async fn sensitive_actions_need_a_fresh_login(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let browser = app.signed_up("bob").await;
@@ -174,6 +170,7 @@ async fn sensitive_actions_need_a_fresh_login(backend: Backend) {
     assert_eq!(body["error"]["code"], "reauthentication_required");
 }
 
+#[backend_test]
 async fn deleting_an_account_removes_every_trace(backend: Backend) {
     // SMTP is down, so the verification mail stays queued until the deletion.
     let port = std::net::TcpListener::bind("127.0.0.1:0")

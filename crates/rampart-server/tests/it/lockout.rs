@@ -3,18 +3,12 @@
 //! operator's unlock, and not spreading to the same name from elsewhere.
 
 use rampart_server::config::StringList;
-use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp, csrf_from};
+use rampart_testkit::{Backend, Fetch, GOOD_PASSWORD, TestApp, backend_test, csrf_from};
 use reqwest::StatusCode;
 use serde_json::json;
 use time::Duration;
 
-backend_tests!(
-    failures_lock_progressively_and_never_for_ever,
-    a_lock_from_one_network_spares_others,
-    json_sign_in_is_locked_too,
-    two_instances_on_one_database_share_a_lock_out,
-);
-
+#[backend_test]
 async fn two_instances_on_one_database_share_a_lock_out(backend: Backend) {
     let first = TestApp::spawn(&backend).await;
     let url = first.database_url.clone();
@@ -60,9 +54,10 @@ async fn attempt(
     if let Some(ip) = forwarded_for {
         req = req.header("x-forwarded-for", ip);
     }
-    req.send().await.unwrap()
+    req.fetch().await
 }
 
+#[backend_test]
 async fn failures_lock_progressively_and_never_for_ever(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     app.browser().sign_up("alice").await;
@@ -150,6 +145,7 @@ async fn failures_lock_progressively_and_never_for_ever(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn a_lock_from_one_network_spares_others(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |raw| {
         raw.trusted_proxies = Some(StringList::Joined("127.0.0.1/32".into()))
@@ -208,6 +204,7 @@ async fn a_lock_from_one_network_spares_others(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn json_sign_in_is_locked_too(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let client = reqwest::Client::new();
@@ -216,24 +213,21 @@ async fn json_sign_in_is_locked_too(backend: Backend) {
         .json(
             &json!({"username": "carol", "email": "carol@example.com", "password": GOOD_PASSWORD}),
         )
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     for _ in 0..5 {
         let resp = client
             .post(app.url("/api/v1/sessions"))
             .json(&json!({"username": "carol", "password": "nope nope nope"}))
-            .send()
-            .await
-            .unwrap();
+            .fetch()
+            .await;
         assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     }
     let resp = client
         .post(app.url("/api/v1/sessions"))
         .json(&json!({"username": "carol", "password": GOOD_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(resp.headers()["retry-after"], "30");
     let body: serde_json::Value = resp.json().await.unwrap();

@@ -4,32 +4,6 @@
 // Tests compare what the server did with the real time (see clippy.toml).
 #![allow(clippy::disallowed_methods)]
 
-/// Instantiates each listed `async fn name(backend: Backend)` once per
-/// backend: `sqlite::name` and `postgres::name` (skipped, saying so, without
-/// `RAMPART_TEST_DATABASE_URL`).
-macro_rules! backend_tests {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(rampart_testkit::Backend::Sqlite).await
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    if let Some(backend) = rampart_testkit::Backend::postgres(stringify!($name)) {
-                        super::$name(backend).await
-                    }
-                }
-            )*
-        }
-    };
-}
-
 mod addresses;
 mod admin;
 mod alerts;

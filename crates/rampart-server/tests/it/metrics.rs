@@ -2,15 +2,13 @@
 //! sign-in counters move with sign-ins; reachable from loopback or with the
 //! configured token only.
 
-use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
+use rampart_testkit::{Backend, Fetch, GOOD_PASSWORD, TestApp, backend_test};
 use reqwest::{Client, StatusCode};
-
-backend_tests!(metrics_parse_and_count_sign_ins, metrics_are_not_public);
 
 const TOKEN: &str = "a-long-scrape-token-0123456789";
 
 async fn scrape(app: &TestApp) -> prometheus_parse::Scrape {
-    let resp = Client::new().get(app.url("/metrics")).send().await.unwrap();
+    let resp = Client::new().get(app.url("/metrics")).fetch().await;
     assert_eq!(resp.status(), StatusCode::OK);
     assert!(
         resp.headers()["content-type"]
@@ -37,6 +35,7 @@ fn value(scrape: &prometheus_parse::Scrape, metric: &str, label: Option<(&str, &
         .sum()
 }
 
+#[backend_test]
 async fn metrics_parse_and_count_sign_ins(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     app.signed_up("alice").await;
@@ -86,9 +85,8 @@ async fn metrics_parse_and_count_sign_ins(backend: Backend) {
         let method = reqwest::Method::from_bytes(name.as_bytes()).unwrap();
         let resp = client
             .request(method, app.url(&format!("/no/such/page/{i}")))
-            .send()
-            .await
-            .unwrap();
+            .fetch()
+            .await;
         assert!(resp.status().is_client_error(), "{}", resp.status());
     }
     let flooded = scrape(&app).await;
@@ -130,6 +128,7 @@ async fn metrics_parse_and_count_sign_ins(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn metrics_are_not_public(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |raw| {
         raw.metrics = Some(rampart_server::config::RawMetrics {

@@ -6,26 +6,11 @@
 
 use data_encoding::BASE32_NOPAD;
 use rampart_testkit::api::{error_code, location};
-use rampart_testkit::{Backend, Browser, GOOD_PASSWORD, TestApp, csrf_from};
+use rampart_testkit::{Backend, Browser, Fetch, GOOD_PASSWORD, TestApp, backend_test, csrf_from};
 use reqwest::{Client, StatusCode, header};
 use serde_json::{Value, json};
 use std::process::Command;
 use time::Duration;
-
-backend_tests!(
-    totp_through_the_pages,
-    totp_through_the_api,
-    half_signed_in_visitors_get_nothing,
-    wrong_codes_count_toward_the_lock_out,
-    knowing_the_password_does_not_reset_code_guesses,
-    trusted_device_skips_the_code_until_the_password_changes,
-    secrets_are_encrypted_and_survive_key_rotation,
-    operator_resets_mfa_and_the_user_disables_it,
-    an_administrator_resets_a_second_factor_with_a_reason,
-    the_totp_drift_window_is_configured,
-    every_account_must_enrol_when_all_are_required,
-    a_second_factor_can_be_required,
-);
 
 fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
     let from = html
@@ -105,6 +90,7 @@ pub(crate) async fn answer(browser: &Browser, code: &str) -> reqwest::Response {
     browser.send_form("/login/mfa", &[("code", code)]).await
 }
 
+#[backend_test]
 async fn totp_through_the_pages(backend: Backend) {
     let (app, sink) = TestApp::spawn_with_mail(&backend).await;
     let browser = app.browser();
@@ -197,15 +183,15 @@ async fn totp_through_the_pages(backend: Backend) {
     }
 }
 
+#[backend_test]
 async fn totp_through_the_api(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let client = Client::new();
     let created = client
         .post(app.url("/api/v1/users"))
         .json(&json!({"username": "bob", "email": "bob@example.com", "password": GOOD_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(created.status(), StatusCode::CREATED);
     let token = app.api_login("bob", GOOD_PASSWORD).await;
     // A personal access token, even with write:me, cannot change the second factor.
@@ -213,21 +199,16 @@ async fn totp_through_the_api(backend: Backend) {
     let by_pat = client
         .post(app.url("/api/v1/me/mfa/totp"))
         .bearer_auth(&pat)
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(by_pat.status(), StatusCode::FORBIDDEN);
     let body: Value = by_pat.json().await.unwrap();
     assert_eq!(body["error"]["code"], "session_required");
     let enrol: Value = client
         .post(app.url("/api/v1/me/mfa/totp"))
         .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch_json()
+        .await;
     let secret = enrol["secret"].as_str().unwrap().to_owned();
     assert!(
         enrol["otpauth_uri"]
@@ -337,14 +318,14 @@ async fn totp_through_the_api(backend: Backend) {
     let stale = client
         .post(app.url("/api/v1/me/mfa/totp"))
         .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(stale.status(), StatusCode::FORBIDDEN);
     let body: Value = stale.json().await.unwrap();
     assert_eq!(body["error"]["code"], "reauthentication_required");
 }
 
+#[backend_test]
 async fn half_signed_in_visitors_get_nothing(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let browser = app.browser();
@@ -370,12 +351,8 @@ async fn half_signed_in_visitors_get_nothing(backend: Backend) {
     let client = Client::new();
     let doc: Value = client
         .get(app.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch_json()
+        .await;
     let mut walked = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
@@ -391,9 +368,8 @@ async fn half_signed_in_visitors_get_nothing(backend: Backend) {
                 .request(method.clone(), url)
                 .bearer_auth(&challenge)
                 .json(&json!({}))
-                .send()
-                .await
-                .unwrap();
+                .fetch()
+                .await;
             assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "{method} {path}");
             walked += 1;
         }
@@ -418,6 +394,7 @@ async fn half_signed_in_visitors_get_nothing(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn wrong_codes_count_toward_the_lock_out(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let browser = app.browser();
@@ -448,6 +425,7 @@ async fn wrong_codes_count_toward_the_lock_out(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn knowing_the_password_does_not_reset_code_guesses(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let owner = app.browser();
@@ -476,12 +454,11 @@ async fn knowing_the_password_does_not_reset_code_guesses(backend: Backend) {
         .json(
             &json!({"username": "hank", "password": GOOD_PASSWORD, "code": app.totp_code(&secret, 1)}),
         )
-        .send()
-        .await
-        .unwrap();
+        .fetch().await;
     assert_eq!(api.status(), StatusCode::TOO_MANY_REQUESTS);
 }
 
+#[backend_test]
 async fn trusted_device_skips_the_code_until_the_password_changes(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |raw| {
         raw.mfa = Some(rampart_server::config::RawMfa {
@@ -638,6 +615,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
+#[backend_test]
 async fn secrets_are_encrypted_and_survive_key_rotation(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let browser = app.browser();
@@ -707,6 +685,7 @@ async fn secrets_are_encrypted_and_survive_key_rotation(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn operator_resets_mfa_and_the_user_disables_it(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let browser = app.browser();
@@ -779,6 +758,7 @@ async fn operator_resets_mfa_and_the_user_disables_it(backend: Backend) {
 /// second factor is signed in only to enrol, and its API sign-in is refused
 /// until it has; a plain account is not asked; a wrong password still gets
 /// the one generic answer.
+#[backend_test]
 async fn a_second_factor_can_be_required(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |raw| {
         raw.mfa = Some(rampart_server::config::RawMfa {
@@ -907,6 +887,7 @@ async fn a_second_factor_can_be_required(backend: Backend) {
 /// In the console, removing someone's second factor needs a reason, which
 /// the audit trail records with the administrator's name; the owner is told
 /// by mail.
+#[backend_test]
 async fn an_administrator_resets_a_second_factor_with_a_reason(backend: Backend) {
     let (app, sink) = TestApp::spawn_with_mail(&backend).await;
     let api = rampart_testkit::api::Api::new(&app);
@@ -982,6 +963,7 @@ async fn an_administrator_resets_a_second_factor_with_a_reason(backend: Backend)
 /// `mfa.totp_skew_steps`: with 0 only the current step's code is accepted;
 /// with the default 1 the neighbouring steps are too, each once; more than
 /// 2 is refused at start-up.
+#[backend_test]
 async fn the_totp_drift_window_is_configured(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |raw| {
         raw.mfa = Some(rampart_server::config::RawMfa {
@@ -1042,6 +1024,7 @@ async fn the_totp_drift_window_is_configured(backend: Backend) {
 
 /// `mfa.required = "all"`: every account, privileged or not, is signed in
 /// only to enrol until it has a second factor.
+#[backend_test]
 async fn every_account_must_enrol_when_all_are_required(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |raw| {
         raw.mfa = Some(rampart_server::config::RawMfa {
@@ -1057,9 +1040,8 @@ async fn every_account_must_enrol_when_all_are_required(backend: Backend) {
     let resp = reqwest::Client::new()
         .post(app.url("/api/v1/sessions"))
         .json(&serde_json::json!({"username": "pat", "password": GOOD_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["error"]["code"], "mfa_enrollment_required");

@@ -8,18 +8,9 @@ use rampart_server::config::federation::{RawOidc, RawProvider};
 use rampart_testkit::api::Api;
 use rampart_testkit::api::location;
 use rampart_testkit::oidc::{CLIENT_ID, CLIENT_SECRET, OpenIdProvider, sign_in_at_provider};
-use rampart_testkit::{Backend, Browser, GOOD_PASSWORD, TestApp};
+use rampart_testkit::{Backend, Browser, GOOD_PASSWORD, TestApp, backend_test};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-backend_tests!(
-    a_person_signs_in_through_the_provider,
-    forged_provider_answers_are_refused,
-    identities_link_only_by_their_owner_or_a_trusted_verified_address,
-    the_second_factor_still_applies_after_the_provider,
-    a_linked_identity_confirms_a_stale_session,
-    the_same_subject_at_two_providers_is_two_people,
-);
 
 /// The provider's accounts whose e-mail claims the tests choose.
 fn accounts() -> Value {
@@ -100,6 +91,7 @@ async fn signed_in_as(browser: &Browser) -> Option<String> {
     Some(html[start..end].to_owned())
 }
 
+#[backend_test]
 async fn a_person_signs_in_through_the_provider(backend: Backend) {
     let Some(Setup {
         app,
@@ -206,6 +198,7 @@ fn with_param(url: &str, name: &str, value: &str) -> String {
     parsed.to_string()
 }
 
+#[backend_test]
 async fn forged_provider_answers_are_refused(backend: Backend) {
     let Some(Setup { app, provider }) =
         setup("forged_provider_answers_are_refused", &backend, true, false).await
@@ -318,6 +311,7 @@ async fn forged_provider_answers_are_refused(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn identities_link_only_by_their_owner_or_a_trusted_verified_address(backend: Backend) {
     let Some(Setup {
         app,
@@ -446,6 +440,7 @@ async fn identities_link_only_by_their_owner_or_a_trusted_verified_address(backe
     assert!(account.contains("action=\"/account/identities/link/corp\""));
 }
 
+#[backend_test]
 async fn the_second_factor_still_applies_after_the_provider(backend: Backend) {
     let Some(Setup {
         app,
@@ -515,6 +510,7 @@ async fn provider_asks_who_is_there(browser: &Browser, start: &str) -> bool {
     false
 }
 
+#[backend_test]
 async fn a_linked_identity_confirms_a_stale_session(backend: Backend) {
     let Some(Setup { app, provider }) = setup(
         "a_linked_identity_confirms_a_stale_session",
@@ -607,6 +603,7 @@ async fn a_linked_identity_confirms_a_stale_session(backend: Backend) {
 
 /// ASVS 6.8.1: identities are namespaced by provider: the same `sub` at
 /// two providers never opens the other's account.
+#[backend_test]
 async fn the_same_subject_at_two_providers_is_two_people(backend: Backend) {
     let (corp_port, partner_port) = (rampart_testkit::free_port(), rampart_testkit::free_port());
     let app = TestApp::spawn_with(&backend, |raw| {

@@ -1,14 +1,13 @@
 //! The served OpenAPI document matches the implementation: every documented
 //! operation exists, and no undocumented method answers on a documented path.
 
-use rampart_testkit::{Backend, TestApp};
+use rampart_testkit::{Backend, Fetch, TestApp, backend_test};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-backend_tests!(document_and_routes_agree);
-
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 
+#[backend_test]
 async fn document_and_routes_agree(backend: Backend) {
     // Every method on every path: more calls than the default burst.
     let app = TestApp::spawn_with(&backend, |raw| {
@@ -23,12 +22,8 @@ async fn document_and_routes_agree(backend: Backend) {
     let client = reqwest::Client::new();
     let doc: Value = client
         .get(app.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch_json()
+        .await;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."), "{doc}");
     assert_eq!(doc["servers"][0]["url"], "/api/v1");
     // The scope list names every scope, `proxy` (forward-auth) included.
@@ -159,9 +154,8 @@ async fn document_and_routes_agree(backend: Backend) {
                 )
                 .header("content-type", "application/json")
                 .body("{}")
-                .send()
-                .await
-                .unwrap();
+                .fetch()
+                .await;
             let status = resp.status();
             let body: Value = resp.json().await.unwrap_or(Value::Null);
             let documented = item.get(method).is_some();

@@ -1,14 +1,10 @@
 //! Operating behaviour: the bounded hashing pool answers 503 + Retry-After on
 //! overflow (never a 500, never a stall), and operators can rebrand pages.
 
-use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
+use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp, backend_test};
 use reqwest::StatusCode;
 
-backend_tests!(
-    hash_pool_overflow_answers_503_with_retry_after,
-    templates_can_be_overridden
-);
-
+#[backend_test]
 async fn hash_pool_overflow_answers_503_with_retry_after(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |raw| {
         raw.password = Some(rampart_server::config::RawPassword {
@@ -69,6 +65,7 @@ async fn hash_pool_overflow_answers_503_with_retry_after(backend: Backend) {
     assert_eq!(signed_in.get("/account").await.status(), StatusCode::OK);
 }
 
+#[backend_test]
 async fn templates_can_be_overridden(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(

@@ -10,7 +10,7 @@
 
 use rampart_testkit::api::error_code;
 use rampart_testkit::smtp::SmtpSink;
-use rampart_testkit::{Backend, Browser, TestApp};
+use rampart_testkit::{Backend, Browser, Fetch, TestApp, backend_test};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use webauthn_authenticator_rs::WebauthnAuthenticator;
@@ -123,19 +123,6 @@ async fn passkey_ceremonies_log_no_secrets() {
     }
 }
 
-backend_tests!(
-    a_passkey_added_over_http_signs_in_alone,
-    passkey_answers_an_attacker_would_try_are_refused,
-    passkeys_are_listed_and_removed_by_their_owner_only,
-    an_administrator_sees_and_removes_an_accounts_passkey,
-    passkeys_are_sealed_and_survive_key_rotation,
-    a_passkey_is_the_second_step_after_a_password_and_confirms_it_is_you,
-    a_passkey_only_account_keeps_its_last_way_in,
-    a_new_account_signs_up_with_a_passkey_and_no_password,
-    enrolling_a_passkey_ends_the_sessions_confined_to_enrolment,
-    a_security_key_without_a_pin_is_a_second_step_only,
-);
-
 const PASSWORD: &str = "a quiet walk by the river 7";
 
 /// The app, reached as `http://localhost:PORT`.
@@ -235,9 +222,8 @@ async fn post_json(b: &Browser, page: &str, path: &str, body: Value) -> reqwest:
         .post(b.url(path))
         .header("x-csrf-token", csrf)
         .json(&body)
-        .send()
+        .fetch()
         .await
-        .unwrap()
 }
 
 /// A registered passkey: its credential id and the account's user handle
@@ -354,6 +340,7 @@ async fn failures_for(app: &TestApp, reason: &str) -> i64 {
     app.events("login.failed", &pattern).await
 }
 
+#[backend_test]
 async fn a_passkey_added_over_http_signs_in_alone(backend: Backend) {
     let app = spawn(&backend).await;
     let origin = origin(&app);
@@ -474,13 +461,13 @@ async fn a_passkey_added_over_http_signs_in_alone(backend: Backend) {
         .header("X-Forwarded-Proto", "http")
         .header("X-Forwarded-Host", "app.example.com")
         .header("X-Forwarded-Uri", "/")
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(verify.status(), StatusCode::OK);
     assert_eq!(verify.headers()["remote-auth-methods"], "hwk,uv");
 }
 
+#[backend_test]
 async fn passkey_answers_an_attacker_would_try_are_refused(backend: Backend) {
     let sink = SmtpSink::start().await;
     let app = spawn_mailing(&backend, Some(&sink)).await;
@@ -607,9 +594,8 @@ async fn passkey_answers_an_attacker_would_try_are_refused(backend: Backend) {
         .client
         .post(eve.url("/login/passkey/options"))
         .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
 
     // A locked account cannot sign in with its passkey.
@@ -644,6 +630,7 @@ async fn passkey_answers_an_attacker_would_try_are_refused(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn passkeys_are_listed_and_removed_by_their_owner_only(backend: Backend) {
     let app = spawn(&backend).await;
     let origin = origin(&app);
@@ -824,6 +811,7 @@ async fn prove(
     )
 }
 
+#[backend_test]
 async fn a_passkey_is_the_second_step_after_a_password_and_confirms_it_is_you(backend: Backend) {
     let app = spawn(&backend).await;
     let origin = origin(&app);
@@ -937,6 +925,7 @@ async fn a_passkey_is_the_second_step_after_a_password_and_confirms_it_is_you(ba
     assert!(page.contains("id=\"passkey-add\""), "fresh again: {page}");
 }
 
+#[backend_test]
 async fn an_administrator_sees_and_removes_an_accounts_passkey(backend: Backend) {
     let app = spawn(&backend).await;
     let origin = origin(&app);
@@ -979,6 +968,7 @@ async fn an_administrator_sees_and_removes_an_accounts_passkey(backend: Backend)
     );
 }
 
+#[backend_test]
 async fn passkeys_are_sealed_and_survive_key_rotation(backend: Backend) {
     let app = spawn(&backend).await;
     let origin = origin(&app);
@@ -1024,6 +1014,7 @@ async fn remove_on_page(b: &Browser, id: &str) -> StatusCode {
     .status()
 }
 
+#[backend_test]
 async fn a_passkey_only_account_keeps_its_last_way_in(backend: Backend) {
     let app = spawn(&backend).await;
     let origin = origin(&app);
@@ -1162,6 +1153,7 @@ fn answer_sign_up(key: &mut Authenticator, origin: &Url, options: Value) -> (Val
     (answer, held)
 }
 
+#[backend_test]
 async fn a_new_account_signs_up_with_a_passkey_and_no_password(backend: Backend) {
     let sink = SmtpSink::start().await;
     let app = spawn_mailing(&backend, Some(&sink)).await;
@@ -1406,6 +1398,7 @@ async fn a_new_account_signs_up_with_a_passkey_and_no_password(backend: Backend)
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
 }
 
+#[backend_test]
 async fn enrolling_a_passkey_ends_the_sessions_confined_to_enrolment(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |raw| {
         raw.base_url = raw
@@ -1446,6 +1439,7 @@ async fn enrolling_a_passkey_ends_the_sessions_confined_to_enrolment(backend: Ba
 /// (`hwk`, no `uv`), never a way in by itself, and confirms a sensitive
 /// action only with the password beside it. A passkey that verified its
 /// user when added must verify it every time.
+#[backend_test]
 async fn a_security_key_without_a_pin_is_a_second_step_only(backend: Backend) {
     let app = spawn(&backend).await;
     let origin = origin(&app);

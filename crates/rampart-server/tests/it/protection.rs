@@ -3,13 +3,8 @@
 //! but asks for the password before sensitive actions.
 
 use rampart_server::config::RawSession;
-use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
+use rampart_testkit::{Backend, Fetch, GOOD_PASSWORD, TestApp, backend_test};
 use reqwest::StatusCode;
-
-backend_tests!(
-    strong_protection_ends_a_moved_session,
-    basic_protection_asks_for_the_password_again
-);
 
 async fn from_other_client(app: &TestApp, path: &str, token: &str) -> reqwest::Response {
     reqwest::Client::builder()
@@ -19,11 +14,11 @@ async fn from_other_client(app: &TestApp, path: &str, token: &str) -> reqwest::R
         .unwrap()
         .get(app.url(path))
         .header("cookie", format!("rampart_session={token}"))
-        .send()
+        .fetch()
         .await
-        .unwrap()
 }
 
+#[backend_test]
 async fn strong_protection_ends_a_moved_session(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |raw| {
         raw.session = Some(RawSession {
@@ -48,6 +43,7 @@ async fn strong_protection_ends_a_moved_session(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn basic_protection_asks_for_the_password_again(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let browser = app.signed_up("bob").await;

@@ -8,14 +8,12 @@
 
 use rampart_server::config::{RawAccess, RawRule, StringList};
 use rampart_testkit::api::location;
-use rampart_testkit::{Backend, Browser, GOOD_PASSWORD, TestApp};
+use rampart_testkit::{Backend, Browser, Fetch, GOOD_PASSWORD, TestApp, backend_test};
 use reqwest::StatusCode;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-backend_tests!(nginx_auth_request, caddy_forward_auth, traefik_forward_auth);
 
 /// An upstream that answers `user=… groups=… email=…` from the headers the
 /// proxy added.
@@ -150,11 +148,7 @@ async fn exercise(app: &TestApp, proxy: &str, anonymous_status: StatusCode) {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let resp = anonymous
-        .get(format!("{proxy}/app/page?x=1"))
-        .send()
-        .await
-        .unwrap();
+    let resp = anonymous.get(format!("{proxy}/app/page?x=1")).fetch().await;
     assert_eq!(
         resp.status(),
         anonymous_status,
@@ -187,9 +181,8 @@ async fn exercise(app: &TestApp, proxy: &str, anonymous_status: StatusCode) {
         .get(format!("{proxy}/public/x"))
         .header("remote-user", "admin")
         .header("remote-groups", "admin")
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(spoof.status(), StatusCode::OK, "bypass");
     assert_eq!(
         spoof.text().await.unwrap(),
@@ -200,9 +193,8 @@ async fn exercise(app: &TestApp, proxy: &str, anonymous_status: StatusCode) {
         .client
         .get(through.url("/app/x"))
         .header("remote-user", "admin")
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(
         spoof.text().await.unwrap(),
         "user=alice groups=user email=alice@example.com"
@@ -219,14 +211,12 @@ async fn exercise(app: &TestApp, proxy: &str, anonymous_status: StatusCode) {
             .header("x-forwarded-method", "GET")
     };
     let resp = forge(anonymous.get(format!("{proxy}/admin/panel")))
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(resp.status(), anonymous_status, "anonymous forger");
     let resp = forge(through.client.get(through.url("/admin/panel")))
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN, "signed-in forger");
     for path in [
         "/ADMIN/panel",
@@ -234,10 +224,7 @@ async fn exercise(app: &TestApp, proxy: &str, anonymous_status: StatusCode) {
         "/public/..;/admin/panel",
         "/admin%3bx",
     ] {
-        let resp = forge(through.client.get(through.url(path)))
-            .send()
-            .await
-            .unwrap();
+        let resp = forge(through.client.get(through.url(path))).fetch().await;
         // 403 (decided as /admin/panel) or a refusal: Rampart's 400, which
         // nginx's auth_request turns into 500.
         assert!(
@@ -274,6 +261,7 @@ fn nginx_config(dir: &Path, port: u16, rampart: SocketAddr, upstream: SocketAddr
     )
 }
 
+#[backend_test]
 async fn nginx_auth_request(backend: Backend) {
     if !available("nginx") {
         return;
@@ -287,6 +275,7 @@ async fn nginx_auth_request(backend: Backend) {
     exercise(&app, &format!("http://127.0.0.1:{port}"), StatusCode::FOUND).await;
 }
 
+#[backend_test]
 async fn caddy_forward_auth(backend: Backend) {
     if !available("caddy") {
         return;
@@ -323,6 +312,7 @@ async fn caddy_forward_auth(backend: Backend) {
     .await;
 }
 
+#[backend_test]
 async fn traefik_forward_auth(backend: Backend) {
     if !available("traefik") {
         return;

@@ -2,16 +2,10 @@
 //! address, GCRA state in the database (shared by instances), 429 with
 //! `Retry-After` beyond them, and the same answer for unknown addresses.
 
-use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
+use rampart_testkit::{Backend, Fetch, GOOD_PASSWORD, TestApp, backend_test};
 use reqwest::{Client, StatusCode};
 use serde_json::json;
 use time::Duration;
-
-backend_tests!(
-    reset_mails_are_limited_per_address_and_client,
-    registrations_are_limited_per_client,
-    two_instances_share_the_api_budget,
-);
 
 async fn forgot(app: &TestApp, email: &str) -> reqwest::Response {
     app.browser()
@@ -19,6 +13,7 @@ async fn forgot(app: &TestApp, email: &str) -> reqwest::Response {
         .await
 }
 
+#[backend_test]
 async fn reset_mails_are_limited_per_address_and_client(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |raw| {
         raw.rate = Some(rampart_server::config::RawRate {
@@ -56,9 +51,8 @@ async fn reset_mails_are_limited_per_address_and_client(backend: Backend) {
     let api = Client::new()
         .post(app.url("/api/v1/password-resets"))
         .json(&json!({"email": "carol@example.com"}))
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(api.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(api.headers().contains_key("retry-after"));
     // GCRA: 3 per hour sustained means one more every 20 minutes.
@@ -73,6 +67,7 @@ async fn reset_mails_are_limited_per_address_and_client(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn registrations_are_limited_per_client(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |raw| {
         raw.rate = Some(rampart_server::config::RawRate {
@@ -91,9 +86,8 @@ async fn registrations_are_limited_per_client(backend: Backend) {
     let api = Client::new()
         .post(app.url("/api/v1/users"))
         .json(&json!({"username": "four", "email": "four@example.com", "password": GOOD_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(api.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM users WHERE username <> $1", "")
@@ -103,6 +97,7 @@ async fn registrations_are_limited_per_client(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn two_instances_share_the_api_budget(backend: Backend) {
     let small = |raw: &mut rampart_server::config::RawConfig| {
         raw.api = Some(rampart_server::config::RawApi {

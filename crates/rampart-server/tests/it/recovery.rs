@@ -4,27 +4,13 @@
 
 use rampart_testkit::api::location;
 use rampart_testkit::smtp::{SmtpSink, token_in};
-use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp, csrf_from};
+use rampart_testkit::{Backend, Fetch, GOOD_PASSWORD, TestApp, backend_test, csrf_from};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-backend_tests!(
-    password_reset_by_mail_works_once,
-    reset_answers_the_same_for_unknown_addresses,
-    reset_links_expire_and_die_after_a_password_change,
-    mail_survives_an_smtp_outage,
-    email_verification_needs_a_post,
-    change_password_rotates_this_session_and_ends_others,
-    json_password_reset,
-    changing_the_email_needs_the_new_address_to_confirm,
-    verification_mail_can_be_resent_but_not_too_often,
-    mail_templates_can_be_overridden,
-    words_of_the_site_and_the_account_are_refused_everywhere,
-    a_reset_keeps_the_second_factor,
-);
-
 const NEW_PASSWORD: &str = "a brand new passphrase 9";
 
+#[backend_test]
 async fn password_reset_by_mail_works_once(backend: Backend) {
     let (app, sink) = TestApp::spawn_with_mail(&backend).await;
     let signed_in = app.signed_up("alice").await;
@@ -107,9 +93,8 @@ async fn password_reset_by_mail_works_once(backend: Backend) {
         .header("x-forwarded-host", "app.example.com")
         .header("x-forwarded-uri", "/")
         .bearer_auth(&pat)
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(
         verify.status(),
         StatusCode::UNAUTHORIZED,
@@ -178,6 +163,7 @@ async fn password_reset_by_mail_works_once(backend: Backend) {
     assert_eq!(queued, 0, "delivered mails leave the outbox");
 }
 
+#[backend_test]
 async fn reset_answers_the_same_for_unknown_addresses(backend: Backend) {
     let (app, sink) = TestApp::spawn_with_mail(&backend).await;
     app.browser().sign_up("bob").await;
@@ -206,6 +192,7 @@ async fn reset_answers_the_same_for_unknown_addresses(backend: Backend) {
     assert_eq!(resets, 1, "only the real account gets a mail");
 }
 
+#[backend_test]
 async fn reset_links_expire_and_die_after_a_password_change(backend: Backend) {
     let (app, sink) = TestApp::spawn_with_mail(&backend).await;
     app.signed_up("carol").await;
@@ -268,6 +255,7 @@ async fn reset_links_expire_and_die_after_a_password_change(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn mail_survives_an_smtp_outage(backend: Backend) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -315,6 +303,7 @@ async fn mail_survives_an_smtp_outage(backend: Backend) {
     sink.wait_for_subject("Confirm your e-mail address").await;
 }
 
+#[backend_test]
 async fn email_verification_needs_a_post(backend: Backend) {
     let (app, sink) = TestApp::spawn_with_mail(&backend).await;
     let browser = app.signed_up("erin").await;
@@ -345,6 +334,7 @@ async fn email_verification_needs_a_post(backend: Backend) {
     assert_eq!(forged.status(), StatusCode::BAD_REQUEST);
 }
 
+#[backend_test]
 async fn change_password_rotates_this_session_and_ends_others(backend: Backend) {
     let (app, sink) = TestApp::spawn_with_mail(&backend).await;
     let browser = app.signed_up("frank").await;
@@ -385,22 +375,21 @@ async fn change_password_rotates_this_session_and_ends_others(backend: Backend) 
     );
 }
 
+#[backend_test]
 async fn json_password_reset(backend: Backend) {
     let (app, sink) = TestApp::spawn_with_mail(&backend).await;
     let api = reqwest::Client::new();
     let url = |p: &str| app.url(&format!("/api/v1{p}"));
     api.post(url("/users"))
         .json(&json!({"username": "gina", "email": "gina@example.com", "password": GOOD_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     for email in ["gina@example.com", "nobody@example.com"] {
         let resp = api
             .post(url("/password-resets"))
             .json(&json!({"email": email}))
-            .send()
-            .await
-            .unwrap();
+            .fetch()
+            .await;
         assert_eq!(resp.status(), StatusCode::ACCEPTED);
     }
     let token = token_in(
@@ -411,35 +400,32 @@ async fn json_password_reset(backend: Backend) {
     let resp = api
         .post(url("/password-resets/confirm"))
         .json(&json!({"token": token, "password": "password"}))
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let resp = api
         .post(url("/password-resets/confirm"))
         .json(&json!({"token": token, "password": NEW_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(resp.status(), StatusCode::NO_CONTENT);
     let resp = api
         .post(url("/password-resets/confirm"))
         .json(&json!({"token": token, "password": NEW_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["error"]["code"], "invalid_token");
     let resp = api
         .post(url("/sessions"))
         .json(&json!({"username": "gina", "password": NEW_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(resp.status(), StatusCode::CREATED);
 }
 
+#[backend_test]
 async fn changing_the_email_needs_the_new_address_to_confirm(backend: Backend) {
     let (app, sink) = TestApp::spawn_with_mail(&backend).await;
     let browser = app.signed_up("hana").await;
@@ -508,6 +494,7 @@ async fn changing_the_email_needs_the_new_address_to_confirm(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn verification_mail_can_be_resent_but_not_too_often(backend: Backend) {
     let (app, sink) = TestApp::spawn_with_mail(&backend).await;
     let browser = app.signed_up("jan").await;
@@ -538,6 +525,7 @@ async fn verification_mail_can_be_resent_but_not_too_often(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn mail_templates_can_be_overridden(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("mail")).unwrap();
@@ -575,6 +563,7 @@ fn refusal(body: &Value) -> String {
 /// Passwords containing the site's words, the username, the e-mail's local
 /// part or an operator's word are refused, with the word named, at
 /// registration, password change, reset and `rampart user create`.
+#[backend_test]
 async fn words_of_the_site_and_the_account_are_refused_everywhere(backend: Backend) {
     let sink = SmtpSink::start().await;
     let url = format!("smtp://{}", sink.addr);
@@ -603,9 +592,8 @@ async fn words_of_the_site_and_the_account_are_refused_everywhere(backend: Backe
             .json(
                 &json!({"username": "wile.e", "email": "coyote@example.com", "password": password}),
             )
-            .send()
-            .await
-            .unwrap();
+            .fetch()
+            .await;
         assert_eq!(
             resp.status(),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -633,9 +621,8 @@ async fn words_of_the_site_and_the_account_are_refused_everywhere(backend: Backe
     // Reset.
     api.post(url("/password-resets"))
         .json(&json!({"email": "coyote@example.com"}))
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     let token = token_in(
         &sink.wait_for_subject("Reset your password").await,
         "/password/reset",
@@ -644,9 +631,8 @@ async fn words_of_the_site_and_the_account_are_refused_everywhere(backend: Backe
     let resp = api
         .post(url("/password-resets/confirm"))
         .json(&json!({"token": token, "password": "roadrunner again 42"}))
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: Value = resp.json().await.unwrap();
     assert!(refusal(&body).contains("roadrunner"), "{body}");
@@ -691,6 +677,7 @@ async fn words_of_the_site_and_the_account_are_refused_everywhere(backend: Backe
 
 /// ASVS 6.4.3: resetting a forgotten password does not skip the second
 /// factor: the next sign-in still asks for the code, on pages and the API.
+#[backend_test]
 async fn a_reset_keeps_the_second_factor(backend: Backend) {
     let (app, sink) = TestApp::spawn_with_mail(&backend).await;
     let browser = app.browser();
@@ -699,9 +686,8 @@ async fn a_reset_keeps_the_second_factor(backend: Backend) {
     let api = reqwest::Client::new();
     api.post(app.url("/api/v1/password-resets"))
         .json(&json!({"email": "tara@example.com"}))
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     let token = token_in(
         &sink.wait_for_subject("Reset your password").await,
         "/password/reset",
@@ -710,9 +696,8 @@ async fn a_reset_keeps_the_second_factor(backend: Backend) {
     let resp = api
         .post(app.url("/api/v1/password-resets/confirm"))
         .json(&json!({"token": token, "password": NEW_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(resp.status(), StatusCode::NO_CONTENT);
     let resp = browser.login("tara", NEW_PASSWORD).await;
     assert_eq!(rampart_testkit::api::location(&resp), "/login/mfa");
@@ -720,9 +705,8 @@ async fn a_reset_keeps_the_second_factor(backend: Backend) {
     let resp = api
         .post(app.url("/api/v1/sessions"))
         .json(&json!({"username": "tara", "password": NEW_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .fetch()
+        .await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["error"]["code"], "mfa_required");

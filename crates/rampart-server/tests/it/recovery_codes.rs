@@ -7,15 +7,9 @@ use data_encoding::{BASE64_NOPAD, HEXLOWER};
 use rampart_crypto::hmac_sha256;
 use rampart_store::Store;
 use rampart_testkit::api::Api;
-use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp};
+use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp, backend_test};
 use reqwest::{Method as M, StatusCode};
 use serde_json::json;
-
-backend_tests!(
-    recovery_codes_are_stored_as_salted_password_hashes,
-    a_recovery_code_costs_one_hash_and_works_once_for_its_account_only,
-    the_account_page_says_when_recovery_codes_run_low,
-);
 
 /// The server key of these tests, so the test can write rows the way the
 /// version before migration 0018 did.
@@ -76,6 +70,7 @@ fn second_group_changed(code: &str) -> String {
     format!("{first}-{swap}{}", &second[1..])
 }
 
+#[backend_test]
 async fn recovery_codes_are_stored_as_salted_password_hashes(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |raw| raw.secret_key = Some(SECRET.into())).await;
     let (user, codes) = enrolled(&app, "bob").await;
@@ -188,6 +183,7 @@ async fn low_notice(browser: &rampart_testkit::Browser) -> Option<String> {
     Some(text[text.find('>')? + 1..text.find("</p>")?].to_owned())
 }
 
+#[backend_test]
 async fn the_account_page_says_when_recovery_codes_run_low(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let alice = app.browser();
@@ -315,6 +311,7 @@ fn wrong_code(user: &str, codes: &[String], locators: &[String], meets: bool) ->
 /// it meets a stored row or none (a timing side channel would tell an
 /// attacker when the locator matched); another account's code is refused;
 /// two sign-ins racing with one code get one session.
+#[backend_test]
 async fn a_recovery_code_costs_one_hash_and_works_once_for_its_account_only(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |raw| raw.secret_key = Some(SECRET.into())).await;
     let (bob, bob_codes) = enrolled(&app, "bob").await;

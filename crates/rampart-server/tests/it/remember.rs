@@ -2,20 +2,9 @@
 //! old value signing nobody in and ending the whole series.
 
 use rampart_testkit::api::location;
-use rampart_testkit::{Backend, Browser, GOOD_PASSWORD, TestApp};
+use rampart_testkit::{Backend, Browser, Fetch, GOOD_PASSWORD, TestApp, backend_test};
 use reqwest::{Method, StatusCode};
 use time::Duration;
-
-backend_tests!(
-    remember_me_only_when_asked_and_rotates,
-    a_replayed_cookie_ends_the_series_and_mails_the_owner,
-    logout_and_password_change_revoke_remember_me,
-    a_series_ends_on_time_however_often_it_is_used,
-    a_restored_session_is_not_fresh,
-    turning_on_a_second_factor_ends_every_series,
-    theft_ends_the_sessions_the_series_started,
-    ending_sessions_ends_their_remember_me_series,
-);
 
 fn set_cookie_named(resp: &reqwest::Response, name: &str) -> Option<String> {
     resp.headers()
@@ -41,6 +30,7 @@ async fn account_with(app: &TestApp, remember: &str) -> StatusCode {
         .status()
 }
 
+#[backend_test]
 async fn remember_me_only_when_asked_and_rotates(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     app.browser().sign_up("alice").await;
@@ -91,6 +81,7 @@ async fn remember_me_only_when_asked_and_rotates(backend: Backend) {
     assert_eq!(account_with(&app, &third).await, StatusCode::SEE_OTHER);
 }
 
+#[backend_test]
 async fn a_replayed_cookie_ends_the_series_and_mails_the_owner(backend: Backend) {
     let (app, sink) = TestApp::spawn_with_mail(&backend).await;
     app.browser().sign_up("bob").await;
@@ -144,6 +135,7 @@ async fn a_replayed_cookie_ends_the_series_and_mails_the_owner(backend: Backend)
     assert!(mail.contains("To: bob@example.com"));
 }
 
+#[backend_test]
 async fn logout_and_password_change_revoke_remember_me(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     app.browser().sign_up("carol").await;
@@ -174,6 +166,7 @@ async fn logout_and_password_change_revoke_remember_me(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn a_series_ends_on_time_however_often_it_is_used(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     app.browser().sign_up("cleo").await;
@@ -209,6 +202,7 @@ async fn a_series_ends_on_time_however_often_it_is_used(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn a_restored_session_is_not_fresh(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     app.browser().sign_up("dora").await;
@@ -228,6 +222,7 @@ async fn a_restored_session_is_not_fresh(backend: Backend) {
     assert_eq!(events, 1, "the restored sign-in is audited");
 }
 
+#[backend_test]
 async fn turning_on_a_second_factor_ends_every_series(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     app.browser().sign_up("erik").await;
@@ -240,12 +235,8 @@ async fn turning_on_a_second_factor_ends_every_series(backend: Backend) {
     let begun: serde_json::Value = client
         .post(app.url("/api/v1/me/mfa/totp"))
         .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch_json()
+        .await;
     let secret = begun["secret"].as_str().unwrap();
     let code = app.totp_code(secret, 0);
     let resp = app
@@ -274,6 +265,7 @@ async fn turning_on_a_second_factor_ends_every_series(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn theft_ends_the_sessions_the_series_started(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     app.browser().sign_up("finn").await;
@@ -308,6 +300,7 @@ async fn theft_ends_the_sessions_the_series_started(backend: Backend) {
 /// Ending sessions ends the remember-me series that would sign the same
 /// browsers in again: "sign out your other sessions", an operator ending an
 /// account's sessions, and a lock (which an unlock does not undo).
+#[backend_test]
 async fn ending_sessions_ends_their_remember_me_series(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     app.browser().sign_up("alice").await;
@@ -334,9 +327,8 @@ async fn ending_sessions_ends_their_remember_me_series(backend: Backend) {
             let status = reqwest::Client::new()
                 .delete(app.url(&format!("/api/v1/me/sessions/{id}")))
                 .bearer_auth(&api)
-                .send()
+                .fetch()
                 .await
-                .unwrap()
                 .status();
             assert_eq!(status, StatusCode::NO_CONTENT);
         }

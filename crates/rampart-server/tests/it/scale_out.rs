@@ -8,16 +8,10 @@ use crate::cli::{rampart, text};
 use rampart_core::{ClientMeta, RoleName};
 use rampart_testkit::api::Api;
 use rampart_testkit::smtp::SmtpSink;
-use rampart_testkit::{Backend, TestApp};
+use rampart_testkit::{Backend, TestApp, backend_test};
 use reqwest::{Method as M, StatusCode};
 use serde_json::json;
 use std::time::{Duration, Instant};
-
-backend_tests!(
-    the_cli_reaches_the_running_server_within_a_second,
-    the_account_page_follows_changes_made_outside_the_server,
-    a_backup_is_an_online_copy_on_sqlite_and_names_pg_dump_on_postgres,
-);
 
 /// A second instance on `first`'s database and secret.
 async fn second_instance(backend: &Backend, first: &TestApp) -> TestApp {
@@ -242,6 +236,7 @@ async fn a_killed_listener_serves_nothing_stale_and_comes_back() {
 
 /// `rampart user lock` run beside the server, on the same database: the
 /// server stops accepting the account's cached session within a second.
+#[backend_test]
 async fn the_cli_reaches_the_running_server_within_a_second(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let api = Api::new(&app);
@@ -284,6 +279,7 @@ async fn page_within_a_second(
 /// kept in process; a change made outside the server (another instance, the
 /// CLI, an operator's SQL) reaches the page within a second. Fails when the
 /// tables' invalidation triggers (migration 0022) are missing.
+#[backend_test]
 async fn the_account_page_follows_changes_made_outside_the_server(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let pia = app.browser();
@@ -458,6 +454,7 @@ async fn instances_starting_together_migrate_once() {
 /// `rampart backup FILE` beside the running server: on SQLite a copy that
 /// opens and holds the accounts, never over an existing file; on PostgreSQL
 /// a refusal that names pg_dump.
+#[backend_test]
 async fn a_backup_is_an_online_copy_on_sqlite_and_names_pg_dump_on_postgres(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let api = Api::new(&app);

@@ -2,25 +2,14 @@
 //! only, and the write-behind of `last_seen`.
 
 use rampart_testkit::api::location;
-use rampart_testkit::{Backend, Browser, GOOD_PASSWORD, TestApp, csrf_from};
+use rampart_testkit::{Backend, Browser, Fetch, GOOD_PASSWORD, TestApp, backend_test, csrf_from};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::time::Duration as StdDuration;
 use time::Duration;
 
-backend_tests!(
-    idle_sessions_expire_and_activity_extends_them,
-    sessions_end_at_the_absolute_timeout_however_active,
-    timeouts_are_configurable,
-    only_the_token_digest_is_stored,
-    last_seen_is_written_behind,
-    ending_sessions_needs_a_fresh_sign_in,
-    an_operator_signs_everyone_out_everywhere,
-    a_factor_change_offers_to_end_the_other_sessions,
-    the_oldest_sessions_end_at_the_per_account_limit,
-);
-
+#[backend_test]
 async fn idle_sessions_expire_and_activity_extends_them(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let browser = app.signed_up("alice").await;
@@ -43,6 +32,7 @@ async fn idle_sessions_expire_and_activity_extends_them(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn sessions_end_at_the_absolute_timeout_however_active(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let browser = app.signed_up("bob").await;
@@ -59,6 +49,7 @@ async fn sessions_end_at_the_absolute_timeout_however_active(backend: Backend) {
     );
 }
 
+#[backend_test]
 async fn timeouts_are_configurable(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |raw| {
         raw.session = Some(rampart_server::config::RawSession {
@@ -84,6 +75,7 @@ async fn timeouts_are_configurable(backend: Backend) {
     assert_eq!(active.get("/account").await.status(), StatusCode::SEE_OTHER);
 }
 
+#[backend_test]
 async fn only_the_token_digest_is_stored(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let browser = app.signed_up("dave").await;
@@ -114,6 +106,7 @@ async fn only_the_token_digest_is_stored(backend: Backend) {
     assert_eq!(stored, 1, "Argon2id with the OWASP parameters");
 }
 
+#[backend_test]
 async fn last_seen_is_written_behind(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let browser = app.signed_up("erin").await;
@@ -157,12 +150,12 @@ async fn api_status(
     reqwest::Client::new()
         .request(method, app.url(path))
         .bearer_auth(bearer)
-        .send()
+        .fetch()
         .await
-        .unwrap()
         .status()
 }
 
+#[backend_test]
 async fn ending_sessions_needs_a_fresh_sign_in(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let alice = app.signed_up("alice").await;
@@ -235,6 +228,7 @@ async fn still_in(app: &TestApp, browser: &Browser) -> bool {
     by_session.get("/account").await.status() == StatusCode::OK
 }
 
+#[backend_test]
 async fn an_operator_signs_everyone_out_everywhere(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let remembered = |name: &'static str| {
@@ -346,6 +340,7 @@ async fn an_operator_signs_everyone_out_everywhere(backend: Backend) {
     assert!(!neither.status.success(), "a name or --all is needed");
 }
 
+#[backend_test]
 async fn a_factor_change_offers_to_end_the_other_sessions(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let alice = app.signed_up("alice").await;
@@ -412,6 +407,7 @@ async fn a_factor_change_offers_to_end_the_other_sessions(backend: Backend) {
 /// `session.max_per_user`: a sign-in beyond the limit ends the account's
 /// oldest session (browser or API alike), never the new one nor another
 /// account's.
+#[backend_test]
 async fn the_oldest_sessions_end_at_the_per_account_limit(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |raw| {
         raw.session = Some(rampart_server::config::RawSession {

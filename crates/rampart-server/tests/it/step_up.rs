@@ -7,14 +7,9 @@
 use crate::forward_auth::rule;
 use crate::mfa::{answer, enrol};
 use rampart_server::config::{RawAccess, StringList};
-use rampart_testkit::{Backend, Browser, GOOD_PASSWORD, TestApp, csrf_from};
+use rampart_testkit::{Backend, Browser, Fetch, GOOD_PASSWORD, TestApp, backend_test, csrf_from};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-backend_tests!(
-    two_factor_rule_asks_for_a_second_factor,
-    reauth_asks_for_the_second_factor_and_rotates_the_token,
-);
 
 async fn app_with_step_up(backend: &Backend) -> TestApp {
     TestApp::spawn_with(backend, |raw| {
@@ -73,6 +68,7 @@ fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
+#[backend_test]
 async fn two_factor_rule_asks_for_a_second_factor(backend: Backend) {
     let app = app_with_step_up(&backend).await;
     let alice = app.signed_up("alice").await;
@@ -170,12 +166,8 @@ async fn two_factor_rule_asks_for_a_second_factor(backend: Backend) {
     let signed_in: Value = reqwest::Client::new()
         .post(app.url("/api/v1/sessions"))
         .json(&json!({"username": "alice", "password": GOOD_PASSWORD, "code": codes[2]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch_json()
+        .await;
     let api = signed_in["token"].as_str().unwrap().to_owned();
     let pat = format!("Bearer {}", app.api().token(&api, &["proxy"]).await);
     let resp = verify(&app, "/secure/x", Some(("authorization", &pat))).await;
@@ -190,6 +182,7 @@ async fn two_factor_rule_asks_for_a_second_factor(backend: Backend) {
     assert_eq!(header(&resp, "remote-auth-methods"), "pwd,rec");
 }
 
+#[backend_test]
 async fn reauth_asks_for_the_second_factor_and_rotates_the_token(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let alice = app.signed_up("alice").await;
