@@ -6,7 +6,7 @@
 # Usage: cargo build --release -p rampart-server && bench/memory.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-bin="$root/target/release/rampart"
+bin=${BIN:-$root/target/release/rampart}
 port=${PORT:-18090}
 base="http://127.0.0.1:$port"
 password="a long unusual phrase 42"

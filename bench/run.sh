@@ -11,7 +11,7 @@
 # within one run, not absolute capacity.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-bin="$root/target/release/rampart"
+bin=${BIN:-$root/target/release/rampart}
 duration=${DURATION:-10s}
 port=${PORT:-18080}
 base="http://127.0.0.1:$port"

@@ -1131,6 +1131,19 @@ async fn start_sign_up(b: &Browser, username: &str, email: &str) -> reqwest::Res
     .await
 }
 
+/// Ends the passkey sign-up `ceremony` in `b`, naming the passkey `name`;
+/// `page` is where the CSRF token comes from.
+async fn finish_sign_up(
+    b: &Browser,
+    page: &str,
+    ceremony: &Value,
+    name: &str,
+    answer: &Value,
+) -> reqwest::Response {
+    let body = json!({"ceremony": ceremony, "name": name, "credential": answer});
+    post_json(b, page, "/register/passkey", body).await
+}
+
 /// Has `key` answer a sign-up's options; the software passkey keeps no
 /// discoverable credentials, so the test lifts the server's demand for one
 /// (unsigned, as a browser passes it on) and names the account's handle
@@ -1175,13 +1188,7 @@ async fn a_new_account_signs_up_with_a_passkey_and_no_password(backend: Backend)
     let ceremony = options["ceremony"].clone();
     let mut key = authenticator();
     let (answer, held) = answer_sign_up(&mut key, &origin, options);
-    let resp = post_json(
-        &carol,
-        "/register",
-        "/register/passkey",
-        json!({"ceremony": ceremony, "name": "Phone", "credential": answer}),
-    )
-    .await;
+    let resp = finish_sign_up(&carol, "/register", &ceremony, "Phone", &answer).await;
     assert_eq!(redirect_of(resp).await, "/account");
     let account = carol.page("/account").await;
     assert!(account.contains("Hello, carol"), "{account}");
@@ -1214,13 +1221,7 @@ async fn a_new_account_signs_up_with_a_passkey_and_no_password(backend: Backend)
         "{page}"
     );
     // The same ceremony cannot make a second account.
-    let again = post_json(
-        &carol,
-        "/account",
-        "/register/passkey",
-        json!({"ceremony": ceremony, "name": "Phone", "credential": answer}),
-    )
-    .await;
+    let again = finish_sign_up(&carol, "/account", &ceremony, "Phone", &answer).await;
     assert_eq!(again.status(), StatusCode::UNAUTHORIZED);
 
     // Later, from another browser, the passkey alone signs in.
@@ -1343,13 +1344,7 @@ async fn a_new_account_signs_up_with_a_passkey_and_no_password(backend: Backend)
     let ceremony = options["ceremony"].clone();
     let (mut answer, _) = answer_sign_up(&mut authenticator(), &origin, options);
     answer["extensions"]["credProps"] = json!({"rk": false});
-    let resp = post_json(
-        &frank,
-        "/register",
-        "/register/passkey",
-        json!({"ceremony": ceremony, "name": "Plain", "credential": answer}),
-    )
-    .await;
+    let resp = finish_sign_up(&frank, "/register", &ceremony, "Plain", &answer).await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM users WHERE username = $1", "frank")
@@ -1364,13 +1359,7 @@ async fn a_new_account_signs_up_with_a_passkey_and_no_password(backend: Backend)
     let options: Value = resp.json().await.unwrap();
     let ceremony = options["ceremony"].clone();
     let (answer, _) = answer_sign_up(&mut authenticator(), &origin, options);
-    let resp = post_json(
-        &mallory,
-        "/register",
-        "/register/passkey",
-        json!({"ceremony": ceremony, "name": "Mine", "credential": answer}),
-    )
-    .await;
+    let resp = finish_sign_up(&mallory, "/register", &ceremony, "Mine", &answer).await;
     assert_eq!(resp.status(), StatusCode::CONFLICT);
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM passkeys WHERE name = $1", "Mine")
