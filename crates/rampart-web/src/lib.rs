@@ -30,8 +30,10 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::from_fn_with_state;
+use middleware::around::AroundLayer;
 use std::sync::Arc;
 use std::time::Duration;
+use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -73,14 +75,17 @@ pub fn router(state: AppState) -> Router {
         // Inside the session layer, so the 404 page's header knows who is
         // signed in (the API has its own).
         .fallback(routes::not_found)
-        .layer(from_fn_with_state(
-            state.clone(),
-            middleware::csrf::verify_csrf,
-        ))
-        .layer(from_fn_with_state(
-            state.clone(),
-            middleware::session::load_session,
-        ));
+        .layer(
+            ServiceBuilder::new()
+                .layer(from_fn_with_state(
+                    state.clone(),
+                    middleware::session::load_session,
+                ))
+                .layer(from_fn_with_state(
+                    state.clone(),
+                    middleware::csrf::verify_csrf,
+                )),
+        );
     let limiter = Arc::new(api::limit::ApiLimiter::new(
         state.settings.api_rate_per_second,
         state.settings.api_burst,
@@ -96,39 +101,41 @@ pub fn router(state: AppState) -> Router {
         .merge(pages)
         .nest(api::PREFIX, api)
         .merge(routes::unauthenticated())
-        .layer(from_fn_with_state(state.clone(), telemetry::measure))
-        // Timeouts and panics inside the error layer, so they are answered
-        // as a page, or in the API's JSON format under /api/v1.
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            state.settings.request_timeout,
-        ))
-        .layer(CatchPanicLayer::custom(middleware::errors::panic_response))
-        .layer(from_fn_with_state(
-            state.clone(),
-            middleware::errors::render_error_pages,
-        ))
-        .layer(from_fn_with_state(
-            state.clone(),
-            middleware::headers::security_headers,
-        ))
-        .layer(DefaultBodyLimit::max(body_limit))
-        // The last resort, for a panic in the layers above.
-        .layer(CatchPanicLayer::custom(middleware::errors::panic_response))
+        // One stack, outermost first, applied in one `layer` call: axum
+        // boxes a route once per `layer` call and clones every box of the
+        // chain for each request, so twelve calls cost twelve allocations a
+        // request where one stack costs one (docs/benchmarks.md, #20).
         .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(middleware::trace::make_span as fn(&_) -> _)
-                .on_request(())
-                .on_response(DefaultOnResponse::new().level(Level::DEBUG)),
+            ServiceBuilder::new()
+                .layer(SetSensitiveRequestHeadersLayer::new([
+                    header::COOKIE,
+                    header::AUTHORIZATION,
+                    header::PROXY_AUTHORIZATION,
+                ]))
+                .layer(SetSensitiveResponseHeadersLayer::new([header::SET_COOKIE]))
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(PropagateRequestIdLayer::x_request_id())
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(middleware::trace::make_span as fn(&_) -> _)
+                        .on_request(())
+                        .on_response(DefaultOnResponse::new().level(Level::DEBUG)),
+                )
+                // The last resort, for a panic in the layers below.
+                .layer(CatchPanicLayer::custom(middleware::errors::panic_response))
+                .layer(DefaultBodyLimit::max(body_limit))
+                .layer(middleware::headers::layer(state.settings.https))
+                .layer(AroundLayer(middleware::errors::ErrorPages(state.clone())))
+                // Timeouts and panics inside the error layer, so they are
+                // answered as a page, or in the API's JSON format under
+                // /api/v1.
+                .layer(CatchPanicLayer::custom(middleware::errors::panic_response))
+                .layer(TimeoutLayer::with_status_code(
+                    axum::http::StatusCode::REQUEST_TIMEOUT,
+                    state.settings.request_timeout,
+                ))
+                .layer(AroundLayer(telemetry::Measure(state.clone()))),
         )
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .layer(SetSensitiveResponseHeadersLayer::new([header::SET_COOKIE]))
-        .layer(SetSensitiveRequestHeadersLayer::new([
-            header::COOKIE,
-            header::AUTHORIZATION,
-            header::PROXY_AUTHORIZATION,
-        ]))
         // Forward-auth sits in front of every request of every protected app,
         // so it skips the page layers (request ids, per-request spans, timers,
         // security headers for a body no browser sees): proxies read only its

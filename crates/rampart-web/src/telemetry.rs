@@ -12,11 +12,11 @@
 //! Everyone else gets 404, as if there were nothing here.
 
 use crate::extract::client::client_ip;
+use crate::middleware::around::Around;
 use crate::state::AppState;
 use async_trait::async_trait;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics::{Histogram, Key, Label, Level, Metadata, Recorder};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
@@ -186,18 +186,27 @@ impl EventObserver for Telemetry {
 
 /// Times every routed request by its route template (not its raw path, so
 /// ids and tokens never become label values).
-pub async fn measure(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let route = req.extensions().get::<MatchedPath>().cloned();
-    let method = method_label(req.method());
-    let started = Instant::now();
-    let response = next.run(req).await;
-    state.telemetry.request(
-        route.as_ref().map_or("unmatched", MatchedPath::as_str),
-        method,
-        response.status().as_u16(),
-        started.elapsed().as_secs_f64(),
-    );
-    response
+#[derive(Clone)]
+pub struct Measure(pub AppState);
+
+impl Around for Measure {
+    /// The route, the method's label and when the request came in.
+    type Seen = (Option<MatchedPath>, &'static str, Instant);
+
+    fn before(&self, request: &Request) -> Self::Seen {
+        let route = request.extensions().get::<MatchedPath>().cloned();
+        (route, method_label(request.method()), Instant::now())
+    }
+
+    fn after(&self, (route, method, started): Self::Seen, response: Response) -> Response {
+        self.0.telemetry.request(
+            route.as_ref().map_or("unmatched", MatchedPath::as_str),
+            method,
+            response.status().as_u16(),
+            started.elapsed().as_secs_f64(),
+        );
+        response
+    }
 }
 
 /// A request's method as a label: the standard ones by name, any other

@@ -2,11 +2,11 @@
 //! [`WebError`](crate::error::WebError) attaches an [`ErrorPage`]; bare 4xx/5xx
 //! responses from the router (404, 405) get a generic one.
 
+use super::around::Around;
 use crate::error::ErrorPage;
 use crate::state::AppState;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rampart_core::Words;
 use serde::Serialize;
@@ -51,17 +51,30 @@ fn generic(status: StatusCode) -> ErrorPage {
     }
 }
 
-/// Renders error pages.
-pub async fn render_error_pages(
-    State(state): State<AppState>,
-    req: Request,
-    next: Next,
-) -> Response {
-    let api = crate::api::is_api_path(req.uri().path());
-    let response = next.run(req).await;
-    if api {
-        return crate::api::bare_error_as_json(response);
+/// Renders error pages: a page in the site's templates, or under `/api/v1`
+/// the API's JSON format.
+#[derive(Clone)]
+pub struct ErrorPages(pub AppState);
+
+impl Around for ErrorPages {
+    /// Whether the request was for the API.
+    type Seen = bool;
+
+    fn before(&self, request: &Request) -> bool {
+        crate::api::is_api_path(request.uri().path())
     }
+
+    fn after(&self, api: bool, response: Response) -> Response {
+        if api {
+            crate::api::bare_error_as_json(response)
+        } else {
+            render_error_page(&self.0, response)
+        }
+    }
+}
+
+/// `response`, rendered as an error page when it is one.
+fn render_error_page(state: &AppState, response: Response) -> Response {
     let status = response.status();
     let page = match response.extensions().get::<ErrorPage>() {
         Some(page) => page.clone(),

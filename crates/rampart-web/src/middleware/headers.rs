@@ -5,18 +5,26 @@
 //! `Cache-Control: no-store` unless a route chose its own caching (only
 //! static assets do). axum sends no `Server` banner.
 
-use crate::state::AppState;
-use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, header};
-use axum::middleware::Next;
 use axum::response::Response;
+use tower::util::MapResponseLayer;
 
 const CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-/// Adds the security headers.
-pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let mut response = next.run(req).await;
+/// The layer that adds the security headers to every response; HSTS when
+/// the site is served over `https`. It only maps the response on its way
+/// out, so it does not clone the services below it.
+pub fn layer(
+    https: bool,
+) -> MapResponseLayer<impl Fn(Response) -> Response + Clone + Send + Sync + 'static> {
+    MapResponseLayer::new(move |response| secure(response, https))
+}
+
+/// `response` with the security headers added.
+fn secure(mut response: Response, https: bool) -> Response {
     let headers = response.headers_mut();
+    // Room for all of them at once, rather than growing the map twice.
+    headers.reserve(8);
     let fixed: [(HeaderName, &'static str); 6] = [
         (header::CONTENT_SECURITY_POLICY, CSP),
         (header::X_FRAME_OPTIONS, "DENY"),
@@ -37,7 +45,7 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    if state.settings.https {
+    if https {
         headers.insert(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),

@@ -220,7 +220,7 @@ pub async fn load_session(State(state): State<AppState>, mut req: Request, next:
     };
     req.extensions_mut().insert(visitor);
     let mut response = with_chrome(chrome.clone(), next.run(req)).await;
-    // An error page is rendered further out (`errors::render_error_pages`):
+    // An error page is rendered further out (`errors::ErrorPages`):
     // it gets the same header.
     if response.status().is_client_error() || response.status().is_server_error() {
         response.extensions_mut().insert(chrome);
