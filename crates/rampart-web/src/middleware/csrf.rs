@@ -17,9 +17,8 @@ use crate::error::WebError;
 use crate::extract::Visitor;
 use crate::state::AppState;
 use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderMap, Method, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use data_encoding::BASE64URL_NOPAD;
 use rampart_core::Words;
@@ -65,17 +64,20 @@ fn cross_origin(
     }
 }
 
-/// Refuses state-changing requests without a valid CSRF token.
-pub async fn verify_csrf(State(state): State<AppState>, req: Request, next: Next) -> Response {
+/// Refuses state-changing requests without a valid CSRF token: the request
+/// to go on with, or the refusal. Runs inside the session layer
+/// ([`super::session::load_session`]), which has put the [`Visitor`] in the
+/// request, so a refusal gets the same cookies and page header as any answer.
+pub async fn check(state: &AppState, req: Request) -> Result<Request, Response> {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
-        return next.run(req).await;
+        return Ok(req);
     }
     let authority = req.uri().authority().map(|a| a.as_str().to_owned());
-    if let Some(reason) = cross_origin(req.headers(), authority.as_deref(), &state) {
-        return refused(reason);
+    if let Some(reason) = cross_origin(req.headers(), authority.as_deref(), state) {
+        return Err(refused(reason));
     }
     let Some(visitor) = req.extensions().get::<Visitor>().cloned() else {
-        return refused("no session");
+        return Err(refused("no session"));
     };
     let expected = token_for(&state.settings.csrf_key, &visitor.digest);
     let header_token = req
@@ -86,7 +88,7 @@ pub async fn verify_csrf(State(state): State<AppState>, req: Request, next: Next
     let (parts, body) = req.into_parts();
     let bytes = match to_bytes(body, state.settings.form_body_limit).await {
         Ok(bytes) => bytes,
-        Err(_) => return WebError::PayloadTooLarge.into_response(),
+        Err(_) => return Err(WebError::PayloadTooLarge.into_response()),
     };
     let form_token = form_urlencoded::parse(&bytes)
         .find(|(k, _)| k == "csrf_token")
@@ -94,12 +96,11 @@ pub async fn verify_csrf(State(state): State<AppState>, req: Request, next: Next
     // The header first: a JSON body is not a form, whatever it contains.
     let presented = header_token.or(form_token).unwrap_or_default();
     if !constant_time_eq(presented.as_bytes(), expected.as_bytes()) {
-        return refused(if presented.is_empty() {
+        return Err(refused(if presented.is_empty() {
             "missing token"
         } else {
             "wrong token"
-        });
+        }));
     }
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    Ok(Request::from_parts(parts, Body::from(bytes)))
 }
