@@ -120,3 +120,47 @@ async fn cross_origin_requests_are_refused(backend: Backend) {
         .await;
     assert_eq!(same_origin.status(), StatusCode::SEE_OTHER);
 }
+
+/// The CSRF check runs inside the session and inside the error pages and
+/// security headers: a refused form from a first-time visitor is still a
+/// page in the site's frame, with the headers every page has, and still
+/// leaves the visitor the pre-login cookie its next form needs (which then
+/// goes through).
+#[backend_test]
+async fn a_refused_form_is_a_page_and_leaves_a_visitor_cookie(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    app.browser().sign_up("alice").await;
+    let stranger = app.browser();
+    let refused = stranger
+        .post(
+            "/login",
+            &[("username", "alice"), ("password", GOOD_PASSWORD)],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let headers = refused.headers().clone();
+    assert!(
+        headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/html")),
+        "{headers:?}"
+    );
+    for name in [
+        "content-security-policy",
+        "x-frame-options",
+        "x-content-type-options",
+        "cache-control",
+    ] {
+        assert!(headers.contains_key(name), "{name} missing: {headers:?}");
+    }
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("not sent by this site"), "{page}");
+    assert!(page.contains("<html"), "a whole page: {page}");
+    let visitor = stranger.session_token().expect("a pre-login cookie");
+    assert!(visitor.starts_with("anon."), "{visitor}");
+    // With the cookie it left and the form's token, the sign-in goes through.
+    let resp = stranger.login("alice", GOOD_PASSWORD).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(stranger.get("/account").await.status(), StatusCode::OK);
+}
