@@ -7,7 +7,7 @@
 # Usage: cargo build --release -p rampart-server && bench/flood.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-bin="$root/target/release/rampart"
+bin=${BIN:-$root/target/release/rampart}
 duration=${DURATION:-10s}
 port=${PORT:-18095}
 base="http://127.0.0.1:$port"

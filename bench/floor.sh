@@ -8,7 +8,7 @@
 # Usage: cargo build --release -p rampart-server && bench/floor.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-bin="$root/target/release/rampart"
+bin=${BIN:-$root/target/release/rampart}
 duration=${DURATION:-8s}
 port=${PORT:-18096}
 base="http://127.0.0.1:$port"
