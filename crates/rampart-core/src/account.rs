@@ -720,7 +720,7 @@ impl AccountService {
             return Ok(Err(None));
         }
         let mfa_enabled = found.as_ref().is_some_and(|c| c.mfa_enabled);
-        let mut device_binding = found.as_ref().map(UserCredentials::device_binding);
+        let sign_out_epoch = found.as_ref().map_or(0, |c| c.sign_out_epoch);
         let (stored, user) = match found {
             Some(c) => match c.password_hash {
                 Some(h) => (h, Some(c.user)),
@@ -760,11 +760,17 @@ impl AccountService {
             user.must_change_password = true;
             tracing::warn!(user_id = %user.id, "the password used to sign in is in the breached-password list");
         }
-        if verification == Verification::MatchNeedsRehash {
+        // What a known-device cookie is bound to, from the hash just
+        // checked; none after a re-hash, which changes the hash it covers.
+        let device_binding = if verification == Verification::MatchNeedsRehash {
             self.upgrade_hash(user.id, &checked_hash, password).await;
-            // The binding covers the hash, which may have changed.
-            device_binding = None;
-        }
+            None
+        } else {
+            Some(UserCredentials::binding_of(
+                Some(&checked_hash),
+                sign_out_epoch,
+            ))
+        };
         Ok(Ok(Authenticated {
             user,
             mfa_enabled,

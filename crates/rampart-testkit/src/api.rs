@@ -2,6 +2,7 @@
 //! and body, answered as status and JSON; sign-up, sign-in, tokens and a
 //! password change as one step each; the error code of a refusal.
 
+use crate::Fetch;
 use crate::{GOOD_PASSWORD, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -78,7 +79,7 @@ impl Api {
         if let Some(body) = body {
             req = req.json(&body);
         }
-        req.send().await.unwrap()
+        req.fetch().await
     }
 
     /// [`Api::call`]: GET `path` as `bearer`.

@@ -222,18 +222,18 @@ impl TestApp {
     pub async fn scalar_with(&self, sql: &'static str, binds: &[&str]) -> i64 {
         let result = match &self.store {
             Store::Sqlite(pool) => {
-                let mut query = sqlx::query_scalar::<_, i64>(sql);
-                for bind in binds {
-                    query = query.bind(*bind);
-                }
-                query.fetch_one(pool).await
+                binds
+                    .iter()
+                    .fold(sqlx::query_scalar::<_, i64>(sql), |q, b| q.bind(*b))
+                    .fetch_one(pool)
+                    .await
             }
             Store::Postgres(pool) => {
-                let mut query = sqlx::query_scalar::<_, i64>(sql);
-                for bind in binds {
-                    query = query.bind(*bind);
-                }
-                query.fetch_one(pool).await
+                binds
+                    .iter()
+                    .fold(sqlx::query_scalar::<_, i64>(sql), |q, b| q.bind(*b))
+                    .fetch_one(pool)
+                    .await
             }
         };
         result.unwrap_or_else(|e| panic!("{sql}: {e}"))
@@ -482,26 +482,17 @@ impl Browser {
 
     /// GET a path.
     pub async fn get(&self, path: &str) -> Response {
-        self.client
-            .get(self.url(path))
-            .send()
-            .await
-            .unwrap_or_else(fail)
+        self.client.get(self.url(path)).fetch().await
     }
 
     /// GET an absolute URL (another server, such as an identity provider).
     pub async fn get_url(&self, url: &str) -> Response {
-        self.client.get(url).send().await.unwrap_or_else(fail)
+        self.client.get(url).fetch().await
     }
 
     /// POST a form to an absolute URL.
     pub async fn post_url(&self, url: &str, form: &[(&str, &str)]) -> Response {
-        self.client
-            .post(url)
-            .form(form)
-            .send()
-            .await
-            .unwrap_or_else(fail)
+        self.client.post(url).form(form).fetch().await
     }
 
     /// GET a page and return its CSRF token.
@@ -512,17 +503,12 @@ impl Browser {
 
     /// POST a form as is (no token added).
     pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Response {
-        self.client
-            .post(self.url(path))
-            .form(form)
-            .send()
-            .await
-            .unwrap_or_else(fail)
+        self.client.post(self.url(path)).form(form).fetch().await
     }
 
     /// GET a page and answer its text.
     pub async fn page(&self, path: &str) -> String {
-        self.get(path).await.text().await.unwrap_or_else(fail)
+        self.client.get(self.url(path)).fetch_text().await
     }
 
     /// POST the form of the page `path` back to `path`, with its CSRF token.

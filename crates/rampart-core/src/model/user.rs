@@ -398,8 +398,14 @@ impl UserCredentials {
     /// (Epoch 0 leaves the digest as it was before the epoch existed, so
     /// older cookies stay valid until then.)
     pub fn device_binding(&self) -> String {
-        let hash = self.password_hash.as_deref().unwrap_or_default();
-        let bound = match self.sign_out_epoch {
+        Self::binding_of(self.password_hash.as_deref(), self.sign_out_epoch)
+    }
+
+    /// [`UserCredentials::device_binding`] of a hash and an epoch read
+    /// earlier (a sign-in computes it only once the password matched).
+    pub fn binding_of(password_hash: Option<&str>, sign_out_epoch: i64) -> String {
+        let hash = password_hash.unwrap_or_default();
+        let bound = match sign_out_epoch {
             0 => hash.to_owned(),
             epoch => format!("{hash}\n{epoch}"),
         };

@@ -29,6 +29,15 @@ fn behind_proxy(raw: &mut rampart_server::config::RawConfig) {
     raw.trusted_proxies = Some(StringList::Joined("127.0.0.1/32".into()));
 }
 
+/// A server behind the proxy with the brute-force limits `login`.
+async fn spawn_limited(backend: &Backend, login: RawLogin) -> TestApp {
+    TestApp::spawn_with(backend, |raw| {
+        behind_proxy(raw);
+        raw.login = Some(login);
+    })
+    .await
+}
+
 async fn with_vic(app: &TestApp) {
     app.browser().sign_up("vic").await;
 }
@@ -190,14 +199,14 @@ async fn guessed_codes_count_toward_the_account(backend: Backend) {
 
 #[backend_test]
 async fn consecutive_failures_bar_the_account_until_unlock(backend: Backend) {
-    let app = TestApp::spawn_with(&backend, |raw| {
-        behind_proxy(raw);
-        raw.login = Some(RawLogin {
+    let app = spawn_limited(
+        &backend,
+        RawLogin {
             lockout_after_per_account: Some(2),
             max_consecutive_failures: Some(4),
             ..Default::default()
-        });
-    })
+        },
+    )
     .await;
     with_vic(&app).await;
     for n in 0..4 {
@@ -405,16 +414,16 @@ async fn counter(app: &TestApp, key: &str) -> (i64, i64) {
 async fn a_success_takes_back_exactly_what_it_reserved(backend: Backend) {
     // The address and the network lock at their fourth failure; the name and
     // the account much later.
-    let app = TestApp::spawn_with(&backend, |raw| {
-        behind_proxy(raw);
-        raw.login = Some(RawLogin {
+    let app = spawn_limited(
+        &backend,
+        RawLogin {
             lockout_after: Some(100),
             lockout_after_per_address: Some(4),
             lockout_after_per_network: Some(4),
             lockout_after_per_account: Some(100),
             ..Default::default()
-        });
-    })
+        },
+    )
     .await;
     with_vic(&app).await;
     let from = "10.9.0.1";

@@ -3,7 +3,9 @@
 use rampart_testkit::{Backend, TestApp, backend_test};
 use reqwest::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, HeaderMap};
 
-fn assert_security_headers(path: &str, headers: &HeaderMap) {
+/// The headers every page carries, with their values (`path` names the
+/// response in a failure).
+pub(crate) fn assert_security_headers(path: &str, headers: &HeaderMap) {
     let get = |name: &str| {
         headers
             .get(name)

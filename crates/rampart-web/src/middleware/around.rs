@@ -3,14 +3,15 @@
 //! below it in place. axum's `from_fn` instead clones the service below it
 //! for every request, and a clone of a chain of routes costs an allocation
 //! a link (docs/benchmarks.md, #20): the error pages and the request timer
-//! wrap every page, so they use this.
+//! wrap every page, so they use this. Its future is a named type, so a
+//! request passing it allocates nothing either.
 
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 use tower::{Layer, Service};
 
 /// What a middleware does around a request.
@@ -54,7 +55,7 @@ where
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+    type Future = AroundFuture<S::Future, A, A::Seen>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         self.inner.poll_ready(cx)
@@ -62,11 +63,39 @@ where
 
     fn call(&mut self, request: Request) -> Self::Future {
         let seen = self.around.before(&request);
-        let response = self.inner.call(request);
-        let around = self.around.clone();
-        Box::pin(async move {
-            let response = response.await?.into_response();
-            Ok(around.after(seen, response))
-        })
+        AroundFuture {
+            inner: self.inner.call(request),
+            after: Some((self.around.clone(), seen)),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The response of an [`AroundService`]: the service's below, then
+    /// [`Around::after`].
+    pub struct AroundFuture<F, A, Seen> {
+        #[pin]
+        inner: F,
+        after: Option<(A, Seen)>,
+    }
+}
+
+impl<F, R, A> Future for AroundFuture<F, A, A::Seen>
+where
+    F: Future<Output = Result<R, Infallible>>,
+    R: IntoResponse,
+    A: Around,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let response = ready!(this.inner.poll(cx))?.into_response();
+        Poll::Ready(Ok(match this.after.take() {
+            Some((around, seen)) => around.after(seen, response),
+            // Polled again after it answered (a caller's mistake): the
+            // response as it is, never a panic.
+            None => response,
+        }))
     }
 }
