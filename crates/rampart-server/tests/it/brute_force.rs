@@ -394,6 +394,36 @@ async fn signing_out_everywhere_ends_known_devices(backend: Backend) {
     );
 }
 
+/// A sign-in binds its known-device cookie to the account as it is now,
+/// sign-out epoch included: after the operator signed everyone out, a new
+/// sign-in makes the laptop a known device again, one the lock-out spares.
+#[backend_test]
+async fn a_sign_in_after_signing_out_everywhere_is_a_known_device_again(backend: Backend) {
+    let app = TestApp::spawn_with(&backend, behind_proxy).await;
+    with_vic(&app).await;
+    let out = crate::mfa::rampart_cli(&app, &["user", "sign-out", "vic"]);
+    assert!(out.status.success(), "{out:?}");
+    let laptop = app.browser();
+    assert_eq!(
+        page_sign_in(&app, &laptop, GOOD_PASSWORD, "192.0.2.10").await,
+        StatusCode::SEE_OTHER
+    );
+    laptop.logout().await;
+    for n in 0..10 {
+        api_sign_in(&app, "wrong guess 1", &format!("10.7.{n}.1"), None).await;
+    }
+    assert_eq!(
+        page_sign_in(&app, &app.browser(), GOOD_PASSWORD, "192.0.2.10").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the account is locked for browsers it does not know"
+    );
+    assert_eq!(
+        page_sign_in(&app, &laptop, GOOD_PASSWORD, "192.0.2.10").await,
+        StatusCode::SEE_OTHER,
+        "the laptop signed in after the sign-out is known"
+    );
+}
+
 /// A counter as stored: its failures and its lock (-1 when there is none).
 async fn counter(app: &TestApp, key: &str) -> (i64, i64) {
     (
