@@ -20,7 +20,7 @@
 use cap::Cap;
 use rampart_core::authn::AuthMethods;
 use rampart_crypto::TokenDigest;
-use rampart_testkit::{Backend, TestApp};
+use rampart_testkit::{Backend, TestApp, resident_memory};
 use secrecy::ExposeSecret;
 use std::alloc::System;
 
@@ -29,29 +29,11 @@ static ALLOCATOR: Cap<System> = Cap::new(System, usize::MAX);
 
 const SESSIONS: usize = 10_000;
 
-/// Resident memory of this process, in bytes.
-fn resident() -> u64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: u64 = statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0);
-    pages * 4096
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cached_session_costs_little_memory() {
     let app = TestApp::spawn(&Backend::Sqlite).await;
     app.api().signup("memory").await;
-    let user = app
-        .accounts
-        .list()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|u| u.username.as_str() == "memory")
-        .unwrap();
+    let user = app.admin.find("memory").await.unwrap();
     let mut digests = Vec::with_capacity(SESSIONS);
     for _ in 0..SESSIONS {
         let (token, _) = app
@@ -85,11 +67,11 @@ async fn a_cached_session_costs_little_memory() {
     // Only the sign-up's own session may be cached from before.
     let earlier = app.sessions.cached_sessions();
     assert!(earlier <= 1, "nothing cached while off: {earlier}");
-    let before = (resident(), ALLOCATOR.allocated());
+    let before = (resident_memory(), ALLOCATOR.allocated());
     for digest in &digests {
         assert!(app.sessions.resolve(digest).await.unwrap().is_some());
     }
-    let grown = resident().saturating_sub(before.0);
+    let grown = resident_memory().saturating_sub(before.0);
     let heap = ALLOCATOR.allocated().saturating_sub(before.1);
     assert_eq!(app.sessions.cached_sessions(), earlier + SESSIONS);
     let (each, heap_each) = (grown / SESSIONS as u64, heap / SESSIONS);

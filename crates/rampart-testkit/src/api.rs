@@ -98,9 +98,20 @@ impl Api {
             .await
     }
 
+    /// [`Api::call`]: POST to `path` as `bearer`, without a body.
+    pub async fn post_empty(&self, path: &str, bearer: &str) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(bearer), None).await
+    }
+
     /// [`Api::call`]: PATCH `path` with `body` as `bearer`.
     pub async fn patch(&self, path: &str, bearer: &str, body: Value) -> (StatusCode, Value) {
         self.call(Method::PATCH, path, Some(bearer), Some(body))
+            .await
+    }
+
+    /// [`Api::patch`] of the account `id` (`/admin/users/{id}`) as `bearer`.
+    pub async fn patch_user(&self, bearer: &str, id: &str, body: Value) -> (StatusCode, Value) {
+        self.patch(&format!("/admin/users/{id}"), bearer, body)
             .await
     }
 
@@ -109,21 +120,30 @@ impl Api {
         self.call(Method::PUT, path, Some(bearer), Some(body)).await
     }
 
+    /// POSTs `/users` without a token: registers `username` with `email`
+    /// and `password`; answers the status and the answer.
+    pub async fn register(
+        &self,
+        username: &str,
+        email: &str,
+        password: &str,
+    ) -> (StatusCode, Value) {
+        let body = json!({"username": username, "email": email, "password": password});
+        self.call(Method::POST, "/users", None, Some(body)).await
+    }
+
+    /// POSTs `/sessions` without a token: signs `username` in with
+    /// `password`; answers the status and the answer.
+    pub async fn sign_in(&self, username: &str, password: &str) -> (StatusCode, Value) {
+        let body = json!({"username": username, "password": password});
+        self.call(Method::POST, "/sessions", None, Some(body)).await
+    }
+
     /// Creates `username` (`username@example.com`, [`GOOD_PASSWORD`]);
     /// asserts 201 and answers the account.
     pub async fn signup(&self, username: &str) -> Value {
-        let (status, body) = self
-            .call(
-                Method::POST,
-                "/users",
-                None,
-                Some(json!({
-                    "username": username,
-                    "email": format!("{username}@example.com"),
-                    "password": GOOD_PASSWORD,
-                })),
-            )
-            .await;
+        let email = format!("{username}@example.com");
+        let (status, body) = self.register(username, &email, GOOD_PASSWORD).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         body
     }
@@ -131,22 +151,34 @@ impl Api {
     /// Signs `username` in with [`GOOD_PASSWORD`]; asserts 201 and answers
     /// the session token.
     pub async fn login(&self, username: &str) -> String {
-        let (status, body) = self
-            .call(
-                Method::POST,
-                "/sessions",
-                None,
-                Some(json!({"username": username, "password": GOOD_PASSWORD})),
-            )
-            .await;
+        let (status, body) = self.sign_in(username, GOOD_PASSWORD).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// [`Api::signup`] then [`Api::login`]: a new account `username`,
+    /// signed in; answers the session token.
+    pub async fn signed_in(&self, username: &str) -> String {
+        self.signup(username).await;
+        self.login(username).await
     }
 
     /// Creates a personal access token with `scopes` for a day; answers the
     /// status and the answer (`token`, `id`, …).
     pub async fn create_token(&self, bearer: &str, scopes: &[&str]) -> (StatusCode, Value) {
-        let body = json!({"name": "test", "scopes": scopes, "expires_in_days": 1});
+        self.new_token(bearer, "test", scopes, 1).await
+    }
+
+    /// Creates a personal access token called `name` with `scopes` for
+    /// `days`; answers the status and the answer (`token`, `id`, …).
+    pub async fn new_token(
+        &self,
+        bearer: &str,
+        name: &str,
+        scopes: &[&str],
+        days: u32,
+    ) -> (StatusCode, Value) {
+        let body = json!({"name": name, "scopes": scopes, "expires_in_days": days});
         self.post("/me/tokens", bearer, body).await
     }
 
@@ -165,10 +197,15 @@ pub fn error_code(body: &Value) -> &str {
         .unwrap_or_else(|| panic!("no error code in {body}"))
 }
 
-/// The `Location` of a redirect, or `""`.
-pub fn location(resp: &reqwest::Response) -> &str {
-    resp.headers()
-        .get(reqwest::header::LOCATION)
+/// The header `name` as text, or `""` (absent, or not text).
+pub fn header<'a>(headers: &'a reqwest::header::HeaderMap, name: &str) -> &'a str {
+    headers
+        .get(name)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
+}
+
+/// The `Location` of a redirect, or `""`.
+pub fn location(resp: &reqwest::Response) -> &str {
+    header(resp.headers(), "location")
 }

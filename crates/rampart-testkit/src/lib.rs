@@ -21,7 +21,9 @@ pub mod tls;
 /// Runs an `async fn name(backend: Backend)` once per storage backend.
 pub use rampart_test_macros::backend_test;
 
-use rampart_core::{AccountService, ManualClock, SessionService};
+use rampart_core::account::AdminError;
+use rampart_core::admin::{Action, Operator};
+use rampart_core::{AccountService, ClientMeta, ManualClock, RoleName, SessionService, User};
 use rampart_server::app;
 use rampart_server::config::{Config, RawConfig};
 use rampart_store::Store;
@@ -41,6 +43,40 @@ pub fn free_port() -> u16 {
         .map(|a| a.port())
         .expect("no free port")
 }
+
+/// `[api]` settings: `per_second` calls a second per caller, in bursts of
+/// `burst`.
+pub fn api_rate(per_second: u32, burst: u32) -> Option<rampart_server::config::RawApi> {
+    Some(rampart_server::config::RawApi {
+        rate_per_second: Some(per_second),
+        burst: Some(burst),
+    })
+}
+
+/// Resident memory of this process, in bytes (`/proc/self/statm`; 0 where
+/// there is none).
+pub fn resident_memory() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse::<u64>().ok());
+    pages.unwrap_or(0) * 4096
+}
+
+/// Runs `$body` with `$pool` bound to the pool of either backend (the same
+/// code, typed once per database).
+macro_rules! on_each_store {
+    ($store:expr, |$pool:ident| $body:block) => {
+        match $store {
+            Store::Sqlite($pool) => $body,
+            Store::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// What an operator action on an account answers: the account, or why not.
+pub type Operated = Result<User, AdminError>;
 
 /// A password that meets the policy, used by tests that need one.
 pub const GOOD_PASSWORD: &str = "a long unusual phrase 42";
@@ -213,29 +249,31 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
+    /// How many accounts there are.
+    pub async fn account_count(&self) -> usize {
+        self.accounts.list().await.unwrap_or_else(fail).len()
+    }
+
     /// Runs a query returning one integer (test assertions on stored state).
     pub async fn scalar(&self, sql: &'static str, bind: &str) -> i64 {
         self.scalar_with(sql, &[bind]).await
     }
 
+    /// [`TestApp::scalar`] without parameters (e.g. a `COUNT(*)`).
+    pub async fn count(&self, sql: &'static str) -> i64 {
+        self.scalar_with(sql, &[]).await
+    }
+
     /// [`TestApp::scalar`] with any number of text parameters.
     pub async fn scalar_with(&self, sql: &'static str, binds: &[&str]) -> i64 {
-        let result = match &self.store {
-            Store::Sqlite(pool) => {
-                binds
-                    .iter()
-                    .fold(sqlx::query_scalar::<_, i64>(sql), |q, b| q.bind(*b))
-                    .fetch_one(pool)
-                    .await
-            }
-            Store::Postgres(pool) => {
-                binds
-                    .iter()
-                    .fold(sqlx::query_scalar::<_, i64>(sql), |q, b| q.bind(*b))
-                    .fetch_one(pool)
-                    .await
-            }
-        };
+        let result = on_each_store!(&self.store, |pool| {
+            let query = sqlx::query_scalar::<_, i64>(sql);
+            binds
+                .iter()
+                .fold(query, |q, b| q.bind(*b))
+                .fetch_one(pool)
+                .await
+        });
         result.unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 
@@ -249,59 +287,42 @@ impl TestApp {
         .await
     }
 
-    /// Operator: replaces the roles of the account called `name`.
-    pub async fn set_roles(
-        &self,
-        name: &str,
-        roles: Vec<rampart_core::RoleName>,
-        by: &rampart_core::ClientMeta,
-    ) -> Result<rampart_core::User, rampart_core::account::AdminError> {
-        let user = self.admin.find(name).await?;
-        self.admin
-            .set_roles(&user, roles, rampart_core::admin::Operator::Host, by)
-            .await
+    /// [`TestApp::events`] about the account `username`.
+    pub async fn user_events(&self, kind: &str, username: &str, details_like: &str) -> i64 {
+        self.scalar_with(
+            "SELECT COUNT(*) FROM audit_events WHERE kind = $1 AND username = $2 AND details LIKE $3",
+            &[kind, username, details_like],
+        )
+        .await
     }
 
-    async fn act(
-        &self,
-        name: &str,
-        action: rampart_core::admin::Action,
-        by: &rampart_core::ClientMeta,
-    ) -> Result<rampart_core::User, rampart_core::account::AdminError> {
+    /// Operator: replaces the roles of the account called `name`.
+    pub async fn set_roles(&self, name: &str, roles: Vec<RoleName>, by: &ClientMeta) -> Operated {
+        let user = self.admin.find(name).await?;
+        self.admin.set_roles(&user, roles, Operator::Host, by).await
+    }
+
+    async fn act(&self, name: &str, action: Action, by: &ClientMeta) -> Operated {
         let user = self.admin.find(name).await?;
         self.admin
-            .act(action, &user, rampart_core::admin::Operator::Host, by)
+            .act(action, &user, Operator::Host, by)
             .await
             .map(|()| user)
     }
 
     /// Operator: locks the account called `name`.
-    pub async fn lock(
-        &self,
-        name: &str,
-        by: &rampart_core::ClientMeta,
-    ) -> Result<rampart_core::User, rampart_core::account::AdminError> {
-        self.act(name, rampart_core::admin::Action::Lock, by).await
+    pub async fn lock(&self, name: &str, by: &ClientMeta) -> Operated {
+        self.act(name, Action::Lock, by).await
     }
 
     /// Operator: unlocks the account called `name`.
-    pub async fn unlock(
-        &self,
-        name: &str,
-        by: &rampart_core::ClientMeta,
-    ) -> Result<rampart_core::User, rampart_core::account::AdminError> {
-        self.act(name, rampart_core::admin::Action::Unlock, by)
-            .await
+    pub async fn unlock(&self, name: &str, by: &ClientMeta) -> Operated {
+        self.act(name, Action::Unlock, by).await
     }
 
     /// Operator: deletes the account called `name`.
-    pub async fn delete(
-        &self,
-        name: &str,
-        by: &rampart_core::ClientMeta,
-    ) -> Result<rampart_core::User, rampart_core::account::AdminError> {
-        self.act(name, rampart_core::admin::Action::Delete, by)
-            .await
+    pub async fn delete(&self, name: &str, by: &ClientMeta) -> Operated {
+        self.act(name, Action::Delete, by).await
     }
 
     /// Runs statements that return nothing (test set-up on the database,
@@ -374,6 +395,13 @@ impl TestApp {
         Browser::new(&self.base)
     }
 
+    /// A browser whose session cookie is `token` (to replay or forge one).
+    pub fn browser_with_session(&self, token: &str) -> Browser {
+        let browser = self.browser();
+        browser.set_session_token(token);
+        browser
+    }
+
     /// A browser signed in as a new account `username`
     /// (`username@example.com`, [`GOOD_PASSWORD`]), registered through
     /// `/register`; asserts that the registration went through.
@@ -391,6 +419,16 @@ impl TestApp {
     /// A browser whose every request asks for `accept_language`.
     pub fn browser_speaking(&self, accept_language: &str) -> Browser {
         Browser::speaking(&self.base, accept_language)
+    }
+
+    /// Starts the application with its mail going to an SMTP port nothing
+    /// listens on (the mail stays queued); answers the port's address too,
+    /// for a sink started there later.
+    pub async fn spawn_with_dead_smtp(backend: &Backend) -> (TestApp, std::net::SocketAddr) {
+        let smtp = std::net::SocketAddr::from(([127, 0, 0, 1], free_port()));
+        let url = format!("smtp://{smtp}");
+        let app = TestApp::spawn_with(backend, move |raw| raw.smtp_url = Some(url)).await;
+        (app, smtp)
     }
 
     /// Starts the application with its mail going to a new SMTP sink.
@@ -427,6 +465,22 @@ impl Fetch for reqwest::RequestBuilder {
     }
 }
 
+/// A forward-auth request as a reverse proxy sends it: the `X-Forwarded-*`
+/// headers of the original request.
+pub trait Forwarded {
+    /// Adds `X-Forwarded-Method`, `-Proto`, `-Host` and `-Uri`.
+    fn forwarded(self, method: &str, proto: &str, host: &str, uri: &str) -> Self;
+}
+
+impl Forwarded for reqwest::RequestBuilder {
+    fn forwarded(self, method: &str, proto: &str, host: &str, uri: &str) -> Self {
+        self.header("x-forwarded-method", method)
+            .header("x-forwarded-proto", proto)
+            .header("x-forwarded-host", host)
+            .header("x-forwarded-uri", uri)
+    }
+}
+
 /// A client with a cookie jar, like one browser.
 pub struct Browser {
     /// The HTTP client.
@@ -442,6 +496,14 @@ pub fn csrf_from(html: &str) -> Option<String> {
     let start = html.find(marker)? + marker.len();
     let end = html[start..].find('"')? + start;
     Some(html[start..end].to_owned())
+}
+
+/// Reads the body of `resp` and asserts that it contains `expected`;
+/// answers the body.
+pub async fn assert_body(resp: Response, expected: &str) -> String {
+    let body = resp.text().await.unwrap_or_else(fail);
+    assert!(body.contains(expected), "{expected:?} missing in {body}");
+    body
 }
 
 impl Browser {
@@ -483,6 +545,11 @@ impl Browser {
     /// GET a path.
     pub async fn get(&self, path: &str) -> Response {
         self.client.get(self.url(path)).fetch().await
+    }
+
+    /// The status of a GET of `path`.
+    pub async fn status(&self, path: &str) -> reqwest::StatusCode {
+        self.get(path).await.status()
     }
 
     /// GET an absolute URL (another server, such as an identity provider).
@@ -567,6 +634,18 @@ impl Browser {
         self.send_form("/login", &form).await
     }
 
+    /// Posts the `/password/reset` form: the link's `token`, the new
+    /// `password` twice and the page's `csrf` token.
+    pub async fn reset_password(&self, token: &str, password: &str, csrf: &str) -> Response {
+        let form = [
+            ("token", token),
+            ("password", password),
+            ("password_confirm", password),
+            ("csrf_token", csrf),
+        ];
+        self.post("/password/reset", &form).await
+    }
+
     /// Changes the password through `/account/password` (a fresh sign-in
     /// is needed).
     pub async fn change_password(&self, current: &str, new: &str) -> Response {
@@ -596,6 +675,13 @@ impl Browser {
         let form = [("password", password)];
         self.submit("/account/mfa/totp", "/account/mfa/totp/disable", &form)
             .await
+    }
+
+    /// Proves the password again through `/reauth`, asking to go on to
+    /// `next`.
+    pub async fn reauth(&self, password: &str, next: &str) -> Response {
+        let form = [("password", password), ("next", next)];
+        self.send_form("/reauth", &form).await
     }
 
     /// Signs out through `/logout`.

@@ -15,10 +15,7 @@ const UUID: &str = "00000000-0000-0000-0000-000000000000";
 
 /// `support` may read accounts and the trail; `helpdesk` may also act on
 /// accounts, but not change roles.
-fn with_custom_roles(raw: &mut RawConfig) {
-    let role = |p: &[&str]| RawRole {
-        permissions: p.iter().map(|s| (*s).to_owned()).collect(),
-    };
+pub(crate) fn with_custom_roles(raw: &mut RawConfig) {
     raw.roles = Some(
         [
             ("support".to_owned(), role(&["users:read", "audit:read"])),
@@ -26,6 +23,13 @@ fn with_custom_roles(raw: &mut RawConfig) {
         ]
         .into(),
     );
+}
+
+/// A role holding `permissions`.
+pub(crate) fn role(permissions: &[&str]) -> RawRole {
+    RawRole {
+        permissions: permissions.iter().map(|s| (*s).to_owned()).collect(),
+    }
 }
 
 async fn spawn(backend: &Backend) -> TestApp {
@@ -85,13 +89,7 @@ async fn every_admin_route_refuses_callers_without_its_permission(backend: Backe
     let sue = api.login("sue").await;
     // An administrator's token without the admin scope.
     let ada = api.login("ada").await;
-    let (_, created) = api
-        .post(
-            "/me/tokens",
-            &ada,
-            json!({"name": "ci", "scopes": ["read:me"], "expires_in_days": 1}),
-        )
-        .await;
+    let (_, created) = api.new_token(&ada, "ci", &["read:me"], 1).await;
     let narrow_pat = created["token"].as_str().unwrap().to_owned();
 
     let (_, doc) = api.call(Method::GET, "/openapi.json", None, None).await;
@@ -211,20 +209,11 @@ async fn locks_end_sessions_and_role_changes_apply_at_the_next_request(backend: 
     // Lock: every way in of tom's ends at once.
     let browser = signed_in(&app, "tom").await;
     let token = api.login("tom").await;
-    assert_eq!(browser.get("/account").await.status(), StatusCode::OK);
-    let (status, body) = api
-        .patch(
-            &format!("/admin/users/{tom}"),
-            &ada,
-            json!({"locked": true}),
-        )
-        .await;
+    assert_eq!(browser.status("/account").await, StatusCode::OK);
+    let (status, body) = api.patch_user(&ada, &tom, json!({"locked": true})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["locked"], true);
-    assert_eq!(
-        browser.get("/account").await.status(),
-        StatusCode::SEE_OTHER
-    );
+    assert_eq!(browser.status("/account").await, StatusCode::SEE_OTHER);
     assert_eq!(api.get("/me", &token).await.0, StatusCode::UNAUTHORIZED);
     let live = app
         .scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1", &tom)
@@ -237,23 +226,14 @@ async fn locks_end_sessions_and_role_changes_apply_at_the_next_request(backend: 
 
     // Roles: sue's same session gains, then loses, the console.
     let console = signed_in(&app, "sue").await;
-    assert_eq!(console.get("/admin").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(console.status("/admin").await, StatusCode::FORBIDDEN);
     let (status, body) = api
-        .patch(
-            &format!("/admin/users/{sue}"),
-            &ada,
-            json!({"roles": ["user", "support"]}),
-        )
+        .patch_user(&ada, &sue, json!({"roles": ["user", "support"]}))
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(console.get("/admin").await.status(), StatusCode::OK);
-    api.patch(
-        &format!("/admin/users/{sue}"),
-        &ada,
-        json!({"roles": ["user"]}),
-    )
-    .await;
-    assert_eq!(console.get("/admin").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(console.status("/admin").await, StatusCode::OK);
+    api.patch_user(&ada, &sue, json!({"roles": ["user"]})).await;
+    assert_eq!(console.status("/admin").await, StatusCode::FORBIDDEN);
 }
 
 #[backend_test]
@@ -473,7 +453,7 @@ async fn the_console_acts_on_accounts_with_csrf_and_audit(backend: Backend) {
     // Without the CSRF token nothing happens.
     let lock = format!("/admin/users/{tom}/lock");
     assert_eq!(ada.post(&lock, &[]).await.status(), StatusCode::FORBIDDEN);
-    assert_eq!(victim.get("/account").await.status(), StatusCode::OK);
+    assert_eq!(victim.status("/account").await, StatusCode::OK);
     let csrf = ada.csrf("/account").await;
     let resp = ada.post(&lock, &[("csrf_token", &csrf)]).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
@@ -482,7 +462,7 @@ async fn the_console_acts_on_accounts_with_csrf_and_audit(backend: Backend) {
         after.contains("The account is locked") && after.contains("<dd id=\"status\">locked</dd>")
     );
     assert_eq!(
-        victim.get("/account").await.status(),
+        victim.status("/account").await,
         StatusCode::SEE_OTHER,
         "tom's session ended"
     );
@@ -562,18 +542,13 @@ async fn the_setup_link_creates_the_first_administrator_once(backend: Backend) {
     let (first, token) = (expose(&first), expose(&token));
     let browser = app.browser();
     assert_eq!(
-        browser.get(&format!("/setup?token={first}")).await.status(),
+        browser.status(&format!("/setup?token={first}")).await,
         StatusCode::BAD_REQUEST,
         "a new start replaces the old link"
     );
     let form = browser.get(&format!("/setup?token={token}")).await;
     assert_eq!(form.status(), StatusCode::OK);
-    assert!(
-        form.text()
-            .await
-            .unwrap()
-            .contains("Create the first administrator")
-    );
+    rampart_testkit::assert_body(form, "Create the first administrator").await;
     assert_eq!(
         app.scalar(
             "SELECT COUNT(*) FROM setup_tokens WHERE token_hash = $1",
@@ -611,16 +586,13 @@ async fn the_setup_link_creates_the_first_administrator_once(backend: Backend) {
         "the link survived the refused attempt"
     );
     assert_eq!(done.headers()["location"], "/admin");
-    assert_eq!(browser.get("/admin").await.status(), StatusCode::OK);
+    assert_eq!(browser.status("/admin").await, StatusCode::OK);
     let root = app.admin.find("root").await.unwrap();
     assert!(root.roles.iter().any(|r| r.as_str() == "admin"));
 
     // Used: the link, a second submission and a new start give nothing.
     assert_eq!(
-        app.browser()
-            .get(&format!("/setup?token={token}"))
-            .await
-            .status(),
+        app.browser().status(&format!("/setup?token={token}")).await,
         StatusCode::BAD_REQUEST
     );
     let other = app.browser();
@@ -659,14 +631,7 @@ async fn staff_tokens_carry_their_roles_permissions_and_no_more(backend: Backend
     person(&app, &api, "sue", &["support"]).await;
     let admin_token = |bearer: String| {
         let api = &api;
-        async move {
-            api.post(
-                "/me/tokens",
-                &bearer,
-                json!({"name": "ci", "scopes": ["admin"], "expires_in_days": 1}),
-            )
-            .await
-        }
+        async move { api.new_token(&bearer, "ci", &["admin"], 1).await }
     };
     let (status, body) = admin_token(api.login("pat").await).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");

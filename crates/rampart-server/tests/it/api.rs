@@ -18,24 +18,10 @@ async fn signup_login_me_logout(backend: Backend) {
     assert!(created["id"].is_string());
     assert!(created.get("password").is_none());
 
-    let (status, body) = api
-        .call(
-            M::POST,
-            "/sessions",
-            None,
-            Some(json!({"username": "alice", "password": "nope nope nope"})),
-        )
-        .await;
+    let (status, body) = api.sign_in("alice", "nope nope nope").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(error_code(&body), "invalid_credentials");
-    let (status2, body2) = api
-        .call(
-            M::POST,
-            "/sessions",
-            None,
-            Some(json!({"username": "nobody", "password": "nope nope nope"})),
-        )
-        .await;
+    let (status2, body2) = api.sign_in("nobody", "nope nope nope").await;
     assert_eq!(
         (status2, body2),
         (status, body),
@@ -62,14 +48,7 @@ async fn signup_login_me_logout(backend: Backend) {
 async fn signup_errors_name_each_field(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let api = Api::new(&app);
-    let (status, body) = api
-        .call(
-            M::POST,
-            "/users",
-            None,
-            Some(json!({"username": "x", "email": "bad", "password": "short"})),
-        )
-        .await;
+    let (status, body) = api.register("x", "bad", "short").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_code(&body), "validation_failed");
     let fields: Vec<&str> = body["error"]["details"]
@@ -106,28 +85,16 @@ async fn signup_errors_name_each_field(backend: Backend) {
 
     api.signup("bob").await;
     let (status, body) = api
-        .call(
-            M::POST,
-            "/users",
-            None,
-            Some(
-                json!({"username": "BOB", "email": "other@example.com", "password": GOOD_PASSWORD}),
-            ),
-        )
+        .register("BOB", "other@example.com", GOOD_PASSWORD)
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(error_code(&body), "conflict");
-    assert_eq!(app.accounts.list().await.unwrap().len(), 1);
+    assert_eq!(app.account_count().await, 1);
 
     let closed =
         TestApp::spawn_with(&backend, |raw| raw.registration = Some("closed".into())).await;
     let (status, body) = Api::new(&closed)
-        .call(
-            M::POST,
-            "/users",
-            None,
-            Some(json!({"username": "carol", "email": "c@example.com", "password": GOOD_PASSWORD})),
-        )
+        .register("carol", "c@example.com", GOOD_PASSWORD)
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(error_code(&body), "registration_closed");
@@ -254,11 +221,7 @@ async fn json_bodies_must_be_objects(backend: Backend) {
         }
     }
     assert_eq!(api.get(&patch, &token).await.1, before, "nothing changed");
-    assert_eq!(
-        app.accounts.list().await.unwrap().len(),
-        2,
-        "nobody registered"
-    );
+    assert_eq!(app.account_count().await, 2, "nobody registered");
 }
 
 #[backend_test]
@@ -291,8 +254,7 @@ async fn cookies_never_authenticate_the_api(backend: Backend) {
 async fn password_change_revokes_other_sessions(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let api = Api::new(&app);
-    api.signup("erin").await;
-    let mine = api.login("erin").await;
+    let mine = api.signed_in("erin").await;
     let other = api.login("erin").await;
     let (status, body) = api.put("/me/password", &mine, json!({"current_password": "wrong wrong wrong", "new_password": "another long phrase 7"})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -325,14 +287,7 @@ async fn password_change_revokes_other_sessions(backend: Backend) {
         StatusCode::UNAUTHORIZED,
         "others end"
     );
-    let (status, _) = api
-        .call(
-            M::POST,
-            "/sessions",
-            None,
-            Some(json!({"username": "erin", "password": "another long phrase 7"})),
-        )
-        .await;
+    let (status, _) = api.sign_in("erin", "another long phrase 7").await;
     assert_eq!(status, StatusCode::CREATED);
 }
 
@@ -385,15 +340,8 @@ async fn sessions_can_be_listed_and_revoked(backend: Backend) {
 async fn personal_access_tokens_are_shown_once_and_scoped(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let api = Api::new(&app);
-    api.signup("heidi").await;
-    let session = api.login("heidi").await;
-    let (status, created) = api
-        .post(
-            "/me/tokens",
-            &session,
-            json!({"name": "ci", "scopes": ["read:me"], "expires_in_days": 30}),
-        )
-        .await;
+    let session = api.signed_in("heidi").await;
+    let (status, created) = api.new_token(&session, "ci", &["read:me"], 30).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let pat = created["token"].as_str().unwrap().to_owned();
     assert!(pat.starts_with("rmp_"));
@@ -414,13 +362,7 @@ async fn personal_access_tokens_are_shown_once_and_scoped(backend: Backend) {
         "a read:me token cannot change the password"
     );
     assert_eq!(error_code(&body), "insufficient_scope");
-    let (status, body) = api
-        .post(
-            "/me/tokens",
-            &pat,
-            json!({"name": "more", "scopes": ["read:me"], "expires_in_days": 365}),
-        )
-        .await;
+    let (status, body) = api.new_token(&pat, "more", &["read:me"], 365).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(error_code(&body), "session_required");
 
@@ -499,11 +441,7 @@ async fn revoked_and_expired_tokens_fail_at_once(backend: Backend) {
     let session = api.login("ivan").await;
     let judy = api.login("judy").await;
     let (_, created) = api
-        .post(
-            "/me/tokens",
-            &session,
-            json!({"name": "a", "scopes": ["read:me", "write:me"], "expires_in_days": 1}),
-        )
+        .new_token(&session, "a", &["read:me", "write:me"], 1)
         .await;
     let pat = created["token"].as_str().unwrap().to_owned();
     let id = created["id"].as_str().unwrap().to_owned();
@@ -521,13 +459,7 @@ async fn revoked_and_expired_tokens_fail_at_once(backend: Backend) {
         "revocation is immediate"
     );
 
-    let (_, created) = api
-        .post(
-            "/me/tokens",
-            &session,
-            json!({"name": "b", "scopes": ["read:me"], "expires_in_days": 1}),
-        )
-        .await;
+    let (_, created) = api.new_token(&session, "b", &["read:me"], 1).await;
     let pat = created["token"].as_str().unwrap().to_owned();
     assert_eq!(api.get("/me", &pat).await.0, StatusCode::OK);
     app.clock.advance(time::Duration::hours(23));
@@ -542,13 +474,7 @@ async fn revoked_and_expired_tokens_fail_at_once(backend: Backend) {
     let _ = session;
 
     let judy = api.login("judy").await;
-    let (_, created) = api
-        .post(
-            "/me/tokens",
-            &judy,
-            json!({"name": "c", "scopes": ["read:me"], "expires_in_days": 30}),
-        )
-        .await;
+    let (_, created) = api.new_token(&judy, "c", &["read:me"], 30).await;
     let judys_pat = created["token"].as_str().unwrap().to_owned();
     app.lock("judy", &rampart_core::ClientMeta::operator())
         .await
@@ -565,26 +491,15 @@ async fn revoked_and_expired_tokens_fail_at_once(backend: Backend) {
 async fn admin_scope_needs_the_admin_role(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let api = Api::new(&app);
-    api.signup("kim").await;
-    let session = api.login("kim").await;
-    let (status, body) = api
-        .post(
-            "/me/tokens",
-            &session,
-            json!({"name": "x", "scopes": ["admin"], "expires_in_days": 30}),
-        )
-        .await;
+    let session = api.signed_in("kim").await;
+    let (status, body) = api.new_token(&session, "x", &["admin"], 30).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.to_string().contains("Only administrators"));
 
     app.make_admin("kim").await;
     let session = api.login("kim").await;
     let (status, _) = api
-        .post(
-            "/me/tokens",
-            &session,
-            json!({"name": "x", "scopes": ["admin", "read:me"], "expires_in_days": 30}),
-        )
+        .new_token(&session, "x", &["admin", "read:me"], 30)
         .await;
     assert_eq!(status, StatusCode::CREATED);
 }
@@ -596,31 +511,12 @@ async fn admin_scope_needs_the_admin_role(backend: Backend) {
 async fn every_route_answers_its_documented_errors(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let api = Api::new(&app);
-    api.signup("lena").await;
-    let session = api.login("lena").await;
-    let (_, created) = api
-        .post(
-            "/me/tokens",
-            &session,
-            json!({"name": "none", "scopes": ["admin"], "expires_in_days": 1}),
-        )
-        .await;
+    let session = api.signed_in("lena").await;
+    let (_, created) = api.new_token(&session, "none", &["admin"], 1).await;
     assert_eq!(created["error"]["code"], "validation_failed");
-    let (_, created) = api
-        .post(
-            "/me/tokens",
-            &session,
-            json!({"name": "reader", "scopes": ["read:me"], "expires_in_days": 1}),
-        )
-        .await;
+    let (_, created) = api.new_token(&session, "reader", &["read:me"], 1).await;
     let reader = created["token"].as_str().unwrap().to_owned();
-    let (_, created) = api
-        .post(
-            "/me/tokens",
-            &session,
-            json!({"name": "writer", "scopes": ["write:me"], "expires_in_days": 1}),
-        )
-        .await;
+    let (_, created) = api.new_token(&session, "writer", &["write:me"], 1).await;
     let writer = created["token"].as_str().unwrap().to_owned();
     let id = "00000000-0000-0000-0000-000000000000";
     // (method, path, needs a token, scope the `reader`/`writer` token lacks, has a body)
@@ -725,13 +621,7 @@ async fn every_route_answers_its_documented_errors(backend: Backend) {
 
 #[backend_test]
 async fn rate_limits_answer_429_with_retry_after(backend: Backend) {
-    let app = TestApp::spawn_with(&backend, |raw| {
-        raw.api = Some(rampart_server::config::RawApi {
-            rate_per_second: Some(1),
-            burst: Some(3),
-        })
-    })
-    .await;
+    let app = TestApp::spawn_with(&backend, |raw| raw.api = rampart_testkit::api_rate(1, 3)).await;
     app.browser().sign_up("rita").await;
     let rita = app.api_login("rita", GOOD_PASSWORD).await;
     let mut limited = None;
@@ -757,19 +647,7 @@ async fn rate_limits_answer_429_with_retry_after(backend: Backend) {
 
 #[backend_test]
 async fn a_full_hash_pool_answers_503_busy(backend: Backend) {
-    let app = TestApp::spawn_with(&backend, |raw| {
-        raw.password = Some(rampart_server::config::RawPassword {
-            hash_workers: Some(1),
-            hash_queue: Some(0),
-            ..Default::default()
-        });
-        raw.login = Some(rampart_server::config::RawLogin {
-            lockout_after: Some(1000),
-            lockout_after_per_account: Some(1000),
-            ..Default::default()
-        })
-    })
-    .await;
+    let app = TestApp::spawn_with(&backend, crate::operations::one_hash_worker).await;
     let api = Api::new(&app);
     api.signup("mia").await;
     let calls: Vec<_> = (0..12)

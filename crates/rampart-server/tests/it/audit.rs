@@ -6,7 +6,7 @@
 use crate::mfa::{answer, enrol_in_browser, rampart_cli};
 use rampart_core::ClientMeta;
 use rampart_core::Clock as _;
-use rampart_testkit::api::Api;
+use rampart_testkit::api::{Api, error_code};
 use rampart_testkit::smtp::token_in;
 use rampart_testkit::{Backend, Browser, Fetch, GOOD_PASSWORD, TestApp, backend_test, csrf_from};
 use reqwest::{Client, Method, StatusCode};
@@ -104,7 +104,7 @@ async fn every_event_type_is_recorded_without_secrets(backend: Backend) {
     // Remember-me theft: the value rotates, then the old one comes back.
     app.clock.advance(Duration::hours(2));
     let later = with_cookie(&app, "rampart_remember", &remembered);
-    assert_eq!(later.get("/account").await.status(), StatusCode::OK);
+    assert_eq!(later.status("/account").await, StatusCode::OK);
     secrets.push(later.cookie("rampart_remember").unwrap());
     app.clock.advance(Duration::seconds(30));
     with_cookie(&app, "rampart_remember", &remembered)
@@ -126,17 +126,7 @@ async fn every_event_type_is_recorded_without_secrets(backend: Backend) {
         .get(&format!("/password/reset?token={reset}"))
         .await;
     let csrf = csrf_from(&page.text().await.unwrap()).unwrap();
-    let done = stranger
-        .post(
-            "/password/reset",
-            &[
-                ("token", &reset),
-                ("password", GOOD_PASSWORD),
-                ("password_confirm", GOOD_PASSWORD),
-                ("csrf_token", &csrf),
-            ],
-        )
-        .await;
+    let done = stranger.reset_password(&reset, GOOD_PASSWORD, &csrf).await;
     assert_eq!(done.status(), StatusCode::SEE_OTHER);
 
     // Personal access tokens.
@@ -300,13 +290,9 @@ async fn only_administrators_read_the_trail(backend: Backend) {
         app.browser().login("dana", "not her password").await;
     }
     let user = app.api_login("eve", GOOD_PASSWORD).await;
-    let refused = app
-        .api()
-        .send(Method::GET, "/admin/events", &user, None)
-        .await;
-    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
-    let body: Value = refused.json().await.unwrap();
-    assert_eq!(body["error"]["code"], "forbidden");
+    let (status, body) = app.api().get("/admin/events", &user).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(error_code(&body), "forbidden");
 
     let admin = admin_token(&app, "root").await;
     // An admin's personal access token without the admin scope is refused too.
@@ -379,11 +365,9 @@ const REFUSE_EVENTS_POSTGRES: &str = "CREATE FUNCTION refuse_events() RETURNS tr
 /// either: each audited write and its event are one transaction.
 #[backend_test]
 async fn a_change_and_its_event_commit_together(backend: Backend) {
-    use reqwest::Method as M;
     let app = TestApp::spawn(&backend).await;
     let api = Api::new(&app);
-    api.signup("alice").await;
-    let session = api.login("alice").await;
+    let session = api.signed_in("alice").await;
     let operator = ClientMeta::operator();
     let count = |sql: &'static str| app.scalar(sql, "alice");
     let sessions = "SELECT COUNT(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username_key = $1";
@@ -391,44 +375,22 @@ async fn a_change_and_its_event_commit_together(backend: Backend) {
     let locked = "SELECT COUNT(*) FROM users WHERE username_key = $1 AND locked = TRUE";
     let admins = "SELECT COUNT(*) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.username_key = $1 AND r.role = 'admin'";
     let exists = "SELECT COUNT(*) FROM users WHERE username_key = $1";
-    let events = app
-        .scalar("SELECT COUNT(*) FROM audit_events WHERE kind <> $1", "")
-        .await;
+    let events = app.count("SELECT COUNT(*) FROM audit_events").await;
     assert_eq!(count(sessions).await, 1);
 
     app.execute(REFUSE_EVENTS_SQLITE, REFUSE_EVENTS_POSTGRES)
         .await;
 
     // Registration (user.registered): no account without its event.
-    let (status, _) = api
-        .call(
-            M::POST,
-            "/users",
-            None,
-            Some(json!({"username": "bob", "email": "bob@example.com", "password": GOOD_PASSWORD})),
-        )
-        .await;
+    let (status, _) = api.register("bob", "bob@example.com", GOOD_PASSWORD).await;
     assert!(status.is_server_error(), "{status}");
     assert_eq!(app.scalar(exists, "bob").await, 0);
     // Sign-in (login.succeeded): no session.
-    let (status, _) = api
-        .call(
-            M::POST,
-            "/sessions",
-            None,
-            Some(json!({"username": "alice", "password": GOOD_PASSWORD})),
-        )
-        .await;
+    let (status, _) = api.sign_in("alice", GOOD_PASSWORD).await;
     assert!(status.is_server_error(), "{status}");
     assert_eq!(count(sessions).await, 1);
     // A personal access token (token.created): not stored.
-    let (status, _) = api
-        .post(
-            "/me/tokens",
-            &session,
-            json!({"name": "ci", "scopes": ["read:me"], "expires_in_days": 30}),
-        )
-        .await;
+    let (status, _) = api.new_token(&session, "ci", &["read:me"], 30).await;
     assert!(status.is_server_error(), "{status}");
     assert_eq!(count(tokens).await, 0);
     // Lock (user.locked): neither the flag nor the end of the sessions.
@@ -451,8 +413,7 @@ async fn a_change_and_its_event_commit_together(backend: Backend) {
     assert!(app.delete("alice", &operator).await.is_err());
     assert_eq!(count(exists).await, 1);
     assert_eq!(
-        app.scalar("SELECT COUNT(*) FROM audit_events WHERE kind <> $1", "")
-            .await,
+        app.count("SELECT COUNT(*) FROM audit_events").await,
         events,
         "no event was written"
     );
@@ -463,13 +424,7 @@ async fn a_change_and_its_event_commit_together(backend: Backend) {
         "DROP TRIGGER refuse_events ON audit_events; DROP FUNCTION refuse_events();",
     )
     .await;
-    let (status, _) = api
-        .post(
-            "/me/tokens",
-            &session,
-            json!({"name": "ci", "scopes": ["read:me"], "expires_in_days": 30}),
-        )
-        .await;
+    let (status, _) = api.new_token(&session, "ci", &["read:me"], 30).await;
     assert_eq!(status, StatusCode::CREATED);
     app.set_roles("alice", admin, &operator).await.unwrap();
     assert_eq!(count(admins).await, 1);

@@ -41,10 +41,7 @@ async fn breached_passwords_are_refused_and_replaced(backend: Backend) {
     let path = list.path().to_owned();
     let app = TestApp::spawn_with(&backend, move |raw| {
         raw.database_url = Some(url);
-        raw.password = Some(rampart_server::config::RawPassword {
-            breached_list: Some(path),
-            ..Default::default()
-        });
+        raw.password.get_or_insert_default().breached_list = Some(path);
     })
     .await;
 
@@ -75,9 +72,9 @@ async fn breached_passwords_are_refused_and_replaced(backend: Backend) {
     assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let changed = browser.change_password(BREACHED, FRESH).await;
     assert_eq!(changed.status(), StatusCode::SEE_OTHER);
-    assert_eq!(browser.get("/account").await.status(), StatusCode::OK);
+    assert_eq!(browser.status("/account").await, StatusCode::OK);
     // And the next sign-in goes straight in.
     let next = app.browser();
     next.login("alice", FRESH).await;
-    assert_eq!(next.get("/account").await.status(), StatusCode::OK);
+    assert_eq!(next.status("/account").await, StatusCode::OK);
 }

@@ -5,7 +5,7 @@
 //! values, and junk bearer tokens against the API rate limit.
 
 use crate::forward_auth::rule;
-use rampart_server::config::{RawAccess, RawApi, RawConfig, RawSession, StringList};
+use rampart_server::config::{RawAccess, RawConfig, StringList};
 use rampart_testkit::api::location;
 use rampart_testkit::{Backend, Fetch, GOOD_PASSWORD, TestApp, backend_test};
 use reqwest::{Method, StatusCode};
@@ -297,10 +297,7 @@ async fn every_spelling_is_decided_as_the_plain_path(backend: Backend) {
 async fn session_protection_holds_at_verify(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |raw| {
         raw.trusted_proxies = Some(StringList::Joined("127.0.0.1/32".into()));
-        raw.session = Some(RawSession {
-            protection: Some("strong".into()),
-            ..Default::default()
-        });
+        raw.session.get_or_insert_default().protection = Some("strong".into());
     })
     .await;
     let browser = app.signed_up("erin").await;
@@ -330,7 +327,7 @@ async fn session_protection_holds_at_verify(backend: Backend) {
         "strong protection ended the session"
     );
     assert_eq!(
-        browser.get("/account").await.status(),
+        browser.status("/account").await,
         StatusCode::SEE_OTHER,
         "the owner signs in again"
     );
@@ -405,12 +402,8 @@ async fn cookies_and_bearer_tokens_stay_apart(backend: Backend) {
         StatusCode::UNAUTHORIZED,
         "an API token is not a cookie"
     );
-    let stranger = app.browser();
-    stranger.set_session_token(&api_token);
-    assert_eq!(
-        stranger.get("/account").await.status(),
-        StatusCode::SEE_OTHER
-    );
+    let stranger = app.browser_with_session(&api_token);
+    assert_eq!(stranger.status("/account").await, StatusCode::SEE_OTHER);
 }
 
 #[backend_test]
@@ -478,10 +471,7 @@ async fn hostile_rd_values_are_dropped(backend: Backend) {
     // port, as forward-auth's Location shows.
     let sso = TestApp::spawn_with(&backend, |raw| {
         raw.base_url = Some("http://auth.example.test".into());
-        raw.session = Some(RawSession {
-            cookie_domain: Some("example.test".into()),
-            ..Default::default()
-        });
+        raw.session.get_or_insert_default().cookie_domain = Some("example.test".into());
     })
     .await;
     for (proto, host, allowed) in [
@@ -516,10 +506,7 @@ async fn hostile_rd_values_are_dropped(backend: Backend) {
 #[backend_test]
 async fn junk_bearer_tokens_count_against_the_address(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |raw| {
-        raw.api = Some(RawApi {
-            rate_per_second: Some(1),
-            burst: Some(10),
-        });
+        raw.api = rampart_testkit::api_rate(1, 10);
     })
     .await;
     app.browser().sign_up("ivy").await;

@@ -3,7 +3,7 @@
 //! the user commands.
 
 use rampart_testkit::api::location;
-use rampart_testkit::{Browser, GOOD_PASSWORD};
+use rampart_testkit::{Browser, GOOD_PASSWORD, TestApp};
 use reqwest::StatusCode;
 use std::io::{Read, Write};
 use std::path::Path;
@@ -23,6 +23,14 @@ pub(crate) fn rampart(dir: &Path) -> Command {
     }
     // A custom role, defined through the environment.
     cmd.env("RAMPART_ROLES__OPS__PERMISSIONS", r#"["users:read"]"#);
+    cmd
+}
+
+/// [`rampart`] on `app`'s database and data folder.
+pub(crate) fn rampart_on(app: &TestApp) -> Command {
+    let mut cmd = rampart(app.data_dir.path());
+    cmd.env("RAMPART_DATABASE_URL", &app.database_url)
+        .env("RAMPART_DATA_DIR", app.data_dir.path());
     cmd
 }
 
@@ -580,12 +588,7 @@ async fn serve_prints_a_setup_link_while_no_administrator_exists() {
     let browser = Browser::new(&server.base);
     let form = browser.get(path).await;
     assert_eq!(form.status(), StatusCode::OK);
-    assert!(
-        form.text()
-            .await
-            .unwrap()
-            .contains("Create the first administrator")
-    );
+    rampart_testkit::assert_body(form, "Create the first administrator").await;
     let pid = server.child.id().to_string();
     Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     server.child.wait().unwrap();
@@ -600,7 +603,7 @@ async fn serve_prints_a_setup_link_while_no_administrator_exists() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let again = Server::start(dir.path(), &[]);
     let browser = Browser::new(&again.base);
-    assert_eq!(browser.get(path).await.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(browser.status(path).await, StatusCode::BAD_REQUEST);
     let (_, logs) = again.stop();
     assert!(!logs.contains("setup?token="), "{logs}");
 }

@@ -10,10 +10,7 @@ async fn concurrent_registration_creates_one_user(backend: Backend) {
     // All racers share one address; the registration limit is not under test.
     let app = Arc::new(
         TestApp::spawn_with(&backend, |raw| {
-            raw.rate = Some(rampart_server::config::RawRate {
-                registrations_per_client: Some(100),
-                ..Default::default()
-            })
+            raw.rate.get_or_insert_default().registrations_per_client = Some(100)
         })
         .await,
     );

@@ -109,7 +109,7 @@ async fn a_sign_in_succeeds_while_500_slow_connections_are_open(backend: Backend
         again.login("uma", GOOD_PASSWORD).await.status(),
         StatusCode::SEE_OTHER
     );
-    assert_eq!(again.get("/account").await.status(), StatusCode::OK);
+    assert_eq!(again.status("/account").await, StatusCode::OK);
     drop(slow);
 }
 
@@ -146,10 +146,7 @@ async fn max_connections_caps_what_is_served(backend: Backend) {
 #[backend_test]
 async fn a_body_sent_too_slowly_is_answered_408(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |raw| {
-        raw.connections = Some(RawConnections {
-            request_timeout: Some("1s".to_owned()),
-            ..Default::default()
-        });
+        raw.connections.get_or_insert_default().request_timeout = Some("1s".to_owned());
     })
     .await;
     for (path, content_type) in [

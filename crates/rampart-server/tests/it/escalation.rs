@@ -4,9 +4,9 @@
 //! surface; the refused action changes nothing. The host CLI is not
 //! restricted (it runs as the host's operator).
 
-use crate::admin::{person, signed_in};
+use crate::admin::{person, role, signed_in, with_custom_roles};
 use rampart_core::{ClientMeta, RoleName};
-use rampart_server::config::{RawConfig, RawRole};
+use rampart_server::config::RawConfig;
 use rampart_testkit::api::{Api, error_code};
 use rampart_testkit::{Backend, TestApp, backend_test};
 use reqwest::{Method, StatusCode};
@@ -15,20 +15,11 @@ use serde_json::json;
 /// `helpdesk` acts on accounts; `rolemgr` may also change roles; neither
 /// holds `audit:read`, which `support` does.
 fn roles(raw: &mut RawConfig) {
-    let role = |p: &[&str]| RawRole {
-        permissions: p.iter().map(|s| (*s).to_owned()).collect(),
-    };
-    raw.roles = Some(
-        [
-            ("support".to_owned(), role(&["users:read", "audit:read"])),
-            ("helpdesk".to_owned(), role(&["users:read", "users:write"])),
-            (
-                "rolemgr".to_owned(),
-                role(&["users:read", "users:write", "roles:write"]),
-            ),
-        ]
-        .into(),
-    );
+    with_custom_roles(raw);
+    let rolemgr = role(&["users:read", "users:write", "roles:write"]);
+    raw.roles
+        .get_or_insert_default()
+        .insert("rolemgr".to_owned(), rolemgr);
 }
 
 #[backend_test]
@@ -61,13 +52,7 @@ async fn the_api_refuses_every_action_on_a_stronger_account(backend: Backend) {
     }
     // Unlock: the operator (host) locked ada; helpdesk may not lift it.
     app.lock("sue", &ClientMeta::operator()).await.unwrap();
-    let (status, answer) = api
-        .patch(
-            &format!("/admin/users/{sue}"),
-            &hal,
-            json!({"locked": false}),
-        )
-        .await;
+    let (status, answer) = api.patch_user(&hal, &sue, json!({"locked": false})).await;
     assert_eq!(
         (status, error_code(&answer)),
         (StatusCode::FORBIDDEN, "forbidden")
@@ -91,13 +76,7 @@ async fn the_api_refuses_every_action_on_a_stronger_account(backend: Backend) {
         1
     );
     // An account within helpdesk's permissions is fair game.
-    let (status, _) = api
-        .patch(
-            &format!("/admin/users/{tom}"),
-            &hal,
-            json!({"locked": true}),
-        )
-        .await;
+    let (status, _) = api.patch_user(&hal, &tom, json!({"locked": true})).await;
     assert_eq!(status, StatusCode::OK);
     // The host's CLI is not restricted.
     app.unlock("sue", &ClientMeta::operator()).await.unwrap();
@@ -212,9 +191,9 @@ async fn a_refused_change_changes_nothing(backend: Backend) {
     // No one gives themselves a role they do not hold, not even one that
     // carries no permission (it may open applications through access rules).
     let (status, body) = api
-        .patch(
-            &format!("/admin/users/{rex_id}"),
+        .patch_user(
             &rex,
+            &rex_id,
             json!({"roles": ["rolemgr", "user", "grafana-admin"]}),
         )
         .await;
@@ -227,9 +206,9 @@ async fn a_refused_change_changes_nothing(backend: Backend) {
     // The last administrator: roles and lock in one PATCH; the lock is
     // refused, and the roles are not half-applied.
     let (status, body) = api
-        .patch(
-            &format!("/admin/users/{ada_id}"),
+        .patch_user(
             &ada,
+            &ada_id,
             json!({"roles": ["admin", "user", "wiki"], "locked": true}),
         )
         .await;

@@ -4,9 +4,8 @@
 
 use rampart_server::config::{RawAccess, RawCors, RawRule, RawSession, StringList};
 use rampart_testkit::api::location;
-use rampart_testkit::{Backend, Fetch, GOOD_PASSWORD, TestApp, backend_test};
+use rampart_testkit::{Backend, Fetch, Forwarded, GOOD_PASSWORD, TestApp, backend_test};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
 
 pub(crate) fn rule(
     host: Option<&str>,
@@ -38,6 +37,18 @@ pub(crate) async fn verify(
     verify_with(app, host, uri, auth.as_slice()).await
 }
 
+/// [`verify`] of `app.example.com/x` with `token` as the bearer.
+async fn verify_bearer(app: &TestApp, token: &str) -> reqwest::Response {
+    let bearer = format!("Bearer {token}");
+    verify(
+        app,
+        "app.example.com",
+        "/x",
+        Some(("authorization", &bearer)),
+    )
+    .await
+}
+
 /// `/auth/verify` as a proxy asks it, with these headers besides.
 pub(crate) async fn verify_with(
     app: &TestApp,
@@ -50,10 +61,7 @@ pub(crate) async fn verify_with(
         .build()
         .unwrap()
         .get(app.url("/auth/verify"))
-        .header("x-forwarded-method", "GET")
-        .header("x-forwarded-proto", "http")
-        .header("x-forwarded-host", host)
-        .header("x-forwarded-uri", uri);
+        .forwarded("GET", "http", host, uri);
     for (name, value) in extra {
         req = req.header(*name, *value);
     }
@@ -77,59 +85,25 @@ async fn identities_are_passed_upstream(backend: Backend) {
     assert_eq!(resp.headers()["remote-groups"], "user");
 
     let session = app.api_login("alice", GOOD_PASSWORD).await;
-    let bearer = format!("Bearer {session}");
-    let resp = verify(
-        &app,
-        "app.example.com",
-        "/x",
-        Some(("authorization", &bearer)),
-    )
-    .await;
+    let resp = verify_bearer(&app, &session).await;
     assert_eq!(resp.headers()["remote-user"], "alice");
 
-    let new_token = |scopes: Value| {
-        reqwest::Client::new()
-            .post(app.url("/api/v1/me/tokens"))
-            .bearer_auth(&session)
-            .json(&json!({"name": "svc", "scopes": scopes, "expires_in_days": 7}))
-            .send()
-    };
+    let api = app.api();
     // A token made to read the account is not a key to the applications.
-    let reader: Value = new_token(json!(["read:me", "write:me"]))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let reader = format!("Bearer {}", reader["token"].as_str().unwrap());
-    let resp = verify(
-        &app,
-        "app.example.com",
-        "/x",
-        Some(("authorization", &reader)),
-    )
-    .await;
+    let (_, reader) = api
+        .new_token(&session, "svc", &["read:me", "write:me"], 7)
+        .await;
+    let resp = verify_bearer(&app, reader["token"].as_str().unwrap()).await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "no proxy scope");
-    let created: Value = new_token(json!(["proxy"]))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let pat = format!("Bearer {}", created["token"].as_str().unwrap());
-    let resp = verify(&app, "app.example.com", "/x", Some(("authorization", &pat))).await;
+    let (_, created) = api.new_token(&session, "svc", &["proxy"], 7).await;
+    let pat = created["token"].as_str().unwrap();
+    let resp = verify_bearer(&app, pat).await;
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(resp.headers()["remote-user"], "alice");
     let id = created["id"].as_str().unwrap();
-    reqwest::Client::new()
-        .delete(app.url(&format!("/api/v1/me/tokens/{id}")))
-        .bearer_auth(&session)
-        .fetch()
-        .await;
+    api.delete(&format!("/me/tokens/{id}"), &session).await;
     assert_eq!(
-        verify(&app, "app.example.com", "/x", Some(("authorization", &pat)))
-            .await
-            .status(),
+        verify_bearer(&app, pat).await.status(),
         StatusCode::UNAUTHORIZED
     );
 
@@ -210,20 +184,14 @@ async fn access_rules_decide_first_match_wins(backend: Backend) {
     let resp = reqwest::Client::new()
         .get(app.url("/auth/verify"))
         .header("x-forwarded-for", "203.0.113.5")
-        .header("x-forwarded-method", "GET")
-        .header("x-forwarded-proto", "https")
-        .header("x-forwarded-host", "app.example.com")
-        .header("x-forwarded-uri", "/api/v2/internal")
+        .forwarded("GET", "https", "app.example.com", "/api/v2/internal")
         .fetch()
         .await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     // Method conditions read X-Forwarded-Method.
     let resp = reqwest::Client::new()
         .get(app.url("/auth/verify"))
-        .header("x-forwarded-method", "DELETE")
-        .header("x-forwarded-proto", "https")
-        .header("x-forwarded-host", "app.example.com")
-        .header("x-forwarded-uri", "/home")
+        .forwarded("DELETE", "https", "app.example.com", "/home")
         .header("cookie", &user_cookie)
         .fetch()
         .await;
@@ -297,10 +265,7 @@ async fn cookie_domain_gives_single_sign_on(backend: Backend) {
     let _ = port;
     let app = TestApp::spawn_with(&backend, |raw| {
         raw.base_url = Some("http://auth.example.test".into());
-        raw.session = Some(RawSession {
-            cookie_domain: Some("example.test".into()),
-            ..Default::default()
-        });
+        raw.session.get_or_insert_default().cookie_domain = Some("example.test".into());
     })
     .await;
     let browser = app.browser();
@@ -328,10 +293,7 @@ async fn cookie_domain_gives_single_sign_on(backend: Backend) {
 
     let https = TestApp::spawn_with(&backend, |raw| {
         raw.base_url = Some("https://auth.example.test".into());
-        raw.session = Some(RawSession {
-            cookie_domain: Some("example.test".into()),
-            ..Default::default()
-        });
+        raw.session.get_or_insert_default().cookie_domain = Some("example.test".into());
     })
     .await;
     let cookie = https.browser().get("/login").await.headers()["set-cookie"]

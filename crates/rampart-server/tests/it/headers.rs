@@ -6,13 +6,7 @@ use reqwest::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, HeaderMap};
 /// The headers every page carries, with their values (`path` names the
 /// response in a failure).
 pub(crate) fn assert_security_headers(path: &str, headers: &HeaderMap) {
-    let get = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned()
-    };
+    let get = |name: &str| rampart_testkit::api::header(headers, name);
     let csp = get(CONTENT_SECURITY_POLICY.as_str());
     assert!(csp.contains("default-src 'none'"), "{path}: {csp}");
     assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");

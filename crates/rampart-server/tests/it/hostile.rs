@@ -51,7 +51,7 @@ async fn script_and_sql_in_fields_are_refused_and_escaped(backend: Backend) {
     }
     let resp = browser.login("alice", "' OR 1=1 --").await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(app.accounts.list().await.unwrap().len(), 1);
+    assert_eq!(app.account_count().await, 1);
 }
 
 #[backend_test]
@@ -99,10 +99,7 @@ async fn nul_bytes_invalid_utf8_and_long_fields_are_named(backend: Backend) {
         assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert!(resp.text().await.unwrap().contains("Username may contain only"));
     }
-    assert!(
-        app.accounts.list().await.unwrap().is_empty(),
-        "nothing was written"
-    );
+    assert_eq!(app.account_count().await, 0, "nothing was written");
 }
 
 #[backend_test]

@@ -9,7 +9,9 @@
 use crate::cli::{Server, rampart, text};
 use rampart_server::config::{RawConfig, RawConnections};
 use rampart_testkit::tls::TestCa;
-use rampart_testkit::{Backend, Fetch, GOOD_PASSWORD, TestApp, backend_test, csrf_from, free_port};
+use rampart_testkit::{
+    Backend, Fetch, Forwarded, GOOD_PASSWORD, TestApp, backend_test, csrf_from, free_port,
+};
 use reqwest::cookie::Jar;
 use reqwest::{StatusCode, Version};
 use std::path::{Path, PathBuf};
@@ -104,10 +106,7 @@ async fn pages_api_and_forward_auth_over_https(backend: Backend) {
     // Forward-auth with the browser's cookie.
     let verify = client
         .get(app.url("/auth/verify"))
-        .header("x-forwarded-proto", "https")
-        .header("x-forwarded-host", "app.example.com")
-        .header("x-forwarded-uri", "/dashboard")
-        .header("x-forwarded-method", "GET")
+        .forwarded("GET", "https", "app.example.com", "/dashboard")
         .fetch()
         .await;
     assert_eq!(verify.status(), StatusCode::OK);

@@ -130,14 +130,7 @@ async fn mails_are_written_in_the_language_of_their_account(backend: Backend) {
     use rampart_core::Clock;
     use rampart_core::mail::{MailTemplate, OutgoingMail};
     use rampart_core::ports::OutboxRepo;
-    let mia = app
-        .accounts
-        .list()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|u| u.username.as_str() == "mia")
-        .unwrap();
+    let mia = app.admin.find("mia").await.unwrap();
     let later = app.clock.now() + time::Duration::days(30);
     let alert = OutgoingMail::to_user(&mia, MailTemplate::NewSignIn, &app.base, json!({}));
     app.store.enqueue(&alert, later).await.unwrap();

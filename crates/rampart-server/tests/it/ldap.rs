@@ -12,7 +12,6 @@ use rampart_testkit::ldap::{
 };
 use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp, backend_test};
 use reqwest::StatusCode;
-use serde_json::json;
 
 fn directory(slapd: &Slapd, url: &str) -> RawLdap {
     RawLdap {
@@ -46,10 +45,8 @@ async fn spawn(backend: &Backend, ldap: RawLdap, sources: Option<&str>) -> TestA
         );
         raw.ldap = Some(ldap);
         if let Some(sources) = sources {
-            raw.login = Some(rampart_server::config::RawLogin {
-                sources: Some(rampart_server::config::StringList::Joined(sources.into())),
-                ..Default::default()
-            });
+            raw.login.get_or_insert_default().sources =
+                Some(rampart_server::config::StringList::Joined(sources.into()));
         }
     })
     .await
@@ -57,14 +54,7 @@ async fn spawn(backend: &Backend, ldap: RawLdap, sources: Option<&str>) -> TestA
 
 /// Signs in through the JSON API: the status and the answer.
 async fn api_sign_in(app: &TestApp, name: &str, password: &str) -> (StatusCode, serde_json::Value) {
-    Api::new(app)
-        .call(
-            reqwest::Method::POST,
-            "/sessions",
-            None,
-            Some(json!({"username": name, "password": password})),
-        )
-        .await
+    Api::new(app).sign_in(name, password).await
 }
 
 async fn roles_of(app: &TestApp, name: &str, password: &str) -> Vec<String> {
@@ -137,12 +127,8 @@ async fn directory_users_sign_in_with_their_groups_roles(backend: Backend) {
     }
     // The audit trail says which source proved the password.
     assert_eq!(
-        app.scalar(
-            "SELECT COUNT(*) FROM audit_events WHERE kind = 'login.succeeded' AND username = $1 \
-             AND details LIKE '%\"source\":\"ldap\"%'",
-            "alice"
-        )
-        .await,
+        app.user_events("login.succeeded", "alice", "%\"source\":\"ldap\"%")
+            .await,
         2
     );
 
@@ -164,10 +150,10 @@ async fn directory_users_sign_in_with_their_groups_roles(backend: Backend) {
         );
     }
     assert_eq!(
-        app.scalar(
-            "SELECT COUNT(*) FROM audit_events WHERE kind = 'login.failed' AND username = $1 \
-             AND details LIKE '%\"sources\":[\"local\",\"ldap\"]%'",
-            "alice"
+        app.user_events(
+            "login.failed",
+            "alice",
+            "%\"sources\":[\"local\",\"ldap\"]%"
         )
         .await,
         2,
@@ -235,23 +221,12 @@ async fn a_directory_that_is_down_leaves_local_accounts_working(backend: Backend
         page.contains("directory cannot be reached"),
         "the page names the problem: {page}"
     );
-    let (status, body) = api
-        .call(
-            reqwest::Method::POST,
-            "/sessions",
-            None,
-            Some(json!({"username": "bob", "password": BOB_PASSWORD})),
-        )
-        .await;
+    let (status, body) = api.sign_in("bob", BOB_PASSWORD).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(body["error"]["code"], "directory_unavailable");
     assert_eq!(
-        app.scalar(
-            "SELECT COUNT(*) FROM audit_events WHERE kind = 'login.failed' \
-             AND details LIKE '%directory_unavailable%' AND username = $1",
-            "bob"
-        )
-        .await,
+        app.user_events("login.failed", "bob", "%directory_unavailable%")
+            .await,
         2
     );
 }
@@ -267,12 +242,7 @@ async fn a_directory_user_never_takes_over_a_local_account(backend: Backend) {
     // address the directory gives alice.
     api.signup("carol").await;
     let (status, _) = api
-        .call(
-            reqwest::Method::POST,
-            "/users",
-            None,
-            Some(json!({"username": "alice-local", "email": "alice@example.com", "password": GOOD_PASSWORD})),
-        )
+        .register("alice-local", "alice@example.com", GOOD_PASSWORD)
         .await;
     assert_eq!(status, StatusCode::CREATED);
 

@@ -44,7 +44,7 @@ async fn sessions_page_lists_and_revokes(backend: Backend) {
         .to_owned();
     let resp = mine.revoke_session(&stranger_id).await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "not my session");
-    assert_eq!(stranger.get("/account").await.status(), StatusCode::OK);
+    assert_eq!(stranger.status("/account").await, StatusCode::OK);
 
     let id = html
         .split("name=\"session_id\" value=\"")
@@ -57,8 +57,8 @@ async fn sessions_page_lists_and_revokes(backend: Backend) {
     let resp = mine.revoke_session(&id).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let alive = [
-        second.get("/account").await.status(),
-        third.get("/account").await.status(),
+        second.status("/account").await,
+        third.status("/account").await,
     ];
     assert_eq!(
         alive.iter().filter(|s| **s == StatusCode::OK).count(),
@@ -68,9 +68,9 @@ async fn sessions_page_lists_and_revokes(backend: Backend) {
 
     let resp = mine.revoke_session("others").await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    assert_eq!(second.get("/account").await.status(), StatusCode::SEE_OTHER);
-    assert_eq!(third.get("/account").await.status(), StatusCode::SEE_OTHER);
-    assert_eq!(mine.get("/account").await.status(), StatusCode::OK);
+    assert_eq!(second.status("/account").await, StatusCode::SEE_OTHER);
+    assert_eq!(third.status("/account").await, StatusCode::SEE_OTHER);
+    assert_eq!(mine.status("/account").await, StatusCode::OK);
 }
 
 #[backend_test]
@@ -78,7 +78,7 @@ async fn sensitive_actions_need_a_fresh_login(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let browser = app.signed_up("bob").await;
     assert_eq!(
-        browser.get("/account/password").await.status(),
+        browser.status("/account/password").await,
         StatusCode::OK,
         "fresh right after sign-in"
     );
@@ -117,40 +117,22 @@ async fn sensitive_actions_need_a_fresh_login(backend: Backend) {
         "the password did not change"
     );
 
+    // The form as the sign-in requirement showed it, with where to go next.
+    let page = "/reauth?next=%2Faccount%2Fpassword";
+    let form = |password| [("password", password), ("next", "/account/password")];
     let wrong = browser
-        .submit(
-            "/reauth?next=%2Faccount%2Fpassword",
-            "/reauth",
-            &[
-                ("password", "not my password"),
-                ("next", "/account/password"),
-            ],
-        )
+        .submit(page, "/reauth", &form("not my password"))
         .await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
-    let right = browser
-        .submit(
-            "/reauth?next=%2Faccount%2Fpassword",
-            "/reauth",
-            &[("password", GOOD_PASSWORD), ("next", "/account/password")],
-        )
-        .await;
+    let right = browser.submit(page, "/reauth", &form(GOOD_PASSWORD)).await;
     assert_eq!(right.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         right.headers()["location"],
         "/account/password",
         "back to what they were doing"
     );
-    assert_eq!(
-        browser.get("/account/password").await.status(),
-        StatusCode::OK
-    );
-    let evil = browser
-        .send_form(
-            "/reauth",
-            &[("password", GOOD_PASSWORD), ("next", "//evil.example")],
-        )
-        .await;
+    assert_eq!(browser.status("/account/password").await, StatusCode::OK);
+    let evil = browser.reauth(GOOD_PASSWORD, "//evil.example").await;
     assert_eq!(evil.headers()["location"], "/account");
 
     // The API asks for a recent sign-in before minting tokens.
@@ -173,12 +155,7 @@ async fn sensitive_actions_need_a_fresh_login(backend: Backend) {
 #[backend_test]
 async fn deleting_an_account_removes_every_trace(backend: Backend) {
     // SMTP is down, so the verification mail stays queued until the deletion.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
-    let url = format!("smtp://{port}");
-    let app = TestApp::spawn_with(&backend, move |raw| raw.smtp_url = Some(url)).await;
+    let (app, _) = TestApp::spawn_with_dead_smtp(&backend).await;
     let browser = app.signed_up("carol").await;
     let token = &app.api_login("carol", GOOD_PASSWORD).await;
     app.api().token(token, &["read:me"]).await;
@@ -218,10 +195,7 @@ async fn deleting_an_account_removes_every_trace(backend: Backend) {
         .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(resp.headers()["location"], "/login");
-    assert_eq!(
-        browser.get("/account").await.status(),
-        StatusCode::SEE_OTHER
-    );
+    assert_eq!(browser.status("/account").await, StatusCode::SEE_OTHER);
     assert_eq!(
         app.browser().login("carol", GOOD_PASSWORD).await.status(),
         StatusCode::UNAUTHORIZED

@@ -103,7 +103,7 @@ async fn totp_through_the_pages(backend: Backend) {
     let resp = browser.login("alice", GOOD_PASSWORD).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&resp), "/login/mfa");
-    assert_eq!(browser.get("/login/mfa").await.status(), StatusCode::OK);
+    assert_eq!(browser.status("/login/mfa").await, StatusCode::OK);
     // A wrong code is 401; the code already used at enrolment is a replay.
     assert_eq!(
         answer(&browser, "123456").await.status(),
@@ -118,7 +118,7 @@ async fn totp_through_the_pages(backend: Backend) {
     let resp = answer(&browser, &next).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&resp), "/account");
-    assert_eq!(browser.get("/account").await.status(), StatusCode::OK);
+    assert_eq!(browser.status("/account").await, StatusCode::OK);
     browser.logout().await;
 
     // The same code again, in a new sign-in: refused.
@@ -131,7 +131,7 @@ async fn totp_through_the_pages(backend: Backend) {
     let typed = codes[3].replace('-', "").to_uppercase();
     let resp = answer(&browser, &typed).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    assert_eq!(browser.get("/account").await.status(), StatusCode::OK);
+    assert_eq!(browser.status("/account").await, StatusCode::OK);
     let mail = sink
         .wait_for_subject("A recovery code of your account was used")
         .await;
@@ -195,15 +195,11 @@ async fn totp_through_the_api(backend: Backend) {
     assert_eq!(created.status(), StatusCode::CREATED);
     let token = app.api_login("bob", GOOD_PASSWORD).await;
     // A personal access token, even with write:me, cannot change the second factor.
-    let pat = app.api().token(&token, &["read:me", "write:me"]).await;
-    let by_pat = client
-        .post(app.url("/api/v1/me/mfa/totp"))
-        .bearer_auth(&pat)
-        .fetch()
-        .await;
-    assert_eq!(by_pat.status(), StatusCode::FORBIDDEN);
-    let body: Value = by_pat.json().await.unwrap();
-    assert_eq!(body["error"]["code"], "session_required");
+    let api = app.api();
+    let pat = api.token(&token, &["read:me", "write:me"]).await;
+    let (status, body) = api.post_empty("/me/mfa/totp", &pat).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(error_code(&body), "session_required");
     let enrol: Value = client
         .post(app.url("/api/v1/me/mfa/totp"))
         .bearer_auth(&token)
@@ -231,7 +227,7 @@ async fn totp_through_the_api(backend: Backend) {
     assert_eq!(right.status(), StatusCode::OK);
     let codes: Value = right.json().await.unwrap();
     assert_eq!(codes["recovery_codes"].as_array().unwrap().len(), 10);
-    let (_, me) = app.api().get("/me", &token).await;
+    let (_, me) = api.get("/me", &token).await;
     assert_eq!(me["mfa_enabled"], true);
 
     let sign_in = |body: Value| client.post(app.url("/api/v1/sessions")).json(&body).send();
@@ -315,14 +311,9 @@ async fn totp_through_the_api(backend: Backend) {
     assert!(app.events("mfa.disabled", "%").await == 1);
     // An old sign-in cannot change the second factor.
     app.clock.advance(Duration::minutes(11));
-    let stale = client
-        .post(app.url("/api/v1/me/mfa/totp"))
-        .bearer_auth(&token)
-        .fetch()
-        .await;
-    assert_eq!(stale.status(), StatusCode::FORBIDDEN);
-    let body: Value = stale.json().await.unwrap();
-    assert_eq!(body["error"]["code"], "reauthentication_required");
+    let (status, body) = api.post_empty("/me/mfa/totp", &token).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(error_code(&body), "reauthentication_required");
 }
 
 #[backend_test]
@@ -388,10 +379,7 @@ async fn half_signed_in_visitors_get_nothing(backend: Backend) {
         )
         .await;
     assert_eq!(location(&late), "/login");
-    assert_eq!(
-        browser.get("/account").await.status(),
-        StatusCode::SEE_OTHER
-    );
+    assert_eq!(browser.status("/account").await, StatusCode::SEE_OTHER);
 }
 
 #[backend_test]
@@ -461,10 +449,7 @@ async fn knowing_the_password_does_not_reset_code_guesses(backend: Backend) {
 #[backend_test]
 async fn trusted_device_skips_the_code_until_the_password_changes(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |raw| {
-        raw.mfa = Some(rampart_server::config::RawMfa {
-            remember_device: Some(true),
-            ..Default::default()
-        })
+        raw.mfa.get_or_insert_default().remember_device = Some(true)
     })
     .await;
     let browser = app.browser();
@@ -761,14 +746,11 @@ async fn operator_resets_mfa_and_the_user_disables_it(backend: Backend) {
 #[backend_test]
 async fn a_second_factor_can_be_required(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |raw| {
-        raw.mfa = Some(rampart_server::config::RawMfa {
-            required: Some("privileged".into()),
-            ..Default::default()
-        });
+        raw.mfa.get_or_insert_default().required = Some("privileged".into());
     })
     .await;
     let plain = app.signed_up("una").await;
-    assert_eq!(plain.get("/account").await.status(), StatusCode::OK);
+    assert_eq!(plain.status("/account").await, StatusCode::OK);
 
     let api = app.api();
     api.signup("ops").await;
@@ -857,11 +839,11 @@ async fn a_second_factor_can_be_required(backend: Backend) {
     assert_eq!(location(&resp), "/account/mfa/totp");
 
     let (secret, _) = enrol(&app, &ops).await;
-    assert_eq!(ops.get("/account").await.status(), StatusCode::OK);
+    assert_eq!(ops.status("/account").await, StatusCode::OK);
     let at_the_proxy =
         crate::forward_auth::verify(&app, "app.example.com", "/", Some(("cookie", &cookie))).await;
     assert_eq!(at_the_proxy.status(), StatusCode::OK);
-    assert_eq!(ops.get("/admin").await.status(), StatusCode::OK);
+    assert_eq!(ops.status("/admin").await, StatusCode::OK);
     // The owner's enrolment ends the sessions that proved only the password.
     let resp = intruder.get("/account").await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
@@ -966,10 +948,7 @@ async fn an_administrator_resets_a_second_factor_with_a_reason(backend: Backend)
 #[backend_test]
 async fn the_totp_drift_window_is_configured(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |raw| {
-        raw.mfa = Some(rampart_server::config::RawMfa {
-            totp_skew_steps: Some(0),
-            ..Default::default()
-        })
+        raw.mfa.get_or_insert_default().totp_skew_steps = Some(0)
     })
     .await;
     let browser = app.browser();
@@ -1027,10 +1006,7 @@ async fn the_totp_drift_window_is_configured(backend: Backend) {
 #[backend_test]
 async fn every_account_must_enrol_when_all_are_required(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |raw| {
-        raw.mfa = Some(rampart_server::config::RawMfa {
-            required: Some("all".into()),
-            ..Default::default()
-        })
+        raw.mfa.get_or_insert_default().required = Some("all".into())
     })
     .await;
     let browser = app.signed_up("pat").await;
@@ -1046,5 +1022,5 @@ async fn every_account_must_enrol_when_all_are_required(backend: Backend) {
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["error"]["code"], "mfa_enrollment_required");
     enrol(&app, &browser).await;
-    assert_eq!(browser.get("/account").await.status(), StatusCode::OK);
+    assert_eq!(browser.status("/account").await, StatusCode::OK);
 }

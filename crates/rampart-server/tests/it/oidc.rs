@@ -327,15 +327,8 @@ async fn identities_link_only_by_their_owner_or_a_trusted_verified_address(backe
         return;
     };
     let api = Api::new(&app);
-    api.call(
-        reqwest::Method::POST,
-        "/users",
-        None,
-        Some(
-            json!({"username": "victim", "email": "victim@example.com", "password": GOOD_PASSWORD}),
-        ),
-    )
-    .await;
+    api.register("victim", "victim@example.com", GOOD_PASSWORD)
+        .await;
 
     // Mallory's provider account claims the victim's address, unverified:
     // no link, and no new account with it either.
@@ -382,7 +375,7 @@ async fn identities_link_only_by_their_owner_or_a_trusted_verified_address(backe
     // Linking starts with a POST carrying the CSRF token: not from a link
     // on another site, nor a form without the token.
     assert_eq!(
-        lena.get("/account/identities/link/corp").await.status(),
+        lena.status("/account/identities/link/corp").await,
         StatusCode::METHOD_NOT_ALLOWED
     );
     assert_eq!(
@@ -556,7 +549,7 @@ async fn a_linked_identity_confirms_a_stale_session(backend: Backend) {
     let confirmed = ada.get_url(&back).await;
     assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
     assert_eq!(confirmed.headers()["location"], "/account/delete");
-    assert_eq!(ada.get("/account/delete").await.status(), StatusCode::OK);
+    assert_eq!(ada.status("/account/delete").await, StatusCode::OK);
     assert_ne!(ada.session_token().unwrap(), before, "the token is rotated");
 
     // An ID token that does not show a fresh sign-in (a provider that
@@ -572,7 +565,7 @@ async fn a_linked_identity_confirms_a_stale_session(backend: Backend) {
             "{mode}"
         );
         assert_eq!(
-            ada.get("/account/delete").await.status(),
+            ada.status("/account/delete").await,
             StatusCode::SEE_OTHER,
             "{mode}: still stale"
         );
@@ -584,7 +577,7 @@ async fn a_linked_identity_confirms_a_stale_session(backend: Backend) {
     let back = sign_in_at_provider(&ada, &to_provider, "eve").await;
     assert_eq!(ada.get_url(&back).await.status(), StatusCode::CONFLICT);
     assert_eq!(
-        ada.get("/account/delete").await.status(),
+        ada.status("/account/delete").await,
         StatusCode::SEE_OTHER,
         "still stale"
     );

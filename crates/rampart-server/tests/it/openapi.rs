@@ -11,10 +11,7 @@ const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 async fn document_and_routes_agree(backend: Backend) {
     // Every method on every path: more calls than the default burst.
     let app = TestApp::spawn_with(&backend, |raw| {
-        raw.api = Some(rampart_server::config::RawApi {
-            rate_per_second: Some(1000),
-            burst: Some(10_000),
-        });
+        raw.api = rampart_testkit::api_rate(1000, 10_000);
         // The document states the configured minimum, not a default.
         raw.password.get_or_insert_with(Default::default).min_length = Some(12);
     })

@@ -1,25 +1,25 @@
 //! Operating behaviour: the bounded hashing pool answers 503 + Retry-After on
 //! overflow (never a 500, never a stall), and operators can rebrand pages.
 
+use rampart_server::config::RawConfig;
 use rampart_testkit::{Backend, GOOD_PASSWORD, TestApp, backend_test};
 use reqwest::StatusCode;
 
+/// One hashing worker and no queue, so that a few sign-ins at once overflow
+/// the pool; these tests flood one name on purpose, so lock-outs are kept out
+/// of them.
+pub(crate) fn one_hash_worker(raw: &mut RawConfig) {
+    let password = raw.password.get_or_insert_default();
+    password.hash_workers = Some(1);
+    password.hash_queue = Some(0);
+    let login = raw.login.get_or_insert_default();
+    login.lockout_after = Some(1000);
+    login.lockout_after_per_account = Some(1000);
+}
+
 #[backend_test]
 async fn hash_pool_overflow_answers_503_with_retry_after(backend: Backend) {
-    let app = TestApp::spawn_with(&backend, |raw| {
-        raw.password = Some(rampart_server::config::RawPassword {
-            hash_workers: Some(1),
-            hash_queue: Some(0),
-            ..Default::default()
-        });
-        // This test floods one name on purpose; keep lock-outs out of it.
-        raw.login = Some(rampart_server::config::RawLogin {
-            lockout_after: Some(1000),
-            lockout_after_per_account: Some(1000),
-            ..Default::default()
-        })
-    })
-    .await;
+    let app = TestApp::spawn_with(&backend, one_hash_worker).await;
     app.browser().sign_up("alice").await;
     let mut attempts = Vec::new();
     for _ in 0..16 {
@@ -62,7 +62,7 @@ async fn hash_pool_overflow_answers_503_with_retry_after(backend: Backend) {
     // Signed-in traffic never waits for the pool.
     let signed_in = app.browser();
     signed_in.login("alice", GOOD_PASSWORD).await;
-    assert_eq!(signed_in.get("/account").await.status(), StatusCode::OK);
+    assert_eq!(signed_in.status("/account").await, StatusCode::OK);
 }
 
 #[backend_test]

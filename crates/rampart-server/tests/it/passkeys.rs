@@ -10,8 +10,8 @@
 
 use rampart_testkit::api::error_code;
 use rampart_testkit::smtp::SmtpSink;
-use rampart_testkit::{Backend, Browser, Fetch, TestApp, backend_test};
-use reqwest::{Method, StatusCode};
+use rampart_testkit::{Backend, Browser, Fetch, Forwarded, TestApp, backend_test};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 use webauthn_authenticator_rs::WebauthnAuthenticator;
 use webauthn_authenticator_rs::softpasskey::SoftPasskey;
@@ -426,11 +426,8 @@ async fn a_passkey_added_over_http_signs_in_alone(backend: Backend) {
         1
     );
     assert_eq!(
-        app.scalar(
-            "SELECT COUNT(*) FROM passkeys WHERE last_used_at IS NOT NULL AND name <> $1",
-            ""
-        )
-        .await,
+        app.count("SELECT COUNT(*) FROM passkeys WHERE last_used_at IS NOT NULL")
+            .await,
         1
     );
     // Started by forward authentication: back to the application's
@@ -457,10 +454,7 @@ async fn a_passkey_added_over_http_signs_in_alone(backend: Backend) {
     let verify = visitor
         .client
         .get(visitor.url("/auth/verify"))
-        .header("X-Forwarded-Method", "GET")
-        .header("X-Forwarded-Proto", "http")
-        .header("X-Forwarded-Host", "app.example.com")
-        .header("X-Forwarded-Uri", "/")
+        .forwarded("GET", "http", "app.example.com", "/")
         .fetch()
         .await;
     assert_eq!(verify.status(), StatusCode::OK);
@@ -625,7 +619,7 @@ async fn passkey_answers_an_attacker_would_try_are_refused(backend: Backend) {
     assert_eq!(failures_for(&app, "unknown_passkey").await, 1);
     assert!(failures_for(&app, "invalid_ceremony").await >= 3);
     assert!(
-        eve.get("/account").await.status().is_redirection(),
+        eve.status("/account").await.is_redirection(),
         "eve never got in"
     );
 }
@@ -656,8 +650,7 @@ async fn passkeys_are_listed_and_removed_by_their_owner_only(backend: Backend) {
     let phone = list[0]["id"].as_str().unwrap().to_owned();
 
     // Another account cannot see or remove them.
-    api.signup("bob").await;
-    let bob = api.login("bob").await;
+    let bob = api.signed_in("bob").await;
     let (_, bobs) = api.get("/me/passkeys", &bob).await;
     assert_eq!(bobs, json!([]));
     let (status, body) = api.delete(&format!("/me/passkeys/{phone}"), &bob).await;
@@ -834,15 +827,7 @@ async fn a_passkey_is_the_second_step_after_a_password_and_confirms_it_is_you(ba
         !page.contains("name=\"code\""),
         "no TOTP, no code field: {page}"
     );
-    let (status, body) = app
-        .api()
-        .call(
-            Method::POST,
-            "/sessions",
-            None,
-            Some(json!({"username": "alice", "password": PASSWORD})),
-        )
-        .await;
+    let (status, body) = app.api().sign_in("alice", PASSWORD).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     assert_eq!(error_code(&body), "mfa_required");
     assert!(
@@ -906,12 +891,7 @@ async fn a_passkey_is_the_second_step_after_a_password_and_confirms_it_is_you(ba
     app.clock.advance(time::Duration::minutes(11));
     let page = alice.page("/reauth?next=/account/passkeys").await;
     assert!(page.contains("Confirm with a passkey"), "{page}");
-    let resp = alice
-        .send_form(
-            "/reauth",
-            &[("password", PASSWORD), ("next", "/account/passkeys")],
-        )
-        .await;
+    let resp = alice.reauth(PASSWORD, "/account/passkeys").await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     let text = resp.text().await.unwrap();
     assert!(text.contains("confirm with your passkey"), "{text}");
@@ -953,15 +933,11 @@ async fn an_administrator_sees_and_removes_an_accounts_passkey(backend: Backend)
         rampart_testkit::api::location(&resp),
         format!("/admin/users/{alice_id}?done=passkey")
     );
-    assert_eq!(
-        app.scalar("SELECT COUNT(*) FROM passkeys WHERE name <> $1", "")
-            .await,
-        0
-    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM passkeys").await, 0);
     // Every session of the account ended.
     let (status, _) = app.api().get("/me/passkeys", &token).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert!(alice.get("/account").await.status().is_redirection());
+    assert!(alice.status("/account").await.is_redirection());
     assert_eq!(
         app.events("passkey.removed", "%administrator ada%").await,
         1
@@ -1081,11 +1057,7 @@ async fn a_passkey_only_account_keeps_its_last_way_in(backend: Backend) {
     let mut statuses = [a, b];
     statuses.sort();
     assert_eq!(statuses, [StatusCode::SEE_OTHER, StatusCode::CONFLICT]);
-    assert_eq!(
-        app.scalar("SELECT COUNT(*) FROM passkeys WHERE name <> $1", "")
-            .await,
-        1
-    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM passkeys").await, 1);
     assert_eq!(count_events(&app, "passkey.removed").await, 2);
     // Signing in still works with what is left.
     if a == StatusCode::CONFLICT {
@@ -1253,9 +1225,7 @@ async fn a_new_account_signs_up_with_a_passkey_and_no_password(backend: Backend)
     let lenient: Value = started.json().await.unwrap();
     let mut answer = security_key().register(&origin, lenient.clone());
     answer["extensions"]["credProps"] = json!({"rk": true});
-    let passkeys = app
-        .scalar("SELECT COUNT(*) FROM passkeys WHERE name <> $1", "")
-        .await;
+    let passkeys = app.count("SELECT COUNT(*) FROM passkeys").await;
     let resp = post_json(
         &carol,
         "/account",
@@ -1264,11 +1234,7 @@ async fn a_new_account_signs_up_with_a_passkey_and_no_password(backend: Backend)
     )
     .await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(
-        app.scalar("SELECT COUNT(*) FROM passkeys WHERE name <> $1", "")
-            .await,
-        passkeys
-    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM passkeys").await, passkeys);
     let csrf_page = format!("/password/reset?token={token}");
     let started = post_json(
         &lost,
@@ -1301,7 +1267,7 @@ async fn a_new_account_signs_up_with_a_passkey_and_no_password(backend: Backend)
     let resp = post_json(&lost, "/login", "/password/reset/passkey", body.clone()).await;
     assert_eq!(redirect_of(resp).await, "/account/passkeys");
     assert!(
-        carol.get("/account").await.status().is_redirection(),
+        carol.status("/account").await.is_redirection(),
         "her other sessions ended"
     );
     let again = post_json(&lost, "/account", "/password/reset/passkey", body).await;
@@ -1394,10 +1360,7 @@ async fn enrolling_a_passkey_ends_the_sessions_confined_to_enrolment(backend: Ba
             .base_url
             .take()
             .map(|b| b.replace("127.0.0.1", "localhost"));
-        raw.mfa = Some(rampart_server::config::RawMfa {
-            required: Some("all".to_owned()),
-            ..Default::default()
-        });
+        raw.mfa.get_or_insert_default().required = Some("all".to_owned());
     })
     .await;
     let origin = origin(&app);
@@ -1414,7 +1377,7 @@ async fn enrolling_a_passkey_ends_the_sessions_confined_to_enrolment(backend: Ba
     // The owner enrols a passkey (its page is open to a confined session).
     let (status, _, _) = add(&owner, &mut authenticator(), &origin, "Laptop").await;
     assert_eq!(status, StatusCode::CREATED);
-    assert_eq!(owner.get("/account").await.status(), StatusCode::OK);
+    assert_eq!(owner.status("/account").await, StatusCode::OK);
     let after = intruder.get("/account").await;
     assert!(
         rampart_testkit::api::location(&after).starts_with("/login"),
@@ -1495,7 +1458,7 @@ async fn a_security_key_without_a_pin_is_a_second_step_only(backend: Backend) {
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(failures_for(&app, "user_not_verified").await, 1);
     assert!(
-        visitor.get("/account").await.status().is_redirection(),
+        visitor.status("/account").await.is_redirection(),
         "not signed in"
     );
 
@@ -1575,7 +1538,7 @@ async fn a_security_key_without_a_pin_is_a_second_step_only(backend: Backend) {
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(failures_for(&app, "not_a_way_in").await, 1);
-    assert!(thief.get("/account").await.status().is_redirection());
+    assert!(thief.status("/account").await.is_redirection());
     alice.logout().await;
     let resp = alice.login("alice", PASSWORD).await;
     assert_eq!(rampart_testkit::api::location(&resp), "/login/mfa");

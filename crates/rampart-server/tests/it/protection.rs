@@ -2,7 +2,6 @@
 //! agent here) ends the session under `strong`, and under `basic` keeps it
 //! but asks for the password before sensitive actions.
 
-use rampart_server::config::RawSession;
 use rampart_testkit::{Backend, Fetch, GOOD_PASSWORD, TestApp, backend_test};
 use reqwest::StatusCode;
 
@@ -18,17 +17,19 @@ async fn from_other_client(app: &TestApp, path: &str, token: &str) -> reqwest::R
         .await
 }
 
+/// The application with `session.protection = level`.
+async fn with_protection(backend: &Backend, level: &'static str) -> TestApp {
+    TestApp::spawn_with(backend, |raw| {
+        raw.session.get_or_insert_default().protection = Some(level.into())
+    })
+    .await
+}
+
 #[backend_test]
 async fn strong_protection_ends_a_moved_session(backend: Backend) {
-    let app = TestApp::spawn_with(&backend, |raw| {
-        raw.session = Some(RawSession {
-            protection: Some("strong".into()),
-            ..Default::default()
-        })
-    })
-    .await;
+    let app = with_protection(&backend, "strong").await;
     let browser = app.signed_up("alice").await;
-    assert_eq!(browser.get("/account").await.status(), StatusCode::OK);
+    assert_eq!(browser.status("/account").await, StatusCode::OK);
     let token = browser.session_token().unwrap();
     let resp = from_other_client(&app, "/account", &token).await;
     assert_eq!(
@@ -37,7 +38,7 @@ async fn strong_protection_ends_a_moved_session(backend: Backend) {
         "another client is not signed in"
     );
     assert_eq!(
-        browser.get("/account").await.status(),
+        browser.status("/account").await,
         StatusCode::SEE_OTHER,
         "the session ended"
     );
@@ -49,7 +50,7 @@ async fn basic_protection_asks_for_the_password_again(backend: Backend) {
     let browser = app.signed_up("bob").await;
     let token = browser.session_token().unwrap();
     assert_eq!(
-        browser.get("/account/password").await.status(),
+        browser.status("/account/password").await,
         StatusCode::OK,
         "fresh"
     );
@@ -63,29 +64,15 @@ async fn basic_protection_asks_for_the_password_again(backend: Backend) {
         "but asks for the password"
     );
     assert_eq!(
-        browser.get("/account/password").await.status(),
+        browser.status("/account/password").await,
         StatusCode::SEE_OTHER,
         "the session as a whole is no longer fresh"
     );
-    let resp = browser
-        .send_form(
-            "/reauth",
-            &[("password", GOOD_PASSWORD), ("next", "/account/password")],
-        )
-        .await;
+    let resp = browser.reauth(GOOD_PASSWORD, "/account/password").await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    assert_eq!(
-        browser.get("/account/password").await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(browser.status("/account/password").await, StatusCode::OK);
 
-    let off = TestApp::spawn_with(&backend, |raw| {
-        raw.session = Some(RawSession {
-            protection: Some("off".into()),
-            ..Default::default()
-        })
-    })
-    .await;
+    let off = with_protection(&backend, "off").await;
     let browser = off.signed_up("carol").await;
     let token = browser.session_token().unwrap();
     assert_eq!(

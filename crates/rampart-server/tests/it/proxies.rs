@@ -20,13 +20,7 @@ use std::time::{Duration, Instant};
 async fn upstream() -> SocketAddr {
     use axum::http::HeaderMap;
     let app = axum::Router::new().fallback(|headers: HeaderMap| async move {
-        let get = |n: &str| {
-            headers
-                .get(n)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_owned()
-        };
+        let get = |n: &str| rampart_testkit::api::header(&headers, n).to_owned();
         format!(
             "user={} groups={} email={}",
             get("remote-user"),
@@ -172,7 +166,7 @@ async fn exercise(app: &TestApp, proxy: &str, anonymous_status: StatusCode) {
     );
 
     assert_eq!(
-        through.get("/admin/panel").await.status(),
+        through.status("/admin/panel").await,
         StatusCode::FORBIDDEN,
         "role rule"
     );
@@ -244,7 +238,7 @@ async fn exercise(app: &TestApp, proxy: &str, anonymous_status: StatusCode) {
     let again = app.browser();
     again.login("alice", GOOD_PASSWORD).await;
     through.set_session_token(&again.session_token().unwrap());
-    assert_eq!(through.get("/admin/panel").await.status(), StatusCode::OK);
+    assert_eq!(through.status("/admin/panel").await, StatusCode::OK);
 }
 
 fn nginx_config(dir: &Path, port: u16, rampart: SocketAddr, upstream: SocketAddr) -> String {

@@ -16,11 +16,9 @@ async fn forgot(app: &TestApp, email: &str) -> reqwest::Response {
 #[backend_test]
 async fn reset_mails_are_limited_per_address_and_client(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |raw| {
-        raw.rate = Some(rampart_server::config::RawRate {
-            mail_per_address: Some(3),
-            mail_per_client: Some(6),
-            ..Default::default()
-        })
+        let rate = raw.rate.get_or_insert_default();
+        rate.mail_per_address = Some(3);
+        rate.mail_per_client = Some(6)
     })
     .await;
     app.browser().sign_up("alice").await;
@@ -70,10 +68,7 @@ async fn reset_mails_are_limited_per_address_and_client(backend: Backend) {
 #[backend_test]
 async fn registrations_are_limited_per_client(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |raw| {
-        raw.rate = Some(rampart_server::config::RawRate {
-            registrations_per_client: Some(2),
-            ..Default::default()
-        })
+        raw.rate.get_or_insert_default().registrations_per_client = Some(2)
     })
     .await;
     for name in ["one", "two"] {
@@ -90,8 +85,7 @@ async fn registrations_are_limited_per_client(backend: Backend) {
         .await;
     assert_eq!(api.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(
-        app.scalar("SELECT COUNT(*) FROM users WHERE username <> $1", "")
-            .await,
+        app.count("SELECT COUNT(*) FROM users").await,
         2,
         "nothing was written"
     );
@@ -99,12 +93,8 @@ async fn registrations_are_limited_per_client(backend: Backend) {
 
 #[backend_test]
 async fn two_instances_share_the_api_budget(backend: Backend) {
-    let small = |raw: &mut rampart_server::config::RawConfig| {
-        raw.api = Some(rampart_server::config::RawApi {
-            rate_per_second: Some(1),
-            burst: Some(3),
-        })
-    };
+    let small =
+        |raw: &mut rampart_server::config::RawConfig| raw.api = rampart_testkit::api_rate(1, 3);
     let first = TestApp::spawn_with(&backend, small).await;
     let url = first.database_url.clone();
     let second = TestApp::spawn_with(&backend, move |raw| {

@@ -4,7 +4,7 @@
 
 use rampart_testkit::api::location;
 use rampart_testkit::smtp::{SmtpSink, token_in};
-use rampart_testkit::{Backend, Fetch, GOOD_PASSWORD, TestApp, backend_test, csrf_from};
+use rampart_testkit::{Backend, Fetch, Forwarded, GOOD_PASSWORD, TestApp, backend_test, csrf_from};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -41,38 +41,18 @@ async fn password_reset_by_mail_works_once(backend: Backend) {
     let form = browser.get(&format!("/password/reset?token={token}")).await;
     assert_eq!(form.status(), StatusCode::OK);
     let csrf = csrf_from(&form.text().await.unwrap()).unwrap();
-    let weak = browser
-        .post(
-            "/password/reset",
-            &[
-                ("token", &token),
-                ("password", "password"),
-                ("password_confirm", "password"),
-                ("csrf_token", &csrf),
-            ],
-        )
-        .await;
+    let weak = browser.reset_password(&token, "password", &csrf).await;
     assert_eq!(
         weak.status(),
         StatusCode::UNPROCESSABLE_ENTITY,
         "the policy applies; the link stays usable"
     );
-    let resp = browser
-        .post(
-            "/password/reset",
-            &[
-                ("token", &token),
-                ("password", NEW_PASSWORD),
-                ("password_confirm", NEW_PASSWORD),
-                ("csrf_token", &csrf),
-            ],
-        )
-        .await;
+    let resp = browser.reset_password(&token, NEW_PASSWORD, &csrf).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(resp.headers()["location"], "/login");
 
     assert_eq!(
-        signed_in.get("/account").await.status(),
+        signed_in.status("/account").await,
         StatusCode::SEE_OTHER,
         "every session ended"
     );
@@ -88,10 +68,7 @@ async fn password_reset_by_mail_works_once(backend: Backend) {
     );
     let verify = reqwest::Client::new()
         .get(app.url("/auth/verify"))
-        .header("x-forwarded-method", "GET")
-        .header("x-forwarded-proto", "http")
-        .header("x-forwarded-host", "app.example.com")
-        .header("x-forwarded-uri", "/")
+        .forwarded("GET", "http", "app.example.com", "/")
         .bearer_auth(&pat)
         .fetch()
         .await;
@@ -102,7 +79,7 @@ async fn password_reset_by_mail_works_once(backend: Backend) {
     );
     remembered.set_session_token("stale");
     assert_eq!(
-        remembered.get("/account").await.status(),
+        remembered.status("/account").await,
         StatusCode::SEE_OTHER,
         "the remember-me series ended"
     );
@@ -116,22 +93,13 @@ async fn password_reset_by_mail_works_once(backend: Backend) {
     );
 
     let again = browser
-        .post(
-            "/password/reset",
-            &[
-                ("token", &token),
-                ("password", "yet another phrase 5"),
-                ("password_confirm", "yet another phrase 5"),
-                ("csrf_token", &csrf),
-            ],
-        )
+        .reset_password(&token, "yet another phrase 5", &csrf)
         .await;
     assert_eq!(again.status(), StatusCode::BAD_REQUEST, "single use");
     assert_eq!(
         browser
-            .get(&format!("/password/reset?token={token}"))
-            .await
-            .status(),
+            .status(&format!("/password/reset?token={token}"))
+            .await,
         StatusCode::BAD_REQUEST
     );
     let notice = sink.wait_for_subject("Your password was changed").await;
@@ -152,9 +120,7 @@ async fn password_reset_by_mail_works_once(backend: Backend) {
     // The sender deletes a row just after the SMTP server accepted it.
     let mut queued = -1;
     for _ in 0..100 {
-        queued = app
-            .scalar("SELECT COUNT(*) FROM outbox WHERE id <> $1", "")
-            .await;
+        queued = app.count("SELECT COUNT(*) FROM outbox").await;
         if queued == 0 {
             break;
         }
@@ -207,9 +173,8 @@ async fn reset_links_expire_and_die_after_a_password_change(backend: Backend) {
     app.clock.advance(time::Duration::minutes(31));
     assert_eq!(
         app.browser()
-            .get(&format!("/password/reset?token={token}"))
-            .await
-            .status(),
+            .status(&format!("/password/reset?token={token}"))
+            .await,
         StatusCode::BAD_REQUEST,
         "expired after 30 minutes"
     );
@@ -238,18 +203,16 @@ async fn reset_links_expire_and_die_after_a_password_change(backend: Backend) {
     };
     assert_eq!(
         app.browser()
-            .get(&format!("/password/reset?token={second}"))
-            .await
-            .status(),
+            .status(&format!("/password/reset?token={second}"))
+            .await,
         StatusCode::OK
     );
     let resp = browser.change_password(GOOD_PASSWORD, NEW_PASSWORD).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         app.browser()
-            .get(&format!("/password/reset?token={second}"))
-            .await
-            .status(),
+            .status(&format!("/password/reset?token={second}"))
+            .await,
         StatusCode::BAD_REQUEST,
         "a password change voids reset links"
     );
@@ -257,12 +220,7 @@ async fn reset_links_expire_and_die_after_a_password_change(backend: Backend) {
 
 #[backend_test]
 async fn mail_survives_an_smtp_outage(backend: Backend) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
-    let url = format!("smtp://{port}");
-    let app = TestApp::spawn_with(&backend, move |raw| raw.smtp_url = Some(url)).await;
+    let (app, port) = TestApp::spawn_with_dead_smtp(&backend).await;
     let resp = app.browser().sign_up("dave").await;
     assert_eq!(
         resp.status(),
@@ -282,10 +240,7 @@ async fn mail_survives_an_smtp_outage(backend: Backend) {
     let mut failed = 0;
     for _ in 0..100 {
         failed = app
-            .scalar(
-                "SELECT COUNT(*) FROM outbox WHERE attempts > 0 AND recipient <> $1",
-                "",
-            )
+            .count("SELECT COUNT(*) FROM outbox WHERE attempts > 0")
             .await;
         if failed >= 2 {
             break;
@@ -343,33 +298,26 @@ async fn change_password_rotates_this_session_and_ends_others(backend: Backend) 
     let before = browser.session_token().unwrap();
     let wrong = browser.change_password("not it at all", NEW_PASSWORD).await;
     assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        wrong
-            .text()
-            .await
-            .unwrap()
-            .contains("current password is incorrect")
-    );
+    rampart_testkit::assert_body(wrong, "current password is incorrect").await;
     let resp = browser.change_password(GOOD_PASSWORD, NEW_PASSWORD).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let after = browser.session_token().unwrap();
     assert_ne!(before, after, "this session was rotated");
-    assert_eq!(browser.get("/account").await.status(), StatusCode::OK);
+    assert_eq!(browser.status("/account").await, StatusCode::OK);
     assert_eq!(
-        other.get("/account").await.status(),
+        other.status("/account").await,
         StatusCode::SEE_OTHER,
         "other sessions ended"
     );
-    let replay = app.browser();
-    replay.set_session_token(&before);
+    let replay = app.browser_with_session(&before);
     assert_eq!(
-        replay.get("/account").await.status(),
+        replay.status("/account").await,
         StatusCode::SEE_OTHER,
         "the old token is dead"
     );
     sink.wait_for_subject("Your password was changed").await;
     assert_eq!(
-        app.browser().get("/account/password").await.status(),
+        app.browser().status("/account/password").await,
         StatusCode::SEE_OTHER,
         "sign-in required"
     );
@@ -570,10 +518,7 @@ async fn words_of_the_site_and_the_account_are_refused_everywhere(backend: Backe
     let app = TestApp::spawn_with(&backend, move |raw| {
         raw.smtp_url = Some(url);
         raw.site_name = Some("Acme Portal".into());
-        raw.password = Some(rampart_server::config::RawPassword {
-            context_words: Some(vec!["Roadrunner".into()]),
-            ..Default::default()
-        });
+        raw.password.get_or_insert_default().context_words = Some(vec!["Roadrunner".into()]);
     })
     .await;
     let api = reqwest::Client::new();
@@ -701,7 +646,7 @@ async fn a_reset_keeps_the_second_factor(backend: Backend) {
     assert_eq!(resp.status(), StatusCode::NO_CONTENT);
     let resp = browser.login("tara", NEW_PASSWORD).await;
     assert_eq!(rampart_testkit::api::location(&resp), "/login/mfa");
-    assert_ne!(browser.get("/account").await.status(), StatusCode::OK);
+    assert_ne!(browser.status("/account").await, StatusCode::OK);
     let resp = api
         .post(app.url("/api/v1/sessions"))
         .json(&json!({"username": "tara", "password": NEW_PASSWORD}))

@@ -250,7 +250,7 @@ async fn enrolled(app: &TestApp, name: &str) -> (String, Vec<String>) {
     let api = Api::new(app);
     let user = api.signup(name).await["id"].as_str().unwrap().to_owned();
     let token = api.login(name).await;
-    let (_, enrol) = api.call(M::POST, "/me/mfa/totp", Some(&token), None).await;
+    let (_, enrol) = api.post_empty("/me/mfa/totp", &token).await;
     let code = app.totp_code(enrol["secret"].as_str().unwrap(), 0);
     let (status, confirmed) = api
         .post("/me/mfa/totp/confirm", &token, json!({ "code": code }))

@@ -4,7 +4,7 @@
 //! stale, background mail goes out once, and instances starting together
 //! migrate once. Asserted with deadlines, never sleeps.
 
-use crate::cli::{rampart, text};
+use crate::cli::{rampart_on, text};
 use rampart_core::{ClientMeta, RoleName};
 use rampart_testkit::api::Api;
 use rampart_testkit::smtp::SmtpSink;
@@ -121,13 +121,7 @@ async fn two_instances_see_each_others_changes_within_a_second() {
     }
 
     // A personal access token revoked on A.
-    let (status, created) = a
-        .post(
-            "/me/tokens",
-            &token,
-            json!({"name": "ci", "scopes": ["read:me"], "expires_in_days": 1}),
-        )
-        .await;
+    let (status, created) = a.new_token(&token, "ci", &["read:me"], 1).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let pat = created["token"].as_str().unwrap().to_owned();
     assert_eq!(b.get("/me", &pat).await.0, StatusCode::OK);
@@ -138,13 +132,7 @@ async fn two_instances_see_each_others_changes_within_a_second() {
 
     // A lock of an account with no session left (so only the account's row
     // changes): its personal access token stops on B.
-    let (status, created) = a
-        .post(
-            "/me/tokens",
-            &token,
-            json!({"name": "ci2", "scopes": ["read:me"], "expires_in_days": 1}),
-        )
-        .await;
+    let (status, created) = a.new_token(&token, "ci2", &["read:me"], 1).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let pat = created["token"].as_str().unwrap().to_owned();
     assert_eq!(b.get("/me", &pat).await.0, StatusCode::OK);
@@ -240,12 +228,9 @@ async fn a_killed_listener_serves_nothing_stale_and_comes_back() {
 async fn the_cli_reaches_the_running_server_within_a_second(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let api = Api::new(&app);
-    api.signup("cid").await;
-    let token = api.login("cid").await;
+    let token = api.signed_in("cid").await;
     assert_eq!(api.get("/me", &token).await.0, StatusCode::OK);
-    let out = rampart(app.data_dir.path())
-        .env("RAMPART_DATABASE_URL", &app.database_url)
-        .env("RAMPART_DATA_DIR", app.data_dir.path())
+    let out = rampart_on(&app)
         .args(["user", "lock", "cid"])
         .output()
         .unwrap();
@@ -319,9 +304,7 @@ async fn the_account_page_follows_changes_made_outside_the_server(backend: Backe
         !p.contains("value=\"uid=pia,ou=people\"")
     })
     .await;
-    let out = rampart(app.data_dir.path())
-        .env("RAMPART_DATABASE_URL", &app.database_url)
-        .env("RAMPART_DATA_DIR", app.data_dir.path())
+    let out = rampart_on(&app)
         .args([
             "user",
             "reset-mfa",
@@ -458,13 +441,10 @@ async fn instances_starting_together_migrate_once() {
 async fn a_backup_is_an_online_copy_on_sqlite_and_names_pg_dump_on_postgres(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let api = Api::new(&app);
-    api.signup("bob").await;
-    let token = api.login("bob").await;
+    let token = api.signed_in("bob").await;
     let target = app.data_dir.path().join("copy.db");
     let backup = || {
-        rampart(app.data_dir.path())
-            .env("RAMPART_DATABASE_URL", &app.database_url)
-            .env("RAMPART_DATA_DIR", app.data_dir.path())
+        rampart_on(&app)
             .arg("backup")
             .arg(&target)
             .output()
@@ -519,13 +499,7 @@ async fn a_backup_is_an_online_copy_on_sqlite_and_names_pg_dump_on_postgres(back
     let elsewhere = app.data_dir.path().join("elsewhere.db");
     let link = app.data_dir.path().join("link.db");
     std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
-    let through_link = rampart(app.data_dir.path())
-        .env("RAMPART_DATABASE_URL", &app.database_url)
-        .env("RAMPART_DATA_DIR", app.data_dir.path())
-        .arg("backup")
-        .arg(&link)
-        .output()
-        .unwrap();
+    let through_link = rampart_on(&app).arg("backup").arg(&link).output().unwrap();
     assert!(!through_link.status.success());
     assert!(!elsewhere.exists());
 }

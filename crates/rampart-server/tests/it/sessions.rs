@@ -1,10 +1,9 @@
 //! Session lifetimes (driven by the manual clock), storage of token digests
 //! only, and the write-behind of `last_seen`.
 
-use rampart_testkit::api::location;
+use rampart_testkit::api::{error_code, location};
 use rampart_testkit::{Backend, Browser, Fetch, GOOD_PASSWORD, TestApp, backend_test, csrf_from};
-use reqwest::{Method, StatusCode};
-use serde_json::Value;
+use reqwest::StatusCode;
 use sha2::{Digest, Sha256};
 use std::time::Duration as StdDuration;
 use time::Duration;
@@ -16,7 +15,7 @@ async fn idle_sessions_expire_and_activity_extends_them(backend: Backend) {
     for _ in 0..3 {
         app.clock.advance(Duration::minutes(59));
         assert_eq!(
-            browser.get("/account").await.status(),
+            browser.status("/account").await,
             StatusCode::OK,
             "activity within the idle timeout keeps the session"
         );
@@ -25,8 +24,7 @@ async fn idle_sessions_expire_and_activity_extends_them(backend: Backend) {
     let resp = browser.get("/account").await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(
-        app.scalar("SELECT COUNT(*) FROM sessions WHERE id <> $1", "")
-            .await,
+        app.count("SELECT COUNT(*) FROM sessions").await,
         0,
         "the expired session is deleted"
     );
@@ -39,11 +37,11 @@ async fn sessions_end_at_the_absolute_timeout_however_active(backend: Backend) {
     // 47 × 30 min = 23.5 h of steady activity: still signed in.
     for _ in 0..47 {
         app.clock.advance(Duration::minutes(30));
-        assert_eq!(browser.get("/account").await.status(), StatusCode::OK);
+        assert_eq!(browser.status("/account").await, StatusCode::OK);
     }
     app.clock.advance(Duration::minutes(31));
     assert_eq!(
-        browser.get("/account").await.status(),
+        browser.status("/account").await,
         StatusCode::SEE_OTHER,
         "24 h after sign-in the session ends"
     );
@@ -52,27 +50,25 @@ async fn sessions_end_at_the_absolute_timeout_however_active(backend: Backend) {
 #[backend_test]
 async fn timeouts_are_configurable(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |raw| {
-        raw.session = Some(rampart_server::config::RawSession {
-            idle_timeout: Some("5m".into()),
-            absolute_timeout: Some("2h".into()),
-            ..Default::default()
-        })
+        let session = raw.session.get_or_insert_default();
+        session.idle_timeout = Some("5m".into());
+        session.absolute_timeout = Some("2h".into())
     })
     .await;
     let idle = app.signed_up("carol").await;
     app.clock.advance(Duration::minutes(4));
-    assert_eq!(idle.get("/account").await.status(), StatusCode::OK);
+    assert_eq!(idle.status("/account").await, StatusCode::OK);
     app.clock.advance(Duration::minutes(6));
-    assert_eq!(idle.get("/account").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(idle.status("/account").await, StatusCode::SEE_OTHER);
 
     let active = app.browser();
     active.login("carol", GOOD_PASSWORD).await;
     for _ in 0..29 {
         app.clock.advance(Duration::minutes(4));
-        assert_eq!(active.get("/account").await.status(), StatusCode::OK);
+        assert_eq!(active.status("/account").await, StatusCode::OK);
     }
     app.clock.advance(Duration::minutes(5));
-    assert_eq!(active.get("/account").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(active.status("/account").await, StatusCode::SEE_OTHER);
 }
 
 #[backend_test]
@@ -110,17 +106,13 @@ async fn only_the_token_digest_is_stored(backend: Backend) {
 async fn last_seen_is_written_behind(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let browser = app.signed_up("erin").await;
-    let created = app
-        .scalar("SELECT MIN(last_seen_at) FROM sessions WHERE id <> $1", "")
-        .await;
+    let created = app.count("SELECT MIN(last_seen_at) FROM sessions").await;
     app.clock.advance(Duration::minutes(5));
-    assert_eq!(browser.get("/account").await.status(), StatusCode::OK);
+    assert_eq!(browser.status("/account").await, StatusCode::OK);
     let expected = created + 300;
     let mut seen = created;
     for _ in 0..50 {
-        seen = app
-            .scalar("SELECT MIN(last_seen_at) FROM sessions WHERE id <> $1", "")
-            .await;
+        seen = app.count("SELECT MIN(last_seen_at) FROM sessions").await;
         if seen >= expected {
             break;
         }
@@ -135,8 +127,7 @@ async fn last_seen_is_written_behind(backend: Backend) {
     browser.get("/account").await;
     tokio::time::sleep(StdDuration::from_millis(1500)).await;
     assert_eq!(
-        app.scalar("SELECT MIN(last_seen_at) FROM sessions WHERE id <> $1", "")
-            .await,
+        app.count("SELECT MIN(last_seen_at) FROM sessions").await,
         expected
     );
 }
@@ -175,15 +166,11 @@ async fn ending_sessions_needs_a_fresh_sign_in(backend: Backend) {
     let resp = alice.revoke_session("others").await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert!(location(&resp).starts_with("/reauth?next="), "{resp:?}");
-    assert_eq!(phone.get("/account").await.status(), StatusCode::OK);
-    let resp = app
-        .api()
-        .send(Method::DELETE, "/me/sessions", &api, None)
-        .await;
-    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
-    let body: Value = resp.json().await.unwrap();
-    assert_eq!(body["error"]["code"], "reauthentication_required");
-    assert_eq!(phone.get("/account").await.status(), StatusCode::OK);
+    assert_eq!(phone.status("/account").await, StatusCode::OK);
+    let (status, body) = app.api().delete("/me/sessions", &api).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(error_code(&body), "reauthentication_required");
+    assert_eq!(phone.status("/account").await, StatusCode::OK);
 
     // Proved again, the page ends the others.
     let page = alice.page("/reauth?next=/account/sessions").await;
@@ -200,14 +187,14 @@ async fn ending_sessions_needs_a_fresh_sign_in(backend: Backend) {
     let resp = alice.revoke_session("others").await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(resp.headers()["location"], "/account/sessions");
-    assert_eq!(phone.get("/account").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(phone.status("/account").await, StatusCode::SEE_OTHER);
     // A fresh API session ends the others too.
     let fresh = app.api_login("alice", GOOD_PASSWORD).await;
     assert_eq!(
         api_status(&app, reqwest::Method::DELETE, "/api/v1/me/sessions", &fresh).await,
         StatusCode::NO_CONTENT
     );
-    assert_eq!(alice.get("/account").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(alice.status("/account").await, StatusCode::SEE_OTHER);
 }
 
 /// True when neither the browser's session nor its remember-me cookie
@@ -218,14 +205,13 @@ async fn signed_out(app: &TestApp, browser: &Browser) -> bool {
         "rampart_remember",
         &browser.cookie("rampart_remember").unwrap(),
     );
-    !still_in(app, browser).await && by_cookie.get("/account").await.status() != StatusCode::OK
+    !still_in(app, browser).await && by_cookie.status("/account").await != StatusCode::OK
 }
 
 /// True when the browser's session still opens the account.
 async fn still_in(app: &TestApp, browser: &Browser) -> bool {
-    let by_session = app.browser();
-    by_session.set_session_token(&browser.session_token().unwrap());
-    by_session.get("/account").await.status() == StatusCode::OK
+    let by_session = app.browser_with_session(&browser.session_token().unwrap());
+    by_session.status("/account").await == StatusCode::OK
 }
 
 #[backend_test]
@@ -256,11 +242,8 @@ async fn an_operator_signs_everyone_out_everywhere(backend: Backend) {
     );
     assert!(still_in(&app, &bob).await, "bob is untouched");
     assert_eq!(
-        app.scalar(
-            "SELECT COUNT(*) FROM audit_events WHERE kind = 'sessions.revoked_all' AND username = $1 AND details LIKE '%\"by\":\"operator\"%'",
-            "alice"
-        )
-        .await,
+        app.user_events("sessions.revoked_all", "alice", "%\"by\":\"operator\"%")
+            .await,
         1
     );
     assert!(still_in(&app, &bob).await);
@@ -314,14 +297,7 @@ async fn an_operator_signs_everyone_out_everywhere(backend: Backend) {
             StatusCode::UNAUTHORIZED
         );
     }
-    assert_eq!(
-        app.scalar(
-            "SELECT COUNT(*) FROM remember_tokens WHERE user_id <> $1",
-            ""
-        )
-        .await,
-        0
-    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM remember_tokens").await, 0);
     assert_eq!(
         app.scalar(
             "SELECT COUNT(*) FROM audit_events WHERE kind = 'sessions.revoked_all' AND user_id IS NULL AND details LIKE '%everyone%' AND details LIKE $1",
@@ -335,7 +311,7 @@ async fn an_operator_signs_everyone_out_everywhere(backend: Backend) {
     again.login("bob", GOOD_PASSWORD).await;
     let out = crate::mfa::rampart_cli(&app, &["user", "sign-out", "--all"]);
     assert!(out.status.success(), "{out:?}");
-    assert_eq!(again.get("/account").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(again.status("/account").await, StatusCode::SEE_OTHER);
     let neither = crate::mfa::rampart_cli(&app, &["user", "sign-out"]);
     assert!(!neither.status.success(), "a name or --all is needed");
 }
@@ -353,7 +329,7 @@ async fn a_factor_change_offers_to_end_the_other_sessions(backend: Backend) {
     laptop.login("alice", GOOD_PASSWORD).await;
     let resp = crate::mfa::answer(&laptop, &codes[0]).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    assert_eq!(laptop.get("/account").await.status(), StatusCode::OK);
+    assert_eq!(laptop.status("/account").await, StatusCode::OK);
     let page = alice.page("/account").await;
     assert!(!page.contains("id=\"sign-out-others\""), "nothing changed");
     // New recovery codes are a factor change: the page offers the sign-out.
@@ -379,15 +355,15 @@ async fn a_factor_change_offers_to_end_the_other_sessions(backend: Backend) {
         )
         .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    assert_eq!(laptop.get("/account").await.status(), StatusCode::SEE_OTHER);
-    assert_eq!(alice.get("/account").await.status(), StatusCode::OK);
+    assert_eq!(laptop.status("/account").await, StatusCode::SEE_OTHER);
+    assert_eq!(alice.status("/account").await, StatusCode::OK);
     // With no other session left, nothing is offered.
     let page = alice.page(&back).await;
     assert!(!page.contains("id=\"sign-out-others\""));
     // Turning the factor on is a change too: the page that shows the new
     // recovery codes offers to end the laptop's password-only session.
     laptop.login("alice", GOOD_PASSWORD).await;
-    assert_eq!(laptop.get("/account").await.status(), StatusCode::OK);
+    assert_eq!(laptop.status("/account").await, StatusCode::OK);
     let page = alice.page("/account/mfa/totp").await;
     let secret = page
         .split("id=\"totp-secret\">")
@@ -410,10 +386,7 @@ async fn a_factor_change_offers_to_end_the_other_sessions(backend: Backend) {
 #[backend_test]
 async fn the_oldest_sessions_end_at_the_per_account_limit(backend: Backend) {
     let app = TestApp::spawn_with(&backend, |raw| {
-        raw.session = Some(rampart_server::config::RawSession {
-            max_per_user: Some(2),
-            ..Default::default()
-        })
+        raw.session.get_or_insert_default().max_per_user = Some(2)
     })
     .await;
     let first = app.signed_up("alice").await;
@@ -421,31 +394,27 @@ async fn the_oldest_sessions_end_at_the_per_account_limit(backend: Backend) {
     app.clock.advance(Duration::seconds(5));
     let second = app.browser();
     second.login("alice", GOOD_PASSWORD).await;
-    assert_eq!(
-        first.get("/account").await.status(),
-        StatusCode::OK,
-        "two fit"
-    );
+    assert_eq!(first.status("/account").await, StatusCode::OK, "two fit");
     app.clock.advance(Duration::seconds(5));
     let third = app.browser();
     third.login("alice", GOOD_PASSWORD).await;
     assert_eq!(
-        first.get("/account").await.status(),
+        first.status("/account").await,
         StatusCode::SEE_OTHER,
         "the oldest ended"
     );
-    assert_eq!(second.get("/account").await.status(), StatusCode::OK);
-    assert_eq!(third.get("/account").await.status(), StatusCode::OK);
+    assert_eq!(second.status("/account").await, StatusCode::OK);
+    assert_eq!(third.status("/account").await, StatusCode::OK);
     assert_eq!(
-        bob.get("/account").await.status(),
+        bob.status("/account").await,
         StatusCode::OK,
         "another account"
     );
     // An API session counts too.
     app.clock.advance(Duration::seconds(5));
     let api = app.api_login("alice", GOOD_PASSWORD).await;
-    assert_eq!(second.get("/account").await.status(), StatusCode::SEE_OTHER);
-    assert_eq!(third.get("/account").await.status(), StatusCode::OK);
+    assert_eq!(second.status("/account").await, StatusCode::SEE_OTHER);
+    assert_eq!(third.status("/account").await, StatusCode::OK);
     assert_eq!(
         api_status(&app, reqwest::Method::GET, "/api/v1/me", &api).await,
         StatusCode::OK

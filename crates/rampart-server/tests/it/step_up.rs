@@ -130,7 +130,7 @@ async fn two_factor_rule_asks_for_a_second_factor(backend: Backend) {
         "rampart_remember",
         &bob_device.cookie("rampart_remember").unwrap(),
     );
-    assert_eq!(remembered.get("/account").await.status(), StatusCode::OK);
+    assert_eq!(remembered.status("/account").await, StatusCode::OK);
     let resp = verify_as(&app, &remembered, "/x").await;
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(header(&resp, "remote-auth-methods"), "remember_me");
@@ -196,14 +196,13 @@ async fn reauth_asks_for_the_second_factor_and_rotates_the_token(backend: Backen
     assert_eq!(header(&resp, "location"), "/account/sessions");
     let after = alice.session_token().unwrap();
     assert_ne!(before, after);
-    let stale = app.browser();
-    stale.set_session_token(&before);
+    let stale = app.browser_with_session(&before);
     assert_eq!(
-        stale.get("/account").await.status(),
+        stale.status("/account").await,
         StatusCode::SEE_OTHER,
         "the old token is gone"
     );
-    assert_eq!(alice.get("/account").await.status(), StatusCode::OK);
+    assert_eq!(alice.status("/account").await, StatusCode::OK);
 
     // With one: the page asks for the code, and the password alone, a
     // wrong code or a used code are refused without rotating anything.
