@@ -5,8 +5,7 @@
 //! statements and the event's row in one transaction, so that neither is
 //! kept without the other.
 
-use crate::backend::{Store, on_pool};
-use crate::error::repo_error;
+use crate::backend::{Store, exec, fetch, on_pool};
 use crate::time::time_of;
 use async_trait::async_trait;
 use rampart_core::UserId;
@@ -19,23 +18,20 @@ use time::OffsetDateTime;
 macro_rules! insert_event {
     ($exec:expr, $e:expr) => {{
         let e: &rampart_core::audit::AuditEvent = $e;
-        sqlx::query(
+        $crate::backend::exec!(
+            $exec,
             "INSERT INTO audit_events (id, at, kind, user_id, username, ip, user_agent, outcome, details) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(e.id.as_str())
-        .bind(e.at.unix_timestamp())
-        .bind(e.kind.as_str())
-        .bind(e.user_id.map(|id| id.to_string()))
-        .bind(e.username.as_deref())
-        .bind(e.ip.as_deref())
-        .bind(e.user_agent.as_deref())
-        .bind(e.outcome.as_str())
-        .bind(e.details.to_string())
-        .execute($exec)
-        .await
-        .map(|_| ())
-        .map_err($crate::error::repo_error)
+            e.id.as_str(),
+            e.at.unix_timestamp(),
+            e.kind.as_str(),
+            e.user_id.map(|id| id.to_string()),
+            e.username.as_deref(),
+            e.ip.as_deref(),
+            e.user_agent.as_deref(),
+            e.outcome.as_str(),
+            e.details.to_string(),
+        ).map(drop)
     }};
 }
 pub(crate) use insert_event;
@@ -100,24 +96,24 @@ impl AuditRepo for Store {
     }
 
     async fn list_events(&self, q: &EventQuery) -> Result<Vec<StoredEvent>, RepoError> {
-        let rows: Vec<EventRow> = on_pool!(self, |pool| sqlx::query_as(
+        let rows: Vec<EventRow> = on_pool!(self, |pool| fetch!(
+            pool,
+            query_as,
+            fetch_all,
             "SELECT id, at, kind, user_id, username, ip, user_agent, outcome, details \
              FROM audit_events \
              WHERE (($1 IS NULL AND $2 IS NULL) OR user_id = $1 OR LOWER(username) = $2) \
                AND ($3 IS NULL OR kind = $3) \
                AND ($4 IS NULL OR at >= $4) \
                AND ($5 IS NULL OR (at, id) < (SELECT at, id FROM audit_events WHERE id = $5)) \
-             ORDER BY at DESC, id DESC LIMIT $6"
-        )
-        .bind(q.user_id.map(|id| id.to_string()))
-        .bind(q.username.as_ref().map(|n| n.to_lowercase()))
-        .bind(q.kind.as_deref())
-        .bind(q.since.map(|t| t.unix_timestamp()))
-        .bind(q.before.as_deref())
-        .bind(q.limit)
-        .fetch_all(pool)
-        .await
-        .map_err(repo_error))?;
+             ORDER BY at DESC, id DESC LIMIT $6",
+            q.user_id.map(|id| id.to_string()),
+            q.username.as_ref().map(|n| n.to_lowercase()),
+            q.kind.as_deref(),
+            q.since.map(|t| t.unix_timestamp()),
+            q.before.as_deref(),
+            q.limit
+        ))?;
         Ok(rows.into_iter().map(EventRow::into_event).collect())
     }
 
@@ -127,17 +123,17 @@ impl AuditRepo for Store {
         kind: AuditKind,
         limit: i64,
     ) -> Result<Vec<StoredEvent>, RepoError> {
-        let rows: Vec<EventRow> = on_pool!(self, |pool| sqlx::query_as(
+        let rows: Vec<EventRow> = on_pool!(self, |pool| fetch!(
+            pool,
+            query_as,
+            fetch_all,
             "SELECT id, at, kind, user_id, username, ip, user_agent, outcome, details \
              FROM audit_events WHERE user_id = $1 AND kind = $2 \
-             ORDER BY at DESC, id DESC LIMIT $3"
-        )
-        .bind(user.to_string())
-        .bind(kind.as_str())
-        .bind(limit)
-        .fetch_all(pool)
-        .await
-        .map_err(repo_error))?;
+             ORDER BY at DESC, id DESC LIMIT $3",
+            user.to_string(),
+            kind.as_str(),
+            limit
+        ))?;
         Ok(rows.into_iter().map(EventRow::into_event).collect())
     }
 
@@ -148,28 +144,25 @@ impl AuditRepo for Store {
     ) -> Result<Vec<(i64, AuditKind, i64)>, RepoError> {
         let mut counts = Vec::new();
         for kind in kinds {
-            let rows: Vec<(i64, i64)> = on_pool!(self, |pool| sqlx::query_as(
+            let rows: Vec<(i64, i64)> = on_pool!(self, |pool| fetch!(
+                pool,
+                query_as,
+                fetch_all,
                 "SELECT (at / 3600) * 3600 AS hour, COUNT(*) FROM audit_events \
-                 WHERE kind = $1 AND at >= $2 GROUP BY at / 3600 ORDER BY hour"
-            )
-            .bind(kind.as_str())
-            .bind(since.unix_timestamp())
-            .fetch_all(pool)
-            .await
-            .map_err(repo_error))?;
+                 WHERE kind = $1 AND at >= $2 GROUP BY at / 3600 ORDER BY hour",
+                kind.as_str(),
+                since.unix_timestamp()
+            ))?;
             counts.extend(rows.into_iter().map(|(h, n)| (h, *kind, n)));
         }
         Ok(counts)
     }
 
     async fn delete_events_before(&self, cutoff: OffsetDateTime) -> Result<u64, RepoError> {
-        on_pool!(self, |pool| sqlx::query(
-            "DELETE FROM audit_events WHERE at < $1"
-        )
-        .bind(cutoff.unix_timestamp())
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected())
-        .map_err(repo_error))
+        on_pool!(self, |pool| exec!(
+            pool,
+            "DELETE FROM audit_events WHERE at < $1",
+            cutoff.unix_timestamp()
+        ))
     }
 }

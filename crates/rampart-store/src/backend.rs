@@ -32,6 +32,34 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 
+/// Runs `sqlx::query($sql)` with each argument bound in order on `$exec` (a
+/// pool, or `&mut *tx` in a transaction): how many rows it changed.
+macro_rules! exec {
+    ($exec:expr, $sql:expr $(, $arg:expr)* $(,)?) => {
+        sqlx::query($sql)
+            $(.bind($arg))*
+            .execute($exec)
+            .await
+            .map(|done| done.rows_affected())
+            .map_err($crate::error::repo_error)
+    };
+}
+pub(crate) use exec;
+
+/// Runs `sqlx::$query($sql)` (`query_as` or `query_scalar`) with each
+/// argument bound in order, and reads its rows with `$fetch`
+/// (`fetch_one`, `fetch_optional` or `fetch_all`) from `$exec`.
+macro_rules! fetch {
+    ($exec:expr, $query:ident, $fetch:ident, $sql:expr $(, $arg:expr)* $(,)?) => {
+        sqlx::$query($sql)
+            $(.bind($arg))*
+            .$fetch($exec)
+            .await
+            .map_err($crate::error::repo_error)
+    };
+}
+pub(crate) use fetch;
+
 /// Why the database could not be opened or migrated.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreOpenError {

@@ -1,7 +1,7 @@
 //! Statements on `external_identities` and `oidc_logins`.
 
 use crate::audit::audited;
-use crate::backend::{Store, on_pool};
+use crate::backend::{Store, exec, fetch, on_pool};
 use crate::error::{corrupt_id, repo_error};
 use crate::time::time_of;
 use crate::users::insert_user_rows;
@@ -21,18 +21,16 @@ use time::OffsetDateTime;
 macro_rules! insert_identity_row {
     ($conn:expr, $identity:expr) => {{
         let i: &NewIdentity = $identity;
-        sqlx::query(
+        $crate::backend::exec!(
+            $conn,
             "INSERT INTO external_identities (source, subject, user_id, email, linked_at, last_used_at) \
              VALUES ($1, $2, $3, $4, $5, $5)",
-        )
-        .bind(&i.source)
-        .bind(&i.subject)
-        .bind(i.user_id.to_string())
-        .bind(i.email.as_deref())
-        .bind(i.at.unix_timestamp())
-        .execute($conn)
-        .await
-        .map_err(repo_error)?;
+            &i.source,
+            &i.subject,
+            i.user_id.to_string(),
+            i.email.as_deref(),
+            i.at.unix_timestamp(),
+        )?;
     }};
 }
 
@@ -63,27 +61,27 @@ impl IdentityRepo for Store {
         source: &str,
         subject: &str,
     ) -> Result<Option<UserId>, RepoError> {
-        let id: Option<String> = on_pool!(self, |pool| sqlx::query_scalar(
-            "SELECT user_id FROM external_identities WHERE source = $1 AND subject = $2"
-        )
-        .bind(source)
-        .bind(subject)
-        .fetch_optional(pool)
-        .await
-        .map_err(repo_error))?;
+        let id: Option<String> = on_pool!(self, |pool| fetch!(
+            pool,
+            query_scalar,
+            fetch_optional,
+            "SELECT user_id FROM external_identities WHERE source = $1 AND subject = $2",
+            source,
+            subject
+        ))?;
         id.map(|id| UserId::parse(&id).ok_or_else(|| corrupt_id(&id)))
             .transpose()
     }
 
     async fn list_identities(&self, user: UserId) -> Result<Vec<LinkedIdentity>, RepoError> {
-        let rows: Vec<IdentityRow> = on_pool!(self, |pool| sqlx::query_as(
+        let rows: Vec<IdentityRow> = on_pool!(self, |pool| fetch!(
+            pool,
+            query_as,
+            fetch_all,
             "SELECT source, subject, email, linked_at, last_used_at FROM external_identities \
-             WHERE user_id = $1 ORDER BY linked_at, source, subject"
-        )
-        .bind(user.to_string())
-        .fetch_all(pool)
-        .await
-        .map_err(repo_error))?;
+             WHERE user_id = $1 ORDER BY linked_at, source, subject",
+            user.to_string()
+        ))?;
         Ok(rows
             .into_iter()
             .map(|r| LinkedIdentity {
@@ -129,18 +127,16 @@ impl IdentityRepo for Store {
         email: Option<&str>,
         at: OffsetDateTime,
     ) -> Result<(), RepoError> {
-        on_pool!(self, |pool| sqlx::query(
+        on_pool!(self, |pool| exec!(
+            pool,
             "UPDATE external_identities SET last_used_at = $1, email = COALESCE($2, email) \
-             WHERE source = $3 AND subject = $4"
+             WHERE source = $3 AND subject = $4",
+            at.unix_timestamp(),
+            email,
+            source,
+            subject
         )
-        .bind(at.unix_timestamp())
-        .bind(email)
-        .bind(source)
-        .bind(subject)
-        .execute(pool)
-        .await
-        .map(|_| ())
-        .map_err(repo_error))
+        .map(drop))
     }
 
     async fn delete_identity(
@@ -155,33 +151,33 @@ impl IdentityRepo for Store {
             async {
                 let mut tx = pool.begin().await.map_err(repo_error)?;
                 lock_account!(&mut *tx, &user);
-                let other_way_in: Option<bool> = sqlx::query_scalar(concat!(
-                    "SELECT ",
-                    other_way_in!(),
-                    " FROM users WHERE id = $1 AND EXISTS (SELECT 1 FROM external_identities x \
-                      WHERE x.user_id = users.id AND x.source = $2 AND x.subject = $3)"
-                ))
-                .bind(&user)
-                .bind(source)
-                .bind(subject)
-                .bind("")
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(repo_error)?;
+                let other_way_in: Option<bool> = fetch!(
+                    &mut *tx,
+                    query_scalar,
+                    fetch_optional,
+                    concat!(
+                     "SELECT ",
+                     other_way_in!(),
+                     " FROM users WHERE id = $1 AND EXISTS (SELECT 1 FROM external_identities x \
+                     WHERE x.user_id = users.id AND x.source = $2 AND x.subject = $3)"
+                     ),
+                    &user,
+                    source,
+                    subject,
+                    "",
+                )?;
                 match other_way_in {
                     None => return Ok(Removal::NotFound),
                     Some(false) => return Ok(Removal::LastWayIn),
                     Some(true) => {}
                 }
-                sqlx::query(
+                exec!(
+                    &mut *tx,
                     "DELETE FROM external_identities WHERE user_id = $1 AND source = $2 AND subject = $3",
-                )
-                .bind(&user)
-                .bind(source)
-                .bind(subject)
-                .execute(&mut *tx)
-                .await
-                .map_err(repo_error)?;
+                    &user,
+                    source,
+                    subject,
+                )?;
                 crate::audit::insert_event!(&mut *tx, audit)?;
                 tx.commit().await.map_err(repo_error)?;
                 Ok(Removal::Removed)
@@ -192,22 +188,19 @@ impl IdentityRepo for Store {
 
     async fn insert_login(&self, login: &PendingLogin) -> Result<(), RepoError> {
         on_pool!(self, |pool| {
-            sqlx::query(
-            "INSERT INTO oidc_logins (state_hash, visitor_hash, provider, sealed, next, purpose, user_id, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-        )
-        .bind(login.state_digest.to_hex())
-        .bind(login.visitor_digest.to_hex())
-        .bind(&login.provider)
-        .bind(&login.sealed)
-        .bind(&login.next)
-        .bind(login.purpose.as_str())
-        .bind(login.purpose.user().map(|u| u.to_string()))
-        .bind(login.expires_at.unix_timestamp())
-        .execute(pool)
-        .await
-        .map(|_| ())
-        .map_err(repo_error)
+            exec!(
+                pool,
+                "INSERT INTO oidc_logins (state_hash, visitor_hash, provider, sealed, next, purpose, user_id, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                login.state_digest.to_hex(),
+                login.visitor_digest.to_hex(),
+                &login.provider,
+                &login.sealed,
+                &login.next,
+                login.purpose.as_str(),
+                login.purpose.user().map(|u| u.to_string()),
+                login.expires_at.unix_timestamp(),
+            ).map(drop)
         })
     }
 
@@ -217,14 +210,14 @@ impl IdentityRepo for Store {
         now: OffsetDateTime,
     ) -> Result<Option<PendingLogin>, RepoError> {
         // DELETE … RETURNING: of two callbacks with one state, one gets the row.
-        let row: Option<LoginRow> = on_pool!(self, |pool| sqlx::query_as(
+        let row: Option<LoginRow> = on_pool!(self, |pool| fetch!(
+            pool,
+            query_as,
+            fetch_optional,
             "DELETE FROM oidc_logins WHERE state_hash = $1 \
-             RETURNING visitor_hash, provider, sealed, next, purpose, user_id, expires_at"
-        )
-        .bind(state.to_hex())
-        .fetch_optional(pool)
-        .await
-        .map_err(repo_error))?;
+             RETURNING visitor_hash, provider, sealed, next, purpose, user_id, expires_at",
+            state.to_hex()
+        ))?;
         let Some(row) = row.filter(|r| r.expires_at > now.unix_timestamp()) else {
             return Ok(None);
         };
@@ -248,13 +241,10 @@ impl IdentityRepo for Store {
     }
 
     async fn delete_expired_logins(&self, now: OffsetDateTime) -> Result<u64, RepoError> {
-        on_pool!(self, |pool| sqlx::query(
-            "DELETE FROM oidc_logins WHERE expires_at <= $1"
-        )
-        .bind(now.unix_timestamp())
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected())
-        .map_err(repo_error))
+        on_pool!(self, |pool| exec!(
+            pool,
+            "DELETE FROM oidc_logins WHERE expires_at <= $1",
+            now.unix_timestamp()
+        ))
     }
 }

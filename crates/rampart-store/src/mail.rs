@@ -1,8 +1,7 @@
 //! Statements on `one_time_tokens` and `outbox`.
 
 use crate::audit::audited;
-use crate::backend::{Store, on_pool};
-use crate::error::repo_error;
+use crate::backend::{Store, exec, fetch, on_pool};
 use async_trait::async_trait;
 use rampart_core::audit::AuditEvent;
 use rampart_core::mail::{MailTemplate, OutgoingMail, QueuedMail};
@@ -51,13 +50,15 @@ impl Store {
         purpose: Purpose,
         now: OffsetDateTime,
     ) -> Result<Option<Redeemed>, RepoError> {
-        let row: Option<RedeemedRow> = on_pool!(self, |pool| sqlx::query_as(sql)
-            .bind(digest.to_hex())
-            .bind(purpose.as_str())
-            .bind(now.unix_timestamp())
-            .fetch_optional(pool)
-            .await
-            .map_err(repo_error))?;
+        let row: Option<RedeemedRow> = on_pool!(self, |pool| fetch!(
+            pool,
+            query_as,
+            fetch_optional,
+            sql,
+            digest.to_hex(),
+            purpose.as_str(),
+            now.unix_timestamp()
+        ))?;
         row.map(RedeemedRow::into_redeemed).transpose()
     }
 }
@@ -74,17 +75,15 @@ impl OneTimeTokenRepo for Store {
         audit: Option<&AuditEvent>,
     ) -> Result<(), RepoError> {
         audited!(self, audit, |tx| {
-            sqlx::query(
-            "INSERT INTO one_time_tokens (token_hash, purpose, user_id, email, expires_at) VALUES ($1, $2, $3, $4, $5)"
-        )
-        .bind(digest.to_hex())
-        .bind(purpose.as_str())
-        .bind(user.to_string())
-        .bind(email)
-        .bind(expires_at.unix_timestamp())
-        .execute(&mut *tx)
-        .await
-        .map_err(repo_error)?;
+            exec!(
+                &mut *tx,
+                "INSERT INTO one_time_tokens (token_hash, purpose, user_id, email, expires_at) VALUES ($1, $2, $3, $4, $5)",
+                digest.to_hex(),
+                purpose.as_str(),
+                user.to_string(),
+                email,
+                expires_at.unix_timestamp(),
+            )?;
             true
         })
         .map(|_| ())
@@ -127,14 +126,14 @@ impl OneTimeTokenRepo for Store {
         user: UserId,
         purpose: Purpose,
     ) -> Result<Option<OffsetDateTime>, RepoError> {
-        let newest: Option<i64> = on_pool!(self, |pool| sqlx::query_scalar(
-            "SELECT MAX(expires_at) FROM one_time_tokens WHERE user_id = $1 AND purpose = $2"
-        )
-        .bind(user.to_string())
-        .bind(purpose.as_str())
-        .fetch_one(pool)
-        .await
-        .map_err(repo_error))?;
+        let newest: Option<i64> = on_pool!(self, |pool| fetch!(
+            pool,
+            query_scalar,
+            fetch_one,
+            "SELECT MAX(expires_at) FROM one_time_tokens WHERE user_id = $1 AND purpose = $2",
+            user.to_string(),
+            purpose.as_str()
+        ))?;
         Ok(newest.and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok()))
     }
 
@@ -143,15 +142,13 @@ impl OneTimeTokenRepo for Store {
         user: UserId,
         purpose: Purpose,
     ) -> Result<(), RepoError> {
-        on_pool!(self, |pool| sqlx::query(
-            "DELETE FROM one_time_tokens WHERE user_id = $1 AND purpose = $2"
+        on_pool!(self, |pool| exec!(
+            pool,
+            "DELETE FROM one_time_tokens WHERE user_id = $1 AND purpose = $2",
+            user.to_string(),
+            purpose.as_str()
         )
-        .bind(user.to_string())
-        .bind(purpose.as_str())
-        .execute(pool)
-        .await
-        .map(|_| ())
-        .map_err(repo_error))
+        .map(drop))
     }
 }
 
@@ -160,22 +157,19 @@ impl OutboxRepo for Store {
     async fn enqueue(&self, mail: &OutgoingMail, now: OffsetDateTime) -> Result<(), RepoError> {
         let now = now.unix_timestamp();
         on_pool!(self, |pool| {
-            sqlx::query(
-            "INSERT INTO outbox (id, user_id, recipient, template, context, created_at, attempts, next_attempt_at, language) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, (SELECT language FROM users WHERE id = $2))"
-        )
-        .bind(uuid::Uuid::new_v4().to_string())
-        .bind(mail.user_id.map(|u| u.to_string()))
-        .bind(mail.to.as_str())
-        .bind(mail.template.name())
-        .bind(mail.context.to_string())
-        .bind(now)
-        .bind(0_i64)
-        .bind(now)
-        .execute(pool)
-        .await
-        .map(|_| ())
-        .map_err(repo_error)
+            exec!(
+                pool,
+                "INSERT INTO outbox (id, user_id, recipient, template, context, created_at, attempts, next_attempt_at, language) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, (SELECT language FROM users WHERE id = $2))",
+                uuid::Uuid::new_v4().to_string(),
+                mail.user_id.map(|u| u.to_string()),
+                mail.to.as_str(),
+                mail.template.name(),
+                mail.context.to_string(),
+                now,
+                0_i64,
+                now,
+            ).map(drop)
         })
     }
 
@@ -204,13 +198,15 @@ impl OutboxRepo for Store {
                  COALESCE(outbox.language, (SELECT language FROM users WHERE users.id = outbox.user_id)) AS language"
             }
         };
-        let mut rows: Vec<OutboxRow> = on_pool!(self, |pool| sqlx::query_as(sql)
-            .bind(lease_until.unix_timestamp())
-            .bind(now.unix_timestamp())
-            .bind(limit)
-            .fetch_all(pool)
-            .await
-            .map_err(repo_error))?;
+        let mut rows: Vec<OutboxRow> = on_pool!(self, |pool| fetch!(
+            pool,
+            query_as,
+            fetch_all,
+            sql,
+            lease_until.unix_timestamp(),
+            now.unix_timestamp(),
+            limit
+        ))?;
         rows.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         Ok(rows
             .into_iter()
@@ -235,12 +231,12 @@ impl OutboxRepo for Store {
     }
 
     async fn delivered(&self, id: &str) -> Result<(), RepoError> {
-        on_pool!(self, |pool| sqlx::query("DELETE FROM outbox WHERE id = $1")
-            .bind(id)
-            .execute(pool)
-            .await
-            .map(|_| ())
-            .map_err(repo_error))
+        on_pool!(self, |pool| exec!(
+            pool,
+            "DELETE FROM outbox WHERE id = $1",
+            id
+        )
+        .map(drop))
     }
 
     async fn failed(
@@ -250,16 +246,13 @@ impl OutboxRepo for Store {
         error: &str,
     ) -> Result<(), RepoError> {
         on_pool!(self, |pool| {
-            sqlx::query(
-            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2 WHERE id = $3"
-        )
-        .bind(next_attempt_at.unix_timestamp())
-        .bind(error)
-        .bind(id)
-        .execute(pool)
-        .await
-        .map(|_| ())
-        .map_err(repo_error)
+            exec!(
+                pool,
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2 WHERE id = $3",
+                next_attempt_at.unix_timestamp(),
+                error,
+                id,
+            ).map(drop)
         })
     }
 }

@@ -1,8 +1,8 @@
 //! Statements on `mfa_totp`, `recovery_codes` and `mfa_challenges`.
 
 use crate::audit::audited;
-use crate::backend::{Store, on_pool};
-use crate::error::{corrupt_id, repo_error};
+use crate::backend::{Store, exec, fetch, on_pool};
+use crate::error::corrupt_id;
 use crate::time::time_of;
 use async_trait::async_trait;
 use rampart_core::UserId;
@@ -39,21 +39,19 @@ fn by_user(rows: Vec<(String, String)>) -> Result<Vec<(UserId, String)>, RepoErr
 /// (expanded per backend, like `on_pool!`).
 macro_rules! replace_codes {
     ($tx:ident, $id:expr, $codes:expr) => {
-        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-            .bind($id)
-            .execute(&mut *$tx)
-            .await
-            .map_err(repo_error)?;
+        $crate::backend::exec!(
+            &mut *$tx,
+            "DELETE FROM recovery_codes WHERE user_id = $1",
+            $id
+        )?;
         for code in $codes {
-            sqlx::query(
+            $crate::backend::exec!(
+                &mut *$tx,
                 "INSERT INTO recovery_codes (user_id, locator, code_hash) VALUES ($1, $2, $3)",
-            )
-            .bind($id)
-            .bind(&code.locator)
-            .bind(&code.verifier)
-            .execute(&mut *$tx)
-            .await
-            .map_err(repo_error)?;
+                $id,
+                &code.locator,
+                &code.verifier
+            )?;
         }
     };
 }
@@ -61,13 +59,13 @@ macro_rules! replace_codes {
 #[async_trait]
 impl MfaRepo for Store {
     async fn find_totp(&self, user: UserId) -> Result<Option<TotpRecord>, RepoError> {
-        let row: Option<TotpRow> = on_pool!(self, |pool| sqlx::query_as(
-            "SELECT secret, enabled, last_step FROM mfa_totp WHERE user_id = $1"
-        )
-        .bind(user.to_string())
-        .fetch_optional(pool)
-        .await
-        .map_err(repo_error))?;
+        let row: Option<TotpRow> = on_pool!(self, |pool| fetch!(
+            pool,
+            query_as,
+            fetch_optional,
+            "SELECT secret, enabled, last_step FROM mfa_totp WHERE user_id = $1",
+            user.to_string()
+        ))?;
         Ok(row.map(|r| TotpRecord {
             ciphertext: r.secret,
             enabled: r.enabled,
@@ -82,19 +80,16 @@ impl MfaRepo for Store {
         now: OffsetDateTime,
     ) -> Result<bool, RepoError> {
         on_pool!(self, |pool| {
-            sqlx::query(
-            "INSERT INTO mfa_totp (user_id, secret, enabled, last_step, created_at) \
-             VALUES ($1, $2, FALSE, 0, $3) \
-             ON CONFLICT (user_id) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at \
-             WHERE mfa_totp.enabled = FALSE"
-        )
-        .bind(user.to_string())
-        .bind(ciphertext)
-        .bind(now.unix_timestamp())
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected() == 1)
-        .map_err(repo_error)
+            exec!(
+                pool,
+                "INSERT INTO mfa_totp (user_id, secret, enabled, last_step, created_at) \
+                 VALUES ($1, $2, FALSE, 0, $3) \
+                 ON CONFLICT (user_id) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at \
+                 WHERE mfa_totp.enabled = FALSE",
+                user.to_string(),
+                ciphertext,
+                now.unix_timestamp(),
+            ).map(|n| n == 1)
         })
     }
 
@@ -107,15 +102,12 @@ impl MfaRepo for Store {
     ) -> Result<bool, RepoError> {
         let id = user.to_string();
         audited!(self, Some(audit), |tx| {
-            let enabled = sqlx::query(
+            let enabled = exec!(
+                &mut *tx,
                 "UPDATE mfa_totp SET enabled = TRUE, last_step = $2 WHERE user_id = $1 AND enabled = FALSE",
-            )
-            .bind(&id)
-            .bind(step)
-            .execute(&mut *tx)
-            .await
-            .map_err(repo_error)?
-            .rows_affected();
+                &id,
+                step,
+            )?;
             if enabled == 1 {
                 replace_codes!(tx, &id, codes);
             }
@@ -125,15 +117,12 @@ impl MfaRepo for Store {
 
     async fn advance_totp_step(&self, user: UserId, step: i64) -> Result<bool, RepoError> {
         on_pool!(self, |pool| {
-            sqlx::query(
-            "UPDATE mfa_totp SET last_step = $2 WHERE user_id = $1 AND enabled = TRUE AND last_step < $2"
-        )
-        .bind(user.to_string())
-        .bind(step)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected() == 1)
-        .map_err(repo_error)
+            exec!(
+                pool,
+                "UPDATE mfa_totp SET last_step = $2 WHERE user_id = $1 AND enabled = TRUE AND last_step < $2",
+                user.to_string(),
+                step,
+            ).map(|n| n == 1)
         })
     }
 
@@ -143,18 +132,18 @@ impl MfaRepo for Store {
         locators: [&str; 2],
         legacy_mac: &str,
     ) -> Result<Vec<StoredRecoveryCode>, RepoError> {
-        let rows: Vec<(Option<String>, String)> = on_pool!(self, |pool| sqlx::query_as(
+        let rows: Vec<(Option<String>, String)> = on_pool!(self, |pool| fetch!(
+            pool,
+            query_as,
+            fetch_all,
             "SELECT locator, code_hash FROM recovery_codes WHERE user_id = $1 \
              AND (locator IN ($2, $3) OR (locator IS NULL AND code_hash = $4)) \
-             ORDER BY locator"
-        )
-        .bind(user.to_string())
-        .bind(locators[0])
-        .bind(locators[1])
-        .bind(legacy_mac)
-        .fetch_all(pool)
-        .await
-        .map_err(repo_error))?;
+             ORDER BY locator",
+            user.to_string(),
+            locators[0],
+            locators[1],
+            legacy_mac
+        ))?;
         Ok(rows
             .into_iter()
             .map(|(locator, verifier)| StoredRecoveryCode { locator, verifier })
@@ -162,13 +151,13 @@ impl MfaRepo for Store {
     }
 
     async fn legacy_recovery_codes(&self, limit: i64) -> Result<Vec<(UserId, String)>, RepoError> {
-        let rows: Vec<(String, String)> = on_pool!(self, |pool| sqlx::query_as(
-            "SELECT user_id, code_hash FROM recovery_codes WHERE locator IS NULL LIMIT $1"
-        )
-        .bind(limit)
-        .fetch_all(pool)
-        .await
-        .map_err(repo_error))?;
+        let rows: Vec<(String, String)> = on_pool!(self, |pool| fetch!(
+            pool,
+            query_as,
+            fetch_all,
+            "SELECT user_id, code_hash FROM recovery_codes WHERE locator IS NULL LIMIT $1",
+            limit
+        ))?;
         by_user(rows)
     }
 
@@ -178,18 +167,16 @@ impl MfaRepo for Store {
         mac: &str,
         code: &StoredRecoveryCode,
     ) -> Result<bool, RepoError> {
-        on_pool!(self, |pool| sqlx::query(
+        on_pool!(self, |pool| exec!(
+            pool,
             "UPDATE recovery_codes SET locator = $3, code_hash = $4 \
-             WHERE user_id = $1 AND code_hash = $2 AND locator IS NULL"
+             WHERE user_id = $1 AND code_hash = $2 AND locator IS NULL",
+            user.to_string(),
+            mac,
+            &code.locator,
+            &code.verifier
         )
-        .bind(user.to_string())
-        .bind(mac)
-        .bind(&code.locator)
-        .bind(&code.verifier)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected() == 1)
-        .map_err(repo_error))
+        .map(|n| n == 1))
     }
 
     async fn take_recovery_code(
@@ -198,16 +185,12 @@ impl MfaRepo for Store {
         verifier: &str,
         audit: &AuditEvent,
     ) -> Result<bool, RepoError> {
-        audited!(self, Some(audit), |tx| sqlx::query(
-            "DELETE FROM recovery_codes WHERE user_id = $1 AND code_hash = $2"
-        )
-        .bind(user.to_string())
-        .bind(verifier)
-        .execute(&mut *tx)
-        .await
-        .map_err(repo_error)?
-        .rows_affected()
-            == 1)
+        audited!(self, Some(audit), |tx| exec!(
+            &mut *tx,
+            "DELETE FROM recovery_codes WHERE user_id = $1 AND code_hash = $2",
+            user.to_string(),
+            verifier
+        )? == 1)
     }
 
     async fn replace_recovery_codes(
@@ -225,47 +208,42 @@ impl MfaRepo for Store {
     }
 
     async fn count_recovery_codes(&self, user: UserId) -> Result<i64, RepoError> {
-        on_pool!(self, |pool| sqlx::query_scalar(
-            "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1"
-        )
-        .bind(user.to_string())
-        .fetch_one(pool)
-        .await
-        .map_err(repo_error))
+        on_pool!(self, |pool| fetch!(
+            pool,
+            query_scalar,
+            fetch_one,
+            "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1",
+            user.to_string()
+        ))
     }
 
     async fn delete_mfa(&self, user: UserId, audit: &AuditEvent) -> Result<bool, RepoError> {
         let id = user.to_string();
         audited!(self, Some(audit), |tx| {
-            sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-                .bind(&id)
-                .execute(&mut *tx)
-                .await
-                .map_err(repo_error)?;
-            let removed = sqlx::query("DELETE FROM mfa_totp WHERE user_id = $1")
-                .bind(&id)
-                .execute(&mut *tx)
-                .await
-                .map_err(repo_error)?
-                .rows_affected();
+            exec!(
+                &mut *tx,
+                "DELETE FROM recovery_codes WHERE user_id = $1",
+                &id
+            )?;
+            let removed = exec!(&mut *tx, "DELETE FROM mfa_totp WHERE user_id = $1", &id)?;
             // "Remember this device" marks stood in for the factor that is
             // gone: they end with it (and known devices with them).
-            sqlx::query("UPDATE users SET sign_out_epoch = sign_out_epoch + 1 WHERE id = $1")
-                .bind(&id)
-                .execute(&mut *tx)
-                .await
-                .map_err(repo_error)?;
+            exec!(
+                &mut *tx,
+                "UPDATE users SET sign_out_epoch = sign_out_epoch + 1 WHERE id = $1",
+                &id
+            )?;
             removed == 1
         })
     }
 
     async fn all_totp_ciphertexts(&self) -> Result<Vec<(UserId, String)>, RepoError> {
-        let rows: Vec<(String, String)> = on_pool!(self, |pool| sqlx::query_as(
+        let rows: Vec<(String, String)> = on_pool!(self, |pool| fetch!(
+            pool,
+            query_as,
+            fetch_all,
             "SELECT user_id, secret FROM mfa_totp ORDER BY user_id"
-        )
-        .fetch_all(pool)
-        .await
-        .map_err(repo_error))?;
+        ))?;
         by_user(rows)
     }
 
@@ -275,40 +253,35 @@ impl MfaRepo for Store {
         old: &str,
         new: &str,
     ) -> Result<bool, RepoError> {
-        on_pool!(self, |pool| sqlx::query(
-            "UPDATE mfa_totp SET secret = $3 WHERE user_id = $1 AND secret = $2"
+        on_pool!(self, |pool| exec!(
+            pool,
+            "UPDATE mfa_totp SET secret = $3 WHERE user_id = $1 AND secret = $2",
+            user.to_string(),
+            old,
+            new
         )
-        .bind(user.to_string())
-        .bind(old)
-        .bind(new)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected() == 1)
-        .map_err(repo_error))
+        .map(|n| n == 1))
     }
 
     async fn insert_challenge(&self, c: &MfaChallenge) -> Result<(), RepoError> {
         on_pool!(self, |pool| {
             // Challenges dead for a day go as new ones come (indexed).
-            sqlx::query("DELETE FROM mfa_challenges WHERE expires_at <= $1")
-                .bind(c.expires_at.unix_timestamp() - 86_400)
-                .execute(pool)
-                .await
-                .map_err(repo_error)?;
-            sqlx::query(
+            exec!(
+                pool,
+                "DELETE FROM mfa_challenges WHERE expires_at <= $1",
+                c.expires_at.unix_timestamp() - 86_400
+            )?;
+            exec!(
+                pool,
                 "INSERT INTO mfa_challenges (token_hash, user_id, expires_at, next, remember, source) \
                  VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(c.digest.to_hex())
-            .bind(c.user_id.to_string())
-            .bind(c.expires_at.unix_timestamp())
-            .bind(&c.next)
-            .bind(c.remember)
-            .bind(&c.source)
-            .execute(pool)
-            .await
-            .map(|_| ())
-            .map_err(repo_error)
+                c.digest.to_hex(),
+                c.user_id.to_string(),
+                c.expires_at.unix_timestamp(),
+                &c.next,
+                c.remember,
+                &c.source,
+            ).map(drop)
         })
     }
 
@@ -317,15 +290,15 @@ impl MfaRepo for Store {
         digest: &TokenDigest,
         now: OffsetDateTime,
     ) -> Result<Option<MfaChallenge>, RepoError> {
-        let row: Option<ChallengeRow> = on_pool!(self, |pool| sqlx::query_as(
+        let row: Option<ChallengeRow> = on_pool!(self, |pool| fetch!(
+            pool,
+            query_as,
+            fetch_optional,
             "SELECT user_id, expires_at, next, remember, source FROM mfa_challenges \
-             WHERE token_hash = $1 AND expires_at > $2"
-        )
-        .bind(digest.to_hex())
-        .bind(now.unix_timestamp())
-        .fetch_optional(pool)
-        .await
-        .map_err(repo_error))?;
+             WHERE token_hash = $1 AND expires_at > $2",
+            digest.to_hex(),
+            now.unix_timestamp()
+        ))?;
         let Some(row) = row else { return Ok(None) };
         Ok(Some(MfaChallenge {
             digest: *digest,
@@ -338,13 +311,11 @@ impl MfaRepo for Store {
     }
 
     async fn delete_challenge(&self, digest: &TokenDigest) -> Result<bool, RepoError> {
-        on_pool!(self, |pool| sqlx::query(
-            "DELETE FROM mfa_challenges WHERE token_hash = $1"
+        on_pool!(self, |pool| exec!(
+            pool,
+            "DELETE FROM mfa_challenges WHERE token_hash = $1",
+            digest.to_hex()
         )
-        .bind(digest.to_hex())
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected() == 1)
-        .map_err(repo_error))
+        .map(|n| n == 1))
     }
 }

@@ -1,7 +1,7 @@
 //! Statements on `passkeys` and `passkey_ceremonies`.
 
 use crate::audit::{audited, insert_event};
-use crate::backend::{Store, on_pool};
+use crate::backend::{Store, exec, fetch, on_pool};
 use crate::error::{corrupt_id, repo_error};
 use crate::time::time_of;
 use crate::way_in::{lock_account, other_way_in};
@@ -32,22 +32,20 @@ macro_rules! select_passkeys {
 macro_rules! insert_passkey_row {
     ($conn:expr, $p:expr) => {{
         let p: &rampart_core::model::passkey::PasskeyRecord = $p;
-        sqlx::query(
+        $crate::backend::exec!(
+            $conn,
             "INSERT INTO passkeys (id, user_id, credential_id, name, sealed, backup_eligible, backup_state, discoverable, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(&p.id.0)
-        .bind(p.user_id.to_string())
-        .bind(&p.credential_id)
-        .bind(&p.name)
-        .bind(&p.sealed)
-        .bind(p.backup_eligible)
-        .bind(p.backup_state)
-        .bind(p.discoverable)
-        .bind(p.created_at.unix_timestamp())
-        .execute($conn)
-        .await
-        .map_err($crate::error::repo_error)?;
+            &p.id.0,
+            p.user_id.to_string(),
+            &p.credential_id,
+            &p.name,
+            &p.sealed,
+            p.backup_eligible,
+            p.backup_state,
+            p.discoverable,
+            p.created_at.unix_timestamp(),
+        )?;
     }};
 }
 
@@ -101,21 +99,25 @@ struct CeremonyRow {
 impl PasskeyRepo for Store {
     async fn list_passkeys(&self, user: UserId) -> Result<Vec<PasskeyRecord>, RepoError> {
         let sql = select_passkeys!("WHERE user_id = $1 ORDER BY created_at, id");
-        let rows: Vec<PasskeyRow> = on_pool!(self, |pool| sqlx::query_as(sql)
-            .bind(user.to_string())
-            .fetch_all(pool)
-            .await
-            .map_err(repo_error))?;
+        let rows: Vec<PasskeyRow> = on_pool!(self, |pool| fetch!(
+            pool,
+            query_as,
+            fetch_all,
+            sql,
+            user.to_string()
+        ))?;
         records(rows)
     }
 
     async fn find_passkey(&self, credential_id: &str) -> Result<Option<PasskeyRecord>, RepoError> {
         let sql = select_passkeys!("WHERE credential_id = $1");
-        let row: Option<PasskeyRow> = on_pool!(self, |pool| sqlx::query_as(sql)
-            .bind(credential_id)
-            .fetch_optional(pool)
-            .await
-            .map_err(repo_error))?;
+        let row: Option<PasskeyRow> = on_pool!(self, |pool| fetch!(
+            pool,
+            query_as,
+            fetch_optional,
+            sql,
+            credential_id
+        ))?;
         row.map(PasskeyRow::into_record).transpose()
     }
 
@@ -140,18 +142,15 @@ impl PasskeyRepo for Store {
         at: OffsetDateTime,
     ) -> Result<(), RepoError> {
         on_pool!(self, |pool| {
-            sqlx::query(
-            "UPDATE passkeys SET sealed = $1, backup_state = $2, last_used_at = $3 WHERE id = $4 AND sealed = $5"
-        )
-        .bind(sealed)
-        .bind(backup_state)
-        .bind(at.unix_timestamp())
-        .bind(&id.0)
-        .bind(old)
-        .execute(pool)
-        .await
-        .map(|_| ())
-        .map_err(repo_error)
+            exec!(
+                pool,
+                "UPDATE passkeys SET sealed = $1, backup_state = $2, last_used_at = $3 WHERE id = $4 AND sealed = $5",
+                sealed,
+                backup_state,
+                at.unix_timestamp(),
+                &id.0,
+                old,
+            ).map(drop)
         })
     }
 
@@ -161,16 +160,14 @@ impl PasskeyRepo for Store {
         old: &str,
         new: &str,
     ) -> Result<bool, RepoError> {
-        on_pool!(self, |pool| sqlx::query(
-            "UPDATE passkeys SET sealed = $1 WHERE id = $2 AND sealed = $3"
+        on_pool!(self, |pool| exec!(
+            pool,
+            "UPDATE passkeys SET sealed = $1 WHERE id = $2 AND sealed = $3",
+            new,
+            &id.0,
+            old
         )
-        .bind(new)
-        .bind(&id.0)
-        .bind(old)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected() == 1)
-        .map_err(repo_error))
+        .map(|n| n == 1))
     }
 
     async fn delete_passkey(
@@ -184,38 +181,36 @@ impl PasskeyRepo for Store {
             async {
                 let mut tx = pool.begin().await.map_err(repo_error)?;
                 lock_account!(&mut *tx, &user);
-                let held: i64 = sqlx::query_scalar(
+                let held: i64 = fetch!(
+                    &mut *tx,
+                    query_scalar,
+                    fetch_one,
                     "SELECT COUNT(*) FROM passkeys WHERE user_id = $1 AND id = $2",
-                )
-                .bind(&user)
-                .bind(&id.0)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(repo_error)?;
+                    &user,
+                    &id.0
+                )?;
                 if held == 0 {
                     return Ok(Removal::NotFound);
                 }
-                let other_way_in: bool = sqlx::query_scalar(concat!(
-                    "SELECT ",
-                    other_way_in!(),
-                    " FROM users WHERE id = $1"
-                ))
-                .bind(&user)
-                .bind("")
-                .bind("")
-                .bind(&id.0)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(repo_error)?;
+                let other_way_in: bool = fetch!(
+                    &mut *tx,
+                    query_scalar,
+                    fetch_one,
+                    concat!("SELECT ", other_way_in!(), " FROM users WHERE id = $1"),
+                    &user,
+                    "",
+                    "",
+                    &id.0
+                )?;
                 if !other_way_in {
                     return Ok(Removal::LastWayIn);
                 }
-                sqlx::query("DELETE FROM passkeys WHERE user_id = $1 AND id = $2")
-                    .bind(&user)
-                    .bind(&id.0)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(repo_error)?;
+                exec!(
+                    &mut *tx,
+                    "DELETE FROM passkeys WHERE user_id = $1 AND id = $2",
+                    &user,
+                    &id.0
+                )?;
                 insert_event!(&mut *tx, audit)?;
                 tx.commit().await.map_err(repo_error)?;
                 Ok(Removal::Removed)
@@ -228,25 +223,18 @@ impl PasskeyRepo for Store {
         let user = user.to_string();
         audited!(self, Some(audit), |tx| {
             lock_account!(&mut *tx, &user);
-            sqlx::query(
+            exec!(
+                &mut *tx,
                 "UPDATE users SET password_hash = NULL WHERE id = $1 AND password_hash IS NOT NULL \
                  AND EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = users.id AND p.discoverable = TRUE)",
-            )
-            .bind(&user)
-            .execute(&mut *tx)
-            .await
-            .map_err(repo_error)?
-            .rows_affected()
-                == 1
+                &user,
+            )? == 1
         })
     }
 
     async fn all_passkeys(&self) -> Result<Vec<PasskeyRecord>, RepoError> {
         let sql = select_passkeys!("ORDER BY id");
-        let rows: Vec<PasskeyRow> = on_pool!(self, |pool| sqlx::query_as(sql)
-            .fetch_all(pool)
-            .await
-            .map_err(repo_error))?;
+        let rows: Vec<PasskeyRow> = on_pool!(self, |pool| fetch!(pool, query_as, fetch_all, sql))?;
         records(rows)
     }
 
@@ -259,28 +247,23 @@ impl PasskeyRepo for Store {
             async {
                 // Expired ones go, and so does this browser's earlier one:
                 // one live ceremony per browser.
-                sqlx::query(
+                exec!(
+                    pool,
                     "DELETE FROM passkey_ceremonies WHERE expires_at <= $1 OR visitor_hash = $2",
-                )
-                .bind(now.unix_timestamp())
-                .bind(c.visitor_digest.to_hex())
-                    .execute(pool)
-                    .await
-                    .map_err(repo_error)?;
-                sqlx::query(
+                    now.unix_timestamp(),
+                    c.visitor_digest.to_hex(),
+                )?;
+                exec!(
+                    pool,
                     "INSERT INTO passkey_ceremonies (digest, visitor_hash, purpose, user_id, sealed, expires_at) \
                      VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(c.digest.to_hex())
-                .bind(c.visitor_digest.to_hex())
-                .bind(c.purpose.as_str())
-                .bind(c.purpose.user().map(|u| u.to_string()))
-                .bind(&c.sealed)
-                .bind(c.expires_at.unix_timestamp())
-                .execute(pool)
-                .await
-                .map(|_| ())
-                .map_err(repo_error)
+                    c.digest.to_hex(),
+                    c.visitor_digest.to_hex(),
+                    c.purpose.as_str(),
+                    c.purpose.user().map(|u| u.to_string()),
+                    &c.sealed,
+                    c.expires_at.unix_timestamp(),
+                ).map(drop)
             }
             .await
         })
@@ -292,14 +275,14 @@ impl PasskeyRepo for Store {
         now: OffsetDateTime,
     ) -> Result<Option<PendingCeremony>, RepoError> {
         // DELETE … RETURNING: of two answers to one ceremony, one gets it.
-        let row: Option<CeremonyRow> = on_pool!(self, |pool| sqlx::query_as(
+        let row: Option<CeremonyRow> = on_pool!(self, |pool| fetch!(
+            pool,
+            query_as,
+            fetch_optional,
             "DELETE FROM passkey_ceremonies WHERE digest = $1 \
-             RETURNING visitor_hash, purpose, user_id, sealed, expires_at"
-        )
-        .bind(digest.to_hex())
-        .fetch_optional(pool)
-        .await
-        .map_err(repo_error))?;
+             RETURNING visitor_hash, purpose, user_id, sealed, expires_at",
+            digest.to_hex()
+        ))?;
         let Some(row) = row.filter(|r| r.expires_at > now.unix_timestamp()) else {
             return Ok(None);
         };

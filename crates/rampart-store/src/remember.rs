@@ -1,8 +1,7 @@
 //! Statements on `remember_tokens`.
 
 use crate::audit::audited;
-use crate::backend::{Store, on_pool};
-use crate::error::repo_error;
+use crate::backend::{Store, exec, fetch, on_pool};
 use crate::time::time_of;
 use async_trait::async_trait;
 use rampart_core::UserId;
@@ -27,32 +26,29 @@ struct RememberRow {
 impl RememberRepo for Store {
     async fn insert_remember(&self, r: &RememberRecord) -> Result<(), RepoError> {
         on_pool!(self, |pool| {
-            sqlx::query(
-            "INSERT INTO remember_tokens (selector, validator_hash, series, user_id, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)"
-        )
-        .bind(&r.selector)
-        .bind(r.validator_digest.to_hex())
-        .bind(&r.series)
-        .bind(r.user_id.to_string())
-        .bind(r.created_at.unix_timestamp())
-        .bind(r.expires_at.unix_timestamp())
-        .execute(pool)
-        .await
-        .map(|_| ())
-        .map_err(repo_error)
+            exec!(
+                pool,
+                "INSERT INTO remember_tokens (selector, validator_hash, series, user_id, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                &r.selector,
+                r.validator_digest.to_hex(),
+                &r.series,
+                r.user_id.to_string(),
+                r.created_at.unix_timestamp(),
+                r.expires_at.unix_timestamp(),
+            ).map(drop)
         })
     }
 
     async fn find_remember(&self, selector: &str) -> Result<Option<RememberRecord>, RepoError> {
         let row: Option<RememberRow> = on_pool!(self, |pool| {
-            sqlx::query_as(
-            "SELECT selector, validator_hash, series, user_id, created_at, expires_at, rotated_at FROM remember_tokens WHERE selector = $1"
-        )
-        .bind(selector)
-        .fetch_optional(pool)
-        .await
-        .map_err(repo_error)
+            fetch!(
+                pool,
+                query_as,
+                fetch_optional,
+                "SELECT selector, validator_hash, series, user_id, created_at, expires_at, rotated_at FROM remember_tokens WHERE selector = $1",
+                selector,
+            )
         })?;
         let Some(row) = row else { return Ok(None) };
         let corrupt =
@@ -73,15 +69,13 @@ impl RememberRepo for Store {
         selector: &str,
         at: OffsetDateTime,
     ) -> Result<bool, RepoError> {
-        on_pool!(self, |pool| sqlx::query(
-            "UPDATE remember_tokens SET rotated_at = $1 WHERE selector = $2 AND rotated_at IS NULL"
+        on_pool!(self, |pool| exec!(
+            pool,
+            "UPDATE remember_tokens SET rotated_at = $1 WHERE selector = $2 AND rotated_at IS NULL",
+            at.unix_timestamp(),
+            selector
         )
-        .bind(at.unix_timestamp())
-        .bind(selector)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected() == 1)
-        .map_err(repo_error))
+        .map(|n| n == 1))
     }
 
     async fn delete_remember_series(
@@ -90,24 +84,22 @@ impl RememberRepo for Store {
         audit: Option<&AuditEvent>,
     ) -> Result<(), RepoError> {
         audited!(self, audit, |tx| {
-            sqlx::query("DELETE FROM remember_tokens WHERE series = $1")
-                .bind(series)
-                .execute(&mut *tx)
-                .await
-                .map_err(repo_error)?;
+            exec!(
+                &mut *tx,
+                "DELETE FROM remember_tokens WHERE series = $1",
+                series
+            )?;
             true
         })
         .map(|_| ())
     }
 
     async fn delete_remember_for_user(&self, user: UserId) -> Result<(), RepoError> {
-        on_pool!(self, |pool| sqlx::query(
-            "DELETE FROM remember_tokens WHERE user_id = $1"
+        on_pool!(self, |pool| exec!(
+            pool,
+            "DELETE FROM remember_tokens WHERE user_id = $1",
+            user.to_string()
         )
-        .bind(user.to_string())
-        .execute(pool)
-        .await
-        .map(|_| ())
-        .map_err(repo_error))
+        .map(drop))
     }
 }

@@ -1,7 +1,7 @@
 //! Statements on `sessions`.
 
 use crate::audit::audited;
-use crate::backend::{Store, on_pool};
+use crate::backend::{Store, exec, fetch, on_pool};
 use crate::error::repo_error;
 use crate::time::time_of;
 use crate::users::UserRow;
@@ -63,35 +63,33 @@ impl SessionRepo for Store {
         audit: Option<&AuditEvent>,
     ) -> Result<(), RepoError> {
         audited!(self, audit, |tx| {
-            sqlx::query(
-            "INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, expires_at, ip, user_agent, fresh_at, fingerprint, remember_series, auth_methods) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-        )
-        .bind(&new.id.0)
-        .bind(new.digest.to_hex())
-        .bind(new.user_id.to_string())
-        .bind(new.created_at.unix_timestamp())
-        .bind(new.created_at.unix_timestamp())
-        .bind(new.expires_at.unix_timestamp())
-        .bind(new.ip.as_deref())
-        .bind(new.user_agent.as_deref())
-        .bind(new.fresh_at().unix_timestamp())
-        .bind(&new.fingerprint)
-        .bind(new.remember_series.as_deref())
-        .bind(new.methods.to_list())
-        .execute(&mut *tx)
-        .await
-        .map_err(repo_error)?;
+            exec!(
+                &mut *tx,
+                "INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, expires_at, ip, user_agent, fresh_at, fingerprint, remember_series, auth_methods) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                &new.id.0,
+                new.digest.to_hex(),
+                new.user_id.to_string(),
+                new.created_at.unix_timestamp(),
+                new.created_at.unix_timestamp(),
+                new.expires_at.unix_timestamp(),
+                new.ip.as_deref(),
+                new.user_agent.as_deref(),
+                new.fresh_at().unix_timestamp(),
+                &new.fingerprint,
+                new.remember_series.as_deref(),
+                new.methods.to_list(),
+            )?;
         if let Some(language) = &new.language {
             // Only for an account that has none yet (one an operator, an
             // import or a directory made): whoever signs in with a stolen
             // password must not choose the language of the alerts about it.
-            sqlx::query("UPDATE users SET language = $2 WHERE id = $1 AND language IS NULL")
-            .bind(new.user_id.to_string())
-            .bind(language)
-            .execute(&mut *tx)
-            .await
-            .map_err(repo_error)?;
+            exec!(
+                &mut *tx,
+                "UPDATE users SET language = $2 WHERE id = $1 AND language IS NULL",
+                new.user_id.to_string(),
+                language,
+            )?;
         }
             true
         })
@@ -99,30 +97,27 @@ impl SessionRepo for Store {
     }
 
     async fn delete_series_sessions(&self, user: UserId, series: &str) -> Result<u64, RepoError> {
-        on_pool!(self, |pool| sqlx::query(
-            "DELETE FROM sessions WHERE user_id = $1 AND remember_series = $2"
-        )
-        .bind(user.to_string())
-        .bind(series)
-        .execute(pool)
-        .await
-        .map(|done| done.rows_affected())
-        .map_err(repo_error))
+        on_pool!(self, |pool| exec!(
+            pool,
+            "DELETE FROM sessions WHERE user_id = $1 AND remember_series = $2",
+            user.to_string(),
+            series
+        ))
     }
 
     async fn find_session(&self, digest: &TokenDigest) -> Result<Option<StoredSession>, RepoError> {
         let row: Option<SessionRow> = on_pool!(self, |pool| {
-            sqlx::query_as(
-            "SELECT s.id AS session_id, s.token_hash, s.created_at AS s_created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent, s.fresh_at, s.fingerprint, s.auth_methods, \
-                    u.id, u.username, u.email, u.email_verified, u.locked, u.must_change_password, u.created_at \
-             FROM sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.token_hash = $1 AND u.locked = $2"
-        )
-        .bind(digest.to_hex())
-        .bind(false)
-        .fetch_optional(pool)
-        .await
-        .map_err(repo_error)
+            fetch!(
+                pool,
+                query_as,
+                fetch_optional,
+                "SELECT s.id AS session_id, s.token_hash, s.created_at AS s_created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent, s.fresh_at, s.fingerprint, s.auth_methods, \
+                 u.id, u.username, u.email, u.email_verified, u.locked, u.must_change_password, u.created_at \
+                 FROM sessions s JOIN users u ON u.id = s.user_id \
+                 WHERE s.token_hash = $1 AND u.locked = $2",
+                digest.to_hex(),
+                false,
+            )
         })?;
         let Some(row) = row else { return Ok(None) };
         let roles = self.roles_of(&row.user.id).await?;
@@ -131,16 +126,16 @@ impl SessionRepo for Store {
 
     async fn list_user_sessions(&self, user: UserId) -> Result<Vec<StoredSession>, RepoError> {
         let rows: Vec<SessionRow> = on_pool!(self, |pool| {
-            sqlx::query_as(
-            "SELECT s.id AS session_id, s.token_hash, s.created_at AS s_created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent, s.fresh_at, s.fingerprint, s.auth_methods, \
-                    u.id, u.username, u.email, u.email_verified, u.locked, u.must_change_password, u.created_at \
-             FROM sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.user_id = $1 ORDER BY s.last_seen_at DESC, s.id"
-        )
-        .bind(user.to_string())
-        .fetch_all(pool)
-        .await
-        .map_err(repo_error)
+            fetch!(
+                pool,
+                query_as,
+                fetch_all,
+                "SELECT s.id AS session_id, s.token_hash, s.created_at AS s_created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent, s.fresh_at, s.fingerprint, s.auth_methods, \
+                 u.id, u.username, u.email, u.email_verified, u.locked, u.must_change_password, u.created_at \
+                 FROM sessions s JOIN users u ON u.id = s.user_id \
+                 WHERE s.user_id = $1 ORDER BY s.last_seen_at DESC, s.id",
+                user.to_string(),
+            )
         })?;
         let roles = self.roles_of(&user.to_string()).await?;
         rows.into_iter()
@@ -156,21 +151,17 @@ impl SessionRepo for Store {
         audit: Option<&AuditEvent>,
     ) -> Result<bool, RepoError> {
         audited!(self, audit, |tx| {
-            sqlx::query(
+            exec!(
+                &mut *tx,
                 "UPDATE sessions SET token_hash = $1, fresh_at = $2, fingerprint = $3, auth_methods = $4 \
                  WHERE id = $5 AND token_hash = $6",
-            )
-            .bind(proof.digest.to_hex())
-            .bind(proof.fresh_at.unix_timestamp())
-            .bind(&proof.fingerprint)
-            .bind(proof.methods.to_list())
-            .bind(&id.0)
-            .bind(expected.to_hex())
-            .execute(&mut *tx)
-            .await
-            .map_err(repo_error)?
-            .rows_affected()
-                > 0
+                proof.digest.to_hex(),
+                proof.fresh_at.unix_timestamp(),
+                &proof.fingerprint,
+                proof.methods.to_list(),
+                &id.0,
+                expected.to_hex(),
+            )? > 0
         })
     }
 
@@ -182,20 +173,12 @@ impl SessionRepo for Store {
         audited!(self, audit, |tx| {
             // The remember-me series the session came with ends with it,
             // or its cookie would sign the browser straight back in.
-            sqlx::query(
+            exec!(
+                &mut *tx,
                 "DELETE FROM remember_tokens WHERE series = (SELECT remember_series FROM sessions WHERE id = $1)",
-            )
-            .bind(&id.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(repo_error)?;
-            sqlx::query("DELETE FROM sessions WHERE id = $1")
-                .bind(&id.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(repo_error)?
-                .rows_affected()
-                > 0
+                &id.0,
+            )?;
+            exec!(&mut *tx, "DELETE FROM sessions WHERE id = $1", &id.0)? > 0
         })
     }
 
@@ -207,39 +190,34 @@ impl SessionRepo for Store {
         let user = user.map(|u| u.to_string());
         let mut ended = 0;
         audited!(self, Some(audit), |tx| {
-            ended = sqlx::query("DELETE FROM sessions WHERE $1 IS NULL OR user_id = $1")
-                .bind(user.as_deref())
-                .execute(&mut *tx)
-                .await
-                .map_err(repo_error)?
-                .rows_affected();
-            sqlx::query("DELETE FROM remember_tokens WHERE $1 IS NULL OR user_id = $1")
-                .bind(user.as_deref())
-                .execute(&mut *tx)
-                .await
-                .map_err(repo_error)?;
-            sqlx::query(
+            ended = exec!(
+                &mut *tx,
+                "DELETE FROM sessions WHERE $1 IS NULL OR user_id = $1",
+                user.as_deref()
+            )?;
+            exec!(
+                &mut *tx,
+                "DELETE FROM remember_tokens WHERE $1 IS NULL OR user_id = $1",
+                user.as_deref()
+            )?;
+            exec!(
+                &mut *tx,
                 "UPDATE users SET sign_out_epoch = sign_out_epoch + 1 WHERE $1 IS NULL OR id = $1",
-            )
-            .bind(user.as_deref())
-            .execute(&mut *tx)
-            .await
-            .map_err(repo_error)?;
+                user.as_deref()
+            )?;
             true
         })?;
         Ok(ended)
     }
 
     async fn set_session_series(&self, id: &SessionId, series: &str) -> Result<(), RepoError> {
-        on_pool!(self, |pool| sqlx::query(
-            "UPDATE sessions SET remember_series = $1 WHERE id = $2"
+        on_pool!(self, |pool| exec!(
+            pool,
+            "UPDATE sessions SET remember_series = $1 WHERE id = $2",
+            series,
+            &id.0
         )
-        .bind(series)
-        .bind(&id.0)
-        .execute(pool)
-        .await
-        .map(|_| ())
-        .map_err(repo_error))
+        .map(drop))
     }
 
     async fn keep_newest_sessions(
@@ -268,21 +246,8 @@ impl SessionRepo for Store {
         let sessions = concat!("DELETE FROM sessions WHERE id IN (", beyond!(), ")");
         let mut ended = 0;
         audited!(self, None::<&AuditEvent>, |tx| {
-            sqlx::query(series)
-                .bind(user.to_string())
-                .bind(&newest.0)
-                .bind(others)
-                .execute(&mut *tx)
-                .await
-                .map_err(repo_error)?;
-            ended = sqlx::query(sessions)
-                .bind(user.to_string())
-                .bind(&newest.0)
-                .bind(others)
-                .execute(&mut *tx)
-                .await
-                .map_err(repo_error)?
-                .rows_affected();
+            exec!(&mut *tx, series, user.to_string(), &newest.0, others)?;
+            ended = exec!(&mut *tx, sessions, user.to_string(), &newest.0, others)?;
             true
         })?;
         Ok(ended)
@@ -298,23 +263,19 @@ impl SessionRepo for Store {
         audited!(self, audit, |tx| {
             // The remember-me series end too (they would sign the browsers
             // in again), but the one the kept session came from.
-            sqlx::query(
+            exec!(
+                &mut *tx,
                 "DELETE FROM remember_tokens WHERE user_id = $1 AND COALESCE(series <> \
                  (SELECT remember_series FROM sessions WHERE id = $2), TRUE)",
-            )
-            .bind(user.to_string())
-            .bind(keep.map(|k| k.0.as_str()))
-            .execute(&mut *tx)
-            .await
-            .map_err(repo_error)?;
-            ended =
-                sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR id <> $2)")
-                    .bind(user.to_string())
-                    .bind(keep.map(|k| k.0.as_str()))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(repo_error)?
-                    .rows_affected();
+                user.to_string(),
+                keep.map(|k| k.0.as_str())
+            )?;
+            ended = exec!(
+                &mut *tx,
+                "DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR id <> $2)",
+                user.to_string(),
+                keep.map(|k| k.0.as_str())
+            )?;
             // A revocation is recorded even when there was nothing to end.
             true
         })?;
@@ -322,27 +283,25 @@ impl SessionRepo for Store {
     }
 
     async fn count_live_sessions(&self, now: OffsetDateTime) -> Result<i64, RepoError> {
-        on_pool!(self, |pool| sqlx::query_scalar(
-            "SELECT COUNT(*) FROM sessions WHERE expires_at > $1"
-        )
-        .bind(now.unix_timestamp())
-        .fetch_one(pool)
-        .await
-        .map_err(repo_error))
+        on_pool!(self, |pool| fetch!(
+            pool,
+            query_scalar,
+            fetch_one,
+            "SELECT COUNT(*) FROM sessions WHERE expires_at > $1",
+            now.unix_timestamp()
+        ))
     }
 
     async fn touch_sessions(&self, seen: &[(SessionId, OffsetDateTime)]) -> Result<(), RepoError> {
         on_pool!(self, |pool| {
             let mut tx = pool.begin().await.map_err(repo_error)?;
             for (id, at) in seen {
-                sqlx::query(
+                exec!(
+                    &mut *tx,
                     "UPDATE sessions SET last_seen_at = $1 WHERE id = $2 AND last_seen_at < $1",
-                )
-                .bind(at.unix_timestamp())
-                .bind(&id.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(repo_error)?;
+                    at.unix_timestamp(),
+                    &id.0
+                )?;
             }
             tx.commit().await.map_err(repo_error)
         })
@@ -353,14 +312,11 @@ impl SessionRepo for Store {
         now: OffsetDateTime,
         idle_cutoff: OffsetDateTime,
     ) -> Result<u64, RepoError> {
-        on_pool!(self, |pool| sqlx::query(
-            "DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2"
-        )
-        .bind(now.unix_timestamp())
-        .bind(idle_cutoff.unix_timestamp())
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected())
-        .map_err(repo_error))
+        on_pool!(self, |pool| exec!(
+            pool,
+            "DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2",
+            now.unix_timestamp(),
+            idle_cutoff.unix_timestamp()
+        ))
     }
 }

@@ -1,6 +1,6 @@
 //! Statements on `setup_tokens`.
 
-use crate::backend::{Store, on_pool};
+use crate::backend::{Store, exec, fetch, on_pool};
 use crate::error::repo_error;
 use async_trait::async_trait;
 use rampart_core::ports::{RepoError, SetupRepo};
@@ -16,16 +16,13 @@ impl SetupRepo for Store {
     ) -> Result<(), RepoError> {
         on_pool!(self, |pool| {
             let mut tx = pool.begin().await.map_err(repo_error)?;
-            sqlx::query("DELETE FROM setup_tokens")
-                .execute(&mut *tx)
-                .await
-                .map_err(repo_error)?;
-            sqlx::query("INSERT INTO setup_tokens (token_hash, expires_at) VALUES ($1, $2)")
-                .bind(digest.to_hex())
-                .bind(expires_at.unix_timestamp())
-                .execute(&mut *tx)
-                .await
-                .map_err(repo_error)?;
+            exec!(&mut *tx, "DELETE FROM setup_tokens")?;
+            exec!(
+                &mut *tx,
+                "INSERT INTO setup_tokens (token_hash, expires_at) VALUES ($1, $2)",
+                digest.to_hex(),
+                expires_at.unix_timestamp()
+            )?;
             tx.commit().await.map_err(repo_error)
         })
     }
@@ -35,14 +32,14 @@ impl SetupRepo for Store {
         digest: &TokenDigest,
         now: OffsetDateTime,
     ) -> Result<Option<OffsetDateTime>, RepoError> {
-        let at: Option<i64> = on_pool!(self, |pool| sqlx::query_scalar(
-            "SELECT expires_at FROM setup_tokens WHERE token_hash = $1 AND expires_at > $2"
-        )
-        .bind(digest.to_hex())
-        .bind(now.unix_timestamp())
-        .fetch_optional(pool)
-        .await
-        .map_err(repo_error))?;
+        let at: Option<i64> = on_pool!(self, |pool| fetch!(
+            pool,
+            query_scalar,
+            fetch_optional,
+            "SELECT expires_at FROM setup_tokens WHERE token_hash = $1 AND expires_at > $2",
+            digest.to_hex(),
+            now.unix_timestamp()
+        ))?;
         Ok(at.map(crate::time::time_of))
     }
 
@@ -51,14 +48,12 @@ impl SetupRepo for Store {
         digest: &TokenDigest,
         now: OffsetDateTime,
     ) -> Result<bool, RepoError> {
-        on_pool!(self, |pool| sqlx::query(
-            "DELETE FROM setup_tokens WHERE token_hash = $1 AND expires_at > $2"
+        on_pool!(self, |pool| exec!(
+            pool,
+            "DELETE FROM setup_tokens WHERE token_hash = $1 AND expires_at > $2",
+            digest.to_hex(),
+            now.unix_timestamp()
         )
-        .bind(digest.to_hex())
-        .bind(now.unix_timestamp())
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected() == 1)
-        .map_err(repo_error))
+        .map(|n| n == 1))
     }
 }

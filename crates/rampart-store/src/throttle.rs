@@ -2,8 +2,7 @@
 //! domain reads, decides and writes only if nothing changed in between), so
 //! concurrent attempts are all counted.
 
-use crate::backend::{Store, on_pool};
-use crate::error::repo_error;
+use crate::backend::{Store, exec, fetch, on_pool};
 use crate::time::time_of;
 use async_trait::async_trait;
 use rampart_core::ports::{RepoError, ThrottleRepo};
@@ -55,19 +54,19 @@ impl ThrottleRepo for Store {
         // One round trip for all of them: this runs before every sign-in.
         let key = |n: usize| keys.get(n).copied().unwrap_or(first);
         let rows: Vec<CounterRow> = on_pool!(self, |pool| {
-            sqlx::query_as(
+            fetch!(
+                pool,
+                query_as,
+                fetch_all,
                 "SELECT key, failures, last_failure_at, locked_until FROM login_throttle \
                  WHERE key IN ($1, $2, $3, $4, $5, $6)",
+                key(0),
+                key(1),
+                key(2),
+                key(3),
+                key(4),
+                key(5)
             )
-            .bind(key(0))
-            .bind(key(1))
-            .bind(key(2))
-            .bind(key(3))
-            .bind(key(4))
-            .bind(key(5))
-            .fetch_all(pool)
-            .await
-            .map_err(repo_error)
         })?;
         Ok(rows
             .into_iter()
@@ -89,34 +88,28 @@ impl ThrottleRepo for Store {
         new: Counter,
     ) -> Result<bool, RepoError> {
         let changed = match expected {
-            None => on_pool!(self, |pool| sqlx::query(
+            None => on_pool!(self, |pool| exec!(
+                pool,
                 "INSERT INTO login_throttle (key, failures, last_failure_at, locked_until) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING"
-            )
-            .bind(key)
-            .bind(new.failures)
-            .bind(new.last_failure_at.unix_timestamp())
-            .bind(new.locked_until.unix_timestamp())
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
-            .map_err(repo_error))?,
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING",
+                key,
+                new.failures,
+                new.last_failure_at.unix_timestamp(),
+                new.locked_until.unix_timestamp()
+            ))?,
             Some(old) => on_pool!(self, |pool| {
-                sqlx::query(
-                "UPDATE login_throttle SET failures = $1, last_failure_at = $2, locked_until = $3 \
-                 WHERE key = $4 AND failures = $5 AND last_failure_at = $6 AND locked_until = $7"
-            )
-            .bind(new.failures)
-            .bind(new.last_failure_at.unix_timestamp())
-            .bind(new.locked_until.unix_timestamp())
-            .bind(key)
-            .bind(old.failures)
-            .bind(old.last_failure_at.unix_timestamp())
-            .bind(old.locked_until.unix_timestamp())
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
-            .map_err(repo_error)
+                exec!(
+                    pool,
+                    "UPDATE login_throttle SET failures = $1, last_failure_at = $2, locked_until = $3 \
+                     WHERE key = $4 AND failures = $5 AND last_failure_at = $6 AND locked_until = $7",
+                    new.failures,
+                    new.last_failure_at.unix_timestamp(),
+                    new.locked_until.unix_timestamp(),
+                    key,
+                    old.failures,
+                    old.last_failure_at.unix_timestamp(),
+                    old.locked_until.unix_timestamp(),
+                )
             })?,
         };
         Ok(changed == 1)
@@ -146,20 +139,20 @@ impl ThrottleRepo for Store {
         in_chunks(undo, 3, |chunk, first| async move {
             let at = |n: usize| chunk.get(n).unwrap_or(first);
             let ((k0, s0, p0), (k1, s1, p1), (k2, s2, p2)) = (at(0), at(1), at(2));
-            on_pool!(self, |pool| sqlx::query(sql)
-                .bind(*k0)
-                .bind(s0.unix_timestamp())
-                .bind(p0.unix_timestamp())
-                .bind(*k1)
-                .bind(s1.unix_timestamp())
-                .bind(p1.unix_timestamp())
-                .bind(*k2)
-                .bind(s2.unix_timestamp())
-                .bind(p2.unix_timestamp())
-                .execute(pool)
-                .await
-                .map(|_| ())
-                .map_err(repo_error))
+            on_pool!(self, |pool| exec!(
+                pool,
+                sql,
+                *k0,
+                s0.unix_timestamp(),
+                p0.unix_timestamp(),
+                *k1,
+                s1.unix_timestamp(),
+                p1.unix_timestamp(),
+                *k2,
+                s2.unix_timestamp(),
+                p2.unix_timestamp()
+            )
+            .map(drop))
         })
         .await
     }
@@ -175,15 +168,15 @@ impl ThrottleRepo for Store {
         };
         in_chunks(keys, 4, |chunk, first| async move {
             let key = |n: usize| chunk.get(n).copied().unwrap_or(*first);
-            on_pool!(self, |pool| sqlx::query(sql)
-                .bind(key(0))
-                .bind(key(1))
-                .bind(key(2))
-                .bind(key(3))
-                .execute(pool)
-                .await
-                .map(|_| ())
-                .map_err(repo_error))
+            on_pool!(self, |pool| exec!(
+                pool,
+                sql,
+                key(0),
+                key(1),
+                key(2),
+                key(3)
+            )
+            .map(drop))
         })
         .await
     }
@@ -198,14 +191,12 @@ impl ThrottleRepo for Store {
                 .replace('%', "\\%")
                 .replace('_', "\\_")
         );
-        on_pool!(self, |pool| sqlx::query(
-            "DELETE FROM login_throttle WHERE key LIKE $1 ESCAPE '\\'"
+        on_pool!(self, |pool| exec!(
+            pool,
+            "DELETE FROM login_throttle WHERE key LIKE $1 ESCAPE '\\'",
+            pattern
         )
-        .bind(pattern)
-        .execute(pool)
-        .await
-        .map(|_| ())
-        .map_err(repo_error))
+        .map(drop))
     }
 }
 

@@ -1,8 +1,7 @@
 //! Statements on `api_tokens`. Scopes are stored as one space-separated text.
 
 use crate::audit::audited;
-use crate::backend::{Store, on_pool};
-use crate::error::repo_error;
+use crate::backend::{Store, exec, fetch, on_pool};
 use crate::time::time_of;
 use crate::users::UserRow;
 use async_trait::async_trait;
@@ -54,20 +53,18 @@ impl TokenRepo for Store {
         let s = &new.summary;
         let scopes: Vec<&str> = s.scopes.iter().map(|scope| scope.as_str()).collect();
         audited!(self, Some(audit), |tx| {
-            sqlx::query(
-            "INSERT INTO api_tokens (id, user_id, name, token_hash, scopes, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)"
-        )
-        .bind(&s.id.0)
-        .bind(new.user_id.to_string())
-        .bind(&s.name)
-        .bind(new.digest.to_hex())
-        .bind(scopes.join(" "))
-        .bind(s.created_at.unix_timestamp())
-        .bind(s.expires_at.unix_timestamp())
-        .execute(&mut *tx)
-        .await
-        .map_err(repo_error)?;
+            exec!(
+                &mut *tx,
+                "INSERT INTO api_tokens (id, user_id, name, token_hash, scopes, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                &s.id.0,
+                new.user_id.to_string(),
+                &s.name,
+                new.digest.to_hex(),
+                scopes.join(" "),
+                s.created_at.unix_timestamp(),
+                s.expires_at.unix_timestamp(),
+            )?;
             true
         })
         .map(|_| ())
@@ -75,17 +72,17 @@ impl TokenRepo for Store {
 
     async fn find_token(&self, digest: &TokenDigest) -> Result<Option<ApiToken>, RepoError> {
         let row: Option<TokenRow> = on_pool!(self, |pool| {
-            sqlx::query_as(
-            "SELECT t.id AS token_id, t.name, t.scopes, t.created_at AS t_created_at, t.expires_at, t.last_used_at, \
-                    u.id, u.username, u.email, u.email_verified, u.locked, u.must_change_password, u.created_at \
-             FROM api_tokens t JOIN users u ON u.id = t.user_id \
-             WHERE t.token_hash = $1 AND u.locked = $2"
-        )
-        .bind(digest.to_hex())
-        .bind(false)
-        .fetch_optional(pool)
-        .await
-        .map_err(repo_error)
+            fetch!(
+                pool,
+                query_as,
+                fetch_optional,
+                "SELECT t.id AS token_id, t.name, t.scopes, t.created_at AS t_created_at, t.expires_at, t.last_used_at, \
+                 u.id, u.username, u.email, u.email_verified, u.locked, u.must_change_password, u.created_at \
+                 FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                 WHERE t.token_hash = $1 AND u.locked = $2",
+                digest.to_hex(),
+                false,
+            )
         })?;
         let Some(row) = row else { return Ok(None) };
         let roles = self.roles_of(&row.user.id).await?;
@@ -97,14 +94,14 @@ impl TokenRepo for Store {
 
     async fn list_tokens(&self, owner: UserId) -> Result<Vec<TokenSummary>, RepoError> {
         let rows: Vec<SummaryRow> = on_pool!(self, |pool| {
-            sqlx::query_as(
-            "SELECT t.id AS token_id, t.name, t.scopes, t.created_at AS t_created_at, t.expires_at, t.last_used_at \
-             FROM api_tokens t WHERE t.user_id = $1 ORDER BY t.created_at DESC, t.id"
-        )
-        .bind(owner.to_string())
-        .fetch_all(pool)
-        .await
-        .map_err(repo_error)
+            fetch!(
+                pool,
+                query_as,
+                fetch_all,
+                "SELECT t.id AS token_id, t.name, t.scopes, t.created_at AS t_created_at, t.expires_at, t.last_used_at \
+                 FROM api_tokens t WHERE t.user_id = $1 ORDER BY t.created_at DESC, t.id",
+                owner.to_string(),
+            )
         })?;
         Ok(rows.into_iter().map(SummaryRow::into_summary).collect())
     }
@@ -115,38 +112,29 @@ impl TokenRepo for Store {
         id: &TokenId,
         audit: &AuditEvent,
     ) -> Result<bool, RepoError> {
-        audited!(self, Some(audit), |tx| sqlx::query(
-            "DELETE FROM api_tokens WHERE id = $1 AND user_id = $2"
-        )
-        .bind(&id.0)
-        .bind(owner.to_string())
-        .execute(&mut *tx)
-        .await
-        .map_err(repo_error)?
-        .rows_affected()
-            > 0)
+        audited!(self, Some(audit), |tx| exec!(
+            &mut *tx,
+            "DELETE FROM api_tokens WHERE id = $1 AND user_id = $2",
+            &id.0,
+            owner.to_string()
+        )? > 0)
     }
 
     async fn delete_user_tokens(&self, owner: UserId) -> Result<u64, RepoError> {
-        on_pool!(self, |pool| sqlx::query(
-            "DELETE FROM api_tokens WHERE user_id = $1"
-        )
-        .bind(owner.to_string())
-        .execute(pool)
-        .await
-        .map(|done| done.rows_affected())
-        .map_err(repo_error))
+        on_pool!(self, |pool| exec!(
+            pool,
+            "DELETE FROM api_tokens WHERE user_id = $1",
+            owner.to_string()
+        ))
     }
 
     async fn touch_token(&self, id: &TokenId, at: OffsetDateTime) -> Result<(), RepoError> {
-        on_pool!(self, |pool| sqlx::query(
-            "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2"
+        on_pool!(self, |pool| exec!(
+            pool,
+            "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2",
+            at.unix_timestamp(),
+            &id.0
         )
-        .bind(at.unix_timestamp())
-        .bind(&id.0)
-        .execute(pool)
-        .await
-        .map(|_| ())
-        .map_err(repo_error))
+        .map(drop))
     }
 }

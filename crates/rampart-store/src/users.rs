@@ -1,7 +1,7 @@
 //! Statements on `users` and `user_roles`.
 
 use crate::audit::audited;
-use crate::backend::{Store, on_pool};
+use crate::backend::{Store, exec, fetch, on_pool};
 use crate::error::repo_error;
 use crate::time::time_of;
 use async_trait::async_trait;
@@ -27,23 +27,21 @@ macro_rules! insert_user_rows {
     ($conn:expr, $new:expr) => {{
         let new: &NewUser = $new;
         let u = &new.user;
-        sqlx::query(
+        $crate::backend::exec!(
+            $conn,
             "INSERT INTO users (id, username, username_key, email, email_key, email_verified, password_hash, locked, created_at, language) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(u.id.to_string())
-        .bind(u.username.as_str())
-        .bind(u.username.key())
-        .bind(u.email.as_str())
-        .bind(u.email.key())
-        .bind(u.email_verified)
-        .bind(&new.password_hash)
-        .bind(u.locked)
-        .bind(u.created_at.unix_timestamp())
-        .bind(new.language.as_deref())
-        .execute($conn)
-        .await
-        .map_err(repo_error)?;
+            u.id.to_string(),
+            u.username.as_str(),
+            u.username.key(),
+            u.email.as_str(),
+            u.email.key(),
+            u.email_verified,
+            &new.password_hash,
+            u.locked,
+            u.created_at.unix_timestamp(),
+            new.language.as_deref(),
+        )?;
         $crate::users::insert_roles!($conn, u.id, &u.roles);
     }};
 }
@@ -54,12 +52,12 @@ pub(crate) use insert_user_rows;
 macro_rules! insert_roles {
     ($conn:expr, $id:expr, $roles:expr) => {
         for role in $roles {
-            sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
-                .bind($id.to_string())
-                .bind(role.as_str())
-                .execute($conn)
-                .await
-                .map_err(repo_error)?;
+            $crate::backend::exec!(
+                $conn,
+                "INSERT INTO user_roles (user_id, role) VALUES ($1, $2)",
+                $id.to_string(),
+                role.as_str()
+            )?;
         }
     };
 }
@@ -114,13 +112,13 @@ impl UserRow {
 
 impl Store {
     pub(crate) async fn roles_of(&self, id: &str) -> Result<Vec<String>, RepoError> {
-        on_pool!(self, |pool| sqlx::query_scalar(
-            "SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role"
-        )
-        .bind(id)
-        .fetch_all(pool)
-        .await
-        .map_err(repo_error))
+        on_pool!(self, |pool| fetch!(
+            pool,
+            query_scalar,
+            fetch_all,
+            "SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role",
+            id
+        ))
     }
 
     async fn user_with_roles(&self, row: UserRow) -> Result<User, RepoError> {
@@ -196,29 +194,29 @@ impl UserRepo for Store {
             .filter(|s| !s.is_empty())
             .map(contains_pattern);
         let rows: Vec<OverviewRow> = on_pool!(self, |pool| {
-            sqlx::query_as(
-            "SELECT id, username, email, email_verified, locked, must_change_password, created_at, \
-             EXISTS (SELECT 1 FROM mfa_totp m WHERE m.user_id = users.id AND m.enabled = TRUE) AS mfa_enabled \
-             FROM users \
-             WHERE ($1 IS NULL OR username_key LIKE $1 ESCAPE '\\' OR email_key LIKE $1 ESCAPE '\\') \
-             ORDER BY username_key LIMIT $2 OFFSET $3"
-        )
-        .bind(pattern.as_deref())
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(pool)
-        .await
-        .map_err(repo_error)
+            fetch!(
+                pool,
+                query_as,
+                fetch_all,
+                "SELECT id, username, email, email_verified, locked, must_change_password, created_at, \
+                 EXISTS (SELECT 1 FROM mfa_totp m WHERE m.user_id = users.id AND m.enabled = TRUE) AS mfa_enabled \
+                 FROM users \
+                 WHERE ($1 IS NULL OR username_key LIKE $1 ESCAPE '\\' OR email_key LIKE $1 ESCAPE '\\') \
+                 ORDER BY username_key LIMIT $2 OFFSET $3",
+                pattern.as_deref(),
+                limit,
+                offset,
+            )
         })?;
         let total: i64 = on_pool!(self, |pool| {
-            sqlx::query_scalar(
-            "SELECT COUNT(*) FROM users \
-             WHERE ($1 IS NULL OR username_key LIKE $1 ESCAPE '\\' OR email_key LIKE $1 ESCAPE '\\')"
-        )
-        .bind(pattern.as_deref())
-        .fetch_one(pool)
-        .await
-        .map_err(repo_error)
+            fetch!(
+                pool,
+                query_scalar,
+                fetch_one,
+                "SELECT COUNT(*) FROM users \
+                 WHERE ($1 IS NULL OR username_key LIKE $1 ESCAPE '\\' OR email_key LIKE $1 ESCAPE '\\')",
+                pattern.as_deref(),
+            )
         })?;
         let mut found = Vec::with_capacity(rows.len());
         for row in rows {
@@ -231,34 +229,34 @@ impl UserRepo for Store {
     }
 
     async fn count_with_role(&self, role: &str) -> Result<i64, RepoError> {
-        on_pool!(self, |pool| sqlx::query_scalar(
+        on_pool!(self, |pool| fetch!(
+            pool,
+            query_scalar,
+            fetch_one,
             "SELECT COUNT(*) FROM user_roles r JOIN users u ON u.id = r.user_id \
-             WHERE r.role = $1 AND u.locked = FALSE"
-        )
-        .bind(role)
-        .fetch_one(pool)
-        .await
-        .map_err(repo_error))
+             WHERE r.role = $1 AND u.locked = FALSE",
+            role
+        ))
     }
 
     async fn roles_in_use(&self) -> Result<Vec<String>, RepoError> {
-        on_pool!(self, |pool| sqlx::query_scalar(
+        on_pool!(self, |pool| fetch!(
+            pool,
+            query_scalar,
+            fetch_all,
             "SELECT DISTINCT role FROM user_roles ORDER BY role LIMIT 200"
-        )
-        .fetch_all(pool)
-        .await
-        .map_err(repo_error))
+        ))
     }
 
     async fn account_counts(&self) -> Result<AccountCounts, RepoError> {
-        let (total, locked, mfa): (i64, i64, i64) = on_pool!(self, |pool| sqlx::query_as(
+        let (total, locked, mfa): (i64, i64, i64) = on_pool!(self, |pool| fetch!(
+            pool,
+            query_as,
+            fetch_one,
             "SELECT (SELECT COUNT(*) FROM users), \
                     (SELECT COUNT(*) FROM users WHERE locked = TRUE), \
                     (SELECT COUNT(*) FROM mfa_totp WHERE enabled = TRUE)"
-        )
-        .fetch_one(pool)
-        .await
-        .map_err(repo_error))?;
+        ))?;
         Ok(AccountCounts { total, locked, mfa })
     }
 
@@ -282,11 +280,13 @@ impl UserRepo for Store {
                 k,
             ),
         };
-        let row: Option<CredentialsRow> = on_pool!(self, |pool| sqlx::query_as(sql)
-            .bind(value)
-            .fetch_optional(pool)
-            .await
-            .map_err(repo_error))?;
+        let row: Option<CredentialsRow> = on_pool!(self, |pool| fetch!(
+            pool,
+            query_as,
+            fetch_optional,
+            sql,
+            value
+        ))?;
         match row {
             None => Ok(None),
             Some(row) => Ok(Some(UserCredentials {
@@ -300,13 +300,13 @@ impl UserRepo for Store {
 
     async fn find_by_username(&self, username_key: &str) -> Result<Option<User>, RepoError> {
         let row: Option<UserRow> = on_pool!(self, |pool| {
-            sqlx::query_as(
-            "SELECT id, username, email, email_verified, locked, must_change_password, created_at FROM users WHERE username_key = $1"
-        )
-        .bind(username_key)
-        .fetch_optional(pool)
-        .await
-        .map_err(repo_error)
+            fetch!(
+                pool,
+                query_as,
+                fetch_optional,
+                "SELECT id, username, email, email_verified, locked, must_change_password, created_at FROM users WHERE username_key = $1",
+                username_key,
+            )
         })?;
         match row {
             None => Ok(None),
@@ -316,13 +316,13 @@ impl UserRepo for Store {
 
     async fn find_by_id(&self, id: UserId) -> Result<Option<User>, RepoError> {
         let row: Option<UserRow> = on_pool!(self, |pool| {
-            sqlx::query_as(
-            "SELECT id, username, email, email_verified, locked, must_change_password, created_at FROM users WHERE id = $1"
-        )
-        .bind(id.to_string())
-        .fetch_optional(pool)
-        .await
-        .map_err(repo_error)
+            fetch!(
+                pool,
+                query_as,
+                fetch_optional,
+                "SELECT id, username, email, email_verified, locked, must_change_password, created_at FROM users WHERE id = $1",
+                id.to_string(),
+            )
         })?;
         match row {
             None => Ok(None),
@@ -331,17 +331,15 @@ impl UserRepo for Store {
     }
 
     async fn change_email(&self, id: UserId, email: &Email) -> Result<(), RepoError> {
-        on_pool!(self, |pool| sqlx::query(
-            "UPDATE users SET email = $1, email_key = $2, email_verified = $3 WHERE id = $4"
+        on_pool!(self, |pool| exec!(
+            pool,
+            "UPDATE users SET email = $1, email_key = $2, email_verified = $3 WHERE id = $4",
+            email.as_str(),
+            email.key(),
+            true,
+            id.to_string()
         )
-        .bind(email.as_str())
-        .bind(email.key())
-        .bind(true)
-        .bind(id.to_string())
-        .execute(pool)
-        .await
-        .map(|_| ())
-        .map_err(repo_error))
+        .map(drop))
     }
 
     async fn mark_email_verified(
@@ -350,27 +348,23 @@ impl UserRepo for Store {
         email_key: &str,
         audit: &AuditEvent,
     ) -> Result<bool, RepoError> {
-        audited!(self, Some(audit), |tx| sqlx::query(
-            "UPDATE users SET email_verified = $1 WHERE id = $2 AND email_key = $3"
-        )
-        .bind(true)
-        .bind(id.to_string())
-        .bind(email_key)
-        .execute(&mut *tx)
-        .await
-        .map_err(repo_error)?
-        .rows_affected()
-            > 0)
+        audited!(self, Some(audit), |tx| exec!(
+            &mut *tx,
+            "UPDATE users SET email_verified = $1 WHERE id = $2 AND email_key = $3",
+            true,
+            id.to_string(),
+            email_key
+        )? > 0)
     }
 
     async fn list_users(&self) -> Result<Vec<User>, RepoError> {
         let rows: Vec<UserRow> = on_pool!(self, |pool| {
-            sqlx::query_as(
-            "SELECT id, username, email, email_verified, locked, must_change_password, created_at FROM users ORDER BY username_key"
-        )
-        .fetch_all(pool)
-        .await
-        .map_err(repo_error)
+            fetch!(
+                pool,
+                query_as,
+                fetch_all,
+                "SELECT id, username, email, email_verified, locked, must_change_password, created_at FROM users ORDER BY username_key",
+            )
         })?;
         let mut users = Vec::with_capacity(rows.len());
         for row in rows {
@@ -385,16 +379,12 @@ impl UserRepo for Store {
         hash: &str,
         audit: Option<&AuditEvent>,
     ) -> Result<(), RepoError> {
-        audited!(self, audit, |tx| sqlx::query(
-            "UPDATE users SET password_hash = $1 WHERE id = $2"
-        )
-        .bind(hash)
-        .bind(id.to_string())
-        .execute(&mut *tx)
-        .await
-        .map_err(repo_error)?
-        .rows_affected()
-            > 0)
+        audited!(self, audit, |tx| exec!(
+            &mut *tx,
+            "UPDATE users SET password_hash = $1 WHERE id = $2",
+            hash,
+            id.to_string()
+        )? > 0)
         .map(|_| ())
     }
 
@@ -417,15 +407,13 @@ impl UserRepo for Store {
     }
 
     async fn set_must_change_password(&self, id: UserId, must: bool) -> Result<(), RepoError> {
-        on_pool!(self, |pool| sqlx::query(
-            "UPDATE users SET must_change_password = $1 WHERE id = $2"
+        on_pool!(self, |pool| exec!(
+            pool,
+            "UPDATE users SET must_change_password = $1 WHERE id = $2",
+            must,
+            id.to_string()
         )
-        .bind(must)
-        .bind(id.to_string())
-        .execute(pool)
-        .await
-        .map(|_| ())
-        .map_err(repo_error))
+        .map(drop))
     }
 
     async fn language(&self, id: UserId) -> Result<Option<String>, RepoError> {
@@ -440,15 +428,13 @@ impl UserRepo for Store {
     }
 
     async fn set_language(&self, id: UserId, language: &str) -> Result<(), RepoError> {
-        on_pool!(self, |pool| sqlx::query(
-            "UPDATE users SET language = $1 WHERE id = $2"
+        on_pool!(self, |pool| exec!(
+            pool,
+            "UPDATE users SET language = $1 WHERE id = $2",
+            language,
+            id.to_string()
         )
-        .bind(language)
-        .bind(id.to_string())
-        .execute(pool)
-        .await
-        .map(|_| ())
-        .map_err(repo_error))
+        .map(drop))
     }
 
     async fn set_locked(
@@ -458,14 +444,12 @@ impl UserRepo for Store {
         audit: &AuditEvent,
     ) -> Result<(), RepoError> {
         audited!(self, Some(audit), |tx| {
-            let changed = sqlx::query("UPDATE users SET locked = $1 WHERE id = $2")
-                .bind(locked)
-                .bind(id.to_string())
-                .execute(&mut *tx)
-                .await
-                .map_err(repo_error)?
-                .rows_affected()
-                > 0;
+            let changed = exec!(
+                &mut *tx,
+                "UPDATE users SET locked = $1 WHERE id = $2",
+                locked,
+                id.to_string()
+            )? > 0;
             if locked {
                 // Its sessions end, and so do its remember-me series (an
                 // unlock must not bring a cookie's sign-in back).
@@ -473,11 +457,7 @@ impl UserRepo for Store {
                     "DELETE FROM sessions WHERE user_id = $1",
                     "DELETE FROM remember_tokens WHERE user_id = $1",
                 ] {
-                    sqlx::query(sql)
-                        .bind(id.to_string())
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(repo_error)?;
+                    exec!(&mut *tx, sql, id.to_string())?;
                 }
             }
             changed
@@ -492,11 +472,11 @@ impl UserRepo for Store {
         audit: &AuditEvent,
     ) -> Result<(), RepoError> {
         audited!(self, Some(audit), |tx| {
-            sqlx::query("DELETE FROM user_roles WHERE user_id = $1")
-                .bind(id.to_string())
-                .execute(&mut *tx)
-                .await
-                .map_err(repo_error)?;
+            exec!(
+                &mut *tx,
+                "DELETE FROM user_roles WHERE user_id = $1",
+                id.to_string()
+            )?;
             insert_roles!(&mut *tx, id, roles);
             true
         })
@@ -505,15 +485,11 @@ impl UserRepo for Store {
 
     async fn delete_user(&self, id: UserId, audit: &AuditEvent) -> Result<(), RepoError> {
         // Roles and sessions go with the row (ON DELETE CASCADE), in one statement.
-        audited!(self, Some(audit), |tx| sqlx::query(
-            "DELETE FROM users WHERE id = $1"
-        )
-        .bind(id.to_string())
-        .execute(&mut *tx)
-        .await
-        .map_err(repo_error)?
-        .rows_affected()
-            > 0)
+        audited!(self, Some(audit), |tx| exec!(
+            &mut *tx,
+            "DELETE FROM users WHERE id = $1",
+            id.to_string()
+        )? > 0)
         .map(|_| ())
     }
 }

@@ -10,11 +10,11 @@
 /// write), `?`-returning a `RepoError`.
 macro_rules! lock_account {
     ($tx:expr, $user:expr) => {
-        sqlx::query("UPDATE users SET sign_out_epoch = sign_out_epoch WHERE id = $1")
-            .bind($user)
-            .execute($tx)
-            .await
-            .map_err($crate::error::repo_error)?;
+        $crate::backend::exec!(
+            $tx,
+            "UPDATE users SET sign_out_epoch = sign_out_epoch WHERE id = $1",
+            $user
+        )?;
     };
 }
 pub(crate) use lock_account;

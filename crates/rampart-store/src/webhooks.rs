@@ -1,7 +1,6 @@
 //! Statements on `webhook_deliveries`.
 
-use crate::backend::{Store, on_pool};
-use crate::error::repo_error;
+use crate::backend::{Store, exec, fetch, on_pool};
 use async_trait::async_trait;
 use rampart_core::ports::{QueuedWebhook, RepoError, WebhookRepo};
 use time::OffsetDateTime;
@@ -26,18 +25,15 @@ impl WebhookRepo for Store {
     ) -> Result<(), RepoError> {
         let now = now.unix_timestamp();
         on_pool!(self, |pool| {
-            sqlx::query(
-            "INSERT INTO webhook_deliveries (id, kind, body, created_at, attempts, next_attempt_at) \
-             VALUES ($1, $2, $3, $4, 0, $4)"
-        )
-        .bind(id)
-        .bind(kind)
-        .bind(body)
-        .bind(now)
-        .execute(pool)
-        .await
-        .map(|_| ())
-        .map_err(repo_error)
+            exec!(
+                pool,
+                "INSERT INTO webhook_deliveries (id, kind, body, created_at, attempts, next_attempt_at) \
+                 VALUES ($1, $2, $3, $4, 0, $4)",
+                id,
+                kind,
+                body,
+                now,
+            ).map(drop)
         })
     }
 
@@ -64,13 +60,15 @@ impl WebhookRepo for Store {
                  RETURNING id, kind, body, attempts, created_at"
             }
         };
-        let mut rows: Vec<Row> = on_pool!(self, |pool| sqlx::query_as(sql)
-            .bind(lease_until.unix_timestamp())
-            .bind(now.unix_timestamp())
-            .bind(limit)
-            .fetch_all(pool)
-            .await
-            .map_err(repo_error))?;
+        let mut rows: Vec<Row> = on_pool!(self, |pool| fetch!(
+            pool,
+            query_as,
+            fetch_all,
+            sql,
+            lease_until.unix_timestamp(),
+            now.unix_timestamp(),
+            limit
+        ))?;
         rows.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         Ok(rows
             .into_iter()
@@ -90,16 +88,13 @@ impl WebhookRepo for Store {
         status: u16,
     ) -> Result<(), RepoError> {
         on_pool!(self, |pool| {
-            sqlx::query(
-            "UPDATE webhook_deliveries SET delivered_at = $1, last_status = $2, attempts = attempts + 1 WHERE id = $3"
-        )
-        .bind(at.unix_timestamp())
-        .bind(i64::from(status))
-        .bind(id)
-        .execute(pool)
-        .await
-        .map(|_| ())
-        .map_err(repo_error)
+            exec!(
+                pool,
+                "UPDATE webhook_deliveries SET delivered_at = $1, last_status = $2, attempts = attempts + 1 WHERE id = $3",
+                at.unix_timestamp(),
+                i64::from(status),
+                id,
+            ).map(drop)
         })
     }
 
@@ -110,17 +105,15 @@ impl WebhookRepo for Store {
         status: Option<u16>,
         error: &str,
     ) -> Result<(), RepoError> {
-        on_pool!(self, |pool| sqlx::query(
+        on_pool!(self, |pool| exec!(
+            pool,
             "UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = $1, \
-             last_status = $2, last_error = $3 WHERE id = $4"
+             last_status = $2, last_error = $3 WHERE id = $4",
+            next_attempt_at.unix_timestamp(),
+            status.map(i64::from),
+            error,
+            id
         )
-        .bind(next_attempt_at.unix_timestamp())
-        .bind(status.map(i64::from))
-        .bind(error)
-        .bind(id)
-        .execute(pool)
-        .await
-        .map(|_| ())
-        .map_err(repo_error))
+        .map(drop))
     }
 }
