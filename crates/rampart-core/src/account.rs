@@ -300,11 +300,7 @@ impl AccountService {
         if let Some(confirm) = &reg.password_confirm
             && confirm.expose_secret() != reg.password.expose_secret()
         {
-            problems.push(FieldProblem::new(
-                "password_confirm",
-                "problem-passwords-differ",
-                "The two passwords do not match.",
-            ));
+            problems.push(FieldProblem::passwords_differ());
         }
         let (Some(username), Some(email), true) = (username, email, problems.is_empty()) else {
             return Err(RegisterError::Invalid(problems));
@@ -317,11 +313,10 @@ impl AccountService {
             password_hash: Some(hash),
             language: client.language.clone(),
         };
-        let event = self.audit.event(
+        let event = self.audit.success(
             AuditKind::UserRegistered,
             &user,
             client,
-            Outcome::Success,
             json!({"roles": user.roles.iter().map(RoleName::as_str).collect::<Vec<_>>()}),
         );
         let inserted = self.users.insert_user(&new, &event).await;
@@ -406,18 +401,11 @@ impl AccountService {
         let (username, email) = self.check_new_account(username, email)?;
         let mut user = User::new_account(username, email, Vec::new(), self.clock.now());
         user.id = passkey.user_id;
-        let registered = self.audit.event(
-            AuditKind::UserRegistered,
-            &user,
-            client,
-            Outcome::Success,
-            json!({"roles": user.roles.iter().map(RoleName::as_str).collect::<Vec<_>>(), "with": "passkey"}),
-        );
-        let added = self.audit.event(
+        let registered = self.audit.success(AuditKind::UserRegistered, &user, client, json!({"roles": user.roles.iter().map(RoleName::as_str).collect::<Vec<_>>(), "with": "passkey"}));
+        let added = self.audit.success(
             AuditKind::PasskeyAdded,
             &user,
             client,
-            Outcome::Success,
             json!({"passkey": passkey.id.0, "name": passkey.name, "sign_up": true}),
         );
         let new = NewUser {
@@ -875,13 +863,9 @@ impl AccountService {
             return Err(ChangePasswordError::Invalid(problems));
         }
         let hash = self.pool.run(move |h| h.hash(&new)).await??;
-        let event = self.audit.event(
-            AuditKind::PasswordChanged,
-            user,
-            client,
-            Outcome::Success,
-            json!({}),
-        );
+        let event = self
+            .audit
+            .success(AuditKind::PasswordChanged, user, client, json!({}));
         self.users
             .set_password_hash(user.id, &hash, Some(&event))
             .await?;
@@ -941,13 +925,9 @@ impl AccountService {
         }
         // One DELETE: sessions, tokens, links, remember-me series, roles and
         // queued mail go with the row (ON DELETE CASCADE), all or nothing.
-        let event = self.audit.event(
-            AuditKind::UserDeleted,
-            user,
-            client,
-            Outcome::Success,
-            json!({"by": "owner"}),
-        );
+        let event =
+            self.audit
+                .success(AuditKind::UserDeleted, user, client, json!({"by": "owner"}));
         self.users.delete_user(user.id, &event).await?;
         self.sessions.forget_user(user.id);
         self.audit.committed(&event).await;

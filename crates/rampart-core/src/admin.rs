@@ -13,8 +13,9 @@
 //! ([`Operator::Host`]) is not restricted.
 
 use crate::account::AdminError;
-use crate::audit::{AuditTrail, ClientMeta, Outcome};
+use crate::audit::{AuditTrail, ClientMeta};
 use crate::clock::Clock;
+use crate::coherence::AccountCaching;
 use crate::mfa::MfaService;
 use crate::model::Words;
 use crate::model::audit::AuditKind;
@@ -327,7 +328,7 @@ impl AdminService {
     async fn lock(&self, user: &User, by: &ClientMeta) -> Result<(), AdminError> {
         self.keep_an_administrator(user).await?;
         let audit = &self.services.audit;
-        let event = audit.event(AuditKind::UserLocked, user, by, Outcome::Success, json!({}));
+        let event = audit.success(AuditKind::UserLocked, user, by, json!({}));
         self.repos.users.set_locked(user.id, true, &event).await?;
         self.forget(user.id);
         audit.committed(&event).await;
@@ -337,13 +338,7 @@ impl AdminService {
     /// Unlocks the account and lifts any brute-force lock-out of its names.
     async fn unlock(&self, user: &User, by: &ClientMeta) -> Result<(), AdminError> {
         let audit = &self.services.audit;
-        let event = audit.event(
-            AuditKind::UserUnlocked,
-            user,
-            by,
-            Outcome::Success,
-            json!({}),
-        );
+        let event = audit.success(AuditKind::UserUnlocked, user, by, json!({}));
         self.repos.users.set_locked(user.id, false, &event).await?;
         let throttle = &self.services.throttle;
         throttle.clear_name(user.username.as_str()).await?;
@@ -385,11 +380,10 @@ impl AdminService {
                 .collect::<Vec<_>>()
         };
         let audit = &self.services.audit;
-        let event = audit.event(
+        let event = audit.success(
             AuditKind::RolesChanged,
             user,
             by,
-            Outcome::Success,
             json!({"from": names(&user.roles), "to": names(&roles)}),
         );
         self.repos.users.set_roles(user.id, &roles, &event).await?;
@@ -440,13 +434,7 @@ impl AdminService {
     async fn delete(&self, user: &User, by: &ClientMeta) -> Result<(), AdminError> {
         self.keep_an_administrator(user).await?;
         let audit = &self.services.audit;
-        let event = audit.event(
-            AuditKind::UserDeleted,
-            user,
-            by,
-            Outcome::Success,
-            json!({"by": "operator"}),
-        );
+        let event = audit.success(AuditKind::UserDeleted, user, by, json!({"by": "operator"}));
         // Sessions, tokens and roles go with the row (ON DELETE CASCADE).
         self.repos.users.delete_user(user.id, &event).await?;
         self.forget(user.id);

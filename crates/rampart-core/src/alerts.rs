@@ -30,14 +30,25 @@ use time::format_description::well_known::Rfc3339;
 /// How many earlier sign-ins a new one is compared with.
 const KNOWN_SIGN_INS: i64 = 50;
 
+/// What [`Alerts`] reads and writes.
+pub struct AlertsParts {
+    /// Accounts (whom to tell).
+    pub users: Arc<dyn UserRepo>,
+    /// The mail queue.
+    pub outbox: Arc<dyn OutboxRepo>,
+    /// Earlier sign-ins, to compare a new one with.
+    pub events: Arc<dyn AuditRepo>,
+    /// The webhook queue; `None` when no webhook is configured.
+    pub webhooks: Option<Arc<dyn WebhookRepo>>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+    /// The public base URL links in mails point at.
+    pub base_url: String,
+}
+
 /// Decides and queues alerts.
 pub struct Alerts {
-    users: Arc<dyn UserRepo>,
-    outbox: Arc<dyn OutboxRepo>,
-    events: Arc<dyn AuditRepo>,
-    webhooks: Option<Arc<dyn WebhookRepo>>,
-    clock: Arc<dyn Clock>,
-    base_url: String,
+    parts: AlertsParts,
 }
 
 fn network(ip: Option<&str>) -> String {
@@ -47,23 +58,9 @@ fn network(ip: Option<&str>) -> String {
 }
 
 impl Alerts {
-    /// The rules; `webhooks` is `None` when no webhook is configured.
-    pub fn new(
-        users: Arc<dyn UserRepo>,
-        outbox: Arc<dyn OutboxRepo>,
-        events: Arc<dyn AuditRepo>,
-        webhooks: Option<Arc<dyn WebhookRepo>>,
-        clock: Arc<dyn Clock>,
-        base_url: String,
-    ) -> Self {
-        Self {
-            users,
-            outbox,
-            events,
-            webhooks,
-            clock,
-            base_url,
-        }
+    /// The rules, with what they need.
+    pub fn new(parts: AlertsParts) -> Self {
+        Self { parts }
     }
 
     /// True when the user signed in before, but never from this user agent
@@ -73,6 +70,7 @@ impl Alerts {
             return Ok(false);
         };
         let mut earlier = self
+            .parts
             .events
             .recent_events_of_user(user_id, AuditKind::LoginSucceeded, KNOWN_SIGN_INS + 1)
             .await?;
@@ -101,7 +99,7 @@ impl Alerts {
         let Some(user_id) = event.user_id else {
             return Ok(());
         };
-        let Some(user) = self.users.find_by_id(user_id).await? else {
+        let Some(user) = self.parts.users.find_by_id(user_id).await? else {
             return Ok(());
         };
         let mut facts = json!({
@@ -112,16 +110,17 @@ impl Alerts {
         if let (Some(facts), Value::Object(extra)) = (facts.as_object_mut(), extra) {
             facts.extend(extra);
         }
-        self.outbox
+        self.parts
+            .outbox
             .enqueue(
-                &OutgoingMail::to_user(&user, template, &self.base_url, facts),
-                self.clock.now(),
+                &OutgoingMail::to_user(&user, template, &self.parts.base_url, facts),
+                self.parts.clock.now(),
             )
             .await
     }
 
     async fn webhook(&self, alert: &str, event: &AuditEvent) -> Result<(), RepoError> {
-        let Some(webhooks) = &self.webhooks else {
+        let Some(webhooks) = &self.parts.webhooks else {
             return Ok(());
         };
         let id = uuid::Uuid::new_v4().to_string();
@@ -140,7 +139,7 @@ impl Alerts {
             },
         });
         webhooks
-            .enqueue_webhook(&id, alert, &body.to_string(), self.clock.now())
+            .enqueue_webhook(&id, alert, &body.to_string(), self.parts.clock.now())
             .await
     }
 }

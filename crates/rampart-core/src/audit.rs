@@ -128,6 +128,17 @@ impl AuditTrail {
         )
     }
 
+    /// A successful [`Self::event`]: what most changes record.
+    pub fn success(
+        &self,
+        kind: AuditKind,
+        user: &User,
+        client: &ClientMeta,
+        details: Value,
+    ) -> AuditEvent {
+        self.event(kind, user, client, Outcome::Success, details)
+    }
+
     /// An event about an account that may not exist: `username` is what was
     /// typed, kept only if it is shaped like a username or e-mail address (a
     /// password typed into the name field is never recorded).

@@ -24,6 +24,15 @@ use std::sync::Arc;
 use time::Duration;
 use zeroize::Zeroizing;
 
+/// A device cookie's expiry (Unix seconds) and MAC, read from their text
+/// (the trusted-device cookie of [`crate::mfa`] has them too); `None` when
+/// either is malformed.
+pub(crate) fn expiry_and_mac(expires: &str, mac: &str) -> Option<(i64, Vec<u8>)> {
+    let expires = expires.parse::<i64>().ok()?;
+    let mac = BASE64URL_NOPAD.decode(mac.as_bytes()).ok()?;
+    Some((expires, mac))
+}
+
 /// Issues and checks known-device cookies.
 pub struct KnownDevices {
     users: Arc<dyn UserRepo>,
@@ -130,10 +139,7 @@ impl KnownDevices {
         ) else {
             return Ok(None);
         };
-        let (Ok(expires), Ok(mac)) = (
-            expires.parse::<i64>(),
-            BASE64URL_NOPAD.decode(mac.as_bytes()),
-        ) else {
+        let Some((expires, mac)) = expiry_and_mac(expires, mac) else {
             return Ok(None);
         };
         let well_formed = device.len() == 32 && device.bytes().all(|b| b.is_ascii_hexdigit());

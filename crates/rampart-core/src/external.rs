@@ -15,7 +15,7 @@
 //!
 //! Unlinking is refused when it would leave the account no way to sign in.
 
-use crate::audit::{AuditTrail, ClientMeta, Outcome};
+use crate::audit::{AuditTrail, ClientMeta};
 use crate::cache::AccountCache;
 use crate::clock::Clock;
 use crate::model::audit::AuditKind;
@@ -206,13 +206,7 @@ impl IdentityService {
                 language: client.language.clone(),
             };
             let identity = NewIdentity::of(user.id, profile, now);
-            let event = self.audit.event(
-                AuditKind::UserRegistered,
-                &user,
-                client,
-                Outcome::Success,
-                json!({"source": profile.source, "roles": user.roles.iter().map(RoleName::as_str).collect::<Vec<_>>()}),
-            );
+            let event = self.audit.success(AuditKind::UserRegistered, &user, client, json!({"source": profile.source, "roles": user.roles.iter().map(RoleName::as_str).collect::<Vec<_>>()}));
             match self
                 .identities
                 .insert_user_with_identity(&new, &identity, &event)
@@ -258,11 +252,10 @@ impl IdentityService {
         if roles == user.roles {
             return Ok(user);
         }
-        let event = self.audit.event(
+        let event = self.audit.success(
             AuditKind::RolesChanged,
             &user,
             client,
-            Outcome::Success,
             json!({
                 "by": profile.source,
                 "from": user.roles.iter().map(RoleName::as_str).collect::<Vec<_>>(),
@@ -314,11 +307,10 @@ impl IdentityService {
         now: OffsetDateTime,
     ) -> Result<(), ExternalError> {
         let identity = NewIdentity::of(user.id, profile, now);
-        let event = self.audit.event(
+        let event = self.audit.success(
             AuditKind::IdentityLinked,
             user,
             client,
-            Outcome::Success,
             json!({"source": profile.source, "via": via}),
         );
         let inserted = self.identities.insert_identity(&identity, &event).await;
@@ -357,11 +349,10 @@ impl IdentityService {
         subject: &str,
         client: &ClientMeta,
     ) -> Result<(), ExternalError> {
-        let event = self.audit.event(
+        let event = self.audit.success(
             AuditKind::IdentityUnlinked,
             user,
             client,
-            Outcome::Success,
             json!({"source": source}),
         );
         // The last way in (no password, no other identity, no passkey that

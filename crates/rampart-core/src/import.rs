@@ -10,7 +10,7 @@
 //! savepoint per row); every imported account is audited (`user.registered`,
 //! `by: import`) in the transaction that creates it.
 
-use crate::audit::{AuditTrail, ClientMeta, Outcome};
+use crate::audit::{AuditTrail, ClientMeta};
 use crate::clock::Clock;
 use crate::model::audit::AuditKind;
 use crate::model::{Email, NewUser, RoleName, User, Username};
@@ -215,11 +215,10 @@ impl Importer {
     }
 
     fn event_for(&self, user: &User, family: Family) -> crate::audit::AuditEvent {
-        self.audit.event(
+        self.audit.success(
             AuditKind::UserRegistered,
             user,
             &ClientMeta::operator(),
-            Outcome::Success,
             json!({
                 "by": "import",
                 "hash_format": family.name(),

@@ -45,10 +45,23 @@ pub use permission::{Permission, RoleBook};
 pub use ports::{
     OneTimeTokenRepo, OutboxRepo, RememberRepo, RepoError, SessionRepo, TokenRepo, UserRepo,
 };
-pub use recovery::{RecoveryConfig, RecoveryError, RecoveryService};
-pub use remember::{Redemption, RememberService};
+pub use recovery::{RecoveryConfig, RecoveryError, RecoveryParts, RecoveryService};
+pub use remember::{Redemption, RememberParts, RememberService};
 pub use session::{
     API_SESSION_PREFIX, ClientCheck, Protection, Session, SessionConfig, SessionId, SessionKind,
     SessionService, client_fingerprint,
 };
 pub use token::{ApiToken, Scope, TokenService};
+
+/// An error and its `source()` chain as one line, for the log and for
+/// errors that carry an outside library's failure as text.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -386,11 +386,10 @@ impl MfaService {
         };
         let (codes, stored) = self.new_codes(user.id).await?;
         let step = i64::try_from(step).unwrap_or(i64::MAX);
-        let event = self.audit.event(
+        let event = self.audit.success(
             AuditKind::MfaEnabled,
             user,
             client,
-            Outcome::Success,
             json!({"method": "totp"}),
         );
         let enabled = self.repo.enable_totp(user.id, step, &stored, &event).await;
@@ -617,11 +616,10 @@ impl MfaService {
                 return Ok(None);
             };
             let remaining = (self.repo.count_recovery_codes(user.id).await? - 1).max(0);
-            let event = self.audit.event(
+            let event = self.audit.success(
                 AuditKind::RecoveryCodeUsed,
                 user,
                 client,
-                Outcome::Success,
                 json!({"remaining": remaining}),
             );
             let taken = self
@@ -646,11 +644,10 @@ impl MfaService {
             return Err(MfaError::NotEnrolled);
         }
         let (codes, stored) = self.new_codes(user.id).await?;
-        let event = self.audit.event(
+        let event = self.audit.success(
             AuditKind::RecoveryCodesRegenerated,
             user,
             client,
-            Outcome::Success,
             json!({"count": RECOVERY_CODES}),
         );
         let replaced = self
@@ -665,13 +662,9 @@ impl MfaService {
     /// Turns TOTP off for the user (the caller has checked a fresh sign-in
     /// and the password).
     pub async fn disable(&self, user: &User, client: &ClientMeta) -> Result<(), MfaError> {
-        let event = self.audit.event(
-            AuditKind::MfaDisabled,
-            user,
-            client,
-            Outcome::Success,
-            json!({"by": "user"}),
-        );
+        let event = self
+            .audit
+            .success(AuditKind::MfaDisabled, user, client, json!({"by": "user"}));
         let deleted = self.repo.delete_mfa(user.id, &event).await;
         if !self.changed(user.id, deleted)? {
             return Err(MfaError::NotEnrolled);
@@ -708,11 +701,10 @@ impl MfaService {
         who: &str,
         reason: &crate::model::mfa::ResetReason,
     ) -> Result<(), MfaError> {
-        let event = self.audit.event(
+        let event = self.audit.success(
             AuditKind::MfaDisabled,
             user,
             by,
-            Outcome::Success,
             json!({"by": who, "reason": reason.as_str()}),
         );
         let deleted = self.repo.delete_mfa(user.id, &event).await;
@@ -850,10 +842,7 @@ impl MfaService {
         else {
             return Ok(false);
         };
-        let (Ok(expires), Ok(mac)) = (
-            expires.parse::<i64>(),
-            BASE64URL_NOPAD.decode(mac.as_bytes()),
-        ) else {
+        let Some((expires, mac)) = crate::device::expiry_and_mac(expires, mac) else {
             return Ok(false);
         };
         if id != user.id.to_string() || expires <= self.clock.now().unix_timestamp() {

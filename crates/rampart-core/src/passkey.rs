@@ -33,7 +33,7 @@ use crate::model::{FieldProblem, User, UserId};
 use crate::ports::{KeySource, PasskeyRepo, RepoError, UserRepo};
 use crate::session::{SessionId, SessionService};
 use data_encoding::BASE64URL_NOPAD;
-use rampart_crypto::{TokenDigest, constant_time_eq, generate_token};
+use rampart_crypto::{TokenDigest, generate_token};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use serde_json::json;
@@ -440,13 +440,7 @@ impl PasskeyService {
             .repo
             .take_ceremony(&digest, self.parts.clock.now())
             .await?
-            .filter(|p| {
-                p.purpose == purpose
-                    && constant_time_eq(
-                        p.visitor_digest.to_hex().as_bytes(),
-                        visitor.to_hex().as_bytes(),
-                    )
-            })
+            .filter(|p| p.purpose == purpose && p.visitor_digest.ct_eq(visitor))
             .ok_or(PasskeyError::InvalidCeremony)?;
         let plain = self.open_plain(&pending.sealed, &ceremony_context(&digest))?;
         // A ceremony started by an earlier release may hold another kind of
@@ -543,13 +537,7 @@ impl PasskeyService {
         let presence = presence_at_registration(&passkey);
         let signs_in_alone = resident && presence == Presence::Verified;
         let record = self.record(user.id, name, &passkey, signs_in_alone)?;
-        let event = self.parts.audit.event(
-            AuditKind::PasskeyAdded,
-            user,
-            client,
-            Outcome::Success,
-            json!({"passkey": record.id.0, "name": record.name, "user_verified": presence == Presence::Verified}),
-        );
+        let event = self.parts.audit.success(AuditKind::PasskeyAdded, user, client, json!({"passkey": record.id.0, "name": record.name, "user_verified": presence == Presence::Verified}));
         match self.parts.repo.insert_passkey(&record, &event).await {
             Ok(()) => {}
             Err(RepoError::Conflict(_)) => return Err(PasskeyError::AlreadyRegistered),
@@ -946,11 +934,10 @@ impl PasskeyService {
         let Some(passkey) = stored.iter().find(|p| &p.id == id) else {
             return Err(PasskeyError::NotFound);
         };
-        let event = self.parts.audit.event(
+        let event = self.parts.audit.success(
             AuditKind::PasskeyRemoved,
             user,
             client,
-            Outcome::Success,
             json!({"passkey": passkey.id.0, "name": passkey.name, "by": by.describe()}),
         );
         match self.parts.repo.delete_passkey(user.id, id, &event).await? {
@@ -981,11 +968,10 @@ impl PasskeyService {
         keep: &SessionId,
         client: &ClientMeta,
     ) -> Result<(), PasskeyError> {
-        let event = self.parts.audit.event(
+        let event = self.parts.audit.success(
             AuditKind::PasswordChanged,
             user,
             client,
-            Outcome::Success,
             json!({"removed": true}),
         );
         if !self.parts.repo.remove_password(user.id, &event).await? {

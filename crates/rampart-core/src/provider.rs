@@ -19,7 +19,7 @@ use crate::model::audit::AuditKind;
 pub use crate::model::provider::{PendingLogin, Purpose};
 use crate::ports::{IdentityRepo, KeySource, RepoError};
 use async_trait::async_trait;
-use rampart_crypto::{TokenDigest, constant_time_eq};
+use rampart_crypto::TokenDigest;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -308,13 +308,7 @@ impl ProviderSignIn {
             .repo
             .take_login(&state_digest, self.clock.now())
             .await?
-            .filter(|p| {
-                p.provider == id
-                    && constant_time_eq(
-                        p.visitor_digest.to_hex().as_bytes(),
-                        visitor.to_hex().as_bytes(),
-                    )
-            });
+            .filter(|p| p.provider == id && p.visitor_digest.ct_eq(visitor));
         let Some(pending) = pending else {
             self.refused(&source, "invalid_state", client).await?;
             return Err(ProviderSignInError::InvalidState);

@@ -60,61 +60,50 @@ pub struct RecoveryConfig {
     pub base_url: String,
 }
 
+/// What [`RecoveryService`] works with.
+pub struct RecoveryParts {
+    /// Accounts.
+    pub users: Arc<dyn UserRepo>,
+    /// One-time tokens (reset and verification links).
+    pub tokens: Arc<dyn OneTimeTokenRepo>,
+    /// The mail queue.
+    pub outbox: Arc<dyn OutboxRepo>,
+    /// Sessions (ended when a password is reset).
+    pub sessions: Arc<SessionService>,
+    /// Remember-me series (revoked with the sessions).
+    pub remember: Arc<crate::remember::RememberService>,
+    /// Password hashing.
+    pub pool: HashPool,
+    /// The password policy.
+    pub policy: PasswordPolicy,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+    /// Link lifetimes and the base URL.
+    pub config: RecoveryConfig,
+    /// The audit trail.
+    pub audit: Arc<AuditTrail>,
+    /// Rate limits on mail requests.
+    pub limits: Arc<RateLimits>,
+    /// API tokens (revoked when a password is reset).
+    pub api_tokens: Arc<crate::token::TokenService>,
+    /// The sign-in throttle (a reset ends the account-wide lock).
+    pub throttle: Arc<crate::throttle::LoginThrottle>,
+}
+
 /// Password reset and e-mail verification.
 pub struct RecoveryService {
-    users: Arc<dyn UserRepo>,
-    tokens: Arc<dyn OneTimeTokenRepo>,
-    outbox: Arc<dyn OutboxRepo>,
-    sessions: Arc<SessionService>,
-    remember: Arc<crate::remember::RememberService>,
-    pool: HashPool,
-    policy: PasswordPolicy,
-    clock: Arc<dyn Clock>,
-    config: RecoveryConfig,
-    audit: Arc<AuditTrail>,
-    limits: Arc<RateLimits>,
-    api_tokens: Arc<crate::token::TokenService>,
-    throttle: Arc<crate::throttle::LoginThrottle>,
+    parts: RecoveryParts,
 }
 
 impl RecoveryService {
     /// Builds the service.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        users: Arc<dyn UserRepo>,
-        tokens: Arc<dyn OneTimeTokenRepo>,
-        outbox: Arc<dyn OutboxRepo>,
-        sessions: Arc<SessionService>,
-        remember: Arc<crate::remember::RememberService>,
-        pool: HashPool,
-        policy: PasswordPolicy,
-        clock: Arc<dyn Clock>,
-        config: RecoveryConfig,
-        audit: Arc<AuditTrail>,
-        limits: Arc<RateLimits>,
-        api_tokens: Arc<crate::token::TokenService>,
-        throttle: Arc<crate::throttle::LoginThrottle>,
-    ) -> Self {
-        Self {
-            throttle,
-            api_tokens,
-            users,
-            tokens,
-            outbox,
-            sessions,
-            remember,
-            pool,
-            policy,
-            clock,
-            config,
-            audit,
-            limits,
-        }
+    pub fn new(parts: RecoveryParts) -> Self {
+        Self { parts }
     }
 
     /// Counts a mail request against the per-address and per-client limits.
     async fn mail_allowed(&self, email: &str, client: &ClientMeta) -> Result<(), RecoveryError> {
-        match self.limits.mail(email, client.ip).await {
+        match self.parts.limits.mail(email, client.ip).await {
             Ok(()) => Ok(()),
             Err(RateError::Limited(Limited(wait))) => {
                 Err(RecoveryError::Throttled(wait.whole_seconds()))
@@ -126,7 +115,7 @@ impl RecoveryService {
     fn link(&self, path: &str, token: &SecretString) -> String {
         format!(
             "{}{path}?token={}",
-            self.config.base_url.trim_end_matches('/'),
+            self.parts.config.base_url.trim_end_matches('/'),
             token.expose_secret()
         )
     }
@@ -139,8 +128,9 @@ impl RecoveryService {
         audit: Option<&crate::audit::AuditEvent>,
     ) -> Result<SecretString, RepoError> {
         let token = generate_token();
-        let expires_at = self.clock.now() + ttl;
-        self.tokens
+        let expires_at = self.parts.clock.now() + ttl;
+        self.parts
+            .tokens
             .insert_one_time(
                 &TokenDigest::of(token.expose_secret()),
                 purpose,
@@ -156,15 +146,19 @@ impl RecoveryService {
     /// Sends the verification link for the user's current address.
     pub async fn send_verification(&self, user: &User) -> Result<(), RepoError> {
         let token = self
-            .issue(Purpose::VerifyEmail, user, self.config.verify_ttl, None)
+            .issue(
+                Purpose::VerifyEmail,
+                user,
+                self.parts.config.verify_ttl,
+                None,
+            )
             .await?;
-        self.outbox
-            .enqueue(&OutgoingMail {
-                user_id: Some(user.id),
-                to: user.email.clone(),
-                template: MailTemplate::VerifyEmail,
-                context: json!({"username": user.username.as_str(), "link": self.link("/verify-email", &token)}),
-            }, self.clock.now())
+        self.parts.outbox
+            .enqueue(&OutgoingMail::for_user(
+                user,
+                MailTemplate::VerifyEmail,
+                json!({"username": user.username.as_str(), "link": self.link("/verify-email", &token)}),
+            ), self.parts.clock.now())
             .await
     }
 
@@ -194,9 +188,14 @@ impl RecoveryService {
             return Ok(());
         }
         let key = email.to_lowercase();
-        let found = self.users.find_credentials(LoginKey::Email(&key)).await?;
+        let found = self
+            .parts
+            .users
+            .find_credentials(LoginKey::Email(&key))
+            .await?;
         let Some(user) = found.map(|f| f.user).filter(|u| !u.locked) else {
             return self
+                .parts
                 .audit
                 .record_about(
                     AuditKind::PasswordResetRequested,
@@ -219,35 +218,34 @@ impl RecoveryService {
         client: &ClientMeta,
         by: &str,
     ) -> Result<(), RepoError> {
-        let event = self.audit.event(
+        let event = self.parts.audit.success(
             AuditKind::PasswordResetRequested,
             user,
             client,
-            Outcome::Success,
             json!({"by": by}),
         );
         let token = self
             .issue(
                 Purpose::PasswordReset,
                 user,
-                self.config.reset_ttl,
+                self.parts.config.reset_ttl,
                 Some(&event),
             )
             .await?;
-        self.audit.committed(&event).await;
-        self.outbox
+        self.parts.audit.committed(&event).await;
+        self.parts
+            .outbox
             .enqueue(
-                &OutgoingMail {
-                    user_id: Some(user.id),
-                    to: user.email.clone(),
-                    template: MailTemplate::PasswordReset,
-                    context: json!({
+                &OutgoingMail::for_user(
+                    user,
+                    MailTemplate::PasswordReset,
+                    json!({
                         "username": user.username.as_str(),
                         "link": self.link("/password/reset", &token),
-                        "minutes": self.config.reset_ttl.whole_minutes(),
+                        "minutes": self.parts.config.reset_ttl.whole_minutes(),
                     }),
-                },
-                self.clock.now(),
+                ),
+                self.parts.clock.now(),
             )
             .await
     }
@@ -255,11 +253,12 @@ impl RecoveryService {
     /// True when `token` is a live reset token (the form is worth showing).
     pub async fn reset_token_is_live(&self, token: &str) -> Result<bool, RepoError> {
         Ok(self
+            .parts
             .tokens
             .peek_one_time(
                 &TokenDigest::of(token),
                 Purpose::PasswordReset,
-                self.clock.now(),
+                self.parts.clock.now(),
             )
             .await?
             .is_some())
@@ -268,15 +267,16 @@ impl RecoveryService {
     /// The account a live reset token is for, if any.
     pub async fn reset_holder(&self, token: &str) -> Result<Option<User>, RepoError> {
         let pending = self
+            .parts
             .tokens
             .peek_one_time(
                 &TokenDigest::of(token),
                 Purpose::PasswordReset,
-                self.clock.now(),
+                self.parts.clock.now(),
             )
             .await?;
         match pending {
-            Some(pending) => self.users.find_by_id(pending.user_id).await,
+            Some(pending) => self.parts.users.find_by_id(pending.user_id).await,
             None => Ok(None),
         }
     }
@@ -295,7 +295,7 @@ impl RecoveryService {
         if redeemed.user_id != user.id {
             return Err(RecoveryError::InvalidToken);
         }
-        self.audit
+        self.parts.audit
             .record(
                 AuditKind::PasswordReset,
                 user,
@@ -311,8 +311,9 @@ impl RecoveryService {
     /// revoked, its account-wide lock ends (the owner proved the mailbox),
     /// and everything else that could act as it ends, with the mail.
     async fn after_reset(&self, user: &User) -> Result<(), RecoveryError> {
-        self.api_tokens.revoke_all(user.id).await?;
-        self.throttle
+        self.parts.api_tokens.revoke_all(user.id).await?;
+        self.parts
+            .throttle
             .clear_account(
                 &user.id.to_string(),
                 &[user.username.as_str(), user.email.as_str()],
@@ -333,18 +334,19 @@ impl RecoveryService {
         client: &ClientMeta,
     ) -> Result<UserId, RecoveryError> {
         let digest = TokenDigest::of(token);
-        let now = self.clock.now();
+        let now = self.parts.clock.now();
         let Some(pending) = self
+            .parts
             .tokens
             .peek_one_time(&digest, Purpose::PasswordReset, now)
             .await?
         else {
             return Err(RecoveryError::InvalidToken);
         };
-        let Some(user) = self.users.find_by_id(pending.user_id).await? else {
+        let Some(user) = self.parts.users.find_by_id(pending.user_id).await? else {
             return Err(RecoveryError::InvalidToken);
         };
-        let problems = self.policy.check(
+        let problems = self.parts.policy.check(
             &password,
             Some(user.username.as_str()),
             Some(user.email.as_str()),
@@ -353,19 +355,19 @@ impl RecoveryService {
             // The token stays usable: the user may try another password.
             return Err(RecoveryError::Invalid(problems));
         }
-        let hash = self.pool.run(move |h| h.hash(&password)).await??;
+        let hash = self.parts.pool.run(move |h| h.hash(&password)).await??;
         self.redeem(token, Purpose::PasswordReset).await?;
-        let event = self.audit.event(
+        let event = self.parts.audit.success(
             AuditKind::PasswordReset,
             &user,
             client,
-            Outcome::Success,
             json!({"ended": ["sessions", "remember_me", "known_devices", "tokens"]}),
         );
-        self.users
+        self.parts
+            .users
             .set_password_hash(user.id, &hash, Some(&event))
             .await?;
-        self.audit.committed(&event).await;
+        self.parts.audit.committed(&event).await;
         self.after_reset(&user).await?;
         Ok(user.id)
     }
@@ -388,21 +390,24 @@ impl RecoveryService {
         reset: bool,
     ) -> Result<(), RecoveryError> {
         if user.must_change_password {
-            self.users.set_must_change_password(user.id, false).await?;
+            self.parts
+                .users
+                .set_must_change_password(user.id, false)
+                .await?;
         }
-        self.tokens
+        self.parts
+            .tokens
             .delete_one_time_for_user(user.id, Purpose::PasswordReset)
             .await?;
         // Remember-me cookies die too, this browser's included.
-        self.remember.revoke_all(user.id).await?;
-        self.sessions.end_all_except(user.id, keep).await?;
-        self.outbox
-            .enqueue(&OutgoingMail {
-                user_id: Some(user.id),
-                to: user.email.clone(),
-                template: MailTemplate::PasswordChanged,
-                context: json!({"username": user.username.as_str(), "base_url": self.config.base_url, "reset": reset}),
-            }, self.clock.now())
+        self.parts.remember.revoke_all(user.id).await?;
+        self.parts.sessions.end_all_except(user.id, keep).await?;
+        self.parts.outbox
+            .enqueue(&OutgoingMail::for_user(
+                user,
+                MailTemplate::PasswordChanged,
+                json!({"username": user.username.as_str(), "base_url": self.parts.config.base_url, "reset": reset}),
+            ), self.parts.clock.now())
             .await?;
         Ok(())
     }
@@ -413,13 +418,14 @@ impl RecoveryService {
         user: &User,
         client: &ClientMeta,
     ) -> Result<(), RecoveryError> {
-        let now = self.clock.now();
+        let now = self.parts.clock.now();
         if let Some(expires_at) = self
+            .parts
             .tokens
             .newest_one_time_expiry(user.id, Purpose::VerifyEmail)
             .await?
         {
-            let issued_at = expires_at - self.config.verify_ttl;
+            let issued_at = expires_at - self.parts.config.verify_ttl;
             let wait = (issued_at + Duration::minutes(5) - now).whole_seconds();
             if wait > 0 {
                 return Err(RecoveryError::Throttled(wait));
@@ -446,6 +452,7 @@ impl RecoveryService {
             )]));
         }
         if self
+            .parts
             .users
             .find_credentials(LoginKey::Email(&new_email.key()))
             .await?
@@ -458,31 +465,31 @@ impl RecoveryService {
             )]));
         }
         let token = generate_token();
-        self.tokens
+        self.parts
+            .tokens
             .insert_one_time(
                 &TokenDigest::of(token.expose_secret()),
                 Purpose::ChangeEmail,
                 user.id,
                 new_email.as_str(),
-                self.clock.now() + self.config.verify_ttl,
+                self.parts.clock.now() + self.parts.config.verify_ttl,
                 None,
             )
             .await?;
-        self.outbox
+        self.parts.outbox
             .enqueue(&OutgoingMail {
                 user_id: Some(user.id),
                 to: new_email.clone(),
                 template: MailTemplate::EmailChangeConfirm,
                 context: json!({"username": user.username.as_str(), "link": self.link("/account/email/confirm", &token)}),
-            }, self.clock.now())
+            }, self.parts.clock.now())
             .await?;
-        self.outbox
-            .enqueue(&OutgoingMail {
-                user_id: Some(user.id),
-                to: user.email.clone(),
-                template: MailTemplate::EmailChangeNotice,
-                context: json!({"username": user.username.as_str(), "new_email": new_email.as_str(), "base_url": self.config.base_url}),
-            }, self.clock.now())
+        self.parts.outbox
+            .enqueue(&OutgoingMail::for_user(
+                user,
+                MailTemplate::EmailChangeNotice,
+                json!({"username": user.username.as_str(), "new_email": new_email.as_str(), "base_url": self.parts.config.base_url}),
+            ), self.parts.clock.now())
             .await?;
         tracing::info!(user_id = %user.id, "e-mail change requested");
         Ok(())
@@ -493,7 +500,12 @@ impl RecoveryService {
     pub async fn confirm_email_change(&self, token: &str) -> Result<UserId, RecoveryError> {
         let redeemed = self.redeem(token, Purpose::ChangeEmail).await?;
         let email = Email::from_trusted(redeemed.email);
-        match self.users.change_email(redeemed.user_id, &email).await {
+        match self
+            .parts
+            .users
+            .change_email(redeemed.user_id, &email)
+            .await
+        {
             Ok(()) => {}
             Err(RepoError::Conflict(_)) => {
                 return Err(RecoveryError::Invalid(vec![FieldProblem::new(
@@ -504,18 +516,20 @@ impl RecoveryService {
             }
             Err(other) => return Err(other.into()),
         }
-        self.tokens
+        self.parts
+            .tokens
             .delete_one_time_for_user(redeemed.user_id, Purpose::VerifyEmail)
             .await?;
-        self.sessions.forget_user(redeemed.user_id);
+        self.parts.sessions.forget_user(redeemed.user_id);
         tracing::info!(user_id = %redeemed.user_id, "e-mail address changed");
         Ok(redeemed.user_id)
     }
 
     /// Uses up a live token of `purpose` (once), or fails with `InvalidToken`.
     async fn redeem(&self, token: &str, purpose: Purpose) -> Result<Redeemed, RecoveryError> {
-        self.tokens
-            .take_one_time(&TokenDigest::of(token), purpose, self.clock.now())
+        self.parts
+            .tokens
+            .take_one_time(&TokenDigest::of(token), purpose, self.parts.clock.now())
             .await?
             .ok_or(RecoveryError::InvalidToken)
     }
@@ -529,17 +543,15 @@ impl RecoveryService {
         let redeemed = self.redeem(token, Purpose::VerifyEmail).await?;
         // The event names the account by id and by username, like every
         // event about an existing account.
-        let Some(user) = self.users.find_by_id(redeemed.user_id).await? else {
+        let Some(user) = self.parts.users.find_by_id(redeemed.user_id).await? else {
             return Err(RecoveryError::InvalidToken);
         };
-        let event = self.audit.event(
-            AuditKind::EmailVerified,
-            &user,
-            client,
-            Outcome::Success,
-            json!({}),
-        );
+        let event = self
+            .parts
+            .audit
+            .success(AuditKind::EmailVerified, &user, client, json!({}));
         if !self
+            .parts
             .users
             .mark_email_verified(redeemed.user_id, &redeemed.email.to_lowercase(), &event)
             .await?
@@ -547,7 +559,7 @@ impl RecoveryService {
             // The address changed since the mail was sent.
             return Err(RecoveryError::InvalidToken);
         }
-        self.audit.committed(&event).await;
+        self.parts.audit.committed(&event).await;
         Ok(redeemed.user_id)
     }
 }

@@ -49,15 +49,27 @@ pub enum Redemption {
     Theft,
 }
 
+/// What [`RememberService`] works with.
+pub struct RememberParts {
+    /// Remember-me series.
+    pub repo: Arc<dyn RememberRepo>,
+    /// Accounts.
+    pub users: Arc<dyn UserRepo>,
+    /// The mail queue (theft warnings).
+    pub outbox: Arc<dyn OutboxRepo>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+    /// How long a cookie lives (default 14 days).
+    pub ttl: Duration,
+    /// The audit trail.
+    pub audit: Arc<AuditTrail>,
+    /// Sessions (a stolen series ends its own).
+    pub sessions: Arc<crate::session::SessionService>,
+}
+
 /// Issues, redeems and revokes remember-me cookies.
 pub struct RememberService {
-    repo: Arc<dyn RememberRepo>,
-    users: Arc<dyn UserRepo>,
-    outbox: Arc<dyn OutboxRepo>,
-    clock: Arc<dyn Clock>,
-    ttl: Duration,
-    audit: Arc<AuditTrail>,
-    sessions: Arc<crate::session::SessionService>,
+    parts: RememberParts,
 }
 
 /// Used values seen again within this long of their rotation are refused
@@ -71,35 +83,19 @@ fn split(cookie: &str) -> Option<(&str, &str)> {
 }
 
 impl RememberService {
-    /// A service; cookies live `ttl` (default 14 days).
-    pub fn new(
-        repo: Arc<dyn RememberRepo>,
-        users: Arc<dyn UserRepo>,
-        outbox: Arc<dyn OutboxRepo>,
-        clock: Arc<dyn Clock>,
-        ttl: Duration,
-        audit: Arc<AuditTrail>,
-        sessions: Arc<crate::session::SessionService>,
-    ) -> Self {
-        Self {
-            sessions,
-            repo,
-            users,
-            outbox,
-            clock,
-            ttl,
-            audit,
-        }
+    /// A service with what it needs.
+    pub fn new(parts: RememberParts) -> Self {
+        Self { parts }
     }
 
     /// How long a cookie lives.
     pub fn ttl(&self) -> Duration {
-        self.ttl
+        self.parts.ttl
     }
 
     /// The service's clock time (a cookie's remaining life is counted from it).
     pub fn now(&self) -> OffsetDateTime {
-        self.clock.now()
+        self.parts.clock.now()
     }
 
     async fn issue_in(
@@ -110,8 +106,9 @@ impl RememberService {
     ) -> Result<SecretString, RepoError> {
         let selector = generate_token();
         let validator = generate_token();
-        let now = self.clock.now();
-        self.repo
+        let now = self.parts.clock.now();
+        self.parts
+            .repo
             .insert_remember(&RememberRecord {
                 selector: selector.expose_secret().to_owned(),
                 validator_digest: TokenDigest::of(validator.expose_secret()),
@@ -132,7 +129,7 @@ impl RememberService {
     /// Starts a new series for a sign-in that asked to be remembered:
     /// the cookie, and the series (the session it came with records it).
     pub async fn issue(&self, user_id: UserId) -> Result<(SecretString, String), RepoError> {
-        let expires_at = self.clock.now() + self.ttl;
+        let expires_at = self.parts.clock.now() + self.parts.ttl;
         let series = uuid::Uuid::new_v4().to_string();
         let cookie = self.issue_in(user_id, series.clone(), expires_at).await?;
         Ok((cookie, series))
@@ -143,10 +140,10 @@ impl RememberService {
         let Some((selector, validator)) = split(cookie) else {
             return Ok(Redemption::Invalid);
         };
-        let Some(record) = self.repo.find_remember(selector).await? else {
+        let Some(record) = self.parts.repo.find_remember(selector).await? else {
             return Ok(Redemption::Invalid);
         };
-        let now = self.clock.now();
+        let now = self.parts.clock.now();
         let validator_ok =
             constant_time_eq(&TokenDigest::of(validator).0, &record.validator_digest.0);
         if let Some(rotated_at) = record.rotated_at
@@ -160,12 +157,13 @@ impl RememberService {
             return Ok(Redemption::Theft);
         }
         if now >= record.expires_at {
-            self.repo
+            self.parts
+                .repo
                 .delete_remember_series(&record.series, None)
                 .await?;
             return Ok(Redemption::Invalid);
         }
-        if !self.repo.mark_remember_rotated(selector, now).await? {
+        if !self.parts.repo.mark_remember_rotated(selector, now).await? {
             // A parallel request rotated it first.
             return Ok(Redemption::Invalid);
         }
@@ -182,9 +180,9 @@ impl RememberService {
 
     async fn theft(&self, record: &RememberRecord, client: &ClientMeta) -> Result<(), RepoError> {
         tracing::warn!(user_id = %record.user_id, "a used remember-me cookie was presented again; its series is revoked");
-        let user = self.users.find_by_id(record.user_id).await?;
+        let user = self.parts.users.find_by_id(record.user_id).await?;
         let event = user.as_ref().map(|user| {
-            self.audit.event(
+            self.parts.audit.event(
                 AuditKind::RememberMeTheftDetected,
                 user,
                 client,
@@ -192,26 +190,28 @@ impl RememberService {
                 json!({"series_revoked": true}),
             )
         });
-        self.repo
+        self.parts
+            .repo
             .delete_remember_series(&record.series, event.as_ref())
             .await?;
         let ended = self
+            .parts
             .sessions
             .end_series(record.user_id, &record.series)
             .await
             .map_err(|e| e.0)?;
         tracing::warn!(user_id = %record.user_id, sessions = ended, "the sessions the stolen series started have ended");
         if let (Some(user), Some(event)) = (user, event) {
-            self.audit.committed(&event).await;
-            self.outbox
+            self.parts.audit.committed(&event).await;
+            self.parts
+                .outbox
                 .enqueue(
-                    &OutgoingMail {
-                        user_id: Some(user.id),
-                        to: user.email.clone(),
-                        template: MailTemplate::RememberMeTheft,
-                        context: json!({"username": user.username.as_str()}),
-                    },
-                    self.clock.now(),
+                    &OutgoingMail::for_user(
+                        &user,
+                        MailTemplate::RememberMeTheft,
+                        json!({"username": user.username.as_str()}),
+                    ),
+                    self.parts.clock.now(),
                 )
                 .await?;
         }
@@ -221,9 +221,10 @@ impl RememberService {
     /// Revokes the series of a presented cookie (sign-out).
     pub async fn revoke(&self, cookie: &str) -> Result<(), RepoError> {
         if let Some((selector, _)) = split(cookie)
-            && let Some(record) = self.repo.find_remember(selector).await?
+            && let Some(record) = self.parts.repo.find_remember(selector).await?
         {
-            self.repo
+            self.parts
+                .repo
                 .delete_remember_series(&record.series, None)
                 .await?;
         }
@@ -232,6 +233,6 @@ impl RememberService {
 
     /// Revokes every series of a user (password change or reset).
     pub async fn revoke_all(&self, user_id: UserId) -> Result<(), RepoError> {
-        self.repo.delete_remember_for_user(user_id).await
+        self.parts.repo.delete_remember_for_user(user_id).await
     }
 }

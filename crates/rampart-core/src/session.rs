@@ -203,11 +203,10 @@ impl SessionService {
         session: &Session,
         client: &ClientMeta,
     ) -> Result<(), SessionError> {
-        let event = self.audit.event(
+        let event = self.audit.success(
             AuditKind::Logout,
             &session.user,
             client,
-            Outcome::Success,
             json!({"session_id": session.id.0}),
         );
         self.cache_remove(&session.digest);
@@ -229,11 +228,10 @@ impl SessionService {
         let Some(found) = sessions.into_iter().find(|s| s.session.id == *id) else {
             return Ok(false);
         };
-        let event = self.audit.event(
+        let event = self.audit.success(
             AuditKind::SessionRevoked,
             user,
             client,
-            Outcome::Success,
             json!({"session_id": id.0}),
         );
         self.cache_remove(&found.session.digest);
@@ -254,11 +252,10 @@ impl SessionService {
         keep: Option<&SessionId>,
         client: &ClientMeta,
     ) -> Result<(), SessionError> {
-        let event = self.audit.event(
+        let event = self.audit.success(
             AuditKind::SessionRevoked,
             user,
             client,
-            Outcome::Success,
             json!({"scope": if keep.is_some() { "others" } else { "all" }}),
         );
         self.repo
@@ -405,11 +402,10 @@ impl SessionService {
         source: &str,
         origin: Origin,
     ) -> Result<(SecretString, Arc<Session>), SessionError> {
-        let event = self.audit.event(
+        let event = self.audit.success(
             AuditKind::LoginSucceeded,
             &user,
             client,
-            Outcome::Success,
             json!({"method": method.as_str(), "source": source}),
         );
         let started = self
@@ -669,11 +665,10 @@ impl SessionService {
             fingerprint: fingerprint.to_owned(),
             methods,
         };
-        let event = self.audit.event(
+        let event = self.audit.success(
             AuditKind::LoginSucceeded,
             &session.user,
             client,
-            Outcome::Success,
             json!({"reauthentication": true, "methods": methods.to_list()}),
         );
         let rotated = self

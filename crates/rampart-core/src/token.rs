@@ -8,9 +8,10 @@
 //! process like sessions; revocation on this instance drops the cache entry at
 //! once, other instances see it within `cache_ttl`.
 
-use crate::audit::{AuditTrail, ClientMeta, Outcome};
+use crate::audit::{AuditTrail, ClientMeta};
 use crate::cache::CacheGate;
 use crate::clock::Clock;
+use crate::coherence::AccountCaching;
 use crate::model::audit::AuditKind;
 pub use crate::model::token::{ApiToken, NewApiToken, Scope, TokenId, TokenSummary};
 use crate::model::{FieldProblem, User, UserId};
@@ -169,11 +170,10 @@ impl TokenService {
             expires_at: now + Duration::days(expires_in_days),
             last_used_at: None,
         };
-        let event = self.audit.event(
+        let event = self.audit.success(
             AuditKind::TokenCreated,
             owner,
             client,
-            Outcome::Success,
             json!({
                 "token_id": summary.id.0,
                 "name": summary.name,
@@ -259,24 +259,6 @@ impl TokenService {
         self.repo.list_tokens(owner).await
     }
 
-    /// Drops the user's cached tokens, so the next request re-reads the owner
-    /// (roles changed, account locked).
-    pub fn forget_user(&self, user: UserId) {
-        if let Ok(mut cache) = self.cache.write() {
-            self.gate.invalidate();
-            cache.retain(|_, c| c.token.user.id != user);
-        }
-    }
-
-    /// Turns the cache on or off (off while changes made elsewhere cannot be
-    /// heard); it starts empty either way.
-    pub fn set_caching(&self, on: bool) {
-        if let Ok(mut cache) = self.cache.write() {
-            self.gate.set_on(on);
-            cache.clear();
-        }
-    }
-
     /// Revokes every token of the owner at once (a password reset); returns
     /// how many there were.
     pub async fn revoke_all(&self, owner: UserId) -> Result<u64, RepoError> {
@@ -292,11 +274,10 @@ impl TokenService {
         id: &TokenId,
         client: &ClientMeta,
     ) -> Result<(), TokenError> {
-        let event = self.audit.event(
+        let event = self.audit.success(
             AuditKind::TokenRevoked,
             owner,
             client,
-            Outcome::Success,
             json!({"token_id": id.0}),
         );
         if !self.repo.delete_token(owner.id, id, &event).await? {
@@ -310,13 +291,21 @@ impl TokenService {
     }
 }
 
-impl crate::coherence::AccountCaching for TokenService {
+/// Tokens are kept with their owner: a change to the account (roles
+/// changed, account locked) drops them, so the next request re-reads it.
+impl AccountCaching for TokenService {
     fn forget_user(&self, user: UserId) {
-        TokenService::forget_user(self, user);
+        if let Ok(mut cache) = self.cache.write() {
+            self.gate.invalidate();
+            cache.retain(|_, c| c.token.user.id != user);
+        }
     }
 
     fn set_caching(&self, on: bool) {
-        TokenService::set_caching(self, on);
+        if let Ok(mut cache) = self.cache.write() {
+            self.gate.set_on(on);
+            cache.clear();
+        }
     }
 }
 

@@ -92,6 +92,11 @@ impl TokenDigest {
     pub fn to_hex(&self) -> String {
         HEXLOWER.encode(&self.0)
     }
+
+    /// Whether `other` is the same digest, compared in constant time.
+    pub fn ct_eq(&self, other: &TokenDigest) -> bool {
+        crate::mac::constant_time_eq(&self.0, &other.0)
+    }
 }
 
 impl std::fmt::Debug for TokenDigest {

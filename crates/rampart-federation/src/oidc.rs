@@ -278,13 +278,4 @@ fn check_fresh(auth_time: Option<i64>, issued: i64) -> Result<(), ProviderError>
 }
 
 /// An error and its causes, on one line.
-pub(crate) fn chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
+pub(crate) use rampart_core::error_chain as chain;

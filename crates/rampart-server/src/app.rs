@@ -6,16 +6,17 @@ use crate::config::{Config, Mode};
 use crate::keys::FileKeySource;
 use anyhow::Context as _;
 use async_trait::async_trait;
-use rampart_core::RememberService;
 use rampart_core::admin::{AdminRepos, AdminServices};
+use rampart_core::alerts::{Alerts, AlertsParts};
 use rampart_core::mfa::MfaParts;
 use rampart_core::password::{HashPool, PasswordPolicy};
 use rampart_core::setup::SetupService;
 use rampart_core::throttle::LoginThrottle;
 use rampart_core::{
     AccountService, AdminService, AuditTrail, Clock, MfaConfig, MfaService, RecoveryConfig,
-    RecoveryService, SessionService, TokenService,
+    RecoveryParts, RecoveryService, SessionService, TokenService,
 };
+use rampart_core::{RememberParts, RememberService};
 use rampart_crypto::{PasswordHasher, hmac_sha256};
 use rampart_notify::{Destination, Sender};
 use rampart_store::Store;
@@ -174,15 +175,15 @@ pub async fn services(
         config.session.clone(),
         audit.clone(),
     ));
-    let remember = Arc::new(RememberService::new(
-        repo.clone(),
-        repo.clone(),
-        repo.clone(),
-        clock.clone(),
-        config.remember_for,
-        audit.clone(),
-        sessions.clone(),
-    ));
+    let remember = Arc::new(RememberService::new(RememberParts {
+        repo: repo.clone(),
+        users: repo.clone(),
+        outbox: repo.clone(),
+        clock: clock.clone(),
+        ttl: config.remember_for,
+        audit: audit.clone(),
+        sessions: sessions.clone(),
+    }));
     let breached = match &config.breached_list {
         Some(path) => Some(Arc::new(
             rampart_core::password::breached::BreachedList::open(path).with_context(|| {
@@ -214,25 +215,25 @@ pub async fn services(
         clock.clone(),
         config.throttle.clone(),
     ));
-    let recovery = Arc::new(RecoveryService::new(
-        repo.clone(),
-        repo.clone(),
-        repo.clone(),
-        sessions.clone(),
-        remember.clone(),
-        pool.clone(),
-        policy.clone(),
-        clock.clone(),
-        RecoveryConfig {
+    let recovery = Arc::new(RecoveryService::new(RecoveryParts {
+        users: repo.clone(),
+        tokens: repo.clone(),
+        outbox: repo.clone(),
+        sessions: sessions.clone(),
+        remember: remember.clone(),
+        pool: pool.clone(),
+        policy: policy.clone(),
+        clock: clock.clone(),
+        config: RecoveryConfig {
             reset_ttl: config.reset_link_ttl,
             verify_ttl: time::Duration::hours(24),
             base_url: config.base_url.as_str().trim_end_matches('/').to_owned(),
         },
-        audit.clone(),
-        limits.clone(),
-        tokens.clone(),
-        throttle.clone(),
-    ));
+        audit: audit.clone(),
+        limits: limits.clone(),
+        api_tokens: tokens.clone(),
+        throttle: throttle.clone(),
+    }));
     let devices = Arc::new(rampart_core::device::KnownDevices::new(
         repo.clone(),
         clock.clone(),
@@ -424,17 +425,17 @@ pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
         config.metrics_token.clone(),
     ));
     audit.observe(telemetry.clone());
-    audit.alert_with(Arc::new(rampart_core::alerts::Alerts::new(
-        Arc::new(store.clone()),
-        Arc::new(store.clone()),
-        Arc::new(store.clone()),
-        config
+    audit.alert_with(Arc::new(Alerts::new(AlertsParts {
+        users: Arc::new(store.clone()),
+        outbox: Arc::new(store.clone()),
+        events: Arc::new(store.clone()),
+        webhooks: config
             .webhook
             .as_ref()
             .map(|_| Arc::new(store.clone()) as Arc<dyn rampart_core::ports::WebhookRepo>),
-        clock.clone(),
-        config.base_url.as_str().trim_end_matches('/').to_owned(),
-    )));
+        clock: clock.clone(),
+        base_url: config.base_url.as_str().trim_end_matches('/').to_owned(),
+    })));
     let webhooks = match &config.webhook {
         Some(hook) => Some(
             rampart_notify::webhook::WebhookSender::new(

@@ -7,7 +7,9 @@ use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
 use rampart_core::account::AdminError;
 use rampart_core::admin::{Action, Operator};
-use rampart_core::{ClientMeta, RegisterError, Registration, RoleName, SystemClock};
+use rampart_core::{
+    AdminService, ClientMeta, RegisterError, Registration, RoleName, SystemClock, User,
+};
 use secrecy::{ExposeSecret, SecretString};
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -380,6 +382,23 @@ fn parse_roles(raw: &[String]) -> anyhow::Result<Vec<RoleName>> {
         .collect()
 }
 
+/// Runs `action` as the host's operator on the account called `name`;
+/// answers the account.
+async fn act_on(
+    admin: &AdminService,
+    name: &str,
+    action: Action,
+    operator: &ClientMeta,
+) -> anyhow::Result<User> {
+    let describe = |e: AdminError| anyhow::anyhow!(e.to_string());
+    let user = admin.find(name).await.map_err(describe)?;
+    admin
+        .act(action, &user, Operator::Host, operator)
+        .await
+        .map_err(describe)?;
+    Ok(user)
+}
+
 async fn user(file: Option<&std::path::Path>, command: UserCommand) -> anyhow::Result<()> {
     let config = Config::load(file)?;
     config.ensure_safe()?;
@@ -434,30 +453,15 @@ async fn user(file: Option<&std::path::Path>, command: UserCommand) -> anyhow::R
             }
             Ok(())
         }
-        UserCommand::Lock { name } => {
-            let user = admin.find(&name).await.map_err(describe)?;
-            admin
-                .act(Action::Lock, &user, Operator::Host, &operator)
-                .await
-                .map(|()| println!("Locked {}; their sessions have ended.", user.username))
-                .map_err(describe)
-        }
-        UserCommand::Unlock { name } => {
-            let user = admin.find(&name).await.map_err(describe)?;
-            admin
-                .act(Action::Unlock, &user, Operator::Host, &operator)
-                .await
-                .map(|()| println!("Unlocked {}.", user.username))
-                .map_err(describe)
-        }
-        UserCommand::Delete { name } => {
-            let user = admin.find(&name).await.map_err(describe)?;
-            admin
-                .act(Action::Delete, &user, Operator::Host, &operator)
-                .await
-                .map(|()| println!("Deleted {} and their sessions.", user.username))
-                .map_err(describe)
-        }
+        UserCommand::Lock { name } => act_on(&admin, &name, Action::Lock, &operator)
+            .await
+            .map(|user| println!("Locked {}; their sessions have ended.", user.username)),
+        UserCommand::Unlock { name } => act_on(&admin, &name, Action::Unlock, &operator)
+            .await
+            .map(|user| println!("Unlocked {}.", user.username)),
+        UserCommand::Delete { name } => act_on(&admin, &name, Action::Delete, &operator)
+            .await
+            .map(|user| println!("Deleted {} and their sessions.", user.username)),
         UserCommand::SignOut { name, all } => {
             let user = match name {
                 Some(name) if !all => Some(admin.find(&name).await.map_err(describe)?),

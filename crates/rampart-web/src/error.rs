@@ -268,16 +268,7 @@ pub fn no_such_account() -> Words {
 }
 
 /// An error and its `source()` chain as one line, for the log.
-pub fn chain(err: &(dyn StdError + 'static)) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
-}
+pub use rampart_core::error_chain as chain;
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {

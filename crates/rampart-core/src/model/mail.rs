@@ -102,6 +102,11 @@ impl OutgoingMail {
         if let (Some(context), Value::Object(extra)) = (context.as_object_mut(), extra) {
             context.extend(extra);
         }
+        Self::for_user(user, template, context)
+    }
+
+    /// A mail to `user` at their address, with `context` as it is.
+    pub fn for_user(user: &crate::model::User, template: MailTemplate, context: Value) -> Self {
         Self {
             user_id: Some(user.id),
             to: user.email.clone(),

@@ -71,6 +71,15 @@ impl FieldProblem {
         Self::of(field, Words::new(key, english))
     }
 
+    /// The confirmation (`password_confirm`) does not repeat the password.
+    pub fn passwords_differ() -> Self {
+        Self::new(
+            "password_confirm",
+            "problem-passwords-differ",
+            "The two passwords do not match.",
+        )
+    }
+
     /// A problem with `field` that only an operator sees (configuration).
     pub fn operator(field: &'static str, english: impl Into<String>) -> Self {
         Self::of(field, Words::english(english))

@@ -166,11 +166,7 @@ async fn reset_submit(
     HtmlForm(form): HtmlForm<ResetForm>,
 ) -> Result<Response, WebError> {
     if form.password.expose_secret() != form.password_confirm.expose_secret() {
-        let problems = [FieldProblem::new(
-            "password_confirm",
-            "problem-passwords-differ",
-            "The two passwords do not match.",
-        )];
+        let problems = [FieldProblem::passwords_differ()];
         return reset_page(
             &state,
             &visitor,

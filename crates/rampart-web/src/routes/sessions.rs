@@ -23,6 +23,14 @@ pub fn router() -> Router<AppState> {
         .route("/account/sessions/revoke", post(revoke))
 }
 
+/// The name paired with the first marker of `names` that `ua` contains.
+fn first_named(ua: &str, names: &[(&str, &'static str)]) -> Option<&'static str> {
+    names
+        .iter()
+        .find(|(marker, _)| ua.contains(marker))
+        .map(|(_, name)| *name)
+}
+
 /// A short description of the device behind a user agent, e.g. "Firefox on
 /// Linux". Deliberately coarse: it helps people recognise their devices, it
 /// is not a security signal.
@@ -30,31 +38,31 @@ pub fn describe_device(user_agent: Option<&str>) -> Words {
     let Some(ua) = user_agent.filter(|ua| !ua.is_empty()) else {
         return Words::new("device-unknown", "Unknown device");
     };
-    let browser = [
-        ("Edg/", "Edge"),
-        ("OPR/", "Opera"),
-        ("Firefox/", "Firefox"),
-        ("Chromium/", "Chromium"),
-        ("Chrome/", "Chrome"),
-        ("Safari/", "Safari"),
-        ("curl/", "curl"),
-        ("reqwest", "reqwest"),
-    ]
-    .iter()
-    .find(|(marker, _)| ua.contains(marker))
-    .map(|(_, name)| *name);
-    let system = [
-        ("Android", "Android"),
-        ("iPhone", "iPhone"),
-        ("iPad", "iPad"),
-        ("Windows", "Windows"),
-        ("Mac OS X", "macOS"),
-        ("CrOS", "ChromeOS"),
-        ("Linux", "Linux"),
-    ]
-    .iter()
-    .find(|(marker, _)| ua.contains(marker))
-    .map(|(_, name)| *name);
+    let browser = first_named(
+        ua,
+        &[
+            ("Edg/", "Edge"),
+            ("OPR/", "Opera"),
+            ("Firefox/", "Firefox"),
+            ("Chromium/", "Chromium"),
+            ("Chrome/", "Chrome"),
+            ("Safari/", "Safari"),
+            ("curl/", "curl"),
+            ("reqwest", "reqwest"),
+        ],
+    );
+    let system = first_named(
+        ua,
+        &[
+            ("Android", "Android"),
+            ("iPhone", "iPhone"),
+            ("iPad", "iPad"),
+            ("Windows", "Windows"),
+            ("Mac OS X", "macOS"),
+            ("CrOS", "ChromeOS"),
+            ("Linux", "Linux"),
+        ],
+    );
     match (browser, system) {
         (Some(browser), Some(system)) => {
             Words::new("device-browser-on", format!("{browser} on {system}"))
