@@ -35,6 +35,10 @@ pub struct Chrome {
     pub lang: String,
 }
 
+/// Room reserved for a page before it is rendered (the account page weighs
+/// about 2 KiB): most pages are written without growing the buffer.
+const PAGE_ROOM: usize = 8 * 1024;
+
 /// Builds the request's [`Chrome`] when a page needs it.
 pub type ChromeSource = std::sync::Arc<dyn Fn() -> Chrome + Send + Sync>;
 
@@ -233,6 +237,25 @@ impl Templates {
         name: &str,
         ctx: impl Serialize,
     ) -> Result<String, minijinja::Error> {
+        let (ctx, lang) = self.context(ctx);
+        self.environment(&lang).get_template(name)?.render(ctx)
+    }
+
+    /// Renders a page into a buffer with [`PAGE_ROOM`] reserved, so that
+    /// it grows without a copy: minijinja's own guess is made from the
+    /// page's template alone, without the layout it extends.
+    fn render_page(&self, name: &str, ctx: impl Serialize) -> Result<Vec<u8>, minijinja::Error> {
+        let (ctx, lang) = self.context(ctx);
+        let mut page = Vec::with_capacity(PAGE_ROOM);
+        self.environment(&lang)
+            .get_template(name)?
+            .render_captured_to(ctx, &mut page)?;
+        Ok(page)
+    }
+
+    /// The rendering context of a page's fields, with the request's
+    /// [`Chrome`] as `chrome`, and the page's language.
+    fn context(&self, ctx: impl Serialize) -> (Value, String) {
         // The page header's `chrome`: the request's, or an anonymous one.
         let mut chrome = CHROME.try_with(|build| build()).unwrap_or_default();
         // Rendered outside a request's handling (a timeout, a caught
@@ -253,9 +276,7 @@ impl Templates {
             page: ctx,
             chrome: &chrome,
         }));
-        self.environment(&chrome.lang)
-            .get_template(name)?
-            .render(ctx)
+        (ctx, chrome.lang)
     }
 
     /// The templates to render a page in `lang` with: those with its words
@@ -272,7 +293,7 @@ impl Templates {
 
     /// Renders a full HTML response with `status`.
     pub fn page(&self, status: StatusCode, name: &str, ctx: impl Serialize) -> Response {
-        match self.render_to_string(name, ctx) {
+        match self.render_page(name, ctx) {
             Ok(html) => (
                 status,
                 [(header::CONTENT_TYPE, "text/html; charset=utf-8")],

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# #20 point 2 where req/s is too noisy to compare two builds: the machine
+# instructions the server runs per signed-in GET /account and per
+# GET /auth/verify (same cookie), counted by valgrind's callgrind. The count
+# hardly moves between runs of one binary, whatever else the machine does,
+# so a change of a few per cent shows. One keep-alive connection sends the
+# requests one after another; the warm-up's are not counted.
+# Usage: cargo build --release -p rampart-server --bin rampart && bench/instructions.sh
+# (BIN= another binary, REQUESTS= how many of each, default 2000; KEEP=DIR
+# keeps the callgrind dumps there, for callgrind_annotate).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=${BIN:-$root/target/release/rampart}
+requests=${REQUESTS:-2000}
+port=${PORT:-18183}
+base="http://127.0.0.1:$port"
+password="a long unusual phrase 42"
+work=$(mktemp -d)
+cd "$work"
+RAMPART_LISTEN="127.0.0.1:$port" RUST_LOG=warn valgrind --tool=callgrind \
+  --callgrind-out-file="$work/cg.out" "$bin" serve >"$work/server.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; [ -n "${KEEP:-}" ] && cp "$work"/cg.out* "$KEEP"/; rm -rf "$work"' EXIT
+for _ in $(seq 1 600); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.2; done
+. "$root/bench/common.sh"
+register_account "$work/user.jar" bench
+session=$(session_of "$work/user.jar")
+
+# Sends `$2` GETs of the path `$1` on one connection; fails on any answer but 200.
+send() {
+  python3 - "$port" "$1" "$2" "$session" <<'EOF'
+import http.client, sys
+port, path, count, session = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+headers = {"Cookie": f"rampart_session={session}", "X-Forwarded-Method": "GET",
+           "X-Forwarded-Proto": "https", "X-Forwarded-Host": "app.example.com",
+           "X-Forwarded-Uri": "/page"}
+conn = http.client.HTTPConnection("127.0.0.1", int(port), timeout=60)
+for _ in range(count):
+    conn.request("GET", path, headers=headers)
+    resp = conn.getresponse()
+    resp.read()
+    if resp.status != 200:
+        sys.exit(f"{path}: {resp.status}")
+EOF
+}
+
+# Instructions the server ran for `$2` GETs of `$1`, after a warm-up.
+count() {
+  send "$1" 200
+  callgrind_control --zero "$pid" >/dev/null
+  send "$1" "$2"
+  callgrind_control --dump="$1" "$pid" >/dev/null
+  local dump
+  dump=$(ls -t "$work"/cg.out* | head -1)
+  awk '/^totals:/{print $2}' "$dump"
+}
+
+page=$(count /account "$requests")
+check=$(count /auth/verify "$requests")
+echo "== instructions per request ($requests each, callgrind)"
+awk -v p="$page" -v c="$check" -v n="$requests" 'BEGIN{
+  printf "GET /account (signed in): %.0f\nGET /auth/verify: %.0f\nratio: %.2f\n", p/n, c/n, p/c }'
