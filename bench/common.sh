@@ -1,6 +1,13 @@
-# Shared steps of the load scripts, sourced by them: reading a form's CSRF
-# token and a cookie jar's session, and registering an account through the
-# page, as a person would. Expects $base (the server) and $password.
+# Shared steps of the load scripts, sourced by them: waiting for the server,
+# reading a form's CSRF token and a cookie jar's session, and registering an
+# account through the page, as a person would. Expects $base (the server)
+# and $password.
+
+# Waits until the server at $base answers /healthz, for at most $1 tenths of
+# a second (default 100).
+wait_for_server() {
+  for _ in $(seq 1 "${1:-100}"); do curl -sf "$base/healthz" >/dev/null && return 0; sleep 0.1; done
+}
 
 # The CSRF token of the form on stdin.
 csrf_of() { sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p'; }

@@ -7,6 +7,7 @@
 # Usage: cargo build --release -p rampart-server && bench/flood.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/bench/common.sh"
 bin=${BIN:-$root/target/release/rampart}
 duration=${DURATION:-10s}
 port=${PORT:-18095}
@@ -18,7 +19,7 @@ RAMPART_LISTEN="127.0.0.1:$port" RAMPART_TRUSTED_PROXIES="127.0.0.1/32" RUST_LOG
   "$bin" serve >"$work/server.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 1 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
+wait_for_server
 sleep 1
 for t in /proc/$pid/task/*; do
   grep -q "^rampart-hash" "$t/comm" || continue
@@ -26,7 +27,6 @@ for t in /proc/$pid/task/*; do
   [ -n "${HASH_IDLE:-}" ] && chrt -i -p 0 "${t##*/}"
 done
 
-. "$root/bench/common.sh"
 jar="$work/user.jar"
 register_account "$jar" bench
 session=$(session_of "$jar")

@@ -8,6 +8,7 @@
 # Usage: cargo build --release -p rampart-server && bench/floor.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/bench/common.sh"
 bin=${BIN:-$root/target/release/rampart}
 duration=${DURATION:-8s}
 port=${PORT:-18096}
@@ -25,8 +26,7 @@ stop_hogs() {
   hogs=()
 }
 trap 'stop_hogs; kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 1 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
-. "$root/bench/common.sh"
+wait_for_server
 register_account "$work/user.jar" bench
 session=$(session_of "$work/user.jar")
 page() {

@@ -10,6 +10,7 @@
 # keeps the callgrind dumps there, for callgrind_annotate).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/bench/common.sh"
 bin=${BIN:-$root/target/release/rampart}
 requests=${REQUESTS:-2000}
 port=${PORT:-18183}
@@ -21,8 +22,8 @@ RAMPART_LISTEN="127.0.0.1:$port" RUST_LOG=warn valgrind --tool=callgrind \
   --callgrind-out-file="$work/cg.out" "$bin" serve >"$work/server.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; [ -n "${KEEP:-}" ] && cp "$work"/cg.out* "$KEEP"/; rm -rf "$work"' EXIT
-for _ in $(seq 1 600); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.2; done
-. "$root/bench/common.sh"
+# Under valgrind the server starts many times slower: wait up to 2 minutes.
+wait_for_server 1200
 register_account "$work/user.jar" bench
 session=$(session_of "$work/user.jar")
 

@@ -9,6 +9,7 @@
 # BENCH_BIN=PATH runs another build of the server (to compare two builds).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/bench/common.sh"
 bin=$(realpath "${BENCH_BIN:-$root/target/release/rampart}")
 duration=${DURATION:-10s}
 port=${PORT:-18090}
@@ -40,10 +41,9 @@ sources = $1
 TOML
   RAMPART_CONFIG=rampart.toml RAMPART_LISTEN="127.0.0.1:$port" RUST_LOG=warn "$bin" serve >>server.log 2>&1 &
   pid=$!
-  for _ in $(seq 1 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
+  wait_for_server
 }
 stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; }
-. "$root/bench/common.sh"
 login_load() { # $1 name, $2 password
   local jar="$work/$1.jar" csrf
   rm -f "$jar"

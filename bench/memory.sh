@@ -6,6 +6,7 @@
 # Usage: cargo build --release -p rampart-server && bench/memory.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/bench/common.sh"
 bin=${BIN:-$root/target/release/rampart}
 port=${PORT:-18090}
 base="http://127.0.0.1:$port"
@@ -19,13 +20,12 @@ start() {
   rm -rf "$work/data"
   RAMPART_LISTEN="127.0.0.1:$port" RAMPART_DATA_DIR="$work/data" RUST_LOG=warn "$bin" serve >"$work/server.log" 2>&1 &
   pid=$!
-  for _ in $(seq 1 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
+  wait_for_server
   sleep 1
 }
 rss() { awk -v what="$2" '$1==what":"{printf "%.1f MiB", $2/1024}' "/proc/$1/status"; }
 report() { echo "$1: RSS $(rss "$pid" VmRSS), peak $(rss "$pid" VmHWM)"; }
 
-. "$root/bench/common.sh"
 register() { register_account "$work/r$1.jar" "user$1"; }
 sign_in() {
   local jar="$work/s$1.jar" csrf
@@ -46,7 +46,7 @@ stop
 # A fresh server, with the account already in the database.
 RAMPART_LISTEN="127.0.0.1:$port" RAMPART_DATA_DIR="$work/data" RUST_LOG=warn "$bin" serve >"$work/server.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
+wait_for_server
 sleep 1
 report "fresh server, idle"
 for n in $(seq 0 9); do sign_in "$n"; done

@@ -8,6 +8,7 @@
 # wrk and the server share this machine's cores: compare within one run.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/bench/common.sh"
 bin=${BIN:-$root/target/release/rampart}
 duration=${DURATION:-5s}
 port=${PORT:-18180}
@@ -19,8 +20,7 @@ cd "$work"
 RAMPART_LISTEN="127.0.0.1:$port" RUST_LOG=warn "$bin" serve >"$work/server.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 1 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
-. "$root/bench/common.sh"
+wait_for_server
 jar="$work/user.jar"
 register_account "$jar" bench
 session=$(session_of "$jar")

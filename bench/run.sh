@@ -11,6 +11,7 @@
 # within one run, not absolute capacity.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/bench/common.sh"
 bin=${BIN:-$root/target/release/rampart}
 duration=${DURATION:-10s}
 port=${PORT:-18080}
@@ -24,13 +25,12 @@ bare_port=$((port + 1))
 "$root/target/release/examples/bare_handler" "127.0.0.1:$bare_port" &
 bare_pid=$!
 trap 'kill $pid $bare_pid 2>/dev/null || true; wait $pid $bare_pid 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 1 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
+wait_for_server
 sleep 1
 # Resident memory from /proc/PID/status: VmRSS now, VmHWM the peak.
 rss() { awk -v what="$1" '$1==what":"{printf "%.1f MiB", $2/1024}' "/proc/$pid/status"; }
 idle_rss="$(rss VmRSS) (peak $(rss VmHWM))"
 
-. "$root/bench/common.sh"
 
 jar="$work/user.jar"
 register_account "$jar" bench

@@ -19,7 +19,7 @@ pid=
 start() {
   RAMPART_LISTEN="127.0.0.1:$port" RUST_LOG="$1" "$bin" serve >"$2" 2>&1 &
   pid=$!
-  for _ in $(seq 1 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
+  wait_for_server
 }
 stop() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }
 trap 'stop; rm -rf "$work"' EXIT
