@@ -1,7 +1,32 @@
-# Shared steps of the load scripts, sourced by them: waiting for the server,
-# reading a form's CSRF token and a cookie jar's session, and registering an
-# account through the page, as a person would. Expects $base (the server)
-# and $password.
+# Shared steps of the load scripts, sourced by them: their settings and work
+# folder, starting the server and waiting for it, reading a form's CSRF token
+# and a cookie jar's session, and registering an account through the page, as
+# a person would. Expects $root (the checkout); the steps after bench_setup
+# use the $base and $password it sets (a script without it sets them itself).
+
+# The settings the load scripts share, each overridable from the environment:
+# $bin (BIN), $port (PORT, default $1), $duration (DURATION, default $2 or
+# 10s), $base and $password; then a new work folder $work, made the current
+# folder.
+bench_setup() {
+  bin=${BIN:-$root/target/release/rampart}
+  port=${PORT:-$1}
+  duration=${DURATION:-${2:-10s}}
+  base="http://127.0.0.1:$port"
+  password="a long unusual phrase 42"
+  work=$(mktemp -d)
+  cd "$work"
+}
+
+# Starts `$bin serve` in the background on $port with RUST_LOG=$1, logging to
+# $work/server.log; the further arguments go before the binary (more
+# NAME=value settings, then a wrapper command such as valgrind). Sets $pid.
+start_server() {
+  local log=$1
+  shift
+  env RAMPART_LISTEN="127.0.0.1:$port" RUST_LOG="$log" "$@" "$bin" serve >"$work/server.log" 2>&1 &
+  pid=$!
+}
 
 # Waits until the server at $base answers /healthz, for at most $1 tenths of
 # a second (default 100).

@@ -8,16 +8,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/bench/common.sh"
-bin=${BIN:-$root/target/release/rampart}
-duration=${DURATION:-10s}
-port=${PORT:-18095}
-base="http://127.0.0.1:$port"
-password="a long unusual phrase 42"
-work=$(mktemp -d)
-cd "$work"
-RAMPART_LISTEN="127.0.0.1:$port" RAMPART_TRUSTED_PROXIES="127.0.0.1/32" RUST_LOG=error \
-  "$bin" serve >"$work/server.log" 2>&1 &
-pid=$!
+bench_setup 18095 10s
+start_server error RAMPART_TRUSTED_PROXIES="127.0.0.1/32"
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 wait_for_server
 sleep 1

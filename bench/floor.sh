@@ -9,15 +9,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/bench/common.sh"
-bin=${BIN:-$root/target/release/rampart}
-duration=${DURATION:-8s}
-port=${PORT:-18096}
-base="http://127.0.0.1:$port"
-password="a long unusual phrase 42"
-work=$(mktemp -d)
-cd "$work"
-RAMPART_LISTEN="127.0.0.1:$port" RUST_LOG=error "$bin" serve >"$work/server.log" 2>&1 &
-pid=$!
+bench_setup 18096 8s
+start_server error
 hogs=()
 stop_hogs() {
   [ ${#hogs[@]} -eq 0 ] && return 0

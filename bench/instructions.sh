@@ -11,16 +11,9 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/bench/common.sh"
-bin=${BIN:-$root/target/release/rampart}
 requests=${REQUESTS:-2000}
-port=${PORT:-18183}
-base="http://127.0.0.1:$port"
-password="a long unusual phrase 42"
-work=$(mktemp -d)
-cd "$work"
-RAMPART_LISTEN="127.0.0.1:$port" RUST_LOG=warn valgrind --tool=callgrind \
-  --callgrind-out-file="$work/cg.out" "$bin" serve >"$work/server.log" 2>&1 &
-pid=$!
+bench_setup 18183
+start_server warn valgrind --tool=callgrind --callgrind-out-file="$work/cg.out"
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; [ -n "${KEEP:-}" ] && cp "$work"/cg.out* "$KEEP"/; rm -rf "$work"' EXIT
 # Under valgrind the server starts many times slower: wait up to 2 minutes.
 wait_for_server 1200

@@ -9,16 +9,9 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/bench/common.sh"
-bin=${BIN:-$root/target/release/rampart}
-duration=${DURATION:-5s}
-port=${PORT:-18180}
-base="http://127.0.0.1:$port"
-password="a long unusual phrase 42"
 out=$PWD
-work=$(mktemp -d)
-cd "$work"
-RAMPART_LISTEN="127.0.0.1:$port" RUST_LOG=warn "$bin" serve >"$work/server.log" 2>&1 &
-pid=$!
+bench_setup 18180 5s
+start_server warn
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
 wait_for_server
 jar="$work/user.jar"

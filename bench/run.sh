@@ -12,15 +12,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/bench/common.sh"
-bin=${BIN:-$root/target/release/rampart}
-duration=${DURATION:-10s}
-port=${PORT:-18080}
-base="http://127.0.0.1:$port"
-password="a long unusual phrase 42"
-work=$(mktemp -d)
-cd "$work"
-RAMPART_LISTEN="127.0.0.1:$port" RUST_LOG=warn "$bin" serve >"$work/server.log" 2>&1 &
-pid=$!
+bench_setup 18080 10s
+start_server warn
 bare_port=$((port + 1))
 "$root/target/release/examples/bare_handler" "127.0.0.1:$bare_port" &
 bare_pid=$!

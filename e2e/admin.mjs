@@ -2,22 +2,17 @@
 // charts; an administrator finds a user by search and locks them.
 // Usage: node admin.mjs BASE_URL ADMIN_NAME PASSWORD VICTIM_NAME
 // JavaScript is disabled in the page: the console works without it.
-import { check, launch } from "./launch.mjs";
+import { check, launch, signIn, usage } from "./launch.mjs";
 
 const [base, admin, password, victim] = process.argv.slice(2);
-if (!victim) {
-  console.error("usage: node admin.mjs BASE_URL ADMIN_NAME PASSWORD VICTIM_NAME");
-  process.exit(2);
-}
+if (!victim) usage("node admin.mjs BASE_URL ADMIN_NAME PASSWORD VICTIM_NAME");
 
 const browser = await launch();
 try {
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
   await page.goto(`${base}/login?next=%2Fadmin`);
-  await page.getByLabel("Username or e-mail").fill(admin);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await signIn(page, admin, password);
   await page.waitForURL(`${base}/admin`);
   check((await page.textContent("h1")).includes("Administration"), "the admin lands on the dashboard");
 

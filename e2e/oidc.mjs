@@ -4,13 +4,10 @@
 // Rampart's account page, signed in, with the identity listed.
 // Usage: node oidc.mjs http://127.0.0.1:PORT "Corp SSO"
 // JavaScript is off on Rampart's pages; the provider's pages are its own.
-import { check, launch } from "./launch.mjs";
+import { check, launch, usage } from "./launch.mjs";
 
 const [base, providerName] = process.argv.slice(2);
-if (!base || !providerName) {
-  console.error("usage: node oidc.mjs BASE_URL PROVIDER_NAME");
-  process.exit(2);
-}
+if (!base || !providerName) usage("node oidc.mjs BASE_URL PROVIDER_NAME");
 
 const browser = await launch();
 try {

@@ -10,13 +10,10 @@
 // and a German browser (Accept-Language: de-DE) gets German pages.
 // Usage: node pages.mjs BASE_URL ADMIN_NAME PASSWORD
 import AxeBuilder from "@axe-core/playwright";
-import { check, launch } from "./launch.mjs";
+import { check, launch, register, signIn, signOut, usage } from "./launch.mjs";
 
 const [base, admin, password] = process.argv.slice(2);
-if (!password) {
-  console.error("usage: node pages.mjs BASE_URL ADMIN_NAME PASSWORD");
-  process.exit(2);
-}
+if (!password) usage("node pages.mjs BASE_URL ADMIN_NAME PASSWORD");
 const isoTimestamp = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
 
 async function inspect(page, path, who) {
@@ -70,13 +67,7 @@ try {
   }
   check((await inspect(page, "/no-such-page", "visitor")) === 404, "the error page is a 404");
 
-  await page.goto(`${base}/register`);
-  await page.getByLabel("Username").fill("e2e_pages");
-  await page.getByLabel("E-mail address").fill("e2e_pages@example.com");
-  await page.getByLabel("Password", { exact: true }).fill(password);
-  await page.getByLabel("Repeat the password").fill(password);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.waitForURL(`${base}/account`);
+  await register(page, base, "e2e_pages", password);
   const signedIn = ["/account", "/account/sessions", "/account/password", "/account/mfa/totp", "/account/passkeys", "/account/tokens", "/account/language", "/account/email", "/account/delete", "/reauth", "/no-such-page"];
   for (const path of signedIn) {
     await inspect(page, path, "person");
@@ -87,8 +78,7 @@ try {
   check(isoTimestamp.test(await since.getAttribute("datetime")), "the machine-readable time is in datetime");
   check(/UTC$/.test(await since.getAttribute("title")), `the exact time is its tooltip: ${await since.getAttribute("title")}`);
 
-  await page.locator("#sign-out").click();
-  await page.waitForURL(`${base}/login`);
+  await signOut(page, base);
   check((await page.locator("#sign-out").count()) === 0, "signed out from the header");
 
   // A German browser (Accept-Language: de-DE) gets German pages.
@@ -98,13 +88,8 @@ try {
   check((await seite.getAttribute("html", "lang")) === "de", "a German browser gets <html lang=\"de\">");
   check((await seite.textContent("h1")).trim() === "Anmelden", "the sign-in page is in German: Anmelden");
   check((await seite.getByRole("link", { name: "Passwort vergessen?" }).count()) === 1, "Passwort vergessen?");
-  await seite.goto(`${base}/register`);
-  await seite.getByLabel("Benutzername").fill("e2e_deutsch");
-  await seite.getByLabel("E-Mail-Adresse").fill("e2e_deutsch@example.com");
-  await seite.getByLabel("Passwort", { exact: true }).fill(password);
-  await seite.getByLabel("Passwort wiederholen").fill(password);
-  await seite.getByRole("button", { name: "Konto anlegen" }).click();
-  await seite.waitForURL(`${base}/account`);
+  const deutsch = { username: "Benutzername", email: "E-Mail-Adresse", password: "Passwort", repeat: "Passwort wiederholen", submit: "Konto anlegen" };
+  await register(seite, base, "e2e_deutsch", password, { labels: deutsch });
   check((await seite.textContent("h1")).includes("Hallo, e2e_deutsch"), "the account page greets in German: Hallo, e2e_deutsch");
   check((await seite.locator("time").first().innerText()) === "gerade eben", "times are said in German: gerade eben");
   check(await seite.getByRole("button", { name: "Abmelden" }).isVisible(), "the header's sign-out reads Abmelden");
@@ -128,9 +113,7 @@ try {
   await german.close();
 
   await page.goto(`${base}/login?next=%2Fadmin`);
-  await page.getByLabel("Username or e-mail").fill(admin);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await signIn(page, admin, password);
   await page.waitForURL(`${base}/admin`);
   await inspect(page, "/admin", "administrator");
   await inspect(page, "/admin/users", "administrator");

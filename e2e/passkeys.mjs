@@ -7,15 +7,24 @@
 // passkey and no password, and sign in with it.
 // Usage: node passkeys.mjs http://127.0.0.1:PORT http://localhost:PORT
 // (the second is the site's base URL: WebAuthn refuses IP addresses)
-import { check, launch } from "./launch.mjs";
+import { check, launch, register, signIn, signOut, usage } from "./launch.mjs";
 
 const [served, named] = process.argv.slice(2);
 const base = named || served;
-if (!base) {
-  console.error("usage: node passkeys.mjs BASE_URL");
-  process.exit(2);
-}
+if (!base) usage("node passkeys.mjs BASE_URL");
 const password = "a quiet walk by the river 7";
+// A platform authenticator (like Windows Hello or Touch ID): discoverable
+// credentials, user verification.
+const platformAuthenticator = {
+  options: {
+    protocol: "ctap2",
+    transport: "internal",
+    hasResidentKey: true,
+    hasUserVerification: true,
+    isUserVerified: true,
+    automaticPresenceSimulation: true,
+  },
+};
 
 const browser = await launch();
 try {
@@ -33,24 +42,9 @@ try {
   page.on("pageerror", (e) => errors.push(e.message));
   const cdp = await context.newCDPSession(page);
   await cdp.send("WebAuthn.enable");
-  const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
-    options: {
-      protocol: "ctap2",
-      transport: "internal",
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
+  const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", platformAuthenticator);
 
-  await page.goto(`${base}/register`);
-  await page.getByLabel("Username").fill("e2e_passkey");
-  await page.getByLabel("E-mail address").fill("e2e_passkey@example.com");
-  await page.getByLabel("Password", { exact: true }).fill(password);
-  await page.getByLabel("Repeat the password").fill(password);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.waitForURL(`${base}/account`);
+  await register(page, base, "e2e_passkey", password);
 
   await page.getByRole("link", { name: "Passkeys" }).first().click();
   await page.waitForURL(`${base}/account/passkeys`);
@@ -64,25 +58,20 @@ try {
   const { credentials } = await cdp.send("WebAuthn.getCredentials", { authenticatorId });
   check(credentials.length === 1 && credentials[0].isResidentCredential, "the authenticator holds one discoverable credential");
 
-  await page.locator("#sign-out").click();
-  await page.waitForURL(`${base}/login`);
+  await signOut(page, base);
   const button = page.getByRole("button", { name: "Sign in with a passkey" });
   await button.waitFor();
   await button.click();
   await page.waitForURL(`${base}/account`);
   check((await page.textContent("h1")).includes("Hello, e2e_passkey"), "the passkey alone signs in: Hello, e2e_passkey");
 
-  await page.locator("#sign-out").click();
-  await page.waitForURL(`${base}/login`);
+  await signOut(page, base);
   await page.goto(`${base}/login?autofill=1`);
   await page.waitForURL(`${base}/account`);
   check((await page.textContent("h1")).includes("Hello, e2e_passkey"), "the passkey picked from the username field's autofill signs in");
 
-  await page.locator("#sign-out").click();
-  await page.waitForURL(`${base}/login`);
-  await page.getByLabel("Username or e-mail").fill("e2e_passkey");
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await signOut(page, base);
+  await signIn(page, "e2e_passkey", password);
   await page.waitForURL(`${base}/login/mfa`);
   await page.getByRole("button", { name: "Use a passkey" }).click();
   await page.waitForURL(`${base}/account`);
@@ -116,11 +105,8 @@ try {
   await page.getByRole("button", { name: "Add a passkey" }).click();
   await page.locator("#passkeys .passkey-name", { hasText: "Key without PIN" }).waitFor();
   check(true, "a security key without a PIN is added");
-  await page.locator("#sign-out").click();
-  await page.waitForURL(`${base}/login`);
-  await page.getByLabel("Username or e-mail").fill("e2e_passkey");
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await signOut(page, base);
+  await signIn(page, "e2e_passkey", password);
   await page.waitForURL(`${base}/login/mfa`);
   await page.getByRole("button", { name: "Use a passkey" }).click();
   await page.waitForURL(`${base}/account`);
@@ -134,29 +120,18 @@ try {
   await page.waitForURL(`${base}/account/passkeys`);
   check(true, "the key with the password typed beside it confirms it is you");
   await cdp.send("WebAuthn.removeVirtualAuthenticator", { authenticatorId: keyId });
-  const { authenticatorId: platformId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
-    options: {
-      protocol: "ctap2",
-      transport: "internal",
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
+  const { authenticatorId: platformId } = await cdp.send("WebAuthn.addVirtualAuthenticator", platformAuthenticator);
 
   // A new account made with a passkey and no password, which then signs in.
   await cdp.send("WebAuthn.clearCredentials", { authenticatorId: platformId });
-  await page.locator("#sign-out").click();
-  await page.waitForURL(`${base}/login`);
+  await signOut(page, base);
   await page.goto(`${base}/register`);
   await page.getByLabel("Username").fill("e2e_passkey_only");
   await page.getByLabel("E-mail address").fill("e2e_passkey_only@example.com");
   await page.getByRole("button", { name: "Create the account with a passkey instead" }).click();
   await page.waitForURL(`${base}/account`);
   check((await page.textContent("h1")).includes("Hello, e2e_passkey_only"), "an account made with a passkey alone is signed in");
-  await page.locator("#sign-out").click();
-  await page.waitForURL(`${base}/login`);
+  await signOut(page, base);
   await page.getByRole("button", { name: "Sign in with a passkey" }).click();
   await page.waitForURL(`${base}/account`);
   check((await page.textContent("h1")).includes("Hello, e2e_passkey_only"), "and signs in again with it");

@@ -5,14 +5,11 @@
 // SERVER_UNIX_TIME, so enrolment uses that step and sign-in the next one
 // (inside the ±1 step window, and not a replay).
 // Usage: node totp.mjs http://127.0.0.1:PORT SERVER_UNIX_TIME
-import { check, launch } from "./launch.mjs";
+import { check, launch, register, signIn, usage } from "./launch.mjs";
 import * as OTPAuth from "otpauth";
 
 const [base, serverTime] = process.argv.slice(2);
-if (!base || !serverTime) {
-  console.error("usage: node totp.mjs BASE_URL SERVER_UNIX_TIME");
-  process.exit(2);
-}
+if (!base || !serverTime) usage("node totp.mjs BASE_URL SERVER_UNIX_TIME");
 const password = "a quiet walk by the river 7";
 
 function codeAt(secret, seconds) {
@@ -25,13 +22,7 @@ try {
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
 
-  await page.goto(`${base}/register`);
-  await page.getByLabel("Username").fill("e2e_mfa");
-  await page.getByLabel("E-mail address").fill("e2e_mfa@example.com");
-  await page.getByLabel("Password", { exact: true }).fill(password);
-  await page.getByLabel("Repeat the password").fill(password);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.waitForURL(`${base}/account`);
+  await register(page, base, "e2e_mfa", password);
 
   await page.getByRole("link", { name: "Two-factor authentication" }).click();
   await page.waitForURL(`${base}/account/mfa/totp`);
@@ -48,9 +39,7 @@ try {
   await page.getByRole("button", { name: "Sign out" }).click();
   await page.waitForURL(`${base}/login`);
 
-  await page.getByLabel("Username or e-mail").fill("e2e_mfa");
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await signIn(page, "e2e_mfa", password);
   await page.waitForURL(`${base}/login/mfa`);
   check((await page.textContent("h1")).includes("Enter your code"), "the password leads to the code step");
 

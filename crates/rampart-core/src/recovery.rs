@@ -250,32 +250,26 @@ impl RecoveryService {
             .await
     }
 
-    /// True when `token` is a live reset token (the form is worth showing).
-    pub async fn reset_token_is_live(&self, token: &str) -> Result<bool, RepoError> {
-        Ok(self
-            .parts
+    /// The live reset token `token`, without using it up.
+    async fn peek_reset(&self, token: &str) -> Result<Option<Redeemed>, RepoError> {
+        self.parts
             .tokens
             .peek_one_time(
                 &TokenDigest::of(token),
                 Purpose::PasswordReset,
                 self.parts.clock.now(),
             )
-            .await?
-            .is_some())
+            .await
+    }
+
+    /// True when `token` is a live reset token (the form is worth showing).
+    pub async fn reset_token_is_live(&self, token: &str) -> Result<bool, RepoError> {
+        Ok(self.peek_reset(token).await?.is_some())
     }
 
     /// The account a live reset token is for, if any.
     pub async fn reset_holder(&self, token: &str) -> Result<Option<User>, RepoError> {
-        let pending = self
-            .parts
-            .tokens
-            .peek_one_time(
-                &TokenDigest::of(token),
-                Purpose::PasswordReset,
-                self.parts.clock.now(),
-            )
-            .await?;
-        match pending {
+        match self.peek_reset(token).await? {
             Some(pending) => self.parts.users.find_by_id(pending.user_id).await,
             None => Ok(None),
         }

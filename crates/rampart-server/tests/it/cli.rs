@@ -42,6 +42,19 @@ pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// Asserts that the command failed, saying `words` on stderr.
+pub(crate) fn assert_refused(out: &Output, words: &str) {
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains(words), "{err}");
+}
+
+/// The report of a `rampart check` that found problems (exit status 1).
+pub(crate) fn check_problems(out: &Output) -> String {
+    assert_eq!(out.status.code(), Some(1));
+    text(&out.stdout)
+}
+
 fn create_user(dir: &Path, name: &str, email: &str, password: &str, extra: &[&str]) -> Output {
     let mut child = rampart(dir)
         .args(["user", "create", name, "--email", email, "--password-stdin"])
@@ -58,6 +71,26 @@ fn create_user(dir: &Path, name: &str, email: &str, password: &str, extra: &[&st
         .write_all(format!("{password}\n").as_bytes())
         .unwrap();
     child.wait_with_output().unwrap()
+}
+
+/// Creates the account `name` (mail name@example.com, the good password)
+/// with the `extra` arguments; it must succeed.
+fn created(dir: &Path, name: &str, extra: &[&str]) -> Output {
+    let out = create_user(
+        dir,
+        name,
+        &format!("{name}@example.com"),
+        GOOD_PASSWORD,
+        extra,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    out
+}
+
+/// `rampart --config NAME check` in `dir`, after writing `toml` to NAME.
+fn check_config(dir: &Path, name: &str, toml: &str) -> Output {
+    std::fs::write(dir.join(name), toml).unwrap();
+    run(rampart(dir).args(["--config", name, "check"]))
 }
 
 pub(crate) struct Server {
@@ -183,14 +216,12 @@ fn init_writes_a_private_config_with_a_fresh_secret_and_never_overwrites() {
 #[test]
 fn check_reports_each_insecure_setting() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("weak.toml"),
+    let out = check_config(
+        dir.path(),
+        "weak.toml",
         "env = \"production\"\nsecret_key = \"changeme\"\nbase_url = \"http://auth.example.com\"\ndebug = true\n",
-    )
-    .unwrap();
-    let out = run(rampart(dir.path()).args(["--config", "weak.toml", "check"]));
-    assert_eq!(out.status.code(), Some(1));
-    let report = text(&out.stdout);
+    );
+    let report = check_problems(&out);
     for expected in [
         "secret key is 8 bytes",
         "not https",
@@ -203,8 +234,7 @@ fn check_reports_each_insecure_setting() {
         );
     }
     let dev = run(rampart(dir.path()).arg("check"));
-    assert_eq!(dev.status.code(), Some(1));
-    assert!(text(&dev.stdout).contains("development mode"));
+    assert!(check_problems(&dev).contains("development mode"));
 }
 
 /// `check` loads the templates and catalogues as `serve` would: a default
@@ -213,12 +243,7 @@ fn check_reports_each_insecure_setting() {
 #[test]
 fn check_loads_the_templates_and_catalogues() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("fr.toml"),
-        "[site]\ndefault_language = \"fr\"\n",
-    )
-    .unwrap();
-    let out = run(rampart(dir.path()).args(["--config", "fr.toml", "check"]));
+    let out = check_config(dir.path(), "fr.toml", "[site]\ndefault_language = \"fr\"\n");
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     assert!(
@@ -231,12 +256,11 @@ fn check_loads_the_templates_and_catalogues() {
         "language-name = Français\nnav-sign-out = Se déconnecter\n",
     )
     .unwrap();
-    std::fs::write(
-        dir.path().join("fr.toml"),
+    let out = check_config(
+        dir.path(),
+        "fr.toml",
         "templates_dir = \"templates\"\n[site]\ndefault_language = \"fr\"\n",
-    )
-    .unwrap();
-    let out = run(rampart(dir.path()).args(["--config", "fr.toml", "check"]));
+    );
     let err = text(&out.stderr);
     assert!(
         !err.contains("catalogue"),
@@ -295,12 +319,7 @@ fn production_refuses_to_start_naming_every_problem() {
     let out = run(rampart(dir.path())
         .arg("serve")
         .env("RAMPART_NO_SUCH_SETTING", "1"));
-    assert!(!out.status.success());
-    assert!(
-        text(&out.stderr).contains("no_such_setting"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_refused(&out, "no_such_setting");
 }
 
 #[test]
@@ -333,23 +352,11 @@ fn migrate_applies_migrations_to_sqlite_and_postgres() {
 fn user_commands_manage_accounts() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let out = create_user(
-        d,
-        "alice",
-        "alice@example.com",
-        GOOD_PASSWORD,
-        &["--role", "admin", "--role", "user"],
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = created(d, "alice", &["--role", "admin", "--role", "user"]);
     assert!(text(&out.stdout).starts_with("Created user alice"));
 
     let dup = create_user(d, "ALICE", "other@example.com", GOOD_PASSWORD, &[]);
-    assert!(!dup.status.success());
-    assert!(
-        text(&dup.stderr).contains("already taken"),
-        "{}",
-        text(&dup.stderr)
-    );
+    assert_refused(&dup, "already taken");
     let weak = create_user(d, "bob", "bob@example.com", "password", &[]);
     assert!(!weak.status.success());
     assert!(
@@ -364,8 +371,7 @@ fn user_commands_manage_accounts() {
         GOOD_PASSWORD,
         &["--role", "Bad Role"],
     );
-    assert!(!bad_role.status.success());
-    assert!(text(&bad_role.stderr).contains("Role name"));
+    assert_refused(&bad_role, "Role name");
 
     let list = text(&run(rampart(d).args(["user", "list"])).stdout);
     assert!(
@@ -375,39 +381,15 @@ fn user_commands_manage_accounts() {
 
     // A second administrator: the last one cannot be locked, demoted or deleted.
     let last = run(rampart(d).args(["user", "lock", "alice"]));
-    assert!(!last.status.success());
-    assert!(
-        text(&last.stderr).contains("no administrator"),
-        "{}",
-        text(&last.stderr)
-    );
-    let root = create_user(
-        d,
-        "root",
-        "root@example.com",
-        GOOD_PASSWORD,
-        &["--role", "admin"],
-    );
-    assert!(root.status.success(), "{}", text(&root.stderr));
+    assert_refused(&last, "no administrator");
+    created(d, "root", &["--role", "admin"]);
     // Any well-formed role can be assigned; an ill-formed one is refused.
     let undeclared = run(rampart(d).args(["user", "set-roles", "alice", "admin", "ghost"]));
     assert!(undeclared.status.success(), "{}", text(&undeclared.stderr));
     assert!(text(&undeclared.stdout).contains("admin, ghost"));
     let bad = run(rampart(d).args(["user", "set-roles", "alice", "Ghost!"]));
-    assert!(!bad.status.success());
-    assert!(
-        text(&bad.stderr).contains("Ghost!"),
-        "{}",
-        text(&bad.stderr)
-    );
-    let ops = create_user(
-        d,
-        "opsie",
-        "opsie@example.com",
-        GOOD_PASSWORD,
-        &["--role", "ops"],
-    );
-    assert!(ops.status.success(), "{}", text(&ops.stderr));
+    assert_refused(&bad, "Ghost!");
+    created(d, "opsie", &["--role", "ops"]);
     assert!(
         run(rampart(d).args(["user", "lock", "alice"]))
             .status
@@ -443,12 +425,7 @@ fn user_commands_manage_accounts() {
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    assert!(!out.status.success());
-    assert!(
-        text(&out.stderr).contains("--password-stdin"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_refused(&out, "--password-stdin");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -550,8 +527,7 @@ fn hash_calibrate_suggests_a_cost_the_configuration_accepts() {
     let migrate = run(rampart(dir.path()).args(["--config", "rampart.toml", "migrate"]));
     assert!(migrate.status.success(), "{}", text(&migrate.stderr));
     let bad = run(rampart(dir.path()).args(["hash", "calibrate", "--target-ms", "0"]));
-    assert!(!bad.status.success());
-    assert!(text(&bad.stderr).contains("--target-ms"));
+    assert_refused(&bad, "--target-ms");
 }
 
 /// `rampart serve` with no administrator prints a one-time setup link (as a
@@ -593,14 +569,7 @@ async fn serve_prints_a_setup_link_while_no_administrator_exists() {
     Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     server.child.wait().unwrap();
 
-    let out = create_user(
-        dir.path(),
-        "root",
-        "root@example.com",
-        GOOD_PASSWORD,
-        &["--role", "admin"],
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    created(dir.path(), "root", &["--role", "admin"]);
     let again = Server::start(dir.path(), &[]);
     let browser = Browser::new(&again.base);
     assert_eq!(browser.status(path).await, StatusCode::BAD_REQUEST);

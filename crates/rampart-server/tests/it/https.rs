@@ -6,7 +6,7 @@
 //! finish; startup errors that name the file; `rampart check`; the
 //! plain-HTTP redirect.
 
-use crate::cli::{Server, rampart, text};
+use crate::cli::{Server, assert_refused, check_problems, rampart, text};
 use rampart_server::config::{RawConfig, RawConnections};
 use rampart_testkit::tls::TestCa;
 use rampart_testkit::{
@@ -462,8 +462,7 @@ fn check_reports_certificate_problems() {
             .unwrap()
     };
     let out = check();
-    assert_eq!(out.status.code(), Some(1));
-    let report = text(&out.stdout);
+    let report = check_problems(&out);
     for expected in [
         "expires in 4 day(s)",
         "open to group or others (mode 644)",
@@ -516,12 +515,7 @@ fn production_accepts_built_in_https_in_place_of_a_proxy() {
         .env("RAMPART_LISTEN", "127.0.0.1:1")
         .output()
         .unwrap();
-    assert!(!out.status.success());
-    assert!(
-        text(&out.stderr).contains("is not https"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_refused(&out, "is not https");
 
     // An https base URL: it starts, and serves over TLS with HSTS and
     // __Host- cookies.

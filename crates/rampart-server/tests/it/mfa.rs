@@ -560,6 +560,17 @@ pub(crate) fn rampart_cli(app: &TestApp, args: &[&str]) -> std::process::Output 
     rampart_cli_with(app, args, &[])
 }
 
+/// [`rampart_cli`], which must succeed: what it printed.
+pub(crate) fn rampart_cli_ok(app: &TestApp, args: &[&str]) -> String {
+    let out = rampart_cli(app, args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// [`rampart_cli`] with more `RAMPART_*` settings.
 pub(crate) fn rampart_cli_with(
     app: &TestApp,
@@ -631,13 +642,7 @@ async fn secrets_are_encrypted_and_survive_key_rotation(backend: Backend) {
         1
     );
 
-    let out = rampart_cli(&app, &["keys", "rotate"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let said = String::from_utf8_lossy(&out.stdout);
+    let said = rampart_cli_ok(&app, &["keys", "rotate"]);
     assert!(said.contains("Added key k1"), "{said}");
     assert!(said.contains("re-encrypted 1"), "{said}");
     assert_eq!(
@@ -661,8 +666,7 @@ async fn secrets_are_encrypted_and_survive_key_rotation(backend: Backend) {
         StatusCode::SEE_OTHER
     );
     // A second rotation re-encrypts again; k1 still decrypts until then.
-    let out = rampart_cli(&app, &["keys", "rotate"]);
-    assert!(out.status.success());
+    rampart_cli_ok(&app, &["keys", "rotate"]);
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM mfa_totp WHERE secret LIKE $1", "k2:%")
             .await,
