@@ -24,6 +24,12 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 use unic_langid::LanguageIdentifier;
 
+/// The catalogue keys of the months' names, January first.
+const MONTHS: [&str; 12] = [
+    "month-1", "month-2", "month-3", "month-4", "month-5", "month-6", "month-7", "month-8",
+    "month-9", "month-10", "month-11", "month-12",
+];
+
 /// The languages Rampart ships, with their catalogues.
 pub const BUILT_IN: &[(&str, &str)] = &[
     ("en", include_str!("../locales/en.ftl")),
@@ -674,7 +680,12 @@ impl Catalogues {
     /// The day of `at` (UTC) in `lang`: `3 December 2026`, `3. Dezember 2026`.
     pub fn date(&self, lang: &str, at: OffsetDateTime) -> String {
         let at = at.to_offset(time::UtcOffset::UTC);
-        let month = self.say(lang, &format!("month-{}", u8::from(at.month())), None);
+        // A month's name takes no values: the words formatted at load.
+        let key = MONTHS[usize::from(u8::from(at.month())) - 1];
+        let month = match self.plain(lang, key) {
+            Some(name) => name.to_string(),
+            None => self.say(lang, key, None),
+        };
         self.say_with(
             lang,
             "when-date",
@@ -711,6 +722,38 @@ mod tests {
             std::fs::write(dir.path().join("locales").join(name), text).unwrap();
         }
         dir
+    }
+
+    /// Each month is said by its own name (the names come from the words
+    /// formatted at load, looked up by the month's number).
+    #[test]
+    fn every_month_has_its_name() {
+        let catalogues = Catalogues::load(None, "en").unwrap();
+        let names = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        for (number, name) in (1u8..).zip(names) {
+            let month = time::Month::try_from(number).unwrap();
+            let day = time::Date::from_calendar_date(2026, month, 3).unwrap();
+            let at = day.midnight().assume_utc();
+            assert_eq!(catalogues.date("en", at), format!("3 {name} 2026"));
+        }
+        let june = time::Date::from_calendar_date(2026, time::Month::June, 3).unwrap();
+        assert_eq!(
+            catalogues.date("de", june.midnight().assume_utc()),
+            "3. Juni 2026"
+        );
     }
 
     #[test]

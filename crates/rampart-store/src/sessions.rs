@@ -14,6 +14,20 @@ use rampart_core::session::{NewSession, Session, SessionId, SessionProof, Stored
 use rampart_crypto::TokenDigest;
 use time::OffsetDateTime;
 
+/// A `SELECT` of sessions with their owners' accounts (a [`SessionRow`]),
+/// narrowed by `$filter`.
+macro_rules! sessions_with_owners {
+    ($filter:literal) => {
+        concat!(
+            "SELECT s.id AS session_id, s.token_hash, s.created_at AS s_created_at, s.last_seen_at, \
+             s.expires_at, s.ip, s.user_agent, s.fresh_at, s.fingerprint, s.auth_methods, \
+             u.id, u.username, u.email, u.email_verified, u.locked, u.must_change_password, u.created_at \
+             FROM sessions s JOIN users u ON u.id = s.user_id ",
+            $filter
+        )
+    };
+}
+
 #[derive(sqlx::FromRow)]
 struct SessionRow {
     session_id: String,
@@ -111,10 +125,7 @@ impl SessionRepo for Store {
                 pool,
                 query_as,
                 fetch_optional,
-                "SELECT s.id AS session_id, s.token_hash, s.created_at AS s_created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent, s.fresh_at, s.fingerprint, s.auth_methods, \
-                 u.id, u.username, u.email, u.email_verified, u.locked, u.must_change_password, u.created_at \
-                 FROM sessions s JOIN users u ON u.id = s.user_id \
-                 WHERE s.token_hash = $1 AND u.locked = $2",
+                sessions_with_owners!("WHERE s.token_hash = $1 AND u.locked = $2"),
                 digest.to_hex(),
                 false,
             )
@@ -130,10 +141,7 @@ impl SessionRepo for Store {
                 pool,
                 query_as,
                 fetch_all,
-                "SELECT s.id AS session_id, s.token_hash, s.created_at AS s_created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent, s.fresh_at, s.fingerprint, s.auth_methods, \
-                 u.id, u.username, u.email, u.email_verified, u.locked, u.must_change_password, u.created_at \
-                 FROM sessions s JOIN users u ON u.id = s.user_id \
-                 WHERE s.user_id = $1 ORDER BY s.last_seen_at DESC, s.id",
+                sessions_with_owners!("WHERE s.user_id = $1 ORDER BY s.last_seen_at DESC, s.id"),
                 user.to_string(),
             )
         })?;
