@@ -5,7 +5,8 @@
 #   2. GET /auth/verify with a session cookie and with a personal access token
 #      vs a bare axum handler (examples/bare_handler)
 #   3. POST /login throughput vs the hash-bound limit (cores / one Argon2id time)
-#   4. resident memory (VmRSS, VmHWM from /proc/PID/status), idle and at the end
+#   4. resident memory (VmRSS, VmHWM from /proc/PID/status, and its private and
+#      file-backed parts, RssAnon and RssFile), idle and at the end
 # Usage: cargo build --release -p rampart-server -p rampart-crypto -p rampart-web --examples --bins && bench/run.sh
 # wrk and the server share this machine's cores; figures are for comparison
 # within one run, not absolute capacity.
@@ -22,7 +23,7 @@ wait_for_server
 sleep 1
 # Resident memory from /proc/PID/status: VmRSS now, VmHWM the peak.
 rss() { awk -v what="$1" '$1==what":"{printf "%.1f MiB", $2/1024}' "/proc/$pid/status"; }
-idle_rss="$(rss VmRSS) (peak $(rss VmHWM))"
+idle_rss="$(rss VmRSS) (peak $(rss VmHWM); private $(rss RssAnon), file pages $(rss RssFile))"
 
 
 jar="$work/user.jar"
@@ -62,4 +63,4 @@ echo "== POST /login (correct password; every request is one Argon2id verify + a
 wrk -t2 -c8 -d"$duration" --latency -s "$root/bench/login.lua" "$base/login"
 echo "== one Argon2id verification"
 "$root/target/release/examples/hash_time"
-echo "== resident memory after every load above: $(rss VmRSS), peak $(rss VmHWM)"
+echo "== resident memory after every load above: $(rss VmRSS), peak $(rss VmHWM); private $(rss RssAnon), file pages $(rss RssFile)"
