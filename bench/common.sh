@@ -50,3 +50,22 @@ register_account() {
     --data-urlencode "email=$name@example.com" --data-urlencode "password=$password" \
     --data-urlencode "password_confirm=$password"
 }
+
+# The headers a reverse proxy sends with a forward-auth check of
+# https://app.example.com/page, as curl and wrk arguments.
+fwd=(-H "X-Forwarded-Method: GET" -H "X-Forwarded-Proto: https" -H "X-Forwarded-Host: app.example.com" -H "X-Forwarded-Uri: /page")
+
+# An API session token for the account $1 (password $password).
+api_token_of() {
+  curl -s -H 'content-type: application/json' \
+    -d "{\"username\":\"$1\",\"password\":\"$password\"}" "$base/api/v1/sessions" |
+    sed -n 's/.*"token":"\([^"]*\)".*/\1/p'
+}
+
+# A new personal access token with the `proxy` scope, made with the API
+# session token $1.
+proxy_token_of() {
+  curl -s -H 'content-type: application/json' -H "Authorization: Bearer $1" \
+    -d '{"name":"bench","scopes":["proxy"],"expires_in_days":1}' "$base/api/v1/me/tokens" |
+    sed -n 's/.*"token":"\([^"]*\)".*/\1/p'
+}

@@ -35,7 +35,6 @@ p99() { awk '$1=="99%"{v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (
 # The signed-in page (PAGE=/auth/verify: the forward-auth check, which reads
 # no database, for comparison).
 path=${PAGE:-/account}
-fwd=(-H "X-Forwarded-Method: GET" -H "X-Forwarded-Proto: https" -H "X-Forwarded-Host: app.example.com" -H "X-Forwarded-Uri: /page")
 page() { wrk -t1 -c8 -d"$duration" --latency "${fwd[@]}" -H "Cookie: rampart_session=$session" "$base$path" >"$1"; }
 
 echo "== machine: $(nproc) cores; rampart $("$bin" --version)"

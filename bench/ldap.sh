@@ -5,7 +5,8 @@
 #   2. POST /login for a directory account, sources = local then ldap
 #      (the local dummy hash, then search + bind over LDAPS)
 #   3. the same with sources = ldap then local (search + bind only)
-# Usage: cargo build --release -p rampart-server -p rampart-testkit --bins --examples && bench/ldap.sh
+# Usage: cargo build --release -p rampart-server --bin rampart &&
+#   cargo build --release -p rampart-testkit --bins --examples && bench/ldap.sh
 # BENCH_BIN=PATH runs another build of the server (to compare two builds).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -19,7 +19,6 @@ register_account "$jar" bench
 session=$(session_of "$jar")
 cookie=(-H "Cookie: rampart_session=$session")
 [ "$(curl -s -o /dev/null -w '%{http_code}' "${cookie[@]}" "$base/account")" = 200 ]
-fwd=(-H "X-Forwarded-Method: GET" -H "X-Forwarded-Proto: https" -H "X-Forwarded-Host: app.example.com" -H "X-Forwarded-Uri: /page")
 # Warm-up: caches filled, templates compiled.
 wrk -t2 -c32 -d2s "${cookie[@]}" "$base/account" >/dev/null
 if [ "${PERF:-}" = 1 ]; then

@@ -7,7 +7,11 @@
 #   3. POST /login throughput vs the hash-bound limit (cores / one Argon2id time)
 #   4. resident memory (VmRSS, VmHWM from /proc/PID/status, and its private and
 #      file-backed parts, RssAnon and RssFile), idle and at the end
-# Usage: cargo build --release -p rampart-server -p rampart-crypto -p rampart-web --examples --bins && bench/run.sh
+# Usage: cargo build --release -p rampart-server --bin rampart &&
+#   cargo build --release -p rampart-crypto -p rampart-web --examples && bench/run.sh
+# (two builds: building the examples in the same command would build the
+# server with other features, under other symbol names than
+# crates/rampart-server/link-order.txt lays out; see bench/link-order.sh)
 # wrk and the server share this machine's cores; figures are for comparison
 # within one run, not absolute capacity.
 set -euo pipefail
@@ -38,13 +42,8 @@ wrk -t2 -c32 -d"$duration" --latency "$base/healthz"
 echo "== GET /account (signed in)"
 wrk -t2 -c32 -d"$duration" --latency -H "Cookie: rampart_session=$session" "$base/account"
 
-api_token=$(curl -s -H 'content-type: application/json' \
-  -d "{\"username\":\"bench\",\"password\":\"$password\"}" "$base/api/v1/sessions" |
-  sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
-pat=$(curl -s -H 'content-type: application/json' -H "Authorization: Bearer $api_token" \
-  -d '{"name":"bench","scopes":["proxy"],"expires_in_days":1}' "$base/api/v1/me/tokens" |
-  sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
-fwd=(-H "X-Forwarded-Method: GET" -H "X-Forwarded-Proto: https" -H "X-Forwarded-Host: app.example.com" -H "X-Forwarded-Uri: /page")
+api_token=$(api_token_of bench)
+pat=$(proxy_token_of "$api_token")
 [ "$(curl -s -o /dev/null -w '%{http_code}' "${fwd[@]}" -H "Cookie: rampart_session=$session" "$base/auth/verify")" = 200 ]
 [ "$(curl -s -o /dev/null -w '%{http_code}' "${fwd[@]}" -H "Authorization: Bearer $pat" "$base/auth/verify")" = 200 ]
 echo "== bare axum handler (baseline)"
