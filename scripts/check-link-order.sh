@@ -10,13 +10,14 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 list="$root/crates/rampart-server/link-order.txt"
-nm -S --defined-only "$1" | awk -v listed="$(wc -l <"$list")" '
+# Addresses and sizes in decimal (-t d): plain awk, no gawk needed.
+nm -S -t d --defined-only "$1" | awk -v listed="$(wc -l <"$list")" '
   NR == FNR { want[$1] = 1; next }
   NF == 4 && ($4 in want) && !($4 in seen) {
     seen[$4] = 1; found++
-    start = strtonum("0x" $1); size += strtonum("0x" $2)
+    start = $1 + 0; size += $2
     if (low == "" || start < low) low = start
-    if (start + strtonum("0x" $2) > high) high = start + strtonum("0x" $2)
+    if (start + $2 > high) high = start + $2
   }
   END {
     span = high - low
