@@ -83,6 +83,23 @@ pub enum CatalogueError {
     NoDefault(String),
 }
 
+/// `pattern`, a message of `bundle`, formatted with `args`.
+fn format_in(
+    bundle: &FluentBundle<FluentResource>,
+    pattern: &fluent_syntax::ast::Pattern<&str>,
+    args: Option<&FluentArgs>,
+) -> Formatted {
+    let mut errors = Vec::new();
+    let text = bundle
+        .format_pattern(pattern, args, &mut errors)
+        .into_owned();
+    if errors.is_empty() {
+        Ok(text)
+    } else {
+        Err((text, errors))
+    }
+}
+
 fn parse(name: &str, text: String) -> Result<FluentResource, CatalogueError> {
     FluentResource::try_new(text).map_err(|(_, errors)| CatalogueError::Invalid {
         name: name.to_owned(),
@@ -228,6 +245,15 @@ impl Catalogues {
     /// formatting had problems (a value it needs is missing), with the
     /// words as far as they go.
     fn format(&self, lang: &str, key: &str, args: Option<&FluentArgs>) -> Option<Formatted> {
+        // A page's language is one of the catalogues' (negotiated): its
+        // bundle is found by its tag, with no language tag parsed. `plain`
+        // lists the languages in the bundles' order (empty while loading).
+        if let Some(found) = self.plain.iter().position(|(tag, _)| tag == lang)
+            && let Some((_, bundle)) = self.bundles.get(found)
+            && let Some(pattern) = bundle.get_message(key).and_then(|m| m.value())
+        {
+            return Some(format_in(bundle, pattern, args));
+        }
         let wanted: Option<LanguageIdentifier> = lang.parse().ok();
         // `de-AT` borrows what it lacks from `de`.
         let parent: Option<LanguageIdentifier> = wanted
@@ -247,15 +273,7 @@ impl Catalogues {
             let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) else {
                 continue;
             };
-            let mut errors = Vec::new();
-            let text = bundle
-                .format_pattern(pattern, args, &mut errors)
-                .into_owned();
-            return Some(if errors.is_empty() {
-                Ok(text)
-            } else {
-                Err((text, errors))
-            });
+            return Some(format_in(bundle, pattern, args));
         }
         None
     }

@@ -12,8 +12,8 @@
 //! complete sign-in and lives a year.
 
 use crate::settings::WebSettings;
-use axum::http::{HeaderMap, HeaderValue};
-use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum_extra::extract::cookie::{Cookie, SameSite};
 use secrecy::{ExposeSecret, SecretString};
 
 /// Which of Rampart's cookies.
@@ -65,10 +65,25 @@ fn removal(settings: &WebSettings, kind: Kind) -> HeaderValue {
     header(cookie)
 }
 
+/// The value of the cookie `kind` the client sent: parsed as a cookie jar
+/// would (each `Cookie` header split at `;`, names and values
+/// percent-decoded; of two cookies of one name, the last), without
+/// building one: a page request reads two cookies (#20).
 fn read(settings: &WebSettings, kind: Kind, headers: &HeaderMap) -> Option<SecretString> {
-    CookieJar::from_headers(headers)
-        .get(name(settings, kind))
-        .map(|c| SecretString::from(c.value().to_owned()))
+    read_named(name(settings, kind), headers)
+}
+
+/// The value of the cookie named `wanted` in `headers` (see [`read`]).
+fn read_named(wanted: &str, headers: &HeaderMap) -> Option<SecretString> {
+    headers
+        .get_all(header::COOKIE)
+        .into_iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|piece| Cookie::parse_encoded(piece).ok())
+        // The last one: looked for from the end.
+        .rfind(|cookie| cookie.name() == wanted)
+        .map(|cookie| SecretString::from(cookie.value().to_owned()))
 }
 
 /// `Set-Cookie` value carrying a session token.
@@ -150,4 +165,63 @@ pub fn expired_remember_cookie(settings: &WebSettings) -> HeaderValue {
 /// The remember-me value the client sent, if any.
 pub fn remember_token(settings: &WebSettings, headers: &HeaderMap) -> Option<SecretString> {
     read(settings, Kind::Remember, headers)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use axum_extra::extract::cookie::CookieJar;
+
+    /// Reading one cookie finds what a whole cookie jar finds, for what an
+    /// attacker would send: the cookie twice (the last counts, as in a
+    /// jar), spread over several headers, percent-encoded names and values,
+    /// a name that only starts like ours, the `__Host-` name beside the
+    /// plain one, stray spaces, empty pieces, and no `=`.
+    #[test]
+    fn a_cookie_is_read_as_a_cookie_jar_reads_it() {
+        let cases: &[&[&str]] = &[
+            &["rampart_session=a"],
+            &["rampart_session=a; rampart_session=b"],
+            &["rampart_session=a", "rampart_session=b"],
+            &["rampart_session=a", "other=1; rampart_session=c; x=y"],
+            &["rampart%5Fsession=encoded-name"],
+            &["rampart_session=anon.%41b%3D"],
+            &["rampart_session_x=longer; rampart_sessio=shorter"],
+            &["__Host-rampart_session=host; rampart_session=plain"],
+            &["  rampart_session = spaced ;;; ; rampart_session"],
+            &["rampart_session"],
+            &["=rampart_session; rampart_session="],
+            &["rampart_session=\"quoted\""],
+            &[""],
+            &[],
+        ];
+        for headers_sent in cases {
+            let mut headers = HeaderMap::new();
+            for value in *headers_sent {
+                headers.append(header::COOKIE, HeaderValue::from_str(value).unwrap());
+            }
+            for wanted in ["rampart_session", "__Host-rampart_session"] {
+                let jar = CookieJar::from_headers(&headers)
+                    .get(wanted)
+                    .map(|c| c.value().to_owned());
+                let read = read_named(wanted, &headers).map(|v| v.expose_secret().to_owned());
+                assert_eq!(read, jar, "{wanted} in {headers_sent:?}");
+            }
+        }
+        // A header that is not text is skipped, the others still read.
+        let mut headers = HeaderMap::new();
+        headers.append(
+            header::COOKIE,
+            HeaderValue::from_bytes(b"rampart_session=\xff").unwrap(),
+        );
+        headers.append(
+            header::COOKIE,
+            HeaderValue::from_static("rampart_session=ok"),
+        );
+        assert_eq!(
+            read_named("rampart_session", &headers).map(|v| v.expose_secret().to_owned()),
+            Some("ok".to_owned())
+        );
+    }
 }

@@ -5,19 +5,21 @@
 use crate::i18n::{CatalogueError, Catalogues};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use minijinja::value::Value;
+use minijinja::value::{Enumerator, Object, Value};
 use minijinja::{Environment, HtmlEscape};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::Arc;
+use time::OffsetDateTime;
 
 /// What every page's header shows about the visitor: for a signed-in
 /// person the menu and a sign-out button (a POST with the CSRF token), for
 /// anyone else the ways in. The session middleware sets, once per request
 /// ([`with_chrome`]), how to build it; it is built only when a page is
-/// rendered (not for redirects, POSTs or JSON), so no handler has to pass it
-/// (ASVS 7.4.4).
-#[derive(Clone, Default, Serialize)]
+/// rendered (not for redirects, POSTs or JSON), at most once a request, so no
+/// handler has to pass it (ASVS 7.4.4). Templates read it as `chrome`, a
+/// minijinja object answering each field as asked (no map built per page).
+#[derive(Clone, Default)]
 pub struct Chrome {
     /// Someone is signed in.
     pub signed_in: bool,
@@ -27,20 +29,113 @@ pub struct Chrome {
     pub csrf_token: String,
     /// Anyone may create an account.
     pub registration_open: bool,
-    /// The request's time (RFC 3339, from the server's clock): what
-    /// `{{ t | when }}` counts from.
-    pub now: String,
+    /// The request's time (the server's clock): what `{{ t | when }}`
+    /// counts from; none outside a request. Templates read it as RFC 3339.
+    pub now: Option<OffsetDateTime>,
     /// The page's language (negotiated from `Accept-Language`): `<html
     /// lang>`, and the catalogue `t("key")` reads.
     pub lang: String,
+}
+
+impl std::fmt::Debug for Chrome {
+    /// Without the CSRF token.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Chrome")
+            .field("signed_in", &self.signed_in)
+            .field("is_staff", &self.is_staff)
+            .field("registration_open", &self.registration_open)
+            .field("now", &self.now)
+            .field("lang", &self.lang)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The fields of [`Chrome`] as templates name them.
+const CHROME_FIELDS: &[&str] = &[
+    "signed_in",
+    "is_staff",
+    "csrf_token",
+    "registration_open",
+    "now",
+    "lang",
+];
+
+impl Object for Chrome {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.get_value_by_str(key.as_str()?)
+    }
+
+    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
+        Some(match key {
+            "signed_in" => Value::from(self.signed_in),
+            "is_staff" => Value::from(self.is_staff),
+            "csrf_token" => Value::from(self.csrf_token.as_str()),
+            "registration_open" => Value::from(self.registration_open),
+            "now" => Value::from(self.now.map(crate::api::me::rfc3339).unwrap_or_default()),
+            "lang" => Value::from(self.lang.as_str()),
+            _ => return None,
+        })
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Str(CHROME_FIELDS)
+    }
+}
+
+/// A page's rendering context: its own fields (serialized) and the
+/// request's [`Chrome`] as `chrome`, which a page field of that name cannot
+/// replace. One lookup per name, and no map merged or copied per page.
+#[derive(Debug)]
+struct PageContext {
+    page: Value,
+    chrome: Value,
+}
+
+impl Object for PageContext {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.get_value_by_str(key.as_str()?)
+    }
+
+    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
+        if key == "chrome" {
+            return Some(self.chrome.clone());
+        }
+        self.page
+            .get_attr(key)
+            .ok()
+            .filter(|value| !value.is_undefined())
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        let mut names: Vec<Value> = self
+            .page
+            .try_iter()
+            .map(|names| {
+                names
+                    .filter(|name| name.as_str() != Some("chrome"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.push(Value::from("chrome"));
+        Enumerator::Values(names)
+    }
 }
 
 /// Room reserved for a page before it is rendered (the account page weighs
 /// about 2 KiB): most pages are written without growing the buffer.
 const PAGE_ROOM: usize = 8 * 1024;
 
-/// Builds the request's [`Chrome`] when a page needs it.
-pub type ChromeSource = std::sync::Arc<dyn Fn() -> Chrome + Send + Sync>;
+/// Builds the request's [`Chrome`] when a page needs it (the first time;
+/// after that, the same one: see [`built_once`]).
+pub type ChromeSource = Arc<dyn Fn() -> Arc<Chrome> + Send + Sync>;
+
+/// The [`ChromeSource`] that calls `build` the first time a page asks
+/// and hands out that [`Chrome`] ever after: its clock (`now`, which
+/// `| when` counts from) is the time of the first ask.
+pub fn built_once(build: impl Fn() -> Chrome + Send + Sync + 'static) -> ChromeSource {
+    let built = std::sync::OnceLock::new();
+    Arc::new(move || built.get_or_init(|| Arc::new(build())).clone())
+}
 
 tokio::task_local! {
     static CHROME: ChromeSource;
@@ -204,7 +299,7 @@ impl Templates {
     /// many things asks once and uses [`Self::say_in`].
     pub fn language(&self) -> String {
         CHROME
-            .try_with(|build| build().lang)
+            .try_with(|build| build().lang.clone())
             .ok()
             .filter(|lang| !lang.is_empty())
             .unwrap_or_else(|| self.catalogues.negotiate(None))
@@ -261,22 +356,15 @@ impl Templates {
         // Rendered outside a request's handling (a timeout, a caught
         // panic): the default language, said in `<html lang>` too.
         if chrome.lang.is_empty() {
-            chrome.lang = self.catalogues.negotiate(None);
+            let lang = self.catalogues.negotiate(None);
+            Arc::make_mut(&mut chrome).lang = lang;
         }
-        // One map (the page's fields and `chrome`), not a merge of two:
-        // a merged context looks every name up in both.
-        // `chrome` comes last: a page field of that name cannot replace it.
-        #[derive(Serialize)]
-        struct PageContext<'a, C> {
-            #[serde(flatten)]
-            page: C,
-            chrome: &'a Chrome,
-        }
-        let ctx = Value::from(minijinja::value::Serde(PageContext {
-            page: ctx,
-            chrome: &chrome,
-        }));
-        (ctx, chrome.lang)
+        let lang = chrome.lang.clone();
+        let ctx = Value::from_object(PageContext {
+            page: Value::from(minijinja::value::Serde(ctx)),
+            chrome: Value::from_dyn_object(chrome),
+        });
+        (ctx, lang)
     }
 
     /// The templates to render a page in `lang` with: those with its words
@@ -313,13 +401,14 @@ impl Templates {
     }
 }
 
-/// The catalogues' word for `unit` in message keys (`when-minutes-ago`).
-fn units(unit: rampart_core::when::Unit) -> &'static str {
+/// The catalogues' keys for a count of `unit`s ago and in a count of
+/// them (`when-minutes-ago`, `when-in-minutes`).
+fn unit_keys(unit: rampart_core::when::Unit) -> (&'static str, &'static str) {
     use rampart_core::when::Unit;
     match unit {
-        Unit::Minute => "minutes",
-        Unit::Hour => "hours",
-        Unit::Day => "days",
+        Unit::Minute => ("when-minutes-ago", "when-in-minutes"),
+        Unit::Hour => ("when-hours-ago", "when-in-hours"),
+        Unit::Day => ("when-days-ago", "when-in-days"),
     }
 }
 
@@ -330,7 +419,6 @@ fn units(unit: rampart_core::when::Unit) -> &'static str {
 /// Anything else ("never") is left as it is.
 fn when(catalogues: &Catalogues, state: &mut minijinja::State, value: Value) -> Value {
     use rampart_core::when::{Relative, relative};
-    use time::OffsetDateTime;
     use time::format_description::well_known::Rfc3339;
     let parse = |text: &str| OffsetDateTime::parse(text, &Rfc3339).ok();
     let Some(at) = value.as_str().and_then(parse) else {
@@ -341,10 +429,16 @@ fn when(catalogues: &Catalogues, state: &mut minijinja::State, value: Value) -> 
         }
         return value;
     };
-    let now = state
-        .lookup("chrome")
-        .and_then(|chrome| chrome.get_attr("now").ok())
-        .and_then(|now| now.as_str().and_then(parse));
+    let now = state.lookup("chrome").and_then(|chrome| {
+        match chrome.downcast_object_ref::<Chrome>() {
+            Some(chrome) => chrome.now,
+            // A context of its own (a test's, a mail's) with `now` as text.
+            None => chrome
+                .get_attr("now")
+                .ok()
+                .and_then(|now| now.as_str().and_then(parse)),
+        }
+    });
     let at = at.to_offset(time::UtcOffset::UTC);
     let at = at.replace_nanosecond(0).unwrap_or(at);
     let lang = crate::i18n::language(catalogues, state);
@@ -357,14 +451,8 @@ fn when(catalogues: &Catalogues, state: &mut minijinja::State, value: Value) -> 
         None => exact.clone(),
         Some(Relative::JustNow) => say("when-just-now", &[]),
         Some(Relative::On(day)) => say("when-on", &[("date", date(day).into())]),
-        Some(Relative::Ago(unit, count)) => say(
-            &format!("when-{}-ago", units(unit)),
-            &[("count", count.into())],
-        ),
-        Some(Relative::In(unit, count)) => say(
-            &format!("when-in-{}", units(unit)),
-            &[("count", count.into())],
-        ),
+        Some(Relative::Ago(unit, count)) => say(unit_keys(unit).0, &[("count", count.into())]),
+        Some(Relative::In(unit, count)) => say(unit_keys(unit).1, &[("count", count.into())]),
     };
     let machine = at.format(&Rfc3339).unwrap_or_default();
     Value::from_safe_string(format!(
@@ -542,6 +630,63 @@ mod tests {
         }
     }
 
+    /// The instant written in RFC 3339.
+    fn at(text: &str) -> Option<OffsetDateTime> {
+        Some(OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).unwrap())
+    }
+
+    /// A page sees the request's header facts as `chrome` (the typed clock
+    /// included, which `| when` counts from), built once however often it
+    /// is asked for, and a page field named `chrome` cannot replace them.
+    #[test]
+    fn pages_get_the_request_chrome_built_once() {
+        let templates = Templates::load(None, "Rampart", "en").unwrap();
+        let builds = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let source = {
+            let builds = builds.clone();
+            built_once(move || {
+                builds.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                Chrome {
+                    signed_in: true,
+                    csrf_token: "the-token".to_owned(),
+                    now: at("2026-12-03T06:49:48Z").map(|t| t + time::Duration::minutes(3)),
+                    lang: "de".to_owned(),
+                    ..Chrome::default()
+                }
+            })
+        };
+        assert!(
+            !format!("{:?}", source()).contains("the-token"),
+            "no CSRF token in debug output"
+        );
+        #[derive(Serialize)]
+        struct Page {
+            chrome: &'static str,
+            signed_in_at: &'static str,
+        }
+        let env = &templates.written[0].1;
+        let (ctx, lang, language) = with_chrome_now(source, || {
+            let (ctx, lang) = templates.context(Page {
+                chrome: "a page field",
+                signed_in_at: "2026-12-03T06:49:48Z",
+            });
+            (ctx, lang, templates.language())
+        });
+        assert_eq!(language, "de");
+        assert_eq!(lang, "de");
+        let shown = env
+            .render_str(
+                "{{ chrome.lang }} {{ chrome.csrf_token }} {{ chrome.signed_in }} {{ chrome.now }} {{ signed_in_at | when }}",
+                ctx,
+            )
+            .unwrap();
+        assert_eq!(
+            shown,
+            "de the-token True 2026-12-03T06:52:48Z <time datetime=\"2026-12-03T06:49:48Z\" title=\"3. Dezember 2026, 06:49:48 UTC\">vor 3 Minuten</time>"
+        );
+        assert_eq!(builds.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
     #[test]
     fn times_are_shown_for_people() {
         let templates = Templates::load(None, "Rampart", "en").unwrap();
@@ -572,6 +717,26 @@ mod tests {
             german,
             "<time datetime=\"2026-12-03T06:49:48Z\" title=\"3. Dezember 2026, 06:49:48 UTC\">vor einem Tag</time>"
         );
+        // Every unit, both ways, is said in words in both languages.
+        for (now, en, de) in [
+            ("2026-12-03T07:19:48Z", "30 minutes ago", "vor 30 Minuten"),
+            ("2026-12-03T06:19:48Z", "in 30 minutes", "in 30 Minuten"),
+            ("2026-12-03T11:49:48Z", "5 hours ago", "vor 5 Stunden"),
+            ("2026-12-03T01:49:48Z", "in 5 hours", "in 5 Stunden"),
+            ("2026-12-08T06:49:48Z", "5 days ago", "vor 5 Tagen"),
+            ("2026-11-28T06:49:48Z", "in 5 days", "in 5 Tagen"),
+        ] {
+            for (lang, said) in [("en", en), ("de", de)] {
+                let shown = render(
+                    &mut env,
+                    minijinja::context! { t => "2026-12-03T06:49:48Z", chrome => chrome(now, lang) },
+                );
+                assert!(
+                    shown.ends_with(&format!(">{said}</time>")),
+                    "{now} {lang}: {shown}"
+                );
+            }
+        }
         let without_clock = render(
             &mut env,
             minijinja::context! { t => "2026-12-03T06:49:48Z" },
@@ -627,14 +792,14 @@ mod tests {
                 signed_in: true,
                 is_staff: true,
                 lang: lang.to_owned(),
-                now: "2026-12-03T06:49:48Z".to_owned(),
+                now: at("2026-12-03T06:49:48Z"),
                 ..Chrome::default()
             };
             for (name, _) in BUILT_IN {
                 let template = env.get_template(name).unwrap();
                 let html = template
                     .render(minijinja::context! {
-                        chrome => minijinja::Value::from(minijinja::value::Serde(&chrome)),
+                        chrome => minijinja::Value::from_object(chrome.clone()),
                         username => "alice",
                         heading => "register-title",
                         min_password => 8,
@@ -652,14 +817,14 @@ mod tests {
         let as_written = as_written(&templates);
         let login = as_written.get_template("login.html").unwrap();
         let html = login
-            .render(minijinja::context! { chrome => minijinja::Value::from(minijinja::value::Serde(&chrome)) })
+            .render(minijinja::context! { chrome => minijinja::Value::from_object(chrome.clone()) })
             .unwrap();
         assert!(html.contains("<html lang=\"de\">"), "{html}");
         assert!(html.contains("Passwort vergessen?"), "{html}");
         // passkey.js's messages come with the page, in its language.
         let html = login
             .render(minijinja::context! {
-                chrome => minijinja::Value::from(minijinja::value::Serde(&chrome)),
+                chrome => minijinja::Value::from_object(chrome.clone()),
                 passkeys => true,
             })
             .unwrap();
@@ -684,12 +849,12 @@ mod tests {
                 signed_in: true,
                 is_staff: true,
                 lang: lang.clone(),
-                now: "2026-12-03T06:49:48Z".to_owned(),
+                now: at("2026-12-03T06:49:48Z"),
                 csrf_token: "token".to_owned(),
                 registration_open: true,
             };
             let ctx = minijinja::context! {
-                chrome => minijinja::Value::from(minijinja::value::Serde(&chrome)),
+                chrome => minijinja::Value::from_object(chrome.clone()),
                 username => "alice <b>",
                 heading => "register-title",
                 min_password => 8,

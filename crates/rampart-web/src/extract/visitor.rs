@@ -11,15 +11,53 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use rampart_core::Session;
 use rampart_crypto::TokenDigest;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// The visitor of the current request.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Visitor {
     /// Digest of the session token the client holds (or was just given).
-    pub digest: TokenDigest,
+    /// Private and never changed: the CSRF token kept below is its own.
+    digest: TokenDigest,
     /// The signed-in session, if any.
     pub session: Option<Arc<Session>>,
+    /// The CSRF token, once worked out: a page and its header's sign-out
+    /// form both carry it, and clones of the visitor share it, so a page
+    /// request computes one HMAC, not one per form (#20).
+    csrf_token: Arc<OnceLock<String>>,
+}
+
+impl std::fmt::Debug for Visitor {
+    /// Without the CSRF token: a visitor in a log line gives nothing away.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Visitor")
+            .field("session", &self.session.as_ref().map(|s| &s.id))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Visitor {
+    /// The visitor holding the session token of `digest`.
+    pub fn new(digest: TokenDigest, session: Option<Arc<Session>>) -> Self {
+        Visitor {
+            digest,
+            session,
+            csrf_token: Arc::default(),
+        }
+    }
+
+    /// Digest of the session token the client holds (or was just given).
+    pub fn digest(&self) -> &TokenDigest {
+        &self.digest
+    }
+
+    /// The CSRF token of this visitor's session token under `key`, the
+    /// server's CSRF key (one per server: the first answer is kept).
+    pub fn csrf_token(&self, key: &[u8; 32]) -> String {
+        self.csrf_token
+            .get_or_init(|| crate::middleware::csrf::token_for(key, &self.digest))
+            .clone()
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Visitor {
@@ -110,5 +148,33 @@ impl FromRequestParts<crate::state::AppState> for FreshSession {
             form_urlencoded::byte_serialize(back.as_bytes()).collect::<String>()
         );
         Err(Redirect::to(&target).into_response())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::middleware::csrf::token_for;
+
+    /// The kept CSRF token is the session token's own: the one the check
+    /// computes, shared by the visitor's clones (the page header's and the
+    /// page's), another for another token, and never in debug output.
+    #[test]
+    fn the_csrf_token_is_the_visitors_own_and_kept() {
+        let key = [7u8; 32];
+        let alice = Visitor::new(TokenDigest::of("alice-token"), None);
+        let mallory = Visitor::new(TokenDigest::of("mallory-token"), None);
+        let copy = alice.clone();
+        let token = alice.csrf_token(&key);
+        assert_eq!(token, token_for(&key, &TokenDigest::of("alice-token")));
+        assert_eq!(copy.csrf_token(&key), token);
+        assert!(Arc::ptr_eq(&alice.csrf_token, &copy.csrf_token));
+        assert_ne!(mallory.csrf_token(&key), token);
+        assert_eq!(
+            mallory.csrf_token(&key),
+            token_for(&key, &TokenDigest::of("mallory-token"))
+        );
+        assert!(!format!("{alice:?}").contains(&token));
     }
 }

@@ -79,7 +79,7 @@ pub async fn check(state: &AppState, req: Request) -> Result<Request, Response> 
     let Some(visitor) = req.extensions().get::<Visitor>().cloned() else {
         return Err(refused("no session"));
     };
-    let expected = token_for(&state.settings.csrf_key, &visitor.digest);
+    let expected = visitor.csrf_token(&state.settings.csrf_key);
     let header_token = req
         .headers()
         .get("x-csrf-token")

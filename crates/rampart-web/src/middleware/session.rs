@@ -15,8 +15,7 @@ use crate::cookies;
 use crate::error::WebError;
 use crate::extract::Visitor;
 use crate::extract::client::client_ip;
-use crate::middleware::csrf::token_for;
-use crate::render::{Chrome, ChromeSource, with_chrome};
+use crate::render::{Chrome, ChromeSource, built_once, with_chrome};
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, header};
@@ -96,17 +95,14 @@ async fn presented_session(state: &AppState, client: &Client) -> Result<Option<V
         .iter()
         .any(|prefix| text.strip_prefix(prefix).is_some_and(looks_like_token));
     if unsigned {
-        return Ok(Some(Visitor {
-            digest: TokenDigest::of(text),
-            session: None,
-        }));
+        return Ok(Some(Visitor::new(TokenDigest::of(text), None)));
     }
     if !looks_like_token(text) {
         return Ok(None);
     }
     let digest = TokenDigest::of(text);
     let session = state.sessions.resolve(&digest).await?;
-    Ok(Some(Visitor { digest, session }))
+    Ok(Some(Visitor::new(digest, session)))
 }
 
 /// Signs a visitor in again from a remember-me cookie. Returns the new
@@ -127,11 +123,36 @@ async fn remembered(
         cookies::session_cookie(&state.settings, &restored.token),
         cookies::remember_cookie(&state.settings, rotated, *left),
     ];
-    let visitor = Visitor {
-        digest: TokenDigest::of(restored.token.expose_secret()),
-        session: Some(restored.session),
-    };
+    let visitor = Visitor::new(
+        TokenDigest::of(restored.token.expose_secret()),
+        Some(restored.session),
+    );
     Ok((Some(visitor), set))
+}
+
+/// The page header's facts for `visitor`, in the language asked for in
+/// `accept_language`.
+fn chrome_of(state: &AppState, visitor: &Visitor, accept_language: Option<&HeaderValue>) -> Chrome {
+    let now = Some(state.clock.now());
+    let lang = state
+        .templates
+        .negotiate(accept_language.and_then(|v| v.to_str().ok()));
+    match &visitor.session {
+        Some(session) => Chrome {
+            signed_in: true,
+            is_staff: state.admin.roles().is_staff(&session.user),
+            csrf_token: visitor.csrf_token(&state.settings.csrf_key),
+            registration_open: state.settings.registration_open,
+            now,
+            lang,
+        },
+        None => Chrome {
+            registration_open: state.settings.registration_open,
+            now,
+            lang,
+            ..Chrome::default()
+        },
+    }
 }
 
 /// Loads the session for the request, signing in again from a remember-me
@@ -151,20 +172,17 @@ pub async fn load_session(State(state): State<AppState>, mut req: Request, next:
         other => (None, other),
     };
     // Session protection: the same cookie from another client.
-    if let Some(Visitor {
-        digest,
-        session: Some(session),
-    }) = visitor.take()
+    if let Some(signed_in) = visitor.take()
+        && let Some(session) = signed_in.session.clone()
     {
         visitor = match state
             .sessions
             .check_client(session, || client.fingerprint())
             .await
         {
-            Ok(ClientCheck::Same(session) | ClientCheck::Stale(session)) => Some(Visitor {
-                digest,
-                session: Some(session),
-            }),
+            Ok(ClientCheck::Same(session) | ClientCheck::Stale(session)) => {
+                Some(Visitor::new(*signed_in.digest(), Some(session)))
+            }
             Ok(ClientCheck::Ended) => None,
             Err(err) => return WebError::from(err).into_response(),
         };
@@ -187,38 +205,14 @@ pub async fn load_session(State(state): State<AppState>, mut req: Request, next:
             None => {
                 let token = mint_anonymous();
                 set_cookies.push(cookies::session_cookie(&settings, &token));
-                Visitor {
-                    digest: TokenDigest::of(token.expose_secret()),
-                    session: None,
-                }
+                Visitor::new(TokenDigest::of(token.expose_secret()), None)
             }
         },
     };
     let chrome: ChromeSource = {
         let (state, visitor) = (state.clone(), visitor.clone());
         let accept_language = req.headers().get(header::ACCEPT_LANGUAGE).cloned();
-        std::sync::Arc::new(move || {
-            let now = crate::api::me::rfc3339(state.clock.now());
-            let lang = state
-                .templates
-                .negotiate(accept_language.as_ref().and_then(|v| v.to_str().ok()));
-            match &visitor.session {
-                Some(session) => Chrome {
-                    signed_in: true,
-                    is_staff: state.admin.roles().is_staff(&session.user),
-                    csrf_token: token_for(&state.settings.csrf_key, &visitor.digest),
-                    registration_open: state.settings.registration_open,
-                    now,
-                    lang,
-                },
-                None => Chrome {
-                    registration_open: state.settings.registration_open,
-                    now,
-                    lang,
-                    ..Chrome::default()
-                },
-            }
-        })
+        built_once(move || chrome_of(&state, &visitor, accept_language.as_ref()))
     };
     req.extensions_mut().insert(visitor);
     // The CSRF check runs here, inside the session, rather than as a layer

@@ -4,7 +4,6 @@ use super::sessions::{Changed, offer_sign_out};
 use crate::cookies;
 use crate::error::WebError;
 use crate::extract::{ClientInfo, FreshSession, HtmlForm, SignedIn, Visitor};
-use crate::middleware::csrf::token_for;
 use crate::signin::start_session;
 use crate::state::AppState;
 use axum::Router;
@@ -45,7 +44,7 @@ async fn delete_form(
         StatusCode::OK,
         "account_delete.html",
         DeletePage {
-            csrf_token: token_for(&state.settings.csrf_key, &visitor.digest),
+            csrf_token: visitor.csrf_token(&state.settings.csrf_key),
             username: session.user.username.as_str(),
         },
     )
@@ -100,7 +99,7 @@ fn password_page(
         status,
         "account_password.html",
         PasswordPage {
-            csrf_token: token_for(&state.settings.csrf_key, &visitor.digest),
+            csrf_token: visitor.csrf_token(&state.settings.csrf_key),
             problems,
             min_password: state.accounts.policy().min_length,
             breached: visitor
@@ -221,7 +220,7 @@ async fn show(
         StatusCode::OK,
         "account.html",
         AccountPage {
-            csrf_token: token_for(&state.settings.csrf_key, &visitor.digest),
+            csrf_token: visitor.csrf_token(&state.settings.csrf_key),
             username: user.username.as_str(),
             email: user.email.as_str(),
             email_verified: user.email_verified,

@@ -12,7 +12,6 @@ use crate::charts;
 use crate::error::WebError;
 use crate::extract::permit::{RolesWrite, UsersRead, UsersWrite};
 use crate::extract::{ClientInfo, FreshSession, HtmlForm, Permit, Visitor};
-use crate::middleware::csrf::token_for;
 use crate::routes::sessions::describe_device;
 use crate::state::AppState;
 use axum::Router;
@@ -92,7 +91,7 @@ fn nav(state: &AppState, visitor: &Visitor, session: &FreshSession) -> Nav {
     let roles = state.admin.roles();
     let user = &session.0.user;
     Nav {
-        csrf_token: token_for(&state.settings.csrf_key, &visitor.digest),
+        csrf_token: visitor.csrf_token(&state.settings.csrf_key),
         can_write: roles.allows(user, Permission::UsersWrite),
         can_roles: roles.allows(user, Permission::RolesWrite),
         can_audit: roles.allows(user, Permission::AuditRead),

@@ -5,7 +5,6 @@
 
 use crate::error::WebError;
 use crate::extract::{ClientInfo, FreshSession, HtmlForm, SignedIn, Visitor};
-use crate::middleware::csrf::token_for;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -46,7 +45,7 @@ async fn form(
         StatusCode::OK,
         "account_email.html",
         EmailPage {
-            csrf_token: token_for(&state.settings.csrf_key, &visitor.digest),
+            csrf_token: visitor.csrf_token(&state.settings.csrf_key),
             email: session.user.email.as_str(),
             new_email: "",
             problems: &[],
@@ -82,7 +81,7 @@ async fn submit(
         status,
         "account_email.html",
         EmailPage {
-            csrf_token: token_for(&state.settings.csrf_key, &visitor.digest),
+            csrf_token: visitor.csrf_token(&state.settings.csrf_key),
             email: session.user.email.as_str(),
             new_email: form.email.trim(),
             problems: &problems,
@@ -110,7 +109,7 @@ async fn confirm_form(
     visitor: Visitor,
     Query(q): Query<TokenForm>,
 ) -> Response {
-    let csrf_token = token_for(&state.settings.csrf_key, &visitor.digest);
+    let csrf_token = visitor.csrf_token(&state.settings.csrf_key);
     state.templates.page(
         StatusCode::OK,
         "email_confirm.html",
@@ -134,7 +133,7 @@ async fn confirm(
             let email = user
                 .map(|u| u.email.as_str().to_owned())
                 .unwrap_or_default();
-            let csrf_token = token_for(&state.settings.csrf_key, &visitor.digest);
+            let csrf_token = visitor.csrf_token(&state.settings.csrf_key);
             Ok(state.templates.page(
                 StatusCode::OK,
                 "email_confirm.html",

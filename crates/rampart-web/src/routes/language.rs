@@ -6,7 +6,6 @@
 
 use crate::error::WebError;
 use crate::extract::{HtmlForm, SignedIn, Visitor};
-use crate::middleware::csrf::token_for;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;
@@ -58,7 +57,7 @@ async fn show(
         StatusCode::OK,
         "account_language.html",
         LanguagePage {
-            csrf_token: token_for(&state.settings.csrf_key, &visitor.digest),
+            csrf_token: visitor.csrf_token(&state.settings.csrf_key),
             languages,
         },
     ))

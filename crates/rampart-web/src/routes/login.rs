@@ -8,7 +8,6 @@
 
 use crate::error::WebError;
 use crate::extract::{ClientInfo, HtmlForm, Visitor};
-use crate::middleware::csrf::token_for;
 use crate::next::safe_local_path;
 use crate::signin;
 use crate::state::AppState;
@@ -85,7 +84,7 @@ fn page(
         status,
         "login.html",
         LoginPage {
-            csrf_token: token_for(&state.settings.csrf_key, &visitor.digest),
+            csrf_token: visitor.csrf_token(&state.settings.csrf_key),
             next: safe_local_path(next),
             rd: safe_rd(state, rd),
             error,

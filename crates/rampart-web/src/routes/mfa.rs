@@ -7,7 +7,6 @@
 use super::sessions::{Changed, offer_sign_out};
 use crate::error::WebError;
 use crate::extract::{ClientInfo, FreshSession, HtmlForm, Visitor};
-use crate::middleware::csrf::token_for;
 use crate::signin;
 use crate::state::AppState;
 use axum::Router;
@@ -54,7 +53,7 @@ async fn challenge_form(
     status: StatusCode,
     error: Option<&'static str>,
 ) -> Result<Response, WebError> {
-    let Some((_, user)) = state.mfa.pending(&visitor.digest).await? else {
+    let Some((_, user)) = state.mfa.pending(visitor.digest()).await? else {
         return Ok(Redirect::to("/login").into_response());
     };
     let totp = state.mfa.is_enabled(user.id).await?;
@@ -63,7 +62,7 @@ async fn challenge_form(
         status,
         "login_mfa.html",
         ChallengePage {
-            csrf_token: token_for(&state.settings.csrf_key, &visitor.digest),
+            csrf_token: visitor.csrf_token(&state.settings.csrf_key),
             error,
             trust_days: state
                 .mfa
@@ -101,7 +100,7 @@ async fn answer_challenge(
     let step = state
         .signin
         .second_factor(
-            &visitor.digest,
+            visitor.digest(),
             form.code.expose_secret(),
             form.trust_device == "on",
             &client.meta(),
@@ -132,7 +131,7 @@ struct SettingsPage<'a> {
 
 fn base<'a>(state: &AppState, visitor: &Visitor, user: &'a User) -> SettingsPage<'a> {
     SettingsPage {
-        csrf_token: token_for(&state.settings.csrf_key, &visitor.digest),
+        csrf_token: visitor.csrf_token(&state.settings.csrf_key),
         username: user.username.as_str(),
         ..SettingsPage::default()
     }

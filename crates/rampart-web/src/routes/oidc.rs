@@ -100,7 +100,7 @@ async fn begin(
         .begin(
             id,
             &redirect_uri(state, id),
-            &visitor.digest,
+            visitor.digest(),
             &next,
             purpose,
         )
@@ -161,7 +161,7 @@ async fn callback(
         .finish(
             &id,
             &redirect_uri(&state, &id),
-            &visitor.digest,
+            visitor.digest(),
             &q.state,
             q.code.as_deref(),
             q.error.as_deref(),

@@ -23,7 +23,6 @@
 
 use crate::error::WebError;
 use crate::extract::{ClientInfo, FreshSession, HtmlForm, SignedIn, Visitor};
-use crate::middleware::csrf::token_for;
 use crate::next::safe_local_path;
 use crate::signin;
 use crate::state::AppState;
@@ -110,7 +109,7 @@ async fn list(
         StatusCode::OK,
         "account_passkeys.html",
         PasskeysPage {
-            csrf_token: token_for(&state.settings.csrf_key, &visitor.digest),
+            csrf_token: visitor.csrf_token(&state.settings.csrf_key),
             passkeys: passkeys.into_iter().map(row).collect(),
             available: state.passkeys.available(),
             fresh: state.sessions.is_fresh(&session),
@@ -153,7 +152,7 @@ async fn add_options(
 ) -> Result<Json<Options>, WebError> {
     let ceremony = state
         .passkeys
-        .start_registration(&session.user, &visitor.digest, NewPasskey::Extra)
+        .start_registration(&session.user, visitor.digest(), NewPasskey::Extra)
         .await?;
     Ok(options(ceremony))
 }
@@ -177,7 +176,7 @@ async fn add(
         .passkeys
         .finish_registration(
             &session.user,
-            &visitor.digest,
+            visitor.digest(),
             NewPasskey::Extra,
             &body.ceremony,
             &body.name,
@@ -255,7 +254,7 @@ async fn recovery_options(
     let body: RecoveryStart = json_body(&body)?;
     match state
         .signin
-        .start_passkey_recovery(&body.token, &visitor.digest)
+        .start_passkey_recovery(&body.token, visitor.digest())
         .await?
     {
         Some(ceremony) => Ok(options(ceremony)),
@@ -285,7 +284,7 @@ async fn recover(
         .signin
         .passkey_recovery(
             &body.token,
-            &visitor.digest,
+            visitor.digest(),
             &body.ceremony,
             &body.name,
             &body.credential,
@@ -316,7 +315,7 @@ async fn sign_up_options(
     let body: SignUpStart = json_body(&body)?;
     let ceremony = state
         .signin
-        .start_passkey_sign_up(&body.username, &body.email, &visitor.digest)
+        .start_passkey_sign_up(&body.username, &body.email, visitor.digest())
         .await?;
     Ok(options(ceremony))
 }
@@ -343,7 +342,7 @@ async fn sign_up(
     let started = state
         .signin
         .passkey_sign_up(
-            &visitor.digest,
+            visitor.digest(),
             &body.ceremony,
             &body.name,
             &body.credential,
@@ -359,7 +358,7 @@ async fn sign_in_options(
     visitor: Visitor,
 ) -> Result<Json<Options>, WebError> {
     Ok(options(
-        state.passkeys.start_sign_in(&visitor.digest).await?,
+        state.passkeys.start_sign_in(visitor.digest()).await?,
     ))
 }
 
@@ -381,7 +380,7 @@ async fn sign_in(
     let started = state
         .signin
         .passkey(
-            &visitor.digest,
+            visitor.digest(),
             &body.ceremony,
             &body.credential,
             &client.meta(),
@@ -407,7 +406,7 @@ async fn second_step_options(
 ) -> Result<Json<Options>, WebError> {
     match state
         .signin
-        .start_passkey_second_factor(&visitor.digest)
+        .start_passkey_second_factor(visitor.digest())
         .await?
     {
         Some(ceremony) => Ok(options(ceremony)),
@@ -443,7 +442,7 @@ async fn second_step(
     let step = state
         .signin
         .passkey_second_factor(
-            &visitor.digest,
+            visitor.digest(),
             &body.ceremony,
             &body.credential,
             &client.meta(),
@@ -464,7 +463,7 @@ async fn reauth_options(
 ) -> Result<Json<Options>, WebError> {
     let ceremony = state
         .signin
-        .start_passkey_reauth(&session, &visitor.digest)
+        .start_passkey_reauth(&session, visitor.digest())
         .await?;
     Ok(options(ceremony))
 }
@@ -481,7 +480,7 @@ async fn reauth(
         .signin
         .reauthenticate_with_passkey(
             &session,
-            &visitor.digest,
+            visitor.digest(),
             PasskeyAnswer {
                 ceremony: &body.ceremony,
                 credential: &body.credential,

@@ -7,7 +7,6 @@
 
 use crate::error::WebError;
 use crate::extract::{ClientInfo, HtmlForm, SignedIn, Visitor};
-use crate::middleware::csrf::token_for;
 use crate::next::safe_local_path;
 use crate::signin;
 use crate::state::AppState;
@@ -81,7 +80,7 @@ async fn page(
         status,
         "reauth.html",
         ReauthPage {
-            csrf_token: token_for(&state.settings.csrf_key, &visitor.digest),
+            csrf_token: visitor.csrf_token(&state.settings.csrf_key),
             next: target(state, next),
             username,
             needs_code,

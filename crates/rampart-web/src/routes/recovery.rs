@@ -6,7 +6,6 @@
 use crate::error::WebError;
 use crate::extract::ClientInfo;
 use crate::extract::{HtmlForm, Visitor};
-use crate::middleware::csrf::token_for;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -39,7 +38,7 @@ struct ForgotPage {
 }
 
 async fn forgot_form(State(state): State<AppState>, visitor: Visitor) -> Response {
-    let csrf_token = token_for(&state.settings.csrf_key, &visitor.digest);
+    let csrf_token = visitor.csrf_token(&state.settings.csrf_key);
     state.templates.page(
         StatusCode::OK,
         "password_forgot.html",
@@ -83,7 +82,7 @@ async fn forgot_submit(
         }
         Err(other) => return Err(WebError::internal(other)),
     }
-    let csrf_token = token_for(&state.settings.csrf_key, &visitor.digest);
+    let csrf_token = visitor.csrf_token(&state.settings.csrf_key);
     Ok(state.templates.page(
         StatusCode::OK,
         "password_forgot.html",
@@ -126,7 +125,7 @@ async fn reset_page(
         status,
         "password_reset.html",
         ResetPage {
-            csrf_token: token_for(&state.settings.csrf_key, &visitor.digest),
+            csrf_token: visitor.csrf_token(&state.settings.csrf_key),
             token,
             problems,
             min_password: state.accounts.policy().min_length,
@@ -210,7 +209,7 @@ async fn verify_form(
     visitor: Visitor,
     Query(q): Query<TokenQuery>,
 ) -> Response {
-    let csrf_token = token_for(&state.settings.csrf_key, &visitor.digest);
+    let csrf_token = visitor.csrf_token(&state.settings.csrf_key);
     state.templates.page(
         StatusCode::OK,
         "verify_email.html",
@@ -241,7 +240,7 @@ async fn verify_submit(
             {
                 state.sessions.forget_cached(&session.digest);
             }
-            let csrf_token = token_for(&state.settings.csrf_key, &visitor.digest);
+            let csrf_token = visitor.csrf_token(&state.settings.csrf_key);
             Ok(state.templates.page(
                 StatusCode::OK,
                 "verify_email.html",

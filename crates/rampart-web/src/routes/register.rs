@@ -4,7 +4,6 @@
 
 use crate::error::WebError;
 use crate::extract::{ClientInfo, HtmlForm, Visitor};
-use crate::middleware::csrf::token_for;
 use crate::signin::start_session;
 use crate::state::AppState;
 use axum::Router;
@@ -103,7 +102,7 @@ pub fn form_page(
             heading,
             form_action,
             setup_token,
-            csrf_token: token_for(&state.settings.csrf_key, &visitor.digest),
+            csrf_token: visitor.csrf_token(&state.settings.csrf_key),
             username,
             email,
             problems,

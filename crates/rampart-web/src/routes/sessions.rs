@@ -4,7 +4,6 @@
 use crate::error::WebError;
 use crate::extract::ClientInfo;
 use crate::extract::{FreshSession, HtmlForm, SignedIn, Visitor};
-use crate::middleware::csrf::token_for;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;
@@ -116,7 +115,7 @@ async fn list(
         StatusCode::OK,
         "sessions.html",
         SessionsPage {
-            csrf_token: token_for(&state.settings.csrf_key, &visitor.digest),
+            csrf_token: visitor.csrf_token(&state.settings.csrf_key),
             sessions: rows,
         },
     ))

@@ -5,7 +5,6 @@
 
 use crate::error::WebError;
 use crate::extract::{ClientInfo, FreshSession, HtmlForm, SignedIn, Visitor};
-use crate::middleware::csrf::token_for;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;
@@ -104,7 +103,7 @@ async fn page(
         status,
         "tokens.html",
         TokensPage {
-            csrf_token: token_for(&state.settings.csrf_key, &visitor.digest),
+            csrf_token: visitor.csrf_token(&state.settings.csrf_key),
             tokens: tokens.into_iter().map(row).collect(),
             scopes: choices(state, user),
             created: created.map(|s| s.expose_secret().to_owned()),
