@@ -45,7 +45,12 @@ load() {
   local report
   report=$(wrk "$@")
   echo "$report"
+  if echo "$report" | grep -q 'Non-2xx or 3xx'; then
+    echo "refused: answers other than 2xx/3xx above" >&2
+    exit 1
+  fi
   rate=$(echo "$report" | awk '/Requests\/sec/{print $2}')
+  [ -n "$rate" ] || { echo "no Requests/sec in wrk's report" >&2; exit 1; }
 }
 # What both cores sustain hashing in parallel with no HTTP
 # (examples/hash_time); its report is printed, the rate kept in $rate.
@@ -54,6 +59,7 @@ hashing() {
   report=$("$root/target/release/examples/hash_time")
   echo "$report"
   rate=$(echo "$report" | awk '/cores hashing at once/{print $(NF-1)}')
+  [ -n "$rate" ] || { echo "no parallel hashing rate in hash_time's report" >&2; exit 1; }
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
 mean() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.1f", (a+b)/2}'; }

@@ -408,7 +408,10 @@ async fn user(file: Option<&std::path::Path>, command: UserCommand) -> anyhow::R
     let admin = services.admin;
     let describe = |e: AdminError| anyhow::anyhow!(e.to_string());
     let operator = ClientMeta::operator();
-    let result = match command {
+    // In a block of its own: a command that fails part way (`?`) still
+    // closes the store below.
+    let result: anyhow::Result<()> = async {
+        match command {
         UserCommand::Create(args) => {
             let roles = parse_roles(&args.roles)?;
             let password = read_password(args.password_stdin)?;
@@ -540,7 +543,9 @@ async fn user(file: Option<&std::path::Path>, command: UserCommand) -> anyhow::R
                 })
                 .map_err(describe)
         }
-    };
+        }
+    }
+    .await;
     store.close().await;
     result
 }

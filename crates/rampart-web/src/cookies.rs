@@ -185,6 +185,8 @@ mod tests {
             &["rampart_session=a; rampart_session=b"],
             &["rampart_session=a", "rampart_session=b"],
             &["rampart_session=a", "other=1; rampart_session=c; x=y"],
+            &["rampart_session=a", "rampart_session=b", "x=1"],
+            &["x=1", "rampart_session=middle", "y=2; z=3"],
             &["rampart%5Fsession=encoded-name"],
             &["rampart_session=anon.%41b%3D"],
             &["rampart_session_x=longer; rampart_sessio=shorter"],

@@ -80,6 +80,12 @@ impl Object for Chrome {
     fn enumerate(self: &Arc<Self>) -> Enumerator {
         Enumerator::Str(CHROME_FIELDS)
     }
+
+    /// As its `Debug`, without the CSRF token (a `Value`'s `Debug` would
+    /// list every field).
+    fn render(self: &Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
+    }
 }
 
 /// A page's rendering context: its own fields (serialized) and the
@@ -673,6 +679,10 @@ mod tests {
             (ctx, lang, templates.language())
         });
         assert_eq!(language, "de");
+        assert!(
+            !format!("{ctx:?}").contains("the-token"),
+            "no CSRF token in the context's debug output: {ctx:?}"
+        );
         assert_eq!(lang, "de");
         let shown = env
             .render_str(
