@@ -403,15 +403,24 @@ async fn user(file: Option<&std::path::Path>, command: UserCommand) -> anyhow::R
     let config = Config::load(file)?;
     config.ensure_safe()?;
     let store = app::open_store(&config).await?;
-    let services = app::services(&config, &store, Arc::new(SystemClock)).await?;
+    // A command that fails part way still closes the store.
+    let result = user_command(&config, &store, command).await;
+    store.close().await;
+    result
+}
+
+/// Runs `command` on the open `store`.
+async fn user_command(
+    config: &Config,
+    store: &rampart_store::Store,
+    command: UserCommand,
+) -> anyhow::Result<()> {
+    let services = app::services(config, store, Arc::new(SystemClock)).await?;
     let accounts = services.accounts;
     let admin = services.admin;
     let describe = |e: AdminError| anyhow::anyhow!(e.to_string());
     let operator = ClientMeta::operator();
-    // In a block of its own: a command that fails part way (`?`) still
-    // closes the store below.
-    let result: anyhow::Result<()> = async {
-        match command {
+    match command {
         UserCommand::Create(args) => {
             let roles = parse_roles(&args.roles)?;
             let password = read_password(args.password_stdin)?;
@@ -519,7 +528,7 @@ async fn user(file: Option<&std::path::Path>, command: UserCommand) -> anyhow::R
                 (None, None) => None,
             };
             let sealed = match salt {
-                Some(salt) => Some(crate::import::seal_salt(&config, salt.as_bytes())?),
+                Some(salt) => Some(crate::import::seal_salt(config, salt.as_bytes())?),
                 None => None,
             };
             let importer = rampart_core::import::Importer::new(
@@ -543,9 +552,5 @@ async fn user(file: Option<&std::path::Path>, command: UserCommand) -> anyhow::R
                 })
                 .map_err(describe)
         }
-        }
     }
-    .await;
-    store.close().await;
-    result
 }

@@ -435,16 +435,11 @@ fn when(catalogues: &Catalogues, state: &mut minijinja::State, value: Value) -> 
         }
         return value;
     };
-    let now = state.lookup("chrome").and_then(|chrome| {
-        match chrome.downcast_object_ref::<Chrome>() {
-            Some(chrome) => chrome.now,
-            // A context of its own (a test's, a mail's) with `now` as text.
-            None => chrome
-                .get_attr("now")
-                .ok()
-                .and_then(|now| now.as_str().and_then(parse)),
-        }
-    });
+    // The request's clock, from its page header (every page's context has
+    // one; mails have no `| when`).
+    let now = state
+        .lookup("chrome")
+        .and_then(|chrome| chrome.downcast_object_ref::<Chrome>().and_then(|c| c.now));
     let at = at.to_offset(time::UtcOffset::UTC);
     let at = at.replace_nanosecond(0).unwrap_or(at);
     let lang = crate::i18n::language(catalogues, state);
@@ -704,7 +699,14 @@ mod tests {
         let render = |env: &mut Environment<'static>, ctx: minijinja::Value| {
             env.render_str("{{ t | when }}", ctx).unwrap()
         };
-        let chrome = |now: &str, lang: &str| minijinja::context! { now => now, lang => lang };
+        // The page header a request gives every page.
+        let chrome = |now: &str, lang: &str| {
+            minijinja::Value::from_object(Chrome {
+                now: at(now),
+                lang: lang.to_owned(),
+                ..Chrome::default()
+            })
+        };
         let shown = render(
             &mut env,
             minijinja::context! {
