@@ -40,12 +40,22 @@ csrf_of() { sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p'; }
 # The session cookie kept in the curl cookie jar $1.
 session_of() { awk '$6=="rampart_session"{print $7}' "$1"; }
 
+# The user agent of the scripts' browser. Accounts are registered with it and
+# the loads send it with the session cookie, as the browser that signed in
+# does: with another user agent, session protection sees another client, a
+# path of its own (the session stops being fresh).
+agent="Mozilla/5.0 (X11; Linux x86_64) rampart-bench"
+
+# Sets $signed_in to the curl and wrk arguments of a request from the
+# browser that holds the session $1: its cookie and its user agent.
+browser_of() { signed_in=(-H "Cookie: rampart_session=$1" -H "User-Agent: $agent"); }
+
 # Registers the account $2 (mail $2@example.com, password $password) with the
 # cookie jar $1, which then holds its session.
 register_account() {
   local jar=$1 name=$2 csrf
-  csrf=$(curl -s -c "$jar" -b "$jar" "$base/register" | csrf_of)
-  curl -s -o /dev/null -c "$jar" -b "$jar" -X POST "$base/register" \
+  csrf=$(curl -s -A "$agent" -c "$jar" -b "$jar" "$base/register" | csrf_of)
+  curl -s -A "$agent" -o /dev/null -c "$jar" -b "$jar" -X POST "$base/register" \
     --data-urlencode "csrf_token=$csrf" --data-urlencode "username=$name" \
     --data-urlencode "email=$name@example.com" --data-urlencode "password=$password" \
     --data-urlencode "password_confirm=$password"

@@ -22,7 +22,8 @@ done
 jar="$work/user.jar"
 register_account "$jar" bench
 session=$(session_of "$jar")
-[ "$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: rampart_session=$session" "$base/account")" = 200 ]
+browser_of "$session"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "${signed_in[@]}" "$base/account")" = 200 ]
 
 anon="$work/anon.jar"
 export RAMPART_BENCH_CSRF
@@ -35,7 +36,7 @@ p99() { awk '$1=="99%"{v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (
 # The signed-in page (PAGE=/auth/verify: the forward-auth check, which reads
 # no database, for comparison).
 path=${PAGE:-/account}
-page() { wrk -t1 -c8 -d"$duration" --latency "${fwd[@]}" -H "Cookie: rampart_session=$session" "$base$path" >"$1"; }
+page() { wrk -t1 -c8 -d"$duration" --latency "${fwd[@]}" "${signed_in[@]}" "$base$path" >"$1"; }
 
 echo "== machine: $(nproc) cores; rampart $("$bin" --version)"
 echo "== GET $path alone (wrk -t1 -c8)"

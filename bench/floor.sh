@@ -22,13 +22,14 @@ trap 'stop_hogs; kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; r
 wait_for_server
 register_account "$work/user.jar" bench
 session=$(session_of "$work/user.jar")
+browser_of "$session"
 page() {
-  wrk -t1 -c8 -d"$duration" --latency -H "Cookie: rampart_session=$session" "$base/account" |
+  wrk -t1 -c8 -d"$duration" --latency "${signed_in[@]}" "$base/account" |
     awk '/99%/{p=$2} /Requests\/sec/{r=$2} END{print "p99", p, "req/s", r}'
 }
 echo "== machine: $(nproc) cores; rampart $("$bin" --version)"
 # Warm-up: the first seconds of load on a new server run slower.
-wrk -t1 -c8 -d2s -H "Cookie: rampart_session=$session" "$base/account" >/dev/null
+wrk -t1 -c8 -d2s "${signed_in[@]}" "$base/account" >/dev/null
 echo "alone: $(page)"
 for kind in cpu memory; do
   for _ in 1 2; do

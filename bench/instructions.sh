@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # #20 point 2 where req/s is too noisy to compare two builds: the machine
 # instructions the server runs per signed-in GET /account and per
-# GET /auth/verify (same cookie), counted by valgrind's callgrind. The count
+# GET /auth/verify (same cookie), and a bare axum handler
+# (examples/bare_handler) per request with the same headers, counted by
+# valgrind's callgrind. The count
 # hardly moves between runs of one binary, whatever else the machine does,
 # so a change of a few per cent shows. One keep-alive connection sends the
 # requests one after another; the warm-up's are not counted.
-# Usage: cargo build --release -p rampart-server --bin rampart && bench/instructions.sh
+# Usage: cargo build --release -p rampart-server --bin rampart &&
+#   cargo build --release -p rampart-crypto -p rampart-web --examples && bench/instructions.sh
 # (BIN= another binary, REQUESTS= how many of each, default 2000; KEEP=DIR
 # keeps the callgrind dumps there, for callgrind_annotate).
 set -euo pipefail
@@ -14,18 +17,23 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 requests=${REQUESTS:-2000}
 bench_setup 18183
 start_server warn valgrind --tool=callgrind --callgrind-out-file="$work/cg.out"
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; [ -n "${KEEP:-}" ] && cp "$work"/cg.out* "$KEEP"/; rm -rf "$work"' EXIT
+bare_port=$((port + 1))
+valgrind --tool=callgrind --callgrind-out-file="$work/bare.out" \
+  "$root/target/release/examples/bare_handler" "127.0.0.1:$bare_port" >"$work/bare.log" 2>&1 &
+bare_pid=$!
+trap 'kill $pid $bare_pid 2>/dev/null; wait $pid $bare_pid 2>/dev/null; [ -n "${KEEP:-}" ] && cp "$work"/cg.out* "$work"/bare.out* "$KEEP"/; rm -rf "$work"' EXIT
 # Under valgrind the server starts many times slower: wait up to 2 minutes.
 wait_for_server 1200
 register_account "$work/user.jar" bench
 session=$(session_of "$work/user.jar")
 
-# Sends `$2` GETs of the path `$1` on one connection; fails on any answer but 200.
+# Sends `$2` GETs of the path `$1` on one connection to the port `$3`
+# (default $port); fails on any answer but 200.
 send() {
-  python3 - "$port" "$1" "$2" "$session" <<'EOF'
+  python3 - "${3:-$port}" "$1" "$2" "$session" "$agent" <<'EOF'
 import http.client, sys
-port, path, count, session = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-headers = {"Cookie": f"rampart_session={session}", "X-Forwarded-Method": "GET",
+port, path, count, session, agent = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+headers = {"Cookie": f"rampart_session={session}", "User-Agent": agent, "X-Forwarded-Method": "GET",
            "X-Forwarded-Proto": "https", "X-Forwarded-Host": "app.example.com",
            "X-Forwarded-Uri": "/page"}
 conn = http.client.HTTPConnection("127.0.0.1", int(port), timeout=60)
@@ -38,19 +46,23 @@ for _ in range(count):
 EOF
 }
 
-# Instructions the server ran for `$2` GETs of `$1`, after a warm-up.
+# Instructions the server ran for `$2` GETs of `$1`, after a warm-up (with
+# `$3` `$4`: the process `$3` on the port `$4`, its dumps named `$5`*).
 count() {
-  send "$1" 200
-  callgrind_control --zero "$pid" >/dev/null
-  send "$1" "$2"
-  callgrind_control --dump="$1" "$pid" >/dev/null
+  local target=${3:-$pid} dumps=${5:-cg.out}
+  send "$1" 200 "${4:-}"
+  callgrind_control --zero "$target" >/dev/null
+  send "$1" "$2" "${4:-}"
+  callgrind_control --dump="$1" "$target" >/dev/null
   local dump
-  dump=$(ls -t "$work"/cg.out* | head -1)
+  dump=$(ls -t "$work/$dumps"* | head -1)
   awk '/^totals:/{print $2}' "$dump"
 }
 
 page=$(count /account "$requests")
 check=$(count /auth/verify "$requests")
+bare=$(count / "$requests" "$bare_pid" "$bare_port" bare.out)
 echo "== instructions per request ($requests each, callgrind)"
-awk -v p="$page" -v c="$check" -v n="$requests" 'BEGIN{
-  printf "GET /account (signed in): %.0f\nGET /auth/verify: %.0f\nratio: %.2f\n", p/n, c/n, p/c }'
+awk -v p="$page" -v c="$check" -v b="$bare" -v n="$requests" 'BEGIN{
+  printf "GET /account (signed in): %.0f\nGET /auth/verify: %.0f\nratio: %.2f\n", p/n, c/n, p/c
+  printf "bare handler, the same headers: %.0f\nGET /auth/verify ÷ bare: %.2f\n", b/n, c/b }'

@@ -26,29 +26,30 @@ wait_for_server 1200
 # a wrong and a right password, the account pages, the forward-auth check
 # with a cookie and with a token, the API, signing out.
 jar="$work/user.jar"
-get() { curl -s -o /dev/null -c "$jar" -b "$jar" "$@"; }
+get() { curl -s -A "$agent" -o /dev/null -c "$jar" -b "$jar" "$@"; }
 for path in /healthz /login /register /password/forgot /static/rampart.css /nothing-here; do get "$base$path"; done
 register_account "$jar" bench
 for path in /account /account/sessions /account/password /account/tokens /account/passkeys /; do get "$base$path"; done
 session=$(session_of "$jar")
-csrf=$(curl -s -b "$jar" "$base/account" | csrf_of)
+csrf=$(curl -s -A "$agent" -b "$jar" "$base/account" | csrf_of)
 get -X POST "$base/logout" --data-urlencode "csrf_token=$csrf"
 for pass in "wrong $password" "$password"; do
-  csrf=$(curl -s -c "$jar" -b "$jar" "$base/login" | csrf_of)
+  csrf=$(curl -s -A "$agent" -c "$jar" -b "$jar" "$base/login" | csrf_of)
   get -X POST "$base/login" --data-urlencode "csrf_token=$csrf" \
     --data-urlencode "username=bench" --data-urlencode "password=$pass"
 done
 session=$(session_of "$jar")
+browser_of "$session"
 get "$base/login?next=%2Faccount"
 get -X POST "$base/login" --data-urlencode "username=nobody" --data-urlencode "password=x"
 api_token=$(api_token_of bench)
 pat=$(proxy_token_of "$api_token")
 curl -s -o /dev/null -H "Authorization: Bearer $api_token" "$base/api/v1/me"
 for _ in 1 2 3; do
-  curl -s -o /dev/null "${fwd[@]}" -H "Cookie: rampart_session=$session" "$base/auth/verify"
+  curl -s -o /dev/null "${fwd[@]}" "${signed_in[@]}" "$base/auth/verify"
   curl -s -o /dev/null "${fwd[@]}" -H "Authorization: Bearer $pat" "$base/auth/verify"
   curl -s -o /dev/null "${fwd[@]}" "$base/auth/verify"
-  curl -s -o /dev/null -H "Cookie: rampart_session=$session" "$base/account"
+  curl -s -o /dev/null "${signed_in[@]}" "$base/account"
 done
 # The timers that run while nobody asks (session sweeps, the outbox).
 sleep "${IDLE:-20}"

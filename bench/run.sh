@@ -36,7 +36,8 @@ idle_rss="$(rss VmRSS) (peak $(rss VmHWM); private $(rss RssAnon), file pages $(
 jar="$work/user.jar"
 register_account "$jar" bench
 session=$(session_of "$jar")
-[ "$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: rampart_session=$session" "$base/account")" = 200 ]
+browser_of "$session"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "${signed_in[@]}" "$base/account")" = 200 ]
 
 # Runs wrk with the arguments given, prints its report, and keeps its
 # requests a second in $rate.
@@ -71,21 +72,21 @@ load -t2 -c32 -d"$duration" --latency "$base/healthz"
 
 api_token=$(api_token_of bench)
 pat=$(proxy_token_of "$api_token")
-[ "$(curl -s -o /dev/null -w '%{http_code}' "${fwd[@]}" -H "Cookie: rampart_session=$session" "$base/auth/verify")" = 200 ]
+[ "$(curl -s -o /dev/null -w '%{http_code}' "${fwd[@]}" "${signed_in[@]}" "$base/auth/verify")" = 200 ]
 [ "$(curl -s -o /dev/null -w '%{http_code}' "${fwd[@]}" -H "Authorization: Bearer $pat" "$base/auth/verify")" = 200 ]
 # The page and the session check with the same cookie, one after the other,
 # twice: this VM's speed drifts, and each pair sees the same drift.
 pages=() checks=()
 for round in 1 2; do
   echo "== GET /account (signed in), round $round"
-  load -t2 -c32 -d"$duration" --latency -H "Cookie: rampart_session=$session" "$base/account"
+  load -t2 -c32 -d"$duration" --latency "${signed_in[@]}" "$base/account"
   pages+=("$rate")
   echo "== GET /auth/verify with the same session cookie, round $round"
-  load -t2 -c32 -d"$duration" --latency "${fwd[@]}" -H "Cookie: rampart_session=$session" "$base/auth/verify"
+  load -t2 -c32 -d"$duration" --latency "${fwd[@]}" "${signed_in[@]}" "$base/auth/verify"
   checks+=("$rate")
 done
-echo "== bare axum handler (baseline)"
-load -t2 -c32 -d"$duration" --latency "http://127.0.0.1:$bare_port/"
+echo "== bare axum handler (baseline), sent what the session check is sent"
+load -t2 -c32 -d"$duration" --latency "${fwd[@]}" "${signed_in[@]}" "http://127.0.0.1:$bare_port/"
 bare=$rate
 echo "== GET /auth/verify with a personal access token"
 load -t2 -c32 -d"$duration" --latency "${fwd[@]}" -H "Authorization: Bearer $pat" "$base/auth/verify"

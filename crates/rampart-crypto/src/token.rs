@@ -82,6 +82,16 @@ impl TokenDigest {
         Self(Sha256::digest(token.as_bytes()).into())
     }
 
+    /// Digest of `parts` written one after another, as if joined into one
+    /// text first (without building it).
+    pub fn of_parts(parts: &[&[u8]]) -> Self {
+        let mut hasher = Sha256::new();
+        for part in parts {
+            hasher.update(part);
+        }
+        Self(hasher.finalize().into())
+    }
+
     /// Parses the stored lower-case hex form.
     pub fn from_hex(hex: &str) -> Option<Self> {
         let bytes = HEXLOWER.decode(hex.as_bytes()).ok()?;
@@ -142,6 +152,24 @@ mod tests {
         assert_eq!(
             TokenDigest::of("abc").to_hex(),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn digest_of_parts_is_the_digest_of_their_text() {
+        for parts in [
+            &[][..],
+            &[&b""[..]],
+            &[b"a", b"", b"bc"],
+            &[b"Mozilla/5.0", b"\n", b"10.0.0.0/24"],
+        ] {
+            let joined: Vec<u8> = parts.concat();
+            let text = String::from_utf8(joined).unwrap_or_default();
+            assert_eq!(TokenDigest::of_parts(parts), TokenDigest::of(&text));
+        }
+        assert_ne!(
+            TokenDigest::of_parts(&[b"ab", b"c"]),
+            TokenDigest::of("abd")
         );
     }
 }

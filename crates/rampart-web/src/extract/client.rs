@@ -101,6 +101,16 @@ fn asked_language(state: &AppState, headers: &HeaderMap) -> Option<AskedLanguage
         })
 }
 
+/// The client address of a request: its peer, or what trusted proxies
+/// forwarded ([`client_ip`]).
+pub fn client_address(parts: &Parts, state: &AppState) -> Option<IpAddr> {
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    client_ip(peer, &parts.headers, &state.settings.trusted_proxies)
+}
+
 impl FromRequestParts<AppState> for ClientInfo {
     type Rejection = Infallible;
 
@@ -108,12 +118,8 @@ impl FromRequestParts<AppState> for ClientInfo {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip());
         Ok(ClientInfo {
-            ip: client_ip(peer, &parts.headers, &state.settings.trusted_proxies),
+            ip: client_address(parts, state),
             user_agent: parts
                 .headers
                 .get(header::USER_AGENT)

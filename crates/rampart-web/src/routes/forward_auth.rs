@@ -19,40 +19,59 @@
 
 use crate::api::extract::caller_for;
 use crate::cookies;
-use crate::extract::ClientInfo;
+use crate::extract::client_address;
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use rampart_core::access::{AccessRequest, Decision, RequestSource};
 use rampart_core::authn::AuthMethods;
-use rampart_core::{ClientCheck, Scope, SessionKind, User, client_fingerprint};
+use rampart_core::{ClientCheck, Scope, Session, SessionKind, User, client_fingerprint};
 use rampart_crypto::TokenDigest;
 use secrecy::ExposeSecret;
+use std::borrow::Cow;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+// Header names made once, not parsed from text at each lookup: this route
+// answers before every request of every protected application.
+static FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+static FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+static FORWARDED_URI: HeaderName = HeaderName::from_static("x-forwarded-uri");
+static FORWARDED_METHOD: HeaderName = HeaderName::from_static("x-forwarded-method");
+static ORIGINAL_URL: HeaderName = HeaderName::from_static("x-original-url");
+static ORIGINAL_METHOD: HeaderName = HeaderName::from_static("x-original-method");
+static AUTHORIZATION: HeaderName = header::AUTHORIZATION;
+static REMOTE_USER: HeaderName = HeaderName::from_static("remote-user");
+static REMOTE_EMAIL: HeaderName = HeaderName::from_static("remote-email");
+static REMOTE_GROUPS: HeaderName = HeaderName::from_static("remote-groups");
+static REMOTE_AUTH_METHODS: HeaderName = HeaderName::from_static("remote-auth-methods");
 
 /// The forward-auth route.
 pub fn router() -> Router<AppState> {
     Router::new().route("/auth/verify", any(verify))
 }
 
-/// The original request as the proxy reports it.
+/// The original request as the proxy reports it, borrowed from its
+/// headers (copied only where a value must change case).
 #[derive(Debug, PartialEq, Eq)]
-pub struct Original {
+pub struct Original<'a> {
     /// `http` or `https`.
-    pub scheme: String,
+    pub scheme: &'static str,
     /// Host, with a port when one was given.
-    pub host: String,
+    pub host: &'a str,
     /// Host without port, lower case.
-    pub hostname: String,
+    pub hostname: Cow<'a, str>,
     /// Path and query as sent.
-    pub uri: String,
+    pub uri: &'a str,
     /// Upper-case method.
-    pub method: String,
+    pub method: Cow<'a, str>,
 }
 
-impl Original {
+impl Original<'_> {
     /// The original URL, `scheme://host/uri`.
     fn url(&self) -> String {
         format!("{}://{}{}", self.scheme, self.host, self.uri)
@@ -73,12 +92,13 @@ pub enum OriginalProblem {
     Invalid(&'static str),
 }
 
-/// The one value of `name`: absent, or refused when repeated or not text.
+/// The one value of `header`: absent, or refused when repeated or not text.
 fn single<'a>(
     headers: &'a HeaderMap,
-    name: &'static str,
+    header: &'static HeaderName,
 ) -> Result<Option<&'a str>, OriginalProblem> {
-    let mut values = headers.get_all(name).iter();
+    let name = header.as_str();
+    let mut values = headers.get_all(header).iter();
     let Some(first) = values.next() else {
         return Ok(None);
     };
@@ -95,23 +115,34 @@ fn single<'a>(
     Ok(Some(text))
 }
 
-fn required<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<&'a str, OriginalProblem> {
-    single(headers, name)?
+fn required<'a>(
+    headers: &'a HeaderMap,
+    header: &'static HeaderName,
+) -> Result<&'a str, OriginalProblem> {
+    single(headers, header)?
         .filter(|v| !v.is_empty())
-        .ok_or(OriginalProblem::Missing(name))
+        .ok_or(OriginalProblem::Missing(header.as_str()))
 }
 
-fn scheme(raw: &str, name: &'static str) -> Result<String, OriginalProblem> {
-    let scheme = raw.to_ascii_lowercase();
-    match scheme.as_str() {
-        "http" | "https" => Ok(scheme),
-        _ => Err(OriginalProblem::Invalid(name)),
+fn scheme(raw: &str, name: &'static str) -> Result<&'static str, OriginalProblem> {
+    ["http", "https"]
+        .into_iter()
+        .find(|scheme| raw.eq_ignore_ascii_case(scheme))
+        .ok_or(OriginalProblem::Invalid(name))
+}
+
+/// `text` in lower case, copied only when it has an upper-case letter.
+fn lower(text: &str) -> Cow<'_, str> {
+    if text.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(text.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(text)
     }
 }
 
 /// `host[:port]`: a DNS name, an IPv4 address or a bracketed IPv6 address,
 /// and an optional port; returns the host without its port, lower case.
-fn hostname(raw: &str, name: &'static str) -> Result<String, OriginalProblem> {
+fn hostname<'a>(raw: &'a str, name: &'static str) -> Result<Cow<'a, str>, OriginalProblem> {
     let bad = || OriginalProblem::Invalid(name);
     let (host, port) = if let Some(rest) = raw.strip_prefix('[') {
         let (inside, after) = rest.split_once(']').ok_or_else(bad)?;
@@ -142,65 +173,77 @@ fn hostname(raw: &str, name: &'static str) -> Result<String, OriginalProblem> {
     if !valid {
         return Err(bad());
     }
-    Ok(host.trim_end_matches('.').to_ascii_lowercase())
+    Ok(lower(host.trim_end_matches('.')))
 }
 
-fn method(raw: &str, name: &'static str) -> Result<String, OriginalProblem> {
+fn method<'a>(raw: &'a str, name: &'static str) -> Result<Cow<'a, str>, OriginalProblem> {
     let ok = !raw.is_empty() && raw.len() <= 32 && raw.bytes().all(|b| b.is_ascii_alphabetic());
-    if ok {
-        Ok(raw.to_ascii_uppercase())
-    } else {
-        Err(OriginalProblem::Invalid(name))
+    if !ok {
+        return Err(OriginalProblem::Invalid(name));
     }
+    Ok(if raw.bytes().any(|b| b.is_ascii_lowercase()) {
+        Cow::Owned(raw.to_ascii_uppercase())
+    } else {
+        Cow::Borrowed(raw)
+    })
 }
 
-fn target(raw: &str, name: &'static str) -> Result<String, OriginalProblem> {
+fn target<'a>(raw: &'a str, name: &'static str) -> Result<&'a str, OriginalProblem> {
     if raw.starts_with('/') {
-        Ok(raw.to_owned())
+        Ok(raw)
     } else {
         Err(OriginalProblem::Invalid(name))
     }
 }
 
 /// Reads the original request from `source` and from nowhere else.
-pub fn original(headers: &HeaderMap, source: RequestSource) -> Result<Original, OriginalProblem> {
+pub fn original(
+    headers: &HeaderMap,
+    source: RequestSource,
+) -> Result<Original<'_>, OriginalProblem> {
     match source {
         RequestSource::Forwarded => {
-            let host = required(headers, "x-forwarded-host")?;
+            let host = required(headers, &FORWARDED_HOST)?;
             Ok(Original {
-                scheme: scheme(required(headers, "x-forwarded-proto")?, "x-forwarded-proto")?,
-                hostname: hostname(host, "x-forwarded-host")?,
-                host: host.to_owned(),
-                uri: target(required(headers, "x-forwarded-uri")?, "x-forwarded-uri")?,
+                scheme: scheme(
+                    required(headers, &FORWARDED_PROTO)?,
+                    FORWARDED_PROTO.as_str(),
+                )?,
+                hostname: hostname(host, FORWARDED_HOST.as_str())?,
+                host,
+                uri: target(required(headers, &FORWARDED_URI)?, FORWARDED_URI.as_str())?,
                 method: method(
-                    required(headers, "x-forwarded-method")?,
-                    "x-forwarded-method",
+                    required(headers, &FORWARDED_METHOD)?,
+                    FORWARDED_METHOD.as_str(),
                 )?,
             })
         }
         RequestSource::OriginalUrl => {
-            const URL: &str = "x-original-url";
-            let raw = required(headers, URL)?;
+            let url = ORIGINAL_URL.as_str();
+            let raw = required(headers, &ORIGINAL_URL)?;
             // Split by hand: a URL parser would resolve dot segments, turn
             // backslashes into slashes and drop tabs before the rules see
             // the path, which is the canonicaliser's job (and refusal's).
-            let (scheme_text, rest) = raw.split_once("://").ok_or(OriginalProblem::Invalid(URL))?;
+            let (scheme_text, rest) = raw.split_once("://").ok_or(OriginalProblem::Invalid(url))?;
             let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
             let (host, path) = rest.split_at(end);
             if host.contains('@') {
-                return Err(OriginalProblem::Invalid(URL));
+                return Err(OriginalProblem::Invalid(url));
             }
             let uri = if path.is_empty() {
-                "/".to_owned()
+                "/"
             } else {
-                target(path, URL)?
+                target(path, url)?
             };
             Ok(Original {
-                scheme: scheme(scheme_text, URL)?,
-                hostname: hostname(host, URL)?,
-                host: host.to_owned(),
+                scheme: scheme(scheme_text, url)?,
+                hostname: hostname(host, url)?,
+                host,
                 uri,
-                method: method(required(headers, "x-original-method")?, "x-original-method")?,
+                method: method(
+                    required(headers, &ORIGINAL_METHOD)?,
+                    ORIGINAL_METHOD.as_str(),
+                )?,
             })
         }
     }
@@ -208,7 +251,7 @@ pub fn original(headers: &HeaderMap, source: RequestSource) -> Result<Original, 
 
 /// Who is asking, and what their session proved.
 struct Caller {
-    user: User,
+    account: Account,
     /// What the session proved; nothing for a personal access token or a
     /// session used from another client (protection made it stale).
     methods: AuthMethods,
@@ -216,14 +259,36 @@ struct Caller {
     browser: bool,
 }
 
+/// The caller's account: a browser session's, shared with the session
+/// cache rather than copied, or a bearer credential's.
+enum Account {
+    Session(Arc<Session>),
+    Bearer(Box<User>),
+}
+
+impl Caller {
+    fn user(&self) -> &User {
+        match &self.account {
+            Account::Session(session) => &session.user,
+            Account::Bearer(user) => user,
+        }
+    }
+}
+
+/// The client as session protection sees it: its address and user agent.
+struct Client<'a> {
+    ip: Option<IpAddr>,
+    user_agent: Option<&'a str>,
+}
+
 /// The signed-in caller: a bearer credential, or the browser session
 /// cookie under session protection.
 async fn signed_in_user(
     state: &AppState,
     headers: &HeaderMap,
-    client: &ClientInfo,
+    client: &Client<'_>,
 ) -> Result<Option<Caller>, Response> {
-    let bearer = single(headers, header::AUTHORIZATION.as_str())
+    let bearer = single(headers, &AUTHORIZATION)
         .ok()
         .flatten()
         .and_then(|v| v.split_once(' '))
@@ -238,7 +303,7 @@ async fn signed_in_user(
             .filter(|c| c.session().is_some() || c.require(Scope::Proxy).is_ok())
             .map(|c| Caller {
                 methods: c.session().map_or(AuthMethods::NONE, |s| s.methods),
-                user: c.user,
+                account: Account::Bearer(Box::new(c.user)),
                 browser: false,
             }));
     }
@@ -257,7 +322,7 @@ async fn signed_in_user(
     else {
         return Ok(None);
     };
-    let fingerprint = || client_fingerprint(client.user_agent.as_deref(), client.ip);
+    let fingerprint = || client_fingerprint(client.user_agent, client.ip);
     match state
         .sessions
         .check_client(session, fingerprint)
@@ -265,12 +330,12 @@ async fn signed_in_user(
         .map_err(web)?
     {
         ClientCheck::Same(session) => Ok(Some(Caller {
-            user: session.user.clone(),
             methods: session.methods,
+            account: Account::Session(session),
             browser: true,
         })),
         ClientCheck::Stale(session) => Ok(Some(Caller {
-            user: session.user.clone(),
+            account: Account::Session(session),
             methods: AuthMethods::NONE,
             browser: true,
         })),
@@ -289,7 +354,7 @@ fn text(status: StatusCode, body: &'static str) -> Response {
 
 /// 401 with `Location` to the login page, carrying the original URL as `rd`
 /// when Rampart may send the browser back there.
-fn sign_in_first(state: &AppState, original: Option<&Original>) -> Response {
+fn sign_in_first(state: &AppState, original: Option<&Original<'_>>) -> Response {
     let mut response = text(StatusCode::UNAUTHORIZED, "sign in first");
     let mut login = state.settings.base_url.clone();
     login.set_path("/login");
@@ -309,11 +374,11 @@ fn sign_in_first(state: &AppState, original: Option<&Original>) -> Response {
 /// with `Location` to `/reauth` (password and code), coming back to the
 /// original URL, or to enrolment when the account has no second factor yet.
 /// An API caller cannot step up here: 403.
-async fn step_up(state: &AppState, caller: &Caller, original: &Original) -> Response {
+async fn step_up(state: &AppState, caller: &Caller, original: &Original<'_>) -> Response {
     if !caller.browser {
         return text(StatusCode::FORBIDDEN, "a second factor is required");
     }
-    let has_factor = match state.signin.has_second_factor(&caller.user).await {
+    let has_factor = match state.signin.has_second_factor(caller.user()).await {
         Ok(has) => has,
         Err(err) => return crate::error::WebError::from(err).into_response(),
     };
@@ -334,40 +399,68 @@ async fn step_up(state: &AppState, caller: &Caller, original: &Original) -> Resp
     response
 }
 
+/// A `Remote-*` value: the text, or empty when it cannot be a header value
+/// (never left out, see [`allowed`]).
+fn remote_value(text: &str) -> HeaderValue {
+    HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// [`remote_value`] of text built for the answer, handed over without a copy.
+fn remote_value_of(text: String) -> HeaderValue {
+    HeaderValue::from_maybe_shared(Bytes::from(text))
+        .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
 fn allowed(caller: Option<&Caller>) -> Response {
-    let user = caller.map(|c| &c.user);
     let mut response = text(StatusCode::OK, "ok");
     // Always present, empty for an anonymous visitor on a bypass rule:
     // proxies that copy them (Caddy 2.6 substitutes a placeholder text for
     // a missing one) then overwrite whatever the client sent.
-    let (name, email, groups) = match user {
-        Some(user) => {
-            let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
-            (
-                user.username.as_str().to_owned(),
-                user.email.as_str().to_owned(),
-                roles.join(","),
-            )
+    let values = match caller {
+        Some(caller) => {
+            let user = caller.user();
+            let mut groups = String::new();
+            for role in &user.roles {
+                if !groups.is_empty() {
+                    groups.push(',');
+                }
+                groups.push_str(role.as_str());
+            }
+            [
+                remote_value(user.username.as_str()),
+                remote_value(user.email.as_str()),
+                remote_value_of(groups),
+                remote_value_of(caller.methods.to_list()),
+            ]
         }
-        None => (String::new(), String::new(), String::new()),
+        None => std::array::from_fn(|_| HeaderValue::from_static("")),
     };
     let h = response.headers_mut();
-    let methods = caller.map(|c| c.methods.to_list()).unwrap_or_default();
-    for (header_name, value) in [
-        ("remote-user", name),
-        ("remote-email", email),
-        ("remote-groups", groups),
-        ("remote-auth-methods", methods),
-    ] {
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            h.insert(header_name, value);
-        }
+    let names = [
+        &REMOTE_USER,
+        &REMOTE_EMAIL,
+        &REMOTE_GROUPS,
+        &REMOTE_AUTH_METHODS,
+    ];
+    for (name, value) in names.into_iter().zip(values) {
+        h.insert(name.clone(), value);
     }
     response
 }
 
-async fn verify(State(state): State<AppState>, client: ClientInfo, headers: HeaderMap) -> Response {
-    let caller = match signed_in_user(&state, &headers, &client).await {
+/// The request is taken whole, not through extractors: a `HeaderMap`
+/// extractor copies every header, and the client's address is all this
+/// route needs of [`crate::extract::ClientInfo`].
+async fn verify(State(state): State<AppState>, request: Request) -> Response {
+    let (parts, _) = request.into_parts();
+    let headers = &parts.headers;
+    let client = Client {
+        ip: client_address(&parts, &state),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok()),
+    };
+    let caller = match signed_in_user(&state, headers, &client).await {
         Ok(caller) => caller,
         Err(response) => return response,
     };
@@ -375,14 +468,14 @@ async fn verify(State(state): State<AppState>, client: ClientInfo, headers: Head
     // only to enrol: to the applications it is not signed in (the login
     // page then sends it on to enrolment).
     let caller = match caller {
-        Some(caller) => match state.signin.must_enrol(&caller.user).await {
+        Some(caller) => match state.signin.must_enrol(caller.user()).await {
             Ok(false) => Some(caller),
             Ok(true) => None,
             Err(err) => return crate::error::WebError::from(err).into_response(),
         },
         None => None,
     };
-    let original = match original(&headers, state.settings.access.source) {
+    let original = match original(headers, state.settings.access.source) {
         Ok(original) => original,
         Err(_) if caller.is_none() => return sign_in_first(&state, None),
         Err(problem) => {
@@ -395,14 +488,14 @@ async fn verify(State(state): State<AppState>, client: ClientInfo, headers: Head
     };
     let request = AccessRequest {
         host: &original.hostname,
-        path: &original.uri,
+        path: original.uri,
         method: &original.method,
         client: client.ip,
     };
     let decided = state
         .settings
         .access
-        .decide(&request, caller.as_ref().map(|c| (&c.user, c.methods)));
+        .decide(&request, caller.as_ref().map(|c| (c.user(), c.methods)));
     match (decided, &caller) {
         (Ok(Decision::Allow), _) => allowed(caller.as_ref()),
         (Ok(Decision::Forbidden), _) => text(StatusCode::FORBIDDEN, "forbidden"),
@@ -468,7 +561,7 @@ mod tests {
                 .copied()
                 .collect();
             pairs.push((name, value));
-            original(&headers(&pairs), RequestSource::Forwarded)
+            original(&headers(&pairs), RequestSource::Forwarded).map(|_| ())
         };
         for (name, value) in [
             ("x-forwarded-host", "app.example.com:abc"),
@@ -517,6 +610,64 @@ mod tests {
             original(&h, RequestSource::OriginalUrl).unwrap().hostname,
             "[::1]"
         );
+    }
+
+    #[test]
+    fn remote_headers_are_always_sent_and_never_carry_a_bad_value() {
+        let anonymous = allowed(None);
+        for name in [
+            &REMOTE_USER,
+            &REMOTE_EMAIL,
+            &REMOTE_GROUPS,
+            &REMOTE_AUTH_METHODS,
+        ] {
+            let values: Vec<_> = anonymous.headers().get_all(name).iter().collect();
+            assert_eq!(values, [HeaderValue::from_static("")], "{name}");
+        }
+        // A value that cannot be a header is sent empty, not left out, so
+        // a proxy still overwrites what the client sent under that name.
+        assert_eq!(remote_value("eve\r\nRemote-User: admin"), "");
+        assert_eq!(remote_value_of("pwd\notp".to_owned()), "");
+        assert_eq!(remote_value("alice"), "alice");
+        assert_eq!(remote_value_of("pwd,otp".to_owned()), "pwd,otp");
+    }
+
+    #[test]
+    fn the_original_is_read_in_canonical_case() {
+        let h = headers(&[
+            ("x-forwarded-proto", "HTTPS"),
+            ("x-forwarded-host", "App.Example.COM."),
+            ("x-forwarded-uri", "/Admin"),
+            ("x-forwarded-method", "pOsT"),
+        ]);
+        let found = original(&h, RequestSource::Forwarded).unwrap();
+        assert_eq!(found.scheme, "https");
+        assert_eq!(found.hostname, "app.example.com");
+        assert_eq!(found.host, "App.Example.COM.");
+        assert_eq!(
+            found.uri, "/Admin",
+            "the path's case is the rules' business"
+        );
+        assert_eq!(found.method, "POST");
+        let h = headers(&[
+            ("x-original-url", "HtTp://app.example.com"),
+            ("x-original-method", "DELETE"),
+        ]);
+        let found = original(&h, RequestSource::OriginalUrl).unwrap();
+        assert_eq!((found.scheme, found.uri), ("http", "/"));
+        assert_eq!(found.method, "DELETE");
+        for scheme in ["httpx", "htt", "", "https\u{17f}"] {
+            let h = headers(&[
+                ("x-forwarded-proto", scheme),
+                ("x-forwarded-host", "app.example.com"),
+                ("x-forwarded-uri", "/"),
+                ("x-forwarded-method", "GET"),
+            ]);
+            assert!(
+                original(&h, RequestSource::Forwarded).is_err(),
+                "{scheme:?}"
+            );
+        }
     }
 
     proptest! {
