@@ -895,6 +895,22 @@ impl crate::coherence::AccountCaching for SessionService {
 mod tests {
     use super::client_fingerprint;
 
+    /// The stored form: SHA-256 of the user agent, a line break and the
+    /// network, in hex. Sessions keep it in the database, so a change to
+    /// how it is worked out would end them all under strong protection.
+    #[test]
+    fn a_fingerprint_is_the_digest_of_agent_and_network() {
+        assert_eq!(
+            client_fingerprint(Some("Firefox/128"), Some("203.0.113.5".parse().unwrap())),
+            rampart_crypto::TokenDigest::of("Firefox/128\n203.0.113.0/24").to_hex()
+        );
+        assert_eq!(
+            client_fingerprint(None, None),
+            // SHA-256 of "\n".
+            "01ba4719c80b6fe911b091a7c05124b64eeece964e09c058ef8f9805daca546b"
+        );
+    }
+
     #[test]
     fn fingerprints_follow_user_agent_and_network() {
         let ua = Some("Firefox/128");

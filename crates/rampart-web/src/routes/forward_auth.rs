@@ -632,6 +632,47 @@ mod tests {
         assert_eq!(remote_value_of("pwd,otp".to_owned()), "pwd,otp");
     }
 
+    fn caller(roles: &[&str]) -> Caller {
+        Caller {
+            account: Account::Bearer(Box::new(User {
+                id: rampart_core::UserId::new(),
+                username: rampart_core::Username::parse("alice").unwrap(),
+                email: rampart_core::Email::parse("alice@example.com").unwrap(),
+                email_verified: true,
+                roles: roles
+                    .iter()
+                    .map(|r| rampart_core::RoleName::from_trusted((*r).to_owned()))
+                    .collect(),
+                locked: false,
+                must_change_password: false,
+                created_at: time::OffsetDateTime::UNIX_EPOCH,
+            })),
+            methods: AuthMethods::PASSWORD,
+            browser: false,
+        }
+    }
+
+    /// The values of `name` in `response`.
+    fn values<'a>(response: &'a Response, name: &HeaderName) -> Vec<&'a HeaderValue> {
+        response.headers().get_all(name).iter().collect()
+    }
+
+    #[test]
+    fn a_signed_in_caller_is_passed_on_in_all_four_headers() {
+        let ok = allowed(Some(&caller(&["admin", "staff"])));
+        assert_eq!(values(&ok, &REMOTE_USER), ["alice"]);
+        assert_eq!(values(&ok, &REMOTE_EMAIL), ["alice@example.com"]);
+        assert_eq!(values(&ok, &REMOTE_GROUPS), ["admin,staff"]);
+        assert_eq!(values(&ok, &REMOTE_AUTH_METHODS), ["pwd"]);
+        let no_roles = allowed(Some(&caller(&[])));
+        assert_eq!(values(&no_roles, &REMOTE_GROUPS), [""]);
+        // A role read back from a tampered database that cannot be a header
+        // value: the groups are sent empty, the other headers as they are.
+        let bad = allowed(Some(&caller(&["admin\r\nRemote-User: root"])));
+        assert_eq!(values(&bad, &REMOTE_GROUPS), [""]);
+        assert_eq!(values(&bad, &REMOTE_USER), ["alice"]);
+    }
+
     #[test]
     fn the_original_is_read_in_canonical_case() {
         let h = headers(&[
@@ -656,18 +697,16 @@ mod tests {
         let found = original(&h, RequestSource::OriginalUrl).unwrap();
         assert_eq!((found.scheme, found.uri), ("http", "/"));
         assert_eq!(found.method, "DELETE");
-        for scheme in ["httpx", "htt", "", "https\u{17f}"] {
-            let h = headers(&[
-                ("x-forwarded-proto", scheme),
-                ("x-forwarded-host", "app.example.com"),
-                ("x-forwarded-uri", "/"),
-                ("x-forwarded-method", "GET"),
-            ]);
-            assert!(
-                original(&h, RequestSource::Forwarded).is_err(),
-                "{scheme:?}"
+        // Only the two schemes, in any case; no letter that only looks
+        // like one once case is folded beyond ASCII.
+        for raw in ["httpx", "htt", "", "https\u{17f}", "HTTP\u{212a}", "ftp"] {
+            assert_eq!(
+                scheme(raw, "x"),
+                Err(OriginalProblem::Invalid("x")),
+                "{raw:?}"
             );
         }
+        assert_eq!(scheme("hTtPs", "x"), Ok("https"));
     }
 
     proptest! {
