@@ -117,6 +117,7 @@ impl std::fmt::Debug for TokenDigest {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use secrecy::ExposeSecret;
