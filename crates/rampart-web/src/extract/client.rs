@@ -101,6 +101,13 @@ fn asked_language(state: &AppState, headers: &HeaderMap) -> Option<AskedLanguage
         })
 }
 
+/// The `User-Agent` the client sent, if it is text.
+pub fn user_agent(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+}
+
 /// The client address of a request: its peer, or what trusted proxies
 /// forwarded ([`client_ip`]).
 pub fn client_address(parts: &Parts, state: &AppState) -> Option<IpAddr> {
@@ -120,11 +127,7 @@ impl FromRequestParts<AppState> for ClientInfo {
     ) -> Result<Self, Self::Rejection> {
         Ok(ClientInfo {
             ip: client_address(parts, state),
-            user_agent: parts
-                .headers
-                .get(header::USER_AGENT)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
+            user_agent: user_agent(&parts.headers).map(str::to_owned),
             known_device: crate::cookies::known_device_token(&state.settings, &parts.headers),
             language: asked_language(state, &parts.headers),
         })

@@ -6,7 +6,7 @@ pub mod form;
 pub mod permit;
 pub mod visitor;
 
-pub use client::{ClientInfo, client_address};
+pub use client::{ClientInfo, client_address, user_agent};
 pub use form::HtmlForm;
 pub use permit::Permit;
 pub use visitor::{FreshSession, SignedIn, Visitor};

@@ -46,7 +46,9 @@ struct Client {
     session_token: Option<SecretString>,
     remember_token: Option<SecretString>,
     ip: Option<IpAddr>,
-    user_agent: Option<String>,
+    /// The `User-Agent` header as sent (shared with the request, not
+    /// copied: most requests only hash it).
+    user_agent: Option<HeaderValue>,
 }
 
 impl Client {
@@ -60,17 +62,14 @@ impl Client {
             session_token: cookies::session_token(&state.settings, headers),
             remember_token: cookies::remember_token(&state.settings, headers),
             ip: client_ip(peer, headers, &state.settings.trusted_proxies),
-            user_agent: headers
-                .get(header::USER_AGENT)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
+            user_agent: headers.get(header::USER_AGENT).cloned(),
         }
     }
 
     fn meta(&self) -> rampart_core::ClientMeta {
         rampart_core::ClientMeta {
             ip: self.ip,
-            user_agent: self.user_agent.clone(),
+            user_agent: self.agent().map(str::to_owned),
             known_device: None,
             // A restored session keeps the account's language (negotiating
             // on every request would cost every page).
@@ -78,8 +77,13 @@ impl Client {
         }
     }
 
+    /// The user agent, if it is text.
+    fn agent(&self) -> Option<&str> {
+        self.user_agent.as_ref().and_then(|v| v.to_str().ok())
+    }
+
     fn fingerprint(&self) -> String {
-        client_fingerprint(self.user_agent.as_deref(), self.ip)
+        client_fingerprint(self.agent(), self.ip)
     }
 }
 
@@ -133,25 +137,19 @@ async fn remembered(
 /// The page header's facts for `visitor`, in the language asked for in
 /// `accept_language`.
 fn chrome_of(state: &AppState, visitor: &Visitor, accept_language: Option<&HeaderValue>) -> Chrome {
-    let now = Some(state.clock.now());
-    let lang = state
-        .templates
-        .negotiate(accept_language.and_then(|v| v.to_str().ok()));
-    match &visitor.session {
-        Some(session) => Chrome {
-            signed_in: true,
-            is_staff: state.admin.roles().is_staff(&session.user),
-            csrf_token: visitor.csrf_token(&state.settings.csrf_key),
-            registration_open: state.settings.registration_open,
-            now,
-            lang,
-        },
-        None => Chrome {
-            registration_open: state.settings.registration_open,
-            now,
-            lang,
-            ..Chrome::default()
-        },
+    let session = visitor.session.as_ref();
+    Chrome {
+        signed_in: session.is_some(),
+        is_staff: session.is_some_and(|s| state.admin.roles().is_staff(&s.user)),
+        // Only the signed-in header has a form (signing out).
+        csrf_token: session
+            .map(|_| visitor.csrf_token(&state.settings.csrf_key))
+            .unwrap_or_default(),
+        registration_open: state.settings.registration_open,
+        now: Some(state.clock.now()),
+        lang: state
+            .templates
+            .negotiate(accept_language.and_then(|v| v.to_str().ok())),
     }
 }
 
@@ -167,25 +165,23 @@ pub async fn load_session(State(state): State<AppState>, mut req: Request, next:
         Err(err) => return err.into_response(),
     };
     let mut set_cookies = Vec::new();
-    let (mut visitor, anonymous) = match presented {
-        Some(v) if v.session.is_some() => (Some(v), None),
-        other => (None, other),
-    };
-    // Session protection: the same cookie from another client.
-    if let Some(signed_in) = visitor.take()
-        && let Some(session) = signed_in.session.clone()
-    {
-        visitor = match state
-            .sessions
-            .check_client(session, || client.fingerprint())
-            .await
-        {
-            Ok(ClientCheck::Same(session) | ClientCheck::Stale(session)) => {
-                Some(Visitor::new(*signed_in.digest(), Some(session)))
+    let (mut visitor, mut anonymous) = (None, None);
+    match presented.as_ref().and_then(|v| v.session.clone()) {
+        // Session protection: the same cookie from another client.
+        Some(session) => {
+            visitor = match state
+                .sessions
+                .check_client(session, || client.fingerprint())
+                .await
+            {
+                Ok(ClientCheck::Same(session) | ClientCheck::Stale(session)) => {
+                    presented.map(|signed_in| Visitor::new(*signed_in.digest(), Some(session)))
+                }
+                Ok(ClientCheck::Ended) => None,
+                Err(err) => return WebError::from(err).into_response(),
             }
-            Ok(ClientCheck::Ended) => None,
-            Err(err) => return WebError::from(err).into_response(),
-        };
+        }
+        None => anonymous = presented,
     }
     if visitor.is_none()
         && let Some(cookie) = &client.remember_token

@@ -19,7 +19,7 @@
 
 use crate::api::extract::caller_for;
 use crate::cookies;
-use crate::extract::client_address;
+use crate::extract::{client_address, user_agent};
 use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
@@ -275,18 +275,13 @@ impl Caller {
     }
 }
 
-/// The client as session protection sees it: its address and user agent.
-struct Client<'a> {
-    ip: Option<IpAddr>,
-    user_agent: Option<&'a str>,
-}
-
 /// The signed-in caller: a bearer credential, or the browser session
-/// cookie under session protection.
+/// cookie under session protection (the client at `ip` with the headers'
+/// user agent).
 async fn signed_in_user(
     state: &AppState,
     headers: &HeaderMap,
-    client: &Client<'_>,
+    ip: Option<IpAddr>,
 ) -> Result<Option<Caller>, Response> {
     let bearer = single(headers, &AUTHORIZATION)
         .ok()
@@ -322,7 +317,7 @@ async fn signed_in_user(
     else {
         return Ok(None);
     };
-    let fingerprint = || client_fingerprint(client.user_agent, client.ip);
+    let fingerprint = || client_fingerprint(user_agent(headers), ip);
     match state
         .sessions
         .check_client(session, fingerprint)
@@ -454,13 +449,8 @@ fn allowed(caller: Option<&Caller>) -> Response {
 async fn verify(State(state): State<AppState>, request: Request) -> Response {
     let (parts, _) = request.into_parts();
     let headers = &parts.headers;
-    let client = Client {
-        ip: client_address(&parts, &state),
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok()),
-    };
-    let caller = match signed_in_user(&state, headers, &client).await {
+    let ip = client_address(&parts, &state);
+    let caller = match signed_in_user(&state, headers, ip).await {
         Ok(caller) => caller,
         Err(response) => return response,
     };
@@ -490,7 +480,7 @@ async fn verify(State(state): State<AppState>, request: Request) -> Response {
         host: &original.hostname,
         path: original.uri,
         method: &original.method,
-        client: client.ip,
+        client: ip,
     };
     let decided = state
         .settings
