@@ -21,7 +21,7 @@ bare_port=$((port + 1))
 valgrind --tool=callgrind --callgrind-out-file="$work/bare.out" \
   "$root/target/release/examples/bare_handler" "127.0.0.1:$bare_port" >"$work/bare.log" 2>&1 &
 bare_pid=$!
-trap 'kill $pid $bare_pid 2>/dev/null; wait $pid $bare_pid 2>/dev/null; [ -n "${KEEP:-}" ] && cp "$work"/cg.out* "$work"/bare.out* "$KEEP"/; rm -rf "$work"' EXIT
+trap 'kill $pid $bare_pid 2>/dev/null; wait $pid $bare_pid 2>/dev/null || true; [ -n "${KEEP:-}" ] && cp "$work"/cg.out* "$work"/bare.out* "$KEEP"/; rm -rf "$work"' EXIT
 # Under valgrind the server starts many times slower: wait up to 2 minutes.
 wait_for_server 1200
 register_account "$work/user.jar" bench

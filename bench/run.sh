@@ -6,7 +6,10 @@
 #      vs a bare axum handler (examples/bare_handler)
 #   3. POST /login throughput vs both cores hashing with no HTTP: hashing,
 #      sign-ins, hashing, sign-ins, hashing; each round of sign-ins is held
-#      to the mean of the hashing just before and just after it
+#      to the mean of the hashing just before and just after it; and how
+#      the server's CPU splits during the sign-ins (the hashing threads
+#      against the rest, from /proc/PID/task/*/stat), a figure the VM's
+#      drift moves less, since both parts are measured on the same requests
 #   The page and the session check run twice each, alternating; a summary
 #   at the end gives the #20 ratios.
 #   4. resident memory (VmRSS, VmHWM from /proc/PID/status, and its private and
@@ -41,8 +44,8 @@ browser_of "$session"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "${signed_in[@]}" "$base/account")" = 200 ]
 
 # Runs wrk with the arguments given, prints its report, and keeps its
-# requests a second in $rate.
-rate=0
+# requests a second in $rate and its count of requests in $requests.
+rate=0 requests=0
 load() {
   local report
   report=$(wrk "$@")
@@ -53,6 +56,7 @@ load() {
   fi
   rate=$(echo "$report" | awk '/Requests\/sec/{print $2}')
   [ -n "$rate" ] || { echo "no Requests/sec in wrk's report" >&2; exit 1; }
+  requests=$(echo "$report" | awk '/requests in/{print $1}')
 }
 # What both cores sustain hashing in parallel with no HTTP
 # (examples/hash_time); its report is printed, the rate kept in $rate.
@@ -62,6 +66,13 @@ hashing() {
   echo "$report"
   rate=$(echo "$report" | awk '/cores hashing at once/{print $(NF-1)}')
   [ -n "$rate" ] || { echo "no parallel hashing rate in hash_time's report" >&2; exit 1; }
+}
+# The server's CPU time so far, in clock ticks, by thread name (the name's
+# trailing -N dropped: rampart-hash-0 and rampart-hash-1 are one line).
+cpu_by_thread() {
+  for t in /proc/"$pid"/task/*; do
+    awk '{ n = $2; gsub(/[()]/, "", n); sub(/-[0-9]+$/, "", n); print n, $14 + $15 }' "$t/stat" 2>/dev/null
+  done | awk '{ cpu[$1] += $2 } END { for (n in cpu) print n, cpu[n] }' | sort
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
 mean() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.1f", (a+b)/2}'; }
@@ -100,14 +111,25 @@ export RAMPART_BENCH_BODY="csrf_token=$login_csrf&username=bench&password=${pass
 # Both cores hashing with no HTTP, before, between and after two rounds of
 # sign-ins: this VM's speed drifts, and each round is held to the hashing
 # measured on either side of it.
-hashes=() logins=()
+hashes=() logins=() shares=()
 echo "== one Argon2id verification, and both cores hashing (before the sign-ins)"
 hashing
 hashes+=("$rate")
+hz=$(getconf CLK_TCK)
 for round in 1 2; do
   echo "== POST /login, round $round (correct password; every request is one Argon2id verify + a session insert)"
+  cpu_by_thread >"$work/cpu.before"
   load -t2 -c8 -d"$duration" --latency -s "$root/bench/login.lua" "$base/login"
+  cpu_by_thread >"$work/cpu.after"
   logins+=("$rate")
+  signed=$requests
+  echo "== the server's CPU during round $round, by thread ($signed sign-ins):"
+  join "$work/cpu.before" "$work/cpu.after" |
+    awk -v hz="$hz" -v n="$signed" '{ t = ($3 - $2) / hz; if (t > 0) printf "  %-18s %6.2f s, %5.2f ms per sign-in\n", $1, t, 1000 * t / n
+      if ($1 == "rampart-hash") hash += t; else rest += t }
+      END { printf "  hashing: %.0f %% of the server'"'"'s CPU (%.2f ms a sign-in outside the hashing threads)\n", 100 * hash / (hash + rest), 1000 * rest / n }' |
+    tee "$work/split.$round"
+  shares+=("$(awk '/hashing:/{print $2 " %"}' "$work/split.$round")")
   echo "== one Argon2id verification, and both cores hashing (after round $round)"
   hashing
   hashes+=("$rate")
@@ -127,4 +149,5 @@ echo "== summary (#20 goals in brackets)"
 echo "signed-in GET /account ÷ GET /auth/verify: $page ÷ $check = $(ratio "$page" "$check") (≥ 0.5; rounds: ${pages[0]} ÷ ${checks[0]}, ${pages[1]} ÷ ${checks[1]})"
 echo "bare handler ÷ GET /auth/verify: $bare ÷ $check = $(ratio "$bare" "$check") (≤ 2)"
 echo "sign-ins ÷ both cores hashing: $sign_ins ÷ $hashed = $(percent "$sign_ins" "$hashed") (≥ 95 %; rounds ${held[0]}, ${held[1]}; hashing ${hashes[*]})"
+echo "hashing's share of the server's CPU during the sign-ins: rounds ${shares[0]}, ${shares[1]} (the rest, per sign-in, is what the throttle's and the session's statements cost)"
 echo "resident memory: idle $(echo "$idle_rss" | cut -d' ' -f1-2), after every load $(rss VmRSS) (idle ≤ 20 MiB; after ≤ 78 MiB)"
