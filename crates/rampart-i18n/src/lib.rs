@@ -55,7 +55,16 @@ pub struct Catalogues {
     /// template value: most of a page's words, so a page looks them up
     /// instead of formatting them, with no lock and no allocation.
     plain: Vec<(String, HashMap<String, Value>)>,
+    /// Days already said, by language (its place in `plain`) and date. The
+    /// times pages show fall on few days (an account's audit events, its
+    /// sessions), and saying a day is a Fluent format of three numbers,
+    /// most of the work of a page's `| when` (#20). At most [`DAYS_KEPT`]:
+    /// emptied when full.
+    days: std::sync::Mutex<HashMap<(usize, time::Date), Arc<str>>>,
 }
+
+/// How many days [`Catalogues::date`] keeps said (about 100 bytes each).
+const DAYS_KEPT: usize = 512;
 
 /// Why the catalogues could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -182,6 +191,7 @@ impl Catalogues {
             bundles,
             default,
             plain: Vec::new(),
+            days: std::sync::Mutex::default(),
         };
         catalogues.plain = catalogues
             .bundles
@@ -696,10 +706,31 @@ impl Catalogues {
     }
 
     /// The day of `at` (UTC) in `lang`: `3 December 2026`, `3. Dezember 2026`.
+    /// A day already said in a catalogue's language is taken from the
+    /// days kept.
     pub fn date(&self, lang: &str, at: OffsetDateTime) -> String {
-        let at = at.to_offset(time::UtcOffset::UTC);
+        let day = at.to_offset(time::UtcOffset::UTC).date();
+        let Some(place) = self.plain.iter().position(|(tag, _)| tag == lang) else {
+            return self.say_day(lang, day);
+        };
+        let kept = |days: &HashMap<_, Arc<str>>| days.get(&(place, day)).cloned();
+        if let Some(said) = self.days.lock().ok().as_deref().and_then(kept) {
+            return said.to_string();
+        }
+        let said = self.say_day(lang, day);
+        if let Ok(mut days) = self.days.lock() {
+            if days.len() >= DAYS_KEPT {
+                days.clear();
+            }
+            days.insert((place, day), Arc::from(said.as_str()));
+        }
+        said
+    }
+
+    /// `day` in `lang`, formatted from the catalogue.
+    fn say_day(&self, lang: &str, day: time::Date) -> String {
         // A month's name takes no values: the words formatted at load.
-        let key = MONTHS[usize::from(u8::from(at.month())) - 1];
+        let key = MONTHS[usize::from(u8::from(day.month())) - 1];
         let month = match self.plain(lang, key) {
             Some(name) => name.to_string(),
             None => self.say(lang, key, None),
@@ -708,9 +739,9 @@ impl Catalogues {
             lang,
             "when-date",
             &[
-                ("day", at.day().into()),
+                ("day", day.day().into()),
                 ("month", month.into()),
-                ("year", at.year().into()),
+                ("year", day.year().into()),
             ],
         )
     }
@@ -771,6 +802,42 @@ mod tests {
         assert_eq!(
             catalogues.date("de", june.midnight().assume_utc()),
             "3. Juni 2026"
+        );
+    }
+
+    /// A day said again is taken from the days kept: word for word what
+    /// formatting it afresh says, each language its own, the day in UTC;
+    /// and the days kept stay bounded.
+    #[test]
+    fn days_said_again_read_as_said_first() {
+        let catalogues = Catalogues::load(None, "en").unwrap();
+        let start = time::macros::datetime!(2026-12-03 06:49:48 UTC);
+        for _ in 0..2 {
+            for lang in ["en", "de"] {
+                for days in [0, 1, 31, 400] {
+                    let at = start - time::Duration::days(days);
+                    assert_eq!(
+                        catalogues.date(lang, at),
+                        catalogues.say_day(lang, at.date())
+                    );
+                }
+            }
+        }
+        assert_eq!(catalogues.date("en", start), "3 December 2026");
+        assert_eq!(catalogues.date("de", start), "3. Dezember 2026");
+        // Late on the 3rd two hours west of UTC is the 4th in UTC.
+        let west = time::macros::datetime!(2026-12-03 23:30 -2);
+        assert_eq!(catalogues.date("en", west), "4 December 2026");
+        // A language without a catalogue is said, not kept.
+        assert_eq!(catalogues.date("fr", start), "3 December 2026");
+        for n in 0..(DAYS_KEPT as i64 + 10) {
+            catalogues.date("en", start + time::Duration::days(n));
+        }
+        let kept = catalogues.days.lock().unwrap().len();
+        assert!((1..=DAYS_KEPT).contains(&kept), "{kept} days kept");
+        assert_eq!(
+            catalogues.date("de", start + time::Duration::days(2)),
+            "5. Dezember 2026"
         );
     }
 

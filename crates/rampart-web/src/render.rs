@@ -131,6 +131,10 @@ impl Object for PageContext {
 /// about 2 KiB): most pages are written without growing the buffer.
 const PAGE_ROOM: usize = 8 * 1024;
 
+/// Headers a page's response carries: its type, the security headers
+/// (`middleware::headers`), the request id, and a cookie or two.
+const PAGE_HEADERS: usize = 12;
+
 /// Builds the request's [`Chrome`] when a page needs it (the first time;
 /// after that, the same one: see [`built_once`]).
 pub type ChromeSource = Arc<dyn Fn() -> Arc<Chrome> + Send + Sync>;
@@ -388,12 +392,19 @@ impl Templates {
     /// Renders a full HTML response with `status`.
     pub fn page(&self, status: StatusCode, name: &str, ctx: impl Serialize) -> Response {
         match self.render_page(name, ctx) {
-            Ok(html) => (
-                status,
-                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-                html,
-            )
-                .into_response(),
+            Ok(html) => {
+                let mut page = Response::new(axum::body::Body::from(html));
+                *page.status_mut() = status;
+                let headers = page.headers_mut();
+                // Room for the headers the layers add on the way out, so
+                // the map is not grown and rehashed on every page.
+                headers.reserve(PAGE_HEADERS);
+                headers.insert(
+                    header::CONTENT_TYPE,
+                    header::HeaderValue::from_static("text/html; charset=utf-8"),
+                );
+                page
+            }
             Err(err) => {
                 tracing::error!(template = name, error = %err, "template rendering failed");
                 (
