@@ -829,7 +829,9 @@ mod tests {
         let west = time::macros::datetime!(2026-12-03 23:30 -2);
         assert_eq!(catalogues.date("en", west), "4 December 2026");
         // A language without a catalogue is said, not kept.
+        let kept = catalogues.days.lock().unwrap().len();
         assert_eq!(catalogues.date("fr", start), "3 December 2026");
+        assert_eq!(catalogues.days.lock().unwrap().len(), kept);
         for n in 0..(DAYS_KEPT as i64 + 10) {
             catalogues.date("en", start + time::Duration::days(n));
         }
