@@ -4,9 +4,15 @@
 
 use time::{Duration, Month, OffsetDateTime, UtcOffset};
 
+/// `at` in UTC; a time past the year 9999 once in UTC keeps its own offset
+/// (converting it would overflow, a panic).
+pub fn in_utc(at: OffsetDateTime) -> OffsetDateTime {
+    at.checked_to_offset(UtcOffset::UTC).unwrap_or(at)
+}
+
 /// The exact time, to the second, in UTC: `3 December 2026, 06:49:48 UTC`.
 pub fn exact(at: OffsetDateTime) -> String {
-    let at = at.to_offset(UtcOffset::UTC);
+    let at = in_utc(at);
     format!(
         "{} {} {}, {:02}:{:02}:{:02} UTC",
         at.day(),
@@ -20,7 +26,7 @@ pub fn exact(at: OffsetDateTime) -> String {
 
 /// The day alone: `3 December 2026`.
 pub fn day(at: OffsetDateTime) -> String {
-    let at = at.to_offset(UtcOffset::UTC);
+    let at = in_utc(at);
     format!("{} {} {}", at.day(), month_name(at.month()), at.year())
 }
 
@@ -128,6 +134,19 @@ pub fn month_name(month: Month) -> &'static str {
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    /// A time that would pass the year 9999 in UTC is said in its own
+    /// offset, not a panic.
+    #[test]
+    fn the_last_minutes_of_9999_are_said() {
+        let last = datetime!(9999-12-31 23:30 -2);
+        assert_eq!(exact(last), "31 December 9999, 23:30:00 UTC");
+        assert_eq!(day(last), "31 December 9999");
+        assert_eq!(
+            in_utc(datetime!(2026-12-03 23:30 -2)),
+            datetime!(2026-12-04 01:30 UTC)
+        );
+    }
 
     #[test]
     fn times_read_as_people_say_them() {

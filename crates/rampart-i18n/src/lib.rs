@@ -63,6 +63,12 @@ pub struct Catalogues {
     days: std::sync::Mutex<HashMap<(usize, time::Date), Arc<str>>>,
 }
 
+/// `at` in UTC; a time past the year 9999 once in UTC keeps its own offset
+/// (converting it would overflow).
+fn in_utc(at: OffsetDateTime) -> OffsetDateTime {
+    at.checked_to_offset(time::UtcOffset::UTC).unwrap_or(at)
+}
+
 /// How many days [`Catalogues::date`] keeps said (about 100 bytes each).
 const DAYS_KEPT: usize = 512;
 
@@ -709,7 +715,7 @@ impl Catalogues {
     /// A day already said in a catalogue's language is taken from the
     /// days kept.
     pub fn date(&self, lang: &str, at: OffsetDateTime) -> String {
-        let day = at.to_offset(time::UtcOffset::UTC).date();
+        let day = in_utc(at).date();
         let Some(place) = self.plain.iter().position(|(tag, _)| tag == lang) else {
             return self.say_day(lang, day);
         };
@@ -748,7 +754,7 @@ impl Catalogues {
 
     /// `at` to the second, in UTC, in `lang`: `3 December 2026, 06:49:48 UTC`.
     pub fn exact(&self, lang: &str, at: OffsetDateTime) -> String {
-        let at = at.to_offset(time::UtcOffset::UTC);
+        let at = in_utc(at);
         let clock = format!("{:02}:{:02}:{:02}", at.hour(), at.minute(), at.second());
         self.say_with(
             lang,
@@ -828,6 +834,13 @@ mod tests {
         // Late on the 3rd two hours west of UTC is the 4th in UTC.
         let west = time::macros::datetime!(2026-12-03 23:30 -2);
         assert_eq!(catalogues.date("en", west), "4 December 2026");
+        // A time that would pass the year 9999 in UTC keeps its own day.
+        let last = time::macros::datetime!(9999-12-31 23:30 -2);
+        assert_eq!(catalogues.date("en", last), "31 December 9999");
+        assert_eq!(
+            catalogues.exact("en", last),
+            "31 December 9999, 23:30:00 UTC"
+        );
         // A language without a catalogue is said, not kept.
         let kept = catalogues.days.lock().unwrap().len();
         assert_eq!(catalogues.date("fr", start), "3 December 2026");

@@ -451,7 +451,10 @@ fn when(catalogues: &Catalogues, state: &mut minijinja::State, value: Value) -> 
     let now = state
         .lookup("chrome")
         .and_then(|chrome| chrome.downcast_object_ref::<Chrome>().and_then(|c| c.now));
-    let at = at.to_offset(time::UtcOffset::UTC);
+    // A time past the year 9999 once in UTC cannot be said: left as it is.
+    let Some(at) = at.checked_to_offset(time::UtcOffset::UTC) else {
+        return value;
+    };
     let at = at.replace_nanosecond(0).unwrap_or(at);
     let lang = crate::i18n::language(catalogues, state);
     let say = |key: &str, args: &[(&str, fluent_bundle::FluentValue)]| {
@@ -772,6 +775,12 @@ mod tests {
             render(&mut env, minijinja::context! { t => "never" }),
             "never"
         );
+        // Late on the last day of 9999 west of UTC is the year 10000 in
+        // UTC, which cannot be said: left as it is, not a panic.
+        let last = "9999-12-31T23:30:00-02:00";
+        let edge =
+            minijinja::context! { t => last, chrome => chrome("2026-12-03T06:52:50Z", "en") };
+        assert_eq!(render(&mut env, edge), last);
         assert_eq!(
             render(&mut env, minijinja::context! { t => "<b>not a time</b>" }),
             "<b>not a time</b>",
