@@ -375,6 +375,14 @@ pub trait ThrottleRepo: Send + Sync + 'static {
         expected: Option<Counter>,
         new: Counter,
     ) -> Result<bool, RepoError>;
+    /// Swaps each `(key, expected, new)` as [`Self::swap_throttle`]
+    /// would, a few a statement (the keys distinct: one attempt's
+    /// counters); the keys it swapped, the others changed first by
+    /// another attempt.
+    async fn swap_throttles(
+        &self,
+        swaps: &[(&str, Option<Counter>, Counter)],
+    ) -> Result<Vec<String>, RepoError>;
     /// Takes one attempt back from each `(key, set, previous)`: its lock
     /// goes back to `previous` if it still is `set` (the one the attempt
     /// set). A few counters a statement; the keys are distinct (one

@@ -195,6 +195,13 @@ impl Flight {
             self.registry.leave(&key);
         }
     }
+
+    /// Leaves `key` (its reservation did not happen).
+    fn leave(&mut self, key: &str) {
+        if let Some(place) = self.keys.iter().position(|entered| entered == key) {
+            self.registry.leave(&self.keys.swap_remove(place));
+        }
+    }
 }
 
 impl Drop for Flight {
@@ -470,6 +477,9 @@ impl LoginThrottle {
         waited: &mut bool,
     ) -> Result<Result<(), Locked>, RepoError> {
         let deadline = tokio::time::Instant::now() + MAX_WAIT;
+        let keys = self
+            .reserve_at_once(keys, &mut rows, known_device, done, flight)
+            .await?;
         for mut reserved in keys {
             let mut tries = 0;
             loop {
@@ -525,6 +535,84 @@ impl LoginThrottle {
             done.push(reserved);
         }
         Ok(Ok(()))
+    }
+
+    /// The common case in one write: no counter is locked and no
+    /// reservation would set a lock, so none has to wait for attempts in
+    /// flight. The counters expected absent are inserted in one statement,
+    /// those read are swapped in another; each still changes only if it is
+    /// as read. Returns the keys left for [`Self::reserve`]'s loop: all of
+    /// them when the case does not hold, else those another attempt changed
+    /// first, read again.
+    async fn reserve_at_once(
+        &self,
+        keys: Vec<Reserved>,
+        rows: &mut Vec<(String, Counter)>,
+        known_device: bool,
+        done: &mut Vec<Reserved>,
+        flight: &mut Flight,
+    ) -> Result<Vec<Reserved>, RepoError> {
+        let now = self.clock.now();
+        let mut planned = Vec::with_capacity(keys.len());
+        for reserved in &keys {
+            let old = rows
+                .iter()
+                .find(|(k, _)| *k == reserved.key)
+                .map(|(_, c)| *c);
+            let new = self.next(old, reserved, now);
+            let exempt = reserved.kind == Kind::Account && known_device;
+            let locked = old.is_some_and(|o| o.locked_until > now);
+            if (locked || new.locked_until > now) && !exempt {
+                return Ok(keys);
+            }
+            planned.push((old, new));
+        }
+        // In flight before the write, as in the loop.
+        for reserved in &keys {
+            flight.enter(&reserved.key);
+        }
+        let mut pending: Vec<_> = keys.into_iter().zip(planned).collect();
+        let mut left = Vec::new();
+        // The absent first, then the read: each group's reservations are
+        // in `done` before the next write, so a failed write leaves nothing
+        // reserved that the caller does not take back.
+        for absent in [true, false] {
+            let (group, rest): (Vec<_>, Vec<_>) = pending
+                .into_iter()
+                .partition(|(_, (old, _))| old.is_none() == absent);
+            pending = rest;
+            if group.is_empty() {
+                continue;
+            }
+            let swaps: Vec<_> = group
+                .iter()
+                .map(|(reserved, (old, new))| (reserved.key.as_str(), *old, *new))
+                .collect();
+            let swapped = match self.repo.swap_throttles(&swaps).await {
+                Ok(swapped) => swapped,
+                Err(err) => {
+                    for (reserved, _) in group.iter().chain(&pending) {
+                        flight.leave(&reserved.key);
+                    }
+                    return Err(err);
+                }
+            };
+            for (mut reserved, (old, new)) in group {
+                if swapped.contains(&reserved.key) {
+                    reserved.count = new.failures;
+                    let before = old.map_or(OffsetDateTime::UNIX_EPOCH, |o| o.locked_until);
+                    reserved.locks = (before, new.locked_until);
+                    done.push(reserved);
+                } else {
+                    flight.leave(&reserved.key);
+                    left.push(reserved);
+                }
+            }
+        }
+        for reserved in &left {
+            self.reread(&reserved.key, rows).await?;
+        }
+        Ok(left)
     }
 
     /// Reads one counter again into `rows`.

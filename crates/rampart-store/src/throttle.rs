@@ -37,6 +37,24 @@ macro_rules! locked_in_order {
     };
 }
 
+/// Compare-and-swap of up to six counters (`$1`…`$7` the first: key,
+/// the counter read, the new one; then each next seven): a counter changes
+/// only if it still is the one read.
+macro_rules! swap_from {
+    () => {
+        "WITH swap (k, old_failures, old_last, old_locked, failures, last_failure_at, locked_until) AS \
+         (VALUES ($1, $2, $3, $4, $5, $6, $7), ($8, $9, $10, $11, $12, $13, $14), \
+          ($15, $16, $17, $18, $19, $20, $21), ($22, $23, $24, $25, $26, $27, $28), \
+          ($29, $30, $31, $32, $33, $34, $35), ($36, $37, $38, $39, $40, $41, $42)) \
+         UPDATE login_throttle SET failures = swap.failures, \
+           last_failure_at = swap.last_failure_at, locked_until = swap.locked_until \
+         FROM swap WHERE login_throttle.key = swap.k \
+           AND login_throttle.failures = swap.old_failures \
+           AND login_throttle.last_failure_at = swap.old_last \
+           AND login_throttle.locked_until = swap.old_locked"
+    };
+}
+
 #[derive(sqlx::FromRow)]
 struct CounterRow {
     key: String,
@@ -113,6 +131,29 @@ impl ThrottleRepo for Store {
             })?,
         };
         Ok(changed == 1)
+    }
+
+    async fn swap_throttles(
+        &self,
+        swaps: &[(&str, Option<Counter>, Counter)],
+    ) -> Result<Vec<String>, RepoError> {
+        // Key order, so that concurrent attempts on PostgreSQL take their
+        // rows' locks in one order (no deadlock); then each kind in one
+        // statement: the counters expected absent are inserted, those
+        // expected as read are compared and swapped.
+        let mut swaps = swaps.to_vec();
+        swaps.sort_by(|a, b| a.0.cmp(b.0));
+        let (absent, present): (Vec<_>, Vec<_>) = swaps
+            .into_iter()
+            .partition(|(_, expected, _)| expected.is_none());
+        let mut swapped = Vec::with_capacity(absent.len() + present.len());
+        for chunk in absent.chunks(SWAPS) {
+            swapped.extend(self.insert_counters(chunk).await?);
+        }
+        for chunk in present.chunks(SWAPS) {
+            swapped.extend(self.swap_counters(chunk).await?);
+        }
+        Ok(swapped)
     }
 
     async fn undo_throttles(
@@ -197,6 +238,155 @@ impl ThrottleRepo for Store {
             pattern
         )
         .map(drop))
+    }
+}
+
+/// How many counters one statement of [`ThrottleRepo::swap_throttles`]
+/// swaps: every counter of one attempt (name, address, network, account,
+/// second factor, device).
+const SWAPS: usize = 6;
+
+impl Store {
+    /// Inserts each counter of `chunk` (at most [`SWAPS`], distinct keys,
+    /// each expected absent) that is still absent; the keys inserted. A
+    /// short chunk is padded with its first entry, which then conflicts
+    /// with itself and is inserted once.
+    async fn insert_counters(
+        &self,
+        chunk: &[(&str, Option<Counter>, Counter)],
+    ) -> Result<Vec<String>, RepoError> {
+        let Some(first) = chunk.first() else {
+            return Ok(Vec::new());
+        };
+        let at = |n: usize| chunk.get(n).unwrap_or(first);
+        let row = |n: usize| {
+            let (key, _, new) = at(n);
+            (
+                *key,
+                new.failures,
+                new.last_failure_at.unix_timestamp(),
+                new.locked_until.unix_timestamp(),
+            )
+        };
+        let (r0, r1, r2, r3, r4, r5) = (row(0), row(1), row(2), row(3), row(4), row(5));
+        on_pool!(self, |pool| fetch!(
+            pool,
+            query_scalar,
+            fetch_all,
+            "INSERT INTO login_throttle (key, failures, last_failure_at, locked_until) VALUES \
+             ($1, $2, $3, $4), ($5, $6, $7, $8), ($9, $10, $11, $12), \
+             ($13, $14, $15, $16), ($17, $18, $19, $20), ($21, $22, $23, $24) \
+             ON CONFLICT (key) DO NOTHING RETURNING key",
+            r0.0,
+            r0.1,
+            r0.2,
+            r0.3,
+            r1.0,
+            r1.1,
+            r1.2,
+            r1.3,
+            r2.0,
+            r2.1,
+            r2.2,
+            r2.3,
+            r3.0,
+            r3.1,
+            r3.2,
+            r3.3,
+            r4.0,
+            r4.1,
+            r4.2,
+            r4.3,
+            r5.0,
+            r5.1,
+            r5.2,
+            r5.3
+        ))
+    }
+
+    /// Swaps each counter of `chunk` (at most [`SWAPS`], distinct keys,
+    /// each with the counter read) that is still as read; the keys
+    /// swapped. A short chunk is padded with its first entry: a row joined
+    /// twice to the same values is changed once.
+    async fn swap_counters(
+        &self,
+        chunk: &[(&str, Option<Counter>, Counter)],
+    ) -> Result<Vec<String>, RepoError> {
+        let Some(first) = chunk.first() else {
+            return Ok(Vec::new());
+        };
+        let at = |n: usize| chunk.get(n).unwrap_or(first);
+        let row = |n: usize| {
+            let (key, old, new) = at(n);
+            let old = old.unwrap_or(*new);
+            (
+                *key,
+                old.failures,
+                old.last_failure_at.unix_timestamp(),
+                old.locked_until.unix_timestamp(),
+                new.failures,
+                new.last_failure_at.unix_timestamp(),
+                new.locked_until.unix_timestamp(),
+            )
+        };
+        let (r0, r1, r2, r3, r4, r5) = (row(0), row(1), row(2), row(3), row(4), row(5));
+        let sql = match self {
+            Store::Postgres(_) => concat!(
+                swap_from!(),
+                " AND login_throttle.key IN (",
+                locked_in_order!("$1, $8, $15, $22, $29, $36"),
+                ") RETURNING login_throttle.key"
+            ),
+            Store::Sqlite(_) => concat!(swap_from!(), " RETURNING login_throttle.key"),
+        };
+        on_pool!(self, |pool| fetch!(
+            pool,
+            query_scalar,
+            fetch_all,
+            sql,
+            r0.0,
+            r0.1,
+            r0.2,
+            r0.3,
+            r0.4,
+            r0.5,
+            r0.6,
+            r1.0,
+            r1.1,
+            r1.2,
+            r1.3,
+            r1.4,
+            r1.5,
+            r1.6,
+            r2.0,
+            r2.1,
+            r2.2,
+            r2.3,
+            r2.4,
+            r2.5,
+            r2.6,
+            r3.0,
+            r3.1,
+            r3.2,
+            r3.3,
+            r3.4,
+            r3.5,
+            r3.6,
+            r4.0,
+            r4.1,
+            r4.2,
+            r4.3,
+            r4.4,
+            r4.5,
+            r4.6,
+            r5.0,
+            r5.1,
+            r5.2,
+            r5.3,
+            r5.4,
+            r5.5,
+            r5.6
+        ))
     }
 }
 

@@ -526,3 +526,112 @@ async fn a_re_hashed_password_still_makes_a_known_device(backend: Backend) {
         "the known device"
     );
 }
+
+/// The counters of one attempt are swapped in one statement of each kind,
+/// each as its own compare-and-swap: a counter expected absent is inserted
+/// only if it still is, one read is changed only if it still is as read,
+/// and a counter another attempt changed first (or deleted) is left alone
+/// for the attempt to read again. Short lists are padded in the store; a
+/// padded entry still changes its counter once.
+#[backend_test]
+async fn counters_are_swapped_together_each_only_if_unchanged(backend: Backend) {
+    use rampart_core::ports::ThrottleRepo;
+    use rampart_core::throttle::Counter;
+    let app = TestApp::spawn(&backend).await;
+    let at =
+        |seconds: i64| time::OffsetDateTime::from_unix_timestamp(1_800_000_000 + seconds).unwrap();
+    let counter = |failures: i64, locked: i64| Counter {
+        failures,
+        last_failure_at: at(failures),
+        locked_until: at(locked),
+    };
+    let store = &app.store;
+    let stored = |key: &'static str| async move {
+        store
+            .throttle_counters(&[key])
+            .await
+            .unwrap()
+            .first()
+            .map(|(_, c)| *c)
+    };
+    // All absent: one inserted alone (a list padded five times), then three.
+    let one = store
+        .swap_throttles(&[("t:a", None, counter(1, 0))])
+        .await
+        .unwrap();
+    assert_eq!(one, ["t:a"]);
+    assert_eq!(stored("t:a").await, Some(counter(1, 0)));
+    let mut three = store
+        .swap_throttles(&[
+            ("t:c", None, counter(1, 0)),
+            ("t:a", None, counter(1, 0)),
+            ("t:b", None, counter(1, 0)),
+        ])
+        .await
+        .unwrap();
+    three.sort();
+    assert_eq!(
+        three,
+        ["t:b", "t:c"],
+        "t:a is there already: not inserted again"
+    );
+
+    // As read: swapped. Changed since (t:b), or gone (t:gone): left alone.
+    store
+        .swap_throttles(&[("t:b", Some(counter(1, 0)), counter(2, 0))])
+        .await
+        .unwrap();
+    let mut swapped = store
+        .swap_throttles(&[
+            ("t:a", Some(counter(1, 0)), counter(2, 60)),
+            ("t:b", Some(counter(1, 0)), counter(2, 90)),
+            ("t:c", Some(counter(1, 0)), counter(2, 0)),
+            ("t:gone", Some(counter(1, 0)), counter(2, 0)),
+        ])
+        .await
+        .unwrap();
+    swapped.sort();
+    assert_eq!(swapped, ["t:a", "t:c"]);
+    assert_eq!(stored("t:a").await, Some(counter(2, 60)));
+    assert_eq!(
+        stored("t:b").await,
+        Some(counter(2, 0)),
+        "changed first: kept"
+    );
+    assert_eq!(stored("t:c").await, Some(counter(2, 0)));
+    assert_eq!(stored("t:gone").await, None, "not brought back");
+
+    // Both kinds in one list, and all six an attempt can have.
+    let keys = ["t:a", "t:b", "t:c", "t:d", "t:e", "t:f"];
+    let swaps: Vec<_> = keys
+        .iter()
+        .map(|key| match *key {
+            "t:a" => (*key, Some(counter(2, 60)), counter(3, 60)),
+            "t:b" | "t:c" => (*key, Some(counter(2, 0)), counter(3, 0)),
+            _ => (*key, None, counter(1, 0)),
+        })
+        .collect();
+    let mut all = store.swap_throttles(&swaps).await.unwrap();
+    all.sort();
+    assert_eq!(all, keys);
+    assert_eq!(stored("t:a").await, Some(counter(3, 60)));
+    assert_eq!(stored("t:f").await, Some(counter(1, 0)));
+    // Two attempts swapping from the same reading: exactly one wins each.
+    let race = |to: i64| {
+        let store = store.clone();
+        async move {
+            store
+                .swap_throttles(&[
+                    ("t:a", Some(counter(3, 60)), counter(to, 60)),
+                    ("t:d", Some(counter(1, 0)), counter(to, 0)),
+                ])
+                .await
+                .unwrap()
+        }
+    };
+    let (first, second) = tokio::join!(race(40), race(50));
+    assert_eq!(first.len() + second.len(), 2, "{first:?} {second:?}");
+    let a = stored("t:a").await.unwrap().failures;
+    let d = stored("t:d").await.unwrap().failures;
+    assert!([40, 50].contains(&a) && [40, 50].contains(&d), "{a} {d}");
+}
