@@ -376,9 +376,11 @@ pub trait ThrottleRepo: Send + Sync + 'static {
         new: Counter,
     ) -> Result<bool, RepoError>;
     /// Swaps each `(key, expected, new)` as [`Self::swap_throttle`]
-    /// would, a few a statement (the keys distinct: one attempt's
-    /// counters); the keys it swapped, the others changed first by
-    /// another attempt.
+    /// would; the keys it swapped, the others changed first by another
+    /// attempt. The keys are distinct (one attempt's counters). Up to six
+    /// of one kind (all expected absent, or all read) are one statement;
+    /// a longer or mixed list takes several, and when one of them fails
+    /// the keys the earlier ones swapped are not reported.
     async fn swap_throttles(
         &self,
         swaps: &[(&str, Option<Counter>, Counter)],

@@ -541,9 +541,13 @@ impl LoginThrottle {
     /// reservation would set a lock, so none has to wait for attempts in
     /// flight. The counters expected absent are inserted in one statement,
     /// those read are swapped in another; each still changes only if it is
-    /// as read. Returns the keys left for [`Self::reserve`]'s loop: all of
-    /// them when the case does not hold, else those another attempt changed
-    /// first, read again.
+    /// as read. Returns the keys left for [`Self::reserve`]'s loop: none
+    /// when every swap went through; all of them when the case does not
+    /// hold, or when another attempt changed a counter first. Then what
+    /// this write reserved is taken back and the counters read again: the
+    /// loop reserves keys in their order and waits only on later ones, so
+    /// two attempts never wait on each other, which keeping some of this
+    /// write's reservations could make them do.
     async fn reserve_at_once(
         &self,
         keys: Vec<Reserved>,
@@ -567,10 +571,12 @@ impl LoginThrottle {
             }
             planned.push((old, new));
         }
+        let order: Vec<String> = keys.iter().map(|k| k.key.clone()).collect();
         // In flight before the write, as in the loop.
         for reserved in &keys {
             flight.enter(&reserved.key);
         }
+        let start = done.len();
         let mut pending: Vec<_> = keys.into_iter().zip(planned).collect();
         let mut left = Vec::new();
         // The absent first, then the read: each group's reservations are
@@ -609,9 +615,22 @@ impl LoginThrottle {
                 }
             }
         }
-        for reserved in &left {
-            self.reread(&reserved.key, rows).await?;
+        if left.is_empty() {
+            return Ok(left);
         }
+        // Another attempt came first: back to the loop, from a clean start.
+        let won = done.split_off(start);
+        for reserved in &won {
+            flight.leave(&reserved.key);
+        }
+        // Should taking them back fail, the caller will not try again
+        // (they are out of `done`): counted too much, never too little.
+        self.undo(&won).await?;
+        left.extend(won.into_iter().map(Reserved::unreserved));
+        // In the order the attempt's keys came in, which the loop keeps.
+        left.sort_by_key(|k| order.iter().position(|key| *key == k.key));
+        let names: Vec<&str> = left.iter().map(|k| k.key.as_str()).collect();
+        *rows = self.repo.throttle_counters(&names).await?;
         Ok(left)
     }
 
@@ -713,6 +732,15 @@ fn undo_list(reserved: &[Reserved]) -> Vec<(&str, OffsetDateTime, OffsetDateTime
 }
 
 impl Reserved {
+    /// The key as before it was reserved.
+    fn unreserved(self) -> Self {
+        Reserved {
+            count: 0,
+            locks: (OffsetDateTime::UNIX_EPOCH, OffsetDateTime::UNIX_EPOCH),
+            ..self
+        }
+    }
+
     /// What taking this reservation back writes: its key, the lock it set
     /// and the one before.
     fn take_back(&self) -> (&str, OffsetDateTime, OffsetDateTime) {
@@ -723,4 +751,234 @@ impl Reserved {
 /// Whole seconds, rounded up, as `Retry-After` counts them.
 fn whole_seconds(wait: Duration) -> Duration {
     Duration::seconds(wait.whole_seconds() + i64::from(wait.subsec_nanoseconds() > 0))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+    use async_trait::async_trait;
+
+    /// Counters in memory, as the store keeps them, counting the writes;
+    /// `meddle` is one change another attempt makes just before the first
+    /// write of several counters at once lands.
+    #[derive(Default)]
+    struct Counters {
+        rows: Mutex<HashMap<String, Counter>>,
+        meddle: Mutex<Option<(String, Counter)>>,
+        one_by_one: Mutex<usize>,
+        at_once: Mutex<usize>,
+    }
+
+    impl Counters {
+        fn get(&self, key: &str) -> Option<Counter> {
+            self.rows.lock().unwrap().get(key).copied()
+        }
+
+        fn swap(&self, key: &str, expected: Option<Counter>, new: Counter) -> bool {
+            let mut rows = self.rows.lock().unwrap();
+            if rows.get(key).copied() != expected {
+                return false;
+            }
+            rows.insert(key.to_owned(), new);
+            true
+        }
+    }
+
+    #[async_trait]
+    impl ThrottleRepo for Counters {
+        async fn throttle_counters(
+            &self,
+            keys: &[&str],
+        ) -> Result<Vec<(String, Counter)>, RepoError> {
+            let rows = self.rows.lock().unwrap();
+            Ok(keys
+                .iter()
+                .filter_map(|k| rows.get(*k).map(|c| ((*k).to_owned(), *c)))
+                .collect())
+        }
+
+        async fn swap_throttle(
+            &self,
+            key: &str,
+            expected: Option<Counter>,
+            new: Counter,
+        ) -> Result<bool, RepoError> {
+            *self.one_by_one.lock().unwrap() += 1;
+            Ok(self.swap(key, expected, new))
+        }
+
+        async fn swap_throttles(
+            &self,
+            swaps: &[(&str, Option<Counter>, Counter)],
+        ) -> Result<Vec<String>, RepoError> {
+            *self.at_once.lock().unwrap() += 1;
+            if let Some((key, counter)) = self.meddle.lock().unwrap().take() {
+                self.rows.lock().unwrap().insert(key, counter);
+            }
+            Ok(swaps
+                .iter()
+                .filter(|(key, expected, new)| self.swap(key, *expected, *new))
+                .map(|(key, _, _)| (*key).to_owned())
+                .collect())
+        }
+
+        async fn undo_throttles(
+            &self,
+            undo: &[(&str, OffsetDateTime, OffsetDateTime)],
+        ) -> Result<(), RepoError> {
+            let mut rows = self.rows.lock().unwrap();
+            for (key, set, previous) in undo {
+                if let Some(c) = rows.get_mut(*key) {
+                    c.failures = (c.failures - 1).max(0);
+                    if c.locked_until == *set {
+                        c.locked_until = *previous;
+                    }
+                }
+            }
+            Ok(())
+        }
+
+        async fn clear_throttle_counters(&self, keys: &[&str]) -> Result<(), RepoError> {
+            let mut rows = self.rows.lock().unwrap();
+            keys.iter().for_each(|k| {
+                rows.remove(*k);
+            });
+            Ok(())
+        }
+
+        async fn clear_throttle_prefix(&self, prefix: &str) -> Result<(), RepoError> {
+            self.rows
+                .lock()
+                .unwrap()
+                .retain(|k, _| !k.starts_with(prefix));
+            Ok(())
+        }
+    }
+
+    const KEYS: [&str; 4] = [
+        "name:vic@10.9.0.0/24",
+        "addr:10.9.0.1",
+        "net:10.9.0.0/24",
+        "acct:vic",
+    ];
+
+    fn throttle(counters: &Arc<Counters>) -> LoginThrottle {
+        let clock = Arc::new(ManualClock::new(
+            time::macros::datetime!(2026-12-07 03:00 UTC),
+        ));
+        LoginThrottle::new(counters.clone(), clock, ThrottleConfig::default())
+    }
+
+    fn target() -> Target {
+        Target {
+            account: Some("vic".to_owned()),
+            ..Target::default()
+        }
+    }
+
+    fn ip() -> Option<IpAddr> {
+        Some("10.9.0.1".parse().unwrap())
+    }
+
+    fn failures(counters: &Counters) -> Vec<i64> {
+        KEYS.iter()
+            .map(|k| counters.get(k).map_or(-1, |c| c.failures))
+            .collect()
+    }
+
+    /// The common case: every counter of an attempt counted in one write a
+    /// kind (absent ones, then those read), none one by one.
+    #[tokio::test]
+    async fn an_attempt_is_counted_in_one_write_a_kind() {
+        let counters = Arc::new(Counters::default());
+        let throttle = throttle(&counters);
+        assert_eq!(account_key(Some("vic"), "vic"), KEYS[3]);
+        let first = throttle
+            .attempt("Vic", ip(), &target())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(failures(&counters), [1, 1, 1, 1]);
+        assert_eq!(
+            *counters.at_once.lock().unwrap(),
+            1,
+            "all four absent: one write"
+        );
+        let second = throttle
+            .attempt("vic", ip(), &target())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(failures(&counters), [2, 2, 2, 2]);
+        assert_eq!(*counters.at_once.lock().unwrap(), 2);
+        assert_eq!(*counters.one_by_one.lock().unwrap(), 0);
+        throttle.failed(first);
+        throttle.failed(second);
+    }
+
+    /// Another attempt changes a counter between this one's read and its
+    /// write: what the write reserved is taken back and every counter is
+    /// counted again key by key, each exactly once on top of the other
+    /// attempt's count; nothing stays in flight.
+    #[tokio::test]
+    async fn a_counter_changed_first_is_counted_again_key_by_key() {
+        let counters = Arc::new(Counters::default());
+        let throttle = throttle(&counters);
+        let first = throttle
+            .attempt("vic", ip(), &target())
+            .await
+            .unwrap()
+            .unwrap();
+        throttle.failed(first);
+        let mut changed = counters.get(KEYS[2]).unwrap();
+        changed.failures += 5;
+        *counters.meddle.lock().unwrap() = Some((KEYS[2].to_owned(), changed));
+        let attempt = throttle
+            .attempt("vic", ip(), &target())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(failures(&counters), [2, 2, 7, 2]);
+        assert_eq!(
+            *counters.one_by_one.lock().unwrap(),
+            4,
+            "all four again, in order"
+        );
+        assert!(!attempt.waited);
+        // Settled as a success: the name and the account cleared, the
+        // address and the network taken back.
+        throttle.succeeded(attempt, true).await.unwrap();
+        assert_eq!(failures(&counters), [-1, 1, 6, -1]);
+        assert!(throttle.in_flight.keys.lock().unwrap().is_empty());
+    }
+
+    /// A reservation that would lock a counter never takes the one write:
+    /// the key-by-key loop decides, as before.
+    #[tokio::test]
+    async fn a_reservation_that_would_lock_goes_key_by_key() {
+        let counters = Arc::new(Counters::default());
+        let throttle = throttle(&counters);
+        for _ in 0..4 {
+            let attempt = throttle
+                .attempt("vic", ip(), &target())
+                .await
+                .unwrap()
+                .unwrap();
+            throttle.failed(attempt);
+        }
+        assert_eq!(*counters.at_once.lock().unwrap(), 4, "each at once");
+        // The fifth failure of the name locks it (five are free).
+        let fifth = throttle
+            .attempt("vic", ip(), &target())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(*counters.at_once.lock().unwrap(), 4, "not at once");
+        assert_eq!(*counters.one_by_one.lock().unwrap(), 4);
+        assert_eq!(failures(&counters), [5, 5, 5, 5]);
+        assert!(counters.get(KEYS[0]).unwrap().locked_until > OffsetDateTime::UNIX_EPOCH);
+        throttle.failed(fifth);
+    }
 }

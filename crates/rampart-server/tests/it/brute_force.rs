@@ -616,6 +616,26 @@ async fn counters_are_swapped_together_each_only_if_unchanged(backend: Backend) 
     assert_eq!(all, keys);
     assert_eq!(stored("t:a").await, Some(counter(3, 60)));
     assert_eq!(stored("t:f").await, Some(counter(1, 0)));
+    // Read with the same failures but another lock, or another last
+    // failure (as after a taken-back attempt): not as read, left alone.
+    let other_lock = Counter {
+        locked_until: at(5),
+        ..counter(1, 0)
+    };
+    let other_time = Counter {
+        last_failure_at: at(7),
+        ..counter(1, 0)
+    };
+    let stale = store
+        .swap_throttles(&[
+            ("t:e", Some(other_lock), counter(2, 0)),
+            ("t:f", Some(other_time), counter(2, 0)),
+        ])
+        .await
+        .unwrap();
+    assert!(stale.is_empty(), "{stale:?}");
+    assert_eq!(stored("t:e").await, Some(counter(1, 0)));
+    assert_eq!(stored("t:f").await, Some(counter(1, 0)));
     // Two attempts swapping from the same reading: exactly one wins each.
     let race = |to: i64| {
         let store = store.clone();
