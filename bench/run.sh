@@ -67,12 +67,13 @@ hashing() {
   rate=$(echo "$report" | awk '/cores hashing at once/{print $(NF-1)}')
   [ -n "$rate" ] || { echo "no parallel hashing rate in hash_time's report" >&2; exit 1; }
 }
-# The server's CPU time so far, in clock ticks, by thread name (the name's
-# trailing -N dropped: rampart-hash-0 and rampart-hash-1 are one line).
+# The server's CPU time so far, in nanoseconds (/proc/PID/task/TID/schedstat,
+# exact where /stat counts clock ticks), by thread name (the name's trailing
+# -N dropped: rampart-hash-0 and rampart-hash-1 are one line).
 cpu_by_thread() {
   for t in /proc/"$pid"/task/*; do
-    awk '{ n = $2; gsub(/[()]/, "", n); sub(/-[0-9]+$/, "", n); print n, $14 + $15 }' "$t/stat" 2>/dev/null
-  done | awk '{ cpu[$1] += $2 } END { for (n in cpu) print n, cpu[n] }' | sort
+    echo "$(sed 's/-[0-9]*$//' "$t/comm" 2>/dev/null | tr ' ' '_') $(cut -d' ' -f1 "$t/schedstat" 2>/dev/null)"
+  done | awk 'NF == 2 { cpu[$1] += $2 } END { for (n in cpu) print n, cpu[n] }' | sort
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
 mean() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.1f", (a+b)/2}'; }
@@ -115,7 +116,6 @@ hashes=() logins=() shares=()
 echo "== one Argon2id verification, and both cores hashing (before the sign-ins)"
 hashing
 hashes+=("$rate")
-hz=$(getconf CLK_TCK)
 for round in 1 2; do
   echo "== POST /login, round $round (correct password; every request is one Argon2id verify + a session insert)"
   cpu_by_thread >"$work/cpu.before"
@@ -125,7 +125,7 @@ for round in 1 2; do
   signed=$requests
   echo "== the server's CPU during round $round, by thread ($signed sign-ins):"
   join "$work/cpu.before" "$work/cpu.after" |
-    awk -v hz="$hz" -v n="$signed" '{ t = ($3 - $2) / hz; if (t > 0) printf "  %-18s %6.2f s, %5.2f ms per sign-in\n", $1, t, 1000 * t / n
+    awk -v n="$signed" '{ t = ($3 - $2) / 1e9; if (t > 0) printf "  %-18s %6.2f s, %5.2f ms per sign-in\n", $1, t, 1000 * t / n
       if ($1 == "rampart-hash") hash += t; else rest += t }
       END { printf "  hashing: %.0f %% of the server'"'"'s CPU (%.2f ms a sign-in outside the hashing threads)\n", 100 * hash / (hash + rest), 1000 * rest / n }' |
     tee "$work/split.$round"
