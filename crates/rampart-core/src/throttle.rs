@@ -35,6 +35,14 @@
 //! reservation alone decides (an instance cannot see another's attempts in
 //! flight), which errs towards refusing.
 //!
+//! **One write in the common case.** When no counter is locked and no
+//! reservation would set a lock (nothing to wait for), the attempt's
+//! counters are written at once: one statement inserts those it found
+//! absent, one swaps those it read, each still only if unchanged. If
+//! another attempt changed one first, what the write reserved is taken back
+//! and the counters are reserved one by one as above, in the attempt's key
+//! order (so two attempts never wait on each other).
+//!
 //! Names are counted whether or not an account has them, and an unknown
 //! name gets an account counter of its own, so a lock says nothing about
 //! existence.
