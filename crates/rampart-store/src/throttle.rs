@@ -246,6 +246,13 @@ impl ThrottleRepo for Store {
 /// second factor, device).
 const SWAPS: usize = 6;
 
+/// Entry `n` of `chunk`, or its first where a short chunk is padded; `None`
+/// for an empty chunk.
+fn padded<'a, T>(chunk: &'a [T]) -> Option<impl Fn(usize) -> &'a T> {
+    let first = chunk.first()?;
+    Some(move |n: usize| chunk.get(n).unwrap_or(first))
+}
+
 impl Store {
     /// Inserts each counter of `chunk` (at most [`SWAPS`], distinct keys,
     /// each expected absent) that is still absent; the keys inserted. A
@@ -255,10 +262,9 @@ impl Store {
         &self,
         chunk: &[(&str, Option<Counter>, Counter)],
     ) -> Result<Vec<String>, RepoError> {
-        let Some(first) = chunk.first() else {
+        let Some(at) = padded(chunk) else {
             return Ok(Vec::new());
         };
-        let at = |n: usize| chunk.get(n).unwrap_or(first);
         let row = |n: usize| {
             let (key, _, new) = at(n);
             (
@@ -312,10 +318,9 @@ impl Store {
         &self,
         chunk: &[(&str, Option<Counter>, Counter)],
     ) -> Result<Vec<String>, RepoError> {
-        let Some(first) = chunk.first() else {
+        let Some(at) = padded(chunk) else {
             return Ok(Vec::new());
         };
-        let at = |n: usize| chunk.get(n).unwrap_or(first);
         let row = |n: usize| {
             let (key, old, new) = at(n);
             let old = old.unwrap_or(*new);
