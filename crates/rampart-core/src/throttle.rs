@@ -197,13 +197,6 @@ impl Flight {
         self.keys.push(key.to_owned());
     }
 
-    /// Leaves the key entered last (its reservation did not happen).
-    fn back_out(&mut self) {
-        if let Some(key) = self.keys.pop() {
-            self.registry.leave(&key);
-        }
-    }
-
     /// Leaves `key` (its reservation did not happen).
     fn leave(&mut self, key: &str) {
         if let Some(place) = self.keys.iter().position(|entered| entered == key) {
@@ -428,9 +421,9 @@ impl LoginThrottle {
         let now = self.clock.now();
         let wait = keys
             .iter()
-            .filter(|k| !(k.kind == Kind::Account && known_device))
-            .filter_map(|k| rows.iter().find(|(key, _)| *key == k.key))
-            .map(|(_, c)| c.locked_until - now)
+            .filter(|k| !k.exempt(known_device))
+            .filter_map(|k| counter_of(&rows, &k.key))
+            .map(|c| c.locked_until - now)
             .fold(Duration::ZERO, Duration::max);
         if wait > Duration::ZERO {
             return Ok(Err(Locked(whole_seconds(wait))));
@@ -492,12 +485,8 @@ impl LoginThrottle {
             let mut tries = 0;
             loop {
                 let now = self.clock.now();
-                let old = rows
-                    .iter()
-                    .find(|(k, _)| *k == reserved.key)
-                    .map(|(_, c)| *c);
-                // A known device is not held back by the account's lock.
-                let exempt = reserved.kind == Kind::Account && known_device;
+                let old = counter_of(&rows, &reserved.key);
+                let exempt = reserved.exempt(known_device);
                 if let Some(o) = old
                     && o.locked_until > now
                     && !exempt
@@ -524,12 +513,10 @@ impl LoginThrottle {
                 flight.enter(&reserved.key);
                 let swapped = self.repo.swap_throttle(&reserved.key, old, new).await;
                 if !matches!(swapped, Ok(true)) {
-                    flight.back_out();
+                    flight.leave(&reserved.key);
                 }
                 if swapped? {
-                    reserved.count = new.failures;
-                    let before = old.map_or(OffsetDateTime::UNIX_EPOCH, |o| o.locked_until);
-                    reserved.locks = (before, new.locked_until);
+                    reserved.made(old, new);
                     break;
                 }
                 tries += 1;
@@ -566,20 +553,15 @@ impl LoginThrottle {
     ) -> Result<Vec<Reserved>, RepoError> {
         let now = self.clock.now();
         let mut planned = Vec::with_capacity(keys.len());
-        for reserved in &keys {
-            let old = rows
-                .iter()
-                .find(|(k, _)| *k == reserved.key)
-                .map(|(_, c)| *c);
+        for (place, reserved) in keys.iter().enumerate() {
+            let old = counter_of(rows, &reserved.key);
             let new = self.next(old, reserved, now);
-            let exempt = reserved.kind == Kind::Account && known_device;
             let locked = old.is_some_and(|o| o.locked_until > now);
-            if (locked || new.locked_until > now) && !exempt {
+            if (locked || new.locked_until > now) && !reserved.exempt(known_device) {
                 return Ok(keys);
             }
-            planned.push((old, new));
+            planned.push((place, old, new));
         }
-        let order: Vec<String> = keys.iter().map(|k| k.key.clone()).collect();
         // In flight before the write, as in the loop.
         for reserved in &keys {
             flight.enter(&reserved.key);
@@ -587,20 +569,23 @@ impl LoginThrottle {
         let start = done.len();
         let mut pending: Vec<_> = keys.into_iter().zip(planned).collect();
         let mut left = Vec::new();
+        // Where in the attempt's keys each of this write's reservations in
+        // `done` came (they follow `start`).
+        let mut won_places = Vec::new();
         // The absent first, then the read: each group's reservations are
         // in `done` before the next write, so a failed write leaves nothing
         // reserved that the caller does not take back.
         for absent in [true, false] {
             let (group, rest): (Vec<_>, Vec<_>) = pending
                 .into_iter()
-                .partition(|(_, (old, _))| old.is_none() == absent);
+                .partition(|(_, (_, old, _))| old.is_none() == absent);
             pending = rest;
             if group.is_empty() {
                 continue;
             }
             let swaps: Vec<_> = group
                 .iter()
-                .map(|(reserved, (old, new))| (reserved.key.as_str(), *old, *new))
+                .map(|(reserved, (_, old, new))| (reserved.key.as_str(), *old, *new))
                 .collect();
             let swapped = match self.repo.swap_throttles(&swaps).await {
                 Ok(swapped) => swapped,
@@ -611,20 +596,19 @@ impl LoginThrottle {
                     return Err(err);
                 }
             };
-            for (mut reserved, (old, new)) in group {
+            for (mut reserved, (place, old, new)) in group {
                 if swapped.contains(&reserved.key) {
-                    reserved.count = new.failures;
-                    let before = old.map_or(OffsetDateTime::UNIX_EPOCH, |o| o.locked_until);
-                    reserved.locks = (before, new.locked_until);
+                    reserved.made(old, new);
                     done.push(reserved);
+                    won_places.push(place);
                 } else {
                     flight.leave(&reserved.key);
-                    left.push(reserved);
+                    left.push((place, reserved));
                 }
             }
         }
         if left.is_empty() {
-            return Ok(left);
+            return Ok(Vec::new());
         }
         // Another attempt came first: back to the loop, from a clean start.
         let won = done.split_off(start);
@@ -634,9 +618,14 @@ impl LoginThrottle {
         // Should taking them back fail, the caller will not try again
         // (they are out of `done`): counted too much, never too little.
         self.undo(&won).await?;
-        left.extend(won.into_iter().map(Reserved::unreserved));
+        left.extend(
+            won_places
+                .into_iter()
+                .zip(won.into_iter().map(Reserved::unreserved)),
+        );
         // In the order the attempt's keys came in, which the loop keeps.
-        left.sort_by_key(|k| order.iter().position(|key| *key == k.key));
+        left.sort_by_key(|(place, _)| *place);
+        let left: Vec<Reserved> = left.into_iter().map(|(_, reserved)| reserved).collect();
         let names: Vec<&str> = left.iter().map(|k| k.key.as_str()).collect();
         *rows = self.repo.throttle_counters(&names).await?;
         Ok(left)
@@ -734,12 +723,29 @@ impl LoginThrottle {
     }
 }
 
+/// The counter under `key` among `rows`, if there is one.
+fn counter_of(rows: &[(String, Counter)], key: &str) -> Option<Counter> {
+    rows.iter().find(|(k, _)| k == key).map(|(_, c)| *c)
+}
+
 /// What taking `reserved` back writes ([`Reserved::take_back`] of each).
 fn undo_list(reserved: &[Reserved]) -> Vec<(&str, OffsetDateTime, OffsetDateTime)> {
     reserved.iter().map(Reserved::take_back).collect()
 }
 
 impl Reserved {
+    /// A known device is not held back by the account's lock.
+    fn exempt(&self, known_device: bool) -> bool {
+        self.kind == Kind::Account && known_device
+    }
+
+    /// Records that the attempt moved the counter from `old` to `new`.
+    fn made(&mut self, old: Option<Counter>, new: Counter) {
+        self.count = new.failures;
+        let before = old.map_or(OffsetDateTime::UNIX_EPOCH, |o| o.locked_until);
+        self.locks = (before, new.locked_until);
+    }
+
     /// The key as before it was reserved.
     fn unreserved(self) -> Self {
         Reserved {
@@ -775,7 +781,7 @@ mod tests {
     struct Counters {
         rows: Mutex<HashMap<String, Counter>>,
         meddle: Mutex<Option<(String, Counter)>>,
-        one_by_one: Mutex<usize>,
+        one_by_one: Mutex<Vec<String>>,
         at_once: Mutex<usize>,
     }
 
@@ -813,7 +819,7 @@ mod tests {
             expected: Option<Counter>,
             new: Counter,
         ) -> Result<bool, RepoError> {
-            *self.one_by_one.lock().unwrap() += 1;
+            self.one_by_one.lock().unwrap().push(key.to_owned());
             Ok(self.swap(key, expected, new))
         }
 
@@ -921,7 +927,7 @@ mod tests {
             .unwrap();
         assert_eq!(failures(&counters), [2, 2, 2, 2]);
         assert_eq!(*counters.at_once.lock().unwrap(), 2);
-        assert_eq!(*counters.one_by_one.lock().unwrap(), 0);
+        assert!(counters.one_by_one.lock().unwrap().is_empty());
         throttle.failed(first);
         throttle.failed(second);
     }
@@ -951,8 +957,8 @@ mod tests {
         assert_eq!(failures(&counters), [2, 2, 7, 2]);
         assert_eq!(
             *counters.one_by_one.lock().unwrap(),
-            4,
-            "all four again, in order"
+            KEYS,
+            "all four again, in the attempt's order"
         );
         assert!(!attempt.waited);
         // Settled as a success: the name and the account cleared, the
@@ -984,7 +990,7 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(*counters.at_once.lock().unwrap(), 4, "not at once");
-        assert_eq!(*counters.one_by_one.lock().unwrap(), 4);
+        assert_eq!(*counters.one_by_one.lock().unwrap(), KEYS);
         assert_eq!(failures(&counters), [5, 5, 5, 5]);
         assert!(counters.get(KEYS[0]).unwrap().locked_until > OffsetDateTime::UNIX_EPOCH);
         throttle.failed(fifth);
