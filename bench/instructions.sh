@@ -11,6 +11,10 @@
 #   cargo build --release -p rampart-crypto -p rampart-web --examples && bench/instructions.sh
 # (BIN= another binary, REQUESTS= how many of each, default 2000; KEEP=DIR
 # keeps the callgrind dumps there, for callgrind_annotate).
+# Then SIGNINS (default 20) page sign-ins, one after another: the
+# instructions of a sign-in outside the Argon2id hash (#20 point 4: HTTP,
+# the session, the throttle and SQLite), and of those how many SQLite spends
+# preparing statements again (sqlite3Reprepare).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/bench/common.sh"
@@ -66,3 +70,37 @@ echo "== instructions per request ($requests each, callgrind)"
 awk -v p="$page" -v c="$check" -v b="$bare" -v n="$requests" 'BEGIN{
   printf "GET /account (signed in): %.0f\nGET /auth/verify: %.0f\nratio: %.2f\n", p/n, c/n, p/c
   printf "bare handler, the same headers: %.0f\nGET /auth/verify ÷ bare: %.2f\n", b/n, c/b }'
+
+# The sign-ins: a fixed pre-login cookie and its CSRF token, as
+# bench/login.lua sends them; the jar is not written, so each POST signs in
+# afresh.
+signins=${SIGNINS:-20}
+anon="$work/anon.jar"
+login_csrf=$(curl -s -c "$anon" -b "$anon" "$base/login" | csrf_of)
+sign_in() {
+  for _ in $(seq 1 "$1"); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' -b "$anon" -X POST "$base/login" \
+      --data-urlencode "csrf_token=$login_csrf" --data-urlencode "username=bench" \
+      --data-urlencode "password=$password")
+    [ "$code" = 303 ] || { echo "POST /login: $code" >&2; exit 1; }
+  done
+}
+sign_in 3
+callgrind_control --zero "$pid" >/dev/null
+sign_in "$signins"
+callgrind_control --dump=signins "$pid" >/dev/null
+dump=$(ls -t "$work"/cg.out* | head -1)
+# Inclusive instructions of the function $1 (its line that names the
+# binary; the lines without are its parts by source file).
+inclusive() {
+  callgrind_annotate --inclusive=yes --threshold=100 "$dump" 2>/dev/null |
+    awk -v f=":$1 [" 'index($0, f) { gsub(",", "", $1); s += $1 } END { print s + 0 }'
+}
+total=$(awk '/^totals:/{print $2}' "$dump")
+hash=$(inclusive 'rampart_crypto::password::PasswordHasher::verify_argon2')
+reprepare=$(inclusive sqlite3Reprepare)
+echo "== instructions per page sign-in ($signins, callgrind)"
+awk -v t="$total" -v h="$hash" -v r="$reprepare" -v n="$signins" 'BEGIN{
+  printf "all: %.0f\nthe Argon2id hash: %.0f\noutside the hash: %.0f\nof which SQLite preparing statements again: %.0f\n",
+    t/n, h/n, (t-h)/n, r/n }'
+

@@ -157,3 +157,28 @@ impl Store {
         .await)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The embedded SQLite keeps the plan each statement was prepared with,
+    /// whatever is bound to it later (`.cargo/config.toml`). Without the
+    /// guarantee SQLite 3.51 prepares every statement with `LIMIT $n` afresh
+    /// at each execution, because its plan depended on the value bound.
+    #[tokio::test]
+    async fn sqlite_keeps_each_statement_plan() {
+        let Store::Sqlite(pool) = Store::connect("sqlite::memory:").await.unwrap() else {
+            panic!("sqlite::memory: opened another backend");
+        };
+        let options: Vec<String> =
+            sqlx::query_scalar("SELECT compile_options FROM pragma_compile_options")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert!(
+            options.iter().any(|option| option == "ENABLE_QPSG"),
+            "SQLite was built without SQLITE_ENABLE_QPSG: {options:?}"
+        );
+    }
+}
