@@ -91,6 +91,11 @@ impl Store {
                 .busy_timeout(Duration::from_secs(5));
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
+                // sqlx pings a pooled connection before each use by default:
+                // for SQLite that is one more round trip to the connection's
+                // worker thread per statement, and an embedded database
+                // cannot have hung up.
+                .test_before_acquire(false)
                 .connect_with(options)
                 .await
                 .map_err(StoreOpenError::Connect)?;
@@ -180,5 +185,16 @@ mod tests {
             options.iter().any(|option| option == "ENABLE_QPSG"),
             "SQLite was built without SQLITE_ENABLE_QPSG: {options:?}"
         );
+    }
+
+    /// A statement on SQLite takes one round trip to the connection's
+    /// worker thread, not two: the pool does not ping a connection it hands
+    /// out (sqlx's default), which would be a second message to the worker.
+    #[tokio::test]
+    async fn sqlite_connections_are_not_pinged_before_each_use() {
+        let Store::Sqlite(pool) = Store::connect("sqlite::memory:").await.unwrap() else {
+            panic!("sqlite::memory: opened another backend");
+        };
+        assert!(!pool.options().get_test_before_acquire());
     }
 }
