@@ -94,7 +94,8 @@ impl Store {
                 // sqlx pings a pooled connection before each use by default:
                 // for SQLite that is one more round trip to the connection's
                 // worker thread per statement, and an embedded database
-                // cannot have hung up.
+                // cannot have hung up. (A connection whose worker died is
+                // still closed: sqlx pings each one when it is given back.)
                 .test_before_acquire(false)
                 .connect_with(options)
                 .await
