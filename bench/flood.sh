@@ -5,6 +5,11 @@
 # dummy Argon2id hash answers it). Prints both p99s and their ratio (goal:
 # at most 2).
 # Usage: cargo build --release -p rampart-server && bench/flood.sh
+# Experiments: PACED=RATE sends the page at RATE a second, open loop, with
+# bench/paced.py instead of a saturating wrk load; HASH_NICE=N, HASH_IDLE=1
+# (SCHED_IDLE) and HASH_BATCH=1 (SCHED_BATCH) change the hashing threads'
+# priority; SLICE_NS=N gives the request threads (tokio-rt-worker) an EEVDF
+# time slice of N ns (bench/slice.py).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/bench/common.sh"
@@ -17,7 +22,13 @@ for t in /proc/$pid/task/*; do
   grep -q "^rampart-hash" "$t/comm" || continue
   [ -n "${HASH_NICE:-}" ] && renice -n "$HASH_NICE" -p "${t##*/}" >/dev/null
   [ -n "${HASH_IDLE:-}" ] && chrt -i -p 0 "${t##*/}"
+  [ -n "${HASH_BATCH:-}" ] && chrt -b -p 0 "${t##*/}"
 done
+if [ -n "${SLICE_NS:-}" ]; then
+  for t in /proc/$pid/task/*; do
+    grep -q "^tokio-rt-worker" "$t/comm" && python3 "$root/bench/slice.py" "$SLICE_NS" "${t##*/}"
+  done
+fi
 
 jar="$work/user.jar"
 register_account "$jar" bench
@@ -36,19 +47,26 @@ p99() { awk '$1=="99%"{v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (
 # The signed-in page (PAGE=/auth/verify: the forward-auth check, which reads
 # no database, for comparison).
 path=${PAGE:-/account}
-page() { wrk -t1 -c8 -d"$duration" --latency "${fwd[@]}" "${signed_in[@]}" "$base$path" >"$1"; }
+page() {
+  if [ -n "${PACED:-}" ]; then
+    python3 "$root/bench/paced.py" "$port" "$path" "$session" "$agent" "$PACED" "${duration%s}" >"$1"
+  else
+    wrk -t1 -c8 -d"$duration" --latency "${fwd[@]}" "${signed_in[@]}" "$base$path" >"$1"
+  fi
+}
 
 echo "== machine: $(nproc) cores; rampart $("$bin" --version)"
-echo "== GET $path alone (wrk -t1 -c8)"
+load=${PACED:+"paced, $PACED a second"}
+echo "== GET $path alone (${load:-wrk -t1 -c8})"
 page "$work/alone.txt"
-grep -E "Requests/sec|99%" "$work/alone.txt"
+grep -E "Requests/sec|99%|paced" "$work/alone.txt"
 echo "== the same during a wrong-password flood (wrk -t1 -c16 on POST /login)"
 wrk -t1 -c16 -d"$(( ${duration%s} + 4 ))s" -s "$root/bench/flood.lua" "$base/login" >"$work/flood.txt" &
 flood=$!
 sleep 2
 page "$work/flooded.txt"
 wait $flood
-grep -E "Requests/sec|99%" "$work/flooded.txt"
+grep -E "Requests/sec|99%|paced" "$work/flooded.txt"
 echo "-- the flood:"
 grep -E "requests in|Non-2xx|Requests/sec" "$work/flood.txt"
 alone=$(p99 "$work/alone.txt")
