@@ -11,10 +11,16 @@ import time
 
 port, path, session, agent = sys.argv[1:5]
 rate, seconds = float(sys.argv[5]), float(sys.argv[6])
-headers = {"Cookie": f"rampart_session={session}", "User-Agent": agent}
+# The headers the wrk loads send (bench/common.sh `fwd`): a forward-auth
+# check (PAGE=/auth/verify) needs them; the page ignores them.
+headers = {"Cookie": f"rampart_session={session}", "User-Agent": agent,
+           "X-Forwarded-Method": "GET", "X-Forwarded-Proto": "https",
+           "X-Forwarded-Host": "app.example.com", "X-Forwarded-Uri": "/page"}
 conn = http.client.HTTPConnection("127.0.0.1", int(port), timeout=10)
 waits = []
 count = int(rate * seconds)
+if count < 1:
+    sys.exit("RATE × SECONDS must be at least 1")
 start = time.perf_counter()
 for i in range(count):
     due = start + i / rate

@@ -1,10 +1,13 @@
 //! Opening, tuning and migrating each backend. This is where SQLite and
 //! PostgreSQL differ; the queries themselves are shared.
 
+use sqlx::pool::PoolConnectionMetadata;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+use std::future::Future;
+use std::pin::Pin;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -60,6 +63,21 @@ macro_rules! fetch {
 }
 pub(crate) use fetch;
 
+/// Whether the pool may hand out `connection`: not while it is still
+/// inside a transaction. A transaction whose future was dropped is rolled
+/// back when its connection is given back, but if that rollback fails
+/// sqlx ignores the error and keeps the connection; the next caller's
+/// `BEGIN` would then only open a savepoint, and its writes would never
+/// commit. Such a connection is closed instead. (A counter sqlx keeps: no
+/// round trip.)
+fn not_in_transaction<C: sqlx::Connection>(
+    connection: &mut C,
+    _: PoolConnectionMetadata,
+) -> Pin<Box<dyn Future<Output = Result<bool, sqlx::Error>> + Send + '_>> {
+    let idle = !connection.is_in_transaction();
+    Box::pin(std::future::ready(Ok(idle)))
+}
+
 /// Why the database could not be opened or migrated.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreOpenError {
@@ -97,6 +115,7 @@ impl Store {
                 // cannot have hung up. (A connection whose worker died is
                 // still closed: sqlx pings each one when it is given back.)
                 .test_before_acquire(false)
+                .before_acquire(not_in_transaction)
                 .connect_with(options)
                 .await
                 .map_err(StoreOpenError::Connect)?;
@@ -106,6 +125,7 @@ impl Store {
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(5))
+                .before_acquire(not_in_transaction)
                 .connect_with(options)
                 .await
                 .map_err(StoreOpenError::Connect)?;
@@ -198,5 +218,47 @@ mod tests {
             panic!("sqlite::memory: opened another backend");
         };
         assert!(!pool.options().get_test_before_acquire());
+    }
+
+    /// A connection left inside a transaction (its rollback never ran) is
+    /// not handed out again: what the next caller writes commits.
+    #[tokio::test]
+    async fn a_connection_left_in_a_transaction_is_not_handed_out() {
+        use sqlx::Connection;
+        let path = std::env::temp_dir().join(format!("rampart-{}.db", uuid::Uuid::new_v4()));
+        let url = format!("sqlite://{}", path.display());
+        let Store::Sqlite(pool) = Store::connect(&url).await.unwrap() else {
+            panic!("{url} opened another backend");
+        };
+        let mut only = sqlx::sqlite::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query("CREATE TABLE kept (n INTEGER)")
+            .execute(&mut only)
+            .await
+            .unwrap();
+        // Every pooled connection open, each left inside a transaction:
+        // the transactions are forgotten, so no rollback is queued.
+        let mut held = Vec::new();
+        for _ in 0..pool.options().get_max_connections() {
+            let mut connection = pool.acquire().await.unwrap();
+            std::mem::forget(connection.begin().await.unwrap());
+            assert!(connection.is_in_transaction());
+            held.push(connection);
+        }
+        drop(held);
+        // Given back, each is closed rather than handed out again.
+        sqlx::query("INSERT INTO kept (n) VALUES (1)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let seen: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM kept")
+            .fetch_one(&mut only)
+            .await
+            .unwrap();
+        assert_eq!(seen, 1, "the write went into a transaction left open");
+        pool.close().await;
+        only.close().await.unwrap();
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
     }
 }
