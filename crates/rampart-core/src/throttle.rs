@@ -587,15 +587,9 @@ impl LoginThrottle {
                 .iter()
                 .map(|(reserved, (_, old, new))| (reserved.key.as_str(), *old, *new))
                 .collect();
-            let swapped = match self.repo.swap_throttles(&swaps).await {
-                Ok(swapped) => swapped,
-                Err(err) => {
-                    for (reserved, _) in group.iter().chain(&pending) {
-                        flight.leave(&reserved.key);
-                    }
-                    return Err(err);
-                }
-            };
+            // On an error the attempt ends: its flight is left when dropped,
+            // and what `done` holds is taken back.
+            let swapped = self.repo.swap_throttles(&swaps).await?;
             for (mut reserved, (place, old, new)) in group {
                 if swapped.contains(&reserved.key) {
                     reserved.made(old, new);
@@ -783,6 +777,9 @@ mod tests {
         meddle: Mutex<Option<(String, Counter)>>,
         one_by_one: Mutex<Vec<String>>,
         at_once: Mutex<usize>,
+        /// The write of several counters at once (counted from 1) that
+        /// fails, as a database that went away would.
+        failing: Mutex<Option<usize>>,
     }
 
     impl Counters {
@@ -827,7 +824,14 @@ mod tests {
             &self,
             swaps: &[(&str, Option<Counter>, Counter)],
         ) -> Result<Vec<String>, RepoError> {
-            *self.at_once.lock().unwrap() += 1;
+            let nth = {
+                let mut at_once = self.at_once.lock().unwrap();
+                *at_once += 1;
+                *at_once
+            };
+            if *self.failing.lock().unwrap() == Some(nth) {
+                return Err(RepoError::Unavailable("the database went away".into()));
+            }
             if let Some((key, counter)) = self.meddle.lock().unwrap().take() {
                 self.rows.lock().unwrap().insert(key, counter);
             }
@@ -896,6 +900,15 @@ mod tests {
         Some("10.9.0.1".parse().unwrap())
     }
 
+    /// An attempt of `name` on vic's account from [`ip`], let through.
+    async fn attempt(throttle: &LoginThrottle, name: &str) -> Attempt {
+        throttle
+            .attempt(name, ip(), &target())
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
     fn failures(counters: &Counters) -> Vec<i64> {
         KEYS.iter()
             .map(|k| counters.get(k).map_or(-1, |c| c.failures))
@@ -909,22 +922,14 @@ mod tests {
         let counters = Arc::new(Counters::default());
         let throttle = throttle(&counters);
         assert_eq!(account_key(Some("vic"), "vic"), KEYS[3]);
-        let first = throttle
-            .attempt("Vic", ip(), &target())
-            .await
-            .unwrap()
-            .unwrap();
+        let first = attempt(&throttle, "Vic").await;
         assert_eq!(failures(&counters), [1, 1, 1, 1]);
         assert_eq!(
             *counters.at_once.lock().unwrap(),
             1,
             "all four absent: one write"
         );
-        let second = throttle
-            .attempt("vic", ip(), &target())
-            .await
-            .unwrap()
-            .unwrap();
+        let second = attempt(&throttle, "vic").await;
         assert_eq!(failures(&counters), [2, 2, 2, 2]);
         assert_eq!(*counters.at_once.lock().unwrap(), 2);
         assert!(counters.one_by_one.lock().unwrap().is_empty());
@@ -940,20 +945,12 @@ mod tests {
     async fn a_counter_changed_first_is_counted_again_key_by_key() {
         let counters = Arc::new(Counters::default());
         let throttle = throttle(&counters);
-        let first = throttle
-            .attempt("vic", ip(), &target())
-            .await
-            .unwrap()
-            .unwrap();
+        let first = attempt(&throttle, "vic").await;
         throttle.failed(first);
         let mut changed = counters.get(KEYS[2]).unwrap();
         changed.failures += 5;
         *counters.meddle.lock().unwrap() = Some((KEYS[2].to_owned(), changed));
-        let attempt = throttle
-            .attempt("vic", ip(), &target())
-            .await
-            .unwrap()
-            .unwrap();
+        let attempt = attempt(&throttle, "vic").await;
         assert_eq!(failures(&counters), [2, 2, 7, 2]);
         assert_eq!(
             *counters.one_by_one.lock().unwrap(),
@@ -975,24 +972,44 @@ mod tests {
         let counters = Arc::new(Counters::default());
         let throttle = throttle(&counters);
         for _ in 0..4 {
-            let attempt = throttle
-                .attempt("vic", ip(), &target())
-                .await
-                .unwrap()
-                .unwrap();
+            let attempt = attempt(&throttle, "vic").await;
             throttle.failed(attempt);
         }
         assert_eq!(*counters.at_once.lock().unwrap(), 4, "each at once");
         // The fifth failure of the name locks it (five are free).
-        let fifth = throttle
-            .attempt("vic", ip(), &target())
-            .await
-            .unwrap()
-            .unwrap();
+        let fifth = attempt(&throttle, "vic").await;
         assert_eq!(*counters.at_once.lock().unwrap(), 4, "not at once");
         assert_eq!(*counters.one_by_one.lock().unwrap(), KEYS);
         assert_eq!(failures(&counters), [5, 5, 5, 5]);
         assert!(counters.get(KEYS[0]).unwrap().locked_until > OffsetDateTime::UNIX_EPOCH);
         throttle.failed(fifth);
+    }
+
+    /// The second write of an attempt fails (the counters read, after the
+    /// absent ones were inserted): the attempt fails, what the first write
+    /// reserved is taken back, and it is in flight on no key.
+    #[tokio::test]
+    async fn a_write_that_fails_leaves_nothing_reserved_or_in_flight() {
+        let counters = Arc::new(Counters::default());
+        let throttle = throttle(&counters);
+        let read = Counter {
+            failures: 1,
+            locked_until: OffsetDateTime::UNIX_EPOCH,
+            last_failure_at: time::macros::datetime!(2026-12-07 02:59 UTC),
+        };
+        for key in [KEYS[0], KEYS[3]] {
+            counters.rows.lock().unwrap().insert(key.to_owned(), read);
+        }
+        *counters.failing.lock().unwrap() = Some(2);
+        let failed = throttle.attempt("vic", ip(), &target()).await;
+        assert!(matches!(failed, Err(RepoError::Unavailable(_))));
+        assert_eq!(*counters.at_once.lock().unwrap(), 2, "absent, then read");
+        assert_eq!(failures(&counters), [1, 0, 0, 1], "the inserts taken back");
+        assert!(throttle.in_flight.keys.lock().unwrap().is_empty());
+        // The next attempt counts every key once.
+        *counters.failing.lock().unwrap() = None;
+        let next = attempt(&throttle, "vic").await;
+        assert_eq!(failures(&counters), [2, 1, 1, 2]);
+        throttle.failed(next);
     }
 }

@@ -66,11 +66,11 @@ struct CounterRow {
 #[async_trait]
 impl ThrottleRepo for Store {
     async fn throttle_counters(&self, keys: &[&str]) -> Result<Vec<(String, Counter)>, RepoError> {
-        let Some(first) = keys.first() else {
+        let Some(keys) = Padded::of(keys) else {
             return Ok(Vec::new());
         };
         // One round trip for all of them: this runs before every sign-in.
-        let key = |n: usize| keys.get(n).copied().unwrap_or(first);
+        let key = |n: usize| *keys.at(n);
         let rows: Vec<CounterRow> = on_pool!(self, |pool| {
             fetch!(
                 pool,
@@ -177,9 +177,9 @@ impl ThrottleRepo for Store {
                 " WHERE key IN ($1, $4, $7)"
             ),
         };
-        in_chunks(undo, 3, |chunk, first| async move {
-            let at = |n: usize| chunk.get(n).unwrap_or(first);
-            let ((k0, s0, p0), (k1, s1, p1), (k2, s2, p2)) = (at(0), at(1), at(2));
+        in_chunks(undo, 3, |chunk| async move {
+            let ((k0, s0, p0), (k1, s1, p1), (k2, s2, p2)) =
+                (chunk.at(0), chunk.at(1), chunk.at(2));
             on_pool!(self, |pool| exec!(
                 pool,
                 sql,
@@ -207,8 +207,8 @@ impl ThrottleRepo for Store {
             ),
             Store::Sqlite(_) => "DELETE FROM login_throttle WHERE key IN ($1, $2, $3, $4)",
         };
-        in_chunks(keys, 4, |chunk, first| async move {
-            let key = |n: usize| chunk.get(n).copied().unwrap_or(*first);
+        in_chunks(keys, 4, |chunk| async move {
+            let key = |n: usize| *chunk.at(n);
             on_pool!(self, |pool| exec!(
                 pool,
                 sql,
@@ -246,11 +246,28 @@ impl ThrottleRepo for Store {
 /// second factor, device).
 const SWAPS: usize = 6;
 
-/// Entry `n` of `chunk`, or its first where a short chunk is padded; `None`
-/// for an empty chunk.
-fn padded<'a, T>(chunk: &'a [T]) -> Option<impl Fn(usize) -> &'a T> {
-    let first = chunk.first()?;
-    Some(move |n: usize| chunk.get(n).unwrap_or(first))
+/// Rows for a statement with a fixed number of them: a short list is
+/// padded with its first row, which the statements write once however
+/// often it comes (an `IN` list, a conflict with itself, a join to the
+/// same values).
+struct Padded<'a, T> {
+    rows: &'a [T],
+    first: &'a T,
+}
+
+impl<'a, T> Padded<'a, T> {
+    /// `rows` padded; `None` when there are none.
+    fn of(rows: &'a [T]) -> Option<Self> {
+        Some(Padded {
+            rows,
+            first: rows.first()?,
+        })
+    }
+
+    /// Row `n`, or the first past the end.
+    fn at(&self, n: usize) -> &'a T {
+        self.rows.get(n).unwrap_or(self.first)
+    }
 }
 
 impl Store {
@@ -262,11 +279,11 @@ impl Store {
         &self,
         chunk: &[(&str, Option<Counter>, Counter)],
     ) -> Result<Vec<String>, RepoError> {
-        let Some(at) = padded(chunk) else {
+        let Some(chunk) = Padded::of(chunk) else {
             return Ok(Vec::new());
         };
         let row = |n: usize| {
-            let (key, _, new) = at(n);
+            let (key, _, new) = chunk.at(n);
             (
                 *key,
                 new.failures,
@@ -318,11 +335,11 @@ impl Store {
         &self,
         chunk: &[(&str, Option<Counter>, Counter)],
     ) -> Result<Vec<String>, RepoError> {
-        let Some(at) = padded(chunk) else {
+        let Some(chunk) = Padded::of(chunk) else {
             return Ok(Vec::new());
         };
         let row = |n: usize| {
-            let (key, old, new) = at(n);
+            let (key, old, new) = chunk.at(n);
             let old = old.unwrap_or(*new);
             (
                 *key,
@@ -395,23 +412,21 @@ impl Store {
     }
 }
 
-/// Writes `items` a few (`size`) a statement: `write` gets each chunk and its
-/// first item (to pad a short chunk with). Every chunk is written even if
-/// one fails; the first error is reported.
+/// Writes `items` a few (`size`) a statement: `write` gets each chunk,
+/// [`Padded`]. Every chunk is written even if one fails; the first error is
+/// reported.
 async fn in_chunks<'a, T: Sync, F, Fut>(
     items: &'a [T],
     size: usize,
     write: F,
 ) -> Result<(), RepoError>
 where
-    F: Fn(&'a [T], &'a T) -> Fut,
+    F: Fn(Padded<'a, T>) -> Fut,
     Fut: std::future::Future<Output = Result<(), RepoError>> + Send,
 {
     let mut outcome = Ok(());
-    for chunk in items.chunks(size) {
-        if let Some(first) = chunk.first() {
-            outcome = outcome.and(write(chunk, first).await);
-        }
+    for chunk in items.chunks(size).filter_map(Padded::of) {
+        outcome = outcome.and(write(chunk).await);
     }
     outcome
 }
