@@ -147,10 +147,10 @@ impl ThrottleRepo for Store {
             .into_iter()
             .partition(|(_, expected, _)| expected.is_none());
         let mut swapped = Vec::with_capacity(absent.len() + present.len());
-        for chunk in absent.chunks(SWAPS) {
+        for chunk in absent.chunks(SWAPS).filter_map(Padded::of) {
             swapped.extend(self.insert_counters(chunk).await?);
         }
-        for chunk in present.chunks(SWAPS) {
+        for chunk in present.chunks(SWAPS).filter_map(Padded::of) {
             swapped.extend(self.swap_counters(chunk).await?);
         }
         Ok(swapped)
@@ -277,11 +277,8 @@ impl Store {
     /// with itself and is inserted once.
     async fn insert_counters(
         &self,
-        chunk: &[(&str, Option<Counter>, Counter)],
+        chunk: Padded<'_, (&str, Option<Counter>, Counter)>,
     ) -> Result<Vec<String>, RepoError> {
-        let Some(chunk) = Padded::of(chunk) else {
-            return Ok(Vec::new());
-        };
         let row = |n: usize| {
             let (key, _, new) = chunk.at(n);
             (
@@ -333,11 +330,8 @@ impl Store {
     /// twice to the same values is changed once.
     async fn swap_counters(
         &self,
-        chunk: &[(&str, Option<Counter>, Counter)],
+        chunk: Padded<'_, (&str, Option<Counter>, Counter)>,
     ) -> Result<Vec<String>, RepoError> {
-        let Some(chunk) = Padded::of(chunk) else {
-            return Ok(Vec::new());
-        };
         let row = |n: usize| {
             let (key, old, new) = chunk.at(n);
             let old = old.unwrap_or(*new);
