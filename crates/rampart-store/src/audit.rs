@@ -44,7 +44,7 @@ macro_rules! audited {
     ($store:expr, $event:expr, |$tx:ident| $body:expr) => {
         $crate::backend::on_pool!($store, |pool| {
             async {
-                let mut $tx = pool.begin().await.map_err($crate::error::repo_error)?;
+                $crate::backend::begin!(pool, $tx);
                 let changed: bool = $body;
                 if changed {
                     if let Some(event) = $event {

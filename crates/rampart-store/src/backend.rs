@@ -1,11 +1,10 @@
 //! Opening, tuning and migrating each backend. This is where SQLite and
 //! PostgreSQL differ; the queries themselves are shared.
 
+use crate::embedded::EmbeddedPool;
 use sqlx::pool::PoolConnectionMetadata;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use std::future::Future;
 use std::pin::Pin;
 use std::str::FromStr;
@@ -15,7 +14,7 @@ use std::time::Duration;
 #[derive(Clone, Debug)]
 pub enum Store {
     /// Embedded SQLite in WAL mode.
-    Sqlite(SqlitePool),
+    Sqlite(EmbeddedPool),
     /// PostgreSQL.
     Postgres(PgPool),
 }
@@ -63,13 +62,26 @@ macro_rules! fetch {
 }
 pub(crate) use fetch;
 
-/// Whether the pool may hand out `connection`: not while it is still
-/// inside a transaction. A transaction whose future was dropped is rolled
-/// back when its connection is given back, but if that rollback fails
-/// sqlx ignores the error and keeps the connection; the next caller's
+/// Opens a transaction as `$tx` on a connection taken from `$pool` for
+/// it (the transaction borrows the connection, which this binds unseen
+/// until the end of the caller's block); a failure returns a `RepoError`.
+macro_rules! begin {
+    ($pool:expr, $tx:ident) => {
+        let mut connection = $pool.acquire().await.map_err($crate::error::repo_error)?;
+        let mut $tx = sqlx::Connection::begin(&mut *connection)
+            .await
+            .map_err($crate::error::repo_error)?;
+    };
+}
+pub(crate) use begin;
+
+/// Whether the PostgreSQL pool may hand out `connection`: not while it is
+/// still inside a transaction. A transaction whose future was dropped is
+/// rolled back when its connection is given back, but if that rollback
+/// fails sqlx ignores the error and keeps the connection; the next caller's
 /// `BEGIN` would then only open a savepoint, and its writes would never
 /// commit. Such a connection is closed instead. (A counter sqlx keeps: no
-/// round trip.)
+/// round trip. SQLite's pool makes the same check, see `embedded`.)
 fn not_in_transaction<C: sqlx::Connection>(
     connection: &mut C,
     _: PoolConnectionMetadata,
@@ -93,30 +105,29 @@ pub enum StoreOpenError {
     Migrate(#[source] sqlx::migrate::MigrateError),
 }
 
+/// How every SQLite connection is opened: the file created when missing,
+/// WAL, foreign keys and a busy timeout.
+pub(crate) fn sqlite_options(url: &str) -> Result<SqliteConnectOptions, sqlx::Error> {
+    Ok(SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        // Statement and savepoint journals in memory, not temp files.
+        .pragma("temp_store", "memory")
+        .busy_timeout(Duration::from_secs(5)))
+}
+
 impl Store {
     /// Connects to `url` (`sqlite://path` or `postgres://…`). SQLite files are
     /// created when missing and opened with WAL, foreign keys and a busy timeout.
     pub async fn connect(url: &str) -> Result<Self, StoreOpenError> {
         if url.starts_with("sqlite:") {
-            let options = SqliteConnectOptions::from_str(url)
-                .map_err(StoreOpenError::Connect)?
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .foreign_keys(true)
-                // Statement and savepoint journals in memory, not temp files.
-                .pragma("temp_store", "memory")
-                .busy_timeout(Duration::from_secs(5));
-            let pool = SqlitePoolOptions::new()
-                .max_connections(8)
-                // sqlx pings a pooled connection before each use by default:
-                // for SQLite that is one more round trip to the connection's
-                // worker thread per statement, and an embedded database
-                // cannot have hung up. (A connection whose worker died is
-                // still closed: sqlx pings each one when it is given back.)
-                .test_before_acquire(false)
-                .before_acquire(not_in_transaction)
-                .connect_with(options)
+            let options = sqlite_options(url).map_err(StoreOpenError::Connect)?;
+            // Not sqlx's pool, which pings each connection given back: a
+            // second round trip to its worker thread per statement (see
+            // `embedded`).
+            let pool = EmbeddedPool::open(options, 8)
                 .await
                 .map_err(StoreOpenError::Connect)?;
             Ok(Store::Sqlite(pool))
@@ -145,7 +156,12 @@ impl Store {
     /// Applies pending migrations (idempotent; safe from several instances).
     pub async fn migrate(&self) -> Result<(), StoreOpenError> {
         match self {
-            Store::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await,
+            Store::Sqlite(pool) => {
+                let mut connection = pool.acquire().await.map_err(StoreOpenError::Connect)?;
+                sqlx::migrate!("./migrations/sqlite")
+                    .run_direct(None, &mut *connection, false)
+                    .await
+            }
             Store::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await,
         }
         .map_err(StoreOpenError::Migrate)
@@ -209,17 +225,6 @@ mod tests {
         );
     }
 
-    /// A statement on SQLite takes one round trip to the connection's
-    /// worker thread, not two: the pool does not ping a connection it hands
-    /// out (sqlx's default), which would be a second message to the worker.
-    #[tokio::test]
-    async fn sqlite_connections_are_not_pinged_before_each_use() {
-        let Store::Sqlite(pool) = Store::connect("sqlite::memory:").await.unwrap() else {
-            panic!("sqlite::memory: opened another backend");
-        };
-        assert!(!pool.options().get_test_before_acquire());
-    }
-
     /// A connection left inside a transaction (its rollback never ran) is
     /// not handed out again: what the next caller writes commits.
     #[tokio::test]
@@ -238,14 +243,14 @@ mod tests {
         // Every pooled connection open, each left inside a transaction:
         // the transactions are forgotten, so no rollback is queued.
         let mut held = Vec::new();
-        for _ in 0..pool.options().get_max_connections() {
+        for _ in 0..pool.max_connections() {
             let mut connection = pool.acquire().await.unwrap();
             std::mem::forget(connection.begin().await.unwrap());
             assert!(connection.is_in_transaction());
             held.push(connection);
         }
         drop(held);
-        // Given back, each is closed rather than handed out again.
+        // Given back, each is closed rather than lent again.
         sqlx::query("INSERT INTO kept (n) VALUES (1)")
             .execute(&pool)
             .await

@@ -149,7 +149,7 @@ impl IdentityRepo for Store {
         let user = user.to_string();
         on_pool!(self, |pool| {
             async {
-                let mut tx = pool.begin().await.map_err(repo_error)?;
+                crate::backend::begin!(pool, tx);
                 lock_account!(&mut *tx, &user);
                 let other_way_in: Option<bool> = fetch!(
                     &mut *tx,

@@ -6,10 +6,10 @@
 //! entry is re-read before it answers again.
 
 use crate::backend::Store;
+use crate::embedded::EmbeddedPool;
 use rampart_core::UserId;
 use rampart_core::coherence::CacheCoherence;
 use sqlx::postgres::{PgListener, PgPool};
-use sqlx::sqlite::SqlitePool;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -141,7 +141,7 @@ async fn listen(pool: &PgPool, caches: &CacheCoherence, on_loss: &(impl Fn() + S
     }
 }
 
-async fn poll(pool: &SqlitePool, caches: &CacheCoherence, on_loss: &(impl Fn() + Send + Sync)) {
+async fn poll(pool: &EmbeddedPool, caches: &CacheCoherence, on_loss: &(impl Fn() + Send + Sync)) {
     let mut backoff = Backoff::new();
     let mut last: Option<i64> = None;
     let mut healthy = true;

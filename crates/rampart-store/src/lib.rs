@@ -11,6 +11,7 @@
 mod audit;
 mod backend;
 mod backup;
+mod embedded;
 mod error;
 mod identities;
 pub mod invalidation;
@@ -30,3 +31,4 @@ mod webhooks;
 
 pub use backend::{Store, StoreOpenError};
 pub use backup::BackupError;
+pub use embedded::{EmbeddedPool, Lent};

@@ -124,7 +124,7 @@ impl PasskeyRepo for Store {
     async fn insert_passkey(&self, p: &PasskeyRecord, audit: &AuditEvent) -> Result<(), RepoError> {
         on_pool!(self, |pool| {
             async {
-                let mut tx = pool.begin().await.map_err(repo_error)?;
+                crate::backend::begin!(pool, tx);
                 insert_passkey_row!(&mut *tx, p);
                 insert_event!(&mut *tx, audit)?;
                 tx.commit().await.map_err(repo_error)
@@ -179,7 +179,7 @@ impl PasskeyRepo for Store {
         let user = user.to_string();
         on_pool!(self, |pool| {
             async {
-                let mut tx = pool.begin().await.map_err(repo_error)?;
+                crate::backend::begin!(pool, tx);
                 lock_account!(&mut *tx, &user);
                 let held: i64 = fetch!(
                     &mut *tx,

@@ -302,7 +302,7 @@ impl SessionRepo for Store {
 
     async fn touch_sessions(&self, seen: &[(SessionId, OffsetDateTime)]) -> Result<(), RepoError> {
         on_pool!(self, |pool| {
-            let mut tx = pool.begin().await.map_err(repo_error)?;
+            crate::backend::begin!(pool, tx);
             for (id, at) in seen {
                 exec!(
                     &mut *tx,

@@ -15,7 +15,7 @@ impl SetupRepo for Store {
         expires_at: OffsetDateTime,
     ) -> Result<(), RepoError> {
         on_pool!(self, |pool| {
-            let mut tx = pool.begin().await.map_err(repo_error)?;
+            crate::backend::begin!(pool, tx);
             exec!(&mut *tx, "DELETE FROM setup_tokens")?;
             exec!(
                 &mut *tx,

@@ -137,7 +137,7 @@ impl UserRepo for Store {
     ) -> Result<(), RepoError> {
         on_pool!(self, |pool| {
             async {
-                let mut tx = pool.begin().await.map_err(repo_error)?;
+                crate::backend::begin!(pool, tx);
                 insert_user_rows!(&mut *tx, new);
                 crate::passkeys::insert_passkey_row!(&mut *tx, passkey);
                 for event in audit {
@@ -162,7 +162,7 @@ impl UserRepo for Store {
         batch: &[(NewUser, AuditEvent)],
     ) -> Result<Vec<Result<(), RepoError>>, RepoError> {
         on_pool!(self, |pool| {
-            let mut tx = pool.begin().await.map_err(repo_error)?;
+            crate::backend::begin!(pool, tx);
             let mut outcomes = Vec::with_capacity(batch.len());
             for (new, event) in batch {
                 // A savepoint per row: a taken name refuses that row only.
