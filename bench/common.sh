@@ -79,3 +79,27 @@ proxy_token_of() {
     -d '{"name":"bench","scopes":["proxy"],"expires_in_days":1}' "$base/api/v1/me/tokens" |
     sed -n 's/.*"token":"\([^"]*\)".*/\1/p'
 }
+
+# The server's CPU time so far, in nanoseconds (/proc/PID/task/TID/schedstat,
+# exact where /stat counts clock ticks), and its context switches (voluntary
+# and not, /proc/PID/task/TID/status), by thread name (the name's trailing
+# -N dropped: rampart-hash-0 and rampart-hash-1 are one line).
+cpu_by_thread() {
+  for t in /proc/"$pid"/task/*; do
+    echo "$(sed 's/-[0-9]*$//' "$t/comm" 2>/dev/null | tr ' ' '_')" \
+      "$(cut -d' ' -f1 "$t/schedstat" 2>/dev/null)" \
+      "$(awk '/ctxt_switches/ { n += $2 } END { print n }' "$t/status" 2>/dev/null)"
+  done | awk 'NF == 3 { cpu[$1] += $2; switches[$1] += $3 }
+    END { for (n in cpu) print n, cpu[n], switches[n] }' | sort
+}
+
+# How the server's CPU and context switches between two cpu_by_thread
+# reads ($1 before, $2 after) split by thread, per sign-in of the $3 made
+# in between; and hashing's share against the rest.
+cpu_split() {
+  join "$1" "$2" |
+    awk -v n="$3" '{ t = ($4 - $2) / 1e9
+      if (t >= 0.005) printf "  %-18s %6.2f s, %5.2f ms and %4.1f context switches per sign-in\n", $1, t, 1000 * t / n, ($5 - $3) / n
+      if ($1 == "rampart-hash") hash += t; else rest += t }
+      END { printf "  hashing: %.0f %% of the server'"'"'s CPU (%.2f ms a sign-in outside the hashing threads)\n", 100 * hash / (hash + rest), 1000 * rest / n }'
+}

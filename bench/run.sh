@@ -68,18 +68,6 @@ hashing() {
   rate=$(echo "$report" | awk '/cores hashing at once/{print $(NF-1)}')
   [ -n "$rate" ] || { echo "no parallel hashing rate in hash_time's report" >&2; exit 1; }
 }
-# The server's CPU time so far, in nanoseconds (/proc/PID/task/TID/schedstat,
-# exact where /stat counts clock ticks), and its context switches (voluntary
-# and not, /proc/PID/task/TID/status), by thread name (the name's trailing
-# -N dropped: rampart-hash-0 and rampart-hash-1 are one line).
-cpu_by_thread() {
-  for t in /proc/"$pid"/task/*; do
-    echo "$(sed 's/-[0-9]*$//' "$t/comm" 2>/dev/null | tr ' ' '_')" \
-      "$(cut -d' ' -f1 "$t/schedstat" 2>/dev/null)" \
-      "$(awk '/ctxt_switches/ { n += $2 } END { print n }' "$t/status" 2>/dev/null)"
-  done | awk 'NF == 3 { cpu[$1] += $2; switches[$1] += $3 }
-    END { for (n in cpu) print n, cpu[n], switches[n] }' | sort
-}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
 mean() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.1f", (a+b)/2}'; }
 
@@ -128,12 +116,7 @@ for round in 1 2; do
   cpu_by_thread >"$work/cpu.after"
   logins+=("$rate")
   echo "== the server's CPU during round $round, by thread ($requests sign-ins):"
-  join "$work/cpu.before" "$work/cpu.after" |
-    awk -v n="$requests" '{ t = ($4 - $2) / 1e9
-      if (t >= 0.005) printf "  %-18s %6.2f s, %5.2f ms and %4.1f context switches per sign-in\n", $1, t, 1000 * t / n, ($5 - $3) / n
-      if ($1 == "rampart-hash") hash += t; else rest += t }
-      END { printf "  hashing: %.0f %% of the server'"'"'s CPU (%.2f ms a sign-in outside the hashing threads)\n", 100 * hash / (hash + rest), 1000 * rest / n }' |
-    tee "$work/split.$round"
+  cpu_split "$work/cpu.before" "$work/cpu.after" "$requests" | tee "$work/split.$round"
   shares+=("$(awk '/hashing:/{print $2 " %"}' "$work/split.$round")")
   echo "== one Argon2id verification, and both cores hashing (after round $round)"
   hashing

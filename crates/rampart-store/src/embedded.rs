@@ -40,6 +40,11 @@ use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 /// sqlx's pool.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// A caller that waited this long for a connection is logged (a warning
+/// naming the wait and the pool's size): the database, or the pool's size,
+/// is holding requests up.
+const SLOW_ACQUIRE: Duration = Duration::from_secs(1);
+
 /// A pool of connections to one SQLite database. Cheap to clone.
 ///
 /// Its answers are read whole before the first row is handed on (see
@@ -121,10 +126,33 @@ impl EmbeddedPool {
     }
 
     /// A connection, idle or newly opened; waits while all are lent.
+    /// A wait of `SLOW_ACQUIRE` or more is logged; one past
+    /// `ACQUIRE_TIMEOUT` fails (`PoolTimedOut`), logged too.
     pub async fn acquire(&self) -> Result<Lent, sqlx::Error> {
-        tokio::time::timeout(ACQUIRE_TIMEOUT, self.lend())
-            .await
-            .map_err(|_| sqlx::Error::PoolTimedOut)?
+        let asked = tokio::time::Instant::now();
+        let answer = tokio::time::timeout(ACQUIRE_TIMEOUT, self.lend()).await;
+        let waited = asked.elapsed();
+        let max = self.shared.max;
+        match answer {
+            Ok(lent) => {
+                if waited >= SLOW_ACQUIRE {
+                    tracing::warn!(
+                        waited_ms = waited.as_millis() as u64,
+                        max,
+                        "a statement waited for a SQLite connection"
+                    );
+                }
+                lent
+            }
+            Err(_) => {
+                tracing::warn!(
+                    waited_ms = waited.as_millis() as u64,
+                    max,
+                    "a statement gave up waiting for a SQLite connection"
+                );
+                Err(sqlx::Error::PoolTimedOut)
+            }
+        }
     }
 
     async fn lend(&self) -> Result<Lent, sqlx::Error> {
@@ -582,6 +610,49 @@ mod tests {
         assert!(
             (1..=pool.max_connections() as usize).contains(&idle),
             "{idle} idle connections"
+        );
+        close(&pool).await;
+    }
+
+    /// A caller kept waiting `SLOW_ACQUIRE` or more for a connection is
+    /// logged, with the wait and the pool's size; one lent a connection at
+    /// once is not.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_slow_wait_for_a_connection_is_logged() {
+        /// Appends what is logged to a buffer the test reads.
+        struct Buffer(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Buffer {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let logged = Arc::new(Mutex::new(Vec::<u8>::new()));
+        let buffer = logged.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || Buffer(buffer.clone()))
+            .with_ansi(false)
+            .finish();
+        let _logging = tracing::subscriber::set_default(subscriber);
+        let text = || String::from_utf8_lossy(&logged.lock().unwrap()).into_owned();
+        let db = TempDb::new().await;
+        let pool = db.pool(1).await;
+        sqlx::query("SELECT 1").execute(&pool).await.unwrap();
+        assert!(!text().contains("SQLite connection"), "{}", text());
+        let held = pool.acquire().await.unwrap();
+        let holder = tokio::spawn(async move {
+            tokio::time::sleep(SLOW_ACQUIRE + Duration::from_millis(100)).await;
+            drop(held);
+        });
+        sqlx::query("SELECT 1").execute(&pool).await.unwrap();
+        holder.await.unwrap();
+        let text = text();
+        assert!(
+            text.contains("a statement waited for a SQLite connection") && text.contains("max=1"),
+            "{text}"
         );
         close(&pool).await;
     }
