@@ -75,6 +75,40 @@ macro_rules! begin {
 }
 pub(crate) use begin;
 
+/// The statement that claims a queue's due rows for one delivery attempt:
+/// up to `$3` rows of `$table` matching `$due` (which compares
+/// `next_attempt_at` with `$2`), oldest first, whose next attempt moves to
+/// the lease's end `$1`; it returns `$returning`. One statement claims.
+/// PostgreSQL skips rows another instance is claiming; SQLite has one
+/// writer at a time. (The outbox and the webhook deliveries.)
+macro_rules! claim_sql {
+    ($store:expr, $table:literal, $due:literal, $returning:literal) => {
+        match $store {
+            Store::Postgres(_) => concat!(
+                "UPDATE ",
+                $table,
+                " SET next_attempt_at = $1 WHERE id IN (SELECT id FROM ",
+                $table,
+                " WHERE ",
+                $due,
+                " ORDER BY created_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING ",
+                $returning
+            ),
+            Store::Sqlite(_) => concat!(
+                "UPDATE ",
+                $table,
+                " SET next_attempt_at = $1 WHERE id IN (SELECT id FROM ",
+                $table,
+                " WHERE ",
+                $due,
+                " ORDER BY created_at, id LIMIT $3) RETURNING ",
+                $returning
+            ),
+        }
+    };
+}
+pub(crate) use claim_sql;
+
 /// Whether the PostgreSQL pool may hand out `connection`: not while it is
 /// still inside a transaction. A transaction whose future was dropped is
 /// rolled back when its connection is given back, but if that rollback

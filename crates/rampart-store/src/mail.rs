@@ -1,7 +1,7 @@
 //! Statements on `one_time_tokens` and `outbox`.
 
 use crate::audit::audited;
-use crate::backend::{Store, exec, fetch, on_pool};
+use crate::backend::{Store, claim_sql, exec, fetch, on_pool};
 use async_trait::async_trait;
 use rampart_core::audit::AuditEvent;
 use rampart_core::mail::{MailTemplate, OutgoingMail, QueuedMail};
@@ -179,25 +179,13 @@ impl OutboxRepo for Store {
         lease_until: OffsetDateTime,
         limit: i64,
     ) -> Result<Vec<QueuedMail>, RepoError> {
-        // One statement claims: the rows' next attempt moves to the lease's
-        // end. PostgreSQL skips rows another instance is claiming; SQLite
-        // has one writer at a time.
-        let sql = match self {
-            Store::Postgres(_) => {
-                "UPDATE outbox SET next_attempt_at = $1 WHERE id IN \
-                 (SELECT id FROM outbox WHERE next_attempt_at <= $2 \
-                  ORDER BY created_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) \
-                 RETURNING id, user_id, recipient, template, context, attempts, created_at, \
-                 COALESCE(outbox.language, (SELECT language FROM users WHERE users.id = outbox.user_id)) AS language"
-            }
-            Store::Sqlite(_) => {
-                "UPDATE outbox SET next_attempt_at = $1 WHERE id IN \
-                 (SELECT id FROM outbox WHERE next_attempt_at <= $2 \
-                  ORDER BY created_at, id LIMIT $3) \
-                 RETURNING id, user_id, recipient, template, context, attempts, created_at, \
-                 COALESCE(outbox.language, (SELECT language FROM users WHERE users.id = outbox.user_id)) AS language"
-            }
-        };
+        let sql = claim_sql!(
+            self,
+            "outbox",
+            "next_attempt_at <= $2",
+            "id, user_id, recipient, template, context, attempts, created_at, \
+             COALESCE(outbox.language, (SELECT language FROM users WHERE users.id = outbox.user_id)) AS language"
+        );
         let mut rows: Vec<OutboxRow> = on_pool!(self, |pool| fetch!(
             pool,
             query_as,

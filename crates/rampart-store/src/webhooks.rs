@@ -1,6 +1,6 @@
 //! Statements on `webhook_deliveries`.
 
-use crate::backend::{Store, exec, fetch, on_pool};
+use crate::backend::{Store, claim_sql, exec, fetch, on_pool};
 use async_trait::async_trait;
 use rampart_core::ports::{QueuedWebhook, RepoError, WebhookRepo};
 use time::OffsetDateTime;
@@ -43,23 +43,12 @@ impl WebhookRepo for Store {
         lease_until: OffsetDateTime,
         limit: i64,
     ) -> Result<Vec<QueuedWebhook>, RepoError> {
-        // Claimed as the mail outbox is (see `claim_due`).
-        let sql = match self {
-            Store::Postgres(_) => {
-                "UPDATE webhook_deliveries SET next_attempt_at = $1 WHERE id IN \
-                 (SELECT id FROM webhook_deliveries \
-                  WHERE delivered_at IS NULL AND next_attempt_at <= $2 \
-                  ORDER BY created_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) \
-                 RETURNING id, kind, body, attempts, created_at"
-            }
-            Store::Sqlite(_) => {
-                "UPDATE webhook_deliveries SET next_attempt_at = $1 WHERE id IN \
-                 (SELECT id FROM webhook_deliveries \
-                  WHERE delivered_at IS NULL AND next_attempt_at <= $2 \
-                  ORDER BY created_at, id LIMIT $3) \
-                 RETURNING id, kind, body, attempts, created_at"
-            }
-        };
+        let sql = claim_sql!(
+            self,
+            "webhook_deliveries",
+            "delivered_at IS NULL AND next_attempt_at <= $2",
+            "id, kind, body, attempts, created_at"
+        );
         let mut rows: Vec<Row> = on_pool!(self, |pool| fetch!(
             pool,
             query_as,
