@@ -735,6 +735,10 @@ impl AccountService {
             })
             .await??;
         let (verification, password) = verification;
+        if user.is_none() || !verification.is_match() {
+            // Counted towards a flood (see `password::flood`).
+            self.pool.flood_watch().refused_password();
+        }
         let Some(user) = user else {
             return Ok(Err(None));
         };

@@ -17,6 +17,7 @@ use crate::model::audit::AuditKind;
 use crate::model::authn::{AuthMethods, SignInMethod};
 pub use crate::model::session::{NewSession, Session, SessionId, SessionProof, StoredSession};
 use crate::model::{User, UserId};
+use crate::password::flood::FloodWatch;
 use crate::ports::{RepoError, SessionRepo};
 use rampart_crypto::{TokenDigest, generate_token};
 use secrecy::{ExposeSecret, SecretString};
@@ -166,6 +167,9 @@ pub struct SessionService {
     touches: mpsc::Sender<(SessionId, OffsetDateTime)>,
     touch_queue: std::sync::Mutex<Option<mpsc::Receiver<(SessionId, OffsetDateTime)>>>,
     audit: Arc<AuditTrail>,
+    /// Told of each live session resolved: signed-in people are being
+    /// served (see `password::flood`).
+    flood: Option<Arc<FloodWatch>>,
 }
 
 /// Why a session operation failed.
@@ -200,6 +204,20 @@ impl SessionService {
             touches,
             touch_queue: std::sync::Mutex::new(Some(rx)),
             audit,
+            flood: None,
+        }
+    }
+
+    /// Tells `watch` of every live session resolved, so the last hashing
+    /// thread leaves its core to signed-in people during a flood.
+    pub fn with_flood_watch(mut self, watch: Arc<FloodWatch>) -> Self {
+        self.flood = Some(watch);
+        self
+    }
+
+    fn serving_signed_in(&self) {
+        if let Some(flood) = &self.flood {
+            flood.signed_in_request();
         }
     }
 
@@ -509,7 +527,10 @@ impl SessionService {
     ) -> Result<Option<Arc<Session>>, SessionError> {
         let now = unix(self.clock.now());
         let previous_last_seen = match self.check_cached(digest, now) {
-            Cached::Live(session) => return Ok(Some(session)),
+            Cached::Live(session) => {
+                self.serving_signed_in();
+                return Ok(Some(session));
+            }
             Cached::Expired(session) => {
                 self.end(&session).await?;
                 return Ok(None);
@@ -552,6 +573,7 @@ impl SessionService {
                 let _ = self.touches.try_send(seen[0].clone());
             }
         }
+        self.serving_signed_in();
         Ok(Some(session))
     }
 

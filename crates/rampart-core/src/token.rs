@@ -15,6 +15,7 @@ use crate::coherence::AccountCaching;
 use crate::model::audit::AuditKind;
 pub use crate::model::token::{ApiToken, NewApiToken, Scope, TokenId, TokenSummary};
 use crate::model::{FieldProblem, User, UserId};
+use crate::password::flood::FloodWatch;
 use crate::permission::RoleBook;
 use crate::ports::{RepoError, TokenRepo};
 use rampart_crypto::{TokenDigest, generate_pat, is_well_formed_pat};
@@ -73,6 +74,8 @@ pub struct TokenService {
     cache: RwLock<HashMap<TokenDigest, Cached>>,
     gate: CacheGate,
     audit: Arc<AuditTrail>,
+    /// Told of each live token resolved (see `password::flood`).
+    flood: Option<Arc<FloodWatch>>,
 }
 
 impl TokenService {
@@ -91,7 +94,15 @@ impl TokenService {
             cache: RwLock::new(HashMap::new()),
             gate: CacheGate::default(),
             audit,
+            flood: None,
         }
+    }
+
+    /// Tells `watch` of every live token resolved, as the session service
+    /// does of sessions: their owners are signed-in people too.
+    pub fn with_flood_watch(mut self, watch: Arc<FloodWatch>) -> Self {
+        self.flood = Some(watch);
+        self
     }
 
     /// True when `user` may hold tokens with the `admin` scope: they have
@@ -244,6 +255,9 @@ impl TokenService {
         if now >= token.summary.expires_at {
             self.forget(&digest);
             return Ok(None);
+        }
+        if let Some(flood) = &self.flood {
+            flood.signed_in_request();
         }
         Ok(Some(token))
     }

@@ -169,12 +169,15 @@ pub async fn services(
         clock.clone(),
         config.rate.clone(),
     ));
-    let sessions = Arc::new(SessionService::new(
-        repo.clone(),
-        clock.clone(),
-        config.session.clone(),
-        audit.clone(),
-    ));
+    let sessions = Arc::new(
+        SessionService::new(
+            repo.clone(),
+            clock.clone(),
+            config.session.clone(),
+            audit.clone(),
+        )
+        .with_flood_watch(pool.flood_watch().clone()),
+    );
     let remember = Arc::new(RememberService::new(RememberParts {
         repo: repo.clone(),
         users: repo.clone(),
@@ -204,12 +207,15 @@ pub async fn services(
             &config.context_words,
         ),
     };
-    let tokens = Arc::new(TokenService::new(
-        Arc::new(store.clone()),
-        clock.clone(),
-        audit.clone(),
-        config.roles.clone(),
-    ));
+    let tokens = Arc::new(
+        TokenService::new(
+            Arc::new(store.clone()),
+            clock.clone(),
+            audit.clone(),
+            config.roles.clone(),
+        )
+        .with_flood_watch(pool.flood_watch().clone()),
+    );
     let throttle = Arc::new(LoginThrottle::new(
         repo.clone(),
         clock.clone(),

@@ -250,6 +250,12 @@ pub async fn metrics(State(state): State<AppState>, req: Request) -> Response {
     let pool = state.accounts.hash_pool();
     telemetry.gauge("rampart_hash_pool_in_flight", pool.in_flight() as f64);
     telemetry.gauge("rampart_hash_pool_capacity", pool.capacity() as f64);
+    let flood = pool.flood_watch();
+    telemetry.gauge(
+        "rampart_hash_pool_flood",
+        if flood.flood() { 1.0 } else { 0.0 },
+    );
+    telemetry.total("rampart_hash_pool_yields_total", flood.yields());
     let (jobs, waited) = pool.waits().totals();
     telemetry.total("rampart_hash_pool_jobs_total", jobs);
     telemetry.total(

@@ -3,6 +3,7 @@
 //! runtime.
 
 pub mod breached;
+pub mod flood;
 pub mod policy;
 pub mod pool;
 

@@ -13,7 +13,11 @@
 //! per-thread blocks) and reuses it for every hash and verification, so the
 //! pool's memory is `workers` × Argon2id memory whatever the load
 //! (`tests/hash_memory.rs`; figures in `docs/benchmarks.md`).
+//!
+//! During a wrong-password flood the last thread takes no new job while
+//! signed-in people are being served (see `flood`): they keep a core.
 
+use super::flood::FloodWatch;
 use rampart_crypto::PasswordHasher;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -34,6 +38,7 @@ pub struct HashPool {
     capacity: usize,
     workers: usize,
     waits: Arc<WaitStats>,
+    flood: Arc<FloodWatch>,
 }
 
 /// How long jobs waited for a hashing thread (for `/metrics`).
@@ -79,6 +84,10 @@ impl Drop for Admission {
     }
 }
 
+/// How often the last hashing thread, leaving its core during a flood,
+/// looks again whether it may hash.
+const YIELD_POLL: std::time::Duration = std::time::Duration::from_millis(5);
+
 /// The niceness of a hashing thread: 5, where request handling has 0.
 pub const HASHING_NICENESS: i32 = 5;
 
@@ -112,14 +121,20 @@ impl HashPool {
         let workers = workers.max(1);
         let (jobs, rx) = mpsc::channel::<Job>(workers + queue);
         let rx = Arc::new(Mutex::new(rx));
+        let flood = Arc::new(FloodWatch::default());
         for n in 0..workers {
             let rx = rx.clone();
             let hasher = hasher.clone();
+            // With one thread there is no core to leave.
+            let last = (workers > 1 && n == workers - 1).then(|| flood.clone());
             let spawned = std::thread::Builder::new()
                 .name(format!("rampart-hash-{n}"))
                 .spawn(move || {
                     yield_to_requests();
                     loop {
+                        if let Some(flood) = &last {
+                            flood.wait_while_yielding(YIELD_POLL);
+                        }
                         let job = match rx.lock() {
                             Ok(mut rx) => rx.blocking_recv(),
                             Err(_) => None,
@@ -140,7 +155,14 @@ impl HashPool {
             capacity: workers + queue,
             workers,
             waits: Arc::new(WaitStats::default()),
+            flood,
         }
+    }
+
+    /// What the last hashing thread watches during a flood: the session
+    /// check notes signed-in requests on it, the sign-in refused passwords.
+    pub fn flood_watch(&self) -> &Arc<FloodWatch> {
+        &self.flood
     }
 
     /// Jobs running or waiting at most (workers + queue).
@@ -233,6 +255,79 @@ mod tests {
         assert_eq!(seen, 2, "both hashing threads at nice {HASHING_NICENESS}");
         let me = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
         assert_eq!(niceness(&me), 0, "the caller keeps its priority");
+    }
+
+    /// Which hashing threads ran `jobs` jobs of 20 ms, sent at once, with
+    /// signed-in people served meanwhile (`signed_in`) or not.
+    async fn threads_that_hashed(pool: &HashPool, jobs: usize, signed_in: bool) -> Vec<String> {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let serving = {
+            let (stop, flood) = (stop.clone(), pool.flood_watch().clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    if signed_in {
+                        flood.signed_in_request();
+                    }
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+            })
+        };
+        // Signed-in traffic seen before the jobs come.
+        std::thread::sleep(Duration::from_millis(20));
+        let mut running = tokio::task::JoinSet::new();
+        for _ in 0..jobs {
+            let pool = pool.clone();
+            running.spawn(async move {
+                pool.run(|_| {
+                    std::thread::sleep(Duration::from_millis(20));
+                    std::thread::current().name().unwrap_or_default().to_owned()
+                })
+                .await
+                .unwrap()
+            });
+        }
+        let mut names = Vec::new();
+        while let Some(name) = running.join_next().await {
+            names.push(name.unwrap());
+        }
+        stop.store(true, Ordering::Relaxed);
+        serving.join().unwrap();
+        names
+    }
+
+    /// During a flood, while signed-in people are served, the last hashing
+    /// thread takes no new job (at most the one it was already waiting
+    /// for); with the flood over, or nobody signed in, both threads hash.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_last_thread_leaves_its_core_to_signed_in_people_during_a_flood() {
+        let pool = || HashPool::new(PasswordHasher::new(64, 1, 1).unwrap(), 2, 16);
+        let flooded = || {
+            let pool = pool();
+            for _ in 0..super::super::flood::FLOOD_REFUSALS {
+                pool.flood_watch().refused_password();
+            }
+            pool
+        };
+        let on_last = |names: &[String]| names.iter().filter(|n| *n == "rampart-hash-1").count();
+        let names = threads_that_hashed(&pool(), 12, true).await;
+        assert!(
+            on_last(&names) >= 1,
+            "no flood, yet one thread hashed: {names:?}"
+        );
+        let names = threads_that_hashed(&flooded(), 12, false).await;
+        assert!(
+            on_last(&names) >= 1,
+            "nobody signed in, yet one thread hashed: {names:?}"
+        );
+        let pool = flooded();
+        assert_eq!(pool.flood_watch().yields(), 0);
+        let names = threads_that_hashed(&pool, 12, true).await;
+        assert_eq!(names.len(), 12);
+        assert!(
+            on_last(&names) <= 1,
+            "the last thread kept hashing: {names:?}"
+        );
+        assert!(pool.flood_watch().yields() >= 1);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

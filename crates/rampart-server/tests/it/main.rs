@@ -19,6 +19,7 @@ mod conformance;
 mod connections;
 mod csrf;
 mod escalation;
+mod flood;
 mod flows;
 mod forward_auth;
 mod headers;
