@@ -13,7 +13,10 @@
 //! A flood is told from a burst of honest sign-ins by what the checks
 //! answer: at least `FLOOD_REFUSALS` refused passwords (wrong, or for an
 //! unknown name) within about two seconds. A busy hour of people signing in
-//! keeps both cores hashing.
+//! keeps every core hashing. And the thread leaves its core only while the
+//! pool is saturated (as many jobs as threads): a few wrong guesses a
+//! second cannot take a core from the sign-ins; an attacker must keep
+//! every hashing thread busy, as before, to slow them.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -90,13 +93,15 @@ impl FloodWatch {
     }
 
     /// Holds the calling (last hashing) thread while it should leave its
-    /// core, looking again every `poll`; counts each time it had to.
-    pub fn wait_while_yielding(&self, poll: Duration) {
-        if !self.last_thread_yields() {
+    /// core and the pool is `saturated` (as many jobs as threads, or more),
+    /// looking again every `poll`; counts each time it had to.
+    pub fn wait_while_yielding(&self, poll: Duration, saturated: impl Fn() -> bool) {
+        let yields = || saturated() && self.last_thread_yields();
+        if !yields() {
             return;
         }
         self.yields.fetch_add(1, Ordering::Relaxed);
-        while self.last_thread_yields() {
+        while yields() {
             std::thread::sleep(poll);
         }
     }

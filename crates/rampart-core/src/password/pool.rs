@@ -122,18 +122,20 @@ impl HashPool {
         let (jobs, rx) = mpsc::channel::<Job>(workers + queue);
         let rx = Arc::new(Mutex::new(rx));
         let flood = Arc::new(FloodWatch::default());
+        let admitted = Arc::new(AtomicUsize::new(0));
         for n in 0..workers {
             let rx = rx.clone();
             let hasher = hasher.clone();
             // With one thread there is no core to leave.
-            let last = (workers > 1 && n == workers - 1).then(|| flood.clone());
+            let last = (workers > 1 && n == workers - 1).then(|| (flood.clone(), admitted.clone()));
             let spawned = std::thread::Builder::new()
                 .name(format!("rampart-hash-{n}"))
                 .spawn(move || {
                     yield_to_requests();
                     loop {
-                        if let Some(flood) = &last {
-                            flood.wait_while_yielding(YIELD_POLL);
+                        if let Some((flood, admitted)) = &last {
+                            let saturated = || admitted.load(Ordering::Acquire) >= workers;
+                            flood.wait_while_yielding(YIELD_POLL, saturated);
                         }
                         let job = match rx.lock() {
                             Ok(mut rx) => rx.blocking_recv(),
@@ -151,7 +153,7 @@ impl HashPool {
         }
         Self {
             jobs,
-            admitted: Arc::new(AtomicUsize::new(0)),
+            admitted,
             capacity: workers + queue,
             workers,
             waits: Arc::new(WaitStats::default()),
@@ -328,6 +330,35 @@ mod tests {
             "the last thread kept hashing: {names:?}"
         );
         assert!(pool.flood_watch().yields() >= 1);
+    }
+
+    /// A few refused passwords do not take a core from the sign-ins: with
+    /// jobs coming one at a time (the pool never saturated), the last
+    /// thread hashes on, flood or not.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_last_thread_leaves_its_core_only_while_the_pool_is_saturated() {
+        let pool = HashPool::new(PasswordHasher::new(64, 1, 1).unwrap(), 2, 16);
+        for _ in 0..super::super::flood::FLOOD_REFUSALS {
+            pool.flood_watch().refused_password();
+        }
+        let mut on_last = 0;
+        for _ in 0..12 {
+            pool.flood_watch().signed_in_request();
+            let name = pool
+                .run(|_| {
+                    // Long enough for the other thread to wait for the next.
+                    std::thread::sleep(Duration::from_millis(5));
+                    std::thread::current().name().unwrap_or_default().to_owned()
+                })
+                .await
+                .unwrap();
+            on_last += usize::from(name == "rampart-hash-1");
+        }
+        assert!(
+            on_last >= 2,
+            "the last thread stopped hashing: {on_last} of 12"
+        );
+        assert_eq!(pool.flood_watch().yields(), 0);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

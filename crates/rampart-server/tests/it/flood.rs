@@ -38,9 +38,9 @@ async fn metric(app: &TestApp, name: &str) -> f64 {
         .unwrap()
 }
 
-/// Sends `sign_ins` (each a username, password and its expected answer),
-/// one after the other, while `signed_in` loads its account page without
-/// a pause from start to end.
+/// Sends `sign_ins` (each a username, password and its expected answer)
+/// all at once, so that they wait for the hashing threads, while
+/// `signed_in` loads its account page without a pause from start to end.
 async fn sign_ins_beside_pages(
     app: &TestApp,
     signed_in: Arc<Browser>,
@@ -60,13 +60,15 @@ async fn sign_ins_beside_pages(
     };
     // The page load is running before the first sign-in.
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    for (n, (username, password, answer)) in sign_ins.into_iter().enumerate() {
-        assert_eq!(
-            sign_in_from(app, 100 + n, &username, password).await,
-            answer
-        );
-    }
+    let answers = sign_ins
+        .iter()
+        .enumerate()
+        .map(|(n, (username, password, _))| sign_in_from(app, 100 + n, username, password));
+    let answers = futures_join_all(answers).await;
     done.store(true, Ordering::Relaxed);
+    for (answer, (_, _, expected)) in answers.into_iter().zip(&sign_ins) {
+        assert_eq!(answer, *expected);
+    }
     assert!(pages.await.unwrap() > 0);
 }
 
@@ -81,8 +83,9 @@ async fn a_flood_leaves_a_hashing_core_to_signed_in_people(backend: Backend) {
     app.signed_up("walt").await;
     assert_eq!(metric(&app, "rampart_hash_pool_flood").await, 0.0);
 
-    // Honest sign-ins beside signed-in pages: no flood, both threads hash.
-    let honest = (0..6)
+    // Honest sign-ins at once beside signed-in pages: the pool is
+    // saturated, but there is no flood: both threads hash.
+    let honest = (0..8)
         .map(|_| ("walt".to_owned(), GOOD_PASSWORD, StatusCode::CREATED))
         .collect();
     sign_ins_beside_pages(&app, signed_in.clone(), honest).await;
@@ -90,7 +93,7 @@ async fn a_flood_leaves_a_hashing_core_to_signed_in_people(backend: Backend) {
     assert_eq!(metric(&app, "rampart_hash_pool_yields_total").await, 0.0);
 
     // A flood: unknown names from many networks, each refused after the
-    // dummy hash; then more of them beside the signed-in pages.
+    // dummy hash; then more of them at once beside the signed-in pages.
     let flood = (0..20).map(|n| {
         let app = &app;
         async move { sign_in_from(app, n, &format!("nobody{n}"), "a guess").await }
@@ -99,7 +102,7 @@ async fn a_flood_leaves_a_hashing_core_to_signed_in_people(backend: Backend) {
         assert_eq!(answer, StatusCode::UNAUTHORIZED);
     }
     assert_eq!(metric(&app, "rampart_hash_pool_flood").await, 1.0);
-    let more = (0..6)
+    let more = (0..8)
         .map(|n| (format!("someone{n}"), "a guess", StatusCode::UNAUTHORIZED))
         .collect();
     sign_ins_beside_pages(&app, signed_in, more).await;
