@@ -15,6 +15,7 @@
 #   at the end gives the #20 ratios.
 #   4. resident memory (VmRSS, VmHWM from /proc/PID/status, and its private and
 #      file-backed parts, RssAnon and RssFile), idle and at the end
+#   5. flood isolation: bench/flood.sh with the page paced at 500 a second
 # Usage: cargo build --release -p rampart-server --bin rampart &&
 #   cargo build --release -p rampart-crypto -p rampart-web --examples && bench/run.sh
 # (two builds: building the examples in the same command would build the
@@ -123,6 +124,15 @@ for round in 1 2; do
   hashes+=("$rate")
 done
 echo "== resident memory after every load above: $(rss VmRSS), peak $(rss VmHWM); private $(rss RssAnon), file pages $(rss RssFile)"
+after_rss=$(rss VmRSS)
+# Flood isolation on a server of its own (bench/flood.sh): the signed-in
+# page, paced at 500 a second as people would ask it, alone and during a
+# wrong-password flood.
+echo "== flood isolation (PACED=500 bench/flood.sh)"
+flood_report=$(BIN="$bin" PORT=$((port + 15)) PACED=500 DURATION="$duration" "$root/bench/flood.sh")
+echo "$flood_report"
+flood_ratio=$(echo "$flood_report" | awk '/p99: alone/{print $NF}')
+[ -n "$flood_ratio" ] || { echo "no ratio in bench/flood.sh's report" >&2; exit 1; }
 
 page=$(mean "${pages[0]}" "${pages[1]}")
 check=$(mean "${checks[0]}" "${checks[1]}")
@@ -138,4 +148,5 @@ echo "signed-in GET /account ÷ GET /auth/verify: $page ÷ $check = $(ratio "$pa
 echo "bare handler ÷ GET /auth/verify: $bare ÷ $check = $(ratio "$bare" "$check") (≤ 2)"
 echo "sign-ins ÷ both cores hashing: $sign_ins ÷ $hashed = $(percent "$sign_ins" "$hashed") (≥ 95 %; rounds ${held[0]}, ${held[1]}; hashing ${hashes[*]})"
 echo "hashing's share of the server's CPU during the sign-ins: rounds ${shares[0]}, ${shares[1]} (the rest is the tokio and SQLite workers: a sign-in's statements and their wake-ups)"
-echo "resident memory: idle $(echo "$idle_rss" | cut -d' ' -f1-2), after every load $(rss VmRSS) (idle ≤ 20 MiB; after ≤ 78 MiB)"
+echo "signed-in GET /account p99 during a wrong-password flood ÷ alone: $flood_ratio (≤ 2; $(echo "$flood_report" | awk '/p99: alone/{print $5 " ms →", $10, "ms"}'))"
+echo "resident memory: idle $(echo "$idle_rss" | cut -d' ' -f1-2), after every load $after_rss (idle ≤ 20 MiB; after ≤ 78 MiB)"

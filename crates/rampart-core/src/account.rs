@@ -477,6 +477,10 @@ impl AccountService {
                 Ok(found)
             }
             Err(known) => {
+                // Every source refused: counted towards a flood (see
+                // `password::flood`), whatever the reason, so the count
+                // tells nothing of the account.
+                self.pool.flood_watch().refused_password();
                 // A directory that is down does not stop the count: the
                 // local check did run and fail.
                 let failure = self.throttle.failed(attempt);
@@ -735,10 +739,6 @@ impl AccountService {
             })
             .await??;
         let (verification, password) = verification;
-        if user.is_none() || !verification.is_match() {
-            // Counted towards a flood (see `password::flood`).
-            self.pool.flood_watch().refused_password();
-        }
         let Some(user) = user else {
             return Ok(Err(None));
         };

@@ -5,18 +5,21 @@
 //! wait 5–6 times longer than alone: the kernel lets a running hash finish
 //! its slice, and the two cores' caches and memory are shared. No priority
 //! Linux has closes that gap (`bench/floor.sh`); a core with no hash on it
-//! does (`docs/benchmarks.md`). So while a flood is on *and* signed-in
-//! people are being served, the last hashing thread takes no new job, and
-//! the others hash on: every sign-in is still answered, one core's worth
-//! slower, and the flood's own answers wait longest.
+//! does (`docs/benchmarks.md`). So while a flood is on, signed-in people
+//! are being served and the pool is saturated, the last hashing thread
+//! takes no new job; the others hash on, first come first served, so every
+//! sign-in is still answered, more slowly.
+//!
+//! What that may cost a sign-in is bounded: the thread steps aside only
+//! while the job started last waited less than `pool`'s limit (half a
+//! second). A flood that would make sign-ins wait longer with one thread
+//! fewer gets every thread back, so an attacker gains nothing over
+//! flooding the whole pool, as before, beyond that half second.
 //!
 //! A flood is told from a burst of honest sign-ins by what the checks
-//! answer: at least `FLOOD_REFUSALS` refused passwords (wrong, or for an
-//! unknown name) within about two seconds. A busy hour of people signing in
-//! keeps every core hashing. And the thread leaves its core only while the
-//! pool is saturated (as many jobs as threads): a few wrong guesses a
-//! second cannot take a core from the sign-ins; an attacker must keep
-//! every hashing thread busy, as before, to slow them.
+//! answer: at least `FLOOD_REFUSALS` refused sign-ins (every source
+//! refused: a wrong password, an unknown name, a locked account) in the
+//! current and the previous second.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -26,8 +29,8 @@ use std::time::{Duration, Instant};
 pub const FLOOD_REFUSALS: u64 = 10;
 
 /// How long after a signed-in request the last hashing thread still keeps
-/// off its core (during a flood only): long enough that signed-in people
-/// asking a page every few seconds, or answered slowly, still count.
+/// off its core (during a flood only): long enough that a page answered
+/// slowly, or a person's next click, still finds the core free.
 pub const SIGNED_IN_WINDOW: Duration = Duration::from_millis(500);
 
 /// What the last hashing thread watches: when signed-in people were last
@@ -93,10 +96,11 @@ impl FloodWatch {
     }
 
     /// Holds the calling (last hashing) thread while it should leave its
-    /// core and the pool is `saturated` (as many jobs as threads, or more),
-    /// looking again every `poll`; counts each time it had to.
-    pub fn wait_while_yielding(&self, poll: Duration, saturated: impl Fn() -> bool) {
-        let yields = || saturated() && self.last_thread_yields();
+    /// core and the pool can spare it (`pool_spares`: saturated, and
+    /// sign-ins not kept waiting too long), looking again every `poll`;
+    /// counts each time it had to.
+    pub fn wait_while_yielding(&self, poll: Duration, pool_spares: impl Fn() -> bool) {
+        let yields = || pool_spares() && self.last_thread_yields();
         if !yields() {
             return;
         }
@@ -120,8 +124,9 @@ impl FloodWatch {
 
     fn signed_in_request_at(&self, now: Duration) {
         let now = millis(now) + 1;
-        if self.signed_in_at.load(Ordering::Relaxed) != now {
-            self.signed_in_at.store(now, Ordering::Relaxed);
+        if self.signed_in_at.load(Ordering::Relaxed) < now {
+            // Never back: a thread that read the clock earlier may write late.
+            self.signed_in_at.fetch_max(now, Ordering::Relaxed);
         }
     }
 
@@ -130,6 +135,9 @@ impl FloodWatch {
         let mut current = self.refused_now.load(Ordering::Relaxed);
         loop {
             let (at, count) = unpacked(current);
+            // A thread that read the clock before another's count of a
+            // later second adds to that second rather than turn it back.
+            let second = second.max(at);
             let next = if at == second {
                 packed(second, count + 1)
             } else {
