@@ -129,7 +129,8 @@ after_rss=$(rss VmRSS)
 # page, paced at 500 a second as people would ask it, alone and during a
 # wrong-password flood.
 echo "== flood isolation (PACED=500 bench/flood.sh)"
-flood_report=$(BIN="$bin" PORT=$((port + 15)) PACED=500 DURATION="$duration" "$root/bench/flood.sh")
+flood_report=$(env -u RAMPART_BENCH_COOKIE -u RAMPART_BENCH_BODY BIN="$bin" PORT=$((port + 15)) PACED=500 \
+  DURATION="$duration" "$root/bench/flood.sh")
 echo "$flood_report"
 flood_ratio=$(echo "$flood_report" | awk '/p99: alone/{print $NF}')
 [ -n "$flood_ratio" ] || { echo "no ratio in bench/flood.sh's report" >&2; exit 1; }

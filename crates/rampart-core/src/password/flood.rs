@@ -11,10 +11,10 @@
 //! sign-in is still answered, more slowly.
 //!
 //! What that may cost a sign-in is bounded: the thread steps aside only
-//! while the job started last waited less than `pool`'s limit (half a
-//! second). A flood that would make sign-ins wait longer with one thread
-//! fewer gets every thread back, so an attacker gains nothing over
-//! flooding the whole pool, as before, beyond that half second.
+//! while the job started last waited less than `pool`'s limit (a second).
+//! A flood that would make sign-ins wait longer with one thread fewer gets
+//! every thread back, so an attacker gains nothing over flooding the
+//! whole pool, as before, beyond that second.
 //!
 //! A flood is told from a burst of honest sign-ins by what the checks
 //! answer: at least `FLOOD_REFUSALS` refused sign-ins (every source

@@ -98,7 +98,7 @@ const YIELD_POLL: std::time::Duration = std::time::Duration::from_millis(5);
 /// The last hashing thread leaves its core during a flood only while the
 /// job started last waited less than this: what stepping aside may cost a
 /// sign-in is bounded (see `flood`).
-pub const YIELD_WAIT_LIMIT: std::time::Duration = std::time::Duration::from_millis(500);
+pub const YIELD_WAIT_LIMIT: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The niceness of a hashing thread: 5, where request handling has 0.
 pub const HASHING_NICENESS: i32 = 5;
@@ -388,8 +388,8 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_last_thread_comes_back_before_sign_ins_wait_too_long() {
         let pool = flooded_pool();
-        // 40 jobs of 30 ms: on one thread the last would wait 1.2 s.
-        let names = threads_that_hashed_for(&pool, 40, Duration::from_millis(30), true).await;
+        // 60 jobs of 40 ms: on one thread the last would wait 2.4 s.
+        let names = threads_that_hashed_for(&pool, 60, Duration::from_millis(40), true).await;
         let on_last = names.iter().filter(|n| *n == "rampart-hash-1").count();
         assert!(pool.flood_watch().yields() >= 1, "it never stepped aside");
         assert!(on_last >= 3, "it stayed aside: {names:?}");
