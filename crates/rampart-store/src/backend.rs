@@ -84,27 +84,18 @@ pub(crate) use begin;
 macro_rules! claim_sql {
     ($store:expr, $table:literal, $due:literal, $returning:literal) => {
         match $store {
-            Store::Postgres(_) => concat!(
-                "UPDATE ",
-                $table,
-                " SET next_attempt_at = $1 WHERE id IN (SELECT id FROM ",
-                $table,
-                " WHERE ",
-                $due,
-                " ORDER BY created_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING ",
-                $returning
-            ),
-            Store::Sqlite(_) => concat!(
-                "UPDATE ",
-                $table,
-                " SET next_attempt_at = $1 WHERE id IN (SELECT id FROM ",
-                $table,
-                " WHERE ",
-                $due,
-                " ORDER BY created_at, id LIMIT $3) RETURNING ",
-                $returning
-            ),
+            Store::Postgres(_) => {
+                claim_sql!(@ $table, $due, $returning, " FOR UPDATE SKIP LOCKED")
+            }
+            Store::Sqlite(_) => claim_sql!(@ $table, $due, $returning, ""),
         }
+    };
+    (@ $table:literal, $due:literal, $returning:literal, $lock:literal) => {
+        concat!(
+            "UPDATE ", $table, " SET next_attempt_at = $1 WHERE id IN (SELECT id FROM ",
+            $table, " WHERE ", $due, " ORDER BY created_at, id LIMIT $3", $lock,
+            ") RETURNING ", $returning
+        )
     };
 }
 pub(crate) use claim_sql;
