@@ -84,12 +84,6 @@ impl FloodWatch {
         self.refused_password_at(self.started.elapsed());
     }
 
-    /// Whether the last hashing thread should leave its core now: a flood
-    /// is on and signed-in people are being served.
-    pub fn last_thread_yields(&self) -> bool {
-        self.last_thread_yields_at(self.started.elapsed())
-    }
-
     /// Whether a flood is on (for `/metrics`).
     pub fn flood(&self) -> bool {
         self.flood_at(self.started.elapsed())
@@ -100,7 +94,7 @@ impl FloodWatch {
     /// sign-ins not kept waiting too long), looking again every `poll`;
     /// counts each time it had to.
     pub fn wait_while_yielding(&self, poll: Duration, pool_spares: impl Fn() -> bool) {
-        let yields = || pool_spares() && self.last_thread_yields();
+        let yields = || pool_spares() && self.last_thread_yields_at(self.started.elapsed());
         if !yields() {
             return;
         }
@@ -118,6 +112,8 @@ impl FloodWatch {
 
     // The same, at `now` since `started`.
 
+    /// Whether the last hashing thread should leave its core: a flood is
+    /// on and signed-in people are being served.
     fn last_thread_yields_at(&self, now: Duration) -> bool {
         self.flood_at(now) && self.signed_in_recently_at(now)
     }
@@ -173,21 +169,18 @@ impl FloodWatch {
         let second = now.as_secs();
         let (now_at, now_count) = unpacked(self.refused_now.load(Ordering::Relaxed));
         let (before_at, before_count) = unpacked(self.refused_before.load(Ordering::Relaxed));
-        let counted = |at: u64, count: u64| {
-            if at == second || at + 1 == second {
-                count
-            } else {
-                0
-            }
-        };
-        // The second before counts only when it is the one just before
-        // `refused_now`'s (an older one is left over from a quiet spell).
-        let before = if before_at + 1 == now_at {
-            counted(before_at, before_count)
-        } else {
-            0
-        };
-        counted(now_at, now_count) + before >= FLOOD_REFUSALS
+        // `refused_now` counts while its second is this one or the one
+        // before; `refused_before` only while it is the second before this
+        // one and `refused_now`'s is this one (an older one is left over
+        // from a quiet spell).
+        let mut counted = 0;
+        if now_at == second || now_at + 1 == second {
+            counted += now_count;
+        }
+        if now_at == second && before_at + 1 == second {
+            counted += before_count;
+        }
+        counted >= FLOOD_REFUSALS
     }
 }
 
@@ -236,6 +229,26 @@ mod tests {
         quiet.signed_in_request_at(now);
         quiet.refused_password_at(now);
         assert!(!quiet.last_thread_yields_at(now));
+    }
+
+    /// Refusals from many threads at once are each counted once: the
+    /// count is one compare-and-swap, never a lost update.
+    #[test]
+    fn refusals_at_once_from_many_threads_are_all_counted() {
+        let watch = FloodWatch::default();
+        std::thread::scope(|threads| {
+            for _ in 0..8 {
+                threads.spawn(|| {
+                    for _ in 0..1000 {
+                        watch.refused_password_at(ms(3500));
+                    }
+                });
+            }
+        });
+        assert_eq!(
+            unpacked(watch.refused_now.load(Ordering::Relaxed)),
+            (3, 8000)
+        );
     }
 
     #[test]

@@ -287,12 +287,6 @@ mod tests {
         assert_eq!(niceness(&me), 0, "the caller keeps its priority");
     }
 
-    /// Which hashing threads ran `jobs` jobs of 20 ms, sent at once, with
-    /// signed-in people served meanwhile (`signed_in`) or not.
-    async fn threads_that_hashed(pool: &HashPool, jobs: usize, signed_in: bool) -> Vec<String> {
-        threads_that_hashed_for(pool, jobs, Duration::from_millis(20), signed_in).await
-    }
-
     /// A pool of two threads, as on a two-core machine.
     fn new_pool() -> HashPool {
         HashPool::new(PasswordHasher::new(64, 1, 1).unwrap(), 2, 64)
@@ -307,8 +301,22 @@ mod tests {
         pool
     }
 
-    /// `threads_that_hashed`, with jobs of `each`.
-    async fn threads_that_hashed_for(
+    /// A job that takes `each` and answers the name of the thread it ran on.
+    fn named_job(each: Duration) -> impl FnOnce(&PasswordHasher) -> String + Send + 'static {
+        move |_| {
+            std::thread::sleep(each);
+            std::thread::current().name().unwrap_or_default().to_owned()
+        }
+    }
+
+    /// How many of `names` are the last hashing thread's.
+    fn on_last(names: &[String]) -> usize {
+        names.iter().filter(|n| *n == "rampart-hash-1").count()
+    }
+
+    /// Which hashing threads ran `jobs` jobs of `each`, sent at once, with
+    /// signed-in people served meanwhile (`signed_in`) or not.
+    async fn threads_that_hashed(
         pool: &HashPool,
         jobs: usize,
         each: Duration,
@@ -331,14 +339,7 @@ mod tests {
         let mut running = tokio::task::JoinSet::new();
         for _ in 0..jobs {
             let pool = pool.clone();
-            running.spawn(async move {
-                pool.run(move |_| {
-                    std::thread::sleep(each);
-                    std::thread::current().name().unwrap_or_default().to_owned()
-                })
-                .await
-                .unwrap()
-            });
+            running.spawn(async move { pool.run(named_job(each)).await.unwrap() });
         }
         let mut names = Vec::new();
         while let Some(name) = running.join_next().await {
@@ -354,17 +355,17 @@ mod tests {
     /// for); with the flood over, or nobody signed in, both threads hash.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_last_thread_leaves_its_core_to_signed_in_people_during_a_flood() {
-        let on_last = |names: &[String]| names.iter().filter(|n| *n == "rampart-hash-1").count();
         // 12 jobs of 20 ms on two threads: about 6 each when both hash.
+        let each = Duration::from_millis(20);
         let pool = new_pool();
-        let names = threads_that_hashed(&pool, 12, true).await;
+        let names = threads_that_hashed(&pool, 12, each, true).await;
         assert!(
             on_last(&names) >= 3,
             "no flood, yet one thread hashed: {names:?}"
         );
         assert_eq!(pool.flood_watch().yields(), 0);
         let pool = flooded_pool();
-        let names = threads_that_hashed(&pool, 12, false).await;
+        let names = threads_that_hashed(&pool, 12, each, false).await;
         assert!(
             on_last(&names) >= 3,
             "nobody signed in, yet one thread hashed: {names:?}"
@@ -373,7 +374,7 @@ mod tests {
         // The last thread runs the job it was already waiting for, and may
         // take the very last (the pool no longer saturated), no more.
         let pool = flooded_pool();
-        let names = threads_that_hashed(&pool, 12, true).await;
+        let names = threads_that_hashed(&pool, 12, each, true).await;
         assert_eq!(names.len(), 12);
         assert!(
             on_last(&names) <= 2,
@@ -389,10 +390,9 @@ mod tests {
     async fn the_last_thread_comes_back_before_sign_ins_wait_too_long() {
         let pool = flooded_pool();
         // 60 jobs of 40 ms: on one thread the last would wait 2.4 s.
-        let names = threads_that_hashed_for(&pool, 60, Duration::from_millis(40), true).await;
-        let on_last = names.iter().filter(|n| *n == "rampart-hash-1").count();
+        let names = threads_that_hashed(&pool, 60, Duration::from_millis(40), true).await;
         assert!(pool.flood_watch().yields() >= 1, "it never stepped aside");
-        assert!(on_last >= 3, "it stayed aside: {names:?}");
+        assert!(on_last(&names) >= 3, "it stayed aside: {names:?}");
     }
 
     /// A few refused passwords do not take a core from the sign-ins: with
@@ -401,22 +401,15 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_last_thread_leaves_its_core_only_while_the_pool_is_saturated() {
         let pool = flooded_pool();
-        let mut on_last = 0;
+        let mut names = Vec::new();
         for _ in 0..12 {
             pool.flood_watch().signed_in_request();
-            let name = pool
-                .run(|_| {
-                    // Long enough for the other thread to wait for the next.
-                    std::thread::sleep(Duration::from_millis(5));
-                    std::thread::current().name().unwrap_or_default().to_owned()
-                })
-                .await
-                .unwrap();
-            on_last += usize::from(name == "rampart-hash-1");
+            // 5 ms: long enough for the other thread to wait for the next.
+            names.push(pool.run(named_job(Duration::from_millis(5))).await.unwrap());
         }
         assert!(
-            on_last >= 2,
-            "the last thread stopped hashing: {on_last} of 12"
+            on_last(&names) >= 2,
+            "the last thread stopped hashing: {names:?}"
         );
         assert_eq!(pool.flood_watch().yields(), 0);
     }

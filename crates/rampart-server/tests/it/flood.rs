@@ -111,3 +111,34 @@ async fn a_flood_leaves_a_hashing_core_to_signed_in_people(backend: Backend) {
         "the last hashing thread never left its core"
     );
 }
+
+/// A locked account's right password is refused like any wrong guess, and
+/// counted like one: the flood count tells nothing of whether a guess was
+/// right (anyone who reads `/metrics` could otherwise test passwords
+/// against a locked account).
+#[backend_test]
+async fn a_locked_accounts_right_password_counts_like_any_refusal(backend: Backend) {
+    let app = TestApp::spawn_with(&backend, |raw| {
+        raw.trusted_proxies = Some(StringList::Joined("127.0.0.1/32".into()));
+    })
+    .await;
+    app.signed_up("judy").await;
+    app.lock("judy", &rampart_core::ClientMeta::operator())
+        .await
+        .unwrap();
+    let guesses = (0..flood_refusals() - 1).map(|n| {
+        let app = &app;
+        async move { sign_in_from(app, n, &format!("nobody{n}"), "a guess").await }
+    });
+    for answer in futures_join_all(guesses).await {
+        assert_eq!(answer, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(metric(&app, "rampart_hash_pool_flood").await, 0.0);
+    let right = sign_in_from(&app, 200, "judy", GOOD_PASSWORD).await;
+    assert_ne!(right, StatusCode::CREATED, "a locked account signed in");
+    assert_eq!(metric(&app, "rampart_hash_pool_flood").await, 1.0);
+}
+
+fn flood_refusals() -> usize {
+    rampart_core::password::flood::FLOOD_REFUSALS as usize
+}
