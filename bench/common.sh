@@ -103,3 +103,15 @@ cpu_split() {
       if ($1 == "rampart-hash") hash += t; else rest += t }
       END { printf "  hashing: %.0f %% of the server'"'"'s CPU (%.2f ms a sign-in outside the hashing threads)\n", 100 * hash / (hash + rest), 1000 * rest / n }'
 }
+
+# Exports what bench/login.lua sends: a pre-login session cookie
+# (RAMPART_BENCH_COOKIE) and a sign-in form for the account $1 with
+# $password and that session's CSRF token (RAMPART_BENCH_BODY). The server
+# reads RAMPART_* variables as settings: start any server before this.
+prepare_login_load() {
+  local anon="$work/anon.jar" csrf
+  csrf=$(curl -s -c "$anon" -b "$anon" "$base/login" | csrf_of)
+  export RAMPART_BENCH_COOKIE RAMPART_BENCH_BODY
+  RAMPART_BENCH_COOKIE=$(session_of "$anon")
+  RAMPART_BENCH_BODY="csrf_token=$csrf&username=$1&password=${password// /+}"
+}

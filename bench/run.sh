@@ -98,11 +98,7 @@ bare=$rate
 echo "== GET /auth/verify with a personal access token"
 load -t2 -c32 -d"$duration" --latency "${fwd[@]}" -H "Authorization: Bearer $pat" "$base/auth/verify"
 
-anon="$work/anon.jar"
-login_csrf=$(curl -s -c "$anon" -b "$anon" "$base/login" | csrf_of)
-export RAMPART_BENCH_COOKIE
-RAMPART_BENCH_COOKIE=$(session_of "$anon")
-export RAMPART_BENCH_BODY="csrf_token=$login_csrf&username=bench&password=${password// /+}"
+prepare_login_load bench
 # Both cores hashing with no HTTP, before, between and after two rounds of
 # sign-ins: this VM's speed drifts, and each round is held to the hashing
 # measured on either side of it.

@@ -16,11 +16,7 @@ trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$wor
 wait_for_server
 register_account "$work/user.jar" bench
 
-anon="$work/anon.jar"
-login_csrf=$(curl -s -c "$anon" -b "$anon" "$base/login" | csrf_of)
-export RAMPART_BENCH_COOKIE
-RAMPART_BENCH_COOKIE=$(session_of "$anon")
-export RAMPART_BENCH_BODY="csrf_token=$login_csrf&username=bench&password=${password// /+}"
+prepare_login_load bench
 
 wrk -t2 -c8 -d2s -s "$root/bench/login.lua" "$base/login" >/dev/null
 cpu_by_thread >"$work/cpu.before"

@@ -129,8 +129,9 @@ impl EmbeddedPool {
     /// A wait of `SLOW_ACQUIRE` or more is logged; one past
     /// `ACQUIRE_TIMEOUT` fails (`PoolTimedOut`), logged too.
     pub async fn acquire(&self) -> Result<Lent, sqlx::Error> {
+        // One clock read serves the deadline and the wait.
         let asked = tokio::time::Instant::now();
-        let answer = tokio::time::timeout(ACQUIRE_TIMEOUT, self.lend()).await;
+        let answer = tokio::time::timeout_at(asked + ACQUIRE_TIMEOUT, self.lend()).await;
         let waited = asked.elapsed();
         let max = self.shared.max;
         match answer {
