@@ -4,6 +4,9 @@
 -- names another unknown account, so each one costs an Argon2id run (the
 -- dummy hash). RAMPART_BENCH_COOKIE and RAMPART_BENCH_CSRF come from
 -- bench/flood.sh.
+-- Seeded by the clock: bench/flood.sh floods the same server once a round,
+-- and each round must name new accounts from new addresses.
+math.randomseed(os.time())
 local n = 0
 request = function()
   n = n + 1

@@ -1,6 +1,8 @@
 //! Times one Argon2id verification with the OWASP parameters, the unit of work
 //! of a sign-in. Used by `bench/login.sh` to compute the hash-bound limit
 //! (cores ÷ one hash time). Run: `cargo run --release -p rampart-crypto --example hash_time`.
+//! With the argument `forever` it only verifies, one after another, until
+//! killed: `bench/floor.sh`'s stand-in for a hashing thread with no HTTP.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use rampart_crypto::PasswordHasher;
@@ -11,6 +13,11 @@ fn main() {
     let hasher = PasswordHasher::owasp();
     let password = SecretString::from("a long unusual phrase 42");
     let stored = hasher.hash(&password).unwrap();
+    if std::env::args().nth(1).as_deref() == Some("forever") {
+        loop {
+            hasher.verify(&password, &stored).unwrap();
+        }
+    }
     for _ in 0..5 {
         hasher.verify(&password, &stored).unwrap();
     }
