@@ -53,7 +53,7 @@ pub struct Alerts {
 
 fn network(ip: Option<&str>) -> String {
     ip.and_then(|ip| ip.parse().ok())
-        .map(|ip| crate::client::network_of(ip).to_string())
+        .map(crate::client::network_of)
         .unwrap_or_default()
 }
 
@@ -72,7 +72,7 @@ impl Alerts {
         let mut earlier = self
             .parts
             .events
-            .recent_events_of_user(user_id, AuditKind::LoginSucceeded, KNOWN_SIGN_INS + 1)
+            .recent_places_of_user(user_id, AuditKind::LoginSucceeded, KNOWN_SIGN_INS + 1)
             .await?;
         // The event itself is already in the trail.
         earlier.retain(|e| e.id != event.id);

@@ -16,7 +16,7 @@
 
 use crate::clock::Clock;
 pub use crate::model::audit::{
-    AuditEvent, AuditKind, ClientMeta, EventQuery, Outcome, StoredEvent,
+    AuditEvent, AuditKind, ClientMeta, EventPlace, EventQuery, Outcome, StoredEvent,
 };
 use crate::model::{User, UserId};
 use crate::ports::{AuditRepo, EventRules, RepoError};

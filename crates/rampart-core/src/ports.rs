@@ -6,7 +6,7 @@
 //! (`audit`) and writes it in the same transaction as the change, or not at
 //! all when nothing changed (see [`crate::audit`]).
 
-use crate::model::audit::{AuditEvent, AuditKind, EventQuery, StoredEvent};
+use crate::model::audit::{AuditEvent, AuditKind, EventPlace, EventQuery, StoredEvent};
 use crate::model::identity::{ExternalProfile, LinkedIdentity, NewIdentity};
 use crate::model::mail::{OutgoingMail, QueuedMail};
 use crate::model::mfa::StoredRecoveryCode;
@@ -406,14 +406,15 @@ pub trait AuditRepo: Send + Sync + 'static {
     async fn insert_event(&self, event: &AuditEvent) -> Result<(), RepoError>;
     /// Events matching `query`, newest first.
     async fn list_events(&self, query: &EventQuery) -> Result<Vec<StoredEvent>, RepoError>;
-    /// The user's most recent events of one type, newest first (indexed by
-    /// user and time; the alert rules call it at every sign-in).
-    async fn recent_events_of_user(
+    /// Where the user's most recent events of one type came from, newest
+    /// first (indexed by user and time; the alert rules call it at every
+    /// sign-in).
+    async fn recent_places_of_user(
         &self,
         user: UserId,
         kind: AuditKind,
         limit: i64,
-    ) -> Result<Vec<StoredEvent>, RepoError>;
+    ) -> Result<Vec<EventPlace>, RepoError>;
     /// Events of these kinds since `since`, counted per hour: (hour as Unix
     /// seconds, kind, count).
     async fn count_events_by_hour(

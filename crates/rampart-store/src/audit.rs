@@ -9,7 +9,7 @@ use crate::backend::{Store, exec, fetch, on_pool};
 use crate::time::time_of;
 use async_trait::async_trait;
 use rampart_core::UserId;
-use rampart_core::audit::{AuditEvent, AuditKind, EventQuery, StoredEvent};
+use rampart_core::audit::{AuditEvent, AuditKind, EventPlace, EventQuery, StoredEvent};
 use rampart_core::ports::{AuditRepo, RepoError};
 use time::OffsetDateTime;
 
@@ -117,24 +117,26 @@ impl AuditRepo for Store {
         Ok(rows.into_iter().map(EventRow::into_event).collect())
     }
 
-    async fn recent_events_of_user(
+    async fn recent_places_of_user(
         &self,
         user: UserId,
         kind: AuditKind,
         limit: i64,
-    ) -> Result<Vec<StoredEvent>, RepoError> {
-        let rows: Vec<EventRow> = on_pool!(self, |pool| fetch!(
+    ) -> Result<Vec<EventPlace>, RepoError> {
+        let rows: Vec<(String, Option<String>, Option<String>)> = on_pool!(self, |pool| fetch!(
             pool,
             query_as,
             fetch_all,
-            "SELECT id, at, kind, user_id, username, ip, user_agent, outcome, details \
-             FROM audit_events WHERE user_id = $1 AND kind = $2 \
+            "SELECT id, ip, user_agent FROM audit_events WHERE user_id = $1 AND kind = $2 \
              ORDER BY at DESC, id DESC LIMIT $3",
             user.to_string(),
             kind.as_str(),
             limit
         ))?;
-        Ok(rows.into_iter().map(EventRow::into_event).collect())
+        Ok(rows
+            .into_iter()
+            .map(|(id, ip, user_agent)| EventPlace { id, ip, user_agent })
+            .collect())
     }
 
     async fn count_events_by_hour(

@@ -215,6 +215,19 @@ pub struct AuditEvent {
     pub at: OffsetDateTime,
 }
 
+/// Where an event came from, as the new-device rule reads it back for each
+/// of a user's recent sign-ins: the identifier, address and user agent only
+/// (no details to parse, no timestamp to convert, for fifty rows a sign-in).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventPlace {
+    /// Identifier.
+    pub id: String,
+    /// Client address.
+    pub ip: Option<String>,
+    /// Client user agent.
+    pub user_agent: Option<String>,
+}
+
 /// An event as read back.
 #[derive(Debug, Clone)]
 pub struct StoredEvent {
