@@ -743,6 +743,51 @@ async fn operator_resets_mfa_and_the_user_disables_it(backend: Backend) {
     assert!(location(&stale).starts_with("/reauth"));
 }
 
+/// A password sign-in reads the account's roles in the same statement as
+/// its credentials (one string per account): under `mfa.required =
+/// "privileged"`, an administrator is known as one whether `admin` is its
+/// first role or between others, and accounts with other roles or none are
+/// not asked for a second factor.
+#[backend_test]
+async fn a_sign_in_reads_every_role_with_the_password(backend: Backend) {
+    let app = TestApp::spawn_with(&backend, |raw| {
+        raw.mfa.get_or_insert_default().required = Some("privileged".into());
+    })
+    .await;
+    let api = app.api();
+    for (name, roles) in [
+        ("first", &["admin"][..]),
+        ("between", &["aaa-team", "admin"][..]),
+        ("other", &["zeta-team"][..]),
+    ] {
+        api.signup(name).await;
+        app.grant(name, roles).await;
+    }
+    api.signup("none").await;
+    app.set_roles("none", Vec::new(), &rampart_core::ClientMeta::operator())
+        .await
+        .unwrap();
+    for (name, expected) in [
+        ("first", StatusCode::FORBIDDEN),
+        ("between", StatusCode::FORBIDDEN),
+        ("other", StatusCode::CREATED),
+        ("none", StatusCode::CREATED),
+    ] {
+        let (status, body) = api
+            .call(
+                reqwest::Method::POST,
+                "/sessions",
+                None,
+                Some(json!({"username": name, "password": GOOD_PASSWORD})),
+            )
+            .await;
+        assert_eq!(status, expected, "{name}: {body}");
+        if expected == StatusCode::FORBIDDEN {
+            assert_eq!(error_code(&body), "mfa_enrollment_required", "{name}");
+        }
+    }
+}
+
 /// `mfa.required = "privileged"`: an account holding a permission and no
 /// second factor is signed in only to enrol, and its API sign-in is refused
 /// until it has; a plain account is not asked; a wrong password still gets
