@@ -395,6 +395,20 @@ pub trait ThrottleRepo: Send + Sync + 'static {
     ) -> Result<(), RepoError>;
     /// Deletes the counters under `keys` (a few a statement).
     async fn clear_throttle_counters(&self, keys: &[&str]) -> Result<(), RepoError>;
+    /// A successful attempt's counters settled: those under `cleared`
+    /// deleted and those of `undo` taken back, as the two methods above do,
+    /// in as few round trips as the database allows. Both are written even
+    /// if one fails, unless both go in one round trip; the first error is
+    /// reported.
+    async fn settle_throttles(
+        &self,
+        cleared: &[&str],
+        undo: &[(&str, OffsetDateTime, OffsetDateTime)],
+    ) -> Result<(), RepoError> {
+        let clearing = self.clear_throttle_counters(cleared).await;
+        let undoing = self.undo_throttles(undo).await;
+        clearing.and(undoing)
+    }
     /// Deletes every counter whose key starts with `prefix`.
     async fn clear_throttle_prefix(&self, prefix: &str) -> Result<(), RepoError>;
 }

@@ -657,11 +657,7 @@ impl LoginThrottle {
             });
         let cleared: Vec<&str> = cleared.iter().map(|r| r.key.as_str()).collect();
         let taken_back: Vec<_> = taken_back.into_iter().map(Reserved::take_back).collect();
-        // Both are settled even if one write fails; the first error is
-        // reported after.
-        let clearing = self.repo.clear_throttle_counters(&cleared).await;
-        let undoing = self.repo.undo_throttles(&taken_back).await;
-        clearing.and(undoing)
+        self.repo.settle_throttles(&cleared, &taken_back).await
     }
 
     /// The attempt failed: it stays counted (its lock, if any, is already

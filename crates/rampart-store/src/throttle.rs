@@ -222,6 +222,52 @@ impl ThrottleRepo for Store {
         .await
     }
 
+    async fn settle_throttles(
+        &self,
+        cleared: &[&str],
+        undo: &[(&str, OffsetDateTime, OffsetDateTime)],
+    ) -> Result<(), RepoError> {
+        // SQLite runs several statements in one round trip to its worker
+        // thread: a sign-in's counters (at most three taken back and four
+        // cleared) are settled in one, the statements of `undo_throttles`
+        // and `clear_throttle_counters` one after the other. If the first
+        // fails the second is not run: the attempt then stays counted, the
+        // safe side. Anything larger, and PostgreSQL (one statement a round
+        // trip), write them apart.
+        let (Store::Sqlite(pool), Some(back), Some(keys)) =
+            (self, one_chunk(undo, 3), one_chunk(cleared, 4))
+        else {
+            let clearing = self.clear_throttle_counters(cleared).await;
+            let undoing = self.undo_throttles(undo).await;
+            return clearing.and(undoing);
+        };
+        let ((k0, s0, p0), (k1, s1, p1), (k2, s2, p2)) = (back.at(0), back.at(1), back.at(2));
+        let key = |n: usize| *keys.at(n);
+        exec!(
+            pool,
+            concat!(
+                "UPDATE login_throttle SET ",
+                undo_set!(),
+                " WHERE key IN ($1, $4, $7); \
+                 DELETE FROM login_throttle WHERE key IN ($10, $11, $12, $13)"
+            ),
+            *k0,
+            s0.unix_timestamp(),
+            p0.unix_timestamp(),
+            *k1,
+            s1.unix_timestamp(),
+            p1.unix_timestamp(),
+            *k2,
+            s2.unix_timestamp(),
+            p2.unix_timestamp(),
+            key(0),
+            key(1),
+            key(2),
+            key(3)
+        )
+        .map(drop)
+    }
+
     async fn clear_throttle_prefix(&self, prefix: &str) -> Result<(), RepoError> {
         // Keys are built by the domain from a lower-cased name; escape LIKE's
         // wildcards all the same.
@@ -253,6 +299,15 @@ const SWAPS: usize = 6;
 struct Padded<'a, T> {
     rows: &'a [T],
     first: &'a T,
+}
+
+/// `rows` as one padded chunk of at most `size`; `None` when there are none
+/// or more.
+fn one_chunk<T>(rows: &[T], size: usize) -> Option<Padded<'_, T>> {
+    if rows.len() > size {
+        return None;
+    }
+    Padded::of(rows)
 }
 
 impl<'a, T> Padded<'a, T> {
