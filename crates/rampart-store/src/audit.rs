@@ -13,25 +13,54 @@ use rampart_core::audit::{AuditEvent, AuditKind, EventPlace, EventQuery, StoredE
 use rampart_core::ports::{AuditRepo, RepoError};
 use time::OffsetDateTime;
 
+/// The statement that inserts an audit event, its nine values in the
+/// placeholders given (`"$1"` … `"$9"` alone; later numbers where it
+/// follows other statements in one execution), bound by `bind_event!`.
+macro_rules! insert_event_sql {
+    ($first:literal $(, $rest:literal)*) => {
+        concat!(
+            "INSERT INTO audit_events (id, at, kind, user_id, username, ip, user_agent, outcome, details) VALUES (",
+            $first,
+            $(", ", $rest,)*
+            ")"
+        )
+    };
+}
+pub(crate) use insert_event_sql;
+
+/// `$query` with the event `$e`'s values bound next, in the order of
+/// `insert_event_sql!`.
+macro_rules! bind_event {
+    ($query:expr, $e:expr) => {{
+        let e: &rampart_core::audit::AuditEvent = $e;
+        $query
+            .bind(e.id.as_str())
+            .bind(e.at.unix_timestamp())
+            .bind(e.kind.as_str())
+            .bind(e.user_id.map(|id| id.to_string()))
+            .bind(e.username.as_deref())
+            .bind(e.ip.as_deref())
+            .bind(e.user_agent.as_deref())
+            .bind(e.outcome.as_str())
+            .bind(e.details.to_string())
+    }};
+}
+pub(crate) use bind_event;
+
 /// Inserts the event `$e` through `$exec` (a pool, or a transaction's
 /// connection); expanded per backend inside `on_pool!`.
 macro_rules! insert_event {
     ($exec:expr, $e:expr) => {{
-        let e: &rampart_core::audit::AuditEvent = $e;
-        $crate::backend::exec!(
-            $exec,
-            "INSERT INTO audit_events (id, at, kind, user_id, username, ip, user_agent, outcome, details) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            e.id.as_str(),
-            e.at.unix_timestamp(),
-            e.kind.as_str(),
-            e.user_id.map(|id| id.to_string()),
-            e.username.as_deref(),
-            e.ip.as_deref(),
-            e.user_agent.as_deref(),
-            e.outcome.as_str(),
-            e.details.to_string(),
-        ).map(drop)
+        $crate::audit::bind_event!(
+            sqlx::query($crate::audit::insert_event_sql!(
+                "$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9"
+            )),
+            $e
+        )
+        .execute($exec)
+        .await
+        .map(drop)
+        .map_err($crate::error::repo_error)
     }};
 }
 pub(crate) use insert_event;

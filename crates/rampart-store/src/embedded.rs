@@ -90,6 +90,10 @@ pub struct Lent {
     /// Whether the last statement run through the pool was answered
     /// without an error: nothing can be left queued on the connection.
     settled: bool,
+    /// A transaction its own statements opened (see
+    /// [`EmbeddedPool::execute_transaction`]) may still be open: sqlx does
+    /// not count it, so the connection is closed, never lent again.
+    unsure: bool,
 }
 
 impl EmbeddedPool {
@@ -172,6 +176,7 @@ impl EmbeddedPool {
             permit: Some(permit),
             loan: Some(OnLoan(shared.clone())),
             settled: false,
+            unsure: false,
         };
         if shared.closed.load(Ordering::SeqCst) {
             return Err(sqlx::Error::PoolClosed);
@@ -183,6 +188,27 @@ impl EmbeddedPool {
         });
         lent.settled = true;
         Ok(lent)
+    }
+
+    /// Runs `query`, statements that open and end a transaction of their
+    /// own (`BEGIN; …; COMMIT`), in one round trip to a connection's worker
+    /// thread, where sqlx's transactions take one for `BEGIN`, one a
+    /// statement and one for `COMMIT`. sqlx does not know of such a
+    /// transaction: if a statement fails, or the caller gives up before the
+    /// answer, the connection may still be inside it, so it is closed
+    /// (which rolls it back) instead of lent again.
+    pub async fn execute_transaction<'q, E>(
+        &self,
+        query: E,
+    ) -> Result<SqliteQueryResult, sqlx::Error>
+    where
+        E: 'q + Execute<'q, Sqlite>,
+    {
+        let mut lent = self.acquire().await?;
+        lent.unsure = true;
+        let answer = (&mut *lent).execute(query).await;
+        lent.unsure = answer.is_err();
+        lent.settle(answer)
     }
 
     /// Stops lending (every later `acquire` fails with `PoolClosed`),
@@ -252,7 +278,8 @@ impl Drop for Lent {
             // Opening it failed or was given up: the loan ends here.
             return;
         };
-        if self.settled && !connection.is_in_transaction() {
+        let unsure = self.unsure;
+        if self.settled && !unsure && !connection.is_in_transaction() {
             // Idle before the permit comes back, so the next caller finds it.
             loan.take_back(connection);
             drop(permit);
@@ -260,16 +287,17 @@ impl Drop for Lent {
         }
         // Work may be queued: a statement given up half-way, a failed one,
         // a dropped transaction's rollback. A ping runs after it. Still in
-        // a transaction then (the rollback failed), the connection is
-        // closed, never lent again: the next caller's `BEGIN` would only
-        // open a savepoint and its writes never commit. A connection whose
+        // a transaction then (the rollback failed), or maybe in one sqlx
+        // does not count (`unsure`), the connection is closed, never lent
+        // again: the next caller's `BEGIN` would only open a savepoint and
+        // its writes never commit. A connection whose
         // worker died fails the ping and is closed too.
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
         runtime.spawn(async move {
             match connection.ping().await {
-                Ok(()) if !connection.is_in_transaction() => loan.take_back(connection),
+                Ok(()) if !unsure && !connection.is_in_transaction() => loan.take_back(connection),
                 Ok(()) => loan.close(connection),
                 Err(_) => {
                     let _ = connection.close_hard().await;
@@ -575,6 +603,65 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(db.committed().await, 2);
+        close(&pool).await;
+    }
+
+    /// A transaction sent as one execution (`execute_transaction`) commits
+    /// all of its statements in one round trip. When one fails, or its
+    /// caller gives up half-way, the connection may still be inside the
+    /// transaction, which sqlx does not count: it is closed (the
+    /// transaction rolled back), and the next write, on the one connection
+    /// the pool may open again, commits.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_transaction_sent_whole_commits_whole_or_its_connection_is_closed() {
+        let db = TempDb::new().await;
+        let pool = db.pool(1).await;
+        let both = sqlx::query(
+            "BEGIN; INSERT INTO kept (n) VALUES ($1); INSERT INTO kept (n) VALUES ($2); COMMIT",
+        )
+        .bind(1)
+        .bind(2);
+        // (Its count of rows changed is not the sum: SQLite repeats the last
+        // statement's after `COMMIT`.)
+        pool.execute_transaction(both).await.unwrap();
+        assert_eq!(db.committed().await, 2);
+        assert_eq!(
+            pool.idle(),
+            1,
+            "a committed transaction's connection is kept"
+        );
+
+        // The second statement fails: the first one's row must not commit.
+        sqlx::query(MARK).execute(&pool).await.unwrap();
+        let failing = sqlx::query(
+            "BEGIN; INSERT INTO kept (n) VALUES (3); SELECT nothing FROM nowhere; COMMIT",
+        );
+        assert!(pool.execute_transaction(failing).await.is_err());
+        // Given up half-way, inside the transaction.
+        let slow = sqlx::query(
+            "BEGIN; INSERT INTO kept (n) VALUES (4); \
+             WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) \
+             SELECT COUNT(*) FROM c; COMMIT",
+        );
+        let given_up =
+            tokio::time::timeout(Duration::from_millis(20), pool.execute_transaction(slow)).await;
+        assert!(given_up.is_err(), "the slow transaction finished in 20 ms");
+
+        sqlx::query("INSERT INTO kept (n) VALUES (5)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let marked: i64 = sqlx::query_scalar(MARKED).fetch_one(&pool).await.unwrap();
+        assert_eq!(
+            marked, 0,
+            "the connection of the failed transaction was lent again"
+        );
+        let rows: Vec<i64> = sqlx::query_scalar("SELECT n FROM kept ORDER BY n")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        assert_eq!(rows, [1, 2, 5], "a failed transaction's write stayed");
+        assert_eq!(db.committed().await, 3, "the next write did not commit");
         close(&pool).await;
     }
 

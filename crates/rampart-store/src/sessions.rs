@@ -1,7 +1,8 @@
 //! Statements on `sessions`.
 
-use crate::audit::audited;
+use crate::audit::{audited, bind_event, insert_event_sql};
 use crate::backend::{Store, exec, fetch, on_pool};
+use crate::embedded::EmbeddedPool;
 use crate::error::repo_error;
 use crate::time::time_of;
 use crate::users::UserRow;
@@ -69,6 +70,79 @@ impl SessionRow {
     }
 }
 
+/// The statement that inserts a session, its twelve values bound by
+/// `bind_session!`.
+macro_rules! insert_session_sql {
+    () => {
+        "INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, expires_at, ip, user_agent, fresh_at, fingerprint, remember_series, auth_methods) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+    };
+}
+const INSERT_SESSION: &str = insert_session_sql!();
+
+/// The account's language, only for an account that has none yet (one an
+/// operator, an import or a directory made): whoever signs in with a
+/// stolen password must not choose the language of the alerts about it.
+/// (`$1` the account, `$2` the language.)
+const FIRST_LANGUAGE: &str = "UPDATE users SET language = $2 WHERE id = $1 AND language IS NULL";
+
+/// `$query` with the new session `$new`'s values bound next, in the order
+/// of `insert_session_sql!`.
+macro_rules! bind_session {
+    ($query:expr, $new:expr) => {{
+        let new: &NewSession = $new;
+        $query
+            .bind(&new.id.0)
+            .bind(new.digest.to_hex())
+            .bind(new.user_id.to_string())
+            .bind(new.created_at.unix_timestamp())
+            .bind(new.created_at.unix_timestamp())
+            .bind(new.expires_at.unix_timestamp())
+            .bind(new.ip.as_deref())
+            .bind(new.user_agent.as_deref())
+            .bind(new.fresh_at().unix_timestamp())
+            .bind(&new.fingerprint)
+            .bind(new.remember_series.as_deref())
+            .bind(new.methods.to_list())
+    }};
+}
+
+/// SQLite: a sign-in's session, the account's first language and the
+/// event in one transaction sent whole (one round trip to the connection's
+/// worker, where `audited!` takes four: `BEGIN`, two statements, `COMMIT`).
+async fn insert_session_whole(
+    pool: &EmbeddedPool,
+    new: &NewSession,
+    event: &AuditEvent,
+) -> Result<(), RepoError> {
+    macro_rules! whole {
+        ($($language:literal)?) => {
+            concat!(
+                "BEGIN; ",
+                insert_session_sql!(),
+                "; ",
+                $($language, "; ",)?
+                insert_event_sql!("$13", "$14", "$15", "$16", "$17", "$18", "$19", "$20", "$21"),
+                "; COMMIT"
+            )
+        };
+    }
+    let sql = match new.language {
+        // The language is `$22`, the account `$3` (the session's).
+        Some(_) => whole!("UPDATE users SET language = $22 WHERE id = $3 AND language IS NULL"),
+        None => whole!(),
+    };
+    let query = bind_event!(bind_session!(sqlx::query(sql), new), event);
+    let query = match &new.language {
+        Some(language) => query.bind(language.as_str()),
+        None => query,
+    };
+    pool.execute_transaction(query)
+        .await
+        .map(drop)
+        .map_err(repo_error)
+}
+
 #[async_trait]
 impl SessionRepo for Store {
     async fn insert_session(
@@ -76,35 +150,17 @@ impl SessionRepo for Store {
         new: &NewSession,
         audit: Option<&AuditEvent>,
     ) -> Result<(), RepoError> {
-        audited!(self, audit, |tx| {
-            exec!(
-                &mut *tx,
-                "INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, expires_at, ip, user_agent, fresh_at, fingerprint, remember_series, auth_methods) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                &new.id.0,
-                new.digest.to_hex(),
-                new.user_id.to_string(),
-                new.created_at.unix_timestamp(),
-                new.created_at.unix_timestamp(),
-                new.expires_at.unix_timestamp(),
-                new.ip.as_deref(),
-                new.user_agent.as_deref(),
-                new.fresh_at().unix_timestamp(),
-                &new.fingerprint,
-                new.remember_series.as_deref(),
-                new.methods.to_list(),
-            )?;
-        if let Some(language) = &new.language {
-            // Only for an account that has none yet (one an operator, an
-            // import or a directory made): whoever signs in with a stolen
-            // password must not choose the language of the alerts about it.
-            exec!(
-                &mut *tx,
-                "UPDATE users SET language = $2 WHERE id = $1 AND language IS NULL",
-                new.user_id.to_string(),
-                language,
-            )?;
+        if let (Store::Sqlite(pool), Some(event)) = (self, audit) {
+            return insert_session_whole(pool, new, event).await;
         }
+        audited!(self, audit, |tx| {
+            bind_session!(sqlx::query(INSERT_SESSION), new)
+                .execute(&mut *tx)
+                .await
+                .map_err(repo_error)?;
+            if let Some(language) = &new.language {
+                exec!(&mut *tx, FIRST_LANGUAGE, new.user_id.to_string(), language)?;
+            }
             true
         })
         .map(|_| ())
