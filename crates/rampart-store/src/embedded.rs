@@ -196,8 +196,10 @@ impl EmbeddedPool {
     /// statement and one for `COMMIT`. sqlx does not know of such a
     /// transaction: if a statement fails, or the caller gives up before the
     /// answer, the connection may still be inside it, so it is closed
-    /// (which rolls it back) instead of lent again.
-    pub async fn execute_transaction<'q, E>(
+    /// (which rolls it back) instead of lent again. `query` must end its
+    /// transaction (`COMMIT` last): answered without an error, the
+    /// connection is lent again at once.
+    pub(crate) async fn execute_transaction<'q, E>(
         &self,
         query: E,
     ) -> Result<SqliteQueryResult, sqlx::Error>
@@ -287,10 +289,11 @@ impl Drop for Lent {
         }
         // Work may be queued: a statement given up half-way, a failed one,
         // a dropped transaction's rollback. A ping runs after it. Still in
-        // a transaction then (the rollback failed), or maybe in one sqlx
-        // does not count (`unsure`), the connection is closed, never lent
-        // again: the next caller's `BEGIN` would only open a savepoint and
-        // its writes never commit. A connection whose
+        // a transaction then (the rollback failed), the connection is
+        // closed, never lent again: the next caller's `BEGIN` would only
+        // open a savepoint and its writes never commit. Maybe in one sqlx
+        // does not count (`unsure`), it is closed too: the next caller's
+        // statements would join that transaction and never commit. A connection whose
         // worker died fails the ping and is closed too.
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
@@ -643,9 +646,13 @@ mod tests {
              WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) \
              SELECT COUNT(*) FROM c; COMMIT",
         );
+        // An idle connection is open first, so the 20 ms are the
+        // statements', not the wait for a new connection.
+        sqlx::query("SELECT 1").execute(&pool).await.unwrap();
         let given_up =
             tokio::time::timeout(Duration::from_millis(20), pool.execute_transaction(slow)).await;
         assert!(given_up.is_err(), "the slow transaction finished in 20 ms");
+        assert_eq!(pool.idle(), 0, "given up before its statements ran");
 
         sqlx::query("INSERT INTO kept (n) VALUES (5)")
             .execute(&pool)

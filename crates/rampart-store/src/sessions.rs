@@ -83,8 +83,19 @@ const INSERT_SESSION: &str = insert_session_sql!();
 /// The account's language, only for an account that has none yet (one an
 /// operator, an import or a directory made): whoever signs in with a
 /// stolen password must not choose the language of the alerts about it.
-/// (`$1` the account, `$2` the language.)
-const FIRST_LANGUAGE: &str = "UPDATE users SET language = $2 WHERE id = $1 AND language IS NULL";
+/// The placeholders of the account and the language are given.
+macro_rules! first_language_sql {
+    ($account:literal, $language:literal) => {
+        concat!(
+            "UPDATE users SET language = ",
+            $language,
+            " WHERE id = ",
+            $account,
+            " AND language IS NULL"
+        )
+    };
+}
+const FIRST_LANGUAGE: &str = first_language_sql!("$1", "$2");
 
 /// `$query` with the new session `$new`'s values bound next, in the order
 /// of `insert_session_sql!`.
@@ -109,14 +120,15 @@ macro_rules! bind_session {
 
 /// SQLite: a sign-in's session, the account's first language and the
 /// event in one transaction sent whole (one round trip to the connection's
-/// worker, where `audited!` takes four: `BEGIN`, two statements, `COMMIT`).
+/// worker, where `audited!` takes one for `BEGIN`, one a statement and one
+/// for `COMMIT`: four, or five with the language).
 async fn insert_session_whole(
     pool: &EmbeddedPool,
     new: &NewSession,
     event: &AuditEvent,
 ) -> Result<(), RepoError> {
     macro_rules! whole {
-        ($($language:literal)?) => {
+        ($($language:expr)?) => {
             concat!(
                 "BEGIN; ",
                 insert_session_sql!(),
@@ -129,7 +141,7 @@ async fn insert_session_whole(
     }
     let sql = match new.language {
         // The language is `$22`, the account `$3` (the session's).
-        Some(_) => whole!("UPDATE users SET language = $22 WHERE id = $3 AND language IS NULL"),
+        Some(_) => whole!(first_language_sql!("$3", "$22")),
         None => whole!(),
     };
     let query = bind_event!(bind_session!(sqlx::query(sql), new), event);
