@@ -514,6 +514,31 @@ mod tests {
         assert_eq!(pool.lent(), 0);
     }
 
+    /// A statement that counts for far longer than 20 ms.
+    macro_rules! slow {
+        () => {
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c \
+             WHERE x < 3000000) SELECT COUNT(*) FROM c"
+        };
+    }
+    const SLOW: &str = slow!();
+
+    /// Gives `work` on `pool` 20 ms, and checks it was still running on
+    /// its connection then (not still waiting for one): the connection is
+    /// not idle.
+    async fn give_up_after_20_ms<T>(
+        pool: &EmbeddedPool,
+        work: impl std::future::Future<Output = T>,
+    ) {
+        let given_up = tokio::time::timeout(Duration::from_millis(20), work).await;
+        assert!(given_up.is_err(), "the slow work finished in 20 ms");
+        assert_eq!(
+            pool.idle(),
+            0,
+            "lent again while its work still runs, or never lent"
+        );
+    }
+
     /// Marks the connection that runs it; `marked` finds the mark.
     const MARK: &str = "CREATE TEMP TABLE IF NOT EXISTS mark (n INTEGER)";
     const MARKED: &str = "SELECT COUNT(*) FROM temp.sqlite_master WHERE name = 'mark'";
@@ -581,15 +606,7 @@ mod tests {
     async fn a_connection_with_work_left_is_lent_only_after_it() {
         let db = TempDb::new().await;
         let pool = db.pool(1).await;
-        let slow = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c \
-                    WHERE x < 3000000) SELECT COUNT(*) FROM c";
-        let given_up = tokio::time::timeout(
-            Duration::from_millis(20),
-            sqlx::query_scalar::<_, i64>(slow).fetch_one(&pool),
-        )
-        .await;
-        assert!(given_up.is_err(), "the slow statement finished in 20 ms");
-        assert_eq!(pool.idle(), 0, "lent again while its statement still runs");
+        give_up_after_20_ms(&pool, sqlx::query_scalar::<_, i64>(SLOW).fetch_one(&pool)).await;
         // The next caller gets it once the statement is done.
         sqlx::query("INSERT INTO kept (n) VALUES (1)")
             .execute(&pool)
@@ -641,18 +658,15 @@ mod tests {
         );
         assert!(pool.execute_transaction(failing).await.is_err());
         // Given up half-way, inside the transaction.
-        let slow = sqlx::query(
-            "BEGIN; INSERT INTO kept (n) VALUES (4); \
-             WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) \
-             SELECT COUNT(*) FROM c; COMMIT",
-        );
+        let slow = sqlx::query(concat!(
+            "BEGIN; INSERT INTO kept (n) VALUES (4); ",
+            slow!(),
+            "; COMMIT"
+        ));
         // An idle connection is open first, so the 20 ms are the
         // statements', not the wait for a new connection.
         sqlx::query("SELECT 1").execute(&pool).await.unwrap();
-        let given_up =
-            tokio::time::timeout(Duration::from_millis(20), pool.execute_transaction(slow)).await;
-        assert!(given_up.is_err(), "the slow transaction finished in 20 ms");
-        assert_eq!(pool.idle(), 0, "given up before its statements ran");
+        give_up_after_20_ms(&pool, pool.execute_transaction(slow)).await;
 
         sqlx::query("INSERT INTO kept (n) VALUES (5)")
             .execute(&pool)
