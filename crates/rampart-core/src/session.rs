@@ -169,7 +169,7 @@ pub struct SessionService {
     audit: Arc<AuditTrail>,
     /// Told of each live session resolved: signed-in people are being
     /// served (see `password::flood`).
-    flood: Option<Arc<FloodWatch>>,
+    flood: Arc<FloodWatch>,
 }
 
 /// Why a session operation failed.
@@ -204,21 +204,16 @@ impl SessionService {
             touches,
             touch_queue: std::sync::Mutex::new(Some(rx)),
             audit,
-            flood: None,
+            // Watched by nobody until `with_flood_watch`.
+            flood: Arc::new(FloodWatch::default()),
         }
     }
 
     /// Tells `watch` of every live session resolved, so the last hashing
     /// thread leaves its core to signed-in people during a flood.
     pub fn with_flood_watch(mut self, watch: Arc<FloodWatch>) -> Self {
-        self.flood = Some(watch);
+        self.flood = watch;
         self
-    }
-
-    fn serving_signed_in(&self) {
-        if let Some(flood) = &self.flood {
-            flood.signed_in_request();
-        }
     }
 
     /// Signs the session out (its owner asked): ends it and records `logout`.
@@ -528,7 +523,7 @@ impl SessionService {
         let now = unix(self.clock.now());
         let previous_last_seen = match self.check_cached(digest, now) {
             Cached::Live(session) => {
-                self.serving_signed_in();
+                self.flood.signed_in_request();
                 return Ok(Some(session));
             }
             Cached::Expired(session) => {
@@ -573,7 +568,7 @@ impl SessionService {
                 let _ = self.touches.try_send(seen[0].clone());
             }
         }
-        self.serving_signed_in();
+        self.flood.signed_in_request();
         Ok(Some(session))
     }
 

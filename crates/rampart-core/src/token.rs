@@ -75,7 +75,7 @@ pub struct TokenService {
     gate: CacheGate,
     audit: Arc<AuditTrail>,
     /// Told of each live token resolved (see `password::flood`).
-    flood: Option<Arc<FloodWatch>>,
+    flood: Arc<FloodWatch>,
 }
 
 impl TokenService {
@@ -94,14 +94,15 @@ impl TokenService {
             cache: RwLock::new(HashMap::new()),
             gate: CacheGate::default(),
             audit,
-            flood: None,
+            // Watched by nobody until `with_flood_watch`.
+            flood: Arc::new(FloodWatch::default()),
         }
     }
 
     /// Tells `watch` of every live token resolved, as the session service
     /// does of sessions: their owners are signed-in people too.
     pub fn with_flood_watch(mut self, watch: Arc<FloodWatch>) -> Self {
-        self.flood = Some(watch);
+        self.flood = watch;
         self
     }
 
@@ -256,9 +257,7 @@ impl TokenService {
             self.forget(&digest);
             return Ok(None);
         }
-        if let Some(flood) = &self.flood {
-            flood.signed_in_request();
-        }
+        self.flood.signed_in_request();
         Ok(Some(token))
     }
 

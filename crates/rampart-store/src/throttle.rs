@@ -3,6 +3,7 @@
 //! concurrent attempts are all counted.
 
 use crate::backend::{Store, exec, fetch, on_pool};
+use crate::error::repo_error;
 use crate::time::time_of;
 use async_trait::async_trait;
 use rampart_core::ports::{RepoError, ThrottleRepo};
@@ -21,6 +22,35 @@ macro_rules! undo_set {
            WHEN key = $7 AND locked_until = $8 THEN $9 \
            ELSE locked_until END"
     };
+}
+
+/// `$query` with a padded chunk of three take-backs bound next: each key,
+/// the lock the attempt set, and the lock before it (`undo_set!`'s order).
+macro_rules! bind_undo {
+    ($query:expr, $chunk:expr) => {{
+        let chunk = &$chunk;
+        let mut query = $query;
+        for n in 0..3 {
+            let (key, set, previous) = chunk.at(n);
+            query = query
+                .bind(*key)
+                .bind(set.unix_timestamp())
+                .bind(previous.unix_timestamp());
+        }
+        query
+    }};
+}
+
+/// `$query` with a padded chunk of four keys bound next.
+macro_rules! bind_keys {
+    ($query:expr, $chunk:expr) => {{
+        let chunk = &$chunk;
+        let mut query = $query;
+        for n in 0..4 {
+            query = query.bind(*chunk.at(n));
+        }
+        query
+    }};
 }
 
 /// PostgreSQL: the rows under the keys `$…`, locked in key order before a
@@ -178,22 +208,11 @@ impl ThrottleRepo for Store {
             ),
         };
         in_chunks(undo, 3, |chunk| async move {
-            let ((k0, s0, p0), (k1, s1, p1), (k2, s2, p2)) =
-                (chunk.at(0), chunk.at(1), chunk.at(2));
-            on_pool!(self, |pool| exec!(
-                pool,
-                sql,
-                *k0,
-                s0.unix_timestamp(),
-                p0.unix_timestamp(),
-                *k1,
-                s1.unix_timestamp(),
-                p1.unix_timestamp(),
-                *k2,
-                s2.unix_timestamp(),
-                p2.unix_timestamp()
-            )
-            .map(drop))
+            on_pool!(self, |pool| bind_undo!(sqlx::query(sql), chunk)
+                .execute(pool)
+                .await
+                .map(drop)
+                .map_err(repo_error))
         })
         .await
     }
@@ -208,16 +227,11 @@ impl ThrottleRepo for Store {
             Store::Sqlite(_) => "DELETE FROM login_throttle WHERE key IN ($1, $2, $3, $4)",
         };
         in_chunks(keys, 4, |chunk| async move {
-            let key = |n: usize| *chunk.at(n);
-            on_pool!(self, |pool| exec!(
-                pool,
-                sql,
-                key(0),
-                key(1),
-                key(2),
-                key(3)
-            )
-            .map(drop))
+            on_pool!(self, |pool| bind_keys!(sqlx::query(sql), chunk)
+                .execute(pool)
+                .await
+                .map(drop)
+                .map_err(repo_error))
         })
         .await
     }
@@ -241,31 +255,17 @@ impl ThrottleRepo for Store {
             let undoing = self.undo_throttles(undo).await;
             return clearing.and(undoing);
         };
-        let ((k0, s0, p0), (k1, s1, p1), (k2, s2, p2)) = (back.at(0), back.at(1), back.at(2));
-        let key = |n: usize| *keys.at(n);
-        exec!(
-            pool,
-            concat!(
-                "UPDATE login_throttle SET ",
-                undo_set!(),
-                " WHERE key IN ($1, $4, $7); \
-                 DELETE FROM login_throttle WHERE key IN ($10, $11, $12, $13)"
-            ),
-            *k0,
-            s0.unix_timestamp(),
-            p0.unix_timestamp(),
-            *k1,
-            s1.unix_timestamp(),
-            p1.unix_timestamp(),
-            *k2,
-            s2.unix_timestamp(),
-            p2.unix_timestamp(),
-            key(0),
-            key(1),
-            key(2),
-            key(3)
-        )
-        .map(drop)
+        let sql = concat!(
+            "UPDATE login_throttle SET ",
+            undo_set!(),
+            " WHERE key IN ($1, $4, $7); \
+             DELETE FROM login_throttle WHERE key IN ($10, $11, $12, $13)"
+        );
+        bind_keys!(bind_undo!(sqlx::query(sql), back), keys)
+            .execute(pool)
+            .await
+            .map(drop)
+            .map_err(repo_error)
     }
 
     async fn clear_throttle_prefix(&self, prefix: &str) -> Result<(), RepoError> {

@@ -96,6 +96,22 @@ struct CredentialsRow {
     roles: Option<String>,
 }
 
+/// The statement that reads an account's credentials (`CredentialsRow`),
+/// its roles with them, by the column `$key` = `$1`.
+macro_rules! credentials_sql {
+    ($key:literal) => {
+        concat!(
+            "SELECT id, username, email, email_verified, locked, must_change_password, created_at, password_hash, sign_out_epoch, \
+             (EXISTS (SELECT 1 FROM mfa_totp m WHERE m.user_id = users.id AND m.enabled = TRUE) \
+              OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = users.id)) AS mfa_enabled, \
+             (SELECT string_agg(r.role, ' ' ORDER BY r.role) FROM user_roles r WHERE r.user_id = users.id) AS roles \
+             FROM users WHERE ",
+            $key,
+            " = $1"
+        )
+    };
+}
+
 /// The roles of a `roles` column (`string_agg(role, ' ' ORDER BY role)`;
 /// NULL when the account has none).
 fn roles_listed(roles: Option<&str>) -> Vec<String> {
@@ -277,22 +293,8 @@ impl UserRepo for Store {
         key: LoginKey<'_>,
     ) -> Result<Option<UserCredentials>, RepoError> {
         let (sql, value) = match key {
-            LoginKey::Username(k) => (
-                "SELECT id, username, email, email_verified, locked, must_change_password, created_at, password_hash, sign_out_epoch, \
-                 (EXISTS (SELECT 1 FROM mfa_totp m WHERE m.user_id = users.id AND m.enabled = TRUE) \
-                  OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = users.id)) AS mfa_enabled, \
-                 (SELECT string_agg(r.role, ' ' ORDER BY r.role) FROM user_roles r WHERE r.user_id = users.id) AS roles \
-                 FROM users WHERE username_key = $1",
-                k,
-            ),
-            LoginKey::Email(k) => (
-                "SELECT id, username, email, email_verified, locked, must_change_password, created_at, password_hash, sign_out_epoch, \
-                 (EXISTS (SELECT 1 FROM mfa_totp m WHERE m.user_id = users.id AND m.enabled = TRUE) \
-                  OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = users.id)) AS mfa_enabled, \
-                 (SELECT string_agg(r.role, ' ' ORDER BY r.role) FROM user_roles r WHERE r.user_id = users.id) AS roles \
-                 FROM users WHERE email_key = $1",
-                k,
-            ),
+            LoginKey::Username(k) => (credentials_sql!("username_key"), k),
+            LoginKey::Email(k) => (credentials_sql!("email_key"), k),
         };
         let row: Option<CredentialsRow> = on_pool!(self, |pool| fetch!(
             pool,

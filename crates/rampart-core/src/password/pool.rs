@@ -357,20 +357,17 @@ mod tests {
     async fn the_last_thread_leaves_its_core_to_signed_in_people_during_a_flood() {
         // 12 jobs of 20 ms on two threads: about 6 each when both hash.
         let each = Duration::from_millis(20);
-        let pool = new_pool();
-        let names = threads_that_hashed(&pool, 12, each, true).await;
-        assert!(
-            on_last(&names) >= 3,
-            "no flood, yet one thread hashed: {names:?}"
-        );
-        assert_eq!(pool.flood_watch().yields(), 0);
-        let pool = flooded_pool();
-        let names = threads_that_hashed(&pool, 12, each, false).await;
-        assert!(
-            on_last(&names) >= 3,
-            "nobody signed in, yet one thread hashed: {names:?}"
-        );
-        assert_eq!(pool.flood_watch().yields(), 0);
+        for (pool, signed_in, case) in [
+            (new_pool(), true, "no flood"),
+            (flooded_pool(), false, "nobody signed in"),
+        ] {
+            let names = threads_that_hashed(&pool, 12, each, signed_in).await;
+            assert!(
+                on_last(&names) >= 3,
+                "{case}, yet one thread hashed: {names:?}"
+            );
+            assert_eq!(pool.flood_watch().yields(), 0, "{case}");
+        }
         // The last thread runs the job it was already waiting for, and may
         // take the very last (the pool no longer saturated), no more.
         let pool = flooded_pool();
