@@ -9,7 +9,11 @@
 # bench/paced.py instead of a saturating wrk load; HASH_NICE=N, HASH_IDLE=1
 # (SCHED_IDLE) and HASH_BATCH=1 (SCHED_BATCH) change the hashing threads'
 # priority; SLICE_NS=N gives the request threads (tokio-rt-worker) an EEVDF
-# time slice of N ns (bench/slice.py).
+# time slice of N ns (bench/slice.py), and HASH_SLICE_NS=N the hashing
+# threads. FLOOR=1 (needs the examples built: cargo build --release -p
+# rampart-crypto --examples) adds to each round the page beside one loop of
+# Argon2id verifications at nice 5 and no HTTP (examples/hash_time), which is
+# what the flood leaves hashing: the machine's floor for the flood ratio.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/bench/common.sh"
@@ -23,6 +27,7 @@ for t in /proc/$pid/task/*; do
   [ -n "${HASH_NICE:-}" ] && renice -n "$HASH_NICE" -p "${t##*/}" >/dev/null
   [ -n "${HASH_IDLE:-}" ] && chrt -i -p 0 "${t##*/}"
   [ -n "${HASH_BATCH:-}" ] && chrt -b -p 0 "${t##*/}"
+  [ -n "${HASH_SLICE_NS:-}" ] && python3 "$root/bench/slice.py" "$HASH_SLICE_NS" "${t##*/}"
 done
 if [ -n "${SLICE_NS:-}" ]; then
   for t in /proc/$pid/task/*; do
@@ -62,10 +67,23 @@ load=${PACED:+"paced, $PACED a second"}
 # so one pair is one sample; the summary is the median of the pairs' ratios.
 rounds=${ROUNDS:-3}
 ratios=()
+floors=()
 for round in $(seq 1 "$rounds"); do
   echo "== round $round: GET $path alone (${load:-wrk -t1 -c8})"
   page "$work/alone.txt"
   grep -E "Requests/sec|99%|paced" "$work/alone.txt"
+  if [ -n "${FLOOR:-}" ]; then
+    echo "== round $round: the same beside one Argon2id loop at nice 5, no HTTP"
+    nice -n 5 "$root/target/release/examples/hash_time" forever &
+    hog=$!
+    sleep 1
+    page "$work/floor.txt"
+    kill "$hog"
+    wait "$hog" 2>/dev/null || true
+    grep -E "Requests/sec|99%|paced" "$work/floor.txt"
+    floors+=("$(awk -v a="$(p99 "$work/alone.txt")" -v b="$(p99 "$work/floor.txt")" 'BEGIN{printf "%.2f", b/a}')")
+    echo "== round $round: beside the loop ÷ alone ${floors[-1]}"
+  fi
   echo "== round $round: the same during a wrong-password flood (wrk -t1 -c16 on POST /login)"
   wrk -t1 -c16 -d"$(( ${duration%s} + 4 ))s" -s "$root/bench/flood.lua" "$base/login" >"$work/flood.txt" &
   flood=$!
@@ -84,5 +102,6 @@ for round in $(seq 1 "$rounds"); do
   # round's page alone.
   [ "$round" -lt "$rounds" ] && sleep 2
 done
-median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{v[NR]=$1} END{print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}')
-echo "== $path p99 during the flood ÷ alone: median $median of rounds ${ratios[*]}"
+median_of() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END{print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+[ -n "${FLOOR:-}" ] && echo "== $path p99 beside one Argon2id loop ÷ alone: median $(median_of "${floors[@]}") of rounds ${floors[*]}"
+echo "== $path p99 during the flood ÷ alone: median $(median_of "${ratios[@]}") of rounds ${ratios[*]}"

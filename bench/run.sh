@@ -16,7 +16,9 @@
 #   4. resident memory (VmRSS, VmHWM from /proc/PID/status, and its private and
 #      file-backed parts, RssAnon and RssFile), idle and at the end
 #   5. flood isolation: bench/flood.sh with the page paced at 500 a second,
-#      three rounds of alone and flooded, their median ratio
+#      three rounds of alone, beside one Argon2id loop at nice 5 with no
+#      HTTP (the machine's floor: what the flood leaves hashing), and
+#      flooded; the median ratios
 # Usage: cargo build --release -p rampart-server --bin rampart &&
 #   cargo build --release -p rampart-crypto -p rampart-web --examples && bench/run.sh
 # (two builds: building the examples in the same command would build the
@@ -125,13 +127,14 @@ after_rss=$(rss VmRSS)
 # Flood isolation on a server of its own (bench/flood.sh): the signed-in
 # page, paced at 500 a second as people would ask it, alone and during a
 # wrong-password flood.
-echo "== flood isolation (PACED=500 bench/flood.sh)"
-flood_report=$(env -u RAMPART_BENCH_COOKIE -u RAMPART_BENCH_BODY BIN="$bin" PORT=$((port + 15)) PACED=500 \
+echo "== flood isolation (FLOOR=1 PACED=500 bench/flood.sh)"
+flood_report=$(env -u RAMPART_BENCH_COOKIE -u RAMPART_BENCH_BODY BIN="$bin" PORT=$((port + 15)) PACED=500 FLOOR=1 \
   DURATION="$duration" "$root/bench/flood.sh")
 echo "$flood_report"
 flood_ratio=$(echo "$flood_report" | awk '/flood ÷ alone: median/{print $10}')
 flood_rounds=$(echo "$flood_report" | awk '/flood ÷ alone: median/{sub(/.*of rounds /, ""); print}')
 [ -n "$flood_ratio" ] || { echo "no ratio in bench/flood.sh's report" >&2; exit 1; }
+floor_report=$(echo "$flood_report" | awk '/Argon2id loop ÷ alone: median/{sub(/.*median /, ""); print}')
 
 page=$(mean "${pages[0]}" "${pages[1]}")
 check=$(mean "${checks[0]}" "${checks[1]}")
@@ -148,4 +151,5 @@ echo "bare handler ÷ GET /auth/verify: $bare ÷ $check = $(ratio "$bare" "$chec
 echo "sign-ins ÷ both cores hashing: $sign_ins ÷ $hashed = $(percent "$sign_ins" "$hashed") (≥ 95 %; rounds ${held[0]}, ${held[1]}; hashing ${hashes[*]})"
 echo "hashing's share of the server's CPU during the sign-ins: rounds ${shares[0]}, ${shares[1]} (the rest is the tokio and SQLite workers: a sign-in's statements and their wake-ups)"
 echo "signed-in GET /account p99 during a wrong-password flood ÷ alone: median $flood_ratio (≤ 2; rounds $flood_rounds; p99s alone → flooded, ms: $(echo "$flood_report" | awk '/: .* p99 alone/{printf "%s%s → %s", sep, $7, $12; sep=", "}'))"
+echo "  the machine's floor, the page beside one Argon2id loop at nice 5 and no HTTP ÷ alone: median $floor_report"
 echo "resident memory: idle $(echo "$idle_rss" | cut -d' ' -f1-2), after every load $after_rss (idle ≤ 20 MiB; after ≤ 78 MiB)"
