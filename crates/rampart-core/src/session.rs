@@ -353,7 +353,8 @@ impl SessionService {
     /// Signs a browser in again from a remember-me `series`: a new session
     /// that is not fresh (a cookie proved nothing; sensitive actions ask for
     /// the password) and remembers its series; `login.succeeded` by
-    /// `remember_me` is written with it.
+    /// `remember_me` is written with it. The request counts as signed-in
+    /// traffic for the flood rule (`password::flood`).
     pub async fn restore(
         &self,
         user: User,
@@ -365,14 +366,19 @@ impl SessionService {
             remember_series: Some(series.to_owned()),
             methods: AuthMethods::of(SignInMethod::RememberMe),
         };
-        self.signed_in(
-            user,
-            client,
-            SignInMethod::RememberMe,
-            "remember_me",
-            origin,
-        )
-        .await
+        let restored = self
+            .signed_in(
+                user,
+                client,
+                SignInMethod::RememberMe,
+                "remember_me",
+                origin,
+            )
+            .await?;
+        // The request that restored it is served signed in: the flood
+        // rule counts it now, as it counts a request its session resolves.
+        self.flood.signed_in_request();
+        Ok(restored)
     }
 
     /// Records that `session` came with the remember-me `series` (a sign-in

@@ -11,6 +11,9 @@ use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+/// The pause between two pages beside the sign-ins.
+const PAGE_PAUSE: std::time::Duration = std::time::Duration::from_millis(25);
+
 /// An API sign-in as `username` from the network `n` (through the proxy).
 async fn sign_in_from(app: &TestApp, n: usize, username: &str, password: &str) -> StatusCode {
     reqwest::Client::new()
@@ -40,20 +43,42 @@ async fn metric(app: &TestApp, name: &str) -> f64 {
 
 /// Sends `sign_ins` (each a username, password and its expected answer)
 /// all at once, so that they wait for the hashing threads, while
-/// `signed_in` loads its account page without a pause from start to end.
+/// `signed_in` loads its account page from start to end.
 async fn sign_ins_beside_pages(
     app: &TestApp,
     signed_in: Arc<Browser>,
     sign_ins: Vec<(String, &str, StatusCode)>,
 ) {
+    let page = move || {
+        let signed_in = signed_in.clone();
+        async move { assert_eq!(signed_in.get("/account").await.status(), StatusCode::OK) }
+    };
+    sign_ins_beside(app, page, sign_ins).await;
+}
+
+/// Sends `sign_ins` as [`sign_ins_beside_pages`] does, while `page` is
+/// called again and again from start to end, a moment apart: a person's
+/// clicks, well inside the flood rule's window of signed-in traffic, and
+/// not a load of their own that would starve the hashing threads (at nice
+/// 5) of a busy test machine until the sign-ins waited past the rule's
+/// limit and the last thread rightly kept hashing.
+async fn sign_ins_beside<F, Fut>(
+    app: &TestApp,
+    mut page: F,
+    sign_ins: Vec<(String, &str, StatusCode)>,
+) where
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
     let done = Arc::new(AtomicBool::new(false));
     let pages = {
         let done = done.clone();
         tokio::spawn(async move {
             let mut served = 0;
             while !done.load(Ordering::Relaxed) {
-                assert_eq!(signed_in.get("/account").await.status(), StatusCode::OK);
+                page().await;
                 served += 1;
+                tokio::time::sleep(PAGE_PAUSE).await;
             }
             served
         })
@@ -70,6 +95,17 @@ async fn sign_ins_beside_pages(
         assert_eq!(answer, *expected);
     }
     assert!(pages.await.unwrap() > 0);
+}
+
+/// The flood of [`a_flood_leaves_a_hashing_core_to_signed_in_people`]:
+/// unknown names from 20 networks, each refused after the dummy hash.
+async fn flood(app: &TestApp) {
+    let flood = (0..20)
+        .map(|n| async move { sign_in_from(app, n, &format!("nobody{n}"), "a guess").await });
+    for answer in futures_join_all(flood).await {
+        assert_eq!(answer, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(metric(app, "rampart_hash_pool_flood").await, 1.0);
 }
 
 #[backend_test]
@@ -93,15 +129,10 @@ async fn a_flood_leaves_a_hashing_core_to_signed_in_people(backend: Backend) {
     assert_eq!(metric(&app, "rampart_hash_pool_yields_total").await, 0.0);
 
     // A flood: unknown names from many networks, each refused after the
-    // dummy hash; then more of them at once beside the signed-in pages.
-    let flood = (0..20).map(|n| {
-        let app = &app;
-        async move { sign_in_from(app, n, &format!("nobody{n}"), "a guess").await }
-    });
-    for answer in futures_join_all(flood).await {
-        assert_eq!(answer, StatusCode::UNAUTHORIZED);
-    }
-    assert_eq!(metric(&app, "rampart_hash_pool_flood").await, 1.0);
+    // dummy hash; then more of them at once beside the signed-in pages,
+    // enough to be a flood by themselves (a slow test machine may have
+    // left the first one's seconds behind).
+    flood(&app).await;
     let more = (0..8)
         .map(|n| (format!("someone{n}"), "a guess", StatusCode::UNAUTHORIZED))
         .collect();
@@ -110,6 +141,66 @@ async fn a_flood_leaves_a_hashing_core_to_signed_in_people(backend: Backend) {
         metric(&app, "rampart_hash_pool_yields_total").await >= 1.0,
         "the last hashing thread never left its core"
     );
+}
+
+/// A browser signed in again by its remember-me cookie is served signed in
+/// on that very request, and counts as signed-in traffic then: during a
+/// flood, the last hashing thread leaves its core to people whose every
+/// request restores a session (each one holds nothing but the rotated
+/// remember-me cookie of the one before).
+#[backend_test]
+async fn a_flood_leaves_a_hashing_core_to_people_signed_in_again_by_remember_me(backend: Backend) {
+    let app = TestApp::spawn_with(&backend, |raw| {
+        raw.trusted_proxies = Some(StringList::Joined("127.0.0.1/32".into()));
+        raw.password.get_or_insert_default().hash_workers = Some(2);
+    })
+    .await;
+    let browser = app.browser();
+    app.signed_up("rosa").await;
+    browser.login_remembered("rosa").await;
+    let remember = browser
+        .cookie("rampart_remember")
+        .expect("a remember-me cookie");
+    // Restored, not resolved: the signed-in browser itself is never used
+    // again, so no session is resolved from here on.
+    drop(browser);
+    flood(&app).await;
+    assert_eq!(metric(&app, "rampart_hash_pool_yields_total").await, 0.0);
+
+    let base = app.url("");
+    let remember = Arc::new(std::sync::Mutex::new(remember));
+    let restore = move || {
+        let (base, remember) = (base.clone(), remember.clone());
+        async move {
+            let browser = Browser::new(&base);
+            let held = remember.lock().unwrap().clone();
+            browser.set_cookie("rampart_remember", &held);
+            assert_eq!(browser.get("/account").await.status(), StatusCode::OK);
+            let rotated = browser.cookie("rampart_remember").expect("rotated");
+            assert_ne!(rotated, held, "restored, so rotated");
+            *remember.lock().unwrap() = rotated;
+        }
+    };
+    // Up to three bursts of refusals, each a flood with the refusals just
+    // before it: the rule's conditions are about time (the restores' pace, the flood's seconds, how long
+    // sign-ins waited), and a busy test machine may miss them once. Without
+    // the restores counted, no burst ever makes the last thread yield.
+    for burst in 0..3 {
+        let more = (0..flood_refusals() - 1)
+            .map(|n| {
+                (
+                    format!("burst{burst}x{n}"),
+                    "a guess",
+                    StatusCode::UNAUTHORIZED,
+                )
+            })
+            .collect();
+        sign_ins_beside(&app, restore.clone(), more).await;
+        if metric(&app, "rampart_hash_pool_yields_total").await >= 1.0 {
+            return;
+        }
+    }
+    panic!("the last hashing thread never left its core to restored sessions");
 }
 
 /// A locked account's right password is refused like any wrong guess, and
