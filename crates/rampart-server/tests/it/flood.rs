@@ -108,13 +108,19 @@ async fn flood(app: &TestApp) {
     assert_eq!(metric(app, "rampart_hash_pool_flood").await, 1.0);
 }
 
-#[backend_test]
-async fn a_flood_leaves_a_hashing_core_to_signed_in_people(backend: Backend) {
-    let app = TestApp::spawn_with(&backend, |raw| {
+/// A server behind a proxy at 127.0.0.1 (each sign-in comes from the
+/// network it names), with two hashing threads: one to leave its core.
+async fn two_hashing_threads_behind_a_proxy(backend: &Backend) -> TestApp {
+    TestApp::spawn_with(backend, |raw| {
         raw.trusted_proxies = Some(StringList::Joined("127.0.0.1/32".into()));
         raw.password.get_or_insert_default().hash_workers = Some(2);
     })
-    .await;
+    .await
+}
+
+#[backend_test]
+async fn a_flood_leaves_a_hashing_core_to_signed_in_people(backend: Backend) {
+    let app = two_hashing_threads_behind_a_proxy(&backend).await;
     let signed_in = Arc::new(app.signed_up("vic").await);
     app.signed_up("walt").await;
     assert_eq!(metric(&app, "rampart_hash_pool_flood").await, 0.0);
@@ -150,11 +156,7 @@ async fn a_flood_leaves_a_hashing_core_to_signed_in_people(backend: Backend) {
 /// remember-me cookie of the one before).
 #[backend_test]
 async fn a_flood_leaves_a_hashing_core_to_people_signed_in_again_by_remember_me(backend: Backend) {
-    let app = TestApp::spawn_with(&backend, |raw| {
-        raw.trusted_proxies = Some(StringList::Joined("127.0.0.1/32".into()));
-        raw.password.get_or_insert_default().hash_workers = Some(2);
-    })
-    .await;
+    let app = two_hashing_threads_behind_a_proxy(&backend).await;
     let browser = app.browser();
     app.signed_up("rosa").await;
     browser.login_remembered("rosa").await;
