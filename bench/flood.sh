@@ -66,6 +66,11 @@ load=${PACED:+"paced, $PACED a second"}
 # of 2,500 waits, and this VM's alone p99 alone moves by half between runs,
 # so one pair is one sample; the summary is the median of the pairs' ratios.
 rounds=${ROUNDS:-3}
+hash_loop="$root/target/release/examples/hash_time"
+if [ -n "${FLOOR:-}" ] && [ ! -x "$hash_loop" ]; then
+  echo "FLOOR=1 needs $hash_loop: cargo build --release -p rampart-crypto --examples" >&2
+  exit 1
+fi
 ratios=()
 floors=()
 for round in $(seq 1 "$rounds"); do
@@ -74,7 +79,7 @@ for round in $(seq 1 "$rounds"); do
   grep -E "Requests/sec|99%|paced" "$work/alone.txt"
   if [ -n "${FLOOR:-}" ]; then
     echo "== round $round: the same beside one Argon2id loop at nice 5, no HTTP"
-    nice -n 5 "$root/target/release/examples/hash_time" forever &
+    nice -n 5 "$hash_loop" forever &
     hog=$!
     sleep 1
     page "$work/floor.txt"

@@ -293,8 +293,8 @@ impl Drop for Lent {
         // closed, never lent again: the next caller's `BEGIN` would only
         // open a savepoint and its writes never commit. Maybe in one sqlx
         // does not count (`unsure`), it is closed too: the next caller's
-        // statements would join that transaction and never commit. A connection whose
-        // worker died fails the ping and is closed too.
+        // statements would join that transaction and never commit. A
+        // connection whose worker died fails the ping and is closed too.
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };

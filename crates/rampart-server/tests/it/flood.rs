@@ -8,6 +8,7 @@ use rampart_server::config::StringList;
 use rampart_testkit::{Backend, Browser, Fetch, GOOD_PASSWORD, TestApp, backend_test};
 use reqwest::StatusCode;
 use serde_json::json;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -41,22 +42,20 @@ async fn metric(app: &TestApp, name: &str) -> f64 {
         .unwrap()
 }
 
-/// Sends `sign_ins` (each a username, password and its expected answer)
-/// all at once, so that they wait for the hashing threads, while
-/// `signed_in` loads its account page from start to end.
-async fn sign_ins_beside_pages(
-    app: &TestApp,
+/// `signed_in` loading its account page, once a call.
+fn account_page(
     signed_in: Arc<Browser>,
-    sign_ins: Vec<(String, &str, StatusCode)>,
-) {
-    let page = move || {
+) -> impl FnMut() -> Pin<Box<dyn Future<Output = ()> + Send>> + Clone + Send + 'static {
+    move || {
         let signed_in = signed_in.clone();
-        async move { assert_eq!(signed_in.get("/account").await.status(), StatusCode::OK) }
-    };
-    sign_ins_beside(app, page, sign_ins).await;
+        Box::pin(
+            async move { assert_eq!(signed_in.get("/account").await.status(), StatusCode::OK) },
+        )
+    }
 }
 
-/// Sends `sign_ins` as [`sign_ins_beside_pages`] does, while `page` is
+/// Sends `sign_ins` (each a username, password and its expected answer)
+/// all at once, so that they wait for the hashing threads, while `page` is
 /// called again and again from start to end, a moment apart: a person's
 /// clicks, well inside the flood rule's window of signed-in traffic, and
 /// not a load of their own that would starve the hashing threads (at nice
@@ -159,19 +158,15 @@ async fn a_flood_leaves_a_hashing_core_to_signed_in_people(backend: Backend) {
     let honest = (0..8)
         .map(|_| ("walt".to_owned(), GOOD_PASSWORD, StatusCode::CREATED))
         .collect();
-    sign_ins_beside_pages(&app, signed_in.clone(), honest).await;
+    sign_ins_beside(&app, account_page(signed_in.clone()), honest).await;
     assert_eq!(metric(&app, "rampart_hash_pool_flood").await, 0.0);
     assert_eq!(metric(&app, "rampart_hash_pool_yields_total").await, 0.0);
 
     // A flood: unknown names from many networks, each refused after the
     // dummy hash; then more of them at once beside the signed-in pages.
     flood(&app).await;
-    let page = move || {
-        let signed_in = signed_in.clone();
-        async move { assert_eq!(signed_in.get("/account").await.status(), StatusCode::OK) }
-    };
     assert!(
-        bursts_beside_make_the_last_thread_yield(&app, page).await,
+        bursts_beside_make_the_last_thread_yield(&app, account_page(signed_in)).await,
         "the last hashing thread never left its core"
     );
 }
