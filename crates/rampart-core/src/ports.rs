@@ -379,8 +379,11 @@ pub trait ThrottleRepo: Send + Sync + 'static {
     /// would; the keys it swapped, the others changed first by another
     /// attempt. The keys are distinct (one attempt's counters). Up to six
     /// of one kind (all expected absent, or all read) are one statement;
-    /// a longer or mixed list takes several, and when one of them fails
-    /// the keys the earlier ones swapped are not reported.
+    /// on SQLite up to six of each kind are one transaction, all written
+    /// or none. A longer list, or a mixed one on PostgreSQL, takes several
+    /// statements, and when one of them fails the keys the earlier ones
+    /// swapped stay swapped (counted too much, never too little) and are
+    /// not reported.
     async fn swap_throttles(
         &self,
         swaps: &[(&str, Option<Counter>, Counter)],

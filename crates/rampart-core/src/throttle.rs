@@ -534,9 +534,9 @@ impl LoginThrottle {
 
     /// The common case in one write: no counter is locked and no
     /// reservation would set a lock, so none has to wait for attempts in
-    /// flight. The counters expected absent are inserted in one statement,
-    /// those read are swapped in another; each still changes only if it is
-    /// as read. Returns the keys left for [`Self::reserve`]'s loop: none
+    /// flight. The counters expected absent are inserted, those read are
+    /// swapped ([`ThrottleRepo::swap_throttles`]); each still changes only
+    /// if it is as read. Returns the keys left for [`Self::reserve`]'s loop: none
     /// when every swap went through; all of them when the case does not
     /// hold, or when another attempt changed a counter first. Then what
     /// this write reserved is taken back and the counters read again: the
@@ -567,38 +567,29 @@ impl LoginThrottle {
             flight.enter(&reserved.key);
         }
         let start = done.len();
-        let mut pending: Vec<_> = keys.into_iter().zip(planned).collect();
+        let pending: Vec<_> = keys.into_iter().zip(planned).collect();
         let mut left = Vec::new();
         // Where in the attempt's keys each of this write's reservations in
         // `done` came (they follow `start`).
         let mut won_places = Vec::new();
-        // The absent first, then the read: each group's reservations are
-        // in `done` before the next write, so a failed write leaves nothing
-        // reserved that the caller does not take back.
-        for absent in [true, false] {
-            let (group, rest): (Vec<_>, Vec<_>) = pending
-                .into_iter()
-                .partition(|(_, (_, old, _))| old.is_none() == absent);
-            pending = rest;
-            if group.is_empty() {
-                continue;
-            }
-            let swaps: Vec<_> = group
-                .iter()
-                .map(|(reserved, (_, old, new))| (reserved.key.as_str(), *old, *new))
-                .collect();
-            // On an error the attempt ends: its flight is left when dropped,
-            // and what `done` holds is taken back.
-            let swapped = self.repo.swap_throttles(&swaps).await?;
-            for (mut reserved, (place, old, new)) in group {
-                if swapped.contains(&reserved.key) {
-                    reserved.made(old, new);
-                    done.push(reserved);
-                    won_places.push(place);
-                } else {
-                    flight.leave(&reserved.key);
-                    left.push((place, reserved));
-                }
+        // The absent and the read in one write (on SQLite one transaction,
+        // one round trip to its worker thread). On an error the attempt
+        // ends: its flight is left when dropped, and what `done` holds is
+        // taken back; a write of several statements (PostgreSQL) may leave
+        // the first one's counted, never too little.
+        let swaps: Vec<_> = pending
+            .iter()
+            .map(|(reserved, (_, old, new))| (reserved.key.as_str(), *old, *new))
+            .collect();
+        let swapped = self.repo.swap_throttles(&swaps).await?;
+        for (mut reserved, (place, old, new)) in pending {
+            if swapped.contains(&reserved.key) {
+                reserved.made(old, new);
+                done.push(reserved);
+                won_places.push(place);
+            } else {
+                flight.leave(&reserved.key);
+                left.push((place, reserved));
             }
         }
         if left.is_empty() {
@@ -911,10 +902,10 @@ mod tests {
             .collect()
     }
 
-    /// The common case: every counter of an attempt counted in one write a
-    /// kind (absent ones, then those read), none one by one.
+    /// The common case: every counter of an attempt counted in one write,
+    /// absent ones and those read alike, none one by one.
     #[tokio::test]
-    async fn an_attempt_is_counted_in_one_write_a_kind() {
+    async fn an_attempt_is_counted_in_one_write() {
         let counters = Arc::new(Counters::default());
         let throttle = throttle(&counters);
         assert_eq!(account_key(Some("vic"), "vic"), KEYS[3]);
@@ -928,9 +919,18 @@ mod tests {
         let second = attempt(&throttle, "vic").await;
         assert_eq!(failures(&counters), [2, 2, 2, 2]);
         assert_eq!(*counters.at_once.lock().unwrap(), 2);
-        assert!(counters.one_by_one.lock().unwrap().is_empty());
         throttle.failed(first);
         throttle.failed(second);
+        // A success clears the name and the account: the next attempt has
+        // two counters absent and two read, still one write.
+        let right = attempt(&throttle, "vic").await;
+        throttle.succeeded(right, true).await.unwrap();
+        assert_eq!(failures(&counters), [-1, 2, 2, -1]);
+        let mixed = attempt(&throttle, "vic").await;
+        assert_eq!(failures(&counters), [1, 3, 3, 1]);
+        assert_eq!(*counters.at_once.lock().unwrap(), 4, "one write each");
+        assert!(counters.one_by_one.lock().unwrap().is_empty());
+        throttle.failed(mixed);
     }
 
     /// Another attempt changes a counter between this one's read and its
@@ -981,9 +981,9 @@ mod tests {
         throttle.failed(fifth);
     }
 
-    /// The second write of an attempt fails (the counters read, after the
-    /// absent ones were inserted): the attempt fails, what the first write
-    /// reserved is taken back, and it is in flight on no key.
+    /// The write of an attempt fails (absent and read counters in one):
+    /// the attempt fails, nothing is reserved, and it is in flight on no
+    /// key.
     #[tokio::test]
     async fn a_write_that_fails_leaves_nothing_reserved_or_in_flight() {
         let counters = Arc::new(Counters::default());
@@ -996,11 +996,15 @@ mod tests {
         for key in [KEYS[0], KEYS[3]] {
             counters.rows.lock().unwrap().insert(key.to_owned(), read);
         }
-        *counters.failing.lock().unwrap() = Some(2);
+        *counters.failing.lock().unwrap() = Some(1);
         let failed = throttle.attempt("vic", ip(), &target()).await;
         assert!(matches!(failed, Err(RepoError::Unavailable(_))));
-        assert_eq!(*counters.at_once.lock().unwrap(), 2, "absent, then read");
-        assert_eq!(failures(&counters), [1, 0, 0, 1], "the inserts taken back");
+        assert_eq!(
+            *counters.at_once.lock().unwrap(),
+            1,
+            "absent and read at once"
+        );
+        assert_eq!(failures(&counters), [1, -1, -1, 1], "nothing counted");
         assert!(throttle.in_flight.keys.lock().unwrap().is_empty());
         // The next attempt counts every key once.
         *counters.failing.lock().unwrap() = None;

@@ -14,6 +14,9 @@
 //! templates with operators' overrides ([`load_templates`]) is shared here
 //! too.
 
+mod fill;
+
+use fill::Fill;
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use minijinja::value::{Kwargs, Value};
@@ -55,6 +58,10 @@ pub struct Catalogues {
     /// template value: most of a page's words, so a page looks them up
     /// instead of formatting them, with no lock and no allocation.
     plain: Vec<(String, HashMap<String, Value>)>,
+    /// For each language of `plain` (in its order), every message that
+    /// only puts values into its words, as pieces to fill in without
+    /// Fluent (see [`fill`]).
+    filled: Vec<HashMap<String, Fill>>,
     /// Days already said, by language (its place in `plain`) and date. The
     /// times pages show fall on few days (an account's audit events, its
     /// sessions), and saying a day is a Fluent format of three numbers,
@@ -197,6 +204,7 @@ impl Catalogues {
             bundles,
             default,
             plain: Vec::new(),
+            filled: Vec::new(),
             days: std::sync::Mutex::default(),
         };
         catalogues.plain = catalogues
@@ -212,6 +220,18 @@ impl Catalogues {
                     })
                     .collect();
                 (lang, words)
+            })
+            .collect();
+        catalogues.filled = catalogues
+            .plain
+            .iter()
+            .map(|(lang, _)| {
+                keys.iter()
+                    .filter_map(|key| {
+                        let (_, pattern) = catalogues.pattern(lang, key)?;
+                        Some((key.clone(), Fill::of(pattern)?))
+                    })
+                    .collect()
             })
             .collect();
         Ok(catalogues)
@@ -261,6 +281,20 @@ impl Catalogues {
     /// formatting had problems (a value it needs is missing), with the
     /// words as far as they go.
     fn format(&self, lang: &str, key: &str, args: Option<&FluentArgs>) -> Option<Formatted> {
+        let (bundle, pattern) = self.pattern(lang, key)?;
+        Some(format_in(bundle, pattern, args))
+    }
+
+    /// The message `key` of the first of `lang`, its parent language, the
+    /// default and English that has it, with its catalogue.
+    fn pattern(
+        &self,
+        lang: &str,
+        key: &str,
+    ) -> Option<(
+        &FluentBundle<FluentResource>,
+        &fluent_syntax::ast::Pattern<&str>,
+    )> {
         // A page's language is one of the catalogues' (negotiated): its
         // bundle is found by its tag, with no language tag parsed. `plain`
         // lists the languages in the bundles' order (empty while loading).
@@ -268,7 +302,7 @@ impl Catalogues {
             && let Some((_, bundle)) = self.bundles.get(found)
             && let Some(pattern) = bundle.get_message(key).and_then(|m| m.value())
         {
-            return Some(format_in(bundle, pattern, args));
+            return Some((bundle, pattern));
         }
         let wanted: Option<LanguageIdentifier> = lang.parse().ok();
         // `de-AT` borrows what it lacks from `de`.
@@ -286,12 +320,25 @@ impl Catalogues {
             let Some((_, bundle)) = self.bundles.iter().find(|(l, _)| l == id) else {
                 continue;
             };
-            let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) else {
-                continue;
-            };
-            return Some(format_in(bundle, pattern, args));
+            if let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) {
+                return Some((bundle, pattern));
+            }
         }
         None
+    }
+
+    /// The message `key` in `lang` filled in without Fluent, each value as
+    /// `value` gives it by its name; `None` when the message is not one
+    /// that only puts values into its words (see [`fill`]), or `value`
+    /// gives none for one of them: then Fluent formats it.
+    fn filled<'v>(
+        &self,
+        lang: &str,
+        key: &str,
+        value: impl Fn(&str) -> Option<&'v str>,
+    ) -> Option<String> {
+        let place = self.plain.iter().position(|(tag, _)| tag == lang)?;
+        self.filled.get(place)?.get(key)?.with(value)
     }
 
     /// The message `key` in `lang` when it takes no values, formatted at
@@ -681,6 +728,8 @@ fn translate(
     }
     let text = if no_values {
         catalogues.say(&lang, key, None)
+    } else if let Some(words) = filled_in(catalogues, &lang, key, kwargs, html)? {
+        words
     } else {
         let args = arguments(kwargs, html)?;
         catalogues.say(&lang, key, Some(&args))
@@ -690,6 +739,38 @@ fn translate(
     } else {
         Value::from(text)
     })
+}
+
+/// `t(key, …)` filled in without Fluent, when every value is text (as
+/// [`arguments`] would pass it: escaped for HTML) and the message only
+/// puts values into its words; `None` otherwise.
+fn filled_in(
+    catalogues: &Catalogues,
+    lang: &str,
+    key: &str,
+    kwargs: &Kwargs,
+    escape: bool,
+) -> Result<Option<String>, minijinja::Error> {
+    let mut values = Vec::with_capacity(2);
+    for name in kwargs.args() {
+        let value: Value = kwargs.get(name)?;
+        if value.is_number() {
+            return Ok(None);
+        }
+        let text = match value.as_str() {
+            Some(text) if !escape => text.to_owned(),
+            _ if escape => minijinja::HtmlEscape(&value.to_string()).to_string(),
+            _ => value.to_string(),
+        };
+        values.push((name, text));
+    }
+    let value = |name: &str| {
+        values
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    };
+    Ok(catalogues.filled(lang, key, value))
 }
 
 impl Catalogues {
@@ -704,6 +785,13 @@ impl Catalogues {
 
     /// The message `key` in `lang` with the arguments `args`.
     pub fn say_with(&self, lang: &str, key: &str, args: &[(&str, FluentValue<'_>)]) -> String {
+        let text = |name: &str| match args.iter().find(|(n, _)| *n == name) {
+            Some((_, FluentValue::String(value))) => Some(value.as_ref()),
+            _ => None,
+        };
+        if let Some(words) = self.filled(lang, key, text) {
+            return words;
+        }
         let mut fluent = FluentArgs::new();
         for (name, value) in args {
             fluent.set(*name, value.clone());

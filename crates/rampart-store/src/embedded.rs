@@ -213,6 +213,22 @@ impl EmbeddedPool {
         lent.settle(answer)
     }
 
+    /// [`Self::execute_transaction`] for statements that return rows
+    /// (`RETURNING`): every row of every statement, in order.
+    pub(crate) async fn fetch_transaction<'q, E>(
+        &self,
+        query: E,
+    ) -> Result<Vec<SqliteRow>, sqlx::Error>
+    where
+        E: 'q + Execute<'q, Sqlite>,
+    {
+        let mut lent = self.acquire().await?;
+        lent.unsure = true;
+        let answer = (&mut *lent).fetch_all(query).await;
+        lent.unsure = answer.is_err();
+        lent.settle(answer)
+    }
+
     /// Stops lending (every later `acquire` fails with `PoolClosed`),
     /// closes the idle connections, then waits for those on loan to come
     /// back and be closed: closing the last one checkpoints SQLite's
@@ -456,6 +472,7 @@ impl<'c> Executor<'c> for &'c EmbeddedPool {
 mod tests {
     use super::*;
     use crate::backend::sqlite_options;
+    use sqlx::Row;
     use std::path::PathBuf;
 
     /// A new SQLite file with one table, removed (with its log) when
@@ -683,6 +700,51 @@ mod tests {
             .unwrap();
         assert_eq!(rows, [1, 2, 5], "a failed transaction's write stayed");
         assert_eq!(db.committed().await, 3, "the next write did not commit");
+        close(&pool).await;
+    }
+
+    /// A transaction sent whole returns the rows of each of its statements
+    /// in order; one that fails leaves no row and its connection is closed.
+    #[tokio::test]
+    async fn a_transaction_sent_whole_returns_every_statements_rows() {
+        let db = TempDb::new().await;
+        let pool = db.pool(1).await;
+        let both = sqlx::query(
+            "BEGIN; INSERT INTO kept (n) VALUES ($1) RETURNING n; \
+             INSERT INTO kept (n) VALUES ($2), ($3) RETURNING n; COMMIT",
+        )
+        .bind(1)
+        .bind(2)
+        .bind(3);
+        let rows = pool.fetch_transaction(both).await.unwrap();
+        let returned: Vec<i64> = rows.iter().map(|row| row.get(0)).collect();
+        assert_eq!(returned, [1, 2, 3]);
+        assert_eq!(db.committed().await, 3);
+        assert_eq!(
+            pool.idle(),
+            1,
+            "a committed transaction's connection is kept"
+        );
+
+        sqlx::query(MARK).execute(&pool).await.unwrap();
+        let failing = sqlx::query(
+            "BEGIN; INSERT INTO kept (n) VALUES (4) RETURNING n; SELECT nothing FROM nowhere; COMMIT",
+        );
+        assert!(pool.fetch_transaction(failing).await.is_err());
+        sqlx::query("INSERT INTO kept (n) VALUES (5)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let marked: i64 = sqlx::query_scalar(MARKED).fetch_one(&pool).await.unwrap();
+        assert_eq!(
+            marked, 0,
+            "the connection of the failed transaction was lent again"
+        );
+        let rows: Vec<i64> = sqlx::query_scalar("SELECT n FROM kept ORDER BY n")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        assert_eq!(rows, [1, 2, 3, 5], "a failed transaction's write stayed");
         close(&pool).await;
     }
 

@@ -3,11 +3,14 @@
 //! concurrent attempts are all counted.
 
 use crate::backend::{Store, exec, fetch, on_pool};
+use crate::embedded::EmbeddedPool;
 use crate::error::repo_error;
 use crate::time::time_of;
 use async_trait::async_trait;
 use rampart_core::ports::{RepoError, ThrottleRepo};
 use rampart_core::throttle::Counter;
+use sqlx::Row;
+use std::sync::LazyLock;
 use time::OffsetDateTime;
 
 /// What taking one attempt back sets: one failure fewer, and each
@@ -83,6 +86,58 @@ macro_rules! swap_from {
            AND login_throttle.last_failure_at = swap.old_last \
            AND login_throttle.locked_until = swap.old_locked"
     };
+}
+
+/// The counters expected absent, inserted unless another attempt has
+/// written them first (`$1`…`$4` the first: key, failures, last failure,
+/// lock; then each next four), six rows.
+macro_rules! insert_rows {
+    () => {
+        "INSERT INTO login_throttle (key, failures, last_failure_at, locked_until) VALUES \
+         ($1, $2, $3, $4), ($5, $6, $7, $8), ($9, $10, $11, $12), \
+         ($13, $14, $15, $16), ($17, $18, $19, $20), ($21, $22, $23, $24) \
+         ON CONFLICT (key) DO NOTHING RETURNING key"
+    };
+}
+
+/// `$query` with a padded chunk of six counters to insert bound next
+/// (`insert_rows!`'s order).
+macro_rules! bind_inserts {
+    ($query:expr, $chunk:expr) => {{
+        let chunk = &$chunk;
+        let mut query = $query;
+        for n in 0..SWAPS {
+            let (key, _, new): &(&str, Option<Counter>, Counter) = chunk.at(n);
+            query = query
+                .bind(*key)
+                .bind(new.failures)
+                .bind(new.last_failure_at.unix_timestamp())
+                .bind(new.locked_until.unix_timestamp());
+        }
+        query
+    }};
+}
+
+/// `$query` with a padded chunk of six counters to swap bound next
+/// (`swap_from!`'s order: key, the counter read, the new one).
+macro_rules! bind_swaps {
+    ($query:expr, $chunk:expr) => {{
+        let chunk = &$chunk;
+        let mut query = $query;
+        for n in 0..SWAPS {
+            let (key, old, new): &(&str, Option<Counter>, Counter) = chunk.at(n);
+            let old = old.unwrap_or(*new);
+            query = query
+                .bind(*key)
+                .bind(old.failures)
+                .bind(old.last_failure_at.unix_timestamp())
+                .bind(old.locked_until.unix_timestamp())
+                .bind(new.failures)
+                .bind(new.last_failure_at.unix_timestamp())
+                .bind(new.locked_until.unix_timestamp());
+        }
+        query
+    }};
 }
 
 #[derive(sqlx::FromRow)]
@@ -176,6 +231,11 @@ impl ThrottleRepo for Store {
         let (absent, present): (Vec<_>, Vec<_>) = swaps
             .into_iter()
             .partition(|(_, expected, _)| expected.is_none());
+        if let (Store::Sqlite(pool), Some(absent), Some(present)) =
+            (self, one_chunk(&absent, SWAPS), one_chunk(&present, SWAPS))
+        {
+            return insert_and_swap(pool, absent, present).await;
+        }
         let mut swapped = Vec::with_capacity(absent.len() + present.len());
         for chunk in absent.chunks(SWAPS).filter_map(Padded::of) {
             swapped.extend(self.insert_counters(chunk).await?);
@@ -334,49 +394,13 @@ impl Store {
         &self,
         chunk: Padded<'_, (&str, Option<Counter>, Counter)>,
     ) -> Result<Vec<String>, RepoError> {
-        let row = |n: usize| {
-            let (key, _, new) = chunk.at(n);
-            (
-                *key,
-                new.failures,
-                new.last_failure_at.unix_timestamp(),
-                new.locked_until.unix_timestamp(),
-            )
-        };
-        let (r0, r1, r2, r3, r4, r5) = (row(0), row(1), row(2), row(3), row(4), row(5));
-        on_pool!(self, |pool| fetch!(
-            pool,
-            query_scalar,
-            fetch_all,
-            "INSERT INTO login_throttle (key, failures, last_failure_at, locked_until) VALUES \
-             ($1, $2, $3, $4), ($5, $6, $7, $8), ($9, $10, $11, $12), \
-             ($13, $14, $15, $16), ($17, $18, $19, $20), ($21, $22, $23, $24) \
-             ON CONFLICT (key) DO NOTHING RETURNING key",
-            r0.0,
-            r0.1,
-            r0.2,
-            r0.3,
-            r1.0,
-            r1.1,
-            r1.2,
-            r1.3,
-            r2.0,
-            r2.1,
-            r2.2,
-            r2.3,
-            r3.0,
-            r3.1,
-            r3.2,
-            r3.3,
-            r4.0,
-            r4.1,
-            r4.2,
-            r4.3,
-            r5.0,
-            r5.1,
-            r5.2,
-            r5.3
-        ))
+        on_pool!(self, |pool| bind_inserts!(
+            sqlx::query_scalar(insert_rows!()),
+            chunk
+        )
+        .fetch_all(pool)
+        .await
+        .map_err(repo_error))
     }
 
     /// Swaps each counter of `chunk` (at most [`SWAPS`], distinct keys,
@@ -387,20 +411,6 @@ impl Store {
         &self,
         chunk: Padded<'_, (&str, Option<Counter>, Counter)>,
     ) -> Result<Vec<String>, RepoError> {
-        let row = |n: usize| {
-            let (key, old, new) = chunk.at(n);
-            let old = old.unwrap_or(*new);
-            (
-                *key,
-                old.failures,
-                old.last_failure_at.unix_timestamp(),
-                old.locked_until.unix_timestamp(),
-                new.failures,
-                new.last_failure_at.unix_timestamp(),
-                new.locked_until.unix_timestamp(),
-            )
-        };
-        let (r0, r1, r2, r3, r4, r5) = (row(0), row(1), row(2), row(3), row(4), row(5));
         let sql = match self {
             Store::Postgres(_) => concat!(
                 swap_from!(),
@@ -410,55 +420,56 @@ impl Store {
             ),
             Store::Sqlite(_) => concat!(swap_from!(), " RETURNING login_throttle.key"),
         };
-        on_pool!(self, |pool| fetch!(
-            pool,
-            query_scalar,
-            fetch_all,
-            sql,
-            r0.0,
-            r0.1,
-            r0.2,
-            r0.3,
-            r0.4,
-            r0.5,
-            r0.6,
-            r1.0,
-            r1.1,
-            r1.2,
-            r1.3,
-            r1.4,
-            r1.5,
-            r1.6,
-            r2.0,
-            r2.1,
-            r2.2,
-            r2.3,
-            r2.4,
-            r2.5,
-            r2.6,
-            r3.0,
-            r3.1,
-            r3.2,
-            r3.3,
-            r3.4,
-            r3.5,
-            r3.6,
-            r4.0,
-            r4.1,
-            r4.2,
-            r4.3,
-            r4.4,
-            r4.5,
-            r4.6,
-            r5.0,
-            r5.1,
-            r5.2,
-            r5.3,
-            r5.4,
-            r5.5,
-            r5.6
-        ))
+        on_pool!(self, |pool| bind_swaps!(sqlx::query_scalar(sql), chunk)
+            .fetch_all(pool)
+            .await
+            .map_err(repo_error))
     }
+}
+
+/// SQLite: the counters expected absent inserted and those read swapped
+/// (each at most [`SWAPS`]) in one transaction sent whole: one round trip
+/// to the connection's worker thread and one commit, where apart they take
+/// two of each (an attempt whose name was cleared by its last success, from
+/// an address seen before, has both kinds). Both statements change the
+/// counters or neither does; the keys changed.
+async fn insert_and_swap(
+    pool: &EmbeddedPool,
+    absent: Padded<'_, (&str, Option<Counter>, Counter)>,
+    present: Padded<'_, (&str, Option<Counter>, Counter)>,
+) -> Result<Vec<String>, RepoError> {
+    // The swap's values are `$1`…`$42`; the insert's follow (`$43`…).
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "BEGIN IMMEDIATE; {} RETURNING login_throttle.key; {}; COMMIT",
+            swap_from!(),
+            renumbered(insert_rows!(), 42)
+        )
+    });
+    let query = bind_inserts!(bind_swaps!(sqlx::query(SQL.as_str()), present), absent);
+    let rows = pool.fetch_transaction(query).await.map_err(repo_error)?;
+    rows.iter()
+        .map(|row| row.try_get::<String, _>(0).map_err(repo_error))
+        .collect()
+}
+
+/// `sql` with each numbered value (`$7`) numbered `by` more (`$49`): a
+/// statement sent after another's values.
+fn renumbered(sql: &str, by: usize) -> String {
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut rest = sql;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        match rest[..digits].parse::<usize>() {
+            Ok(n) => out.push_str(&(n + by).to_string()),
+            Err(_) => out.push_str(&rest[..digits]),
+        }
+        rest = &rest[digits..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Writes `items` a few (`size`) a statement: `write` gets each chunk,
@@ -478,4 +489,22 @@ where
         outcome = outcome.and(write(chunk).await);
     }
     outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_statement_after_anothers_values_has_its_own_numbers() {
+        assert_eq!(
+            renumbered("VALUES ($1, $2), ($10, $24) WHERE a = $3 AND b = '$'", 42),
+            "VALUES ($43, $44), ($52, $66) WHERE a = $45 AND b = '$'"
+        );
+        // The insert after the swap: its first value follows the swap's last.
+        let sql = renumbered(insert_rows!(), 42);
+        assert!(sql.contains("($43, $44, $45, $46)"), "{sql}");
+        assert!(sql.contains("$66)") && !sql.contains("$67"), "{sql}");
+        assert!(swap_from!().contains("$42)") && !swap_from!().contains("$43"));
+    }
 }

@@ -616,6 +616,36 @@ async fn counters_are_swapped_together_each_only_if_unchanged(backend: Backend) 
     assert_eq!(all, keys);
     assert_eq!(stored("t:a").await, Some(counter(3, 60)));
     assert_eq!(stored("t:f").await, Some(counter(1, 0)));
+    // Both kinds again, one of each changed first (t:b read stale, t:d
+    // there already): the others are written, those two left as they are
+    // (on SQLite the two kinds go as one transaction).
+    let mut mixed = store
+        .swap_throttles(&[
+            ("t:a", Some(counter(3, 60)), counter(4, 60)),
+            ("t:b", Some(counter(2, 0)), counter(9, 0)),
+            ("t:d", None, counter(9, 0)),
+            ("t:g", None, counter(1, 0)),
+        ])
+        .await
+        .unwrap();
+    mixed.sort();
+    assert_eq!(mixed, ["t:a", "t:g"]);
+    assert_eq!(stored("t:a").await, Some(counter(4, 60)));
+    assert_eq!(
+        stored("t:b").await,
+        Some(counter(3, 0)),
+        "changed first: kept"
+    );
+    assert_eq!(
+        stored("t:d").await,
+        Some(counter(1, 0)),
+        "there already: kept"
+    );
+    assert_eq!(stored("t:g").await, Some(counter(1, 0)));
+    store
+        .swap_throttles(&[("t:a", Some(counter(4, 60)), counter(3, 60))])
+        .await
+        .unwrap();
     // Read with the same failures but another lock, or another last
     // failure (as after a taken-back attempt): not as read, left alone.
     let other_lock = Counter {
@@ -644,14 +674,19 @@ async fn counters_are_swapped_together_each_only_if_unchanged(backend: Backend) 
                 .swap_throttles(&[
                     ("t:a", Some(counter(3, 60)), counter(to, 60)),
                     ("t:d", Some(counter(1, 0)), counter(to, 0)),
+                    ("t:h", None, counter(to, 0)),
                 ])
                 .await
                 .unwrap()
         }
     };
     let (first, second) = tokio::join!(race(40), race(50));
-    assert_eq!(first.len() + second.len(), 2, "{first:?} {second:?}");
+    assert_eq!(first.len() + second.len(), 3, "{first:?} {second:?}");
     let a = stored("t:a").await.unwrap().failures;
     let d = stored("t:d").await.unwrap().failures;
-    assert!([40, 50].contains(&a) && [40, 50].contains(&d), "{a} {d}");
+    let h = stored("t:h").await.unwrap().failures;
+    assert!(
+        [40, 50].contains(&a) && [40, 50].contains(&d) && [40, 50].contains(&h),
+        "{a} {d} {h}"
+    );
 }
