@@ -785,7 +785,7 @@ impl Catalogues {
 
     /// The message `key` in `lang` with the arguments `args`.
     pub fn say_with(&self, lang: &str, key: &str, args: &[(&str, FluentValue<'_>)]) -> String {
-        let text = |name: &str| match args.iter().find(|(n, _)| *n == name) {
+        let text = |name: &str| match args.iter().rfind(|(n, _)| *n == name) {
             Some((_, FluentValue::String(value))) => Some(value.as_ref()),
             _ => None,
         };
