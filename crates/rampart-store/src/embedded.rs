@@ -685,19 +685,11 @@ mod tests {
         sqlx::query("SELECT 1").execute(&pool).await.unwrap();
         give_up_after_20_ms(&pool, pool.execute_transaction(slow)).await;
 
-        sqlx::query("INSERT INTO kept (n) VALUES (5)")
-            .execute(&pool)
-            .await
-            .unwrap();
-        let marked: i64 = sqlx::query_scalar(MARKED).fetch_one(&pool).await.unwrap();
+        let (marked, rows) = the_next_write(&pool).await;
         assert_eq!(
             marked, 0,
             "the connection of the failed transaction was lent again"
         );
-        let rows: Vec<i64> = sqlx::query_scalar("SELECT n FROM kept ORDER BY n")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
         assert_eq!(rows, [1, 2, 5], "a failed transaction's write stayed");
         assert_eq!(db.committed().await, 3, "the next write did not commit");
         close(&pool).await;
@@ -731,21 +723,38 @@ mod tests {
             "BEGIN; INSERT INTO kept (n) VALUES (4) RETURNING n; SELECT nothing FROM nowhere; COMMIT",
         );
         assert!(pool.fetch_transaction(failing).await.is_err());
-        sqlx::query("INSERT INTO kept (n) VALUES (5)")
-            .execute(&pool)
-            .await
-            .unwrap();
-        let marked: i64 = sqlx::query_scalar(MARKED).fetch_one(&pool).await.unwrap();
+        // Given up half-way, inside the transaction.
+        let slow = sqlx::query(concat!(
+            "BEGIN; INSERT INTO kept (n) VALUES (6) RETURNING n; ",
+            slow!(),
+            "; COMMIT"
+        ));
+        sqlx::query("SELECT 1").execute(&pool).await.unwrap();
+        give_up_after_20_ms(&pool, pool.fetch_transaction(slow)).await;
+
+        let (marked, rows) = the_next_write(&pool).await;
         assert_eq!(
             marked, 0,
-            "the connection of the failed transaction was lent again"
+            "the connection of a failed transaction was lent again"
         );
-        let rows: Vec<i64> = sqlx::query_scalar("SELECT n FROM kept ORDER BY n")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
         assert_eq!(rows, [1, 2, 3, 5], "a failed transaction's write stayed");
         close(&pool).await;
+    }
+
+    /// After a failed transaction (its connection marked with `MARK`):
+    /// writes 5, then reads whether the write went on the marked
+    /// connection (1) and every row kept.
+    async fn the_next_write(pool: &EmbeddedPool) -> (i64, Vec<i64>) {
+        sqlx::query("INSERT INTO kept (n) VALUES (5)")
+            .execute(pool)
+            .await
+            .unwrap();
+        let marked: i64 = sqlx::query_scalar(MARKED).fetch_one(pool).await.unwrap();
+        let rows: Vec<i64> = sqlx::query_scalar("SELECT n FROM kept ORDER BY n")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+        (marked, rows)
     }
 
     /// Many callers at once share at most `max_connections`, each
