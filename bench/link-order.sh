@@ -51,6 +51,15 @@ for _ in 1 2 3; do
   curl -s -o /dev/null "${fwd[@]}" "$base/auth/verify"
   curl -s -o /dev/null "${signed_in[@]}" "$base/account"
 done
+# The same under load, as bench/run.sh gives it: code that only runs when
+# requests overlap (waits for a connection or the hash pool, work stealing,
+# timers firing under load) is listed too. Left out, it lands wherever the
+# linker puts it, and which windows of cold code it pulls in moves with every
+# change to the code (the thirteenth session measured 1-1.5 MiB of it).
+wrk -t2 -c8 -d3s "${signed_in[@]}" "$base/account" >/dev/null
+wrk -t2 -c8 -d3s "${signed_in[@]}" "${fwd[@]}" "$base/auth/verify" >/dev/null
+prepare_login_load bench
+wrk -t2 -c4 -d6s -s "$root/bench/login.lua" "$base/login" >/dev/null
 # The timers that run while nobody asks (session sweeps, the outbox).
 sleep "${IDLE:-20}"
 callgrind_control --dump=end "$pid" >/dev/null
