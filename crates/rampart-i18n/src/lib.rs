@@ -522,14 +522,24 @@ pub fn arguments(
     let mut args = FluentArgs::new();
     for name in kwargs.args() {
         let value: minijinja::Value = kwargs.get(name)?;
-        let fluent = match i64::try_from(value.clone()) {
-            Ok(n) if value.is_number() => FluentValue::from(n),
-            _ if escape => FluentValue::from(minijinja::HtmlEscape(&value.to_string()).to_string()),
-            _ => FluentValue::from(value.to_string()),
+        let fluent = match text_argument(&value, escape) {
+            Ok(text) => FluentValue::from(text),
+            Err(n) => FluentValue::from(n),
         };
         args.set(name.to_owned(), fluent);
     }
     Ok(args)
+}
+
+/// A template's value as a message takes it: a whole number as a number
+/// (`Err`, for Fluent's plurals), anything else as its text, escaped for
+/// HTML when `escape`.
+fn text_argument(value: &minijinja::Value, escape: bool) -> Result<String, i64> {
+    match i64::try_from(value.clone()) {
+        Ok(n) if value.is_number() => Err(n),
+        _ if escape => Ok(minijinja::HtmlEscape(&value.to_string()).to_string()),
+        _ => Ok(value.to_string()),
+    }
 }
 
 /// A template environment for pages or mails: `.html` templates
@@ -741,9 +751,9 @@ fn translate(
     })
 }
 
-/// `t(key, …)` filled in without Fluent, when every value is text (as
-/// [`arguments`] would pass it: escaped for HTML) and the message only
-/// puts values into its words; `None` otherwise.
+/// `t(key, …)` filled in without Fluent, when every value is text
+/// ([`text_argument`], as [`arguments`] passes it to Fluent) and the
+/// message only puts values into its words; `None` otherwise.
 fn filled_in(
     catalogues: &Catalogues,
     lang: &str,
@@ -754,13 +764,8 @@ fn filled_in(
     let mut values = Vec::with_capacity(2);
     for name in kwargs.args() {
         let value: Value = kwargs.get(name)?;
-        if value.is_number() {
+        let Ok(text) = text_argument(&value, escape) else {
             return Ok(None);
-        }
-        let text = match value.as_str() {
-            Some(text) if !escape => text.to_owned(),
-            _ if escape => minijinja::HtmlEscape(&value.to_string()).to_string(),
-            _ => value.to_string(),
         };
         values.push((name, text));
     }

@@ -91,7 +91,7 @@ pub struct Lent {
     /// without an error: nothing can be left queued on the connection.
     settled: bool,
     /// A transaction its own statements opened (see
-    /// [`EmbeddedPool::execute_transaction`]) may still be open: sqlx does
+    /// [`EmbeddedPool::transaction_sent_whole`]) may still be open: sqlx does
     /// not count it, so the connection is closed, never lent again.
     unsure: bool,
 }
@@ -193,29 +193,14 @@ impl EmbeddedPool {
     /// Runs `query`, statements that open and end a transaction of their
     /// own (`BEGIN; …; COMMIT`), in one round trip to a connection's worker
     /// thread, where sqlx's transactions take one for `BEGIN`, one a
-    /// statement and one for `COMMIT`. sqlx does not know of such a
-    /// transaction: if a statement fails, or the caller gives up before the
-    /// answer, the connection may still be inside it, so it is closed
-    /// (which rolls it back) instead of lent again. `query` must end its
-    /// transaction (`COMMIT` last): answered without an error, the
-    /// connection is lent again at once.
-    pub(crate) async fn execute_transaction<'q, E>(
-        &self,
-        query: E,
-    ) -> Result<SqliteQueryResult, sqlx::Error>
-    where
-        E: 'q + Execute<'q, Sqlite>,
-    {
-        let mut lent = self.acquire().await?;
-        lent.unsure = true;
-        let answer = (&mut *lent).execute(query).await;
-        lent.unsure = answer.is_err();
-        lent.settle(answer)
-    }
-
-    /// [`Self::execute_transaction`] for statements that return rows
-    /// (`RETURNING`): every row of every statement, in order.
-    pub(crate) async fn fetch_transaction<'q, E>(
+    /// statement and one for `COMMIT`; the rows its statements return
+    /// (`RETURNING`), in order. sqlx does not know of such a transaction:
+    /// if a statement fails, or the caller gives up before the answer, the
+    /// connection may still be inside it, so it is closed (which rolls it
+    /// back) instead of lent again. `query` must end its transaction
+    /// (`COMMIT` last): answered without an error, the connection is lent
+    /// again at once.
+    pub(crate) async fn transaction_sent_whole<'q, E>(
         &self,
         query: E,
     ) -> Result<Vec<SqliteRow>, sqlx::Error>
@@ -643,7 +628,7 @@ mod tests {
         close(&pool).await;
     }
 
-    /// A transaction sent as one execution (`execute_transaction`) commits
+    /// A transaction sent as one execution (`transaction_sent_whole`) commits
     /// all of its statements in one round trip. When one fails, or its
     /// caller gives up half-way, the connection may still be inside the
     /// transaction, which sqlx does not count: it is closed (the
@@ -660,7 +645,7 @@ mod tests {
         .bind(2);
         // (Its count of rows changed is not the sum: SQLite repeats the last
         // statement's after `COMMIT`.)
-        pool.execute_transaction(both).await.unwrap();
+        pool.transaction_sent_whole(both).await.unwrap();
         assert_eq!(db.committed().await, 2);
         assert_eq!(
             pool.idle(),
@@ -673,7 +658,7 @@ mod tests {
         let failing = sqlx::query(
             "BEGIN; INSERT INTO kept (n) VALUES (3); SELECT nothing FROM nowhere; COMMIT",
         );
-        assert!(pool.execute_transaction(failing).await.is_err());
+        assert!(pool.transaction_sent_whole(failing).await.is_err());
         // Given up half-way, inside the transaction.
         let slow = sqlx::query(concat!(
             "BEGIN; INSERT INTO kept (n) VALUES (4); ",
@@ -683,7 +668,7 @@ mod tests {
         // An idle connection is open first, so the 20 ms are the
         // statements', not the wait for a new connection.
         sqlx::query("SELECT 1").execute(&pool).await.unwrap();
-        give_up_after_20_ms(&pool, pool.execute_transaction(slow)).await;
+        give_up_after_20_ms(&pool, pool.transaction_sent_whole(slow)).await;
 
         let (marked, rows) = the_next_write(&pool).await;
         assert_eq!(
@@ -708,7 +693,7 @@ mod tests {
         .bind(1)
         .bind(2)
         .bind(3);
-        let rows = pool.fetch_transaction(both).await.unwrap();
+        let rows = pool.transaction_sent_whole(both).await.unwrap();
         let returned: Vec<i64> = rows.iter().map(|row| row.get(0)).collect();
         assert_eq!(returned, [1, 2, 3]);
         assert_eq!(db.committed().await, 3);
@@ -722,7 +707,7 @@ mod tests {
         let failing = sqlx::query(
             "BEGIN; INSERT INTO kept (n) VALUES (4) RETURNING n; SELECT nothing FROM nowhere; COMMIT",
         );
-        assert!(pool.fetch_transaction(failing).await.is_err());
+        assert!(pool.transaction_sent_whole(failing).await.is_err());
         // Given up half-way, inside the transaction.
         let slow = sqlx::query(concat!(
             "BEGIN; INSERT INTO kept (n) VALUES (6) RETURNING n; ",
@@ -730,7 +715,7 @@ mod tests {
             "; COMMIT"
         ));
         sqlx::query("SELECT 1").execute(&pool).await.unwrap();
-        give_up_after_20_ms(&pool, pool.fetch_transaction(slow)).await;
+        give_up_after_20_ms(&pool, pool.transaction_sent_whole(slow)).await;
 
         let (marked, rows) = the_next_write(&pool).await;
         assert_eq!(

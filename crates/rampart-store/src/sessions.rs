@@ -149,7 +149,7 @@ async fn insert_session_whole(
         Some(language) => query.bind(language.as_str()),
         None => query,
     };
-    pool.execute_transaction(query)
+    pool.transaction_sent_whole(query)
         .await
         .map(drop)
         .map_err(repo_error)

@@ -447,7 +447,10 @@ async fn insert_and_swap(
         )
     });
     let query = bind_inserts!(bind_swaps!(sqlx::query(SQL.as_str()), present), absent);
-    let rows = pool.fetch_transaction(query).await.map_err(repo_error)?;
+    let rows = pool
+        .transaction_sent_whole(query)
+        .await
+        .map_err(repo_error)?;
     rows.iter()
         .map(|row| row.try_get::<String, _>(0).map_err(repo_error))
         .collect()
