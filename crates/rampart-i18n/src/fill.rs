@@ -62,6 +62,29 @@ impl Fill {
         }
         Some(words)
     }
+
+    /// The message as template text: its words as `literal` writes them,
+    /// and in place of each value the expression `expression` gives for
+    /// its name, printed by the template engine; `None` when it gives none
+    /// for one of them, or `literal` cannot write some words.
+    pub(crate) fn written<'e>(
+        &self,
+        literal: impl Fn(&str) -> Option<String>,
+        expression: impl Fn(&str) -> Option<&'e str>,
+    ) -> Option<String> {
+        let mut text = String::with_capacity(64);
+        for piece in &self.pieces {
+            match piece {
+                Piece::Words(words) => text.push_str(&literal(words)?),
+                Piece::Value(name) => {
+                    text.push_str("{{ ");
+                    text.push_str(expression(name)?);
+                    text.push_str(" }}");
+                }
+            }
+        }
+        Some(text)
+    }
 }
 
 #[cfg(test)]

@@ -67,7 +67,37 @@ pub struct Catalogues {
     /// sessions), and saying a day is a Fluent format of three numbers,
     /// most of the work of a page's `| when` (#20). At most [`DAYS_KEPT`]:
     /// emptied when full.
-    days: std::sync::Mutex<HashMap<(usize, time::Date), Arc<str>>>,
+    days: Kept<(usize, time::Date)>,
+    /// Counts already said, by language, message and count (`5 minutes
+    /// ago`): a plural message is Fluent's resolver and plural rules at
+    /// every page's `| when`, and the counts a page says are few (minutes
+    /// below an hour, hours below a day, days below a week). At most
+    /// [`COUNTS_KEPT`]: emptied when full.
+    counts: Kept<(usize, &'static str, u64)>,
+}
+
+/// Words already said, by what they say.
+type Kept<K> = std::sync::Mutex<HashMap<K, Arc<str>>>;
+
+/// The words `key` stands for in `kept`, or `say`'s, then kept there; the
+/// map is emptied when it holds `most`.
+fn kept_or_said<K: std::hash::Hash + Eq>(
+    kept: &Kept<K>,
+    most: usize,
+    key: K,
+    say: impl FnOnce() -> String,
+) -> String {
+    if let Some(said) = kept.lock().ok().and_then(|kept| kept.get(&key).cloned()) {
+        return said.to_string();
+    }
+    let said = say();
+    if let Ok(mut kept) = kept.lock() {
+        if kept.len() >= most {
+            kept.clear();
+        }
+        kept.insert(key, Arc::from(said.as_str()));
+    }
+    said
 }
 
 /// `at` in UTC; a time past the year 9999 once in UTC keeps its own offset
@@ -78,6 +108,9 @@ fn in_utc(at: OffsetDateTime) -> OffsetDateTime {
 
 /// How many days [`Catalogues::date`] keeps said (about 100 bytes each).
 const DAYS_KEPT: usize = 512;
+
+/// How many counts [`Catalogues::say_count`] keeps said.
+const COUNTS_KEPT: usize = 512;
 
 /// Why the catalogues could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -205,7 +238,8 @@ impl Catalogues {
             default,
             plain: Vec::new(),
             filled: Vec::new(),
-            days: std::sync::Mutex::default(),
+            days: Kept::default(),
+            counts: Kept::default(),
         };
         catalogues.plain = catalogues
             .bundles
@@ -362,9 +396,14 @@ impl Catalogues {
     /// `template` (a template's text) with each `{{ t("key") }}` of a
     /// message that takes no values replaced by its words in `lang`, as
     /// `t()` would have put them there (trusted, unescaped; kept verbatim
-    /// in a `{% raw %}` block when they hold a brace, `%` or `#`). Calls
-    /// with values, with whitespace control, or of keys without such a
-    /// message are left as they are.
+    /// in a `{% raw %}` block when they hold a brace, `%` or `#`). A call
+    /// whose values are each a name or an attribute path
+    /// (`{{ t("account-hello", name=username) }}`) of a message that only
+    /// puts values into its words (see [`fill`]) is written as those words
+    /// with each value printed by the template engine (`Hello,
+    /// {{ username }}`): escaped in HTML, as `t()` escapes a value. Other
+    /// calls with values, calls with whitespace control, or of keys
+    /// without such a message are left as they are.
     pub fn write_in(&self, lang: &str, template: &str) -> String {
         let mut written = String::with_capacity(template.len());
         let mut rest = template;
@@ -387,31 +426,32 @@ impl Catalogues {
         written
     }
 
-    /// When `tail` starts with `{{ t("key") }}` of a plain message: the
-    /// call's length and the words to write instead.
+    /// When `tail` starts with a `t()` call [`Self::write_in`] writes in:
+    /// the call's length and the text to write instead.
     fn written_call(&self, lang: &str, tail: &str) -> Option<(usize, String)> {
         let inner = tail.strip_prefix("{{")?;
         let end = inner.find("}}")?;
-        let key = inner[..end]
+        let call = inner[..end]
             .trim()
             .strip_prefix("t(\"")?
-            .strip_suffix("\")")?;
+            .strip_suffix(')')?;
+        let (key, values) = call.split_once('"')?;
         let is_key = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
         if key.is_empty() || !key.chars().all(is_key) {
             return None;
         }
-        let words = self.plain_value(lang, key)?.as_str()?;
-        // Braces, `%` or `#` could form template syntax, within the words
-        // or with the template text beside them (`{` + `{ x }}`).
-        let literal = if words.contains(['{', '}', '%', '#']) {
-            if words.contains("endraw") {
-                return None;
-            }
-            format!("{{% raw %}}{words}{{% endraw %}}")
+        let text = if values.is_empty() {
+            literal(self.plain_value(lang, key)?.as_str()?)?
         } else {
-            words.to_owned()
+            let values = named_values(values.strip_prefix(',')?)?;
+            let place = self.plain.iter().position(|(tag, _)| tag == lang)?;
+            let expression = |name: &str| values.iter().find(|(n, _)| *n == name).map(|(_, e)| *e);
+            self.filled
+                .get(place)?
+                .get(key)?
+                .written(literal, expression)?
         };
-        Some(("{{".len() + end + "}}".len(), literal))
+        Some(("{{".len() + end + "}}".len(), text))
     }
 
     /// Every language there is a catalogue for, with its own name for
@@ -529,6 +569,48 @@ pub fn arguments(
         args.set(name.to_owned(), fluent);
     }
     Ok(args)
+}
+
+/// Words written into a template as they read: verbatim in a `{% raw %}`
+/// block when they hold a brace, `%` or `#`, which could form template
+/// syntax, within the words or with the template text beside them (`{` +
+/// `{ x }}`); `None` for words that would end the block.
+fn literal(words: &str) -> Option<String> {
+    if !words.contains(['{', '}', '%', '#']) {
+        return Some(words.to_owned());
+    }
+    if words.contains("endraw") {
+        return None;
+    }
+    Some(format!("{{% raw %}}{words}{{% endraw %}}"))
+}
+
+/// The values of a `t()` call (`name=username, date=i.last_used`) as
+/// names and expressions, when each expression is a name or an attribute
+/// path; `None` for anything else (a literal, a filter, a call, a name
+/// given twice).
+fn named_values(values: &str) -> Option<Vec<(&str, &str)>> {
+    let is_name = |text: &str| {
+        let mut chars = text.chars();
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    values
+        .split(',')
+        .map(|value| {
+            let (name, expression) = value.split_once('=')?;
+            let (name, expression) = (name.trim(), expression.trim());
+            (is_name(name) && expression.split('.').all(is_name)).then_some((name, expression))
+        })
+        .collect::<Option<Vec<_>>>()
+        .filter(|named| {
+            named
+                .iter()
+                .enumerate()
+                .all(|(i, (name, _))| named[..i].iter().all(|(earlier, _)| earlier != name))
+        })
 }
 
 /// A template's value as a message takes it: a whole number as a number
@@ -812,18 +894,20 @@ impl Catalogues {
         let Some(place) = self.plain.iter().position(|(tag, _)| tag == lang) else {
             return self.say_day(lang, day);
         };
-        let kept = |days: &HashMap<_, Arc<str>>| days.get(&(place, day)).cloned();
-        if let Some(said) = self.days.lock().ok().as_deref().and_then(kept) {
-            return said.to_string();
+        kept_or_said(&self.days, DAYS_KEPT, (place, day), || {
+            self.say_day(lang, day)
+        })
+    }
+
+    /// The message `key` in `lang` with its one value `count` (`5 minutes
+    /// ago`). A count already said in a catalogue's language is taken from
+    /// the counts kept.
+    pub fn say_count(&self, lang: &str, key: &'static str, count: u64) -> String {
+        let say = || self.say_with(lang, key, &[("count", count.into())]);
+        match self.plain.iter().position(|(tag, _)| tag == lang) {
+            Some(place) => kept_or_said(&self.counts, COUNTS_KEPT, (place, key, count), say),
+            None => say(),
         }
-        let said = self.say_day(lang, day);
-        if let Ok(mut days) = self.days.lock() {
-            if days.len() >= DAYS_KEPT {
-                days.clear();
-            }
-            days.insert((place, day), Arc::from(said.as_str()));
-        }
-        said
     }
 
     /// `day` in `lang`, formatted from the catalogue.
@@ -949,6 +1033,42 @@ mod tests {
         );
     }
 
+    /// A count said again reads as said first, in each form of its
+    /// plural; the counts kept stay bounded.
+    #[test]
+    fn counts_said_again_read_as_said_first() {
+        let catalogues = Catalogues::load(None, "en").unwrap();
+        let said = |lang: &str, count: u64| {
+            let args = [("count", FluentValue::from(count))];
+            catalogues.say_with(lang, "when-minutes-ago", &args)
+        };
+        for _ in 0..2 {
+            for lang in ["en", "de", "fr"] {
+                for count in [0, 1, 2, 5, 21, 59] {
+                    assert_eq!(
+                        catalogues.say_count(lang, "when-minutes-ago", count),
+                        said(lang, count)
+                    );
+                }
+            }
+        }
+        assert_eq!(
+            catalogues.say_count("en", "when-minutes-ago", 1),
+            "a minute ago"
+        );
+        assert_eq!(
+            catalogues.say_count("en", "when-minutes-ago", 5),
+            "5 minutes ago"
+        );
+        // A language without a catalogue is said, not kept.
+        assert_eq!(catalogues.counts.lock().unwrap().len(), 2 * 6);
+        for count in 0..(COUNTS_KEPT as u64 + 10) {
+            catalogues.say_count("en", "when-in-days", count);
+        }
+        let kept = catalogues.counts.lock().unwrap().len();
+        assert!((1..=COUNTS_KEPT).contains(&kept), "{kept} counts kept");
+    }
+
     #[test]
     fn plain_words_are_written_into_templates() {
         let catalogues = Catalogues::load(None, "en").unwrap();
@@ -961,10 +1081,24 @@ mod tests {
                 catalogues.plain("de", "nav-sign-in").unwrap()
             )
         );
-        // Calls with values, whitespace control, unknown keys, other
+        // A message that only puts values into its words, with each value a
+        // name or an attribute path: its words, the values printed.
+        assert_eq!(
+            write(
+                r#"{{ t("account-hello", name=username) }}|{{t("account-link",provider=p.name)}}"#
+            ),
+            "Hallo, {{ username }}|Ihr {{ p.name }}-Konto verknüpfen"
+        );
+        // Other calls with values, whitespace control, unknown keys, other
         // expressions and broken syntax are left to the template engine.
         for kept in [
-            r#"{{ t("account-hello", name=username) }}"#,
+            r#"{{ t("account-hello", name="Ada") }}"#,
+            r#"{{ t("account-hello", name=username | upper) }}"#,
+            r#"{{ t("account-hello", name=user.name()) }}"#,
+            r#"{{ t("account-hello", name=a, name=b) }}"#,
+            r#"{{ t("account-hello", other=username) }}"#,
+            r#"{{ t("account-hello", name=username,) }}"#,
+            r#"{{ t("account-codes-left", count=n) }}"#,
             r#"{{- t("nav-sign-in") }}"#,
             r#"{{ t("nav-sign-in") -}}"#,
             r#"{{ t("no-such-key") }}"#,
@@ -1017,6 +1151,45 @@ mod tests {
             catalogues.write_in("en", r#"{{ t("nav-sign-out") }}"#),
             r#"{{ t("nav-sign-out") }}"#
         );
+    }
+
+    /// A call with values written in reads as `t()` says it, in HTML
+    /// (values escaped, words not) and in text, whatever the value holds.
+    #[test]
+    fn values_written_in_read_as_t_says_them() {
+        let catalogues = Arc::new(Catalogues::load(None, "en").unwrap());
+        let template = r#"{{ t("account-hello", name=user.name) }}"#;
+        for (lang, name) in [("en", "page.html"), ("de", "mail.txt")] {
+            let written = catalogues.write_in(lang, template);
+            assert!(!written.contains("t("), "{written}");
+            let mut env = Environment::new();
+            env.set_auto_escape_callback(|name| {
+                if name.ends_with(".html") {
+                    AutoEscape::Html
+                } else {
+                    AutoEscape::None
+                }
+            });
+            install(&mut env, catalogues.clone());
+            env.add_template_owned(format!("called.{name}"), template.to_owned())
+                .unwrap();
+            env.add_template_owned(format!("written.{name}"), written)
+                .unwrap();
+            for user in [
+                minijinja::context! { name => "<b>Ada & \"Bo\"</b> {{ x }}" },
+                minijinja::context! { name => 42 },
+                minijinja::context! { name => () },
+                minijinja::context! {},
+            ] {
+                let said = |which: &str| {
+                    env.get_template(&format!("{which}.{name}"))
+                        .unwrap()
+                        .render(minijinja::context! { lang, user => user.clone() })
+                        .unwrap()
+                };
+                assert_eq!(said("written"), said("called"), "{lang} {name} {user:?}");
+            }
+        }
     }
 
     #[test]

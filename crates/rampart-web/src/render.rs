@@ -466,8 +466,8 @@ fn when(catalogues: &Catalogues, state: &mut minijinja::State, value: Value) -> 
         None => exact.clone(),
         Some(Relative::JustNow) => say("when-just-now", &[]),
         Some(Relative::On(day)) => say("when-on", &[("date", date(day).into())]),
-        Some(Relative::Ago(unit, count)) => say(unit_keys(unit).0, &[("count", count.into())]),
-        Some(Relative::In(unit, count)) => say(unit_keys(unit).1, &[("count", count.into())]),
+        Some(Relative::Ago(unit, count)) => catalogues.say_count(&lang, unit_keys(unit).0, count),
+        Some(Relative::In(unit, count)) => catalogues.say_count(&lang, unit_keys(unit).1, count),
     };
     let machine = at.format(&Rfc3339).unwrap_or_default();
     Value::from_safe_string(format!(
