@@ -74,6 +74,11 @@ pub struct Catalogues {
     /// below an hour, hours below a day, days below a week). At most
     /// [`COUNTS_KEPT`]: emptied when full.
     counts: Kept<(usize, &'static str, u64)>,
+    /// Exact times already said, by language and second (`3 December 2026,
+    /// 06:49:48 UTC`, every `| when`'s tooltip): the times a page shows
+    /// come back with every request for it (when a session began, when a
+    /// way in was last used). At most [`TIMES_KEPT`]: emptied when full.
+    times: Kept<(usize, i64)>,
 }
 
 /// Words already said, by what they say.
@@ -111,6 +116,9 @@ const DAYS_KEPT: usize = 512;
 
 /// How many counts [`Catalogues::say_count`] keeps said.
 const COUNTS_KEPT: usize = 512;
+
+/// How many times [`Catalogues::exact`] keeps said (about 100 bytes each).
+const TIMES_KEPT: usize = 4096;
 
 /// Why the catalogues could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -240,6 +248,7 @@ impl Catalogues {
             filled: Vec::new(),
             days: Kept::default(),
             counts: Kept::default(),
+            times: Kept::default(),
         };
         catalogues.plain = catalogues
             .bundles
@@ -781,7 +790,7 @@ pub fn language(catalogues: &Catalogues, state: &mut minijinja::State) -> Arc<st
     }
     let lang = |value: Option<Value>| {
         value
-            .and_then(|lang| lang.as_str().map(str::to_owned))
+            .and_then(|lang| lang.as_str().map(Arc::<str>::from))
             .filter(|lang| !lang.is_empty())
     };
     let found: Arc<str> = lang(state.lookup("lang"))
@@ -792,8 +801,7 @@ pub fn language(catalogues: &Catalogues, state: &mut minijinja::State) -> Arc<st
                     .and_then(|chrome| chrome.get_attr("lang").ok()),
             )
         })
-        .unwrap_or_else(|| catalogues.negotiate(None))
-        .into();
+        .unwrap_or_else(|| catalogues.negotiate(None).into());
     state.get_or_insert_extension(Language(found.clone()));
     found
 }
@@ -872,6 +880,11 @@ impl Catalogues {
 
     /// The message `key` in `lang` with the arguments `args`.
     pub fn say_with(&self, lang: &str, key: &str, args: &[(&str, FluentValue<'_>)]) -> String {
+        if args.is_empty()
+            && let Some(words) = self.plain_value(lang, key).and_then(Value::as_str)
+        {
+            return words.to_owned();
+        }
         let text = |name: &str| match args.iter().rfind(|(n, _)| *n == name) {
             Some((_, FluentValue::String(value))) => Some(value.as_ref()),
             _ => None,
@@ -931,13 +944,26 @@ impl Catalogues {
 
     /// `at` to the second, in UTC, in `lang`: `3 December 2026, 06:49:48 UTC`.
     pub fn exact(&self, lang: &str, at: OffsetDateTime) -> String {
-        let at = in_utc(at);
-        let clock = format!("{:02}:{:02}:{:02}", at.hour(), at.minute(), at.second());
-        self.say_with(
-            lang,
-            "when-exact",
-            &[("date", self.date(lang, at).into()), ("time", clock.into())],
-        )
+        let say = |at: OffsetDateTime| {
+            let clock = format!("{:02}:{:02}:{:02}", at.hour(), at.minute(), at.second());
+            self.say_with(
+                lang,
+                "when-exact",
+                &[("date", self.date(lang, at).into()), ("time", clock.into())],
+            )
+        };
+        // Kept by the second in UTC; a time that keeps its own offset (past
+        // the year 9999 in UTC) is said each time.
+        let utc = at.checked_to_offset(time::UtcOffset::UTC);
+        match (self.plain.iter().position(|(tag, _)| tag == lang), utc) {
+            (Some(place), Some(at)) => kept_or_said(
+                &self.times,
+                TIMES_KEPT,
+                (place, at.unix_timestamp()),
+                || say(at),
+            ),
+            _ => say(in_utc(at)),
+        }
     }
 }
 
@@ -1031,6 +1057,53 @@ mod tests {
             catalogues.date("de", start + time::Duration::days(2)),
             "5. Dezember 2026"
         );
+    }
+
+    /// An exact time said again reads as said first, in each language, an
+    /// offset other than UTC said in UTC; the times kept stay bounded, and
+    /// a message without values is said as Fluent says it.
+    #[test]
+    fn times_said_again_read_as_said_first() {
+        let catalogues = Catalogues::load(None, "en").unwrap();
+        let start = time::macros::datetime!(2026-12-03 06:49:48 UTC);
+        let said = |lang: &str, at: OffsetDateTime| {
+            let at = in_utc(at);
+            let clock = format!("{:02}:{:02}:{:02}", at.hour(), at.minute(), at.second());
+            let args = [
+                ("date", FluentValue::from(catalogues.date(lang, at))),
+                ("time", FluentValue::from(clock)),
+            ];
+            catalogues.say_with(lang, "when-exact", &args)
+        };
+        for _ in 0..2 {
+            for lang in ["en", "de", "fr"] {
+                for seconds in [0, 1, 59, 3_600, 86_399] {
+                    let at = start + time::Duration::seconds(seconds);
+                    assert_eq!(catalogues.exact(lang, at), said(lang, at));
+                }
+            }
+        }
+        assert_eq!(
+            catalogues.exact("en", start),
+            "3 December 2026, 06:49:48 UTC"
+        );
+        let west = time::macros::datetime!(2026-12-03 04:49:48 -2);
+        assert_eq!(
+            catalogues.exact("de", west),
+            "3. Dezember 2026, 06:49:48 UTC"
+        );
+        assert_eq!(catalogues.times.lock().unwrap().len(), 2 * 5);
+        for n in 0..(TIMES_KEPT as i64 + 10) {
+            catalogues.exact("en", start + time::Duration::seconds(n));
+        }
+        let kept = catalogues.times.lock().unwrap().len();
+        assert!((1..=TIMES_KEPT).contains(&kept), "{kept} times kept");
+        for lang in ["en", "de", "fr"] {
+            assert_eq!(
+                catalogues.say_with(lang, "when-just-now", &[]),
+                catalogues.say(lang, "when-just-now", None)
+            );
+        }
     }
 
     /// A count said again reads as said first, in each form of its
