@@ -1235,15 +1235,7 @@ mod tests {
         for (lang, name) in [("en", "page.html"), ("de", "mail.txt")] {
             let written = catalogues.write_in(lang, template);
             assert!(!written.contains("t("), "{written}");
-            let mut env = Environment::new();
-            env.set_auto_escape_callback(|name| {
-                if name.ends_with(".html") {
-                    AutoEscape::Html
-                } else {
-                    AutoEscape::None
-                }
-            });
-            install(&mut env, catalogues.clone());
+            let mut env = environment(catalogues.clone(), &[], None, None);
             env.add_template_owned(format!("called.{name}"), template.to_owned())
                 .unwrap();
             env.add_template_owned(format!("written.{name}"), written)
