@@ -341,7 +341,7 @@ impl Catalogues {
         // A page's language is one of the catalogues' (negotiated): its
         // bundle is found by its tag, with no language tag parsed. `plain`
         // lists the languages in the bundles' order (empty while loading).
-        if let Some(found) = self.plain.iter().position(|(tag, _)| tag == lang)
+        if let Some(found) = self.place(lang)
             && let Some((_, bundle)) = self.bundles.get(found)
             && let Some(pattern) = bundle.get_message(key).and_then(|m| m.value())
         {
@@ -370,6 +370,18 @@ impl Catalogues {
         None
     }
 
+    /// Where `lang`'s catalogue is in `plain` (and `filled`): the key of
+    /// what is kept said in it; `None` for a language without one.
+    fn place(&self, lang: &str) -> Option<usize> {
+        self.plain.iter().position(|(tag, _)| tag == lang)
+    }
+
+    /// The message `key` in `lang` as pieces, when it only puts values
+    /// into its words (see [`fill`]).
+    fn fill(&self, lang: &str, key: &str) -> Option<&Fill> {
+        self.filled.get(self.place(lang)?)?.get(key)
+    }
+
     /// The message `key` in `lang` filled in without Fluent, each value as
     /// `value` gives it by its name; `None` when the message is not one
     /// that only puts values into its words (see [`fill`]), or `value`
@@ -380,18 +392,14 @@ impl Catalogues {
         key: &str,
         value: impl Fn(&str) -> Option<&'v str>,
     ) -> Option<String> {
-        let place = self.plain.iter().position(|(tag, _)| tag == lang)?;
-        self.filled.get(place)?.get(key)?.with(value)
+        self.fill(lang, key)?.with(value)
     }
 
     /// The message `key` in `lang` when it takes no values, formatted at
     /// load (a page's words); `None` for a message that takes values, a
     /// key no catalogue has, or a language without a catalogue.
     pub fn plain_value(&self, lang: &str, key: &str) -> Option<&Value> {
-        self.plain
-            .iter()
-            .find(|(tag, _)| tag == lang)
-            .and_then(|(_, words)| words.get(key))
+        self.plain.get(self.place(lang)?)?.1.get(key)
     }
 
     /// The message `key` in `lang` when it takes no values.
@@ -453,12 +461,8 @@ impl Catalogues {
             literal(self.plain_value(lang, key)?.as_str()?)?
         } else {
             let values = named_values(values.strip_prefix(',')?)?;
-            let place = self.plain.iter().position(|(tag, _)| tag == lang)?;
             let expression = |name: &str| values.iter().find(|(n, _)| *n == name).map(|(_, e)| *e);
-            self.filled
-                .get(place)?
-                .get(key)?
-                .written(literal, expression)?
+            self.fill(lang, key)?.written(literal, expression)?
         };
         Some(("{{".len() + end + "}}".len(), text))
     }
@@ -904,7 +908,7 @@ impl Catalogues {
     /// days kept.
     pub fn date(&self, lang: &str, at: OffsetDateTime) -> String {
         let day = in_utc(at).date();
-        let Some(place) = self.plain.iter().position(|(tag, _)| tag == lang) else {
+        let Some(place) = self.place(lang) else {
             return self.say_day(lang, day);
         };
         kept_or_said(&self.days, DAYS_KEPT, (place, day), || {
@@ -917,7 +921,7 @@ impl Catalogues {
     /// the counts kept.
     pub fn say_count(&self, lang: &str, key: &'static str, count: u64) -> String {
         let say = || self.say_with(lang, key, &[("count", count.into())]);
-        match self.plain.iter().position(|(tag, _)| tag == lang) {
+        match self.place(lang) {
             Some(place) => kept_or_said(&self.counts, COUNTS_KEPT, (place, key, count), say),
             None => say(),
         }
@@ -955,7 +959,7 @@ impl Catalogues {
         // Kept by the second in UTC; a time that keeps its own offset (past
         // the year 9999 in UTC) is said each time.
         let utc = at.checked_to_offset(time::UtcOffset::UTC);
-        match (self.plain.iter().position(|(tag, _)| tag == lang), utc) {
+        match (self.place(lang), utc) {
             (Some(place), Some(at)) => kept_or_said(
                 &self.times,
                 TIMES_KEPT,
@@ -1140,6 +1144,20 @@ mod tests {
         }
         let kept = catalogues.counts.lock().unwrap().len();
         assert!((1..=COUNTS_KEPT).contains(&kept), "{kept} counts kept");
+        // Each message keeps its own counts: the same count of another
+        // message is not taken for it.
+        assert_eq!(catalogues.say_count("en", "when-in-days", 5), "in 5 days");
+        assert_eq!(
+            catalogues.say_count("en", "when-minutes-ago", 5),
+            "5 minutes ago"
+        );
+        assert_eq!(catalogues.say_count("de", "when-in-days", 5), said_in("de"));
+    }
+
+    /// `when-in-days` with 5, said afresh in `lang`.
+    fn said_in(lang: &str) -> String {
+        let catalogues = Catalogues::load(None, "en").unwrap();
+        catalogues.say_with(lang, "when-in-days", &[("count", FluentValue::from(5u64))])
     }
 
     #[test]
@@ -1254,6 +1272,46 @@ mod tests {
                 };
                 assert_eq!(said("written"), said("called"), "{lang} {name} {user:?}");
             }
+        }
+    }
+
+    /// An operator's words that could form template syntax (`%`, `#`;
+    /// Fluent writes a brace only as a literal, which is left to `t()`),
+    /// beside a written-in value, stay words: the written-in call reads as
+    /// `t()` says it, and the value is still escaped.
+    #[test]
+    fn words_beside_a_written_in_value_stay_words() {
+        let dir = locales(&[(
+            "en.ftl",
+            "greet = 100% { $name }#{ $name }%\n\
+             braces = {\"{{\"} { $name }\n\
+             odd = % endraw { $name }\n",
+        )]);
+        let catalogues = Arc::new(Catalogues::load(Some(dir.path()), "en").unwrap());
+        let template = r#"{{ t("greet", name=who) }}"#;
+        let written = catalogues.write_in("en", template);
+        assert!(!written.contains("t("), "{written}");
+        let mut env = environment(catalogues.clone(), &[], None, None);
+        env.add_template_owned("called.html", template.to_owned())
+            .unwrap();
+        env.add_template_owned("written.html", written).unwrap();
+        let said = |which: &str| {
+            env.get_template(which)
+                .unwrap()
+                .render(minijinja::context! { who => "<i>{% x %}</i>" })
+                .unwrap()
+        };
+        assert_eq!(said("written.html"), said("called.html"));
+        assert_eq!(
+            said("written.html"),
+            "100% &lt;i&gt;{% x %}&lt;&#x2f;i&gt;#&lt;i&gt;{% x %}&lt;&#x2f;i&gt;%"
+        );
+        // A literal, and words a raw block cannot hold: left to `t()`.
+        for kept in [
+            r#"{{ t("braces", name=who) }}"#,
+            r#"{{ t("odd", name=who) }}"#,
+        ] {
+            assert_eq!(catalogues.write_in("en", kept), kept);
         }
     }
 
